@@ -1,0 +1,1 @@
+-- gridgov pillar 2: Beidou grid cells (gridcell), GB/T 39409-2020

@@ -1,0 +1,229 @@
+-- gridgov pillar 1: jurisdiction codes (gridcode)
+--
+-- Every reference below is qualified with @extschema@ or pg_catalog, so no
+-- object planted in another schema can be picked up while this runs.
+
+CREATE TYPE @extschema@.gridcode;
+
+CREATE FUNCTION @extschema@.gridcode_in(cstring) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.gridcode_out(@extschema@.gridcode) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.gridcode_recv(internal) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.gridcode_send(@extschema@.gridcode) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.gridcode (
+    INPUT = @extschema@.gridcode_in,
+    OUTPUT = @extschema@.gridcode_out,
+    RECEIVE = @extschema@.gridcode_recv,
+    SEND = @extschema@.gridcode_send,
+    INTERNALLENGTH = 8,
+    PASSEDBYVALUE,
+    ALIGNMENT = double,
+    STORAGE = plain,
+    CATEGORY = 'U'
+);
+COMMENT ON TYPE @extschema@.gridcode IS
+    'jurisdiction code: province 2, prefecture 2, county 2, township 3, village 3, grid 3, building 4 digits';
+
+-- Casts.  The stored value is the code as a 19-digit number, so gridcode to
+-- bigint needs no function; the other way checks the number.
+CREATE FUNCTION @extschema@.gridcode(bigint) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridcode_from_int8' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (bigint AS @extschema@.gridcode) WITH FUNCTION @extschema@.gridcode(bigint);
+CREATE CAST (@extschema@.gridcode AS bigint) WITHOUT FUNCTION;
+CREATE CAST (@extschema@.gridcode AS text) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (text AS @extschema@.gridcode) WITH INOUT;
+
+-- Hierarchy functions
+CREATE FUNCTION @extschema@.level(@extschema@.gridcode) RETURNS integer
+    AS 'MODULE_PATHNAME', 'gridcode_level' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.level(@extschema@.gridcode) IS
+    'level of the code: 1 province, 2 prefecture, 3 county, 4 township, 5 village, 6 grid, 7 building';
+
+CREATE FUNCTION @extschema@.level_name(@extschema@.gridcode) RETURNS text
+    AS 'MODULE_PATHNAME', 'gridcode_level_name' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.level_name(@extschema@.gridcode) IS
+    'name of the code''s level: province, prefecture, county, township, village, grid or building';
+
+CREATE FUNCTION @extschema@.gridcode_level(text) RETURNS integer
+    AS 'MODULE_PATHNAME', 'gridcode_level_number' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gridcode_level(text) IS
+    'number of a gridcode level given its name, such as ''township''';
+
+CREATE FUNCTION @extschema@.parent(@extschema@.gridcode) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridcode_parent' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.parent(@extschema@.gridcode) IS
+    'the code with its last non-zero segment zeroed; NULL for a province';
+
+CREATE FUNCTION @extschema@.ancestor(@extschema@.gridcode, level integer) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridcode_ancestor' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.ancestor(@extschema@.gridcode, integer) IS
+    'the ancestor-or-self at a level; NULL when the code has no unit at that level';
+
+CREATE FUNCTION @extschema@.segment(@extschema@.gridcode, level integer) RETURNS integer
+    AS 'MODULE_PATHNAME', 'gridcode_segment' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.segment(@extschema@.gridcode, integer) IS
+    'the number in the code''s segment at a level, 0 when absent';
+
+CREATE FUNCTION @extschema@.child(@extschema@.gridcode, number integer) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridcode_child' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.child(@extschema@.gridcode, integer) IS
+    'the child with the given number at the next level';
+
+CREATE FUNCTION @extschema@.child(@extschema@.gridcode, number integer, level integer) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridcode_child_at' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.child(@extschema@.gridcode, integer, integer) IS
+    'the descendant with the given number at a lower level, the levels between left absent';
+
+CREATE FUNCTION @extschema@.is_ancestor(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcode_is_ancestor' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.is_ancestor(@extschema@.gridcode, @extschema@.gridcode) IS
+    'true when the first code is a proper ancestor of the second';
+
+CREATE FUNCTION @extschema@.lca(@extschema@.gridcode, @extschema@.gridcode) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridcode_lca' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.lca(@extschema@.gridcode, @extschema@.gridcode) IS
+    'lowest common ancestor-or-self of two codes; NULL when they are in different provinces';
+
+CREATE FUNCTION @extschema@.depth_between(@extschema@.gridcode, @extschema@.gridcode) RETURNS integer
+    AS 'MODULE_PATHNAME', 'gridcode_depth_between' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.depth_between(@extschema@.gridcode, @extschema@.gridcode) IS
+    'levels from the first code down to the second; NULL unless the first is an ancestor-or-self of the second';
+
+CREATE FUNCTION @extschema@.subtree_first(@extschema@.gridcode) RETURNS @extschema@.gridcode
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN $1;
+COMMENT ON FUNCTION @extschema@.subtree_first(@extschema@.gridcode) IS
+    'first code of the descendant range: the code itself';
+
+CREATE FUNCTION @extschema@.subtree_last(@extschema@.gridcode) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridcode_subtree_last' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.subtree_last(@extschema@.gridcode) IS
+    'last code of the descendant range: every lower segment at its maximum';
+
+-- Planner support shared by the hierarchy operators of gridgov's code types
+-- (src/subtree_support.c).
+CREATE FUNCTION @extschema@.subtree_contained_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+CREATE FUNCTION @extschema@.subtree_contains_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+CREATE FUNCTION @extschema@.subtree_contained_sel(internal, oid, internal, integer) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.subtree_contains_sel(internal, oid, internal, integer) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.gridcode_contains(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SUPPORT @extschema@.subtree_contains_support;
+CREATE FUNCTION @extschema@.gridcode_contained(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    SUPPORT @extschema@.subtree_contained_support;
+
+-- Comparison: the order of the 19-digit numbers, which puts every code's
+-- descendants right after it.  PostgreSQL's own int8 functions do the work.
+CREATE FUNCTION @extschema@.gridcode_eq(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+    AS 'int8eq' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.gridcode_ne(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+    AS 'int8ne' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.gridcode_lt(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+    AS 'int8lt' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.gridcode_le(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+    AS 'int8le' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.gridcode_gt(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+    AS 'int8gt' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.gridcode_ge(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+    AS 'int8ge' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.gridcode_cmp(@extschema@.gridcode, @extschema@.gridcode) RETURNS integer
+    AS 'btint8cmp' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.gridcode_sortsupport(internal) RETURNS void
+    AS 'btint8sortsupport' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.gridcode_hash(@extschema@.gridcode) RETURNS integer
+    AS 'hashint8' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION @extschema@.gridcode_hash_extended(@extschema@.gridcode, bigint) RETURNS bigint
+    AS 'hashint8extended' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+CREATE OPERATOR @extschema@.= (
+    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
+    FUNCTION = @extschema@.gridcode_eq,
+    COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>),
+    RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES, MERGES
+);
+CREATE OPERATOR @extschema@.<> (
+    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
+    FUNCTION = @extschema@.gridcode_ne,
+    COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=),
+    RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
+);
+CREATE OPERATOR @extschema@.< (
+    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
+    FUNCTION = @extschema@.gridcode_lt,
+    COMMUTATOR = OPERATOR(@extschema@.>), NEGATOR = OPERATOR(@extschema@.>=),
+    RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel
+);
+CREATE OPERATOR @extschema@.<= (
+    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
+    FUNCTION = @extschema@.gridcode_le,
+    COMMUTATOR = OPERATOR(@extschema@.>=), NEGATOR = OPERATOR(@extschema@.>),
+    RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel
+);
+CREATE OPERATOR @extschema@.> (
+    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
+    FUNCTION = @extschema@.gridcode_gt,
+    COMMUTATOR = OPERATOR(@extschema@.<), NEGATOR = OPERATOR(@extschema@.<=),
+    RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel
+);
+CREATE OPERATOR @extschema@.>= (
+    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
+    FUNCTION = @extschema@.gridcode_ge,
+    COMMUTATOR = OPERATOR(@extschema@.<=), NEGATOR = OPERATOR(@extschema@.<),
+    RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel
+);
+CREATE OPERATOR @extschema@.@> (
+    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
+    FUNCTION = @extschema@.gridcode_contains,
+    COMMUTATOR = OPERATOR(@extschema@.<@),
+    RESTRICT = @extschema@.subtree_contains_sel, JOIN = pg_catalog.contjoinsel
+);
+COMMENT ON OPERATOR @extschema@.@> (@extschema@.gridcode, @extschema@.gridcode) IS
+    'is ancestor of or equal to';
+CREATE OPERATOR @extschema@.<@ (
+    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
+    FUNCTION = @extschema@.gridcode_contained,
+    COMMUTATOR = OPERATOR(@extschema@.@>),
+    RESTRICT = @extschema@.subtree_contained_sel, JOIN = pg_catalog.contjoinsel
+);
+COMMENT ON OPERATOR @extschema@.<@ (@extschema@.gridcode, @extschema@.gridcode) IS
+    'is descendant of or equal to';
+
+CREATE FUNCTION @extschema@.gridcode_smaller(@extschema@.gridcode, @extschema@.gridcode) RETURNS @extschema@.gridcode
+    AS 'int8smaller' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.gridcode_larger(@extschema@.gridcode, @extschema@.gridcode) RETURNS @extschema@.gridcode
+    AS 'int8larger' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE @extschema@.min(@extschema@.gridcode) (
+    SFUNC = @extschema@.gridcode_smaller, STYPE = @extschema@.gridcode,
+    COMBINEFUNC = @extschema@.gridcode_smaller, SORTOP = OPERATOR(@extschema@.<), PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.max(@extschema@.gridcode) (
+    SFUNC = @extschema@.gridcode_larger, STYPE = @extschema@.gridcode,
+    COMBINEFUNC = @extschema@.gridcode_larger, SORTOP = OPERATOR(@extschema@.>), PARALLEL = SAFE
+);
+
+CREATE OPERATOR CLASS @extschema@.gridcode_ops
+    DEFAULT FOR TYPE @extschema@.gridcode USING btree AS
+        OPERATOR 1 @extschema@.<,
+        OPERATOR 2 @extschema@.<=,
+        OPERATOR 3 @extschema@.=,
+        OPERATOR 4 @extschema@.>=,
+        OPERATOR 5 @extschema@.>,
+        FUNCTION 1 @extschema@.gridcode_cmp(@extschema@.gridcode, @extschema@.gridcode),
+        FUNCTION 2 @extschema@.gridcode_sortsupport(internal),
+        FUNCTION 4 pg_catalog.btequalimage(oid);
+
+CREATE OPERATOR CLASS @extschema@.gridcode_hash_ops
+    DEFAULT FOR TYPE @extschema@.gridcode USING hash AS
+        OPERATOR 1 @extschema@.=,
+        FUNCTION 1 @extschema@.gridcode_hash(@extschema@.gridcode),
+        FUNCTION 2 @extschema@.gridcode_hash_extended(@extschema@.gridcode, bigint);

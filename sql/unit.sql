@@ -1,0 +1,184 @@
+-- gridgov pillar 1: the unit registry
+--
+-- One row per jurisdiction unit.  The level and the parent are derived from
+-- the code, and the parent must be registered (the foreign key), so the tree
+-- can never hold an orphan.  Redrawing a unit keeps the earlier version in
+-- unit_history.  The table is meant to become a Citus reference table and to
+-- carry row-level security by jurisdiction later, so everything keys on code.
+--
+-- PostGIS names are left unqualified: PostgreSQL 15 cannot name a required
+-- extension's schema in a script, and CREATE EXTENSION puts exactly that
+-- schema on the search_path.  SQL function bodies are parsed once, here
+-- (BEGIN ATOMIC), and PL/pgSQL functions keep this search_path.
+
+CREATE TABLE @extschema@.unit (
+    code        @extschema@.gridcode PRIMARY KEY,
+    name        text NOT NULL CONSTRAINT unit_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
+    level       integer NOT NULL GENERATED ALWAYS AS (@extschema@.level(code)) STORED,
+    parent      @extschema@.gridcode GENERATED ALWAYS AS (@extschema@.parent(code)) STORED
+                CONSTRAINT unit_parent_must_exist REFERENCES @extschema@.unit (code),
+    boundary    geometry(MultiPolygon, 4326),
+    properties  jsonb NOT NULL DEFAULT '{}',
+    valid_from  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    valid_to    timestamptz,
+    CONSTRAINT unit_validity CHECK (valid_to IS NULL OR valid_to OPERATOR(pg_catalog.>) valid_from)
+);
+COMMENT ON TABLE @extschema@.unit IS 'jurisdiction units: province down to building';
+COMMENT ON COLUMN @extschema@.unit.level IS 'derived from code: 1 province ... 7 building';
+COMMENT ON COLUMN @extschema@.unit.parent IS 'derived from code; must be registered';
+COMMENT ON COLUMN @extschema@.unit.valid_to IS 'NULL while the unit is current';
+CREATE INDEX unit_parent_idx ON @extschema@.unit (parent);
+CREATE INDEX unit_boundary_idx ON @extschema@.unit USING gist (boundary);
+
+CREATE TABLE @extschema@.unit_history (
+    code        @extschema@.gridcode NOT NULL,
+    name        text NOT NULL,
+    boundary    geometry(MultiPolygon, 4326),
+    properties  jsonb NOT NULL,
+    valid_from  timestamptz NOT NULL,
+    valid_to    timestamptz NOT NULL,
+    PRIMARY KEY (code, valid_from)
+);
+COMMENT ON TABLE @extschema@.unit_history IS
+    'earlier versions of units whose name, boundary or properties changed';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit_history', '');
+
+-- Keep the version an update replaces.  Several edits in one transaction make
+-- one version: they all happen at the same now().
+CREATE FUNCTION @extschema@.unit_keep_history() RETURNS trigger
+    LANGUAGE plpgsql SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF (OLD.name, OLD.boundary, OLD.properties) IS NOT DISTINCT FROM
+       (NEW.name, NEW.boundary, NEW.properties)
+       OR OLD.valid_from OPERATOR(pg_catalog.>=) pg_catalog.now() THEN
+        RETURN NEW;
+    END IF;
+    INSERT INTO @extschema@.unit_history (code, name, boundary, properties, valid_from, valid_to)
+    VALUES (OLD.code, OLD.name, OLD.boundary, OLD.properties, OLD.valid_from, pg_catalog.now());
+    NEW.valid_from := pg_catalog.now();
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER unit_keep_history BEFORE UPDATE ON @extschema@.unit
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.unit_keep_history();
+
+-- Functions over the registry.  They read current units: valid_to unset or
+-- still ahead.
+CREATE FUNCTION @extschema@.unit_is_current(@extschema@.unit) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT $1.valid_to IS NULL OR $1.valid_to OPERATOR(pg_catalog.>) pg_catalog.now();
+END;
+COMMENT ON FUNCTION @extschema@.unit_is_current(@extschema@.unit) IS
+    'true while the unit is in force (valid_to unset or in the future)';
+
+CREATE FUNCTION @extschema@.children(@extschema@.gridcode) RETURNS SETOF @extschema@.unit
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 20
+BEGIN ATOMIC
+    SELECT u.* FROM @extschema@.unit u
+     WHERE u.parent OPERATOR(@extschema@.=) $1 AND @extschema@.unit_is_current(u)
+     ORDER BY u.code;
+END;
+COMMENT ON FUNCTION @extschema@.children(@extschema@.gridcode) IS
+    'registered units directly below a code';
+
+CREATE FUNCTION @extschema@.descendants(@extschema@.gridcode, max_level integer DEFAULT 7)
+    RETURNS SETOF @extschema@.unit
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 1000
+BEGIN ATOMIC
+    SELECT u.* FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.<@) $1 AND u.code OPERATOR(@extschema@.<>) $1
+       AND u.level OPERATOR(pg_catalog.<=) $2 AND @extschema@.unit_is_current(u)
+     ORDER BY u.code;
+END;
+COMMENT ON FUNCTION @extschema@.descendants(@extschema@.gridcode, integer) IS
+    'registered units below a code, down to max_level, in code order';
+
+CREATE FUNCTION @extschema@.ancestors(@extschema@.gridcode) RETURNS SETOF @extschema@.unit
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 6
+BEGIN ATOMIC
+    SELECT u.* FROM pg_catalog.generate_series(1, @extschema@.level($1) OPERATOR(pg_catalog.-) 1) AS l(level)
+      JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) @extschema@.ancestor($1, l.level)
+     WHERE @extschema@.unit_is_current(u)
+     ORDER BY u.level;
+END;
+COMMENT ON FUNCTION @extschema@.ancestors(@extschema@.gridcode) IS
+    'registered units above a code, from the province down';
+
+CREATE FUNCTION @extschema@.breadcrumb(@extschema@.gridcode, separator text DEFAULT ' › ') RETURNS text
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT pg_catalog.string_agg(u.name, $2 ORDER BY u.level)
+      FROM pg_catalog.generate_series(1, @extschema@.level($1)) AS l(level)
+      JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) @extschema@.ancestor($1, l.level)
+     WHERE @extschema@.unit_is_current(u);
+END;
+COMMENT ON FUNCTION @extschema@.breadcrumb(@extschema@.gridcode, text) IS
+    'names of the registered units from the province down to the code itself';
+
+CREATE FUNCTION @extschema@.unit_at(point geometry, level integer) RETURNS @extschema@.unit
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    found @extschema@.unit;
+BEGIN
+    IF level OPERATOR(pg_catalog.<) 1 OR level OPERATOR(pg_catalog.>) 7 THEN
+        RAISE EXCEPTION 'level % is out of range for gridcode', level
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Levels run from 1 (province) to 7 (building).';
+    END IF;
+    IF ST_SRID(point) OPERATOR(pg_catalog.<>) 4326 THEN
+        RAISE EXCEPTION 'point has SRID %, unit boundaries are in SRID 4326', ST_SRID(point)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use ST_SetSRID(point, 4326) for WGS 84 longitude and latitude, or ST_Transform(point, 4326).';
+    END IF;
+    IF GeometryType(point) OPERATOR(pg_catalog.<>) 'POINT' OR ST_IsEmpty(point) THEN
+        RAISE EXCEPTION 'unit_at needs a non-empty point, not %', ST_AsText(point)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT u.* INTO found FROM @extschema@.unit u
+     WHERE u.level OPERATOR(pg_catalog.=) unit_at.level
+       AND ST_Covers(u.boundary, point) AND @extschema@.unit_is_current(u)
+     ORDER BY u.code
+     LIMIT 1;
+    RETURN found;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.unit_at(geometry, integer) IS
+    'the current unit at a level whose boundary covers a point (SRID 4326)';
+
+-- Load codes and names from any table with text columns code and name, such
+-- as the National Bureau of Statistics division tables.  Codes are read in
+-- any gridcode text form; a unit given twice (Dongguan's prefecture is also
+-- listed as county 441900) is kept once, under its shortest spelling.
+-- Residents' and villagers' committee names are shortened to the community
+-- or village they serve; the full name is kept in properties.nbs_name.
+CREATE FUNCTION @extschema@.import_units(source regclass) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT SET search_path FROM CURRENT
+AS $$
+DECLARE
+    inserted bigint;
+BEGIN
+    EXECUTE pg_catalog.format($sql$
+        INSERT INTO @extschema@.unit (code, name, properties)
+        SELECT DISTINCT ON (s.code) s.code, s.short_name,
+               pg_catalog.jsonb_build_object('nbs_name', s.name)
+          FROM (SELECT pg_catalog.btrim(src.code::text)::@extschema@.gridcode AS code,
+                       pg_catalog.length(pg_catalog.btrim(src.code::text)) AS spelling,
+                       src.name,
+                       pg_catalog.regexp_replace(
+                           pg_catalog.regexp_replace(src.name, '村?村(民委员会|委会)$', '村'),
+                           '(居民委员会|居委会)$', '') AS short_name
+                  FROM %s AS src) AS s
+         ORDER BY s.code, s.spelling
+        ON CONFLICT (code) DO NOTHING
+    $sql$, source);
+    GET DIAGNOSTICS inserted = ROW_COUNT;
+    RETURN inserted;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.import_units(regclass) IS
+    'insert units from a table with text columns code and name; returns the number inserted';

@@ -1,0 +1,243 @@
+/*
+ * subtree_support.c
+ *		Planner support for the hierarchy operators of gridgov's code types.
+ *
+ * gridcode and gridcell share one property: a value X and all its
+ * descendants are exactly the values from X to subtree_last(X) in btree
+ * order.  So "code <@ X" and "X @> code" are the range
+ * "code >= X AND code <= subtree_last(X)".  The support functions below hand
+ * that range to the planner as an exact index condition (as PostgreSQL's
+ * like_support.c does for LIKE prefixes), and the restriction estimators
+ * estimate the operators as that range, from the column's histogram.
+ *
+ * Nothing here names a type: the type comes from the operand, the btree
+ * operators from the type's default btree operator class, and the range end
+ * from the function subtree_last(type) in the schema of the operator's
+ * function.  A new code type gets all of this by declaring those.
+ */
+#include "postgres.h"
+
+#include "access/stratnum.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_type.h"
+#include "commands/defrem.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/pathnodes.h"
+#include "nodes/supportnodes.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/paths.h"
+#include "parser/parse_func.h"
+#include "utils/lsyscache.h"
+#include "utils/selfuncs.h"
+
+#include "gridgov.h"
+
+/* Used when the other side is not a constant: a subtree is a small share. */
+#define DEFAULT_SUBTREE_SEL		0.005
+
+/* A value has at most this many ancestors-or-self (gridcell's ten levels). */
+#define MAX_ANCESTORS			10.0
+
+/*
+ * The ordering operators that bound a subtree range: those of the type's
+ * default btree operator class.  A non-default or descending class does not
+ * order subtrees contiguously, so the caller gives up when the index's
+ * family is not this one.
+ */
+static Oid
+default_btree_family(Oid typid)
+{
+	Oid			opclass = GetDefaultOpClass(typid, BTREE_AM_OID);
+
+	return OidIsValid(opclass) ? get_opclass_family(opclass) : InvalidOid;
+}
+
+/* subtree_last(typid) in the schema of the given function, or InvalidOid */
+static Oid
+subtree_last_function(Oid sibling_funcid, Oid typid)
+{
+	char	   *schema = get_namespace_name(get_func_namespace(sibling_funcid));
+	List	   *name = list_make2(makeString(schema), makeString("subtree_last"));
+	Oid			funcid = LookupFuncName(name, 1, &typid, true);
+
+	if (OidIsValid(funcid) && get_func_rettype(funcid) != typid)
+		return InvalidOid;
+	return funcid;
+}
+
+/*
+ * The expression for the last value of the subtree rooted at "root": folded
+ * to a constant when the root is one, else a call evaluated once per scan.
+ */
+static Expr *
+subtree_upper_bound(Oid lastfn, Oid typid, Expr *root)
+{
+	if (IsA(root, Const))
+	{
+		Const	   *c = (Const *) root;
+		int16		typlen;
+		bool		typbyval;
+
+		get_typlenbyval(typid, &typlen, &typbyval);
+		return (Expr *) makeConst(typid, -1, InvalidOid, typlen,
+								  OidFunctionCall1(lastfn, c->constvalue),
+								  false, typbyval);
+	}
+	return (Expr *) makeFuncExpr(lastfn, typid, list_make1(copyObject(root)),
+								 InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL);
+}
+
+/*
+ * "key >= root AND key <= subtree_last(root)" with the given btree family's
+ * operators, or NIL when the family lacks them.
+ */
+static List *
+subtree_range_clauses(Oid opfamily, Oid funcid, Expr *key, Expr *root)
+{
+	Oid			typid = exprType((Node *) key);
+	Oid			ge_op = get_opfamily_member(opfamily, typid, typid, BTGreaterEqualStrategyNumber);
+	Oid			le_op = get_opfamily_member(opfamily, typid, typid, BTLessEqualStrategyNumber);
+	Oid			lastfn = subtree_last_function(funcid, typid);
+
+	if (!OidIsValid(ge_op) || !OidIsValid(le_op) || !OidIsValid(lastfn))
+		return NIL;
+
+	return list_make2(make_opclause(ge_op, BOOLOID, false, key,
+									(Expr *) copyObject(root), InvalidOid, InvalidOid),
+					  make_opclause(le_op, BOOLOID, false, key,
+									subtree_upper_bound(lastfn, typid, root),
+									InvalidOid, InvalidOid));
+}
+
+/*
+ * Index conditions for a call whose argument "descendant_arg" is the
+ * descendant side.  Only that side can use the range: the ancestors of a
+ * value are not contiguous.
+ */
+static List *
+subtree_index_condition(SupportRequestIndexCondition *req, int descendant_arg)
+{
+	List	   *args;
+	Expr	   *key;
+	Expr	   *root;
+
+	if (req->indexarg != descendant_arg || req->index->relam != BTREE_AM_OID)
+		return NIL;
+
+	if (is_opclause(req->node))
+		args = ((OpExpr *) req->node)->args;
+	else if (is_funcclause(req->node))
+		args = ((FuncExpr *) req->node)->args;
+	else
+		return NIL;
+	if (list_length(args) != 2)
+		return NIL;
+
+	key = (Expr *) list_nth(args, descendant_arg);
+	root = (Expr *) list_nth(args, 1 - descendant_arg);
+
+	/* the core checks this for operators, not for plain function calls */
+	if (!is_pseudo_constant_for_index(req->root, (Node *) root, req->index))
+		return NIL;
+	if (IsA(root, Const) && ((Const *) root)->constisnull)
+		return NIL;
+	if (req->opfamily != default_btree_family(exprType((Node *) key)))
+		return NIL;
+
+	req->lossy = false;
+	return subtree_range_clauses(req->opfamily, req->funcid, key, root);
+}
+
+static Datum
+subtree_support(FunctionCallInfo fcinfo, int descendant_arg)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+
+	if (IsA(rawreq, SupportRequestIndexCondition))
+	{
+		SupportRequestIndexCondition *req = (SupportRequestIndexCondition *) rawreq;
+		List	   *clauses = subtree_index_condition(req, descendant_arg);
+
+		PG_RETURN_POINTER(clauses);
+	}
+	PG_RETURN_POINTER(NULL);
+}
+
+/* support for contained(a, b), the function of a <@ b */
+PG_FUNCTION_INFO_V1(subtree_contained_support);
+Datum
+subtree_contained_support(PG_FUNCTION_ARGS)
+{
+	return subtree_support(fcinfo, 0);
+}
+
+/* support for contains(a, b), the function of a @> b */
+PG_FUNCTION_INFO_V1(subtree_contains_support);
+Datum
+subtree_contains_support(PG_FUNCTION_ARGS)
+{
+	return subtree_support(fcinfo, 1);
+}
+
+/*
+ * Restriction selectivity of a hierarchy operator.  When the column is the
+ * descendant side and the root is a constant, it is the selectivity of the
+ * range, which the column's histogram answers well.  When the column is the
+ * ancestor side, at most one value per level can match.
+ */
+static double
+subtree_selectivity(PlannerInfo *root, Oid operator, List *args, int varRelid,
+					bool descendant_on_left)
+{
+	VariableStatData vardata;
+	Node	   *other;
+	bool		varonleft;
+	double		selectivity = DEFAULT_SUBTREE_SEL;
+
+	if (!get_restriction_variable(root, args, varRelid, &vardata, &other, &varonleft))
+		return DEFAULT_SUBTREE_SEL;
+
+	if (IsA(other, Const) && ((Const *) other)->constisnull)
+		selectivity = 0.0;
+	else if (IsA(other, Const) && varonleft == descendant_on_left)
+	{
+		Oid			typid = exprType(other);
+		Oid			opfamily = default_btree_family(typid);
+		List	   *range = NIL;
+
+		if (OidIsValid(opfamily))
+			range = subtree_range_clauses(opfamily, get_opcode(operator),
+										  (Expr *) vardata.var, (Expr *) other);
+		if (range != NIL)
+			selectivity = clauselist_selectivity(root, range, varRelid, JOIN_INNER, NULL);
+	}
+	else if (IsA(other, Const) && vardata.rel != NULL && vardata.rel->tuples > 0)
+		selectivity = Min(DEFAULT_SUBTREE_SEL, MAX_ANCESTORS / vardata.rel->tuples);
+
+	ReleaseVariableStats(vardata);
+	CLAMP_PROBABILITY(selectivity);
+	return selectivity;
+}
+
+/* restriction estimator of a <@ b */
+PG_FUNCTION_INFO_V1(subtree_contained_sel);
+Datum
+subtree_contained_sel(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(subtree_selectivity((PlannerInfo *) PG_GETARG_POINTER(0),
+										 PG_GETARG_OID(1),
+										 (List *) PG_GETARG_POINTER(2),
+										 PG_GETARG_INT32(3), true));
+}
+
+/* restriction estimator of a @> b */
+PG_FUNCTION_INFO_V1(subtree_contains_sel);
+Datum
+subtree_contains_sel(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(subtree_selectivity((PlannerInfo *) PG_GETARG_POINTER(0),
+										 PG_GETARG_OID(1),
+										 (List *) PG_GETARG_POINTER(2),
+										 PG_GETARG_INT32(3), false));
+}
