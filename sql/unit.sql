@@ -155,7 +155,9 @@ COMMENT ON FUNCTION @extschema@.unit_at(geometry, integer) IS
 -- any gridcode text form; a unit given twice (Dongguan's prefecture is also
 -- listed as county 441900) is kept once, under its shortest spelling.
 -- Residents' and villagers' committee names are shortened to the community
--- or village they serve; the full name is kept in properties.nbs_name.
+-- or village they serve (the real data spells them in six ways); the full
+-- name is kept in properties.nbs_name.  Fishermen's committees (渔委会) have
+-- no place name to shorten to and keep theirs.
 CREATE FUNCTION @extschema@.import_units(source regclass) RETURNS bigint
     LANGUAGE plpgsql VOLATILE STRICT SET search_path FROM CURRENT
 AS $$
@@ -169,9 +171,11 @@ BEGIN
           FROM (SELECT pg_catalog.btrim(src.code::text)::@extschema@.gridcode AS code,
                        pg_catalog.length(pg_catalog.btrim(src.code::text)) AS spelling,
                        src.name,
-                       pg_catalog.regexp_replace(
-                           pg_catalog.regexp_replace(src.name, '村?村(民委员会|委会)$', '村'),
-                           '(居民委员会|居委会)$', '') AS short_name
+                       pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
+                           src.name,
+                           '村?村(民委员会|民委会|委会)$', '村'),
+                           '(居民委员会|居委委员会|居委员会|居委会)$', ''),
+                           '社区委员会$', '社区') AS short_name
                   FROM %s AS src) AS s
          ORDER BY s.code, s.spelling
         ON CONFLICT (code) DO NOTHING

@@ -1,0 +1,94 @@
+-- Every released version updates to the current one (ALTER EXTENSION gridgov
+-- UPDATE) with its data intact, and ends with exactly the objects, function
+-- labels, columns, constraints, indexes and triggers of a fresh install.
+CREATE DATABASE gridgov_upgrade;
+\c gridgov_upgrade
+SET client_min_messages = warning;
+CREATE EXTENSION postgis;
+
+CREATE FUNCTION gridgov_catalog() RETURNS TABLE (object text, detail text) LANGUAGE sql AS $$
+    SELECT o.type || ' ' || o.identity,
+           CASE d.classid
+           WHEN 'pg_proc'::regclass THEN
+               (SELECT concat_ws(' ', p.provolatile, p.proisstrict, p.proparallel, p.proleakproof,
+                                 p.prosrc, p.proconfig::text, p.prosupport::regproc::text,
+                                 pg_get_function_result(p.oid), pg_get_function_arguments(p.oid))
+                  FROM pg_proc p WHERE p.oid = d.objid)
+           WHEN 'pg_class'::regclass THEN
+               (SELECT string_agg(concat_ws(' ', a.attname, format_type(a.atttypid, a.atttypmod),
+                                            a.attnotnull, a.attgenerated,
+                                            pg_get_expr(ad.adbin, ad.adrelid)), ', ' ORDER BY a.attnum)
+                  FROM pg_attribute a LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+                 WHERE a.attrelid = d.objid AND a.attnum > 0 AND NOT a.attisdropped)
+           WHEN 'pg_type'::regclass THEN
+               (SELECT concat_ws(' ', t.typlen, t.typbyval, t.typalign, t.typstorage, t.typcategory)
+                  FROM pg_type t WHERE t.oid = d.objid)
+           WHEN 'pg_operator'::regclass THEN
+               (SELECT concat_ws(' ', o2.oprcode, o2.oprrest, o2.oprjoin, o2.oprcom::regoperator, o2.oprnegate::regoperator,
+                                 o2.oprcanhash, o2.oprcanmerge)
+                  FROM pg_operator o2 WHERE o2.oid = d.objid)
+           END
+      FROM pg_depend d
+      JOIN pg_extension e ON e.oid = d.refobjid AND d.refclassid = 'pg_extension'::regclass,
+           LATERAL pg_identify_object(d.classid, d.objid, d.objsubid) o
+     WHERE e.extname = 'gridgov' AND d.deptype = 'e'
+    UNION ALL
+    SELECT 'constraint ' || conrelid::regclass || '.' || conname, pg_get_constraintdef(c.oid)
+      FROM pg_constraint c WHERE connamespace = (SELECT oid FROM pg_namespace WHERE nspname = 'gridgov') AND conrelid <> 0
+    UNION ALL
+    SELECT 'index ' || indexrelid::regclass, pg_get_indexdef(indexrelid)
+      FROM pg_index i JOIN pg_class r ON r.oid = i.indrelid WHERE r.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = 'gridgov')
+    UNION ALL
+    SELECT 'trigger ' || tgname, pg_get_triggerdef(t.oid)
+      FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid
+     WHERE r.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = 'gridgov') AND NOT t.tgisinternal
+$$;
+
+CREATE TABLE catalogs (install text, object text, detail text);
+CREATE TABLE checks (from_version text, check_name text, ok boolean);
+
+CREATE EXTENSION gridgov;
+INSERT INTO catalogs SELECT 'fresh', * FROM gridgov_catalog();
+DROP EXTENSION gridgov;
+
+DO $$
+DECLARE
+    v text;
+BEGIN
+    FOR v IN SELECT version FROM pg_available_extension_versions
+              WHERE name = 'gridgov' AND version <> (SELECT default_version FROM pg_available_extensions
+                                                    WHERE name = 'gridgov')
+              ORDER BY string_to_array(version, '.')::int[]
+    LOOP
+        EXECUTE format('CREATE EXTENSION gridgov VERSION %L', v);
+        -- data a user of that version has: units, and a table of theirs
+        INSERT INTO gridgov.unit (code, name) VALUES ('44', '广东省'), ('4403', '深圳市'), ('440311', '光明区');
+        CREATE TABLE user_places (code gridgov.gridcode PRIMARY KEY, note text);
+        INSERT INTO user_places SELECT gridgov.child('440311', g), 'subdistrict ' || g FROM generate_series(1, 6) g;
+        CREATE INDEX user_places_code ON user_places USING hash (code);
+
+        ALTER EXTENSION gridgov UPDATE;
+
+        INSERT INTO checks VALUES
+            (v, 'updated to the default version',
+             (SELECT extversion = (SELECT default_version FROM pg_available_extensions WHERE name = 'gridgov')
+                FROM pg_extension WHERE extname = 'gridgov')),
+            (v, 'units kept', (SELECT gridgov.breadcrumb('440311') = '广东省 › 深圳市 › 光明区')),
+            (v, 'user table kept and indexed',
+             (SELECT count(*) = 6 FROM user_places WHERE code OPERATOR(gridgov.<@) '440311'::gridgov.gridcode)),
+            (v, 'same catalog as a fresh install',
+             NOT EXISTS ((SELECT object, detail FROM catalogs WHERE install = 'fresh'
+                          EXCEPT SELECT * FROM gridgov_catalog())
+                         UNION ALL
+                         (SELECT * FROM gridgov_catalog()
+                          EXCEPT SELECT object, detail FROM catalogs WHERE install = 'fresh')));
+        DROP TABLE user_places;
+        DROP EXTENSION gridgov;
+    END LOOP;
+END $$;
+
+SELECT from_version, check_name, ok FROM checks ORDER BY from_version, check_name;
+SELECT count(*) > 50 AS fresh_catalog_is_not_empty FROM catalogs WHERE install = 'fresh';
+
+\c contrib_regression
+DROP DATABASE gridgov_upgrade;
