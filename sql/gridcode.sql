@@ -107,9 +107,9 @@ COMMENT ON FUNCTION @extschema@.subtree_last(@extschema@.gridcode) IS
 -- Planner support shared by the hierarchy operators of gridgov's code types
 -- (src/subtree_support.c).
 CREATE FUNCTION @extschema@.subtree_contained_support(internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.subtree_contains_support(internal) RETURNS internal
-    AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.subtree_contained_sel(internal, oid, internal, integer) RETURNS float8
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.subtree_contains_sel(internal, oid, internal, integer) RETURNS float8

@@ -48,7 +48,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit_history', '');
 -- Keep the version an update replaces.  Several edits in one transaction make
 -- one version: they all happen at the same now().
 CREATE FUNCTION @extschema@.unit_keep_history() RETURNS trigger
-    LANGUAGE plpgsql SET search_path FROM CURRENT
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 BEGIN
     IF (OLD.name, OLD.boundary, OLD.properties) IS NOT DISTINCT FROM
@@ -159,7 +159,7 @@ COMMENT ON FUNCTION @extschema@.unit_at(geometry, integer) IS
 -- name is kept in properties.nbs_name.  Fishermen's committees (渔委会) have
 -- no place name to shorten to and keep theirs.
 CREATE FUNCTION @extschema@.import_units(source regclass) RETURNS bigint
-    LANGUAGE plpgsql VOLATILE STRICT SET search_path FROM CURRENT
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 DECLARE
     inserted bigint;
