@@ -18,7 +18,8 @@ PG_CONFIG  ?= pg_config
 # ALTER EXTENSION ... UPDATE runs, so both paths give the same objects.
 SCRIPT_0.1.0        = sql/gridcode.sql sql/unit.sql
 SCRIPT_0.1.0--0.2.0 = sql/gridcell.sql
-VERSIONED_SCRIPTS   = 0.1.0 0.1.0--0.2.0
+SCRIPT_0.2.0--0.3.0 = sql/calendar.sql sql/case.sql
+VERSIONED_SCRIPTS   = 0.1.0 0.1.0--0.2.0 0.2.0--0.3.0
 
 DATA_built = $(foreach v,$(VERSIONED_SCRIPTS),build/$(EXTENSION)--$(v).sql)
 

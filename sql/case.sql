@@ -1,0 +1,1 @@
+-- gridgov pillar 3: the case engine
