@@ -15,7 +15,7 @@ SELECT s.name AS subdistrict,
        count(*) FILTER (WHERE u.level = 5) AS communities,
        count(*) FILTER (WHERE u.level = 6) AS grids,
        count(*) FILTER (WHERE u.level = 7) AS buildings
-  FROM children('440311') s
+  FROM children(gridcode '440311') s
   JOIN unit u ON u.code <@ s.code AND u.code <> s.code
  GROUP BY s.code, s.name ORDER BY s.code;
 

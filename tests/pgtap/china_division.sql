@@ -24,7 +24,7 @@ SELECT is((SELECT count(*) FROM unit WHERE code <@ '44')::int, 28743, 'every uni
 -- Shenzhen and Guangming: the numbers the domain texts quote
 SELECT is((SELECT name FROM unit WHERE code = '4403'), '深圳市', 'Shenzhen');
 SELECT is((SELECT count(*) FROM descendants('4403'))::int, 876, 'Shenzhen has 876 units below it');
-SELECT results_eq($$SELECT name FROM children('440311')$$,
+SELECT results_eq($$SELECT name FROM children(gridcode '440311')$$,
                   $$VALUES ('光明街道'), ('公明街道'), ('新湖街道'), ('凤凰街道'), ('玉塘街道'), ('马田街道')$$,
                   'Guangming has its 6 subdistricts, in code order');
 SELECT is((SELECT count(*) FROM descendants('440311') WHERE level = 5)::int, 31, 'Guangming has 31 communities');
@@ -34,8 +34,8 @@ SELECT is((SELECT properties->>'nbs_name' FROM unit WHERE code = '440311006003')
           'the statistical name is kept');
 
 -- prefectures without counties: their towns hang directly under the city
-SELECT is((SELECT count(*) FROM children('4419'))::int, 36, 'Dongguan has 36 towns directly below it');
-SELECT is((SELECT count(*) FROM children('4420'))::int, 23, 'Zhongshan has 23 towns directly below it');
+SELECT is((SELECT count(*) FROM children(gridcode '4419'))::int, 36, 'Dongguan has 36 towns directly below it');
+SELECT is((SELECT count(*) FROM children(gridcode '4420'))::int, 23, 'Zhongshan has 23 towns directly below it');
 SELECT is((SELECT count(*) FROM descendants('4419') WHERE level = 3)::int, 0, 'Dongguan has no county level');
 SELECT is((SELECT count(*) FROM descendants('4419', 5) WHERE level = 5)::int, 609, 'Dongguan has 609 villages');
 SELECT is((SELECT count(*) FROM descendants('4420') WHERE level = 5)::int, 287, 'Zhongshan has 287 villages');

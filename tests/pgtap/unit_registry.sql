@@ -46,9 +46,9 @@ SELECT throws_ok($$UPDATE unit SET code = '440311006005' WHERE code = '440311006
                  '23503', NULL, 'a unit with children cannot change its code');
 
 -- the functions over the tree
-SELECT results_eq($$SELECT code FROM children('440311')$$,
+SELECT results_eq($$SELECT code FROM children(gridcode '440311')$$,
                   $$VALUES ('440311001'::gridcode), ('440311006')$$, 'children in code order');
-SELECT results_eq($$SELECT code FROM children('440311006003012')$$,
+SELECT results_eq($$SELECT code FROM children(gridcode '440311006003012')$$,
                   $$SELECT NULL::gridcode WHERE false$$, 'a leaf has no children');
 SELECT results_eq($$SELECT code FROM descendants('440311')$$,
                   $$VALUES ('440311001'::gridcode), ('440311006'), ('440311006003'), ('440311006003001'),
@@ -103,7 +103,7 @@ SELECT is((SELECT count(*) FROM unit_history)::int, 1, 'an update that changes n
 -- retiring a unit hides it from the tree functions but keeps the row
 UPDATE unit SET valid_from = now() - interval '2 days', valid_to = now() - interval '1 day'
  WHERE code = '440311006003002';
-SELECT results_eq($$SELECT code FROM children('440311006003')$$,
+SELECT results_eq($$SELECT code FROM children(gridcode '440311006003')$$,
                   $$VALUES ('440311006003001'::gridcode)$$, 'a retired unit is not a current child');
 SELECT is((unit_at(ST_SetSRID(ST_MakePoint(113.99, 22.72), 4326), 6)).code, NULL,
           'a retired unit is not found by point');

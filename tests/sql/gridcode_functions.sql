@@ -55,7 +55,7 @@ SELECT gridcode_level('street');
 \set ON_ERROR_STOP 1
 
 -- NULL in, NULL out
-SELECT level(NULL::gridcode) IS NULL AS strict_level, parent('44') IS NULL AS province_has_no_parent,
+SELECT level(NULL::gridcode) IS NULL AS strict_level, parent(gridcode '44') IS NULL AS province_has_no_parent,
        lca('44', NULL) IS NULL AS strict_lca;
 
 -- properties over 50,000 generated codes at every level

@@ -18,7 +18,7 @@ SELECT '440311000000'::gridcode::text AS canonical,
 
 -- extremes of the accepted range
 SELECT '11'::gridcode AS lowest, '9199999999999999999'::gridcode AS highest,
-       subtree_last('91') AS last_of_91;
+       subtree_last(gridcode '91') AS last_of_91;
 
 -- bad text: 22P02 with what is wrong
 \set ON_ERROR_STOP 0

@@ -53,7 +53,7 @@ UPDATE gridgov.unit SET name = '深圳' WHERE code OPERATOR(gridgov.=) '4403';
 SELECT gridgov.breadcrumb('440311006003');
 SELECT code, name FROM gridgov.descendants('4403', 4);
 SELECT code, name FROM gridgov.ancestors('440311006003');
-SELECT code FROM gridgov.children('440311');
+SELECT code FROM gridgov.children(gridgov.gridcode '440311');
 SELECT gridgov.unit_at(ST_SetSRID(ST_MakePoint(113.9, 22.7), 4326), 5);
 SELECT what, count(*) AS hijacks_by_gridgov FROM public.hijacked GROUP BY what ORDER BY what;
 
