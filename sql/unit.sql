@@ -157,7 +157,8 @@ COMMENT ON FUNCTION @extschema@.unit_at(geometry, integer) IS
 -- Residents' and villagers' committee names are shortened to the community
 -- or village they serve (the real data spells them in six ways); the full
 -- name is kept in properties.nbs_name.  Fishermen's committees (渔委会) have
--- no place name to shorten to and keep theirs.
+-- no place name to shorten to and keep theirs, and so does a committee
+-- whose whole name is the committee (the real data has one: "居委会").
 CREATE FUNCTION @extschema@.import_units(source regclass) RETURNS bigint
     LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
@@ -166,7 +167,7 @@ DECLARE
 BEGIN
     EXECUTE pg_catalog.format($sql$
         INSERT INTO @extschema@.unit (code, name, properties)
-        SELECT DISTINCT ON (s.code) s.code, s.short_name,
+        SELECT DISTINCT ON (s.code) s.code, COALESCE(NULLIF(s.short_name, ''), s.name),
                pg_catalog.jsonb_build_object('nbs_name', s.name)
           FROM (SELECT pg_catalog.btrim(src.code::text)::@extschema@.gridcode AS code,
                        pg_catalog.length(pg_catalog.btrim(src.code::text)) AS spelling,

@@ -114,14 +114,15 @@ SELECT throws_ok($$UPDATE unit SET valid_to = valid_from - interval '1 day' WHER
 CREATE TEMP TABLE source (code text, name text);
 INSERT INTO source VALUES ('4419', '东莞市'), ('441900', '东莞市'), ('441900003', '东城街道'),
                           ('441900003001', '岗贝社区居民委员会'), ('441900003200', '桑园村民委员会'),
-                          ('441900003201', '杨庄村村委会');
-SELECT is(import_units('source'), 5::bigint, 'import_units inserts each unit once');
+                          ('441900003201', '杨庄村村委会'), ('441900003202', '居委会');
+SELECT is(import_units('source'), 6::bigint, 'import_units inserts each unit once');
 SELECT results_eq($$SELECT code, name, properties->>'nbs_name' FROM unit WHERE code <@ '4419' ORDER BY code$$,
                   $$VALUES ('4419'::gridcode, '东莞市', '东莞市'), ('441900003', '东城街道', '东城街道'),
                            ('441900003001', '岗贝社区', '岗贝社区居民委员会'),
                            ('441900003200', '桑园村', '桑园村民委员会'),
-                           ('441900003201', '杨庄村', '杨庄村村委会')$$,
-                  'committee names are shortened, the statistical name is kept');
+                           ('441900003201', '杨庄村', '杨庄村村委会'),
+                           ('441900003202', '居委会', '居委会')$$,
+                  'committee names are shortened, the statistical name is kept, a name that is only a committee stays whole');
 SELECT is(import_units('source'), 0::bigint, 'importing again inserts nothing');
 
 SELECT * FROM finish();
