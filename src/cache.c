@@ -1,0 +1,88 @@
+/*
+ * cache.c
+ *		One relcache callback for all of gridgov's table caches, and the
+ *		trigger function that feeds it.
+ *
+ * PostgreSQL allows only a handful of relcache callbacks per backend
+ * (MAX_RELCACHE_CALLBACKS), so the pillars share this one rather than each
+ * registering its own.  See cache.h for the protocol.
+ */
+#include "postgres.h"
+
+#include "cache.h"
+#include "commands/trigger.h"
+#include "fmgr.h"
+#include "utils/inval.h"
+#include "utils/rel.h"
+
+/* more than gridgov will ever need: a fixed array keeps the callback simple */
+#define MAX_GRIDGOV_CACHES 8
+
+typedef struct RegisteredCache
+{
+	CacheResetFunction reset;
+	const Oid  *relids;
+	int			nrelids;
+} RegisteredCache;
+
+static RegisteredCache caches[MAX_GRIDGOV_CACHES];
+static int	ncaches = 0;
+
+static void
+cache_relcache_callback(Datum arg, Oid relid)
+{
+	int			i;
+	int			j;
+
+	for (i = 0; i < ncaches; i++)
+	{
+		bool		hit = !OidIsValid(relid);
+
+		for (j = 0; j < caches[i].nrelids && !hit; j++)
+			hit = caches[i].relids[j] == relid;
+		if (hit)
+			caches[i].reset();
+	}
+}
+
+void
+cache_register(CacheResetFunction reset, const Oid *relids, int nrelids)
+{
+	if (ncaches >= MAX_GRIDGOV_CACHES)
+		elog(ERROR, "too many gridgov caches registered");
+	if (ncaches == 0)
+		CacheRegisterRelcacheCallback(cache_relcache_callback, (Datum) 0);
+	caches[ncaches].reset = reset;
+	caches[ncaches].relids = relids;
+	caches[ncaches].nrelids = nrelids;
+	ncaches++;
+}
+
+/*
+ * AFTER ... FOR EACH STATEMENT trigger: tell every backend that the table's
+ * contents changed.  The relcache entry itself is rebuilt cheaply; what
+ * matters is the callback above.  A statement-level trigger costs one
+ * invalidation per statement however many rows it wrote.
+ */
+PG_FUNCTION_INFO_V1(gridgov_invalidate_cache);
+Datum
+gridgov_invalidate_cache(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("invalidate_cache() must be called as a trigger")));
+	if (!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("invalidate_cache() must be an AFTER ... FOR EACH STATEMENT trigger"),
+				 errdetail("Trigger \"%s\" on table \"%s\" is not.",
+						   trigdata->tg_trigger->tgname,
+						   RelationGetRelationName(trigdata->tg_relation))));
+
+	CacheInvalidateRelcache(trigdata->tg_relation);
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,947 @@
+/*
+ * case_engine.c
+ *		The triggers that enforce a case's lifecycle, routing, time limits,
+ *		escalation and history, whoever writes the row.
+ *
+ * BEFORE INSERT routes a new case and starts its first stage; BEFORE UPDATE
+ * recognises the move from the old and new row (a plain UPDATE of status is
+ * a move like any other), refuses illegal ones and fills in what the move
+ * implies; AFTER INSERT OR UPDATE appends the hash-chained history row and
+ * notifies listeners.  The BEFORE triggers leave everything the AFTER
+ * trigger needs in the row itself (last_action, actor, note, moved_at,
+ * escalation_trigger, history_seq, history_hash), so multi-row statements
+ * need no side channel.
+ *
+ * Routing rules, service points and warning rules are read once into
+ * backend-local caches (case_rules.c); lookups in the hot path run through
+ * SPI plans prepared once and kept.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "commands/trigger.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "cache.h"
+#include "calendar.h"
+#include "case_engine.h"
+#include "case_rules.h"
+#include "gridcode.h"
+#include "gridgov.h"
+
+/* SQLSTATEs of the case engine (class GG), documented in docs/cases.md */
+#define ERRCODE_ILLEGAL_CASE_MOVE		MAKE_SQLSTATE('G','G','0','0','1')
+#define ERRCODE_INCOMPLETE_CASE_MOVE	MAKE_SQLSTATE('G','G','0','0','2')
+#define ERRCODE_CASE_ROUTING_FAILED		MAKE_SQLSTATE('G','G','0','0','3')
+#define ERRCODE_CASE_HISTORY_READ_ONLY	MAKE_SQLSTATE('G','G','0','0','5')
+
+#define NOTIFY_CHANNEL "gridgov_case"
+
+typedef enum CaseStatus
+{
+	ST_REPORTED,
+	ST_ACCEPTED,
+	ST_REJECTED,
+	ST_MERGED,
+	ST_DISPATCHED,
+	ST_RETURNED,
+	ST_IN_PROGRESS,
+	ST_SUSPENDED,
+	ST_RESOLVED,
+	ST_VERIFIED,
+	ST_CLOSED,
+	NUM_STATUSES
+} CaseStatus;
+
+static const char *const status_names[NUM_STATUSES] = {
+	"reported", "accepted", "rejected", "merged", "dispatched", "returned",
+	"in_progress", "suspended", "resolved", "verified", "closed"
+};
+
+typedef enum CaseAction
+{
+	ACT_REPORT,
+	ACT_ACCEPT,
+	ACT_REJECT,
+	ACT_MERGE,
+	ACT_DISPATCH,
+	ACT_START,
+	ACT_RETURN,
+	ACT_EXTEND,
+	ACT_SUSPEND,
+	ACT_RESUME,
+	ACT_RESOLVE,
+	ACT_VERIFY,
+	ACT_REOPEN,
+	ACT_CLOSE,
+	ACT_ESCALATE,
+	NUM_ACTIONS
+} CaseAction;
+
+static const char *const action_names[NUM_ACTIONS] = {
+	"report", "accept", "reject", "merge", "dispatch", "start", "return",
+	"extend", "suspend", "resume", "resolve", "verify", "reopen", "close",
+	"escalate"
+};
+
+/* The legal moves.  Escalation is not listed: it is any move from an
+ * escalatable state that raises the handling level (see below). */
+typedef struct CaseMove
+{
+	CaseStatus	from;
+	CaseStatus	to;
+	CaseAction	action;
+	bool		needs_reason;
+} CaseMove;
+
+static const CaseMove case_moves[] = {
+	{ST_REPORTED, ST_ACCEPTED, ACT_ACCEPT, false},
+	{ST_REPORTED, ST_REJECTED, ACT_REJECT, true},
+	{ST_REPORTED, ST_MERGED, ACT_MERGE, false},
+	{ST_ACCEPTED, ST_DISPATCHED, ACT_DISPATCH, false},
+	{ST_RETURNED, ST_DISPATCHED, ACT_DISPATCH, false},
+	{ST_DISPATCHED, ST_IN_PROGRESS, ACT_START, false},
+	{ST_DISPATCHED, ST_RETURNED, ACT_RETURN, true},
+	{ST_IN_PROGRESS, ST_IN_PROGRESS, ACT_EXTEND, true},
+	{ST_IN_PROGRESS, ST_SUSPENDED, ACT_SUSPEND, true},
+	{ST_SUSPENDED, ST_IN_PROGRESS, ACT_RESUME, false},
+	{ST_IN_PROGRESS, ST_RESOLVED, ACT_RESOLVE, false},
+	{ST_RESOLVED, ST_VERIFIED, ACT_VERIFY, false},
+	{ST_RESOLVED, ST_IN_PROGRESS, ACT_REOPEN, true},
+	{ST_VERIFIED, ST_CLOSED, ACT_CLOSE, false},
+};
+
+static inline bool
+status_can_escalate(CaseStatus status)
+{
+	return status == ST_ACCEPTED || status == ST_DISPATCHED ||
+		status == ST_RETURNED || status == ST_IN_PROGRESS;
+}
+
+/*
+ * The columns of gridgov.cases the engine reads or writes, found by name
+ * once per relation and remembered until the relation changes.
+ */
+typedef enum CaseColumn
+{
+	C_ID, C_DISTRICT, C_UNIT, C_CATEGORY, C_SEVERITY, C_REPORTED_SEVERITY,
+	C_LOCATION, C_STATUS, C_HANDLING_LEVEL, C_SERVICE_POINT, C_STAGE,
+	C_STAGE_STARTED_AT, C_STAGE_DEADLINE, C_STAGE_LIMIT_UNIT, C_STAGE_PAUSED_SECONDS, C_SUSPENDED_AT,
+	C_SUSPENDED_SECONDS, C_REPORTED_AT, C_ACCEPTED_AT, C_DISPATCHED_AT,
+	C_RESOLVED_AT, C_VERIFIED_AT, C_CLOSED_AT, C_ESCALATIONS, C_REOPENINGS,
+	C_EXTENSIONS, C_RETURNS, C_DUPLICATE_OF, C_LINKED_CASES, C_WARNING,
+	C_SATISFACTION, C_EVALUATION, C_ACTOR, C_NOTE, C_MOVED_AT, C_LAST_ACTION,
+	C_ESCALATION_TRIGGER, C_HISTORY_SEQ, C_HISTORY_HASH,
+	NUM_CASE_COLUMNS
+} CaseColumn;
+
+static const char *const case_column_names[NUM_CASE_COLUMNS] = {
+	"id", "district", "unit", "category", "severity", "reported_severity",
+	"location", "status", "handling_level", "service_point", "stage",
+	"stage_started_at", "stage_deadline", "stage_limit_unit", "stage_paused_seconds", "suspended_at",
+	"suspended_seconds", "reported_at", "accepted_at", "dispatched_at",
+	"resolved_at", "verified_at", "closed_at", "escalations", "reopenings",
+	"extensions", "returns", "duplicate_of", "linked_cases", "warning",
+	"satisfaction", "evaluation", "actor", "note", "moved_at", "last_action",
+	"escalation_trigger", "history_seq", "history_hash"
+};
+
+/*
+ * Columns a move may set by itself; every other column above is the
+ * engine's, and an UPDATE that changes one is refused.
+ */
+static const CaseColumn caller_columns[] = {
+	C_STATUS, C_HANDLING_LEVEL, C_SERVICE_POINT, C_STAGE_DEADLINE,
+	C_DUPLICATE_OF, C_SATISFACTION, C_EVALUATION, C_ACTOR, C_NOTE,
+	C_MOVED_AT, C_ESCALATION_TRIGGER
+};
+
+static Oid	case_columns_relid = InvalidOid;
+static char *actor_setting = NULL;
+static int	case_attnum[NUM_CASE_COLUMNS];
+
+static void
+find_case_columns(Relation rel)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	int			col;
+
+	case_rules_refresh(RelationGetNamespace(rel));
+	case_lookup_use_schema(RelationGetNamespace(rel));
+	if (case_columns_relid == RelationGetRelid(rel))
+		return;
+	for (col = 0; col < NUM_CASE_COLUMNS; col++)
+	{
+		int			attnum = SPI_fnumber(tupdesc, case_column_names[col]);
+
+		if (attnum <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("table \"%s\" has no column \"%s\" that the case engine needs",
+							RelationGetRelationName(rel), case_column_names[col])));
+		case_attnum[col] = attnum;
+	}
+	case_columns_relid = RelationGetRelid(rel);
+}
+
+static void
+forget_case_columns(void)
+{
+	case_columns_relid = InvalidOid;
+}
+
+void
+case_engine_init(void)
+{
+	DefineCustomStringVariable("gridgov.actor",
+							   "Who is moving cases, for the case history.",
+							   "Empty means the current role.",
+							   &actor_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
+	cache_register(forget_case_columns, &case_columns_relid, 1);
+	case_rules_init();
+}
+
+/* A row being worked on: deformed values, changed in place, formed again. */
+typedef struct CaseRow
+{
+	TupleDesc	tupdesc;
+	Datum	   *values;
+	bool	   *nulls;
+} CaseRow;
+
+static void
+case_row_deform(CaseRow *row, TupleDesc tupdesc, HeapTuple tuple)
+{
+	row->tupdesc = tupdesc;
+	row->values = palloc(tupdesc->natts * sizeof(Datum));
+	row->nulls = palloc(tupdesc->natts * sizeof(bool));
+	heap_deform_tuple(tuple, tupdesc, row->values, row->nulls);
+}
+
+#define ROW_NULL(row, col)	((row)->nulls[case_attnum[col] - 1])
+#define ROW_DATUM(row, col)	((row)->values[case_attnum[col] - 1])
+
+static inline void
+row_set(CaseRow *row, CaseColumn col, Datum value)
+{
+	ROW_DATUM(row, col) = value;
+	ROW_NULL(row, col) = false;
+}
+
+static inline void
+row_set_null(CaseRow *row, CaseColumn col)
+{
+	ROW_DATUM(row, col) = (Datum) 0;
+	ROW_NULL(row, col) = true;
+}
+
+static inline void
+row_set_text(CaseRow *row, CaseColumn col, const char *value)
+{
+	if (value == NULL)
+		row_set_null(row, col);
+	else
+		row_set(row, col, CStringGetTextDatum(value));
+}
+
+static inline char *
+row_text(CaseRow *row, CaseColumn col)
+{
+	return ROW_NULL(row, col) ? NULL : TextDatumGetCString(ROW_DATUM(row, col));
+}
+
+static inline int32
+row_int(CaseRow *row, CaseColumn col, int32 if_null)
+{
+	if (ROW_NULL(row, col))
+		return if_null;
+	/* smallint and integer columns */
+	return TupleDescAttr(row->tupdesc, case_attnum[col] - 1)->atttypid == INT2OID ?
+		DatumGetInt16(ROW_DATUM(row, col)) : DatumGetInt32(ROW_DATUM(row, col));
+}
+
+static inline void
+row_set_int(CaseRow *row, CaseColumn col, int32 value)
+{
+	row_set(row, col, TupleDescAttr(row->tupdesc, case_attnum[col] - 1)->atttypid == INT2OID ?
+			Int16GetDatum((int16) value) : Int32GetDatum(value));
+}
+
+static inline bool
+row_equal(CaseRow *a, CaseRow *b, CaseColumn col)
+{
+	Form_pg_attribute att = TupleDescAttr(a->tupdesc, case_attnum[col] - 1);
+
+	if (ROW_NULL(a, col) || ROW_NULL(b, col))
+		return ROW_NULL(a, col) == ROW_NULL(b, col);
+	return datumIsEqual(ROW_DATUM(a, col), ROW_DATUM(b, col), att->attbyval, att->attlen);
+}
+
+static CaseStatus
+status_from_name(const char *name, int64 case_id)
+{
+	int			status;
+
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
+				 errmsg("case " INT64_FORMAT " cannot have no status", case_id)));
+
+	for (status = 0; status < NUM_STATUSES; status++)
+		if (strcmp(name, status_names[status]) == 0)
+			return (CaseStatus) status;
+	ereport(ERROR,
+			(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
+			 errmsg("case " INT64_FORMAT " cannot take the unknown status \"%s\"", case_id, name),
+			 errhint("The statuses are reported, accepted, rejected, merged, dispatched, returned, in_progress, suspended, resolved, verified and closed.")));
+	return ST_REPORTED;			/* keep compiler quiet */
+}
+
+/* "accept → accepted, reject → rejected" for a hint */
+static char *
+moves_from(CaseStatus from)
+{
+	StringInfoData buf;
+	size_t		i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < lengthof(case_moves); i++)
+	{
+		if (case_moves[i].from != from)
+			continue;
+		appendStringInfo(&buf, "%s%s → %s", buf.len > 0 ? ", " : "",
+						 action_names[case_moves[i].action], status_names[case_moves[i].to]);
+	}
+	if (status_can_escalate(from))
+		appendStringInfo(&buf, "%sescalate → dispatched one level up", buf.len > 0 ? ", " : "");
+	return buf.len > 0 ? buf.data : NULL;
+}
+
+static void
+refuse_move(int64 case_id, CaseStatus from, const char *to, const char *why)
+{
+	char	   *allowed = moves_from(from);
+
+	ereport(ERROR,
+			(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
+			 errmsg("case " INT64_FORMAT " cannot move from \"%s\" to \"%s\"", case_id, status_names[from], to),
+			 why ? errdetail("%s", why) : 0,
+			 allowed ? errhint("From %s the moves are: %s.", status_names[from], allowed)
+			 : errhint("A %s case is final.", status_names[from])));
+}
+
+/* The actor of a move: the setting gridgov.actor when given, else the role. */
+static const char *
+current_actor(void)
+{
+	if (actor_setting != NULL && actor_setting[0] != '\0')
+		return actor_setting;
+	return GetUserNameFromId(GetUserId(), false);
+}
+
+/*
+ * The hash of a history row: SHA-256 over the previous row's hash and the
+ * row's fields, each written as its length, a colon and its text (NULL as
+ * "-"), so that no two different rows share a canonical form.  The same
+ * form is rebuilt in SQL by verify_history(), which is the check on this.
+ */
+static void
+append_field(StringInfo buf, const char *value)
+{
+	if (value == NULL)
+		appendStringInfoString(buf, "-|");
+	else
+		appendStringInfo(buf, "%zu:%s|", strlen(value), value);
+}
+
+static bytea *
+history_hash(bytea *previous, int64 case_id, int32 seq, TimestampTz at,
+			 const char *actor, const char *action, const char *from_status,
+			 const char *to_status, int32 level, int32 service_point,
+			 const char *escalation_trigger, const char *note)
+{
+	StringInfoData buf;
+	pg_cryptohash_ctx *ctx;
+	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	char		number[32];
+
+	initStringInfo(&buf);
+	snprintf(number, sizeof(number), INT64_FORMAT, case_id);
+	append_field(&buf, number);
+	snprintf(number, sizeof(number), "%d", seq);
+	append_field(&buf, number);
+	/* microseconds since the Unix epoch, as SQL's extract(epoch) gives */
+	snprintf(number, sizeof(number), INT64_FORMAT,
+			 (int64) at + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+	append_field(&buf, number);
+	append_field(&buf, actor);
+	append_field(&buf, action);
+	append_field(&buf, from_status);
+	append_field(&buf, to_status);
+	snprintf(number, sizeof(number), "%d", level);
+	append_field(&buf, level > 0 ? number : NULL);
+	snprintf(number, sizeof(number), "%d", service_point);
+	append_field(&buf, service_point > 0 ? number : NULL);
+	append_field(&buf, escalation_trigger);
+	append_field(&buf, note);
+
+	ctx = pg_cryptohash_create(PG_SHA256);
+	if (pg_cryptohash_init(ctx) < 0 ||
+		(previous != NULL &&
+		 pg_cryptohash_update(ctx, (uint8 *) VARDATA_ANY(previous), VARSIZE_ANY_EXHDR(previous)) < 0) ||
+		pg_cryptohash_update(ctx, (uint8 *) buf.data, buf.len) < 0 ||
+		pg_cryptohash_final(ctx, (uint8 *) VARDATA(result), PG_SHA256_DIGEST_LENGTH) < 0)
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+	pg_cryptohash_free(ctx);
+	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	pfree(buf.data);
+	return result;
+}
+
+/* Stamp the row with the next history link for this move. */
+static void
+chain_move(CaseRow *row, CaseAction action, const char *from_status, TimestampTz at)
+{
+	int32		seq = row_int(row, C_HISTORY_SEQ, 0) + 1;
+	bytea	   *previous = ROW_NULL(row, C_HISTORY_HASH) ? NULL :
+		DatumGetByteaPP(ROW_DATUM(row, C_HISTORY_HASH));
+	const char *actor = current_actor();
+	char	   *escalation = row_text(row, C_ESCALATION_TRIGGER);
+
+	row_set_text(row, C_ACTOR, actor);
+	row_set_text(row, C_LAST_ACTION, action_names[action]);
+	row_set(row, C_MOVED_AT, TimestampTzGetDatum(at));
+	row_set_int(row, C_HISTORY_SEQ, seq);
+	row_set(row, C_HISTORY_HASH, PointerGetDatum(
+		history_hash(previous, DatumGetInt64(ROW_DATUM(row, C_ID)), seq, at, actor,
+					 action_names[action], from_status, row_text(row, C_STATUS),
+					 row_int(row, C_HANDLING_LEVEL, 0), row_int(row, C_SERVICE_POINT, 0),
+					 escalation, row_text(row, C_NOTE))));
+}
+
+/* Start a stage: its clock, its limit and its deadline. */
+static void
+start_stage(CaseRow *row, const char *stage, TimestampTz at, const CaseRule *rule, double limit)
+{
+	row_set_text(row, C_STAGE, stage);
+	row_set(row, C_STAGE_STARTED_AT, TimestampTzGetDatum(at));
+	row_set_text(row, C_STAGE_LIMIT_UNIT, calendar_unit_name(rule->limit_unit));
+	row_set(row, C_STAGE_PAUSED_SECONDS, Int64GetDatum(0));
+	row_set(row, C_STAGE_DEADLINE, TimestampTzGetDatum(calendar_deadline(at, limit, rule->limit_unit)));
+}
+
+static void
+end_stages(CaseRow *row, const char *stage)
+{
+	row_set_text(row, C_STAGE, stage);
+	row_set_null(row, C_STAGE_DEADLINE);
+	row_set_null(row, C_STAGE_LIMIT_UNIT);
+}
+
+static const CaseRule *
+rule_of(CaseRow *row)
+{
+	char	   *category = row_text(row, C_CATEGORY);
+	int			severity = row_int(row, C_SEVERITY, 1);
+	const CaseRule *rule = case_rule_lookup(category, severity);
+
+	if (rule == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CASE_ROUTING_FAILED),
+				 errmsg("no rule for category \"%s\" at severity %d", category, severity),
+				 errhint("Add a row to gridgov.category_rule for this category with a severity of %d or less.", severity)));
+	return rule;
+}
+
+/*
+ * Route to the service point of the case's unit at a handling level, or of
+ * the category's department.  A department's case climbs from the
+ * subdistrict up, never down to a community; a general case climbs from the
+ * handling level up to the first unit that has a service point.
+ */
+static const ServicePoint *
+route(int64 case_id, int64 unit, int level, const CaseRule *rule)
+{
+	int			start = rule->department != NULL ? Min(level, 4) : level;
+	int			l;
+
+	for (l = start; l >= 3; l--)
+	{
+		int64		ancestor = gridcode_ancestor_at(unit, l);
+		const ServicePoint *point;
+
+		if (ancestor == 0)
+			continue;
+		point = service_point_lookup(ancestor, rule->department);
+		if (point != NULL)
+			return point;
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_CASE_ROUTING_FAILED),
+			 errmsg("no service point for case " INT64_FORMAT " at level %d or above", case_id, start),
+			 rule->department ?
+			 errdetail("The category belongs to department \"%s\".", rule->department) : 0,
+			 errhint("Register a service point in gridgov.service_point for the unit's %s or a unit above it.",
+					 rule->department ? "subdistrict" : "handling level")));
+	return NULL;				/* keep compiler quiet */
+}
+
+/* An explicit service point must serve the case's unit, at or above it. */
+static const ServicePoint *
+check_service_point(int64 case_id, int64 unit, int32 service_point_id, const CaseRule *rule)
+{
+	const ServicePoint *point = service_point_by_id(service_point_id);
+
+	if (point == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CASE_ROUTING_FAILED),
+				 errmsg("service point %d does not exist", service_point_id)));
+	if (!gridcode_covers(point->unit, unit))
+		ereport(ERROR,
+				(errcode(ERRCODE_CASE_ROUTING_FAILED),
+				 errmsg("service point %d does not serve the unit of case " INT64_FORMAT, service_point_id, case_id),
+				 errhint("A case goes to a service point of its own unit or of a unit above it.")));
+	if (rule->department != NULL &&
+		(point->department == NULL || strcmp(point->department, rule->department) != 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_CASE_ROUTING_FAILED),
+				 errmsg("service point %d is not a desk of department \"%s\", which owns this category",
+						service_point_id, rule->department)));
+	return point;
+}
+
+static void
+assign(CaseRow *row, const ServicePoint *point)
+{
+	row_set_int(row, C_SERVICE_POINT, point->id);
+	row_set_int(row, C_HANDLING_LEVEL, point->level);
+}
+
+static TimestampTz
+move_time(CaseRow *old, CaseRow *new)
+{
+	TimestampTz at;
+
+	if (!ROW_NULL(new, C_MOVED_AT) && !row_equal(old, new, C_MOVED_AT))
+		at = DatumGetTimestampTz(ROW_DATUM(new, C_MOVED_AT));
+	else
+		at = GetCurrentTransactionStartTimestamp();
+	if (!ROW_NULL(old, C_MOVED_AT) && at < DatumGetTimestampTz(ROW_DATUM(old, C_MOVED_AT)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
+				 errmsg("case " INT64_FORMAT " cannot move at %s, before its last move at %s",
+						DatumGetInt64(ROW_DATUM(new, C_ID)), timestamptz_to_str(at),
+						timestamptz_to_str(DatumGetTimestampTz(ROW_DATUM(old, C_MOVED_AT))))));
+	return at;
+}
+
+/* The earlier cases that make this report a repeat (矛盾预警), if enough. */
+static void
+apply_early_warning(CaseRow *row, TimestampTz reported_at)
+{
+	char	   *category = row_text(row, C_CATEGORY);
+	const WarningRule *rule = warning_rule_lookup(category);
+	ArrayType  *earlier;
+	int			severity;
+
+	if (rule == NULL)
+		return;
+	earlier = recent_cases(DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category,
+						   reported_at - rule->window, reported_at);
+	if (earlier == NULL || ArrayGetNItems(ARR_NDIM(earlier), ARR_DIMS(earlier)) < rule->threshold - 1)
+		return;
+
+	severity = row_int(row, C_SEVERITY, 1);
+	row_set_int(row, C_SEVERITY, Min(severity + 1, 4));
+	row_set(row, C_WARNING, BoolGetDatum(true));
+	row_set(row, C_LINKED_CASES, PointerGetDatum(earlier));
+}
+
+PG_FUNCTION_INFO_V1(case_before_insert);
+Datum
+case_before_insert(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	CaseRow		row;
+	int64		case_id;
+	TimestampTz reported_at;
+	const CaseRule *rule;
+	const CaseRule *base_rule;
+	const ServicePoint *point;
+	int64		unit;
+	char	   *status;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+		elog(ERROR, "case_before_insert must be a BEFORE INSERT FOR EACH ROW trigger");
+
+	find_case_columns(trigdata->tg_relation);
+	case_row_deform(&row, RelationGetDescr(trigdata->tg_relation), trigdata->tg_trigtuple);
+	case_id = DatumGetInt64(ROW_DATUM(&row, C_ID));
+
+	status = row_text(&row, C_STATUS);
+	if (status == NULL || strcmp(status, "reported") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
+				 errmsg("case " INT64_FORMAT " cannot start as \"%s\"", case_id, status ? status : "NULL"),
+				 errhint("Every case starts as reported; insert it without a status.")));
+
+	if (ROW_NULL(&row, C_CATEGORY) || ROW_NULL(&row, C_REPORTED_AT))
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("case " INT64_FORMAT " needs a category and a report time", case_id)));
+	reported_at = DatumGetTimestampTz(ROW_DATUM(&row, C_REPORTED_AT));
+
+	/* where: the grid covering the point, unless the caller named a unit */
+	if (ROW_NULL(&row, C_UNIT))
+	{
+		if (ROW_NULL(&row, C_LOCATION))
+			ereport(ERROR,
+					(errcode(ERRCODE_CASE_ROUTING_FAILED),
+					 errmsg("case " INT64_FORMAT " has neither a location nor a unit", case_id),
+					 errhint("Give the point where it happened, or the unit it belongs to.")));
+		unit = grid_at_point(ROW_DATUM(&row, C_LOCATION));
+		if (unit == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CASE_ROUTING_FAILED),
+					 errmsg("no grid covers the location of case " INT64_FORMAT, case_id),
+					 errhint("Give the unit explicitly, or register the grid's boundary in gridgov.unit.")));
+		row_set(&row, C_UNIT, GridcodeGetDatum(unit));
+	}
+	unit = DatumGetGridcode(ROW_DATUM(&row, C_UNIT));
+	if (gridcode_ancestor_at(unit, 3) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CASE_ROUTING_FAILED),
+				 errmsg("case " INT64_FORMAT " must belong to a unit at or below a county or district", case_id)));
+	row_set(&row, C_DISTRICT, GridcodeGetDatum(gridcode_ancestor_at(unit, 3)));
+
+	row_set_int(&row, C_REPORTED_SEVERITY, row_int(&row, C_SEVERITY, 1));
+	apply_early_warning(&row, reported_at);
+
+	/* how high: the rule for the severity; above the category's usual
+	 * level, that is an escalation at intake */
+	rule = rule_of(&row);
+	base_rule = case_rule_lookup(row_text(&row, C_CATEGORY), 1);
+	if (!ROW_NULL(&row, C_SERVICE_POINT))
+		point = check_service_point(case_id, unit, row_int(&row, C_SERVICE_POINT, 0), rule);
+	else
+		point = route(case_id, unit, rule->handling_level, rule);
+	assign(&row, point);
+	if (base_rule != NULL && rule->handling_level < base_rule->handling_level)
+	{
+		row_set_text(&row, C_ESCALATION_TRIGGER, "severity");
+		row_set_int(&row, C_ESCALATIONS, 1);
+	}
+	else
+		row_set_null(&row, C_ESCALATION_TRIGGER);
+
+	start_stage(&row, "accept", reported_at, rule, rule->accept_limit);
+	row_set_null(&row, C_HISTORY_HASH);
+	row_set_int(&row, C_HISTORY_SEQ, 0);
+	chain_move(&row, ACT_REPORT, NULL, reported_at);
+
+	return PointerGetDatum(heap_form_tuple(row.tupdesc, row.values, row.nulls));
+}
+
+static void
+require_reason(CaseRow *old, CaseRow *new, int64 case_id, CaseAction action)
+{
+	if (ROW_NULL(new, C_NOTE) || row_equal(old, new, C_NOTE))
+		ereport(ERROR,
+				(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
+				 errmsg("case " INT64_FORMAT " cannot %s without a reason", case_id, action_names[action]),
+				 errhint("Set note to the reason in the same UPDATE, or pass it to gridgov.%s().",
+						 action == ACT_RETURN ? "return_case" : action_names[action])));
+}
+
+PG_FUNCTION_INFO_V1(case_before_update);
+Datum
+case_before_update(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	tupdesc;
+	CaseRow		old;
+	CaseRow		new;
+	int64		case_id;
+	CaseStatus	from;
+	CaseStatus	to;
+	CaseAction	action = NUM_ACTIONS;
+	bool		escalating = false;
+	const CaseMove *move = NULL;
+	TimestampTz at;
+	const CaseRule *rule;
+	int64		unit;
+	int			col;
+	size_t		i;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		elog(ERROR, "case_before_update must be a BEFORE UPDATE FOR EACH ROW trigger");
+
+	find_case_columns(trigdata->tg_relation);
+	tupdesc = RelationGetDescr(trigdata->tg_relation);
+	case_row_deform(&old, tupdesc, trigdata->tg_trigtuple);
+	case_row_deform(&new, tupdesc, trigdata->tg_newtuple);
+	case_id = DatumGetInt64(ROW_DATUM(&old, C_ID));
+	unit = DatumGetGridcode(ROW_DATUM(&old, C_UNIT));
+
+	/* the engine's own columns are not the caller's to change */
+	for (col = 0; col < NUM_CASE_COLUMNS; col++)
+	{
+		bool		callers = false;
+
+		for (i = 0; i < lengthof(caller_columns); i++)
+			if ((int) caller_columns[i] == col)
+				callers = true;
+		if (!callers && !row_equal(&old, &new, col))
+			ereport(ERROR,
+					(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
+					 errmsg("column \"%s\" of case " INT64_FORMAT " is kept by the case engine",
+							case_column_names[col], case_id),
+					 errhint("Move the case with the gridgov move functions or by updating its status.")));
+	}
+
+	from = status_from_name(row_text(&old, C_STATUS), case_id);
+	to = status_from_name(row_text(&new, C_STATUS), case_id);
+
+	/* which move is this? */
+	if (row_int(&new, C_HANDLING_LEVEL, 0) < row_int(&old, C_HANDLING_LEVEL, 0) ||
+		(!row_equal(&old, &new, C_ESCALATION_TRIGGER) && !ROW_NULL(&new, C_ESCALATION_TRIGGER)))
+	{
+		if (!status_can_escalate(from) || (to != from && to != ST_DISPATCHED))
+			refuse_move(case_id, from, status_names[to], "Only an accepted, dispatched, returned or in-progress case can be escalated.");
+		escalating = true;
+		action = ACT_ESCALATE;
+		to = ST_DISPATCHED;
+	}
+	else
+	{
+		for (i = 0; i < lengthof(case_moves); i++)
+			if (case_moves[i].from == from && case_moves[i].to == to)
+				move = &case_moves[i];
+		if (from == to && (move == NULL || row_equal(&old, &new, C_STAGE_DEADLINE)))
+		{
+			/* not a move: an edit of the case's description or reporter */
+			for (i = 0; i < lengthof(caller_columns); i++)
+				if (caller_columns[i] != C_NOTE && caller_columns[i] != C_ACTOR &&
+					caller_columns[i] != C_MOVED_AT && !row_equal(&old, &new, caller_columns[i]))
+					refuse_move(case_id, from, status_names[to],
+								psprintf("Changing %s is part of a move, and no move leads from %s to %s.",
+										 case_column_names[caller_columns[i]], status_names[from], status_names[to]));
+			for (i = 0; i < 3; i++)
+			{
+				CaseColumn	kept = i == 0 ? C_NOTE : i == 1 ? C_ACTOR : C_MOVED_AT;
+
+				ROW_DATUM(&new, kept) = ROW_DATUM(&old, kept);
+				ROW_NULL(&new, kept) = ROW_NULL(&old, kept);
+			}
+			return PointerGetDatum(heap_form_tuple(tupdesc, new.values, new.nulls));
+		}
+		if (move == NULL)
+			refuse_move(case_id, from, status_names[to], NULL);
+		action = move->action;
+		if (move->needs_reason)
+			require_reason(&old, &new, case_id, action);
+	}
+
+	at = move_time(&old, &new);
+	if (row_equal(&old, &new, C_NOTE))
+		row_set_null(&new, C_NOTE);
+	if (!escalating)
+		row_set_null(&new, C_ESCALATION_TRIGGER);
+	row_set_text(&new, C_STATUS, status_names[to]);
+	rule = rule_of(&new);
+
+	switch (action)
+	{
+		case ACT_ACCEPT:
+			row_set(&new, C_ACCEPTED_AT, TimestampTzGetDatum(at));
+			start_stage(&new, "dispatch", at, rule, rule->dispatch_limit);
+			break;
+		case ACT_REJECT:
+			end_stages(&new, "rejected");
+			row_set(&new, C_CLOSED_AT, TimestampTzGetDatum(at));
+			break;
+		case ACT_MERGE:
+			if (ROW_NULL(&new, C_DUPLICATE_OF) ||
+				DatumGetInt64(ROW_DATUM(&new, C_DUPLICATE_OF)) == case_id ||
+				!case_exists(DatumGetInt64(ROW_DATUM(&new, C_DUPLICATE_OF))))
+				ereport(ERROR,
+						(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
+						 errmsg("case " INT64_FORMAT " can only be merged into another existing case", case_id),
+						 errhint("Set duplicate_of to the earlier case's id, or use gridgov.merge(case, into).")));
+			end_stages(&new, "merged");
+			row_set(&new, C_CLOSED_AT, TimestampTzGetDatum(at));
+			break;
+		case ACT_DISPATCH:
+			if (!row_equal(&old, &new, C_SERVICE_POINT) && !ROW_NULL(&new, C_SERVICE_POINT))
+				assign(&new, check_service_point(case_id, unit, row_int(&new, C_SERVICE_POINT, 0), rule));
+			row_set(&new, C_DISPATCHED_AT, TimestampTzGetDatum(at));
+			start_stage(&new, "resolve", at, rule, rule->resolve_limit);
+			break;
+		case ACT_START:
+			break;
+		case ACT_RETURN:
+			row_set_int(&new, C_RETURNS, row_int(&old, C_RETURNS, 0) + 1);
+			start_stage(&new, "dispatch", at, rule, rule->dispatch_limit);
+			break;
+		case ACT_EXTEND:
+			if (ROW_NULL(&new, C_STAGE_DEADLINE) ||
+				DatumGetTimestampTz(ROW_DATUM(&new, C_STAGE_DEADLINE)) <= DatumGetTimestampTz(ROW_DATUM(&old, C_STAGE_DEADLINE)))
+				ereport(ERROR,
+						(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
+						 errmsg("an extension of case " INT64_FORMAT " must set a later deadline", case_id),
+						 errdetail("The deadline is %s.",
+								   timestamptz_to_str(DatumGetTimestampTz(ROW_DATUM(&old, C_STAGE_DEADLINE))))));
+			row_set_int(&new, C_EXTENSIONS, row_int(&old, C_EXTENSIONS, 0) + 1);
+			break;
+		case ACT_SUSPEND:
+			row_set(&new, C_SUSPENDED_AT, TimestampTzGetDatum(at));
+			break;
+		case ACT_RESUME:
+			{
+				TimestampTz since = DatumGetTimestampTz(ROW_DATUM(&old, C_SUSPENDED_AT));
+				char	   *stage_unit = row_text(&old, C_STAGE_LIMIT_UNIT);
+				CalendarUnit limit_unit = stage_unit ? calendar_unit_from_name(stage_unit) : rule->limit_unit;
+				int64		paused = limit_unit == CALENDAR_CLOCK_HOUR ?
+					(at - since) / USECS_PER_SEC : calendar_working_seconds(since, at);
+				TimestampTz deadline = DatumGetTimestampTz(ROW_DATUM(&old, C_STAGE_DEADLINE));
+
+				deadline = limit_unit == CALENDAR_CLOCK_HOUR ? deadline + paused * USECS_PER_SEC :
+					calendar_add_working_seconds(deadline, paused);
+				row_set(&new, C_STAGE_DEADLINE, TimestampTzGetDatum(deadline));
+				row_set(&new, C_STAGE_PAUSED_SECONDS, Int64GetDatum(
+					DatumGetInt64(ROW_DATUM(&old, C_STAGE_PAUSED_SECONDS)) + paused));
+				row_set(&new, C_SUSPENDED_SECONDS, Int64GetDatum(
+					DatumGetInt64(ROW_DATUM(&old, C_SUSPENDED_SECONDS)) + (at - since) / USECS_PER_SEC));
+				row_set_null(&new, C_SUSPENDED_AT);
+				break;
+			}
+		case ACT_RESOLVE:
+			row_set(&new, C_RESOLVED_AT, TimestampTzGetDatum(at));
+			start_stage(&new, "verify", at, rule, rule->verify_limit);
+			break;
+		case ACT_VERIFY:
+			row_set(&new, C_VERIFIED_AT, TimestampTzGetDatum(at));
+			end_stages(&new, "close");
+			break;
+		case ACT_REOPEN:
+			row_set_int(&new, C_REOPENINGS, row_int(&old, C_REOPENINGS, 0) + 1);
+			row_set_null(&new, C_RESOLVED_AT);
+			start_stage(&new, "resolve", at, rule, rule->resolve_limit);
+			break;
+		case ACT_CLOSE:
+			row_set(&new, C_CLOSED_AT, TimestampTzGetDatum(at));
+			end_stages(&new, "closed");
+			break;
+		case ACT_ESCALATE:
+			{
+				int			old_level = row_int(&old, C_HANDLING_LEVEL, 5);
+				int			level = row_int(&new, C_HANDLING_LEVEL, old_level);
+
+				if (level >= old_level)
+					level = old_level - 1;
+				if (level < 3)
+					ereport(ERROR,
+							(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
+							 errmsg("case " INT64_FORMAT " is handled at district level and cannot climb higher", case_id)));
+				if (ROW_NULL(&new, C_ESCALATION_TRIGGER))
+					row_set_text(&new, C_ESCALATION_TRIGGER, "referral");
+				require_reason(&old, &new, case_id, ACT_ESCALATE);
+				assign(&new, route(case_id, unit, level, rule));
+				row_set_int(&new, C_ESCALATIONS, row_int(&old, C_ESCALATIONS, 0) + 1);
+				row_set(&new, C_DISPATCHED_AT, TimestampTzGetDatum(at));
+				start_stage(&new, "resolve", at, rule, rule->resolve_limit);
+				break;
+			}
+		default:
+			elog(ERROR, "unexpected case action %d", action);
+	}
+
+	chain_move(&new, action, status_names[from], at);
+	return PointerGetDatum(heap_form_tuple(tupdesc, new.values, new.nulls));
+}
+
+/* Append the history row the BEFORE trigger chained, and tell listeners. */
+PG_FUNCTION_INFO_V1(case_after_change);
+Datum
+case_after_change(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	tupdesc;
+	CaseRow		new;
+	CaseRow		old;
+	bool		is_update;
+	char	   *from_status = NULL;
+	StringInfoData payload;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		elog(ERROR, "case_after_change must be an AFTER INSERT OR UPDATE FOR EACH ROW trigger");
+
+	find_case_columns(trigdata->tg_relation);
+	tupdesc = RelationGetDescr(trigdata->tg_relation);
+	is_update = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event);
+	case_row_deform(&new, tupdesc, is_update ? trigdata->tg_newtuple : trigdata->tg_trigtuple);
+	if (is_update)
+	{
+		case_row_deform(&old, tupdesc, trigdata->tg_trigtuple);
+		/* an edit that was not a move left the chain as it was */
+		if (row_equal(&old, &new, C_HISTORY_SEQ))
+			return PointerGetDatum(NULL);
+		from_status = row_text(&old, C_STATUS);
+	}
+
+	history_append(ROW_DATUM(&new, C_DISTRICT), ROW_DATUM(&new, C_ID),
+				   ROW_DATUM(&new, C_HISTORY_SEQ), ROW_DATUM(&new, C_MOVED_AT),
+				   row_text(&new, C_ACTOR), row_text(&new, C_LAST_ACTION), from_status,
+				   row_text(&new, C_STATUS), row_int(&new, C_HANDLING_LEVEL, 0),
+				   row_int(&new, C_SERVICE_POINT, 0), row_text(&new, C_ESCALATION_TRIGGER),
+				   row_text(&new, C_NOTE), ROW_DATUM(&new, C_HISTORY_HASH));
+
+	initStringInfo(&payload);
+	appendStringInfo(&payload,
+					 "{\"case\": " INT64_FORMAT ", \"seq\": %d, \"action\": \"%s\", \"from\": %s%s%s, "
+					 "\"to\": \"%s\", \"level\": %d, \"service_point\": %d, \"district\": \"%s\"}",
+					 DatumGetInt64(ROW_DATUM(&new, C_ID)), row_int(&new, C_HISTORY_SEQ, 0),
+					 row_text(&new, C_LAST_ACTION),
+					 from_status ? "\"" : "", from_status ? from_status : "null", from_status ? "\"" : "",
+					 row_text(&new, C_STATUS), row_int(&new, C_HANDLING_LEVEL, 0),
+					 row_int(&new, C_SERVICE_POINT, 0),
+					 DatumGetCString(DirectFunctionCall1(gridcode_out, ROW_DATUM(&new, C_DISTRICT))));
+	Async_Notify(NOTIFY_CHANNEL, payload.data);
+
+	return PointerGetDatum(NULL);
+}
+
+/* The history is append-only: no update, no delete, no truncate. */
+PG_FUNCTION_INFO_V1(case_history_refuse_change);
+Datum
+case_history_refuse_change(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "case_history_refuse_change must be a trigger");
+	ereport(ERROR,
+			(errcode(ERRCODE_CASE_HISTORY_READ_ONLY),
+			 errmsg("the case history is append-only"),
+			 errdetail("%s on \"%s\" was refused.",
+					   TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ? "UPDATE" :
+					   TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "DELETE" : "TRUNCATE",
+					   RelationGetRelationName(trigdata->tg_relation))));
+	PG_RETURN_NULL();
+}

@@ -1,0 +1,1210 @@
+/*
+ * gridcell.c
+ *		The Beidou grid location code (北斗网格位置码, GB/T 39409-2020),
+ *		two-dimensional, levels 1 to 10, as one int64.
+ *
+ * The code.  A hemisphere letter, N or S, then per level:
+ *
+ *	level	cell			split of parent	characters
+ *	1		6° x 4°			60 x 22			column 01-60, row A-V
+ *	2		30' x 30'		12 x 8			column 0-B, row 0-7
+ *	3		15' x 10'		2 x 3			one digit 0-5 = row * 2 + column
+ *	4		1' x 1'			15 x 10			column 0-E, row 0-9
+ *	5		4" x 4"			15 x 15			column 0-E, row 0-E
+ *	6		2" x 2"			2 x 2			one digit 0-3 = row * 2 + column
+ *	7-10	1/4", 1/32",	8 x 8 each		column 0-7, row 0-7
+ *			1/256", 1/2048"
+ *
+ * so a level-n code has 4, 6, 7, 9, 11, 12, 14, 16, 18 or 20 characters, and
+ * a cell's ancestors are the prefixes of its code.  Level 1 is the
+ * 1:1,000,000 map sheet: columns counted eastward from 180°W, rows A-V from
+ * the equator towards either pole.  From level 2 down, columns and rows are
+ * counted away from the prime meridian and away from the equator, in every
+ * quadrant: the quadrants are mirror images of the north-east one.  Above
+ * 88° of latitude the standard switches to a polar scheme, which is not
+ * implemented: such points are rejected.
+ *
+ * The stored value.  Each level contributes one mixed-radix digit: level 1
+ * the map sheet, numbered 1..2640 (hemisphere, then column, then row), each
+ * lower level its cell number plus one (1..96, 1..6, 1..150, 1..225, 1..4,
+ * 1..64 four times), with 0 meaning "the code stops above this level".  The
+ * value is that mixed-radix number, so, as for gridcode, a cell's value is
+ * the first of its subtree and its descendants fill the range up to
+ * value + scale(level) - 1: a btree answers "every cell under X" with one
+ * range scan, and comparison, hashing and sorting are PostgreSQL's own int8
+ * functions (sql/gridcell.sql).  Within a level the cell numbers follow the
+ * order of the code's characters, so sorting cells sorts their codes
+ * (in the C collation, a code before its extensions).
+ *
+ * Coordinates.  A point's cell is found from its longitude and latitude
+ * converted exactly to integer units of 1/2048 arc-second (the side of a
+ * level-10 cell), then by integer division.  See degrees_to_units() for how
+ * edges are decided.
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+
+#include "funcapi.h"
+#include "gridcell.h"
+#include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/guc.h"
+
+#define UNITS		GRIDCELL_UNITS_PER_DEGREE
+
+/* columns and rows a cell splits into at each level (level 1: the globe) */
+static const int level_cols[GRIDCELL_LEVELS + 1] = {0, 60, 12, 2, 15, 15, 2, 8, 8, 8, 8};
+static const int level_rows[GRIDCELL_LEVELS + 1] = {0, 22, 8, 3, 10, 15, 2, 8, 8, 8, 8};
+
+const int64 gridcell_width[GRIDCELL_LEVELS + 1] = {
+	0,
+	6 * UNITS,					/* 6° */
+	UNITS / 2,					/* 30' */
+	UNITS / 4,					/* 15' */
+	UNITS / 60,					/* 1' */
+	4 * 2048,					/* 4" */
+	2 * 2048,					/* 2" */
+	2048 / 4,					/* 1/4" */
+	2048 / 32,					/* 1/32" */
+	2048 / 256,					/* 1/256" */
+	1							/* 1/2048" */
+};
+const int64 gridcell_height[GRIDCELL_LEVELS + 1] = {
+	0,
+	4 * UNITS,					/* 4° */
+	UNITS / 2,					/* 30' */
+	UNITS / 6,					/* 10' */
+	UNITS / 60,					/* 1' */
+	4 * 2048,
+	2 * 2048,
+	2048 / 4,
+	2048 / 32,
+	2048 / 256,
+	1
+};
+
+/* cumulative code length at each level */
+static const int code_length[GRIDCELL_LEVELS + 1] = {1, 4, 6, 7, 9, 11, 12, 14, 16, 18, 20};
+
+/*
+ * Place values of the digits.  The radix of level n's digit is its number
+ * of cells plus one; scale[n] is the product of the radices below level n.
+ */
+#define RADIX_L7_10		INT64CONST(65)	/* 8 * 8 + 1 */
+#define SCALE_10		INT64CONST(1)
+#define SCALE_9			(SCALE_10 * RADIX_L7_10)
+#define SCALE_8			(SCALE_9 * RADIX_L7_10)
+#define SCALE_7			(SCALE_8 * RADIX_L7_10)
+#define SCALE_6			(SCALE_7 * RADIX_L7_10)
+#define SCALE_5			(SCALE_6 * 5)	/* 2 * 2 + 1 */
+#define SCALE_4			(SCALE_5 * 226) /* 15 * 15 + 1 */
+#define SCALE_3			(SCALE_4 * 151) /* 15 * 10 + 1 */
+#define SCALE_2			(SCALE_3 * 7)	/* 2 * 3 + 1 */
+#define SCALE_1			(SCALE_2 * 97)	/* 12 * 8 + 1 */
+
+static const int64 level_scale[GRIDCELL_LEVELS + 1] = {
+	0, SCALE_1, SCALE_2, SCALE_3, SCALE_4, SCALE_5, SCALE_6, SCALE_7, SCALE_8, SCALE_9, SCALE_10
+};
+
+/* level 1: 2 hemispheres x 60 columns x 22 rows, numbered from 1 */
+#define SHEETS			(2 * 60 * 22)
+#define GRIDCELL_MIN	SCALE_1
+#define GRIDCELL_MAX	((SHEETS + 1) * SCALE_1 - 1)
+
+StaticAssertDecl(SCALE_1 <= PG_INT64_MAX / (SHEETS + 1),
+				 "gridcell values must fit in int64");
+
+static const char hex_digits[] = "0123456789ABCDEF";
+
+/* levels 3 and 6 write one digit, row * 2 + column; the others two */
+static inline bool
+level_has_single_digit(int level)
+{
+	return level == 3 || level == 6;
+}
+
+static inline int
+level_cells(int level)
+{
+	return level_cols[level] * level_rows[level];
+}
+
+static inline int
+cell_number(int level, int col, int row)
+{
+	return level_has_single_digit(level) ? row * 2 + col : col * level_rows[level] + row;
+}
+
+static inline void
+cell_col_row(int level, int number, int *col, int *row)
+{
+	if (level_has_single_digit(level))
+	{
+		*col = number % 2;
+		*row = number / 2;
+	}
+	else
+	{
+		*col = number / level_rows[level];
+		*row = number % level_rows[level];
+	}
+}
+
+/* the level-n digit of a value: 0 when the code stops above level n */
+static inline int
+digit_at(int64 cell, int level)
+{
+	if (level == 1)
+		return (int) (cell / SCALE_1);
+	return (int) ((cell / level_scale[level]) % (level_cells(level) + 1));
+}
+
+static bool
+gridcell_is_valid(int64 cell)
+{
+	bool		ended = false;
+	int			level;
+
+	if (cell < GRIDCELL_MIN || cell > GRIDCELL_MAX)
+		return false;
+	for (level = 2; level <= GRIDCELL_LEVELS; level++)
+	{
+		if (digit_at(cell, level) == 0)
+			ended = true;
+		else if (ended)
+			return false;
+	}
+	return true;
+}
+
+int
+gridcell_level_of(int64 cell)
+{
+	int			level;
+
+	for (level = 1; level < GRIDCELL_LEVELS; level++)
+	{
+		if (cell % level_scale[level] == 0)
+			break;
+	}
+	return level;
+}
+
+static inline int64
+gridcell_truncate(int64 cell, int level)
+{
+	return cell / level_scale[level] * level_scale[level];
+}
+
+static inline int64
+gridcell_last_of(int64 cell)
+{
+	return cell + level_scale[gridcell_level_of(cell)] - 1;
+}
+
+static inline bool
+gridcell_covers(int64 ancestor, int64 cell)
+{
+	return cell >= ancestor && cell <= gridcell_last_of(ancestor);
+}
+
+/*
+ * The cell at a level that holds the point at absolute longitude x and
+ * latitude y (units) in the given quadrant.  A point on a line between
+ * cells lands in the cell farther from the origin: integer division
+ * rounds toward the origin, and cells are counted away from it.
+ *
+ * This is the hot path of gridcell(point, level), so it is unrolled with
+ * constant divisors (which the compiler turns into multiplications) on
+ * 32-bit values: x < 2^31 and y < 2^30.
+ */
+#define LEVEL_DIGIT(l, w, h, cols, rows) \
+	(((l) == 3 || (l) == 6) \
+	 ? ((y / (h)) % (rows)) * 2 + (x / (w)) % (cols) \
+	 : ((x / (w)) % (cols)) * (rows) + (y / (h)) % (rows))
+
+#define ADD_LEVEL(l, w, h, cols, rows) \
+	do { \
+		if (level < (l)) \
+			return cell; \
+		cell += (int64) (LEVEL_DIGIT(l, w, h, cols, rows) + 1) * SCALE_##l; \
+	} while (0)
+
+int64
+gridcell_encode(bool east, bool north, int64 x64, int64 y64, int level)
+{
+	uint32		x = (uint32) x64;
+	uint32		y = (uint32) y64;
+	int			column0 = (int) (x / (6 * UNITS));	/* 0..29 from the meridian */
+	int			column = east ? 31 + column0 : 30 - column0;	/* 01..60 */
+	int			row = (int) (y / (4 * UNITS));	/* A..V */
+	int64		cell;
+
+	Assert(x64 >= 0 && x64 < GRIDCELL_LNG_LIMIT && y64 >= 0 && y64 < GRIDCELL_LAT_LIMIT);
+	cell = (1 + ((north ? 0 : 1) * 60 + (column - 1)) * 22 + row) * SCALE_1;
+	ADD_LEVEL(2, UNITS / 2, UNITS / 2, 12, 8);
+	ADD_LEVEL(3, UNITS / 4, UNITS / 6, 2, 3);
+	ADD_LEVEL(4, UNITS / 60, UNITS / 60, 15, 10);
+	ADD_LEVEL(5, 4 * 2048, 4 * 2048, 15, 15);
+	ADD_LEVEL(6, 2 * 2048, 2 * 2048, 2, 2);
+	ADD_LEVEL(7, 2048 / 4, 2048 / 4, 8, 8);
+	ADD_LEVEL(8, 2048 / 32, 2048 / 32, 8, 8);
+	ADD_LEVEL(9, 2048 / 256, 2048 / 256, 8, 8);
+	ADD_LEVEL(10, 1, 1, 8, 8);
+	return cell;
+}
+
+void
+gridcell_decode(int64 cell, GridcellPos *pos)
+{
+	int			sheet = digit_at(cell, 1) - 1;
+	int			column = (sheet / 22) % 60 + 1;
+	int			l;
+
+	pos->north = sheet < 60 * 22;
+	pos->east = column >= 31;
+	pos->x = (pos->east ? column - 31 : 30 - column) * gridcell_width[1];
+	pos->y = (sheet % 22) * gridcell_height[1];
+	pos->level = 1;
+	for (l = 2; l <= GRIDCELL_LEVELS; l++)
+	{
+		int			digit = digit_at(cell, l);
+		int			col,
+					row;
+
+		if (digit == 0)
+			break;
+		cell_col_row(l, digit - 1, &col, &row);
+		pos->x += col * gridcell_width[l];
+		pos->y += row * gridcell_height[l];
+		pos->level = l;
+	}
+}
+
+/* how many cells at target_level lie in one cell at level (target >= level) */
+int64
+gridcell_children_count(int level, int target_level)
+{
+	int64		count = 1;
+	int			l;
+
+	for (l = level + 1; l <= target_level; l++)
+		count *= level_cells(l);
+	return count;
+}
+
+/* the n-th (from 0, in value order) descendant of a cell at target_level */
+int64
+gridcell_nth_descendant(int64 cell, int level, int target_level, int64 n)
+{
+	int			l;
+
+	for (l = target_level; l > level; l--)
+	{
+		int64		cells = level_cells(l);
+
+		cell += (n % cells + 1) * level_scale[l];
+		n /= cells;
+	}
+	return cell;
+}
+
+void
+gridcell_check_level(int level, const char *argname)
+{
+	if (level < 1 || level > GRIDCELL_LEVELS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s %d is out of range for gridcell", argname, level),
+				 errhint("Levels run from 1 (6° x 4° map sheets) to 10 (1/2048\" cells, about 1.5 cm).")));
+}
+
+static void
+check_cell_value(int64 cell, int sqlstate, const char *source)
+{
+	if (!gridcell_is_valid(cell))
+		ereport(ERROR,
+				(errcode(sqlstate),
+				 errmsg("%s " INT64_FORMAT " is not a valid gridcell", source, cell),
+				 errdetail("A gridcell is a mixed-radix number between " INT64_FORMAT " and " INT64_FORMAT " whose digits stop at the cell's level.",
+						   GRIDCELL_MIN, GRIDCELL_MAX),
+				 errhint("Convert codes with a cast from text, such as 'N50J47539'::gridcell.")));
+}
+
+/*
+ * Settings.  gridgov.max_cover_cells bounds every set a gridcell function
+ * returns (cover, children, k_ring), so that a mistaken level cannot
+ * exhaust memory or run for hours.  The module's _PG_init calls
+ * gridcell_init(); the setting is also defined on first use, so that it
+ * works in a build whose _PG_init does not call it yet.
+ */
+#define GRIDCELL_DEFAULT_MAX_CELLS	1000000
+
+static int	max_cover_cells = GRIDCELL_DEFAULT_MAX_CELLS;
+static bool settings_defined = false;
+
+void
+gridcell_init(void)
+{
+	if (settings_defined)
+		return;
+	DefineCustomIntVariable("gridgov.max_cover_cells",
+							"Largest number of cells that cover(), children() and k_ring() may return.",
+							"A call that would return more fails instead of exhausting memory.",
+							&max_cover_cells,
+							GRIDCELL_DEFAULT_MAX_CELLS,
+							1, INT_MAX,
+							PGC_USERSET,
+							0,
+							NULL, NULL, NULL);
+	settings_defined = true;
+}
+
+int
+gridcell_max_cells(void)
+{
+	if (!settings_defined)
+		gridcell_init();
+	return max_cover_cells;
+}
+
+void
+gridcell_check_cell_count(int64 count, const char *what)
+{
+	int			limit = gridcell_max_cells();
+
+	if (count > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("%s would return more than %d cells", what, limit),
+				 errdetail("It would return " INT64_FORMAT " cells.", count),
+				 errhint("Ask for a coarser level, or raise gridgov.max_cover_cells.")));
+}
+
+/*
+ * Text input and output
+ */
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+#define BAD_TEXT(escontext, str) \
+	(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION), \
+	 errmsg("invalid input syntax for type %s: \"%s\"", "gridcell", (str)))
+
+/*
+ * One column or row character of levels 2 to 10, or the single digit of
+ * levels 3 and 6; what names it in errors.  Returns -1 after a soft error.
+ */
+static int
+parse_level_char(const char *str, const char *p, int level, const char *what,
+				 int limit, Node *escontext)
+{
+	int			value = hex_value(*p);
+
+	if (value < 0 || value >= limit)
+		gridgov_input_error(escontext, -1,
+							(BAD_TEXT(escontext, str),
+							 errdetail("Character \"%.*s\" at position %d is not a valid level %d %s: expected 0 to %c.",
+									   pg_mblen(p), p, (int) (p - str) + 1, level, what,
+									   hex_digits[limit - 1])));
+	return value;
+}
+
+static bool
+gridcell_parse(const char *input, int64 *result, Node *escontext)
+{
+	const char *p = input;
+	const char *code;
+	const char *end;
+	int			len;
+	int			level;
+	int			column;
+	int			row;
+	int			l;
+	int64		cell;
+
+	while (*p != '\0' && isspace((unsigned char) *p))
+		p++;
+	code = p;
+	while (*p != '\0' && !isspace((unsigned char) *p))
+		p++;
+	end = p;
+	while (*p != '\0' && isspace((unsigned char) *p))
+		p++;
+	if (*p != '\0')
+		gridgov_input_error(escontext, false,
+							(BAD_TEXT(escontext, input),
+							 errdetail("A gridcell code is one run of characters without spaces inside.")));
+
+	len = (int) (end - code);
+	for (level = 1; level <= GRIDCELL_LEVELS; level++)
+		if (len == code_length[level])
+			break;
+	if (level > GRIDCELL_LEVELS)
+		gridgov_input_error(escontext, false,
+							(BAD_TEXT(escontext, input),
+							 errdetail("A gridcell code has 4, 6, 7, 9, 11, 12, 14, 16, 18 or 20 characters, not %d.",
+									   pg_mbstrlen_with_len(code, len)),
+							 errhint("Level 1 is N or S, a column 01 to 60 and a row A to V, as in N50J; levels 2 to 10 add 2, 1, 2, 2, 1, 2, 2, 2 and 2 characters.")));
+
+	/*
+	 * Positions in errors count from the first character of the code, and
+	 * every character before the bad one is ASCII.
+	 */
+	if (*code != 'N' && *code != 'S' && *code != 'n' && *code != 's')
+		gridgov_input_error(escontext, false,
+							(BAD_TEXT(escontext, input),
+							 errdetail("Character \"%.*s\" at position 1 is not a hemisphere: expected N or S.",
+									   pg_mblen(code), code)));
+	for (p = code + 1; p < code + 3; p++)
+		if (!isdigit((unsigned char) *p))
+			gridgov_input_error(escontext, false,
+								(BAD_TEXT(escontext, input),
+								 errdetail("Character \"%.*s\" at position %d is not a digit: the level 1 column runs from 01 to 60.",
+										   pg_mblen(p), p, (int) (p - code) + 1)));
+	column = (code[1] - '0') * 10 + (code[2] - '0');
+	if (column < 1 || column > 60)
+		gridgov_input_error(escontext, false,
+							(BAD_TEXT(escontext, input),
+							 errdetail("Level 1 column \"%.2s\" is out of range 01 to 60.", code + 1)));
+	row = pg_toupper((unsigned char) code[3]) - 'A';
+	if (!isalpha((unsigned char) code[3]) || row < 0 || row >= 22)
+		gridgov_input_error(escontext, false,
+							(BAD_TEXT(escontext, input),
+							 errdetail("Character \"%.*s\" at position 4 is not a valid level 1 row: expected A to V.",
+									   pg_mblen(code + 3), code + 3),
+							 errhint("Rows A to V are 4° bands from the equator to 88°; the polar caps beyond are not coded here.")));
+
+	cell = (1 + ((*code == 'N' || *code == 'n' ? 0 : 1) * 60 + (column - 1)) * 22 + row) * SCALE_1;
+
+	p = code + code_length[1];
+	for (l = 2; l <= level; l++)
+	{
+		int			number;
+
+		if (level_has_single_digit(l))
+		{
+			number = parse_level_char(code, p, l, "cell", level_cells(l), escontext);
+			if (number < 0)
+				return false;
+			p++;
+		}
+		else
+		{
+			int			col = parse_level_char(code, p, l, "column", level_cols[l], escontext);
+			int			r;
+
+			if (col < 0)
+				return false;
+			r = parse_level_char(code, p + 1, l, "row", level_rows[l], escontext);
+			if (r < 0)
+				return false;
+			number = cell_number(l, col, r);
+			p += 2;
+		}
+		cell += (number + 1) * level_scale[l];
+	}
+
+	*result = cell;
+	return true;
+}
+
+char *
+gridcell_to_cstring(int64 cell)
+{
+	char	   *buf = palloc(GRIDCELL_CODE_MAXLEN + 1);
+	int			sheet = digit_at(cell, 1) - 1;
+	int			column = (sheet / 22) % 60 + 1;
+	char	   *p = buf;
+	int			l;
+
+	*p++ = sheet < 60 * 22 ? 'N' : 'S';
+	*p++ = '0' + column / 10;
+	*p++ = '0' + column % 10;
+	*p++ = 'A' + sheet % 22;
+	for (l = 2; l <= GRIDCELL_LEVELS; l++)
+	{
+		int			digit = digit_at(cell, l);
+		int			col,
+					row;
+
+		if (digit == 0)
+			break;
+		if (level_has_single_digit(l))
+			*p++ = hex_digits[digit - 1];
+		else
+		{
+			cell_col_row(l, digit - 1, &col, &row);
+			*p++ = hex_digits[col];
+			*p++ = hex_digits[row];
+		}
+	}
+	*p = '\0';
+	return buf;
+}
+
+PG_FUNCTION_INFO_V1(gridcell_in);
+Datum
+gridcell_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	int64		cell;
+
+	if (!gridcell_parse(str, &cell, fcinfo->context))
+		PG_RETURN_NULL();
+	PG_RETURN_GRIDCELL(cell);
+}
+
+PG_FUNCTION_INFO_V1(gridcell_out);
+Datum
+gridcell_out(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_CSTRING(gridcell_to_cstring(PG_GETARG_GRIDCELL(0)));
+}
+
+PG_FUNCTION_INFO_V1(gridcell_recv);
+Datum
+gridcell_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int64		cell = pq_getmsgint64(buf);
+
+	check_cell_value(cell, ERRCODE_INVALID_BINARY_REPRESENTATION, "received value");
+	PG_RETURN_GRIDCELL(cell);
+}
+
+PG_FUNCTION_INFO_V1(gridcell_send);
+Datum
+gridcell_send(PG_FUNCTION_ARGS)
+{
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint64(&buf, PG_GETARG_GRIDCELL(0));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* bigint -> gridcell; the other way is a binary-coercible cast */
+PG_FUNCTION_INFO_V1(gridcell_from_int8);
+Datum
+gridcell_from_int8(PG_FUNCTION_ARGS)
+{
+	int64		cell = PG_GETARG_INT64(0);
+
+	check_cell_value(cell, ERRCODE_INVALID_PARAMETER_VALUE, "bigint");
+	PG_RETURN_GRIDCELL(cell);
+}
+
+/*
+ * From coordinates to cells
+ */
+
+/*
+ * |deg| as a count of units (1/2048"), computed exactly from the double.
+ *
+ * A double is m * 2^e with an integer m of at most 53 bits, and a unit is
+ * 1/(225 * 2^15) degree, so |deg| in units is m * 225 * 2^(e + 15): an
+ * integer of at most 61 bits shifted, whose integer part and fraction are
+ * exact.  The result is the integer part -- the floor, which with cells
+ * counted away from the origin puts a point on a line into the cell beyond
+ * it -- except that a value less than 2^-16 unit (2e-12°, 0.2 µm) below a
+ * whole unit counts as that unit.  Grid lines such as 116°19' have no exact
+ * double; the nearest double, or a value computed as 116 + 19/60.0, or a
+ * cell corner that boundary() wrote out, lies within 2^-16 unit of the line
+ * and is treated as on it.  Anything farther off, such as 1e-9° (0.007
+ * unit), is classified by its exact value.  *on_line tells whether |deg| is
+ * within 2^-16 unit of a whole unit (for the prime meridian and the
+ * equator, which belong to the east and the north).
+ */
+static int64
+degrees_to_units(double deg, bool *on_line)
+{
+	double		a = fabs(deg);
+	int			exp;
+	double		frac;
+	uint64		m;
+	int			shift;
+	uint64		units;
+	uint64		rest;
+
+	*on_line = true;
+	if (a == 0.0)
+		return 0;
+	frac = frexp(a, &exp);		/* a = frac * 2^exp, 0.5 <= frac < 1 */
+	m = (uint64) ldexp(frac, 53);
+	m *= 225;					/* < 2^61 */
+	/* a * 7372800 = m * 2^(exp - 53 + 15) = m / 2^shift */
+	shift = 38 - exp;
+	Assert(shift >= 30);		/* callers check |deg| <= 180 */
+	if (shift >= 64)
+	{
+		/* below 1/8 unit; m < 2^61, so on the line when 2^(shift-16) >= 2^61 */
+		*on_line = shift - 16 >= 61 || m < (UINT64CONST(1) << (shift - 16));
+		return 0;
+	}
+	units = m >> shift;
+	rest = m & ((UINT64CONST(1) << shift) - 1);
+	if ((UINT64CONST(1) << shift) - rest <= (UINT64CONST(1) << (shift - 16)))
+		units++;
+	else
+		*on_line = rest < (UINT64CONST(1) << (shift - 16));
+	return (int64) units;
+}
+
+static void
+report_polar_latitude(double lat, bool on_88)
+{
+	if (on_88)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("latitude %s is out of range for gridcell", float8out_internal(lat)),
+				 errdetail("It lies within 2e-12° of %d°, so it counts as on that parallel, where the polar caps begin.",
+						   lat < 0 ? -88 : 88),
+				 errhint("Latitude must lie strictly between -88 and 88 degrees.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("latitude %s is out of range for gridcell", float8out_internal(lat)),
+			 errdetail("GB/T 39409 codes the polar caps beyond 88° with a separate scheme, which gridgov does not implement."),
+			 errhint("Latitude must lie strictly between -88 and 88 degrees.")));
+}
+
+static void
+check_coordinates(double lng, double lat)
+{
+	if (isnan(lng) || isinf(lng))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("longitude %s is not a finite number", float8out_internal(lng))));
+	if (isnan(lat) || isinf(lat))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("latitude %s is not a finite number", float8out_internal(lat))));
+	if (lng < -180.0 || lng > 180.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("longitude %s is out of range", float8out_internal(lng)),
+				 errhint("Longitude runs from -180 to 180 degrees; check that longitude and latitude are not swapped.")));
+	if (lat < -90.0 || lat > 90.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("latitude %s is out of range", float8out_internal(lat)),
+				 errhint("Latitude runs from -90 to 90 degrees; check that longitude and latitude are not swapped.")));
+	if (lat <= -88.0 || lat >= 88.0)
+		report_polar_latitude(lat, false);
+}
+
+int64
+gridcell_from_lnglat(double lng, double lat, int level)
+{
+	int64		x,
+				y;
+	bool		x_on_line,
+				y_on_line;
+
+	gridcell_check_level(level, "level");
+	check_coordinates(lng, lat);
+
+	x = degrees_to_units(lng, &x_on_line);
+	y = degrees_to_units(lat, &y_on_line);
+	if (y >= GRIDCELL_LAT_LIMIT)	/* within 2e-12° of ±88° */
+		report_polar_latitude(lat, true);
+
+	/* ±180° belongs to the outermost cell on its own side */
+	if (x >= GRIDCELL_LNG_LIMIT)
+		x = GRIDCELL_LNG_LIMIT - 1;
+
+	/* the prime meridian and the equator belong to the east and the north */
+	return gridcell_encode(lng >= 0.0 || (x == 0 && x_on_line),
+						   lat >= 0.0 || (y == 0 && y_on_line),
+						   x, y, level);
+}
+
+PG_FUNCTION_INFO_V1(gridcell_from_lnglat_sql);
+Datum
+gridcell_from_lnglat_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_GRIDCELL(gridcell_from_lnglat(PG_GETARG_FLOAT8(0), PG_GETARG_FLOAT8(1),
+											PG_GETARG_INT32(2)));
+}
+
+/*
+ * Hierarchy
+ */
+
+PG_FUNCTION_INFO_V1(gridcell_level);
+Datum
+gridcell_level(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT32(gridcell_level_of(PG_GETARG_GRIDCELL(0)));
+}
+
+PG_FUNCTION_INFO_V1(gridcell_parent);
+Datum
+gridcell_parent(PG_FUNCTION_ARGS)
+{
+	int64		cell = PG_GETARG_GRIDCELL(0);
+	int			level = gridcell_level_of(cell);
+
+	if (level == 1)
+		PG_RETURN_NULL();
+	PG_RETURN_GRIDCELL(gridcell_truncate(cell, level - 1));
+}
+
+/* the ancestor-or-self at a level; NULL when the cell is coarser than that */
+PG_FUNCTION_INFO_V1(gridcell_parent_at);
+Datum
+gridcell_parent_at(PG_FUNCTION_ARGS)
+{
+	int64		cell = PG_GETARG_GRIDCELL(0);
+	int			level = PG_GETARG_INT32(1);
+
+	gridcell_check_level(level, "level");
+	if (level > gridcell_level_of(cell))
+		PG_RETURN_NULL();
+	PG_RETURN_GRIDCELL(gridcell_truncate(cell, level));
+}
+
+typedef struct ChildrenState
+{
+	int64		cell;
+	int			level;
+	int			target_level;
+} ChildrenState;
+
+/* children(cell, level): the descendants at a level, in value order */
+PG_FUNCTION_INFO_V1(gridcell_children);
+Datum
+gridcell_children(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	ChildrenState *state;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		int64		cell = PG_GETARG_GRIDCELL(0);
+		int			level = gridcell_level_of(cell);
+		int			target_level;
+		MemoryContext oldcontext;
+
+		if (PG_NARGS() > 1)
+		{
+			target_level = PG_GETARG_INT32(1);
+			gridcell_check_level(target_level, "child level");
+			if (target_level < level)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("child level %d is above the level %d of gridcell %s",
+								target_level, level, gridcell_to_cstring(cell)),
+						 errhint("Use parent(cell, level) for the cell's ancestors.")));
+		}
+		else
+			target_level = Min(level + 1, GRIDCELL_LEVELS);
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		if (target_level > level || PG_NARGS() > 1)
+		{
+			int64		count = gridcell_children_count(level, target_level);
+
+			gridcell_check_cell_count(count, "children()");
+			funcctx->max_calls = (uint64) count;
+		}
+		else
+			funcctx->max_calls = 0; /* a level 10 cell has no children */
+
+		oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		state = palloc(sizeof(ChildrenState));
+		state->cell = cell;
+		state->level = level;
+		state->target_level = target_level;
+		funcctx->user_fctx = state;
+		MemoryContextSwitchTo(oldcontext);
+	}
+
+	funcctx = SRF_PERCALL_SETUP();
+	state = (ChildrenState *) funcctx->user_fctx;
+	if (funcctx->call_cntr < funcctx->max_calls)
+	{
+		/* computed first: SRF_RETURN_NEXT advances call_cntr */
+		int64		child = gridcell_nth_descendant(state->cell, state->level,
+													state->target_level,
+													(int64) funcctx->call_cntr);
+
+		SRF_RETURN_NEXT(funcctx, GridcellGetDatum(child));
+	}
+	SRF_RETURN_DONE(funcctx);
+}
+
+/* a @> b: a is b or one of its ancestors */
+PG_FUNCTION_INFO_V1(gridcell_contains);
+Datum
+gridcell_contains(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(gridcell_covers(PG_GETARG_GRIDCELL(0), PG_GETARG_GRIDCELL(1)));
+}
+
+/* a <@ b: a is b or one of its descendants */
+PG_FUNCTION_INFO_V1(gridcell_contained);
+Datum
+gridcell_contained(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(gridcell_covers(PG_GETARG_GRIDCELL(1), PG_GETARG_GRIDCELL(0)));
+}
+
+PG_FUNCTION_INFO_V1(gridcell_subtree_last);
+Datum
+gridcell_subtree_last(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_GRIDCELL(gridcell_last_of(PG_GETARG_GRIDCELL(0)));
+}
+
+/*
+ * Neighbours.  At each level the cells form one lattice over the globe:
+ * column gx from -half_cols (180°W) to half_cols - 1, row gy from -half_rows
+ * (88°S) to half_rows - 1, wrapping across the antimeridian.
+ */
+static inline int64
+half_cols(int level)
+{
+	return GRIDCELL_LNG_LIMIT / gridcell_width[level];
+}
+
+static inline int64
+half_rows(int level)
+{
+	return GRIDCELL_LAT_LIMIT / gridcell_height[level];
+}
+
+static void
+gridcell_lattice(int64 cell, int *level, int64 *gx, int64 *gy)
+{
+	GridcellPos pos;
+	int64		col,
+				row;
+
+	gridcell_decode(cell, &pos);
+	col = pos.x / gridcell_width[pos.level];
+	row = pos.y / gridcell_height[pos.level];
+	*level = pos.level;
+	*gx = pos.east ? col : -col - 1;
+	*gy = pos.north ? row : -row - 1;
+}
+
+static int64
+gridcell_from_lattice(int level, int64 gx, int64 gy)
+{
+	bool		east = gx >= 0;
+	bool		north = gy >= 0;
+
+	return gridcell_encode(east, north,
+						   (east ? gx : -gx - 1) * gridcell_width[level],
+						   (north ? gy : -gy - 1) * gridcell_height[level],
+						   level);
+}
+
+/* gx brought into [-half_cols, half_cols) */
+static inline int64
+wrap_column(int level, int64 gx)
+{
+	int64		half = half_cols(level);
+	int64		ncols = 2 * half;
+
+	return ((gx + half) % ncols + ncols) % ncols - half;
+}
+
+PG_FUNCTION_INFO_V1(gridcell_are_neighbors);
+Datum
+gridcell_are_neighbors(PG_FUNCTION_ARGS)
+{
+	int			level_a,
+				level_b;
+	int64		ax,
+				ay,
+				bx,
+				by,
+				dx,
+				dy;
+
+	gridcell_lattice(PG_GETARG_GRIDCELL(0), &level_a, &ax, &ay);
+	gridcell_lattice(PG_GETARG_GRIDCELL(1), &level_b, &bx, &by);
+	if (level_a != level_b)
+		PG_RETURN_BOOL(false);
+	dx = wrap_column(level_a, ax - bx);
+	dy = ay - by;
+	PG_RETURN_BOOL(dx >= -1 && dx <= 1 && dy >= -1 && dy <= 1 && (dx != 0 || dy != 0));
+}
+
+typedef struct KRingState
+{
+	int			level;
+	int64		gx0;			/* first column (before wrapping) */
+	int64		gy0;			/* first row */
+	int64		ncols;			/* columns per row of the ring */
+} KRingState;
+
+/*
+ * k_ring(cell, k): the cells at most k columns and k rows away, the cell
+ * included: a (2k+1) x (2k+1) block, cut at ±88° and wrapping across the
+ * antimeridian (each cell once), rows from south to north, each row from
+ * west to east.
+ */
+PG_FUNCTION_INFO_V1(gridcell_k_ring);
+Datum
+gridcell_k_ring(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	KRingState *state;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		int64		cell = PG_GETARG_GRIDCELL(0);
+		int32		k = PG_GETARG_INT32(1);
+		int			level;
+		int64		gx,
+					gy,
+					row_first,
+					row_last,
+					count;
+		MemoryContext oldcontext;
+
+		if (k < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("k_ring distance %d is negative", k),
+					 errhint("k = 0 gives the cell itself, k = 1 the cell and its 8 neighbours.")));
+
+		gridcell_lattice(cell, &level, &gx, &gy);
+		funcctx = SRF_FIRSTCALL_INIT();
+		oldcontext = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		state = palloc(sizeof(KRingState));
+		state->level = level;
+		row_first = Max(gy - k, -half_rows(level));
+		row_last = Min(gy + k, half_rows(level) - 1);
+		state->gy0 = row_first;
+		if (2 * (int64) k + 1 >= 2 * half_cols(level))
+		{
+			state->ncols = 2 * half_cols(level);
+			state->gx0 = -half_cols(level);
+		}
+		else
+		{
+			state->ncols = 2 * (int64) k + 1;
+			state->gx0 = gx - k;
+		}
+		count = (row_last - row_first + 1) * state->ncols;
+		gridcell_check_cell_count(count, "k_ring()");
+		funcctx->max_calls = (uint64) count;
+		funcctx->user_fctx = state;
+		MemoryContextSwitchTo(oldcontext);
+	}
+
+	funcctx = SRF_PERCALL_SETUP();
+	state = (KRingState *) funcctx->user_fctx;
+	if (funcctx->call_cntr < funcctx->max_calls)
+	{
+		int64		i = (int64) funcctx->call_cntr;
+		int64		gx = wrap_column(state->level, state->gx0 + i % state->ncols);
+		int64		gy = state->gy0 + i / state->ncols;
+		int64		cell = gridcell_from_lattice(state->level, gx, gy);
+
+		SRF_RETURN_NEXT(funcctx, GridcellGetDatum(cell));
+	}
+	SRF_RETURN_DONE(funcctx);
+}
+
+/*
+ * Geometry of a cell
+ */
+
+/* a cell's extent as signed longitudes and latitudes, in units */
+static void
+cell_extent(int64 cell, int64 *west, int64 *south, int64 *east, int64 *north)
+{
+	GridcellPos pos;
+	int64		w,
+				h;
+
+	gridcell_decode(cell, &pos);
+	w = gridcell_width[pos.level];
+	h = gridcell_height[pos.level];
+	*west = pos.east ? pos.x : -(pos.x + w);
+	*east = pos.east ? pos.x + w : -pos.x;
+	*south = pos.north ? pos.y : -(pos.y + h);
+	*north = pos.north ? pos.y + h : -pos.y;
+}
+
+/* units to degrees: one correctly rounded division */
+static inline double
+units_to_degrees(int64 units)
+{
+	return (double) units / (double) UNITS;
+}
+
+/* EWKB, in the machine's byte order, with SRID 4326 */
+#define EWKB_SRID_FLAG		0x20000000
+#define EWKB_POINT			1
+#define EWKB_POLYGON		3
+
+static void
+ewkb_header(StringInfo buf, uint32 type)
+{
+	uint32		srid = 4326;
+
+#ifdef WORDS_BIGENDIAN
+	appendStringInfoCharMacro(buf, 0);
+#else
+	appendStringInfoCharMacro(buf, 1);
+#endif
+	type |= EWKB_SRID_FLAG;
+	appendBinaryStringInfo(buf, (char *) &type, sizeof(type));
+	appendBinaryStringInfo(buf, (char *) &srid, sizeof(srid));
+}
+
+static void
+ewkb_double(StringInfo buf, double value)
+{
+	appendBinaryStringInfo(buf, (char *) &value, sizeof(value));
+}
+
+static bytea *
+ewkb_finish(StringInfo buf)
+{
+	bytea	   *result = palloc(VARHDRSZ + buf->len);
+
+	SET_VARSIZE(result, VARHDRSZ + buf->len);
+	memcpy(VARDATA(result), buf->data, buf->len);
+	pfree(buf->data);
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(gridcell_center_ewkb);
+Datum
+gridcell_center_ewkb(PG_FUNCTION_ARGS)
+{
+	int64		west,
+				south,
+				east,
+				north;
+	StringInfoData buf;
+
+	cell_extent(PG_GETARG_GRIDCELL(0), &west, &south, &east, &north);
+	initStringInfo(&buf);
+	ewkb_header(&buf, EWKB_POINT);
+	/* the sums are even multiples of a half unit, exact in a double */
+	ewkb_double(&buf, (double) (west + east) / (double) (2 * UNITS));
+	ewkb_double(&buf, (double) (south + north) / (double) (2 * UNITS));
+	PG_RETURN_BYTEA_P(ewkb_finish(&buf));
+}
+
+/* the boundary ring, counter-clockwise from the south-west corner */
+PG_FUNCTION_INFO_V1(gridcell_boundary_ewkb);
+Datum
+gridcell_boundary_ewkb(PG_FUNCTION_ARGS)
+{
+	int64		west,
+				south,
+				east,
+				north;
+	double		x0,
+				y0,
+				x1,
+				y1;
+	uint32		count;
+	StringInfoData buf;
+
+	cell_extent(PG_GETARG_GRIDCELL(0), &west, &south, &east, &north);
+	x0 = units_to_degrees(west);
+	y0 = units_to_degrees(south);
+	x1 = units_to_degrees(east);
+	y1 = units_to_degrees(north);
+
+	initStringInfo(&buf);
+	ewkb_header(&buf, EWKB_POLYGON);
+	count = 1;
+	appendBinaryStringInfo(&buf, (char *) &count, sizeof(count));
+	count = 5;
+	appendBinaryStringInfo(&buf, (char *) &count, sizeof(count));
+	ewkb_double(&buf, x0);
+	ewkb_double(&buf, y0);
+	ewkb_double(&buf, x1);
+	ewkb_double(&buf, y0);
+	ewkb_double(&buf, x1);
+	ewkb_double(&buf, y1);
+	ewkb_double(&buf, x0);
+	ewkb_double(&buf, y1);
+	ewkb_double(&buf, x0);
+	ewkb_double(&buf, y0);
+	PG_RETURN_BYTEA_P(ewkb_finish(&buf));
+}
+
+/*
+ * Area on the WGS 84 ellipsoid of the cell bounded by its two meridians and
+ * its two parallels:
+ *
+ *	 A = Δλ a²(1 - e²) ∫ cos φ / (1 - e² sin² φ)² dφ   from φ1 to φ2
+ *
+ * The integrand is smooth and a cell at most 4° tall, so 5-point
+ * Gauss-Legendre quadrature is exact to rounding (the closed form of the
+ * zone area would lose the digits of small cells to cancellation).
+ */
+#define WGS84_A			6378137.0
+#define WGS84_F			(1.0 / 298.257223563)
+#define WGS84_E2		(WGS84_F * (2.0 - WGS84_F))
+
+static double
+ellipsoid_band_integral(double mid, double half)
+{
+	static const double nodes[5] = {
+		0.0, -0.5384693101056831, 0.5384693101056831, -0.9061798459386640, 0.9061798459386640
+	};
+	static const double weights[5] = {
+		0.5688888888888889, 0.4786286704993665, 0.4786286704993665, 0.2369268850561891, 0.2369268850561891
+	};
+	double		sum = 0.0;
+	int			i;
+
+	for (i = 0; i < 5; i++)
+	{
+		double		phi = mid + half * nodes[i];
+		double		s = sin(phi);
+		double		d = 1.0 - WGS84_E2 * s * s;
+
+		sum += weights[i] * cos(phi) / (d * d);
+	}
+	return sum * half;
+}
+
+PG_FUNCTION_INFO_V1(gridcell_area);
+Datum
+gridcell_area(PG_FUNCTION_ARGS)
+{
+	GridcellPos pos;
+	double		radians_per_unit = M_PI / 180.0 / (double) UNITS;
+	int64		h;
+	double		mid,
+				half,
+				dlambda;
+
+	gridcell_decode(PG_GETARG_GRIDCELL(0), &pos);
+	h = gridcell_height[pos.level];
+	/* from the integers, so that a 1/2048" band keeps its digits */
+	mid = ((double) pos.y + (double) h / 2.0) * radians_per_unit;
+	half = (double) h / 2.0 * radians_per_unit;
+	dlambda = (double) gridcell_width[pos.level] * radians_per_unit;
+	PG_RETURN_FLOAT8(dlambda * WGS84_A * WGS84_A * (1.0 - WGS84_E2) *
+					 ellipsoid_band_integral(mid, half));
+}

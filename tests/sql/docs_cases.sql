@@ -1,0 +1,28 @@
+-- The examples of docs/cases.md, run for real (tools/check-docs).
+\set ECHO none
+\set ON_ERROR_ROLLBACK on
+\set SHOW_CONTEXT never
+BEGIN;
+\i tests/pgtap/case_fixture.psql
+\set ECHO all
+SET gridgov.actor = '网格员李';
+INSERT INTO cases (id, category, channel, location, reported_at)
+VALUES (101, 'noise', 'resident_app', ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326), '2026-11-16 10:00+08')
+RETURNING id, unit, handling_level, service_point, status, stage, stage_deadline;
+SELECT id, status, stage_deadline FROM accept(101, at => '2026-11-16 11:00+08', actor => '值班员王');
+SELECT id, status, service_point, stage_deadline FROM dispatch(101, at => '2026-11-17 09:30+08');
+UPDATE cases SET status = 'in_progress', moved_at = '2026-11-17 10:00+08' WHERE id = 101;
+SELECT id, stage, stage_deadline, share_used, light FROM case_clock('2026-11-19 17:00+08') WHERE id = 101;
+SELECT id, status, stage_deadline FROM suspend(101, '等待业主回国', at => '2026-11-18 10:00+08');
+SELECT id, status, stage_deadline, stage_paused_seconds FROM resume(101, at => '2026-11-23 10:00+08');
+SELECT close(101);
+SELECT id, status, handling_level, service_point, escalations FROM escalate(101, '涉及多个社区', at => '2026-11-23 11:00+08');
+INSERT INTO cases (id, category, channel, location, reported_at)
+VALUES (102, 'noise', 'hotline', ST_SetSRID(ST_MakePoint(113.96, 22.75), 4326), '2026-11-16 09:00+08');
+SELECT (accept(102, at => '2026-11-16 09:30+08')).status;
+SELECT * FROM escalate_overdue('2026-11-18 12:00+08');
+SELECT * FROM escalate_overdue('2026-11-18 12:00+08');
+SELECT seq, at, actor, action, from_status, to_status, handling_level AS level, service_point AS sp, escalation_trigger, note
+  FROM case_history WHERE case_id = 101 ORDER BY seq;
+SELECT * FROM verify_history();
+ROLLBACK;
