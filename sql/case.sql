@@ -56,14 +56,15 @@ COMMENT ON TABLE @extschema@.service_point IS
 
 -- Repeated reports of one category in one grid within a window raise the
 -- new case's severity and link it to the earlier ones (矛盾预警).  A row
--- with category NULL applies to every category without a row of its own.
+-- with category NULL applies to every category without a row of its own;
+-- with no row at all the engine's built-in rule holds: the third report in
+-- 7 days.  (The table starts empty so that pg_dump can dump all of it.)
 CREATE TABLE @extschema@.warning_rule (
     category    text REFERENCES @extschema@.category ON DELETE CASCADE,
     time_window interval NOT NULL CONSTRAINT warning_rule_window CHECK (time_window > interval '0'),
     threshold   integer NOT NULL CONSTRAINT warning_rule_threshold CHECK (threshold >= 2),
     CONSTRAINT warning_rule_one_per_category UNIQUE NULLS NOT DISTINCT (category)
 );
-INSERT INTO @extschema@.warning_rule (category, time_window, threshold) VALUES (NULL, interval '7 days', 3);
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.category', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.category_rule', '');
@@ -370,15 +371,20 @@ END;
 COMMENT ON FUNCTION @extschema@.verify_history() IS
     'the first broken link of every case whose history was tampered with; no rows when all chains hold';
 
--- Changes to the configuration tables reach the engine's per-backend cache.
+-- Changes to the configuration tables reach the engine's per-backend cache,
+-- also when logical replication applies them.
 CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.category ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category_rule
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.category_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.service_point
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.service_point ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.warning_rule
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.warning_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 
 -- The clock of each open stage: its deadline, the share of its limit used
 -- (suspended time excluded), and the traffic light: green, yellow from 80%,

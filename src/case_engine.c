@@ -557,8 +557,6 @@ apply_early_warning(CaseRow *row, TimestampTz reported_at)
 	ArrayType  *earlier;
 	int			severity;
 
-	if (rule == NULL)
-		return;
 	earlier = recent_cases(DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category,
 						   reported_at - rule->window, reported_at);
 	if (earlier == NULL || ArrayGetNItems(ARR_NDIM(earlier), ARR_DIMS(earlier)) < rule->threshold - 1)

@@ -18,6 +18,7 @@
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "cache.h"
 #include "case_rules.h"
@@ -305,6 +306,12 @@ service_point_by_id(int32 id)
 	return entry ? entry->point : NULL;
 }
 
+/* the rule that holds while warning_rule has no row for a case */
+static const WarningRule builtin_warning_rule = {
+	.window = 7 * USECS_PER_DAY,
+	.threshold = 3
+};
+
 const WarningRule *
 warning_rule_lookup(const char *category)
 {
@@ -319,5 +326,5 @@ warning_rule_lookup(const char *category)
 		copy_key(key, NULL);
 		entry = hash_search(warnings, key, HASH_FIND, NULL);
 	}
-	return entry ? &entry->rule : NULL;
+	return entry ? &entry->rule : &builtin_warning_rule;
 }

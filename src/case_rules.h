@@ -37,7 +37,7 @@ typedef struct WarningRule
 extern const CaseRule *case_rule_lookup(const char *category, int severity);
 extern const ServicePoint *service_point_lookup(int64 unit, const char *department);
 extern const ServicePoint *service_point_by_id(int32 id);
-/* The category's own warning rule, else the default one, else NULL. */
+/* The category's own warning rule, else the default row, else the built-in rule. */
 extern const WarningRule *warning_rule_lookup(const char *category);
 
 extern void case_rules_init(void);

@@ -56,6 +56,6 @@ SELECT c.code, s.severity,
                ('illegal_construction', 15), ('road_damage', 7), ('pollution', 5)) c(code, resolve_days),
        (VALUES (1), (3), (4)) s(severity);
 
-UPDATE warning_rule SET time_window = interval '7 days', threshold = 3 WHERE category IS NULL;
+INSERT INTO warning_rule (category, time_window, threshold) VALUES (NULL, interval '7 days', 3);
 
 COMMIT;

@@ -64,7 +64,7 @@ SELECT results_eq($$SELECT id, severity::int, reported_severity::int, warning, l
                   'the third report within 7 days in one grid is raised and linked; other grids and older reports do not count');
 
 -- rule changes reach the triggers at once (cache invalidation)
-UPDATE warning_rule SET threshold = 2, time_window = '30 days' WHERE category IS NULL;
+INSERT INTO warning_rule (category, time_window, threshold) VALUES (NULL, '30 days', 2);
 INSERT INTO cases (id, category, channel, location, reported_at)
 VALUES (26, 'neighbour_dispute', 'patrol', (SELECT point FROM spot WHERE name = 'genzhuyuan'), '2026-11-14 10:00+08');
 SELECT results_eq($$SELECT severity, linked_cases FROM cases WHERE id = 26$$,
