@@ -147,6 +147,17 @@ CREATE TABLE @extschema@.case_history (
 COMMENT ON TABLE @extschema@.case_history IS
     'every report and move of every case; hash-chained per case and append-only';
 
+-- pg_dump keeps the cases, their history and the identity counters (an
+-- extension's own tables are otherwise left out of dumps).  Restore them
+-- with session_replication_role = replica, so the engine does not take the
+-- restored rows for new reports and moves (docs/operations.md).
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.cases', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history', '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.cases', 'id')::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.service_point', 'id')::regclass, '');
+
 -- The triggers (src/case_engine.c).  The BEFORE triggers are named to fire
 -- after any BEFORE trigger of the user's that sorts earlier, so they see
 -- the row that will be written.
