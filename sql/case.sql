@@ -82,6 +82,7 @@ CREATE TABLE @extschema@.cases (
                     CONSTRAINT cases_channel CHECK (channel IN ('resident_app', 'hotline', 'patrol', 'sensor', 'walk_in')),
     description     text NOT NULL DEFAULT '',
     location        geometry(Point, 4326),
+    cell            @extschema@.gridcell GENERATED ALWAYS AS (@extschema@.gridcell(location, 10)) STORED,
     reporter        jsonb NOT NULL DEFAULT '{}',
     status          text NOT NULL DEFAULT 'reported',
     handling_level  integer,
@@ -124,6 +125,9 @@ CREATE INDEX cases_unit_category ON @extschema@.cases (unit, category, reported_
 CREATE INDEX cases_due ON @extschema@.cases (stage_deadline)
     WHERE status IN ('accepted', 'dispatched', 'returned', 'in_progress') AND suspended_at IS NULL;
 CREATE INDEX cases_service_point ON @extschema@.cases (service_point) WHERE closed_at IS NULL;
+-- heat and risk maps: "the cases in this Beidou cell" is one range
+CREATE INDEX cases_cell ON @extschema@.cases (cell);
+COMMENT ON COLUMN @extschema@.cases.cell IS 'the Beidou grid cell of the location at level 10 (about 1.5 cm)';
 
 -- One hash-chained history per case: row n's hash covers its content and
 -- row n-1's hash.  Append-only.

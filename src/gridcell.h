@@ -2,8 +2,8 @@
  * gridcell.h
  *		Declarations shared by the gridcell sources (gridcell.c: the type;
  *		gridcell_postgis.c: reading PostGIS geometries; gridcell_cover.c:
- *		covering a polygon with cells).  Private to them: nothing else in
- *		gridgov needs to include it.
+ *		covering a polygon with cells), and by gridgov.c for the start-up
+ *		hook.
  */
 #ifndef GRIDCELL_H
 #define GRIDCELL_H

@@ -7,7 +7,9 @@
 
 #include "calendar.h"
 #include "case_engine.h"
+#include "gridcell.h"
 #include "fmgr.h"
+#include "utils/guc.h"
 
 PG_MODULE_MAGIC;
 
@@ -18,6 +20,10 @@ PGDLLEXPORT void _PG_init(void);
 void
 _PG_init(void)
 {
+	gridcell_init();
 	calendar_init();
 	case_engine_init();
+
+	/* after every setting exists: a misspelt gridgov.* setting is an error */
+	MarkGUCPrefixReserved("gridgov");
 }

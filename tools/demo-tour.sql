@@ -30,3 +30,15 @@ SELECT count(*) AS units_under_matian FROM unit WHERE code <@ '440311006';
 \echo '6. The lowest common unit of two buildings, and how far apart they sit in the tree.'
 SELECT lca(a, b), breadcrumb(lca(a, b)), depth_between(lca(a, b), a) AS levels_down
   FROM (VALUES ('4403110060030010007'::gridcode, '4403110060050120003'::gridcode)) v(a, b);
+
+\echo '7. Beidou grid cells (gridcell, GB/T 39409-2020): the code of the spot, and its cells.'
+SELECT gridcell(ST_SetSRID(ST_MakePoint(113.9512, 22.8013), 4326), l) AS cell, l AS level
+  FROM generate_series(1, 10) l;
+
+\echo '8. The 8,360 buildings bucketed at level 6 (about 60 m) and level 7 (about 7 m).'
+SELECT b.level, count(*) AS cells, max(b.buildings) AS most_buildings_in_one_cell
+  FROM (SELECT l AS level, gridcell(ST_PointOnSurface(u.boundary), l) AS cell, count(*) AS buildings
+          FROM unit u, generate_series(6, 7) l
+         WHERE u.code <@ '440311' AND u.level = 7
+         GROUP BY 1, 2) b
+ GROUP BY b.level ORDER BY b.level;
