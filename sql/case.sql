@@ -104,6 +104,7 @@ CREATE TABLE @extschema@.cases (
     reopenings      integer NOT NULL DEFAULT 0,
     extensions      integer NOT NULL DEFAULT 0,
     returns         integer NOT NULL DEFAULT 0,
+    deadlines_missed integer NOT NULL DEFAULT 0,
     duplicate_of    bigint,
     linked_cases    bigint[] NOT NULL DEFAULT '{}',
     warning         boolean NOT NULL DEFAULT false,
@@ -120,6 +121,8 @@ CREATE TABLE @extschema@.cases (
 );
 COMMENT ON TABLE @extschema@.cases IS
     'cases (诉求/事件); insert to report, move with the functions or by updating status';
+COMMENT ON COLUMN @extschema@.cases.deadlines_missed IS
+    'stages that ended after their deadline: 0 for a case handled on time';
 CREATE UNIQUE INDEX cases_id ON @extschema@.cases (id);
 CREATE INDEX cases_unit_category ON @extschema@.cases (unit, category, reported_at);
 CREATE INDEX cases_due ON @extschema@.cases (stage_deadline)

@@ -142,7 +142,7 @@ typedef enum CaseColumn
 	C_STAGE_STARTED_AT, C_STAGE_DEADLINE, C_STAGE_LIMIT_UNIT, C_STAGE_PAUSED_SECONDS, C_SUSPENDED_AT,
 	C_SUSPENDED_SECONDS, C_REPORTED_AT, C_ACCEPTED_AT, C_DISPATCHED_AT,
 	C_RESOLVED_AT, C_VERIFIED_AT, C_CLOSED_AT, C_ESCALATIONS, C_REOPENINGS,
-	C_EXTENSIONS, C_RETURNS, C_DUPLICATE_OF, C_LINKED_CASES, C_WARNING,
+	C_EXTENSIONS, C_RETURNS, C_DEADLINES_MISSED, C_DUPLICATE_OF, C_LINKED_CASES, C_WARNING,
 	C_SATISFACTION, C_EVALUATION, C_ACTOR, C_NOTE, C_MOVED_AT, C_LAST_ACTION,
 	C_ESCALATION_TRIGGER, C_HISTORY_SEQ, C_HISTORY_HASH,
 	NUM_CASE_COLUMNS
@@ -154,7 +154,7 @@ static const char *const case_column_names[NUM_CASE_COLUMNS] = {
 	"stage_started_at", "stage_deadline", "stage_limit_unit", "stage_paused_seconds", "suspended_at",
 	"suspended_seconds", "reported_at", "accepted_at", "dispatched_at",
 	"resolved_at", "verified_at", "closed_at", "escalations", "reopenings",
-	"extensions", "returns", "duplicate_of", "linked_cases", "warning",
+	"extensions", "returns", "deadlines_missed", "duplicate_of", "linked_cases", "warning",
 	"satisfaction", "evaluation", "actor", "note", "moved_at", "last_action",
 	"escalation_trigger", "history_seq", "history_hash"
 };
@@ -756,6 +756,12 @@ case_before_update(PG_FUNCTION_ARGS)
 	}
 
 	at = move_time(&old, &new);
+
+	/* a stage that ends, or is extended, after its deadline was missed */
+	if (!ROW_NULL(&old, C_STAGE_DEADLINE) && ROW_NULL(&old, C_SUSPENDED_AT) &&
+		at > DatumGetTimestampTz(ROW_DATUM(&old, C_STAGE_DEADLINE)) &&
+		action != ACT_SUSPEND && action != ACT_START)
+		row_set_int(&new, C_DEADLINES_MISSED, row_int(&old, C_DEADLINES_MISSED, 0) + 1);
 	if (row_equal(&old, &new, C_NOTE))
 		row_set_null(&new, C_NOTE);
 	if (!escalating)

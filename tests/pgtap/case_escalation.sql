@@ -2,7 +2,7 @@
 -- and the cache that carries rule changes to the triggers.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(20);
+SELECT plan(21);
 
 -- three cases handled by Genzhuyuan's hall, one in each open state
 INSERT INTO cases (id, category, channel, location, reported_at)
@@ -47,6 +47,8 @@ SELECT results_eq($$SELECT status, stage, stage_deadline FROM cases WHERE id = 1
                   $$VALUES ('dispatched', 'resolve', '2026-11-25 12:00+08'::timestamptz)$$,
                   'the escalated case is re-dispatched with a fresh limit from the sweep''s time');
 SELECT is((SELECT status FROM cases WHERE id = 15), 'suspended', 'a suspended case''s clock is stopped');
+SELECT results_eq($$SELECT id, deadlines_missed FROM cases WHERE id IN (11, 12, 15) ORDER BY id$$,
+                  $$VALUES (11::bigint, 1), (12, 1), (15, 0)$$, 'an overdue escalation counts a missed deadline');
 
 -- early warning: a third report in a week in the same grid
 INSERT INTO cases (id, category, channel, location, reported_at) VALUES

@@ -2,7 +2,7 @@
 -- worked out by hand, and the illegal ones refused.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(63);
+SELECT plan(64);
 
 -- routing: the point finds its grid, the rule its level, the level its hall
 INSERT INTO cases (id, category, channel, location, reported_at)
@@ -62,6 +62,7 @@ SELECT results_eq($$SELECT status, satisfaction, evaluation, closed_at FROM case
 SELECT results_eq($$SELECT array_agg(action ORDER BY seq) FROM case_history WHERE case_id = 1$$,
                   $$VALUES (ARRAY['report','accept','dispatch','start','suspend','resume','extend','resolve','reopen','resolve','verify','close'])$$,
                   'twelve history rows, in order');
+SELECT is((SELECT deadlines_missed FROM cases WHERE id = 1), 0, 'every stage of case 1 ended within its limit');
 SELECT throws_ok($$SELECT reopen(1, 'again')$$, 'GG001', 'case 1 cannot reopen: it is closed, not resolved',
                  'a closed case is final');
 
