@@ -1,0 +1,1 @@
+-- gridgov pillar 4: views and map functions for BI and GIS tools

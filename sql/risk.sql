@@ -1,0 +1,1 @@
+-- gridgov pillar 4: risk scores and warning colours
