@@ -22,8 +22,9 @@ CREATE FUNCTION @extschema@.gridcell_recv(internal) RETURNS @extschema@.gridcell
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.gridcell_recv(internal) IS
     'binary input function of gridcell: the int8 value, checked';
+-- the wire format is an int8's
 CREATE FUNCTION @extschema@.gridcell_send(@extschema@.gridcell) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'int8send' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.gridcell_send(@extschema@.gridcell) IS
     'binary output function of gridcell: the int8 value';
 

@@ -11,8 +11,9 @@ CREATE FUNCTION @extschema@.gridcode_out(@extschema@.gridcode) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.gridcode_recv(internal) RETURNS @extschema@.gridcode
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- the wire format is an int8's
 CREATE FUNCTION @extschema@.gridcode_send(@extschema@.gridcode) RETURNS bytea
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'int8send' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE TYPE @extschema@.gridcode (
     INPUT = @extschema@.gridcode_in,

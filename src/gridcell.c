@@ -43,7 +43,6 @@
  */
 #include "postgres.h"
 
-#include <float.h>
 #include <limits.h>
 #include <math.h>
 
@@ -402,7 +401,7 @@ hex_value(char c)
 	return -1;
 }
 
-#define BAD_TEXT(escontext, str) \
+#define BAD_TEXT(str) \
 	(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION), \
 	 errmsg("invalid input syntax for type %s: \"%s\"", "gridcell", (str)))
 
@@ -418,7 +417,7 @@ parse_level_char(const char *str, const char *p, int level, const char *what,
 
 	if (value < 0 || value >= limit)
 		gridgov_input_error(escontext, -1,
-							(BAD_TEXT(escontext, str),
+							(BAD_TEXT(str),
 							 errdetail("Character \"%.*s\" at position %d is not a valid level %d %s: expected 0 to %c.",
 									   pg_mblen(p), p, (int) (p - str) + 1, level, what,
 									   hex_digits[limit - 1])));
@@ -448,7 +447,7 @@ gridcell_parse(const char *input, int64 *result, Node *escontext)
 		p++;
 	if (*p != '\0')
 		gridgov_input_error(escontext, false,
-							(BAD_TEXT(escontext, input),
+							(BAD_TEXT(input),
 							 errdetail("A gridcell code is one run of characters without spaces inside.")));
 
 	len = (int) (end - code);
@@ -457,7 +456,7 @@ gridcell_parse(const char *input, int64 *result, Node *escontext)
 			break;
 	if (level > GRIDCELL_LEVELS)
 		gridgov_input_error(escontext, false,
-							(BAD_TEXT(escontext, input),
+							(BAD_TEXT(input),
 							 errdetail("A gridcell code has 4, 6, 7, 9, 11, 12, 14, 16, 18 or 20 characters, not %d.",
 									   pg_mbstrlen_with_len(code, len)),
 							 errhint("Level 1 is N or S, a column 01 to 60 and a row A to V, as in N50J; levels 2 to 10 add 2, 1, 2, 2, 1, 2, 2, 2 and 2 characters.")));
@@ -468,24 +467,24 @@ gridcell_parse(const char *input, int64 *result, Node *escontext)
 	 */
 	if (*code != 'N' && *code != 'S' && *code != 'n' && *code != 's')
 		gridgov_input_error(escontext, false,
-							(BAD_TEXT(escontext, input),
+							(BAD_TEXT(input),
 							 errdetail("Character \"%.*s\" at position 1 is not a hemisphere: expected N or S.",
 									   pg_mblen(code), code)));
 	for (p = code + 1; p < code + 3; p++)
 		if (!isdigit((unsigned char) *p))
 			gridgov_input_error(escontext, false,
-								(BAD_TEXT(escontext, input),
+								(BAD_TEXT(input),
 								 errdetail("Character \"%.*s\" at position %d is not a digit: the level 1 column runs from 01 to 60.",
 										   pg_mblen(p), p, (int) (p - code) + 1)));
 	column = (code[1] - '0') * 10 + (code[2] - '0');
 	if (column < 1 || column > 60)
 		gridgov_input_error(escontext, false,
-							(BAD_TEXT(escontext, input),
+							(BAD_TEXT(input),
 							 errdetail("Level 1 column \"%.2s\" is out of range 01 to 60.", code + 1)));
 	row = pg_toupper((unsigned char) code[3]) - 'A';
 	if (!isalpha((unsigned char) code[3]) || row < 0 || row >= 22)
 		gridgov_input_error(escontext, false,
-							(BAD_TEXT(escontext, input),
+							(BAD_TEXT(input),
 							 errdetail("Character \"%.*s\" at position 4 is not a valid level 1 row: expected A to V.",
 									   pg_mblen(code + 3), code + 3),
 							 errhint("Rows A to V are 4° bands from the equator to 88°; the polar caps beyond are not coded here.")));
@@ -586,17 +585,6 @@ gridcell_recv(PG_FUNCTION_ARGS)
 
 	check_cell_value(cell, ERRCODE_INVALID_BINARY_REPRESENTATION, "received value");
 	PG_RETURN_GRIDCELL(cell);
-}
-
-PG_FUNCTION_INFO_V1(gridcell_send);
-Datum
-gridcell_send(PG_FUNCTION_ARGS)
-{
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendint64(&buf, PG_GETARG_GRIDCELL(0));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
 /* bigint -> gridcell; the other way is a binary-coercible cast */

@@ -142,17 +142,6 @@ gridcode_recv(PG_FUNCTION_ARGS)
 	PG_RETURN_GRIDCODE(code);
 }
 
-PG_FUNCTION_INFO_V1(gridcode_send);
-Datum
-gridcode_send(PG_FUNCTION_ARGS)
-{
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendint64(&buf, PG_GETARG_GRIDCODE(0));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
 /* bigint -> gridcode; the other way is a binary-coercible cast */
 PG_FUNCTION_INFO_V1(gridcode_from_int8);
 Datum
