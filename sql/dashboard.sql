@@ -1,1 +1,387 @@
 -- gridgov pillar 4: views and map functions for BI and GIS tools
+--
+-- Metabase, Superset, Grafana, QGIS and ogr2ogr read these over standard
+-- drivers without knowing gridgov's types: every column is text, integer,
+-- bigint, numeric, double precision, date, timestamptz, jsonb or geometry
+-- (codes are their text form, which sorts like the codes).  Rates are
+-- numeric fractions between 0 and 1.  Everything here is derived: the views
+-- read the cases, the rollups (kpi_daily, risk_daily) and the unit registry
+-- at query time.
+
+-- ----------------------------------------------------------------------
+-- Intake, closure and KPIs, from the daily rollup kpi_daily
+-- ----------------------------------------------------------------------
+
+-- Per day (in gridgov.calendar_timezone), unit (the case's, usually a grid)
+-- and category: the counts of the cases reported that day, as they stood at
+-- the rollup's last refresh.  Counts only: sum them in the tool and divide
+-- sums for rates (closed / due_to_close is the closure rate).  The names of
+-- the community, subdistrict and district above the unit make filters easy.
+CREATE VIEW @extschema@.daily_flow AS
+SELECT d.day,
+       d.unit::text AS unit,
+       u.name AS unit_name,
+       @extschema@.level(d.unit) AS level,
+       @extschema@.ancestor(d.unit, 5)::text AS community,
+       cm.name AS community_name,
+       @extschema@.ancestor(d.unit, 4)::text AS subdistrict,
+       sd.name AS subdistrict_name,
+       @extschema@.ancestor(d.unit, 3)::text AS district,
+       dt.name AS district_name,
+       d.category,
+       cat.name AS category_name,
+       @extschema@.received(d.kpi) AS received,
+       @extschema@.accepted(d.kpi) AS accepted,
+       @extschema@.dispatched(d.kpi) AS dispatched,
+       @extschema@.due_to_close(d.kpi) AS due_to_close,
+       @extschema@.closed(d.kpi) AS closed,
+       @extschema@.closed_on_time(d.kpi) AS closed_on_time,
+       @extschema@.reworked(d.kpi) AS reworked,
+       @extschema@.extended(d.kpi) AS extended,
+       @extschema@.returned(d.kpi) AS returned,
+       @extschema@.escalated(d.kpi) AS escalated,
+       @extschema@.settled_in_community(d.kpi) AS settled_in_community,
+       @extschema@.open_now(d.kpi) AS open_at_refresh,
+       @extschema@.overdue_now(d.kpi) AS overdue_at_refresh,
+       @extschema@.evaluated(d.kpi) AS evaluated,
+       @extschema@.satisfied(d.kpi) AS satisfied
+  FROM @extschema@.kpi_daily d
+  LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) d.unit
+  LEFT JOIN @extschema@.unit cm ON cm.code OPERATOR(@extschema@.=) @extschema@.ancestor(d.unit, 5)
+  LEFT JOIN @extschema@.unit sd ON sd.code OPERATOR(@extschema@.=) @extschema@.ancestor(d.unit, 4)
+  LEFT JOIN @extschema@.unit dt ON dt.code OPERATOR(@extschema@.=) @extschema@.ancestor(d.unit, 3)
+  LEFT JOIN @extschema@.category cat ON cat.code OPERATOR(pg_catalog.=) d.category;
+COMMENT ON VIEW @extschema@.daily_flow IS
+    'daily intake and outcome per unit and category, from kpi_daily: counts of the cases reported that day as of the last refresh';
+
+-- The KPI table of every unit at every level (province down to grid) for
+-- the cases reported between two days: kpi_daily merged up the tree with
+-- kpi_merge, grouped by the ancestor at each level.
+CREATE FUNCTION @extschema@.kpi_by_unit(from_day date, to_day date)
+    RETURNS TABLE (unit text, name text, level integer, level_name text, parent text, breadcrumb text,
+                   received bigint, accepted bigint, dispatched bigint, due_to_close bigint,
+                   closed bigint, closure_rate numeric, closed_on_time bigint, on_time_rate numeric,
+                   reworked bigint, rework_rate numeric, extended bigint, extension_rate numeric,
+                   returned bigint, escalated bigint, escalation_rate numeric,
+                   settled_in_community bigint, community_share numeric,
+                   open_at_refresh bigint, overdue_at_refresh bigint,
+                   satisfaction_mean numeric, satisfied_share numeric,
+                   accept_hours_p50 numeric, accept_hours_p90 numeric,
+                   close_hours_p50 numeric, close_hours_p90 numeric)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 500
+    -- the merges' estimated cost calls for JIT compilation, which costs
+    -- several times what the merges do
+    SET jit = off
+BEGIN ATOMIC
+    SELECT m.unit::text, u.name, m.level, @extschema@.level_name(m.unit), @extschema@.parent(m.unit)::text,
+           -- breadcrumb(), as an index scan per row
+           (SELECT pg_catalog.string_agg(a.name, ' › ' ORDER BY a.level)
+              FROM @extschema@.unit a
+             WHERE a.code OPERATOR(@extschema@.=) ANY (ARRAY(
+                   SELECT @extschema@.ancestor(m.unit, l.level)
+                     FROM pg_catalog.generate_series(1, m.level) AS l(level)))
+               AND @extschema@.unit_is_current(a)),
+           @extschema@.received(m.kpi), @extschema@.accepted(m.kpi), @extschema@.dispatched(m.kpi),
+           @extschema@.due_to_close(m.kpi), @extschema@.closed(m.kpi),
+           pg_catalog.round(@extschema@.closure_rate(m.kpi), 4),
+           @extschema@.closed_on_time(m.kpi), pg_catalog.round(@extschema@.on_time_rate(m.kpi), 4),
+           @extschema@.reworked(m.kpi), pg_catalog.round(@extschema@.rework_rate(m.kpi), 4),
+           @extschema@.extended(m.kpi), pg_catalog.round(@extschema@.extension_rate(m.kpi), 4),
+           @extschema@.returned(m.kpi), @extschema@.escalated(m.kpi),
+           pg_catalog.round(@extschema@.escalation_rate(m.kpi), 4),
+           @extschema@.settled_in_community(m.kpi), pg_catalog.round(@extschema@.community_share(m.kpi), 4),
+           @extschema@.open_now(m.kpi), @extschema@.overdue_now(m.kpi),
+           pg_catalog.round(@extschema@.satisfaction_mean(m.kpi), 2),
+           pg_catalog.round(@extschema@.satisfied_share(m.kpi), 4),
+           pg_catalog.round(@extschema@.accept_hours(m.kpi, 0.5)::numeric, 2),
+           pg_catalog.round(@extschema@.accept_hours(m.kpi, 0.9)::numeric, 2),
+           pg_catalog.round(@extschema@.close_hours(m.kpi, 0.5)::numeric, 2),
+           pg_catalog.round(@extschema@.close_hours(m.kpi, 0.9)::numeric, 2)
+      FROM (SELECT l.level, @extschema@.ancestor(p.unit, l.level) AS unit, @extschema@.kpi_merge(p.kpi) AS kpi
+              -- the period's rows merged per unit first, then up the tree
+              FROM (SELECT d.unit, @extschema@.kpi_merge(d.kpi) AS kpi
+                      FROM @extschema@.kpi_daily d
+                     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+                     GROUP BY d.unit) p
+             CROSS JOIN LATERAL pg_catalog.generate_series(1, LEAST(@extschema@.level(p.unit), 6)) AS l(level)
+             GROUP BY l.level, 2) m
+      LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) m.unit
+     ORDER BY m.unit;
+END;
+COMMENT ON FUNCTION @extschema@.kpi_by_unit(date, date) IS
+    'KPI table of every unit from province to grid for the cases reported from from_day to to_day, from kpi_daily';
+
+-- The same per calendar month, for every month kpi_daily holds.  A filter
+-- on month reaches the rollup as a range of days.
+CREATE VIEW @extschema@.unit_kpi_monthly AS
+SELECT mo.month::date AS month, k.*
+  FROM (SELECT pg_catalog.min(d.day) AS first_day, pg_catalog.max(d.day) AS last_day
+          FROM @extschema@.kpi_daily d) r
+ CROSS JOIN LATERAL pg_catalog.generate_series(pg_catalog.date_trunc('month', r.first_day::timestamp),
+                                               r.last_day::timestamp, interval '1 month') AS mo(month)
+ CROSS JOIN LATERAL @extschema@.kpi_by_unit(mo.month::date,
+                                            (mo.month OPERATOR(pg_catalog.+) interval '1 month')::date OPERATOR(pg_catalog.-) 1) k;
+COMMENT ON VIEW @extschema@.unit_kpi_monthly IS
+    'KPI table per month of report and unit at every level, with names and breadcrumbs, from kpi_daily';
+
+-- ----------------------------------------------------------------------
+-- The best service hall of the month
+-- ----------------------------------------------------------------------
+
+-- Every service point's KPIs for the cases routed to it at intake (the
+-- report row of the case's history) and reported in a month (dates in
+-- gridgov.calendar_timezone), counted at as_of, with the composite score
+--
+--   score = 100 * (0.30 closure_rate + 0.30 on_time_rate
+--                  + 0.25 satisfied_share + 0.15 (1 - escalation_rate))
+--
+-- (a missing rate counts as 0), ranked among its peers (same level, same
+-- department or none) when it received at least min_cases cases.
+CREATE FUNCTION @extschema@.service_point_ranking(month date, as_of timestamptz DEFAULT pg_catalog.now(),
+                                                  min_cases integer DEFAULT 10)
+    RETURNS TABLE (month date, rank bigint, service_point integer, name text, unit text, unit_name text,
+                   level integer, department text, received bigint, closed bigint,
+                   closure_rate numeric, on_time_rate numeric, satisfied_share numeric,
+                   satisfaction_mean numeric, escalation_rate numeric, score numeric)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 100
+BEGIN ATOMIC
+    WITH period AS (
+        SELECT pg_catalog.date_trunc('month', service_point_ranking.month::timestamp) AS first_day
+    ), bounds AS (
+        SELECT p.first_day::date AS month,
+               p.first_day AT TIME ZONE @extschema@.risk_timezone() AS starts,
+               (p.first_day OPERATOR(pg_catalog.+) interval '1 month') AT TIME ZONE @extschema@.risk_timezone() AS ends
+          FROM period p
+    ), per_point AS (
+        SELECT h.service_point, @extschema@.kpi(c, as_of) AS kpi
+          FROM bounds b
+          JOIN @extschema@.cases c
+            ON c.reported_at OPERATOR(pg_catalog.>=) b.starts AND c.reported_at OPERATOR(pg_catalog.<) b.ends
+          JOIN @extschema@.case_history h
+            ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+           AND h.seq OPERATOR(pg_catalog.=) 1
+         WHERE h.service_point IS NOT NULL
+         GROUP BY h.service_point
+    ), scored AS (
+        SELECT sp.id, sp.name, sp.unit, sp.level, sp.department, pp.kpi,
+               pg_catalog.round(100 OPERATOR(pg_catalog.*) (
+                   0.30 OPERATOR(pg_catalog.*) COALESCE(@extschema@.closure_rate(pp.kpi), 0)
+                   OPERATOR(pg_catalog.+) 0.30 OPERATOR(pg_catalog.*) COALESCE(@extschema@.on_time_rate(pp.kpi), 0)
+                   OPERATOR(pg_catalog.+) 0.25 OPERATOR(pg_catalog.*) COALESCE(@extschema@.satisfied_share(pp.kpi), 0)
+                   OPERATOR(pg_catalog.+) 0.15 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-) COALESCE(@extschema@.escalation_rate(pp.kpi), 1))),
+                   2) AS score,
+               @extschema@.received(pp.kpi) OPERATOR(pg_catalog.>=) min_cases AS eligible
+          FROM per_point pp
+          JOIN @extschema@.service_point sp ON sp.id OPERATOR(pg_catalog.=) pp.service_point
+    )
+    SELECT b.month,
+           CASE WHEN s.eligible THEN pg_catalog.rank() OVER (PARTITION BY s.eligible, s.level, s.department
+                                                             ORDER BY s.score DESC) END,
+           s.id, s.name, s.unit::text, u.name, s.level, s.department,
+           @extschema@.received(s.kpi), @extschema@.closed(s.kpi),
+           pg_catalog.round(@extschema@.closure_rate(s.kpi), 4), pg_catalog.round(@extschema@.on_time_rate(s.kpi), 4),
+           pg_catalog.round(@extschema@.satisfied_share(s.kpi), 4), pg_catalog.round(@extschema@.satisfaction_mean(s.kpi), 2),
+           pg_catalog.round(@extschema@.escalation_rate(s.kpi), 4), s.score
+      FROM scored s
+     CROSS JOIN bounds b
+      LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) s.unit
+     ORDER BY s.level, s.department NULLS FIRST, s.eligible DESC, s.score DESC, s.id;
+END;
+COMMENT ON FUNCTION @extschema@.service_point_ranking(date, timestamptz, integer) IS
+    'service points ranked among their peers by a composite score of the cases routed to them at intake in a month: 100 * (0.30 closure rate + 0.30 on-time rate + 0.25 satisfied share + 0.15 (1 - escalation rate))';
+
+-- The ranking of the current month and the twelve before it, as of now.
+CREATE VIEW @extschema@.service_point_monthly AS
+SELECT r.*
+  FROM pg_catalog.generate_series(
+           pg_catalog.date_trunc('month', (pg_catalog.now() AT TIME ZONE @extschema@.risk_timezone())) OPERATOR(pg_catalog.-) interval '12 months',
+           pg_catalog.date_trunc('month', (pg_catalog.now() AT TIME ZONE @extschema@.risk_timezone())),
+           interval '1 month') AS mo(month)
+ CROSS JOIN LATERAL @extschema@.service_point_ranking(mo.month::date) r;
+COMMENT ON VIEW @extschema@.service_point_monthly IS
+    'service points ranked by the composite score per month of report, the last 13 months, as of now (see service_point_ranking)';
+
+-- ----------------------------------------------------------------------
+-- The risk map (实时风险预警图)
+-- ----------------------------------------------------------------------
+
+-- Every current unit down to the grids, with its risk now: one pass over
+-- the rollup and the recent cases per province in the registry.
+CREATE VIEW @extschema@.risk_map AS
+SELECT u.code::text AS unit,
+       u.name,
+       u.level,
+       @extschema@.level_name(u.code) AS level_name,
+       u.parent::text AS parent,
+       -- breadcrumb(), as an index scan per row
+       (SELECT pg_catalog.string_agg(a.name, ' › ' ORDER BY a.level)
+          FROM @extschema@.unit a
+         WHERE a.code OPERATOR(@extschema@.=) ANY (ARRAY(
+               SELECT @extschema@.ancestor(u.code, l.level)
+                 FROM pg_catalog.generate_series(1, u.level) AS l(level)))
+           AND @extschema@.unit_is_current(a)) AS breadcrumb,
+       COALESCE(s.score, 0) AS score,
+       @extschema@.risk_color(COALESCE(s.score, 0), u.level) AS color,
+       COALESCE(s.cases, 0) AS cases,
+       u.boundary
+  FROM @extschema@.unit u
+  LEFT JOIN (SELECT rs.unit, rs.score, rs.cases
+               FROM @extschema@.unit p
+              CROSS JOIN LATERAL @extschema@.risk_scores(p.code, pg_catalog.now(), 6) rs
+              WHERE p.level OPERATOR(pg_catalog.=) 1 AND @extschema@.unit_is_current(p)) s
+         ON s.unit OPERATOR(@extschema@.=) u.code
+ WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u);
+COMMENT ON VIEW @extschema@.risk_map IS
+    'risk map now: every current unit down to the grids with its risk score, warning colour, counted cases and boundary (MultiPolygon, SRID 4326)';
+COMMENT ON COLUMN @extschema@.risk_map.unit IS 'the unit''s gridcode as text';
+COMMENT ON COLUMN @extschema@.risk_map.score IS
+    'sum over the unit''s subtree of weight(severity) * 2^(-(now - reported_at) / half_life); see risk()';
+COMMENT ON COLUMN @extschema@.risk_map.color IS 'blue, yellow, orange or red by the thresholds in force at the unit''s level';
+COMMENT ON COLUMN @extschema@.risk_map.cases IS 'cases counted in the score (reported by now, not rejected or merged)';
+
+-- One unit's risk map as GeoJSON: a FeatureCollection of its current
+-- children, each with its boundary (null when it has none) and properties
+-- code, name, level, score (3 decimals), color and cases.
+CREATE FUNCTION @extschema@.risk_geojson(unit @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS jsonb
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT pg_catalog.jsonb_build_object(
+               'type', 'FeatureCollection',
+               'features', COALESCE(pg_catalog.jsonb_agg(f.feature ORDER BY f.code), '[]'::jsonb))
+      FROM (SELECT ch.code,
+                   pg_catalog.jsonb_build_object(
+                       'type', 'Feature',
+                       'id', ch.code::text,
+                       'geometry', ST_AsGeoJSON(ch.boundary, 6)::jsonb,
+                       'properties', pg_catalog.jsonb_build_object(
+                           'code', ch.code::text,
+                           'name', ch.name,
+                           'level', ch.level,
+                           'score', pg_catalog.round(COALESCE(s.score, 0)::numeric, 3),
+                           'color', @extschema@.risk_color(COALESCE(s.score, 0), ch.level),
+                           'cases', COALESCE(s.cases, 0))) AS feature
+              FROM @extschema@.children(unit) ch
+              LEFT JOIN @extschema@.risk_scores(unit, as_of, @extschema@.level(unit) OPERATOR(pg_catalog.+) 1) s
+                     ON s.unit OPERATOR(@extschema@.=) ch.code) f;
+END;
+COMMENT ON FUNCTION @extschema@.risk_geojson(@extschema@.gridcode, timestamptz) IS
+    'GeoJSON FeatureCollection of a unit''s current children with their risk score, colour and counted cases at as_of (default now)';
+
+-- Mapbox vector tiles (ST_AsMVT) for tile servers such as pg_tileserv and
+-- martin, which call a function of z, x, y returning bytea.
+CREATE FUNCTION @extschema@.check_tile(z integer, x integer, y integer, cell_level integer DEFAULT NULL)
+    RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF z IS NULL OR x IS NULL OR y IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF z OPERATOR(pg_catalog.<) 0 OR z OPERATOR(pg_catalog.>) 30 THEN
+        RAISE EXCEPTION 'tile zoom % is out of range', z
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Zoom levels run from 0 to 30.';
+    END IF;
+    IF x OPERATOR(pg_catalog.<) 0 OR x::bigint OPERATOR(pg_catalog.>=) (1::bigint OPERATOR(pg_catalog.<<) z)
+       OR y OPERATOR(pg_catalog.<) 0 OR y::bigint OPERATOR(pg_catalog.>=) (1::bigint OPERATOR(pg_catalog.<<) z) THEN
+        RAISE EXCEPTION 'tile %/%/% does not exist', z, x, y
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = pg_catalog.format('At zoom %s, x and y run from 0 to %s.', z,
+                                           (1::bigint OPERATOR(pg_catalog.<<) z) OPERATOR(pg_catalog.-) 1);
+    END IF;
+    IF cell_level OPERATOR(pg_catalog.<) 1 OR cell_level OPERATOR(pg_catalog.>) 10 THEN
+        RAISE EXCEPTION 'cell level % is out of range for gridcell', cell_level
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Levels run from 1 to 10.';
+    END IF;
+    RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_tile(integer, integer, integer, integer) IS
+    'true for an existing web-mercator tile z/x/y (and a gridcell level 1 to 10 when given); an error (22023) otherwise';
+
+-- The units at a level whose boundary meets the tile, layer "risk", with
+-- attributes code, name, level, score, color and cases.
+CREATE FUNCTION @extschema@.risk_tile(z integer, x integer, y integer, level integer DEFAULT 6,
+                                      as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bytea
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    WITH tile AS (
+        SELECT ST_TileEnvelope(z, x, y) AS envelope,
+               ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326
+         WHERE @extschema@.check_tile(z, x, y)
+    ), features AS (
+        SELECT ST_AsMVTGeom(ST_Transform(u.boundary, 3857), t.envelope, 4096, 64, true) AS geom,
+               u.code::text AS code, u.name, u.level, COALESCE(rs.score, 0) AS score,
+               @extschema@.risk_color(COALESCE(rs.score, 0), u.level) AS color, COALESCE(rs.cases, 0) AS cases
+          FROM tile t
+          JOIN @extschema@.unit u
+            ON u.boundary && t.envelope_4326
+           AND u.level OPERATOR(pg_catalog.=) risk_tile.level
+           AND @extschema@.unit_is_current(u)
+          LEFT JOIN LATERAL @extschema@.risk_scores(u.code, as_of, u.level) rs ON true
+    )
+    SELECT COALESCE((SELECT ST_AsMVT(f.*, 'risk', 4096, 'geom')
+                       FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea);
+END;
+COMMENT ON FUNCTION @extschema@.risk_tile(integer, integer, integer, integer, timestamptz) IS
+    'Mapbox vector tile z/x/y (layer "risk") of the current units at a level (default 6, grids) with their risk score, colour and counted cases at as_of';
+
+-- The Beidou cells at a level that hold cases in the tile, layer
+-- "risk_cells", with attributes cell, level, score, color (the thresholds
+-- for every level) and cases.  Without a cell level, the tile's zoom picks
+-- one: the finest whose cells are at least 1/128 of the tile's width (2
+-- pixels of a 256-pixel tile), level 5 (about 120 m) at zoom 12, 6 (60 m)
+-- at 13 to 15, 7 (7 m) at 16 to 18.  The cases are found through their cell:
+-- the tile is covered with a few cells of a coarser level, each one btree
+-- range of gridgov.cases.cell.
+CREATE FUNCTION @extschema@.risk_cell_tile(z integer, x integer, y integer, cell_level integer DEFAULT NULL,
+                                           as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    WITH widths AS (
+        SELECT w.level, w.degrees
+          FROM (VALUES (1, 6.0), (2, 0.5), (3, 0.25), (4, 1 / 60.0), (5, 1 / 900.0),
+                       (6, 1 / 1800.0), (7, 1 / 14400.0), (8, 1 / 115200.0),
+                       (9, 1 / 921600.0), (10, 1 / 7372800.0)) AS w(level, degrees)
+    ), tile AS (
+        SELECT ST_TileEnvelope(z, x, y) AS envelope,
+               ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326,
+               360.0 OPERATOR(pg_catalog./) (2::numeric OPERATOR(pg_catalog.^) z) AS degrees
+         WHERE @extschema@.check_tile(z, x, y, cell_level) AND as_of IS NOT NULL
+    ), levels AS (
+        SELECT t.*, l.cell_level,
+               -- the finest level at most cell_level whose cells are at least
+               -- a quarter of the tile's width: a handful of ranges to read
+               COALESCE((SELECT pg_catalog.max(w.level) FROM widths w
+                          WHERE w.level OPERATOR(pg_catalog.<=) l.cell_level
+                            AND w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 4)), 1) AS probe_level
+          FROM tile t
+         CROSS JOIN LATERAL (
+               SELECT COALESCE(cell_level,
+                               (SELECT pg_catalog.max(w.level) FROM widths w
+                                 WHERE w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 128)), 1)
+                      AS cell_level) l
+    ), cells AS (
+        SELECT @extschema@.parent(c.cell, lv.cell_level) AS cell,
+               @extschema@.risk(c, as_of) AS score, @extschema@.risk_cases(c, as_of) AS cases
+          FROM levels lv
+         CROSS JOIN LATERAL @extschema@.cover(lv.envelope_4326, lv.probe_level) probe
+          JOIN @extschema@.cases c
+            ON c.cell OPERATOR(@extschema@.<@) probe.cell
+           AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+         GROUP BY 1
+    ), features AS (
+        SELECT ST_AsMVTGeom(ST_Transform(@extschema@.boundary(ce.cell), 3857), lv.envelope, 4096, 64, true) AS geom,
+               ce.cell::text AS cell, lv.cell_level AS level, ce.score,
+               @extschema@.risk_color(ce.score, NULL) AS color, ce.cases
+          FROM cells ce, levels lv
+         WHERE ce.cases OPERATOR(pg_catalog.>) 0
+    )
+    SELECT CASE WHEN z IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL AND as_of IS NOT NULL
+                THEN COALESCE((SELECT ST_AsMVT(f.*, 'risk_cells', 4096, 'geom')
+                                 FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea) END;
+END;
+COMMENT ON FUNCTION @extschema@.risk_cell_tile(integer, integer, integer, integer, timestamptz) IS
+    'Mapbox vector tile z/x/y (layer "risk_cells") of the Beidou cells at a level (default: picked by zoom) holding cases, with their risk score, colour and counted cases at as_of';

@@ -1,1 +1,265 @@
 -- gridgov pillar 4: KPI aggregates
+--
+-- gridgov.kpi(c) counts what the 12345 hotlines and digital urban
+-- management report (received, accepted, closed, on time, reworked, ...)
+-- and sketches the working hours to acceptance and to closure, into a
+-- state of type kpi_state (src/kpi.c).  The state is a real type, not
+-- internal: it is stored in rollups (kpi_daily), merged with kpi_merge,
+-- combined across parallel workers (and, later, Citus shards), and read
+-- with the accessors below.  Every figure's definition is in docs/kpi.md.
+
+CREATE TYPE @extschema@.kpi_state;
+
+CREATE FUNCTION @extschema@.kpi_state_in(cstring) RETURNS @extschema@.kpi_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.kpi_state_out(@extschema@.kpi_state) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.kpi_state_recv(internal) RETURNS @extschema@.kpi_state
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.kpi_state_send(@extschema@.kpi_state) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- A varlena; large states (a district over years) are compressed.
+CREATE TYPE @extschema@.kpi_state (
+    INPUT = @extschema@.kpi_state_in,
+    OUTPUT = @extschema@.kpi_state_out,
+    RECEIVE = @extschema@.kpi_state_recv,
+    SEND = @extschema@.kpi_state_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = int4,
+    STORAGE = extended,
+    CATEGORY = 'U'
+);
+COMMENT ON TYPE @extschema@.kpi_state IS
+    'mergeable KPI state of a set of cases: counters and sketches of working hours to acceptance and closure; read it with the accessors';
+
+COMMENT ON FUNCTION @extschema@.kpi_state_in(cstring) IS
+    'kpi_state from its text form, a JSON object such as {"version": 1, "received": 3, ...}';
+COMMENT ON FUNCTION @extschema@.kpi_state_out(@extschema@.kpi_state) IS
+    'text form of a kpi_state: a JSON object with every counter and both sketches';
+COMMENT ON FUNCTION @extschema@.kpi_state_recv(internal) IS 'kpi_state from its binary form';
+COMMENT ON FUNCTION @extschema@.kpi_state_send(@extschema@.kpi_state) IS 'binary form of a kpi_state';
+
+-- The aggregates.  The transition functions read the calendar tables
+-- (working time), hence STABLE.  They update the state in place when called
+-- as an aggregate; the final function packs it.
+CREATE FUNCTION @extschema@.kpi_accum(state @extschema@.kpi_state, c @extschema@.cases, as_of timestamptz)
+    RETURNS @extschema@.kpi_state
+    AS 'MODULE_PATHNAME', 'kpi_accum' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_accum(@extschema@.kpi_state, @extschema@.cases, timestamptz) IS
+    'transition function of kpi(cases, timestamptz): the state with one more case counted at as_of';
+
+CREATE FUNCTION @extschema@.kpi_accum(state @extschema@.kpi_state, c @extschema@.cases)
+    RETURNS @extschema@.kpi_state
+    AS 'MODULE_PATHNAME', 'kpi_accum_now' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_accum(@extschema@.kpi_state, @extschema@.cases) IS
+    'transition function of kpi(cases): the state with one more case counted at now()';
+
+CREATE FUNCTION @extschema@.kpi_combine(@extschema@.kpi_state, @extschema@.kpi_state)
+    RETURNS @extschema@.kpi_state
+    AS 'MODULE_PATHNAME', 'kpi_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_combine(@extschema@.kpi_state, @extschema@.kpi_state) IS
+    'the state of the cases of both states: counters added, sketches merged';
+
+CREATE FUNCTION @extschema@.kpi_final(@extschema@.kpi_state)
+    RETURNS @extschema@.kpi_state
+    AS 'MODULE_PATHNAME', 'kpi_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_final(@extschema@.kpi_state) IS
+    'final function of the kpi aggregates: the state in its compact stored form; an empty state for no rows';
+
+CREATE AGGREGATE @extschema@.kpi(c @extschema@.cases, as_of timestamptz) (
+    SFUNC = @extschema@.kpi_accum,
+    STYPE = @extschema@.kpi_state,
+    SSPACE = 400,
+    FINALFUNC = @extschema@.kpi_final,
+    COMBINEFUNC = @extschema@.kpi_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi(@extschema@.cases, timestamptz) IS
+    'KPI state of a set of cases; open and overdue cases are counted at as_of';
+
+CREATE AGGREGATE @extschema@.kpi(c @extschema@.cases) (
+    SFUNC = @extschema@.kpi_accum,
+    STYPE = @extschema@.kpi_state,
+    SSPACE = 400,
+    FINALFUNC = @extschema@.kpi_final,
+    COMBINEFUNC = @extschema@.kpi_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi(@extschema@.cases) IS
+    'KPI state of a set of cases; open and overdue cases are counted at now()';
+
+CREATE AGGREGATE @extschema@.kpi_merge(@extschema@.kpi_state) (
+    SFUNC = @extschema@.kpi_combine,
+    STYPE = @extschema@.kpi_state,
+    SSPACE = 400,
+    FINALFUNC = @extschema@.kpi_final,
+    COMBINEFUNC = @extschema@.kpi_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi_merge(@extschema@.kpi_state) IS
+    'merge stored KPI states (rollups) into one: the same counts and sketches as a scan of all their cases';
+
+-- Accessors: counts are bigint, rates numeric (NULL when the denominator
+-- is 0), percentiles float8 working hours (NULL when nothing was measured).
+CREATE FUNCTION @extschema@.received(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_received' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.received(@extschema@.kpi_state) IS
+    '受理数: cases reported';
+CREATE FUNCTION @extschema@.accepted(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_accepted' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.accepted(@extschema@.kpi_state) IS
+    '立案数: cases accepted (accepted_at set)';
+CREATE FUNCTION @extschema@.dispatched(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_dispatched' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.dispatched(@extschema@.kpi_state) IS
+    'cases dispatched (dispatched_at set)';
+CREATE FUNCTION @extschema@.due_to_close(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_due_to_close' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.due_to_close(@extschema@.kpi_state) IS
+    '应结案数: closed cases, and accepted open cases overdue at as_of';
+CREATE FUNCTION @extschema@.closed(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_closed' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.closed(@extschema@.kpi_state) IS
+    '结案数: cases with status closed';
+CREATE FUNCTION @extschema@.closure_rate(@extschema@.kpi_state) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'kpi_closure_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.closure_rate(@extschema@.kpi_state) IS
+    '结案率: closed / due_to_close';
+CREATE FUNCTION @extschema@.closed_on_time(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_closed_on_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.closed_on_time(@extschema@.kpi_state) IS
+    'closed cases that missed no stage deadline (deadlines_missed = 0)';
+CREATE FUNCTION @extschema@.on_time_rate(@extschema@.kpi_state) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'kpi_on_time_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.on_time_rate(@extschema@.kpi_state) IS
+    '按期结案率: closed_on_time / closed';
+CREATE FUNCTION @extschema@.reworked(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_reworked' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.reworked(@extschema@.kpi_state) IS
+    '返工数: cases reopened at least once';
+CREATE FUNCTION @extschema@.rework_rate(@extschema@.kpi_state) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'kpi_rework_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rework_rate(@extschema@.kpi_state) IS
+    '返工率: reworked / closed';
+CREATE FUNCTION @extschema@.extended(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.extended(@extschema@.kpi_state) IS
+    'cases extended at least once';
+CREATE FUNCTION @extschema@.extension_rate(@extschema@.kpi_state) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'kpi_extension_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.extension_rate(@extschema@.kpi_state) IS
+    '延期率: extended / dispatched';
+CREATE FUNCTION @extschema@.returned(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_returned' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.returned(@extschema@.kpi_state) IS
+    'cases returned by a service point at least once';
+CREATE FUNCTION @extschema@.escalated(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_escalated' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.escalated(@extschema@.kpi_state) IS
+    'cases escalated at least once, at intake included';
+CREATE FUNCTION @extschema@.escalation_rate(@extschema@.kpi_state) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'kpi_escalation_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.escalation_rate(@extschema@.kpi_state) IS
+    'escalated / accepted';
+CREATE FUNCTION @extschema@.settled_in_community(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_settled_in_community' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.settled_in_community(@extschema@.kpi_state) IS
+    'closed cases handled at community level (handling_level 5)';
+CREATE FUNCTION @extschema@.community_share(@extschema@.kpi_state) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'kpi_community_share' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.community_share(@extschema@.kpi_state) IS
+    '小事不出村: settled_in_community / closed';
+CREATE FUNCTION @extschema@.open_now(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_open_now' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.open_now(@extschema@.kpi_state) IS
+    'cases reported by as_of and not closed, rejected or merged';
+CREATE FUNCTION @extschema@.overdue_now(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_overdue_now' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.overdue_now(@extschema@.kpi_state) IS
+    'open cases whose stage deadline passed before as_of, or before their suspension (case_clock''s red light)';
+CREATE FUNCTION @extschema@.evaluated(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_evaluated' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.evaluated(@extschema@.kpi_state) IS
+    'closed cases with a satisfaction';
+CREATE FUNCTION @extschema@.satisfied(@extschema@.kpi_state) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'kpi_satisfied' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.satisfied(@extschema@.kpi_state) IS
+    'closed cases with a satisfaction of 4 or 5';
+CREATE FUNCTION @extschema@.satisfaction_mean(@extschema@.kpi_state) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'kpi_satisfaction_mean' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.satisfaction_mean(@extschema@.kpi_state) IS
+    'mean satisfaction (1 to 5) of the evaluated cases';
+CREATE FUNCTION @extschema@.satisfied_share(@extschema@.kpi_state) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'kpi_satisfied_share' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.satisfied_share(@extschema@.kpi_state) IS
+    'satisfied / evaluated';
+CREATE FUNCTION @extschema@.accept_hours(@extschema@.kpi_state, fraction float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'kpi_accept_hours' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.accept_hours(@extschema@.kpi_state, float8) IS
+    'working hours from report to acceptance at a fraction (0.5 the median), within 0.5% of percentile_disc';
+CREATE FUNCTION @extschema@.close_hours(@extschema@.kpi_state, fraction float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'kpi_close_hours' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.close_hours(@extschema@.kpi_state, float8) IS
+    'working hours from report to closure at a fraction (0.5 the median), within 0.5% of percentile_disc';
+CREATE FUNCTION @extschema@.kpi_json(@extschema@.kpi_state) RETURNS jsonb
+    AS 'MODULE_PATHNAME', 'kpi_json' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_json(@extschema@.kpi_state) IS
+    'every figure of a kpi_state as one jsonb object: counts, rates, satisfaction, p50/p90/p99 working hours';
+
+-- Daily rollups: one state per day (in gridgov.calendar_timezone), grid and
+-- category.  Months, districts and any other grouping are kpi_merge over
+-- these rows.
+CREATE TABLE @extschema@.kpi_daily (
+    day         date NOT NULL,
+    unit        @extschema@.gridcode NOT NULL,
+    category    text NOT NULL,
+    kpi         @extschema@.kpi_state NOT NULL,
+    PRIMARY KEY (day, unit, category)
+);
+COMMENT ON TABLE @extschema@.kpi_daily IS
+    'KPI state of the cases reported on a day (calendar time zone) per unit and category; filled by refresh_kpi_daily';
+COMMENT ON COLUMN @extschema@.kpi_daily.kpi IS
+    'kpi(cases, as_of) of those cases, as_of being the refresh''s';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_daily', '');
+
+-- Refreshing recent days reads only their cases: cases arrive in the order
+-- of reported_at, which a BRIN index follows at almost no cost.
+CREATE INDEX cases_reported_at ON @extschema@.cases USING brin (reported_at);
+
+CREATE FUNCTION @extschema@.refresh_kpi_daily(from_day date, to_day date,
+                                              as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone text;
+    written bigint;
+BEGIN
+    -- the setting exists once the module is loaded: a call to the calendar loads it
+    PERFORM @extschema@.working_day_seconds();
+    zone := pg_catalog.current_setting('gridgov.calendar_timezone');
+    IF from_day IS NULL OR to_day IS NULL OR as_of IS NULL THEN
+        RAISE EXCEPTION 'refresh_kpi_daily needs a first day, a last day and as_of, not NULL'
+            USING ERRCODE = '22004';
+    END IF;
+    IF from_day OPERATOR(pg_catalog.>) to_day THEN
+        RAISE EXCEPTION 'first day % is after last day %', from_day, to_day
+            USING ERRCODE = '22023', HINT = 'Give the days in order; both are included.';
+    END IF;
+    -- one refresh at a time; readers are not blocked
+    LOCK TABLE @extschema@.kpi_daily IN SHARE ROW EXCLUSIVE MODE;
+    DELETE FROM @extschema@.kpi_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.category, @extschema@.kpi(c, as_of)
+      FROM @extschema@.cases c
+     WHERE c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
+       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
+     GROUP BY 1, 2, 3;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    RETURN written;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_kpi_daily(date, date, timestamptz) IS
+    'recompute kpi_daily for the days from_day to to_day (both included) at as_of; returns the rows written';

@@ -1,1 +1,375 @@
 -- gridgov pillar 4: risk scores and warning colours
+--
+-- The real-time risk map (实时风险预警图) colours each unit blue, yellow,
+-- orange or red by a risk score: every case contributes a weight by its
+-- severity that halves every half-life after its report,
+--
+--     score(as_of) = Σ weight(severity) · 2^(−(as_of − reported_at) / half_life)
+--
+-- over the cases reported at or before as_of, rejected and merged cases
+-- excepted.  A case keeps contributing, decaying, after it is closed: the
+-- score measures how much trouble a place has seen lately, not its backlog
+-- (the KPIs count open and overdue cases).  It depends only on columns the
+-- case engine never changes after the report (severity, reported_at) and on
+-- the early states rejected and merged, so a day's share settles within days
+-- and a daily rollup of it stays exact.
+--
+-- The weights, the half-life and the colour thresholds are configuration
+-- tables that start empty: a missing row means the built-in default, so
+-- pg_dump keeps exactly what was changed and a restore never collides with
+-- rows of the install script.  The aggregate reads them once per query.
+
+CREATE TABLE @extschema@.risk_weight (
+    severity    smallint PRIMARY KEY CONSTRAINT risk_weight_severity CHECK (severity BETWEEN 1 AND 4),
+    weight      float8 NOT NULL
+                CONSTRAINT risk_weight_finite CHECK (weight OPERATOR(pg_catalog.>=) 0
+                                                     AND weight OPERATOR(pg_catalog.<) 'Infinity'::float8)
+);
+COMMENT ON TABLE @extschema@.risk_weight IS
+    'risk weight of a case by severity; a severity without a row weighs 2^(severity-1): 1, 2, 4, 8';
+
+CREATE TABLE @extschema@.risk_setting (
+    only_row    boolean PRIMARY KEY DEFAULT true CONSTRAINT risk_setting_one_row CHECK (only_row),
+    half_life   interval NOT NULL
+                CONSTRAINT risk_setting_half_life CHECK (half_life OPERATOR(pg_catalog.>=) interval '1 minute')
+);
+COMMENT ON TABLE @extschema@.risk_setting IS
+    'at most one row: the half-life of a case''s risk contribution (7 days without a row)';
+COMMENT ON COLUMN @extschema@.risk_setting.half_life IS
+    'counted as EXTRACT(epoch FROM half_life) seconds: a day is 24 hours, a month 30 days';
+
+CREATE TABLE @extschema@.risk_color (
+    level       integer CONSTRAINT risk_color_level CHECK (level BETWEEN 1 AND 7),
+    color       text NOT NULL CONSTRAINT risk_color_color CHECK (color IN ('blue', 'yellow', 'orange', 'red')),
+    min_score   float8 NOT NULL
+                CONSTRAINT risk_color_min_score CHECK (min_score OPERATOR(pg_catalog.>=) 0
+                                                       AND min_score OPERATOR(pg_catalog.<) 'Infinity'::float8),
+    CONSTRAINT risk_color_blue_from_zero CHECK (color OPERATOR(pg_catalog.<>) 'blue' OR min_score OPERATOR(pg_catalog.=) 0),
+    CONSTRAINT risk_color_one_per_level UNIQUE NULLS NOT DISTINCT (level, color)
+);
+COMMENT ON TABLE @extschema@.risk_color IS
+    'warning colours of the risk map: a score gets the most severe colour whose min_score it reaches, blue below all';
+COMMENT ON COLUMN @extschema@.risk_color.level IS
+    'the unit level the thresholds are for; NULL: every level without rows of its own';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_weight', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_setting', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_color', '');
+
+-- The settings in force, defaults filled in.
+CREATE FUNCTION @extschema@.risk_half_life() RETURNS interval
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT COALESCE((SELECT s.half_life FROM @extschema@.risk_setting s), interval '7 days');
+END;
+COMMENT ON FUNCTION @extschema@.risk_half_life() IS
+    'the half-life in force: gridgov.risk_setting, else 7 days';
+
+CREATE FUNCTION @extschema@.risk_weights() RETURNS float8[]
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT pg_catalog.array_agg(COALESCE(w.weight, 2::float8 OPERATOR(pg_catalog.^) (s.severity OPERATOR(pg_catalog.-) 1))
+                                ORDER BY s.severity)
+      FROM pg_catalog.generate_series(1, 4) AS s(severity)
+      LEFT JOIN @extschema@.risk_weight w ON w.severity OPERATOR(pg_catalog.=) s.severity;
+END;
+COMMENT ON FUNCTION @extschema@.risk_weights() IS
+    'the weights in force for severities 1 to 4: gridgov.risk_weight, else 2^(severity-1)';
+
+CREATE FUNCTION @extschema@.risk_thresholds(level integer DEFAULT NULL)
+    RETURNS TABLE (color text, min_score float8)
+    LANGUAGE sql STABLE PARALLEL SAFE ROWS 4
+BEGIN ATOMIC
+    WITH chosen AS (
+        -- the level's own rows, else the rows for every level, else built in
+        SELECT rc.color, rc.min_score, 1 AS source
+          FROM @extschema@.risk_color rc WHERE rc.level OPERATOR(pg_catalog.=) risk_thresholds.level
+        UNION ALL
+        SELECT rc.color, rc.min_score, 2 FROM @extschema@.risk_color rc WHERE rc.level IS NULL
+        UNION ALL
+        SELECT d.color, d.min_score, 3
+          FROM (VALUES ('blue', 0::float8), ('yellow', 50), ('orange', 100), ('red', 200)) AS d(color, min_score)
+    ), first_source AS (
+        SELECT pg_catalog.min(ch.source) AS source FROM chosen ch
+    )
+    SELECT ch.color, ch.min_score
+      FROM chosen ch JOIN first_source f ON ch.source OPERATOR(pg_catalog.=) f.source
+     ORDER BY pg_catalog.array_position(ARRAY['blue', 'yellow', 'orange', 'red'], ch.color);
+END;
+COMMENT ON FUNCTION @extschema@.risk_thresholds(integer) IS
+    'the colour thresholds in force at a unit level: its rows in gridgov.risk_color, else those with level NULL, else blue 0, yellow 50, orange 100, red 200';
+
+CREATE FUNCTION @extschema@.risk_color(score float8, level integer DEFAULT NULL) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT CASE WHEN score IS NULL THEN NULL
+                ELSE COALESCE((SELECT t.color
+                                 FROM @extschema@.risk_thresholds(risk_color.level) t
+                                WHERE t.min_score OPERATOR(pg_catalog.<=) score
+                                ORDER BY pg_catalog.array_position(ARRAY['blue', 'yellow', 'orange', 'red'], t.color) DESC
+                                LIMIT 1), 'blue') END;
+END;
+COMMENT ON FUNCTION @extschema@.risk_color(float8, integer) IS
+    'warning colour of a score (blue, yellow, orange, red) by the thresholds in force at a unit level (NULL: the thresholds for every level)';
+
+-- Days: the rollup's days are calendar dates in gridgov.calendar_timezone,
+-- the zone of the working calendar, whatever the session's zone.
+CREATE FUNCTION @extschema@.risk_timezone() RETURNS text
+    AS 'MODULE_PATHNAME', 'gridgov_risk_timezone' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.risk_timezone() IS
+    'the zone of the risk rollup''s days: the setting gridgov.calendar_timezone';
+
+CREATE FUNCTION @extschema@.risk_day(at timestamptz) RETURNS date
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURN (at AT TIME ZONE @extschema@.risk_timezone())::date;
+COMMENT ON FUNCTION @extschema@.risk_day(timestamptz) IS
+    'the date of an instant in gridgov.calendar_timezone: the day of the risk rollup it falls in';
+
+CREATE FUNCTION @extschema@.risk_day_end(day date) RETURNS timestamptz
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURN (day OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE @extschema@.risk_timezone();
+COMMENT ON FUNCTION @extschema@.risk_day_end(date) IS
+    'the instant a day of gridgov.calendar_timezone ends (the next day''s midnight there)';
+
+-- The aggregate (src/risk.c).  The state is a float8[]: {as_of in
+-- microseconds since 2000, half-life in seconds, score, cases}.
+CREATE FUNCTION @extschema@.risk_transition(float8[], @extschema@.cases, timestamptz) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'gridgov_risk_transition' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.risk_transition(float8[], @extschema@.cases, timestamptz) IS
+    'transition function of risk(): adds a case''s decayed, weighted contribution (reads the risk settings once per query)';
+CREATE FUNCTION @extschema@.risk_combine(float8[], float8[]) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'gridgov_risk_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.risk_combine(float8[], float8[]) IS
+    'combine function of risk(): the sum of two partial states with the same as_of';
+CREATE FUNCTION @extschema@.risk_final(float8[]) RETURNS float8
+    AS 'MODULE_PATHNAME', 'gridgov_risk_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.risk_final(float8[]) IS
+    'final function of risk(): the score, 0 without cases';
+CREATE FUNCTION @extschema@.risk_cases_final(float8[]) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'gridgov_risk_cases_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.risk_cases_final(float8[]) IS
+    'final function of risk_cases(): the number of cases that contributed';
+
+CREATE AGGREGATE @extschema@.risk(c @extschema@.cases, as_of timestamptz) (
+    SFUNC = @extschema@.risk_transition,
+    STYPE = float8[],
+    FINALFUNC = @extschema@.risk_final,
+    COMBINEFUNC = @extschema@.risk_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.risk(@extschema@.cases, timestamptz) IS
+    'risk score at as_of: sum of weight(severity) * 2^(-(as_of - reported_at) / half_life) over cases reported by as_of, rejected and merged ones excepted';
+
+CREATE AGGREGATE @extschema@.risk_cases(c @extschema@.cases, as_of timestamptz) (
+    SFUNC = @extschema@.risk_transition,
+    STYPE = float8[],
+    FINALFUNC = @extschema@.risk_cases_final,
+    COMBINEFUNC = @extschema@.risk_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.risk_cases(@extschema@.cases, timestamptz) IS
+    'the number of cases that risk() counts at as_of (it shares risk()''s state in one query)';
+
+-- The rollup: per day, unit (the case's) and severity, the day's cases and
+-- their unweighted mass referenced to the day's end,
+--     mass = Σ 2^(−(day_end − reported_at) / half_life),
+-- so that at any instant as_of after the day's end the day contributes
+--     weight(severity) · mass · 2^(−(as_of − day_end) / half_life)
+-- which is exactly its cases' share of risk(c, as_of).  The weights are
+-- applied when reading, so changing them needs no refresh; a new half-life
+-- or calendar zone does, and until then the readers ignore the rollup.
+CREATE TABLE @extschema@.risk_daily (
+    day         date NOT NULL,
+    unit        @extschema@.gridcode NOT NULL,
+    severity    smallint NOT NULL CONSTRAINT risk_daily_severity CHECK (severity BETWEEN 1 AND 4),
+    cases       bigint NOT NULL,
+    mass        float8 NOT NULL,
+    PRIMARY KEY (unit, day, severity)
+);
+COMMENT ON TABLE @extschema@.risk_daily IS
+    'risk rollup: per day (in gridgov.calendar_timezone), unit and severity, the cases and their mass decayed to the day''s end; filled by refresh_risk_daily()';
+CREATE INDEX risk_daily_day ON @extschema@.risk_daily (day);
+COMMENT ON COLUMN @extschema@.risk_daily.mass IS
+    'sum of 2^(-(day_end - reported_at) / half_life) over the day''s counted cases, unweighted';
+
+CREATE TABLE @extschema@.risk_rollup (
+    only_row    boolean PRIMARY KEY DEFAULT true CONSTRAINT risk_rollup_one_row CHECK (only_row),
+    through     date NOT NULL,
+    half_life   interval NOT NULL,
+    timezone    text NOT NULL,
+    refreshed_at timestamptz NOT NULL
+);
+COMMENT ON TABLE @extschema@.risk_rollup IS
+    'the state of gridgov.risk_daily: every day up to through is in it, computed with this half-life and zone';
+
+-- A rollup is costly to rebuild on a large table of cases: pg_dump keeps it.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_daily', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_rollup', '');
+
+-- The last day of risk_daily that the readers may use: NULL when the rollup
+-- is empty or was computed with another half-life or zone.
+CREATE FUNCTION @extschema@.risk_rollup_through() RETURNS date
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT r.through FROM @extschema@.risk_rollup r
+     WHERE r.half_life OPERATOR(pg_catalog.=) @extschema@.risk_half_life()
+       AND r.timezone OPERATOR(pg_catalog.=) @extschema@.risk_timezone();
+END;
+COMMENT ON FUNCTION @extschema@.risk_rollup_through() IS
+    'the last day of gridgov.risk_daily usable with the settings in force; NULL when there is none';
+
+CREATE FUNCTION @extschema@.refresh_risk_daily(from_day date DEFAULT NULL, to_day date DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone constant text := @extschema@.risk_timezone();
+    half_life_seconds constant float8 := EXTRACT(epoch FROM @extschema@.risk_half_life())::float8;
+    usable date;
+    first_day date;
+    written bigint;
+BEGIN
+    -- one refresh at a time; readers go on reading the previous rollup
+    LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
+    to_day := COALESCE(to_day, @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1);
+    usable := @extschema@.risk_rollup_through();
+    IF usable IS NULL THEN
+        -- nothing usable: rebuild from the first case
+        SELECT @extschema@.risk_day(pg_catalog.min(c.reported_at)) INTO first_day FROM @extschema@.cases c;
+        from_day := LEAST(from_day, first_day, to_day);
+        from_day := COALESCE(from_day, first_day, to_day);
+        DELETE FROM @extschema@.risk_daily;
+    ELSE
+        -- by default the last 7 days again: rejections and merges come late
+        from_day := COALESCE(from_day, LEAST(usable, to_day) OPERATOR(pg_catalog.-) 6);
+        IF from_day OPERATOR(pg_catalog.>) (usable OPERATOR(pg_catalog.+) 1) THEN
+            RAISE EXCEPTION 'refreshing from % would leave a gap after %, the last day of the risk rollup',
+                            from_day, usable
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = pg_catalog.format('Refresh from %s or earlier.', usable OPERATOR(pg_catalog.+) 1);
+        END IF;
+        DELETE FROM @extschema@.risk_daily d
+         WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    END IF;
+    IF from_day OPERATOR(pg_catalog.>) to_day THEN
+        RAISE EXCEPTION 'from_day % is after to_day %', from_day, to_day
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
+    SELECT k.day, k.unit, k.severity, pg_catalog.count(*),
+           pg_catalog.sum(2::float8 OPERATOR(pg_catalog.^)
+                          ((OPERATOR(pg_catalog.-) EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8)
+                           OPERATOR(pg_catalog./) half_life_seconds))
+      FROM (SELECT @extschema@.risk_day(c.reported_at) AS day, c.unit, c.severity, c.reported_at
+              FROM @extschema@.cases c
+             WHERE c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(from_day OPERATOR(pg_catalog.-) 1)
+               AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(to_day)
+               AND c.status NOT IN ('rejected', 'merged')) k
+     GROUP BY k.day, k.unit, k.severity;
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+    INSERT INTO @extschema@.risk_rollup (through, half_life, timezone, refreshed_at)
+    VALUES (GREATEST(usable, to_day), @extschema@.risk_half_life(), zone, pg_catalog.now())
+    ON CONFLICT (only_row) DO UPDATE
+       SET through = EXCLUDED.through, half_life = EXCLUDED.half_life,
+           timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
+    RETURN written;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_risk_daily(date, date) IS
+    'recompute gridgov.risk_daily from from_day (default: 6 days before its last day, or the first case when it is not usable) to to_day (default: yesterday); returns the rows written';
+
+-- Scores from the rollup plus the cases after it: for the unit under and
+-- every unit below it down to max_level, the score at as_of (units without
+-- cases are left out).  Days the rollup holds and that end by as_of come
+-- from risk_daily; cases from then on are aggregated from gridgov.cases.
+-- Exactly risk() over the subtree's cases, up to float rounding, as long
+-- as the rollup is fresh.
+CREATE FUNCTION @extschema@.risk_scores(under @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now(),
+                                        max_level integer DEFAULT 6)
+    RETURNS TABLE (unit @extschema@.gridcode, score float8, cases bigint)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 100
+BEGIN ATOMIC
+    WITH settings AS (
+        -- last_day NULL without a usable rollup: everything from the cases
+        SELECT CASE WHEN r.through IS NOT NULL
+                    THEN LEAST(r.through, @extschema@.risk_day(as_of) OPERATOR(pg_catalog.-) 1) END AS last_day,
+               EXTRACT(epoch FROM @extschema@.risk_half_life())::float8 AS half_life,
+               @extschema@.risk_weights() AS weights
+          FROM (SELECT @extschema@.risk_rollup_through() AS through) r
+    ), levels AS (
+        SELECT l.level FROM pg_catalog.generate_series(@extschema@.level(under), LEAST(max_level, 7)) AS l(level)
+    ), decay AS (
+        -- per day of the rollup, the decay from its end to as_of
+        SELECT g.day::date AS day,
+               2::float8 OPERATOR(pg_catalog.^)
+               ((OPERATOR(pg_catalog.-) EXTRACT(epoch FROM as_of OPERATOR(pg_catalog.-) @extschema@.risk_day_end(g.day::date))::float8)
+                OPERATOR(pg_catalog./) s.half_life) AS factor
+          FROM settings s
+         CROSS JOIN LATERAL pg_catalog.generate_series(
+               (SELECT pg_catalog.min(d.day) FROM @extschema@.risk_daily d)::timestamp,
+               s.last_day::timestamp, interval '1 day') AS g(day)
+    ), rolled_units AS (
+        SELECT d.unit,
+               pg_catalog.sum(d.mass OPERATOR(pg_catalog.*) s.weights[d.severity] OPERATOR(pg_catalog.*) f.factor) AS score,
+               pg_catalog.sum(d.cases) AS cases
+          FROM settings s
+          JOIN @extschema@.risk_daily d ON d.day OPERATOR(pg_catalog.<=) s.last_day
+          JOIN decay f ON f.day OPERATOR(pg_catalog.=) d.day
+         WHERE d.unit OPERATOR(@extschema@.<@) under
+         GROUP BY d.unit
+    ), rolled AS (
+        SELECT @extschema@.ancestor(r.unit, lv.level) AS unit, pg_catalog.sum(r.score) AS score,
+               pg_catalog.sum(r.cases)::bigint AS cases
+          FROM rolled_units r
+          JOIN levels lv ON lv.level OPERATOR(pg_catalog.<=) @extschema@.level(r.unit)
+         GROUP BY 1
+    ), recent AS (
+        SELECT @extschema@.ancestor(c.unit, lv.level) AS unit,
+               @extschema@.risk(c, as_of) AS score,
+               @extschema@.risk_cases(c, as_of) AS cases
+          FROM settings s
+          JOIN @extschema@.cases c
+            ON c.reported_at OPERATOR(pg_catalog.>=) COALESCE(@extschema@.risk_day_end(s.last_day), '-infinity')
+           AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+          JOIN levels lv ON lv.level OPERATOR(pg_catalog.<=) @extschema@.level(c.unit)
+         WHERE c.unit OPERATOR(@extschema@.<@) under
+         GROUP BY 1
+    )
+    SELECT b.unit, pg_catalog.sum(b.score), pg_catalog.sum(b.cases)::bigint
+      FROM (SELECT * FROM rolled UNION ALL SELECT * FROM recent) b
+     WHERE b.cases OPERATOR(pg_catalog.>) 0
+     GROUP BY b.unit
+     ORDER BY b.unit;
+END;
+COMMENT ON FUNCTION @extschema@.risk_scores(@extschema@.gridcode, timestamptz, integer) IS
+    'risk score and counted cases at as_of of a unit and of every unit below it down to max_level (units without cases left out), from the rollup and the cases after it';
+
+CREATE FUNCTION @extschema@.risk_now(unit @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS float8
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT COALESCE((SELECT s.score FROM @extschema@.risk_scores(unit, as_of, @extschema@.level(unit)) s), 0);
+END;
+COMMENT ON FUNCTION @extschema@.risk_now(@extschema@.gridcode, timestamptz) IS
+    'risk score of a unit''s subtree at as_of (default now) from the rollup and the cases after it; equals risk() over the subtree''s cases';
+
+-- Risk by Beidou cell, from the cases (the rollup is by unit): for every
+-- cell at a level within an area cell, the score at as_of.
+CREATE FUNCTION @extschema@.risk_cells(area @extschema@.gridcell, level integer,
+                                       as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (cell @extschema@.gridcell, score float8, cases bigint)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 100
+BEGIN ATOMIC
+    SELECT @extschema@.parent(c.cell, risk_cells.level),
+           @extschema@.risk(c, as_of), @extschema@.risk_cases(c, as_of)
+      FROM @extschema@.cases c
+     WHERE c.cell OPERATOR(@extschema@.<@) area
+       AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+     GROUP BY 1
+    HAVING @extschema@.risk_cases(c, as_of) OPERATOR(pg_catalog.>) 0
+     ORDER BY 1;
+END;
+COMMENT ON FUNCTION @extschema@.risk_cells(@extschema@.gridcell, integer, timestamptz) IS
+    'risk score and counted cases at as_of of every Beidou cell at a level inside an area cell (cells without cases left out)';

@@ -100,9 +100,11 @@ COMMENT ON FUNCTION @extschema@.descendants(@extschema@.gridcode, integer) IS
 CREATE FUNCTION @extschema@.ancestors(@extschema@.gridcode) RETURNS SETOF @extschema@.unit
     LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 6
 BEGIN ATOMIC
-    SELECT u.* FROM pg_catalog.generate_series(1, @extschema@.level($1) OPERATOR(pg_catalog.-) 1) AS l(level)
-      JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) @extschema@.ancestor($1, l.level)
-     WHERE @extschema@.unit_is_current(u)
+    SELECT u.* FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.=) ANY (ARRAY(
+               SELECT @extschema@.ancestor($1, l.level)
+                 FROM pg_catalog.generate_series(1, @extschema@.level($1) OPERATOR(pg_catalog.-) 1) AS l(level)))
+       AND @extschema@.unit_is_current(u)
      ORDER BY u.level;
 END;
 COMMENT ON FUNCTION @extschema@.ancestors(@extschema@.gridcode) IS
@@ -111,10 +113,13 @@ COMMENT ON FUNCTION @extschema@.ancestors(@extschema@.gridcode) IS
 CREATE FUNCTION @extschema@.breadcrumb(@extschema@.gridcode, separator text DEFAULT ' › ') RETURNS text
     LANGUAGE sql STABLE STRICT PARALLEL SAFE
 BEGIN ATOMIC
+    -- the ancestors' codes as one array: a single index probe per code
     SELECT pg_catalog.string_agg(u.name, $2 ORDER BY u.level)
-      FROM pg_catalog.generate_series(1, @extschema@.level($1)) AS l(level)
-      JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) @extschema@.ancestor($1, l.level)
-     WHERE @extschema@.unit_is_current(u);
+      FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.=) ANY (ARRAY(
+               SELECT @extschema@.ancestor($1, l.level)
+                 FROM pg_catalog.generate_series(1, @extschema@.level($1)) AS l(level)))
+       AND @extschema@.unit_is_current(u);
 END;
 COMMENT ON FUNCTION @extschema@.breadcrumb(@extschema@.gridcode, text) IS
     'names of the registered units from the province down to the code itself';

@@ -38,8 +38,12 @@ SELECT throws_ok($$SELECT 9223372036854775807::bigint::gridcell$$, '22023', NULL
 SELECT throws_ok($$SELECT ('N50J'::gridcell::bigint + 1)::gridcell$$, '22023', NULL,
                  'a level 10 digit under absent levels 2-9');
 CREATE TEMP TABLE bin (c gridcell);
-COPY (SELECT 1::bigint) TO '/tmp/gridgov_gridcell_errors.bin' (FORMAT binary);
-SELECT throws_ok($$COPY bin FROM '/tmp/gridgov_gridcell_errors.bin' (FORMAT binary)$$,
+DO $$BEGIN
+    EXECUTE format('COPY (SELECT 1::bigint) TO %L (FORMAT binary)',
+                   current_setting('data_directory') || '/gridgov_gridcell_errors.bin');
+END$$;
+SELECT throws_ok(format('COPY bin FROM %L (FORMAT binary)',
+                        current_setting('data_directory') || '/gridgov_gridcell_errors.bin'),
                  '22P03', NULL, 'binary input is checked too');
 
 -- coordinates and levels: 22023

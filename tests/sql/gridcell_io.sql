@@ -40,13 +40,15 @@ SELECT t FROM cell_text;
 CREATE TEMP TABLE cells_bin (c gridcell);
 INSERT INTO cells_bin VALUES ('N50J'), ('N50J47539'), ('S60VB75E9EE377777777');
 SELECT c, gridcell_send(c) FROM cells_bin;
-COPY cells_bin TO '/tmp/gridgov_gridcell_io.bin' (FORMAT binary);
+-- (through a file in the server's data directory, which it can always write)
+SELECT current_setting('data_directory') || '/gridgov_gridcell_io.bin' AS binfile \gset
+COPY cells_bin TO :'binfile' (FORMAT binary);
 CREATE TEMP TABLE cells_bin2 (c gridcell);
-COPY cells_bin2 FROM '/tmp/gridgov_gridcell_io.bin' (FORMAT binary);
+COPY cells_bin2 FROM :'binfile' (FORMAT binary);
 SELECT c FROM cells_bin2 ORDER BY c;
 -- a received value must be a cell
-COPY (SELECT 0::bigint) TO '/tmp/gridgov_gridcell_io.bin' (FORMAT binary);
-COPY cells_bin2 FROM '/tmp/gridgov_gridcell_io.bin' (FORMAT binary);
+COPY (SELECT 0::bigint) TO :'binfile' (FORMAT binary);
+COPY cells_bin2 FROM :'binfile' (FORMAT binary);
 
 -- Order: cells sort as their codes do in the C collation, every cell
 -- directly before its descendants.

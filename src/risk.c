@@ -1,0 +1,401 @@
+/*
+ * risk.c
+ *		The risk score's aggregate: a decayed, weighted count of cases.
+ *
+ * A case reported at t with severity s contributes, at an instant as_of,
+ *
+ *		weight(s) * 2^(-(as_of - t) / half_life)
+ *
+ * when t <= as_of and the case was neither rejected nor merged into another;
+ * the score is the sum over a group of cases.  Sums of exponentials with one
+ * reference instant are plain sums, so partial states from parallel workers
+ * (and later Citus shards) combine by addition.
+ *
+ * The state is a float8[] of STATE_LENGTH elements, so that it is no
+ * internal type (Citus pushes an aggregate down only with a real state type):
+ *
+ *		[0] as_of, in microseconds since 2000-01-01 (exact in a double for
+ *			the next 280 years)
+ *		[1] the half-life in seconds that the state was computed with
+ *		[2] the weighted, decayed mass referenced to as_of
+ *		[3] the number of cases that contributed
+ *
+ * The weights and the half-life are read once per query and aggregate (the
+ * settings hang off the transition function's FmgrInfo) through the SQL
+ * functions risk_half_life() and risk_weights() of the extension's schema,
+ * which fill in the built-in defaults for what the tables leave out.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/timestamp.h"
+#include "utils/typcache.h"
+
+#define STATE_LENGTH	4
+#define S_AS_OF			0
+#define S_HALF_LIFE		1
+#define S_MASS			2
+#define S_CASES			3
+
+#define MAX_SEVERITY	4
+
+/* what the transition function keeps for the length of a query */
+typedef struct RiskSettings
+{
+	double		half_life;		/* seconds */
+	double		weight[MAX_SEVERITY + 1];	/* by severity, [0] unused */
+	Oid			rowtype;		/* the cases row type these attnums are for */
+	int32		rowtypmod;
+	TupleDesc	tupdesc;
+	AttrNumber	att_severity;
+	AttrNumber	att_reported_at;
+	AttrNumber	att_status;
+} RiskSettings;
+
+/* ----------------------------------------------------------------------
+ * Settings
+ * ----------------------------------------------------------------------
+ */
+
+static AttrNumber
+risk_column(TupleDesc tupdesc, const char *name, Oid type)
+{
+	int			i;
+
+	for (i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+		{
+			if (att->atttypid != type)
+				break;
+			return att->attnum;
+		}
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_DATATYPE_MISMATCH),
+			 errmsg("risk() needs a row with a column \"%s\" of type %s", name, format_type_be(type)),
+			 errhint("Pass rows of gridgov.cases.")));
+	return InvalidAttrNumber;	/* keep the compiler quiet */
+}
+
+/*
+ * Read the half-life and the weights in effect, through the SQL functions
+ * next to the transition function (the extension's schema).  Read-only SPI
+ * on the query's snapshot: fine in a parallel worker too.
+ */
+static void
+risk_read_settings(RiskSettings *settings, Oid fn_oid)
+{
+	const char *schema = quote_identifier(get_namespace_name(get_func_namespace(fn_oid)));
+	bool		isnull;
+	Datum		value;
+	ArrayType  *weights;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int			i;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute(psprintf("SELECT pg_catalog.date_part('epoch', %s.risk_half_life()), %s.risk_weights()",
+							 schema, schema), true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "could not read the risk settings");
+
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	settings->half_life = isnull ? 0 : DatumGetFloat8(value);
+	if (!(settings->half_life > 0) || isinf(settings->half_life))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the risk half-life must be a positive, finite interval"),
+				 errhint("Check gridgov.risk_setting.")));
+
+	value = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull);
+	if (isnull)
+		elog(ERROR, "risk_weights() returned NULL");
+	weights = DatumGetArrayTypeP(value);
+	deconstruct_array(weights, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, &nulls, &nelems);
+	if (nelems != MAX_SEVERITY)
+		elog(ERROR, "risk_weights() returned %d weights, not %d", nelems, MAX_SEVERITY);
+	settings->weight[0] = 0;
+	for (i = 0; i < MAX_SEVERITY; i++)
+	{
+		settings->weight[i + 1] = nulls[i] ? 0 : DatumGetFloat8(elems[i]);
+		if (nulls[i] || !(settings->weight[i + 1] >= 0) || isinf(settings->weight[i + 1]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the risk weight of severity %d must be a finite number of zero or more", i + 1),
+					 errhint("Check gridgov.risk_weight.")));
+	}
+	SPI_finish();
+}
+
+static RiskSettings *
+risk_settings(FunctionCallInfo fcinfo, HeapTupleHeader row)
+{
+	RiskSettings *settings = (RiskSettings *) fcinfo->flinfo->fn_extra;
+	Oid			rowtype = HeapTupleHeaderGetTypeId(row);
+	int32		rowtypmod = HeapTupleHeaderGetTypMod(row);
+
+	if (settings == NULL)
+	{
+		settings = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RiskSettings));
+		risk_read_settings(settings, fcinfo->flinfo->fn_oid);
+		fcinfo->flinfo->fn_extra = settings;
+	}
+	if (settings->tupdesc == NULL || settings->rowtype != rowtype || settings->rowtypmod != rowtypmod)
+	{
+		TupleDesc	tupdesc = lookup_rowtype_tupdesc(rowtype, rowtypmod);
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		settings->tupdesc = CreateTupleDescCopy(tupdesc);
+		MemoryContextSwitchTo(old);
+		ReleaseTupleDesc(tupdesc);
+		settings->rowtype = rowtype;
+		settings->rowtypmod = rowtypmod;
+		settings->att_severity = risk_column(settings->tupdesc, "severity", INT2OID);
+		settings->att_reported_at = risk_column(settings->tupdesc, "reported_at", TIMESTAMPTZOID);
+		settings->att_status = risk_column(settings->tupdesc, "status", TEXTOID);
+	}
+	return settings;
+}
+
+/* ----------------------------------------------------------------------
+ * The state
+ * ----------------------------------------------------------------------
+ */
+
+static float8 *
+risk_state_values(ArrayType *state)
+{
+	if (ARR_NDIM(state) != 1 || ARR_DIMS(state)[0] != STATE_LENGTH ||
+		ARR_HASNULL(state) || ARR_ELEMTYPE(state) != FLOAT8OID)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("not a risk state"),
+				 errdetail("A risk state is a float8[] of %d elements without NULLs.", STATE_LENGTH)));
+	/* no NULLs, one dimension: ARR_DATA_PTR without its signedness warning */
+	return (float8 *) ((char *) state + ARR_OVERHEAD_NONULLS(1));
+}
+
+/* a new state in the aggregate's context (or the caller's, when called directly) */
+static ArrayType *
+risk_state_new(FunctionCallInfo fcinfo, const float8 *values)
+{
+	MemoryContext aggcontext;
+	MemoryContext old = NULL;
+	Datum		elems[STATE_LENGTH];
+	ArrayType  *state;
+	int			i;
+
+	if (AggCheckCallContext(fcinfo, &aggcontext))
+		old = MemoryContextSwitchTo(aggcontext);
+	for (i = 0; i < STATE_LENGTH; i++)
+		elems[i] = Float8GetDatum(values[i]);
+	state = construct_array(elems, STATE_LENGTH, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	if (old != NULL)
+		MemoryContextSwitchTo(old);
+	return state;
+}
+
+static void
+risk_check_compatible(const float8 *a, const float8 *b)
+{
+	if (a[S_AS_OF] != b[S_AS_OF])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("risk() needs the same as_of for every row of a group"),
+				 errhint("Pass one instant, such as a constant or a column the query groups by.")));
+	if (a[S_HALF_LIFE] != b[S_HALF_LIFE])
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot combine risk states computed with different half-lives")));
+}
+
+/* is the case one that does not count: rejected, or merged into another? */
+static bool
+risk_status_excluded(Datum status)
+{
+	text	   *t = DatumGetTextPP(status);
+	int			len = VARSIZE_ANY_EXHDR(t);
+	const char *s = VARDATA_ANY(t);
+
+	return (len == 8 && memcmp(s, "rejected", 8) == 0) ||
+		(len == 6 && memcmp(s, "merged", 6) == 0);
+}
+
+/*
+ * risk_transition(state float8[], c cases, as_of timestamptz)
+ *
+ * Not strict: the first row starts the state, NULL rows (an outer join's
+ * missing side) are skipped.  Called as an aggregate, it updates the state
+ * in place, as float8_accum does.
+ */
+PG_FUNCTION_INFO_V1(gridgov_risk_transition);
+Datum
+gridgov_risk_transition(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0);
+	HeapTupleHeader row;
+	HeapTupleData tuple;
+	RiskSettings *settings;
+	TimestampTz as_of;
+	TimestampTz reported_at;
+	Datum		value;
+	bool		isnull;
+	int			severity;
+	float8	   *values;
+	float8		contribution;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (state == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_ARRAYTYPE_P(state);
+	}
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("risk() needs an as_of instant, not NULL")));
+	as_of = PG_GETARG_TIMESTAMPTZ(2);
+	if (TIMESTAMP_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("risk() needs a finite as_of instant")));
+
+	row = PG_GETARG_HEAPTUPLEHEADER(1);
+	settings = risk_settings(fcinfo, row);
+
+	if (state == NULL)
+	{
+		float8		initial[STATE_LENGTH];
+
+		initial[S_AS_OF] = (float8) as_of;
+		initial[S_HALF_LIFE] = settings->half_life;
+		initial[S_MASS] = 0;
+		initial[S_CASES] = 0;
+		state = risk_state_new(fcinfo, initial);
+	}
+	else if (!AggCheckCallContext(fcinfo, NULL))
+	{
+		/* called directly: never scribble on the caller's array */
+		state = risk_state_new(fcinfo, risk_state_values(state));
+	}
+	values = risk_state_values(state);
+	if (values[S_AS_OF] != (float8) as_of)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("risk() needs the same as_of for every row of a group"),
+				 errhint("Pass one instant, such as a constant or a column the query groups by.")));
+
+	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
+	ItemPointerSetInvalid(&(tuple.t_self));
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = row;
+
+	value = heap_getattr(&tuple, settings->att_reported_at, settings->tupdesc, &isnull);
+	if (isnull)
+		PG_RETURN_ARRAYTYPE_P(state);
+	reported_at = DatumGetTimestampTz(value);
+	if (reported_at > as_of)
+		PG_RETURN_ARRAYTYPE_P(state);
+
+	value = heap_getattr(&tuple, settings->att_status, settings->tupdesc, &isnull);
+	if (!isnull && risk_status_excluded(value))
+		PG_RETURN_ARRAYTYPE_P(state);
+
+	value = heap_getattr(&tuple, settings->att_severity, settings->tupdesc, &isnull);
+	severity = isnull ? 1 : DatumGetInt16(value);
+	if (severity < 1 || severity > MAX_SEVERITY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("case severity %d is out of range", severity),
+				 errhint("Severities run from 1 to %d.", MAX_SEVERITY)));
+
+	/* exp2 of an age in half-lives: exact powers of two at whole half-lives */
+	contribution = settings->weight[severity] *
+		exp2(-((float8) (as_of - reported_at) / USECS_PER_SEC) / values[S_HALF_LIFE]);
+	values[S_MASS] += contribution;
+	values[S_CASES] += 1;
+
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/*
+ * risk_combine(state float8[], state float8[]): the sum of two partial
+ * states of one group.  Not strict, so that it can copy a lone second state
+ * into the aggregate's context itself.
+ */
+PG_FUNCTION_INFO_V1(gridgov_risk_combine);
+Datum
+gridgov_risk_combine(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state1 = PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType  *state2 = PG_ARGISNULL(1) ? NULL : PG_GETARG_ARRAYTYPE_P(1);
+	float8	   *values1;
+	float8	   *values2;
+
+	if (state2 == NULL)
+	{
+		if (state1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_ARRAYTYPE_P(state1);
+	}
+	values2 = risk_state_values(state2);
+	if (state1 == NULL)
+		PG_RETURN_ARRAYTYPE_P(risk_state_new(fcinfo, values2));
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		state1 = risk_state_new(fcinfo, risk_state_values(state1));
+	values1 = risk_state_values(state1);
+	risk_check_compatible(values1, values2);
+	values1[S_MASS] += values2[S_MASS];
+	values1[S_CASES] += values2[S_CASES];
+	PG_RETURN_ARRAYTYPE_P(state1);
+}
+
+/* risk_final(state float8[]) → float8: the score, 0 for no cases */
+PG_FUNCTION_INFO_V1(gridgov_risk_final);
+Datum
+gridgov_risk_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_FLOAT8(0.0);
+	PG_RETURN_FLOAT8(risk_state_values(PG_GETARG_ARRAYTYPE_P(0))[S_MASS]);
+}
+
+/* risk_cases_final(state float8[]) → bigint: the cases that contributed */
+PG_FUNCTION_INFO_V1(gridgov_risk_cases_final);
+Datum
+gridgov_risk_cases_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_INT64(0);
+	PG_RETURN_INT64((int64) risk_state_values(PG_GETARG_ARRAYTYPE_P(0))[S_CASES]);
+}
+
+/*
+ * risk_timezone() → text: the zone of the rollup's days, the setting
+ * gridgov.calendar_timezone.  A C function, so that calling it loads the
+ * module, whose start-up defines the setting: current_setting() in a fresh
+ * session would not know it yet.
+ */
+PG_FUNCTION_INFO_V1(gridgov_risk_timezone);
+Datum
+gridgov_risk_timezone(PG_FUNCTION_ARGS)
+{
+	const char *zone = GetConfigOption("gridgov.calendar_timezone", false, false);
+
+	PG_RETURN_TEXT_P(cstring_to_text(zone));
+}

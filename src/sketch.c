@@ -1,0 +1,433 @@
+/*
+ * sketch.c
+ *		The mergeable relative-error quantile sketch (see sketch.h).
+ *
+ * Buckets are kept sparse: a sorted array of (key, count), searched by
+ * bisection.  A KPI state of a day, a grid and a category holds a handful
+ * of values; a district's state over years holds at most a few thousand
+ * buckets (one per 1% step of duration: 1 second to 5 years of working
+ * time is about 1,740 keys), so the array stays small, and adding a value
+ * moves at most that many entries.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "sketch.h"
+
+/* gamma = (1 + a) / (1 - a) */
+#define SKETCH_GAMMA	((1.0 + SKETCH_RELATIVE_ACCURACY) / (1.0 - SKETCH_RELATIVE_ACCURACY))
+
+/* keys of finite values >= SKETCH_MIN_VALUE lie well inside this */
+#define SKETCH_KEY_LIMIT	200000
+
+static double log_gamma = 0.0;
+
+static inline double
+get_log_gamma(void)
+{
+	if (log_gamma == 0.0)
+		log_gamma = log(SKETCH_GAMMA);
+	return log_gamma;
+}
+
+int32
+sketch_key(double value)
+{
+	double		k = ceil(log(value) / get_log_gamma());
+
+	/* only +Infinity gets here unbounded; clamp rather than overflow */
+	if (!(k < SKETCH_KEY_LIMIT))
+		return SKETCH_KEY_LIMIT;
+	if (k < -SKETCH_KEY_LIMIT)
+		return -SKETCH_KEY_LIMIT;
+	return (int32) k;
+}
+
+double
+sketch_bucket_value(int32 key)
+{
+	return exp((double) key * get_log_gamma()) * 2.0 / (SKETCH_GAMMA + 1.0);
+}
+
+/* first index whose key is >= key */
+static inline int32
+lower_bound(const SketchBucket *b, int32 n, int32 key)
+{
+	int32		lo = 0;
+	int32		hi = n;
+
+	while (lo < hi)
+	{
+		int32		mid = lo + (hi - lo) / 2;
+
+		if (b[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Fold the lowest buckets into bucket n - SKETCH_MAX_BUCKETS, keeping the highest keys. */
+static void
+collapse(SketchHeader *h, SketchBucket *b)
+{
+	int32		excess = h->nbuckets - SKETCH_MAX_BUCKETS;
+	int32		i;
+
+	if (excess <= 0)
+		return;
+	for (i = 0; i < excess; i++)
+		b[excess].count += b[i].count;
+	memmove(b, b + excess, SKETCH_MAX_BUCKETS * sizeof(SketchBucket));
+	h->nbuckets = SKETCH_MAX_BUCKETS;
+}
+
+bool
+sketch_add(SketchHeader *h, SketchBucket *b, double value)
+{
+	int32		key;
+	int32		pos;
+
+	/* NaN too: it is not >= anything */
+	if (!(value >= SKETCH_MIN_VALUE))
+	{
+		h->zero_count++;
+		return true;
+	}
+	key = sketch_key(value);
+	pos = lower_bound(b, h->nbuckets, key);
+	if (pos < h->nbuckets && b[pos].key == key)
+	{
+		b[pos].count++;
+		return true;
+	}
+	if (h->nbuckets >= SKETCH_MAX_BUCKETS)
+	{
+		/* below every kept key: it belongs to the collapsed lowest bucket */
+		if (pos == 0)
+		{
+			b[0].count++;
+			return true;
+		}
+		/* make room by folding the lowest bucket into the next */
+		b[1].count += b[0].count;
+		memmove(b, b + 1, (h->nbuckets - 1) * sizeof(SketchBucket));
+		h->nbuckets--;
+		pos--;
+	}
+	else if (h->nbuckets >= h->capacity)
+		return false;
+	memmove(b + pos + 1, b + pos, (h->nbuckets - pos) * sizeof(SketchBucket));
+	b[pos].key = key;
+	b[pos].reserved = 0;
+	b[pos].count = 1;
+	h->nbuckets++;
+	return true;
+}
+
+/*
+ * Merging a day's few buckets into a district's thousand is the common case
+ * (kpi_merge over rollups): then each of the few is looked up by bisection,
+ * instead of walking the thousand.
+ */
+static inline bool
+few_into_many(int32 nfew, int32 nmany)
+{
+	return nfew <= 8 && nmany >= 8 * nfew;
+}
+
+int32
+sketch_union_size(const SketchHeader *dst, const SketchBucket *db,
+				  const SketchHeader *src, const SketchBucket *sb)
+{
+	int32		i = 0;
+	int32		j = 0;
+	int32		n = 0;
+
+	if (few_into_many(src->nbuckets, dst->nbuckets))
+	{
+		n = dst->nbuckets;
+		for (j = 0; j < src->nbuckets; j++)
+		{
+			int32		pos = lower_bound(db, dst->nbuckets, sb[j].key);
+
+			if (pos == dst->nbuckets || db[pos].key != sb[j].key)
+				n++;
+		}
+		return n;
+	}
+	while (i < dst->nbuckets && j < src->nbuckets)
+	{
+		if (db[i].key < sb[j].key)
+			i++;
+		else if (db[i].key > sb[j].key)
+			j++;
+		else
+		{
+			i++;
+			j++;
+		}
+		n++;
+	}
+	return n + (dst->nbuckets - i) + (src->nbuckets - j);
+}
+
+void
+sketch_merge(SketchHeader *dst, SketchBucket *db,
+			 const SketchHeader *src, const SketchBucket *sb, int32 union_size)
+{
+	int32		i = dst->nbuckets - 1;
+	int32		j = src->nbuckets - 1;
+	int32		k = union_size - 1;
+
+	Assert(union_size <= dst->capacity);
+	Assert(union_size == sketch_union_size(dst, db, src, sb));
+	dst->zero_count += src->zero_count;
+
+	/* no new key: add the counts where they are */
+	if (union_size == dst->nbuckets)
+	{
+		for (j = 0; j < src->nbuckets; j++)
+			db[lower_bound(db, dst->nbuckets, sb[j].key)].count += sb[j].count;
+		return;
+	}
+
+	/*
+	 * From the top down, so that dst's entries move only upwards, and only
+	 * those above src's lowest key.
+	 */
+	while (j >= 0)
+	{
+		if (i >= 0 && db[i].key > sb[j].key)
+			db[k--] = db[i--];
+		else if (i >= 0 && db[i].key == sb[j].key)
+		{
+			db[k] = db[i--];
+			db[k--].count += sb[j--].count;
+		}
+		else
+		{
+			db[k].key = sb[j].key;
+			db[k].reserved = 0;
+			db[k--].count = sb[j--].count;
+		}
+	}
+	/* what is left of dst, entries 0 .. i, is already in place (k == i) */
+	Assert(k == i);
+	dst->nbuckets = union_size;
+	collapse(dst, db);
+}
+
+int64
+sketch_total(const SketchHeader *h, const SketchBucket *b)
+{
+	int64		total = h->zero_count;
+	int32		i;
+
+	for (i = 0; i < h->nbuckets; i++)
+		total += b[i].count;
+	return total;
+}
+
+bool
+sketch_quantile(const SketchHeader *h, const SketchBucket *b, double q, double *result)
+{
+	int64		total = sketch_total(h, b);
+	double		rank;
+	int64		cumulative;
+	int32		i;
+
+	if (total == 0)
+		return false;
+	/* percentile_disc's row: ceil(q n), at least the first */
+	rank = ceil(q * (double) total);
+	if (rank <= (double) h->zero_count || rank < 1.0)
+	{
+		if (h->zero_count > 0)
+		{
+			*result = 0.0;
+			return true;
+		}
+		rank = 1.0;
+	}
+	cumulative = h->zero_count;
+	for (i = 0; i < h->nbuckets; i++)
+	{
+		cumulative += b[i].count;
+		if ((double) cumulative >= rank)
+			break;
+	}
+	/* q = 1 with rounding: the highest bucket */
+	if (i == h->nbuckets)
+		i = h->nbuckets - 1;
+	*result = sketch_bucket_value(b[i].key);
+	return true;
+}
+
+/* ----------------------------------------------------------------------
+ * Encoding
+ * ----------------------------------------------------------------------
+ */
+
+void
+sketch_put_varint(StringInfo buf, uint64 value)
+{
+	uint8		bytes[10];
+	int			n = 0;
+
+	do
+	{
+		uint8		byte = value & 0x7F;
+
+		value >>= 7;
+		if (value != 0)
+			byte |= 0x80;
+		bytes[n++] = byte;
+	} while (value != 0);
+	appendBinaryStringInfo(buf, (char *) bytes, n);
+}
+
+bool
+sketch_get_varint(const uint8 **p, const uint8 *end, uint64 *value)
+{
+	uint64		result = 0;
+	int			shift = 0;
+
+	while (*p < end)
+	{
+		uint8		byte = *(*p)++;
+
+		if (shift == 63 && (byte & 0x7E) != 0)
+			return false;		/* more than 64 bits */
+		result |= (uint64) (byte & 0x7F) << shift;
+		if ((byte & 0x80) == 0)
+		{
+			*value = result;
+			return true;
+		}
+		shift += 7;
+		if (shift > 63)
+			return false;
+	}
+	return false;				/* ran off the end */
+}
+
+static inline uint64
+zigzag(int64 v)
+{
+	return ((uint64) v << 1) ^ (uint64) (v >> 63);
+}
+
+static inline int64
+unzigzag(uint64 v)
+{
+	return (int64) (v >> 1) ^ -(int64) (v & 1);
+}
+
+void
+sketch_encode(StringInfo buf, const SketchHeader *h, const SketchBucket *b)
+{
+	int32		i;
+
+	sketch_put_varint(buf, (uint64) h->zero_count);
+	sketch_put_varint(buf, (uint64) h->nbuckets);
+	if (h->nbuckets == 0)
+		return;
+	sketch_put_varint(buf, zigzag(b[0].key));
+	for (i = 1; i < h->nbuckets; i++)
+		sketch_put_varint(buf, (uint64) ((int64) b[i].key - b[i - 1].key - 1));
+	for (i = 0; i < h->nbuckets; i++)
+		sketch_put_varint(buf, (uint64) b[i].count);
+}
+
+bool
+sketch_decode(const uint8 **p, const uint8 *end, SketchHeader *h, SketchBucket *b)
+{
+	uint64		v;
+	uint64		total;
+	int64		key = 0;
+	int32		n;
+	int32		i;
+
+	if (!sketch_get_varint(p, end, &v) || v > PG_INT64_MAX)
+		return false;
+	h->zero_count = (int64) v;
+	total = v;
+	if (!sketch_get_varint(p, end, &v) || v > SKETCH_MAX_BUCKETS)
+		return false;
+	n = (int32) v;
+	h->nbuckets = n;
+	h->capacity = n;
+
+	/* keys: ascending by construction, checked to fit an int32 */
+	for (i = 0; i < n; i++)
+	{
+		if (!sketch_get_varint(p, end, &v))
+			return false;
+		if (i == 0)
+			key = unzigzag(v);
+		else if (v >= ((uint64) 1 << 32))
+			return false;
+		else
+			key += (int64) v + 1;
+		if (key < PG_INT32_MIN || key > PG_INT32_MAX)
+			return false;
+		if (b != NULL)
+		{
+			b[i].key = (int32) key;
+			b[i].reserved = 0;
+		}
+	}
+	for (i = 0; i < n; i++)
+	{
+		if (!sketch_get_varint(p, end, &v) || v == 0 || v > (uint64) PG_INT64_MAX - total)
+			return false;
+		total += v;
+		if (b != NULL)
+			b[i].count = (int64) v;
+	}
+	return true;
+}
+
+bool
+sketch_check(const SketchHeader *h, const SketchBucket *b, const char **problem)
+{
+	uint64		total;
+	int32		i;
+
+	if (h->zero_count < 0)
+	{
+		*problem = "The zero count is negative.";
+		return false;
+	}
+	if (h->nbuckets < 0 || h->nbuckets > SKETCH_MAX_BUCKETS)
+	{
+		*problem = psprintf("A sketch has at most %d buckets.", SKETCH_MAX_BUCKETS);
+		return false;
+	}
+	total = (uint64) h->zero_count;
+	for (i = 0; i < h->nbuckets; i++)
+	{
+		if (b[i].count <= 0)
+		{
+			*problem = psprintf("Bucket %d has a count of " INT64_FORMAT ": counts are positive.",
+								b[i].key, b[i].count);
+			return false;
+		}
+		if (i > 0 && b[i].key <= b[i - 1].key)
+		{
+			*problem = psprintf("Bucket keys must be strictly ascending: %d follows %d.",
+								b[i].key, b[i - 1].key);
+			return false;
+		}
+		if ((uint64) b[i].count > (uint64) PG_INT64_MAX - total)
+		{
+			*problem = "The sketch counts more values than a bigint holds.";
+			return false;
+		}
+		total += (uint64) b[i].count;
+	}
+	return true;
+}

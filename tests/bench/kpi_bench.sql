@@ -1,0 +1,197 @@
+-- KPI benchmark queries, run by tests/bench/kpi_bench.sh once gridgov.cases
+-- holds the generated cases.  psql variables: runs (timed runs per query,
+-- the median is reported), as_of (the instant open and overdue cases are
+-- counted at; the generator's).
+--
+-- 1. The KPIs per subdistrict (GROUP BY ancestor(unit, 4)), every figure of
+--    docs/kpi.md, two ways:
+--      kpi     gridgov.kpi(c, as_of) and its accessors
+--      plain   what a user writes without gridgov's aggregate: count(*)
+--              FILTER (...) per figure, avg, and percentile_cont of
+--              gridgov.working_seconds(...) / 3600 for the percentiles
+--    each with max_parallel_workers_per_gather 0 and 2.  Counts and rates
+--    must be equal; percentiles agree within 1% (the sketch's 0.5% bound
+--    against percentile_disc, plus percentile_cont's interpolation).
+-- 2. The daily rollups: refresh_kpi_daily month by month over the whole
+--    history, then one month per subdistrict, and every month per
+--    subdistrict, from the rollups (kpi_merge) against a rescan of the cases
+--    (kpi); the states must be identical.
+--
+-- Times are taken inside the server (clock_timestamp() around EXECUTE of a
+-- CREATE TEMP TABLE ... AS, which may run in parallel), without JIT.
+\set ON_ERROR_STOP on
+\if :{?runs}
+\else
+\set runs 3
+\endif
+SET client_min_messages = warning;
+SET search_path = public, gridgov;
+SET jit = off;
+SET bench.as_of = :'as_of';
+\pset footer off
+SELECT name, setting, unit FROM pg_settings
+ WHERE name IN ('shared_buffers', 'work_mem', 'max_parallel_workers', 'max_worker_processes', 'jit')
+ ORDER BY name;
+
+CREATE TEMP TABLE timing (query text, workers integer, run integer, ms float8);
+
+-- Run sql `runs` times as CREATE TEMP TABLE label AS ..., with that many workers.
+CREATE FUNCTION pg_temp.timed(label text, workers integer, runs integer, sql text) RETURNS text
+    LANGUAGE plpgsql AS $$
+DECLARE
+    started timestamptz;
+BEGIN
+    PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
+    FOR r IN 1 .. runs LOOP
+        EXECUTE format('DROP TABLE IF EXISTS %I', label);
+        started := clock_timestamp();
+        EXECUTE format('CREATE TEMP TABLE %I AS %s', label, sql);
+        INSERT INTO timing VALUES (label, workers, r, extract(epoch FROM clock_timestamp() - started) * 1000);
+    END LOOP;
+    RETURN format('%s, %s workers: %s ms', label, workers,
+                  (SELECT string_agg(round(t.ms)::text, ', ' ORDER BY t.run) FROM timing t
+                    WHERE t.query = label AND t.workers = timed.workers));
+END $$;
+
+CREATE FUNCTION pg_temp.median_ms(label text, w integer) RETURNS float8
+    LANGUAGE sql STABLE
+    RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM timing WHERE query = label AND workers = w);
+
+\set kpi_query 'SELECT subdistrict, gridgov.received(k) AS received, gridgov.accepted(k) AS accepted, gridgov.dispatched(k) AS dispatched, gridgov.due_to_close(k) AS due_to_close, gridgov.closed(k) AS closed, gridgov.closure_rate(k) AS closure_rate, gridgov.closed_on_time(k) AS closed_on_time, gridgov.on_time_rate(k) AS on_time_rate, gridgov.reworked(k) AS reworked, gridgov.rework_rate(k) AS rework_rate, gridgov.extended(k) AS extended, gridgov.extension_rate(k) AS extension_rate, gridgov.returned(k) AS returned, gridgov.escalated(k) AS escalated, gridgov.escalation_rate(k) AS escalation_rate, gridgov.settled_in_community(k) AS settled_in_community, gridgov.community_share(k) AS community_share, gridgov.open_now(k) AS open_now, gridgov.overdue_now(k) AS overdue_now, gridgov.satisfaction_mean(k) AS satisfaction_mean, gridgov.satisfied_share(k) AS satisfied_share, ARRAY[gridgov.accept_hours(k, 0.5), gridgov.accept_hours(k, 0.9), gridgov.accept_hours(k, 0.99)] AS accept_hours, ARRAY[gridgov.close_hours(k, 0.5), gridgov.close_hours(k, 0.9), gridgov.close_hours(k, 0.99)] AS close_hours FROM (SELECT gridgov.ancestor(c.unit, 4) AS subdistrict, gridgov.kpi(c, ' :'as_of' '::timestamptz) AS k FROM gridgov.cases c GROUP BY 1) s'
+
+-- The plain SQL: the definitions of docs/kpi.md, one FILTER each.
+\set open_case '(status NOT IN (''closed'', ''rejected'', ''merged'') AND reported_at <= ' :'as_of' '::timestamptz)'
+\set overdue :open_case ' AND stage_deadline < LEAST(COALESCE(suspended_at, ' :'as_of' '::timestamptz), ' :'as_of' '::timestamptz)'
+\set plain_query 'SELECT subdistrict, received, accepted, dispatched, due_to_close, closed, closed::numeric / NULLIF(due_to_close, 0) AS closure_rate, closed_on_time, closed_on_time::numeric / NULLIF(closed, 0) AS on_time_rate, reworked, reworked::numeric / NULLIF(closed, 0) AS rework_rate, extended, extended::numeric / NULLIF(dispatched, 0) AS extension_rate, returned, escalated, escalated::numeric / NULLIF(accepted, 0) AS escalation_rate, settled_in_community, settled_in_community::numeric / NULLIF(closed, 0) AS community_share, open_now, overdue_now, satisfaction_mean, satisfied::numeric / NULLIF(evaluated, 0) AS satisfied_share, accept_hours, close_hours FROM (SELECT gridgov.ancestor(unit, 4) AS subdistrict, count(*) AS received, count(*) FILTER (WHERE accepted_at IS NOT NULL) AS accepted, count(*) FILTER (WHERE dispatched_at IS NOT NULL) AS dispatched, count(*) FILTER (WHERE status = ''closed'' OR (' :overdue ' AND accepted_at IS NOT NULL)) AS due_to_close, count(*) FILTER (WHERE status = ''closed'') AS closed, count(*) FILTER (WHERE status = ''closed'' AND deadlines_missed = 0) AS closed_on_time, count(*) FILTER (WHERE reopenings > 0) AS reworked, count(*) FILTER (WHERE extensions > 0) AS extended, count(*) FILTER (WHERE returns > 0) AS returned, count(*) FILTER (WHERE escalations > 0) AS escalated, count(*) FILTER (WHERE status = ''closed'' AND handling_level = 5) AS settled_in_community, count(*) FILTER (WHERE ' :open_case ') AS open_now, count(*) FILTER (WHERE ' :overdue ') AS overdue_now, count(satisfaction) FILTER (WHERE status = ''closed'') AS evaluated, count(*) FILTER (WHERE status = ''closed'' AND satisfaction >= 4) AS satisfied, avg(satisfaction) FILTER (WHERE status = ''closed'') AS satisfaction_mean, percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP (ORDER BY gridgov.working_seconds(reported_at, accepted_at)::float8 / 3600) FILTER (WHERE accepted_at IS NOT NULL) AS accept_hours, percentile_cont(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP (ORDER BY gridgov.working_seconds(reported_at, closed_at)::float8 / 3600) FILTER (WHERE status = ''closed'') AS close_hours FROM gridgov.cases GROUP BY 1) s'
+
+\echo 'plans (0 workers, then 2):'
+SET max_parallel_workers_per_gather = 0;
+EXPLAIN (COSTS OFF) SELECT gridgov.ancestor(c.unit, 4), gridgov.kpi(c, now()) FROM gridgov.cases c GROUP BY 1;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT gridgov.ancestor(c.unit, 4), gridgov.kpi(c, now()) FROM gridgov.cases c GROUP BY 1;
+EXPLAIN (COSTS OFF) :plain_query;
+
+\echo 'timing the per-subdistrict KPIs ...'
+\pset tuples_only on
+SELECT pg_temp.timed('kpi', 0, :runs, :'kpi_query');
+SELECT pg_temp.timed('kpi', 2, :runs, :'kpi_query');
+SELECT pg_temp.timed('plain', 0, :runs, :'plain_query');
+SELECT pg_temp.timed('plain', 2, :runs, :'plain_query');
+\pset tuples_only off
+
+\echo 'the same figures both ways (counts and rates exactly; percentiles within 1%):'
+SELECT k.subdistrict, k.received, k.closed, round(k.closure_rate, 4) AS closure_rate, round(k.on_time_rate, 4) AS on_time_rate,
+       round(k.community_share, 4) AS community_share, round(k.satisfaction_mean, 3) AS satisfaction,
+       round(k.close_hours[1]::numeric, 1) AS close_p50_h, round(k.close_hours[2]::numeric, 1) AS close_p90_h,
+       (k.received, k.accepted, k.dispatched, k.due_to_close, k.closed, k.closure_rate, k.closed_on_time, k.on_time_rate,
+        k.reworked, k.rework_rate, k.extended, k.extension_rate, k.returned, k.escalated, k.escalation_rate,
+        k.settled_in_community, k.community_share, k.open_now, k.overdue_now, k.satisfied_share)
+       = (p.received, p.accepted, p.dispatched, p.due_to_close, p.closed, p.closure_rate, p.closed_on_time, p.on_time_rate,
+          p.reworked, p.rework_rate, p.extended, p.extension_rate, p.returned, p.escalated, p.escalation_rate,
+          p.settled_in_community, p.community_share, p.open_now, p.overdue_now, p.satisfied_share)
+       AND round(k.satisfaction_mean, 12) = round(p.satisfaction_mean, 12) AS same_counts_and_rates,
+       round(greatest((SELECT max(abs(a - b) / b) FROM unnest(k.accept_hours, p.accept_hours) x(a, b) WHERE b > 0),
+                      (SELECT max(abs(a - b) / b) FROM unnest(k.close_hours, p.close_hours) x(a, b)))::numeric, 4)
+           AS max_percentile_difference
+  FROM kpi k JOIN plain p USING (subdistrict) ORDER BY 1;
+SELECT count(*) = 6 AND bool_and(ok) AS all_agree
+  FROM (SELECT (k.received, k.due_to_close, k.closed, k.closed_on_time, k.open_now, k.overdue_now, k.settled_in_community)
+               = (p.received, p.due_to_close, p.closed, p.closed_on_time, p.open_now, p.overdue_now, p.settled_in_community)
+               AND (SELECT bool_and(abs(a - b) <= 0.01 * b) FROM unnest(k.close_hours, p.close_hours) x(a, b)) AS ok
+          FROM kpi k JOIN plain p USING (subdistrict)) c \gset
+\if :all_agree
+\else
+\echo 'kpi and plain SQL disagree'
+SELECT 1 / 0 AS kpi_and_plain_disagree;
+\endif
+
+\echo 'refreshing the daily rollups, month by month ...'
+SET max_parallel_workers_per_gather = 2;
+SET work_mem = '64MB';
+CREATE TEMP TABLE refresh_log AS
+SELECT m::date AS month, 0::bigint AS rows_written, 0::float8 AS ms
+  FROM generate_series(date '2024-11-01', date '2026-10-01', interval '1 month') m;
+DO $$
+DECLARE
+    r record;
+    started timestamptz;
+    written bigint;
+BEGIN
+    FOR r IN SELECT month FROM refresh_log ORDER BY month LOOP
+        started := clock_timestamp();
+        written := gridgov.refresh_kpi_daily(r.month, (r.month + interval '1 month - 1 day')::date,
+                                             current_setting('bench.as_of')::timestamptz);
+        UPDATE refresh_log SET rows_written = written,
+                               ms = extract(epoch FROM clock_timestamp() - started) * 1000
+         WHERE month = r.month;
+    END LOOP;
+END $$;
+RESET work_mem;
+VACUUM ANALYZE gridgov.kpi_daily;
+SELECT count(*) AS months, sum(rows_written) AS rollup_rows, round(sum(ms) / 1000) AS refresh_seconds,
+       round(sum(ms) / count(*)) AS ms_per_month
+  FROM refresh_log;
+SELECT count(*) AS rows, round(avg(pg_column_size(kpi))) AS avg_state_bytes,
+       pg_size_pretty(pg_total_relation_size('gridgov.kpi_daily')) AS table_size,
+       round(avg(gridgov.received(kpi)), 1) AS avg_cases_per_row
+  FROM gridgov.kpi_daily;
+
+\set month_rollup 'SELECT gridgov.ancestor(unit, 4) AS subdistrict, gridgov.kpi_merge(kpi) AS k FROM gridgov.kpi_daily WHERE day >= ''2026-10-01'' AND day < ''2026-11-01'' GROUP BY 1'
+\set month_rescan 'SELECT gridgov.ancestor(c.unit, 4) AS subdistrict, gridgov.kpi(c, ' :'as_of' '::timestamptz) AS k FROM gridgov.cases c WHERE c.reported_at >= ''2026-10-01 00:00+08'' AND c.reported_at < ''2026-11-01 00:00+08'' GROUP BY 1'
+\set history_rollup 'SELECT gridgov.ancestor(unit, 4) AS subdistrict, date_trunc(''month'', day)::date AS month, gridgov.kpi_merge(kpi) AS k FROM gridgov.kpi_daily GROUP BY 1, 2'
+\set history_rescan 'SELECT gridgov.ancestor(c.unit, 4) AS subdistrict, date_trunc(''month'', timezone(''Asia/Shanghai'', c.reported_at))::date AS month, gridgov.kpi(c, ' :'as_of' '::timestamptz) AS k FROM gridgov.cases c GROUP BY 1, 2'
+
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) :month_rollup;
+EXPLAIN (COSTS OFF) :month_rescan;
+
+\echo 'timing the month queries ...'
+\pset tuples_only on
+SELECT pg_temp.timed('month_rollup', 0, :runs, :'month_rollup');
+SELECT pg_temp.timed('month_rollup', 2, :runs, :'month_rollup');
+SELECT pg_temp.timed('month_rescan', 0, :runs, :'month_rescan');
+SELECT pg_temp.timed('month_rescan', 2, :runs, :'month_rescan');
+SELECT pg_temp.timed('history_rollup', 2, :runs, :'history_rollup');
+SELECT pg_temp.timed('history_rescan', 2, :runs, :'history_rescan');
+\pset tuples_only off
+
+\echo 'the rollups give exactly the rescan''s states:'
+SELECT (SELECT count(*) FROM month_rollup r JOIN month_rescan s USING (subdistrict) WHERE r.k::text = s.k::text) AS month_rows_equal,
+       (SELECT count(*) FROM month_rescan) AS month_rows,
+       (SELECT count(*) FROM history_rollup r JOIN history_rescan s USING (subdistrict, month) WHERE r.k::text = s.k::text)
+           AS history_rows_equal,
+       (SELECT count(*) FROM history_rescan) AS history_rows;
+SELECT (SELECT count(*) FROM month_rollup r JOIN month_rescan s USING (subdistrict) WHERE r.k::text = s.k::text) = 6
+       AND (SELECT count(*) FROM history_rollup r JOIN history_rescan s USING (subdistrict, month)
+             WHERE r.k::text = s.k::text) = (SELECT count(*) FROM history_rescan) AS rollups_agree \gset
+\if :rollups_agree
+\else
+SELECT 1 / 0 AS rollups_and_rescan_disagree;
+\endif
+
+\echo 'medians (ms) of' :runs 'runs:'
+SELECT query, workers, round(pg_temp.median_ms(query, workers)::numeric, 1) AS median_ms,
+       round(min(ms)::numeric, 1) AS min_ms, round(max(ms)::numeric, 1) AS max_ms
+  FROM timing GROUP BY query, workers ORDER BY query, workers;
+
+\echo 'ratios:'
+SELECT 'plain SQL / gridgov.kpi, 0 workers (target >= 3)' AS ratio,
+       round((pg_temp.median_ms('plain', 0) / pg_temp.median_ms('kpi', 0))::numeric, 2) AS value
+UNION ALL
+SELECT 'plain SQL / gridgov.kpi, 2 workers (target >= 3)',
+       round((pg_temp.median_ms('plain', 2) / pg_temp.median_ms('kpi', 2))::numeric, 2)
+UNION ALL
+SELECT 'gridgov.kpi speed-up, 0 -> 2 workers (linear: 2 on 2 cores)',
+       round((pg_temp.median_ms('kpi', 0) / pg_temp.median_ms('kpi', 2))::numeric, 2)
+UNION ALL
+SELECT 'plain SQL speed-up, 0 -> 2 workers',
+       round((pg_temp.median_ms('plain', 0) / pg_temp.median_ms('plain', 2))::numeric, 2)
+UNION ALL
+SELECT 'month from rollups / rescan, 0 workers, % (target < 1)',
+       round((100 * pg_temp.median_ms('month_rollup', 0) / pg_temp.median_ms('month_rescan', 0))::numeric, 2)
+UNION ALL
+SELECT 'month from rollups / rescan, 2 workers, % (target < 1)',
+       round((100 * pg_temp.median_ms('month_rollup', 2) / pg_temp.median_ms('month_rescan', 2))::numeric, 2)
+UNION ALL
+SELECT 'every month from rollups / rescan, 2 workers, %',
+       round((100 * pg_temp.median_ms('history_rollup', 2) / pg_temp.median_ms('history_rescan', 2))::numeric, 2);

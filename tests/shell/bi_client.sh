@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# BI and GIS tools read gridgov's views without knowing its types: Python's
+# psycopg2 reads every view and map function (tests/shell/bi_client.py),
+# ogr2ogr (GDAL) reads the risk map view as a geometry layer into GeoJSON,
+# and GDAL's MVT driver decodes a vector tile of risk_tile().  Creates and
+# drops its own database on the cluster the PG* variables name; needs the
+# Debian packages python3-psycopg2 and gdal-bin (tools/ensure-deps).  Ends
+# with "bi_client: N passed, M failed".
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+db=gridgov_bi_$$ work=$(mktemp -d)
+export PGOPTIONS='--client-min-messages=warning'
+trap 'dropdb --if-exists "$db" >/dev/null 2>&1; rm -rf "$work"' EXIT
+
+passed=0 failed=0
+check() {	# check NAME EXPECTED ACTUAL
+	if [ "$2" = "$3" ]; then
+		passed=$((passed + 1)); echo "ok - $1"
+	else
+		failed=$((failed + 1)); echo "not ok - $1: expected '$2', got '$3'"
+	fi
+}
+finish() {
+	echo "bi_client: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+# the Debian interpreter, where python3-psycopg2 installs, unless told otherwise
+python=${PYTHON:-/usr/bin/python3}
+[ -x "$python" ] || python=python3
+if ! "$python" -c 'import psycopg2' 2>/dev/null; then
+	check "psycopg2 is importable by $python (Debian package python3-psycopg2)" yes no
+	finish
+fi
+if ! command -v ogr2ogr >/dev/null || ! command -v ogrinfo >/dev/null; then
+	check "ogr2ogr and ogrinfo are installed (Debian package gdal-bin)" yes no
+	finish
+fi
+
+createdb "$db" || { check "create the database" yes no; finish; }
+if ! psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION gridgov CASCADE' \
+	-f "$here/../pgtap/dashboard_fixture.psql" \
+	-c "SELECT gridgov.refresh_kpi_daily('2026-10-01', '2026-11-20', '2026-11-18 00:00+08'),
+	           gridgov.refresh_risk_daily('2026-10-01', '2026-11-16')" >/dev/null; then
+	check "load the fixture and refresh the rollups" yes no
+	finish
+fi
+
+# psycopg2
+mkdir -p "$work/tiles/10/836"
+"$python" "$here/bi_client.py" "$db" "$work/tiles/10/836/445.pbf" > "$work/python.log" 2>&1
+python_status=$?
+cat "$work/python.log"
+passed=$((passed + $(grep -c '^ok - ' "$work/python.log")))
+failed=$((failed + $(grep -c '^not ok - ' "$work/python.log")))
+if [ "$python_status" -ne 0 ] && ! grep -q '^not ok - ' "$work/python.log"; then
+	check "bi_client.py ran to the end" 0 "$python_status"
+fi
+
+# GDAL's MVT driver reads the tile (georeferenced from its z/x/y path)
+if [ -s "$work/tiles/10/836/445.pbf" ]; then
+	info=$(ogrinfo -ro -al -so "$work/tiles/10/836/445.pbf" 2>&1)
+	check "ogrinfo: the tile's layer is named risk" "risk" \
+		"$(sed -n 's/^Layer name: //p' <<<"$info")"
+	check "ogrinfo: the tile holds 3 grids" "3" "$(sed -n 's/^Feature Count: //p' <<<"$info")"
+	features=$(ogrinfo -ro -al -q "$work/tiles/10/836/445.pbf" 2>&1)
+	check "ogrinfo: Genzhuyuan's grid is red in the tile" "red" \
+		"$(grep -A8 'code (String) = 440311006003001' <<<"$features" | sed -n 's/^ *color (String) = //p')"
+	check "ogrinfo: the grids are polygons" "3" "$(grep -c 'POLYGON' <<<"$features")"
+else
+	check "the tile was written" yes no
+fi
+
+# ogr2ogr reads the view as a layer, as QGIS does, and writes GeoJSON
+if ogr2ogr -f GeoJSON "$work/risk_map.geojson" "PG:dbname=$db" gridgov.risk_map \
+	-where 'boundary IS NOT NULL' 2> "$work/ogr2ogr.log"; then
+	summary=$("$python" - "$work/risk_map.geojson" <<-'EOF'
+		import json, sys
+		doc = json.load(open(sys.argv[1]))
+		f = doc["features"]
+		grid = next(x for x in f if x["properties"]["unit"] == "440311006003001")
+		print(len(f), grid["geometry"]["type"], type(grid["properties"]["unit"]).__name__,
+		      type(grid["properties"]["score"]).__name__, grid["properties"]["name"])
+	EOF
+	)
+	check "ogr2ogr: the risk map's 9 units with boundaries, as GeoJSON with plain properties" \
+		"9 MultiPolygon str float 根竹园社区第01网格" "$summary"
+	layer=$(ogrinfo -ro -so "PG:dbname=$db" gridgov.risk_map 2>&1)
+	check "ogrinfo: the view is a MultiPolygon layer in EPSG:4326" "Multi Polygon 4326" \
+		"$(sed -n 's/^Geometry: //p' <<<"$layer") $(grep -o 'ID\["EPSG",[0-9]*\]\]$' <<<"$layer" | tail -n 1 | tr -dc 0-9)"
+else
+	cat "$work/ogr2ogr.log"
+	check "ogr2ogr reads gridgov.risk_map" yes no
+fi
+
+finish
