@@ -59,3 +59,9 @@ SELECT c.code, s.severity,
 INSERT INTO warning_rule (category, time_window, threshold) VALUES (NULL, interval '7 days', 3);
 
 COMMIT;
+
+-- The risk map's colours: a subdistrict or community sums the risk of many
+-- grids, so its thresholds are higher than a grid's (docs/risk.md).
+INSERT INTO gridgov.risk_color (level, color, min_score) VALUES
+    (4, 'blue', 0), (4, 'yellow', 3000), (4, 'orange', 3800), (4, 'red', 4200),
+    (5, 'blue', 0), (5, 'yellow', 600), (5, 'orange', 800), (5, 'red', 1000);

@@ -1,0 +1,36 @@
+-- The end of the tour: the district dashboard, read from the daily rollups
+-- and the views that BI and GIS tools read (docs/dashboards.md).
+\pset footer off
+SET search_path = gridgov, public;
+SET timezone = 'Asia/Shanghai';
+
+\echo 'D1. October 2026 per subdistrict: closure, on-time, community-settled rates, satisfaction (from the daily rollups).'
+SELECT u.name AS subdistrict,
+       received(k) AS received, closed(k) AS closed,
+       round(100 * closure_rate(k), 1) AS closure_pct,
+       round(100 * on_time_rate(k), 1) AS on_time_pct,
+       round(100 * community_share(k), 1) AS community_pct,
+       round(satisfaction_mean(k), 2) AS satisfaction,
+       round(close_hours(k, 0.5)::numeric, 1) AS p50_close_working_hours
+  FROM (SELECT ancestor(d.unit, 4) AS subdistrict, kpi_merge(d.kpi) AS k
+          FROM kpi_daily d
+         WHERE d.day >= '2026-10-01' AND d.day < '2026-11-01'
+         GROUP BY 1) m
+  JOIN unit u ON u.code = m.subdistrict
+ ORDER BY u.code;
+
+\echo 'D2. The best service halls of October (composite score, docs/dashboards.md).'
+SELECT rank, name, unit_name, received, round(100 * closure_rate, 1) AS closure_pct,
+       round(100 * on_time_rate, 1) AS on_time_pct, round(satisfaction_mean, 2) AS satisfaction, score
+  FROM service_point_ranking('2026-10-01', '2026-10-29 18:00+08')
+ WHERE level = 5 AND rank <= 3
+ ORDER BY rank;
+
+\echo 'D3. The real-time risk map (实时风险预警图): colours per community on 29 October.'
+SELECT risk_color(r.score, 5) AS color, count(*) AS communities,
+       string_agg(u.name || ' ' || round(r.score::numeric), '、' ORDER BY r.score DESC) AS which
+  FROM risk_scores(gridcode '440311', '2026-10-29 18:00+08', 5) r
+  JOIN unit u ON u.code = r.unit
+ WHERE u.level = 5
+ GROUP BY 1
+ ORDER BY array_position(ARRAY['red', 'orange', 'yellow', 'blue'], risk_color(r.score, 5));
