@@ -34,3 +34,13 @@ SELECT risk_color(r.score, 5) AS color, count(*) AS communities,
  WHERE u.level = 5
  GROUP BY 1
  ORDER BY array_position(ARRAY['red', 'orange', 'yellow', 'blue'], risk_color(r.score, 5));
+
+\echo 'D4. Heat map: the 90 days of events bucketed by Beidou cell at level 6 (about 60 m) and 7 (about 7 m): the hottest cells of each.'
+SELECT level, cell, events, categories
+  FROM (SELECT l AS level, parent(c.cell, l) AS cell, count(*) AS events,
+               string_agg(DISTINCT k.name, '、') AS categories,
+               row_number() OVER (PARTITION BY l ORDER BY count(*) DESC, parent(c.cell, l)) AS place
+          FROM cases c JOIN category k ON k.code = c.category, generate_series(6, 7) l
+         GROUP BY l, parent(c.cell, l)) hot
+ WHERE place <= 3
+ ORDER BY level, events DESC, cell;
