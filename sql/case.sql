@@ -204,16 +204,18 @@ AS $$
 DECLARE
     moved @extschema@.cases;
     current_status text;
+    current_seq integer;
     previous_actor text := pg_catalog.current_setting('gridgov.actor', true);
 BEGIN
+    SELECT c.status, c.history_seq INTO current_status, current_seq FROM @extschema@.cases c
+     WHERE c.id OPERATOR(pg_catalog.=) case_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'case % does not exist', case_id USING ERRCODE = 'GG004';
+    END IF;
     -- resume, reopen and extend all lead to in_progress: say which was meant
-    IF expected_status IS NOT NULL THEN
-        SELECT c.status INTO current_status FROM @extschema@.cases c
-         WHERE c.id OPERATOR(pg_catalog.=) case_id FOR UPDATE;
-        IF FOUND AND current_status OPERATOR(pg_catalog.<>) expected_status THEN
-            RAISE EXCEPTION 'case % cannot %: it is %, not %', case_id, move, current_status, expected_status
-                USING ERRCODE = 'GG001';
-        END IF;
+    IF expected_status IS NOT NULL AND current_status OPERATOR(pg_catalog.<>) expected_status THEN
+        RAISE EXCEPTION 'case % cannot %: it is %, not %', case_id, move, current_status, expected_status
+            USING ERRCODE = 'GG001';
     END IF;
     IF actor IS NOT NULL THEN
         PERFORM pg_catalog.set_config('gridgov.actor', actor, true);
@@ -237,8 +239,11 @@ BEGIN
     IF actor IS NOT NULL THEN
         PERFORM pg_catalog.set_config('gridgov.actor', COALESCE(previous_actor, ''), true);
     END IF;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'case % does not exist', case_id USING ERRCODE = 'GG004';
+    -- a move into the state the case is already in moves nothing: say so
+    IF moved.history_seq OPERATOR(pg_catalog.=) current_seq THEN
+        RAISE EXCEPTION 'case % cannot move: it is already %', case_id, current_status
+            USING ERRCODE = 'GG001',
+                  HINT = 'Another session may have made this move first.';
     END IF;
     RETURN moved;
 END;
@@ -311,6 +316,7 @@ BEGIN
          WHERE c.status IN ('accepted', 'dispatched', 'returned', 'in_progress')
            AND c.suspended_at IS NULL
            AND c.stage_deadline OPERATOR(pg_catalog.<) as_of
+           AND c.moved_at OPERATOR(pg_catalog.<) as_of
            AND c.handling_level OPERATOR(pg_catalog.>) 3
          ORDER BY c.stage_deadline
            FOR UPDATE OF c SKIP LOCKED
@@ -319,7 +325,7 @@ BEGIN
            SET handling_level = due.handling_level OPERATOR(pg_catalog.-) 1,
                escalation_trigger = 'overdue',
                note = 'deadline ' OPERATOR(pg_catalog.||) due.stage_deadline OPERATOR(pg_catalog.||) ' missed',
-               moved_at = GREATEST(as_of, c.moved_at)
+               moved_at = as_of
          WHERE c.id OPERATOR(pg_catalog.=) due.id
         RETURNING c.id, due.stage_deadline, due.handling_level, c.handling_level, c.service_point
              INTO case_id, missed_deadline, from_level, to_level, service_point;
@@ -339,7 +345,7 @@ CREATE FUNCTION @extschema@.history_field(text) RETURNS text
                      OPERATOR(pg_catalog.||) '|' END;
 
 CREATE FUNCTION @extschema@.history_hash(previous bytea, h @extschema@.case_history) RETURNS bytea
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE sql STABLE PARALLEL SAFE
     RETURN pg_catalog.sha256(COALESCE(previous, '\x'::bytea) OPERATOR(pg_catalog.||) pg_catalog.convert_to(
         @extschema@.history_field(h.case_id::text) OPERATOR(pg_catalog.||)
         @extschema@.history_field(h.seq::text) OPERATOR(pg_catalog.||)

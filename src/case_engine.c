@@ -180,7 +180,6 @@ find_case_columns(Relation rel)
 	int			col;
 
 	case_rules_refresh(RelationGetNamespace(rel));
-	case_lookup_use_schema(RelationGetNamespace(rel));
 	if (case_columns_relid == RelationGetRelid(rel))
 		return;
 	for (col = 0; col < NUM_CASE_COLUMNS; col++)
@@ -194,6 +193,9 @@ find_case_columns(Relation rel)
 							RelationGetRelationName(rel), case_column_names[col])));
 		case_attnum[col] = attnum;
 	}
+	/* PostGIS is wherever the location column's type lives */
+	case_lookup_use_schema(RelationGetNamespace(rel),
+						   TupleDescAttr(tupdesc, case_attnum[C_LOCATION] - 1)->atttypid);
 	case_columns_relid = RelationGetRelid(rel);
 }
 
@@ -535,16 +537,26 @@ move_time(CaseRow *old, CaseRow *new)
 {
 	TimestampTz at;
 
+	/*
+	 * A move without a time of its own happens now, by the clock: moves in
+	 * one long transaction, or in transactions that began before another
+	 * session's move committed, still follow each other.
+	 */
 	if (!ROW_NULL(new, C_MOVED_AT) && !row_equal(old, new, C_MOVED_AT))
 		at = DatumGetTimestampTz(ROW_DATUM(new, C_MOVED_AT));
 	else
-		at = GetCurrentTransactionStartTimestamp();
+		at = GetCurrentTimestamp();
 	if (!ROW_NULL(old, C_MOVED_AT) && at < DatumGetTimestampTz(ROW_DATUM(old, C_MOVED_AT)))
+	{
+		/* timestamptz_to_str returns a static buffer: one call per copy */
+		char	   *when = pstrdup(timestamptz_to_str(at));
+		char	   *last = pstrdup(timestamptz_to_str(DatumGetTimestampTz(ROW_DATUM(old, C_MOVED_AT))));
+
 		ereport(ERROR,
 				(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
 				 errmsg("case " INT64_FORMAT " cannot move at %s, before its last move at %s",
-						DatumGetInt64(ROW_DATUM(new, C_ID)), timestamptz_to_str(at),
-						timestamptz_to_str(DatumGetTimestampTz(ROW_DATUM(old, C_MOVED_AT))))));
+						DatumGetInt64(ROW_DATUM(new, C_ID)), when, last)));
+	}
 	return at;
 }
 

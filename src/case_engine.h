@@ -12,7 +12,7 @@
 extern void case_engine_init(void);
 
 /* case_lookup.c: kept SPI plans, schema-qualified */
-extern void case_lookup_use_schema(Oid namespace);
+extern void case_lookup_use_schema(Oid namespace, Oid geometry_type);
 extern int64 grid_at_point(Datum point);
 extern ArrayType *recent_cases(int64 unit, const char *category,
 							   TimestampTz from, TimestampTz to);

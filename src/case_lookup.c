@@ -10,14 +10,13 @@
  */
 #include "postgres.h"
 
-#include "catalog/namespace.h"
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
-#include "commands/extension.h"
 #include "executor/spi.h"
-#include "parser/parse_func.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "case_engine.h"
 #include "gridgov.h"
@@ -33,6 +32,7 @@ typedef enum LookupQuery
 
 static SPIPlanPtr plans[NUM_QUERIES];
 static Oid	lookup_namespace = InvalidOid;
+static Oid	lookup_geometry = InvalidOid;
 
 static Oid
 type_in(const char *name, Oid namespace)
@@ -43,6 +43,19 @@ type_in(const char *name, Oid namespace)
 	if (!OidIsValid(typid))
 		elog(ERROR, "type %s not found in schema %s", name, get_namespace_name(namespace));
 	return typid;
+}
+
+static Oid
+type_namespace(Oid typid)
+{
+	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	Oid			namespace;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for type %u", typid);
+	namespace = ((Form_pg_type) GETSTRUCT(tuple))->typnamespace;
+	ReleaseSysCache(tuple);
+	return namespace;
 }
 
 static SPIPlanPtr
@@ -62,8 +75,7 @@ plan_for(LookupQuery query)
 	if (!OidIsValid(lookup_namespace))
 		elog(ERROR, "the case engine's schema is not known yet");
 
-	postgis_namespace = get_func_namespace(
-		LookupFuncName(list_make1(makeString("postgis_full_version")), 0, NULL, false));
+	postgis_namespace = type_namespace(lookup_geometry);
 	gg = quote_identifier(get_namespace_name(lookup_namespace));
 	gis = quote_identifier(get_namespace_name(postgis_namespace));
 	gridcode = type_in("gridcode", lookup_namespace);
@@ -76,7 +88,7 @@ plan_for(LookupQuery query)
 							" AND %s.st_covers(u.boundary, $1)"
 							" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())"
 							" ORDER BY u.code LIMIT 1", gg, gis);
-			argtypes[0] = type_in("geometry", postgis_namespace);
+			argtypes[0] = lookup_geometry;
 			nargs = 1;
 			break;
 		case Q_RECENT_CASES:
@@ -143,9 +155,10 @@ run(LookupQuery query, Datum *values, const char *nulls, bool read_only, long li
 }
 
 void
-case_lookup_use_schema(Oid namespace)
+case_lookup_use_schema(Oid namespace, Oid geometry_type)
 {
 	lookup_namespace = namespace;
+	lookup_geometry = geometry_type;
 }
 
 int64

@@ -100,7 +100,7 @@ static const char *const sketch_names[KPI_NSKETCHES] = {"accept_seconds", "close
 /* satisfaction from which a resident counts as satisfied (1 to 5) */
 #define SATISFIED_FROM		4
 
-/* The working layout.  Sketch s's buckets start at bucket[first_bucket(s)]. */
+/* The working layout: the accept sketch's buckets, then the close sketch's (work_buckets). */
 typedef struct KpiWork
 {
 	int32		vl_len_;		/* varlena header (do not touch directly!) */
@@ -662,12 +662,21 @@ kpi_combine(PG_FUNCTION_ARGS)
 	for (i = 0; i < KPI_NSKETCHES; i++)
 	{
 		int32		need;
+		int64		total;
 
+		if (pg_add_s64_overflow(w->sketch[i].total, other.sketch[i].total, &total))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("kpi_state sketch \"%s\" out of range", sketch_names[i]),
+					 errdetail("The merged sketch would count more values than a bigint holds.")));
 		if (other.sketch[i].nbuckets == 0)
 		{
 			w->sketch[i].zero_count += other.sketch[i].zero_count;
+			w->sketch[i].total = total;
 			continue;
 		}
+		if (sketch_merge_existing(&w->sketch[i], work_buckets(w, i), &other.sketch[i], other.bucket[i]))
+			continue;
 		need = sketch_union_size(&w->sketch[i], work_buckets(w, i), &other.sketch[i], other.bucket[i]);
 		if (need > w->sketch[i].capacity)
 			w = work_grow(w, i, need);
@@ -868,6 +877,7 @@ parse_sketch(KpiParser *ps, const char *name, SketchHeader *h, SketchBucket *b)
 	const char *problem;
 
 	h->zero_count = 0;
+	h->total = 0;
 	h->nbuckets = 0;
 	h->capacity = SKETCH_MAX_BUCKETS;
 	if (!expect_char(ps, '{'))

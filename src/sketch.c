@@ -94,6 +94,7 @@ sketch_add(SketchHeader *h, SketchBucket *b, double value)
 	if (!(value >= SKETCH_MIN_VALUE))
 	{
 		h->zero_count++;
+		h->total++;
 		return true;
 	}
 	key = sketch_key(value);
@@ -101,6 +102,7 @@ sketch_add(SketchHeader *h, SketchBucket *b, double value)
 	if (pos < h->nbuckets && b[pos].key == key)
 	{
 		b[pos].count++;
+		h->total++;
 		return true;
 	}
 	if (h->nbuckets >= SKETCH_MAX_BUCKETS)
@@ -109,6 +111,7 @@ sketch_add(SketchHeader *h, SketchBucket *b, double value)
 		if (pos == 0)
 		{
 			b[0].count++;
+			h->total++;
 			return true;
 		}
 		/* make room by folding the lowest bucket into the next */
@@ -124,6 +127,7 @@ sketch_add(SketchHeader *h, SketchBucket *b, double value)
 	b[pos].reserved = 0;
 	b[pos].count = 1;
 	h->nbuckets++;
+	h->total++;
 	return true;
 }
 
@@ -174,6 +178,29 @@ sketch_union_size(const SketchHeader *dst, const SketchBucket *db,
 	return n + (dst->nbuckets - i) + (src->nbuckets - j);
 }
 
+bool
+sketch_merge_existing(SketchHeader *dst, SketchBucket *db,
+					  const SketchHeader *src, const SketchBucket *sb)
+{
+	int32		pos[8];
+	int32		j;
+
+	if (!few_into_many(src->nbuckets, dst->nbuckets))
+		return false;
+	StaticAssertStmt(lengthof(pos) >= 8, "few_into_many allows up to 8 buckets");
+	for (j = 0; j < src->nbuckets; j++)
+	{
+		pos[j] = lower_bound(db, dst->nbuckets, sb[j].key);
+		if (pos[j] == dst->nbuckets || db[pos[j]].key != sb[j].key)
+			return false;
+	}
+	for (j = 0; j < src->nbuckets; j++)
+		db[pos[j]].count += sb[j].count;
+	dst->zero_count += src->zero_count;
+	dst->total += src->total;
+	return true;
+}
+
 void
 sketch_merge(SketchHeader *dst, SketchBucket *db,
 			 const SketchHeader *src, const SketchBucket *sb, int32 union_size)
@@ -185,6 +212,7 @@ sketch_merge(SketchHeader *dst, SketchBucket *db,
 	Assert(union_size <= dst->capacity);
 	Assert(union_size == sketch_union_size(dst, db, src, sb));
 	dst->zero_count += src->zero_count;
+	dst->total += src->total;
 
 	/* no new key: add the counts where they are */
 	if (union_size == dst->nbuckets)
@@ -220,21 +248,10 @@ sketch_merge(SketchHeader *dst, SketchBucket *db,
 	collapse(dst, db);
 }
 
-int64
-sketch_total(const SketchHeader *h, const SketchBucket *b)
-{
-	int64		total = h->zero_count;
-	int32		i;
-
-	for (i = 0; i < h->nbuckets; i++)
-		total += b[i].count;
-	return total;
-}
-
 bool
 sketch_quantile(const SketchHeader *h, const SketchBucket *b, double q, double *result)
 {
-	int64		total = sketch_total(h, b);
+	int64		total = h->total;
 	double		rank;
 	int64		cumulative;
 	int32		i;
@@ -360,6 +377,7 @@ sketch_decode(const uint8 **p, const uint8 *end, SketchHeader *h, SketchBucket *
 	n = (int32) v;
 	h->nbuckets = n;
 	h->capacity = n;
+	h->total = (int64) total;
 
 	/* keys: ascending by construction, checked to fit an int32 */
 	for (i = 0; i < n; i++)
@@ -388,11 +406,12 @@ sketch_decode(const uint8 **p, const uint8 *end, SketchHeader *h, SketchBucket *
 		if (b != NULL)
 			b[i].count = (int64) v;
 	}
+	h->total = (int64) total;
 	return true;
 }
 
 bool
-sketch_check(const SketchHeader *h, const SketchBucket *b, const char **problem)
+sketch_check(SketchHeader *h, const SketchBucket *b, const char **problem)
 {
 	uint64		total;
 	int32		i;
@@ -429,5 +448,6 @@ sketch_check(const SketchHeader *h, const SketchBucket *b, const char **problem)
 		}
 		total += (uint64) b[i].count;
 	}
+	h->total = (int64) total;
 	return true;
 }

@@ -58,6 +58,7 @@ typedef struct SketchBucket
 typedef struct SketchHeader
 {
 	int64		zero_count;		/* values below SKETCH_MIN_VALUE */
+	int64		total;			/* all values: zero_count + the buckets' counts */
 	int32		nbuckets;		/* buckets in use */
 	int32		capacity;		/* slots the owner has room for */
 } SketchHeader;
@@ -77,12 +78,21 @@ extern bool sketch_add(SketchHeader *h, SketchBucket *b, double value);
 extern int32 sketch_union_size(const SketchHeader *dst, const SketchBucket *db,
 							   const SketchHeader *src, const SketchBucket *sb);
 
-/* dst += src, given union_size = sketch_union_size(dst, src) <= dst->capacity */
+/*
+ * dst += src when src is a few buckets (a day's) whose keys dst already has
+ * (a month's): one bisection each.  Returns false, changing nothing,
+ * otherwise; then use sketch_union_size and sketch_merge.
+ */
+extern bool sketch_merge_existing(SketchHeader *dst, SketchBucket *db,
+								  const SketchHeader *src, const SketchBucket *sb);
+
+/*
+ * dst += src, given union_size = sketch_union_size(dst, src) <= dst->capacity.
+ * The caller checks that dst->total + src->total fits in an int64.
+ */
 extern void sketch_merge(SketchHeader *dst, SketchBucket *db,
 						 const SketchHeader *src, const SketchBucket *sb, int32 union_size);
 
-/* all values counted, zero bucket included */
-extern int64 sketch_total(const SketchHeader *h, const SketchBucket *b);
 
 /*
  * The q-quantile (0 <= q <= 1, checked by the caller) as described above;
@@ -95,7 +105,8 @@ extern bool sketch_quantile(const SketchHeader *h, const SketchBucket *b, double
  * Compact encoding, for kpi_state's stored form: the zero count, the number
  * of buckets, the first key (zigzag), the gaps between keys less one, then
  * the counts, all as unsigned LEB128 varints.  sketch_decode reads one from
- * *p (not beyond end), advancing *p; it fills h (capacity = nbuckets) and,
+ * *p (not beyond end), advancing *p; it fills h (capacity = nbuckets, and
+ * the total) and,
  * if b is not NULL, b, which must have room for SKETCH_MAX_BUCKETS; it
  * returns false on malformed data, including keys that are not ascending or
  * do not fit in an int32, zero counts and totals beyond int64.
@@ -110,9 +121,9 @@ extern bool sketch_get_varint(const uint8 **p, const uint8 *end, uint64 *value);
 /*
  * Check a bucket array given from outside (text or binary input): keys
  * strictly ascending, counts > 0, at most SKETCH_MAX_BUCKETS, and a total
- * with the zero count that fits in an int64.  On failure returns false and
- * sets *problem to a sentence for errdetail.
+ * with the zero count that fits in an int64, which it sets in h->total.  On
+ * failure returns false and sets *problem to a sentence for errdetail.
  */
-extern bool sketch_check(const SketchHeader *h, const SketchBucket *b, const char **problem);
+extern bool sketch_check(SketchHeader *h, const SketchBucket *b, const char **problem);
 
 #endif							/* GRIDGOV_SKETCH_H */

@@ -26,6 +26,10 @@
 #   PLPGSQL_BATCHES   how many of them also go through PL/pgSQL, default all
 #                     (the PL/pgSQL ratio is taken over the same batches)
 #   OVERDUE           escalatable cases past their deadline, default SCALE/20
+#   BREAKDOWN_ROWS    held-out cases each breakdown variant inserts, default
+#                     20000 (at most one batch)
+#   RUNS              rounds of the breakdown and of the sweeps, default 3
+#                     (medians are reported)
 #   GRIDGOV_BENCH_CONTINUE=1         when a check fails (the engine and PL/pgSQL
 #                     or the sweeps disagree), print it and go on measuring
 #                     instead of stopping; the run still exits with an error
@@ -43,6 +47,11 @@ for v in scale batches plpgsql_batches; do
 	case ${!v} in '' | *[!0-9]* | 0) echo "case_bench: ${v^^} must be a positive integer" >&2; exit 2 ;; esac
 done
 overdue=${OVERDUE:-$((scale / 20))}
+breakdown_rows=${BREAKDOWN_ROWS:-20000}
+runs=${RUNS:-3}
+for v in breakdown_rows runs; do
+	case ${!v} in '' | *[!0-9]* | 0) echo "case_bench: ${v^^} must be a positive integer" >&2; exit 2 ;; esac
+done
 case $overdue in '' | *[!0-9]* | 0) echo "case_bench: OVERDUE must be a positive integer" >&2; exit 2 ;; esac
 if [ $((scale % batches)) -ne 0 ] || [ "$plpgsql_batches" -gt "$batches" ] || [ "$overdue" -ge "$scale" ]; then
 	echo "case_bench: SCALE must be a multiple of BATCHES, PLPGSQL_BATCHES at most BATCHES, OVERDUE below SCALE" >&2
@@ -63,7 +72,7 @@ cleanup() {
 trap cleanup EXIT
 
 started=$(date +%s)
-echo "== case engine benchmark: SCALE=$scale BATCHES=$batches PLPGSQL_BATCHES=$plpgsql_batches OVERDUE=$overdue"
+echo "== case engine benchmark: SCALE=$scale BATCHES=$batches PLPGSQL_BATCHES=$plpgsql_batches OVERDUE=$overdue BREAKDOWN_ROWS=$breakdown_rows RUNS=$runs"
 echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 psql -X -d postgres -Atc "SELECT 'server: ' || version()"
 psql -X -d postgres -Atc "SELECT 'settings: ' || string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
@@ -89,6 +98,7 @@ psql -X -Atc "SELECT format('%s grid polygons, %s service points, %s categories,
 continue_on_mismatch=false
 [ "${GRIDGOV_BENCH_CONTINUE:-}" = 1 ] && continue_on_mismatch=true
 psql_vars=(-v scale="$scale" -v batches="$batches" -v plpgsql_batches="$plpgsql_batches" -v overdue="$overdue"
+	-v breakdown_rows="$breakdown_rows" -v runs="$runs" -v clk_tck="$(getconf CLK_TCK)"
 	-v continue_on_mismatch="$continue_on_mismatch")
 if [ "${GRIDGOV_BENCH_SERVER_DEFAULTS:-}" = 1 ]; then
 	psql_vars+=(-v server_defaults=1)

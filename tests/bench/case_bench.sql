@@ -7,9 +7,15 @@
 --   batches          INSERT ... SELECT statements, one transaction each
 --   plpgsql_batches  how many of those batches go through PL/pgSQL too
 --   overdue          escalatable cases past their deadline in the sweep
+--   breakdown_rows   rows of the held-out batch used by the breakdown
+--   runs             repetitions of each breakdown step and each sweep
+--   clk_tck          clock ticks per second of /proc/PID/stat
+--   continue_on_mismatch  true: a failed check is reported, not fatal
 --   server_defaults  if set, keep the server's jit and parallel settings
--- Every timing is taken inside the server (clock_timestamp() around the
--- statement and its COMMIT or ROLLBACK); ratios are what the run reports.
+-- Every timing is taken inside the server around the statement and its
+-- COMMIT or ROLLBACK: wall-clock time (clock_timestamp()), and the
+-- backend's own CPU time (user + system, from /proc/self/stat; superuser
+-- only, else left out), which other work on the machine disturbs less.
 \set ON_ERROR_STOP 1
 \set QUIET 1
 \pset tuples_only on
@@ -30,7 +36,8 @@ CREATE SCHEMA bench;
 CREATE TABLE bench.param AS
 SELECT :scale::bigint AS scale, :batches::int AS batches, :plpgsql_batches::int AS plpgsql_batches,
        :overdue::bigint AS overdue, (:scale / :batches)::bigint AS batch_rows,
-       :'continue_on_mismatch'::boolean AS continue_on_mismatch;
+       least(:breakdown_rows, :scale / :batches)::bigint AS breakdown_rows, :runs::int AS runs,
+       :clk_tck::float8 AS clk_tck, :'continue_on_mismatch'::boolean AS continue_on_mismatch;
 
 -- A check that fails is recorded here, and stops the run unless
 -- continue_on_mismatch is set (then the run goes on to its measurements,
@@ -137,11 +144,29 @@ ALTER TABLE plain.cases SET (autovacuum_enabled = off);
 -- untimed (so a rolled-back run can disable a trigger or empty a rule
 -- table); check runs after the statement, before the end, untimed.
 -- ---------------------------------------------------------------------
+-- the backend's CPU time so far, in seconds (NULL when it cannot be read)
+CREATE FUNCTION bench.cpu() RETURNS float8
+    LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+    f text[];
+BEGIN
+    -- the fields after "pid (comm) ": state is 1, utime 12, stime 13
+    f := regexp_split_to_array(substring(pg_read_file('/proc/self/stat') FROM '\) (.*)$'), ' ');
+    RETURN (f[12]::float8 + f[13]::float8) / (SELECT clk_tck FROM bench.param);
+EXCEPTION WHEN OTHERS THEN
+    RETURN NULL;
+END;
+$$;
+
 CREATE TABLE bench.timing (
-    part text, method text, batch integer, rows bigint, secs float8, check_value text,
+    part text, method text, batch integer, run integer, rows bigint,
+    secs float8,                -- wall clock
+    cpu float8,                 -- the backend's CPU time
+    check_value text,
     at timestamptz DEFAULT clock_timestamp()
 );
-CREATE PROCEDURE bench.timed(part text, method text, batch integer, stmt text,
+CREATE PROCEDURE bench.timed(part text, method text, batch integer, run integer, stmt text,
                              keep boolean DEFAULT true, setup text[] DEFAULT '{}', check_sql text DEFAULT NULL)
     LANGUAGE plpgsql
 AS $$
@@ -151,12 +176,17 @@ DECLARE
     t1 timestamptz;
     t2 timestamptz;
     t3 timestamptz;
+    c0 float8;
+    c1 float8;
+    c2 float8;
+    c3 float8;
     n bigint;
     check_result text;
 BEGIN
     FOREACH s IN ARRAY setup LOOP
         EXECUTE s;
     END LOOP;
+    c0 := bench.cpu();
     t0 := clock_timestamp();
     IF stmt ~* '^\s*(select|with)\M' THEN
         EXECUTE stmt INTO n;
@@ -165,9 +195,11 @@ BEGIN
         GET DIAGNOSTICS n = ROW_COUNT;
     END IF;
     t1 := clock_timestamp();
+    c1 := bench.cpu();
     IF check_sql IS NOT NULL THEN
         EXECUTE check_sql INTO check_result;
     END IF;
+    c2 := bench.cpu();
     t2 := clock_timestamp();
     IF keep THEN
         COMMIT;
@@ -175,16 +207,39 @@ BEGIN
         ROLLBACK;
     END IF;
     t3 := clock_timestamp();
-    INSERT INTO bench.timing (part, method, batch, rows, secs, check_value)
-    VALUES (part, method, batch, n, extract(epoch FROM (t1 - t0) + (t3 - t2)), check_result);
+    c3 := bench.cpu();
+    INSERT INTO bench.timing (part, method, batch, run, rows, secs, cpu, check_value)
+    VALUES (part, method, batch, run, n, extract(epoch FROM (t1 - t0) + (t3 - t2)), (c1 - c0) + (c3 - c2), check_result);
     COMMIT;
+END;
+$$;
+
+-- ANALYZE, as a check too: ANALYZE reads every sampled value, so a corrupt
+-- value in a table makes it fail (and would make autovacuum's fail).
+CREATE PROCEDURE bench.analyze(VARIADIC tables text[])
+    LANGUAGE plpgsql
+AS $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY tables LOOP
+        BEGIN
+            EXECUTE 'ANALYZE ' || t;
+        EXCEPTION WHEN OTHERS THEN
+            IF NOT EXISTS (SELECT FROM bench.failure WHERE what LIKE 'ANALYZE ' || t || ' %') THEN
+                CALL bench.fail('intake', format('ANALYZE %s fails: %s (its statistics stay as they were)', t, SQLERRM));
+            END IF;
+        END;
+    END LOOP;
 END;
 $$;
 
 CREATE FUNCTION bench.rate(rows numeric, secs numeric) RETURNS text
     LANGUAGE sql IMMUTABLE RETURN to_char(rows / nullif(secs, 0), 'FM999,999,990');
 CREATE FUNCTION bench.x(a numeric, b numeric) RETURNS text
-    LANGUAGE sql IMMUTABLE RETURN to_char(a / nullif(b, 0), 'FM9,990.00') || 'x';
+    LANGUAGE sql IMMUTABLE RETURN coalesce(to_char(a / nullif(b, 0), 'FM9,990.00') || 'x', 'n/a');
+CREATE FUNCTION bench.median(float8[]) RETURNS float8
+    LANGUAGE sql IMMUTABLE RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v) FROM unnest($1) v);
 
 -- the INSERT of one batch: the columns a platform gives (location, not unit)
 CREATE FUNCTION bench.intake(target text, lo bigint, hi bigint, with_unit boolean DEFAULT false) RETURNS text
@@ -211,7 +266,7 @@ SELECT CASE WHEN rolsuper OR pg_has_role('pg_checkpoint', 'member') THEN 'CHECKP
 \gexec
 SELECT cmd FROM (
     SELECT b, m.k AS ord,
-           format('CALL bench.timed(%L, %L, %s, %L)', 'intake', m.method, b,
+           format('CALL bench.timed(%L, %L, %s, 1, %L)', 'intake', m.method, b,
                   bench.intake(m.target, (b - 1) * p.batch_rows, b * p.batch_rows)) AS cmd
       FROM bench.param p, generate_series(1, p.batches) b,
            LATERAL (SELECT t.method, t.target, (t.i + b) % 3 AS k
@@ -219,7 +274,7 @@ SELECT cmd FROM (
                                    (2, 'plain', 'plain.cases')) t(i, method, target)
                      WHERE t.method <> 'PL/pgSQL' OR b <= p.plpgsql_batches) m
     UNION ALL
-    SELECT b, 3, 'ANALYZE gridgov.cases, gridgov.case_history, plpg.cases, plpg.case_history, plain.cases'
+    SELECT b, 3, 'CALL bench.analyze(''gridgov.cases'', ''gridgov.case_history'', ''plpg.cases'', ''plpg.case_history'', ''plain.cases'')'
       FROM bench.param p, generate_series(1, p.batches) b
     UNION ALL
     SELECT b, 4, format($q$
@@ -346,12 +401,17 @@ SELECT format('   handled at community %s%%, subdistrict %s%%, district %s%%; es
   FROM gridgov.cases;
 
 -- ---------------------------------------------------------------------
--- Part A, breakdown: the held-out batch inserted into the full tables,
--- each variant rolled back, VACUUM between them.  From the plain insert up
--- to the full engine, one part added at a time.
+-- Part A, breakdown: rows of the held-out batch inserted into the full
+-- tables, each variant rolled back, VACUUM before each; runs rounds of all
+-- variants, medians reported.  From the plain insert up to the full
+-- engine, one part added at a time; then PL/pgSQL with and without the
+-- point lookup, on the same rows.
 -- ---------------------------------------------------------------------
 \echo
-\echo '== A. breakdown of the engine''s time: the held-out batch, each variant rolled back, VACUUM between'
+SELECT format('== A. breakdown of the engine''s time: %s held-out cases, each variant rolled back, VACUUM before each,',
+              to_char(breakdown_rows, 'FM999,999,999'))
+       || E'\n' || format('   median of %s rounds; costs per row in the backend''s CPU time (wall clock in brackets)', runs)
+  FROM bench.param;
 SELECT CASE WHEN rolsuper OR pg_has_role('pg_checkpoint', 'member') THEN 'CHECKPOINT' END
   FROM pg_roles WHERE rolname = current_user
 \gexec
@@ -361,7 +421,7 @@ SELECT s.step, s.label, s.target, s.stmt, s.setup
   FROM bench.param p,
        LATERAL (VALUES
     (0, 'plain insert (as in the main run)', 'plain.cases',
-        bench.intake('plain.cases', p.scale, p.scale + p.batch_rows), '{}'::text[]),
+        bench.intake('plain.cases', p.scale, p.scale + p.breakdown_rows), '{}'::text[]),
     (1, 'engine table, triggers off: full rows, its 5 indexes and 3 foreign keys', 'gridgov.cases',
         format('INSERT INTO gridgov.cases (district, unit, category, severity, reported_severity, channel, location, status,'
                ' handling_level, service_point, stage, stage_started_at, stage_deadline, stage_limit_unit, reported_at,'
@@ -369,48 +429,53 @@ SELECT s.step, s.label, s.target, s.stmt, s.setup
                ' SELECT district, unit, category, severity, reported_severity, channel, location, status,'
                ' handling_level, service_point, stage, stage_started_at, stage_deadline, stage_limit_unit, reported_at,'
                ' escalations, linked_cases, warning, actor, moved_at, last_action, escalation_trigger, history_seq, history_hash'
-               ' FROM gridgov.cases WHERE id > %s AND id <= %s ORDER BY id', p.scale - p.batch_rows, p.scale),
+               ' FROM gridgov.cases WHERE id > %s AND id <= %s AND id NOT IN (SELECT id FROM bench.bad_ids) ORDER BY id',
+               p.scale - p.breakdown_rows, p.scale),
         ARRAY['ALTER TABLE gridgov.cases DISABLE TRIGGER USER']),
     (2, '+ BEFORE trigger: rule, route, deadline, hash (unit given, no warning rule)', 'gridgov.cases',
-        bench.intake('gridgov.cases', p.scale, p.scale + p.batch_rows, true),
+        bench.intake('gridgov.cases', p.scale, p.scale + p.breakdown_rows, true),
         ARRAY['ALTER TABLE gridgov.cases DISABLE TRIGGER gridgov_case_history', 'DELETE FROM gridgov.warning_rule']),
     (3, '+ AFTER trigger: history row and NOTIFY', 'gridgov.cases',
-        bench.intake('gridgov.cases', p.scale, p.scale + p.batch_rows, true),
+        bench.intake('gridgov.cases', p.scale, p.scale + p.breakdown_rows, true),
         ARRAY['DELETE FROM gridgov.warning_rule']),
     (4, '+ early warning: same category in the grid within 7 days', 'gridgov.cases',
-        bench.intake('gridgov.cases', p.scale, p.scale + p.batch_rows, true), '{}'::text[]),
+        bench.intake('gridgov.cases', p.scale, p.scale + p.breakdown_rows, true), '{}'::text[]),
     (5, '+ point lookup: location instead of unit = the full engine', 'gridgov.cases',
-        bench.intake('gridgov.cases', p.scale, p.scale + p.batch_rows), '{}'::text[]),
+        bench.intake('gridgov.cases', p.scale, p.scale + p.breakdown_rows), '{}'::text[]),
     (6, 'PL/pgSQL, unit given (no point lookup)', 'plpg.cases',
-        bench.intake('plpg.cases', p.scale, p.scale + p.batch_rows, true), '{}'::text[]),
+        bench.intake('plpg.cases', p.scale, p.scale + p.breakdown_rows, true), '{}'::text[]),
     (7, 'PL/pgSQL, as in the main run', 'plpg.cases',
-        bench.intake('plpg.cases', p.scale, p.scale + p.batch_rows), '{}'::text[])) s(step, label, target, stmt, setup);
+        bench.intake('plpg.cases', p.scale, p.scale + p.breakdown_rows), '{}'::text[])) s(step, label, target, stmt, setup);
 SELECT 'VACUUM ' || CASE l.target WHEN 'plain.cases' THEN 'plain.cases' WHEN 'plpg.cases' THEN 'plpg.cases, plpg.case_history'
                          ELSE 'gridgov.cases, gridgov.case_history' END,
-       format('CALL bench.timed(%L, %L, %s, %L, false, %L)', 'breakdown', l.label, l.step, l.stmt, l.setup)
-  FROM bench.ladder l ORDER BY l.step
+       format('CALL bench.timed(%L, %L, %s, %s, %L, false, %L)', 'breakdown', l.label, l.step, r, l.stmt, l.setup)
+  FROM bench.ladder l, bench.param p, generate_series(1, p.runs) r
+ ORDER BY r, l.step
 \gexec
-WITH t AS (
-    SELECT l.step, l.label, b.rows, b.secs,
-           b.secs - lag(b.secs) OVER (ORDER BY l.step) AS added,
-           (SELECT secs FROM bench.timing WHERE part = 'breakdown' AND batch = 5) AS full_secs,
-           (SELECT secs FROM bench.timing WHERE part = 'breakdown' AND batch = 0) AS plain_secs
-      FROM bench.ladder l JOIN bench.timing b ON b.part = 'breakdown' AND b.batch = l.step
-)
-SELECT format('   %s  %s rows/s  %s µs/row  %s  %s', rpad(label, 76), lpad(bench.rate(rows, secs::numeric), 8),
-              lpad(to_char(1e6 * secs / rows, 'FM9,990.0'), 6), lpad(bench.x(secs::numeric, plain_secs::numeric), 7) || ' plain',
-              CASE WHEN step = 0 OR step > 5 THEN ''
-                   ELSE format('adds %s µs = %s%% of the engine', lpad(to_char(1e6 * added / rows, 'FM990.0'), 5),
-                               lpad(to_char(100 * added / full_secs, 'FM990'), 3)) END)
-  FROM t ORDER BY step;
-WITH b AS (SELECT batch, secs::numeric / rows AS per_row FROM bench.timing WHERE part = 'breakdown')
-SELECT format('   engine / PL/pgSQL throughput on this batch: %s with the point lookup, %s with the unit given;',
-              bench.x((SELECT per_row FROM b WHERE batch = 7), (SELECT per_row FROM b WHERE batch = 5)),
-              bench.x((SELECT per_row FROM b WHERE batch = 6), (SELECT per_row FROM b WHERE batch = 4)))
-UNION ALL
-SELECT format('   the point lookup costs the engine %s µs and PL/pgSQL %s µs a row',
-              to_char(1e6 * ((SELECT per_row FROM b WHERE batch = 5) - (SELECT per_row FROM b WHERE batch = 4)), 'FM990.0'),
-              to_char(1e6 * ((SELECT per_row FROM b WHERE batch = 7) - (SELECT per_row FROM b WHERE batch = 6)), 'FM990.0'));
+CREATE TABLE bench.step AS
+SELECT l.step, l.label, max(b.rows) AS rows,
+       bench.median(array_agg(b.secs)) / max(b.rows) AS wall,
+       bench.median(array_agg(b.cpu)) / max(b.rows) AS cpu,
+       coalesce(bench.median(array_agg(b.cpu)), bench.median(array_agg(b.secs))) / max(b.rows) AS cost
+  FROM bench.ladder l JOIN bench.timing b ON b.part = 'breakdown' AND b.batch = l.step
+ GROUP BY l.step, l.label;
+SELECT format('   %s %s µs (%s)  %s  %s', rpad(s.label, 76), lpad(to_char(1e6 * s.cpu, 'FM9,990.0'), 7),
+              lpad(to_char(1e6 * s.wall, 'FM9,990.0'), 7),
+              lpad(bench.x(s.cost::numeric, z.cost::numeric), 7) || ' plain',
+              CASE WHEN s.step BETWEEN 1 AND 5
+                   THEN format('adds %s µs = %s%% of the engine', lpad(to_char(1e6 * (s.cost - prev.cost), 'FM990.0'), 6),
+                               lpad(to_char(100 * (s.cost - prev.cost) / e.cost, 'FM990'), 3)) ELSE '' END)
+  FROM bench.step s
+  JOIN bench.step z ON z.step = 0
+  JOIN bench.step e ON e.step = 5
+  LEFT JOIN bench.step prev ON prev.step = s.step - 1
+ ORDER BY s.step;
+SELECT format('   engine / PL/pgSQL throughput on these rows: %s with the point lookup, %s with the unit given;',
+              bench.x(p7.cost::numeric, e5.cost::numeric), bench.x(p6.cost::numeric, e4.cost::numeric))
+       || E'\n' || format('   the point lookup costs the engine %s µs a row and PL/pgSQL %s µs',
+                          to_char(1e6 * (e5.cost - e4.cost), 'FM990.0'), to_char(1e6 * (p7.cost - p6.cost), 'FM990.0'))
+  FROM bench.step e4, bench.step e5, bench.step p6, bench.step p7
+ WHERE e4.step = 4 AND e5.step = 5 AND p6.step = 6 AND p7.step = 7;
 
 -- ---------------------------------------------------------------------
 -- Part B: the escalation sweep
@@ -421,13 +486,13 @@ SELECT format('   the point lookup costs the engine %s µs and PL/pgSQL %s µs a
 -- the C triggers start the dispatch stage and append a history row), at a
 -- time 10 to 78 working minutes after its report.
 SET gridgov.actor = '受理员';
-CALL bench.timed('moves', 'accept through the engine (one UPDATE of every case)', 0,
+CALL bench.timed('moves', 'accept through the engine (one UPDATE of every case)', 0, 1,
                  'UPDATE gridgov.cases c SET status = ''accepted'', moved_at = gridgov.add_working_time(c.reported_at, 600 + (hashint8(c.id) & 4095)) WHERE c.status = ''reported''');
 RESET gridgov.actor;
 SELECT format('   %s: %s rows, %s rows/s', method, to_char(rows, 'FM999,999,999'), bench.rate(rows, secs::numeric))
   FROM bench.timing WHERE part = 'moves';
-VACUUM ANALYZE gridgov.cases;
-VACUUM ANALYZE gridgov.case_history;
+VACUUM gridgov.cases, gridgov.case_history;
+CALL bench.analyze('gridgov.cases', 'gridgov.case_history');
 
 -- as_of: just after the deadline of the overdue-th escalatable case
 CREATE TABLE bench.sweep AS
@@ -530,46 +595,63 @@ $check$::text AS sql;
 SELECT CASE WHEN rolsuper OR pg_has_role('pg_checkpoint', 'member') THEN 'CHECKPOINT' END
   FROM pg_roles WHERE rolname = current_user
 \gexec
-\echo '   sweeping: the set-based statement twice (rolled back), then gridgov.escalate_overdue (committed)'
-SELECT 'VACUUM gridgov.cases, gridgov.case_history',
-       format('CALL bench.timed(%L, %L, 1, %L, false, %L, %L)', 'sweep', v.method,
-              bench.set_based_sweep(s.as_of, v.fn), ARRAY['ALTER TABLE gridgov.cases DISABLE TRIGGER USER'], c.sql)
-  FROM bench.sweep s, bench.sweep_check c,
-       (VALUES (1, 'set-based SQL, gridgov.deadline() (C calendar)', 'gridgov.deadline'),
-               (2, 'set-based SQL, plpg.deadline() (PL/pgSQL calendar)', 'plpg.deadline')) v(i, method, fn)
- ORDER BY v.i
-\gexec
-VACUUM gridgov.cases, gridgov.case_history;
-SELECT format('CALL bench.timed(%L, %L, 1, %L, true, %L, %L)', 'sweep', 'engine: gridgov.escalate_overdue()',
-              format('SELECT count(*) FROM gridgov.escalate_overdue(%L)', s.as_of), '{}', c.sql)
-  FROM bench.sweep s, bench.sweep_check c
+SELECT format('   sweeping, %s rounds: the set-based statement with each deadline function and gridgov.escalate_overdue(),', runs)
+       || E'\n' || '   each rolled back, VACUUM before each; then gridgov.escalate_overdue() once more, committed'
+  FROM bench.param;
+SELECT c.cmd FROM (
+    SELECT r, v.i, 'VACUUM gridgov.cases, gridgov.case_history' AS cmd, 0 AS k
+      FROM bench.param p, generate_series(1, p.runs + 1) r,
+           (VALUES (1), (2), (3)) v(i)
+     WHERE r <= p.runs OR v.i = 3
+    UNION ALL
+    SELECT r, v.i,
+           format('CALL bench.timed(%L, %L, 1, %s, %L, %L, %L, %L)', 'sweep', v.method, r,
+                  CASE WHEN v.fn IS NULL THEN format('SELECT count(*) FROM gridgov.escalate_overdue(%L)', s.as_of)
+                       ELSE bench.set_based_sweep(s.as_of, v.fn) END,
+                  r > p.runs,
+                  CASE WHEN v.fn IS NULL THEN '{}' ELSE ARRAY['ALTER TABLE gridgov.cases DISABLE TRIGGER USER'] END,
+                  c.sql), 1
+      FROM bench.param p, bench.sweep s, bench.sweep_check c, generate_series(1, p.runs + 1) r,
+           (VALUES (1, 'set-based SQL, gridgov.deadline() (C calendar)', 'gridgov.deadline'),
+                   (2, 'set-based SQL, plpg.deadline() (PL/pgSQL calendar)', 'plpg.deadline'),
+                   (3, 'engine: gridgov.escalate_overdue()', NULL)) v(i, method, fn)
+     WHERE r <= p.runs OR v.i = 3) c
+ ORDER BY c.r, c.i, c.k
 \gexec
 DO $$
 DECLARE
-    engine text := (SELECT check_value FROM bench.timing WHERE part = 'sweep' AND method LIKE 'engine%');
+    engine text := (SELECT check_value FROM bench.timing WHERE part = 'sweep' AND method LIKE 'engine%'
+                     ORDER BY run DESC LIMIT 1);
     other record;
 BEGIN
-    FOR other IN SELECT method, check_value FROM bench.timing WHERE part = 'sweep' AND method LIKE 'set-based%' LOOP
+    FOR other IN SELECT method, run, check_value FROM bench.timing WHERE part = 'sweep' ORDER BY at LOOP
         IF other.check_value IS DISTINCT FROM engine THEN
-            CALL bench.fail('sweep', format('the sweeps disagree: engine: %s; %s: %s', engine, other.method, other.check_value));
+            CALL bench.fail('sweep', format('the sweeps disagree: engine (committed run): %s; %s, round %s: %s',
+                                            engine, other.method, other.run, other.check_value));
         END IF;
     END LOOP;
 END;
 $$;
 SELECT CASE WHEN NOT EXISTS (SELECT FROM bench.failure WHERE part = 'sweep')
-            THEN format(E'   agreed: the engine and both set-based statements escalated the same %s (same new level,\n'
-                        '   service point, deadline, note, actor and hash on every case, and identical history rows)',
+            THEN format(E'   agreed: every run of the engine and of both set-based statements escalated the same %s\n'
+                        '   (same new level, service point, deadline, note, actor and hash on every case, identical history rows)',
                         split_part(check_value, ',', 1))
             ELSE (SELECT string_agg('   CHECK FAILED: ' || what, E'\n' ORDER BY at) FROM bench.failure WHERE part = 'sweep') END
-  FROM bench.timing WHERE part = 'sweep' AND method LIKE 'engine%';
-SELECT format('   %s  %s s  %s rows/s', rpad(method, 52), lpad(to_char(secs, 'FM990.000'), 8), lpad(bench.rate(rows, secs::numeric), 7))
-  FROM bench.timing WHERE part = 'sweep' ORDER BY secs;
+  FROM bench.timing WHERE part = 'sweep' AND method LIKE 'engine%' ORDER BY run DESC LIMIT 1;
+CREATE TABLE bench.sweep_result AS
+SELECT method, max(rows) AS rows, bench.median(array_agg(secs)) AS secs, bench.median(array_agg(cpu)) AS cpu,
+       coalesce(bench.median(array_agg(cpu)), bench.median(array_agg(secs))) AS cost, count(*) AS runs
+  FROM bench.timing WHERE part = 'sweep' GROUP BY method;
+SELECT format('   %s  %s s (%s s wall)  %s rows/s  median of %s', rpad(method, 52),
+              lpad(to_char(cpu, 'FM990.000'), 7), to_char(secs, 'FM990.000'), lpad(bench.rate(rows, secs::numeric), 7), runs)
+  FROM bench.sweep_result ORDER BY cost;
 
 -- nothing due: right after the sweep, at the same as_of (the district-level
 -- overdue cases are still in the due index's range), and at an as_of
 -- before every deadline (the range is empty)
-VACUUM ANALYZE gridgov.cases;
-SELECT format('CALL bench.timed(%L, %L, %s, %L, false)', 'idle', v.method, r, v.stmt)
+VACUUM gridgov.cases;
+CALL bench.analyze('gridgov.cases');
+SELECT format('CALL bench.timed(%L, %L, %s, %s, %L, false)', 'idle', v.method, v.i, r, v.stmt)
   FROM bench.sweep s, generate_series(1, 7) r,
        LATERAL (VALUES (1, 'engine, same as_of', format('SELECT count(*) FROM gridgov.escalate_overdue(%L)', s.as_of)),
                        (2, 'set-based (C calendar), same as_of', bench.set_based_sweep(s.as_of, 'gridgov.deadline')),
@@ -585,35 +667,44 @@ SELECT format('   %s  %s ms  (%s rows escalated)', rpad(method, 52), lpad(to_cha
 -- Summary
 -- ---------------------------------------------------------------------
 \echo
-\echo '== summary (ratios; bare times above are for context)'
-WITH t AS (
-    SELECT method, sum(rows) AS rows, sum(secs)::numeric AS secs,
-           sum(rows) FILTER (WHERE batch <= (SELECT plpgsql_batches FROM bench.param)) AS rows_p,
-           sum(secs) FILTER (WHERE batch <= (SELECT plpgsql_batches FROM bench.param))::numeric AS secs_p
-      FROM bench.timing WHERE part = 'intake' GROUP BY method
-), e AS (SELECT * FROM t WHERE method = 'engine'),
-   p AS (SELECT * FROM t WHERE method = 'PL/pgSQL'),
-   n AS (SELECT * FROM t WHERE method = 'plain')
-SELECT format(E'intake, rows/s over %s cases: engine %s, PL/pgSQL %s%s, plain %s\n'
-              'engine / PL/pgSQL throughput: %s   (target >= 3x: %s)\n'
-              'engine / plain cost:          %s   (target <= 2.5x: %s)',
+\echo '== summary (ratios of costs per row; wall clock, and the backend''s CPU time, which other work on the machine disturbs less)'
+CREATE TABLE bench.intake_total AS
+SELECT method, sum(rows) AS rows, sum(secs)::numeric AS secs, sum(cpu)::numeric AS cpu,
+       sum(rows) FILTER (WHERE batch <= (SELECT plpgsql_batches FROM bench.param)) AS rows_p,
+       sum(secs) FILTER (WHERE batch <= (SELECT plpgsql_batches FROM bench.param))::numeric AS secs_p,
+       sum(cpu) FILTER (WHERE batch <= (SELECT plpgsql_batches FROM bench.param))::numeric AS cpu_p
+  FROM bench.timing WHERE part = 'intake' GROUP BY method;
+WITH e AS (SELECT * FROM bench.intake_total WHERE method = 'engine'),
+     p AS (SELECT * FROM bench.intake_total WHERE method = 'PL/pgSQL'),
+     n AS (SELECT * FROM bench.intake_total WHERE method = 'plain')
+SELECT format(E'intake of %s cases, rows/s (wall): engine %s, PL/pgSQL %s%s, plain %s\n'
+              'engine / PL/pgSQL throughput: %s wall, %s CPU   (target >= 3x: %s)\n'
+              'engine / plain cost:          %s wall, %s CPU   (target <= 2.5x: %s)',
               to_char(e.rows, 'FM999,999,999'), bench.rate(e.rows, e.secs), bench.rate(p.rows, p.secs),
-              CASE WHEN p.rows < e.rows THEN format(' (first %s cases)', to_char(p.rows, 'FM999,999,999')) ELSE '' END,
+              CASE WHEN p.rows < e.rows THEN format(' (its %s cases)', to_char(p.rows, 'FM999,999,999')) ELSE '' END,
               bench.rate(n.rows, n.secs),
-              bench.x(p.secs_p / p.rows_p, e.secs_p / e.rows_p),
+              bench.x(p.secs_p / p.rows_p, e.secs_p / e.rows_p), bench.x(p.cpu_p / p.rows_p, e.cpu_p / e.rows_p),
               CASE WHEN (p.secs_p / p.rows_p) / (e.secs_p / e.rows_p) >= 3 THEN 'met' ELSE 'MISSED' END,
-              bench.x(e.secs / e.rows, n.secs / n.rows),
+              bench.x(e.secs / e.rows, n.secs / n.rows), bench.x(e.cpu / e.rows, n.cpu / n.rows),
               CASE WHEN (e.secs / e.rows) / (n.secs / n.rows) <= 2.5 THEN 'met' ELSE 'MISSED' END)
   FROM e, p, n;
-WITH b AS (SELECT batch, secs::numeric / rows AS per_row FROM bench.timing WHERE part = 'breakdown')
-SELECT format('  (breakdown batch: engine / the engine''s own table with its triggers off, same indexes and foreign keys: %s)',
-              bench.x((SELECT per_row FROM b WHERE batch = 5), (SELECT per_row FROM b WHERE batch = 1)));
-WITH s AS (SELECT method, secs::numeric AS secs FROM bench.timing WHERE part = 'sweep')
-SELECT format(E'sweep of %s due cases among %s open: set-based (C calendar) / engine time: %s; set-based (PL/pgSQL calendar) / engine: %s',
-              to_char((SELECT rows FROM bench.timing WHERE part = 'sweep' AND method LIKE 'engine%'), 'FM999,999,999'),
-              to_char((SELECT scale FROM bench.param), 'FM999,999,999'),
-              bench.x((SELECT secs FROM s WHERE method LIKE '%C calendar%'), (SELECT secs FROM s WHERE method LIKE 'engine%')),
-              bench.x((SELECT secs FROM s WHERE method LIKE '%PL/pgSQL calendar%'), (SELECT secs FROM s WHERE method LIKE 'engine%')));
+SELECT format('  against the engine''s own table with its triggers off (same 5 indexes and 3 foreign keys, breakdown rows): %s',
+              bench.x(e.cost::numeric, t.cost::numeric))
+  FROM bench.step e, bench.step t WHERE e.step = 5 AND t.step = 1;
+WITH s AS (SELECT * FROM bench.sweep_result),
+     e AS (SELECT * FROM s WHERE method LIKE 'engine%')
+SELECT format(E'sweep of %s due cases among %s open, time of the set-based statement / time of the engine (median):\n'
+              '  with gridgov.deadline(): %s wall, %s CPU;  with the PL/pgSQL deadline: %s wall, %s CPU',
+              to_char(e.rows, 'FM999,999,999'), to_char((SELECT scale FROM bench.param), 'FM999,999,999'),
+              bench.x(c.secs::numeric, e.secs::numeric), bench.x(c.cpu::numeric, e.cpu::numeric),
+              bench.x(p.secs::numeric, e.secs::numeric), bench.x(p.cpu::numeric, e.cpu::numeric))
+  FROM e, s c, s p WHERE c.method LIKE '%C calendar%' AND p.method LIKE '%PL/pgSQL calendar%';
+SELECT format('nothing due: the engine''s sweep takes %s ms (same as_of, %s district-level overdue cases in the range), %s ms (empty range)',
+              (SELECT to_char(percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) * 1000, 'FM990.00') FROM bench.timing WHERE part = 'idle' AND batch = 1),
+              (SELECT to_char(count(*), 'FM999,999,999') FROM gridgov.cases, bench.sweep s
+                WHERE status IN ('accepted', 'dispatched', 'returned', 'in_progress') AND suspended_at IS NULL
+                  AND stage_deadline < s.as_of),
+              (SELECT to_char(percentile_cont(0.5) WITHIN GROUP (ORDER BY secs) * 1000, 'FM990.00') FROM bench.timing WHERE part = 'idle' AND batch = 3));
 SELECT 'FAILED CHECKS (the run went on because GRIDGOV_BENCH_CONTINUE=1):' || E'\n' || string_agg('  ' || what, E'\n' ORDER BY at)
   FROM bench.failure HAVING count(*) > 0;
 DO $$

@@ -15,7 +15,8 @@
 -- 2. The daily rollups: refresh_kpi_daily month by month over the whole
 --    history, then one month per subdistrict, and every month per
 --    subdistrict, from the rollups (kpi_merge) against a rescan of the cases
---    (kpi); the states must be identical.
+--    (kpi); the states must be identical.  And the figures of query 1 from
+--    the rollups, which must equal kpi's, against the plain SQL.
 --
 -- Times are taken inside the server (clock_timestamp() around EXECUTE of a
 -- CREATE TEMP TABLE ... AS, which may run in parallel), without JIT.
@@ -57,7 +58,8 @@ CREATE FUNCTION pg_temp.median_ms(label text, w integer) RETURNS float8
     LANGUAGE sql STABLE
     RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM timing WHERE query = label AND workers = w);
 
-\set kpi_query 'SELECT subdistrict, gridgov.received(k) AS received, gridgov.accepted(k) AS accepted, gridgov.dispatched(k) AS dispatched, gridgov.due_to_close(k) AS due_to_close, gridgov.closed(k) AS closed, gridgov.closure_rate(k) AS closure_rate, gridgov.closed_on_time(k) AS closed_on_time, gridgov.on_time_rate(k) AS on_time_rate, gridgov.reworked(k) AS reworked, gridgov.rework_rate(k) AS rework_rate, gridgov.extended(k) AS extended, gridgov.extension_rate(k) AS extension_rate, gridgov.returned(k) AS returned, gridgov.escalated(k) AS escalated, gridgov.escalation_rate(k) AS escalation_rate, gridgov.settled_in_community(k) AS settled_in_community, gridgov.community_share(k) AS community_share, gridgov.open_now(k) AS open_now, gridgov.overdue_now(k) AS overdue_now, gridgov.satisfaction_mean(k) AS satisfaction_mean, gridgov.satisfied_share(k) AS satisfied_share, ARRAY[gridgov.accept_hours(k, 0.5), gridgov.accept_hours(k, 0.9), gridgov.accept_hours(k, 0.99)] AS accept_hours, ARRAY[gridgov.close_hours(k, 0.5), gridgov.close_hours(k, 0.9), gridgov.close_hours(k, 0.99)] AS close_hours FROM (SELECT gridgov.ancestor(c.unit, 4) AS subdistrict, gridgov.kpi(c, ' :'as_of' '::timestamptz) AS k FROM gridgov.cases c GROUP BY 1) s'
+\set figures 'gridgov.received(k) AS received, gridgov.accepted(k) AS accepted, gridgov.dispatched(k) AS dispatched, gridgov.due_to_close(k) AS due_to_close, gridgov.closed(k) AS closed, gridgov.closure_rate(k) AS closure_rate, gridgov.closed_on_time(k) AS closed_on_time, gridgov.on_time_rate(k) AS on_time_rate, gridgov.reworked(k) AS reworked, gridgov.rework_rate(k) AS rework_rate, gridgov.extended(k) AS extended, gridgov.extension_rate(k) AS extension_rate, gridgov.returned(k) AS returned, gridgov.escalated(k) AS escalated, gridgov.escalation_rate(k) AS escalation_rate, gridgov.settled_in_community(k) AS settled_in_community, gridgov.community_share(k) AS community_share, gridgov.open_now(k) AS open_now, gridgov.overdue_now(k) AS overdue_now, gridgov.satisfaction_mean(k) AS satisfaction_mean, gridgov.satisfied_share(k) AS satisfied_share, ARRAY[gridgov.accept_hours(k, 0.5), gridgov.accept_hours(k, 0.9), gridgov.accept_hours(k, 0.99)] AS accept_hours, ARRAY[gridgov.close_hours(k, 0.5), gridgov.close_hours(k, 0.9), gridgov.close_hours(k, 0.99)] AS close_hours'
+\set kpi_query 'SELECT subdistrict, ' :figures ' FROM (SELECT gridgov.ancestor(c.unit, 4) AS subdistrict, gridgov.kpi(c, ' :'as_of' '::timestamptz) AS k FROM gridgov.cases c GROUP BY 1) s'
 
 -- The plain SQL: the definitions of docs/kpi.md, one FILTER each.
 \set open_case '(status NOT IN (''closed'', ''rejected'', ''merged'') AND reported_at <= ' :'as_of' '::timestamptz)'
@@ -140,6 +142,7 @@ SELECT count(*) AS rows, round(avg(pg_column_size(kpi))) AS avg_state_bytes,
 \set month_rescan 'SELECT gridgov.ancestor(c.unit, 4) AS subdistrict, gridgov.kpi(c, ' :'as_of' '::timestamptz) AS k FROM gridgov.cases c WHERE c.reported_at >= ''2026-10-01 00:00+08'' AND c.reported_at < ''2026-11-01 00:00+08'' GROUP BY 1'
 \set history_rollup 'SELECT gridgov.ancestor(unit, 4) AS subdistrict, date_trunc(''month'', day)::date AS month, gridgov.kpi_merge(kpi) AS k FROM gridgov.kpi_daily GROUP BY 1, 2'
 \set history_rescan 'SELECT gridgov.ancestor(c.unit, 4) AS subdistrict, date_trunc(''month'', timezone(''Asia/Shanghai'', c.reported_at))::date AS month, gridgov.kpi(c, ' :'as_of' '::timestamptz) AS k FROM gridgov.cases c GROUP BY 1, 2'
+\set subdistrict_rollup 'SELECT subdistrict, ' :figures ' FROM (SELECT gridgov.ancestor(unit, 4) AS subdistrict, gridgov.kpi_merge(kpi) AS k FROM gridgov.kpi_daily GROUP BY 1) s'
 
 SET max_parallel_workers_per_gather = 2;
 EXPLAIN (COSTS OFF) :month_rollup;
@@ -153,6 +156,8 @@ SELECT pg_temp.timed('month_rescan', 0, :runs, :'month_rescan');
 SELECT pg_temp.timed('month_rescan', 2, :runs, :'month_rescan');
 SELECT pg_temp.timed('history_rollup', 2, :runs, :'history_rollup');
 SELECT pg_temp.timed('history_rescan', 2, :runs, :'history_rescan');
+SELECT pg_temp.timed('subdistrict_rollup', 0, :runs, :'subdistrict_rollup');
+SELECT pg_temp.timed('subdistrict_rollup', 2, :runs, :'subdistrict_rollup');
 \pset tuples_only off
 
 \echo 'the rollups give exactly the rescan''s states:'
@@ -160,10 +165,14 @@ SELECT (SELECT count(*) FROM month_rollup r JOIN month_rescan s USING (subdistri
        (SELECT count(*) FROM month_rescan) AS month_rows,
        (SELECT count(*) FROM history_rollup r JOIN history_rescan s USING (subdistrict, month) WHERE r.k::text = s.k::text)
            AS history_rows_equal,
-       (SELECT count(*) FROM history_rescan) AS history_rows;
+       (SELECT count(*) FROM history_rescan) AS history_rows,
+       (SELECT count(*) FROM subdistrict_rollup r JOIN kpi k USING (subdistrict) WHERE r::text = k::text)
+           AS subdistrict_rows_equal_to_kpi;
 SELECT (SELECT count(*) FROM month_rollup r JOIN month_rescan s USING (subdistrict) WHERE r.k::text = s.k::text) = 6
        AND (SELECT count(*) FROM history_rollup r JOIN history_rescan s USING (subdistrict, month)
-             WHERE r.k::text = s.k::text) = (SELECT count(*) FROM history_rescan) AS rollups_agree \gset
+             WHERE r.k::text = s.k::text) = (SELECT count(*) FROM history_rescan)
+       AND (SELECT count(*) FROM subdistrict_rollup r JOIN kpi k USING (subdistrict) WHERE r::text = k::text) = 6
+       AS rollups_agree \gset
 \if :rollups_agree
 \else
 SELECT 1 / 0 AS rollups_and_rescan_disagree;
@@ -194,4 +203,10 @@ SELECT 'month from rollups / rescan, 2 workers, % (target < 1)',
        round((100 * pg_temp.median_ms('month_rollup', 2) / pg_temp.median_ms('month_rescan', 2))::numeric, 2)
 UNION ALL
 SELECT 'every month from rollups / rescan, 2 workers, %',
-       round((100 * pg_temp.median_ms('history_rollup', 2) / pg_temp.median_ms('history_rescan', 2))::numeric, 2);
+       round((100 * pg_temp.median_ms('history_rollup', 2) / pg_temp.median_ms('history_rescan', 2))::numeric, 2)
+UNION ALL
+SELECT 'plain SQL / per-subdistrict figures from rollups, 0 workers',
+       round((pg_temp.median_ms('plain', 0) / pg_temp.median_ms('subdistrict_rollup', 0))::numeric, 2)
+UNION ALL
+SELECT 'plain SQL / per-subdistrict figures from rollups, 2 workers',
+       round((pg_temp.median_ms('plain', 2) / pg_temp.median_ms('subdistrict_rollup', 2))::numeric, 2);

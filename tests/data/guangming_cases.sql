@@ -56,7 +56,10 @@ SELECT c.code, s.severity,
                ('illegal_construction', 15), ('road_damage', 7), ('pollution', 5)) c(code, resolve_days),
        (VALUES (1), (3), (4)) s(severity);
 
-INSERT INTO warning_rule (category, time_window, threshold) VALUES (NULL, interval '7 days', 3);
+-- At Guangming's volume (about 1,100 reports a day over 418 grids) the
+-- built-in rule, 3 reports in 7 days, would flag most reports: flag the
+-- fifth in 3 days instead, about 7% of them.
+INSERT INTO warning_rule (category, time_window, threshold) VALUES (NULL, interval '3 days', 5);
 
 COMMIT;
 

@@ -138,11 +138,11 @@ WITH slot AS (
       FROM drawn d JOIN mix m USING (category)
 )
 SELECT n, day, ends, c.category, c.severity, c.channel, c.grid,
-       date_trunc('second', least(c.day + (width_bucket(pg_temp.u(n, 4),
+       -- the hour from the profile, the minute at random; the short last day squeezes its profile
+       date_trunc('second', c.day + ((width_bucket(pg_temp.u(n, 4),
                           CASE WHEN c.channel = 'sensor' THEN p.flat_hours
-                               WHEN c.category = 'noise' THEN p.evening_hours ELSE p.day_hours END) - 1) * interval '1 hour'
-                   + pg_temp.u(n, 5) * interval '1 hour',
-             c.ends - interval '1 minute'))::timestamptz AS reported_at,
+                               WHEN c.category = 'noise' THEN p.evening_hours ELSE p.day_hours END) - 1)
+                   + pg_temp.u(n, 5)) * (c.ends - c.day::timestamptz) / 24)::timestamptz AS reported_at,
        c.says[1 + floor(pg_temp.u(n, 7) * array_length(c.says, 1))::int] AS says,
        c.done,
        NULL::bigint AS dup_of_n,

@@ -2,7 +2,7 @@
 -- and the cache that carries rule changes to the triggers.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(21);
+SELECT plan(22);
 
 -- three cases handled by Genzhuyuan's hall, one in each open state
 INSERT INTO cases (id, category, channel, location, reported_at)
@@ -41,6 +41,8 @@ SELECT results_eq($$SELECT case_id, missed_deadline, from_level, to_level, servi
                            (12, '2026-11-19 10:00+08', 5, 4, 2)$$,
                   'on Friday noon: the undispatched and the unresolved case; not the suspended one, nor those ahead of their deadline');
 SELECT is((SELECT count(*) FROM escalate_overdue('2026-11-20 12:00+08'))::int, 0, 'a second sweep escalates nothing again');
+SELECT is((SELECT count(*) FROM escalate_overdue('2026-11-17 12:00+08'))::int, 0,
+          'a sweep dated before cases'' last moves leaves them alone');
 SELECT results_eq($$SELECT escalation_trigger, note FROM case_history WHERE case_id = 11 AND action = 'escalate'$$,
                   $$VALUES ('overdue', 'deadline 2026-11-17 09:30:00+08 missed')$$, 'recorded as overdue');
 SELECT results_eq($$SELECT status, stage, stage_deadline FROM cases WHERE id = 11$$,

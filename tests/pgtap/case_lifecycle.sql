@@ -2,7 +2,7 @@
 -- worked out by hand, and the illegal ones refused.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(64);
+SELECT plan(66);
 
 -- routing: the point finds its grid, the rule its level, the level its hall
 INSERT INTO cases (id, category, channel, location, reported_at)
@@ -20,6 +20,8 @@ SELECT lives_ok($$SELECT accept(1, at => '2026-11-16 11:00+08', actor => '值班
 SELECT results_eq($$SELECT status, stage, stage_deadline, accepted_at, actor FROM cases WHERE id = 1$$,
                   $$VALUES ('accepted', 'dispatch', '2026-11-17 11:00+08'::timestamptz, '2026-11-16 11:00+08'::timestamptz, '值班员王')$$,
                   'accepted: dispatch within 1 working day, by Tuesday 11:00');
+SELECT throws_ok($$SELECT accept(1, at => '2026-11-16 11:30+08')$$, 'GG001', 'case 1 cannot move: it is already accepted',
+                 'repeating a move is refused, not silently ignored');
 SELECT lives_ok($$SELECT dispatch(1, at => '2026-11-17 09:30+08')$$, 'dispatch');
 SELECT is((SELECT stage_deadline FROM cases WHERE id = 1), '2026-11-20 09:30+08'::timestamptz,
           'resolve within 3 working days: Tuesday 09:30 + 21 working hours = Friday 09:30');
@@ -135,6 +137,12 @@ SELECT lives_ok($$INSERT INTO cases (id, category, channel, unit, service_point,
 SELECT results_eq($$SELECT handling_level, service_point FROM cases WHERE id = 8$$, $$VALUES (3, 1)$$, 'are respected');
 SELECT throws_ok($$INSERT INTO cases (category, channel, unit, status) VALUES ('noise', 'hotline', '440311006003001', 'closed')$$,
                  'GG001', NULL, 'a case starts as reported');
+SET LOCAL search_path = pg_catalog;
+INSERT INTO gridgov.cases (id, category, channel, location, reported_at)
+VALUES (9, 'noise', 'hotline', public.ST_SetSRID(public.ST_MakePoint(113.94, 22.75), 4326), '2026-11-16 10:00+08');
+SET LOCAL search_path = gridgov, public;
+SELECT is((SELECT unit FROM cases WHERE id = 9), '440311006003001'::gridcode,
+          'routing does not depend on the caller''s search_path');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -17,8 +17,15 @@
 #   - 2 sweep sessions calling gridgov.escalate_overdue(now()) in a loop,
 #     logging what they escalated.
 #   - 1 listener session (LISTEN gridgov_case) collecting the notifications.
-# Afterwards the checks below; the last line is "concurrency: N passed,
-# M failed", and the exit status is non-zero when anything failed.
+# Afterwards, checks: every session finished in time; every refusal was
+# GG001 or GG002 and every sweep call completed; every move a session was
+# told succeeded was its own and is in the history; no move lost (each
+# case's history_seq is its number of history rows, numbered 1..n); no
+# missed deadline escalated twice, and the sweeps' returns are the history's
+# overdue escalations; verify_history() is empty; the listener received one
+# notification (case, seq, action) per move; and the run did collide,
+# sweep, refer and close.  The last line is "concurrency: N passed,
+# M failed"; the exit status is non-zero when anything failed.
 # CONCURRENCY_KEEP=1 keeps the sessions' logs; CONCURRENCY_CASES, _STEPS and
 # _SWEEPS change the load.
 set -uo pipefail
@@ -31,7 +38,7 @@ cases=${CONCURRENCY_CASES:-240}
 hot=8
 steps=${CONCURRENCY_STEPS:-700}
 sweeps=${CONCURRENCY_SWEEPS:-500}
-limit=90                                  # seconds any session may take
+limit=40                                  # seconds any session may take
 
 export PGDATABASE=$db PGTZ=Asia/Shanghai PGOPTIONS='--client-min-messages=warning'
 work=$(mktemp -d)
