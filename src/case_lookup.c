@@ -188,6 +188,7 @@ recent_cases(int64 unit, const char *category, TimestampTz from, TimestampTz to)
 	ArrayType  *result = NULL;
 	bool		isnull;
 	Datum		ids;
+	MemoryContext caller = CurrentMemoryContext;
 
 	values[0] = GridcodeGetDatum(unit);
 	values[1] = CStringGetTextDatum(category);
@@ -197,7 +198,13 @@ recent_cases(int64 unit, const char *category, TimestampTz from, TimestampTz to)
 	run(Q_RECENT_CASES, values, NULL, false, 1);
 	ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	if (!isnull)
-		result = DatumGetArrayTypePCopy(SPI_datumTransfer(ids, false, -1));
+	{
+		/* copy into the caller's memory: SPI_finish frees SPI's own */
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		result = DatumGetArrayTypePCopy(ids);
+		MemoryContextSwitchTo(spi);
+	}
 	SPI_finish();
 	return result;
 }
