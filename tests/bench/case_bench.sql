@@ -12,6 +12,7 @@
 --   clk_tck          clock ticks per second of /proc/PID/stat
 --   continue_on_mismatch  true: a failed check is reported, not fatal
 --   server_defaults  if set, keep the server's jit and parallel settings
+--                    (by default: jit off, no parallel workers, also in VACUUM)
 -- Every timing is taken inside the server around the statement and its
 -- COMMIT or ROLLBACK: wall-clock time (clock_timestamp()), and the
 -- backend's own CPU time (user + system, from /proc/self/stat; superuser
@@ -29,6 +30,7 @@ SET search_path = public;
 \else
 SET jit = off;
 SET max_parallel_workers_per_gather = 0;
+SET max_parallel_maintenance_workers = 0;
 \endif
 
 DROP SCHEMA IF EXISTS bench CASCADE;
@@ -389,9 +391,11 @@ SELECT CASE WHEN NOT EXISTS (SELECT FROM bench.failure WHERE part = 'intake')
                         to_char(count(*), 'FM999,999,999'))
             ELSE (SELECT string_agg('   CHECK FAILED: ' || what, E'\n' ORDER BY at) FROM bench.failure WHERE part = 'intake') END
   FROM bench.intake_diff;
-SELECT format('   what the engine did: early warning raised %s%% of cases (%s same-category reports per grid and week on average);',
+SELECT format('   what the engine did: early warning (%s) raised %s%% of cases (%s reports of a category per grid in such a window on average);',
+              (SELECT string_agg(format('%s: %s reports in %s', coalesce(category, 'any category'), threshold, time_window), ', ')
+                 FROM gridgov.warning_rule),
               round(100.0 * count(*) FILTER (WHERE warning) / count(*), 1),
-              round(count(*)::numeric / (418 * 11) / (90.0 / 7), 1))
+              round(count(*)::numeric / (418 * 11) / (90.0 / extract(epoch FROM (SELECT time_window FROM gridgov.warning_rule WHERE category IS NULL)) * 86400), 1))
   FROM gridgov.cases;
 SELECT format('   handled at community %s%%, subdistrict %s%%, district %s%%; escalated at intake %s%%',
               round(100.0 * count(*) FILTER (WHERE handling_level = 5) / count(*), 1),
@@ -438,7 +442,7 @@ SELECT s.step, s.label, s.target, s.stmt, s.setup
     (3, '+ AFTER trigger: history row and NOTIFY', 'gridgov.cases',
         bench.intake('gridgov.cases', p.scale, p.scale + p.breakdown_rows, true),
         ARRAY['DELETE FROM gridgov.warning_rule']),
-    (4, '+ early warning: same category in the grid within 7 days', 'gridgov.cases',
+    (4, '+ early warning: earlier reports of the category in the grid (warning_rule)', 'gridgov.cases',
         bench.intake('gridgov.cases', p.scale, p.scale + p.breakdown_rows, true), '{}'::text[]),
     (5, '+ point lookup: location instead of unit = the full engine', 'gridgov.cases',
         bench.intake('gridgov.cases', p.scale, p.scale + p.breakdown_rows), '{}'::text[]),
@@ -528,10 +532,11 @@ WITH due AS (
      WHERE c.status IN ('accepted', 'dispatched', 'returned', 'in_progress')
        AND c.suspended_at IS NULL
        AND c.stage_deadline < %1$L::timestamptz
+       AND c.moved_at < %1$L::timestamptz
        AND c.handling_level > 3
        FOR UPDATE OF c SKIP LOCKED
 ), routed AS (
-    SELECT d.*, greatest(%1$L::timestamptz, d.moved_at) AS at,
+    SELECT d.*, %1$L::timestamptz AS at,
            'deadline ' || d.stage_deadline || ' missed' AS note,
            coalesce(nullif(current_setting('gridgov.actor', true), ''), current_user) AS actor,
            sp.id AS to_point, sp.level AS to_level, r.resolve_limit, r.limit_unit

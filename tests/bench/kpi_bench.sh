@@ -9,7 +9,8 @@
 #
 #   -s SCALE   cases = 10,000,000 x SCALE over 730 days (default 1; 0.1 for a
 #              quick run).  At 1 the database peaks at about 6 GB and the run
-#              takes about 10 minutes on 2 cores, half of it generating.
+#              takes 5 to 10 minutes on 2 cores (about 1 to generate, index and
+#              vacuum, 1 to refresh the rollups, the rest timing queries).
 #   -r RUNS    timed runs per query, default 3 (the median is reported)
 #
 # Runs against whatever server the PG* variables (or -p) name; the server
