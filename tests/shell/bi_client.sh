@@ -12,17 +12,9 @@ db=gridgov_bi_$$ work=$(mktemp -d)
 export PGOPTIONS='--client-min-messages=warning'
 trap 'dropdb --if-exists "$db" >/dev/null 2>&1; rm -rf "$work"' EXIT
 
-passed=0 failed=0
-check() {	# check NAME EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1)); echo "ok - $1"
-	else
-		failed=$((failed + 1)); echo "not ok - $1: expected '$2', got '$3'"
-	fi
-}
+. "$here/check.bash"
 finish() {
-	echo "bi_client: $passed passed, $failed failed"
-	[ "$failed" -eq 0 ]
+	check_summary bi_client
 	exit
 }
 

@@ -11,14 +11,7 @@ src=gridgov_dump_src_$$ dst=gridgov_dump_dst_$$ dump=$(mktemp)
 export PGOPTIONS='--client-min-messages=warning'
 trap 'dropdb --if-exists "$src" >/dev/null 2>&1; dropdb --if-exists "$dst" >/dev/null 2>&1; rm -f "$dump"' EXIT
 
-passed=0 failed=0
-check() {	# check NAME EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		passed=$((passed + 1)); echo "ok - $1"
-	else
-		failed=$((failed + 1)); echo "not ok - $1: expected '$2', got '$3'"
-	fi
-}
+. "$here/check.bash"
 q() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -c "SET search_path = gridgov, public" -c "$2"; }
 
 createdb "$src" && createdb "$dst" || exit 1
@@ -48,5 +41,4 @@ check "new cases continue the id sequence" "21" \
 	"$(q "$dst" "INSERT INTO cases (category, channel, unit) VALUES ('noise', 'walk_in', '440311006003001') RETURNING id")"
 check "the restored calendar is in force" "f" "$(q "$dst" "SELECT is_workday('2026-12-24')")"
 
-echo "dump_restore: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+check_summary dump_restore
