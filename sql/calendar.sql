@@ -146,3 +146,8 @@ CREATE FUNCTION @extschema@.deadline(start timestamptz, amount numeric, unit tex
     AS 'MODULE_PATHNAME', 'gridgov_deadline' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.deadline(timestamptz, numeric, text) IS
     'start plus amount working_day, working_hour or clock_hour units';
+
+CREATE FUNCTION @extschema@.calendar_timezone() RETURNS text
+    AS 'MODULE_PATHNAME', 'gridgov_calendar_timezone' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calendar_timezone() IS
+    'the zone of the working calendar: the setting gridgov.calendar_timezone, known even before the module has loaded';

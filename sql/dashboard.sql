@@ -149,8 +149,8 @@ BEGIN ATOMIC
         SELECT pg_catalog.date_trunc('month', service_point_ranking.month::timestamp) AS first_day
     ), bounds AS (
         SELECT p.first_day::date AS month,
-               p.first_day AT TIME ZONE @extschema@.risk_timezone() AS starts,
-               (p.first_day OPERATOR(pg_catalog.+) interval '1 month') AT TIME ZONE @extschema@.risk_timezone() AS ends
+               p.first_day AT TIME ZONE @extschema@.calendar_timezone() AS starts,
+               (p.first_day OPERATOR(pg_catalog.+) interval '1 month') AT TIME ZONE @extschema@.calendar_timezone() AS ends
           FROM period p
     ), per_point AS (
         SELECT h.service_point, @extschema@.kpi(c, as_of) AS kpi
@@ -194,8 +194,8 @@ COMMENT ON FUNCTION @extschema@.service_point_ranking(date, timestamptz, integer
 CREATE VIEW @extschema@.service_point_monthly AS
 SELECT r.*
   FROM pg_catalog.generate_series(
-           pg_catalog.date_trunc('month', (pg_catalog.now() AT TIME ZONE @extschema@.risk_timezone())) OPERATOR(pg_catalog.-) interval '12 months',
-           pg_catalog.date_trunc('month', (pg_catalog.now() AT TIME ZONE @extschema@.risk_timezone())),
+           pg_catalog.date_trunc('month', (pg_catalog.now() AT TIME ZONE @extschema@.calendar_timezone())) OPERATOR(pg_catalog.-) interval '12 months',
+           pg_catalog.date_trunc('month', (pg_catalog.now() AT TIME ZONE @extschema@.calendar_timezone())),
            interval '1 month') AS mo(month)
  CROSS JOIN LATERAL @extschema@.service_point_ranking(mo.month::date) r;
 COMMENT ON VIEW @extschema@.service_point_monthly IS

@@ -236,9 +236,7 @@ DECLARE
     zone text;
     written bigint;
 BEGIN
-    -- the setting exists once the module is loaded: a call to the calendar loads it
-    PERFORM @extschema@.working_day_seconds();
-    zone := pg_catalog.current_setting('gridgov.calendar_timezone');
+    zone := @extschema@.calendar_timezone();
     IF from_day IS NULL OR to_day IS NULL OR as_of IS NULL THEN
         RAISE EXCEPTION 'refresh_kpi_daily needs a first day, a last day and as_of, not NULL'
             USING ERRCODE = '22004';

@@ -114,20 +114,15 @@ COMMENT ON FUNCTION @extschema@.risk_color(float8, integer) IS
 
 -- Days: the rollup's days are calendar dates in gridgov.calendar_timezone,
 -- the zone of the working calendar, whatever the session's zone.
-CREATE FUNCTION @extschema@.risk_timezone() RETURNS text
-    AS 'MODULE_PATHNAME', 'gridgov_risk_timezone' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.risk_timezone() IS
-    'the zone of the risk rollup''s days: the setting gridgov.calendar_timezone';
-
 CREATE FUNCTION @extschema@.risk_day(at timestamptz) RETURNS date
     LANGUAGE sql STABLE STRICT PARALLEL SAFE
-    RETURN (at AT TIME ZONE @extschema@.risk_timezone())::date;
+    RETURN (at AT TIME ZONE @extschema@.calendar_timezone())::date;
 COMMENT ON FUNCTION @extschema@.risk_day(timestamptz) IS
     'the date of an instant in gridgov.calendar_timezone: the day of the risk rollup it falls in';
 
 CREATE FUNCTION @extschema@.risk_day_end(day date) RETURNS timestamptz
     LANGUAGE sql STABLE STRICT PARALLEL SAFE
-    RETURN (day OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE @extschema@.risk_timezone();
+    RETURN (day OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE @extschema@.calendar_timezone();
 COMMENT ON FUNCTION @extschema@.risk_day_end(date) IS
     'the instant a day of gridgov.calendar_timezone ends (the next day''s midnight there)';
 
@@ -213,7 +208,7 @@ CREATE FUNCTION @extschema@.risk_rollup_through() RETURNS date
 BEGIN ATOMIC
     SELECT r.through FROM @extschema@.risk_rollup r
      WHERE r.half_life OPERATOR(pg_catalog.=) @extschema@.risk_half_life()
-       AND r.timezone OPERATOR(pg_catalog.=) @extschema@.risk_timezone();
+       AND r.timezone OPERATOR(pg_catalog.=) @extschema@.calendar_timezone();
 END;
 COMMENT ON FUNCTION @extschema@.risk_rollup_through() IS
     'the last day of gridgov.risk_daily usable with the settings in force; NULL when there is none';
@@ -223,7 +218,7 @@ CREATE FUNCTION @extschema@.refresh_risk_daily(from_day date DEFAULT NULL, to_da
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 DECLARE
-    zone constant text := @extschema@.risk_timezone();
+    zone constant text := @extschema@.calendar_timezone();
     half_life_seconds constant float8 := EXTRACT(epoch FROM @extschema@.risk_half_life())::float8;
     usable date;
     first_day date;

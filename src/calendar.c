@@ -984,3 +984,15 @@ calendar_init(void)
 	cache_register(calendar_reset, calendar_relids, lengthof(calendar_relids));
 	RegisterXactCallback(calendar_xact_callback, NULL);
 }
+
+/*
+ * The zone of the working calendar, for SQL: calling a C function loads the
+ * module, whose start-up defines the setting, where current_setting() in a
+ * fresh session would not know it yet.
+ */
+PG_FUNCTION_INFO_V1(gridgov_calendar_timezone);
+Datum
+gridgov_calendar_timezone(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(calendar_timezone_name));
+}

@@ -35,7 +35,6 @@
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -385,17 +384,3 @@ gridgov_risk_cases_final(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64((int64) risk_state_values(PG_GETARG_ARRAYTYPE_P(0))[S_CASES]);
 }
 
-/*
- * risk_timezone() → text: the zone of the rollup's days, the setting
- * gridgov.calendar_timezone.  A C function, so that calling it loads the
- * module, whose start-up defines the setting: current_setting() in a fresh
- * session would not know it yet.
- */
-PG_FUNCTION_INFO_V1(gridgov_risk_timezone);
-Datum
-gridgov_risk_timezone(PG_FUNCTION_ARGS)
-{
-	const char *zone = GetConfigOption("gridgov.calendar_timezone", false, false);
-
-	PG_RETURN_TEXT_P(cstring_to_text(zone));
-}
