@@ -13,7 +13,8 @@
 -- A BEFORE INSERT trigger routes the case: the grid covering the point
 -- (ST_Covers over level-6 boundaries, GiST), the district, the early-warning
 -- rule (same category in the same grid within the window raises severity
--- and links the earlier cases), the category rule (highest severity not
+-- and links the earlier cases; with no rule in warning_rule, the engine's
+-- built-in one: the third report in 7 days), the category rule (highest severity not
 -- above the case's), the service point climbing from the handling level,
 -- the escalation at intake, the accept deadline, and the first link of the
 -- SHA-256 hash chain, kept on the row like the engine does so the next move
@@ -172,23 +173,26 @@ BEGIN
         RAISE EXCEPTION 'case % must belong to a unit at or below a district', NEW.id USING ERRCODE = 'GG003';
     END IF;
 
-    -- early warning: repeated reports of the category in the grid
+    -- early warning: repeated reports of the category in the grid (the
+    -- category's rule, else the general one, else the third in 7 days)
     NEW.reported_severity := NEW.severity;
     SELECT w.time_window, w.threshold INTO warn_window, warn_threshold
       FROM plpg.warning_rule w
      WHERE w.category = NEW.category OR w.category IS NULL
      ORDER BY w.category NULLS LAST LIMIT 1;
-    IF FOUND THEN
-        SELECT array_agg(c.id ORDER BY c.id) INTO earlier
-          FROM plpg.cases c
-         WHERE c.unit OPERATOR(gridgov.=) NEW.unit AND c.category = NEW.category
-           AND c.reported_at >= NEW.reported_at - warn_window AND c.reported_at <= NEW.reported_at
-           AND c.status <> ALL ('{rejected,merged}');
-        IF cardinality(earlier) >= warn_threshold - 1 THEN
-            NEW.severity := least(NEW.severity + 1, 4);
-            NEW.warning := true;
-            NEW.linked_cases := earlier;
-        END IF;
+    IF NOT FOUND THEN
+        warn_window := interval '7 days';
+        warn_threshold := 3;
+    END IF;
+    SELECT array_agg(c.id ORDER BY c.id) INTO earlier
+      FROM plpg.cases c
+     WHERE c.unit OPERATOR(gridgov.=) NEW.unit AND c.category = NEW.category
+       AND c.reported_at >= NEW.reported_at - warn_window AND c.reported_at <= NEW.reported_at
+       AND c.status <> ALL ('{rejected,merged}');
+    IF cardinality(earlier) >= warn_threshold - 1 THEN
+        NEW.severity := least(NEW.severity + 1, 4);
+        NEW.warning := true;
+        NEW.linked_cases := earlier;
     END IF;
 
     -- how high: the rule of the highest severity not above the case's
