@@ -11,7 +11,7 @@ SELECT p.oid, p.oid::regprocedure::text AS signature, p.proname, p.provolatile, 
  WHERE p.pronamespace = 'gridgov'::regnamespace
    AND (p.proname ~ '^risk' OR p.proname IN ('refresh_risk_daily', 'kpi_by_unit', 'service_point_ranking', 'check_tile'));
 
-SELECT cmp_ok((SELECT count(*) FROM pillar_functions)::int, '>=', 24, 'the risk and dashboard functions are found');
+SELECT cmp_ok((SELECT count(*) FROM pillar_functions)::int, '>=', 23, 'the risk and dashboard functions are found');
 SELECT is_empty($$SELECT signature FROM pillar_functions WHERE obj_description(oid, 'pg_proc') IS NULL$$,
                 'every function and aggregate has a comment');
 SELECT is_empty($$SELECT c.relname FROM pg_class c
