@@ -67,4 +67,4 @@ COMMIT;
 -- grids, so its thresholds are higher than a grid's (docs/risk.md).
 INSERT INTO gridgov.risk_color (level, color, min_score) VALUES
     (4, 'blue', 0), (4, 'yellow', 3000), (4, 'orange', 3800), (4, 'red', 4200),
-    (5, 'blue', 0), (5, 'yellow', 600), (5, 'orange', 800), (5, 'red', 1000);
+    (5, 'blue', 0), (5, 'yellow', 450), (5, 'orange', 520), (5, 'red', 800);
