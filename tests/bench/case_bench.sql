@@ -445,7 +445,7 @@ SELECT s.step, s.label, s.target, s.stmt, s.setup
                ' FROM gridgov.cases WHERE id > %s AND id <= %s AND id NOT IN (SELECT id FROM bench.bad_ids) ORDER BY id',
                p.scale - p.breakdown_rows, p.scale),
         ARRAY['ALTER TABLE gridgov.cases DISABLE TRIGGER USER']),
-    (2, '+ BEFORE trigger: rule, route, deadline, hash (unit given, warning probe finds nothing)', 'gridgov.cases',
+    (2, '+ BEFORE trigger: rule, route, deadline, hash (unit given, no earlier cases)', 'gridgov.cases',
         bench.intake('gridgov.cases', p.scale, p.scale + p.breakdown_rows, true),
         ARRAY['ALTER TABLE gridgov.cases DISABLE TRIGGER gridgov_case_history'] || bench.no_warning()),
     (3, '+ AFTER trigger: history row and NOTIFY', 'gridgov.cases',
