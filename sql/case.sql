@@ -125,8 +125,10 @@ COMMENT ON COLUMN @extschema@.cases.deadlines_missed IS
     'stages that ended after their deadline: 0 for a case handled on time';
 CREATE UNIQUE INDEX cases_id ON @extschema@.cases (id);
 CREATE INDEX cases_unit_category ON @extschema@.cases (unit, category, reported_at);
+-- the sweep's range: what can still climb (below district level)
 CREATE INDEX cases_due ON @extschema@.cases (stage_deadline)
-    WHERE status IN ('accepted', 'dispatched', 'returned', 'in_progress') AND suspended_at IS NULL;
+    WHERE status IN ('accepted', 'dispatched', 'returned', 'in_progress') AND suspended_at IS NULL
+      AND handling_level > 3;
 CREATE INDEX cases_service_point ON @extschema@.cases (service_point) WHERE closed_at IS NULL;
 -- heat and risk maps: "the cases in this Beidou cell" is one range
 CREATE INDEX cases_cell ON @extschema@.cases (cell);

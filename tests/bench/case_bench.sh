@@ -20,8 +20,9 @@
 # PGPORT=5440; a throwaway one: tools/in-cluster tests/bench/case_bench.sh),
 # which must have gridgov and PostGIS installed.  Creates its own database
 # and drops it at the end.  Environment:
-#   SCALE             cases per method, default 1000000 (about 10 minutes on
-#                     2 cores); SCALE=100000 for a quick run
+#   SCALE             cases per method, default 1000000 (about 7 minutes on
+#                     an idle 2-core machine, more when other work runs);
+#                     SCALE=100000 for a quick run (about 1 minute)
 #   BATCHES           INSERT ... SELECT batches, one transaction each, default 10
 #   PLPGSQL_BATCHES   how many of them also go through PL/pgSQL, default all
 #                     (the PL/pgSQL ratio is taken over the same batches)
@@ -75,8 +76,11 @@ started=$(date +%s)
 echo "== case engine benchmark: SCALE=$scale BATCHES=$batches PLPGSQL_BATCHES=$plpgsql_batches OVERDUE=$overdue BREAKDOWN_ROWS=$breakdown_rows RUNS=$runs"
 echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 psql -X -d postgres -Atc "SELECT 'server: ' || version()"
-psql -X -d postgres -Atc "SELECT 'settings: ' || string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
+psql -X -d postgres -Atc "SELECT 'server settings: ' || string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
                             FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_wal_size', 'synchronous_commit', 'fsync', 'jit')"
+if [ "${GRIDGOV_BENCH_SERVER_DEFAULTS:-}" != 1 ]; then
+	echo "the benchmark's session: jit off, no parallel workers (query and maintenance)"
+fi
 
 createdb "$db"
 created=1

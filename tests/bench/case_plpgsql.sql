@@ -13,13 +13,16 @@
 -- A BEFORE INSERT trigger routes the case: the grid covering the point
 -- (ST_Covers over level-6 boundaries, GiST), the district, the early-warning
 -- rule (same category in the same grid within the window raises severity
--- and links the earlier cases; with no rule in warning_rule, the engine's
--- built-in one: the third report in 7 days), the category rule (highest severity not
--- above the case's), the service point climbing from the handling level,
--- the escalation at intake, the accept deadline, and the first link of the
--- SHA-256 hash chain, kept on the row like the engine does so the next move
--- can chain from it.  An AFTER INSERT trigger appends the history row and
--- sends a NOTIFY.  Every query is planned once per session by PL/pgSQL.
+-- and links the earlier cases; with no row in warning_rule, the engine's
+-- built-in rule: the third report in 7 days), the category rule (highest
+-- severity not above the case's), the service point climbing from the
+-- handling level, the escalation at intake, the accept deadline, and the
+-- first link of the SHA-256 hash chain, kept on the row like the engine does
+-- so the next move can chain from it.  An AFTER INSERT trigger appends the
+-- history row and sends a NOTIFY.  Every query is planned once per session
+-- by PL/pgSQL.  The helpers that are SQL functions are written so that the
+-- planner inlines them (a sha256 over a non-inlined helper per field cost
+-- twice as much per row).
 --
 -- Needs gridgov's configuration loaded (tests/data/guangming_cases.sql).
 
