@@ -39,6 +39,7 @@
 #include "calendar.h"
 #include "case_engine.h"
 #include "case_rules.h"
+#include "grid_index.h"
 #include "gridcode.h"
 #include "gridgov.h"
 
@@ -214,6 +215,7 @@ case_engine_init(void)
 							   &actor_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
 	cache_register(forget_case_columns, &case_columns_relid, 1);
 	case_rules_init();
+	grid_index_init();
 }
 
 /* A row being worked on: deformed values, changed in place, formed again. */

@@ -19,11 +19,14 @@
 #include "utils/timestamp.h"
 
 #include "case_engine.h"
+#include "grid_index.h"
+#include "gridcell.h"
 #include "gridgov.h"
 
 typedef enum LookupQuery
 {
 	Q_GRID_AT_POINT,
+	Q_GRID_BOUNDARIES,
 	Q_RECENT_CASES,
 	Q_CASE_EXISTS,
 	Q_APPEND_HISTORY,
@@ -90,6 +93,18 @@ plan_for(LookupQuery query)
 							" ORDER BY u.code LIMIT 1", gg, gis);
 			argtypes[0] = lookup_geometry;
 			nargs = 1;
+			break;
+		case Q_GRID_BOUNDARIES:
+			/* ST_IsValidDetail, unlike ST_IsValid, does not raise notices */
+			text = psprintf("SELECT u.code, u.valid_to, u.boundary,"
+							" (%s.st_isvaliddetail(u.boundary)).valid"
+							" AND %s.st_ymin(u.boundary) OPERATOR(pg_catalog.>) -88"
+							" AND %s.st_ymax(u.boundary) OPERATOR(pg_catalog.<) 88"
+							" FROM %s.unit u"
+							" WHERE u.level OPERATOR(pg_catalog.=) 6 AND u.boundary IS NOT NULL"
+							" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())",
+							gis, gis, gis, gg);
+			nargs = 0;
 			break;
 		case Q_RECENT_CASES:
 			text = psprintf("SELECT pg_catalog.array_agg(c.id ORDER BY c.id) FROM %s.cases c"
@@ -161,12 +176,22 @@ case_lookup_use_schema(Oid namespace, Oid geometry_type)
 	lookup_geometry = geometry_type;
 }
 
+/*
+ * The grid covering the point, 0 if none: from the backend's grid index
+ * (grid_index.c) when it is sure, else from PostGIS.
+ */
 int64
 grid_at_point(Datum point)
 {
 	Datum		values[1] = {point};
 	int64		grid = 0;
+	double		lng;
+	double		lat;
 	bool		isnull;
+
+	gridcell_read_point(point, &lng, &lat, "case routing");
+	if (grid_index_lookup(lookup_namespace, lng, lat, &grid) == GRID_INDEX_SURE)
+		return grid;
 
 	run(Q_GRID_AT_POINT, values, NULL, true, 1);
 	if (SPI_processed > 0)
@@ -178,6 +203,28 @@ grid_at_point(Datum point)
 	}
 	SPI_finish();
 	return grid;
+}
+
+void
+grid_boundaries(GridBoundaryCallback callback, void *arg)
+{
+	uint64		i;
+
+	run(Q_GRID_BOUNDARIES, NULL, NULL, true, 0);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		code = DatumGetGridcode(SPI_getbinval(tuple, desc, 1, &isnull));
+		Datum		valid_to = SPI_getbinval(tuple, desc, 2, &isnull);
+		TimestampTz until = isnull ? DT_NOEND : DatumGetTimestampTz(valid_to);
+		Datum		boundary = SPI_getbinval(tuple, desc, 3, &isnull);
+		Datum		valid = SPI_getbinval(tuple, desc, 4, &isnull);
+
+		callback(arg, code, until, boundary, !isnull && DatumGetBool(valid));
+	}
+	SPI_finish();
 }
 
 /* Ids of the unit's cases of a category reported in [from, to], or NULL. */

@@ -90,7 +90,21 @@ typedef struct GridcellPolygon
 				ymax;			/* bounding box, fine units, if npoints > 0 */
 } GridcellPolygon;
 
+extern int64 gridcell_degrees_to_fine(double deg);
 extern void gridcell_read_point(Datum geom, double *lng, double *lat, const char *funcname);
 extern GridcellPolygon *gridcell_read_polygon(Datum geom, const char *funcname);
+
+/* gridcell_cover.c: polygon edges, and the exact orientation test */
+typedef struct GridcellEdge
+{
+	int64		ax,
+				ay,
+				bx,
+				by;
+} GridcellEdge;
+
+extern GridcellEdge *gridcell_polygon_edges(const GridcellPolygon *poly, int *nedges);
+/* sign of (b - a) x (c - a), exact: > 0 when c is left of a->b */
+extern int	gridcell_orientation(int64 ax, int64 ay, int64 bx, int64 by, int64 cx, int64 cy);
 
 #endif							/* GRIDCELL_H */

@@ -38,17 +38,9 @@
 #include "miscadmin.h"
 #include "utils/tuplestore.h"
 
-typedef struct Edge
-{
-	int64		ax,
-				ay,
-				bx,
-				by;
-} Edge;
-
 typedef struct CoverState
 {
-	Edge	   *edges;
+	GridcellEdge *edges;
 	int			nedges;
 
 	/* edges by horizontal band of the bounding box, for point-in-polygon */
@@ -68,8 +60,8 @@ typedef struct CoverState
 } CoverState;
 
 /* sign of the cross product (b - a) x (c - a): > 0 when c is left of a->b */
-static int
-orientation(int64 ax, int64 ay, int64 bx, int64 by, int64 cx, int64 cy)
+int
+gridcell_orientation(int64 ax, int64 ay, int64 bx, int64 by, int64 cx, int64 cy)
 {
 	int64		dx1 = bx - ax,
 				dy1 = by - ay,
@@ -92,7 +84,7 @@ orientation(int64 ax, int64 ay, int64 bx, int64 by, int64 cx, int64 cy)
 
 /* can the edge meet the open rectangle?  (bounding boxes overlap in area) */
 static inline bool
-edge_reaches(const Edge *e, int64 x0, int64 y0, int64 x1, int64 y1)
+edge_reaches(const GridcellEdge *e, int64 x0, int64 y0, int64 x1, int64 y1)
 {
 	return Max(e->ax, e->bx) > x0 && Min(e->ax, e->bx) < x1 &&
 		Max(e->ay, e->by) > y0 && Min(e->ay, e->by) < y1;
@@ -110,7 +102,7 @@ strictly_inside(int64 x, int64 y, int64 x0, int64 y0, int64 x1, int64 y1)
  * four corners lie on one closed side of it.
  */
 static bool
-edge_crosses(const Edge *e, int64 x0, int64 y0, int64 x1, int64 y1)
+edge_crosses(const GridcellEdge *e, int64 x0, int64 y0, int64 x1, int64 y1)
 {
 	int			s[4];
 	bool		left = false,
@@ -120,10 +112,10 @@ edge_crosses(const Edge *e, int64 x0, int64 y0, int64 x1, int64 y1)
 	if (strictly_inside(e->ax, e->ay, x0, y0, x1, y1) ||
 		strictly_inside(e->bx, e->by, x0, y0, x1, y1))
 		return true;
-	s[0] = orientation(e->ax, e->ay, e->bx, e->by, x0, y0);
-	s[1] = orientation(e->ax, e->ay, e->bx, e->by, x1, y0);
-	s[2] = orientation(e->ax, e->ay, e->bx, e->by, x1, y1);
-	s[3] = orientation(e->ax, e->ay, e->bx, e->by, x0, y1);
+	s[0] = gridcell_orientation(e->ax, e->ay, e->bx, e->by, x0, y0);
+	s[1] = gridcell_orientation(e->ax, e->ay, e->bx, e->by, x1, y0);
+	s[2] = gridcell_orientation(e->ax, e->ay, e->bx, e->by, x1, y1);
+	s[3] = gridcell_orientation(e->ax, e->ay, e->bx, e->by, x0, y1);
 	for (i = 0; i < 4; i++)
 	{
 		left |= s[i] > 0;
@@ -149,11 +141,11 @@ point_inside(const CoverState *s, int64 px, int64 py)
 	band = (int) ((py - s->band_y0) / s->band_height);
 	for (i = s->band_start[band]; i < s->band_start[band + 1]; i++)
 	{
-		const Edge *e = &s->edges[s->band_edges[i]];
+		const GridcellEdge *e = &s->edges[s->band_edges[i]];
 
 		if ((e->ay > py) != (e->by > py))
 		{
-			int			o = orientation(e->ax, e->ay, e->bx, e->by, px, py);
+			int			o = gridcell_orientation(e->ax, e->ay, e->bx, e->by, px, py);
 
 			/* the crossing is right of the point */
 			if (o != 0 && (o > 0) == (e->by > e->ay))
@@ -163,16 +155,18 @@ point_inside(const CoverState *s, int64 px, int64 py)
 	return inside;
 }
 
-static void
-build_edges(CoverState *s, const GridcellPolygon *poly)
+/* the polygon's edges, without zero-length ones; unclosed rings are closed */
+GridcellEdge *
+gridcell_polygon_edges(const GridcellPolygon *poly, int *nedges)
 {
+	GridcellEdge *edges;
 	int			capacity = 0;
 	int			r;
 
 	for (r = 0; r < poly->nrings; r++)
 		capacity += poly->rings[r].npoints + 1;
-	s->edges = palloc(sizeof(Edge) * Max(capacity, 1));
-	s->nedges = 0;
+	edges = palloc(sizeof(GridcellEdge) * Max(capacity, 1));
+	*nedges = 0;
 	for (r = 0; r < poly->nrings; r++)
 	{
 		const GridcellRing *ring = &poly->rings[r];
@@ -181,8 +175,8 @@ build_edges(CoverState *s, const GridcellPolygon *poly)
 
 		for (j = 0; j < n; j++)
 		{
-			int			k = (j + 1) % n;	/* closes an unclosed ring */
-			Edge	   *e = &s->edges[s->nedges];
+			int			k = (j + 1) % n;
+			GridcellEdge *e = &edges[*nedges];
 
 			if (ring->x[j] == ring->x[k] && ring->y[j] == ring->y[k])
 				continue;
@@ -190,9 +184,10 @@ build_edges(CoverState *s, const GridcellPolygon *poly)
 			e->ay = ring->y[j];
 			e->bx = ring->x[k];
 			e->by = ring->y[k];
-			s->nedges++;
+			(*nedges)++;
 		}
 	}
+	return edges;
 }
 
 static void
@@ -214,7 +209,7 @@ build_bands(CoverState *s)
 	{
 		for (i = 0; i < s->nedges; i++)
 		{
-			const Edge *e = &s->edges[i];
+			const GridcellEdge *e = &s->edges[i];
 			int64		lo = Min(e->ay, e->by);
 			int64		hi = Max(e->ay, e->by);
 			int			b;
@@ -288,7 +283,7 @@ cover_cell(CoverState *s, int64 cell, int level, const int *candidates, int ncan
 	reaching = palloc(sizeof(int) * Max(ncandidates, 1));
 	for (i = 0; i < ncandidates; i++)
 	{
-		const Edge *e = &s->edges[candidates[i]];
+		const GridcellEdge *e = &s->edges[candidates[i]];
 
 		if (!edge_reaches(e, x0, y0, x1, y1))
 			continue;
@@ -345,7 +340,7 @@ gridcell_cover(PG_FUNCTION_ARGS)
 	s.tupstore = rsinfo->setResult;
 	s.tupdesc = rsinfo->setDesc;
 	s.target_level = level;
-	build_edges(&s, poly);
+	s.edges = gridcell_polygon_edges(poly, &s.nedges);
 	if (poly->npoints == 0 || s.nedges == 0)
 		return (Datum) 0;
 	s.ymin = poly->ymin;

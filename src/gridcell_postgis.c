@@ -178,8 +178,8 @@ gridcell_from_geometry(PG_FUNCTION_ARGS)
  * sign of deg: a double is m * 2^e with m below 2^53, so the product is
  * m * 225 * 2^(e + 31), an integer below 2^61 shifted right by 22 - e.
  */
-static int64
-degrees_to_fine(double deg)
+int64
+gridcell_degrees_to_fine(double deg)
 {
 	double		frac;
 	int			exp;
@@ -258,8 +258,8 @@ read_polygon_rings(GserReader *r, GridcellPolygon *poly, int *capacity)
 							 errdetail("A vertex has latitude %g; GB/T 39409 codes the polar caps beyond 88° with a separate scheme, which gridgov does not implement.", lat),
 							 errhint("Cut the polygon at 88° with ST_ClipByBox2D(geom, ST_MakeEnvelope(-180, -88, 180, 88)).")));
 			}
-			ring->x[j] = degrees_to_fine(lng);
-			ring->y[j] = degrees_to_fine(lat);
+			ring->x[j] = gridcell_degrees_to_fine(lng);
+			ring->y[j] = gridcell_degrees_to_fine(lat);
 			if (poly->npoints++ == 0)
 			{
 				poly->xmin = poly->xmax = ring->x[j];

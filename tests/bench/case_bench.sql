@@ -123,12 +123,20 @@ SELECT 'severity as reported: ' || string_agg(format('%s: %s%%', severity, round
 -- ---------------------------------------------------------------------
 -- The three targets
 -- ---------------------------------------------------------------------
--- plain: the same columns with their defaults, CHECKs and identity, and a
--- primary key on id; no other index, no foreign key, no trigger.
+-- plain: the engine's table without its triggers, "the same inserts into a
+-- table without triggers": the same columns with their defaults, CHECKs,
+-- identity and generated Beidou cell, and all its indexes; no foreign key
+-- (district and unit stay NULL: nothing routes the case), no trigger.
 DROP SCHEMA IF EXISTS plain CASCADE;
 CREATE SCHEMA plain;
-CREATE TABLE plain.cases (LIKE gridgov.cases INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS);
-ALTER TABLE plain.cases ALTER district DROP NOT NULL, ALTER unit DROP NOT NULL, ADD PRIMARY KEY (id);
+CREATE TABLE plain.cases (LIKE gridgov.cases INCLUDING ALL);
+ALTER TABLE plain.cases ALTER district DROP NOT NULL, ALTER unit DROP NOT NULL;
+-- bare: for reference in the breakdown, the same columns and a primary key,
+-- nothing else
+DROP SCHEMA IF EXISTS bare CASCADE;
+CREATE SCHEMA bare;
+CREATE TABLE bare.cases (LIKE gridgov.cases INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS);
+ALTER TABLE bare.cases ALTER district DROP NOT NULL, ALTER unit DROP NOT NULL, ADD PRIMARY KEY (id);
 -- the PL/pgSQL implementation, in schema plpg
 \ir case_plpgsql.sql
 SET client_min_messages = warning;
@@ -139,6 +147,7 @@ ALTER TABLE gridgov.case_history SET (autovacuum_enabled = off);
 ALTER TABLE plpg.cases SET (autovacuum_enabled = off);
 ALTER TABLE plpg.case_history SET (autovacuum_enabled = off);
 ALTER TABLE plain.cases SET (autovacuum_enabled = off);
+ALTER TABLE bare.cases SET (autovacuum_enabled = off);
 
 -- ---------------------------------------------------------------------
 -- Timing: one statement in its own transaction, committed or rolled back,
@@ -259,8 +268,8 @@ CREATE FUNCTION bench.intake(target text, lo bigint, hi bigint, with_unit boolea
 \echo '== A. intake: INSERT ... SELECT of location, category, severity, channel, reported_at'
 \echo '   engine:   gridgov.cases with its C triggers'
 \echo '   PL/pgSQL: plpg.cases with the triggers of tests/bench/case_plpgsql.sql'
-\echo '   plain:    plain.cases, the same columns (defaults, CHECKs), primary key on id, no other index,'
-\echo '             no foreign key, no trigger; district and unit stay NULL as nobody looks them up'
+\echo '   plain:    plain.cases, gridgov.cases without its triggers: the same columns (defaults, CHECKs,'
+\echo '             generated cell) and indexes, no foreign key; district and unit stay NULL as nothing routes'
 \echo '   each batch is one statement and one transaction (COMMIT timed); the order of the three'
 \echo '   rotates from batch to batch; ANALYZE between batches, untimed'
 SELECT CASE WHEN rolsuper OR pg_has_role('pg_checkpoint', 'member') THEN 'CHECKPOINT' END
@@ -431,8 +440,8 @@ INSERT INTO bench.ladder
 SELECT s.step, s.label, s.target, s.stmt, s.setup
   FROM bench.param p,
        LATERAL (VALUES
-    (0, 'plain insert (as in the main run)', 'plain.cases',
-        bench.intake('plain.cases', p.scale, p.scale + p.breakdown_rows), '{}'::text[]),
+    (0, 'bare table: the same columns, a primary key, nothing else', 'bare.cases',
+        bench.intake('bare.cases', p.scale, p.scale + p.breakdown_rows), '{}'::text[]),
     (1, format('engine table, triggers off: full rows, its %s indexes and %s foreign keys',
                (SELECT count(*) FROM pg_index WHERE indrelid = 'gridgov.cases'::regclass),
                (SELECT count(*) FROM pg_constraint WHERE conrelid = 'gridgov.cases'::regclass AND contype = 'f')), 'gridgov.cases',
@@ -458,7 +467,7 @@ SELECT s.step, s.label, s.target, s.stmt, s.setup
         bench.intake('plpg.cases', p.scale, p.scale + p.breakdown_rows, true), '{}'::text[]),
     (7, 'PL/pgSQL, as in the main run', 'plpg.cases',
         bench.intake('plpg.cases', p.scale, p.scale + p.breakdown_rows), '{}'::text[])) s(step, label, target, stmt, setup);
-SELECT 'VACUUM ' || CASE l.target WHEN 'plain.cases' THEN 'plain.cases' WHEN 'plpg.cases' THEN 'plpg.cases, plpg.case_history'
+SELECT 'VACUUM ' || CASE l.target WHEN 'bare.cases' THEN 'bare.cases' WHEN 'plpg.cases' THEN 'plpg.cases, plpg.case_history'
                          ELSE 'gridgov.cases, gridgov.case_history' END,
        format('CALL bench.timed(%L, %L, %s, %s, %L, false, %L)', 'breakdown', l.label, l.step, r, l.stmt, l.setup)
   FROM bench.ladder l, bench.param p, generate_series(1, p.runs) r
@@ -473,7 +482,7 @@ SELECT l.step, l.label, max(b.rows) AS rows,
  GROUP BY l.step, l.label;
 SELECT format('   %s %s µs (%s)  %s  %s', rpad(s.label, 76), lpad(to_char(1e6 * s.cpu, 'FM9,990.0'), 7),
               lpad(to_char(1e6 * s.wall, 'FM9,990.0'), 7),
-              lpad(bench.x(s.cost::numeric, z.cost::numeric), 7) || ' plain',
+              lpad(bench.x(s.cost::numeric, z.cost::numeric), 7) || ' bare',
               CASE WHEN s.step BETWEEN 1 AND 5
                    THEN format('adds %s µs = %s%% of the engine', lpad(to_char(1e6 * (s.cost - prev.cost), 'FM990.0'), 6),
                                lpad(to_char(100 * (s.cost - prev.cost) / e.cost, 'FM990'), 3)) ELSE '' END)
@@ -702,9 +711,10 @@ SELECT format(E'intake of %s cases, rows/s (wall): engine %s, PL/pgSQL %s%s, pla
               bench.x(e.secs / e.rows, n.secs / n.rows), bench.x(e.cpu / e.rows, n.cpu / n.rows),
               CASE WHEN (e.secs / e.rows) / (n.secs / n.rows) <= 2.5 THEN 'met' ELSE 'MISSED' END)
   FROM e, p, n;
-SELECT format('  against the engine''s own table with its triggers off (same indexes and foreign keys, breakdown rows): %s',
-              bench.x(e.cost::numeric, t.cost::numeric))
-  FROM bench.step e, bench.step t WHERE e.step = 5 AND t.step = 1;
+SELECT format(E'  for reference, breakdown rows: engine / its own table with the triggers off (foreign keys checked): %s;\n'
+              '  engine / a bare table (the same columns, a primary key, nothing else): %s',
+              bench.x(e.cost::numeric, t.cost::numeric), bench.x(e.cost::numeric, z.cost::numeric))
+  FROM bench.step e, bench.step t, bench.step z WHERE e.step = 5 AND t.step = 1 AND z.step = 0;
 WITH s AS (SELECT * FROM bench.sweep_result),
      e AS (SELECT * FROM s WHERE method LIKE 'engine%')
 SELECT format(E'sweep of %s due cases among %s open, time of the set-based statement / time of the engine (median):\n'

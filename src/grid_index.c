@@ -1,0 +1,343 @@
+/*
+ * grid_index.c
+ *		The grid that covers a point, from memory: each backend keeps the
+ *		boundaries of the current grids (units at level 6) and answers
+ *		without PostGIS whenever the answer is certain.
+ *
+ * Routing a new case asks which grid covers its point.  Through PostGIS
+ * (ST_Covers over the GiST index of gridgov.unit) that costs half of the
+ * whole intake; here it is a bucket lookup and a point-in-polygon test over
+ * a few hundred edges.  The answer must be the one PostGIS gives, so the
+ * index reports "unsure" and the caller asks PostGIS whenever the two could
+ * differ:
+ *	- vertices are rounded to 2^-16 of a level-10 cell (gridcell.h), the point
+ *	  too, so a point less than 2.2 such units (under half a micrometre) from
+ *	  an edge may lie on the other side of it for PostGIS, or on it (covered);
+ *	- a boundary that PostGIS does not call valid may disagree with the
+ *	  even-odd rule used here, so one invalid boundary turns the index off.
+ * Everywhere else the even-odd test is exact (integer orientation tests),
+ * and "no grid" is as certain as "this grid".  Among several grids covering
+ * the point, the smallest code wins, as in the SQL (case_lookup.c).
+ *
+ * The index is read whole from gridgov.unit on first use and dropped when
+ * the table changes (its statement trigger and cache.c).  Units whose
+ * valid_to has passed are skipped at lookup, since time moves on while the
+ * index lives.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/xact.h"
+#include "common/int128.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "cache.h"
+#include "case_engine.h"
+#include "grid_index.h"
+#include "gridcell.h"
+
+/* a point this close to an edge, in fine units, is left to PostGIS */
+#define NEAR_EDGE_FACTOR 3
+
+typedef struct IndexedGrid
+{
+	int64		code;
+	TimestampTz valid_to;		/* DT_NOEND while current */
+	int64		xmin,
+				xmax,
+				ymin,
+				ymax;
+	int			nedges;
+	GridcellEdge *edges;
+} IndexedGrid;
+
+typedef struct GridIndex
+{
+	bool		usable;			/* false: some boundary is not valid */
+	int			ngrids;
+	int			capacity;
+	IndexedGrid *grids;
+
+	/* a uniform raster of buckets over all grids, each listing its grids */
+	int64		x0,
+				y0,
+				bucket_width,
+				bucket_height;
+	int			nx,
+				ny;
+	int		   *bucket_start;	/* nx * ny + 1 offsets into bucket_grids */
+	int		   *bucket_grids;
+} GridIndex;
+
+static MemoryContext index_context = NULL;
+static GridIndex *grid_index = NULL;
+static bool index_stale = false;
+static Oid	index_relids[1];
+
+static void
+mark_index_stale(void)
+{
+	index_stale = true;
+}
+
+void
+grid_index_init(void)
+{
+	cache_register(mark_index_stale, index_relids, lengthof(index_relids));
+}
+
+/* called by grid_boundaries() for each current grid (case_lookup.c) */
+static void
+add_grid(void *arg, int64 code, TimestampTz valid_to, Datum boundary, bool valid)
+{
+	GridIndex  *index = (GridIndex *) arg;
+	MemoryContext caller;
+	MemoryContext scratch;
+	GridcellPolygon *poly;
+	IndexedGrid *grid;
+
+	if (!valid)
+	{
+		index->usable = false;
+		return;
+	}
+	scratch = AllocSetContextCreate(CurrentMemoryContext, "gridgov grid boundary",
+									ALLOCSET_DEFAULT_SIZES);
+	caller = MemoryContextSwitchTo(scratch);
+	poly = gridcell_read_polygon(boundary, "case routing");
+	MemoryContextSwitchTo(index_context);
+	if (poly->npoints > 0)
+	{
+		if (index->ngrids == index->capacity)
+		{
+			index->capacity *= 2;
+			index->grids = repalloc(index->grids, sizeof(IndexedGrid) * index->capacity);
+		}
+		grid = &index->grids[index->ngrids++];
+		grid->code = code;
+		grid->valid_to = valid_to;
+		grid->xmin = poly->xmin;
+		grid->xmax = poly->xmax;
+		grid->ymin = poly->ymin;
+		grid->ymax = poly->ymax;
+		grid->edges = gridcell_polygon_edges(poly, &grid->nedges);
+	}
+	MemoryContextSwitchTo(caller);
+	MemoryContextDelete(scratch);
+}
+
+/* column or row of the bucket raster holding fine coordinate v */
+static inline int
+bucket_of(int64 v, int64 origin, int64 size, int count)
+{
+	int64		i = (v - origin) / size;
+
+	return (int) Max(0, Min(i, count - 1));
+}
+
+/*
+ * About two buckets per grid, so a bucket lists a handful of grids whatever
+ * the shape of the district.  A grid is listed in every bucket its bounding
+ * box reaches, widened by the near-edge margin, so that a bucket knows every
+ * grid whose answer could be unsure for its points.
+ */
+static void
+build_buckets(GridIndex *index)
+{
+	int64		xmin = PG_INT64_MAX,
+				xmax = PG_INT64_MIN,
+				ymin = PG_INT64_MAX,
+				ymax = PG_INT64_MIN;
+	int			side = (int) Min(1024, ceil(sqrt(2.0 * index->ngrids)));
+	int			nbuckets;
+	int		   *fill;
+	int			g;
+	int			b;
+
+	for (g = 0; g < index->ngrids; g++)
+	{
+		xmin = Min(xmin, index->grids[g].xmin);
+		xmax = Max(xmax, index->grids[g].xmax);
+		ymin = Min(ymin, index->grids[g].ymin);
+		ymax = Max(ymax, index->grids[g].ymax);
+	}
+	index->nx = index->ny = Max(side, 1);
+	index->x0 = xmin;
+	index->y0 = ymin;
+	index->bucket_width = (xmax - xmin) / index->nx + 1;
+	index->bucket_height = (ymax - ymin) / index->ny + 1;
+	nbuckets = index->nx * index->ny;
+
+	/* count, then place: a compressed list of grids per bucket */
+	index->bucket_start = palloc0(sizeof(int) * (nbuckets + 1));
+	for (g = 0; g < index->ngrids; g++)
+	{
+		const IndexedGrid *grid = &index->grids[g];
+		int			bx0 = bucket_of(grid->xmin - NEAR_EDGE_FACTOR, index->x0, index->bucket_width, index->nx),
+					bx1 = bucket_of(grid->xmax + NEAR_EDGE_FACTOR, index->x0, index->bucket_width, index->nx),
+					by0 = bucket_of(grid->ymin - NEAR_EDGE_FACTOR, index->y0, index->bucket_height, index->ny),
+					by1 = bucket_of(grid->ymax + NEAR_EDGE_FACTOR, index->y0, index->bucket_height, index->ny);
+		int			bx,
+					by;
+
+		for (by = by0; by <= by1; by++)
+			for (bx = bx0; bx <= bx1; bx++)
+				index->bucket_start[by * index->nx + bx + 1]++;
+	}
+	for (b = 0; b < nbuckets; b++)
+		index->bucket_start[b + 1] += index->bucket_start[b];
+	index->bucket_grids = palloc(sizeof(int) * Max(index->bucket_start[nbuckets], 1));
+	fill = palloc(sizeof(int) * nbuckets);
+	memcpy(fill, index->bucket_start, sizeof(int) * nbuckets);
+	for (g = 0; g < index->ngrids; g++)
+	{
+		const IndexedGrid *grid = &index->grids[g];
+		int			bx0 = bucket_of(grid->xmin - NEAR_EDGE_FACTOR, index->x0, index->bucket_width, index->nx),
+					bx1 = bucket_of(grid->xmax + NEAR_EDGE_FACTOR, index->x0, index->bucket_width, index->nx),
+					by0 = bucket_of(grid->ymin - NEAR_EDGE_FACTOR, index->y0, index->bucket_height, index->ny),
+					by1 = bucket_of(grid->ymax + NEAR_EDGE_FACTOR, index->y0, index->bucket_height, index->ny);
+		int			bx,
+					by;
+
+		for (by = by0; by <= by1; by++)
+			for (bx = bx0; bx <= bx1; bx++)
+				index->bucket_grids[fill[by * index->nx + bx]++] = g;
+	}
+	pfree(fill);
+}
+
+static GridIndex *
+load_index(Oid namespace)
+{
+	GridIndex  *index;
+
+	if (index_context == NULL)
+		index_context = AllocSetContextCreate(CacheMemoryContext, "gridgov grid index",
+											  ALLOCSET_DEFAULT_SIZES);
+	/* before reading, so that a change arriving meanwhile is not missed */
+	index_relids[0] = get_relname_relid("unit", namespace);
+	index_stale = false;
+
+	PG_TRY();
+	{
+		index = MemoryContextAllocZero(index_context, sizeof(GridIndex));
+		index->usable = true;
+		index->capacity = 64;
+		index->grids = MemoryContextAlloc(index_context, sizeof(IndexedGrid) * index->capacity);
+		grid_boundaries(add_grid, index);
+		if (index->usable && index->ngrids > 0)
+		{
+			MemoryContext caller = MemoryContextSwitchTo(index_context);
+
+			build_buckets(index);
+			MemoryContextSwitchTo(caller);
+		}
+	}
+	PG_CATCH();
+	{
+		MemoryContextReset(index_context);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	return index;
+}
+
+/*
+ * Is the point (px, py) within a few fine units of the edge?  The distance
+ * to the edge's line is |cross| / |b - a|, and |b - a| is at most sqrt(2)
+ * times its longer side, so |cross| <= 3 * longer side flags every point
+ * closer than 2.1 units (and a few farther ones).
+ */
+static bool
+near_edge(const GridcellEdge *e, int64 px, int64 py)
+{
+	int64		dx = e->bx - e->ax,
+				dy = e->by - e->ay;
+	int64		bound = NEAR_EDGE_FACTOR * Max(Abs(dx), Abs(dy));
+	INT128		cross;
+
+	if (px < Min(e->ax, e->bx) - NEAR_EDGE_FACTOR || px > Max(e->ax, e->bx) + NEAR_EDGE_FACTOR ||
+		py < Min(e->ay, e->by) - NEAR_EDGE_FACTOR || py > Max(e->ay, e->by) + NEAR_EDGE_FACTOR)
+		return false;
+	cross = int64_to_int128(0);
+	int128_add_int64_mul_int64(&cross, dx, py - e->ay);
+	int128_add_int64_mul_int64(&cross, -dy, px - e->ax);
+	return int128_compare(cross, int64_to_int128(bound)) <= 0 &&
+		int128_compare(cross, int64_to_int128(-bound)) >= 0;
+}
+
+/* even-odd rule by a ray toward +x; false in *sure when too near an edge */
+static bool
+grid_contains(const IndexedGrid *grid, int64 px, int64 py, bool *sure)
+{
+	bool		inside = false;
+	int			i;
+
+	for (i = 0; i < grid->nedges; i++)
+	{
+		const GridcellEdge *e = &grid->edges[i];
+
+		if (near_edge(e, px, py))
+		{
+			*sure = false;
+			return false;
+		}
+		if ((e->ay > py) != (e->by > py) &&
+			(gridcell_orientation(e->ax, e->ay, e->bx, e->by, px, py) > 0) == (e->by > e->ay))
+			inside = !inside;
+	}
+	return inside;
+}
+
+GridIndexAnswer
+grid_index_lookup(Oid namespace, double lng, double lat, int64 *grid)
+{
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	int64		px,
+				py;
+	int			b;
+	int			i;
+	int64		best = 0;
+
+	if (index_stale && index_context != NULL)
+	{
+		MemoryContextReset(index_context);
+		grid_index = NULL;
+	}
+	if (grid_index == NULL)
+		grid_index = load_index(namespace);
+	if (!grid_index->usable || isnan(lng) || isnan(lat) || fabs(lng) > 180.0 || fabs(lat) > 90.0)
+		return GRID_INDEX_UNSURE;
+
+	*grid = 0;
+	if (grid_index->ngrids == 0)
+		return GRID_INDEX_SURE;
+	px = gridcell_degrees_to_fine(lng);
+	py = gridcell_degrees_to_fine(lat);
+	if (px < grid_index->x0 - NEAR_EDGE_FACTOR || py < grid_index->y0 - NEAR_EDGE_FACTOR ||
+		px > grid_index->x0 + grid_index->bucket_width * grid_index->nx + NEAR_EDGE_FACTOR ||
+		py > grid_index->y0 + grid_index->bucket_height * grid_index->ny + NEAR_EDGE_FACTOR)
+		return GRID_INDEX_SURE;
+
+	b = bucket_of(py, grid_index->y0, grid_index->bucket_height, grid_index->ny) * grid_index->nx +
+		bucket_of(px, grid_index->x0, grid_index->bucket_width, grid_index->nx);
+	for (i = grid_index->bucket_start[b]; i < grid_index->bucket_start[b + 1]; i++)
+	{
+		const IndexedGrid *candidate = &grid_index->grids[grid_index->bucket_grids[i]];
+		bool		sure = true;
+
+		if (px < candidate->xmin - NEAR_EDGE_FACTOR || px > candidate->xmax + NEAR_EDGE_FACTOR ||
+			py < candidate->ymin - NEAR_EDGE_FACTOR || py > candidate->ymax + NEAR_EDGE_FACTOR ||
+			candidate->valid_to <= now ||
+			(best != 0 && candidate->code >= best))
+			continue;
+		if (grid_contains(candidate, px, py, &sure))
+			best = candidate->code;
+		else if (!sure)
+			return GRID_INDEX_UNSURE;
+	}
+	*grid = best;
+	return GRID_INDEX_SURE;
+}
