@@ -89,6 +89,42 @@ CREATE AGGREGATE @extschema@.kpi(c @extschema@.cases) (
 COMMENT ON AGGREGATE @extschema@.kpi(@extschema@.cases) IS
     'KPI state of a set of cases; open and overdue cases are counted at now()';
 
+-- The column form: the columns kpi counts, after the case's id (NULL for a
+-- missing row), and as_of.  The planner rewrites kpi(c) and kpi(c, as_of)
+-- over gridgov.cases into it (src/kpi_planner.c), so that the executor
+-- reads these columns instead of forming the whole row; it can also be
+-- called directly, over any table or query with such columns.
+CREATE FUNCTION @extschema@.kpi_accum(state @extschema@.kpi_state, id bigint, status text,
+                                      handling_level integer, stage_deadline timestamptz,
+                                      suspended_at timestamptz, reported_at timestamptz,
+                                      accepted_at timestamptz, dispatched_at timestamptz,
+                                      closed_at timestamptz, escalations integer, reopenings integer,
+                                      extensions integer, returns integer, deadlines_missed integer,
+                                      satisfaction smallint, as_of timestamptz)
+    RETURNS @extschema@.kpi_state
+    AS 'MODULE_PATHNAME', 'kpi_accum_columns' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_accum(@extschema@.kpi_state, bigint, text, integer, timestamptz, timestamptz,
+                                          timestamptz, timestamptz, timestamptz, timestamptz, integer, integer,
+                                          integer, integer, integer, smallint, timestamptz) IS
+    'transition function of the column form of kpi: the state with one more case counted at as_of';
+
+CREATE AGGREGATE @extschema@.kpi(id bigint, status text, handling_level integer, stage_deadline timestamptz,
+                                 suspended_at timestamptz, reported_at timestamptz, accepted_at timestamptz,
+                                 dispatched_at timestamptz, closed_at timestamptz, escalations integer,
+                                 reopenings integer, extensions integer, returns integer,
+                                 deadlines_missed integer, satisfaction smallint, as_of timestamptz) (
+    SFUNC = @extschema@.kpi_accum,
+    STYPE = @extschema@.kpi_state,
+    SSPACE = 400,
+    FINALFUNC = @extschema@.kpi_final,
+    COMBINEFUNC = @extschema@.kpi_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi(bigint, text, integer, timestamptz, timestamptz, timestamptz, timestamptz,
+                                     timestamptz, timestamptz, integer, integer, integer, integer, integer,
+                                     smallint, timestamptz) IS
+    'KPI state of a set of cases given by their columns (the form the planner gives kpi(c)); a NULL id counts nothing';
+
 CREATE AGGREGATE @extschema@.kpi_merge(@extschema@.kpi_state) (
     SFUNC = @extschema@.kpi_combine,
     STYPE = @extschema@.kpi_state,

@@ -590,11 +590,45 @@ whole_days(const CalendarCache *c, int64 a, int64 b)
 }
 
 /*
- * Working time in [from, to), from <= to, in microseconds.  The days next to
- * either end are clipped to [from, to), the ones between counted whole.  The
- * day before from's date is clipped too: where clocks fall back over
- * midnight, the first pass through the repeated hour bears the new date but
- * belongs to the old day's working time (24:00 is read as the later pass).
+ * Working time from a fixed origin to a local wall-clock instant
+ * (microseconds since 2000-01-01 00:00 local time): the whole workdays
+ * before its date, and its own date's working time up to its time of day.
+ */
+static int64
+working_usecs_to_local(const CalendarCache *c, int64 local)
+{
+	int64		day = floor_div(local, USECS_PER_DAY);
+	int64		tod = local - day * USECS_PER_DAY;
+	int			i = exceptions_before(c, day);
+	bool		workday;
+	int64		total = (weekdays_before(day) + c->shift[i]) * c->day_usecs;
+	int			p;
+
+	if (i < c->nexceptions && c->exception_day[i] == day)
+		workday = c->exception_workday[i];
+	else
+		workday = weekday_rule(day);
+	if (workday)
+		for (p = 0; p < c->nperiods; p++)
+			if (tod > c->period_start[p])
+				total += Min(tod, c->period_end[p]) - c->period_start[p];
+	return total;
+}
+
+/* dates this far from 2000 keep working_usecs_to_local far from overflow */
+#define WALL_CLOCK_DAYS		INT64CONST(1000000)
+
+/*
+ * Working time in [from, to), from <= to, in microseconds.
+ *
+ * When one offset from UTC holds from before from to after to (always, in
+ * a zone without daylight saving time), the wall clock is UTC shifted, and
+ * the answer is the difference of two running totals.  Otherwise the days
+ * next to either end are clipped to [from, to), the ones between counted
+ * whole.  The day before from's date is clipped too: where clocks fall back
+ * over midnight, the first pass through the repeated hour bears the new date
+ * but belongs to the old day's working time (24:00 is read as the later
+ * pass).
  */
 static int64
 working_usecs(const CalendarCache *c, TimestampTz from, TimestampTz to)
@@ -609,6 +643,11 @@ working_usecs(const CalendarCache *c, TimestampTz from, TimestampTz to)
 
 	if (from >= to || c->nperiods == 0)
 		return 0;
+	if ((zone_window_covers(from) || zone_window_load(from)) && zone_window_covers(to) &&
+		Abs(from / USECS_PER_DAY) < WALL_CLOCK_DAYS && Abs(to / USECS_PER_DAY) < WALL_CLOCK_DAYS)
+		return working_usecs_to_local(c, to + zone_window.offset) -
+			working_usecs_to_local(c, from + zone_window.offset);
+
 	local_of(from, &first, &tod);
 	local_of(to, &last, &tod);
 	/* Min and Max: a zone setting its clocks back over midnight */

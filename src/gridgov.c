@@ -8,6 +8,7 @@
 #include "calendar.h"
 #include "case_engine.h"
 #include "gridcell.h"
+#include "kpi.h"
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -23,6 +24,7 @@ _PG_init(void)
 	gridcell_init();
 	calendar_init();
 	case_engine_init();
+	kpi_planner_init();
 
 	/* after every setting exists: a misspelt gridgov.* setting is an error */
 	MarkGUCPrefixReserved("gridgov");

@@ -42,6 +42,7 @@
 #include "common/int.h"
 #include "fmgr.h"
 #include "gridgov.h"
+#include "kpi.h"
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
 #include "sketch.h"
@@ -394,6 +395,20 @@ static const struct
 	{"satisfaction", INT2OID},
 };
 
+StaticAssertDecl(NUM_CASE_FIELDS == KPI_NFIELDS, "kpi.h counts the fields of case_fields");
+
+const char *
+kpi_field_name(int field)
+{
+	return case_fields[field].name;
+}
+
+Oid
+kpi_field_type(int field)
+{
+	return case_fields[field].type;
+}
+
 /* Per call site (fn_extra): where the fields are in the row type. */
 typedef struct CaseReader
 {
@@ -466,11 +481,18 @@ case_reader(FunctionCallInfo fcinfo, HeapTupleHeader rec)
 	return reader;
 }
 
-#define FIELD_NULL(r, f)	((r)->nulls[(r)->index[f]])
-#define FIELD(r, f)			((r)->values[(r)->index[f]])
+/* The fields of one case that the counts read, from a row or from columns. */
+typedef struct CaseFields
+{
+	Datum		values[NUM_CASE_FIELDS];
+	bool		nulls[NUM_CASE_FIELDS];
+} CaseFields;
+
+#define FIELD_NULL(r, f)	((r)->nulls[f])
+#define FIELD(r, f)			((r)->values[f])
 
 static inline int32
-field_int(CaseReader *r, CaseField f)
+field_int(CaseFields *r, CaseField f)
 {
 	if (FIELD_NULL(r, f))
 		return 0;
@@ -485,7 +507,7 @@ typedef enum CaseStatusKind
 } CaseStatusKind;
 
 static CaseStatusKind
-status_kind(CaseReader *r)
+status_kind(CaseFields *r)
 {
 	struct varlena *t;
 	const char *s;
@@ -507,7 +529,7 @@ status_kind(CaseReader *r)
 
 /* Add working seconds from reported_at to a later field; may replace *w. */
 static void
-add_duration(KpiWork **w, int s, CaseReader *r, CaseField to)
+add_duration(KpiWork **w, int s, CaseFields *r, CaseField to)
 {
 	double		seconds;
 
@@ -524,7 +546,7 @@ add_duration(KpiWork **w, int s, CaseReader *r, CaseField to)
  * keep both in step.
  */
 static KpiWork *
-count_case(KpiWork *w, CaseReader *r, TimestampTz as_of)
+count_case(KpiWork *w, CaseFields *r, TimestampTz as_of)
 {
 	CaseStatusKind kind = status_kind(r);
 	bool		accepted = !FIELD_NULL(r, F_ACCEPTED_AT);
@@ -598,7 +620,9 @@ kpi_accum_common(FunctionCallInfo fcinfo, TimestampTz as_of)
 	HeapTupleHeader rec;
 	HeapTupleData tuple;
 	CaseReader *reader;
+	CaseFields	fields;
 	KpiWork    *w;
+	int			f;
 
 	/* a missing row (an outer join's) counts nothing */
 	if (PG_ARGISNULL(1))
@@ -617,9 +641,14 @@ kpi_accum_common(FunctionCallInfo fcinfo, TimestampTz as_of)
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = rec;
 	heap_deform_tuple(&tuple, reader->desc, reader->values, reader->nulls);
+	for (f = 0; f < NUM_CASE_FIELDS; f++)
+	{
+		fields.values[f] = reader->values[reader->index[f]];
+		fields.nulls[f] = reader->nulls[reader->index[f]];
+	}
 
 	w = state_for_update(fcinfo, in_agg);
-	w = count_case(w, reader, as_of);
+	w = count_case(w, &fields, as_of);
 	return return_state(w, in_agg);
 }
 
@@ -641,6 +670,47 @@ Datum
 kpi_accum_now(PG_FUNCTION_ARGS)
 {
 	return kpi_accum_common(fcinfo, GetCurrentTransactionStartTimestamp());
+}
+
+/*
+ * The column form, kpi(id, status, ..., satisfaction, as_of): the fields
+ * as arguments, in the order of case_fields, after the case's id, which is
+ * NULL only for a missing row (an outer join's).  The planner turns kpi(c)
+ * over gridgov.cases into this form (kpi_planner.c), so that the executor
+ * reads the few columns instead of forming the whole row.
+ */
+PG_FUNCTION_INFO_V1(kpi_accum_columns);
+Datum
+kpi_accum_columns(PG_FUNCTION_ARGS)
+{
+	bool		in_agg = AggCheckCallContext(fcinfo, NULL) != 0;
+	CaseFields	fields;
+	KpiWork    *w;
+	int			f;
+
+	if (PG_NARGS() != NUM_CASE_FIELDS + 3)
+		elog(ERROR, "kpi_accum_columns needs %d arguments", NUM_CASE_FIELDS + 3);
+	if (PG_ARGISNULL(NUM_CASE_FIELDS + 2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("as_of must not be NULL"),
+				 errhint("Pass the instant at which open and overdue cases are counted, or leave it out for now().")));
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		if (in_agg)
+			PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+		return return_state(state_for_update(fcinfo, false), false);
+	}
+	for (f = 0; f < NUM_CASE_FIELDS; f++)
+	{
+		fields.nulls[f] = PG_ARGISNULL(f + 2);
+		fields.values[f] = PG_GETARG_DATUM(f + 2);
+	}
+	w = state_for_update(fcinfo, in_agg);
+	w = count_case(w, &fields, PG_GETARG_TIMESTAMPTZ(NUM_CASE_FIELDS + 2));
+	return return_state(w, in_agg);
 }
 
 /* Merge two states: the combine function, and kpi_merge's transition. */

@@ -4,7 +4,7 @@
 -- tests/sql/kpi_metrics.sql.
 BEGIN;
 \ir kpi_fixture.psql
-SELECT plan(44);
+SELECT plan(52);
 
 -- Declarations
 SELECT is((SELECT concat(typtype, typlen, typstorage, typalign) FROM pg_type WHERE oid = 'gridgov.kpi_state'::regtype),
@@ -13,7 +13,10 @@ SELECT is((SELECT array_agg(concat_ws(' ', a.aggfnoid::regprocedure, a.aggtranst
                              ORDER BY a.aggfnoid::regprocedure::text)
              FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
             WHERE p.pronamespace = 'gridgov'::regnamespace AND p.proname IN ('kpi', 'kpi_merge')),
-          ARRAY['kpi(cases) kpi_state kpi_combine s',
+          ARRAY['kpi(bigint,text,integer,timestamp with time zone,timestamp with time zone,timestamp with time zone,'
+                || 'timestamp with time zone,timestamp with time zone,timestamp with time zone,integer,integer,integer,'
+                || 'integer,integer,smallint,timestamp with time zone) kpi_state kpi_combine s',
+                'kpi(cases) kpi_state kpi_combine s',
                 'kpi(cases,timestamp with time zone) kpi_state kpi_combine s',
                 'kpi_merge(kpi_state) kpi_state kpi_combine s'],
           'kpi and kpi_merge: parallel safe, with a combine function and a state that is not internal');
@@ -151,6 +154,49 @@ SELECT is((SELECT received(kpi(jsonb_populate_record(NULL::cases, '{}'), now()))
           'a row of NULLs counts as received and nothing else');
 SELECT is((SELECT kpi_json(kpi(jsonb_populate_record(NULL::cases, '{}'), now())) ->> 'open_now'), '0',
           '... not open (no report time)');
+
+-- The planner turns kpi(c) over the cases table into the column form
+CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+    plan text := '';
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || query LOOP
+        plan := plan || line || E'\n';
+    END LOOP;
+    RETURN plan;
+END $$;
+SELECT ok(pg_temp.plan_of($$SELECT kpi(c, '2026-11-27 17:00+08') FROM cases c$$)
+              LIKE '%kpi(id, status, handling_level, stage_deadline, suspended_at, reported_at, accepted_at, dispatched_at, closed_at, escalations, reopenings, extensions, returns, deadlines_missed, satisfaction, ''2026-11-27 17:00:00+08''::timestamp with time zone)%'
+          AND pg_temp.plan_of($$SELECT kpi(c) FROM cases c$$) LIKE '%, satisfaction, now())%',
+          'kpi(c) and kpi(c, as_of) over gridgov.cases are planned over the columns they read');
+SELECT ok(pg_temp.plan_of($$SELECT kpi(c) FROM (SELECT * FROM cases OFFSET 0) c$$) LIKE '%kpi(ROW(cases.id, cases.district,%'
+          AND pg_temp.plan_of($$SELECT kpi(c ORDER BY c.id) FROM cases c$$) LIKE '%kpi(c.* ORDER BY id)%',
+          'a row from a subquery, or an ORDER BY inside the call, keeps the row form');
+SELECT is((SELECT array_agg(k::text ORDER BY u) FROM (SELECT unit AS u, kpi(c, '2026-11-27 17:00+08') AS k FROM cases c GROUP BY 1) a),
+          (SELECT array_agg(k::text ORDER BY u) FROM (SELECT unit AS u, kpi(c, '2026-11-27 17:00+08') AS k
+                                                        FROM (SELECT * FROM cases OFFSET 0) c GROUP BY 1) b),
+          'the column form counts exactly what the row form counts, per unit');
+SELECT is((SELECT kpi(c)::text FROM cases c), (SELECT kpi(c ORDER BY c.id)::text FROM cases c),
+          'kpi(c) at now() is the same planned either way');
+SELECT is((SELECT array_agg(received(k) ORDER BY code) FROM (SELECT u.code, kpi(c, '2026-11-27 17:00+08') AS k
+                                                               FROM unit u LEFT JOIN cases c ON c.unit = u.code
+                                                              WHERE u.level >= 5 GROUP BY 1) j),
+          (SELECT array_agg((SELECT count(*) FROM cases c WHERE c.unit = u.code) ORDER BY code) FROM unit u WHERE u.level >= 5),
+          'the missing rows of an outer join count nothing in the column form');
+SELECT is((SELECT (SELECT received(kpi(c))) FROM cases c), (SELECT count(*) FROM cases),
+          'kpi(c) of an outer query, called inside a subquery, is planned over the outer rows');
+SELECT is((SELECT received(kpi(id, status, handling_level, stage_deadline, suspended_at, reported_at, accepted_at,
+                              dispatched_at, closed_at, escalations, reopenings, extensions, returns, deadlines_missed,
+                              satisfaction, now()))
+             FROM (SELECT NULL::bigint AS id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                          c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings, c.extensions, c.returns,
+                          c.deadlines_missed, c.satisfaction FROM cases c) x),
+          0::bigint, 'called directly, the column form counts nothing for a NULL id');
+SELECT throws_ok($$SELECT kpi(id, status, handling_level, stage_deadline, suspended_at, reported_at, accepted_at, dispatched_at,
+                              closed_at, escalations, reopenings, extensions, returns, deadlines_missed, satisfaction, NULL)
+                     FROM cases$$,
+                 '22004', 'as_of must not be NULL', 'the column form needs as_of too');
 
 -- The rollup table is dumped by pg_dump
 SELECT ok((SELECT 'gridgov.kpi_daily'::regclass = ANY (extconfig) FROM pg_extension WHERE extname = 'gridgov'),
