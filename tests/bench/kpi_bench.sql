@@ -14,9 +14,11 @@
 --    against percentile_disc, plus percentile_cont's interpolation).
 -- 2. The daily rollups: refresh_kpi_daily month by month over the whole
 --    history, then one month per subdistrict, and every month per
---    subdistrict, from the rollups (kpi_merge) against a rescan of the cases
---    (kpi); the states must be identical.  And the figures of query 1 from
---    the rollups, which must equal kpi's, against the plain SQL.
+--    subdistrict, from the rollups (kpi_merge over the subdistricts' rows of
+--    kpi_unit_daily; for comparison also over the grid and category rows of
+--    kpi_daily) against a rescan of the cases (kpi); the states must be
+--    identical.  And the figures of query 1 from the rollups, which must
+--    equal kpi's, against the plain SQL.
 --
 -- Times are taken inside the server (clock_timestamp() around EXECUTE of a
 -- CREATE TEMP TABLE ... AS, which may run in parallel), without JIT.
@@ -129,7 +131,7 @@ BEGIN
     END LOOP;
 END $$;
 RESET work_mem;
-VACUUM ANALYZE gridgov.kpi_daily;
+VACUUM ANALYZE gridgov.kpi_daily, gridgov.kpi_unit_daily;
 SELECT count(*) AS months, sum(rows_written) AS rollup_rows, round(sum(ms) / 1000) AS refresh_seconds,
        round(sum(ms) / count(*)) AS ms_per_month
   FROM refresh_log;
@@ -137,12 +139,17 @@ SELECT count(*) AS rows, round(avg(pg_column_size(kpi))) AS avg_state_bytes,
        pg_size_pretty(pg_total_relation_size('gridgov.kpi_daily')) AS table_size,
        round(avg(gridgov.received(kpi)), 1) AS avg_cases_per_row
   FROM gridgov.kpi_daily;
+SELECT count(*) AS unit_rows, round(avg(pg_column_size(kpi))) AS avg_state_bytes,
+       pg_size_pretty(pg_total_relation_size('gridgov.kpi_unit_daily')) AS table_size,
+       count(*) FILTER (WHERE level = 4) AS subdistrict_rows
+  FROM gridgov.kpi_unit_daily;
 
-\set month_rollup 'SELECT gridgov.ancestor(unit, 4) AS subdistrict, gridgov.kpi_merge(kpi) AS k FROM gridgov.kpi_daily WHERE day >= ''2026-10-01'' AND day < ''2026-11-01'' GROUP BY 1'
+\set month_rollup 'SELECT unit AS subdistrict, gridgov.kpi_merge(kpi) AS k FROM gridgov.kpi_unit_daily WHERE level = 4 AND day >= ''2026-10-01'' AND day < ''2026-11-01'' GROUP BY 1'
+\set month_grid_rollup 'SELECT gridgov.ancestor(unit, 4) AS subdistrict, gridgov.kpi_merge(kpi) AS k FROM gridgov.kpi_daily WHERE day >= ''2026-10-01'' AND day < ''2026-11-01'' GROUP BY 1'
 \set month_rescan 'SELECT gridgov.ancestor(c.unit, 4) AS subdistrict, gridgov.kpi(c, ' :'as_of' '::timestamptz) AS k FROM gridgov.cases c WHERE c.reported_at >= ''2026-10-01 00:00+08'' AND c.reported_at < ''2026-11-01 00:00+08'' GROUP BY 1'
-\set history_rollup 'SELECT gridgov.ancestor(unit, 4) AS subdistrict, date_trunc(''month'', day)::date AS month, gridgov.kpi_merge(kpi) AS k FROM gridgov.kpi_daily GROUP BY 1, 2'
+\set history_rollup 'SELECT unit AS subdistrict, date_trunc(''month'', day)::date AS month, gridgov.kpi_merge(kpi) AS k FROM gridgov.kpi_unit_daily WHERE level = 4 GROUP BY 1, 2'
 \set history_rescan 'SELECT gridgov.ancestor(c.unit, 4) AS subdistrict, date_trunc(''month'', timezone(''Asia/Shanghai'', c.reported_at))::date AS month, gridgov.kpi(c, ' :'as_of' '::timestamptz) AS k FROM gridgov.cases c GROUP BY 1, 2'
-\set subdistrict_rollup 'SELECT subdistrict, ' :figures ' FROM (SELECT gridgov.ancestor(unit, 4) AS subdistrict, gridgov.kpi_merge(kpi) AS k FROM gridgov.kpi_daily GROUP BY 1) s'
+\set subdistrict_rollup 'SELECT subdistrict, ' :figures ' FROM (SELECT unit AS subdistrict, gridgov.kpi_merge(kpi) AS k FROM gridgov.kpi_unit_daily WHERE level = 4 GROUP BY 1) s'
 
 SET max_parallel_workers_per_gather = 2;
 EXPLAIN (COSTS OFF) :month_rollup;
@@ -152,6 +159,8 @@ EXPLAIN (COSTS OFF) :month_rescan;
 \pset tuples_only on
 SELECT pg_temp.timed('month_rollup', 0, :runs, :'month_rollup');
 SELECT pg_temp.timed('month_rollup', 2, :runs, :'month_rollup');
+SELECT pg_temp.timed('month_grid_rollup', 0, :runs, :'month_grid_rollup');
+SELECT pg_temp.timed('month_grid_rollup', 2, :runs, :'month_grid_rollup');
 SELECT pg_temp.timed('month_rescan', 0, :runs, :'month_rescan');
 SELECT pg_temp.timed('month_rescan', 2, :runs, :'month_rescan');
 SELECT pg_temp.timed('history_rollup', 2, :runs, :'history_rollup');
@@ -162,6 +171,8 @@ SELECT pg_temp.timed('subdistrict_rollup', 2, :runs, :'subdistrict_rollup');
 
 \echo 'the rollups give exactly the rescan''s states:'
 SELECT (SELECT count(*) FROM month_rollup r JOIN month_rescan s USING (subdistrict) WHERE r.k::text = s.k::text) AS month_rows_equal,
+       (SELECT count(*) FROM month_grid_rollup r JOIN month_rescan s USING (subdistrict) WHERE r.k::text = s.k::text)
+           AS month_grid_rows_equal,
        (SELECT count(*) FROM month_rescan) AS month_rows,
        (SELECT count(*) FROM history_rollup r JOIN history_rescan s USING (subdistrict, month) WHERE r.k::text = s.k::text)
            AS history_rows_equal,
@@ -169,6 +180,7 @@ SELECT (SELECT count(*) FROM month_rollup r JOIN month_rescan s USING (subdistri
        (SELECT count(*) FROM subdistrict_rollup r JOIN kpi k USING (subdistrict) WHERE r::text = k::text)
            AS subdistrict_rows_equal_to_kpi;
 SELECT (SELECT count(*) FROM month_rollup r JOIN month_rescan s USING (subdistrict) WHERE r.k::text = s.k::text) = 6
+       AND (SELECT count(*) FROM month_grid_rollup r JOIN month_rescan s USING (subdistrict) WHERE r.k::text = s.k::text) = 6
        AND (SELECT count(*) FROM history_rollup r JOIN history_rescan s USING (subdistrict, month)
              WHERE r.k::text = s.k::text) = (SELECT count(*) FROM history_rescan)
        AND (SELECT count(*) FROM subdistrict_rollup r JOIN kpi k USING (subdistrict) WHERE r::text = k::text) = 6
@@ -201,6 +213,9 @@ SELECT 'month from rollups / rescan, 0 workers, % (target < 1)',
 UNION ALL
 SELECT 'month from rollups / rescan, 2 workers, % (target < 1)',
        round((100 * pg_temp.median_ms('month_rollup', 2) / pg_temp.median_ms('month_rescan', 2))::numeric, 2)
+UNION ALL
+SELECT 'month from the grid and category rollups (kpi_daily) / rescan, 0 workers, %',
+       round((100 * pg_temp.median_ms('month_grid_rollup', 0) / pg_temp.median_ms('month_rescan', 0))::numeric, 2)
 UNION ALL
 SELECT 'every month from rollups / rescan, 2 workers, %',
        round((100 * pg_temp.median_ms('history_rollup', 2) / pg_temp.median_ms('history_rescan', 2))::numeric, 2)

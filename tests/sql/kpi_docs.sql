@@ -32,6 +32,13 @@ SELECT subdistrict, month, received(k), round(closure_rate(k), 3) AS closure_rat
  ORDER BY 1, 2;
 SELECT day, unit, category, received(kpi), closed(kpi), pg_column_size(kpi) AS bytes
   FROM kpi_daily WHERE day = '2026-11-17' ORDER BY unit, category;
+SELECT unit, level, received(kpi), closed(kpi)
+  FROM kpi_unit_daily WHERE day = '2026-11-17' ORDER BY unit;
+SELECT unit AS subdistrict, received(k), round(closure_rate(k), 3) AS closure_rate
+  FROM (SELECT unit, kpi_merge(kpi) AS k FROM kpi_unit_daily
+         WHERE level = 4 AND day >= '2026-11-01' AND day < '2026-12-01' GROUP BY unit) m;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT ancestor(c.unit, 4), kpi(c, '2026-11-27 17:00+08') FROM cases c GROUP BY 1;
 SELECT close_hours(kpi(c), 1.5) FROM cases c;
 SELECT '{"version": 1, "received": -3}'::kpi_state;
 ROLLBACK;

@@ -1,6 +1,7 @@
 -- Daily rollups: refresh_kpi_daily fills kpi_daily per day (in the
--- calendar's time zone), grid and category; merging them per month and
--- subdistrict gives exactly what a rescan of the cases gives.
+-- calendar's time zone), grid and category, and kpi_unit_daily per day and
+-- unit at every level; merging them per month and subdistrict gives exactly
+-- what a rescan of the cases gives.
 \set ECHO none
 \set ON_ERROR_ROLLBACK on
 \set SHOW_CONTEXT never
@@ -48,6 +49,26 @@ SELECT r.subdistrict, r.month, received(r.kpi), closed(r.kpi), round(closure_rat
   FROM from_rollups r FULL JOIN from_cases c USING (subdistrict, month)
  ORDER BY 1, 2;
 
+-- kpi_unit_daily: each day, every unit from district to grid with its
+-- cases and those below it, all categories; each row equals the rescan
+SELECT level, count(*) AS rows, sum(received(kpi)) AS received
+  FROM kpi_unit_daily GROUP BY level ORDER BY level;
+SELECT d.level, count(*) AS rows, count(*) FILTER (WHERE d.kpi::text = c.kpi::text) AS same_as_rescan
+  FROM kpi_unit_daily d
+ CROSS JOIN LATERAL (SELECT kpi(x, '2026-11-27 17:00+08') AS kpi FROM cases x
+                      WHERE x.unit <@ d.unit AND timezone('Asia/Shanghai', x.reported_at)::date = d.day) c
+ GROUP BY d.level ORDER BY d.level;
+-- no unit and day with cases is missing
+SELECT count(*) AS missing
+  FROM (SELECT DISTINCT timezone('Asia/Shanghai', c.reported_at)::date AS day, ancestor(c.unit, l.level) AS unit
+          FROM cases c, generate_series(3, 6) l(level) WHERE level(c.unit) >= l.level) e
+ WHERE NOT EXISTS (SELECT FROM kpi_unit_daily d WHERE d.day = e.day AND d.unit = e.unit);
+-- each subdistrict's month from a few rows of kpi_unit_daily equals the rescan
+SELECT count(*) AS subdistrict_months, count(*) FILTER (WHERE r.kpi::text = c.kpi::text) AS same_as_rescan
+  FROM (SELECT unit AS subdistrict, date_trunc('month', day)::date AS month, kpi_merge(kpi) AS kpi
+          FROM kpi_unit_daily WHERE level = 4 GROUP BY 1, 2) r
+  FULL JOIN from_cases c USING (subdistrict, month);
+
 -- Bad arguments
 SELECT refresh_kpi_daily('2026-11-30', '2026-11-16');
 SELECT refresh_kpi_daily(NULL, '2026-11-16');
@@ -55,7 +76,8 @@ SELECT refresh_kpi_daily(NULL, '2026-11-16');
 SELECT refresh_kpi_daily('-infinity', 'infinity', '2026-11-27 17:00+08') AS rows_written;
 
 -- pg_dump keeps the rollups
-SELECT 'gridgov.kpi_daily'::regclass = ANY (extconfig) AS dumped
+SELECT 'gridgov.kpi_daily'::regclass = ANY (extconfig) AS dumped,
+       'gridgov.kpi_unit_daily'::regclass = ANY (extconfig) AS unit_rows_dumped
   FROM pg_extension WHERE extname = 'gridgov';
 
 ROLLBACK;
