@@ -71,6 +71,11 @@ typedef struct CalendarCache
 	int64	   *period_start;
 	int64	   *period_end;
 	int64		day_usecs;		/* working time of a standard workday */
+	/* the same for the days around the exceptions, by day, to count fast */
+	int64		dense_first;	/* the first day of the arrays */
+	int			ndense;
+	int64	   *dense_workdays_before;	/* workdays_before(c, day) */
+	bool	   *dense_workday;	/* day_is_workday(c, day) */
 	bool		transient;		/* loaded in parallel mode: drop at end of xact */
 } CalendarCache;
 
@@ -205,6 +210,8 @@ calendar_query(const char *query)
 	return SPI_tuptable;
 }
 
+static void build_dense_days(CalendarCache *c);
+
 static CalendarCache *
 calendar_load(void)
 {
@@ -261,6 +268,7 @@ calendar_load(void)
 	}
 
 	SPI_finish();
+	build_dense_days(c);
 	MemoryContextSetParent(context, TopMemoryContext);
 	return c;
 }
@@ -332,6 +340,38 @@ workdays_between(const CalendarCache *c, int64 a, int64 b)
 {
 	return weekdays_before(b) - weekdays_before(a)
 		+ c->shift[exceptions_before(c, b)] - c->shift[exceptions_before(c, a)];
+}
+
+/*
+ * Ten years either side of the exceptions and of today: the days nearly
+ * every question is about, answered by lookup instead of a search.
+ */
+#define DENSE_MARGIN_DAYS	3660
+
+static void
+build_dense_days(CalendarCache *c)
+{
+	int64		today = GetCurrentTimestamp() / USECS_PER_DAY;
+	int64		first = today;
+	int64		last = today;
+	int			i;
+
+	if (c->nexceptions > 0)
+	{
+		first = Min(first, c->exception_day[0]);
+		last = Max(last, c->exception_day[c->nexceptions - 1]);
+	}
+	c->dense_first = first - DENSE_MARGIN_DAYS;
+	c->ndense = (int) (last - first + 2 * DENSE_MARGIN_DAYS + 1);
+	c->dense_workdays_before = MemoryContextAlloc(c->context, sizeof(int64) * c->ndense);
+	c->dense_workday = MemoryContextAlloc(c->context, sizeof(bool) * c->ndense);
+	for (i = 0; i < c->ndense; i++)
+	{
+		int64		day = c->dense_first + i;
+
+		c->dense_workdays_before[i] = weekdays_before(day) + c->shift[exceptions_before(c, day)];
+		c->dense_workday[i] = day_is_workday(c, day);
+	}
 }
 
 static char *
@@ -599,15 +639,26 @@ working_usecs_to_local(const CalendarCache *c, int64 local)
 {
 	int64		day = floor_div(local, USECS_PER_DAY);
 	int64		tod = local - day * USECS_PER_DAY;
-	int			i = exceptions_before(c, day);
+	int64		dense = day - c->dense_first;
 	bool		workday;
-	int64		total = (weekdays_before(day) + c->shift[i]) * c->day_usecs;
+	int64		total;
 	int			p;
 
-	if (i < c->nexceptions && c->exception_day[i] == day)
-		workday = c->exception_workday[i];
+	if (dense >= 0 && dense < c->ndense)
+	{
+		total = c->dense_workdays_before[dense] * c->day_usecs;
+		workday = c->dense_workday[dense];
+	}
 	else
-		workday = weekday_rule(day);
+	{
+		int			i = exceptions_before(c, day);
+
+		total = (weekdays_before(day) + c->shift[i]) * c->day_usecs;
+		if (i < c->nexceptions && c->exception_day[i] == day)
+			workday = c->exception_workday[i];
+		else
+			workday = weekday_rule(day);
+	}
 	if (workday)
 		for (p = 0; p < c->nperiods; p++)
 			if (tod > c->period_start[p])

@@ -950,6 +950,8 @@ parse_sketch(KpiParser *ps, const char *name, SketchHeader *h, SketchBucket *b)
 	h->total = 0;
 	h->nbuckets = 0;
 	h->capacity = SKETCH_MAX_BUCKETS;
+	h->hint = 0;
+	h->reserved = 0;
 	if (!expect_char(ps, '{'))
 		return false;
 	if (next_is(ps, '}'))
@@ -1154,6 +1156,8 @@ kpi_state_recv(PG_FUNCTION_ARGS)
 		h->zero_count = pq_getmsgint64(buf);
 		h->nbuckets = (int32) pq_getmsgint(buf, 4);
 		h->capacity = h->nbuckets;
+		h->hint = 0;
+		h->reserved = 0;
 		if (h->nbuckets < 0 || h->nbuckets > SKETCH_MAX_BUCKETS)
 			RECV_ERROR("Sketch \"%s\" has %d buckets; a sketch has 0 to %d.",
 					   sketch_names[i], h->nbuckets, SKETCH_MAX_BUCKETS);

@@ -89,6 +89,7 @@ sketch_add(SketchHeader *h, SketchBucket *b, double value)
 {
 	int32		key;
 	int32		pos;
+	int64		guess;
 
 	/* NaN too: it is not >= anything */
 	if (!(value >= SKETCH_MIN_VALUE))
@@ -98,7 +99,21 @@ sketch_add(SketchHeader *h, SketchBucket *b, double value)
 		return true;
 	}
 	key = sketch_key(value);
+
+	/*
+	 * Where a sketch's keys run without gaps (the body of a large one), a
+	 * key sits as far from the last one added as its key is: try there
+	 * before searching.  The hint is only a guess, checked before use.
+	 */
+	guess = (int64) key + h->hint;
+	if (guess >= 0 && guess < h->nbuckets && b[guess].key == key)
+	{
+		b[guess].count++;
+		h->total++;
+		return true;
+	}
 	pos = lower_bound(b, h->nbuckets, key);
+	h->hint = pos - key;
 	if (pos < h->nbuckets && b[pos].key == key)
 	{
 		b[pos].count++;
@@ -377,6 +392,8 @@ sketch_decode(const uint8 **p, const uint8 *end, SketchHeader *h, SketchBucket *
 	n = (int32) v;
 	h->nbuckets = n;
 	h->capacity = n;
+	h->hint = 0;
+	h->reserved = 0;
 	h->total = (int64) total;
 
 	/* keys: ascending by construction, checked to fit an int32 */

@@ -61,6 +61,8 @@ typedef struct SketchHeader
 	int64		total;			/* all values: zero_count + the buckets' counts */
 	int32		nbuckets;		/* buckets in use */
 	int32		capacity;		/* slots the owner has room for */
+	int32		hint;			/* position minus key of the last key added */
+	int32		reserved;		/* zero */
 } SketchHeader;
 
 /* the bucket key of a value >= SKETCH_MIN_VALUE, and a bucket's estimate */
