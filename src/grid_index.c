@@ -138,10 +138,43 @@ bucket_of(int64 v, int64 origin, int64 size, int count)
 }
 
 /*
+ * List each grid in the buckets its box reaches, widened by the near-edge
+ * margin: count them into bucket_start (fill NULL), or place them into
+ * bucket_grids at the positions fill[] holds.
+ */
+static void
+place_grids(GridIndex *index, int *fill)
+{
+	int			g;
+
+	for (g = 0; g < index->ngrids; g++)
+	{
+		const IndexedGrid *grid = &index->grids[g];
+		int			bx0 = bucket_of(grid->xmin - NEAR_EDGE_FACTOR, index->x0, index->bucket_width, index->nx),
+					bx1 = bucket_of(grid->xmax + NEAR_EDGE_FACTOR, index->x0, index->bucket_width, index->nx),
+					by0 = bucket_of(grid->ymin - NEAR_EDGE_FACTOR, index->y0, index->bucket_height, index->ny),
+					by1 = bucket_of(grid->ymax + NEAR_EDGE_FACTOR, index->y0, index->bucket_height, index->ny);
+		int			bx,
+					by;
+
+		for (by = by0; by <= by1; by++)
+			for (bx = bx0; bx <= bx1; bx++)
+			{
+				int			bucket = by * index->nx + bx;
+
+				if (fill == NULL)
+					index->bucket_start[bucket + 1]++;
+				else
+					index->bucket_grids[fill[bucket]++] = g;
+			}
+	}
+}
+
+/*
  * About two buckets per grid, so a bucket lists a handful of grids whatever
- * the shape of the district.  A grid is listed in every bucket its bounding
- * box reaches, widened by the near-edge margin, so that a bucket knows every
- * grid whose answer could be unsure for its points.
+ * the shape of the district.  With the near-edge margin in the boxes (see
+ * place_grids), a bucket knows every grid whose answer could be unsure for
+ * its points.
  */
 static void
 build_buckets(GridIndex *index)
@@ -172,39 +205,13 @@ build_buckets(GridIndex *index)
 
 	/* count, then place: a compressed list of grids per bucket */
 	index->bucket_start = palloc0(sizeof(int) * (nbuckets + 1));
-	for (g = 0; g < index->ngrids; g++)
-	{
-		const IndexedGrid *grid = &index->grids[g];
-		int			bx0 = bucket_of(grid->xmin - NEAR_EDGE_FACTOR, index->x0, index->bucket_width, index->nx),
-					bx1 = bucket_of(grid->xmax + NEAR_EDGE_FACTOR, index->x0, index->bucket_width, index->nx),
-					by0 = bucket_of(grid->ymin - NEAR_EDGE_FACTOR, index->y0, index->bucket_height, index->ny),
-					by1 = bucket_of(grid->ymax + NEAR_EDGE_FACTOR, index->y0, index->bucket_height, index->ny);
-		int			bx,
-					by;
-
-		for (by = by0; by <= by1; by++)
-			for (bx = bx0; bx <= bx1; bx++)
-				index->bucket_start[by * index->nx + bx + 1]++;
-	}
+	place_grids(index, NULL);
 	for (b = 0; b < nbuckets; b++)
 		index->bucket_start[b + 1] += index->bucket_start[b];
 	index->bucket_grids = palloc(sizeof(int) * Max(index->bucket_start[nbuckets], 1));
 	fill = palloc(sizeof(int) * nbuckets);
 	memcpy(fill, index->bucket_start, sizeof(int) * nbuckets);
-	for (g = 0; g < index->ngrids; g++)
-	{
-		const IndexedGrid *grid = &index->grids[g];
-		int			bx0 = bucket_of(grid->xmin - NEAR_EDGE_FACTOR, index->x0, index->bucket_width, index->nx),
-					bx1 = bucket_of(grid->xmax + NEAR_EDGE_FACTOR, index->x0, index->bucket_width, index->nx),
-					by0 = bucket_of(grid->ymin - NEAR_EDGE_FACTOR, index->y0, index->bucket_height, index->ny),
-					by1 = bucket_of(grid->ymax + NEAR_EDGE_FACTOR, index->y0, index->bucket_height, index->ny);
-		int			bx,
-					by;
-
-		for (by = by0; by <= by1; by++)
-			for (bx = bx0; bx <= bx1; bx++)
-				index->bucket_grids[fill[by * index->nx + bx]++] = g;
-	}
+	place_grids(index, fill);
 	pfree(fill);
 }
 

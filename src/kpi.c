@@ -613,6 +613,40 @@ count_case(KpiWork *w, CaseFields *r, TimestampTz as_of)
 	return w;
 }
 
+/* as_of from argument argno, which must not be NULL */
+static TimestampTz
+as_of_argument(FunctionCallInfo fcinfo, int argno)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("as_of must not be NULL"),
+				 errhint("Pass the instant at which open and overdue cases are counted, or leave it out for now().")));
+	return PG_GETARG_TIMESTAMPTZ(argno);
+}
+
+/*
+ * What the transition functions end with: the state with the case counted,
+ * or unchanged for a missing row (fields NULL: an outer join's).
+ */
+static Datum
+accumulate(FunctionCallInfo fcinfo, bool in_agg, CaseFields *fields, TimestampTz as_of)
+{
+	KpiWork    *w;
+
+	if (fields == NULL)
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		if (in_agg)
+			PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+		return return_state(state_for_update(fcinfo, false), false);
+	}
+	w = state_for_update(fcinfo, in_agg);
+	w = count_case(w, fields, as_of);
+	return return_state(w, in_agg);
+}
+
 static Datum
 kpi_accum_common(FunctionCallInfo fcinfo, TimestampTz as_of)
 {
@@ -621,18 +655,10 @@ kpi_accum_common(FunctionCallInfo fcinfo, TimestampTz as_of)
 	HeapTupleData tuple;
 	CaseReader *reader;
 	CaseFields	fields;
-	KpiWork    *w;
 	int			f;
 
-	/* a missing row (an outer join's) counts nothing */
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		if (in_agg)
-			PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-		return return_state(state_for_update(fcinfo, false), false);
-	}
+		return accumulate(fcinfo, in_agg, NULL, as_of);
 
 	rec = PG_GETARG_HEAPTUPLEHEADER(1);
 	reader = case_reader(fcinfo, rec);
@@ -646,22 +672,14 @@ kpi_accum_common(FunctionCallInfo fcinfo, TimestampTz as_of)
 		fields.values[f] = reader->values[reader->index[f]];
 		fields.nulls[f] = reader->nulls[reader->index[f]];
 	}
-
-	w = state_for_update(fcinfo, in_agg);
-	w = count_case(w, &fields, as_of);
-	return return_state(w, in_agg);
+	return accumulate(fcinfo, in_agg, &fields, as_of);
 }
 
 PG_FUNCTION_INFO_V1(kpi_accum);
 Datum
 kpi_accum(PG_FUNCTION_ARGS)
 {
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("as_of must not be NULL"),
-				 errhint("Pass the instant at which open and overdue cases are counted, or leave it out for now().")));
-	return kpi_accum_common(fcinfo, PG_GETARG_TIMESTAMPTZ(2));
+	return kpi_accum_common(fcinfo, as_of_argument(fcinfo, 2));
 }
 
 /* as_of = now(), the start of the transaction, the same in parallel workers */
@@ -685,32 +703,20 @@ kpi_accum_columns(PG_FUNCTION_ARGS)
 {
 	bool		in_agg = AggCheckCallContext(fcinfo, NULL) != 0;
 	CaseFields	fields;
-	KpiWork    *w;
+	TimestampTz as_of;
 	int			f;
 
 	if (PG_NARGS() != NUM_CASE_FIELDS + 3)
 		elog(ERROR, "kpi_accum_columns needs %d arguments", NUM_CASE_FIELDS + 3);
-	if (PG_ARGISNULL(NUM_CASE_FIELDS + 2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("as_of must not be NULL"),
-				 errhint("Pass the instant at which open and overdue cases are counted, or leave it out for now().")));
+	as_of = as_of_argument(fcinfo, NUM_CASE_FIELDS + 2);
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		if (in_agg)
-			PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-		return return_state(state_for_update(fcinfo, false), false);
-	}
+		return accumulate(fcinfo, in_agg, NULL, as_of);
 	for (f = 0; f < NUM_CASE_FIELDS; f++)
 	{
 		fields.nulls[f] = PG_ARGISNULL(f + 2);
 		fields.values[f] = PG_GETARG_DATUM(f + 2);
 	}
-	w = state_for_update(fcinfo, in_agg);
-	w = count_case(w, &fields, PG_GETARG_TIMESTAMPTZ(NUM_CASE_FIELDS + 2));
-	return return_state(w, in_agg);
+	return accumulate(fcinfo, in_agg, &fields, as_of);
 }
 
 /* Merge two states: the combine function, and kpi_merge's transition. */

@@ -20,8 +20,9 @@
 --    identical.  And the figures of query 1 from the rollups, which must
 --    equal kpi's, against the plain SQL.
 --
--- Times are taken inside the server (clock_timestamp() around EXECUTE of a
--- CREATE TEMP TABLE ... AS, which may run in parallel), without JIT.
+-- Times are the server's planning and execution time of each query
+-- (EXPLAIN (ANALYZE, TIMING OFF)), which may run in parallel, without JIT;
+-- each result is also kept once as a temp table for the checks.
 \set ON_ERROR_STOP on
 \if :{?runs}
 \else
@@ -38,21 +39,25 @@ SELECT name, setting, unit FROM pg_settings
 
 CREATE TEMP TABLE timing (query text, workers integer, run integer, ms float8);
 
--- Run sql `runs` times as CREATE TEMP TABLE label AS ..., with that many workers.
+-- Keep the result of sql as temp table label (for the checks below), then
+-- time it `runs` times with that many workers: the server's planning and
+-- execution time (EXPLAIN ANALYZE, without per-node timing), which leaves
+-- out sending or storing the result, the same for every query.
 CREATE FUNCTION pg_temp.timed(label text, workers integer, runs integer, sql text) RETURNS text
     LANGUAGE plpgsql AS $$
 DECLARE
-    started timestamptz;
+    plan json;
 BEGIN
     PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
+    EXECUTE format('DROP TABLE IF EXISTS %I', label);
+    EXECUTE format('CREATE TEMP TABLE %I AS %s', label, sql);
     FOR r IN 1 .. runs LOOP
-        EXECUTE format('DROP TABLE IF EXISTS %I', label);
-        started := clock_timestamp();
-        EXECUTE format('CREATE TEMP TABLE %I AS %s', label, sql);
-        INSERT INTO timing VALUES (label, workers, r, extract(epoch FROM clock_timestamp() - started) * 1000);
+        EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON, FORMAT JSON) ' || sql INTO plan;
+        INSERT INTO timing
+        VALUES (label, workers, r, (plan -> 0 ->> 'Planning Time')::float8 + (plan -> 0 ->> 'Execution Time')::float8);
     END LOOP;
     RETURN format('%s, %s workers: %s ms', label, workers,
-                  (SELECT string_agg(round(t.ms)::text, ', ' ORDER BY t.run) FROM timing t
+                  (SELECT string_agg(round(t.ms::numeric, 1)::text, ', ' ORDER BY t.run) FROM timing t
                     WHERE t.query = label AND t.workers = timed.workers));
 END $$;
 
