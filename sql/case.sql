@@ -411,11 +411,6 @@ ALTER TABLE @extschema@.service_point ENABLE ALWAYS TRIGGER gridgov_invalidate_c
 CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.warning_rule
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
 ALTER TABLE @extschema@.warning_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
--- The engine also keeps the grid boundaries in memory, to route a point
--- without a PostGIS query (src/grid_index.c).
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.unit
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.unit ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 
 -- The clock of each open stage: its deadline, the share of its limit used
 -- (suspended time excluded), and the traffic light: green, yellow from 80%,

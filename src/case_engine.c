@@ -564,14 +564,15 @@ move_time(CaseRow *old, CaseRow *new)
 
 /* The earlier cases that make this report a repeat (矛盾预警), if enough. */
 static void
-apply_early_warning(CaseRow *row, TimestampTz reported_at)
+apply_early_warning(Relation cases, CaseRow *row, TimestampTz reported_at)
 {
 	char	   *category = row_text(row, C_CATEGORY);
 	const WarningRule *rule = warning_rule_lookup(category);
 	ArrayType  *earlier;
 	int			severity;
 
-	earlier = recent_cases(DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category,
+	earlier = recent_cases(cases, case_attnum[C_ID], case_attnum[C_STATUS],
+						   DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category,
 						   reported_at - rule->window, reported_at);
 	if (earlier == NULL || ArrayGetNItems(ARR_NDIM(earlier), ARR_DIMS(earlier)) < rule->threshold - 1)
 		return;
@@ -641,7 +642,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 	row_set(&row, C_DISTRICT, GridcodeGetDatum(gridcode_ancestor_at(unit, 3)));
 
 	row_set_int(&row, C_REPORTED_SEVERITY, row_int(&row, C_SEVERITY, 1));
-	apply_early_warning(&row, reported_at);
+	apply_early_warning(trigdata->tg_relation, &row, reported_at);
 
 	/* how high: the rule for the severity; above the category's usual
 	 * level, that is an escalation at intake */

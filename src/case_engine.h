@@ -7,6 +7,7 @@
 
 #include "datatype/timestamp.h"
 #include "utils/array.h"
+#include "utils/relcache.h"
 
 /* case_engine.c: the gridgov.actor setting and the caches; from _PG_init */
 extern void case_engine_init(void);
@@ -14,8 +15,8 @@ extern void case_engine_init(void);
 /* case_lookup.c: kept SPI plans, schema-qualified */
 extern void case_lookup_use_schema(Oid namespace, Oid geometry_type);
 extern int64 grid_at_point(Datum point);
-extern ArrayType *recent_cases(int64 unit, const char *category,
-							   TimestampTz from, TimestampTz to);
+extern ArrayType *recent_cases(Relation cases, AttrNumber id_attnum, AttrNumber status_attnum,
+							   int64 unit, const char *category, TimestampTz from, TimestampTz to);
 extern bool case_exists(int64 case_id);
 extern void history_append(Datum district, Datum case_id, Datum seq, Datum at,
 						   const char *actor, const char *action,

@@ -1,7 +1,7 @@
 /*
  * case_lookup.c
- *		The queries the case triggers run, each planned once per backend
- *		and kept (SPI_keepplan).
+ *		The lookups of the case triggers: queries planned once per backend
+ *		and kept (SPI_keepplan), and the early warning's index scan.
  *
  * Every name in them is schema-qualified, operators included, so the
  * session's search_path cannot change what they mean.  The plans depend on
@@ -10,11 +10,20 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/nbtree.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -27,7 +36,6 @@ typedef enum LookupQuery
 {
 	Q_GRID_AT_POINT,
 	Q_GRID_BOUNDARIES,
-	Q_RECENT_CASES,
 	Q_CASE_EXISTS,
 	Q_APPEND_HISTORY,
 	NUM_QUERIES
@@ -106,19 +114,6 @@ plan_for(LookupQuery query)
 							gis, gis, gis, gg);
 			nargs = 0;
 			break;
-		case Q_RECENT_CASES:
-			text = psprintf("SELECT pg_catalog.array_agg(c.id ORDER BY c.id) FROM %s.cases c"
-							" WHERE c.unit OPERATOR(%s.=) $1 AND c.category OPERATOR(pg_catalog.=) $2"
-							" AND c.reported_at OPERATOR(pg_catalog.>=) $3"
-							" AND c.reported_at OPERATOR(pg_catalog.<=) $4"
-							" AND c.status OPERATOR(pg_catalog.<>) ALL ('{rejected,merged}'::text[])",
-							gg, gg);
-			argtypes[0] = gridcode;
-			argtypes[1] = TEXTOID;
-			argtypes[2] = TIMESTAMPTZOID;
-			argtypes[3] = TIMESTAMPTZOID;
-			nargs = 4;
-			break;
 		case Q_CASE_EXISTS:
 			text = psprintf("SELECT 1 FROM %s.cases WHERE id OPERATOR(pg_catalog.=) $1", gg);
 			argtypes[0] = INT8OID;
@@ -167,6 +162,15 @@ run(LookupQuery query, Datum *values, const char *nulls, bool read_only, long li
 	if (result < 0)
 		elog(ERROR, "case engine query failed: %s", SPI_result_code_string(result));
 	return result;
+}
+
+static int
+compare_ids(const void *a, const void *b)
+{
+	int64		x = DatumGetInt64(*(const Datum *) a);
+	int64		y = DatumGetInt64(*(const Datum *) b);
+
+	return (x > y) - (x < y);
 }
 
 void
@@ -227,32 +231,111 @@ grid_boundaries(GridBoundaryCallback callback, void *arg)
 	SPI_finish();
 }
 
-/* Ids of the unit's cases of a category reported in [from, to], or NULL. */
-ArrayType *
-recent_cases(int64 unit, const char *category, TimestampTz from, TimestampTz to)
+/* A scan key on attribute attno of a btree index, by the index's own opfamily. */
+static void
+index_key(ScanKey key, Relation index, AttrNumber attno, StrategyNumber strategy, Datum argument)
 {
-	Datum		values[4];
+	Oid			opfamily = index->rd_opfamily[attno - 1];
+	Oid			type = index->rd_opcintype[attno - 1];
+	Oid			operator = get_opfamily_member(opfamily, type, type, strategy);
+
+	if (!OidIsValid(operator))
+		elog(ERROR, "operator family %u has no operator of strategy %d for type %u",
+			 opfamily, strategy, type);
+	ScanKeyInit(key, attno, strategy, get_opcode(operator), argument);
+	key->sk_collation = index->rd_indcollation[attno - 1];
+}
+
+/*
+ * Ids of the unit's cases of a category reported in [from, to], rejected and
+ * merged ones aside, in ascending order; NULL if none.
+ *
+ * Early warning asks this for every new case, so it is a scan of the index
+ * cases_unit_category (unit, category, reported_at), not a query: a query
+ * costs more to start than to run.  Like a query run through SPI, it first
+ * advances the command counter, so that it sees the cases the same
+ * statement inserted before this one.  It reads every case of the grid,
+ * whatever the inserting user may SELECT: the warning is the district's
+ * rule, not that user's view.
+ */
+ArrayType *
+recent_cases(Relation cases, AttrNumber id_attnum, AttrNumber status_attnum,
+			 int64 unit, const char *category, TimestampTz from, TimestampTz to)
+{
+	Oid			index_oid = get_relname_relid("cases_unit_category", RelationGetNamespace(cases));
+	Relation	index;
+	ScanKeyData keys[4];
+	Snapshot	snapshot;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	Datum	   *ids = NULL;
+	int			nids = 0;
+	int			capacity = 0;
 	ArrayType  *result = NULL;
-	bool		isnull;
-	Datum		ids;
-	MemoryContext caller = CurrentMemoryContext;
 
-	values[0] = GridcodeGetDatum(unit);
-	values[1] = CStringGetTextDatum(category);
-	values[2] = TimestampTzGetDatum(from);
-	values[3] = TimestampTzGetDatum(to);
-	/* not read-only: see the rows this same statement inserted before */
-	run(Q_RECENT_CASES, values, NULL, false, 1);
-	ids = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (!isnull)
+	if (!OidIsValid(index_oid))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index \"cases_unit_category\" of the case engine is missing"),
+				 errhint("Create it again: CREATE INDEX cases_unit_category ON %s.cases (unit, category, reported_at).",
+						 quote_identifier(get_namespace_name(RelationGetNamespace(cases))))));
+	index = index_open(index_oid, AccessShareLock);
+	if (index->rd_index->indrelid != RelationGetRelid(cases) || index->rd_rel->relam != BTREE_AM_OID ||
+		index->rd_index->indnkeyatts < 3 || index->rd_indexprs != NIL ||
+		index->rd_index->indkey.values[0] != get_attnum(RelationGetRelid(cases), "unit") ||
+		index->rd_index->indkey.values[1] != get_attnum(RelationGetRelid(cases), "category") ||
+		index->rd_index->indkey.values[2] != get_attnum(RelationGetRelid(cases), "reported_at"))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index \"cases_unit_category\" is not a btree index on cases (unit, category, reported_at)"),
+				 errhint("Drop it and create it again as the case engine defines it.")));
+
+	index_key(&keys[0], index, 1, BTEqualStrategyNumber, GridcodeGetDatum(unit));
+	index_key(&keys[1], index, 2, BTEqualStrategyNumber, CStringGetTextDatum(category));
+	index_key(&keys[2], index, 3, BTGreaterEqualStrategyNumber, TimestampTzGetDatum(from));
+	index_key(&keys[3], index, 3, BTLessEqualStrategyNumber, TimestampTzGetDatum(to));
+
+	CommandCounterIncrement();
+	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	scan = index_beginscan(cases, index, snapshot, lengthof(keys), 0);
+	index_rescan(scan, keys, lengthof(keys), NULL, 0);
+	slot = table_slot_create(cases, NULL);
+	while (index_getnext_slot(scan, ForwardScanDirection, slot))
 	{
-		/* copy into the caller's memory: SPI_finish frees SPI's own */
-		MemoryContext spi = MemoryContextSwitchTo(caller);
+		bool		isnull;
+		Datum		status = slot_getattr(slot, status_attnum, &isnull);
+		Datum		id;
+		struct varlena *state;
+		const char *name;
+		int			length;
 
-		result = DatumGetArrayTypePCopy(ids);
-		MemoryContextSwitchTo(spi);
+		if (isnull)
+			continue;
+		state = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(status));
+		name = VARDATA_ANY(state);
+		length = VARSIZE_ANY_EXHDR(state);
+		if ((length == 8 && memcmp(name, "rejected", 8) == 0) || (length == 6 && memcmp(name, "merged", 6) == 0))
+			continue;
+		id = slot_getattr(slot, id_attnum, &isnull);
+		if (isnull)
+			continue;
+		if (nids == capacity)
+		{
+			capacity = Max(8, capacity * 2);
+			ids = ids ? repalloc(ids, sizeof(Datum) * capacity) : palloc(sizeof(Datum) * capacity);
+		}
+		ids[nids++] = id;
 	}
-	SPI_finish();
+	ExecDropSingleTupleTableSlot(slot);
+	index_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	index_close(index, AccessShareLock);
+
+	if (nids > 0)
+	{
+		qsort(ids, nids, sizeof(Datum), compare_ids);
+		result = construct_array(ids, nids, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	}
 	return result;
 }
 

@@ -181,17 +181,13 @@ kpi_view(Datum datum, KpiView *view, bool buckets)
 		}
 		for (i = 0; i < KPI_NSKETCHES; i++)
 		{
-			const uint8 *start = p;
+			int32		n = sketch_decoded_buckets(p, end);
 			SketchBucket *b = NULL;
 
-			/* a first pass checks and sizes, a second fills */
-			if (!sketch_decode(&p, end, &view->sketch[i], NULL))
+			if (buckets && n > 0)
+				b = palloc(n * sizeof(SketchBucket));
+			if (n < 0 || !sketch_decode(&p, end, &view->sketch[i], b))
 				report_corrupt("A sketch is malformed.");
-			if (buckets && view->sketch[i].nbuckets > 0)
-			{
-				b = palloc(view->sketch[i].nbuckets * sizeof(SketchBucket));
-				(void) sketch_decode(&start, end, &view->sketch[i], b);
-			}
 			view->bucket[i] = b;
 		}
 		if (p != end)

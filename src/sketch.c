@@ -374,6 +374,16 @@ sketch_encode(StringInfo buf, const SketchHeader *h, const SketchBucket *b)
 		sketch_put_varint(buf, (uint64) b[i].count);
 }
 
+int32
+sketch_decoded_buckets(const uint8 *p, const uint8 *end)
+{
+	uint64		v;
+
+	if (!sketch_get_varint(&p, end, &v) || !sketch_get_varint(&p, end, &v) || v > SKETCH_MAX_BUCKETS)
+		return -1;
+	return (int32) v;
+}
+
 bool
 sketch_decode(const uint8 **p, const uint8 *end, SketchHeader *h, SketchBucket *b)
 {

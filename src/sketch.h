@@ -108,13 +108,15 @@ extern bool sketch_quantile(const SketchHeader *h, const SketchBucket *b, double
  * of buckets, the first key (zigzag), the gaps between keys less one, then
  * the counts, all as unsigned LEB128 varints.  sketch_decode reads one from
  * *p (not beyond end), advancing *p; it fills h (capacity = nbuckets, and
- * the total) and,
- * if b is not NULL, b, which must have room for SKETCH_MAX_BUCKETS; it
+ * the total) and, if b is not NULL, b, which must have room for all the
+ * buckets (sketch_decoded_buckets tells how many); it
  * returns false on malformed data, including keys that are not ascending or
  * do not fit in an int32, zero counts and totals beyond int64.
  */
 extern void sketch_encode(StringInfo buf, const SketchHeader *h, const SketchBucket *b);
 extern bool sketch_decode(const uint8 **p, const uint8 *end, SketchHeader *h, SketchBucket *b);
+/* the number of buckets of the encoded sketch at p, or -1 if malformed */
+extern int32 sketch_decoded_buckets(const uint8 *p, const uint8 *end);
 
 /* unsigned LEB128, shared with kpi.c's encoding of its counters */
 extern void sketch_put_varint(StringInfo buf, uint64 value);

@@ -10,8 +10,8 @@
 --              FILTER (...) per figure, avg, and percentile_cont of
 --              gridgov.working_seconds(...) / 3600 for the percentiles
 --    each with max_parallel_workers_per_gather 0 and 2.  Counts and rates
---    must be equal; percentiles agree within 1% (the sketch's 0.5% bound
---    against percentile_disc, plus percentile_cont's interpolation).
+--    must be equal, and percentiles within the sketch's 0.5% bound of
+--    percentile_disc (from one more query, untimed).
 -- 2. The daily rollups: refresh_kpi_daily month by month over the whole
 --    history, then one month per subdistrict, and every month per
 --    subdistrict, from the rollups (kpi_merge over the subdistricts' rows of
@@ -88,10 +88,19 @@ SELECT pg_temp.timed('plain', 0, :runs, :'plain_query');
 SELECT pg_temp.timed('plain', 2, :runs, :'plain_query');
 \pset tuples_only off
 
-\echo 'the same figures both ways (counts and rates exactly; percentiles within 1%):'
-SELECT k.subdistrict, k.received, k.closed, round(k.closure_rate, 4) AS closure_rate, round(k.on_time_rate, 4) AS on_time_rate,
-       round(k.community_share, 4) AS community_share, round(k.satisfaction_mean, 3) AS satisfaction,
-       round(k.close_hours[1]::numeric, 1) AS close_p50_h, round(k.close_hours[2]::numeric, 1) AS close_p90_h,
+-- The sketch's stated bound is against percentile_disc; the plain query's
+-- percentile_cont interpolates, which on few cases can differ by more.  So
+-- the check takes percentile_disc from one more query, untimed.
+SET max_parallel_workers_per_gather = 2;
+CREATE TEMP TABLE disc AS
+SELECT gridgov.ancestor(unit, 4) AS subdistrict,
+       percentile_disc(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP (ORDER BY gridgov.working_seconds(reported_at, accepted_at)::float8 / 3600)
+           FILTER (WHERE accepted_at IS NOT NULL) AS accept_hours,
+       percentile_disc(ARRAY[0.5, 0.9, 0.99]) WITHIN GROUP (ORDER BY gridgov.working_seconds(reported_at, closed_at)::float8 / 3600)
+           FILTER (WHERE status = 'closed') AS close_hours
+  FROM gridgov.cases GROUP BY 1;
+CREATE TEMP TABLE agreement AS
+SELECT k.subdistrict,
        (k.received, k.accepted, k.dispatched, k.due_to_close, k.closed, k.closure_rate, k.closed_on_time, k.on_time_rate,
         k.reworked, k.rework_rate, k.extended, k.extension_rate, k.returned, k.escalated, k.escalation_rate,
         k.settled_in_community, k.community_share, k.open_now, k.overdue_now, k.satisfied_share)
@@ -99,15 +108,23 @@ SELECT k.subdistrict, k.received, k.closed, round(k.closure_rate, 4) AS closure_
           p.reworked, p.rework_rate, p.extended, p.extension_rate, p.returned, p.escalated, p.escalation_rate,
           p.settled_in_community, p.community_share, p.open_now, p.overdue_now, p.satisfied_share)
        AND round(k.satisfaction_mean, 12) = round(p.satisfaction_mean, 12) AS same_counts_and_rates,
-       round(greatest((SELECT max(abs(a - b) / b) FROM unnest(k.accept_hours, p.accept_hours) x(a, b) WHERE b > 0),
-                      (SELECT max(abs(a - b) / b) FROM unnest(k.close_hours, p.close_hours) x(a, b)))::numeric, 4)
-           AS max_percentile_difference
-  FROM kpi k JOIN plain p USING (subdistrict) ORDER BY 1;
-SELECT count(*) = 6 AND bool_and(ok) AS all_agree
-  FROM (SELECT (k.received, k.due_to_close, k.closed, k.closed_on_time, k.open_now, k.overdue_now, k.settled_in_community)
-               = (p.received, p.due_to_close, p.closed, p.closed_on_time, p.open_now, p.overdue_now, p.settled_in_community)
-               AND (SELECT bool_and(abs(a - b) <= 0.01 * b) FROM unnest(k.close_hours, p.close_hours) x(a, b)) AS ok
-          FROM kpi k JOIN plain p USING (subdistrict)) c \gset
+       (SELECT max(abs(a - b) / b) FROM unnest(k.accept_hours || k.close_hours, d.accept_hours || d.close_hours) x(a, b)
+         WHERE b > 0) AS max_difference_to_disc,
+       (SELECT bool_and(abs(a - b) <= 0.005 * b + 1e-9)
+          FROM unnest(k.accept_hours || k.close_hours, d.accept_hours || d.close_hours) x(a, b)) AS within_bound,
+       (SELECT max(abs(a - b) / b) FROM unnest(k.accept_hours || k.close_hours, p.accept_hours || p.close_hours) x(a, b)
+         WHERE b > 0) AS max_difference_to_cont
+  FROM kpi k JOIN plain p USING (subdistrict) JOIN disc d USING (subdistrict);
+
+\echo 'the same figures both ways: counts and rates exactly; p50/p90/p99 hours within 0.5% of percentile_disc'
+\echo '(the sketch''s bound), and how far from the plain query''s percentile_cont:'
+SELECT k.subdistrict, k.received, k.closed, round(k.closure_rate, 4) AS closure_rate, round(k.on_time_rate, 4) AS on_time_rate,
+       round(k.community_share, 4) AS community_share, round(k.satisfaction_mean, 3) AS satisfaction,
+       round(k.close_hours[1]::numeric, 1) AS close_p50_h, round(k.close_hours[2]::numeric, 1) AS close_p90_h,
+       a.same_counts_and_rates, round(a.max_difference_to_disc::numeric, 4) AS max_difference_to_disc,
+       round(a.max_difference_to_cont::numeric, 4) AS max_difference_to_cont
+  FROM kpi k JOIN agreement a USING (subdistrict) ORDER BY 1;
+SELECT count(*) = 6 AND bool_and(same_counts_and_rates AND within_bound) AS all_agree FROM agreement \gset
 \if :all_agree
 \else
 \echo 'kpi and plain SQL disagree'
@@ -158,7 +175,11 @@ SELECT count(*) AS unit_rows, round(avg(pg_column_size(kpi))) AS avg_state_bytes
 
 SET max_parallel_workers_per_gather = 2;
 EXPLAIN (COSTS OFF) :month_rollup;
+-- The rescan gets its best plan: the month's cases through the BRIN index on
+-- reported_at (the planner's estimate sometimes prefers reading the table).
+SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) :month_rescan;
+RESET enable_seqscan;
 
 \echo 'timing the month queries ...'
 \pset tuples_only on
@@ -166,8 +187,10 @@ SELECT pg_temp.timed('month_rollup', 0, :runs, :'month_rollup');
 SELECT pg_temp.timed('month_rollup', 2, :runs, :'month_rollup');
 SELECT pg_temp.timed('month_grid_rollup', 0, :runs, :'month_grid_rollup');
 SELECT pg_temp.timed('month_grid_rollup', 2, :runs, :'month_grid_rollup');
+SET enable_seqscan = off;
 SELECT pg_temp.timed('month_rescan', 0, :runs, :'month_rescan');
 SELECT pg_temp.timed('month_rescan', 2, :runs, :'month_rescan');
+RESET enable_seqscan;
 SELECT pg_temp.timed('history_rollup', 2, :runs, :'history_rollup');
 SELECT pg_temp.timed('history_rescan', 2, :runs, :'history_rescan');
 SELECT pg_temp.timed('subdistrict_rollup', 0, :runs, :'subdistrict_rollup');
