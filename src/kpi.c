@@ -749,10 +749,8 @@ kpi_combine(PG_FUNCTION_ARGS)
 		}
 		if (sketch_merge_existing(&w->sketch[i], work_buckets(w, i), &other.sketch[i], other.bucket[i]))
 			continue;
-		need = sketch_union_size(&w->sketch[i], work_buckets(w, i), &other.sketch[i], other.bucket[i]);
-		if (need > w->sketch[i].capacity)
+		while (!sketch_merge(&w->sketch[i], work_buckets(w, i), &other.sketch[i], other.bucket[i], &need))
 			w = work_grow(w, i, need);
-		sketch_merge(&w->sketch[i], work_buckets(w, i), &other.sketch[i], other.bucket[i], need);
 	}
 	return return_state(w, in_agg);
 }

@@ -157,42 +157,6 @@ few_into_many(int32 nfew, int32 nmany)
 	return nfew <= 8 && nmany >= 8 * nfew;
 }
 
-int32
-sketch_union_size(const SketchHeader *dst, const SketchBucket *db,
-				  const SketchHeader *src, const SketchBucket *sb)
-{
-	int32		i = 0;
-	int32		j = 0;
-	int32		n = 0;
-
-	if (few_into_many(src->nbuckets, dst->nbuckets))
-	{
-		n = dst->nbuckets;
-		for (j = 0; j < src->nbuckets; j++)
-		{
-			int32		pos = lower_bound(db, dst->nbuckets, sb[j].key);
-
-			if (pos == dst->nbuckets || db[pos].key != sb[j].key)
-				n++;
-		}
-		return n;
-	}
-	while (i < dst->nbuckets && j < src->nbuckets)
-	{
-		if (db[i].key < sb[j].key)
-			i++;
-		else if (db[i].key > sb[j].key)
-			j++;
-		else
-		{
-			i++;
-			j++;
-		}
-		n++;
-	}
-	return n + (dst->nbuckets - i) + (src->nbuckets - j);
-}
-
 bool
 sketch_merge_existing(SketchHeader *dst, SketchBucket *db,
 					  const SketchHeader *src, const SketchBucket *sb)
@@ -216,51 +180,47 @@ sketch_merge_existing(SketchHeader *dst, SketchBucket *db,
 	return true;
 }
 
-void
+/* room for a union before it collapses: at most both sketches' buckets */
+static SketchBucket merge_scratch[2 * SKETCH_MAX_BUCKETS];
+
+bool
 sketch_merge(SketchHeader *dst, SketchBucket *db,
-			 const SketchHeader *src, const SketchBucket *sb, int32 union_size)
+			 const SketchHeader *src, const SketchBucket *sb, int32 *needed)
 {
-	int32		i = dst->nbuckets - 1;
-	int32		j = src->nbuckets - 1;
-	int32		k = union_size - 1;
+	SketchHeader merged;
+	int32		i = 0;
+	int32		j = 0;
+	int32		k = 0;
 
-	Assert(union_size <= dst->capacity);
-	Assert(union_size == sketch_union_size(dst, db, src, sb));
-	dst->zero_count += src->zero_count;
-	dst->total += src->total;
-
-	/* no new key: add the counts where they are */
-	if (union_size == dst->nbuckets)
+	/* one pass over both into the scratch array, then one copy back */
+	while (i < dst->nbuckets && j < src->nbuckets)
 	{
-		for (j = 0; j < src->nbuckets; j++)
-			db[lower_bound(db, dst->nbuckets, sb[j].key)].count += sb[j].count;
-		return;
-	}
-
-	/*
-	 * From the top down, so that dst's entries move only upwards, and only
-	 * those above src's lowest key.
-	 */
-	while (j >= 0)
-	{
-		if (i >= 0 && db[i].key > sb[j].key)
-			db[k--] = db[i--];
-		else if (i >= 0 && db[i].key == sb[j].key)
-		{
-			db[k] = db[i--];
-			db[k--].count += sb[j--].count;
-		}
+		if (db[i].key < sb[j].key)
+			merge_scratch[k++] = db[i++];
+		else if (db[i].key > sb[j].key)
+			merge_scratch[k++] = sb[j++];
 		else
 		{
-			db[k].key = sb[j].key;
-			db[k].reserved = 0;
-			db[k--].count = sb[j--].count;
+			merge_scratch[k] = db[i++];
+			merge_scratch[k++].count += sb[j++].count;
 		}
 	}
-	/* what is left of dst, entries 0 .. i, is already in place (k == i) */
-	Assert(k == i);
-	dst->nbuckets = union_size;
-	collapse(dst, db);
+	while (i < dst->nbuckets)
+		merge_scratch[k++] = db[i++];
+	while (j < src->nbuckets)
+		merge_scratch[k++] = sb[j++];
+	merged.nbuckets = k;
+	collapse(&merged, merge_scratch);
+	if (merged.nbuckets > dst->capacity)
+	{
+		*needed = merged.nbuckets;
+		return false;
+	}
+	memcpy(db, merge_scratch, merged.nbuckets * sizeof(SketchBucket));
+	dst->nbuckets = merged.nbuckets;
+	dst->zero_count += src->zero_count;
+	dst->total += src->total;
+	return true;
 }
 
 bool

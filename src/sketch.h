@@ -76,24 +76,22 @@ extern double sketch_bucket_value(int32 key);
  */
 extern bool sketch_add(SketchHeader *h, SketchBucket *b, double value);
 
-/* buckets that merging src into dst needs before collapsing */
-extern int32 sketch_union_size(const SketchHeader *dst, const SketchBucket *db,
-							   const SketchHeader *src, const SketchBucket *sb);
-
 /*
  * dst += src when src is a few buckets (a day's) whose keys dst already has
  * (a month's): one bisection each.  Returns false, changing nothing,
- * otherwise; then use sketch_union_size and sketch_merge.
+ * otherwise; then use sketch_merge.
  */
 extern bool sketch_merge_existing(SketchHeader *dst, SketchBucket *db,
 								  const SketchHeader *src, const SketchBucket *sb);
 
 /*
- * dst += src, given union_size = sketch_union_size(dst, src) <= dst->capacity.
- * The caller checks that dst->total + src->total fits in an int64.
+ * dst += src in one pass over both.  Returns false, changing nothing, when
+ * the result needs more than dst->capacity buckets, with *needed set to how
+ * many: make room and call again.  The caller checks that dst->total +
+ * src->total fits in an int64.
  */
-extern void sketch_merge(SketchHeader *dst, SketchBucket *db,
-						 const SketchHeader *src, const SketchBucket *sb, int32 union_size);
+extern bool sketch_merge(SketchHeader *dst, SketchBucket *db,
+						 const SketchHeader *src, const SketchBucket *sb, int32 *needed);
 
 
 /*
