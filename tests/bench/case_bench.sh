@@ -2,7 +2,7 @@
 # Case engine benchmark (issue 4, "Proof"): with the Guangming demo district
 # (418 grid polygons, its service points, categories and rules),
 #   A. SCALE cases inserted through the full engine (gridgov.cases and its C
-#      triggers), into a plain table without triggers, and through a
+#      triggers), into the same table without triggers (plain), and through a
 #      PL/pgSQL implementation of the same routing, deadline and history
 #      logic (tests/bench/case_plpgsql.sql); checks that the engine and
 #      PL/pgSQL give the same result on every case; a breakdown of where
@@ -20,7 +20,7 @@
 # PGPORT=5440; a throwaway one: tools/in-cluster tests/bench/case_bench.sh),
 # which must have gridgov and PostGIS installed.  Creates its own database
 # and drops it at the end.  Environment:
-#   SCALE             cases per method, default 1000000 (about 7 minutes on
+#   SCALE             cases per method, default 1000000 (about 6 minutes on
 #                     an idle 2-core machine, more when other work runs);
 #                     SCALE=100000 for a quick run (about 1 minute)
 #   BATCHES           INSERT ... SELECT batches, one transaction each, default 10
