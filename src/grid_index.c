@@ -14,7 +14,8 @@
  *	  too, so a point less than 2.2 such units (under half a micrometre) from
  *	  an edge may lie on the other side of it for PostGIS, or on it (covered);
  *	- a boundary that PostGIS does not call valid may disagree with the
- *	  even-odd rule used here, so one invalid boundary turns the index off.
+ *	  even-odd rule used here, so one invalid boundary turns the index off;
+ *	  so do grids that need more memory than gridgov.grid_index_memory.
  * Everywhere else the even-odd test is exact (integer orientation tests),
  * and "no grid" is as certain as "this grid".  Among several grids covering
  * the point, the smallest code wins, as in the SQL (case_lookup.c).
@@ -26,10 +27,12 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
 #include <math.h>
 
 #include "access/xact.h"
 #include "common/int128.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -55,7 +58,7 @@ typedef struct IndexedGrid
 
 typedef struct GridIndex
 {
-	bool		usable;			/* false: some boundary is not valid */
+	bool		usable;			/* false: a boundary is not valid, or too big */
 	int			ngrids;
 	int			capacity;
 	IndexedGrid *grids;
@@ -76,8 +79,17 @@ static GridIndex *grid_index = NULL;
 static bool index_stale = false;
 static Oid	index_relids[1];
 
+/* gridgov.grid_index_memory, in kB: what one backend may spend on it */
+static int	grid_index_memory = 65536;
+
 static void
 mark_index_stale(void)
+{
+	index_stale = true;
+}
+
+static void
+assign_grid_index_memory(int newval, void *extra)
 {
 	index_stale = true;
 }
@@ -85,7 +97,22 @@ mark_index_stale(void)
 void
 grid_index_init(void)
 {
+	DefineCustomIntVariable("gridgov.grid_index_memory",
+							"Memory each backend may give to its index of the grid boundaries, for routing cases.",
+							"Where the grids need more, or at 0, cases are routed by a PostGIS query.",
+							&grid_index_memory,
+							65536,
+							0, MAX_KILOBYTES,
+							PGC_SUSET,
+							GUC_UNIT_KB,
+							NULL, assign_grid_index_memory, NULL);
 	cache_register(mark_index_stale, index_relids, lengthof(index_relids));
+}
+
+static bool
+within_memory_limit(void)
+{
+	return MemoryContextMemAllocated(index_context, true) <= (Size) grid_index_memory * 1024;
 }
 
 /* called by grid_boundaries() for each current grid (case_lookup.c) */
@@ -98,6 +125,8 @@ add_grid(void *arg, int64 code, TimestampTz valid_to, Datum boundary, bool valid
 	GridcellPolygon *poly;
 	IndexedGrid *grid;
 
+	if (!index->usable)
+		return;
 	if (!valid)
 	{
 		index->usable = false;
@@ -126,6 +155,8 @@ add_grid(void *arg, int64 code, TimestampTz valid_to, Datum boundary, bool valid
 	}
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(scratch);
+	if (!within_memory_limit())
+		index->usable = false;
 }
 
 /* column or row of the bucket raster holding fine coordinate v */
@@ -233,13 +264,24 @@ load_index(Oid namespace)
 		index->usable = true;
 		index->capacity = 64;
 		index->grids = MemoryContextAlloc(index_context, sizeof(IndexedGrid) * index->capacity);
-		grid_boundaries(add_grid, index);
+		if (grid_index_memory == 0)
+			index->usable = false;
+		else
+			grid_boundaries(add_grid, index);
 		if (index->usable && index->ngrids > 0)
 		{
 			MemoryContext caller = MemoryContextSwitchTo(index_context);
 
 			build_buckets(index);
 			MemoryContextSwitchTo(caller);
+			if (!within_memory_limit())
+				index->usable = false;
+		}
+		if (!index->usable)
+		{
+			/* keep only the verdict */
+			MemoryContextReset(index_context);
+			index = MemoryContextAllocZero(index_context, sizeof(GridIndex));
 		}
 	}
 	PG_CATCH();

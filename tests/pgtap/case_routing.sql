@@ -6,7 +6,7 @@
 -- grids within the same session.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(11);
+SELECT plan(13);
 
 -- 300 irregular grids: the Voronoi cells of random seeds, clipped to a box,
 -- so neighbours share every edge and three meet at each inner vertex.
@@ -111,6 +111,18 @@ SELECT is(pg_temp.routed(ST_SetSRID(ST_MakePoint(113.965, 22.625), 4326)), NULL:
 UPDATE unit SET boundary = ST_Multi(ST_MakeEnvelope(113.90, 22.60, 113.93, 22.63, 4326)) WHERE code = '440311006004101';
 SELECT is(pg_temp.routed(ST_SetSRID(ST_MakePoint(113.903, 22.603), 4326)), '440311006004101'::gridcode,
           'a changed boundary is routed by its new shape');
+
+-- grids that need more memory than gridgov.grid_index_memory allows, or a
+-- setting of 0, leave routing to PostGIS, with the same answers
+SET gridgov.grid_index_memory = 16;
+SELECT is((SELECT count(*) FROM (SELECT pg_temp.routed(p) AS engine, pg_temp.covering(p) AS postgis FROM probe
+                                   WHERE kind IN ('random', 'edge') LIMIT 600) a
+            WHERE engine IS DISTINCT FROM postgis), 0::bigint,
+          'with 16kB for the index, too little for 300 grids, routing agrees with PostGIS');
+SET gridgov.grid_index_memory = 0;
+SELECT is(pg_temp.routed(ST_SetSRID(ST_MakePoint(113.903, 22.603), 4326)), '440311006004101'::gridcode,
+          'with the index off, PostGIS routes');
+RESET gridgov.grid_index_memory;
 
 -- one invalid boundary (a bow tie) turns the index off: PostGIS answers
 INSERT INTO unit (code, name, boundary) VALUES
