@@ -118,6 +118,12 @@ COMMENT ON TABLE @extschema@.kpi_unit_daily IS
 COMMENT ON COLUMN @extschema@.kpi_unit_daily.kpi IS
     'kpi_merge of the day''s kpi_daily rows of the unit and the units below it';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_unit_daily', '');
+-- filled from the daily rollups already there, as refresh_kpi_daily does
+INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+SELECT d.day, @extschema@.ancestor(d.unit, l.level), @extschema@.kpi_merge(d.kpi)
+  FROM @extschema@.kpi_daily d
+ CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(d.unit), 6)) AS l(level)
+ GROUP BY 1, 2;
 
 -- refresh_kpi_daily fills kpi_unit_daily too
 CREATE OR REPLACE FUNCTION @extschema@.refresh_kpi_daily(from_day date, to_day date,

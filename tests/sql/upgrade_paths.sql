@@ -66,6 +66,13 @@ BEGIN
         CREATE TABLE user_places (code gridgov.gridcode PRIMARY KEY, note text);
         INSERT INTO user_places SELECT gridgov.child('440311', g), 'subdistrict ' || g FROM generate_series(1, 6) g;
         CREATE INDEX user_places_code ON user_places USING hash (code);
+        -- and, from 0.4.0 on, daily rollups
+        IF to_regclass('gridgov.kpi_daily') IS NOT NULL THEN
+            INSERT INTO gridgov.kpi_daily (day, unit, category, kpi) VALUES
+                ('2026-11-16', '440311006003001', 'noise', '{"version": 1, "received": 3, "closed": 2}'),
+                ('2026-11-16', '440311006003001', 'garbage', '{"version": 1, "received": 1}'),
+                ('2026-11-17', '440311006004', 'noise', '{"version": 1, "received": 2}');
+        END IF;
 
         ALTER EXTENSION gridgov UPDATE;
 
@@ -74,6 +81,14 @@ BEGIN
              (SELECT extversion = (SELECT default_version FROM pg_available_extensions WHERE name = 'gridgov')
                 FROM pg_extension WHERE extname = 'gridgov')),
             (v, 'units kept', (SELECT gridgov.breadcrumb('440311') = '广东省 › 深圳市 › 光明区')),
+            (v, 'rollups kept, and rolled up per unit',
+             (SELECT coalesce(array_agg(format('%s %s %s', to_char(day, 'YYYY-MM-DD'), unit, gridgov.received(kpi))
+                                        ORDER BY day, unit), '{}')
+                FROM gridgov.kpi_unit_daily)
+             = CASE WHEN string_to_array(v, '.')::int[] < '{0,4,0}' THEN '{}'::text[]
+                    ELSE ARRAY['2026-11-16 440311 4', '2026-11-16 440311006 4', '2026-11-16 440311006003 4',
+                               '2026-11-16 440311006003001 4', '2026-11-17 440311 2', '2026-11-17 440311006 2',
+                               '2026-11-17 440311006004 2'] END),
             (v, 'user table kept and indexed',
              (SELECT count(*) = 6 FROM user_places WHERE code OPERATOR(gridgov.<@) '440311'::gridgov.gridcode)),
             (v, 'same catalog as a fresh install',
