@@ -169,3 +169,61 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_kpi_daily(date, date, timestamptz) IS
     'recompute kpi_daily and kpi_unit_daily for the days from_day to to_day (both included) at as_of; returns the kpi_daily rows written';
+
+-- Dashboards
+
+-- kpi_by_unit reads kpi_unit_daily, which holds every level from district
+-- to grid already: a tenth of the rows of kpi_daily.
+CREATE OR REPLACE FUNCTION @extschema@.kpi_by_unit(from_day date, to_day date)
+    RETURNS TABLE (unit text, name text, level integer, level_name text, parent text, breadcrumb text,
+                   received bigint, accepted bigint, dispatched bigint, due_to_close bigint,
+                   closed bigint, closure_rate numeric, closed_on_time bigint, on_time_rate numeric,
+                   reworked bigint, rework_rate numeric, extended bigint, extension_rate numeric,
+                   returned bigint, escalated bigint, escalation_rate numeric,
+                   settled_in_community bigint, community_share numeric,
+                   open_at_refresh bigint, overdue_at_refresh bigint,
+                   satisfaction_mean numeric, satisfied_share numeric,
+                   accept_hours_p50 numeric, accept_hours_p90 numeric,
+                   close_hours_p50 numeric, close_hours_p90 numeric)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 500
+    -- the merges' estimated cost calls for JIT compilation, which costs
+    -- several times what the merges do
+    SET jit = off
+BEGIN ATOMIC
+    SELECT m.unit::text, u.name, m.level, @extschema@.level_name(m.unit), @extschema@.parent(m.unit)::text,
+           -- breadcrumb(), as an index scan per row
+           (SELECT pg_catalog.string_agg(a.name, ' › ' ORDER BY a.level)
+              FROM @extschema@.unit a
+             WHERE a.code OPERATOR(@extschema@.=) ANY (ARRAY(
+                   SELECT @extschema@.ancestor(m.unit, l.level)
+                     FROM pg_catalog.generate_series(1, m.level) AS l(level)))
+               AND @extschema@.unit_is_current(a)),
+           @extschema@.received(m.kpi), @extschema@.accepted(m.kpi), @extschema@.dispatched(m.kpi),
+           @extschema@.due_to_close(m.kpi), @extschema@.closed(m.kpi),
+           pg_catalog.round(@extschema@.closure_rate(m.kpi), 4),
+           @extschema@.closed_on_time(m.kpi), pg_catalog.round(@extschema@.on_time_rate(m.kpi), 4),
+           @extschema@.reworked(m.kpi), pg_catalog.round(@extschema@.rework_rate(m.kpi), 4),
+           @extschema@.extended(m.kpi), pg_catalog.round(@extschema@.extension_rate(m.kpi), 4),
+           @extschema@.returned(m.kpi), @extschema@.escalated(m.kpi),
+           pg_catalog.round(@extschema@.escalation_rate(m.kpi), 4),
+           @extschema@.settled_in_community(m.kpi), pg_catalog.round(@extschema@.community_share(m.kpi), 4),
+           @extschema@.open_now(m.kpi), @extschema@.overdue_now(m.kpi),
+           pg_catalog.round(@extschema@.satisfaction_mean(m.kpi), 2),
+           pg_catalog.round(@extschema@.satisfied_share(m.kpi), 4),
+           pg_catalog.round(@extschema@.accept_hours(m.kpi, 0.5)::numeric, 2),
+           pg_catalog.round(@extschema@.accept_hours(m.kpi, 0.9)::numeric, 2),
+           pg_catalog.round(@extschema@.close_hours(m.kpi, 0.5)::numeric, 2),
+           pg_catalog.round(@extschema@.close_hours(m.kpi, 0.9)::numeric, 2)
+      FROM (SELECT l.level, @extschema@.ancestor(p.unit, l.level) AS unit, @extschema@.kpi_merge(p.kpi) AS kpi
+              -- the period's rows merged per unit; districts also make
+              -- their city and province
+              FROM (SELECT d.unit, d.level, @extschema@.kpi_merge(d.kpi) AS kpi
+                      FROM @extschema@.kpi_unit_daily d
+                     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+                     GROUP BY d.unit, d.level) p
+             CROSS JOIN LATERAL pg_catalog.generate_series(CASE WHEN p.level OPERATOR(pg_catalog.=) 3 THEN 1 ELSE p.level END,
+                                                           p.level) AS l(level)
+             GROUP BY l.level, 2) m
+      LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) m.unit
+     ORDER BY m.unit;
+END;
