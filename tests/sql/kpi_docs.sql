@@ -39,6 +39,11 @@ SELECT unit AS subdistrict, received(k), round(closure_rate(k), 3) AS closure_ra
          WHERE level = 4 AND day >= '2026-11-01' AND day < '2026-12-01' GROUP BY unit) m;
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT ancestor(c.unit, 4), kpi(c, '2026-11-27 17:00+08') FROM cases c GROUP BY 1;
+SELECT received(k), closed(k), round(closure_rate(k), 3) AS closure_rate
+  FROM (SELECT kpi(id, status, handling_level, stage_deadline, suspended_at, reported_at, accepted_at,
+                   dispatched_at, closed_at, escalations, reopenings, extensions, returns, deadlines_missed,
+                   satisfaction, '2026-11-27 17:00+08') AS k
+          FROM cases WHERE category = 'noise') s;
 SELECT close_hours(kpi(c), 1.5) FROM cases c;
 SELECT '{"version": 1, "received": -3}'::kpi_state;
 ROLLBACK;
