@@ -227,3 +227,38 @@ BEGIN ATOMIC
       LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) m.unit
      ORDER BY m.unit;
 END;
+
+-- The sweep: one UPDATE of all the due cases instead of one per case, so the
+-- executor starts once; the triggers still do each move.  Rows another
+-- session holds are skipped, as before, and the result keeps its order.
+CREATE OR REPLACE FUNCTION @extschema@.escalate_overdue(as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (case_id bigint, missed_deadline timestamptz, from_level integer, to_level integer,
+                   service_point integer)
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    RETURN QUERY
+    WITH due AS (
+        SELECT c.id, c.stage_deadline, c.handling_level
+          FROM @extschema@.cases c
+         WHERE c.status IN ('accepted', 'dispatched', 'returned', 'in_progress')
+           AND c.suspended_at IS NULL
+           AND c.stage_deadline OPERATOR(pg_catalog.<) as_of
+           AND c.moved_at OPERATOR(pg_catalog.<) as_of
+           AND c.handling_level OPERATOR(pg_catalog.>) 3
+           FOR UPDATE OF c SKIP LOCKED
+    ), moved AS (
+        UPDATE @extschema@.cases c
+           SET handling_level = due.handling_level OPERATOR(pg_catalog.-) 1,
+               escalation_trigger = 'overdue',
+               note = 'deadline ' OPERATOR(pg_catalog.||) due.stage_deadline OPERATOR(pg_catalog.||) ' missed',
+               moved_at = as_of
+          FROM due
+         WHERE c.id OPERATOR(pg_catalog.=) due.id
+        RETURNING c.id, due.stage_deadline, due.handling_level, c.handling_level AS new_level, c.service_point
+    )
+    SELECT m.id, m.stage_deadline, m.handling_level, m.new_level, m.service_point
+      FROM moved m
+     ORDER BY m.stage_deadline, m.id;
+END;
+$$;
