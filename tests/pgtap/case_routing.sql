@@ -6,7 +6,7 @@
 -- grids within the same session.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(13);
+SELECT plan(15);
 
 -- 300 irregular grids: the Voronoi cells of random seeds, clipped to a box,
 -- so neighbours share every edge and three meet at each inner vertex.
@@ -134,6 +134,18 @@ SELECT is((SELECT count(*) FROM (SELECT pg_temp.routed(p) AS engine, pg_temp.cov
           'with an invalid boundary among the grids, routing still agrees with PostGIS');
 SELECT is(pg_temp.routed(ST_SetSRID(ST_MakePoint(113.9825, 22.605), 4326)), pg_temp.covering(ST_SetSRID(ST_MakePoint(113.9825, 22.605), 4326)),
           'inside the bow tie, the engine says what PostGIS says');
+
+-- early warning reads the index cases_unit_category: without it, a clear error
+DROP INDEX cases_unit_category;
+SELECT throws_ok($$INSERT INTO cases (category, channel, location, reported_at)
+                   VALUES ('noise', 'patrol', ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326), '2026-11-16 10:00+08')$$,
+                 '55000', 'index "cases_unit_category" of the case engine is missing',
+                 'a dropped early-warning index is named');
+CREATE INDEX cases_unit_category ON cases (category, unit);
+SELECT throws_ok($$INSERT INTO cases (category, channel, location, reported_at)
+                   VALUES ('noise', 'patrol', ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326), '2026-11-16 10:00+08')$$,
+                 '55000', 'index "cases_unit_category" is not a btree index on cases (unit, category, reported_at)',
+                 'an index of another shape under its name is refused');
 
 SELECT * FROM finish();
 ROLLBACK;
