@@ -17,6 +17,8 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
@@ -247,23 +249,92 @@ index_key(ScanKey key, Relation index, AttrNumber attno, StrategyNumber strategy
 }
 
 /*
+ * The btree index of cases whose first keys are (unit, category,
+ * reported_at), without expressions or predicate, whatever its name: the
+ * extension calls it cases_unit_category, but a copy of the table (a Citus
+ * shard, a rebuild) may not.  The one found last time is checked first.
+ */
+static bool
+serves_early_warning(Oid index, AttrNumber unit, AttrNumber category, AttrNumber reported_at)
+{
+	HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(index));
+	Form_pg_index form;
+	bool		serves;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	form = (Form_pg_index) GETSTRUCT(tuple);
+	serves = form->indisvalid && form->indnkeyatts >= 3 &&
+		form->indkey.values[0] == unit && form->indkey.values[1] == category &&
+		form->indkey.values[2] == reported_at &&
+		heap_attisnull(tuple, Anum_pg_index_indexprs, NULL) &&
+		heap_attisnull(tuple, Anum_pg_index_indpred, NULL);
+	ReleaseSysCache(tuple);
+	if (!serves)
+		return false;
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(index));
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	serves = ((Form_pg_class) GETSTRUCT(tuple))->relam == BTREE_AM_OID;
+	ReleaseSysCache(tuple);
+	return serves;
+}
+
+static Relation
+open_unit_category_index(Relation cases)
+{
+	static Oid	last_found = InvalidOid;
+	List	   *indexes = RelationGetIndexList(cases);
+	Oid			relid = RelationGetRelid(cases);
+	Oid			found = InvalidOid;
+	ListCell   *lc;
+
+	if (OidIsValid(last_found) && list_member_oid(indexes, last_found))
+		found = last_found;
+	else
+	{
+		AttrNumber	unit = get_attnum(relid, "unit");
+		AttrNumber	category = get_attnum(relid, "category");
+		AttrNumber	reported_at = get_attnum(relid, "reported_at");
+
+		foreach(lc, indexes)
+		{
+			if (serves_early_warning(lfirst_oid(lc), unit, category, reported_at))
+			{
+				found = lfirst_oid(lc);
+				break;
+			}
+		}
+	}
+	list_free(indexes);
+	if (!OidIsValid(found))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("early warning needs a btree index on %s (unit, category, reported_at)",
+						RelationGetRelationName(cases)),
+				 errhint("Create it again: CREATE INDEX cases_unit_category ON %s.%s (unit, category, reported_at).",
+						 quote_identifier(get_namespace_name(RelationGetNamespace(cases))),
+						 quote_identifier(RelationGetRelationName(cases)))));
+	last_found = found;
+	return index_open(found, AccessShareLock);
+}
+
+/*
  * Ids of the unit's cases of a category reported in [from, to], rejected and
  * merged ones aside, in ascending order; NULL if none.
  *
  * Early warning asks this for every new case, so it is a scan of the index
- * cases_unit_category (unit, category, reported_at), not a query: a query
- * costs more to start than to run.  Like a query run through SPI, it first
- * advances the command counter, so that it sees the cases the same
- * statement inserted before this one.  It reads every case of the grid,
- * whatever the inserting user may SELECT: the warning is the district's
- * rule, not that user's view.
+ * on (unit, category, reported_at), not a query: a query costs more to
+ * start than to run.  Like a query run through SPI, it first advances the
+ * command counter, so that it sees the cases the same statement inserted
+ * before this one.  It reads every case of the grid, whatever the inserting
+ * user may SELECT: the warning is the district's rule, not that user's view.
  */
 ArrayType *
 recent_cases(Relation cases, AttrNumber id_attnum, AttrNumber status_attnum,
 			 int64 unit, const char *category, TimestampTz from, TimestampTz to)
 {
-	Oid			index_oid = get_relname_relid("cases_unit_category", RelationGetNamespace(cases));
-	Relation	index;
+	Relation	index = open_unit_category_index(cases);
 	ScanKeyData keys[4];
 	Snapshot	snapshot;
 	IndexScanDesc scan;
@@ -272,23 +343,6 @@ recent_cases(Relation cases, AttrNumber id_attnum, AttrNumber status_attnum,
 	int			nids = 0;
 	int			capacity = 0;
 	ArrayType  *result = NULL;
-
-	if (!OidIsValid(index_oid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("index \"cases_unit_category\" of the case engine is missing"),
-				 errhint("Create it again: CREATE INDEX cases_unit_category ON %s.cases (unit, category, reported_at).",
-						 quote_identifier(get_namespace_name(RelationGetNamespace(cases))))));
-	index = index_open(index_oid, AccessShareLock);
-	if (index->rd_index->indrelid != RelationGetRelid(cases) || index->rd_rel->relam != BTREE_AM_OID ||
-		index->rd_index->indnkeyatts < 3 || index->rd_indexprs != NIL ||
-		index->rd_index->indkey.values[0] != get_attnum(RelationGetRelid(cases), "unit") ||
-		index->rd_index->indkey.values[1] != get_attnum(RelationGetRelid(cases), "category") ||
-		index->rd_index->indkey.values[2] != get_attnum(RelationGetRelid(cases), "reported_at"))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("index \"cases_unit_category\" is not a btree index on cases (unit, category, reported_at)"),
-				 errhint("Drop it and create it again as the case engine defines it.")));
 
 	index_key(&keys[0], index, 1, BTEqualStrategyNumber, GridcodeGetDatum(unit));
 	index_key(&keys[1], index, 2, BTEqualStrategyNumber, CStringGetTextDatum(category));
