@@ -1019,8 +1019,8 @@ gridcell_k_ring(PG_FUNCTION_ARGS)
  */
 
 /* a cell's extent as signed longitudes and latitudes, in units */
-static void
-cell_extent(int64 cell, int64 *west, int64 *south, int64 *east, int64 *north)
+void
+gridcell_extent(int64 cell, int64 *west, int64 *south, int64 *east, int64 *north)
 {
 	GridcellPos pos;
 	int64		w,
@@ -1089,7 +1089,7 @@ gridcell_center_ewkb(PG_FUNCTION_ARGS)
 				north;
 	StringInfoData buf;
 
-	cell_extent(PG_GETARG_GRIDCELL(0), &west, &south, &east, &north);
+	gridcell_extent(PG_GETARG_GRIDCELL(0), &west, &south, &east, &north);
 	initStringInfo(&buf);
 	ewkb_header(&buf, EWKB_POINT);
 	/* the sums are even multiples of a half unit, exact in a double */
@@ -1114,7 +1114,7 @@ gridcell_boundary_ewkb(PG_FUNCTION_ARGS)
 	uint32		count;
 	StringInfoData buf;
 
-	cell_extent(PG_GETARG_GRIDCELL(0), &west, &south, &east, &north);
+	gridcell_extent(PG_GETARG_GRIDCELL(0), &west, &south, &east, &north);
 	x0 = units_to_degrees(west);
 	y0 = units_to_degrees(south);
 	x1 = units_to_degrees(east);

@@ -51,6 +51,7 @@ extern const int64 gridcell_height[GRIDCELL_LEVELS + 1];
 
 extern int64 gridcell_encode(bool east, bool north, int64 x, int64 y, int level);
 extern void gridcell_decode(int64 cell, GridcellPos *pos);
+extern void gridcell_extent(int64 cell, int64 *west, int64 *south, int64 *east, int64 *north);
 extern int	gridcell_level_of(int64 cell);
 extern int64 gridcell_children_count(int level, int target_level);
 extern int64 gridcell_nth_descendant(int64 cell, int level, int target_level, int64 n);

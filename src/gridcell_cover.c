@@ -239,17 +239,13 @@ build_bands(CoverState *s)
 static void
 cell_rect(int64 cell, int64 *x0, int64 *y0, int64 *x1, int64 *y1)
 {
-	GridcellPos pos;
-	int64		w,
-				h;
+	const int64 fine = INT64CONST(1) << GRIDCELL_FINE_BITS;
 
-	gridcell_decode(cell, &pos);
-	w = gridcell_width[pos.level];
-	h = gridcell_height[pos.level];
-	*x0 = (pos.east ? pos.x : -(pos.x + w)) << GRIDCELL_FINE_BITS;
-	*x1 = (pos.east ? pos.x + w : -pos.x) << GRIDCELL_FINE_BITS;
-	*y0 = (pos.north ? pos.y : -(pos.y + h)) << GRIDCELL_FINE_BITS;
-	*y1 = (pos.north ? pos.y + h : -pos.y) << GRIDCELL_FINE_BITS;
+	gridcell_extent(cell, x0, y0, x1, y1);
+	*x0 *= fine;
+	*y0 *= fine;
+	*x1 *= fine;
+	*y1 *= fine;
 }
 
 static void
