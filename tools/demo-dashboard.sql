@@ -4,7 +4,7 @@
 SET search_path = gridgov, public;
 SET timezone = 'Asia/Shanghai';
 
-\echo 'D1. October 2026 per subdistrict: closure, on-time, community-settled rates, satisfaction (from the daily rollups).'
+\echo 'D1. October 2026 per subdistrict: closure, on-time, community-settled rates, satisfaction (from the daily rollup per unit, kpi_unit_daily).'
 SELECT u.name AS subdistrict,
        received(k) AS received, closed(k) AS closed,
        round(100 * closure_rate(k), 1) AS closure_pct,
@@ -12,12 +12,23 @@ SELECT u.name AS subdistrict,
        round(100 * community_share(k), 1) AS community_pct,
        round(satisfaction_mean(k), 2) AS satisfaction,
        round(close_hours(k, 0.5)::numeric, 1) AS p50_close_working_hours
-  FROM (SELECT ancestor(d.unit, 4) AS subdistrict, kpi_merge(d.kpi) AS k
-          FROM kpi_daily d
-         WHERE d.day >= '2026-10-01' AND d.day < '2026-11-01'
+  FROM (SELECT d.unit AS subdistrict, kpi_merge(d.kpi) AS k
+          FROM kpi_unit_daily d
+         WHERE d.level = 4 AND d.day >= '2026-10-01' AND d.day < '2026-11-01'
          GROUP BY 1) m
   JOIN unit u ON u.code = m.subdistrict
  ORDER BY u.code;
+
+\echo 'D1b. Those figures merged a few rollup rows; a rescan of the month''s cases with gridgov.kpi (planned over the'
+\echo '     columns it reads) gives the very same states, sketches included.'
+SELECT (SELECT count(*) FROM kpi_unit_daily WHERE level = 4 AND day >= '2026-10-01' AND day < '2026-11-01') AS rollup_rows_merged,
+       (SELECT count(*) FROM cases WHERE reported_at >= '2026-10-01 00:00+08' AND reported_at < '2026-11-01 00:00+08')
+           AS cases_rescanned,
+       count(*) AS subdistricts, count(*) FILTER (WHERE r.k::text = s.k::text) AS same_state
+  FROM (SELECT unit, kpi_merge(kpi) AS k FROM kpi_unit_daily
+         WHERE level = 4 AND day >= '2026-10-01' AND day < '2026-11-01' GROUP BY unit) r
+  JOIN (SELECT ancestor(c.unit, 4) AS unit, kpi(c, '2026-10-29 18:00+08') AS k FROM cases c
+         WHERE c.reported_at >= '2026-10-01 00:00+08' AND c.reported_at < '2026-11-01 00:00+08' GROUP BY 1) s USING (unit);
 
 \echo 'D2. The best service halls of October (composite score, docs/dashboards.md).'
 SELECT rank, name, unit_name, received, round(100 * closure_rate, 1) AS closure_pct,
