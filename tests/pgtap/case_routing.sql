@@ -6,7 +6,7 @@
 -- grids within the same session.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(16);
+SELECT plan(18);
 
 -- 300 irregular grids: the Voronoi cells of random seeds, clipped to a box,
 -- so neighbours share every edge and three meet at each inner vertex.
@@ -123,6 +123,12 @@ SET gridgov.grid_index_memory = 0;
 SELECT is(pg_temp.routed(ST_SetSRID(ST_MakePoint(113.903, 22.603), 4326)), '440311006004101'::gridcode,
           'with the index off, PostGIS routes');
 RESET gridgov.grid_index_memory;
+SELECT throws_ok($$SET gridgov.grid_index_memory = -1$$, '22023',
+                 '-1 kB is outside the valid range for parameter "gridgov.grid_index_memory" (0 .. 2147483647)',
+                 'a negative memory cap is refused');
+SELECT throws_ok($$SET gridgov.grid_index_memory = 'lots'$$, '22023',
+                 'invalid value for parameter "gridgov.grid_index_memory": "lots"',
+                 'a memory cap that is not a size is refused');
 
 -- one invalid boundary (a bow tie) turns the index off: PostGIS answers
 INSERT INTO unit (code, name, boundary) VALUES

@@ -25,4 +25,7 @@ SELECT * FROM escalate_overdue('2026-11-18 12:00+08');
 SELECT seq, at, actor, action, from_status, to_status, handling_level AS level, service_point AS sp, escalation_trigger, note
   FROM case_history WHERE case_id = 101 ORDER BY seq;
 SELECT * FROM verify_history();
+SHOW gridgov.grid_index_memory;
+SET gridgov.grid_index_memory = '256MB';
+SHOW gridgov.grid_index_memory;
 ROLLBACK;
