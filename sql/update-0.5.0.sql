@@ -228,6 +228,12 @@ BEGIN ATOMIC
      ORDER BY m.unit;
 END;
 
+-- start() names the state it starts from: a case suspended meanwhile by
+-- another session is refused (GG001), not resumed under the caller's name.
+CREATE OR REPLACE FUNCTION @extschema@.start(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'start', 'dispatched'); END;
+
 -- The sweep: one UPDATE of all the due cases instead of one per case, so the
 -- executor starts once; the triggers still do each move.  Rows another
 -- session holds are skipped, as before, and the result keeps its order.

@@ -2,7 +2,7 @@
 -- worked out by hand, and the illegal ones refused.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(66);
+SELECT plan(67);
 
 -- routing: the point finds its grid, the rule its level, the level its hall
 INSERT INTO cases (id, category, channel, location, reported_at)
@@ -30,6 +30,8 @@ SELECT lives_ok($$SELECT start(1, at => '2026-11-17 10:00+08')$$, 'start');
 -- suspension stops the clock
 SELECT lives_ok($$SELECT suspend(1, '等待业主回国', at => '2026-11-18 10:00+08')$$, 'suspend');
 SELECT is((SELECT status FROM cases WHERE id = 1), 'suspended', 'suspended');
+SELECT throws_ok($$SELECT start(1, at => '2026-11-19 10:00+08')$$, 'GG001', 'case 1 cannot start: it is suspended, not dispatched',
+                 'start is not a resume: a session that saw the case dispatched, late, is refused');
 SELECT lives_ok($$SELECT resume(1, at => '2026-11-23 10:00+08')$$, 'resume');
 SELECT results_eq($$SELECT status, stage_deadline, suspended_at, stage_paused_seconds FROM cases WHERE id = 1$$,
                   $$VALUES ('in_progress', '2026-11-25 09:30+08'::timestamptz, NULL::timestamptz, 75600::bigint)$$,
