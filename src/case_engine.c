@@ -25,6 +25,7 @@
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "executor/spi.h"
+#include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -32,8 +33,10 @@
 #include "utils/datum.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 #include "cache.h"
 #include "calendar.h"
@@ -214,6 +217,7 @@ case_engine_init(void)
 							   "Empty means the current role.",
 							   &actor_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
 	cache_register(forget_case_columns, &case_columns_relid, 1);
+	case_references_init();
 	case_rules_init();
 	grid_index_init();
 }
@@ -894,7 +898,31 @@ case_before_update(PG_FUNCTION_ARGS)
 	return PointerGetDatum(heap_form_tuple(tupdesc, new.values, new.nulls));
 }
 
-/* Append the history row the BEFORE trigger chained, and tell listeners. */
+/* Tell listeners of a report or move (docs/cases.md, "Following cases live"). */
+static void
+notify_move(CaseRow *row, const char *from_status)
+{
+	StringInfoData payload;
+
+	initStringInfo(&payload);
+	appendStringInfo(&payload,
+					 "{\"case\": " INT64_FORMAT ", \"seq\": %d, \"action\": \"%s\", \"from\": %s%s%s, "
+					 "\"to\": \"%s\", \"level\": %d, \"service_point\": %d, \"district\": \"%s\"}",
+					 DatumGetInt64(ROW_DATUM(row, C_ID)), row_int(row, C_HISTORY_SEQ, 0),
+					 row_text(row, C_LAST_ACTION),
+					 from_status ? "\"" : "", from_status ? from_status : "null", from_status ? "\"" : "",
+					 row_text(row, C_STATUS), row_int(row, C_HANDLING_LEVEL, 0),
+					 row_int(row, C_SERVICE_POINT, 0),
+					 DatumGetCString(DirectFunctionCall1(gridcode_out, ROW_DATUM(row, C_DISTRICT))));
+	Async_Notify(NOTIFY_CHANNEL, payload.data);
+	pfree(payload.data);
+}
+
+/*
+ * AFTER UPDATE FOR EACH ROW: append the history row the BEFORE trigger
+ * chained, and tell listeners.  (Releases before 0.6.0 also call it AFTER
+ * INSERT.)
+ */
 PG_FUNCTION_INFO_V1(case_after_change);
 Datum
 case_after_change(PG_FUNCTION_ARGS)
@@ -905,11 +933,10 @@ case_after_change(PG_FUNCTION_ARGS)
 	CaseRow		old;
 	bool		is_update;
 	char	   *from_status = NULL;
-	StringInfoData payload;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
-		elog(ERROR, "case_after_change must be an AFTER INSERT OR UPDATE FOR EACH ROW trigger");
+		elog(ERROR, "case_after_change must be an AFTER UPDATE FOR EACH ROW trigger");
 
 	find_case_columns(trigdata->tg_relation);
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
@@ -930,23 +957,68 @@ case_after_change(PG_FUNCTION_ARGS)
 				   row_text(&new, C_STATUS), row_int(&new, C_HANDLING_LEVEL, 0),
 				   row_int(&new, C_SERVICE_POINT, 0), row_text(&new, C_ESCALATION_TRIGGER),
 				   row_text(&new, C_NOTE), ROW_DATUM(&new, C_HISTORY_HASH));
-
-	initStringInfo(&payload);
-	appendStringInfo(&payload,
-					 "{\"case\": " INT64_FORMAT ", \"seq\": %d, \"action\": \"%s\", \"from\": %s%s%s, "
-					 "\"to\": \"%s\", \"level\": %d, \"service_point\": %d, \"district\": \"%s\"}",
-					 DatumGetInt64(ROW_DATUM(&new, C_ID)), row_int(&new, C_HISTORY_SEQ, 0),
-					 row_text(&new, C_LAST_ACTION),
-					 from_status ? "\"" : "", from_status ? from_status : "null", from_status ? "\"" : "",
-					 row_text(&new, C_STATUS), row_int(&new, C_HANDLING_LEVEL, 0),
-					 row_int(&new, C_SERVICE_POINT, 0),
-					 DatumGetCString(DirectFunctionCall1(gridcode_out, ROW_DATUM(&new, C_DISTRICT))));
-	Async_Notify(NOTIFY_CHANNEL, payload.data);
-
+	notify_move(&new, from_status);
 	return PointerGetDatum(NULL);
 }
 
-/* The history is append-only: no update, no delete, no truncate. */
+/*
+ * AFTER INSERT FOR EACH STATEMENT, over the statement's new cases (its
+ * transition table): hold each case's references (case_references.c),
+ * tell listeners, and append every first history row in one INSERT.  Row
+ * by row, the history and the foreign-key checks cost four queries a case.
+ */
+PG_FUNCTION_INFO_V1(case_after_intake);
+Datum
+case_after_intake(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Relation	cases;
+	Tuplestorestate *inserted;
+	TupleTableSlot *slot;
+	MemoryContext per_row;
+	MemoryContext caller;
+	CaseRow		row;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		trigdata->tg_newtable == NULL)
+		elog(ERROR, "case_after_intake must be an AFTER INSERT FOR EACH STATEMENT trigger with a NEW TABLE");
+
+	cases = trigdata->tg_relation;
+	find_case_columns(cases);
+	inserted = trigdata->tg_newtable;
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(cases), &TTSOpsMinimalTuple);
+	row.tupdesc = RelationGetDescr(cases);
+	per_row = AllocSetContextCreate(CurrentMemoryContext, "gridgov intake row", ALLOCSET_SMALL_SIZES);
+
+	/* a tuple read back from disk belongs to the slot, in this context */
+	tuplestore_select_read_pointer(inserted, 0);
+	tuplestore_rescan(inserted);
+	while (tuplestore_gettupleslot(inserted, true, false, slot))
+	{
+		caller = MemoryContextSwitchTo(per_row);
+		slot_getallattrs(slot);
+		row.values = slot->tts_values;
+		row.nulls = slot->tts_isnull;
+		case_references_hold(cases, DatumGetGridcode(ROW_DATUM(&row, C_UNIT)), row_text(&row, C_CATEGORY),
+							 row_int(&row, C_SERVICE_POINT, 0));
+		notify_move(&row, NULL);
+		MemoryContextSwitchTo(caller);
+		MemoryContextReset(per_row);
+	}
+
+	MemoryContextDelete(per_row);
+	ExecDropSingleTupleTableSlot(slot);
+	history_append_intake(trigdata);
+	return PointerGetDatum(NULL);
+}
+
+/*
+ * The history is append-only and written by the engine: no update, no
+ * delete, no truncate, and no insert but the engine's own.  Restores and
+ * logical replication, with session_replication_role = replica, do not fire
+ * these triggers.
+ */
 PG_FUNCTION_INFO_V1(case_history_refuse_change);
 Datum
 case_history_refuse_change(PG_FUNCTION_ARGS)
@@ -955,6 +1027,16 @@ case_history_refuse_change(PG_FUNCTION_ARGS)
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		elog(ERROR, "case_history_refuse_change must be a trigger");
+	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+	{
+		if (history_being_written())
+			return PointerGetDatum(NULL);
+		ereport(ERROR,
+				(errcode(ERRCODE_CASE_HISTORY_READ_ONLY),
+				 errmsg("the case history is written by the case engine only"),
+				 errdetail("INSERT on \"%s\" was refused.", RelationGetRelationName(trigdata->tg_relation)),
+				 errhint("Report and move cases in gridgov.cases; restore a dump with session_replication_role = replica.")));
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_CASE_HISTORY_READ_ONLY),
 			 errmsg("the case history is append-only"),

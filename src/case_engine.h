@@ -9,8 +9,24 @@
 #include "utils/array.h"
 #include "utils/relcache.h"
 
+struct TriggerData;
+
 /* case_engine.c: the gridgov.actor setting and the caches; from _PG_init */
 extern void case_engine_init(void);
+
+/* the tables a new case refers to, by foreign keys of gridgov.cases */
+typedef enum CaseReference
+{
+	REF_UNIT,
+	REF_CATEGORY,
+	REF_SERVICE_POINT,
+	NUM_CASE_REFERENCES
+} CaseReference;
+
+/* case_references.c: a new case's references, held once per transaction */
+extern const char *const case_reference_tables[NUM_CASE_REFERENCES];
+extern void case_references_init(void);
+extern void case_references_hold(Relation cases, int64 unit, const char *category, int32 service_point);
 
 /* case_lookup.c: kept SPI plans, schema-qualified */
 extern void case_lookup_use_schema(Oid namespace, Oid geometry_type);
@@ -24,5 +40,8 @@ extern void history_append(Datum district, Datum case_id, Datum seq, Datum at,
 						   int32 level, int32 service_point,
 						   const char *escalation_trigger, const char *note,
 						   Datum hash);
+extern void history_append_intake(struct TriggerData *trigdata);
+extern bool history_being_written(void);
+extern bool lock_referenced_row(CaseReference reference, Datum key);
 
 #endif							/* CASE_ENGINE_H */

@@ -20,8 +20,10 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -40,10 +42,20 @@ typedef enum LookupQuery
 	Q_GRID_BOUNDARIES,
 	Q_CASE_EXISTS,
 	Q_APPEND_HISTORY,
+	Q_APPEND_INTAKE_HISTORY,
+	Q_HOLD_UNIT,
+	Q_HOLD_CATEGORY,
+	Q_HOLD_SERVICE_POINT,
 	NUM_QUERIES
 } LookupQuery;
 
 static SPIPlanPtr plans[NUM_QUERIES];
+
+/* the transition table of the intake trigger (sql/update-0.6.0.sql) */
+#define INTAKE_NEW_TABLE "gridgov_new_cases"
+
+/* true while the engine itself appends to the case history */
+static bool writing_history = false;
 static Oid	lookup_namespace = InvalidOid;
 static Oid	lookup_geometry = InvalidOid;
 
@@ -139,6 +151,32 @@ plan_for(LookupQuery query)
 			argtypes[11] = TEXTOID;
 			argtypes[12] = BYTEAOID;
 			nargs = 13;
+			break;
+		case Q_APPEND_INTAKE_HISTORY:
+			text = psprintf("INSERT INTO %s.case_history (district, case_id, seq, at, actor, action,"
+							" from_status, to_status, handling_level, service_point, escalation_trigger,"
+							" note, hash) SELECT n.district, n.id, n.history_seq, n.moved_at, n.actor,"
+							" n.last_action, NULL, n.status, n.handling_level, n.service_point,"
+							" n.escalation_trigger, n.note, n.history_hash FROM " INTAKE_NEW_TABLE " n", gg);
+			nargs = 0;
+			break;
+		case Q_HOLD_UNIT:
+			text = psprintf("SELECT 1 FROM ONLY %s.unit x WHERE x.code OPERATOR(%s.=) $1"
+							" FOR KEY SHARE OF x", gg, gg);
+			argtypes[0] = gridcode;
+			nargs = 1;
+			break;
+		case Q_HOLD_CATEGORY:
+			text = psprintf("SELECT 1 FROM ONLY %s.category x WHERE x.code OPERATOR(pg_catalog.=) $1"
+							" FOR KEY SHARE OF x", gg);
+			argtypes[0] = TEXTOID;
+			nargs = 1;
+			break;
+		case Q_HOLD_SERVICE_POINT:
+			text = psprintf("SELECT 1 FROM ONLY %s.service_point x WHERE x.id OPERATOR(pg_catalog.=) $1"
+							" FOR KEY SHARE OF x", gg);
+			argtypes[0] = INT4OID;
+			nargs = 1;
 			break;
 		default:
 			elog(ERROR, "unknown case engine query %d", query);
@@ -405,6 +443,26 @@ case_exists(int64 case_id)
 	return found;
 }
 
+/* Run an INSERT into the case history, which admits only the engine's. */
+static void
+append_history(SPIPlanPtr plan, Datum *values, const char *nulls)
+{
+	volatile int result = 0;
+
+	writing_history = true;
+	PG_TRY();
+	{
+		result = SPI_execute_plan(plan, values, nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		writing_history = false;
+	}
+	PG_END_TRY();
+	if (result != SPI_OK_INSERT)
+		elog(ERROR, "could not append to the case history: %s", SPI_result_code_string(result));
+}
+
 void
 history_append(Datum district, Datum case_id, Datum seq, Datum at, const char *actor,
 			   const char *action, const char *from_status, const char *to_status,
@@ -440,7 +498,66 @@ history_append(Datum district, Datum case_id, Datum seq, Datum at, const char *a
 		nulls[11] = 'n';
 	values[12] = hash;
 
-	if (run(Q_APPEND_HISTORY, values, nulls, false, 0) != SPI_OK_INSERT)
-		elog(ERROR, "could not append to the case history");
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	append_history(plan_for(Q_APPEND_HISTORY), values, nulls);
 	SPI_finish();
+}
+
+/*
+ * The first history row of every case an INSERT statement reported, in one
+ * INSERT from the statement's transition table: row by row, the history
+ * cost a query per case.
+ */
+void
+history_append_intake(TriggerData *trigdata)
+{
+	if (trigdata->tg_trigger->tgnewtable == NULL ||
+		strcmp(trigdata->tg_trigger->tgnewtable, INTAKE_NEW_TABLE) != 0)
+		elog(ERROR, "trigger \"%s\" must name its new table " INTAKE_NEW_TABLE,
+			 trigdata->tg_trigger->tgname);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
+		elog(ERROR, "could not register the new cases with SPI");
+	append_history(plan_for(Q_APPEND_INTAKE_HISTORY), NULL, NULL);
+	SPI_finish();
+}
+
+bool
+history_being_written(void)
+{
+	return writing_history;
+}
+
+/*
+ * Whether the row of the referenced table exists, locked FOR KEY SHARE as a
+ * foreign-key check locks it: as the table's owner, whose queries row
+ * security does not filter, so that the check does not depend on what the
+ * inserting user may see.
+ */
+bool
+lock_referenced_row(CaseReference reference, Datum key)
+{
+	static const LookupQuery queries[NUM_CASE_REFERENCES] = {Q_HOLD_UNIT, Q_HOLD_CATEGORY, Q_HOLD_SERVICE_POINT};
+	Oid			relid = get_relname_relid(case_reference_tables[reference], lookup_namespace);
+	HeapTuple	tuple;
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec_context;
+	bool		found;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "table %s of the case engine not found", case_reference_tables[reference]);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	run(queries[reference], &key, NULL, false, 1);
+	found = SPI_processed > 0;
+	SPI_finish();
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return found;
 }

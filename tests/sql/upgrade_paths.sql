@@ -1,6 +1,7 @@
 -- Every released version updates to the current one (ALTER EXTENSION gridgov
 -- UPDATE) with its data intact, and ends with exactly the objects, function
--- labels, columns, constraints, indexes and triggers of a fresh install.
+-- labels, columns, constraints, indexes and triggers (enabled or not, the
+-- foreign keys' own included) of a fresh install.
 CREATE DATABASE gridgov_upgrade;
 \c gridgov_upgrade
 SET client_min_messages = warning;
@@ -39,9 +40,15 @@ CREATE FUNCTION gridgov_catalog() RETURNS TABLE (object text, detail text) LANGU
     SELECT 'index ' || indexrelid::regclass, pg_get_indexdef(indexrelid)
       FROM pg_index i JOIN pg_class r ON r.oid = i.indrelid WHERE r.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = 'gridgov')
     UNION ALL
-    SELECT 'trigger ' || tgname, pg_get_triggerdef(t.oid)
+    SELECT 'trigger ' || tgname, pg_get_triggerdef(t.oid) || ' ' || t.tgenabled::text
       FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid
      WHERE r.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = 'gridgov') AND NOT t.tgisinternal
+    UNION ALL
+    -- a foreign key's own triggers, named by their OIDs: by what they do
+    SELECT 'foreign key trigger ' || c.conrelid::regclass || '.' || c.conname || ' ' || t.tgrelid::regclass
+           || ' ' || t.tgfoid::regproc, t.tgenabled::text
+      FROM pg_trigger t JOIN pg_constraint c ON c.oid = t.tgconstraint
+     WHERE c.connamespace = (SELECT oid FROM pg_namespace WHERE nspname = 'gridgov') AND c.contype = 'f'
 $$;
 
 CREATE TABLE catalogs (install text, object text, detail text);
@@ -72,6 +79,15 @@ BEGIN
                 ('2026-11-16', '440311006003001', 'noise', '{"version": 1, "received": 3, "closed": 2}'),
                 ('2026-11-16', '440311006003001', 'garbage', '{"version": 1, "received": 1}'),
                 ('2026-11-17', '440311006004', 'noise', '{"version": 1, "received": 2}');
+        END IF;
+        -- and, from 0.5.0 on, their rollup per unit
+        IF to_regclass('gridgov.kpi_unit_daily') IS NOT NULL THEN
+            INSERT INTO gridgov.kpi_unit_daily (day, unit, kpi)
+            SELECT d::date, u::gridgov.gridcode, format('{"version": 1, "received": %s}', n)::gridgov.kpi_state
+              FROM (VALUES ('2026-11-16', '440311', 4), ('2026-11-16', '440311006', 4),
+                           ('2026-11-16', '440311006003', 4), ('2026-11-16', '440311006003001', 4),
+                           ('2026-11-17', '440311', 2), ('2026-11-17', '440311006', 2),
+                           ('2026-11-17', '440311006004', 2)) r(d, u, n);
         END IF;
 
         ALTER EXTENSION gridgov UPDATE;
