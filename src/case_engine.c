@@ -6,11 +6,12 @@
  * BEFORE INSERT routes a new case and starts its first stage; BEFORE UPDATE
  * recognises the move from the old and new row (a plain UPDATE of status is
  * a move like any other), refuses illegal ones and fills in what the move
- * implies; AFTER INSERT OR UPDATE appends the hash-chained history row and
- * notifies listeners.  The BEFORE triggers leave everything the AFTER
- * trigger needs in the row itself (last_action, actor, note, moved_at,
- * escalation_trigger, history_seq, history_hash), so multi-row statements
- * need no side channel.
+ * implies; AFTER UPDATE appends the hash-chained history row and notifies
+ * listeners, and AFTER INSERT does the same for all of a statement's new
+ * cases at once, holding their references (case_references.c).  The BEFORE
+ * triggers leave everything the AFTER triggers need in the row itself
+ * (last_action, actor, note, moved_at, escalation_trigger, history_seq,
+ * history_hash), so multi-row statements need no side channel.
  *
  * Routing rules, service points and warning rules are read once into
  * backend-local caches (case_rules.c); lookups in the hot path run through
