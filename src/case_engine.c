@@ -219,6 +219,7 @@ case_engine_init(void)
 							   &actor_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
 	cache_register(forget_case_columns, &case_columns_relid, 1);
 	case_references_init();
+	recent_cases_init();
 	case_rules_init();
 	grid_index_init();
 }
@@ -573,12 +574,14 @@ apply_early_warning(Relation cases, CaseRow *row, TimestampTz reported_at)
 {
 	char	   *category = row_text(row, C_CATEGORY);
 	const WarningRule *rule = warning_rule_lookup(category);
+	CaseAttnums attnums = {case_attnum[C_ID], case_attnum[C_STATUS], case_attnum[C_REPORTED_AT]};
 	ArrayType  *earlier;
 	int			severity;
 
-	earlier = recent_cases(cases, case_attnum[C_ID], case_attnum[C_STATUS],
-						   DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category,
+	earlier = recent_cases(cases, &attnums, DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category,
 						   reported_at - rule->window, reported_at);
+	recent_cases_add(cases, DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category, reported_at,
+					 DatumGetInt64(ROW_DATUM(row, C_ID)));
 	if (earlier == NULL || ArrayGetNItems(ARR_NDIM(earlier), ARR_DIMS(earlier)) < rule->threshold - 1)
 		return;
 
@@ -710,6 +713,8 @@ case_before_update(PG_FUNCTION_ARGS)
 		elog(ERROR, "case_before_update must be a BEFORE UPDATE FOR EACH ROW trigger");
 
 	find_case_columns(trigdata->tg_relation);
+	/* a case rejected or merged no longer counts for early warning */
+	recent_cases_forget();
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
 	case_row_deform(&old, tupdesc, trigdata->tg_trigtuple);
 	case_row_deform(&new, tupdesc, trigdata->tg_newtuple);
@@ -1011,6 +1016,7 @@ case_after_intake(PG_FUNCTION_ARGS)
 	MemoryContextDelete(per_row);
 	ExecDropSingleTupleTableSlot(slot);
 	history_append_intake(trigdata);
+	recent_cases_forget();
 	return PointerGetDatum(NULL);
 }
 

@@ -31,8 +31,19 @@ extern void case_references_hold(Relation cases, int64 unit, const char *categor
 /* case_lookup.c: kept SPI plans, schema-qualified */
 extern void case_lookup_use_schema(Oid namespace, Oid geometry_type);
 extern int64 grid_at_point(Datum point);
-extern ArrayType *recent_cases(Relation cases, AttrNumber id_attnum, AttrNumber status_attnum,
-							   int64 unit, const char *category, TimestampTz from, TimestampTz to);
+/* the columns of cases that early warning reads */
+typedef struct CaseAttnums
+{
+	AttrNumber	id;
+	AttrNumber	status;
+	AttrNumber	reported_at;
+} CaseAttnums;
+
+extern void recent_cases_init(void);
+extern ArrayType *recent_cases(Relation cases, const CaseAttnums *attnums, int64 unit, const char *category,
+							   TimestampTz from, TimestampTz to);
+extern void recent_cases_add(Relation cases, int64 unit, const char *category, TimestampTz reported_at, int64 id);
+extern void recent_cases_forget(void);
 extern bool case_exists(int64 case_id);
 extern void history_append(Datum district, Datum case_id, Datum seq, Datum at,
 						   const char *actor, const char *action,
