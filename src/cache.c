@@ -1,7 +1,8 @@
 /*
  * cache.c
- *		One relcache callback for all of gridgov's table caches, and the
- *		trigger function that feeds it.
+ *		One relcache callback for all of gridgov's table caches, the
+ *		trigger function that feeds it, and one pair of transaction
+ *		callbacks for the memories that last a transaction.
  *
  * PostgreSQL allows only a handful of relcache callbacks per backend
  * (MAX_RELCACHE_CALLBACKS), so the pillars share this one rather than each
@@ -9,6 +10,7 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
 #include "cache.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
@@ -56,6 +58,44 @@ cache_register(CacheResetFunction reset, const Oid *relids, int nrelids)
 	caches[ncaches].relids = relids;
 	caches[ncaches].nrelids = nrelids;
 	ncaches++;
+}
+
+static CacheResetFunction transaction_resets[MAX_GRIDGOV_CACHES];
+static int	ntransaction_resets = 0;
+
+static void
+reset_transaction_caches(void)
+{
+	int			i;
+
+	for (i = 0; i < ntransaction_resets; i++)
+		transaction_resets[i] ();
+}
+
+static void
+cache_xact_callback(XactEvent event, void *arg)
+{
+	reset_transaction_caches();
+}
+
+static void
+cache_subxact_callback(SubXactEvent event, SubTransactionId subxid, SubTransactionId parent, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		reset_transaction_caches();
+}
+
+void
+cache_register_transaction(CacheResetFunction reset)
+{
+	if (ntransaction_resets >= MAX_GRIDGOV_CACHES)
+		elog(ERROR, "too many gridgov transaction caches registered");
+	if (ntransaction_resets == 0)
+	{
+		RegisterXactCallback(cache_xact_callback, NULL);
+		RegisterSubXactCallback(cache_subxact_callback, NULL);
+	}
+	transaction_resets[ntransaction_resets++] = reset;
 }
 
 /*

@@ -33,4 +33,11 @@ typedef void (*CacheResetFunction) (void);
  */
 extern void cache_register(CacheResetFunction reset, const Oid *relids, int nrelids);
 
+/*
+ * Register memory of what the current transaction holds or wrote: reset is
+ * called when a transaction ends and when a subtransaction aborts (taking
+ * its locks and rows with it).  From _PG_init only.
+ */
+extern void cache_register_transaction(CacheResetFunction reset);
+
 #endif							/* GRIDGOV_CACHE_H */

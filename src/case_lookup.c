@@ -31,6 +31,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "cache.h"
 #include "case_engine.h"
 #include "grid_index.h"
 #include "gridcell.h"
@@ -482,26 +483,11 @@ recent_cases_forget(void)
 	recent_by_key = NULL;
 }
 
-static void
-forget_recent_at_transaction_end(XactEvent event, void *arg)
-{
-	recent_cases_forget();
-}
-
-static void
-forget_recent_at_subtransaction_end(SubXactEvent event, SubTransactionId subxid,
-									SubTransactionId parent, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		recent_cases_forget();
-}
-
 void
 recent_cases_init(void)
 {
 	recent_memory = AllocSetContextCreate(TopMemoryContext, "gridgov early warning", ALLOCSET_DEFAULT_SIZES);
-	RegisterXactCallback(forget_recent_at_transaction_end, NULL);
-	RegisterSubXactCallback(forget_recent_at_subtransaction_end, NULL);
+	cache_register_transaction(recent_cases_forget);
 }
 
 /* The entry of (unit, category), NULL if the category is too long to keep. */

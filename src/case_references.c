@@ -21,7 +21,6 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
@@ -65,25 +64,10 @@ forget_held(void)
 	held_stale = true;
 }
 
-static void
-forget_at_transaction_end(XactEvent event, void *arg)
-{
-	forget_held();
-}
-
-static void
-forget_at_subtransaction_abort(SubXactEvent event, SubTransactionId subxid,
-							   SubTransactionId parent, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		forget_held();
-}
-
 void
 case_references_init(void)
 {
-	RegisterXactCallback(forget_at_transaction_end, NULL);
-	RegisterSubXactCallback(forget_at_subtransaction_abort, NULL);
+	cache_register_transaction(forget_held);
 	cache_register(forget_held, referenced_relids, NUM_CASE_REFERENCES);
 }
 

@@ -33,15 +33,6 @@ fi
 # with a line of its own.
 coproc SESSION { psql -X -q -At -v ON_ERROR_STOP=0 2>&1; }
 session_pid=$SESSION_PID
-ask() {	# ask SQL: the open session's output for SQL, lines joined by spaces
-	local line answer=
-	printf '%s\n\\echo __answered__\n' "$1" >&"${SESSION[1]}"
-	while IFS= read -r -t 30 line <&"${SESSION[0]}"; do
-		[ "$line" = __answered__ ] && { printf '%s' "${answer# }"; return; }
-		answer+=" $line"
-	done
-	printf 'no answer'
-}
 elsewhere() {	# another session changes the tables and commits
 	if ! psql -X -q -v ON_ERROR_STOP=1 -c "$1" >/dev/null; then
 		failed=$((failed + 1)); echo "not ok - the change failed: $1"

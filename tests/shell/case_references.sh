@@ -42,15 +42,6 @@ fi
 # The session that reports cases: one psql, fed a statement at a time.
 coproc SESSION { psql -X -q -At -v ON_ERROR_STOP=0 2>&1; }
 session_pid=$SESSION_PID
-ask() {	# ask SQL: the session's output for SQL, lines joined by spaces
-	local line answer=
-	printf '%s\n\\echo __answered__\n' "$1" >&"${SESSION[1]}"
-	while IFS= read -r -t 30 line <&"${SESSION[0]}"; do
-		[ "$line" = __answered__ ] && { printf '%s' "${answer# }"; return; }
-		answer+=" $line"
-	done
-	printf 'no answer'
-}
 # probe TABLE WHERE: from another session, "locked" if a row is locked
 # against deletion, "free" if not
 probe() {
