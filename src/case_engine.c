@@ -988,7 +988,10 @@ case_after_intake(PG_FUNCTION_ARGS)
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
 		trigdata->tg_newtable == NULL)
-		elog(ERROR, "case_after_intake must be an AFTER INSERT FOR EACH STATEMENT trigger with a NEW TABLE");
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("case_after_intake() must be an AFTER INSERT ... FOR EACH STATEMENT trigger"
+						" with REFERENCING NEW TABLE AS gridgov_new_cases")));
 
 	cases = trigdata->tg_relation;
 	find_case_columns(cases);

@@ -697,8 +697,10 @@ history_append_intake(TriggerData *trigdata)
 {
 	if (trigdata->tg_trigger->tgnewtable == NULL ||
 		strcmp(trigdata->tg_trigger->tgnewtable, INTAKE_NEW_TABLE) != 0)
-		elog(ERROR, "trigger \"%s\" must name its new table " INTAKE_NEW_TABLE,
-			 trigdata->tg_trigger->tgname);
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger \"%s\" must name its new table " INTAKE_NEW_TABLE,
+						trigdata->tg_trigger->tgname)));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)

@@ -72,6 +72,11 @@ SELECT v.case_id, v.seq, v.problem, h.action, to_char(h.at, 'MM-DD HH24:MI') AS 
   LEFT JOIN case_history h ON (h.district, h.case_id, h.seq) = (v.district, v.case_id, v.seq)
  ORDER BY v.case_id;
 
+\echo 'C7b. Nor can a forged row be slipped in: the history takes rows from the engine only, even from the owner.'
+\set ON_ERROR_STOP 0
+INSERT INTO case_history SELECT * FROM case_history WHERE case_id = 1 AND seq = 1;
+\set ON_ERROR_STOP 1
+
 \echo 'C8. One case from report to evaluation: missed its deadline, climbed to the subdistrict, was sent back for rework.'
 SELECT h.seq, to_char(h.at, 'MM-DD HH24:MI') AS at, h.actor, h.action, h.to_status AS status,
        h.handling_level AS level, sp.name AS service_point,

@@ -8,7 +8,7 @@
 -- tested by tests/shell/case_references.sh.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(17);
+SELECT plan(20);
 
 SELECT results_eq($$SELECT conrelid::regclass::text, conname::text COLLATE "default", pg_get_constraintdef(oid) FROM pg_constraint
                      WHERE conrelid IN ('cases'::regclass, 'case_history'::regclass) AND contype = 'f' ORDER BY 1, 2$$,
@@ -126,6 +126,22 @@ SELECT is((SELECT count(*) FROM verify_history() v JOIN cases c ON c.id = v.case
 SELECT throws_ok($$UPDATE cases SET status = 'accepted', service_point = 999 WHERE id = 101$$, '23503',
                  'insert or update on table "cases" violates foreign key constraint "cases_service_point_fkey"',
                  'an update to a service point that does not exist is refused by PostgreSQL''s own check');
+
+-- the intake trigger function, misused
+SELECT throws_ok($$SELECT case_after_intake()$$, '39P01', NULL, 'the intake trigger function is not called directly');
+CREATE TRIGGER zz_intake_per_row AFTER INSERT ON cases FOR EACH ROW EXECUTE FUNCTION case_after_intake();
+SELECT throws_ok($$INSERT INTO cases (id, category, channel, unit, reported_at)
+                   VALUES (110, 'noise', 'patrol', '440311006003001', '2026-11-16 09:00+08')$$,
+                 '39P01', 'case_after_intake() must be an AFTER INSERT ... FOR EACH STATEMENT trigger with REFERENCING NEW TABLE AS gridgov_new_cases',
+                 'nor run for each row');
+DROP TRIGGER zz_intake_per_row ON cases;
+DROP TRIGGER gridgov_case_intake_history ON cases;
+CREATE TRIGGER gridgov_case_intake_history AFTER INSERT ON cases REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION case_after_intake();
+SELECT throws_ok($$INSERT INTO cases (id, category, channel, unit, reported_at)
+                   VALUES (111, 'noise', 'patrol', '440311006003001', '2026-11-16 09:00+08')$$,
+                 '39P01', 'trigger "gridgov_case_intake_history" must name its new table gridgov_new_cases',
+                 'nor with a transition table of another name');
 
 SELECT * FROM finish();
 ROLLBACK;

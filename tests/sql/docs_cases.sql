@@ -25,6 +25,11 @@ SELECT * FROM escalate_overdue('2026-11-18 12:00+08');
 SELECT seq, at, actor, action, from_status, to_status, handling_level AS level, service_point AS sp, escalation_trigger, note
   FROM case_history WHERE case_id = 101 ORDER BY seq;
 SELECT * FROM verify_history();
+INSERT INTO case_history SELECT * FROM case_history WHERE case_id = 101 AND seq = 1;
+SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'cases'::regclass AND NOT tgisinternal ORDER BY tgname;
+SELECT c.conname, t.tgfoid::regproc AS check_function, t.tgenabled
+  FROM pg_trigger t JOIN pg_constraint c ON c.oid = t.tgconstraint
+ WHERE t.tgrelid = 'cases'::regclass AND c.contype = 'f' ORDER BY 1, 2;
 SHOW gridgov.grid_index_memory;
 SET gridgov.grid_index_memory = '256MB';
 SHOW gridgov.grid_index_memory;
