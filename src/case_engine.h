@@ -24,7 +24,6 @@ typedef enum CaseReference
 } CaseReference;
 
 /* case_references.c: a new case's references, held once per transaction */
-extern const char *const case_reference_tables[NUM_CASE_REFERENCES];
 extern void case_references_init(void);
 extern void case_references_hold(Relation cases, int64 unit, const char *category, int32 service_point);
 
@@ -53,6 +52,6 @@ extern void history_append(Datum district, Datum case_id, Datum seq, Datum at,
 						   Datum hash);
 extern void history_append_intake(struct TriggerData *trigdata);
 extern bool history_being_written(void);
-extern bool lock_referenced_row(CaseReference reference, Datum key);
+extern bool lock_referenced_row(CaseReference reference, Oid relid, Datum key);
 
 #endif							/* CASE_ENGINE_H */

@@ -722,10 +722,9 @@ history_being_written(void)
  * inserting user may see.
  */
 bool
-lock_referenced_row(CaseReference reference, Datum key)
+lock_referenced_row(CaseReference reference, Oid relid, Datum key)
 {
 	static const LookupQuery queries[NUM_CASE_REFERENCES] = {Q_HOLD_UNIT, Q_HOLD_CATEGORY, Q_HOLD_SERVICE_POINT};
-	Oid			relid = get_relname_relid(case_reference_tables[reference], lookup_namespace);
 	HeapTuple	tuple;
 	Oid			owner;
 	Oid			save_userid;
@@ -734,7 +733,7 @@ lock_referenced_row(CaseReference reference, Datum key)
 
 	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "table %s of the case engine not found", case_reference_tables[reference]);
+		elog(ERROR, "cache lookup failed for relation %u", relid);
 	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
 

@@ -32,7 +32,7 @@
 #include "gridcode.h"
 #include "gridgov.h"
 
-const char *const case_reference_tables[NUM_CASE_REFERENCES] = {"unit", "category", "service_point"};
+static const char *const case_reference_tables[NUM_CASE_REFERENCES] = {"unit", "category", "service_point"};
 
 static const char *const reference_columns[NUM_CASE_REFERENCES] = {"unit", "category", "service_point"};
 
@@ -76,7 +76,6 @@ hold(Relation cases, CaseReference reference, int64 number, const char *name)
 {
 	HeldReference key;
 	bool		remembered = name == NULL || strlen(name) < NAMEDATALEN;
-	bool		found;
 	Datum		value;
 
 	if (held_stale && held != NULL)
@@ -119,7 +118,7 @@ hold(Relation cases, CaseReference reference, int64 number, const char *name)
 			value = Int32GetDatum((int32) number);
 			break;
 	}
-	if (!lock_referenced_row(reference, value))
+	if (!lock_referenced_row(reference, referenced_relids[reference], value))
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("insert or update on table \"%s\" violates foreign key constraint \"%s\"",
@@ -132,7 +131,7 @@ hold(Relation cases, CaseReference reference, int64 number, const char *name)
 
 	/* a change to a referenced table while locking made the memory stale */
 	if (remembered && !held_stale)
-		hash_search(held, &key, HASH_ENTER, &found);
+		hash_search(held, &key, HASH_ENTER, NULL);
 }
 
 /*
