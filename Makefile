@@ -23,7 +23,8 @@ SCRIPT_0.3.0--0.4.0 = sql/kpi.sql sql/risk.sql sql/dashboard.sql
 # a release that changes existing pillars carries its changes in one file
 SCRIPT_0.4.0--0.5.0 = sql/update-0.5.0.sql
 SCRIPT_0.5.0--0.6.0 = sql/update-0.6.0.sql
-VERSIONED_SCRIPTS   = 0.1.0 0.1.0--0.2.0 0.2.0--0.3.0 0.3.0--0.4.0 0.4.0--0.5.0 0.5.0--0.6.0
+SCRIPT_0.6.0--0.7.0 = sql/update-0.7.0.sql
+VERSIONED_SCRIPTS   = 0.1.0 0.1.0--0.2.0 0.2.0--0.3.0 0.3.0--0.4.0 0.4.0--0.5.0 0.5.0--0.6.0 0.6.0--0.7.0
 
 DATA_built = $(foreach v,$(VERSIONED_SCRIPTS),build/$(EXTENSION)--$(v).sql)
 

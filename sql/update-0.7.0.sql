@@ -1,0 +1,4 @@
+-- gridgov 0.6.0 -> 0.7.0: hardening.  The engine's queries cannot be
+-- reached through the caller's search_path; the actor and the time of a
+-- move come from the server; every edit of a case's content is a move of
+-- its own in the hash-chained history; bounded inputs.
