@@ -98,12 +98,14 @@ BEGIN ATOMIC
            pg_catalog.round(@extschema@.close_hours(m.kpi, 0.5)::numeric, 2),
            pg_catalog.round(@extschema@.close_hours(m.kpi, 0.9)::numeric, 2)
       FROM (SELECT l.level, @extschema@.ancestor(p.unit, l.level) AS unit, @extschema@.kpi_merge(p.kpi) AS kpi
-              -- the period's rows merged per unit first, then up the tree
-              FROM (SELECT d.unit, @extschema@.kpi_merge(d.kpi) AS kpi
-                      FROM @extschema@.kpi_daily d
+              -- the period's rows merged per unit; districts also make
+              -- their city and province
+              FROM (SELECT d.unit, d.level, @extschema@.kpi_merge(d.kpi) AS kpi
+                      FROM @extschema@.kpi_unit_daily d
                      WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
-                     GROUP BY d.unit) p
-             CROSS JOIN LATERAL pg_catalog.generate_series(1, LEAST(@extschema@.level(p.unit), 6)) AS l(level)
+                     GROUP BY d.unit, d.level) p
+             CROSS JOIN LATERAL pg_catalog.generate_series(CASE WHEN p.level OPERATOR(pg_catalog.=) 3 THEN 1 ELSE p.level END,
+                                                           p.level) AS l(level)
              GROUP BY l.level, 2) m
       LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) m.unit
      ORDER BY m.unit;

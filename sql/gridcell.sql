@@ -24,7 +24,7 @@ COMMENT ON FUNCTION @extschema@.gridcell_recv(internal) IS
     'binary input function of gridcell: the int8 value, checked';
 -- the wire format is an int8's
 CREATE FUNCTION @extschema@.gridcell_send(@extschema@.gridcell) RETURNS bytea
-    AS 'int8send' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridgov_int8send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.gridcell_send(@extschema@.gridcell) IS
     'binary output function of gridcell: the int8 value';
 
@@ -165,25 +165,25 @@ COMMENT ON FUNCTION @extschema@.gridcell_contained(@extschema@.gridcell, @extsch
 -- codes and puts every cell's descendants right after it.  PostgreSQL's own
 -- int8 functions do the work.
 CREATE FUNCTION @extschema@.gridcell_eq(@extschema@.gridcell, @extschema@.gridcell) RETURNS boolean
-    AS 'int8eq' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+    AS 'MODULE_PATHNAME', 'gridgov_int8eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 CREATE FUNCTION @extschema@.gridcell_ne(@extschema@.gridcell, @extschema@.gridcell) RETURNS boolean
-    AS 'int8ne' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+    AS 'MODULE_PATHNAME', 'gridgov_int8ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 CREATE FUNCTION @extschema@.gridcell_lt(@extschema@.gridcell, @extschema@.gridcell) RETURNS boolean
-    AS 'int8lt' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+    AS 'MODULE_PATHNAME', 'gridgov_int8lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 CREATE FUNCTION @extschema@.gridcell_le(@extschema@.gridcell, @extschema@.gridcell) RETURNS boolean
-    AS 'int8le' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+    AS 'MODULE_PATHNAME', 'gridgov_int8le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 CREATE FUNCTION @extschema@.gridcell_gt(@extschema@.gridcell, @extschema@.gridcell) RETURNS boolean
-    AS 'int8gt' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+    AS 'MODULE_PATHNAME', 'gridgov_int8gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 CREATE FUNCTION @extschema@.gridcell_ge(@extschema@.gridcell, @extschema@.gridcell) RETURNS boolean
-    AS 'int8ge' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+    AS 'MODULE_PATHNAME', 'gridgov_int8ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 CREATE FUNCTION @extschema@.gridcell_cmp(@extschema@.gridcell, @extschema@.gridcell) RETURNS integer
-    AS 'btint8cmp' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+    AS 'MODULE_PATHNAME', 'gridgov_btint8cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 CREATE FUNCTION @extschema@.gridcell_sortsupport(internal) RETURNS void
-    AS 'btint8sortsupport' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridgov_btint8sortsupport' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.gridcell_hash(@extschema@.gridcell) RETURNS integer
-    AS 'hashint8' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+    AS 'MODULE_PATHNAME', 'gridgov_hashint8' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 CREATE FUNCTION @extschema@.gridcell_hash_extended(@extschema@.gridcell, bigint) RETURNS bigint
-    AS 'hashint8extended' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+    AS 'MODULE_PATHNAME', 'gridgov_hashint8extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.gridcell_eq(@extschema@.gridcell, @extschema@.gridcell) IS
     'implementation of the = operator for gridcell';
 COMMENT ON FUNCTION @extschema@.gridcell_ne(@extschema@.gridcell, @extschema@.gridcell) IS
@@ -260,11 +260,11 @@ COMMENT ON OPERATOR @extschema@.<@ (@extschema@.gridcell, @extschema@.gridcell) 
 
 -- min() and max(), the cells first and last in code order
 CREATE FUNCTION @extschema@.gridcell_smaller(@extschema@.gridcell, @extschema@.gridcell) RETURNS @extschema@.gridcell
-    AS 'int8smaller' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridgov_int8smaller' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.gridcell_smaller(@extschema@.gridcell, @extschema@.gridcell) IS
     'the cell first in code order; transition function of min(gridcell)';
 CREATE FUNCTION @extschema@.gridcell_larger(@extschema@.gridcell, @extschema@.gridcell) RETURNS @extschema@.gridcell
-    AS 'int8larger' LANGUAGE internal IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridgov_int8larger' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.gridcell_larger(@extschema@.gridcell, @extschema@.gridcell) IS
     'the cell last in code order; transition function of max(gridcell)';
 CREATE AGGREGATE @extschema@.min(@extschema@.gridcell) (

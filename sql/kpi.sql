@@ -100,6 +100,42 @@ CREATE AGGREGATE @extschema@.kpi_merge(@extschema@.kpi_state) (
 COMMENT ON AGGREGATE @extschema@.kpi_merge(@extschema@.kpi_state) IS
     'merge stored KPI states (rollups) into one: the same counts and sketches as a scan of all their cases';
 
+-- The column form: the columns kpi counts, after the case's id (NULL for a
+-- missing row), and as_of.  The planner rewrites kpi(c) and kpi(c, as_of)
+-- over gridgov.cases into it (src/kpi_planner.c), so that the executor
+-- reads these columns instead of forming the whole row; it can also be
+-- called directly, over any table or query with such columns.
+CREATE FUNCTION @extschema@.kpi_accum(state @extschema@.kpi_state, id bigint, status text,
+                                      handling_level integer, stage_deadline timestamptz,
+                                      suspended_at timestamptz, reported_at timestamptz,
+                                      accepted_at timestamptz, dispatched_at timestamptz,
+                                      closed_at timestamptz, escalations integer, reopenings integer,
+                                      extensions integer, returns integer, deadlines_missed integer,
+                                      satisfaction smallint, as_of timestamptz)
+    RETURNS @extschema@.kpi_state
+    AS 'MODULE_PATHNAME', 'kpi_accum_columns' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kpi_accum(@extschema@.kpi_state, bigint, text, integer, timestamptz, timestamptz,
+                                          timestamptz, timestamptz, timestamptz, timestamptz, integer, integer,
+                                          integer, integer, integer, smallint, timestamptz) IS
+    'transition function of the column form of kpi: the state with one more case counted at as_of';
+
+CREATE AGGREGATE @extschema@.kpi(id bigint, status text, handling_level integer, stage_deadline timestamptz,
+                                 suspended_at timestamptz, reported_at timestamptz, accepted_at timestamptz,
+                                 dispatched_at timestamptz, closed_at timestamptz, escalations integer,
+                                 reopenings integer, extensions integer, returns integer,
+                                 deadlines_missed integer, satisfaction smallint, as_of timestamptz) (
+    SFUNC = @extschema@.kpi_accum,
+    STYPE = @extschema@.kpi_state,
+    SSPACE = 400,
+    FINALFUNC = @extschema@.kpi_final,
+    COMBINEFUNC = @extschema@.kpi_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi(bigint, text, integer, timestamptz, timestamptz, timestamptz, timestamptz,
+                                     timestamptz, timestamptz, integer, integer, integer, integer, integer,
+                                     smallint, timestamptz) IS
+    'KPI state of a set of cases given by their columns (the form the planner gives kpi(c)); a NULL id counts nothing';
+
 -- Accessors: counts are bigint, rates numeric (NULL when the denominator
 -- is 0), percentiles float8 working hours (NULL when nothing was measured).
 CREATE FUNCTION @extschema@.received(@extschema@.kpi_state) RETURNS bigint
@@ -223,6 +259,24 @@ COMMENT ON COLUMN @extschema@.kpi_daily.kpi IS
     'kpi(cases, as_of) of those cases, as_of being the refresh''s';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_daily', '');
 
+-- The same days per unit at every level from district to grid, all
+-- categories together: each row merges the kpi_daily rows of the unit and
+-- of every unit below it.  "Each subdistrict this month" reads 6 rows a day
+-- here instead of every grid's and category's.
+CREATE TABLE @extschema@.kpi_unit_daily (
+    day         date NOT NULL,
+    unit        @extschema@.gridcode NOT NULL,
+    level       integer NOT NULL GENERATED ALWAYS AS (@extschema@.level(unit)) STORED,
+    kpi         @extschema@.kpi_state NOT NULL,
+    PRIMARY KEY (day, unit)
+);
+CREATE INDEX kpi_unit_daily_level ON @extschema@.kpi_unit_daily (level, day);
+COMMENT ON TABLE @extschema@.kpi_unit_daily IS
+    'KPI state of the cases reported on a day (calendar time zone) in each unit and below it, district to grid, all categories; filled by refresh_kpi_daily';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.kpi IS
+    'kpi_merge of the day''s kpi_daily rows of the unit and the units below it';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_unit_daily', '');
+
 -- Refreshing recent days reads only their cases: cases arrive in the order
 -- of reported_at, which a BRIN index follows at almost no cost.
 CREATE INDEX cases_reported_at ON @extschema@.cases USING brin (reported_at);
@@ -246,8 +300,10 @@ BEGIN
             USING ERRCODE = '22023', HINT = 'Give the days in order; both are included.';
     END IF;
     -- one refresh at a time; readers are not blocked
-    LOCK TABLE @extschema@.kpi_daily IN SHARE ROW EXCLUSIVE MODE;
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily IN SHARE ROW EXCLUSIVE MODE;
     DELETE FROM @extschema@.kpi_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    DELETE FROM @extschema@.kpi_unit_daily d
      WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
     INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
     SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.category, @extschema@.kpi(c, as_of)
@@ -256,8 +312,15 @@ BEGIN
        AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
      GROUP BY 1, 2, 3;
     GET DIAGNOSTICS written = ROW_COUNT;
+    -- up the tree from the rows just written, not from the cases again
+    INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+    SELECT d.day, @extschema@.ancestor(d.unit, l.level), @extschema@.kpi_merge(d.kpi)
+      FROM @extschema@.kpi_daily d
+     CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(d.unit), 6)) AS l(level)
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+     GROUP BY 1, 2;
     RETURN written;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_kpi_daily(date, date, timestamptz) IS
-    'recompute kpi_daily for the days from_day to to_day (both included) at as_of; returns the rows written';
+    'recompute kpi_daily and kpi_unit_daily for the days from_day to to_day (both included) at as_of; returns the kpi_daily rows written';

@@ -52,7 +52,7 @@ typedef enum LookupQuery
 
 static SPIPlanPtr plans[NUM_QUERIES];
 
-/* the transition table of the intake trigger (sql/update-0.6.0.sql) */
+/* the transition table of the intake trigger (sql/case.sql) */
 #define INTAKE_NEW_TABLE "gridgov_new_cases"
 
 /* true while the engine itself appends to the case history */

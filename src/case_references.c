@@ -5,7 +5,7 @@
  *
  * gridgov.cases declares its foreign keys, and PostgreSQL enforces them
  * everywhere but in one place: the check of each inserted case, whose
- * triggers the extension disables (sql/update-0.6.0.sql).  That check runs a
+ * triggers the extension disables (sql/case.sql).  That check runs a
  * query per key per row, three per case, which cost intake more than all
  * its own work.  The intake trigger holds the same lock instead, FOR KEY
  * SHARE on the referenced row, and remembers for the rest of the

@@ -1,3 +1,5 @@
+-- gridgov 0.5.0--0.6.0: a released script, frozen: it never changes (sql/updates/SHA256SUMS).
+\echo Use "CREATE EXTENSION gridgov" to load this file. \quit
 -- gridgov 0.5.0 -> 0.6.0: intake writes a statement's history in one
 -- INSERT and holds its cases' references once per transaction.
 

@@ -1,3 +1,5 @@
+-- gridgov 0.4.0--0.5.0: a released script, frozen: it never changes (sql/updates/SHA256SUMS).
+\echo Use "CREATE EXTENSION gridgov" to load this file. \quit
 -- gridgov 0.4.0 -> 0.5.0: the same objects, faster, and one more rollup.
 -- The changes of each pillar, in the order of the pillars.
 
