@@ -76,10 +76,17 @@ CREATE FUNCTION @extschema@.parent(@extschema@.gridcell) RETURNS @extschema@.gri
 COMMENT ON FUNCTION @extschema@.parent(@extschema@.gridcell) IS
     'the cell one level up; NULL at level 1';
 
+-- ancestor(x, level) is the one name both types give the ancestor-or-self at
+-- a level (ancestor(gridcode, level)); parent(cell, level), its first name
+-- here, stays as an alias.
+CREATE FUNCTION @extschema@.ancestor(@extschema@.gridcell, level integer) RETURNS @extschema@.gridcell
+    AS 'MODULE_PATHNAME', 'gridcell_parent_at' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.ancestor(@extschema@.gridcell, integer) IS
+    'the ancestor-or-self at a level, the code cut to that level''s length; NULL when the cell is coarser than the level';
 CREATE FUNCTION @extschema@.parent(@extschema@.gridcell, level integer) RETURNS @extschema@.gridcell
     AS 'MODULE_PATHNAME', 'gridcell_parent_at' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.parent(@extschema@.gridcell, integer) IS
-    'the ancestor-or-self at a level, the code cut to that level''s length; NULL when the cell is coarser than the level';
+    'alias of ancestor(gridcell, level), its name before 0.7.0: the ancestor-or-self at a level';
 
 -- The set-returning functions read gridgov.max_cover_cells, hence STABLE.
 CREATE FUNCTION @extschema@.children(@extschema@.gridcell) RETURNS SETOF @extschema@.gridcell

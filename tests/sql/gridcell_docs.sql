@@ -11,8 +11,8 @@ SELECT gridcell(-6, 40, 1) AS on_6w, gridcell(10, -4, 1) AS on_4s, gridcell(-0.2
 SELECT 'n50j47539 '::gridcell AS cell, gridcell 'N50J47539'::bigint AS stored,
        2251001283460962500::gridcell AS from_bigint;
 SELECT c FROM unnest('{N50K,N50J47539,N50J,S01A,N50J475}'::gridcell[]) AS c ORDER BY c;
-SELECT level(gridcell 'N50J47539'), parent(gridcell 'N50J47539'), parent(gridcell 'N50J47539', 2),
-       parent(gridcell 'N50J47539', 6) AS finer;
+SELECT level(gridcell 'N50J47539'), parent(gridcell 'N50J47539'), ancestor(gridcell 'N50J47539', 2),
+       ancestor(gridcell 'N50J47539', 6) AS finer;
 SELECT children(gridcell 'N50J475') LIMIT 3;
 SELECT count(*) FROM children(gridcell 'N50J475', 5);
 SELECT ST_AsText(center(gridcell 'N50J47539')) AS center, ST_AsText(boundary('N50J47539')) AS boundary;
@@ -31,7 +31,7 @@ SELECT i AS id, gridcell(113.88 + (i % 300) * 0.0005, 22.70 + (i / 300) * 0.0005
 CREATE INDEX ON events (cell);
 VACUUM ANALYZE events;
 EXPLAIN (COSTS OFF) SELECT count(*) FROM events WHERE cell <@ 'N49FB53B4';
-SELECT parent(cell, 4) AS cell, count(*) FROM events WHERE cell <@ 'N49FB53' GROUP BY 1 ORDER BY 2 DESC LIMIT 3;
+SELECT ancestor(cell, 4) AS cell, count(*) FROM events WHERE cell <@ 'N49FB53' GROUP BY 1 ORDER BY 2 DESC LIMIT 3;
 SET gridgov.max_cover_cells = 100;
 SELECT count(*) FROM children(gridcell 'N50J475', 4);
 RESET gridgov.max_cover_cells;

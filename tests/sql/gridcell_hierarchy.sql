@@ -9,6 +9,17 @@ SELECT l, parent('N50J4753996000000000'::gridcell, l)
 SELECT parent('N50J47539'::gridcell, 5) IS NULL AS finer_level_is_null;
 SELECT parent('N50J47539'::gridcell, 0);
 SELECT parent('N50J47539'::gridcell, 11);
+-- ancestor(cell, level) is the same function under the name gridcode's has;
+-- parent(cell, level) is its alias: the two agree on every cell and level
+SELECT ancestor('N50J4753996000000000'::gridcell, 3) AS ancestor_3,
+       ancestor(gridcode '440311006003', 3) AS gridcode_ancestor_3;
+SELECT count(*) AS cells_and_levels,
+       count(*) FILTER (WHERE ancestor(c, l) IS NOT DISTINCT FROM parent(c, l)) AS agree,
+       count(*) FILTER (WHERE ancestor(c, l) IS NULL) AS coarser,
+       count(*) FILTER (WHERE ancestor(c, l) IS NOT NULL AND NOT (c <@ ancestor(c, l) AND level(ancestor(c, l)) = l)) AS wrong
+  FROM (SELECT gridcell(100 + g * 0.013, 20 + g * 0.007, 1 + g % 10) AS c FROM generate_series(1, 500) g) s,
+       generate_series(1, 10) AS l;
+SELECT ancestor('N50J47539'::gridcell, 0);
 
 -- children(): one level down, in order; how many at each level
 SELECT children('N50J475'::gridcell) LIMIT 5;
