@@ -24,7 +24,10 @@ CREATE TYPE @extschema@.gridcode (
     PASSEDBYVALUE,
     ALIGNMENT = double,
     STORAGE = plain,
-    CATEGORY = 'U'
+    CATEGORY = 'U',
+    -- a quoted literal where gridcode and gridcell overloads compete, as in
+    -- ancestor('440311006003', 4) or level('4403'), is read as a gridcode
+    PREFERRED = true
 );
 COMMENT ON TYPE @extschema@.gridcode IS
     'jurisdiction code: province 2, prefecture 2, county 2, township 3, village 3, grid 3, building 4 digits';

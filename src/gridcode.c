@@ -71,7 +71,10 @@ gridcode_parse(const char *str, int64 *result, Node *escontext)
 								(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 								 errmsg("invalid input syntax for type %s: \"%s\"", "gridcode", str),
 								 errdetail("Character \"%.*s\" at position %d is not a digit.",
-										   pg_mblen(p), p, pg_mbstrlen_with_len(str, p - str) + 1)));
+										   pg_mblen(p), p, pg_mbstrlen_with_len(str, p - str) + 1),
+								 /* a Beidou cell code read as a gridcode, the preferred type */
+								 (p == digits && (*p == 'N' || *p == 'S')) ?
+								 errhint("A Beidou grid cell is written gridcell '%s'.", str) : 0));
 		if (ndigits < GRIDCODE_DIGITS)
 			value = value * 10 + (*p - '0');
 		ndigits++;

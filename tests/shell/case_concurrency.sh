@@ -24,7 +24,7 @@
 # missed deadline escalated twice, and the sweeps' returns are the history's
 # overdue escalations; verify_history() is empty; the listener received one
 # notification (case, seq, action) per move; and the run did collide,
-# sweep, refer and close.  The last line is "concurrency: N passed,
+# sweep, refer and close.  The last line is "case_concurrency: N passed,
 # M failed"; the exit status is non-zero when anything failed.
 # CONCURRENCY_KEEP=1 keeps the sessions' logs; CONCURRENCY_CASES, _STEPS and
 # _SWEEPS change the load.
@@ -51,13 +51,13 @@ cleanup() {
 	{ exec 3>&-; } 2>/dev/null
 	wait 2>/dev/null
 	dropdb --if-exists "$db" >/dev/null 2>&1
-	if [ -n "${CONCURRENCY_KEEP:-}" ]; then echo "concurrency: logs kept in $work"; else rm -rf "$work"; fi
+	if [ -n "${CONCURRENCY_KEEP:-}" ]; then echo "case_concurrency: logs kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
 fail_setup() {
-	echo "concurrency: setup failed: $*" >&2
-	echo "concurrency: 0 passed, 1 failed"
+	echo "case_concurrency: setup failed: $*" >&2
+	echo "case_concurrency: 0 passed, 1 failed"
 	exit 1
 }
 
@@ -296,5 +296,5 @@ fi
 for f in "$work"/*.err; do
 	grep -E 'FATAL|PANIC|could not connect|server closed' "$f" 2>/dev/null | head -2 | sed "s|^|  $(basename "$f"): |"
 done
-echo "concurrency: $passed passed, $failed failed"
+echo "case_concurrency: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -44,6 +44,12 @@ SELECT gridcode_level('province') AS p, gridcode_level('Township') AS t, gridcod
 -- bad parameters: 22023 naming the argument
 \set ON_ERROR_STOP 0
 SELECT ancestor('440311', 0);
+-- a quoted literal where gridcode's and gridcell's overloads compete is
+-- read as a gridcode (the preferred type); a cell needs its type named
+SELECT ancestor('440311006003', 4) AS code_4, level('4403') AS level_of_code,
+       pg_typeof(parent('440311')) AS parent_type;
+SELECT ancestor(gridcell 'N50J47539', 3) AS cell_3;
+SELECT level('N50J475');
 SELECT ancestor('440311', 8);
 SELECT segment('440311', -1);
 SELECT child('440311006003012', 10000);

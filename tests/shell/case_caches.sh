@@ -6,7 +6,7 @@
 # open session's next statement follows each change, as a query would.
 # Against the cluster that the PG* variables name; in a database of its own
 # (created and dropped here), with the case fixture of the pgTAP suites.
-# The last line is "backend_caches: N passed, M failed".
+# The last line is "case_caches: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/shell/check.bash
@@ -24,8 +24,8 @@ trap cleanup EXIT
 
 if ! createdb "$db" ||
 	! psql -X -q -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION gridgov CASCADE' -f tests/pgtap/case_fixture.psql >/dev/null; then
-	echo "backend_caches: setup failed"
-	echo "backend_caches: 0 passed, 1 failed"
+	echo "case_caches: setup failed"
+	echo "case_caches: 0 passed, 1 failed"
 	exit 1
 fi
 
@@ -78,4 +78,4 @@ $intake
 \\set VERBOSITY default")"
 
 echo '\q' >&"${SESSION[1]}"
-check_summary backend_caches
+check_summary case_caches

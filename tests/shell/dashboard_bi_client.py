@@ -2,10 +2,10 @@
 psycopg2 (libpq, the driver under Superset, Metabase's Python cousins and
 most notebooks), with no knowledge of gridgov's types.
 
-Usage: bi_client.py DBNAME TILE_FILE
+Usage: dashboard_bi_client.py DBNAME TILE_FILE
 
 The database holds tests/pgtap/dashboard_fixture.psql with both rollups
-refreshed (bi_client.sh does that).  Prints one "ok - ..." or "not ok - ..."
+refreshed (dashboard_bi_client.sh does that).  Prints one "ok - ..." or "not ok - ..."
 line per check, writes the vector tile it fetched to TILE_FILE for ogrinfo,
 and exits with the number of failed checks.
 """

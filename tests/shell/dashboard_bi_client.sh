@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # BI and GIS tools read gridgov's views without knowing its types: Python's
-# psycopg2 reads every view and map function (tests/shell/bi_client.py),
+# psycopg2 reads every view and map function (tests/shell/dashboard_bi_client.py),
 # ogr2ogr (GDAL) reads the risk map view as a geometry layer into GeoJSON,
 # and GDAL's MVT driver decodes a vector tile of risk_tile().  Creates and
 # drops its own database on the cluster the PG* variables name; needs the
 # Debian packages python3-psycopg2 and gdal-bin (tools/ensure-deps).  Ends
-# with "bi_client: N passed, M failed".
+# with "dashboard_bi_client: N passed, M failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 db=gridgov_bi_$$ work=$(mktemp -d)
@@ -14,7 +14,7 @@ trap 'dropdb --if-exists "$db" >/dev/null 2>&1; rm -rf "$work"' EXIT
 
 . "$here/check.bash"
 finish() {
-	check_summary bi_client
+	check_summary dashboard_bi_client
 	exit
 }
 
@@ -41,13 +41,13 @@ fi
 
 # psycopg2
 mkdir -p "$work/tiles/10/836"
-"$python" "$here/bi_client.py" "$db" "$work/tiles/10/836/445.pbf" > "$work/python.log" 2>&1
+"$python" "$here/dashboard_bi_client.py" "$db" "$work/tiles/10/836/445.pbf" > "$work/python.log" 2>&1
 python_status=$?
 cat "$work/python.log"
 passed=$((passed + $(grep -c '^ok - ' "$work/python.log")))
 failed=$((failed + $(grep -c '^not ok - ' "$work/python.log")))
 if [ "$python_status" -ne 0 ] && ! grep -q '^not ok - ' "$work/python.log"; then
-	check "bi_client.py ran to the end" 0 "$python_status"
+	check "dashboard_bi_client.py ran to the end" 0 "$python_status"
 fi
 
 # GDAL's MVT driver reads the tile (georeferenced from its z/x/y path)

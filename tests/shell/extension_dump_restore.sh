@@ -4,7 +4,7 @@
 # Restored with session_replication_role = replica (docs/operations.md), the
 # copy verifies, and new cases continue where the old ones stopped.
 # Runs against the cluster the PG* variables name; ends with
-# "dump_restore: N passed, M failed".
+# "extension_dump_restore: N passed, M failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=gridgov_dump_src_$$ dst=gridgov_dump_dst_$$ dump=$(mktemp)
@@ -41,4 +41,4 @@ check "new cases continue the id sequence" "21" \
 	"$(q "$dst" "INSERT INTO cases (category, channel, unit) VALUES ('noise', 'walk_in', '440311006003001') RETURNING id")"
 check "the restored calendar is in force" "f" "$(q "$dst" "SELECT is_workday('2026-12-24')")"
 
-check_summary dump_restore
+check_summary extension_dump_restore
