@@ -20,15 +20,15 @@ PG_CONFIG  ?= pg_config
 # object goes into its pillar file and into the next upgrade script; the
 # upgrade-path test proves the two give the same catalog.
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(EXTENSION).control)
-PILLARS  = sql/gridcode.sql sql/unit.sql sql/gridcell.sql sql/calendar.sql sql/case.sql \
-           sql/kpi.sql sql/risk.sql sql/dashboard.sql
+PILLARS  = sql/gridcode.sql sql/unit.sql sql/gridcell.sql sql/calendar.sql sql/people.sql \
+           sql/case.sql sql/kpi.sql sql/risk.sql sql/dashboard.sql
 DATA       = $(wildcard sql/updates/$(EXTENSION)--*.sql)
 DATA_built = build/$(EXTENSION)--$(EXTVERSION).sql
 
 # pg_regress reads tests/sql/NAME.sql and expected/NAME.out (it looks in the
 # output directory, here the top level, before the input directory).
 REGRESS      = $(sort $(notdir $(basename $(wildcard tests/sql/*.sql))))
-REGRESS_OPTS = --inputdir=tests --load-extension=postgis --load-extension=gridgov
+REGRESS_OPTS = --inputdir=tests --load-extension=postgis --load-extension=btree_gist --load-extension=gridgov
 
 # -Wextra less unused-parameter: PostgreSQL's own headers and every fmgr
 # function's fcinfo would trip it.  `make test` builds with -Werror.

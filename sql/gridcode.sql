@@ -67,6 +67,11 @@ CREATE FUNCTION @extschema@.ancestor(@extschema@.gridcode, level integer) RETURN
 COMMENT ON FUNCTION @extschema@.ancestor(@extschema@.gridcode, integer) IS
     'the ancestor-or-self at a level; NULL when the code has no unit at that level';
 
+CREATE FUNCTION @extschema@.lineage(@extschema@.gridcode) RETURNS @extschema@.gridcode[]
+    AS 'MODULE_PATHNAME', 'gridcode_lineage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.lineage(@extschema@.gridcode) IS
+    'the code''s ancestors and the code itself, from the province down: "c = ANY (lineage(x))" is "c @> x" for an index on c';
+
 CREATE FUNCTION @extschema@.segment(@extschema@.gridcode, level integer) RETURNS integer
     AS 'MODULE_PATHNAME', 'gridcode_segment' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.segment(@extschema@.gridcode, integer) IS

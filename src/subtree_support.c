@@ -17,8 +17,10 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/stratnum.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_statistic.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "nodes/makefuncs.h"
@@ -181,10 +183,103 @@ subtree_contains_support(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Where a value falls in a histogram of int64 values: the share of the
+ * histogram below it, interpolated linearly inside its bucket.
+ */
+static double
+histogram_position(const Datum *bounds, int nbounds, int64 value)
+{
+	int			lower = 0;
+	int			upper = nbounds - 1;
+	int64		left;
+	int64		right;
+
+	if (value <= DatumGetInt64(bounds[0]))
+		return 0.0;
+	if (value >= DatumGetInt64(bounds[nbounds - 1]))
+		return 1.0;
+	/* bounds[lower] < value <= bounds[upper] */
+	while (upper - lower > 1)
+	{
+		int			middle = (lower + upper) / 2;
+
+		if (DatumGetInt64(bounds[middle]) < value)
+			lower = middle;
+		else
+			upper = middle;
+	}
+	left = DatumGetInt64(bounds[lower]);
+	right = DatumGetInt64(bounds[upper]);
+	return (lower + ((double) value - (double) left) / ((double) right - (double) left)) / (nbounds - 1);
+}
+
+/*
+ * The share of a column's rows whose value lies in [first, last], from its
+ * statistics, or -1 when it has none.  Values are int64 in gridgov's code
+ * types and ordered as such by their default btree class, so the histogram
+ * is interpolated inside a bucket on those numbers.  PostgreSQL's own
+ * estimator of a range cannot do that for a type it does not know: it puts
+ * a range inside one bucket (every small subtree) at no rows at all, and
+ * the planner then picks plans for one row where there are thousands.
+ */
+static double
+int64_range_selectivity(VariableStatData *vardata, Oid opfamily, int64 first, int64 last)
+{
+	AttStatsSlot mcv;
+	AttStatsSlot histogram;
+	double		nullfrac;
+	double		mcv_total = 0.0;
+	double		mcv_in_range = 0.0;
+	double		selectivity;
+	bool		have_histogram;
+	int			i;
+
+	if (!HeapTupleIsValid(vardata->statsTuple))
+		return -1.0;
+	nullfrac = ((Form_pg_statistic) GETSTRUCT(vardata->statsTuple))->stanullfrac;
+
+	if (get_attstatsslot(&mcv, vardata->statsTuple, STATISTIC_KIND_MCV, InvalidOid,
+						 ATTSTATSSLOT_VALUES | ATTSTATSSLOT_NUMBERS))
+	{
+		for (i = 0; i < mcv.nvalues; i++)
+		{
+			int64		value = DatumGetInt64(mcv.values[i]);
+
+			mcv_total += mcv.numbers[i];
+			if (value >= first && value <= last)
+				mcv_in_range += mcv.numbers[i];
+		}
+		free_attstatsslot(&mcv);
+	}
+
+	/* a histogram sorted by another order cannot be read as numbers */
+	have_histogram = get_attstatsslot(&histogram, vardata->statsTuple, STATISTIC_KIND_HISTOGRAM, InvalidOid,
+									  ATTSTATSSLOT_VALUES);
+	if (have_histogram &&
+		(histogram.nvalues < 2 ||
+		 get_op_opfamily_strategy(histogram.staop, opfamily) != BTLessStrategyNumber))
+	{
+		free_attstatsslot(&histogram);
+		have_histogram = false;
+	}
+	if (!have_histogram)
+		return mcv_total > 0.0 ? mcv_in_range : -1.0;
+
+	/* last + 1: the range includes its last value */
+	selectivity = histogram_position(histogram.values, histogram.nvalues, last == PG_INT64_MAX ? last : last + 1)
+		- histogram_position(histogram.values, histogram.nvalues, first);
+	free_attstatsslot(&histogram);
+	selectivity = mcv_in_range + selectivity * Max(0.0, 1.0 - nullfrac - mcv_total);
+	CLAMP_PROBABILITY(selectivity);
+	return selectivity;
+}
+
+/*
  * Restriction selectivity of a hierarchy operator.  When the column is the
- * descendant side and the root is a constant, it is the selectivity of the
- * range, which the column's histogram answers well.  When the column is the
- * ancestor side, at most one value per level can match.
+ * descendant side and the root is a constant, it is the share of the
+ * column's values in the root's range, read from its statistics (above),
+ * else the selectivity of the range's two comparisons.  When the column is
+ * the ancestor side, at most one value per level can match.
  */
 static double
 subtree_selectivity(PlannerInfo *root, Oid operator, List *args, int varRelid,
@@ -206,11 +301,26 @@ subtree_selectivity(PlannerInfo *root, Oid operator, List *args, int varRelid,
 		Oid			opfamily = default_btree_family(typid);
 		List	   *range = NIL;
 
-		if (OidIsValid(opfamily))
-			range = subtree_range_clauses(opfamily, get_opcode(operator),
-										  (Expr *) vardata.var, (Expr *) other);
-		if (range != NIL)
-			selectivity = clauselist_selectivity(root, range, varRelid, JOIN_INNER, NULL);
+		Oid			lastfn = subtree_last_function(get_opcode(operator), typid);
+		double		from_statistics = -1.0;
+
+		if (OidIsValid(opfamily) && OidIsValid(lastfn) && get_typbyval(typid) && get_typlen(typid) == sizeof(int64))
+		{
+			Datum		first = ((Const *) other)->constvalue;
+
+			from_statistics = int64_range_selectivity(&vardata, opfamily, DatumGetInt64(first),
+													  DatumGetInt64(OidFunctionCall1(lastfn, first)));
+		}
+		if (from_statistics >= 0.0)
+			selectivity = from_statistics;
+		else
+		{
+			if (OidIsValid(opfamily))
+				range = subtree_range_clauses(opfamily, get_opcode(operator),
+											  (Expr *) vardata.var, (Expr *) other);
+			if (range != NIL)
+				selectivity = clauselist_selectivity(root, range, varRelid, JOIN_INNER, NULL);
+		}
 	}
 	else if (IsA(other, Const) && vardata.rel != NULL && vardata.rel->tuples > 0)
 		selectivity = Min(DEFAULT_SUBTREE_SEL, MAX_ANCESTORS / vardata.rel->tuples);

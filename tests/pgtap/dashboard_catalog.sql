@@ -29,7 +29,7 @@ SELECT set_eq($$SELECT proname FROM pillar_functions WHERE provolatile = 'i' AND
               'the state functions and check_tile, which read nothing, are IMMUTABLE');
 SELECT is_empty($$SELECT signature FROM pillar_functions
                    WHERE (lanname = 'sql' AND NOT has_sql_body)
-                      OR (lanname = 'plpgsql' AND NOT coalesce(proconfig, '{}') @> '{"search_path=gridgov, public, pg_temp"}')$$,
+                      OR (lanname = 'plpgsql' AND NOT coalesce(proconfig, '{}') @> '{"search_path=gridgov, public, public, pg_temp"}')$$,
                 'SQL bodies are parsed at creation, PL/pgSQL pins its search_path');
 SELECT is_empty($$SELECT c.table_name || '.' || c.column_name
                    FROM information_schema.columns c

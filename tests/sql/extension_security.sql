@@ -64,12 +64,14 @@ SELECT public.naive_trim(' 4403 ');
 SELECT what, count(*) AS hijacks_of_naive_code FROM public.hijacked GROUP BY what ORDER BY what;
 
 -- gridgov's functions that run SQL either were parsed at creation (SQL
--- bodies) or pin their search path (PL/pgSQL): none is listed here
+-- bodies) or pin their search path (PL/pgSQL): none is listed here.  The
+-- pinned path is the script's: gridgov, then the schemas of the required
+-- extensions (PostGIS and btree_gist, both in public here), pg_temp last.
 SELECT p.oid::regprocedure AS exposed_function
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
  WHERE p.pronamespace = 'gridgov'::regnamespace
    AND ((l.lanname = 'sql' AND p.prosqlbody IS NULL)
-        OR (l.lanname = 'plpgsql' AND NOT coalesce(p.proconfig, '{}') @> '{"search_path=gridgov, public, pg_temp"}'));
+        OR (l.lanname = 'plpgsql' AND NOT coalesce(p.proconfig, '{}') @> '{"search_path=gridgov, public, public, pg_temp"}'));
 
 \c contrib_regression
 DROP DATABASE gridgov_hostile;

@@ -11,6 +11,7 @@ CREATE DATABASE gridgov_upgrade;
 \c gridgov_upgrade
 SET client_min_messages = warning;
 CREATE EXTENSION postgis;
+CREATE EXTENSION btree_gist;
 
 CREATE FUNCTION gridgov_catalog() RETURNS TABLE (object text, detail text) LANGUAGE sql AS $$
     SELECT o.type || ' ' || o.identity,
