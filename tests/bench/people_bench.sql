@@ -313,3 +313,42 @@ SELECT g.setting, bq.question, r.name AS root,
   JOIN bench_median g ON g.id = bq.id AND g.root = m.root AND g.setting = m.setting
   JOIN bench_root r ON r.name = m.root
  ORDER BY g.setting, bq.question, r.ord, o.id;
+
+-------------------------------------------------------------------------------
+-- What the checks cost on insert: 20,000 of the posts (every 50th) deleted
+-- and inserted again in one statement, three ways, each undone afterwards:
+-- through gridgov's trigger and the foreign keys, through the foreign keys
+-- alone (the trigger disabled), and with neither (replica: as a restore).
+-- The exclusion constraint and the indexes are kept up in all three.
+-------------------------------------------------------------------------------
+CREATE TABLE bench_sample AS SELECT * FROM gridgov.post WHERE id % 50 = 0;
+CREATE FUNCTION bench_insert_ms(how text) RETURNS double precision LANGUAGE plpgsql AS $$
+DECLARE
+    t0 timestamptz;
+    ms double precision;
+BEGIN
+    BEGIN
+        IF how = 'replica' THEN
+            PERFORM set_config('session_replication_role', 'replica', true);
+        ELSIF how = 'foreign keys' THEN
+            ALTER TABLE gridgov.post DISABLE TRIGGER gridgov_post_check;
+        END IF;
+        DELETE FROM gridgov.post WHERE id IN (SELECT id FROM bench_sample);
+        t0 := clock_timestamp();
+        INSERT INTO gridgov.post SELECT * FROM bench_sample;
+        ms := 1000 * extract(epoch FROM clock_timestamp() - t0);
+        RAISE EXCEPTION USING ERRCODE = 'P0001', MESSAGE = 'undo';
+    EXCEPTION WHEN raise_exception THEN
+        NULL;
+    END;
+    RETURN ms;
+END $$;
+CREATE TABLE bench_insert (how text, run integer, ms double precision);
+INSERT INTO bench_insert
+SELECT h.how, r, bench_insert_ms(h.how)
+  FROM generate_series(1, :runs) r, (VALUES ('checks'), ('foreign keys'), ('replica')) h(how);
+\echo 'inserting 20,000 posts in one statement (median of' :runs 'runs):'
+SELECT how, round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 0) AS median_ms,
+       round((percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) * 1000 / (SELECT count(*) FROM bench_sample))::numeric, 1)
+           AS us_per_post
+  FROM bench_insert GROUP BY how ORDER BY median_ms DESC;
