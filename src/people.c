@@ -266,7 +266,7 @@ people_query(Relation rel, PeopleQuery query, Datum *values, const char *nulls, 
 	return row;
 }
 
-/* Column n (1-based) of a query's row: its value, or whether it is NULL. */
+/* Whether column n (1-based) of a query's row is NULL. */
 static bool
 is_null(HeapTuple row, TupleDesc desc, int n)
 {
@@ -276,6 +276,7 @@ is_null(HeapTuple row, TupleDesc desc, int n)
 	return isnull;
 }
 
+/* A boolean column; NULL reads as false. */
 static bool
 get_bool(HeapTuple row, TupleDesc desc, int n)
 {
@@ -285,6 +286,7 @@ get_bool(HeapTuple row, TupleDesc desc, int n)
 	return !isnull && DatumGetBool(value);
 }
 
+/* A bigint column; NULL reads as 0. */
 static int64
 get_int8(HeapTuple row, TupleDesc desc, int n)
 {
@@ -294,6 +296,7 @@ get_int8(HeapTuple row, TupleDesc desc, int n)
 	return isnull ? 0 : DatumGetInt64(value);
 }
 
+/* An integer column; NULL reads as 0. */
 static int32
 get_int4(HeapTuple row, TupleDesc desc, int n)
 {
@@ -380,6 +383,22 @@ check_trigger_protocol(FunctionCallInfo fcinfo, const char *name, bool before)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s() must be fired %s", name,
 						before ? "BEFORE INSERT OR UPDATE for each row" : "AFTER UPDATE OR DELETE for each row")));
+}
+
+/*
+ * Refuse a row whose reference names nothing, as the foreign key would
+ * (23503, its constraint's name, the same detail), with a hint.
+ */
+static void
+refuse_missing(Relation rel, const char *constraint, const char *message, const char *column,
+			   const char *key, const char *table, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+			 errmsg("%s", message),
+			 errdetail("Key (%s)=(%s) is not present in table \"%s\".", column, key, table),
+			 errhint("%s", hint),
+			 errtableconstraint(rel, constraint)));
 }
 
 /*
@@ -470,29 +489,20 @@ organization_check(PG_FUNCTION_ARGS)
 
 	row = people_query(rel, Q_ORGANIZATION, values, nulls, &desc);
 	if (!get_bool(row, desc, 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("organization kind \"%s\" does not exist", TextDatumGetCString(values[0])),
-				 errdetail("Key (kind)=(%s) is not present in table \"organization_kind\".",
-						   TextDatumGetCString(values[0])),
-				 errhint("The kinds are the codes in gridgov.organization_kind, such as community_committee, "
-						 "grid_branch and hongxiaoer_team; add a row there for a new kind."),
-				 errtableconstraint(rel, "organization_kind_fkey")));
+		refuse_missing(rel, "organization_kind_fkey",
+					   psprintf("organization kind \"%s\" does not exist", TextDatumGetCString(values[0])),
+					   "kind", TextDatumGetCString(values[0]), "organization_kind",
+					   "The kinds are the codes in gridgov.organization_kind, such as community_committee, "
+					   "grid_branch and hongxiaoer_team; add a row there for a new kind.");
 	if (!get_bool(row, desc, 4))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("parent organization " INT64_FORMAT " does not exist", DatumGetInt64(values[1])),
-				 errdetail("Key (parent)=(" INT64_FORMAT ") is not present in table \"organization\".",
-						   DatumGetInt64(values[1])),
-				 errhint("Insert the parent organization first."),
-				 errtableconstraint(rel, "organization_parent_fkey")));
+		refuse_missing(rel, "organization_parent_fkey",
+					   psprintf("parent organization " INT64_FORMAT " does not exist", DatumGetInt64(values[1])),
+					   "parent", psprintf(INT64_FORMAT, DatumGetInt64(values[1])), "organization",
+					   "Insert the parent organization first.");
 	if (!get_bool(row, desc, 5))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("anchor unit %s is not registered", column_text(rel, tuple, "anchor")),
-				 errdetail("Key (anchor)=(%s) is not present in table \"unit\".", column_text(rel, tuple, "anchor")),
-				 errhint("Register the unit in gridgov.unit first."),
-				 errtableconstraint(rel, "organization_anchor_fkey")));
+		refuse_missing(rel, "organization_anchor_fkey",
+					   psprintf("anchor unit %s is not registered", column_text(rel, tuple, "anchor")),
+					   "anchor", column_text(rel, tuple, "anchor"), "unit", "Register the unit in gridgov.unit first.");
 	{
 		int			level = gridcode_level_of(DatumGetGridcode(values[2]));
 		int			lowest = get_int4(row, desc, 2);
@@ -585,21 +595,14 @@ organization_unit_check(PG_FUNCTION_ARGS)
 
 	row = people_query(rel, Q_COVERAGE, values, nulls, &desc);
 	if (!get_bool(row, desc, 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("organization " INT64_FORMAT " does not exist", organization),
-				 errdetail("Key (organization)=(" INT64_FORMAT ") is not present in table \"organization\".",
-						   organization),
-				 errhint("Insert the organization first."),
-				 errtableconstraint(rel, "organization_unit_organization_fkey")));
+		refuse_missing(rel, "organization_unit_organization_fkey",
+					   psprintf("organization " INT64_FORMAT " does not exist", organization),
+					   "organization", psprintf(INT64_FORMAT, organization), "organization",
+					   "Insert the organization first.");
 	name = get_text(row, desc, 2, "");
 	if (!get_bool(row, desc, 7))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("unit %s is not registered", unit),
-				 errdetail("Key (unit)=(%s) is not present in table \"unit\".", unit),
-				 errhint("Register the unit in gridgov.unit first."),
-				 errtableconstraint(rel, "organization_unit_unit_fkey")));
+		refuse_missing(rel, "organization_unit_unit_fkey", psprintf("unit %s is not registered", unit),
+					   "unit", unit, "unit", "Register the unit in gridgov.unit first.");
 	if (!get_bool(row, desc, 5))
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
@@ -731,35 +734,21 @@ post_check(PG_FUNCTION_ARGS)
 
 	row = people_query(rel, Q_POST, values, nulls, &desc);
 	if (!get_bool(row, desc, 1))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("person " INT64_FORMAT " does not exist", person),
-				 errdetail("Key (person)=(" INT64_FORMAT ") is not present in table \"person\".", person),
-				 errhint("Insert the person into gridgov.person first (and their name and phone into gridgov.person_contact)."),
-				 errtableconstraint(rel, "post_person_fkey")));
+		refuse_missing(rel, "post_person_fkey", psprintf("person " INT64_FORMAT " does not exist", person),
+					   "person", psprintf(INT64_FORMAT, person), "person",
+					   "Insert the person into gridgov.person first (and their name and phone into gridgov.person_contact).");
 	if (!get_bool(row, desc, 2))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("role \"%s\" does not exist", role),
-				 errdetail("Key (role)=(%s) is not present in table \"role\".", role),
-				 errhint("The roles are the codes in gridgov.role, such as grid_worker, secretary and "
-						 "party_member_community; add a row there for a new role."),
-				 errtableconstraint(rel, "post_role_fkey")));
+		refuse_missing(rel, "post_role_fkey", psprintf("role \"%s\" does not exist", role), "role", role, "role",
+					   "The roles are the codes in gridgov.role, such as grid_worker, secretary and "
+					   "party_member_community; add a row there for a new role.");
 	if (!organization_null && !get_bool(row, desc, 3))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("organization " INT64_FORMAT " does not exist", organization),
-				 errdetail("Key (organization)=(" INT64_FORMAT ") is not present in table \"organization\".",
-						   organization),
-				 errhint("Insert the organization first."),
-				 errtableconstraint(rel, "post_organization_fkey")));
+		refuse_missing(rel, "post_organization_fkey",
+					   psprintf("organization " INT64_FORMAT " does not exist", organization),
+					   "organization", psprintf(INT64_FORMAT, organization), "organization",
+					   "Insert the organization first.");
 	if (!get_bool(row, desc, 7))
-		ereport(ERROR,
-				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
-				 errmsg("unit %s is not registered", unit),
-				 errdetail("Key (unit)=(%s) is not present in table \"unit\".", unit),
-				 errhint("Register the unit in gridgov.unit first."),
-				 errtableconstraint(rel, "post_unit_fkey")));
+		refuse_missing(rel, "post_unit_fkey", psprintf("unit %s is not registered", unit),
+					   "unit", unit, "unit", "Register the unit in gridgov.unit first.");
 
 	/* the post, as the messages below name it */
 	initStringInfo(&post);

@@ -375,70 +375,64 @@ END;
 COMMENT ON FUNCTION @extschema@.party_members_outside_grids(@extschema@.gridcode, date) IS
     'party members with a party post under root who are placed in no grid on a day (所有党员进网格)';
 
+-- Units of a level under root that no organization of the given kinds
+-- covers on a day, itself or through a unit above it.  The units such
+-- organizations cover are a range join: each of their coverage rows under
+-- root (or above it), then the units in its subtree, a btree range each
+-- (OFFSET 0 keeps that order of the join, the only one a range can serve).
+CREATE FUNCTION @extschema@.units_not_covered(root @extschema@.gridcode, level integer, kinds text[],
+                                              at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (unit @extschema@.gridcode, name text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    WITH covered AS MATERIALIZED (
+        SELECT DISTINCT u.code
+          FROM @extschema@.organization_unit c
+          JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) c.organization
+         CROSS JOIN LATERAL (
+               SELECT u.code FROM @extschema@.unit u
+                WHERE u.code OPERATOR(@extschema@.<@) c.unit
+                  AND u.code OPERATOR(@extschema@.<@) units_not_covered.root
+                  AND u.level OPERATOR(pg_catalog.=) units_not_covered.level
+               OFFSET 0) u
+         WHERE (c.unit OPERATOR(@extschema@.<@) units_not_covered.root
+                OR c.unit OPERATOR(@extschema@.=) ANY (@extschema@.lineage(units_not_covered.root)))
+           AND c.valid OPERATOR(pg_catalog.@>) units_not_covered.at
+           AND o.kind OPERATOR(pg_catalog.=) ANY (units_not_covered.kinds))
+    SELECT u.code, u.name
+      FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.<@) units_not_covered.root
+       AND u.level OPERATOR(pg_catalog.=) units_not_covered.level
+       AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) units_not_covered.at)
+       AND units_not_covered.at IS NOT NULL
+       AND NOT EXISTS (SELECT FROM covered WHERE covered.code OPERATOR(@extschema@.=) u.code)
+     ORDER BY u.code;
+END;
+COMMENT ON FUNCTION @extschema@.units_not_covered(@extschema@.gridcode, integer, text[], date) IS
+    'units of a level under root that no organization of the given kinds covers on a day, itself or through a unit above it';
+
 -- Grids under root that no grid branch or area general branch covers on a
--- day, itself or through a unit above it.  The grids the branches cover
--- are a range join: each branch coverage under root (or above it), then
--- the grids in its subtree, a btree range each (OFFSET 0 keeps that order
--- of the join, the only one a range can serve).  支部建在网格上.
+-- day.  支部建在网格上.
 CREATE FUNCTION @extschema@.grids_without_branch(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
     RETURNS TABLE (grid @extschema@.gridcode, name text)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-    WITH covered AS MATERIALIZED (
-        SELECT DISTINCT g.code
-          FROM @extschema@.organization_unit c
-          JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) c.organization
-         CROSS JOIN LATERAL (
-               SELECT g.code FROM @extschema@.unit g
-                WHERE g.code OPERATOR(@extschema@.<@) c.unit
-                  AND g.code OPERATOR(@extschema@.<@) grids_without_branch.root
-                  AND g.level OPERATOR(pg_catalog.=) 6
-               OFFSET 0) g
-         WHERE (c.unit OPERATOR(@extschema@.<@) grids_without_branch.root
-                OR c.unit OPERATOR(@extschema@.=) ANY (@extschema@.lineage(grids_without_branch.root)))
-           AND c.valid OPERATOR(pg_catalog.@>) grids_without_branch.at
-           AND o.kind OPERATOR(pg_catalog.=) ANY (ARRAY['grid_branch', 'area_branch']))
-    SELECT g.code, g.name
-      FROM @extschema@.unit g
-     WHERE g.code OPERATOR(@extschema@.<@) grids_without_branch.root
-       AND g.level OPERATOR(pg_catalog.=) 6
-       AND (g.valid_to IS NULL OR g.valid_to OPERATOR(pg_catalog.>) grids_without_branch.at)
-       AND grids_without_branch.at IS NOT NULL
-       AND NOT EXISTS (SELECT FROM covered WHERE covered.code OPERATOR(@extschema@.=) g.code)
-     ORDER BY g.code;
+    SELECT u.unit, u.name
+      FROM @extschema@.units_not_covered(grids_without_branch.root, 6, ARRAY['grid_branch', 'area_branch'],
+                                         grids_without_branch.at) u;
 END;
 COMMENT ON FUNCTION @extschema@.grids_without_branch(@extschema@.gridcode, date) IS
     'grids under root that no grid branch or area general branch covers on a day (支部建在网格上)';
 
--- Buildings (level 7) under root that no 红小二 team covers on a day,
--- itself or through a unit above it; the same range join.
+-- Buildings (level 7) under root that no 红小二 team covers on a day.
 -- 一个楼栋一支服务队.
 CREATE FUNCTION @extschema@.buildings_without_team(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
     RETURNS TABLE (building @extschema@.gridcode, name text)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-    WITH covered AS MATERIALIZED (
-        SELECT DISTINCT b.code
-          FROM @extschema@.organization_unit c
-          JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) c.organization
-         CROSS JOIN LATERAL (
-               SELECT b.code FROM @extschema@.unit b
-                WHERE b.code OPERATOR(@extschema@.<@) c.unit
-                  AND b.code OPERATOR(@extschema@.<@) buildings_without_team.root
-                  AND b.level OPERATOR(pg_catalog.=) 7
-               OFFSET 0) b
-         WHERE (c.unit OPERATOR(@extschema@.<@) buildings_without_team.root
-                OR c.unit OPERATOR(@extschema@.=) ANY (@extschema@.lineage(buildings_without_team.root)))
-           AND c.valid OPERATOR(pg_catalog.@>) buildings_without_team.at
-           AND o.kind OPERATOR(pg_catalog.=) 'hongxiaoer_team')
-    SELECT b.code, b.name
-      FROM @extschema@.unit b
-     WHERE b.code OPERATOR(@extschema@.<@) buildings_without_team.root
-       AND b.level OPERATOR(pg_catalog.=) 7
-       AND (b.valid_to IS NULL OR b.valid_to OPERATOR(pg_catalog.>) buildings_without_team.at)
-       AND buildings_without_team.at IS NOT NULL
-       AND NOT EXISTS (SELECT FROM covered WHERE covered.code OPERATOR(@extschema@.=) b.code)
-     ORDER BY b.code;
+    SELECT u.unit, u.name
+      FROM @extschema@.units_not_covered(buildings_without_team.root, 7, ARRAY['hongxiaoer_team'],
+                                         buildings_without_team.at) u;
 END;
 COMMENT ON FUNCTION @extschema@.buildings_without_team(@extschema@.gridcode, date) IS
     'buildings under root that no 红小二 team covers on a day (一个楼栋一支服务队)';

@@ -42,7 +42,8 @@ SELECT is_empty($$SELECT p.oid::regprocedure FROM pg_proc p
                    WHERE p.pronamespace = 'gridgov'::regnamespace
                      AND p.proname IN ('placements', 'grids_without_party_members', 'party_members_outside_grids',
                                        'grids_without_branch', 'buildings_without_team', 'teams_breaking_rule',
-                                       'secretaries_without_reserves', 'coverage_summary', 'people_by_unit')
+                                       'secretaries_without_reserves', 'coverage_summary', 'people_by_unit',
+                                       'units_not_covered')
                      AND NOT (p.prosqlbody IS NOT NULL AND NOT p.proisstrict AND p.provolatile = 's'
                               AND p.proconfig IS NULL AND p.proparallel = 's' AND p.proretset)$$,
                 'the coverage functions can be inlined');

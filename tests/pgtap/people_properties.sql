@@ -158,28 +158,17 @@ INSERT INTO checks VALUES
          FROM gridgov.organization o JOIN gridgov.post s ON s.organization = o.id
         WHERE o.kind = 'community_committee' AND o.valid @> %2$L::date AND starts_with(o.anchor::text, %1$L)
           AND s.role = 'secretary' AND s.valid @> %2$L::date) t
-    WHERE n < 2$$),
-('people_by_unit at level 4',
- $$SELECT unit::text, people, party_members FROM gridgov.people_by_unit(%1$L, 4, %2$L)$$,
- $$SELECT u.code::text,
-          (SELECT count(DISTINCT pl.person) FROM pg_temp.brute_placements(%2$L) pl WHERE starts_with(pl.unit, u.code::text)) AS people,
-          (SELECT count(DISTINCT pl.person) FROM pg_temp.brute_placements(%2$L) pl
+    WHERE n < 2$$);
+-- people_by_unit at levels 4, 5 and 6
+INSERT INTO checks
+SELECT format('people_by_unit at level %s', l),
+       format($$SELECT unit::text, people, party_members FROM gridgov.people_by_unit(%%1$L, %s, %%2$L)$$, l),
+       format($$SELECT u.code::text,
+          (SELECT count(DISTINCT pl.person) FROM pg_temp.brute_placements(%%2$L) pl WHERE starts_with(pl.unit, u.code::text)) AS people,
+          (SELECT count(DISTINCT pl.person) FROM pg_temp.brute_placements(%%2$L) pl
             WHERE starts_with(pl.unit, u.code::text) AND pg_temp.party(pl.role)) AS party_members
-     FROM gridgov.unit u WHERE u.level = 4 AND starts_with(u.code::text, %1$L) AND pg_temp.current(u, %2$L)$$),
-('people_by_unit at level 5',
- $$SELECT unit::text, people, party_members FROM gridgov.people_by_unit(%1$L, 5, %2$L)$$,
- $$SELECT u.code::text,
-          (SELECT count(DISTINCT pl.person) FROM pg_temp.brute_placements(%2$L) pl WHERE starts_with(pl.unit, u.code::text)) AS people,
-          (SELECT count(DISTINCT pl.person) FROM pg_temp.brute_placements(%2$L) pl
-            WHERE starts_with(pl.unit, u.code::text) AND pg_temp.party(pl.role)) AS party_members
-     FROM gridgov.unit u WHERE u.level = 5 AND starts_with(u.code::text, %1$L) AND pg_temp.current(u, %2$L)$$),
-('people_by_unit at level 6',
- $$SELECT unit::text, people, party_members FROM gridgov.people_by_unit(%1$L, 6, %2$L)$$,
- $$SELECT u.code::text,
-          (SELECT count(DISTINCT pl.person) FROM pg_temp.brute_placements(%2$L) pl WHERE starts_with(pl.unit, u.code::text)) AS people,
-          (SELECT count(DISTINCT pl.person) FROM pg_temp.brute_placements(%2$L) pl
-            WHERE starts_with(pl.unit, u.code::text) AND pg_temp.party(pl.role)) AS party_members
-     FROM gridgov.unit u WHERE u.level = 6 AND starts_with(u.code::text, %1$L) AND pg_temp.current(u, %2$L)$$);
+     FROM gridgov.unit u WHERE u.level = %s AND starts_with(u.code::text, %%1$L) AND pg_temp.current(u, %%2$L)$$, l)
+  FROM generate_series(4, 6) l;
 
 CREATE TEMP TABLE roots AS
 SELECT unnest(ARRAY['44', '4403', '440311', '440312', '440311001', '440311001002', '440311001002003', '45']) AS root;
