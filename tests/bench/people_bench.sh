@@ -48,6 +48,6 @@ t0=$(date +%s)
 psql -X -q -v ON_ERROR_STOP=1 -v people="$people" -f "$here/people_bench_data.sql"
 echo "built in $(($(date +%s) - t0)) s"
 
-psql -X -q -v ON_ERROR_STOP=1 -v runs="$runs" -f "${BENCH_SQL:-$here/people_bench.sql}"
+psql -X -q -v ON_ERROR_STOP=1 -v runs="$runs" -f "$here/people_bench.sql"
 
 echo "== done in $(($(date +%s) - began)) s"

@@ -23,8 +23,9 @@
 --       building
 --    5% 红小二 volunteers, in the team of a grid, without a unit
 -- Organizations, coverage and posts are loaded with session_replication_role
--- = replica, as a restore loads them (the triggers' checks cost about 40 us
--- a row; the generated rows keep every rule by construction); the exclusion
+-- = replica, as a restore loads them (through the triggers and foreign keys
+-- a post costs about three times as much, see the end of people_bench.sql;
+-- the generated rows keep every rule by construction); the exclusion
 -- constraints still hold.
 \set ON_ERROR_STOP on
 SET client_min_messages = warning;
