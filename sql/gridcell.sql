@@ -218,36 +218,48 @@ CREATE OPERATOR @extschema@.= (
     COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>),
     RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES, MERGES
 );
+COMMENT ON OPERATOR @extschema@.= (@extschema@.gridcell, @extschema@.gridcell) IS
+    'equal';
 CREATE OPERATOR @extschema@.<> (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_ne,
     COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=),
     RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
 );
+COMMENT ON OPERATOR @extschema@.<> (@extschema@.gridcell, @extschema@.gridcell) IS
+    'not equal';
 CREATE OPERATOR @extschema@.< (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_lt,
     COMMUTATOR = OPERATOR(@extschema@.>), NEGATOR = OPERATOR(@extschema@.>=),
     RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel
 );
+COMMENT ON OPERATOR @extschema@.< (@extschema@.gridcell, @extschema@.gridcell) IS
+    'less than, in code order (every cell''s descendants follow it directly)';
 CREATE OPERATOR @extschema@.<= (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_le,
     COMMUTATOR = OPERATOR(@extschema@.>=), NEGATOR = OPERATOR(@extschema@.>),
     RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel
 );
+COMMENT ON OPERATOR @extschema@.<= (@extschema@.gridcell, @extschema@.gridcell) IS
+    'less than or equal, in code order';
 CREATE OPERATOR @extschema@.> (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_gt,
     COMMUTATOR = OPERATOR(@extschema@.<), NEGATOR = OPERATOR(@extschema@.<=),
     RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel
 );
+COMMENT ON OPERATOR @extschema@.> (@extschema@.gridcell, @extschema@.gridcell) IS
+    'greater than, in code order';
 CREATE OPERATOR @extschema@.>= (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_ge,
     COMMUTATOR = OPERATOR(@extschema@.<=), NEGATOR = OPERATOR(@extschema@.<),
     RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel
 );
+COMMENT ON OPERATOR @extschema@.>= (@extschema@.gridcell, @extschema@.gridcell) IS
+    'greater than or equal, in code order';
 CREATE OPERATOR @extschema@.@> (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_contains,

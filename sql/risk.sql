@@ -27,6 +27,9 @@ CREATE TABLE @extschema@.risk_weight (
 );
 COMMENT ON TABLE @extschema@.risk_weight IS
     'risk weight of a case by severity; a severity without a row weighs 2^(severity-1): 1, 2, 4, 8';
+COMMENT ON COLUMN @extschema@.risk_weight.severity IS 'case severity, 1 to 4';
+COMMENT ON COLUMN @extschema@.risk_weight.weight IS
+    'what a case of this severity adds to a risk score at its report, before decay (0 or more)';
 
 CREATE TABLE @extschema@.risk_setting (
     only_row    boolean PRIMARY KEY DEFAULT true CONSTRAINT risk_setting_one_row CHECK (only_row),
@@ -35,6 +38,7 @@ CREATE TABLE @extschema@.risk_setting (
 );
 COMMENT ON TABLE @extschema@.risk_setting IS
     'at most one row: the half-life of a case''s risk contribution (7 days without a row)';
+COMMENT ON COLUMN @extschema@.risk_setting.only_row IS 'always true: keeps the table to one row';
 COMMENT ON COLUMN @extschema@.risk_setting.half_life IS
     'counted as EXTRACT(epoch FROM half_life) seconds: a day is 24 hours, a month 30 days';
 
@@ -51,6 +55,8 @@ COMMENT ON TABLE @extschema@.risk_color IS
     'warning colours of the risk map: a score gets the most severe colour whose min_score it reaches, blue below all';
 COMMENT ON COLUMN @extschema@.risk_color.level IS
     'the unit level the thresholds are for; NULL: every level without rows of its own';
+COMMENT ON COLUMN @extschema@.risk_color.color IS 'blue, yellow, orange or red';
+COMMENT ON COLUMN @extschema@.risk_color.min_score IS 'the lowest risk score with this colour (0 or more; 0 for blue)';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_weight', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_setting', '');
@@ -184,6 +190,10 @@ CREATE TABLE @extschema@.risk_daily (
 COMMENT ON TABLE @extschema@.risk_daily IS
     'risk rollup: per day (in gridgov.calendar_timezone), unit and severity, the cases and their mass decayed to the day''s end; filled by refresh_risk_daily()';
 CREATE INDEX risk_daily_day ON @extschema@.risk_daily (day);
+COMMENT ON COLUMN @extschema@.risk_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.risk_daily.unit IS 'the cases'' unit, usually a grid';
+COMMENT ON COLUMN @extschema@.risk_daily.severity IS 'the cases'' severity, 1 to 4';
+COMMENT ON COLUMN @extschema@.risk_daily.cases IS 'the cases counted: reported that day, not rejected or merged';
 COMMENT ON COLUMN @extschema@.risk_daily.mass IS
     'sum of 2^(-(day_end - reported_at) / half_life) over the day''s counted cases, unweighted';
 
@@ -196,6 +206,11 @@ CREATE TABLE @extschema@.risk_rollup (
 );
 COMMENT ON TABLE @extschema@.risk_rollup IS
     'the state of gridgov.risk_daily: every day up to through is in it, computed with this half-life and zone';
+COMMENT ON COLUMN @extschema@.risk_rollup.only_row IS 'always true: keeps the table to one row';
+COMMENT ON COLUMN @extschema@.risk_rollup.through IS 'the last day in risk_daily: every day up to it is there';
+COMMENT ON COLUMN @extschema@.risk_rollup.half_life IS 'the half-life risk_daily was computed with';
+COMMENT ON COLUMN @extschema@.risk_rollup.timezone IS 'the calendar zone (gridgov.calendar_timezone) of risk_daily''s days';
+COMMENT ON COLUMN @extschema@.risk_rollup.refreshed_at IS 'when refresh_risk_daily() last wrote risk_daily';
 
 -- A rollup is costly to rebuild on a large table of cases: pg_dump keeps it.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_daily', '');

@@ -24,8 +24,16 @@ CREATE TABLE @extschema@.unit (
     CONSTRAINT unit_validity CHECK (valid_to IS NULL OR valid_to OPERATOR(pg_catalog.>) valid_from)
 );
 COMMENT ON TABLE @extschema@.unit IS 'jurisdiction units: province down to building';
+COMMENT ON COLUMN @extschema@.unit.code IS 'the unit''s jurisdiction code; primary key';
+COMMENT ON COLUMN @extschema@.unit.name IS 'the unit''s name, such as 马田街道; not empty';
 COMMENT ON COLUMN @extschema@.unit.level IS 'derived from code: 1 province ... 7 building';
 COMMENT ON COLUMN @extschema@.unit.parent IS 'derived from code; must be registered';
+COMMENT ON COLUMN @extschema@.unit.boundary IS
+    'the unit''s area, a MultiPolygon in SRID 4326 (longitude, latitude); NULL until surveyed';
+COMMENT ON COLUMN @extschema@.unit.properties IS
+    'free-form attributes; nbs_name keeps the National Bureau of Statistics name (import_units)';
+COMMENT ON COLUMN @extschema@.unit.valid_from IS
+    'when this version of the unit took effect: an edit of name, boundary or properties starts a new one';
 COMMENT ON COLUMN @extschema@.unit.valid_to IS 'NULL while the unit is current';
 CREATE INDEX unit_parent_idx ON @extschema@.unit (parent);
 CREATE INDEX unit_boundary_idx ON @extschema@.unit USING gist (boundary);
@@ -41,6 +49,13 @@ CREATE TABLE @extschema@.unit_history (
 );
 COMMENT ON TABLE @extschema@.unit_history IS
     'earlier versions of units whose name, boundary or properties changed';
+COMMENT ON COLUMN @extschema@.unit_history.code IS 'the unit''s jurisdiction code';
+COMMENT ON COLUMN @extschema@.unit_history.name IS 'the unit''s name in this version';
+COMMENT ON COLUMN @extschema@.unit_history.boundary IS
+    'the unit''s area in this version, a MultiPolygon in SRID 4326';
+COMMENT ON COLUMN @extschema@.unit_history.properties IS 'the unit''s properties in this version';
+COMMENT ON COLUMN @extschema@.unit_history.valid_from IS 'when this version took effect';
+COMMENT ON COLUMN @extschema@.unit_history.valid_to IS 'when this version was replaced: the time of the edit';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit_history', '');
@@ -62,6 +77,8 @@ BEGIN
     RETURN NEW;
 END;
 $$;
+COMMENT ON FUNCTION @extschema@.unit_keep_history() IS
+    'BEFORE UPDATE row trigger on unit: an edit of name, boundary or properties keeps the version it replaces in unit_history';
 CREATE TRIGGER unit_keep_history BEFORE UPDATE ON @extschema@.unit
     FOR EACH ROW EXECUTE FUNCTION @extschema@.unit_keep_history();
 

@@ -17,3 +17,404 @@ COMMENT ON FUNCTION @extschema@.ancestor(@extschema@.gridcell, integer) IS
     'the ancestor-or-self at a level, the code cut to that level''s length; NULL when the cell is coarser than the level';
 COMMENT ON FUNCTION @extschema@.parent(@extschema@.gridcell, integer) IS
     'alias of ancestor(gridcell, level), its name before 0.7.0: the ancestor-or-self at a level';
+
+-- Comments for \df+, \d+ and BI tools (issue 11)
+COMMENT ON FUNCTION @extschema@.gridcode_in(cstring) IS
+    'input function of gridcode: 2, 4, 6, 9, 12, 15 or 19 digits, such as 440311006003';
+COMMENT ON FUNCTION @extschema@.gridcode_out(@extschema@.gridcode) IS
+    'output function of gridcode: the code''s shortest canonical form';
+COMMENT ON FUNCTION @extschema@.gridcode_recv(internal) IS
+    'binary input function of gridcode: the int8 value, checked';
+COMMENT ON FUNCTION @extschema@.gridcode_send(@extschema@.gridcode) IS
+    'binary output function of gridcode: the int8 value';
+COMMENT ON FUNCTION @extschema@.gridcode(bigint) IS
+    'the gridcode whose stored value (the code as a 19-digit number) is this number; fails for numbers that are no code';
+COMMENT ON FUNCTION @extschema@.subtree_contained_support(internal) IS
+    'planner support function of the <@ operators of gridcode and gridcell: x <@ X becomes the btree range x >= X AND x <= subtree_last(X)';
+COMMENT ON FUNCTION @extschema@.subtree_contains_support(internal) IS
+    'planner support function of the @> operators of gridcode and gridcell: X @> x becomes the btree range x >= X AND x <= subtree_last(X)';
+COMMENT ON FUNCTION @extschema@.subtree_contained_sel(internal, oid, internal, integer) IS
+    'restriction selectivity of the <@ operators of gridcode and gridcell: x <@ X estimated as the range from X to subtree_last(X)';
+COMMENT ON FUNCTION @extschema@.subtree_contains_sel(internal, oid, internal, integer) IS
+    'restriction selectivity of the @> operators of gridcode and gridcell: X @> x estimated as the range from X to subtree_last(X)';
+COMMENT ON FUNCTION @extschema@.gridcode_contains(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the @> operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_contained(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the <@ operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_eq(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the = operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_ne(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the <> operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_lt(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the < operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_le(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the <= operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_gt(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the > operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_ge(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the >= operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_cmp(@extschema@.gridcode, @extschema@.gridcode) IS
+    'btree comparison function of gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_sortsupport(internal) IS
+    'btree sort support function of gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_hash(@extschema@.gridcode) IS
+    'hash function of gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_hash_extended(@extschema@.gridcode, bigint) IS
+    'extended (seeded 64-bit) hash function of gridcode';
+COMMENT ON OPERATOR @extschema@.= (@extschema@.gridcode, @extschema@.gridcode) IS
+    'equal';
+COMMENT ON OPERATOR @extschema@.<> (@extschema@.gridcode, @extschema@.gridcode) IS
+    'not equal';
+COMMENT ON OPERATOR @extschema@.< (@extschema@.gridcode, @extschema@.gridcode) IS
+    'less than, in code order (every code''s descendants follow it directly)';
+COMMENT ON OPERATOR @extschema@.<= (@extschema@.gridcode, @extschema@.gridcode) IS
+    'less than or equal, in code order';
+COMMENT ON OPERATOR @extschema@.> (@extschema@.gridcode, @extschema@.gridcode) IS
+    'greater than, in code order';
+COMMENT ON OPERATOR @extschema@.>= (@extschema@.gridcode, @extschema@.gridcode) IS
+    'greater than or equal, in code order';
+COMMENT ON FUNCTION @extschema@.gridcode_smaller(@extschema@.gridcode, @extschema@.gridcode) IS
+    'the code first in code order; transition function of min(gridcode)';
+COMMENT ON FUNCTION @extschema@.gridcode_larger(@extschema@.gridcode, @extschema@.gridcode) IS
+    'the code last in code order; transition function of max(gridcode)';
+COMMENT ON AGGREGATE @extschema@.min(@extschema@.gridcode) IS 'the code first in code order';
+COMMENT ON AGGREGATE @extschema@.max(@extschema@.gridcode) IS 'the code last in code order';
+COMMENT ON COLUMN @extschema@.unit.code IS 'the unit''s jurisdiction code; primary key';
+COMMENT ON COLUMN @extschema@.unit.name IS 'the unit''s name, such as 马田街道; not empty';
+COMMENT ON COLUMN @extschema@.unit.boundary IS
+    'the unit''s area, a MultiPolygon in SRID 4326 (longitude, latitude); NULL until surveyed';
+COMMENT ON COLUMN @extschema@.unit.properties IS
+    'free-form attributes; nbs_name keeps the National Bureau of Statistics name (import_units)';
+COMMENT ON COLUMN @extschema@.unit.valid_from IS
+    'when this version of the unit took effect: an edit of name, boundary or properties starts a new one';
+COMMENT ON COLUMN @extschema@.unit_history.code IS 'the unit''s jurisdiction code';
+COMMENT ON COLUMN @extschema@.unit_history.name IS 'the unit''s name in this version';
+COMMENT ON COLUMN @extschema@.unit_history.boundary IS
+    'the unit''s area in this version, a MultiPolygon in SRID 4326';
+COMMENT ON COLUMN @extschema@.unit_history.properties IS 'the unit''s properties in this version';
+COMMENT ON COLUMN @extschema@.unit_history.valid_from IS 'when this version took effect';
+COMMENT ON COLUMN @extschema@.unit_history.valid_to IS 'when this version was replaced: the time of the edit';
+COMMENT ON FUNCTION @extschema@.unit_keep_history() IS
+    'BEFORE UPDATE row trigger on unit: an edit of name, boundary or properties keeps the version it replaces in unit_history';
+COMMENT ON OPERATOR @extschema@.= (@extschema@.gridcell, @extschema@.gridcell) IS
+    'equal';
+COMMENT ON OPERATOR @extschema@.<> (@extschema@.gridcell, @extschema@.gridcell) IS
+    'not equal';
+COMMENT ON OPERATOR @extschema@.< (@extschema@.gridcell, @extschema@.gridcell) IS
+    'less than, in code order (every cell''s descendants follow it directly)';
+COMMENT ON OPERATOR @extschema@.<= (@extschema@.gridcell, @extschema@.gridcell) IS
+    'less than or equal, in code order';
+COMMENT ON OPERATOR @extschema@.> (@extschema@.gridcell, @extschema@.gridcell) IS
+    'greater than, in code order';
+COMMENT ON OPERATOR @extschema@.>= (@extschema@.gridcell, @extschema@.gridcell) IS
+    'greater than or equal, in code order';
+COMMENT ON COLUMN @extschema@.calendar_day.day IS 'the date the exception is for; primary key';
+COMMENT ON COLUMN @extschema@.work_period.starts IS
+    'wall-clock time the period starts (included), in gridgov.calendar_timezone; primary key';
+COMMENT ON COLUMN @extschema@.work_period.ends IS
+    'wall-clock time the period ends (excluded), after starts; periods may not overlap';
+COMMENT ON COLUMN @extschema@.category.code IS
+    'the category''s key, such as noise: a lower-case letter, then lower-case letters, digits or _ (63 at most)';
+COMMENT ON COLUMN @extschema@.category.name IS 'the category''s display name, such as 噪音扰民';
+COMMENT ON COLUMN @extschema@.category.description IS 'what cases of the category are about, free text';
+COMMENT ON COLUMN @extschema@.category_rule.category IS 'the category the rule is for';
+COMMENT ON COLUMN @extschema@.category_rule.severity IS
+    'the lowest case severity (1 to 4) the rule applies to; severity 1''s rule gives the category''s usual level';
+COMMENT ON COLUMN @extschema@.category_rule.handling_level IS
+    'the level that handles the cases: 3 district, 4 subdistrict, 5 community; above the usual level, an escalation at intake';
+COMMENT ON COLUMN @extschema@.category_rule.limit_unit IS
+    'unit of the four limits: working_day (the sum of work_period), working_hour or clock_hour';
+COMMENT ON COLUMN @extschema@.category_rule.accept_limit IS
+    'time limit from report to acceptance (受理), in limit_unit';
+COMMENT ON COLUMN @extschema@.category_rule.dispatch_limit IS
+    'time limit from acceptance, or a return, to dispatch (派遣), in limit_unit';
+COMMENT ON COLUMN @extschema@.category_rule.resolve_limit IS
+    'time limit from dispatch, an escalation or a reopening to resolution (处置), in limit_unit';
+COMMENT ON COLUMN @extschema@.category_rule.verify_limit IS
+    'time limit from resolution to verification (核查), in limit_unit';
+COMMENT ON COLUMN @extschema@.service_point.id IS 'the service point''s number';
+COMMENT ON COLUMN @extschema@.service_point.name IS 'the service point''s name, such as 根竹园社区党群服务中心';
+COMMENT ON COLUMN @extschema@.service_point.unit IS 'the unit it serves: a district, subdistrict or community';
+COMMENT ON COLUMN @extschema@.service_point.level IS
+    'derived from unit: the handling level of its cases, 3 district, 4 subdistrict, 5 community';
+COMMENT ON COLUMN @extschema@.service_point.department IS
+    'the functional department whose desk it is (category.department); NULL for the unit''s general service point';
+COMMENT ON COLUMN @extschema@.service_point.location IS 'where it is, a point in SRID 4326';
+COMMENT ON TABLE @extschema@.warning_rule IS
+    'early warning (矛盾预警): the threshold-th report of a category in one grid within time_window raises its severity by one and links the earlier cases; without rows, the third report in 7 days';
+COMMENT ON COLUMN @extschema@.warning_rule.category IS
+    'the category the rule is for; NULL: every category without a row of its own';
+COMMENT ON COLUMN @extschema@.warning_rule.time_window IS
+    'how far back before a report the earlier reports count, a positive interval';
+COMMENT ON COLUMN @extschema@.warning_rule.threshold IS
+    'the number of reports, this one included, that raises a warning (2 or more)';
+COMMENT ON COLUMN @extschema@.cases.id IS 'the case''s number, unique over all districts';
+COMMENT ON COLUMN @extschema@.cases.district IS
+    'the county or district (level 3) above unit, set at intake: the key to distribute cases by';
+COMMENT ON COLUMN @extschema@.cases.unit IS
+    'the unit the case belongs to: the grid (level 6) covering location, unless given at intake';
+COMMENT ON COLUMN @extschema@.cases.category IS 'the kind of case (gridgov.category)';
+COMMENT ON COLUMN @extschema@.cases.severity IS
+    'severity 1 (lowest) to 4: as reported, one higher after an early warning; picks the category rule';
+COMMENT ON COLUMN @extschema@.cases.reported_severity IS 'the severity as reported, before any early warning';
+COMMENT ON COLUMN @extschema@.cases.channel IS
+    'how it was reported: resident_app, hotline, patrol, sensor or walk_in';
+COMMENT ON COLUMN @extschema@.cases.description IS 'what was reported, free text';
+COMMENT ON COLUMN @extschema@.cases.location IS 'where it happened, a point in SRID 4326 (longitude, latitude)';
+COMMENT ON COLUMN @extschema@.cases.reporter IS 'who reported it, free-form (personal data)';
+COMMENT ON COLUMN @extschema@.cases.status IS
+    'reported, accepted, rejected, merged, dispatched, returned, in_progress, suspended, resolved, verified or closed; set it to move the case';
+COMMENT ON COLUMN @extschema@.cases.handling_level IS
+    'the level handling the case: 3 district, 4 subdistrict, 5 community; lowering it escalates the case';
+COMMENT ON COLUMN @extschema@.cases.service_point IS
+    'the service point handling the case: routed (or given) at intake, routed again at escalation, may be chosen at dispatch';
+COMMENT ON COLUMN @extschema@.cases.stage IS
+    'the stage under way: accept, dispatch, resolve or verify (each with a deadline), close (awaiting closure), or rejected, merged or closed once final';
+COMMENT ON COLUMN @extschema@.cases.stage_started_at IS 'when the current stage started';
+COMMENT ON COLUMN @extschema@.cases.stage_deadline IS
+    'when the current stage must end, suspensions added; NULL once verified or final; set a later one to extend';
+COMMENT ON COLUMN @extschema@.cases.stage_limit_unit IS
+    'how the current stage''s limit is counted: working_day, working_hour or clock_hour';
+COMMENT ON COLUMN @extschema@.cases.stage_paused_seconds IS
+    'seconds the current stage was suspended, in working time (clock time for clock_hour): how much later its deadline moved';
+COMMENT ON COLUMN @extschema@.cases.suspended_at IS 'when the case was suspended (挂账); NULL unless it is suspended';
+COMMENT ON COLUMN @extschema@.cases.suspended_seconds IS 'seconds of clock time the case spent suspended, all suspensions together';
+COMMENT ON COLUMN @extschema@.cases.reported_at IS 'when it was reported (上报)';
+COMMENT ON COLUMN @extschema@.cases.accepted_at IS 'when it was accepted (受理/立案)';
+COMMENT ON COLUMN @extschema@.cases.dispatched_at IS 'when it was last dispatched (派遣) or escalated';
+COMMENT ON COLUMN @extschema@.cases.resolved_at IS 'when it was resolved; NULL again after a reopening';
+COMMENT ON COLUMN @extschema@.cases.verified_at IS 'when it was verified (核查)';
+COMMENT ON COLUMN @extschema@.cases.closed_at IS 'when it became final: closed (结案), rejected or merged';
+COMMENT ON COLUMN @extschema@.cases.escalations IS 'times escalated (升级), at intake by severity included';
+COMMENT ON COLUMN @extschema@.cases.reopenings IS 'times reopened (返工)';
+COMMENT ON COLUMN @extschema@.cases.extensions IS 'times extended (延期)';
+COMMENT ON COLUMN @extschema@.cases.returns IS 'times returned (退回) by a service point';
+COMMENT ON COLUMN @extschema@.cases.duplicate_of IS 'the case this one was merged into';
+COMMENT ON COLUMN @extschema@.cases.linked_cases IS
+    'the earlier cases of the same category and grid whose number made this report an early warning';
+COMMENT ON COLUMN @extschema@.cases.warning IS 'true when the report raised an early warning (矛盾预警)';
+COMMENT ON COLUMN @extschema@.cases.satisfaction IS 'the reporter''s rating at closure, 1 (worst) to 5 (best)';
+COMMENT ON COLUMN @extschema@.cases.evaluation IS 'the reporter''s comment at closure (评价)';
+COMMENT ON COLUMN @extschema@.cases.actor IS 'who made the last report or move';
+COMMENT ON COLUMN @extschema@.cases.note IS 'the reason or note given with the last move; NULL when it gave none';
+COMMENT ON COLUMN @extschema@.cases.moved_at IS 'when the last report or move happened';
+COMMENT ON COLUMN @extschema@.cases.last_action IS
+    'the last report or move: report, accept, reject, merge, dispatch, start, return, extend, suspend, resume, resolve, verify, reopen, close or escalate';
+COMMENT ON COLUMN @extschema@.cases.escalation_trigger IS
+    'why the last report or move escalated the case: severity, referral or overdue; NULL when it did not';
+COMMENT ON COLUMN @extschema@.cases.history_seq IS 'seq of the case''s last row in case_history';
+COMMENT ON COLUMN @extschema@.cases.history_hash IS 'hash of the case''s last row in case_history: the head of its chain';
+COMMENT ON COLUMN @extschema@.case_history.district IS 'the case''s district';
+COMMENT ON COLUMN @extschema@.case_history.case_id IS 'the case''s id';
+COMMENT ON COLUMN @extschema@.case_history.seq IS 'the row''s place in the case''s chain: 1 for the report, then one per move';
+COMMENT ON COLUMN @extschema@.case_history.at IS 'when the report or move happened';
+COMMENT ON COLUMN @extschema@.case_history.actor IS 'who made it';
+COMMENT ON COLUMN @extschema@.case_history.action IS
+    'report, or the move: accept, reject, merge, dispatch, start, return, extend, suspend, resume, resolve, verify, reopen, close or escalate';
+COMMENT ON COLUMN @extschema@.case_history.from_status IS 'the status before the move; NULL for the report';
+COMMENT ON COLUMN @extschema@.case_history.to_status IS 'the status after it';
+COMMENT ON COLUMN @extschema@.case_history.handling_level IS
+    'the handling level after it: 3 district, 4 subdistrict, 5 community';
+COMMENT ON COLUMN @extschema@.case_history.service_point IS 'the service point handling the case after it';
+COMMENT ON COLUMN @extschema@.case_history.escalation_trigger IS
+    'severity, referral or overdue when it escalated the case; NULL otherwise';
+COMMENT ON COLUMN @extschema@.case_history.note IS 'the reason or note given with it';
+COMMENT ON COLUMN @extschema@.case_history.hash IS
+    'SHA-256 over the previous row''s hash and this row''s fields (history_hash); verify_history() checks the chain';
+COMMENT ON FUNCTION @extschema@.case_before_insert() IS
+    'BEFORE INSERT row trigger on cases: routes a new case (grid, district, early warning, handling level, service point), starts its accept stage and links its first history row';
+COMMENT ON FUNCTION @extschema@.case_before_update() IS
+    'BEFORE UPDATE row trigger on cases: recognises the move an update makes, refuses an illegal or incomplete one (GG001, GG002) and fills in what the move implies';
+COMMENT ON FUNCTION @extschema@.case_after_change() IS
+    'AFTER UPDATE row trigger on cases: appends the move''s row to case_history and notifies gridgov_case';
+COMMENT ON FUNCTION @extschema@.case_history_refuse_change() IS
+    'trigger on case_history: refuses UPDATE, DELETE, TRUNCATE and every INSERT but the case engine''s (GG005)';
+COMMENT ON FUNCTION @extschema@.case_after_intake() IS
+    'AFTER INSERT statement trigger on cases: holds the new cases'' references, appends their first rows to case_history in one INSERT and notifies gridgov_case';
+COMMENT ON FUNCTION @extschema@.accept(bigint, text, timestamptz, text) IS
+    'move accept (受理): a reported case becomes accepted and its dispatch stage starts; note: an optional remark';
+COMMENT ON FUNCTION @extschema@.reject(bigint, text, timestamptz, text) IS
+    'move reject: a reported case becomes rejected, final; reason: why, required';
+COMMENT ON FUNCTION @extschema@.merge(bigint, bigint, timestamptz, text) IS
+    'move merge: a reported case becomes merged, final, as a duplicate of into_case, another existing case';
+COMMENT ON FUNCTION @extschema@.dispatch(bigint, integer, timestamptz, text) IS
+    'move dispatch (派遣): an accepted or returned case becomes dispatched and its resolve stage starts; service_point: the one to handle it instead of the routed one, serving the case''s unit or a unit above it';
+COMMENT ON FUNCTION @extschema@.start(bigint, timestamptz, text) IS
+    'move start: the service point takes up a dispatched case, which becomes in_progress';
+COMMENT ON FUNCTION @extschema@.return_case(bigint, text, timestamptz, text) IS
+    'move return (退回): the service point sends a dispatched case back; it becomes returned, to be dispatched again; reason: why, required';
+COMMENT ON FUNCTION @extschema@.extend(bigint, timestamptz, text, timestamptz, text) IS
+    'move extend (延期): an in_progress case stays in_progress with new_deadline, later than its stage deadline; reason: why, required';
+COMMENT ON FUNCTION @extschema@.suspend(bigint, text, timestamptz, text) IS
+    'move suspend (挂账): an in_progress case becomes suspended and its stage clock stops; reason: why, required';
+COMMENT ON FUNCTION @extschema@.resume(bigint, timestamptz, text) IS
+    'move resume: a suspended case becomes in_progress again, its stage deadline later by the time it was suspended';
+COMMENT ON FUNCTION @extschema@.resolve(bigint, text, timestamptz, text) IS
+    'move resolve (处置完成): an in_progress case becomes resolved and its verify stage starts; note: an optional remark';
+COMMENT ON FUNCTION @extschema@.verify(bigint, text, timestamptz, text) IS
+    'move verify (核查): a resolved case becomes verified and awaits closure, without a deadline; note: an optional remark';
+COMMENT ON FUNCTION @extschema@.reopen(bigint, text, timestamptz, text) IS
+    'move reopen (返工): a resolved case goes back to in_progress with a fresh resolve stage; reason: why, required';
+COMMENT ON FUNCTION @extschema@.close(bigint, integer, text, timestamptz, text) IS
+    'move close (结案): a verified case becomes closed, final; satisfaction: the reporter''s rating, 1 (worst) to 5 (best), and evaluation: their comment (评价), both optional';
+COMMENT ON FUNCTION @extschema@.escalate(bigint, text, integer, timestamptz, text) IS
+    'move escalate (升级) by referral: an accepted, dispatched, returned or in_progress case is dispatched one level up, or to to_level (4 subdistrict, 3 district) when that is higher, with a fresh resolve stage; reason: why, required';
+COMMENT ON FUNCTION @extschema@.history_field(text) IS
+    'one field of a history row''s canonical form, which history_hash hashes: its byte length, a colon, the text and a bar; -| for NULL';
+COMMENT ON COLUMN @extschema@.case_clock.id IS 'the case''s id';
+COMMENT ON COLUMN @extschema@.case_clock.district IS 'the case''s district';
+COMMENT ON COLUMN @extschema@.case_clock.unit IS 'the case''s unit, usually a grid';
+COMMENT ON COLUMN @extschema@.case_clock.status IS 'the case''s status';
+COMMENT ON COLUMN @extschema@.case_clock.stage IS 'the open stage: accept, dispatch, resolve or verify';
+COMMENT ON COLUMN @extschema@.case_clock.service_point IS 'the service point handling the case';
+COMMENT ON COLUMN @extschema@.case_clock.stage_started_at IS 'when the stage started';
+COMMENT ON COLUMN @extschema@.case_clock.stage_deadline IS 'when the stage must end, suspensions added';
+COMMENT ON COLUMN @extschema@.case_clock.share_used IS
+    'share of the stage''s limit used now, suspended time excluded: 0 to 1 in time, above 1 when overdue (3 decimals)';
+COMMENT ON COLUMN @extschema@.case_clock.light IS 'traffic light: green, yellow from 80% of the limit used, red when overdue';
+COMMENT ON COLUMN @extschema@.kpi_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.kpi_daily.unit IS 'the cases'' unit, usually a grid';
+COMMENT ON COLUMN @extschema@.kpi_daily.category IS 'the cases'' category';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.unit IS 'a unit from district to grid: its cases and those of every unit below it';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.level IS 'derived from unit: 3 district, 4 subdistrict, 5 community, 6 grid';
+COMMENT ON COLUMN @extschema@.risk_weight.severity IS 'case severity, 1 to 4';
+COMMENT ON COLUMN @extschema@.risk_weight.weight IS
+    'what a case of this severity adds to a risk score at its report, before decay (0 or more)';
+COMMENT ON COLUMN @extschema@.risk_setting.only_row IS 'always true: keeps the table to one row';
+COMMENT ON COLUMN @extschema@.risk_color.color IS 'blue, yellow, orange or red';
+COMMENT ON COLUMN @extschema@.risk_color.min_score IS 'the lowest risk score with this colour (0 or more; 0 for blue)';
+COMMENT ON COLUMN @extschema@.risk_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.risk_daily.unit IS 'the cases'' unit, usually a grid';
+COMMENT ON COLUMN @extschema@.risk_daily.severity IS 'the cases'' severity, 1 to 4';
+COMMENT ON COLUMN @extschema@.risk_daily.cases IS 'the cases counted: reported that day, not rejected or merged';
+COMMENT ON COLUMN @extschema@.risk_rollup.only_row IS 'always true: keeps the table to one row';
+COMMENT ON COLUMN @extschema@.risk_rollup.through IS 'the last day in risk_daily: every day up to it is there';
+COMMENT ON COLUMN @extschema@.risk_rollup.half_life IS 'the half-life risk_daily was computed with';
+COMMENT ON COLUMN @extschema@.risk_rollup.timezone IS 'the calendar zone (gridgov.calendar_timezone) of risk_daily''s days';
+COMMENT ON COLUMN @extschema@.risk_rollup.refreshed_at IS 'when refresh_risk_daily() last wrote risk_daily';
+COMMENT ON COLUMN @extschema@.daily_flow.day IS
+    'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.daily_flow.unit IS 'the cases'' unit, usually a grid: its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.unit_name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.level IS 'the unit''s level: 1 province ... 6 grid, 7 building';
+COMMENT ON COLUMN @extschema@.daily_flow.community IS
+    'the community or village (level 5) of the unit, its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.community_name IS 'the community''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.subdistrict IS
+    'the subdistrict or township (level 4) of the unit, its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.subdistrict_name IS 'the subdistrict''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.district IS
+    'the district or county (level 3) of the unit, its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.district_name IS 'the district''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.category IS 'the cases'' category (category.code)';
+COMMENT ON COLUMN @extschema@.daily_flow.category_name IS 'the category''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.received IS '受理数: cases reported';
+COMMENT ON COLUMN @extschema@.daily_flow.accepted IS '立案数: of them, cases accepted';
+COMMENT ON COLUMN @extschema@.daily_flow.dispatched IS 'of them, cases dispatched';
+COMMENT ON COLUMN @extschema@.daily_flow.due_to_close IS
+    '应结案数: of them, cases closed, and cases accepted, open and overdue at the refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.closed IS '结案数: of them, cases closed';
+COMMENT ON COLUMN @extschema@.daily_flow.closed_on_time IS
+    '按期结案数: of them, cases closed without a missed stage deadline';
+COMMENT ON COLUMN @extschema@.daily_flow.reworked IS '返工数: of them, cases reopened at least once';
+COMMENT ON COLUMN @extschema@.daily_flow.extended IS '延期数: of them, cases extended at least once';
+COMMENT ON COLUMN @extschema@.daily_flow.returned IS '退回数: of them, cases returned at least once';
+COMMENT ON COLUMN @extschema@.daily_flow.escalated IS
+    '升级数: of them, cases escalated at least once, at intake included';
+COMMENT ON COLUMN @extschema@.daily_flow.settled_in_community IS
+    '社区化解数: of them, cases closed at community level (handling_level 5)';
+COMMENT ON COLUMN @extschema@.daily_flow.open_at_refresh IS
+    '在办数: of them, cases open at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.overdue_at_refresh IS
+    '超期数: of them, cases open and overdue at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.evaluated IS '评价数: of them, cases closed with a satisfaction';
+COMMENT ON COLUMN @extschema@.daily_flow.satisfied IS
+    '满意数: of them, cases closed with a satisfaction of 4 or 5';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.month IS
+    'the month the cases were reported: its first day, months in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.unit IS 'the unit''s gridcode as text';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.level IS 'the unit''s level: 1 province ... 6 grid';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.level_name IS
+    'the level''s name: province, prefecture, county, township, village or grid';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.parent IS 'the gridcode of the unit above, as text';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.breadcrumb IS
+    'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.received IS '受理数: cases reported';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accepted IS '立案数: cases accepted';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.dispatched IS 'cases dispatched';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.due_to_close IS
+    '应结案数: cases closed, and cases accepted, open and overdue at the refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closed IS '结案数: cases closed';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closure_rate IS
+    '结案率: closed / due_to_close, a share 0 to 1 (4 places); NULL when nothing was due';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closed_on_time IS
+    '按期结案数: cases closed without a missed stage deadline';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.on_time_rate IS
+    '按期结案率: closed_on_time / closed, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.reworked IS '返工数: cases reopened at least once';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.rework_rate IS
+    '返工率: reworked / closed, a fraction (4 places), above 1 only when reopened cases are not closed again';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.extended IS '延期数: cases extended at least once';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.extension_rate IS
+    '延期率: extended / dispatched, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.returned IS '退回数: cases returned at least once';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.escalated IS
+    '升级数: cases escalated at least once, at intake included';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.escalation_rate IS
+    '升级率: escalated / accepted, a fraction (4 places), above 1 only when cases escalated at intake were not accepted';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.settled_in_community IS
+    '社区化解数: cases closed at community level (handling_level 5)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.community_share IS
+    '小事不出村: settled_in_community / closed, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.open_at_refresh IS '在办数: cases open at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.overdue_at_refresh IS
+    '超期数: cases open and overdue at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.satisfaction_mean IS
+    '满意度: mean satisfaction of the evaluated cases, 1 to 5 (2 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.satisfied_share IS
+    '满意率: cases rated 4 or 5 / cases rated, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accept_hours_p50 IS
+    'median working hours from report to acceptance (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accept_hours_p90 IS
+    '90th percentile of working hours from report to acceptance (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.close_hours_p50 IS
+    'median working hours from report to closure (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.close_hours_p90 IS
+    '90th percentile of working hours from report to closure (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.month IS
+    'the month the cases were reported: its first day, months in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.service_point_monthly.rank IS
+    'rank among its peers (same level and department) by score, 1 the best, ties sharing; NULL below 10 cases received';
+COMMENT ON COLUMN @extschema@.service_point_monthly.service_point IS 'the service point''s id';
+COMMENT ON COLUMN @extschema@.service_point_monthly.name IS 'the service point''s name';
+COMMENT ON COLUMN @extschema@.service_point_monthly.unit IS 'the unit it serves, its gridcode as text';
+COMMENT ON COLUMN @extschema@.service_point_monthly.unit_name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.service_point_monthly.level IS
+    'its level: 3 district, 4 subdistrict, 5 community';
+COMMENT ON COLUMN @extschema@.service_point_monthly.department IS
+    'its functional department; NULL for a general service point';
+COMMENT ON COLUMN @extschema@.service_point_monthly.received IS
+    'cases reported in the month and routed to it at intake';
+COMMENT ON COLUMN @extschema@.service_point_monthly.closed IS '结案数: of them, cases closed';
+COMMENT ON COLUMN @extschema@.service_point_monthly.closure_rate IS
+    '结案率: closed / due to close, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.on_time_rate IS
+    '按期结案率: closed on time / closed, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.satisfied_share IS
+    '满意率: cases rated 4 or 5 / cases rated, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.satisfaction_mean IS
+    '满意度: mean satisfaction of the rated cases, 1 to 5 (2 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.escalation_rate IS
+    '升级率: escalated / accepted, a fraction (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.score IS
+    'composite score, 0 to 100 (2 places): 100 * (0.30 closure_rate + 0.30 on_time_rate + 0.25 satisfied_share + 0.15 (1 - escalation_rate)), a missing rate counting as 0';
+COMMENT ON COLUMN @extschema@.risk_map.name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.risk_map.level IS 'the unit''s level: 1 province ... 6 grid';
+COMMENT ON COLUMN @extschema@.risk_map.level_name IS 'the level''s name: province, prefecture, county, township, village or grid';
+COMMENT ON COLUMN @extschema@.risk_map.parent IS 'the gridcode of the unit above, as text';
+COMMENT ON COLUMN @extschema@.risk_map.breadcrumb IS
+    'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
+COMMENT ON COLUMN @extschema@.risk_map.boundary IS
+    'the unit''s area, a MultiPolygon in SRID 4326; NULL where the registry has none';
