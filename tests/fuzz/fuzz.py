@@ -998,6 +998,31 @@ def text_try(ctx, s, typ, st, x, ascii_db, gen, cons, seen):
                                  r1.state, r1.message, sql, database)
 
 
+def round_robin(work, deadline, limit, step):
+    """step(w) for each piece of work in turn, until the deadline or until
+    each has been tried limit times."""
+    live = list(work)
+    while live and time.monotonic() < deadline:
+        for w in list(live):
+            if w['st'].tried >= limit:
+                live.remove(w)
+                continue
+            step(w)
+            if time.monotonic() >= deadline:
+                break
+
+
+def try_one(ctx, w, kind, phase, what, attempt):
+    """Count one input of w and try it; a bug of this script is a finding,
+    not the end of the run."""
+    w['st'].tried += 1
+    w['st'].kinds[kind] += 1
+    try:
+        attempt()
+    except Exception:
+        ctx.findings.add('harness error', '%s %s' % (phase, w['typ']['name']), None, traceback.format_exc(), what)
+
+
 def phase_text(ctx, deadline):
     args = ctx.args
     s_utf = Session(ctx, DB)
@@ -1018,28 +1043,17 @@ def phase_text(ctx, deadline):
     say('text: %s; functions of an accepted value: %s' % (
         ', '.join(t['sqlname'] for t in types),
         '; '.join('%s %d' % (w['typ']['name'], len(w['cons'])) for w in work if not w['ascii_db'])))
-    live = list(work)
-    while live and time.monotonic() < deadline:
-        for w in list(live):
-            if w['st'].tried >= args.iterations:
-                live.remove(w)
-                continue
-            kind, x = w['gen'].next()
-            x = x.replace('\x00', '')
-            if w['ascii_db']:
-                x = x.encode('utf-8').decode('latin-1')
-                if w['gen'].rng.random() < 0.1 and x:     # break a multibyte sequence
-                    i = w['gen'].rng.randrange(len(x))
-                    x = x[:i] + chr(w['gen'].rng.randint(0x80, 0xff)) + x[i + 1:]
-            w['st'].tried += 1
-            w['st'].kinds[kind] += 1
-            try:
-                text_try(ctx, w['s'], w['typ'], w['st'], x, w['ascii_db'], w['gen'], w['cons'], w['seen'])
-            except Exception:
-                ctx.findings.add('harness error', 'text ' + w['typ']['name'], None,
-                                 traceback.format_exc(), 'input: ' + short(repr(x), 500))
-            if time.monotonic() >= deadline:
-                break
+    def step(w):
+        kind, x = w['gen'].next()
+        x = x.replace('\x00', '')
+        if w['ascii_db']:
+            x = x.encode('utf-8').decode('latin-1')
+            if w['gen'].rng.random() < 0.1 and x:     # break a multibyte sequence
+                i = w['gen'].rng.randrange(len(x))
+                x = x[:i] + chr(w['gen'].rng.randint(0x80, 0xff)) + x[i + 1:]
+        try_one(ctx, w, kind, 'text', 'input: ' + short(repr(x), 500),
+                lambda: text_try(ctx, w['s'], w['typ'], w['st'], x, w['ascii_db'], w['gen'], w['cons'], w['seen']))
+    round_robin(work, deadline, args.iterations, step)
     for x in (s_utf, s_asc, cat):
         x.close()
     ctx.stats['text'] = {'%s (%s)' % (w['typ']['sqlname'], 'SQL_ASCII' if w['ascii_db'] else 'UTF8'):
@@ -1186,22 +1200,10 @@ def phase_binary(ctx, deadline):
                 say('  note: kpi_state binary layout not understood; generic mutations only')
         work.append(dict(typ=typ, table=table, st=TypeStats(),
                          gen=BinaryGen(ctx.rng('binary', typ['name']), typ, seeds, layout)))
-    live = list(work)
-    while live and time.monotonic() < deadline:
-        for w in list(live):
-            if w['st'].tried >= args.iterations:
-                live.remove(w)
-                continue
-            kind, payload = w['gen'].next()
-            w['st'].tried += 1
-            w['st'].kinds[kind] += 1
-            try:
-                binary_try(ctx, s, w, payload)
-            except Exception:
-                ctx.findings.add('harness error', 'binary ' + w['typ']['name'], None,
-                                 traceback.format_exc(), 'payload: ' + payload.hex())
-            if time.monotonic() >= deadline:
-                break
+    def step(w):
+        kind, payload = w['gen'].next()
+        try_one(ctx, w, kind, 'binary', 'payload: ' + payload.hex(), lambda: binary_try(ctx, s, w, payload))
+    round_robin(work, deadline, args.iterations, step)
     s.close()
     ctx.stats['binary'] = {w['typ']['sqlname']: w['st'].as_dict() for w in work}
 
