@@ -368,10 +368,13 @@ COMMENT ON COLUMN @extschema@.risk_map.boundary IS
 
 -- One unit's risk map as GeoJSON: a FeatureCollection of its current
 -- children, each with its boundary (null when it has none) and properties
--- code, name, level, score (3 decimals), color and cases.
+-- code, name, level, score (3 decimals), color and cases.  Like the tile
+-- functions, it pins its search_path: PostGIS runs SQL of its own inside
+-- ST_AsGeoJSON and ST_Transform (reading spatial_ref_sys), with operators it
+-- leaves to the search path, where a caller's look-alikes would be found.
 CREATE FUNCTION @extschema@.risk_geojson(unit @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS jsonb
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
 BEGIN ATOMIC
     SELECT pg_catalog.jsonb_build_object(
                'type', 'FeatureCollection',
@@ -431,7 +434,7 @@ COMMENT ON FUNCTION @extschema@.check_tile(integer, integer, integer, integer) I
 CREATE FUNCTION @extschema@.risk_tile(z integer, x integer, y integer, level integer DEFAULT 6,
                                       as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS bytea
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
 BEGIN ATOMIC
     WITH tile AS (
         SELECT ST_TileEnvelope(z, x, y) AS envelope,
@@ -465,7 +468,7 @@ COMMENT ON FUNCTION @extschema@.risk_tile(integer, integer, integer, integer, ti
 CREATE FUNCTION @extschema@.risk_cell_tile(z integer, x integer, y integer, cell_level integer DEFAULT NULL,
                                            as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS bytea
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path FROM CURRENT
 BEGIN ATOMIC
     WITH widths AS (
         SELECT w.level, w.degrees

@@ -100,6 +100,12 @@ column_double(HeapTuple tuple, TupleDesc tupdesc, int column)
 	return strtod(SPI_getvalue(tuple, tupdesc, column), NULL);
 }
 
+/*
+ * Run one of the queries below.  They run under the caller's search_path,
+ * and their result is kept for the rest of the session: every operator,
+ * function and type in them is qualified (coalesce and extract are syntax,
+ * which the grammar itself resolves in pg_catalog).
+ */
 static void
 run_query(const char *query_format)
 {
@@ -119,7 +125,7 @@ load_rules(void)
 
 	run_query("SELECT c.code, c.department, r.severity, r.handling_level, r.limit_unit,"
 			  " r.accept_limit, r.dispatch_limit, r.resolve_limit, r.verify_limit"
-			  " FROM %s.category c JOIN %s.category_rule r ON r.category = c.code");
+			  " FROM %s.category c JOIN %s.category_rule r ON r.category OPERATOR(pg_catalog.=) c.code");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
@@ -160,7 +166,7 @@ load_points(void)
 {
 	uint64		i;
 
-	run_query("SELECT id, unit::bigint, level, department FROM %s.service_point");
+	run_query("SELECT id, unit::pg_catalog.int8, level, department FROM %s.service_point");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
@@ -188,7 +194,8 @@ load_warnings(void)
 {
 	uint64		i;
 
-	run_query("SELECT coalesce(category, ''), extract(epoch FROM time_window) * 1000000, threshold"
+	run_query("SELECT coalesce(category, ''),"
+			  " extract(epoch FROM time_window) OPERATOR(pg_catalog.*) 1000000, threshold"
 			  " FROM %s.warning_rule");
 	for (i = 0; i < SPI_processed; i++)
 	{

@@ -418,3 +418,17 @@ COMMENT ON COLUMN @extschema@.risk_map.breadcrumb IS
     'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
 COMMENT ON COLUMN @extschema@.risk_map.boundary IS
     'the unit''s area, a MultiPolygon in SRID 4326; NULL where the registry has none';
+
+-- search_path: the map functions (issue 10).  Their bodies were resolved
+-- when they were created, but PostGIS runs SQL of its own inside them:
+-- ST_Transform looks the projections up in spatial_ref_sys, ST_AsGeoJSON
+-- the name of a SRID, with operators left to the search_path.  So they
+-- run under the search_path of the extension's scripts (gridgov, PostGIS's
+-- schema, pg_temp last, pg_catalog implicitly first), like the PL/pgSQL
+-- functions.
+ALTER FUNCTION @extschema@.risk_tile(integer, integer, integer, integer, timestamptz)
+    SET search_path FROM CURRENT;
+ALTER FUNCTION @extschema@.risk_cell_tile(integer, integer, integer, integer, timestamptz)
+    SET search_path FROM CURRENT;
+ALTER FUNCTION @extschema@.risk_geojson(@extschema@.gridcode, timestamptz)
+    SET search_path FROM CURRENT;
