@@ -904,7 +904,13 @@ case_before_update(PG_FUNCTION_ARGS)
 	return PointerGetDatum(heap_form_tuple(tupdesc, new.values, new.nulls));
 }
 
-/* Tell listeners of a report or move (docs/cases.md, "Following cases live"). */
+/*
+ * Tell listeners of a report or move (docs/cases.md, "Following cases
+ * live"): the case, its sequence number and the move, nothing else.  Any
+ * role that can connect may LISTEN (channels have no privileges), so the
+ * payload names no place, unit, service point or person: a listener reads
+ * those from the case, as far as its rights on cases allow.
+ */
 static void
 notify_move(CaseRow *row, const char *from_status)
 {
@@ -913,13 +919,11 @@ notify_move(CaseRow *row, const char *from_status)
 	initStringInfo(&payload);
 	appendStringInfo(&payload,
 					 "{\"case\": " INT64_FORMAT ", \"seq\": %d, \"action\": \"%s\", \"from\": %s%s%s, "
-					 "\"to\": \"%s\", \"level\": %d, \"service_point\": %d, \"district\": \"%s\"}",
+					 "\"to\": \"%s\"}",
 					 DatumGetInt64(ROW_DATUM(row, C_ID)), row_int(row, C_HISTORY_SEQ, 0),
 					 row_text(row, C_LAST_ACTION),
 					 from_status ? "\"" : "", from_status ? from_status : "null", from_status ? "\"" : "",
-					 row_text(row, C_STATUS), row_int(row, C_HANDLING_LEVEL, 0),
-					 row_int(row, C_SERVICE_POINT, 0),
-					 DatumGetCString(DirectFunctionCall1(gridcode_out, ROW_DATUM(row, C_DISTRICT))));
+					 row_text(row, C_STATUS));
 	Async_Notify(NOTIFY_CHANNEL, payload.data);
 	pfree(payload.data);
 }

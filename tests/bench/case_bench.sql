@@ -597,12 +597,11 @@ WITH due AS (
     SELECT district, id, history_seq, moved_at, actor, 'escalate', from_status, status,
            handling_level, service_point, 'overdue', note, history_hash
       FROM moved
-    RETURNING district, case_id, seq, from_status, to_status, handling_level, service_point
+    RETURNING case_id, seq, from_status, to_status
 )
 SELECT count(*) FROM (
     SELECT pg_notify('gridgov_case', json_build_object(
-               'case', case_id, 'seq', seq, 'action', 'escalate', 'from', from_status, 'to', to_status,
-               'level', handling_level, 'service_point', service_point, 'district', district::text)::text)
+               'case', case_id, 'seq', seq, 'action', 'escalate', 'from', from_status, 'to', to_status)::text)
       FROM logged) notified
 $sweep$, as_of, deadline_fn);
 

@@ -268,8 +268,7 @@ BEGIN
     VALUES (NEW.district, NEW.id, NEW.history_seq, NEW.moved_at, NEW.actor, NEW.last_action, NULL, NEW.status,
             NEW.handling_level, NEW.service_point, NEW.escalation_trigger, NEW.note, NEW.history_hash);
     PERFORM pg_notify('plpg_case', json_build_object(
-        'case', NEW.id, 'seq', NEW.history_seq, 'action', NEW.last_action, 'from', NULL, 'to', NEW.status,
-        'level', NEW.handling_level, 'service_point', NEW.service_point, 'district', NEW.district::text)::text);
+        'case', NEW.id, 'seq', NEW.history_seq, 'action', NEW.last_action, 'from', NULL, 'to', NEW.status)::text);
     RETURN NULL;
 END;
 $$;
