@@ -70,6 +70,15 @@ SELECT p.oid::regprocedure AS exposed_function
  WHERE p.pronamespace = 'gridgov'::regnamespace
    AND ((l.lanname = 'sql' AND p.prosqlbody IS NULL)
         OR (l.lanname = 'plpgsql' AND NOT coalesce(p.proconfig, '{}') @> '{"search_path=gridgov, public, pg_temp"}'));
+-- PostGIS functions that run SQL of their own, with operators left to the
+-- search_path (the projections of ST_Transform, the SRID names of
+-- ST_AsGeoJSON): the functions that call them pin their search path too
+SELECT DISTINCT p.oid::regprocedure AS calls_postgis_sql_unpinned
+  FROM pg_proc p
+  JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.refclassid = 'pg_proc'::regclass
+  JOIN pg_proc q ON q.oid = d.refobjid
+ WHERE p.pronamespace = 'gridgov'::regnamespace AND q.proname IN ('st_transform', 'st_asgeojson')
+   AND NOT coalesce(p.proconfig, '{}') @> '{"search_path=gridgov, public, pg_temp"}';
 
 
 -- ----------------------------------------------------------------------
