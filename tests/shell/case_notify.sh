@@ -19,12 +19,14 @@ outsider=gridgov_outsider_$$
 secret=listen-$$-$RANDOM
 export PGDATABASE=$db PGTZ=Asia/Shanghai PGOPTIONS='--client-min-messages=warning'
 session_pid=
+work=$(mktemp -d)
 
 cleanup() {
 	[ -n "$session_pid" ] && kill "$session_pid" 2>/dev/null
 	wait 2>/dev/null
 	dropdb --if-exists "$db" >/dev/null 2>&1
 	psql -X -q -d postgres -c "DROP ROLE IF EXISTS $outsider" >/dev/null 2>&1
+	rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -74,8 +76,6 @@ fi
 
 # the listener's psql prints what arrived after its next statement
 notes=$(ask "SELECT pg_sleep(0.2);"; echo; ask "SELECT 'done';")
-work=$(mktemp -d)
-trap 'cleanup; rm -rf "$work"' EXIT
 printf '%s\n' "$notes" | grep -o 'Asynchronous notification "gridgov_case" with payload "{[^}]*}" received' |
 	sed 's/^.* with payload "\(.*\)" received$/\1/; s/\\/\\\\/g' >"$work/notify.txt"
 

@@ -2,6 +2,8 @@
 -- (PostgreSQL's "Security Considerations for Extension Scripts"): hostile
 -- same-named functions and operators in public, the schema PostGIS lives in
 -- and so on the script's search_path, and a hostile search_path at call time.
+-- Then the engine, the rollups and the maps resist a caller who puts a
+-- schema of look-alikes first on the search_path of a new session.
 CREATE DATABASE gridgov_hostile;
 \c gridgov_hostile
 SET client_min_messages = warning;
