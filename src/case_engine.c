@@ -996,8 +996,8 @@ case_before_update(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
 				 errmsg("case " INT64_FORMAT " cannot be edited and moved in one UPDATE", case_id),
-				 errdetail("The UPDATE changes %s and makes the move %s from %s.", edited.data,
-						   action_names[action], status_names[from]),
+				 errdetail("The UPDATE changes %s and moves the case from %s to %s.", edited.data,
+						   status_names[from], status_names[to]),
 				 errhint("Change %s in an UPDATE of its own, before or after the move: each is a row of the history.",
 						 edited.data)));
 
