@@ -498,21 +498,22 @@ append_field(StringInfo buf, const char *value)
 		appendStringInfo(buf, "%zu:%s|", strlen(value), value);
 }
 
-/* SHA-256 of prefix (if any) followed by data, as a bytea */
+/*
+ * SHA-256 of prefix (if any) followed by data, as a bytea, in ctx: one
+ * context serves a move's two digests, as creating one costs more than
+ * hashing a row.
+ */
 static bytea *
-sha256_of(bytea *prefix, const char *data, size_t len)
+sha256_of(pg_cryptohash_ctx *ctx, bytea *prefix, const char *data, size_t len)
 {
-	pg_cryptohash_ctx *ctx;
 	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
 
-	ctx = pg_cryptohash_create(PG_SHA256);
 	if (pg_cryptohash_init(ctx) < 0 ||
 		(prefix != NULL &&
 		 pg_cryptohash_update(ctx, (uint8 *) VARDATA_ANY(prefix), VARSIZE_ANY_EXHDR(prefix)) < 0) ||
 		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
 		pg_cryptohash_final(ctx, (uint8 *) VARDATA(result), PG_SHA256_DIGEST_LENGTH) < 0)
 		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
-	pg_cryptohash_free(ctx);
 	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
 	return result;
 }
@@ -523,7 +524,7 @@ sha256_of(bytea *prefix, const char *data, size_t len)
  * history: the reporter's personal data stays in the case row.
  */
 static bytea *
-content_digest(CaseRow *row)
+content_digest(pg_cryptohash_ctx *ctx, CaseRow *row)
 {
 	StringInfoData buf;
 	bytea	   *result;
@@ -533,14 +534,14 @@ content_digest(CaseRow *row)
 	for (i = 0; i < lengthof(content_columns); i++)
 		append_field(&buf, ROW_NULL(row, content_columns[i]) ? NULL :
 					 OutputFunctionCall(&content_output[i], ROW_DATUM(row, content_columns[i])));
-	result = sha256_of(NULL, buf.data, buf.len);
+	result = sha256_of(ctx, NULL, buf.data, buf.len);
 	pfree(buf.data);
 	return result;
 }
 
 /* content is NULL in rows written before 0.7.0, and then not hashed */
 static bytea *
-history_hash(bytea *previous, int64 case_id, int32 seq, TimestampTz at,
+history_hash(pg_cryptohash_ctx *ctx, bytea *previous, int64 case_id, int32 seq, TimestampTz at,
 			 const char *actor, const char *action, const char *from_status,
 			 const char *to_status, int32 level, int32 service_point,
 			 const char *escalation_trigger, const char *note, bytea *content)
@@ -579,7 +580,7 @@ history_hash(bytea *previous, int64 case_id, int32 seq, TimestampTz at,
 		append_field(&buf, hex);
 	}
 
-	result = sha256_of(previous, buf.data, buf.len);
+	result = sha256_of(ctx, previous, buf.data, buf.len);
 	pfree(buf.data);
 	return result;
 }
@@ -593,10 +594,11 @@ chain_move(CaseRow *row, CaseAction action, const char *from_status, TimestampTz
 		DatumGetByteaPP(ROW_DATUM(row, C_HISTORY_HASH));
 	char	   *escalation = row_text(row, C_ESCALATION_TRIGGER);
 	bytea	   *content = NULL;
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 
 	if (HAS_CONTENT())
 	{
-		content = content_digest(row);
+		content = content_digest(ctx, row);
 		row_set(row, C_HISTORY_CONTENT, PointerGetDatum(content));
 	}
 	row_set_text(row, C_ACTOR, actor);
@@ -604,10 +606,11 @@ chain_move(CaseRow *row, CaseAction action, const char *from_status, TimestampTz
 	row_set(row, C_MOVED_AT, TimestampTzGetDatum(at));
 	row_set_int(row, C_HISTORY_SEQ, seq);
 	row_set(row, C_HISTORY_HASH, PointerGetDatum(
-		history_hash(previous, DatumGetInt64(ROW_DATUM(row, C_ID)), seq, at, actor,
+		history_hash(ctx, previous, DatumGetInt64(ROW_DATUM(row, C_ID)), seq, at, actor,
 					 action_names[action], from_status, row_text(row, C_STATUS),
 					 row_int(row, C_HANDLING_LEVEL, 0), row_int(row, C_SERVICE_POINT, 0),
 					 escalation, row_text(row, C_NOTE), content)));
+	pg_cryptohash_free(ctx);
 }
 
 /* Start a stage: its clock, its limit and its deadline. */
