@@ -152,6 +152,7 @@ CREATE TABLE @extschema@.cases (
     escalation_trigger text,
     history_seq     integer NOT NULL DEFAULT 0,
     history_hash    bytea,
+    history_content bytea,
     PRIMARY KEY (district, id)
 );
 COMMENT ON TABLE @extschema@.cases IS
@@ -214,6 +215,8 @@ COMMENT ON COLUMN @extschema@.cases.escalation_trigger IS
     'why the last report or move escalated the case: severity, referral or overdue; NULL when it did not';
 COMMENT ON COLUMN @extschema@.cases.history_seq IS 'seq of the case''s last row in case_history';
 COMMENT ON COLUMN @extschema@.cases.history_hash IS 'hash of the case''s last row in case_history: the head of its chain';
+COMMENT ON COLUMN @extschema@.cases.history_content IS
+    'content digest of the case at its last move, as in that history row (kept by the engine)';
 CREATE UNIQUE INDEX cases_id ON @extschema@.cases (id);
 CREATE INDEX cases_unit_category ON @extschema@.cases (unit, category, reported_at);
 -- the sweep's range: what can still climb (below district level)
@@ -241,6 +244,7 @@ CREATE TABLE @extschema@.case_history (
     escalation_trigger text,
     note            text,
     hash            bytea NOT NULL,
+    content         bytea,
     PRIMARY KEY (district, case_id, seq),
     FOREIGN KEY (district, case_id) REFERENCES @extschema@.cases (district, id)
 );
@@ -263,6 +267,8 @@ COMMENT ON COLUMN @extschema@.case_history.escalation_trigger IS
 COMMENT ON COLUMN @extschema@.case_history.note IS 'the reason or note given with it';
 COMMENT ON COLUMN @extschema@.case_history.hash IS
     'SHA-256 over the previous row''s hash and this row''s fields (history_hash); verify_history() checks the chain';
+COMMENT ON COLUMN @extschema@.case_history.content IS
+    'SHA-256 of the case''s content after this move (content_digest); NULL in rows written before 0.7.0';
 
 -- pg_dump keeps the cases, their history and the identity counters (an
 -- extension's own tables are otherwise left out of dumps).  Restore them
@@ -338,6 +344,20 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', t.tab, t.tgname);
     END LOOP;
+END;
+$$;
+
+-- Dating moves and naming their actors is for the members of this role
+-- (and superusers): importers of history from another system.  Roles belong
+-- to the cluster, not to a database: it is created once, if missing, and
+-- DROP EXTENSION leaves it.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'gridgov_importer') THEN
+        CREATE ROLE gridgov_importer NOLOGIN;
+        COMMENT ON ROLE gridgov_importer IS
+            'gridgov: its members may give the time (not in the future) and the actor of reports and moves of cases';
+    END IF;
 END;
 $$;
 
@@ -528,6 +548,25 @@ CREATE FUNCTION @extschema@.history_field(text) RETURNS text
 COMMENT ON FUNCTION @extschema@.history_field(text) IS
     'one field of a history row''s canonical form, which history_hash hashes: its byte length, a colon, the text and a bar; -| for NULL';
 
+-- The content of a case (what, where, who reported it, how, the
+-- evaluation), hashed into every history row from 0.7.0 on as a digest, not
+-- the values: the reporter's personal data stays out of the append-only
+-- history.
+CREATE FUNCTION @extschema@.content_digest(c @extschema@.cases) RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN pg_catalog.sha256(pg_catalog.convert_to(
+        @extschema@.history_field(c.unit::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.category) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.severity::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.channel) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.description) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.location::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.reporter::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.satisfaction::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.evaluation), 'UTF8'));
+COMMENT ON FUNCTION @extschema@.content_digest(@extschema@.cases) IS
+    'SHA-256 of a case''s unit, category, severity, channel, description, location, reporter, satisfaction and evaluation, in the history''s canonical form';
+
 CREATE FUNCTION @extschema@.history_hash(previous bytea, h @extschema@.case_history) RETURNS bytea
     LANGUAGE sql STABLE PARALLEL SAFE
     RETURN pg_catalog.sha256(COALESCE(previous, '\x'::bytea) OPERATOR(pg_catalog.||) pg_catalog.convert_to(
@@ -541,9 +580,11 @@ CREATE FUNCTION @extschema@.history_hash(previous bytea, h @extschema@.case_hist
         @extschema@.history_field(h.handling_level::text) OPERATOR(pg_catalog.||)
         @extschema@.history_field(h.service_point::text) OPERATOR(pg_catalog.||)
         @extschema@.history_field(h.escalation_trigger) OPERATOR(pg_catalog.||)
-        @extschema@.history_field(h.note), 'UTF8'));
+        @extschema@.history_field(h.note) OPERATOR(pg_catalog.||)
+        CASE WHEN h.content IS NULL THEN ''
+             ELSE @extschema@.history_field(pg_catalog.encode(h.content, 'hex')) END, 'UTF8'));
 COMMENT ON FUNCTION @extschema@.history_hash(bytea, @extschema@.case_history) IS
-    'SHA-256 of a history row''s canonical content after the previous row''s hash';
+    'SHA-256 of a history row''s canonical content (its content digest included, when it has one) after the previous row''s hash';
 
 CREATE FUNCTION @extschema@.verify_history()
     RETURNS TABLE (district @extschema@.gridcode, case_id bigint, seq integer, problem text)
@@ -556,28 +597,54 @@ BEGIN ATOMIC
           FROM @extschema@.case_history h
         WINDOW w AS (PARTITION BY h.district, h.case_id ORDER BY h.seq)
     ), problems AS (
-        SELECT ch.district, ch.case_id, ch.seq,
+        -- a history whose case is gone
+        SELECT h.district, h.case_id, pg_catalog.min(h.seq) AS seq, 0 AS rank,
+               'the case of this history does not exist' AS problem
+          FROM @extschema@.case_history h
+         WHERE NOT EXISTS (SELECT FROM @extschema@.cases c
+                            WHERE c.district OPERATOR(@extschema@.=) h.district
+                              AND c.id OPERATOR(pg_catalog.=) h.case_id)
+         GROUP BY h.district, h.case_id
+        UNION ALL
+        SELECT ch.district, ch.case_id, ch.seq, 1,
                CASE WHEN ch.seq OPERATOR(pg_catalog.<>) (COALESCE(ch.previous_seq, 0) OPERATOR(pg_catalog.+) 1)
                     THEN 'a row is missing before this one'
                     WHEN ch.hash OPERATOR(pg_catalog.<>) ch.recomputed
-                    THEN 'the row''s content or its link to the previous row was changed' END AS problem
+                    THEN 'the row''s content or its link to the previous row was changed' END
           FROM chained ch
         UNION ALL
-        SELECT c.district, c.id, c.history_seq, 'the history ends before the case''s last move'
+        -- the chain is shorter than history_seq says, or ends elsewhere
+        SELECT c.district, c.id, c.history_seq, 2, 'the history ends before the case''s last move'
           FROM @extschema@.cases c
          WHERE NOT EXISTS (SELECT FROM @extschema@.case_history h
                             WHERE h.district OPERATOR(@extschema@.=) c.district
                               AND h.case_id OPERATOR(pg_catalog.=) c.id
                               AND h.seq OPERATOR(pg_catalog.=) c.history_seq
                               AND h.hash OPERATOR(pg_catalog.=) c.history_hash)
+        UNION ALL
+        -- the case row's content is not what its last move left
+        SELECT c.district, c.id, c.history_seq, 3, 'the case''s content differs from its last history row'
+          FROM @extschema@.cases c
+          JOIN @extschema@.case_history h
+            ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+           AND h.seq OPERATOR(pg_catalog.=) c.history_seq
+         WHERE h.content OPERATOR(pg_catalog.<>) @extschema@.content_digest(c)
+        UNION ALL
+        -- the chain is longer than history_seq says
+        SELECT h.district, h.case_id, pg_catalog.min(h.seq), 4, 'the history goes on after the case''s last move'
+          FROM @extschema@.case_history h
+          JOIN @extschema@.cases c
+            ON c.district OPERATOR(@extschema@.=) h.district AND c.id OPERATOR(pg_catalog.=) h.case_id
+         WHERE h.seq OPERATOR(pg_catalog.>) c.history_seq
+         GROUP BY h.district, h.case_id
     )
     SELECT DISTINCT ON (p.district, p.case_id) p.district, p.case_id, p.seq, p.problem
       FROM problems p
      WHERE p.problem IS NOT NULL
-     ORDER BY p.district, p.case_id, p.seq;
+     ORDER BY p.district, p.case_id, p.seq, p.rank;
 END;
 COMMENT ON FUNCTION @extschema@.verify_history() IS
-    'the first broken link of every case whose history was tampered with; no rows when all chains hold';
+    'the first problem of every case whose history does not hold: a changed or missing row, a history shorter or longer than the case says, content changed behind the engine, or a history without its case; no rows when all hold';
 
 -- Changes to the configuration tables reach the engine's per-backend cache,
 -- also when logical replication applies them.

@@ -93,13 +93,14 @@ typedef enum CaseAction
 	ACT_REOPEN,
 	ACT_CLOSE,
 	ACT_ESCALATE,
+	ACT_EDIT,
 	NUM_ACTIONS
 } CaseAction;
 
 static const char *const action_names[NUM_ACTIONS] = {
 	"report", "accept", "reject", "merge", "dispatch", "start", "return",
 	"extend", "suspend", "resume", "resolve", "verify", "reopen", "close",
-	"escalate"
+	"escalate", "edit"
 };
 
 /* The legal moves.  Escalation is not listed: it is any move from an
@@ -150,6 +151,7 @@ typedef enum CaseColumn
 	C_EXTENSIONS, C_RETURNS, C_DEADLINES_MISSED, C_DUPLICATE_OF, C_LINKED_CASES, C_WARNING,
 	C_SATISFACTION, C_EVALUATION, C_ACTOR, C_NOTE, C_MOVED_AT, C_LAST_ACTION,
 	C_ESCALATION_TRIGGER, C_HISTORY_SEQ, C_HISTORY_HASH,
+	C_CHANNEL, C_DESCRIPTION, C_REPORTER, C_HISTORY_CONTENT,
 	NUM_CASE_COLUMNS
 } CaseColumn;
 
@@ -161,7 +163,8 @@ static const char *const case_column_names[NUM_CASE_COLUMNS] = {
 	"resolved_at", "verified_at", "closed_at", "escalations", "reopenings",
 	"extensions", "returns", "deadlines_missed", "duplicate_of", "linked_cases", "warning",
 	"satisfaction", "evaluation", "actor", "note", "moved_at", "last_action",
-	"escalation_trigger", "history_seq", "history_hash"
+	"escalation_trigger", "history_seq", "history_hash",
+	"channel", "description", "reporter", "history_content"
 };
 
 /*
@@ -174,33 +177,82 @@ static const CaseColumn caller_columns[] = {
 	C_MOVED_AT, C_ESCALATION_TRIGGER
 };
 
+/*
+ * Columns an edit changes (action "edit", docs/cases.md); an edit is a move
+ * of its own, never part of another.
+ */
+static const CaseColumn edit_columns[] = {C_CHANNEL, C_DESCRIPTION, C_REPORTER};
+
+/*
+ * The case's content, digested into every history row (history_content):
+ * what was reported, where and by whom, and the reporter's evaluation.  The
+ * SQL function content_digest() rebuilds the same form.
+ */
+static const CaseColumn content_columns[] = {
+	C_UNIT, C_CATEGORY, C_SEVERITY, C_CHANNEL, C_DESCRIPTION, C_LOCATION,
+	C_REPORTER, C_SATISFACTION, C_EVALUATION
+};
+
+/* who may date moves and name their actors (docs/cases.md, "Actor and time") */
+#define IMPORTER_ROLE "gridgov_importer"
+
 static Oid	case_columns_relid = InvalidOid;
 static char *actor_setting = NULL;
 static int	case_attnum[NUM_CASE_COLUMNS];
+static FmgrInfo content_output[lengthof(content_columns)];
+static MemoryContext case_columns_memory = NULL;
+
+/*
+ * history_content (0.7.0) may be missing: a database not yet updated from
+ * 0.6.0 runs the new module with the old tables, and gets the old chain.
+ */
+#define HAS_CONTENT()	(case_attnum[C_HISTORY_CONTENT] > 0)
 
 static void
 find_case_columns(Relation rel)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
+	MemoryContext caller;
 	int			col;
+	size_t		i;
 
 	case_rules_refresh(RelationGetNamespace(rel));
 	if (case_columns_relid == RelationGetRelid(rel))
 		return;
+	case_columns_relid = InvalidOid;
 	for (col = 0; col < NUM_CASE_COLUMNS; col++)
 	{
 		int			attnum = SPI_fnumber(tupdesc, case_column_names[col]);
 
-		if (attnum <= 0)
+		if (attnum <= 0 && col == C_HISTORY_CONTENT)
+			attnum = 0;
+		else if (attnum <= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("table \"%s\" has no column \"%s\" that the case engine needs",
 							RelationGetRelationName(rel), case_column_names[col])));
 		case_attnum[col] = attnum;
 	}
+	/* the content is digested from each column's text form, as SQL casts it */
+	if (case_columns_memory == NULL)
+		case_columns_memory = AllocSetContextCreate(TopMemoryContext, "gridgov case columns",
+													ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(case_columns_memory);
+	caller = MemoryContextSwitchTo(case_columns_memory);
+	for (i = 0; i < lengthof(content_columns); i++)
+	{
+		Oid			output;
+		bool		varlena;
+
+		getTypeOutputInfo(TupleDescAttr(tupdesc, case_attnum[content_columns[i]] - 1)->atttypid,
+						  &output, &varlena);
+		fmgr_info_cxt(output, &content_output[i], case_columns_memory);
+	}
+	MemoryContextSwitchTo(caller);
 	/* PostGIS is wherever the location column's type lives */
 	case_lookup_use_schema(RelationGetNamespace(rel),
-						   TupleDescAttr(tupdesc, case_attnum[C_LOCATION] - 1)->atttypid);
+						   TupleDescAttr(tupdesc, case_attnum[C_LOCATION] - 1)->atttypid,
+						   HAS_CONTENT());
 	case_columns_relid = RelationGetRelid(rel);
 }
 
@@ -214,8 +266,8 @@ void
 case_engine_init(void)
 {
 	DefineCustomStringVariable("gridgov.actor",
-							   "Who is moving cases, for the case history.",
-							   "Empty means the current role.",
+							   "Who moved the cases being imported, for the case history.",
+							   "Empty means the current role; anything else is for members of " IMPORTER_ROLE " only.",
 							   &actor_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
 	cache_register(forget_case_columns, &case_columns_relid, 1);
 	case_references_init();
@@ -353,13 +405,82 @@ refuse_move(int64 case_id, CaseStatus from, const char *to, const char *why)
 			 : errhint("A %s case is final.", status_names[from])));
 }
 
-/* The actor of a move: the setting gridgov.actor when given, else the role. */
-static const char *
-current_actor(void)
+/*
+ * Whether the current role may date moves and name their actors: members
+ * of gridgov_importer, and superusers.  The role whose privileges the move
+ * runs with is asked, as PostgreSQL asks for any privilege: a SECURITY
+ * DEFINER function of an importer may import on its callers' behalf.
+ */
+static bool
+may_import(void)
 {
-	if (actor_setting != NULL && actor_setting[0] != '\0')
-		return actor_setting;
-	return GetUserNameFromId(GetUserId(), false);
+	Oid			user = GetUserId();
+	Oid			importer;
+
+	if (superuser_arg(user))
+		return true;
+	importer = get_role_oid(IMPORTER_ROLE, true);
+	return OidIsValid(importer) && has_privs_of_role(user, importer);
+}
+
+/*
+ * The actor of a report or move (old is NULL for a report).  By default the
+ * role in effect in the session, SET ROLE included, and not the owner of a
+ * SECURITY DEFINER function the move runs in: such a function acts for its
+ * caller.  An importer may name another, in the row's actor column or in
+ * the setting gridgov.actor; anyone else who tries is refused.
+ */
+static const char *
+move_actor(CaseRow *old, CaseRow *new, int64 case_id)
+{
+	const char *given = NULL;
+
+	if (!ROW_NULL(new, C_ACTOR) && (old == NULL || !row_equal(old, new, C_ACTOR)))
+		given = row_text(new, C_ACTOR);
+	else if (actor_setting != NULL && actor_setting[0] != '\0')
+		given = actor_setting;
+	if (given == NULL)
+		return GetUserNameFromId(GetOuterUserId(), false);
+	if (!may_import())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" may not record the %s of case " INT64_FORMAT " as made by \"%s\"",
+						GetUserNameFromId(GetUserId(), false), old ? "move" : "report", case_id, given),
+				 errdetail("A case is reported and moved by the role that does it; naming another actor"
+						   " (the argument actor, the column actor or the setting gridgov.actor) is for importing history."),
+				 errhint("Leave the actor out, or have the role granted " IMPORTER_ROLE ".")));
+	return given;
+}
+
+/*
+ * A time given for a report or move: the transaction's start, now(), from
+ * anyone (the column default of reported_at, and the sweep's default); any
+ * other from an importer only, and never after the server's clock.
+ */
+static void
+check_given_time(TimestampTz at, int64 case_id, const char *what)
+{
+	TimestampTz clock;
+
+	if (at != GetCurrentTransactionStartTimestamp() && !may_import())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" may not date the %s of case " INT64_FORMAT " at %s",
+						GetUserNameFromId(GetUserId(), false), what, case_id, timestamptz_to_str(at)),
+				 errdetail("A case is reported and moved at the server's time; giving another"
+						   " (the argument at, the column reported_at or moved_at, the sweep's as_of) is for importing history."),
+				 errhint("Leave the time out, or have the role granted " IMPORTER_ROLE ".")));
+	clock = GetCurrentTimestamp();
+	if (at > clock)
+	{
+		/* timestamptz_to_str returns a static buffer: one call per copy */
+		char	   *when = pstrdup(timestamptz_to_str(at));
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
+				 errmsg("the %s of case " INT64_FORMAT " cannot be dated %s, in the future", what, case_id, when),
+				 errdetail("The server's clock says %s.", timestamptz_to_str(clock))));
+	}
 }
 
 /*
@@ -377,15 +498,56 @@ append_field(StringInfo buf, const char *value)
 		appendStringInfo(buf, "%zu:%s|", strlen(value), value);
 }
 
+/*
+ * SHA-256 of prefix (if any) followed by data, as a bytea, in ctx: one
+ * context serves a move's two digests, as creating one costs more than
+ * hashing a row.
+ */
 static bytea *
-history_hash(bytea *previous, int64 case_id, int32 seq, TimestampTz at,
-			 const char *actor, const char *action, const char *from_status,
-			 const char *to_status, int32 level, int32 service_point,
-			 const char *escalation_trigger, const char *note)
+sha256_of(pg_cryptohash_ctx *ctx, bytea *prefix, const char *data, size_t len)
+{
+	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+
+	if (pg_cryptohash_init(ctx) < 0 ||
+		(prefix != NULL &&
+		 pg_cryptohash_update(ctx, (uint8 *) VARDATA_ANY(prefix), VARSIZE_ANY_EXHDR(prefix)) < 0) ||
+		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
+		pg_cryptohash_final(ctx, (uint8 *) VARDATA(result), PG_SHA256_DIGEST_LENGTH) < 0)
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	return result;
+}
+
+/*
+ * The digest of a case's content (content_columns), each column in its text
+ * form, in the canonical form of the history.  Only the digest goes into the
+ * history: the reporter's personal data stays in the case row.
+ */
+static bytea *
+content_digest(pg_cryptohash_ctx *ctx, CaseRow *row)
 {
 	StringInfoData buf;
-	pg_cryptohash_ctx *ctx;
-	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	bytea	   *result;
+	size_t		i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < lengthof(content_columns); i++)
+		append_field(&buf, ROW_NULL(row, content_columns[i]) ? NULL :
+					 OutputFunctionCall(&content_output[i], ROW_DATUM(row, content_columns[i])));
+	result = sha256_of(ctx, NULL, buf.data, buf.len);
+	pfree(buf.data);
+	return result;
+}
+
+/* content is NULL in rows written before 0.7.0, and then not hashed */
+static bytea *
+history_hash(pg_cryptohash_ctx *ctx, bytea *previous, int64 case_id, int32 seq, TimestampTz at,
+			 const char *actor, const char *action, const char *from_status,
+			 const char *to_status, int32 level, int32 service_point,
+			 const char *escalation_trigger, const char *note, bytea *content)
+{
+	StringInfoData buf;
+	bytea	   *result;
 	char		number[32];
 
 	initStringInfo(&buf);
@@ -407,39 +569,48 @@ history_hash(bytea *previous, int64 case_id, int32 seq, TimestampTz at,
 	append_field(&buf, service_point > 0 ? number : NULL);
 	append_field(&buf, escalation_trigger);
 	append_field(&buf, note);
+	if (content != NULL)
+	{
+		/* as SQL's encode(content, 'hex') writes it */
+		char		hex[2 * PG_SHA256_DIGEST_LENGTH + 1];
 
-	ctx = pg_cryptohash_create(PG_SHA256);
-	if (pg_cryptohash_init(ctx) < 0 ||
-		(previous != NULL &&
-		 pg_cryptohash_update(ctx, (uint8 *) VARDATA_ANY(previous), VARSIZE_ANY_EXHDR(previous)) < 0) ||
-		pg_cryptohash_update(ctx, (uint8 *) buf.data, buf.len) < 0 ||
-		pg_cryptohash_final(ctx, (uint8 *) VARDATA(result), PG_SHA256_DIGEST_LENGTH) < 0)
-		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
-	pg_cryptohash_free(ctx);
-	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+		Assert(VARSIZE_ANY_EXHDR(content) == PG_SHA256_DIGEST_LENGTH);
+		hex_encode(VARDATA_ANY(content), PG_SHA256_DIGEST_LENGTH, hex);
+		hex[2 * PG_SHA256_DIGEST_LENGTH] = '\0';
+		append_field(&buf, hex);
+	}
+
+	result = sha256_of(ctx, previous, buf.data, buf.len);
 	pfree(buf.data);
 	return result;
 }
 
-/* Stamp the row with the next history link for this move. */
+/* Stamp the row with the next history link for this move, made by actor. */
 static void
-chain_move(CaseRow *row, CaseAction action, const char *from_status, TimestampTz at)
+chain_move(CaseRow *row, CaseAction action, const char *from_status, TimestampTz at, const char *actor)
 {
 	int32		seq = row_int(row, C_HISTORY_SEQ, 0) + 1;
 	bytea	   *previous = ROW_NULL(row, C_HISTORY_HASH) ? NULL :
 		DatumGetByteaPP(ROW_DATUM(row, C_HISTORY_HASH));
-	const char *actor = current_actor();
 	char	   *escalation = row_text(row, C_ESCALATION_TRIGGER);
+	bytea	   *content = NULL;
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 
+	if (HAS_CONTENT())
+	{
+		content = content_digest(ctx, row);
+		row_set(row, C_HISTORY_CONTENT, PointerGetDatum(content));
+	}
 	row_set_text(row, C_ACTOR, actor);
 	row_set_text(row, C_LAST_ACTION, action_names[action]);
 	row_set(row, C_MOVED_AT, TimestampTzGetDatum(at));
 	row_set_int(row, C_HISTORY_SEQ, seq);
 	row_set(row, C_HISTORY_HASH, PointerGetDatum(
-		history_hash(previous, DatumGetInt64(ROW_DATUM(row, C_ID)), seq, at, actor,
+		history_hash(ctx, previous, DatumGetInt64(ROW_DATUM(row, C_ID)), seq, at, actor,
 					 action_names[action], from_status, row_text(row, C_STATUS),
 					 row_int(row, C_HANDLING_LEVEL, 0), row_int(row, C_SERVICE_POINT, 0),
-					 escalation, row_text(row, C_NOTE))));
+					 escalation, row_text(row, C_NOTE), content)));
+	pg_cryptohash_free(ctx);
 }
 
 /* Start a stage: its clock, its limit and its deadline. */
@@ -604,6 +775,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 	const ServicePoint *point;
 	int64		unit;
 	char	   *status;
+	const char *actor;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
@@ -625,6 +797,8 @@ case_before_insert(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("case " INT64_FORMAT " needs a category and a report time", case_id)));
 	reported_at = DatumGetTimestampTz(ROW_DATUM(&row, C_REPORTED_AT));
+	check_given_time(reported_at, case_id, "report");
+	actor = move_actor(NULL, &row, case_id);
 
 	/* where: the grid covering the point, unless the caller named a unit */
 	if (ROW_NULL(&row, C_UNIT))
@@ -672,7 +846,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 	start_stage(&row, "accept", reported_at, rule, rule->accept_limit);
 	row_set_null(&row, C_HISTORY_HASH);
 	row_set_int(&row, C_HISTORY_SEQ, 0);
-	chain_move(&row, ACT_REPORT, NULL, reported_at);
+	chain_move(&row, ACT_REPORT, NULL, reported_at, actor);
 
 	return PointerGetDatum(heap_form_tuple(row.tupdesc, row.values, row.nulls));
 }
@@ -686,6 +860,26 @@ require_reason(CaseRow *old, CaseRow *new, int64 case_id, CaseAction action)
 				 errmsg("case " INT64_FORMAT " cannot %s without a reason", case_id, action_names[action]),
 				 errhint("Set note to the reason in the same UPDATE, or pass it to gridgov.%s().",
 						 action == ACT_RETURN ? "return_case" : action_names[action])));
+}
+
+/*
+ * An edit of the case's content (edit_columns, named in changed): a move of
+ * its own, the status unchanged, its note naming what changed (and the
+ * caller's note as the reason, if any).  The history keeps the digest of
+ * the new content, not the content.
+ */
+static HeapTuple
+edit_case(CaseRow *old, CaseRow *new, const char *changed, const char *actor)
+{
+	char	   *status = row_text(old, C_STATUS);
+	char	   *reason = row_equal(old, new, C_NOTE) ? NULL : row_text(new, C_NOTE);
+	TimestampTz at = move_time(old, new);
+
+	row_set_text(new, C_NOTE, reason ? psprintf("changed %s: %s", changed, reason) :
+				 psprintf("changed %s", changed));
+	row_set_null(new, C_ESCALATION_TRIGGER);
+	chain_move(new, ACT_EDIT, status, at, actor);
+	return heap_form_tuple(new->tupdesc, new->values, new->nulls);
 }
 
 PG_FUNCTION_INFO_V1(case_before_update);
@@ -707,6 +901,8 @@ case_before_update(PG_FUNCTION_ARGS)
 	int64		unit;
 	int			col;
 	size_t		i;
+	const char *actor;
+	StringInfoData edited;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
@@ -726,8 +922,13 @@ case_before_update(PG_FUNCTION_ARGS)
 	{
 		bool		callers = false;
 
+		if (col == C_HISTORY_CONTENT && !HAS_CONTENT())
+			continue;
 		for (i = 0; i < lengthof(caller_columns); i++)
 			if ((int) caller_columns[i] == col)
+				callers = true;
+		for (i = 0; i < lengthof(edit_columns); i++)
+			if ((int) edit_columns[i] == col)
 				callers = true;
 		if (!callers && !row_equal(&old, &new, col))
 			ereport(ERROR,
@@ -736,6 +937,17 @@ case_before_update(PG_FUNCTION_ARGS)
 							case_column_names[col], case_id),
 					 errhint("Move the case with the gridgov move functions or by updating its status.")));
 	}
+
+	/* a time or an actor of the caller's: an importer's only, move or not */
+	if (!ROW_NULL(&new, C_MOVED_AT) && !row_equal(&old, &new, C_MOVED_AT))
+		check_given_time(DatumGetTimestampTz(ROW_DATUM(&new, C_MOVED_AT)), case_id, "move");
+	actor = move_actor(&old, &new, case_id);
+
+	/* the content columns this UPDATE changes: an edit */
+	initStringInfo(&edited);
+	for (i = 0; i < lengthof(edit_columns); i++)
+		if (!row_equal(&old, &new, edit_columns[i]))
+			appendStringInfo(&edited, "%s%s", edited.len > 0 ? ", " : "", case_column_names[edit_columns[i]]);
 
 	from = status_from_name(row_text(&old, C_STATUS), case_id);
 	to = status_from_name(row_text(&new, C_STATUS), case_id);
@@ -757,13 +969,15 @@ case_before_update(PG_FUNCTION_ARGS)
 				move = &case_moves[i];
 		if (from == to && (move == NULL || row_equal(&old, &new, C_STAGE_DEADLINE)))
 		{
-			/* not a move: an edit of the case's description or reporter */
+			/* not a change of state: an edit, or no move at all */
 			for (i = 0; i < lengthof(caller_columns); i++)
 				if (caller_columns[i] != C_NOTE && caller_columns[i] != C_ACTOR &&
 					caller_columns[i] != C_MOVED_AT && !row_equal(&old, &new, caller_columns[i]))
 					refuse_move(case_id, from, status_names[to],
 								psprintf("Changing %s is part of a move, and no move leads from %s to %s.",
 										 case_column_names[caller_columns[i]], status_names[from], status_names[to]));
+			if (edited.len > 0)
+				return PointerGetDatum(edit_case(&old, &new, edited.data, actor));
 			for (i = 0; i < 3; i++)
 			{
 				CaseColumn	kept = i == 0 ? C_NOTE : i == 1 ? C_ACTOR : C_MOVED_AT;
@@ -779,6 +993,16 @@ case_before_update(PG_FUNCTION_ARGS)
 		if (move->needs_reason)
 			require_reason(&old, &new, case_id, action);
 	}
+
+	/* one UPDATE, one row of history: an edit goes in an UPDATE of its own */
+	if (edited.len > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
+				 errmsg("case " INT64_FORMAT " cannot be edited and moved in one UPDATE", case_id),
+				 errdetail("The UPDATE changes %s and moves the case from %s to %s.", edited.data,
+						   status_names[from], status_names[to]),
+				 errhint("Change %s in an UPDATE of its own, before or after the move: each is a row of the history.",
+						 edited.data)));
 
 	at = move_time(&old, &new);
 
@@ -900,7 +1124,7 @@ case_before_update(PG_FUNCTION_ARGS)
 			elog(ERROR, "unexpected case action %d", action);
 	}
 
-	chain_move(&new, action, status_names[from], at);
+	chain_move(&new, action, status_names[from], at, actor);
 	return PointerGetDatum(heap_form_tuple(tupdesc, new.values, new.nulls));
 }
 
@@ -966,7 +1190,9 @@ case_after_change(PG_FUNCTION_ARGS)
 				   row_text(&new, C_ACTOR), row_text(&new, C_LAST_ACTION), from_status,
 				   row_text(&new, C_STATUS), row_int(&new, C_HANDLING_LEVEL, 0),
 				   row_int(&new, C_SERVICE_POINT, 0), row_text(&new, C_ESCALATION_TRIGGER),
-				   row_text(&new, C_NOTE), ROW_DATUM(&new, C_HISTORY_HASH));
+				   row_text(&new, C_NOTE), ROW_DATUM(&new, C_HISTORY_HASH),
+				   HAS_CONTENT() && !ROW_NULL(&new, C_HISTORY_CONTENT) ?
+				   DatumGetByteaPP(ROW_DATUM(&new, C_HISTORY_CONTENT)) : NULL);
 	notify_move(&new, from_status);
 	return PointerGetDatum(NULL);
 }

@@ -28,7 +28,7 @@ extern void case_references_init(void);
 extern void case_references_hold(Relation cases, int64 unit, const char *category, int32 service_point);
 
 /* case_lookup.c: kept SPI plans, schema-qualified */
-extern void case_lookup_use_schema(Oid namespace, Oid geometry_type);
+extern void case_lookup_use_schema(Oid namespace, Oid geometry_type, bool history_content);
 extern int64 grid_at_point(Datum point);
 /* the columns of cases that early warning reads */
 typedef struct CaseAttnums
@@ -49,7 +49,7 @@ extern void history_append(Datum district, Datum case_id, Datum seq, Datum at,
 						   const char *from_status, const char *to_status,
 						   int32 level, int32 service_point,
 						   const char *escalation_trigger, const char *note,
-						   Datum hash);
+						   Datum hash, bytea *content);
 extern void history_append_intake(struct TriggerData *trigdata);
 extern bool history_being_written(void);
 extern bool lock_referenced_row(CaseReference reference, Oid relid, Datum key);

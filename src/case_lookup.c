@@ -59,6 +59,8 @@ static SPIPlanPtr plans[NUM_QUERIES];
 static bool writing_history = false;
 static Oid	lookup_namespace = InvalidOid;
 static Oid	lookup_geometry = InvalidOid;
+/* whether the history has the column content (0.7.0) */
+static bool lookup_content = false;
 
 static Oid
 type_in(const char *name, Oid namespace)
@@ -92,7 +94,7 @@ plan_for(LookupQuery query)
 	Oid			postgis_namespace;
 	Oid			gridcode;
 	const char *text;
-	Oid			argtypes[13];
+	Oid			argtypes[14];
 	int			nargs;
 	SPIPlanPtr	plan;
 
@@ -137,7 +139,8 @@ plan_for(LookupQuery query)
 		case Q_APPEND_HISTORY:
 			text = psprintf("INSERT INTO %s.case_history (district, case_id, seq, at, actor, action,"
 							" from_status, to_status, handling_level, service_point, escalation_trigger,"
-							" note, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)", gg);
+							" note, hash%s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13%s)",
+							gg, lookup_content ? ", content" : "", lookup_content ? ", $14" : "");
 			argtypes[0] = gridcode;
 			argtypes[1] = INT8OID;
 			argtypes[2] = INT4OID;
@@ -151,14 +154,16 @@ plan_for(LookupQuery query)
 			argtypes[10] = TEXTOID;
 			argtypes[11] = TEXTOID;
 			argtypes[12] = BYTEAOID;
-			nargs = 13;
+			argtypes[13] = BYTEAOID;
+			nargs = lookup_content ? 14 : 13;
 			break;
 		case Q_APPEND_INTAKE_HISTORY:
 			text = psprintf("INSERT INTO %s.case_history (district, case_id, seq, at, actor, action,"
 							" from_status, to_status, handling_level, service_point, escalation_trigger,"
-							" note, hash) SELECT n.district, n.id, n.history_seq, n.moved_at, n.actor,"
+							" note, hash%s) SELECT n.district, n.id, n.history_seq, n.moved_at, n.actor,"
 							" n.last_action, NULL, n.status, n.handling_level, n.service_point,"
-							" n.escalation_trigger, n.note, n.history_hash FROM " INTAKE_NEW_TABLE " n", gg);
+							" n.escalation_trigger, n.note, n.history_hash%s FROM " INTAKE_NEW_TABLE " n",
+							gg, lookup_content ? ", content" : "", lookup_content ? ", n.history_content" : "");
 			nargs = 0;
 			break;
 		case Q_HOLD_UNIT:
@@ -214,11 +219,28 @@ compare_ids(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * The schema of the engine's tables and PostGIS's geometry type, and whether
+ * the history has its content column: it appears when a database is updated
+ * to 0.7.0 while backends run, so the history's INSERTs are planned again.
+ */
 void
-case_lookup_use_schema(Oid namespace, Oid geometry_type)
+case_lookup_use_schema(Oid namespace, Oid geometry_type, bool history_content)
 {
 	lookup_namespace = namespace;
 	lookup_geometry = geometry_type;
+	if (history_content != lookup_content)
+	{
+		int			i;
+
+		for (i = Q_APPEND_HISTORY; i <= Q_APPEND_INTAKE_HISTORY; i++)
+		{
+			if (plans[i] != NULL)
+				SPI_freeplan(plans[i]);
+			plans[i] = NULL;
+		}
+		lookup_content = history_content;
+	}
 }
 
 /*
@@ -650,10 +672,10 @@ void
 history_append(Datum district, Datum case_id, Datum seq, Datum at, const char *actor,
 			   const char *action, const char *from_status, const char *to_status,
 			   int32 level, int32 service_point, const char *escalation_trigger,
-			   const char *note, Datum hash)
+			   const char *note, Datum hash, bytea *content)
 {
-	Datum		values[13];
-	char		nulls[13];
+	Datum		values[14];
+	char		nulls[14];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = district;
@@ -680,6 +702,8 @@ history_append(Datum district, Datum case_id, Datum seq, Datum at, const char *a
 	else
 		nulls[11] = 'n';
 	values[12] = hash;
+	values[13] = PointerGetDatum(content);
+	nulls[13] = content ? ' ' : 'n';
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
