@@ -432,3 +432,109 @@ ALTER FUNCTION @extschema@.risk_cell_tile(integer, integer, integer, integer, ti
     SET search_path FROM CURRENT;
 ALTER FUNCTION @extschema@.risk_geojson(@extschema@.gridcode, timestamptz)
     SET search_path FROM CURRENT;
+
+-- Bounded inputs (issue 10): checks that SQL functions take first, true
+-- or the error, so that a level that is no level, or a point that is no
+-- point on the globe (NaN, out of range), is refused at once with the
+-- parameter named (src/gridcode.c, gridcell.c, gridcell_postgis.c); the
+-- functions that take them; import_units says what is wrong with its source.
+
+CREATE FUNCTION @extschema@.check_gridcode_level(level integer, parameter text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcode_check_level_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_gridcode_level(integer, text) IS
+    'true for a gridcode level (1 province to 7 building); an error (22023) naming the parameter otherwise';
+
+CREATE FUNCTION @extschema@.check_gridcell_level(level integer, parameter text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcell_check_level_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_gridcell_level(integer, text) IS
+    'true for a gridcell level (1 to 10); an error (22023) naming the parameter otherwise';
+
+CREATE FUNCTION @extschema@.check_point(point geometry, caller text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcell_check_point' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_point(geometry, text) IS
+    'true for a non-empty point in SRID 4326 with a finite longitude (-180 to 180) and latitude (-90 to 90); an error (22023) naming the caller otherwise';
+
+CREATE OR REPLACE FUNCTION @extschema@.descendants(@extschema@.gridcode, max_level integer DEFAULT 7)
+    RETURNS SETOF @extschema@.unit
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 1000
+BEGIN ATOMIC
+    SELECT u.* FROM @extschema@.unit u
+     WHERE @extschema@.check_gridcode_level($2, 'max_level')
+       AND u.code OPERATOR(@extschema@.<@) $1 AND u.code OPERATOR(@extschema@.<>) $1
+       AND u.level OPERATOR(pg_catalog.<=) $2 AND @extschema@.unit_is_current(u)
+     ORDER BY u.code;
+END;
+COMMENT ON FUNCTION @extschema@.descendants(@extschema@.gridcode, integer) IS
+    'registered units below a code, down to max_level (1 to 7), in code order';
+
+CREATE OR REPLACE FUNCTION @extschema@.unit_at(point geometry, level integer) RETURNS @extschema@.unit
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    found @extschema@.unit;
+BEGIN
+    -- gridcell()'s checks: a non-empty point in SRID 4326 with coordinates
+    -- in range (a NaN would be covered by no boundary and go unnoticed)
+    PERFORM @extschema@.check_gridcode_level(level, 'level');
+    PERFORM @extschema@.check_point(point, 'unit_at()');
+    SELECT u.* INTO found FROM @extschema@.unit u
+     WHERE u.level OPERATOR(pg_catalog.=) unit_at.level
+       AND ST_Covers(u.boundary, point) AND @extschema@.unit_is_current(u)
+     ORDER BY u.code
+     LIMIT 1;
+    RETURN found;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.unit_at(geometry, integer) IS
+    'the current unit at a level whose boundary covers a point (SRID 4326, finite coordinates in range)';
+
+CREATE OR REPLACE FUNCTION @extschema@.import_units(source regclass) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    inserted bigint;
+    needed text;
+BEGIN
+    -- what is wrong with the source, instead of a syntax error or a missing
+    -- column deep in the query below
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source) THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', source::oid
+            USING ERRCODE = 'undefined_table';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                    WHERE c.oid OPERATOR(pg_catalog.=) source AND c.relkind IN ('r', 'p', 'v', 'm', 'f')) THEN
+        RAISE EXCEPTION '% is not a table or view', source
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'import_units reads a table, view, materialized view or foreign table with columns code and name.';
+    END IF;
+    FOREACH needed IN ARRAY ARRAY['code', 'name'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid OPERATOR(pg_catalog.=) source AND a.attname OPERATOR(pg_catalog.=) needed
+                          AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'relation % has no column "%"', source, needed
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'import_units reads a column code (a gridcode in any spelling) and a column name.';
+        END IF;
+    END LOOP;
+    EXECUTE pg_catalog.format($sql$
+        INSERT INTO @extschema@.unit (code, name, properties)
+        SELECT DISTINCT ON (s.code) s.code, COALESCE(NULLIF(s.short_name, ''), s.name),
+               pg_catalog.jsonb_build_object('nbs_name', s.name)
+          FROM (SELECT pg_catalog.btrim(src.code::text)::@extschema@.gridcode AS code,
+                       pg_catalog.length(pg_catalog.btrim(src.code::text)) AS spelling,
+                       src.name::text AS name,
+                       pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
+                           src.name::text,
+                           '村?村(民委员会|民委会|委会)$', '村'),
+                           '(居民委员会|居委委员会|居委员会|居委会)$', ''),
+                           '社区委员会$', '社区') AS short_name
+                  FROM %s AS src) AS s
+         ORDER BY s.code, s.spelling
+        ON CONFLICT (code) DO NOTHING
+    $sql$, source);
+    GET DIAGNOSTICS inserted = ROW_COUNT;
+    RETURN inserted;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.import_units(regclass) IS
+    'insert units from a table with text columns code and name; returns the number inserted';
