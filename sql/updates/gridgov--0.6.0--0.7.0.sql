@@ -538,3 +538,11 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.import_units(regclass) IS
     'insert units from a table with text columns code and name; returns the number inserted';
+
+-- working_span in C (src/calendar.c): an unknown limit unit is refused as
+-- deadline() refuses it, instead of being counted as working time.
+
+CREATE OR REPLACE FUNCTION @extschema@.working_span(from_time timestamptz, to_time timestamptz, limit_unit text) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'gridgov_working_span' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.working_span(timestamptz, timestamptz, text) IS
+    'seconds between two instants counted in a limit unit''s way: working time for working_day and working_hour, clock time for clock_hour; another unit is refused';
