@@ -68,6 +68,7 @@ extern void gridcell_init(void);
 /* gridcell_postgis.c: reading SRID 4326 geometries without liblwgeom */
 typedef struct GridcellRing
 {
+	bool		outer;			/* the first ring of its polygon, not a hole */
 	int			npoints;
 	int64	   *x;				/* signed, in units * 2^GRIDCELL_FINE_BITS */
 	int64	   *y;

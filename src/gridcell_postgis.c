@@ -256,6 +256,7 @@ read_polygon_rings(GserReader *r, GridcellPolygon *poly, int *capacity)
 			poly->rings = repalloc(poly->rings, sizeof(GridcellRing) * *capacity);
 		}
 		ring = &poly->rings[poly->nrings++];
+		ring->outer = i == 0;
 		ring->npoints = (int) counts[i];
 		ring->x = palloc(sizeof(int64) * Max(counts[i], 1));
 		ring->y = palloc(sizeof(int64) * Max(counts[i], 1));
