@@ -670,12 +670,9 @@ ALTER TABLE @extschema@.unit ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 -- (suspended time excluded), and the traffic light: green, yellow from 80%,
 -- red when overdue.
 CREATE FUNCTION @extschema@.working_span(from_time timestamptz, to_time timestamptz, limit_unit text) RETURNS bigint
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
-    RETURN CASE WHEN limit_unit OPERATOR(pg_catalog.=) 'clock_hour'
-                THEN EXTRACT(epoch FROM to_time OPERATOR(pg_catalog.-) from_time)::bigint
-                ELSE @extschema@.working_seconds(from_time, to_time) END;
+    AS 'MODULE_PATHNAME', 'gridgov_working_span' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.working_span(timestamptz, timestamptz, text) IS
-    'seconds between two instants counted in a limit unit''s way: working time, or clock time for clock_hour';
+    'seconds between two instants counted in a limit unit''s way: working time for working_day and working_hour, clock time for clock_hour; another unit is refused';
 
 CREATE FUNCTION @extschema@.case_clock(as_of timestamptz)
     RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,

@@ -392,8 +392,9 @@ BEGIN ATOMIC
                            'color', @extschema@.risk_color(COALESCE(s.score, 0), ch.level),
                            'cases', COALESCE(s.cases, 0))) AS feature
               FROM @extschema@.children(unit) ch
-              LEFT JOIN @extschema@.risk_scores(unit, as_of, @extschema@.level(unit) OPERATOR(pg_catalog.+) 1) s
-                     ON s.unit OPERATOR(@extschema@.=) ch.code) f;
+              LEFT JOIN @extschema@.risk_scores(unit, as_of, LEAST(@extschema@.level(unit) OPERATOR(pg_catalog.+) 1, 7)) s
+                     ON s.unit OPERATOR(@extschema@.=) ch.code) f
+     WHERE @extschema@.check_risk_time(as_of);
 END;
 COMMENT ON FUNCTION @extschema@.risk_geojson(@extschema@.gridcode, timestamptz) IS
     'GeoJSON FeatureCollection of a unit''s current children with their risk score, colour and counted cases at as_of (default now)';
@@ -439,7 +440,8 @@ BEGIN ATOMIC
     WITH tile AS (
         SELECT ST_TileEnvelope(z, x, y) AS envelope,
                ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326
-         WHERE @extschema@.check_tile(z, x, y)
+         WHERE @extschema@.check_tile(z, x, y) AND @extschema@.check_risk_time(as_of)
+           AND @extschema@.check_gridcode_level(risk_tile.level, 'level')
     ), features AS (
         SELECT ST_AsMVTGeom(ST_Transform(u.boundary, 3857), t.envelope, 4096, 64, true) AS geom,
                u.code::text AS code, u.name, u.level, COALESCE(rs.score, 0) AS score,
@@ -479,7 +481,7 @@ BEGIN ATOMIC
         SELECT ST_TileEnvelope(z, x, y) AS envelope,
                ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326,
                360.0 OPERATOR(pg_catalog./) (2::numeric OPERATOR(pg_catalog.^) z) AS degrees
-         WHERE @extschema@.check_tile(z, x, y, cell_level) AND as_of IS NOT NULL
+         WHERE @extschema@.check_tile(z, x, y, cell_level) AND @extschema@.check_risk_time(as_of)
     ), levels AS (
         SELECT t.*, l.cell_level,
                -- the finest level at most cell_level whose cells are at least

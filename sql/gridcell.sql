@@ -65,6 +65,17 @@ CREATE FUNCTION @extschema@.gridcell(point geometry, level integer) RETURNS @ext
 COMMENT ON FUNCTION @extschema@.gridcell(geometry, integer) IS
     'the cell at a level (1-10) holding a point in SRID 4326';
 
+-- Checks for SQL functions: true, or the error (22023) gridcell() gives.
+CREATE FUNCTION @extschema@.check_gridcell_level(level integer, parameter text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcell_check_level_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_gridcell_level(integer, text) IS
+    'true for a gridcell level (1 to 10); an error (22023) naming the parameter otherwise';
+
+CREATE FUNCTION @extschema@.check_point(point geometry, caller text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcell_check_point' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_point(geometry, text) IS
+    'true for a non-empty point in SRID 4326 with a finite longitude (-180 to 180) and latitude (-90 to 90); an error (22023) naming the caller otherwise';
+
 -- Hierarchy
 CREATE FUNCTION @extschema@.level(@extschema@.gridcell) RETURNS integer
     AS 'MODULE_PATHNAME', 'gridcell_level' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -77,6 +77,13 @@ CREATE FUNCTION @extschema@.ancestor(@extschema@.gridcode, level integer) RETURN
 COMMENT ON FUNCTION @extschema@.ancestor(@extschema@.gridcode, integer) IS
     'the ancestor-or-self at a level; NULL when the code has no unit at that level';
 
+-- A check for SQL functions that take a level: true, or the error (22023)
+-- ancestor() gives, naming the parameter.
+CREATE FUNCTION @extschema@.check_gridcode_level(level integer, parameter text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcode_check_level_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_gridcode_level(integer, text) IS
+    'true for a gridcode level (1 province to 7 building); an error (22023) naming the parameter otherwise';
+
 CREATE FUNCTION @extschema@.segment(@extschema@.gridcode, level integer) RETURNS integer
     AS 'MODULE_PATHNAME', 'gridcode_segment' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.segment(@extschema@.gridcode, integer) IS

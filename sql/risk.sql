@@ -62,6 +62,27 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_weight', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_setting', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_color', '');
 
+-- Checks of the arguments (src/risk.c): true, or an error before any work.
+-- Risk is computed at instants from 2000-01-01 00:00 UTC up to, not
+-- including, 2200-01-01 UTC (22008 otherwise); a score is zero or more.
+CREATE FUNCTION @extschema@.check_risk_time(as_of timestamptz) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridgov_check_risk_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_risk_time(timestamptz) IS
+    'true for an instant risk is computed at, from 2000-01-01 00:00 UTC up to, not including, 2200-01-01 UTC; an error (22008) otherwise';
+
+CREATE FUNCTION @extschema@.check_risk_score(score float8) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridgov_check_risk_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_risk_score(float8) IS
+    'true for a risk score of zero or more; an error (22023) for NaN and negative numbers';
+
+-- The decay of a contribution after some seconds, 2^(-seconds / half-life):
+-- the aggregate's formula, which gives 0 where float8 ^ would fail with an
+-- underflow (after about 1,074 half-lives).
+CREATE FUNCTION @extschema@.risk_decay(seconds float8, half_life_seconds float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'gridgov_risk_decay' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.risk_decay(float8, float8) IS
+    '2^(-seconds / half_life_seconds): the factor a risk contribution is multiplied by after that many seconds; 0 when it is below the smallest float8';
+
 -- The settings in force, defaults filled in.
 CREATE FUNCTION @extschema@.risk_half_life() RETURNS interval
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -100,6 +121,7 @@ BEGIN ATOMIC
     )
     SELECT ch.color, ch.min_score
       FROM chosen ch JOIN first_source f ON ch.source OPERATOR(pg_catalog.=) f.source
+     WHERE risk_thresholds.level IS NULL OR @extschema@.check_gridcode_level(risk_thresholds.level, 'level')
      ORDER BY pg_catalog.array_position(ARRAY['blue', 'yellow', 'orange', 'red'], ch.color);
 END;
 COMMENT ON FUNCTION @extschema@.risk_thresholds(integer) IS
@@ -108,7 +130,7 @@ COMMENT ON FUNCTION @extschema@.risk_thresholds(integer) IS
 CREATE FUNCTION @extschema@.risk_color(score float8, level integer DEFAULT NULL) RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-    SELECT CASE WHEN score IS NULL THEN NULL
+    SELECT CASE WHEN score IS NULL OR NOT @extschema@.check_risk_score(score) THEN NULL
                 ELSE COALESCE((SELECT t.color
                                  FROM @extschema@.risk_thresholds(risk_color.level) t
                                 WHERE t.min_score OPERATOR(pg_catalog.<=) score
@@ -116,7 +138,7 @@ BEGIN ATOMIC
                                 LIMIT 1), 'blue') END;
 END;
 COMMENT ON FUNCTION @extschema@.risk_color(float8, integer) IS
-    'warning colour of a score (blue, yellow, orange, red) by the thresholds in force at a unit level (NULL: the thresholds for every level)';
+    'warning colour of a score (blue, yellow, orange, red) by the thresholds in force at a unit level (NULL: the thresholds for every level); NaN and negative scores are refused';
 
 -- Days: the rollup's days are calendar dates in gridgov.calendar_timezone,
 -- the zone of the working calendar, whatever the session's zone.
@@ -239,6 +261,12 @@ DECLARE
     first_day date;
     written bigint;
 BEGIN
+    -- the rollup holds whole days: one that has not ended would stay short
+    IF to_day OPERATOR(pg_catalog.>=) @extschema@.risk_day(pg_catalog.now()) THEN
+        RAISE EXCEPTION 'to_day % has not ended yet', to_day
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The risk rollup holds the days that have ended in gridgov.calendar_timezone: refresh up to yesterday at most.';
+    END IF;
     -- one refresh at a time; readers go on reading the previous rollup
     LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
     to_day := COALESCE(to_day, @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1);
@@ -268,9 +296,8 @@ BEGIN
 
     INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
     SELECT k.day, k.unit, k.severity, pg_catalog.count(*),
-           pg_catalog.sum(2::float8 OPERATOR(pg_catalog.^)
-                          ((OPERATOR(pg_catalog.-) EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8)
-                           OPERATOR(pg_catalog./) half_life_seconds))
+           pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8,
+                                                 half_life_seconds))
       FROM (SELECT @extschema@.risk_day(c.reported_at) AS day, c.unit, c.severity, c.reported_at
               FROM @extschema@.cases c
              WHERE c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(from_day OPERATOR(pg_catalog.-) 1)
@@ -288,7 +315,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_risk_daily(date, date) IS
-    'recompute gridgov.risk_daily from from_day (default: 6 days before its last day, or the first case when it is not usable) to to_day (default: yesterday); returns the rows written';
+    'recompute gridgov.risk_daily from from_day (default: 6 days before its last day, or the first case when it is not usable) to to_day (default: yesterday; a day that has not ended is refused); returns the rows written';
 
 -- Scores from the rollup plus the cases after it: for the unit under and
 -- every unit below it down to max_level, the score at as_of (units without
@@ -313,9 +340,8 @@ BEGIN ATOMIC
     ), decay AS (
         -- per day of the rollup, the decay from its end to as_of
         SELECT g.day::date AS day,
-               2::float8 OPERATOR(pg_catalog.^)
-               ((OPERATOR(pg_catalog.-) EXTRACT(epoch FROM as_of OPERATOR(pg_catalog.-) @extschema@.risk_day_end(g.day::date))::float8)
-                OPERATOR(pg_catalog./) s.half_life) AS factor
+               @extschema@.risk_decay(EXTRACT(epoch FROM as_of OPERATOR(pg_catalog.-) @extschema@.risk_day_end(g.day::date))::float8,
+                                      s.half_life) AS factor
           FROM settings s
          CROSS JOIN LATERAL pg_catalog.generate_series(
                (SELECT pg_catalog.min(d.day) FROM @extschema@.risk_daily d)::timestamp,
@@ -347,14 +373,16 @@ BEGIN ATOMIC
          WHERE c.unit OPERATOR(@extschema@.<@) under
          GROUP BY 1
     )
+    -- the checks first: a bad as_of or max_level is refused before any work
     SELECT b.unit, pg_catalog.sum(b.score), pg_catalog.sum(b.cases)::bigint
       FROM (SELECT * FROM rolled UNION ALL SELECT * FROM recent) b
-     WHERE b.cases OPERATOR(pg_catalog.>) 0
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcode_level(max_level, 'max_level')
+       AND b.cases OPERATOR(pg_catalog.>) 0
      GROUP BY b.unit
      ORDER BY b.unit;
 END;
 COMMENT ON FUNCTION @extschema@.risk_scores(@extschema@.gridcode, timestamptz, integer) IS
-    'risk score and counted cases at as_of of a unit and of every unit below it down to max_level (units without cases left out), from the rollup and the cases after it';
+    'risk score and counted cases at as_of (2000 to 2199) of a unit and of every unit below it down to max_level (1 to 7; units without cases left out), from the rollup and the cases after it';
 
 CREATE FUNCTION @extschema@.risk_now(unit @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS float8
@@ -375,7 +403,8 @@ BEGIN ATOMIC
     SELECT @extschema@.parent(c.cell, risk_cells.level),
            @extschema@.risk(c, as_of), @extschema@.risk_cases(c, as_of)
       FROM @extschema@.cases c
-     WHERE c.cell OPERATOR(@extschema@.<@) area
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcell_level(risk_cells.level, 'level')
+       AND c.cell OPERATOR(@extschema@.<@) area
        AND c.reported_at OPERATOR(pg_catalog.<=) as_of
      GROUP BY 1
     HAVING @extschema@.risk_cases(c, as_of) OPERATOR(pg_catalog.>) 0

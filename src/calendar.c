@@ -989,6 +989,42 @@ gridgov_add_working_time(PG_FUNCTION_ARGS)
 	PG_RETURN_TIMESTAMPTZ(calendar_add_working_seconds(PG_GETARG_TIMESTAMPTZ(0), PG_GETARG_INT64(1)));
 }
 
+/*
+ * working_span(from_time, to_time, limit_unit) → bigint: the seconds between
+ * two instants counted in a limit unit's way, clock time for clock_hour
+ * (rounded to the nearest second, halves away from zero, as
+ * EXTRACT(epoch FROM to_time - from_time)::bigint rounds), whole working
+ * seconds otherwise.  An unknown unit is refused as deadline() refuses it,
+ * not counted as working time.
+ */
+PG_FUNCTION_INFO_V1(gridgov_working_span);
+Datum
+gridgov_working_span(PG_FUNCTION_ARGS)
+{
+	TimestampTz from = PG_GETARG_TIMESTAMPTZ(0);
+	TimestampTz to = PG_GETARG_TIMESTAMPTZ(1);
+	CalendarUnit unit = calendar_unit_from_name(text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	int64		usecs;
+	int64		seconds;
+	int64		rest;
+
+	if (unit != CALENDAR_CLOCK_HOUR)
+		PG_RETURN_INT64(calendar_working_seconds(from, to));
+	check_finite(from);
+	check_finite(to);
+	if (pg_sub_s64_overflow(to, from, &usecs))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("interval out of range")));
+	seconds = usecs / USECS_PER_SEC;
+	rest = usecs % USECS_PER_SEC;
+	if (rest >= USECS_PER_SEC / 2)
+		seconds++;
+	else if (rest <= -USECS_PER_SEC / 2)
+		seconds--;
+	PG_RETURN_INT64(seconds);
+}
+
 PG_FUNCTION_INFO_V1(gridgov_deadline);
 Datum
 gridgov_deadline(PG_FUNCTION_ARGS)

@@ -257,6 +257,8 @@ grid_at_point(Datum point)
 	bool		isnull;
 
 	gridcell_read_point(point, &lng, &lat, "case routing");
+	/* a NaN or out-of-range point is refused, as gridcell() refuses it */
+	gridcell_check_lnglat(lng, lat);
 	if (grid_index_lookup(lookup_namespace, lng, lat, &grid) == GRID_INDEX_SURE)
 		return grid;
 

@@ -323,6 +323,19 @@ gridcell_check_level(int level, const char *argname)
 				 errhint("Levels run from 1 (6° x 4° map sheets) to 10 (1/2048\" cells, about 1.5 cm).")));
 }
 
+/*
+ * check_gridcell_level(level integer, parameter text) → boolean: true for a
+ * level of gridcell (1 to 10), else the error gridcell() gives, naming the
+ * parameter.
+ */
+PG_FUNCTION_INFO_V1(gridcell_check_level_sql);
+Datum
+gridcell_check_level_sql(PG_FUNCTION_ARGS)
+{
+	gridcell_check_level(PG_GETARG_INT32(0), text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	PG_RETURN_BOOL(true);
+}
+
 static void
 check_cell_value(int64 cell, int sqlstate, const char *source)
 {
@@ -671,8 +684,13 @@ report_polar_latitude(double lat, bool on_88)
 			 errhint("Latitude must lie strictly between -88 and 88 degrees.")));
 }
 
-static void
-check_coordinates(double lng, double lat)
+/*
+ * Longitude and latitude that are numbers of degrees on the globe: 22023
+ * otherwise.  gridcell() adds the polar limit of the Beidou grid;
+ * check_point() (unit_at) takes them as they are.
+ */
+void
+gridcell_check_lnglat(double lng, double lat)
 {
 	if (isnan(lng) || isinf(lng))
 		ereport(ERROR,
@@ -692,6 +710,12 @@ check_coordinates(double lng, double lat)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("latitude %s is out of range", float8out_internal(lat)),
 				 errhint("Latitude runs from -90 to 90 degrees; check that longitude and latitude are not swapped.")));
+}
+
+static void
+check_coordinates(double lng, double lat)
+{
+	gridcell_check_lnglat(lng, lat);
 	if (lat <= -88.0 || lat >= 88.0)
 		report_polar_latitude(lat, false);
 }

@@ -57,6 +57,7 @@ extern int64 gridcell_children_count(int level, int target_level);
 extern int64 gridcell_nth_descendant(int64 cell, int level, int target_level, int64 n);
 extern void gridcell_check_level(int level, const char *argname);
 extern int64 gridcell_from_lnglat(double lng, double lat, int level);
+extern void gridcell_check_lnglat(double lng, double lat);
 extern int	gridcell_max_cells(void);
 extern void gridcell_check_cell_count(int64 count, const char *what);
 extern char *gridcell_to_cstring(int64 cell);
@@ -67,6 +68,7 @@ extern void gridcell_init(void);
 /* gridcell_postgis.c: reading SRID 4326 geometries without liblwgeom */
 typedef struct GridcellRing
 {
+	bool		outer;			/* the first ring of its polygon, not a hole */
 	int			npoints;
 	int64	   *x;				/* signed, in units * 2^GRIDCELL_FINE_BITS */
 	int64	   *y;

@@ -26,6 +26,7 @@
 #include <math.h>
 
 #include "gridcell.h"
+#include "utils/builtins.h"
 
 #define GSER_FLAG_Z				0x01
 #define GSER_FLAG_M				0x02
@@ -134,8 +135,9 @@ check_srid(const GserReader *r)
 				 errhint("Use ST_SetSRID(geom, 4326) for WGS 84 (or CGCS2000) longitude and latitude, or ST_Transform(geom, 4326).")));
 }
 
-void
-gridcell_read_point(Datum geom, double *lng, double *lat, const char *funcname)
+/* a point's coordinates, with the hint for a geometry that is not a point */
+static void
+read_point(Datum geom, double *lng, double *lat, const char *funcname, const char *shape_hint)
 {
 	struct varlena *g = PG_DETOAST_DATUM_PACKED(geom);
 	GserReader	r;
@@ -148,7 +150,7 @@ gridcell_read_point(Datum geom, double *lng, double *lat, const char *funcname)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s needs a point, not a %s", funcname, type_name(type)),
-				 errhint("Use ST_PointOnSurface(geom) for one cell of a shape, or cover(geom, level) for all of them.")));
+				 errhint("%s", shape_hint)));
 	check_srid(&r);
 	npoints = gser_uint32(&r);
 	if (npoints == 0)
@@ -157,6 +159,33 @@ gridcell_read_point(Datum geom, double *lng, double *lat, const char *funcname)
 				 errmsg("%s needs a point, not an empty point", funcname)));
 	*lng = gser_double(&r);
 	*lat = gser_double(&r);
+}
+
+void
+gridcell_read_point(Datum geom, double *lng, double *lat, const char *funcname)
+{
+	read_point(geom, lng, lat, funcname,
+			   "Use ST_PointOnSurface(geom) for one cell of a shape, or cover(geom, level) for all of them.");
+}
+
+/*
+ * check_point(point geometry, caller text) → boolean: true for a non-empty
+ * point in SRID 4326 whose longitude and latitude are numbers in range, as
+ * gridcell() wants them (without its polar limit), else 22023 naming the
+ * caller.  unit_at() takes it, so that a NaN point is refused instead of
+ * covered by no unit.
+ */
+PG_FUNCTION_INFO_V1(gridcell_check_point);
+Datum
+gridcell_check_point(PG_FUNCTION_ARGS)
+{
+	double		lng,
+				lat;
+
+	read_point(PG_GETARG_DATUM(0), &lng, &lat, text_to_cstring(PG_GETARG_TEXT_PP(1)),
+			   "Use ST_PointOnSurface(geom) for a point on a shape.");
+	gridcell_check_lnglat(lng, lat);
+	PG_RETURN_BOOL(true);
 }
 
 /* the cell of a point: gridcell(geometry, level) */
@@ -227,6 +256,7 @@ read_polygon_rings(GserReader *r, GridcellPolygon *poly, int *capacity)
 			poly->rings = repalloc(poly->rings, sizeof(GridcellRing) * *capacity);
 		}
 		ring = &poly->rings[poly->nrings++];
+		ring->outer = i == 0;
 		ring->npoints = (int) counts[i];
 		ring->x = palloc(sizeof(int64) * Max(counts[i], 1));
 		ring->y = palloc(sizeof(int64) * Max(counts[i], 1));

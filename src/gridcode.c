@@ -37,6 +37,20 @@ check_level_argument(int level, const char *argname)
 				 errhint("Levels run from 1 (province) to 7 (building).")));
 }
 
+/*
+ * check_gridcode_level(level integer, parameter text) → boolean: true for a
+ * level of gridcode (1 to 7), else the error ancestor() gives, naming the
+ * parameter.  For SQL functions that take a level and would otherwise
+ * answer nothing for a level that cannot be.
+ */
+PG_FUNCTION_INFO_V1(gridcode_check_level_sql);
+Datum
+gridcode_check_level_sql(PG_FUNCTION_ARGS)
+{
+	check_level_argument(PG_GETARG_INT32(0), text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	PG_RETURN_BOOL(true);
+}
+
 static void
 check_code_value(int64 code, int sqlstate, const char *source)
 {

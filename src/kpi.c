@@ -40,6 +40,7 @@
 #include "calendar.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
+#include "common/int128.h"
 #include "fmgr.h"
 #include "gridgov.h"
 #include "kpi.h"
@@ -587,6 +588,12 @@ count_case(KpiWork *w, CaseFields *r, TimestampTz as_of)
 		{
 			int32		satisfaction = field_int(r, F_SATISFACTION);
 
+			/* cases holds 1 to 5; the column form may be given anything */
+			if (satisfaction < 1 || satisfaction > 5)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("satisfaction %d is out of range", satisfaction),
+						 errhint("A resident's satisfaction runs from 1 to 5.")));
 			w->counter[KC_EVALUATED]++;
 			w->counter[KC_SATISFACTION_SUM] += satisfaction;
 			if (satisfaction >= SATISFIED_FROM)
@@ -766,6 +773,109 @@ kpi_final(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(kpi_pack_work(work_empty()));
 	kpi_view(PG_GETARG_DATUM(0), &view, true);
 	PG_RETURN_POINTER(kpi_pack(&view));
+}
+
+/* ----------------------------------------------------------------------
+ * What a state can be
+ *
+ * count_case counts every case into received and into at most one of
+ * open_now and closed; overdue_now among the open ones, due_to_close as the
+ * closed ones and the accepted overdue ones; closed_on_time,
+ * settled_in_community and evaluated among the closed ones, satisfied
+ * among the evaluated; satisfaction_sum adds one satisfaction from 1 to 5
+ * per evaluated case, 4 or 5 for a satisfied one; durations to acceptance
+ * and closure are added for accepted and closed cases only.  kpi_combine
+ * adds, which keeps all of it.  The input functions refuse anything else:
+ * a state no set of cases has, such as a mean satisfaction of 9.2e18.
+ * ----------------------------------------------------------------------
+ */
+
+/* does a <= b hold?  If not, say so, naming both counters */
+static bool
+counter_at_most(const KpiView *view, KpiCounter a, KpiCounter b, const char **problem)
+{
+	if (view->counter[a] <= view->counter[b])
+		return true;
+	*problem = psprintf("\"%s\" (" INT64_FORMAT ") is more than \"%s\" (" INT64_FORMAT ").",
+						counter_names[a], view->counter[a], counter_names[b], view->counter[b]);
+	return false;
+}
+
+/* the counters' sum a + b (each at most 2^63 - 1: no overflow in uint64) */
+static inline uint64
+counter_sum(const KpiView *view, KpiCounter a, KpiCounter b)
+{
+	return (uint64) view->counter[a] + (uint64) view->counter[b];
+}
+
+/* m * a + n * b, in 128 bits */
+static INT128
+counter_combination(int64 m, int64 a, int64 n, int64 b)
+{
+	INT128		result = int64_to_int128(0);
+
+	int128_add_int64_mul_int64(&result, m, a);
+	int128_add_int64_mul_int64(&result, n, b);
+	return result;
+}
+
+/*
+ * Is the state one that some set of cases has?  If not, *problem is a
+ * sentence for errdetail naming what cannot be.
+ */
+static bool
+kpi_view_possible(const KpiView *view, const char **problem)
+{
+	static const KpiCounter per_case[] = {
+		KC_ACCEPTED, KC_DISPATCHED, KC_DUE_TO_CLOSE, KC_REWORKED, KC_EXTENDED, KC_RETURNED, KC_ESCALATED
+	};
+	static const KpiCounter among_closed[] = {KC_CLOSED_ON_TIME, KC_SETTLED_IN_COMMUNITY, KC_EVALUATED};
+	static const KpiCounter sketch_of[KPI_NSKETCHES] = {KC_ACCEPTED, KC_CLOSED};
+	int64		evaluated = view->counter[KC_EVALUATED];
+	int64		satisfied = view->counter[KC_SATISFIED];
+	int64		sum = view->counter[KC_SATISFACTION_SUM];
+	int			i;
+
+	for (i = 0; i < (int) lengthof(per_case); i++)
+		if (!counter_at_most(view, per_case[i], KC_RECEIVED, problem))
+			return false;
+	if (counter_sum(view, KC_CLOSED, KC_OPEN_NOW) > (uint64) view->counter[KC_RECEIVED])
+	{
+		*problem = psprintf("\"closed\" (" INT64_FORMAT ") and \"open_now\" (" INT64_FORMAT ") together are more than \"received\" (" INT64_FORMAT ").",
+							view->counter[KC_CLOSED], view->counter[KC_OPEN_NOW], view->counter[KC_RECEIVED]);
+		return false;
+	}
+	if (!counter_at_most(view, KC_OVERDUE_NOW, KC_OPEN_NOW, problem) ||
+		!counter_at_most(view, KC_CLOSED, KC_DUE_TO_CLOSE, problem))
+		return false;
+	if ((uint64) view->counter[KC_DUE_TO_CLOSE] > counter_sum(view, KC_CLOSED, KC_OVERDUE_NOW))
+	{
+		*problem = psprintf("\"due_to_close\" (" INT64_FORMAT ") is more than \"closed\" (" INT64_FORMAT ") and \"overdue_now\" (" INT64_FORMAT ") together.",
+							view->counter[KC_DUE_TO_CLOSE], view->counter[KC_CLOSED], view->counter[KC_OVERDUE_NOW]);
+		return false;
+	}
+	for (i = 0; i < (int) lengthof(among_closed); i++)
+		if (!counter_at_most(view, among_closed[i], KC_CLOSED, problem))
+			return false;
+	if (!counter_at_most(view, KC_SATISFIED, KC_EVALUATED, problem))
+		return false;
+	/* from 1 per evaluated case and 4 per satisfied one, to 3 and 5 */
+	if (int128_compare(int64_to_int128(sum), counter_combination(1, evaluated, 3, satisfied)) < 0 ||
+		int128_compare(int64_to_int128(sum), counter_combination(3, evaluated, 2, satisfied)) > 0)
+	{
+		*problem = psprintf("\"satisfaction_sum\" (" INT64_FORMAT ") is no sum of " INT64_FORMAT " satisfactions from 1 to 5 of which " INT64_FORMAT " are 4 or 5.",
+							sum, evaluated, satisfied);
+		return false;
+	}
+	for (i = 0; i < KPI_NSKETCHES; i++)
+		if (view->sketch[i].total > view->counter[sketch_of[i]])
+		{
+			*problem = psprintf("Sketch \"%s\" holds " INT64_FORMAT " durations, more than \"%s\" (" INT64_FORMAT ").",
+								sketch_names[i], view->sketch[i].total,
+								counter_names[sketch_of[i]], view->counter[sketch_of[i]]);
+			return false;
+		}
+	return true;
 }
 
 /* ----------------------------------------------------------------------
@@ -1013,6 +1123,7 @@ kpi_parse(KpiParser *ps, KpiView *view, SketchBucket **buckets)
 {
 	bool		seen[KPI_NCOUNTERS + KPI_NSKETCHES + 1] = {false};
 	char		key[32];
+	const char *problem;
 	int			i;
 
 	memset(view, 0, sizeof(KpiView));
@@ -1069,6 +1180,8 @@ kpi_parse(KpiParser *ps, KpiView *view, SketchBucket **buckets)
 					pg_mblen(ps->p), ps->p, position_of(ps));
 	if (!seen[KPI_NCOUNTERS + KPI_NSKETCHES])
 		PARSE_ERROR(ps, "The key \"version\" is missing.");
+	if (!kpi_view_possible(view, &problem))
+		PARSE_ERROR(ps, "No set of cases has this state: %s", problem);
 	return true;
 }
 
@@ -1135,6 +1248,7 @@ kpi_state_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	KpiView		view;
+	const char *problem;
 	int			version = pq_getmsgint(buf, 1);
 	int			i;
 	int			j;
@@ -1151,7 +1265,6 @@ kpi_state_recv(PG_FUNCTION_ARGS)
 	{
 		SketchHeader *h = &view.sketch[i];
 		SketchBucket *b;
-		const char *problem;
 
 		h->zero_count = pq_getmsgint64(buf);
 		h->nbuckets = (int32) pq_getmsgint(buf, 4);
@@ -1172,6 +1285,8 @@ kpi_state_recv(PG_FUNCTION_ARGS)
 			RECV_ERROR("Sketch \"%s\": %s", sketch_names[i], problem);
 		view.bucket[i] = b;
 	}
+	if (!kpi_view_possible(&view, &problem))
+		RECV_ERROR("No set of cases has this state: %s", problem);
 	PG_RETURN_POINTER(kpi_pack(&view));
 }
 

@@ -18,9 +18,6 @@
 /* gamma = (1 + a) / (1 - a) */
 #define SKETCH_GAMMA	((1.0 + SKETCH_RELATIVE_ACCURACY) / (1.0 - SKETCH_RELATIVE_ACCURACY))
 
-/* keys of finite values >= SKETCH_MIN_VALUE lie well inside this */
-#define SKETCH_KEY_LIMIT	200000
-
 static double log_gamma = 0.0;
 
 static inline double
@@ -36,11 +33,11 @@ sketch_key(double value)
 {
 	double		k = ceil(log(value) / get_log_gamma());
 
-	/* only +Infinity gets here unbounded; clamp rather than overflow */
-	if (!(k < SKETCH_KEY_LIMIT))
-		return SKETCH_KEY_LIMIT;
-	if (k < -SKETCH_KEY_LIMIT)
-		return -SKETCH_KEY_LIMIT;
+	/* beyond 2^63 (+Infinity too): the top bucket, whose estimate prints */
+	if (!(k < SKETCH_KEY_MAX))
+		return SKETCH_KEY_MAX;
+	if (k < SKETCH_KEY_MIN)
+		return SKETCH_KEY_MIN;
 	return (int32) k;
 }
 
@@ -420,6 +417,12 @@ sketch_check(SketchHeader *h, const SketchBucket *b, const char **problem)
 		{
 			*problem = psprintf("Bucket %d has a count of " INT64_FORMAT ": counts are positive.",
 								b[i].key, b[i].count);
+			return false;
+		}
+		if (b[i].key < SKETCH_KEY_MIN || b[i].key > SKETCH_KEY_MAX)
+		{
+			*problem = psprintf("Bucket key %d is out of range: keys run from %d (values of 1e-9) to %d (2^63).",
+								b[i].key, SKETCH_KEY_MIN, SKETCH_KEY_MAX);
 			return false;
 		}
 		if (i > 0 && b[i].key <= b[i - 1].key)

@@ -48,6 +48,16 @@
 #define SKETCH_MAX_BUCKETS			2048
 #define SKETCH_MIN_VALUE			1e-9
 
+/*
+ * The keys a sketch may hold: those of values from SKETCH_MIN_VALUE up to
+ * 2^63, the most seconds an int64 counts (the KPI's durations are whole
+ * working seconds in an int64), so that every bucket's estimate is a finite
+ * number that prints.  sketch_key clamps larger values (only absurd ones,
+ * or +Infinity) to the top key; the input functions refuse other keys.
+ */
+#define SKETCH_KEY_MIN				(-2072)	/* sketch_key(1e-9) */
+#define SKETCH_KEY_MAX				4367	/* sketch_key(2^63) */
+
 typedef struct SketchBucket
 {
 	int32		key;
@@ -122,7 +132,8 @@ extern bool sketch_get_varint(const uint8 **p, const uint8 *end, uint64 *value);
 
 /*
  * Check a bucket array given from outside (text or binary input): keys
- * strictly ascending, counts > 0, at most SKETCH_MAX_BUCKETS, and a total
+ * strictly ascending between SKETCH_KEY_MIN and SKETCH_KEY_MAX, counts > 0,
+ * at most SKETCH_MAX_BUCKETS, and a total
  * with the zero count that fits in an int64, which it sets in h->total.  On
  * failure returns false and sets *problem to a sentence for errdetail.
  */

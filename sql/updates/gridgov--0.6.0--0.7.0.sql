@@ -633,3 +633,424 @@ CREATE OR REPLACE FUNCTION @extschema@.escalate(case_id bigint, reason text, to_
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, NULL, reason, at, actor, 'escalate',
                                                    level => to_level, escalation_trigger => 'referral'); END;
+-- Bounded inputs (issue 10): checks that SQL functions take first, true
+-- or the error, so that a level that is no level, or a point that is no
+-- point on the globe (NaN, out of range), is refused at once with the
+-- parameter named (src/gridcode.c, gridcell.c, gridcell_postgis.c); the
+-- functions that take them; import_units says what is wrong with its source.
+
+CREATE FUNCTION @extschema@.check_gridcode_level(level integer, parameter text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcode_check_level_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_gridcode_level(integer, text) IS
+    'true for a gridcode level (1 province to 7 building); an error (22023) naming the parameter otherwise';
+
+CREATE FUNCTION @extschema@.check_gridcell_level(level integer, parameter text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcell_check_level_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_gridcell_level(integer, text) IS
+    'true for a gridcell level (1 to 10); an error (22023) naming the parameter otherwise';
+
+CREATE FUNCTION @extschema@.check_point(point geometry, caller text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcell_check_point' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_point(geometry, text) IS
+    'true for a non-empty point in SRID 4326 with a finite longitude (-180 to 180) and latitude (-90 to 90); an error (22023) naming the caller otherwise';
+
+CREATE OR REPLACE FUNCTION @extschema@.descendants(@extschema@.gridcode, max_level integer DEFAULT 7)
+    RETURNS SETOF @extschema@.unit
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 1000
+BEGIN ATOMIC
+    SELECT u.* FROM @extschema@.unit u
+     WHERE @extschema@.check_gridcode_level($2, 'max_level')
+       AND u.code OPERATOR(@extschema@.<@) $1 AND u.code OPERATOR(@extschema@.<>) $1
+       AND u.level OPERATOR(pg_catalog.<=) $2 AND @extschema@.unit_is_current(u)
+     ORDER BY u.code;
+END;
+COMMENT ON FUNCTION @extschema@.descendants(@extschema@.gridcode, integer) IS
+    'registered units below a code, down to max_level (1 to 7), in code order';
+
+CREATE OR REPLACE FUNCTION @extschema@.unit_at(point geometry, level integer) RETURNS @extschema@.unit
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    found @extschema@.unit;
+BEGIN
+    -- gridcell()'s checks: a non-empty point in SRID 4326 with coordinates
+    -- in range (a NaN would be covered by no boundary and go unnoticed)
+    PERFORM @extschema@.check_gridcode_level(level, 'level');
+    PERFORM @extschema@.check_point(point, 'unit_at()');
+    SELECT u.* INTO found FROM @extschema@.unit u
+     WHERE u.level OPERATOR(pg_catalog.=) unit_at.level
+       AND ST_Covers(u.boundary, point) AND @extschema@.unit_is_current(u)
+     ORDER BY u.code
+     LIMIT 1;
+    RETURN found;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.unit_at(geometry, integer) IS
+    'the current unit at a level whose boundary covers a point (SRID 4326, finite coordinates in range)';
+
+CREATE OR REPLACE FUNCTION @extschema@.import_units(source regclass) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    inserted bigint;
+    needed text;
+BEGIN
+    -- what is wrong with the source, instead of a syntax error or a missing
+    -- column deep in the query below
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source) THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', source::oid
+            USING ERRCODE = 'undefined_table';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                    WHERE c.oid OPERATOR(pg_catalog.=) source AND c.relkind IN ('r', 'p', 'v', 'm', 'f')) THEN
+        RAISE EXCEPTION '% is not a table or view', source
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'import_units reads a table, view, materialized view or foreign table with columns code and name.';
+    END IF;
+    FOREACH needed IN ARRAY ARRAY['code', 'name'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid OPERATOR(pg_catalog.=) source AND a.attname OPERATOR(pg_catalog.=) needed
+                          AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'relation % has no column "%"', source, needed
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'import_units reads a column code (a gridcode in any spelling) and a column name.';
+        END IF;
+    END LOOP;
+    EXECUTE pg_catalog.format($sql$
+        INSERT INTO @extschema@.unit (code, name, properties)
+        SELECT DISTINCT ON (s.code) s.code, COALESCE(NULLIF(s.short_name, ''), s.name),
+               pg_catalog.jsonb_build_object('nbs_name', s.name)
+          FROM (SELECT pg_catalog.btrim(src.code::text)::@extschema@.gridcode AS code,
+                       pg_catalog.length(pg_catalog.btrim(src.code::text)) AS spelling,
+                       src.name::text AS name,
+                       pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
+                           src.name::text,
+                           '村?村(民委员会|民委会|委会)$', '村'),
+                           '(居民委员会|居委委员会|居委员会|居委会)$', ''),
+                           '社区委员会$', '社区') AS short_name
+                  FROM %s AS src) AS s
+         ORDER BY s.code, s.spelling
+        ON CONFLICT (code) DO NOTHING
+    $sql$, source);
+    GET DIAGNOSTICS inserted = ROW_COUNT;
+    RETURN inserted;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.import_units(regclass) IS
+    'insert units from a table with text columns code and name; returns the number inserted';
+
+-- working_span in C (src/calendar.c): an unknown limit unit is refused as
+-- deadline() refuses it, instead of being counted as working time.
+
+CREATE OR REPLACE FUNCTION @extschema@.working_span(from_time timestamptz, to_time timestamptz, limit_unit text) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'gridgov_working_span' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.working_span(timestamptz, timestamptz, text) IS
+    'seconds between two instants counted in a limit unit''s way: working time for working_day and working_hour, clock time for clock_hour; another unit is refused';
+
+-- Risk's bounds: as_of from 2000-01-01 UTC up to 2200-01-01 UTC (22008)
+-- checked before any work, unit and cell levels, scores (no NaN); the
+-- rollup and risk_scores decay with the aggregate's formula, which gives 0
+-- where float8 ^ underflows; the rollup holds days that have ended.
+
+CREATE FUNCTION @extschema@.check_risk_time(as_of timestamptz) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridgov_check_risk_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_risk_time(timestamptz) IS
+    'true for an instant risk is computed at, from 2000-01-01 00:00 UTC up to, not including, 2200-01-01 UTC; an error (22008) otherwise';
+
+CREATE FUNCTION @extschema@.check_risk_score(score float8) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridgov_check_risk_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_risk_score(float8) IS
+    'true for a risk score of zero or more; an error (22023) for NaN and negative numbers';
+
+CREATE FUNCTION @extschema@.risk_decay(seconds float8, half_life_seconds float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'gridgov_risk_decay' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.risk_decay(float8, float8) IS
+    '2^(-seconds / half_life_seconds): the factor a risk contribution is multiplied by after that many seconds; 0 when it is below the smallest float8';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_thresholds(level integer DEFAULT NULL)
+    RETURNS TABLE (color text, min_score float8)
+    LANGUAGE sql STABLE PARALLEL SAFE ROWS 4
+BEGIN ATOMIC
+    WITH chosen AS (
+        -- the level's own rows, else the rows for every level, else built in
+        SELECT rc.color, rc.min_score, 1 AS source
+          FROM @extschema@.risk_color rc WHERE rc.level OPERATOR(pg_catalog.=) risk_thresholds.level
+        UNION ALL
+        SELECT rc.color, rc.min_score, 2 FROM @extschema@.risk_color rc WHERE rc.level IS NULL
+        UNION ALL
+        SELECT d.color, d.min_score, 3
+          FROM (VALUES ('blue', 0::float8), ('yellow', 50), ('orange', 100), ('red', 200)) AS d(color, min_score)
+    ), first_source AS (
+        SELECT pg_catalog.min(ch.source) AS source FROM chosen ch
+    )
+    SELECT ch.color, ch.min_score
+      FROM chosen ch JOIN first_source f ON ch.source OPERATOR(pg_catalog.=) f.source
+     WHERE risk_thresholds.level IS NULL OR @extschema@.check_gridcode_level(risk_thresholds.level, 'level')
+     ORDER BY pg_catalog.array_position(ARRAY['blue', 'yellow', 'orange', 'red'], ch.color);
+END;
+COMMENT ON FUNCTION @extschema@.risk_thresholds(integer) IS
+    'the colour thresholds in force at a unit level: its rows in gridgov.risk_color, else those with level NULL, else blue 0, yellow 50, orange 100, red 200';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_color(score float8, level integer DEFAULT NULL) RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT CASE WHEN score IS NULL OR NOT @extschema@.check_risk_score(score) THEN NULL
+                ELSE COALESCE((SELECT t.color
+                                 FROM @extschema@.risk_thresholds(risk_color.level) t
+                                WHERE t.min_score OPERATOR(pg_catalog.<=) score
+                                ORDER BY pg_catalog.array_position(ARRAY['blue', 'yellow', 'orange', 'red'], t.color) DESC
+                                LIMIT 1), 'blue') END;
+END;
+COMMENT ON FUNCTION @extschema@.risk_color(float8, integer) IS
+    'warning colour of a score (blue, yellow, orange, red) by the thresholds in force at a unit level (NULL: the thresholds for every level); NaN and negative scores are refused';
+
+CREATE OR REPLACE FUNCTION @extschema@.refresh_risk_daily(from_day date DEFAULT NULL, to_day date DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone constant text := @extschema@.calendar_timezone();
+    half_life_seconds constant float8 := EXTRACT(epoch FROM @extschema@.risk_half_life())::float8;
+    usable date;
+    first_day date;
+    written bigint;
+BEGIN
+    -- the rollup holds whole days: one that has not ended would stay short
+    IF to_day OPERATOR(pg_catalog.>=) @extschema@.risk_day(pg_catalog.now()) THEN
+        RAISE EXCEPTION 'to_day % has not ended yet', to_day
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The risk rollup holds the days that have ended in gridgov.calendar_timezone: refresh up to yesterday at most.';
+    END IF;
+    -- one refresh at a time; readers go on reading the previous rollup
+    LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
+    to_day := COALESCE(to_day, @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1);
+    usable := @extschema@.risk_rollup_through();
+    IF usable IS NULL THEN
+        -- nothing usable: rebuild from the first case
+        SELECT @extschema@.risk_day(pg_catalog.min(c.reported_at)) INTO first_day FROM @extschema@.cases c;
+        from_day := LEAST(from_day, first_day, to_day);
+        from_day := COALESCE(from_day, first_day, to_day);
+        DELETE FROM @extschema@.risk_daily;
+    ELSE
+        -- by default the last 7 days again: rejections and merges come late
+        from_day := COALESCE(from_day, LEAST(usable, to_day) OPERATOR(pg_catalog.-) 6);
+        IF from_day OPERATOR(pg_catalog.>) (usable OPERATOR(pg_catalog.+) 1) THEN
+            RAISE EXCEPTION 'refreshing from % would leave a gap after %, the last day of the risk rollup',
+                            from_day, usable
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = pg_catalog.format('Refresh from %s or earlier.', usable OPERATOR(pg_catalog.+) 1);
+        END IF;
+        DELETE FROM @extschema@.risk_daily d
+         WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    END IF;
+    IF from_day OPERATOR(pg_catalog.>) to_day THEN
+        RAISE EXCEPTION 'from_day % is after to_day %', from_day, to_day
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
+    SELECT k.day, k.unit, k.severity, pg_catalog.count(*),
+           pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8,
+                                                 half_life_seconds))
+      FROM (SELECT @extschema@.risk_day(c.reported_at) AS day, c.unit, c.severity, c.reported_at
+              FROM @extschema@.cases c
+             WHERE c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(from_day OPERATOR(pg_catalog.-) 1)
+               AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(to_day)
+               AND c.status NOT IN ('rejected', 'merged')) k
+     GROUP BY k.day, k.unit, k.severity;
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+    INSERT INTO @extschema@.risk_rollup (through, half_life, timezone, refreshed_at)
+    VALUES (GREATEST(usable, to_day), @extschema@.risk_half_life(), zone, pg_catalog.now())
+    ON CONFLICT (only_row) DO UPDATE
+       SET through = EXCLUDED.through, half_life = EXCLUDED.half_life,
+           timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
+    RETURN written;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_risk_daily(date, date) IS
+    'recompute gridgov.risk_daily from from_day (default: 6 days before its last day, or the first case when it is not usable) to to_day (default: yesterday; a day that has not ended is refused); returns the rows written';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_scores(under @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now(),
+                                        max_level integer DEFAULT 6)
+    RETURNS TABLE (unit @extschema@.gridcode, score float8, cases bigint)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 100
+BEGIN ATOMIC
+    WITH settings AS (
+        -- last_day NULL without a usable rollup: everything from the cases
+        SELECT CASE WHEN r.through IS NOT NULL
+                    THEN LEAST(r.through, @extschema@.risk_day(as_of) OPERATOR(pg_catalog.-) 1) END AS last_day,
+               EXTRACT(epoch FROM @extschema@.risk_half_life())::float8 AS half_life,
+               @extschema@.risk_weights() AS weights
+          FROM (SELECT @extschema@.risk_rollup_through() AS through) r
+    ), levels AS (
+        SELECT l.level FROM pg_catalog.generate_series(@extschema@.level(under), LEAST(max_level, 7)) AS l(level)
+    ), decay AS (
+        -- per day of the rollup, the decay from its end to as_of
+        SELECT g.day::date AS day,
+               @extschema@.risk_decay(EXTRACT(epoch FROM as_of OPERATOR(pg_catalog.-) @extschema@.risk_day_end(g.day::date))::float8,
+                                      s.half_life) AS factor
+          FROM settings s
+         CROSS JOIN LATERAL pg_catalog.generate_series(
+               (SELECT pg_catalog.min(d.day) FROM @extschema@.risk_daily d)::timestamp,
+               s.last_day::timestamp, interval '1 day') AS g(day)
+    ), rolled_units AS (
+        SELECT d.unit,
+               pg_catalog.sum(d.mass OPERATOR(pg_catalog.*) s.weights[d.severity] OPERATOR(pg_catalog.*) f.factor) AS score,
+               pg_catalog.sum(d.cases) AS cases
+          FROM settings s
+          JOIN @extschema@.risk_daily d ON d.day OPERATOR(pg_catalog.<=) s.last_day
+          JOIN decay f ON f.day OPERATOR(pg_catalog.=) d.day
+         WHERE d.unit OPERATOR(@extschema@.<@) under
+         GROUP BY d.unit
+    ), rolled AS (
+        SELECT @extschema@.ancestor(r.unit, lv.level) AS unit, pg_catalog.sum(r.score) AS score,
+               pg_catalog.sum(r.cases)::bigint AS cases
+          FROM rolled_units r
+          JOIN levels lv ON lv.level OPERATOR(pg_catalog.<=) @extschema@.level(r.unit)
+         GROUP BY 1
+    ), recent AS (
+        SELECT @extschema@.ancestor(c.unit, lv.level) AS unit,
+               @extschema@.risk(c, as_of) AS score,
+               @extschema@.risk_cases(c, as_of) AS cases
+          FROM settings s
+          JOIN @extschema@.cases c
+            ON c.reported_at OPERATOR(pg_catalog.>=) COALESCE(@extschema@.risk_day_end(s.last_day), '-infinity')
+           AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+          JOIN levels lv ON lv.level OPERATOR(pg_catalog.<=) @extschema@.level(c.unit)
+         WHERE c.unit OPERATOR(@extschema@.<@) under
+         GROUP BY 1
+    )
+    -- the checks first: a bad as_of or max_level is refused before any work
+    SELECT b.unit, pg_catalog.sum(b.score), pg_catalog.sum(b.cases)::bigint
+      FROM (SELECT * FROM rolled UNION ALL SELECT * FROM recent) b
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcode_level(max_level, 'max_level')
+       AND b.cases OPERATOR(pg_catalog.>) 0
+     GROUP BY b.unit
+     ORDER BY b.unit;
+END;
+COMMENT ON FUNCTION @extschema@.risk_scores(@extschema@.gridcode, timestamptz, integer) IS
+    'risk score and counted cases at as_of (2000 to 2199) of a unit and of every unit below it down to max_level (1 to 7; units without cases left out), from the rollup and the cases after it';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_cells(area @extschema@.gridcell, level integer,
+                                       as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (cell @extschema@.gridcell, score float8, cases bigint)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 100
+BEGIN ATOMIC
+    SELECT @extschema@.parent(c.cell, risk_cells.level),
+           @extschema@.risk(c, as_of), @extschema@.risk_cases(c, as_of)
+      FROM @extschema@.cases c
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcell_level(risk_cells.level, 'level')
+       AND c.cell OPERATOR(@extschema@.<@) area
+       AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+     GROUP BY 1
+    HAVING @extschema@.risk_cases(c, as_of) OPERATOR(pg_catalog.>) 0
+     ORDER BY 1;
+END;
+COMMENT ON FUNCTION @extschema@.risk_cells(@extschema@.gridcell, integer, timestamptz) IS
+    'risk score and counted cases at as_of of every Beidou cell at a level inside an area cell (cells without cases left out)';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_geojson(unit @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS jsonb
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+BEGIN ATOMIC
+    SELECT pg_catalog.jsonb_build_object(
+               'type', 'FeatureCollection',
+               'features', COALESCE(pg_catalog.jsonb_agg(f.feature ORDER BY f.code), '[]'::jsonb))
+      FROM (SELECT ch.code,
+                   pg_catalog.jsonb_build_object(
+                       'type', 'Feature',
+                       'id', ch.code::text,
+                       'geometry', ST_AsGeoJSON(ch.boundary, 6)::jsonb,
+                       'properties', pg_catalog.jsonb_build_object(
+                           'code', ch.code::text,
+                           'name', ch.name,
+                           'level', ch.level,
+                           'score', pg_catalog.round(COALESCE(s.score, 0)::numeric, 3),
+                           'color', @extschema@.risk_color(COALESCE(s.score, 0), ch.level),
+                           'cases', COALESCE(s.cases, 0))) AS feature
+              FROM @extschema@.children(unit) ch
+              LEFT JOIN @extschema@.risk_scores(unit, as_of, LEAST(@extschema@.level(unit) OPERATOR(pg_catalog.+) 1, 7)) s
+                     ON s.unit OPERATOR(@extschema@.=) ch.code) f
+     WHERE @extschema@.check_risk_time(as_of);
+END;
+COMMENT ON FUNCTION @extschema@.risk_geojson(@extschema@.gridcode, timestamptz) IS
+    'GeoJSON FeatureCollection of a unit''s current children with their risk score, colour and counted cases at as_of (default now)';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_tile(z integer, x integer, y integer, level integer DEFAULT 6,
+                                      as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bytea
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+BEGIN ATOMIC
+    WITH tile AS (
+        SELECT ST_TileEnvelope(z, x, y) AS envelope,
+               ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326
+         WHERE @extschema@.check_tile(z, x, y) AND @extschema@.check_risk_time(as_of)
+           AND @extschema@.check_gridcode_level(risk_tile.level, 'level')
+    ), features AS (
+        SELECT ST_AsMVTGeom(ST_Transform(u.boundary, 3857), t.envelope, 4096, 64, true) AS geom,
+               u.code::text AS code, u.name, u.level, COALESCE(rs.score, 0) AS score,
+               @extschema@.risk_color(COALESCE(rs.score, 0), u.level) AS color, COALESCE(rs.cases, 0) AS cases
+          FROM tile t
+          JOIN @extschema@.unit u
+            ON u.boundary && t.envelope_4326
+           AND u.level OPERATOR(pg_catalog.=) risk_tile.level
+           AND @extschema@.unit_is_current(u)
+          LEFT JOIN LATERAL @extschema@.risk_scores(u.code, as_of, u.level) rs ON true
+    )
+    SELECT COALESCE((SELECT ST_AsMVT(f.*, 'risk', 4096, 'geom')
+                       FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea);
+END;
+COMMENT ON FUNCTION @extschema@.risk_tile(integer, integer, integer, integer, timestamptz) IS
+    'Mapbox vector tile z/x/y (layer "risk") of the current units at a level (default 6, grids) with their risk score, colour and counted cases at as_of';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_cell_tile(z integer, x integer, y integer, cell_level integer DEFAULT NULL,
+                                           as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+BEGIN ATOMIC
+    WITH widths AS (
+        SELECT w.level, w.degrees
+          FROM (VALUES (1, 6.0), (2, 0.5), (3, 0.25), (4, 1 / 60.0), (5, 1 / 900.0),
+                       (6, 1 / 1800.0), (7, 1 / 14400.0), (8, 1 / 115200.0),
+                       (9, 1 / 921600.0), (10, 1 / 7372800.0)) AS w(level, degrees)
+    ), tile AS (
+        SELECT ST_TileEnvelope(z, x, y) AS envelope,
+               ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326,
+               360.0 OPERATOR(pg_catalog./) (2::numeric OPERATOR(pg_catalog.^) z) AS degrees
+         WHERE @extschema@.check_tile(z, x, y, cell_level) AND @extschema@.check_risk_time(as_of)
+    ), levels AS (
+        SELECT t.*, l.cell_level,
+               -- the finest level at most cell_level whose cells are at least
+               -- a quarter of the tile's width: a handful of ranges to read
+               COALESCE((SELECT pg_catalog.max(w.level) FROM widths w
+                          WHERE w.level OPERATOR(pg_catalog.<=) l.cell_level
+                            AND w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 4)), 1) AS probe_level
+          FROM tile t
+         CROSS JOIN LATERAL (
+               SELECT COALESCE(cell_level,
+                               (SELECT pg_catalog.max(w.level) FROM widths w
+                                 WHERE w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 128)), 1)
+                      AS cell_level) l
+    ), cells AS (
+        SELECT @extschema@.parent(c.cell, lv.cell_level) AS cell,
+               @extschema@.risk(c, as_of) AS score, @extschema@.risk_cases(c, as_of) AS cases
+          FROM levels lv
+         CROSS JOIN LATERAL @extschema@.cover(lv.envelope_4326, lv.probe_level) probe
+          JOIN @extschema@.cases c
+            ON c.cell OPERATOR(@extschema@.<@) probe.cell
+           AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+         GROUP BY 1
+    ), features AS (
+        SELECT ST_AsMVTGeom(ST_Transform(@extschema@.boundary(ce.cell), 3857), lv.envelope, 4096, 64, true) AS geom,
+               ce.cell::text AS cell, lv.cell_level AS level, ce.score,
+               @extschema@.risk_color(ce.score, NULL) AS color, ce.cases
+          FROM cells ce, levels lv
+         WHERE ce.cases OPERATOR(pg_catalog.>) 0
+    )
+    SELECT CASE WHEN z IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL AND as_of IS NOT NULL
+                THEN COALESCE((SELECT ST_AsMVT(f.*, 'risk_cells', 4096, 'geom')
+                                 FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea) END;
+END;
+COMMENT ON FUNCTION @extschema@.risk_cell_tile(integer, integer, integer, integer, timestamptz) IS
+    'Mapbox vector tile z/x/y (layer "risk_cells") of the Beidou cells at a level (default: picked by zoom) holding cases, with their risk score, colour and counted cases at as_of';

@@ -119,7 +119,8 @@ CREATE FUNCTION public.refresh(as_of timestamptz, from_day date, to_day date)
 BEGIN ATOMIC
     SELECT 'refresh_kpi_daily', gridgov.refresh_kpi_daily(from_day, to_day, as_of)::text
     UNION ALL
-    SELECT 'refresh_risk_daily', gridgov.refresh_risk_daily(from_day, to_day)::text;
+    -- (the risk rollup holds only the days that have ended)
+    SELECT 'refresh_risk_daily', gridgov.refresh_risk_daily(from_day, LEAST(to_day, gridgov.risk_day(now()) - 1))::text;
 END;
 
 -- What the dashboards and maps return, as checksums (NULL when empty).

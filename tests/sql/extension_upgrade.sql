@@ -121,7 +121,7 @@ BEGIN
         -- and, from 0.4.0 on, daily rollups
         IF to_regclass('gridgov.kpi_daily') IS NOT NULL THEN
             INSERT INTO gridgov.kpi_daily (day, unit, category, kpi) VALUES
-                ('2026-11-16', '440311006003001', 'noise', '{"version": 1, "received": 3, "closed": 2}'),
+                ('2026-11-16', '440311006003001', 'noise', '{"version": 1, "received": 3, "due_to_close": 2, "closed": 2}'),
                 ('2026-11-16', '440311006003001', 'garbage', '{"version": 1, "received": 1}'),
                 ('2026-11-17', '440311006004', 'noise', '{"version": 1, "received": 2}');
         END IF;
