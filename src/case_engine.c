@@ -42,10 +42,14 @@
 #include "cache.h"
 #include "calendar.h"
 #include "case_engine.h"
+#include "case_history.h"
+#include "case_references.h"
 #include "case_rules.h"
+#include "case_warning.h"
 #include "grid_index.h"
 #include "gridcode.h"
 #include "gridgov.h"
+#include "spi_plan.h"
 
 /* SQLSTATEs of the case engine (class GG), documented in docs/cases.md */
 #define ERRCODE_ILLEGAL_CASE_MOVE		MAKE_SQLSTATE('G','G','0','0','1')
@@ -250,9 +254,9 @@ find_case_columns(Relation rel)
 	}
 	MemoryContextSwitchTo(caller);
 	/* PostGIS is wherever the location column's type lives */
-	case_lookup_use_schema(RelationGetNamespace(rel),
-						   TupleDescAttr(tupdesc, case_attnum[C_LOCATION] - 1)->atttypid,
-						   HAS_CONTENT());
+	spi_plan_use_schema(RelationGetNamespace(rel),
+						TupleDescAttr(tupdesc, case_attnum[C_LOCATION] - 1)->atttypid);
+	case_history_use_content(HAS_CONTENT());
 	case_columns_relid = RelationGetRelid(rel);
 }
 
@@ -271,7 +275,7 @@ case_engine_init(void)
 							   &actor_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
 	cache_register(forget_case_columns, &case_columns_relid, 1);
 	case_references_init();
-	recent_cases_init();
+	case_warning_init();
 	case_rules_init();
 	grid_index_init();
 }
@@ -739,6 +743,25 @@ move_time(CaseRow *old, CaseRow *new)
 	return at;
 }
 
+/* whether a case exists, for a merge into it */
+static const SpiQuery case_exists_query = {
+	"SELECT 1 FROM %1$s.cases WHERE id OPERATOR(pg_catalog.=) $1", 1, {INT8OID}
+};
+static SPIPlanPtr case_exists_plan = NULL;
+
+/* Whether a case of that id exists: the target of a merge. */
+static bool
+case_exists(int64 case_id)
+{
+	Datum		values[1] = {Int64GetDatum(case_id)};
+	bool		found;
+
+	spi_plan_run(&case_exists_plan, &case_exists_query, values, NULL, false, 1);
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
+}
+
 /* The earlier cases that make this report a repeat (矛盾预警), if enough. */
 static void
 apply_early_warning(Relation cases, CaseRow *row, TimestampTz reported_at)
@@ -749,9 +772,9 @@ apply_early_warning(Relation cases, CaseRow *row, TimestampTz reported_at)
 	ArrayType  *earlier;
 	int			severity;
 
-	earlier = recent_cases(cases, &attnums, DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category,
-						   reported_at - rule->window, reported_at);
-	recent_cases_add(cases, DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category, reported_at,
+	earlier = case_warning_earlier(cases, &attnums, DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category,
+								   reported_at - rule->window, reported_at);
+	case_warning_add(cases, DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category, reported_at,
 					 DatumGetInt64(ROW_DATUM(row, C_ID)));
 	if (earlier == NULL || ArrayGetNItems(ARR_NDIM(earlier), ARR_DIMS(earlier)) < rule->threshold - 1)
 		return;
@@ -808,7 +831,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_CASE_ROUTING_FAILED),
 					 errmsg("case " INT64_FORMAT " has neither a location nor a unit", case_id),
 					 errhint("Give the point where it happened, or the unit it belongs to.")));
-		unit = grid_at_point(ROW_DATUM(&row, C_LOCATION));
+		unit = grid_index_grid_at(ROW_DATUM(&row, C_LOCATION));
 		if (unit == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_CASE_ROUTING_FAILED),
@@ -910,7 +933,7 @@ case_before_update(PG_FUNCTION_ARGS)
 
 	find_case_columns(trigdata->tg_relation);
 	/* a case rejected or merged no longer counts for early warning */
-	recent_cases_forget();
+	case_warning_forget();
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
 	case_row_deform(&old, tupdesc, trigdata->tg_trigtuple);
 	case_row_deform(&new, tupdesc, trigdata->tg_newtuple);
@@ -1185,14 +1208,14 @@ case_after_change(PG_FUNCTION_ARGS)
 		from_status = row_text(&old, C_STATUS);
 	}
 
-	history_append(ROW_DATUM(&new, C_DISTRICT), ROW_DATUM(&new, C_ID),
-				   ROW_DATUM(&new, C_HISTORY_SEQ), ROW_DATUM(&new, C_MOVED_AT),
-				   row_text(&new, C_ACTOR), row_text(&new, C_LAST_ACTION), from_status,
-				   row_text(&new, C_STATUS), row_int(&new, C_HANDLING_LEVEL, 0),
-				   row_int(&new, C_SERVICE_POINT, 0), row_text(&new, C_ESCALATION_TRIGGER),
-				   row_text(&new, C_NOTE), ROW_DATUM(&new, C_HISTORY_HASH),
-				   HAS_CONTENT() && !ROW_NULL(&new, C_HISTORY_CONTENT) ?
-				   DatumGetByteaPP(ROW_DATUM(&new, C_HISTORY_CONTENT)) : NULL);
+	case_history_append(ROW_DATUM(&new, C_DISTRICT), ROW_DATUM(&new, C_ID),
+						ROW_DATUM(&new, C_HISTORY_SEQ), ROW_DATUM(&new, C_MOVED_AT),
+						row_text(&new, C_ACTOR), row_text(&new, C_LAST_ACTION), from_status,
+						row_text(&new, C_STATUS), row_int(&new, C_HANDLING_LEVEL, 0),
+						row_int(&new, C_SERVICE_POINT, 0), row_text(&new, C_ESCALATION_TRIGGER),
+						row_text(&new, C_NOTE), ROW_DATUM(&new, C_HISTORY_HASH),
+						HAS_CONTENT() && !ROW_NULL(&new, C_HISTORY_CONTENT) ?
+						DatumGetByteaPP(ROW_DATUM(&new, C_HISTORY_CONTENT)) : NULL);
 	notify_move(&new, from_status);
 	return PointerGetDatum(NULL);
 }
@@ -1248,8 +1271,8 @@ case_after_intake(PG_FUNCTION_ARGS)
 
 	MemoryContextDelete(per_row);
 	ExecDropSingleTupleTableSlot(slot);
-	history_append_intake(trigdata);
-	recent_cases_forget();
+	case_history_append_intake(trigdata);
+	case_warning_forget();
 	return PointerGetDatum(NULL);
 }
 
@@ -1269,7 +1292,7 @@ case_history_refuse_change(PG_FUNCTION_ARGS)
 		elog(ERROR, "case_history_refuse_change must be a trigger");
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
-		if (history_being_written())
+		if (case_history_being_written())
 			return PointerGetDatum(NULL);
 		ereport(ERROR,
 				(errcode(ERRCODE_CASE_HISTORY_READ_ONLY),
