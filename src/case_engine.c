@@ -14,8 +14,8 @@
  * history_hash), so multi-row statements need no side channel.
  *
  * Routing rules, service points and warning rules are read once into
- * backend-local caches (case_rules.c); lookups in the hot path run through
- * SPI plans prepared once and kept.
+ * backend-local caches (case_rules.c); queries in the hot path run through
+ * SPI plans prepared once and kept (spi_plan.c).
  */
 #include "postgres.h"
 
@@ -134,6 +134,7 @@ static const CaseMove case_moves[] = {
 	{ST_VERIFIED, ST_CLOSED, ACT_CLOSE, false},
 };
 
+/* Whether a case in this status may be escalated (docs/cases.md). */
 static inline bool
 status_can_escalate(CaseStatus status)
 {
@@ -212,6 +213,7 @@ static MemoryContext case_columns_memory = NULL;
  */
 #define HAS_CONTENT()	(case_attnum[C_HISTORY_CONTENT] > 0)
 
+/* Find the engine's columns in the cases table, once per relation. */
 static void
 find_case_columns(Relation rel)
 {
@@ -260,12 +262,14 @@ find_case_columns(Relation rel)
 	case_columns_relid = RelationGetRelid(rel);
 }
 
+/* Find the columns again at the next use: the table changed. */
 static void
 forget_case_columns(void)
 {
 	case_columns_relid = InvalidOid;
 }
 
+/* The gridgov.actor setting and the caches of the engine's files. */
 void
 case_engine_init(void)
 {
@@ -288,6 +292,7 @@ typedef struct CaseRow
 	bool	   *nulls;
 } CaseRow;
 
+/* A tuple of cases, deformed into row. */
 static void
 case_row_deform(CaseRow *row, TupleDesc tupdesc, HeapTuple tuple)
 {
@@ -300,6 +305,7 @@ case_row_deform(CaseRow *row, TupleDesc tupdesc, HeapTuple tuple)
 #define ROW_NULL(row, col)	((row)->nulls[case_attnum[col] - 1])
 #define ROW_DATUM(row, col)	((row)->values[case_attnum[col] - 1])
 
+/* Set a column of the row. */
 static inline void
 row_set(CaseRow *row, CaseColumn col, Datum value)
 {
@@ -307,6 +313,7 @@ row_set(CaseRow *row, CaseColumn col, Datum value)
 	ROW_NULL(row, col) = false;
 }
 
+/* Set a column of the row to NULL. */
 static inline void
 row_set_null(CaseRow *row, CaseColumn col)
 {
@@ -314,6 +321,7 @@ row_set_null(CaseRow *row, CaseColumn col)
 	ROW_NULL(row, col) = true;
 }
 
+/* Set a text column of the row; NULL for a NULL value. */
 static inline void
 row_set_text(CaseRow *row, CaseColumn col, const char *value)
 {
@@ -323,12 +331,14 @@ row_set_text(CaseRow *row, CaseColumn col, const char *value)
 		row_set(row, col, CStringGetTextDatum(value));
 }
 
+/* A text column of the row as a C string, NULL for NULL. */
 static inline char *
 row_text(CaseRow *row, CaseColumn col)
 {
 	return ROW_NULL(row, col) ? NULL : TextDatumGetCString(ROW_DATUM(row, col));
 }
 
+/* An integer column of the row, if_null for NULL. */
 static inline int32
 row_int(CaseRow *row, CaseColumn col, int32 if_null)
 {
@@ -339,6 +349,7 @@ row_int(CaseRow *row, CaseColumn col, int32 if_null)
 		DatumGetInt16(ROW_DATUM(row, col)) : DatumGetInt32(ROW_DATUM(row, col));
 }
 
+/* Set an integer column of the row, smallint or integer. */
 static inline void
 row_set_int(CaseRow *row, CaseColumn col, int32 value)
 {
@@ -346,6 +357,7 @@ row_set_int(CaseRow *row, CaseColumn col, int32 value)
 			Int16GetDatum((int16) value) : Int32GetDatum(value));
 }
 
+/* Whether a column is the same in both rows, NULL equal to NULL. */
 static inline bool
 row_equal(CaseRow *a, CaseRow *b, CaseColumn col)
 {
@@ -356,6 +368,7 @@ row_equal(CaseRow *a, CaseRow *b, CaseColumn col)
 	return datumIsEqual(ROW_DATUM(a, col), ROW_DATUM(b, col), att->attbyval, att->attlen);
 }
 
+/* The status called name; an unknown or NULL status is refused. */
 static CaseStatus
 status_from_name(const char *name, int64 case_id)
 {
@@ -396,6 +409,7 @@ moves_from(CaseStatus from)
 	return buf.len > 0 ? buf.data : NULL;
 }
 
+/* Refuse a move, with the moves the case could make instead. */
 static void
 refuse_move(int64 case_id, CaseStatus from, const char *to, const char *why)
 {
@@ -628,6 +642,7 @@ start_stage(CaseRow *row, const char *stage, TimestampTz at, const CaseRule *rul
 	row_set(row, C_STAGE_DEADLINE, TimestampTzGetDatum(calendar_deadline(at, limit, rule->limit_unit)));
 }
 
+/* End the timed stages: stage becomes the final one, without deadline. */
 static void
 end_stages(CaseRow *row, const char *stage)
 {
@@ -636,12 +651,13 @@ end_stages(CaseRow *row, const char *stage)
 	row_set_null(row, C_STAGE_LIMIT_UNIT);
 }
 
+/* The category rule of the case at its severity; none is an error. */
 static const CaseRule *
 rule_of(CaseRow *row)
 {
 	char	   *category = row_text(row, C_CATEGORY);
 	int			severity = row_int(row, C_SEVERITY, 1);
-	const CaseRule *rule = case_rule_lookup(category, severity);
+	const CaseRule *rule = case_rules_category_rule(category, severity);
 
 	if (rule == NULL)
 		ereport(ERROR,
@@ -670,7 +686,7 @@ route(int64 case_id, int64 unit, int level, const CaseRule *rule)
 
 		if (ancestor == 0)
 			continue;
-		point = service_point_lookup(ancestor, rule->department);
+		point = case_rules_service_point(ancestor, rule->department);
 		if (point != NULL)
 			return point;
 	}
@@ -688,7 +704,7 @@ route(int64 case_id, int64 unit, int level, const CaseRule *rule)
 static const ServicePoint *
 check_service_point(int64 case_id, int64 unit, int32 service_point_id, const CaseRule *rule)
 {
-	const ServicePoint *point = service_point_by_id(service_point_id);
+	const ServicePoint *point = case_rules_service_point_by_id(service_point_id);
 
 	if (point == NULL)
 		ereport(ERROR,
@@ -708,6 +724,7 @@ check_service_point(int64 case_id, int64 unit, int32 service_point_id, const Cas
 	return point;
 }
 
+/* Hand the case to a service point, at its level. */
 static void
 assign(CaseRow *row, const ServicePoint *point)
 {
@@ -715,6 +732,7 @@ assign(CaseRow *row, const ServicePoint *point)
 	row_set_int(row, C_HANDLING_LEVEL, point->level);
 }
 
+/* The time of a move: given, or the clock; never before the last move. */
 static TimestampTz
 move_time(CaseRow *old, CaseRow *new)
 {
@@ -767,7 +785,7 @@ static void
 apply_early_warning(Relation cases, CaseRow *row, TimestampTz reported_at)
 {
 	char	   *category = row_text(row, C_CATEGORY);
-	const WarningRule *rule = warning_rule_lookup(category);
+	const WarningRule *rule = case_rules_warning_rule(category);
 	CaseAttnums attnums = {case_attnum[C_ID], case_attnum[C_STATUS], case_attnum[C_REPORTED_AT]};
 	ArrayType  *earlier;
 	int			severity;
@@ -785,6 +803,43 @@ apply_early_warning(Relation cases, CaseRow *row, TimestampTz reported_at)
 	row_set(row, C_LINKED_CASES, PointerGetDatum(earlier));
 }
 
+/*
+ * Where a new case is: the grid covering its point, unless the caller named
+ * a unit; and the district above it.  Sets unit and district, returns unit.
+ */
+static int64
+place_case(CaseRow *row, int64 case_id)
+{
+	int64		unit;
+
+	if (ROW_NULL(row, C_UNIT))
+	{
+		if (ROW_NULL(row, C_LOCATION))
+			ereport(ERROR,
+					(errcode(ERRCODE_CASE_ROUTING_FAILED),
+					 errmsg("case " INT64_FORMAT " has neither a location nor a unit", case_id),
+					 errhint("Give the point where it happened, or the unit it belongs to.")));
+		unit = grid_index_grid_at(ROW_DATUM(row, C_LOCATION));
+		if (unit == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CASE_ROUTING_FAILED),
+					 errmsg("no grid covers the location of case " INT64_FORMAT, case_id),
+					 errhint("Give the unit explicitly, or register the grid's boundary in gridgov.unit.")));
+		row_set(row, C_UNIT, GridcodeGetDatum(unit));
+	}
+	unit = DatumGetGridcode(ROW_DATUM(row, C_UNIT));
+	if (gridcode_ancestor_at(unit, 3) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CASE_ROUTING_FAILED),
+				 errmsg("case " INT64_FORMAT " must belong to a unit at or below a county or district", case_id)));
+	row_set(row, C_DISTRICT, GridcodeGetDatum(gridcode_ancestor_at(unit, 3)));
+	return unit;
+}
+
+/*
+ * BEFORE INSERT FOR EACH ROW: check the report, place and route the new
+ * case, apply early warning, start its first stage and its history chain.
+ */
 PG_FUNCTION_INFO_V1(case_before_insert);
 Datum
 case_before_insert(PG_FUNCTION_ARGS)
@@ -823,28 +878,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 	check_given_time(reported_at, case_id, "report");
 	actor = move_actor(NULL, &row, case_id);
 
-	/* where: the grid covering the point, unless the caller named a unit */
-	if (ROW_NULL(&row, C_UNIT))
-	{
-		if (ROW_NULL(&row, C_LOCATION))
-			ereport(ERROR,
-					(errcode(ERRCODE_CASE_ROUTING_FAILED),
-					 errmsg("case " INT64_FORMAT " has neither a location nor a unit", case_id),
-					 errhint("Give the point where it happened, or the unit it belongs to.")));
-		unit = grid_index_grid_at(ROW_DATUM(&row, C_LOCATION));
-		if (unit == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_CASE_ROUTING_FAILED),
-					 errmsg("no grid covers the location of case " INT64_FORMAT, case_id),
-					 errhint("Give the unit explicitly, or register the grid's boundary in gridgov.unit.")));
-		row_set(&row, C_UNIT, GridcodeGetDatum(unit));
-	}
-	unit = DatumGetGridcode(ROW_DATUM(&row, C_UNIT));
-	if (gridcode_ancestor_at(unit, 3) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_CASE_ROUTING_FAILED),
-				 errmsg("case " INT64_FORMAT " must belong to a unit at or below a county or district", case_id)));
-	row_set(&row, C_DISTRICT, GridcodeGetDatum(gridcode_ancestor_at(unit, 3)));
+	unit = place_case(&row, case_id);
 
 	row_set_int(&row, C_REPORTED_SEVERITY, row_int(&row, C_SEVERITY, 1));
 	apply_early_warning(trigdata->tg_relation, &row, reported_at);
@@ -852,7 +886,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 	/* how high: the rule for the severity; above the category's usual
 	 * level, that is an escalation at intake */
 	rule = rule_of(&row);
-	base_rule = case_rule_lookup(row_text(&row, C_CATEGORY), 1);
+	base_rule = case_rules_category_rule(row_text(&row, C_CATEGORY), 1);
 	if (!ROW_NULL(&row, C_SERVICE_POINT))
 		point = check_service_point(case_id, unit, row_int(&row, C_SERVICE_POINT, 0), rule);
 	else
@@ -874,6 +908,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 	return PointerGetDatum(heap_form_tuple(row.tupdesc, row.values, row.nulls));
 }
 
+/* Refuse a move that needs a reason and gives no new note. */
 static void
 require_reason(CaseRow *old, CaseRow *new, int64 case_id, CaseAction action)
 {
@@ -905,27 +940,307 @@ edit_case(CaseRow *old, CaseRow *new, const char *changed, const char *actor)
 	return heap_form_tuple(new->tupdesc, new->values, new->nulls);
 }
 
+/*
+ * An UPDATE of a case as the BEFORE UPDATE trigger works it out: the rows,
+ * the move it is, and what the move needs.
+ */
+typedef struct CaseUpdate
+{
+	CaseRow		old;
+	CaseRow		new;
+	int64		case_id;
+	int64		unit;
+	CaseStatus	from;
+	CaseStatus	to;
+	CaseAction	action;			/* NUM_ACTIONS: no change of state */
+	bool		escalating;
+	const char *actor;
+	StringInfoData edited;		/* the content columns changed, "" if none */
+	TimestampTz at;
+	const CaseRule *rule;
+} CaseUpdate;
+
+/* Whether col is one the caller may set (caller_columns, edit_columns). */
+static bool
+is_callers_column(int col)
+{
+	size_t		i;
+
+	for (i = 0; i < lengthof(caller_columns); i++)
+		if ((int) caller_columns[i] == col)
+			return true;
+	for (i = 0; i < lengthof(edit_columns); i++)
+		if ((int) edit_columns[i] == col)
+			return true;
+	return false;
+}
+
+/* Refuse an UPDATE that changes a column the engine keeps. */
+static void
+refuse_engine_columns(CaseUpdate *u)
+{
+	int			col;
+
+	for (col = 0; col < NUM_CASE_COLUMNS; col++)
+	{
+		if (col == C_HISTORY_CONTENT && !HAS_CONTENT())
+			continue;
+		if (!is_callers_column(col) && !row_equal(&u->old, &u->new, col))
+			ereport(ERROR,
+					(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
+					 errmsg("column \"%s\" of case " INT64_FORMAT " is kept by the case engine",
+							case_column_names[col], u->case_id),
+					 errhint("Move the case with the gridgov move functions or by updating its status.")));
+	}
+}
+
+/*
+ * Which move the UPDATE is, in u->action, u->to and u->escalating: an
+ * escalation when it raises the level or names a trigger, else the listed
+ * move from the old status to the new one.  NUM_ACTIONS when the status
+ * stays and nothing a move sets changes: an edit, or no move at all.
+ */
+static void
+recognise_move(CaseUpdate *u)
+{
+	const CaseMove *move = NULL;
+	size_t		i;
+
+	u->action = NUM_ACTIONS;
+	u->escalating = false;
+	if (row_int(&u->new, C_HANDLING_LEVEL, 0) < row_int(&u->old, C_HANDLING_LEVEL, 0) ||
+		(!row_equal(&u->old, &u->new, C_ESCALATION_TRIGGER) && !ROW_NULL(&u->new, C_ESCALATION_TRIGGER)))
+	{
+		if (!status_can_escalate(u->from) || (u->to != u->from && u->to != ST_DISPATCHED))
+			refuse_move(u->case_id, u->from, status_names[u->to], "Only an accepted, dispatched, returned or in-progress case can be escalated.");
+		u->escalating = true;
+		u->action = ACT_ESCALATE;
+		u->to = ST_DISPATCHED;
+		return;
+	}
+	for (i = 0; i < lengthof(case_moves); i++)
+		if (case_moves[i].from == u->from && case_moves[i].to == u->to)
+			move = &case_moves[i];
+	if (u->from == u->to && (move == NULL || row_equal(&u->old, &u->new, C_STAGE_DEADLINE)))
+	{
+		/* not a change of state: only the note, actor and time may change */
+		for (i = 0; i < lengthof(caller_columns); i++)
+			if (caller_columns[i] != C_NOTE && caller_columns[i] != C_ACTOR &&
+				caller_columns[i] != C_MOVED_AT && !row_equal(&u->old, &u->new, caller_columns[i]))
+				refuse_move(u->case_id, u->from, status_names[u->to],
+							psprintf("Changing %s is part of a move, and no move leads from %s to %s.",
+									 case_column_names[caller_columns[i]], status_names[u->from], status_names[u->to]));
+		return;
+	}
+	if (move == NULL)
+		refuse_move(u->case_id, u->from, status_names[u->to], NULL);
+	u->action = move->action;
+	if (move->needs_reason)
+		require_reason(&u->old, &u->new, u->case_id, u->action);
+}
+
+/* An UPDATE that is no move: the row as it was in note, actor and time. */
+static HeapTuple
+keep_unmoved(CaseUpdate *u)
+{
+	static const CaseColumn kept[] = {C_NOTE, C_ACTOR, C_MOVED_AT};
+	size_t		i;
+
+	for (i = 0; i < lengthof(kept); i++)
+	{
+		ROW_DATUM(&u->new, kept[i]) = ROW_DATUM(&u->old, kept[i]);
+		ROW_NULL(&u->new, kept[i]) = ROW_NULL(&u->old, kept[i]);
+	}
+	return heap_form_tuple(u->new.tupdesc, u->new.values, u->new.nulls);
+}
+
+/* A merge needs another case that exists, named in duplicate_of. */
+static void
+check_merge_target(CaseUpdate *u)
+{
+	if (ROW_NULL(&u->new, C_DUPLICATE_OF) ||
+		DatumGetInt64(ROW_DATUM(&u->new, C_DUPLICATE_OF)) == u->case_id ||
+		!case_exists(DatumGetInt64(ROW_DATUM(&u->new, C_DUPLICATE_OF))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
+				 errmsg("case " INT64_FORMAT " can only be merged into another existing case", u->case_id),
+				 errhint("Set duplicate_of to the earlier case's id, or use gridgov.merge(case, into).")));
+}
+
+/* An extension needs a deadline later than the one it extends. */
+static void
+check_extension(CaseUpdate *u)
+{
+	if (ROW_NULL(&u->new, C_STAGE_DEADLINE) ||
+		DatumGetTimestampTz(ROW_DATUM(&u->new, C_STAGE_DEADLINE)) <= DatumGetTimestampTz(ROW_DATUM(&u->old, C_STAGE_DEADLINE)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
+				 errmsg("an extension of case " INT64_FORMAT " must set a later deadline", u->case_id),
+				 errdetail("The deadline is %s.",
+						   timestamptz_to_str(DatumGetTimestampTz(ROW_DATUM(&u->old, C_STAGE_DEADLINE))))));
+}
+
+/* Resume: the stage's deadline moves on by the time the case was suspended. */
+static void
+apply_resume(CaseUpdate *u)
+{
+	TimestampTz since = DatumGetTimestampTz(ROW_DATUM(&u->old, C_SUSPENDED_AT));
+	char	   *stage_unit = row_text(&u->old, C_STAGE_LIMIT_UNIT);
+	CalendarUnit limit_unit = stage_unit ? calendar_unit_from_name(stage_unit) : u->rule->limit_unit;
+	int64		paused = limit_unit == CALENDAR_CLOCK_HOUR ?
+		(u->at - since) / USECS_PER_SEC : calendar_working_seconds(since, u->at);
+	TimestampTz deadline = DatumGetTimestampTz(ROW_DATUM(&u->old, C_STAGE_DEADLINE));
+
+	deadline = limit_unit == CALENDAR_CLOCK_HOUR ? deadline + paused * USECS_PER_SEC :
+		calendar_add_working_seconds(deadline, paused);
+	row_set(&u->new, C_STAGE_DEADLINE, TimestampTzGetDatum(deadline));
+	row_set(&u->new, C_STAGE_PAUSED_SECONDS, Int64GetDatum(
+		DatumGetInt64(ROW_DATUM(&u->old, C_STAGE_PAUSED_SECONDS)) + paused));
+	row_set(&u->new, C_SUSPENDED_SECONDS, Int64GetDatum(
+		DatumGetInt64(ROW_DATUM(&u->old, C_SUSPENDED_SECONDS)) + (u->at - since) / USECS_PER_SEC));
+	row_set_null(&u->new, C_SUSPENDED_AT);
+}
+
+/* Escalate: one level up (or the level asked for), to its service point. */
+static void
+apply_escalation(CaseUpdate *u)
+{
+	int			old_level = row_int(&u->old, C_HANDLING_LEVEL, 5);
+	int			level = row_int(&u->new, C_HANDLING_LEVEL, old_level);
+
+	if (level >= old_level)
+		level = old_level - 1;
+	if (level < 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
+				 errmsg("case " INT64_FORMAT " is handled at district level and cannot climb higher", u->case_id)));
+	if (ROW_NULL(&u->new, C_ESCALATION_TRIGGER))
+		row_set_text(&u->new, C_ESCALATION_TRIGGER, "referral");
+	require_reason(&u->old, &u->new, u->case_id, ACT_ESCALATE);
+	assign(&u->new, route(u->case_id, u->unit, level, u->rule));
+	row_set_int(&u->new, C_ESCALATIONS, row_int(&u->old, C_ESCALATIONS, 0) + 1);
+	row_set(&u->new, C_DISPATCHED_AT, TimestampTzGetDatum(u->at));
+	start_stage(&u->new, "resolve", u->at, u->rule, u->rule->resolve_limit);
+}
+
+/* What the move's action does to the row: its times, counters and stage. */
+static void
+apply_action(CaseUpdate *u)
+{
+	CaseRow    *new = &u->new;
+	TimestampTz at = u->at;
+	const CaseRule *rule = u->rule;
+
+	switch (u->action)
+	{
+		case ACT_ACCEPT:
+			row_set(new, C_ACCEPTED_AT, TimestampTzGetDatum(at));
+			start_stage(new, "dispatch", at, rule, rule->dispatch_limit);
+			break;
+		case ACT_REJECT:
+			end_stages(new, "rejected");
+			row_set(new, C_CLOSED_AT, TimestampTzGetDatum(at));
+			break;
+		case ACT_MERGE:
+			check_merge_target(u);
+			end_stages(new, "merged");
+			row_set(new, C_CLOSED_AT, TimestampTzGetDatum(at));
+			break;
+		case ACT_DISPATCH:
+			if (!row_equal(&u->old, new, C_SERVICE_POINT) && !ROW_NULL(new, C_SERVICE_POINT))
+				assign(new, check_service_point(u->case_id, u->unit, row_int(new, C_SERVICE_POINT, 0), rule));
+			row_set(new, C_DISPATCHED_AT, TimestampTzGetDatum(at));
+			start_stage(new, "resolve", at, rule, rule->resolve_limit);
+			break;
+		case ACT_START:
+			break;
+		case ACT_RETURN:
+			row_set_int(new, C_RETURNS, row_int(&u->old, C_RETURNS, 0) + 1);
+			start_stage(new, "dispatch", at, rule, rule->dispatch_limit);
+			break;
+		case ACT_EXTEND:
+			check_extension(u);
+			row_set_int(new, C_EXTENSIONS, row_int(&u->old, C_EXTENSIONS, 0) + 1);
+			break;
+		case ACT_SUSPEND:
+			row_set(new, C_SUSPENDED_AT, TimestampTzGetDatum(at));
+			break;
+		case ACT_RESUME:
+			apply_resume(u);
+			break;
+		case ACT_RESOLVE:
+			row_set(new, C_RESOLVED_AT, TimestampTzGetDatum(at));
+			start_stage(new, "verify", at, rule, rule->verify_limit);
+			break;
+		case ACT_VERIFY:
+			row_set(new, C_VERIFIED_AT, TimestampTzGetDatum(at));
+			end_stages(new, "close");
+			break;
+		case ACT_REOPEN:
+			row_set_int(new, C_REOPENINGS, row_int(&u->old, C_REOPENINGS, 0) + 1);
+			row_set_null(new, C_RESOLVED_AT);
+			start_stage(new, "resolve", at, rule, rule->resolve_limit);
+			break;
+		case ACT_CLOSE:
+			row_set(new, C_CLOSED_AT, TimestampTzGetDatum(at));
+			end_stages(new, "closed");
+			break;
+		case ACT_ESCALATE:
+			apply_escalation(u);
+			break;
+		default:
+			elog(ERROR, "unexpected case action %d", u->action);
+	}
+}
+
+/*
+ * Apply a recognised move: its time, a missed deadline, the new status,
+ * what the action does, and the next link of the history chain.
+ */
+static HeapTuple
+apply_move(CaseUpdate *u)
+{
+	/* one UPDATE, one row of history: an edit goes in an UPDATE of its own */
+	if (u->edited.len > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
+				 errmsg("case " INT64_FORMAT " cannot be edited and moved in one UPDATE", u->case_id),
+				 errdetail("The UPDATE changes %s and moves the case from %s to %s.", u->edited.data,
+						   status_names[u->from], status_names[u->to]),
+				 errhint("Change %s in an UPDATE of its own, before or after the move: each is a row of the history.",
+						 u->edited.data)));
+
+	u->at = move_time(&u->old, &u->new);
+
+	/* a stage that ends, or is extended, after its deadline was missed */
+	if (!ROW_NULL(&u->old, C_STAGE_DEADLINE) && ROW_NULL(&u->old, C_SUSPENDED_AT) &&
+		u->at > DatumGetTimestampTz(ROW_DATUM(&u->old, C_STAGE_DEADLINE)) &&
+		u->action != ACT_SUSPEND && u->action != ACT_START)
+		row_set_int(&u->new, C_DEADLINES_MISSED, row_int(&u->old, C_DEADLINES_MISSED, 0) + 1);
+	if (row_equal(&u->old, &u->new, C_NOTE))
+		row_set_null(&u->new, C_NOTE);
+	if (!u->escalating)
+		row_set_null(&u->new, C_ESCALATION_TRIGGER);
+	row_set_text(&u->new, C_STATUS, status_names[u->to]);
+	u->rule = rule_of(&u->new);
+	apply_action(u);
+	chain_move(&u->new, u->action, status_names[u->from], u->at, u->actor);
+	return heap_form_tuple(u->new.tupdesc, u->new.values, u->new.nulls);
+}
+
+/*
+ * BEFORE UPDATE FOR EACH ROW: refuse changes to the engine's columns, check
+ * a given time and actor, recognise the move and apply it (or the edit, or
+ * nothing when the UPDATE is neither).
+ */
 PG_FUNCTION_INFO_V1(case_before_update);
 Datum
 case_before_update(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TupleDesc	tupdesc;
-	CaseRow		old;
-	CaseRow		new;
-	int64		case_id;
-	CaseStatus	from;
-	CaseStatus	to;
-	CaseAction	action = NUM_ACTIONS;
-	bool		escalating = false;
-	const CaseMove *move = NULL;
-	TimestampTz at;
-	const CaseRule *rule;
-	int64		unit;
-	int			col;
+	CaseUpdate	u;
 	size_t		i;
-	const char *actor;
-	StringInfoData edited;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
@@ -935,220 +1250,32 @@ case_before_update(PG_FUNCTION_ARGS)
 	/* a case rejected or merged no longer counts for early warning */
 	case_warning_forget();
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
-	case_row_deform(&old, tupdesc, trigdata->tg_trigtuple);
-	case_row_deform(&new, tupdesc, trigdata->tg_newtuple);
-	case_id = DatumGetInt64(ROW_DATUM(&old, C_ID));
-	unit = DatumGetGridcode(ROW_DATUM(&old, C_UNIT));
+	case_row_deform(&u.old, tupdesc, trigdata->tg_trigtuple);
+	case_row_deform(&u.new, tupdesc, trigdata->tg_newtuple);
+	u.case_id = DatumGetInt64(ROW_DATUM(&u.old, C_ID));
+	u.unit = DatumGetGridcode(ROW_DATUM(&u.old, C_UNIT));
 
-	/* the engine's own columns are not the caller's to change */
-	for (col = 0; col < NUM_CASE_COLUMNS; col++)
-	{
-		bool		callers = false;
-
-		if (col == C_HISTORY_CONTENT && !HAS_CONTENT())
-			continue;
-		for (i = 0; i < lengthof(caller_columns); i++)
-			if ((int) caller_columns[i] == col)
-				callers = true;
-		for (i = 0; i < lengthof(edit_columns); i++)
-			if ((int) edit_columns[i] == col)
-				callers = true;
-		if (!callers && !row_equal(&old, &new, col))
-			ereport(ERROR,
-					(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
-					 errmsg("column \"%s\" of case " INT64_FORMAT " is kept by the case engine",
-							case_column_names[col], case_id),
-					 errhint("Move the case with the gridgov move functions or by updating its status.")));
-	}
+	refuse_engine_columns(&u);
 
 	/* a time or an actor of the caller's: an importer's only, move or not */
-	if (!ROW_NULL(&new, C_MOVED_AT) && !row_equal(&old, &new, C_MOVED_AT))
-		check_given_time(DatumGetTimestampTz(ROW_DATUM(&new, C_MOVED_AT)), case_id, "move");
-	actor = move_actor(&old, &new, case_id);
+	if (!ROW_NULL(&u.new, C_MOVED_AT) && !row_equal(&u.old, &u.new, C_MOVED_AT))
+		check_given_time(DatumGetTimestampTz(ROW_DATUM(&u.new, C_MOVED_AT)), u.case_id, "move");
+	u.actor = move_actor(&u.old, &u.new, u.case_id);
 
 	/* the content columns this UPDATE changes: an edit */
-	initStringInfo(&edited);
+	initStringInfo(&u.edited);
 	for (i = 0; i < lengthof(edit_columns); i++)
-		if (!row_equal(&old, &new, edit_columns[i]))
-			appendStringInfo(&edited, "%s%s", edited.len > 0 ? ", " : "", case_column_names[edit_columns[i]]);
+		if (!row_equal(&u.old, &u.new, edit_columns[i]))
+			appendStringInfo(&u.edited, "%s%s", u.edited.len > 0 ? ", " : "", case_column_names[edit_columns[i]]);
 
-	from = status_from_name(row_text(&old, C_STATUS), case_id);
-	to = status_from_name(row_text(&new, C_STATUS), case_id);
-
-	/* which move is this? */
-	if (row_int(&new, C_HANDLING_LEVEL, 0) < row_int(&old, C_HANDLING_LEVEL, 0) ||
-		(!row_equal(&old, &new, C_ESCALATION_TRIGGER) && !ROW_NULL(&new, C_ESCALATION_TRIGGER)))
-	{
-		if (!status_can_escalate(from) || (to != from && to != ST_DISPATCHED))
-			refuse_move(case_id, from, status_names[to], "Only an accepted, dispatched, returned or in-progress case can be escalated.");
-		escalating = true;
-		action = ACT_ESCALATE;
-		to = ST_DISPATCHED;
-	}
-	else
-	{
-		for (i = 0; i < lengthof(case_moves); i++)
-			if (case_moves[i].from == from && case_moves[i].to == to)
-				move = &case_moves[i];
-		if (from == to && (move == NULL || row_equal(&old, &new, C_STAGE_DEADLINE)))
-		{
-			/* not a change of state: an edit, or no move at all */
-			for (i = 0; i < lengthof(caller_columns); i++)
-				if (caller_columns[i] != C_NOTE && caller_columns[i] != C_ACTOR &&
-					caller_columns[i] != C_MOVED_AT && !row_equal(&old, &new, caller_columns[i]))
-					refuse_move(case_id, from, status_names[to],
-								psprintf("Changing %s is part of a move, and no move leads from %s to %s.",
-										 case_column_names[caller_columns[i]], status_names[from], status_names[to]));
-			if (edited.len > 0)
-				return PointerGetDatum(edit_case(&old, &new, edited.data, actor));
-			for (i = 0; i < 3; i++)
-			{
-				CaseColumn	kept = i == 0 ? C_NOTE : i == 1 ? C_ACTOR : C_MOVED_AT;
-
-				ROW_DATUM(&new, kept) = ROW_DATUM(&old, kept);
-				ROW_NULL(&new, kept) = ROW_NULL(&old, kept);
-			}
-			return PointerGetDatum(heap_form_tuple(tupdesc, new.values, new.nulls));
-		}
-		if (move == NULL)
-			refuse_move(case_id, from, status_names[to], NULL);
-		action = move->action;
-		if (move->needs_reason)
-			require_reason(&old, &new, case_id, action);
-	}
-
-	/* one UPDATE, one row of history: an edit goes in an UPDATE of its own */
-	if (edited.len > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
-				 errmsg("case " INT64_FORMAT " cannot be edited and moved in one UPDATE", case_id),
-				 errdetail("The UPDATE changes %s and moves the case from %s to %s.", edited.data,
-						   status_names[from], status_names[to]),
-				 errhint("Change %s in an UPDATE of its own, before or after the move: each is a row of the history.",
-						 edited.data)));
-
-	at = move_time(&old, &new);
-
-	/* a stage that ends, or is extended, after its deadline was missed */
-	if (!ROW_NULL(&old, C_STAGE_DEADLINE) && ROW_NULL(&old, C_SUSPENDED_AT) &&
-		at > DatumGetTimestampTz(ROW_DATUM(&old, C_STAGE_DEADLINE)) &&
-		action != ACT_SUSPEND && action != ACT_START)
-		row_set_int(&new, C_DEADLINES_MISSED, row_int(&old, C_DEADLINES_MISSED, 0) + 1);
-	if (row_equal(&old, &new, C_NOTE))
-		row_set_null(&new, C_NOTE);
-	if (!escalating)
-		row_set_null(&new, C_ESCALATION_TRIGGER);
-	row_set_text(&new, C_STATUS, status_names[to]);
-	rule = rule_of(&new);
-
-	switch (action)
-	{
-		case ACT_ACCEPT:
-			row_set(&new, C_ACCEPTED_AT, TimestampTzGetDatum(at));
-			start_stage(&new, "dispatch", at, rule, rule->dispatch_limit);
-			break;
-		case ACT_REJECT:
-			end_stages(&new, "rejected");
-			row_set(&new, C_CLOSED_AT, TimestampTzGetDatum(at));
-			break;
-		case ACT_MERGE:
-			if (ROW_NULL(&new, C_DUPLICATE_OF) ||
-				DatumGetInt64(ROW_DATUM(&new, C_DUPLICATE_OF)) == case_id ||
-				!case_exists(DatumGetInt64(ROW_DATUM(&new, C_DUPLICATE_OF))))
-				ereport(ERROR,
-						(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
-						 errmsg("case " INT64_FORMAT " can only be merged into another existing case", case_id),
-						 errhint("Set duplicate_of to the earlier case's id, or use gridgov.merge(case, into).")));
-			end_stages(&new, "merged");
-			row_set(&new, C_CLOSED_AT, TimestampTzGetDatum(at));
-			break;
-		case ACT_DISPATCH:
-			if (!row_equal(&old, &new, C_SERVICE_POINT) && !ROW_NULL(&new, C_SERVICE_POINT))
-				assign(&new, check_service_point(case_id, unit, row_int(&new, C_SERVICE_POINT, 0), rule));
-			row_set(&new, C_DISPATCHED_AT, TimestampTzGetDatum(at));
-			start_stage(&new, "resolve", at, rule, rule->resolve_limit);
-			break;
-		case ACT_START:
-			break;
-		case ACT_RETURN:
-			row_set_int(&new, C_RETURNS, row_int(&old, C_RETURNS, 0) + 1);
-			start_stage(&new, "dispatch", at, rule, rule->dispatch_limit);
-			break;
-		case ACT_EXTEND:
-			if (ROW_NULL(&new, C_STAGE_DEADLINE) ||
-				DatumGetTimestampTz(ROW_DATUM(&new, C_STAGE_DEADLINE)) <= DatumGetTimestampTz(ROW_DATUM(&old, C_STAGE_DEADLINE)))
-				ereport(ERROR,
-						(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
-						 errmsg("an extension of case " INT64_FORMAT " must set a later deadline", case_id),
-						 errdetail("The deadline is %s.",
-								   timestamptz_to_str(DatumGetTimestampTz(ROW_DATUM(&old, C_STAGE_DEADLINE))))));
-			row_set_int(&new, C_EXTENSIONS, row_int(&old, C_EXTENSIONS, 0) + 1);
-			break;
-		case ACT_SUSPEND:
-			row_set(&new, C_SUSPENDED_AT, TimestampTzGetDatum(at));
-			break;
-		case ACT_RESUME:
-			{
-				TimestampTz since = DatumGetTimestampTz(ROW_DATUM(&old, C_SUSPENDED_AT));
-				char	   *stage_unit = row_text(&old, C_STAGE_LIMIT_UNIT);
-				CalendarUnit limit_unit = stage_unit ? calendar_unit_from_name(stage_unit) : rule->limit_unit;
-				int64		paused = limit_unit == CALENDAR_CLOCK_HOUR ?
-					(at - since) / USECS_PER_SEC : calendar_working_seconds(since, at);
-				TimestampTz deadline = DatumGetTimestampTz(ROW_DATUM(&old, C_STAGE_DEADLINE));
-
-				deadline = limit_unit == CALENDAR_CLOCK_HOUR ? deadline + paused * USECS_PER_SEC :
-					calendar_add_working_seconds(deadline, paused);
-				row_set(&new, C_STAGE_DEADLINE, TimestampTzGetDatum(deadline));
-				row_set(&new, C_STAGE_PAUSED_SECONDS, Int64GetDatum(
-					DatumGetInt64(ROW_DATUM(&old, C_STAGE_PAUSED_SECONDS)) + paused));
-				row_set(&new, C_SUSPENDED_SECONDS, Int64GetDatum(
-					DatumGetInt64(ROW_DATUM(&old, C_SUSPENDED_SECONDS)) + (at - since) / USECS_PER_SEC));
-				row_set_null(&new, C_SUSPENDED_AT);
-				break;
-			}
-		case ACT_RESOLVE:
-			row_set(&new, C_RESOLVED_AT, TimestampTzGetDatum(at));
-			start_stage(&new, "verify", at, rule, rule->verify_limit);
-			break;
-		case ACT_VERIFY:
-			row_set(&new, C_VERIFIED_AT, TimestampTzGetDatum(at));
-			end_stages(&new, "close");
-			break;
-		case ACT_REOPEN:
-			row_set_int(&new, C_REOPENINGS, row_int(&old, C_REOPENINGS, 0) + 1);
-			row_set_null(&new, C_RESOLVED_AT);
-			start_stage(&new, "resolve", at, rule, rule->resolve_limit);
-			break;
-		case ACT_CLOSE:
-			row_set(&new, C_CLOSED_AT, TimestampTzGetDatum(at));
-			end_stages(&new, "closed");
-			break;
-		case ACT_ESCALATE:
-			{
-				int			old_level = row_int(&old, C_HANDLING_LEVEL, 5);
-				int			level = row_int(&new, C_HANDLING_LEVEL, old_level);
-
-				if (level >= old_level)
-					level = old_level - 1;
-				if (level < 3)
-					ereport(ERROR,
-							(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
-							 errmsg("case " INT64_FORMAT " is handled at district level and cannot climb higher", case_id)));
-				if (ROW_NULL(&new, C_ESCALATION_TRIGGER))
-					row_set_text(&new, C_ESCALATION_TRIGGER, "referral");
-				require_reason(&old, &new, case_id, ACT_ESCALATE);
-				assign(&new, route(case_id, unit, level, rule));
-				row_set_int(&new, C_ESCALATIONS, row_int(&old, C_ESCALATIONS, 0) + 1);
-				row_set(&new, C_DISPATCHED_AT, TimestampTzGetDatum(at));
-				start_stage(&new, "resolve", at, rule, rule->resolve_limit);
-				break;
-			}
-		default:
-			elog(ERROR, "unexpected case action %d", action);
-	}
-
-	chain_move(&new, action, status_names[from], at, actor);
-	return PointerGetDatum(heap_form_tuple(tupdesc, new.values, new.nulls));
+	u.from = status_from_name(row_text(&u.old, C_STATUS), u.case_id);
+	u.to = status_from_name(row_text(&u.new, C_STATUS), u.case_id);
+	recognise_move(&u);
+	if (u.action != NUM_ACTIONS)
+		return PointerGetDatum(apply_move(&u));
+	if (u.edited.len > 0)
+		return PointerGetDatum(edit_case(&u.old, &u.new, u.edited.data, u.actor));
+	return PointerGetDatum(keep_unmoved(&u));
 }
 
 /*
