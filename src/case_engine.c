@@ -657,8 +657,15 @@ rule_of(CaseRow *row)
 {
 	char	   *category = row_text(row, C_CATEGORY);
 	int			severity = row_int(row, C_SEVERITY, 1);
-	const CaseRule *rule = case_rules_category_rule(category, severity);
+	const CaseRule *rule;
 
+	/* the table's CHECK would refuse it, but only after routing has failed */
+	if (severity < 1 || severity > 4)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("severity %d is out of range for a case", severity),
+				 errhint("Severities run from 1 (lowest) to 4 (highest).")));
+	rule = case_rules_category_rule(category, severity);
 	if (rule == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_CASE_ROUTING_FAILED),
