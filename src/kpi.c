@@ -347,6 +347,30 @@ return_state(KpiWork *w, bool in_agg)
 	return PointerGetDatum(in_agg ? (struct varlena *) w : kpi_pack_work(w));
 }
 
+/* Add n to a counter, refusing (22003) a sum a bigint does not hold. */
+static inline void
+counter_add(KpiWork *w, KpiCounter c, int64 n)
+{
+	if (pg_add_s64_overflow(w->counter[c], n, &w->counter[c]))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("kpi_state counter \"%s\" out of range", counter_names[c])));
+}
+
+/* Sketch s's count of values with n more, refusing (22003) one a bigint does not hold. */
+static int64
+sketch_total_plus(const KpiWork *w, KpiSketch s, int64 n)
+{
+	int64		total;
+
+	if (pg_add_s64_overflow(w->sketch[s].total, n, &total))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("kpi_state sketch \"%s\" out of range", sketch_names[s]),
+				 errdetail("The sketch would count more values than a bigint holds.")));
+	return total;
+}
+
 /* ----------------------------------------------------------------------
  * Reading a row of gridgov.cases
  * ----------------------------------------------------------------------
@@ -534,6 +558,7 @@ add_duration(KpiWork **w, int s, CaseFields *r, CaseField to)
 		return;
 	seconds = (double) calendar_working_seconds(DatumGetTimestampTz(FIELD(r, F_REPORTED_AT)),
 												DatumGetTimestampTz(FIELD(r, to)));
+	(void) sketch_total_plus(*w, s, 1);
 	while (!sketch_add(&(*w)->sketch[s], work_buckets(*w, s), seconds))
 		*w = work_grow(*w, s, (*w)->sketch[s].nbuckets + 1);
 }
@@ -550,18 +575,18 @@ count_case(KpiWork *w, CaseFields *r, TimestampTz as_of)
 	bool		open;
 	bool		overdue = false;
 
-	w->counter[KC_RECEIVED]++;
+	counter_add(w, KC_RECEIVED, 1);
 	if (accepted)
-		w->counter[KC_ACCEPTED]++;
+		counter_add(w, KC_ACCEPTED, 1);
 	if (!FIELD_NULL(r, F_DISPATCHED_AT))
-		w->counter[KC_DISPATCHED]++;
+		counter_add(w, KC_DISPATCHED, 1);
 
 	/* open at as_of: not final and already reported */
 	open = kind == STATUS_OPEN && !FIELD_NULL(r, F_REPORTED_AT) &&
 		DatumGetTimestampTz(FIELD(r, F_REPORTED_AT)) <= as_of;
 	if (open)
 	{
-		w->counter[KC_OPEN_NOW]++;
+		counter_add(w, KC_OPEN_NOW, 1);
 		/* the stage clock stops at a suspension, as in case_clock */
 		if (!FIELD_NULL(r, F_STAGE_DEADLINE))
 		{
@@ -572,18 +597,18 @@ count_case(KpiWork *w, CaseFields *r, TimestampTz as_of)
 			overdue = DatumGetTimestampTz(FIELD(r, F_STAGE_DEADLINE)) < clock;
 		}
 		if (overdue)
-			w->counter[KC_OVERDUE_NOW]++;
+			counter_add(w, KC_OVERDUE_NOW, 1);
 		if (overdue && accepted)
-			w->counter[KC_DUE_TO_CLOSE]++;
+			counter_add(w, KC_DUE_TO_CLOSE, 1);
 	}
 	else if (kind == STATUS_CLOSED)
 	{
-		w->counter[KC_CLOSED]++;
-		w->counter[KC_DUE_TO_CLOSE]++;
+		counter_add(w, KC_CLOSED, 1);
+		counter_add(w, KC_DUE_TO_CLOSE, 1);
 		if (field_int(r, F_DEADLINES_MISSED) == 0)
-			w->counter[KC_CLOSED_ON_TIME]++;
+			counter_add(w, KC_CLOSED_ON_TIME, 1);
 		if (field_int(r, F_HANDLING_LEVEL) == COMMUNITY_LEVEL)
-			w->counter[KC_SETTLED_IN_COMMUNITY]++;
+			counter_add(w, KC_SETTLED_IN_COMMUNITY, 1);
 		if (!FIELD_NULL(r, F_SATISFACTION))
 		{
 			int32		satisfaction = field_int(r, F_SATISFACTION);
@@ -594,20 +619,20 @@ count_case(KpiWork *w, CaseFields *r, TimestampTz as_of)
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("satisfaction %d is out of range", satisfaction),
 						 errhint("A resident's satisfaction runs from 1 to 5.")));
-			w->counter[KC_EVALUATED]++;
-			w->counter[KC_SATISFACTION_SUM] += satisfaction;
+			counter_add(w, KC_EVALUATED, 1);
+			counter_add(w, KC_SATISFACTION_SUM, satisfaction);
 			if (satisfaction >= SATISFIED_FROM)
-				w->counter[KC_SATISFIED]++;
+				counter_add(w, KC_SATISFIED, 1);
 		}
 	}
 	if (field_int(r, F_REOPENINGS) > 0)
-		w->counter[KC_REWORKED]++;
+		counter_add(w, KC_REWORKED, 1);
 	if (field_int(r, F_EXTENSIONS) > 0)
-		w->counter[KC_EXTENDED]++;
+		counter_add(w, KC_EXTENDED, 1);
 	if (field_int(r, F_RETURNS) > 0)
-		w->counter[KC_RETURNED]++;
+		counter_add(w, KC_RETURNED, 1);
 	if (field_int(r, F_ESCALATIONS) > 0)
-		w->counter[KC_ESCALATED]++;
+		counter_add(w, KC_ESCALATED, 1);
 
 	if (accepted)
 		add_duration(&w, KS_ACCEPT, r, F_ACCEPTED_AT);
@@ -734,20 +759,12 @@ kpi_combine(PG_FUNCTION_ARGS)
 
 	kpi_view(PG_GETARG_DATUM(1), &other, true);
 	for (i = 0; i < KPI_NCOUNTERS; i++)
-		if (pg_add_s64_overflow(w->counter[i], other.counter[i], &w->counter[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("kpi_state counter \"%s\" out of range", counter_names[i])));
+		counter_add(w, i, other.counter[i]);
 	for (i = 0; i < KPI_NSKETCHES; i++)
 	{
 		int32		need;
-		int64		total;
+		int64		total = sketch_total_plus(w, i, other.sketch[i].total);
 
-		if (pg_add_s64_overflow(w->sketch[i].total, other.sketch[i].total, &total))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("kpi_state sketch \"%s\" out of range", sketch_names[i]),
-					 errdetail("The merged sketch would count more values than a bigint holds.")));
 		if (other.sketch[i].nbuckets == 0)
 		{
 			w->sketch[i].zero_count += other.sketch[i].zero_count;

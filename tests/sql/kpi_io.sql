@@ -291,3 +291,26 @@ SELECT pg_column_size(k) AS stored_bytes, octet_length(kpi_state_send(k)) AS bin
 SELECT '{"version": 1, "close_seconds": {"buckets": [' ||
        (SELECT string_agg(format('[%s, 1]', g), ', ') FROM generate_series(1, 2049) g) || ']}}' AS too_many \gset
 SELECT pg_temp.try_kpi_state(:'too_many');
+
+-- Counting a case into a state whose counter is full: 22003 as for
+-- kpi_combine, by each form of kpi_accum (the counter used to wrap round
+-- and be packed as a value that then read back as corrupt, XX001).  A row
+-- of cases from jsonb: the forms need no stored case.
+\set VERBOSITY sqlstate
+SELECT kpi_accum('{"version": 1, "received": 9223372036854775807}',
+                 jsonb_populate_record(NULL::cases, '{"id": 1}'), '2026-11-27 17:00+08')::text;
+\set VERBOSITY default
+SELECT kpi_accum('{"version": 1, "received": 9223372036854775807}',
+                 jsonb_populate_record(NULL::cases, '{"id": 1}'), '2026-11-27 17:00+08')::text;
+SELECT kpi_accum('{"version": 1, "received": 9223372036854775807}',
+                 jsonb_populate_record(NULL::cases, '{"id": 1}'))::text;
+SELECT kpi_accum('{"version": 1, "received": 9223372036854775807}', 1, 'reported', NULL, NULL, NULL,
+                 NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, '2026-11-27 17:00+08')::text;
+-- and a satisfaction sum that a fifth case's 5 would take past 2^63 - 1
+SELECT kpi_accum('{"version": 1, "received": 2000000000000000000, "closed": 2000000000000000000,
+                   "due_to_close": 2000000000000000000, "evaluated": 2000000000000000000,
+                   "satisfied": 2000000000000000000, "satisfaction_sum": 9223372036854775805}',
+                 jsonb_populate_record(NULL::cases, '{"id": 1, "status": "closed", "satisfaction": 5}'))::text;
+-- one short of full still counts
+SELECT kpi_accum('{"version": 1, "received": 9223372036854775806}',
+                 jsonb_populate_record(NULL::cases, '{"id": 1}'))::text;
