@@ -437,42 +437,13 @@ parse_level_char(const char *str, const char *p, int level, const char *what,
 	return value;
 }
 
+/* The level 1 cell of a code's first four characters (hemisphere, column, row). */
 static bool
-gridcell_parse(const char *input, int64 *result, Node *escontext)
+parse_level1(const char *input, const char *code, int64 *cell, Node *escontext)
 {
-	const char *p = input;
-	const char *code;
-	const char *end;
-	int			len;
-	int			level;
+	const char *p;
 	int			column;
 	int			row;
-	int			l;
-	int64		cell;
-
-	while (*p != '\0' && isspace((unsigned char) *p))
-		p++;
-	code = p;
-	while (*p != '\0' && !isspace((unsigned char) *p))
-		p++;
-	end = p;
-	while (*p != '\0' && isspace((unsigned char) *p))
-		p++;
-	if (*p != '\0')
-		gridgov_input_error(escontext, false,
-							(BAD_TEXT(input),
-							 errdetail("A gridcell code is one run of characters without spaces inside.")));
-
-	len = (int) (end - code);
-	for (level = 1; level <= GRIDCELL_LEVELS; level++)
-		if (len == code_length[level])
-			break;
-	if (level > GRIDCELL_LEVELS)
-		gridgov_input_error(escontext, false,
-							(BAD_TEXT(input),
-							 errdetail("A gridcell code has 4, 6, 7, 9, 11, 12, 14, 16, 18 or 20 characters, not %d.",
-									   pg_mbstrlen_with_len(code, len)),
-							 errhint("Level 1 is N or S, a column 01 to 60 and a row A to V, as in N50J; levels 2 to 10 add 2, 1, 2, 2, 1, 2, 2, 2 and 2 characters.")));
 
 	/*
 	 * Positions in errors count from the first character of the code, and
@@ -502,7 +473,47 @@ gridcell_parse(const char *input, int64 *result, Node *escontext)
 									   pg_mblen(code + 3), code + 3),
 							 errhint("Rows A to V are 4° bands from the equator to 88°; the polar caps beyond are not coded here.")));
 
-	cell = (1 + ((*code == 'N' || *code == 'n' ? 0 : 1) * 60 + (column - 1)) * 22 + row) * SCALE_1;
+	*cell = (1 + ((*code == 'N' || *code == 'n' ? 0 : 1) * 60 + (column - 1)) * 22 + row) * SCALE_1;
+	return true;
+}
+
+static bool
+gridcell_parse(const char *input, int64 *result, Node *escontext)
+{
+	const char *p = input;
+	const char *code;
+	const char *end;
+	int			len;
+	int			level;
+	int			l;
+	int64		cell;
+
+	while (*p != '\0' && isspace((unsigned char) *p))
+		p++;
+	code = p;
+	while (*p != '\0' && !isspace((unsigned char) *p))
+		p++;
+	end = p;
+	while (*p != '\0' && isspace((unsigned char) *p))
+		p++;
+	if (*p != '\0')
+		gridgov_input_error(escontext, false,
+							(BAD_TEXT(input),
+							 errdetail("A gridcell code is one run of characters without spaces inside.")));
+
+	len = (int) (end - code);
+	for (level = 1; level <= GRIDCELL_LEVELS; level++)
+		if (len == code_length[level])
+			break;
+	if (level > GRIDCELL_LEVELS)
+		gridgov_input_error(escontext, false,
+							(BAD_TEXT(input),
+							 errdetail("A gridcell code has 4, 6, 7, 9, 11, 12, 14, 16, 18 or 20 characters, not %d.",
+									   pg_mbstrlen_with_len(code, len)),
+							 errhint("Level 1 is N or S, a column 01 to 60 and a row A to V, as in N50J; levels 2 to 10 add 2, 1, 2, 2, 1, 2, 2, 2 and 2 characters.")));
+
+	if (!parse_level1(input, code, &cell, escontext))
+		return false;
 
 	p = code + code_length[1];
 	for (l = 2; l <= level; l++)

@@ -321,6 +321,37 @@ risk_status_excluded(Datum status)
 }
 
 /*
+ * The state a row updates: a new one for the first row, the aggregate's own
+ * in place, or a copy when called directly; its as_of must be the row's.
+ */
+static ArrayType *
+risk_state_to_update(FunctionCallInfo fcinfo, ArrayType *state, RiskSettings *settings,
+					 TimestampTz as_of)
+{
+	if (state == NULL)
+	{
+		float8		initial[STATE_LENGTH];
+
+		initial[S_AS_OF] = (float8) as_of;
+		initial[S_HALF_LIFE] = settings->half_life;
+		initial[S_MASS] = 0;
+		initial[S_CASES] = 0;
+		return risk_state_new(fcinfo, initial);
+	}
+	if (!AggCheckCallContext(fcinfo, NULL))
+	{
+		/* called directly: never scribble on the caller's array */
+		state = risk_state_new(fcinfo, risk_state_values(state));
+	}
+	if (risk_state_values(state)[S_AS_OF] != (float8) as_of)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("risk() needs the same as_of for every row of a group"),
+				 errhint("Pass one instant, such as a constant or a column the query groups by.")));
+	return state;
+}
+
+/*
  * risk_transition(state float8[], c cases, as_of timestamptz)
  *
  * Not strict: the first row starts the state, NULL rows (an outer join's
@@ -359,27 +390,8 @@ gridgov_risk_transition(PG_FUNCTION_ARGS)
 	row = PG_GETARG_HEAPTUPLEHEADER(1);
 	settings = risk_settings(fcinfo, row);
 
-	if (state == NULL)
-	{
-		float8		initial[STATE_LENGTH];
-
-		initial[S_AS_OF] = (float8) as_of;
-		initial[S_HALF_LIFE] = settings->half_life;
-		initial[S_MASS] = 0;
-		initial[S_CASES] = 0;
-		state = risk_state_new(fcinfo, initial);
-	}
-	else if (!AggCheckCallContext(fcinfo, NULL))
-	{
-		/* called directly: never scribble on the caller's array */
-		state = risk_state_new(fcinfo, risk_state_values(state));
-	}
+	state = risk_state_to_update(fcinfo, state, settings, as_of);
 	values = risk_state_values(state);
-	if (values[S_AS_OF] != (float8) as_of)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("risk() needs the same as_of for every row of a group"),
-				 errhint("Pass one instant, such as a constant or a column the query groups by.")));
 
 	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
 	ItemPointerSetInvalid(&(tuple.t_self));
