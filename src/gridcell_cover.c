@@ -40,6 +40,7 @@
 #include "common/int128.h"
 #include "funcapi.h"
 #include "gridcell.h"
+#include "gridcell_cover.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"

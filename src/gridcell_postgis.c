@@ -26,6 +26,7 @@
 #include <math.h>
 
 #include "gridcell.h"
+#include "gridcell_postgis.h"
 #include "utils/builtins.h"
 
 #define GSER_FLAG_Z				0x01

@@ -36,6 +36,7 @@
 
 #include "cache.h"
 #include "kpi.h"
+#include "kpi_planner.h"
 
 /* the column form's arguments: the case's id, the fields, as_of */
 #define KPI_COLUMN_ARGS		(KPI_NFIELDS + 2)
