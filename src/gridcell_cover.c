@@ -100,6 +100,7 @@ edge_reaches(const GridcellEdge *e, int64 x0, int64 y0, int64 x1, int64 y1)
 		Max(e->ay, e->by) > y0 && Min(e->ay, e->by) < y1;
 }
 
+/* Is a point inside a rectangle, off its border? */
 static inline bool
 strictly_inside(int64 x, int64 y, int64 x0, int64 y0, int64 x1, int64 y1)
 {
@@ -272,6 +273,7 @@ cell_rect(int64 cell, int64 *x0, int64 *y0, int64 *x1, int64 *y1)
 	*y1 *= fine;
 }
 
+/* Return one cell of the cover, with whether it lies wholly inside. */
 static void
 emit(CoverState *s, int64 cell, bool inside)
 {
@@ -284,6 +286,7 @@ emit(CoverState *s, int64 cell, bool inside)
 	s->emitted++;
 }
 
+/* Cover one cell: emit it, or recurse into its children where an edge crosses it. */
 static void
 cover_cell(CoverState *s, int64 cell, int level, const int *candidates, int ncandidates)
 {
@@ -432,6 +435,7 @@ cover_polygon(CoverState *s, const GridcellPolygon *poly)
 	}
 }
 
+/* SQL gridcell_cover(polygon, level): the cells covering a polygon. */
 PG_FUNCTION_INFO_V1(gridcell_cover);
 Datum
 gridcell_cover(PG_FUNCTION_ARGS)

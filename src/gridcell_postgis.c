@@ -48,6 +48,7 @@ static const char *const type_names[] = {
 	"triangle", "tin"
 };
 
+/* A geometry type's name, for messages. */
 static const char *
 type_name(uint32 type)
 {
@@ -64,6 +65,7 @@ typedef struct GserReader
 	const char *funcname;
 } GserReader;
 
+/* Refuse a serialized geometry that ends early or contradicts itself. */
 static void
 report_damaged(const GserReader *r)
 {
@@ -73,6 +75,7 @@ report_damaged(const GserReader *r)
 			 errdetail("The value is shorter than its own header says, or not in a PostGIS serialization gridgov knows (versions 1 and 2).")));
 }
 
+/* Start reading a serialized geometry: its header, SRID and flags. */
 static void
 gser_begin(struct varlena *g, GserReader *r, const char *funcname)
 {
@@ -102,6 +105,7 @@ gser_begin(struct varlena *g, GserReader *r, const char *funcname)
 	r->pos = 0;
 }
 
+/* The next uint32 of a serialized geometry. */
 static uint32
 gser_uint32(GserReader *r)
 {
@@ -114,6 +118,7 @@ gser_uint32(GserReader *r)
 	return v;
 }
 
+/* The next double of a serialized geometry. */
 static double
 gser_double(GserReader *r)
 {
@@ -126,6 +131,7 @@ gser_double(GserReader *r)
 	return v;
 }
 
+/* Refuse a geometry not in SRID 4326. */
 static void
 check_srid(const GserReader *r)
 {
@@ -162,6 +168,7 @@ read_point(Datum geom, double *lng, double *lat, const char *funcname, const cha
 	*lat = gser_double(&r);
 }
 
+/* The longitude and latitude of a point geometry. */
 void
 gridcell_read_point(Datum geom, double *lng, double *lat, const char *funcname)
 {
@@ -229,6 +236,7 @@ gridcell_degrees_to_fine(double deg)
 	return deg < 0 ? -(int64) v : (int64) v;
 }
 
+/* The rings of one polygon of a serialized geometry, in fine units. */
 static void
 read_polygon_rings(GserReader *r, GridcellPolygon *poly, int *capacity)
 {

@@ -67,6 +67,7 @@ state_for_update(FunctionCallInfo fcinfo, bool in_agg)
 	return kpi_state_work_from_view(&view, capacity);
 }
 
+/* The state a transition returns: the working one to nodeAgg, else packed. */
 static inline Datum
 return_state(KpiWork *w, bool in_agg)
 {
@@ -144,12 +145,14 @@ static const struct
 
 StaticAssertDecl(NUM_CASE_FIELDS == KPI_NFIELDS, "kpi.h counts the fields of case_fields");
 
+/* The name of a column of cases that kpi counts. */
 const char *
 kpi_field_name(int field)
 {
 	return case_fields[field].name;
 }
 
+/* The type of a column of cases that kpi counts. */
 Oid
 kpi_field_type(int field)
 {
@@ -167,6 +170,7 @@ typedef struct CaseReader
 	bool	   *nulls;
 } CaseReader;
 
+/* Where the counted fields are in a row type, cached per call site. */
 static CaseReader *
 case_reader(FunctionCallInfo fcinfo, HeapTupleHeader rec)
 {
@@ -238,6 +242,7 @@ typedef struct CaseFields
 #define FIELD_NULL(r, f)	((r)->nulls[f])
 #define FIELD(r, f)			((r)->values[f])
 
+/* An integer field's value, 0 for NULL. */
 static inline int32
 field_int(CaseFields *r, CaseField f)
 {
@@ -253,6 +258,7 @@ typedef enum CaseStatusKind
 	STATUS_ENDED				/* rejected or merged */
 } CaseStatusKind;
 
+/* Whether a case is open, closed, or ended otherwise. */
 static CaseStatusKind
 status_kind(CaseFields *r)
 {
@@ -401,6 +407,7 @@ accumulate(FunctionCallInfo fcinfo, bool in_agg, CaseFields *fields, TimestampTz
 	return return_state(w, in_agg);
 }
 
+/* The row forms' transition: the fields of a cases row counted at as_of. */
 static Datum
 kpi_accum_common(FunctionCallInfo fcinfo, TimestampTz as_of)
 {
@@ -429,6 +436,7 @@ kpi_accum_common(FunctionCallInfo fcinfo, TimestampTz as_of)
 	return accumulate(fcinfo, in_agg, &fields, as_of);
 }
 
+/* SQL kpi_accum(state, cases, as_of). */
 PG_FUNCTION_INFO_V1(kpi_accum);
 Datum
 kpi_accum(PG_FUNCTION_ARGS)
@@ -523,6 +531,7 @@ kpi_final(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------------
  */
 
+/* numerator / denominator as numeric; NULL for a denominator of 0. */
 static Datum
 rate(int64 numerator, int64 denominator, bool *isnull)
 {
@@ -583,6 +592,7 @@ KPI_RATE(kpi_community_share, KC_SETTLED_IN_COMMUNITY, KC_CLOSED)
 KPI_RATE(kpi_satisfied_share, KC_SATISFIED, KC_EVALUATED)
 KPI_RATE(kpi_satisfaction_mean, KC_SATISFACTION_SUM, KC_EVALUATED)
 
+/* Refuse a quantile fraction outside 0 to 1. */
 static void
 check_fraction(double fraction)
 {
@@ -605,6 +615,7 @@ hours_at(const KpiView *view, int s, double fraction, double *hours)
 	return true;
 }
 
+/* The accept_hours and close_hours accessors: a quantile of sketch s in hours. */
 static Datum
 hours_accessor(FunctionCallInfo fcinfo, int s)
 {
@@ -619,6 +630,7 @@ hours_accessor(FunctionCallInfo fcinfo, int s)
 	PG_RETURN_FLOAT8(hours);
 }
 
+/* SQL accept_hours(state, fraction). */
 PG_FUNCTION_INFO_V1(kpi_accept_hours);
 Datum
 kpi_accept_hours(PG_FUNCTION_ARGS)
@@ -626,6 +638,7 @@ kpi_accept_hours(PG_FUNCTION_ARGS)
 	return hours_accessor(fcinfo, KS_ACCEPT);
 }
 
+/* SQL close_hours(state, fraction). */
 PG_FUNCTION_INFO_V1(kpi_close_hours);
 Datum
 kpi_close_hours(PG_FUNCTION_ARGS)

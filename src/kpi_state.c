@@ -353,6 +353,7 @@ kpi_view_possible(const KpiView *view, const char **problem)
  * ----------------------------------------------------------------------
  */
 
+/* Append a sketch's text form. */
 static void
 append_sketch_text(StringInfo buf, const SketchHeader *h, const SketchBucket *b)
 {
@@ -364,6 +365,7 @@ append_sketch_text(StringInfo buf, const SketchHeader *h, const SketchBucket *b)
 	appendStringInfoString(buf, "]}");
 }
 
+/* The type's text output. */
 PG_FUNCTION_INFO_V1(kpi_state_out);
 Datum
 kpi_state_out(PG_FUNCTION_ARGS)
@@ -409,12 +411,14 @@ shown_input(const char *input)
 								shown_input((ps)->input)), \
 						 errdetail(__VA_ARGS__)))
 
+/* The parser's position, counted in characters from 1. */
 static inline int
 position_of(KpiParser *ps)
 {
 	return pg_mbstrlen_with_len(ps->input, ps->p - ps->input) + 1;
 }
 
+/* Skip JSON whitespace. */
 static void
 skip_space(KpiParser *ps)
 {
@@ -422,6 +426,7 @@ skip_space(KpiParser *ps)
 		ps->p++;
 }
 
+/* Consume c after whitespace, or report where it was expected. */
 static bool
 expect_char(KpiParser *ps, char c)
 {
@@ -511,6 +516,7 @@ parse_integer(KpiParser *ps, const char *what, int64 min, int64 max, int64 *resu
 	return true;
 }
 
+/* A sketch's text form: its zero count and its buckets. */
 static bool
 parse_sketch(KpiParser *ps, const char *name, SketchHeader *h, SketchBucket *b)
 {
@@ -581,6 +587,7 @@ parse_sketch(KpiParser *ps, const char *name, SketchHeader *h, SketchBucket *b)
 	return true;
 }
 
+/* A whole state's text form, into a view with its buckets. */
 static bool
 kpi_parse(KpiParser *ps, KpiView *view, SketchBucket **buckets)
 {
@@ -648,6 +655,7 @@ kpi_parse(KpiParser *ps, KpiView *view, SketchBucket **buckets)
 	return true;
 }
 
+/* The type's text input, refusing states no set of cases has. */
 PG_FUNCTION_INFO_V1(kpi_state_in);
 Datum
 kpi_state_in(PG_FUNCTION_ARGS)
@@ -672,6 +680,7 @@ kpi_state_in(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------------
  */
 
+/* The type's binary output. */
 PG_FUNCTION_INFO_V1(kpi_state_send);
 Datum
 kpi_state_send(PG_FUNCTION_ARGS)
@@ -705,6 +714,7 @@ kpi_state_send(PG_FUNCTION_ARGS)
 			 errmsg("invalid binary kpi_state"), \
 			 errdetail(__VA_ARGS__)))
 
+/* The type's binary input, refusing states no set of cases has. */
 PG_FUNCTION_INFO_V1(kpi_state_recv);
 Datum
 kpi_state_recv(PG_FUNCTION_ARGS)

@@ -77,6 +77,7 @@ typedef struct RiskSettings
  * ----------------------------------------------------------------------
  */
 
+/* The attribute number of a column of the row type, which must have a type. */
 static AttrNumber
 risk_column(TupleDesc tupdesc, const char *name, Oid type)
 {
@@ -152,6 +153,7 @@ risk_read_settings(RiskSettings *settings, Oid fn_oid)
 	SPI_finish();
 }
 
+/* The row type's columns and the score's settings, cached per call site. */
 static RiskSettings *
 risk_settings(FunctionCallInfo fcinfo, HeapTupleHeader row)
 {
@@ -261,6 +263,7 @@ gridgov_risk_decay(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------------
  */
 
+/* The float8 elements of a state, checked for length. */
 static float8 *
 risk_state_values(ArrayType *state)
 {
@@ -294,6 +297,7 @@ risk_state_new(FunctionCallInfo fcinfo, const float8 *values)
 	return state;
 }
 
+/* Refuse to combine states of different as_of or half-life. */
 static void
 risk_check_compatible(const float8 *a, const float8 *b)
 {

@@ -33,7 +33,7 @@
  * within a(1 + 1e-12) as well.
  *
  * The functions work on a header and a bucket array that the caller owns
- * (in kpi.c they live inside a varlena that is updated in place); the ones
+ * (in kpi_state.c they live inside a varlena that is updated in place); the ones
  * that may need room say how much, and never change anything when there is
  * not enough.
  */
@@ -126,7 +126,7 @@ extern bool sketch_decode(const uint8 **p, const uint8 *end, SketchHeader *h, Sk
 /* the number of buckets of the encoded sketch at p, or -1 if malformed */
 extern int32 sketch_decoded_buckets(const uint8 *p, const uint8 *end);
 
-/* unsigned LEB128, shared with kpi.c's encoding of its counters */
+/* unsigned LEB128, shared with kpi_state.c's encoding of its counters */
 extern void sketch_put_varint(StringInfo buf, uint64 value);
 extern bool sketch_get_varint(const uint8 **p, const uint8 *end, uint64 *value);
 
