@@ -41,6 +41,8 @@
 #include "cache.h"
 #include "grid_index.h"
 #include "gridcell.h"
+#include "gridcell_cover.h"
+#include "gridcell_postgis.h"
 #include "gridgov.h"
 #include "spi_plan.h"
 
@@ -173,7 +175,7 @@ add_grid(GridIndex *index, int64 code, TimestampTz valid_to, Datum boundary, boo
 	scratch = AllocSetContextCreate(CurrentMemoryContext, "gridgov grid boundary",
 									ALLOCSET_DEFAULT_SIZES);
 	caller = MemoryContextSwitchTo(scratch);
-	poly = gridcell_read_polygon(boundary, "case routing");
+	poly = gridcell_postgis_read_polygon(boundary, "case routing");
 	MemoryContextSwitchTo(index_context);
 	if (poly->npoints > 0)
 	{
@@ -189,7 +191,7 @@ add_grid(GridIndex *index, int64 code, TimestampTz valid_to, Datum boundary, boo
 		grid->xmax = poly->xmax;
 		grid->ymin = poly->ymin;
 		grid->ymax = poly->ymax;
-		grid->edges = gridcell_polygon_edges(poly, &grid->nedges);
+		grid->edges = gridcell_cover_polygon_edges(poly, &grid->nedges);
 	}
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(scratch);
@@ -396,7 +398,7 @@ grid_contains(const IndexedGrid *grid, int64 px, int64 py, bool *sure)
 			return false;
 		}
 		if ((e->ay > py) != (e->by > py) &&
-			(gridcell_orientation(e->ax, e->ay, e->bx, e->by, px, py) > 0) == (e->by > e->ay))
+			(gridcell_cover_orientation(e->ax, e->ay, e->bx, e->by, px, py) > 0) == (e->by > e->ay))
 			inside = !inside;
 	}
 	return inside;
@@ -429,8 +431,8 @@ index_answer(Oid namespace, double lng, double lat, int64 *grid)
 	*grid = 0;
 	if (grid_index->ngrids == 0)
 		return GRID_INDEX_SURE;
-	px = gridcell_degrees_to_fine(lng);
-	py = gridcell_degrees_to_fine(lat);
+	px = gridcell_postgis_degrees_to_fine(lng);
+	py = gridcell_postgis_degrees_to_fine(lat);
 	if (px < grid_index->x0 - NEAR_EDGE_FACTOR || py < grid_index->y0 - NEAR_EDGE_FACTOR ||
 		px > grid_index->x0 + grid_index->bucket_width * grid_index->nx + NEAR_EDGE_FACTOR ||
 		py > grid_index->y0 + grid_index->bucket_height * grid_index->ny + NEAR_EDGE_FACTOR)
@@ -470,7 +472,7 @@ grid_index_grid_at(Datum point)
 	double		lat;
 	bool		isnull;
 
-	gridcell_read_point(point, &lng, &lat, "case routing");
+	gridcell_postgis_read_point(point, &lng, &lat, "case routing");
 	/* a NaN or out-of-range point is refused, as gridcell() refuses it */
 	gridcell_check_lnglat(lng, lat);
 	if (index_answer(spi_plan_namespace(), lng, lat, &grid) == GRID_INDEX_SURE)

@@ -63,11 +63,4 @@ extern char *gridcell_to_cstring(int64 cell);
 /* the start-up hook: defines gridcell's settings (see gridcell.c) */
 extern void gridcell_init(void);
 
-/*
- * What gridcell_postgis.c and gridcell_cover.c offer, for the files that
- * included only this header before those two had headers of their own.
- */
-#include "gridcell_postgis.h"
-#include "gridcell_cover.h"
-
 #endif							/* GRIDCELL_H */

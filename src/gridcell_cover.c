@@ -71,7 +71,7 @@ typedef struct CoverState
 
 /* sign of the cross product (b - a) x (c - a): > 0 when c is left of a->b */
 int
-gridcell_orientation(int64 ax, int64 ay, int64 bx, int64 by, int64 cx, int64 cy)
+gridcell_cover_orientation(int64 ax, int64 ay, int64 bx, int64 by, int64 cx, int64 cy)
 {
 	int64		dx1 = bx - ax,
 				dy1 = by - ay,
@@ -123,10 +123,10 @@ edge_crosses(const GridcellEdge *e, int64 x0, int64 y0, int64 x1, int64 y1)
 	if (strictly_inside(e->ax, e->ay, x0, y0, x1, y1) ||
 		strictly_inside(e->bx, e->by, x0, y0, x1, y1))
 		return true;
-	s[0] = gridcell_orientation(e->ax, e->ay, e->bx, e->by, x0, y0);
-	s[1] = gridcell_orientation(e->ax, e->ay, e->bx, e->by, x1, y0);
-	s[2] = gridcell_orientation(e->ax, e->ay, e->bx, e->by, x1, y1);
-	s[3] = gridcell_orientation(e->ax, e->ay, e->bx, e->by, x0, y1);
+	s[0] = gridcell_cover_orientation(e->ax, e->ay, e->bx, e->by, x0, y0);
+	s[1] = gridcell_cover_orientation(e->ax, e->ay, e->bx, e->by, x1, y0);
+	s[2] = gridcell_cover_orientation(e->ax, e->ay, e->bx, e->by, x1, y1);
+	s[3] = gridcell_cover_orientation(e->ax, e->ay, e->bx, e->by, x0, y1);
 	for (i = 0; i < 4; i++)
 	{
 		left |= s[i] > 0;
@@ -156,7 +156,7 @@ point_inside(const CoverState *s, int64 px, int64 py)
 
 		if ((e->ay > py) != (e->by > py))
 		{
-			int			o = gridcell_orientation(e->ax, e->ay, e->bx, e->by, px, py);
+			int			o = gridcell_cover_orientation(e->ax, e->ay, e->bx, e->by, px, py);
 
 			/* the crossing is right of the point */
 			if (o != 0 && (o > 0) == (e->by > e->ay))
@@ -168,7 +168,7 @@ point_inside(const CoverState *s, int64 px, int64 py)
 
 /* the polygon's edges, without zero-length ones; unclosed rings are closed */
 GridcellEdge *
-gridcell_polygon_edges(const GridcellPolygon *poly, int *nedges)
+gridcell_cover_polygon_edges(const GridcellPolygon *poly, int *nedges)
 {
 	GridcellEdge *edges;
 	int			capacity = 0;
@@ -395,7 +395,7 @@ cover_polygon(CoverState *s, const GridcellPolygon *poly)
 	if (poly->npoints == 0)
 		return;
 	check_cover_area(poly, s->target_level);
-	s->edges = gridcell_polygon_edges(poly, &s->nedges);
+	s->edges = gridcell_cover_polygon_edges(poly, &s->nedges);
 	if (s->nedges == 0)
 		return;
 	s->ymin = poly->ymin;
@@ -457,7 +457,7 @@ gridcell_cover(PG_FUNCTION_ARGS)
 	s.tupstore = rsinfo->setResult;
 	s.tupdesc = rsinfo->setDesc;
 	s.target_level = level;
-	cover_polygon(&s, gridcell_read_polygon(PG_GETARG_DATUM(0), "cover()"));
+	cover_polygon(&s, gridcell_postgis_read_polygon(PG_GETARG_DATUM(0), "cover()"));
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(work);
 	return (Datum) 0;

@@ -16,8 +16,8 @@ typedef struct GridcellEdge
 				by;
 } GridcellEdge;
 
-extern GridcellEdge *gridcell_polygon_edges(const GridcellPolygon *poly, int *nedges);
+extern GridcellEdge *gridcell_cover_polygon_edges(const GridcellPolygon *poly, int *nedges);
 /* sign of (b - a) x (c - a), exact: > 0 when c is left of a->b */
-extern int	gridcell_orientation(int64 ax, int64 ay, int64 bx, int64 by, int64 cx, int64 cy);
+extern int	gridcell_cover_orientation(int64 ax, int64 ay, int64 bx, int64 by, int64 cx, int64 cy);
 
 #endif							/* GRIDCELL_COVER_H */

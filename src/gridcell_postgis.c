@@ -170,7 +170,7 @@ read_point(Datum geom, double *lng, double *lat, const char *funcname, const cha
 
 /* The longitude and latitude of a point geometry. */
 void
-gridcell_read_point(Datum geom, double *lng, double *lat, const char *funcname)
+gridcell_postgis_read_point(Datum geom, double *lng, double *lat, const char *funcname)
 {
 	read_point(geom, lng, lat, funcname,
 			   "Use ST_PointOnSurface(geom) for one cell of a shape, or cover(geom, level) for all of them.");
@@ -206,7 +206,7 @@ gridcell_from_geometry(PG_FUNCTION_ARGS)
 				lat;
 
 	gridcell_check_level(level, "level");
-	gridcell_read_point(PG_GETARG_DATUM(0), &lng, &lat, "gridcell()");
+	gridcell_postgis_read_point(PG_GETARG_DATUM(0), &lng, &lat, "gridcell()");
 	PG_RETURN_GRIDCELL(gridcell_from_lnglat(lng, lat, level));
 }
 
@@ -216,7 +216,7 @@ gridcell_from_geometry(PG_FUNCTION_ARGS)
  * m * 225 * 2^(e + 31), an integer below 2^61 shifted right by 22 - e.
  */
 int64
-gridcell_degrees_to_fine(double deg)
+gridcell_postgis_degrees_to_fine(double deg)
 {
 	double		frac;
 	int			exp;
@@ -297,8 +297,8 @@ read_polygon_rings(GserReader *r, GridcellPolygon *poly, int *capacity)
 							 errdetail("A vertex has latitude %g; GB/T 39409 codes the polar caps beyond 88° with a separate scheme, which gridgov does not implement.", lat),
 							 errhint("Cut the polygon at 88° with ST_ClipByBox2D(geom, ST_MakeEnvelope(-180, -88, 180, 88)).")));
 			}
-			ring->x[j] = gridcell_degrees_to_fine(lng);
-			ring->y[j] = gridcell_degrees_to_fine(lat);
+			ring->x[j] = gridcell_postgis_degrees_to_fine(lng);
+			ring->y[j] = gridcell_postgis_degrees_to_fine(lat);
 			if (poly->npoints++ == 0)
 			{
 				poly->xmin = poly->xmax = ring->x[j];
@@ -321,7 +321,7 @@ read_polygon_rings(GserReader *r, GridcellPolygon *poly, int *capacity)
  * empty geometry gives no rings.
  */
 GridcellPolygon *
-gridcell_read_polygon(Datum geom, const char *funcname)
+gridcell_postgis_read_polygon(Datum geom, const char *funcname)
 {
 	struct varlena *g = PG_DETOAST_DATUM(geom);
 	GridcellPolygon *poly = palloc0(sizeof(GridcellPolygon));

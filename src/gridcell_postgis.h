@@ -35,8 +35,8 @@ typedef struct GridcellPolygon
 				ymax;			/* bounding box, fine units, if npoints > 0 */
 } GridcellPolygon;
 
-extern int64 gridcell_degrees_to_fine(double deg);
-extern void gridcell_read_point(Datum geom, double *lng, double *lat, const char *funcname);
-extern GridcellPolygon *gridcell_read_polygon(Datum geom, const char *funcname);
+extern int64 gridcell_postgis_degrees_to_fine(double deg);
+extern void gridcell_postgis_read_point(Datum geom, double *lng, double *lat, const char *funcname);
+extern GridcellPolygon *gridcell_postgis_read_polygon(Datum geom, const char *funcname);
 
 #endif							/* GRIDCELL_POSTGIS_H */
