@@ -5,6 +5,9 @@
 #   make test       install what is missing, build, install, and run the
 #                   pg_regress and pgTAP suites in a throwaway cluster
 #   make demo       the same set-up, then load the Guangming demo district
+#   make fuzz       fuzz the types' input functions and every function, and
+#                   run sqlsmith, for a few minutes (tests/fuzz/run; options
+#                   in FUZZ_ARGS, e.g. FUZZ_ARGS="--duration 600 --seed 7")
 
 EXTENSION   = gridgov
 MODULE_big  = gridgov
@@ -55,7 +58,7 @@ ifneq ($(clashing_tests),)
 $(error tests/sql/ must not reuse the names of sql/ files: $(clashing_tests))
 endif
 
-.PHONY: deps test demo bench
+.PHONY: deps test demo bench fuzz
 
 deps:
 	tools/ensure-deps
@@ -69,3 +72,6 @@ demo: deps
 	$(MAKE)
 	$(MAKE) install
 	tools/in-cluster tools/demo
+
+fuzz:
+	tests/fuzz/run $(FUZZ_ARGS)

@@ -23,6 +23,7 @@ CREATE TABLE @extschema@.calendar_day (
 );
 COMMENT ON TABLE @extschema@.calendar_day IS
     'exceptions to the weekday rule (Monday-Friday work): public holidays and make-up workdays (调休)';
+COMMENT ON COLUMN @extschema@.calendar_day.day IS 'the date the exception is for; primary key';
 COMMENT ON COLUMN @extschema@.calendar_day.is_workday IS
     'false for a holiday, true for a make-up workday; a row that agrees with the weekday rule changes nothing';
 COMMENT ON COLUMN @extschema@.calendar_day.note IS
@@ -97,6 +98,10 @@ CREATE TABLE @extschema@.work_period (
 );
 COMMENT ON TABLE @extschema@.work_period IS
     'working hours of every workday, [starts, ends) in gridgov.calendar_timezone; their sum is one working day';
+COMMENT ON COLUMN @extschema@.work_period.starts IS
+    'wall-clock time the period starts (included), in gridgov.calendar_timezone; primary key';
+COMMENT ON COLUMN @extschema@.work_period.ends IS
+    'wall-clock time the period ends (excluded), after starts; periods may not overlap';
 
 INSERT INTO @extschema@.work_period (starts, ends) VALUES ('09:00', '12:00'), ('14:00', '18:00');
 

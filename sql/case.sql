@@ -19,8 +19,12 @@ CREATE TABLE @extschema@.category (
     description text
 );
 COMMENT ON TABLE @extschema@.category IS 'kinds of cases';
+COMMENT ON COLUMN @extschema@.category.code IS
+    'the category''s key, such as noise: a lower-case letter, then lower-case letters, digits or _ (63 at most)';
+COMMENT ON COLUMN @extschema@.category.name IS 'the category''s display name, such as 噪音扰民';
 COMMENT ON COLUMN @extschema@.category.department IS
     'functional department that owns the category: its cases go to that department''s service point, never down to a community';
+COMMENT ON COLUMN @extschema@.category.description IS 'what cases of the category are about, free text';
 
 CREATE TABLE @extschema@.category_rule (
     category        text NOT NULL REFERENCES @extschema@.category ON DELETE CASCADE,
@@ -37,6 +41,21 @@ CREATE TABLE @extschema@.category_rule (
 );
 COMMENT ON TABLE @extschema@.category_rule IS
     'handling level and stage time limits per category and severity; a case uses the rule of the highest severity not above its own';
+COMMENT ON COLUMN @extschema@.category_rule.category IS 'the category the rule is for';
+COMMENT ON COLUMN @extschema@.category_rule.severity IS
+    'the lowest case severity (1 to 4) the rule applies to; severity 1''s rule gives the category''s usual level';
+COMMENT ON COLUMN @extschema@.category_rule.handling_level IS
+    'the level that handles the cases: 3 district, 4 subdistrict, 5 community; above the usual level, an escalation at intake';
+COMMENT ON COLUMN @extschema@.category_rule.limit_unit IS
+    'unit of the four limits: working_day (the sum of work_period), working_hour or clock_hour';
+COMMENT ON COLUMN @extschema@.category_rule.accept_limit IS
+    'time limit from report to acceptance (受理), in limit_unit';
+COMMENT ON COLUMN @extschema@.category_rule.dispatch_limit IS
+    'time limit from acceptance, or a return, to dispatch (派遣), in limit_unit';
+COMMENT ON COLUMN @extschema@.category_rule.resolve_limit IS
+    'time limit from dispatch, an escalation or a reopening to resolution (处置), in limit_unit';
+COMMENT ON COLUMN @extschema@.category_rule.verify_limit IS
+    'time limit from resolution to verification (核查), in limit_unit';
 
 -- Service points: the community halls, subdistrict and district centers,
 -- and the functional departments' desks.  A service point handles cases at
@@ -53,6 +72,14 @@ CREATE TABLE @extschema@.service_point (
 );
 COMMENT ON TABLE @extschema@.service_point IS
     'where cases are handled: one general service point per unit (department NULL) and one per functional department';
+COMMENT ON COLUMN @extschema@.service_point.id IS 'the service point''s number';
+COMMENT ON COLUMN @extschema@.service_point.name IS 'the service point''s name, such as 根竹园社区党群服务中心';
+COMMENT ON COLUMN @extschema@.service_point.unit IS 'the unit it serves: a district, subdistrict or community';
+COMMENT ON COLUMN @extschema@.service_point.level IS
+    'derived from unit: the handling level of its cases, 3 district, 4 subdistrict, 5 community';
+COMMENT ON COLUMN @extschema@.service_point.department IS
+    'the functional department whose desk it is (category.department); NULL for the unit''s general service point';
+COMMENT ON COLUMN @extschema@.service_point.location IS 'where it is, a point in SRID 4326';
 
 -- Repeated reports of one category in one grid within a window raise the
 -- new case's severity and link it to the earlier ones (矛盾预警).  A row
@@ -65,6 +92,14 @@ CREATE TABLE @extschema@.warning_rule (
     threshold   integer NOT NULL CONSTRAINT warning_rule_threshold CHECK (threshold >= 2),
     CONSTRAINT warning_rule_one_per_category UNIQUE NULLS NOT DISTINCT (category)
 );
+COMMENT ON TABLE @extschema@.warning_rule IS
+    'early warning (矛盾预警): the threshold-th report of a category in one grid within time_window raises its severity by one and links the earlier cases; without rows, the third report in 7 days';
+COMMENT ON COLUMN @extschema@.warning_rule.category IS
+    'the category the rule is for; NULL: every category without a row of its own';
+COMMENT ON COLUMN @extschema@.warning_rule.time_window IS
+    'how far back before a report the earlier reports count, a positive interval';
+COMMENT ON COLUMN @extschema@.warning_rule.threshold IS
+    'the number of reports, this one included, that raises a warning (2 or more)';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.category', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.category_rule', '');
@@ -117,12 +152,71 @@ CREATE TABLE @extschema@.cases (
     escalation_trigger text,
     history_seq     integer NOT NULL DEFAULT 0,
     history_hash    bytea,
+    history_content bytea,
     PRIMARY KEY (district, id)
 );
 COMMENT ON TABLE @extschema@.cases IS
     'cases (诉求/事件); insert to report, move with the functions or by updating status';
+COMMENT ON COLUMN @extschema@.cases.id IS 'the case''s number, unique over all districts';
+COMMENT ON COLUMN @extschema@.cases.district IS
+    'the county or district (level 3) above unit, set at intake: the key to distribute cases by';
+COMMENT ON COLUMN @extschema@.cases.unit IS
+    'the unit the case belongs to: the grid (level 6) covering location, unless given at intake';
+COMMENT ON COLUMN @extschema@.cases.category IS 'the kind of case (gridgov.category)';
+COMMENT ON COLUMN @extschema@.cases.severity IS
+    'severity 1 (lowest) to 4: as reported, one higher after an early warning; picks the category rule';
+COMMENT ON COLUMN @extschema@.cases.reported_severity IS 'the severity as reported, before any early warning';
+COMMENT ON COLUMN @extschema@.cases.channel IS
+    'how it was reported: resident_app, hotline, patrol, sensor or walk_in';
+COMMENT ON COLUMN @extschema@.cases.description IS 'what was reported, free text';
+COMMENT ON COLUMN @extschema@.cases.location IS 'where it happened, a point in SRID 4326 (longitude, latitude)';
+COMMENT ON COLUMN @extschema@.cases.reporter IS 'who reported it, free-form (personal data)';
+COMMENT ON COLUMN @extschema@.cases.status IS
+    'reported, accepted, rejected, merged, dispatched, returned, in_progress, suspended, resolved, verified or closed; set it to move the case';
+COMMENT ON COLUMN @extschema@.cases.handling_level IS
+    'the level handling the case: 3 district, 4 subdistrict, 5 community; lowering it escalates the case';
+COMMENT ON COLUMN @extschema@.cases.service_point IS
+    'the service point handling the case: routed (or given) at intake, routed again at escalation, may be chosen at dispatch';
+COMMENT ON COLUMN @extschema@.cases.stage IS
+    'the stage under way: accept, dispatch, resolve or verify (each with a deadline), close (awaiting closure), or rejected, merged or closed once final';
+COMMENT ON COLUMN @extschema@.cases.stage_started_at IS 'when the current stage started';
+COMMENT ON COLUMN @extschema@.cases.stage_deadline IS
+    'when the current stage must end, suspensions added; NULL once verified or final; set a later one to extend';
+COMMENT ON COLUMN @extschema@.cases.stage_limit_unit IS
+    'how the current stage''s limit is counted: working_day, working_hour or clock_hour';
+COMMENT ON COLUMN @extschema@.cases.stage_paused_seconds IS
+    'seconds the current stage was suspended, in working time (clock time for clock_hour): how much later its deadline moved';
+COMMENT ON COLUMN @extschema@.cases.suspended_at IS 'when the case was suspended (挂账); NULL unless it is suspended';
+COMMENT ON COLUMN @extschema@.cases.suspended_seconds IS 'seconds of clock time the case spent suspended, all suspensions together';
+COMMENT ON COLUMN @extschema@.cases.reported_at IS 'when it was reported (上报)';
+COMMENT ON COLUMN @extschema@.cases.accepted_at IS 'when it was accepted (受理/立案)';
+COMMENT ON COLUMN @extschema@.cases.dispatched_at IS 'when it was last dispatched (派遣) or escalated';
+COMMENT ON COLUMN @extschema@.cases.resolved_at IS 'when it was resolved; NULL again after a reopening';
+COMMENT ON COLUMN @extschema@.cases.verified_at IS 'when it was verified (核查)';
+COMMENT ON COLUMN @extschema@.cases.closed_at IS 'when it became final: closed (结案), rejected or merged';
+COMMENT ON COLUMN @extschema@.cases.escalations IS 'times escalated (升级), at intake by severity included';
+COMMENT ON COLUMN @extschema@.cases.reopenings IS 'times reopened (返工)';
+COMMENT ON COLUMN @extschema@.cases.extensions IS 'times extended (延期)';
+COMMENT ON COLUMN @extschema@.cases.returns IS 'times returned (退回) by a service point';
 COMMENT ON COLUMN @extschema@.cases.deadlines_missed IS
     'stages that ended after their deadline: 0 for a case handled on time';
+COMMENT ON COLUMN @extschema@.cases.duplicate_of IS 'the case this one was merged into';
+COMMENT ON COLUMN @extschema@.cases.linked_cases IS
+    'the earlier cases of the same category and grid whose number made this report an early warning';
+COMMENT ON COLUMN @extschema@.cases.warning IS 'true when the report raised an early warning (矛盾预警)';
+COMMENT ON COLUMN @extschema@.cases.satisfaction IS 'the reporter''s rating at closure, 1 (worst) to 5 (best)';
+COMMENT ON COLUMN @extschema@.cases.evaluation IS 'the reporter''s comment at closure (评价)';
+COMMENT ON COLUMN @extschema@.cases.actor IS 'who made the last report or move';
+COMMENT ON COLUMN @extschema@.cases.note IS 'the reason or note given with the last move; NULL when it gave none';
+COMMENT ON COLUMN @extschema@.cases.moved_at IS 'when the last report or move happened';
+COMMENT ON COLUMN @extschema@.cases.last_action IS
+    'the last report or move: report, accept, reject, merge, dispatch, start, return, extend, suspend, resume, resolve, verify, reopen, close or escalate';
+COMMENT ON COLUMN @extschema@.cases.escalation_trigger IS
+    'why the last report or move escalated the case: severity, referral or overdue; NULL when it did not';
+COMMENT ON COLUMN @extschema@.cases.history_seq IS 'seq of the case''s last row in case_history';
+COMMENT ON COLUMN @extschema@.cases.history_hash IS 'hash of the case''s last row in case_history: the head of its chain';
+COMMENT ON COLUMN @extschema@.cases.history_content IS
+    'content digest of the case at its last move, as in that history row (kept by the engine)';
 CREATE UNIQUE INDEX cases_id ON @extschema@.cases (id);
 CREATE INDEX cases_unit_category ON @extschema@.cases (unit, category, reported_at);
 -- the sweep's range: what can still climb (below district level)
@@ -150,11 +244,31 @@ CREATE TABLE @extschema@.case_history (
     escalation_trigger text,
     note            text,
     hash            bytea NOT NULL,
+    content         bytea,
     PRIMARY KEY (district, case_id, seq),
     FOREIGN KEY (district, case_id) REFERENCES @extschema@.cases (district, id)
 );
 COMMENT ON TABLE @extschema@.case_history IS
     'every report and move of every case; hash-chained per case and append-only';
+COMMENT ON COLUMN @extschema@.case_history.district IS 'the case''s district';
+COMMENT ON COLUMN @extschema@.case_history.case_id IS 'the case''s id';
+COMMENT ON COLUMN @extschema@.case_history.seq IS 'the row''s place in the case''s chain: 1 for the report, then one per move';
+COMMENT ON COLUMN @extschema@.case_history.at IS 'when the report or move happened';
+COMMENT ON COLUMN @extschema@.case_history.actor IS 'who made it';
+COMMENT ON COLUMN @extschema@.case_history.action IS
+    'report, or the move: accept, reject, merge, dispatch, start, return, extend, suspend, resume, resolve, verify, reopen, close or escalate';
+COMMENT ON COLUMN @extschema@.case_history.from_status IS 'the status before the move; NULL for the report';
+COMMENT ON COLUMN @extschema@.case_history.to_status IS 'the status after it';
+COMMENT ON COLUMN @extschema@.case_history.handling_level IS
+    'the handling level after it: 3 district, 4 subdistrict, 5 community';
+COMMENT ON COLUMN @extschema@.case_history.service_point IS 'the service point handling the case after it';
+COMMENT ON COLUMN @extschema@.case_history.escalation_trigger IS
+    'severity, referral or overdue when it escalated the case; NULL otherwise';
+COMMENT ON COLUMN @extschema@.case_history.note IS 'the reason or note given with it';
+COMMENT ON COLUMN @extschema@.case_history.hash IS
+    'SHA-256 over the previous row''s hash and this row''s fields (history_hash); verify_history() checks the chain';
+COMMENT ON COLUMN @extschema@.case_history.content IS
+    'SHA-256 of the case''s content after this move (content_digest); NULL in rows written before 0.7.0';
 
 -- pg_dump keeps the cases, their history and the identity counters (an
 -- extension's own tables are otherwise left out of dumps).  Restore them
@@ -172,17 +286,27 @@ SELECT pg_catalog.pg_extension_config_dump(
 -- the row that will be written.
 CREATE FUNCTION @extschema@.case_before_insert() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.case_before_insert() IS
+    'BEFORE INSERT row trigger on cases: routes a new case (grid, district, early warning, handling level, service point), starts its accept stage and links its first history row';
 CREATE FUNCTION @extschema@.case_before_update() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.case_before_update() IS
+    'BEFORE UPDATE row trigger on cases: recognises the move an update makes, refuses an illegal or incomplete one (GG001, GG002) and fills in what the move implies';
 CREATE FUNCTION @extschema@.case_after_change() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.case_after_change() IS
+    'AFTER UPDATE row trigger on cases: appends the move''s row to case_history and notifies gridgov_case';
 CREATE FUNCTION @extschema@.case_history_refuse_change() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.case_history_refuse_change() IS
+    'trigger on case_history: refuses UPDATE, DELETE, TRUNCATE and every INSERT but the case engine''s (GG005)';
 -- The first history row of each new case, and its notification, come from
 -- one AFTER INSERT statement trigger over the statement's new rows; the
 -- row trigger keeps the moves (src/case_engine.c).
 CREATE FUNCTION @extschema@.case_after_intake() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.case_after_intake() IS
+    'AFTER INSERT statement trigger on cases: holds the new cases'' references, appends their first rows to case_history in one INSERT and notifies gridgov_case';
 
 CREATE TRIGGER gridgov_case_intake BEFORE INSERT ON @extschema@.cases
     FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_insert();
@@ -220,6 +344,20 @@ BEGIN
     LOOP
         EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', t.tab, t.tgname);
     END LOOP;
+END;
+$$;
+
+-- Dating moves and naming their actors is for the members of this role
+-- (and superusers): importers of history from another system.  Roles belong
+-- to the cluster, not to a database: it is created once, if missing, and
+-- DROP EXTENSION leaves it.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'gridgov_importer') THEN
+        CREATE ROLE gridgov_importer NOLOGIN;
+        COMMENT ON ROLE gridgov_importer IS
+            'gridgov: its members may give the time (not in the future) and the actor of reports and moves of cases';
+    END IF;
 END;
 $$;
 
@@ -289,49 +427,77 @@ COMMENT ON FUNCTION @extschema@.apply_move(bigint, text, text, timestamptz, text
 CREATE FUNCTION @extschema@.accept(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'accepted', note, at, actor); END;
+COMMENT ON FUNCTION @extschema@.accept(bigint, text, timestamptz, text) IS
+    'move accept (受理): a reported case becomes accepted and its dispatch stage starts; note: an optional remark';
 CREATE FUNCTION @extschema@.reject(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'rejected', reason, at, actor); END;
+COMMENT ON FUNCTION @extschema@.reject(bigint, text, timestamptz, text) IS
+    'move reject: a reported case becomes rejected, final; reason: why, required';
 CREATE FUNCTION @extschema@.merge(case_id bigint, into_case bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'merged', 'duplicate of ' OPERATOR(pg_catalog.||) into_case, at, actor, duplicate_of => into_case); END;
+COMMENT ON FUNCTION @extschema@.merge(bigint, bigint, timestamptz, text) IS
+    'move merge: a reported case becomes merged, final, as a duplicate of into_case, another existing case';
 CREATE FUNCTION @extschema@.dispatch(case_id bigint, service_point integer DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'dispatched', NULL, at, actor, service_point => service_point); END;
+COMMENT ON FUNCTION @extschema@.dispatch(bigint, integer, timestamptz, text) IS
+    'move dispatch (派遣): an accepted or returned case becomes dispatched and its resolve stage starts; service_point: the one to handle it instead of the routed one, serving the case''s unit or a unit above it';
 CREATE FUNCTION @extschema@.start(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'start', 'dispatched'); END;
+COMMENT ON FUNCTION @extschema@.start(bigint, timestamptz, text) IS
+    'move start: the service point takes up a dispatched case, which becomes in_progress';
 CREATE FUNCTION @extschema@.return_case(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'returned', reason, at, actor); END;
+COMMENT ON FUNCTION @extschema@.return_case(bigint, text, timestamptz, text) IS
+    'move return (退回): the service point sends a dispatched case back; it becomes returned, to be dispatched again; reason: why, required';
 CREATE FUNCTION @extschema@.extend(case_id bigint, new_deadline timestamptz, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'extend', 'in_progress', deadline => new_deadline); END;
+COMMENT ON FUNCTION @extschema@.extend(bigint, timestamptz, text, timestamptz, text) IS
+    'move extend (延期): an in_progress case stays in_progress with new_deadline, later than its stage deadline; reason: why, required';
 CREATE FUNCTION @extschema@.suspend(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'suspended', reason, at, actor); END;
+COMMENT ON FUNCTION @extschema@.suspend(bigint, text, timestamptz, text) IS
+    'move suspend (挂账): an in_progress case becomes suspended and its stage clock stops; reason: why, required';
 CREATE FUNCTION @extschema@.resume(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'resume', 'suspended'); END;
+COMMENT ON FUNCTION @extschema@.resume(bigint, timestamptz, text) IS
+    'move resume: a suspended case becomes in_progress again, its stage deadline later by the time it was suspended';
 CREATE FUNCTION @extschema@.resolve(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'resolved', note, at, actor); END;
+COMMENT ON FUNCTION @extschema@.resolve(bigint, text, timestamptz, text) IS
+    'move resolve (处置完成): an in_progress case becomes resolved and its verify stage starts; note: an optional remark';
 CREATE FUNCTION @extschema@.verify(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'verified', note, at, actor); END;
+COMMENT ON FUNCTION @extschema@.verify(bigint, text, timestamptz, text) IS
+    'move verify (核查): a resolved case becomes verified and awaits closure, without a deadline; note: an optional remark';
 CREATE FUNCTION @extschema@.reopen(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'reopen', 'resolved'); END;
+COMMENT ON FUNCTION @extschema@.reopen(bigint, text, timestamptz, text) IS
+    'move reopen (返工): a resolved case goes back to in_progress with a fresh resolve stage; reason: why, required';
 CREATE FUNCTION @extschema@.close(case_id bigint, satisfaction integer DEFAULT NULL, evaluation text DEFAULT NULL,
                                   at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'closed', NULL, at, actor,
                                                    satisfaction => satisfaction, evaluation => evaluation); END;
+COMMENT ON FUNCTION @extschema@.close(bigint, integer, text, timestamptz, text) IS
+    'move close (结案): a verified case becomes closed, final; satisfaction: the reporter''s rating, 1 (worst) to 5 (best), and evaluation: their comment (评价), both optional';
 CREATE FUNCTION @extschema@.escalate(case_id bigint, reason text, to_level integer DEFAULT NULL,
                                      at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, NULL, reason, at, actor, 'escalate',
                                                    level => to_level, escalation_trigger => 'referral'); END;
+COMMENT ON FUNCTION @extschema@.escalate(bigint, text, integer, timestamptz, text) IS
+    'move escalate (升级) by referral: an accepted, dispatched, returned or in_progress case is dispatched one level up, or to to_level (4 subdistrict, 3 district) when that is higher, with a fresh resolve stage; reason: why, required';
 
 -- The time-based sweep: every case past its stage deadline climbs one
 -- level, in one UPDATE of all the due cases (the executor starts once; the
@@ -379,6 +545,27 @@ CREATE FUNCTION @extschema@.history_field(text) RETURNS text
     RETURN CASE WHEN $1 IS NULL THEN '-|'
                 ELSE pg_catalog.octet_length($1) OPERATOR(pg_catalog.||) ':' OPERATOR(pg_catalog.||) $1
                      OPERATOR(pg_catalog.||) '|' END;
+COMMENT ON FUNCTION @extschema@.history_field(text) IS
+    'one field of a history row''s canonical form, which history_hash hashes: its byte length, a colon, the text and a bar; -| for NULL';
+
+-- The content of a case (what, where, who reported it, how, the
+-- evaluation), hashed into every history row from 0.7.0 on as a digest, not
+-- the values: the reporter's personal data stays out of the append-only
+-- history.
+CREATE FUNCTION @extschema@.content_digest(c @extschema@.cases) RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN pg_catalog.sha256(pg_catalog.convert_to(
+        @extschema@.history_field(c.unit::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.category) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.severity::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.channel) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.description) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.location::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.reporter::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.satisfaction::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.evaluation), 'UTF8'));
+COMMENT ON FUNCTION @extschema@.content_digest(@extschema@.cases) IS
+    'SHA-256 of a case''s unit, category, severity, channel, description, location, reporter, satisfaction and evaluation, in the history''s canonical form';
 
 CREATE FUNCTION @extschema@.history_hash(previous bytea, h @extschema@.case_history) RETURNS bytea
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -393,9 +580,11 @@ CREATE FUNCTION @extschema@.history_hash(previous bytea, h @extschema@.case_hist
         @extschema@.history_field(h.handling_level::text) OPERATOR(pg_catalog.||)
         @extschema@.history_field(h.service_point::text) OPERATOR(pg_catalog.||)
         @extschema@.history_field(h.escalation_trigger) OPERATOR(pg_catalog.||)
-        @extschema@.history_field(h.note), 'UTF8'));
+        @extschema@.history_field(h.note) OPERATOR(pg_catalog.||)
+        CASE WHEN h.content IS NULL THEN ''
+             ELSE @extschema@.history_field(pg_catalog.encode(h.content, 'hex')) END, 'UTF8'));
 COMMENT ON FUNCTION @extschema@.history_hash(bytea, @extschema@.case_history) IS
-    'SHA-256 of a history row''s canonical content after the previous row''s hash';
+    'SHA-256 of a history row''s canonical content (its content digest included, when it has one) after the previous row''s hash';
 
 CREATE FUNCTION @extschema@.verify_history()
     RETURNS TABLE (district @extschema@.gridcode, case_id bigint, seq integer, problem text)
@@ -408,28 +597,54 @@ BEGIN ATOMIC
           FROM @extschema@.case_history h
         WINDOW w AS (PARTITION BY h.district, h.case_id ORDER BY h.seq)
     ), problems AS (
-        SELECT ch.district, ch.case_id, ch.seq,
+        -- a history whose case is gone
+        SELECT h.district, h.case_id, pg_catalog.min(h.seq) AS seq, 0 AS rank,
+               'the case of this history does not exist' AS problem
+          FROM @extschema@.case_history h
+         WHERE NOT EXISTS (SELECT FROM @extschema@.cases c
+                            WHERE c.district OPERATOR(@extschema@.=) h.district
+                              AND c.id OPERATOR(pg_catalog.=) h.case_id)
+         GROUP BY h.district, h.case_id
+        UNION ALL
+        SELECT ch.district, ch.case_id, ch.seq, 1,
                CASE WHEN ch.seq OPERATOR(pg_catalog.<>) (COALESCE(ch.previous_seq, 0) OPERATOR(pg_catalog.+) 1)
                     THEN 'a row is missing before this one'
                     WHEN ch.hash OPERATOR(pg_catalog.<>) ch.recomputed
-                    THEN 'the row''s content or its link to the previous row was changed' END AS problem
+                    THEN 'the row''s content or its link to the previous row was changed' END
           FROM chained ch
         UNION ALL
-        SELECT c.district, c.id, c.history_seq, 'the history ends before the case''s last move'
+        -- the chain is shorter than history_seq says, or ends elsewhere
+        SELECT c.district, c.id, c.history_seq, 2, 'the history ends before the case''s last move'
           FROM @extschema@.cases c
          WHERE NOT EXISTS (SELECT FROM @extschema@.case_history h
                             WHERE h.district OPERATOR(@extschema@.=) c.district
                               AND h.case_id OPERATOR(pg_catalog.=) c.id
                               AND h.seq OPERATOR(pg_catalog.=) c.history_seq
                               AND h.hash OPERATOR(pg_catalog.=) c.history_hash)
+        UNION ALL
+        -- the case row's content is not what its last move left
+        SELECT c.district, c.id, c.history_seq, 3, 'the case''s content differs from its last history row'
+          FROM @extschema@.cases c
+          JOIN @extschema@.case_history h
+            ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+           AND h.seq OPERATOR(pg_catalog.=) c.history_seq
+         WHERE h.content OPERATOR(pg_catalog.<>) @extschema@.content_digest(c)
+        UNION ALL
+        -- the chain is longer than history_seq says
+        SELECT h.district, h.case_id, pg_catalog.min(h.seq), 4, 'the history goes on after the case''s last move'
+          FROM @extschema@.case_history h
+          JOIN @extschema@.cases c
+            ON c.district OPERATOR(@extschema@.=) h.district AND c.id OPERATOR(pg_catalog.=) h.case_id
+         WHERE h.seq OPERATOR(pg_catalog.>) c.history_seq
+         GROUP BY h.district, h.case_id
     )
     SELECT DISTINCT ON (p.district, p.case_id) p.district, p.case_id, p.seq, p.problem
       FROM problems p
      WHERE p.problem IS NOT NULL
-     ORDER BY p.district, p.case_id, p.seq;
+     ORDER BY p.district, p.case_id, p.seq, p.rank;
 END;
 COMMENT ON FUNCTION @extschema@.verify_history() IS
-    'the first broken link of every case whose history was tampered with; no rows when all chains hold';
+    'the first problem of every case whose history does not hold: a changed or missing row, a history shorter or longer than the case says, content changed behind the engine, or a history without its case; no rows when all hold';
 
 -- Changes to the configuration tables reach the engine's per-backend cache,
 -- also when logical replication applies them.
@@ -455,12 +670,9 @@ ALTER TABLE @extschema@.unit ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 -- (suspended time excluded), and the traffic light: green, yellow from 80%,
 -- red when overdue.
 CREATE FUNCTION @extschema@.working_span(from_time timestamptz, to_time timestamptz, limit_unit text) RETURNS bigint
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
-    RETURN CASE WHEN limit_unit OPERATOR(pg_catalog.=) 'clock_hour'
-                THEN EXTRACT(epoch FROM to_time OPERATOR(pg_catalog.-) from_time)::bigint
-                ELSE @extschema@.working_seconds(from_time, to_time) END;
+    AS 'MODULE_PATHNAME', 'gridgov_working_span' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.working_span(timestamptz, timestamptz, text) IS
-    'seconds between two instants counted in a limit unit''s way: working time, or clock time for clock_hour';
+    'seconds between two instants counted in a limit unit''s way: working time for working_day and working_hour, clock time for clock_hour; another unit is refused';
 
 CREATE FUNCTION @extschema@.case_clock(as_of timestamptz)
     RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
@@ -486,3 +698,14 @@ COMMENT ON FUNCTION @extschema@.case_clock(timestamptz) IS
 
 CREATE VIEW @extschema@.case_clock AS SELECT * FROM @extschema@.case_clock(pg_catalog.now());
 COMMENT ON VIEW @extschema@.case_clock IS 'every open stage''s deadline, share used and traffic light now';
+COMMENT ON COLUMN @extschema@.case_clock.id IS 'the case''s id';
+COMMENT ON COLUMN @extschema@.case_clock.district IS 'the case''s district';
+COMMENT ON COLUMN @extschema@.case_clock.unit IS 'the case''s unit, usually a grid';
+COMMENT ON COLUMN @extschema@.case_clock.status IS 'the case''s status';
+COMMENT ON COLUMN @extschema@.case_clock.stage IS 'the open stage: accept, dispatch, resolve or verify';
+COMMENT ON COLUMN @extschema@.case_clock.service_point IS 'the service point handling the case';
+COMMENT ON COLUMN @extschema@.case_clock.stage_started_at IS 'when the stage started';
+COMMENT ON COLUMN @extschema@.case_clock.stage_deadline IS 'when the stage must end, suspensions added';
+COMMENT ON COLUMN @extschema@.case_clock.share_used IS
+    'share of the stage''s limit used now, suspended time excluded: 0 to 1 in time, above 1 when overdue (3 decimals)';
+COMMENT ON COLUMN @extschema@.case_clock.light IS 'traffic light: green, yellow from 80% of the limit used, red when overdue';

@@ -53,6 +53,44 @@ SELECT d.day,
   LEFT JOIN @extschema@.category cat ON cat.code OPERATOR(pg_catalog.=) d.category;
 COMMENT ON VIEW @extschema@.daily_flow IS
     'daily intake and outcome per unit and category, from kpi_daily: counts of the cases reported that day as of the last refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.day IS
+    'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.daily_flow.unit IS 'the cases'' unit, usually a grid: its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.unit_name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.level IS 'the unit''s level: 1 province ... 6 grid, 7 building';
+COMMENT ON COLUMN @extschema@.daily_flow.community IS
+    'the community or village (level 5) of the unit, its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.community_name IS 'the community''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.subdistrict IS
+    'the subdistrict or township (level 4) of the unit, its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.subdistrict_name IS 'the subdistrict''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.district IS
+    'the district or county (level 3) of the unit, its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.district_name IS 'the district''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.category IS 'the cases'' category (category.code)';
+COMMENT ON COLUMN @extschema@.daily_flow.category_name IS 'the category''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.received IS '受理数: cases reported';
+COMMENT ON COLUMN @extschema@.daily_flow.accepted IS '立案数: of them, cases accepted';
+COMMENT ON COLUMN @extschema@.daily_flow.dispatched IS 'of them, cases dispatched';
+COMMENT ON COLUMN @extschema@.daily_flow.due_to_close IS
+    '应结案数: of them, cases closed, and cases accepted, open and overdue at the refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.closed IS '结案数: of them, cases closed';
+COMMENT ON COLUMN @extschema@.daily_flow.closed_on_time IS
+    '按期结案数: of them, cases closed without a missed stage deadline';
+COMMENT ON COLUMN @extschema@.daily_flow.reworked IS '返工数: of them, cases reopened at least once';
+COMMENT ON COLUMN @extschema@.daily_flow.extended IS '延期数: of them, cases extended at least once';
+COMMENT ON COLUMN @extschema@.daily_flow.returned IS '退回数: of them, cases returned at least once';
+COMMENT ON COLUMN @extschema@.daily_flow.escalated IS
+    '升级数: of them, cases escalated at least once, at intake included';
+COMMENT ON COLUMN @extschema@.daily_flow.settled_in_community IS
+    '社区化解数: of them, cases closed at community level (handling_level 5)';
+COMMENT ON COLUMN @extschema@.daily_flow.open_at_refresh IS
+    '在办数: of them, cases open at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.overdue_at_refresh IS
+    '超期数: of them, cases open and overdue at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.evaluated IS '评价数: of them, cases closed with a satisfaction';
+COMMENT ON COLUMN @extschema@.daily_flow.satisfied IS
+    '满意数: of them, cases closed with a satisfaction of 4 or 5';
 
 -- The KPI table of every unit at every level (province down to grid) for
 -- the cases reported between two days: kpi_daily merged up the tree with
@@ -125,6 +163,58 @@ SELECT mo.month::date AS month, k.*
                                             (mo.month OPERATOR(pg_catalog.+) interval '1 month')::date OPERATOR(pg_catalog.-) 1) k;
 COMMENT ON VIEW @extschema@.unit_kpi_monthly IS
     'KPI table per month of report and unit at every level, with names and breadcrumbs, from kpi_daily';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.month IS
+    'the month the cases were reported: its first day, months in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.unit IS 'the unit''s gridcode as text';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.level IS 'the unit''s level: 1 province ... 6 grid';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.level_name IS
+    'the level''s name: province, prefecture, county, township, village or grid';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.parent IS 'the gridcode of the unit above, as text';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.breadcrumb IS
+    'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.received IS '受理数: cases reported';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accepted IS '立案数: cases accepted';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.dispatched IS 'cases dispatched';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.due_to_close IS
+    '应结案数: cases closed, and cases accepted, open and overdue at the refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closed IS '结案数: cases closed';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closure_rate IS
+    '结案率: closed / due_to_close, a share 0 to 1 (4 places); NULL when nothing was due';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closed_on_time IS
+    '按期结案数: cases closed without a missed stage deadline';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.on_time_rate IS
+    '按期结案率: closed_on_time / closed, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.reworked IS '返工数: cases reopened at least once';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.rework_rate IS
+    '返工率: reworked / closed, a fraction (4 places), above 1 only when reopened cases are not closed again';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.extended IS '延期数: cases extended at least once';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.extension_rate IS
+    '延期率: extended / dispatched, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.returned IS '退回数: cases returned at least once';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.escalated IS
+    '升级数: cases escalated at least once, at intake included';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.escalation_rate IS
+    '升级率: escalated / accepted, a fraction (4 places), above 1 only when cases escalated at intake were not accepted';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.settled_in_community IS
+    '社区化解数: cases closed at community level (handling_level 5)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.community_share IS
+    '小事不出村: settled_in_community / closed, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.open_at_refresh IS '在办数: cases open at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.overdue_at_refresh IS
+    '超期数: cases open and overdue at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.satisfaction_mean IS
+    '满意度: mean satisfaction of the evaluated cases, 1 to 5 (2 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.satisfied_share IS
+    '满意率: cases rated 4 or 5 / cases rated, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accept_hours_p50 IS
+    'median working hours from report to acceptance (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accept_hours_p90 IS
+    '90th percentile of working hours from report to acceptance (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.close_hours_p50 IS
+    'median working hours from report to closure (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.close_hours_p90 IS
+    '90th percentile of working hours from report to closure (2 places, within 0.5%)';
 
 -- ----------------------------------------------------------------------
 -- The best service hall of the month
@@ -202,6 +292,33 @@ SELECT r.*
  CROSS JOIN LATERAL @extschema@.service_point_ranking(mo.month::date) r;
 COMMENT ON VIEW @extschema@.service_point_monthly IS
     'service points ranked by the composite score per month of report, the last 13 months, as of now (see service_point_ranking)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.month IS
+    'the month the cases were reported: its first day, months in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.service_point_monthly.rank IS
+    'rank among its peers (same level and department) by score, 1 the best, ties sharing; NULL below 10 cases received';
+COMMENT ON COLUMN @extschema@.service_point_monthly.service_point IS 'the service point''s id';
+COMMENT ON COLUMN @extschema@.service_point_monthly.name IS 'the service point''s name';
+COMMENT ON COLUMN @extschema@.service_point_monthly.unit IS 'the unit it serves, its gridcode as text';
+COMMENT ON COLUMN @extschema@.service_point_monthly.unit_name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.service_point_monthly.level IS
+    'its level: 3 district, 4 subdistrict, 5 community';
+COMMENT ON COLUMN @extschema@.service_point_monthly.department IS
+    'its functional department; NULL for a general service point';
+COMMENT ON COLUMN @extschema@.service_point_monthly.received IS
+    'cases reported in the month and routed to it at intake';
+COMMENT ON COLUMN @extschema@.service_point_monthly.closed IS '结案数: of them, cases closed';
+COMMENT ON COLUMN @extschema@.service_point_monthly.closure_rate IS
+    '结案率: closed / due to close, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.on_time_rate IS
+    '按期结案率: closed on time / closed, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.satisfied_share IS
+    '满意率: cases rated 4 or 5 / cases rated, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.satisfaction_mean IS
+    '满意度: mean satisfaction of the rated cases, 1 to 5 (2 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.escalation_rate IS
+    '升级率: escalated / accepted, a fraction (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.score IS
+    'composite score, 0 to 100 (2 places): 100 * (0.30 closure_rate + 0.30 on_time_rate + 0.25 satisfied_share + 0.15 (1 - escalation_rate)), a missing rate counting as 0';
 
 -- ----------------------------------------------------------------------
 -- The risk map (实时风险预警图)
@@ -236,17 +353,28 @@ SELECT u.code::text AS unit,
 COMMENT ON VIEW @extschema@.risk_map IS
     'risk map now: every current unit down to the grids with its risk score, warning colour, counted cases and boundary (MultiPolygon, SRID 4326)';
 COMMENT ON COLUMN @extschema@.risk_map.unit IS 'the unit''s gridcode as text';
+COMMENT ON COLUMN @extschema@.risk_map.name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.risk_map.level IS 'the unit''s level: 1 province ... 6 grid';
+COMMENT ON COLUMN @extschema@.risk_map.level_name IS 'the level''s name: province, prefecture, county, township, village or grid';
+COMMENT ON COLUMN @extschema@.risk_map.parent IS 'the gridcode of the unit above, as text';
+COMMENT ON COLUMN @extschema@.risk_map.breadcrumb IS
+    'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
 COMMENT ON COLUMN @extschema@.risk_map.score IS
     'sum over the unit''s subtree of weight(severity) * 2^(-(now - reported_at) / half_life); see risk()';
 COMMENT ON COLUMN @extschema@.risk_map.color IS 'blue, yellow, orange or red by the thresholds in force at the unit''s level';
 COMMENT ON COLUMN @extschema@.risk_map.cases IS 'cases counted in the score (reported by now, not rejected or merged)';
+COMMENT ON COLUMN @extschema@.risk_map.boundary IS
+    'the unit''s area, a MultiPolygon in SRID 4326; NULL where the registry has none';
 
 -- One unit's risk map as GeoJSON: a FeatureCollection of its current
 -- children, each with its boundary (null when it has none) and properties
--- code, name, level, score (3 decimals), color and cases.
+-- code, name, level, score (3 decimals), color and cases.  Like the tile
+-- functions, it pins its search_path: PostGIS runs SQL of its own inside
+-- ST_AsGeoJSON and ST_Transform (reading spatial_ref_sys), with operators it
+-- leaves to the search path, where a caller's look-alikes would be found.
 CREATE FUNCTION @extschema@.risk_geojson(unit @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS jsonb
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
 BEGIN ATOMIC
     SELECT pg_catalog.jsonb_build_object(
                'type', 'FeatureCollection',
@@ -264,8 +392,9 @@ BEGIN ATOMIC
                            'color', @extschema@.risk_color(COALESCE(s.score, 0), ch.level),
                            'cases', COALESCE(s.cases, 0))) AS feature
               FROM @extschema@.children(unit) ch
-              LEFT JOIN @extschema@.risk_scores(unit, as_of, @extschema@.level(unit) OPERATOR(pg_catalog.+) 1) s
-                     ON s.unit OPERATOR(@extschema@.=) ch.code) f;
+              LEFT JOIN @extschema@.risk_scores(unit, as_of, LEAST(@extschema@.level(unit) OPERATOR(pg_catalog.+) 1, 7)) s
+                     ON s.unit OPERATOR(@extschema@.=) ch.code) f
+     WHERE @extschema@.check_risk_time(as_of);
 END;
 COMMENT ON FUNCTION @extschema@.risk_geojson(@extschema@.gridcode, timestamptz) IS
     'GeoJSON FeatureCollection of a unit''s current children with their risk score, colour and counted cases at as_of (default now)';
@@ -306,12 +435,13 @@ COMMENT ON FUNCTION @extschema@.check_tile(integer, integer, integer, integer) I
 CREATE FUNCTION @extschema@.risk_tile(z integer, x integer, y integer, level integer DEFAULT 6,
                                       as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS bytea
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
 BEGIN ATOMIC
     WITH tile AS (
         SELECT ST_TileEnvelope(z, x, y) AS envelope,
                ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326
-         WHERE @extschema@.check_tile(z, x, y)
+         WHERE @extschema@.check_tile(z, x, y) AND @extschema@.check_risk_time(as_of)
+           AND @extschema@.check_gridcode_level(risk_tile.level, 'level')
     ), features AS (
         SELECT ST_AsMVTGeom(ST_Transform(u.boundary, 3857), t.envelope, 4096, 64, true) AS geom,
                u.code::text AS code, u.name, u.level, COALESCE(rs.score, 0) AS score,
@@ -340,7 +470,7 @@ COMMENT ON FUNCTION @extschema@.risk_tile(integer, integer, integer, integer, ti
 CREATE FUNCTION @extschema@.risk_cell_tile(z integer, x integer, y integer, cell_level integer DEFAULT NULL,
                                            as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS bytea
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path FROM CURRENT
 BEGIN ATOMIC
     WITH widths AS (
         SELECT w.level, w.degrees
@@ -351,7 +481,7 @@ BEGIN ATOMIC
         SELECT ST_TileEnvelope(z, x, y) AS envelope,
                ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326,
                360.0 OPERATOR(pg_catalog./) (2::numeric OPERATOR(pg_catalog.^) z) AS degrees
-         WHERE @extschema@.check_tile(z, x, y, cell_level) AND as_of IS NOT NULL
+         WHERE @extschema@.check_tile(z, x, y, cell_level) AND @extschema@.check_risk_time(as_of)
     ), levels AS (
         SELECT t.*, l.cell_level,
                -- the finest level at most cell_level whose cells are at least

@@ -65,6 +65,17 @@ CREATE FUNCTION @extschema@.gridcell(point geometry, level integer) RETURNS @ext
 COMMENT ON FUNCTION @extschema@.gridcell(geometry, integer) IS
     'the cell at a level (1-10) holding a point in SRID 4326';
 
+-- Checks for SQL functions: true, or the error (22023) gridcell() gives.
+CREATE FUNCTION @extschema@.check_gridcell_level(level integer, parameter text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcell_check_level_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_gridcell_level(integer, text) IS
+    'true for a gridcell level (1 to 10); an error (22023) naming the parameter otherwise';
+
+CREATE FUNCTION @extschema@.check_point(point geometry, caller text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcell_check_point' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_point(geometry, text) IS
+    'true for a non-empty point in SRID 4326 with a finite longitude (-180 to 180) and latitude (-90 to 90); an error (22023) naming the caller otherwise';
+
 -- Hierarchy
 CREATE FUNCTION @extschema@.level(@extschema@.gridcell) RETURNS integer
     AS 'MODULE_PATHNAME', 'gridcell_level' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -218,36 +229,48 @@ CREATE OPERATOR @extschema@.= (
     COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>),
     RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES, MERGES
 );
+COMMENT ON OPERATOR @extschema@.= (@extschema@.gridcell, @extschema@.gridcell) IS
+    'equal';
 CREATE OPERATOR @extschema@.<> (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_ne,
     COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=),
     RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
 );
+COMMENT ON OPERATOR @extschema@.<> (@extschema@.gridcell, @extschema@.gridcell) IS
+    'not equal';
 CREATE OPERATOR @extschema@.< (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_lt,
     COMMUTATOR = OPERATOR(@extschema@.>), NEGATOR = OPERATOR(@extschema@.>=),
     RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel
 );
+COMMENT ON OPERATOR @extschema@.< (@extschema@.gridcell, @extschema@.gridcell) IS
+    'less than, in code order (every cell''s descendants follow it directly)';
 CREATE OPERATOR @extschema@.<= (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_le,
     COMMUTATOR = OPERATOR(@extschema@.>=), NEGATOR = OPERATOR(@extschema@.>),
     RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel
 );
+COMMENT ON OPERATOR @extschema@.<= (@extschema@.gridcell, @extschema@.gridcell) IS
+    'less than or equal, in code order';
 CREATE OPERATOR @extschema@.> (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_gt,
     COMMUTATOR = OPERATOR(@extschema@.<), NEGATOR = OPERATOR(@extschema@.<=),
     RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel
 );
+COMMENT ON OPERATOR @extschema@.> (@extschema@.gridcell, @extschema@.gridcell) IS
+    'greater than, in code order';
 CREATE OPERATOR @extschema@.>= (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_ge,
     COMMUTATOR = OPERATOR(@extschema@.<=), NEGATOR = OPERATOR(@extschema@.<),
     RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel
 );
+COMMENT ON OPERATOR @extschema@.>= (@extschema@.gridcell, @extschema@.gridcell) IS
+    'greater than or equal, in code order';
 CREATE OPERATOR @extschema@.@> (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_contains,

@@ -7,13 +7,21 @@ CREATE TYPE @extschema@.gridcode;
 
 CREATE FUNCTION @extschema@.gridcode_in(cstring) RETURNS @extschema@.gridcode
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gridcode_in(cstring) IS
+    'input function of gridcode: 2, 4, 6, 9, 12, 15 or 19 digits, such as 440311006003';
 CREATE FUNCTION @extschema@.gridcode_out(@extschema@.gridcode) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gridcode_out(@extschema@.gridcode) IS
+    'output function of gridcode: the code''s shortest canonical form';
 CREATE FUNCTION @extschema@.gridcode_recv(internal) RETURNS @extschema@.gridcode
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gridcode_recv(internal) IS
+    'binary input function of gridcode: the int8 value, checked';
 -- the wire format is an int8's
 CREATE FUNCTION @extschema@.gridcode_send(@extschema@.gridcode) RETURNS bytea
     AS 'MODULE_PATHNAME', 'gridgov_int8send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gridcode_send(@extschema@.gridcode) IS
+    'binary output function of gridcode: the int8 value';
 
 CREATE TYPE @extschema@.gridcode (
     INPUT = @extschema@.gridcode_in,
@@ -36,6 +44,8 @@ COMMENT ON TYPE @extschema@.gridcode IS
 -- bigint needs no function; the other way checks the number.
 CREATE FUNCTION @extschema@.gridcode(bigint) RETURNS @extschema@.gridcode
     AS 'MODULE_PATHNAME', 'gridcode_from_int8' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gridcode(bigint) IS
+    'the gridcode whose stored value (the code as a 19-digit number) is this number; fails for numbers that are no code';
 CREATE CAST (bigint AS @extschema@.gridcode) WITH FUNCTION @extschema@.gridcode(bigint);
 CREATE CAST (@extschema@.gridcode AS bigint) WITHOUT FUNCTION;
 CREATE CAST (@extschema@.gridcode AS text) WITH INOUT AS ASSIGNMENT;
@@ -66,6 +76,13 @@ CREATE FUNCTION @extschema@.ancestor(@extschema@.gridcode, level integer) RETURN
     AS 'MODULE_PATHNAME', 'gridcode_ancestor' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.ancestor(@extschema@.gridcode, integer) IS
     'the ancestor-or-self at a level; NULL when the code has no unit at that level';
+
+-- A check for SQL functions that take a level: true, or the error (22023)
+-- ancestor() gives, naming the parameter.
+CREATE FUNCTION @extschema@.check_gridcode_level(level integer, parameter text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcode_check_level_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_gridcode_level(integer, text) IS
+    'true for a gridcode level (1 province to 7 building); an error (22023) naming the parameter otherwise';
 
 CREATE FUNCTION @extschema@.lineage(@extschema@.gridcode) RETURNS @extschema@.gridcode[]
     AS 'MODULE_PATHNAME', 'gridcode_lineage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -117,19 +134,31 @@ COMMENT ON FUNCTION @extschema@.subtree_last(@extschema@.gridcode) IS
 -- (src/subtree_support.c).
 CREATE FUNCTION @extschema@.subtree_contained_support(internal) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.subtree_contained_support(internal) IS
+    'planner support function of the <@ operators of gridcode and gridcell: x <@ X becomes the btree range x >= X AND x <= subtree_last(X)';
 CREATE FUNCTION @extschema@.subtree_contains_support(internal) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.subtree_contains_support(internal) IS
+    'planner support function of the @> operators of gridcode and gridcell: X @> x becomes the btree range x >= X AND x <= subtree_last(X)';
 CREATE FUNCTION @extschema@.subtree_contained_sel(internal, oid, internal, integer) RETURNS float8
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.subtree_contained_sel(internal, oid, internal, integer) IS
+    'restriction selectivity of the <@ operators of gridcode and gridcell: x <@ X estimated as the range from X to subtree_last(X)';
 CREATE FUNCTION @extschema@.subtree_contains_sel(internal, oid, internal, integer) RETURNS float8
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.subtree_contains_sel(internal, oid, internal, integer) IS
+    'restriction selectivity of the @> operators of gridcode and gridcell: X @> x estimated as the range from X to subtree_last(X)';
 
 CREATE FUNCTION @extschema@.gridcode_contains(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     SUPPORT @extschema@.subtree_contains_support;
+COMMENT ON FUNCTION @extschema@.gridcode_contains(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the @> operator for gridcode';
 CREATE FUNCTION @extschema@.gridcode_contained(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
     SUPPORT @extschema@.subtree_contained_support;
+COMMENT ON FUNCTION @extschema@.gridcode_contained(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the <@ operator for gridcode';
 
 -- Comparison: the order of the 19-digit numbers, which puts every code's
 -- descendants right after it.  PostgreSQL's own int8 functions do the work.
@@ -153,6 +182,26 @@ CREATE FUNCTION @extschema@.gridcode_hash(@extschema@.gridcode) RETURNS integer
     AS 'MODULE_PATHNAME', 'gridgov_hashint8' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 CREATE FUNCTION @extschema@.gridcode_hash_extended(@extschema@.gridcode, bigint) RETURNS bigint
     AS 'MODULE_PATHNAME', 'gridgov_hashint8extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+COMMENT ON FUNCTION @extschema@.gridcode_eq(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the = operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_ne(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the <> operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_lt(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the < operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_le(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the <= operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_gt(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the > operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_ge(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the >= operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_cmp(@extschema@.gridcode, @extschema@.gridcode) IS
+    'btree comparison function of gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_sortsupport(internal) IS
+    'btree sort support function of gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_hash(@extschema@.gridcode) IS
+    'hash function of gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_hash_extended(@extschema@.gridcode, bigint) IS
+    'extended (seeded 64-bit) hash function of gridcode';
 
 CREATE OPERATOR @extschema@.= (
     LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
@@ -160,36 +209,48 @@ CREATE OPERATOR @extschema@.= (
     COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>),
     RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES, MERGES
 );
+COMMENT ON OPERATOR @extschema@.= (@extschema@.gridcode, @extschema@.gridcode) IS
+    'equal';
 CREATE OPERATOR @extschema@.<> (
     LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
     FUNCTION = @extschema@.gridcode_ne,
     COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=),
     RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
 );
+COMMENT ON OPERATOR @extschema@.<> (@extschema@.gridcode, @extschema@.gridcode) IS
+    'not equal';
 CREATE OPERATOR @extschema@.< (
     LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
     FUNCTION = @extschema@.gridcode_lt,
     COMMUTATOR = OPERATOR(@extschema@.>), NEGATOR = OPERATOR(@extschema@.>=),
     RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel
 );
+COMMENT ON OPERATOR @extschema@.< (@extschema@.gridcode, @extschema@.gridcode) IS
+    'less than, in code order (every code''s descendants follow it directly)';
 CREATE OPERATOR @extschema@.<= (
     LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
     FUNCTION = @extschema@.gridcode_le,
     COMMUTATOR = OPERATOR(@extschema@.>=), NEGATOR = OPERATOR(@extschema@.>),
     RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel
 );
+COMMENT ON OPERATOR @extschema@.<= (@extschema@.gridcode, @extschema@.gridcode) IS
+    'less than or equal, in code order';
 CREATE OPERATOR @extschema@.> (
     LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
     FUNCTION = @extschema@.gridcode_gt,
     COMMUTATOR = OPERATOR(@extschema@.<), NEGATOR = OPERATOR(@extschema@.<=),
     RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel
 );
+COMMENT ON OPERATOR @extschema@.> (@extschema@.gridcode, @extschema@.gridcode) IS
+    'greater than, in code order';
 CREATE OPERATOR @extschema@.>= (
     LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
     FUNCTION = @extschema@.gridcode_ge,
     COMMUTATOR = OPERATOR(@extschema@.<=), NEGATOR = OPERATOR(@extschema@.<),
     RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel
 );
+COMMENT ON OPERATOR @extschema@.>= (@extschema@.gridcode, @extschema@.gridcode) IS
+    'greater than or equal, in code order';
 CREATE OPERATOR @extschema@.@> (
     LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
     FUNCTION = @extschema@.gridcode_contains,
@@ -209,16 +270,22 @@ COMMENT ON OPERATOR @extschema@.<@ (@extschema@.gridcode, @extschema@.gridcode) 
 
 CREATE FUNCTION @extschema@.gridcode_smaller(@extschema@.gridcode, @extschema@.gridcode) RETURNS @extschema@.gridcode
     AS 'MODULE_PATHNAME', 'gridgov_int8smaller' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gridcode_smaller(@extschema@.gridcode, @extschema@.gridcode) IS
+    'the code first in code order; transition function of min(gridcode)';
 CREATE FUNCTION @extschema@.gridcode_larger(@extschema@.gridcode, @extschema@.gridcode) RETURNS @extschema@.gridcode
     AS 'MODULE_PATHNAME', 'gridgov_int8larger' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gridcode_larger(@extschema@.gridcode, @extschema@.gridcode) IS
+    'the code last in code order; transition function of max(gridcode)';
 CREATE AGGREGATE @extschema@.min(@extschema@.gridcode) (
     SFUNC = @extschema@.gridcode_smaller, STYPE = @extschema@.gridcode,
     COMBINEFUNC = @extschema@.gridcode_smaller, SORTOP = OPERATOR(@extschema@.<), PARALLEL = SAFE
 );
+COMMENT ON AGGREGATE @extschema@.min(@extschema@.gridcode) IS 'the code first in code order';
 CREATE AGGREGATE @extschema@.max(@extschema@.gridcode) (
     SFUNC = @extschema@.gridcode_larger, STYPE = @extschema@.gridcode,
     COMBINEFUNC = @extschema@.gridcode_larger, SORTOP = OPERATOR(@extschema@.>), PARALLEL = SAFE
 );
+COMMENT ON AGGREGATE @extschema@.max(@extschema@.gridcode) IS 'the code last in code order';
 
 CREATE OPERATOR CLASS @extschema@.gridcode_ops
     DEFAULT FOR TYPE @extschema@.gridcode USING btree AS

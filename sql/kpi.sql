@@ -255,6 +255,9 @@ CREATE TABLE @extschema@.kpi_daily (
 );
 COMMENT ON TABLE @extschema@.kpi_daily IS
     'KPI state of the cases reported on a day (calendar time zone) per unit and category; filled by refresh_kpi_daily';
+COMMENT ON COLUMN @extschema@.kpi_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.kpi_daily.unit IS 'the cases'' unit, usually a grid';
+COMMENT ON COLUMN @extschema@.kpi_daily.category IS 'the cases'' category';
 COMMENT ON COLUMN @extschema@.kpi_daily.kpi IS
     'kpi(cases, as_of) of those cases, as_of being the refresh''s';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_daily', '');
@@ -273,6 +276,9 @@ CREATE TABLE @extschema@.kpi_unit_daily (
 CREATE INDEX kpi_unit_daily_level ON @extschema@.kpi_unit_daily (level, day);
 COMMENT ON TABLE @extschema@.kpi_unit_daily IS
     'KPI state of the cases reported on a day (calendar time zone) in each unit and below it, district to grid, all categories; filled by refresh_kpi_daily';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.unit IS 'a unit from district to grid: its cases and those of every unit below it';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.level IS 'derived from unit: 3 district, 4 subdistrict, 5 community, 6 grid';
 COMMENT ON COLUMN @extschema@.kpi_unit_daily.kpi IS
     'kpi_merge of the day''s kpi_daily rows of the unit and the units below it';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_unit_daily', '');

@@ -27,6 +27,9 @@ CREATE TABLE @extschema@.risk_weight (
 );
 COMMENT ON TABLE @extschema@.risk_weight IS
     'risk weight of a case by severity; a severity without a row weighs 2^(severity-1): 1, 2, 4, 8';
+COMMENT ON COLUMN @extschema@.risk_weight.severity IS 'case severity, 1 to 4';
+COMMENT ON COLUMN @extschema@.risk_weight.weight IS
+    'what a case of this severity adds to a risk score at its report, before decay (0 or more)';
 
 CREATE TABLE @extschema@.risk_setting (
     only_row    boolean PRIMARY KEY DEFAULT true CONSTRAINT risk_setting_one_row CHECK (only_row),
@@ -35,6 +38,7 @@ CREATE TABLE @extschema@.risk_setting (
 );
 COMMENT ON TABLE @extschema@.risk_setting IS
     'at most one row: the half-life of a case''s risk contribution (7 days without a row)';
+COMMENT ON COLUMN @extschema@.risk_setting.only_row IS 'always true: keeps the table to one row';
 COMMENT ON COLUMN @extschema@.risk_setting.half_life IS
     'counted as EXTRACT(epoch FROM half_life) seconds: a day is 24 hours, a month 30 days';
 
@@ -51,10 +55,33 @@ COMMENT ON TABLE @extschema@.risk_color IS
     'warning colours of the risk map: a score gets the most severe colour whose min_score it reaches, blue below all';
 COMMENT ON COLUMN @extschema@.risk_color.level IS
     'the unit level the thresholds are for; NULL: every level without rows of its own';
+COMMENT ON COLUMN @extschema@.risk_color.color IS 'blue, yellow, orange or red';
+COMMENT ON COLUMN @extschema@.risk_color.min_score IS 'the lowest risk score with this colour (0 or more; 0 for blue)';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_weight', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_setting', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_color', '');
+
+-- Checks of the arguments (src/risk.c): true, or an error before any work.
+-- Risk is computed at instants from 2000-01-01 00:00 UTC up to, not
+-- including, 2200-01-01 UTC (22008 otherwise); a score is zero or more.
+CREATE FUNCTION @extschema@.check_risk_time(as_of timestamptz) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridgov_check_risk_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_risk_time(timestamptz) IS
+    'true for an instant risk is computed at, from 2000-01-01 00:00 UTC up to, not including, 2200-01-01 UTC; an error (22008) otherwise';
+
+CREATE FUNCTION @extschema@.check_risk_score(score float8) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridgov_check_risk_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_risk_score(float8) IS
+    'true for a risk score of zero or more; an error (22023) for NaN and negative numbers';
+
+-- The decay of a contribution after some seconds, 2^(-seconds / half-life):
+-- the aggregate's formula, which gives 0 where float8 ^ would fail with an
+-- underflow (after about 1,074 half-lives).
+CREATE FUNCTION @extschema@.risk_decay(seconds float8, half_life_seconds float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'gridgov_risk_decay' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.risk_decay(float8, float8) IS
+    '2^(-seconds / half_life_seconds): the factor a risk contribution is multiplied by after that many seconds; 0 when it is below the smallest float8';
 
 -- The settings in force, defaults filled in.
 CREATE FUNCTION @extschema@.risk_half_life() RETURNS interval
@@ -94,6 +121,7 @@ BEGIN ATOMIC
     )
     SELECT ch.color, ch.min_score
       FROM chosen ch JOIN first_source f ON ch.source OPERATOR(pg_catalog.=) f.source
+     WHERE risk_thresholds.level IS NULL OR @extschema@.check_gridcode_level(risk_thresholds.level, 'level')
      ORDER BY pg_catalog.array_position(ARRAY['blue', 'yellow', 'orange', 'red'], ch.color);
 END;
 COMMENT ON FUNCTION @extschema@.risk_thresholds(integer) IS
@@ -102,7 +130,7 @@ COMMENT ON FUNCTION @extschema@.risk_thresholds(integer) IS
 CREATE FUNCTION @extschema@.risk_color(score float8, level integer DEFAULT NULL) RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-    SELECT CASE WHEN score IS NULL THEN NULL
+    SELECT CASE WHEN score IS NULL OR NOT @extschema@.check_risk_score(score) THEN NULL
                 ELSE COALESCE((SELECT t.color
                                  FROM @extschema@.risk_thresholds(risk_color.level) t
                                 WHERE t.min_score OPERATOR(pg_catalog.<=) score
@@ -110,7 +138,7 @@ BEGIN ATOMIC
                                 LIMIT 1), 'blue') END;
 END;
 COMMENT ON FUNCTION @extschema@.risk_color(float8, integer) IS
-    'warning colour of a score (blue, yellow, orange, red) by the thresholds in force at a unit level (NULL: the thresholds for every level)';
+    'warning colour of a score (blue, yellow, orange, red) by the thresholds in force at a unit level (NULL: the thresholds for every level); NaN and negative scores are refused';
 
 -- Days: the rollup's days are calendar dates in gridgov.calendar_timezone,
 -- the zone of the working calendar, whatever the session's zone.
@@ -184,6 +212,10 @@ CREATE TABLE @extschema@.risk_daily (
 COMMENT ON TABLE @extschema@.risk_daily IS
     'risk rollup: per day (in gridgov.calendar_timezone), unit and severity, the cases and their mass decayed to the day''s end; filled by refresh_risk_daily()';
 CREATE INDEX risk_daily_day ON @extschema@.risk_daily (day);
+COMMENT ON COLUMN @extschema@.risk_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.risk_daily.unit IS 'the cases'' unit, usually a grid';
+COMMENT ON COLUMN @extschema@.risk_daily.severity IS 'the cases'' severity, 1 to 4';
+COMMENT ON COLUMN @extschema@.risk_daily.cases IS 'the cases counted: reported that day, not rejected or merged';
 COMMENT ON COLUMN @extschema@.risk_daily.mass IS
     'sum of 2^(-(day_end - reported_at) / half_life) over the day''s counted cases, unweighted';
 
@@ -196,6 +228,11 @@ CREATE TABLE @extschema@.risk_rollup (
 );
 COMMENT ON TABLE @extschema@.risk_rollup IS
     'the state of gridgov.risk_daily: every day up to through is in it, computed with this half-life and zone';
+COMMENT ON COLUMN @extschema@.risk_rollup.only_row IS 'always true: keeps the table to one row';
+COMMENT ON COLUMN @extschema@.risk_rollup.through IS 'the last day in risk_daily: every day up to it is there';
+COMMENT ON COLUMN @extschema@.risk_rollup.half_life IS 'the half-life risk_daily was computed with';
+COMMENT ON COLUMN @extschema@.risk_rollup.timezone IS 'the calendar zone (gridgov.calendar_timezone) of risk_daily''s days';
+COMMENT ON COLUMN @extschema@.risk_rollup.refreshed_at IS 'when refresh_risk_daily() last wrote risk_daily';
 
 -- A rollup is costly to rebuild on a large table of cases: pg_dump keeps it.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_daily', '');
@@ -224,6 +261,12 @@ DECLARE
     first_day date;
     written bigint;
 BEGIN
+    -- the rollup holds whole days: one that has not ended would stay short
+    IF to_day OPERATOR(pg_catalog.>=) @extschema@.risk_day(pg_catalog.now()) THEN
+        RAISE EXCEPTION 'to_day % has not ended yet', to_day
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The risk rollup holds the days that have ended in gridgov.calendar_timezone: refresh up to yesterday at most.';
+    END IF;
     -- one refresh at a time; readers go on reading the previous rollup
     LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
     to_day := COALESCE(to_day, @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1);
@@ -253,9 +296,8 @@ BEGIN
 
     INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
     SELECT k.day, k.unit, k.severity, pg_catalog.count(*),
-           pg_catalog.sum(2::float8 OPERATOR(pg_catalog.^)
-                          ((OPERATOR(pg_catalog.-) EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8)
-                           OPERATOR(pg_catalog./) half_life_seconds))
+           pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8,
+                                                 half_life_seconds))
       FROM (SELECT @extschema@.risk_day(c.reported_at) AS day, c.unit, c.severity, c.reported_at
               FROM @extschema@.cases c
              WHERE c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(from_day OPERATOR(pg_catalog.-) 1)
@@ -273,7 +315,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_risk_daily(date, date) IS
-    'recompute gridgov.risk_daily from from_day (default: 6 days before its last day, or the first case when it is not usable) to to_day (default: yesterday); returns the rows written';
+    'recompute gridgov.risk_daily from from_day (default: 6 days before its last day, or the first case when it is not usable) to to_day (default: yesterday; a day that has not ended is refused); returns the rows written';
 
 -- Scores from the rollup plus the cases after it: for the unit under and
 -- every unit below it down to max_level, the score at as_of (units without
@@ -298,9 +340,8 @@ BEGIN ATOMIC
     ), decay AS (
         -- per day of the rollup, the decay from its end to as_of
         SELECT g.day::date AS day,
-               2::float8 OPERATOR(pg_catalog.^)
-               ((OPERATOR(pg_catalog.-) EXTRACT(epoch FROM as_of OPERATOR(pg_catalog.-) @extschema@.risk_day_end(g.day::date))::float8)
-                OPERATOR(pg_catalog./) s.half_life) AS factor
+               @extschema@.risk_decay(EXTRACT(epoch FROM as_of OPERATOR(pg_catalog.-) @extschema@.risk_day_end(g.day::date))::float8,
+                                      s.half_life) AS factor
           FROM settings s
          CROSS JOIN LATERAL pg_catalog.generate_series(
                (SELECT pg_catalog.min(d.day) FROM @extschema@.risk_daily d)::timestamp,
@@ -332,14 +373,16 @@ BEGIN ATOMIC
          WHERE c.unit OPERATOR(@extschema@.<@) under
          GROUP BY 1
     )
+    -- the checks first: a bad as_of or max_level is refused before any work
     SELECT b.unit, pg_catalog.sum(b.score), pg_catalog.sum(b.cases)::bigint
       FROM (SELECT * FROM rolled UNION ALL SELECT * FROM recent) b
-     WHERE b.cases OPERATOR(pg_catalog.>) 0
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcode_level(max_level, 'max_level')
+       AND b.cases OPERATOR(pg_catalog.>) 0
      GROUP BY b.unit
      ORDER BY b.unit;
 END;
 COMMENT ON FUNCTION @extschema@.risk_scores(@extschema@.gridcode, timestamptz, integer) IS
-    'risk score and counted cases at as_of of a unit and of every unit below it down to max_level (units without cases left out), from the rollup and the cases after it';
+    'risk score and counted cases at as_of (2000 to 2199) of a unit and of every unit below it down to max_level (1 to 7; units without cases left out), from the rollup and the cases after it';
 
 CREATE FUNCTION @extschema@.risk_now(unit @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS float8
@@ -360,7 +403,8 @@ BEGIN ATOMIC
     SELECT @extschema@.parent(c.cell, risk_cells.level),
            @extschema@.risk(c, as_of), @extschema@.risk_cases(c, as_of)
       FROM @extschema@.cases c
-     WHERE c.cell OPERATOR(@extschema@.<@) area
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcell_level(risk_cells.level, 'level')
+       AND c.cell OPERATOR(@extschema@.<@) area
        AND c.reported_at OPERATOR(pg_catalog.<=) as_of
      GROUP BY 1
     HAVING @extschema@.risk_cases(c, as_of) OPERATOR(pg_catalog.>) 0

@@ -24,8 +24,16 @@ CREATE TABLE @extschema@.unit (
     CONSTRAINT unit_validity CHECK (valid_to IS NULL OR valid_to OPERATOR(pg_catalog.>) valid_from)
 );
 COMMENT ON TABLE @extschema@.unit IS 'jurisdiction units: province down to building';
+COMMENT ON COLUMN @extschema@.unit.code IS 'the unit''s jurisdiction code; primary key';
+COMMENT ON COLUMN @extschema@.unit.name IS 'the unit''s name, such as 马田街道; not empty';
 COMMENT ON COLUMN @extschema@.unit.level IS 'derived from code: 1 province ... 7 building';
 COMMENT ON COLUMN @extschema@.unit.parent IS 'derived from code; must be registered';
+COMMENT ON COLUMN @extschema@.unit.boundary IS
+    'the unit''s area, a MultiPolygon in SRID 4326 (longitude, latitude); NULL until surveyed';
+COMMENT ON COLUMN @extschema@.unit.properties IS
+    'free-form attributes; nbs_name keeps the National Bureau of Statistics name (import_units)';
+COMMENT ON COLUMN @extschema@.unit.valid_from IS
+    'when this version of the unit took effect: an edit of name, boundary or properties starts a new one';
 COMMENT ON COLUMN @extschema@.unit.valid_to IS 'NULL while the unit is current';
 CREATE INDEX unit_parent_idx ON @extschema@.unit (parent);
 CREATE INDEX unit_boundary_idx ON @extschema@.unit USING gist (boundary);
@@ -41,6 +49,13 @@ CREATE TABLE @extschema@.unit_history (
 );
 COMMENT ON TABLE @extschema@.unit_history IS
     'earlier versions of units whose name, boundary or properties changed';
+COMMENT ON COLUMN @extschema@.unit_history.code IS 'the unit''s jurisdiction code';
+COMMENT ON COLUMN @extschema@.unit_history.name IS 'the unit''s name in this version';
+COMMENT ON COLUMN @extschema@.unit_history.boundary IS
+    'the unit''s area in this version, a MultiPolygon in SRID 4326';
+COMMENT ON COLUMN @extschema@.unit_history.properties IS 'the unit''s properties in this version';
+COMMENT ON COLUMN @extschema@.unit_history.valid_from IS 'when this version took effect';
+COMMENT ON COLUMN @extschema@.unit_history.valid_to IS 'when this version was replaced: the time of the edit';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit_history', '');
@@ -62,6 +77,8 @@ BEGIN
     RETURN NEW;
 END;
 $$;
+COMMENT ON FUNCTION @extschema@.unit_keep_history() IS
+    'BEFORE UPDATE row trigger on unit: an edit of name, boundary or properties keeps the version it replaces in unit_history';
 CREATE TRIGGER unit_keep_history BEFORE UPDATE ON @extschema@.unit
     FOR EACH ROW EXECUTE FUNCTION @extschema@.unit_keep_history();
 
@@ -90,12 +107,13 @@ CREATE FUNCTION @extschema@.descendants(@extschema@.gridcode, max_level integer 
     LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 1000
 BEGIN ATOMIC
     SELECT u.* FROM @extschema@.unit u
-     WHERE u.code OPERATOR(@extschema@.<@) $1 AND u.code OPERATOR(@extschema@.<>) $1
+     WHERE @extschema@.check_gridcode_level($2, 'max_level')
+       AND u.code OPERATOR(@extschema@.<@) $1 AND u.code OPERATOR(@extschema@.<>) $1
        AND u.level OPERATOR(pg_catalog.<=) $2 AND @extschema@.unit_is_current(u)
      ORDER BY u.code;
 END;
 COMMENT ON FUNCTION @extschema@.descendants(@extschema@.gridcode, integer) IS
-    'registered units below a code, down to max_level, in code order';
+    'registered units below a code, down to max_level (1 to 7), in code order';
 
 CREATE FUNCTION @extschema@.ancestors(@extschema@.gridcode) RETURNS SETOF @extschema@.unit
     LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 6
@@ -130,20 +148,10 @@ AS $$
 DECLARE
     found @extschema@.unit;
 BEGIN
-    IF level OPERATOR(pg_catalog.<) 1 OR level OPERATOR(pg_catalog.>) 7 THEN
-        RAISE EXCEPTION 'level % is out of range for gridcode', level
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Levels run from 1 (province) to 7 (building).';
-    END IF;
-    IF ST_SRID(point) OPERATOR(pg_catalog.<>) 4326 THEN
-        RAISE EXCEPTION 'point has SRID %, unit boundaries are in SRID 4326', ST_SRID(point)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Use ST_SetSRID(point, 4326) for WGS 84 longitude and latitude, or ST_Transform(point, 4326).';
-    END IF;
-    IF GeometryType(point) OPERATOR(pg_catalog.<>) 'POINT' OR ST_IsEmpty(point) THEN
-        RAISE EXCEPTION 'unit_at needs a non-empty point, not %', ST_AsText(point)
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
+    -- gridcell()'s checks: a non-empty point in SRID 4326 with coordinates
+    -- in range (a NaN would be covered by no boundary and go unnoticed)
+    PERFORM @extschema@.check_gridcode_level(level, 'level');
+    PERFORM @extschema@.check_point(point, 'unit_at()');
     SELECT u.* INTO found FROM @extschema@.unit u
      WHERE u.level OPERATOR(pg_catalog.=) unit_at.level
        AND ST_Covers(u.boundary, point) AND @extschema@.unit_is_current(u)
@@ -153,7 +161,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.unit_at(geometry, integer) IS
-    'the current unit at a level whose boundary covers a point (SRID 4326)';
+    'the current unit at a level whose boundary covers a point (SRID 4326, finite coordinates in range)';
 
 -- Load codes and names from any table with text columns code and name, such
 -- as the National Bureau of Statistics division tables.  Codes are read in
@@ -169,16 +177,38 @@ CREATE FUNCTION @extschema@.import_units(source regclass) RETURNS bigint
 AS $$
 DECLARE
     inserted bigint;
+    needed text;
 BEGIN
+    -- what is wrong with the source, instead of a syntax error or a missing
+    -- column deep in the query below
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source) THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', source::oid
+            USING ERRCODE = 'undefined_table';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                    WHERE c.oid OPERATOR(pg_catalog.=) source AND c.relkind IN ('r', 'p', 'v', 'm', 'f')) THEN
+        RAISE EXCEPTION '% is not a table or view', source
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'import_units reads a table, view, materialized view or foreign table with columns code and name.';
+    END IF;
+    FOREACH needed IN ARRAY ARRAY['code', 'name'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid OPERATOR(pg_catalog.=) source AND a.attname OPERATOR(pg_catalog.=) needed
+                          AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'relation % has no column "%"', source, needed
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'import_units reads a column code (a gridcode in any spelling) and a column name.';
+        END IF;
+    END LOOP;
     EXECUTE pg_catalog.format($sql$
         INSERT INTO @extschema@.unit (code, name, properties)
         SELECT DISTINCT ON (s.code) s.code, COALESCE(NULLIF(s.short_name, ''), s.name),
                pg_catalog.jsonb_build_object('nbs_name', s.name)
           FROM (SELECT pg_catalog.btrim(src.code::text)::@extschema@.gridcode AS code,
                        pg_catalog.length(pg_catalog.btrim(src.code::text)) AS spelling,
-                       src.name,
+                       src.name::text AS name,
                        pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
-                           src.name,
+                           src.name::text,
                            '村?村(民委员会|民委会|委会)$', '村'),
                            '(居民委员会|居委委员会|居委员会|居委会)$', ''),
                            '社区委员会$', '社区') AS short_name

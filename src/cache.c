@@ -30,6 +30,7 @@ typedef struct RegisteredCache
 static RegisteredCache caches[MAX_GRIDGOV_CACHES];
 static int	ncaches = 0;
 
+/* Reset every cache that read the invalidated table (any, for InvalidOid). */
 static void
 cache_relcache_callback(Datum arg, Oid relid)
 {
@@ -47,6 +48,7 @@ cache_relcache_callback(Datum arg, Oid relid)
 	}
 }
 
+/* Register a cache of tables: see cache.h. */
 void
 cache_register(CacheResetFunction reset, const Oid *relids, int nrelids)
 {
@@ -63,6 +65,7 @@ cache_register(CacheResetFunction reset, const Oid *relids, int nrelids)
 static CacheResetFunction transaction_resets[MAX_GRIDGOV_CACHES];
 static int	ntransaction_resets = 0;
 
+/* Forget every memory of the transaction. */
 static void
 reset_transaction_caches(void)
 {
@@ -72,12 +75,14 @@ reset_transaction_caches(void)
 		transaction_resets[i] ();
 }
 
+/* At any end of a transaction, committed or not. */
 static void
 cache_xact_callback(XactEvent event, void *arg)
 {
 	reset_transaction_caches();
 }
 
+/* When a subtransaction aborts, taking its locks and rows with it. */
 static void
 cache_subxact_callback(SubXactEvent event, SubTransactionId subxid, SubTransactionId parent, void *arg)
 {
@@ -85,8 +90,9 @@ cache_subxact_callback(SubXactEvent event, SubTransactionId subxid, SubTransacti
 		reset_transaction_caches();
 }
 
+/* Register a memory of what the transaction holds or wrote: see cache.h. */
 void
-cache_register_transaction(CacheResetFunction reset)
+cache_register_transaction_memory(CacheResetFunction reset)
 {
 	if (ntransaction_resets >= MAX_GRIDGOV_CACHES)
 		elog(ERROR, "too many gridgov transaction caches registered");

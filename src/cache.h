@@ -38,6 +38,6 @@ extern void cache_register(CacheResetFunction reset, const Oid *relids, int nrel
  * called when a transaction ends and when a subtransaction aborts (taking
  * its locks and rows with it).  From _PG_init only.
  */
-extern void cache_register_transaction(CacheResetFunction reset);
+extern void cache_register_transaction_memory(CacheResetFunction reset);
 
 #endif							/* GRIDGOV_CACHE_H */

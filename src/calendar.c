@@ -107,6 +107,7 @@ typedef struct ZoneWindow
 
 static ZoneWindow zone_window;
 
+/* a / b rounded towards minus infinity, for b > 0 */
 static inline int64
 floor_div(int64 a, int64 b)
 {
@@ -148,6 +149,7 @@ calendar_reset(void)
 	calendar_generation++;
 }
 
+/* At a transaction's end, forget a cache built from tables it changed. */
 static void
 calendar_xact_callback(XactEvent event, void *arg)
 {
@@ -155,6 +157,7 @@ calendar_xact_callback(XactEvent event, void *arg)
 		calendar_reset();
 }
 
+/* The schema gridgov is installed in. */
 static Oid
 calendar_namespace(void)
 {
@@ -173,6 +176,7 @@ calendar_namespace(void)
 	return DatumGetObjectId(nsp);
 }
 
+/* The OID of one of the calendar's tables in that schema, or an error naming it. */
 static Oid
 calendar_table(Oid nsp, const char *relname)
 {
@@ -212,6 +216,7 @@ calendar_query(const char *query)
 
 static void build_dense_days(CalendarCache *c);
 
+/* Read both calendar tables into a new cache. */
 static CalendarCache *
 calendar_load(void)
 {
@@ -273,6 +278,7 @@ calendar_load(void)
 	return c;
 }
 
+/* The backend's calendar cache, loaded when missing. */
 static CalendarCache *
 calendar_get(void)
 {
@@ -324,6 +330,7 @@ exceptions_before(const CalendarCache *c, int64 day)
 	return lo;
 }
 
+/* Is a day (days since 2000-01-01) a workday, by exception or by weekday? */
 static bool
 day_is_workday(const CalendarCache *c, int64 day)
 {
@@ -348,6 +355,7 @@ workdays_between(const CalendarCache *c, int64 a, int64 b)
  */
 #define DENSE_MARGIN_DAYS	3660
 
+/* The cache's dense array of days around now, for constant-time questions. */
 static void
 build_dense_days(CalendarCache *c)
 {
@@ -374,6 +382,7 @@ build_dense_days(CalendarCache *c)
 	}
 }
 
+/* A day as date_out writes it, for messages. */
 static char *
 day_text(int64 day)
 {
@@ -432,6 +441,7 @@ find_workday(const CalendarCache *c, int64 day, int64 k)
  * ----------------------------------------------------------------------
  */
 
+/* Does the cached time-zone offset hold at t? */
 static inline bool
 zone_window_covers(TimestampTz t)
 {
@@ -591,6 +601,7 @@ day_overlap(const CalendarCache *c, int64 day, TimestampTz from, TimestampTz to)
 	return total;
 }
 
+/* *total += a * b, refusing (22003) what an int64 does not hold. */
 static void
 add_checked(int64 *total, int64 a, int64 b)
 {
@@ -744,6 +755,7 @@ day_consume(const CalendarCache *c, int64 day, TimestampTz not_before, int64 *ne
 	return false;
 }
 
+/* Refuse a calendar without working periods: no deadline could be met in it. */
 static void
 check_no_empty_calendar(const CalendarCache *c)
 {
@@ -801,6 +813,7 @@ add_usecs(const CalendarCache *c, TimestampTz from, int64 need)
 	}
 }
 
+/* Refuse an infinite timestamp where working time is counted. */
 static void
 check_finite(TimestampTz t)
 {
@@ -815,6 +828,7 @@ check_finite(TimestampTz t)
  * ----------------------------------------------------------------------
  */
 
+/* Is the date a workday?  (Weekday rule and calendar_day exceptions.) */
 bool
 calendar_is_workday(DateADT day)
 {
@@ -825,12 +839,14 @@ calendar_is_workday(DateADT day)
 	return day_is_workday(calendar_get(), day);
 }
 
+/* Working seconds of a standard workday: the sum of work_period (0 if empty). */
 int64
 calendar_workday_seconds(void)
 {
 	return calendar_get()->day_usecs / USECS_PER_SEC;
 }
 
+/* Working seconds between two instants. */
 int64
 calendar_working_seconds(TimestampTz from, TimestampTz to)
 {
@@ -843,6 +859,7 @@ calendar_working_seconds(TimestampTz from, TimestampTz to)
 	return working_usecs(c, from, to) / USECS_PER_SEC;
 }
 
+/* The instant a number of working seconds after another. */
 TimestampTz
 calendar_add_working_seconds(TimestampTz from, int64 seconds)
 {
@@ -869,6 +886,7 @@ static const char *const unit_names[] = {"working_day", "working_hour", "clock_h
 
 #define UNITS_HINT "Units are working_day, working_hour and clock_hour."
 
+/* The unit a time limit's unit name stands for. */
 CalendarUnit
 calendar_unit_from_name(const char *name)
 {
@@ -884,6 +902,7 @@ calendar_unit_from_name(const char *name)
 	pg_unreachable();
 }
 
+/* A time limit unit's name, as the rules write it. */
 const char *
 calendar_unit_name(CalendarUnit unit)
 {
@@ -909,6 +928,7 @@ check_amount(double amount, const char *shown)
 				 errhint(UNITS_HINT)));
 }
 
+/* The deadline of a time limit counted from an instant. */
 TimestampTz
 calendar_deadline(TimestampTz start, double amount, CalendarUnit unit)
 {
@@ -961,6 +981,7 @@ calendar_deadline(TimestampTz start, double amount, CalendarUnit unit)
  * ----------------------------------------------------------------------
  */
 
+/* SQL is_workday(date). */
 PG_FUNCTION_INFO_V1(gridgov_is_workday);
 Datum
 gridgov_is_workday(PG_FUNCTION_ARGS)
@@ -968,6 +989,7 @@ gridgov_is_workday(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(calendar_is_workday(PG_GETARG_DATEADT(0)));
 }
 
+/* SQL working_day_seconds(): the working seconds of a workday. */
 PG_FUNCTION_INFO_V1(gridgov_working_day_seconds);
 Datum
 gridgov_working_day_seconds(PG_FUNCTION_ARGS)
@@ -975,6 +997,7 @@ gridgov_working_day_seconds(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(calendar_workday_seconds());
 }
 
+/* SQL working_seconds(from, to). */
 PG_FUNCTION_INFO_V1(gridgov_working_seconds);
 Datum
 gridgov_working_seconds(PG_FUNCTION_ARGS)
@@ -982,6 +1005,7 @@ gridgov_working_seconds(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(calendar_working_seconds(PG_GETARG_TIMESTAMPTZ(0), PG_GETARG_TIMESTAMPTZ(1)));
 }
 
+/* SQL add_working_time(start, interval). */
 PG_FUNCTION_INFO_V1(gridgov_add_working_time);
 Datum
 gridgov_add_working_time(PG_FUNCTION_ARGS)
@@ -989,6 +1013,43 @@ gridgov_add_working_time(PG_FUNCTION_ARGS)
 	PG_RETURN_TIMESTAMPTZ(calendar_add_working_seconds(PG_GETARG_TIMESTAMPTZ(0), PG_GETARG_INT64(1)));
 }
 
+/*
+ * working_span(from_time, to_time, limit_unit) → bigint: the seconds between
+ * two instants counted in a limit unit's way, clock time for clock_hour
+ * (rounded to the nearest second, halves away from zero, as
+ * EXTRACT(epoch FROM to_time - from_time)::bigint rounds), whole working
+ * seconds otherwise.  An unknown unit is refused as deadline() refuses it,
+ * not counted as working time.
+ */
+PG_FUNCTION_INFO_V1(gridgov_working_span);
+Datum
+gridgov_working_span(PG_FUNCTION_ARGS)
+{
+	TimestampTz from = PG_GETARG_TIMESTAMPTZ(0);
+	TimestampTz to = PG_GETARG_TIMESTAMPTZ(1);
+	CalendarUnit unit = calendar_unit_from_name(text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	int64		usecs;
+	int64		seconds;
+	int64		rest;
+
+	if (unit != CALENDAR_CLOCK_HOUR)
+		PG_RETURN_INT64(calendar_working_seconds(from, to));
+	check_finite(from);
+	check_finite(to);
+	if (pg_sub_s64_overflow(to, from, &usecs))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("interval out of range")));
+	seconds = usecs / USECS_PER_SEC;
+	rest = usecs % USECS_PER_SEC;
+	if (rest >= USECS_PER_SEC / 2)
+		seconds++;
+	else if (rest <= -USECS_PER_SEC / 2)
+		seconds--;
+	PG_RETURN_INT64(seconds);
+}
+
+/* SQL deadline(start, amount, unit). */
 PG_FUNCTION_INFO_V1(gridgov_deadline);
 Datum
 gridgov_deadline(PG_FUNCTION_ARGS)
@@ -1013,6 +1074,7 @@ gridgov_deadline(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------------
  */
 
+/* The GUC check hook of gridgov.calendar_timezone: a zone PostgreSQL knows. */
 static bool
 calendar_timezone_check(char **newval, void **extra, GucSource source)
 {
@@ -1049,6 +1111,7 @@ calendar_timezone_check(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+/* The GUC assign hook of gridgov.calendar_timezone: the cached zone changes. */
 static void
 calendar_timezone_assign(const char *newval, void *extra)
 {
@@ -1057,6 +1120,7 @@ calendar_timezone_assign(const char *newval, void *extra)
 	zone_window.valid = false;
 }
 
+/* Register the GUC and the cache; called once from _PG_init. */
 void
 calendar_init(void)
 {

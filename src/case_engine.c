@@ -14,8 +14,8 @@
  * history_hash), so multi-row statements need no side channel.
  *
  * Routing rules, service points and warning rules are read once into
- * backend-local caches (case_rules.c); lookups in the hot path run through
- * SPI plans prepared once and kept.
+ * backend-local caches (case_rules.c); queries in the hot path run through
+ * SPI plans prepared once and kept (spi_plan.c).
  */
 #include "postgres.h"
 
@@ -42,10 +42,14 @@
 #include "cache.h"
 #include "calendar.h"
 #include "case_engine.h"
+#include "case_history.h"
+#include "case_references.h"
 #include "case_rules.h"
+#include "case_warning.h"
 #include "grid_index.h"
 #include "gridcode.h"
 #include "gridgov.h"
+#include "spi_plan.h"
 
 /* SQLSTATEs of the case engine (class GG), documented in docs/cases.md */
 #define ERRCODE_ILLEGAL_CASE_MOVE		MAKE_SQLSTATE('G','G','0','0','1')
@@ -93,13 +97,14 @@ typedef enum CaseAction
 	ACT_REOPEN,
 	ACT_CLOSE,
 	ACT_ESCALATE,
+	ACT_EDIT,
 	NUM_ACTIONS
 } CaseAction;
 
 static const char *const action_names[NUM_ACTIONS] = {
 	"report", "accept", "reject", "merge", "dispatch", "start", "return",
 	"extend", "suspend", "resume", "resolve", "verify", "reopen", "close",
-	"escalate"
+	"escalate", "edit"
 };
 
 /* The legal moves.  Escalation is not listed: it is any move from an
@@ -129,6 +134,7 @@ static const CaseMove case_moves[] = {
 	{ST_VERIFIED, ST_CLOSED, ACT_CLOSE, false},
 };
 
+/* Whether a case in this status may be escalated (docs/cases.md). */
 static inline bool
 status_can_escalate(CaseStatus status)
 {
@@ -150,6 +156,7 @@ typedef enum CaseColumn
 	C_EXTENSIONS, C_RETURNS, C_DEADLINES_MISSED, C_DUPLICATE_OF, C_LINKED_CASES, C_WARNING,
 	C_SATISFACTION, C_EVALUATION, C_ACTOR, C_NOTE, C_MOVED_AT, C_LAST_ACTION,
 	C_ESCALATION_TRIGGER, C_HISTORY_SEQ, C_HISTORY_HASH,
+	C_CHANNEL, C_DESCRIPTION, C_REPORTER, C_HISTORY_CONTENT,
 	NUM_CASE_COLUMNS
 } CaseColumn;
 
@@ -161,7 +168,8 @@ static const char *const case_column_names[NUM_CASE_COLUMNS] = {
 	"resolved_at", "verified_at", "closed_at", "escalations", "reopenings",
 	"extensions", "returns", "deadlines_missed", "duplicate_of", "linked_cases", "warning",
 	"satisfaction", "evaluation", "actor", "note", "moved_at", "last_action",
-	"escalation_trigger", "history_seq", "history_hash"
+	"escalation_trigger", "history_seq", "history_hash",
+	"channel", "description", "reporter", "history_content"
 };
 
 /*
@@ -174,52 +182,104 @@ static const CaseColumn caller_columns[] = {
 	C_MOVED_AT, C_ESCALATION_TRIGGER
 };
 
+/*
+ * Columns an edit changes (action "edit", docs/cases.md); an edit is a move
+ * of its own, never part of another.
+ */
+static const CaseColumn edit_columns[] = {C_CHANNEL, C_DESCRIPTION, C_REPORTER};
+
+/*
+ * The case's content, digested into every history row (history_content):
+ * what was reported, where and by whom, and the reporter's evaluation.  The
+ * SQL function content_digest() rebuilds the same form.
+ */
+static const CaseColumn content_columns[] = {
+	C_UNIT, C_CATEGORY, C_SEVERITY, C_CHANNEL, C_DESCRIPTION, C_LOCATION,
+	C_REPORTER, C_SATISFACTION, C_EVALUATION
+};
+
+/* who may date moves and name their actors (docs/cases.md, "Actor and time") */
+#define IMPORTER_ROLE "gridgov_importer"
+
 static Oid	case_columns_relid = InvalidOid;
 static char *actor_setting = NULL;
 static int	case_attnum[NUM_CASE_COLUMNS];
+static FmgrInfo content_output[lengthof(content_columns)];
+static MemoryContext case_columns_memory = NULL;
 
+/*
+ * history_content (0.7.0) may be missing: a database not yet updated from
+ * 0.6.0 runs the new module with the old tables, and gets the old chain.
+ */
+#define HAS_CONTENT()	(case_attnum[C_HISTORY_CONTENT] > 0)
+
+/* Find the engine's columns in the cases table, once per relation. */
 static void
 find_case_columns(Relation rel)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
+	MemoryContext caller;
 	int			col;
+	size_t		i;
 
 	case_rules_refresh(RelationGetNamespace(rel));
 	if (case_columns_relid == RelationGetRelid(rel))
 		return;
+	case_columns_relid = InvalidOid;
 	for (col = 0; col < NUM_CASE_COLUMNS; col++)
 	{
 		int			attnum = SPI_fnumber(tupdesc, case_column_names[col]);
 
-		if (attnum <= 0)
+		if (attnum <= 0 && col == C_HISTORY_CONTENT)
+			attnum = 0;
+		else if (attnum <= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 					 errmsg("table \"%s\" has no column \"%s\" that the case engine needs",
 							RelationGetRelationName(rel), case_column_names[col])));
 		case_attnum[col] = attnum;
 	}
+	/* the content is digested from each column's text form, as SQL casts it */
+	if (case_columns_memory == NULL)
+		case_columns_memory = AllocSetContextCreate(TopMemoryContext, "gridgov case columns",
+													ALLOCSET_SMALL_SIZES);
+	MemoryContextReset(case_columns_memory);
+	caller = MemoryContextSwitchTo(case_columns_memory);
+	for (i = 0; i < lengthof(content_columns); i++)
+	{
+		Oid			output;
+		bool		varlena;
+
+		getTypeOutputInfo(TupleDescAttr(tupdesc, case_attnum[content_columns[i]] - 1)->atttypid,
+						  &output, &varlena);
+		fmgr_info_cxt(output, &content_output[i], case_columns_memory);
+	}
+	MemoryContextSwitchTo(caller);
 	/* PostGIS is wherever the location column's type lives */
-	case_lookup_use_schema(RelationGetNamespace(rel),
-						   TupleDescAttr(tupdesc, case_attnum[C_LOCATION] - 1)->atttypid);
+	spi_plan_use_schema(RelationGetNamespace(rel),
+						TupleDescAttr(tupdesc, case_attnum[C_LOCATION] - 1)->atttypid);
+	case_history_use_content(HAS_CONTENT());
 	case_columns_relid = RelationGetRelid(rel);
 }
 
+/* Find the columns again at the next use: the table changed. */
 static void
 forget_case_columns(void)
 {
 	case_columns_relid = InvalidOid;
 }
 
+/* The gridgov.actor setting and the caches of the engine's files. */
 void
 case_engine_init(void)
 {
 	DefineCustomStringVariable("gridgov.actor",
-							   "Who is moving cases, for the case history.",
-							   "Empty means the current role.",
+							   "Who moved the cases being imported, for the case history.",
+							   "Empty means the current role; anything else is for members of " IMPORTER_ROLE " only.",
 							   &actor_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
 	cache_register(forget_case_columns, &case_columns_relid, 1);
 	case_references_init();
-	recent_cases_init();
+	case_warning_init();
 	case_rules_init();
 	grid_index_init();
 }
@@ -232,6 +292,7 @@ typedef struct CaseRow
 	bool	   *nulls;
 } CaseRow;
 
+/* A tuple of cases, deformed into row. */
 static void
 case_row_deform(CaseRow *row, TupleDesc tupdesc, HeapTuple tuple)
 {
@@ -244,6 +305,7 @@ case_row_deform(CaseRow *row, TupleDesc tupdesc, HeapTuple tuple)
 #define ROW_NULL(row, col)	((row)->nulls[case_attnum[col] - 1])
 #define ROW_DATUM(row, col)	((row)->values[case_attnum[col] - 1])
 
+/* Set a column of the row. */
 static inline void
 row_set(CaseRow *row, CaseColumn col, Datum value)
 {
@@ -251,6 +313,7 @@ row_set(CaseRow *row, CaseColumn col, Datum value)
 	ROW_NULL(row, col) = false;
 }
 
+/* Set a column of the row to NULL. */
 static inline void
 row_set_null(CaseRow *row, CaseColumn col)
 {
@@ -258,6 +321,7 @@ row_set_null(CaseRow *row, CaseColumn col)
 	ROW_NULL(row, col) = true;
 }
 
+/* Set a text column of the row; NULL for a NULL value. */
 static inline void
 row_set_text(CaseRow *row, CaseColumn col, const char *value)
 {
@@ -267,12 +331,14 @@ row_set_text(CaseRow *row, CaseColumn col, const char *value)
 		row_set(row, col, CStringGetTextDatum(value));
 }
 
+/* A text column of the row as a C string, NULL for NULL. */
 static inline char *
 row_text(CaseRow *row, CaseColumn col)
 {
 	return ROW_NULL(row, col) ? NULL : TextDatumGetCString(ROW_DATUM(row, col));
 }
 
+/* An integer column of the row, if_null for NULL. */
 static inline int32
 row_int(CaseRow *row, CaseColumn col, int32 if_null)
 {
@@ -283,6 +349,7 @@ row_int(CaseRow *row, CaseColumn col, int32 if_null)
 		DatumGetInt16(ROW_DATUM(row, col)) : DatumGetInt32(ROW_DATUM(row, col));
 }
 
+/* Set an integer column of the row, smallint or integer. */
 static inline void
 row_set_int(CaseRow *row, CaseColumn col, int32 value)
 {
@@ -290,6 +357,7 @@ row_set_int(CaseRow *row, CaseColumn col, int32 value)
 			Int16GetDatum((int16) value) : Int32GetDatum(value));
 }
 
+/* Whether a column is the same in both rows, NULL equal to NULL. */
 static inline bool
 row_equal(CaseRow *a, CaseRow *b, CaseColumn col)
 {
@@ -300,6 +368,7 @@ row_equal(CaseRow *a, CaseRow *b, CaseColumn col)
 	return datumIsEqual(ROW_DATUM(a, col), ROW_DATUM(b, col), att->attbyval, att->attlen);
 }
 
+/* The status called name; an unknown or NULL status is refused. */
 static CaseStatus
 status_from_name(const char *name, int64 case_id)
 {
@@ -340,6 +409,7 @@ moves_from(CaseStatus from)
 	return buf.len > 0 ? buf.data : NULL;
 }
 
+/* Refuse a move, with the moves the case could make instead. */
 static void
 refuse_move(int64 case_id, CaseStatus from, const char *to, const char *why)
 {
@@ -353,13 +423,82 @@ refuse_move(int64 case_id, CaseStatus from, const char *to, const char *why)
 			 : errhint("A %s case is final.", status_names[from])));
 }
 
-/* The actor of a move: the setting gridgov.actor when given, else the role. */
-static const char *
-current_actor(void)
+/*
+ * Whether the current role may date moves and name their actors: members
+ * of gridgov_importer, and superusers.  The role whose privileges the move
+ * runs with is asked, as PostgreSQL asks for any privilege: a SECURITY
+ * DEFINER function of an importer may import on its callers' behalf.
+ */
+static bool
+may_import(void)
 {
-	if (actor_setting != NULL && actor_setting[0] != '\0')
-		return actor_setting;
-	return GetUserNameFromId(GetUserId(), false);
+	Oid			user = GetUserId();
+	Oid			importer;
+
+	if (superuser_arg(user))
+		return true;
+	importer = get_role_oid(IMPORTER_ROLE, true);
+	return OidIsValid(importer) && has_privs_of_role(user, importer);
+}
+
+/*
+ * The actor of a report or move (old is NULL for a report).  By default the
+ * role in effect in the session, SET ROLE included, and not the owner of a
+ * SECURITY DEFINER function the move runs in: such a function acts for its
+ * caller.  An importer may name another, in the row's actor column or in
+ * the setting gridgov.actor; anyone else who tries is refused.
+ */
+static const char *
+move_actor(CaseRow *old, CaseRow *new, int64 case_id)
+{
+	const char *given = NULL;
+
+	if (!ROW_NULL(new, C_ACTOR) && (old == NULL || !row_equal(old, new, C_ACTOR)))
+		given = row_text(new, C_ACTOR);
+	else if (actor_setting != NULL && actor_setting[0] != '\0')
+		given = actor_setting;
+	if (given == NULL)
+		return GetUserNameFromId(GetOuterUserId(), false);
+	if (!may_import())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" may not record the %s of case " INT64_FORMAT " as made by \"%s\"",
+						GetUserNameFromId(GetUserId(), false), old ? "move" : "report", case_id, given),
+				 errdetail("A case is reported and moved by the role that does it; naming another actor"
+						   " (the argument actor, the column actor or the setting gridgov.actor) is for importing history."),
+				 errhint("Leave the actor out, or have the role granted " IMPORTER_ROLE ".")));
+	return given;
+}
+
+/*
+ * A time given for a report or move: the transaction's start, now(), from
+ * anyone (the column default of reported_at, and the sweep's default); any
+ * other from an importer only, and never after the server's clock.
+ */
+static void
+check_given_time(TimestampTz at, int64 case_id, const char *what)
+{
+	TimestampTz clock;
+
+	if (at != GetCurrentTransactionStartTimestamp() && !may_import())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" may not date the %s of case " INT64_FORMAT " at %s",
+						GetUserNameFromId(GetUserId(), false), what, case_id, timestamptz_to_str(at)),
+				 errdetail("A case is reported and moved at the server's time; giving another"
+						   " (the argument at, the column reported_at or moved_at, the sweep's as_of) is for importing history."),
+				 errhint("Leave the time out, or have the role granted " IMPORTER_ROLE ".")));
+	clock = GetCurrentTimestamp();
+	if (at > clock)
+	{
+		/* timestamptz_to_str returns a static buffer: one call per copy */
+		char	   *when = pstrdup(timestamptz_to_str(at));
+
+		ereport(ERROR,
+				(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
+				 errmsg("the %s of case " INT64_FORMAT " cannot be dated %s, in the future", what, case_id, when),
+				 errdetail("The server's clock says %s.", timestamptz_to_str(clock))));
+	}
 }
 
 /*
@@ -377,15 +516,56 @@ append_field(StringInfo buf, const char *value)
 		appendStringInfo(buf, "%zu:%s|", strlen(value), value);
 }
 
+/*
+ * SHA-256 of prefix (if any) followed by data, as a bytea, in ctx: one
+ * context serves a move's two digests, as creating one costs more than
+ * hashing a row.
+ */
 static bytea *
-history_hash(bytea *previous, int64 case_id, int32 seq, TimestampTz at,
-			 const char *actor, const char *action, const char *from_status,
-			 const char *to_status, int32 level, int32 service_point,
-			 const char *escalation_trigger, const char *note)
+sha256_of(pg_cryptohash_ctx *ctx, bytea *prefix, const char *data, size_t len)
+{
+	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+
+	if (pg_cryptohash_init(ctx) < 0 ||
+		(prefix != NULL &&
+		 pg_cryptohash_update(ctx, (uint8 *) VARDATA_ANY(prefix), VARSIZE_ANY_EXHDR(prefix)) < 0) ||
+		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
+		pg_cryptohash_final(ctx, (uint8 *) VARDATA(result), PG_SHA256_DIGEST_LENGTH) < 0)
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	return result;
+}
+
+/*
+ * The digest of a case's content (content_columns), each column in its text
+ * form, in the canonical form of the history.  Only the digest goes into the
+ * history: the reporter's personal data stays in the case row.
+ */
+static bytea *
+content_digest(pg_cryptohash_ctx *ctx, CaseRow *row)
 {
 	StringInfoData buf;
-	pg_cryptohash_ctx *ctx;
-	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	bytea	   *result;
+	size_t		i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < lengthof(content_columns); i++)
+		append_field(&buf, ROW_NULL(row, content_columns[i]) ? NULL :
+					 OutputFunctionCall(&content_output[i], ROW_DATUM(row, content_columns[i])));
+	result = sha256_of(ctx, NULL, buf.data, buf.len);
+	pfree(buf.data);
+	return result;
+}
+
+/* content is NULL in rows written before 0.7.0, and then not hashed */
+static bytea *
+history_hash(pg_cryptohash_ctx *ctx, bytea *previous, int64 case_id, int32 seq, TimestampTz at,
+			 const char *actor, const char *action, const char *from_status,
+			 const char *to_status, int32 level, int32 service_point,
+			 const char *escalation_trigger, const char *note, bytea *content)
+{
+	StringInfoData buf;
+	bytea	   *result;
 	char		number[32];
 
 	initStringInfo(&buf);
@@ -407,39 +587,48 @@ history_hash(bytea *previous, int64 case_id, int32 seq, TimestampTz at,
 	append_field(&buf, service_point > 0 ? number : NULL);
 	append_field(&buf, escalation_trigger);
 	append_field(&buf, note);
+	if (content != NULL)
+	{
+		/* as SQL's encode(content, 'hex') writes it */
+		char		hex[2 * PG_SHA256_DIGEST_LENGTH + 1];
 
-	ctx = pg_cryptohash_create(PG_SHA256);
-	if (pg_cryptohash_init(ctx) < 0 ||
-		(previous != NULL &&
-		 pg_cryptohash_update(ctx, (uint8 *) VARDATA_ANY(previous), VARSIZE_ANY_EXHDR(previous)) < 0) ||
-		pg_cryptohash_update(ctx, (uint8 *) buf.data, buf.len) < 0 ||
-		pg_cryptohash_final(ctx, (uint8 *) VARDATA(result), PG_SHA256_DIGEST_LENGTH) < 0)
-		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
-	pg_cryptohash_free(ctx);
-	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+		Assert(VARSIZE_ANY_EXHDR(content) == PG_SHA256_DIGEST_LENGTH);
+		hex_encode(VARDATA_ANY(content), PG_SHA256_DIGEST_LENGTH, hex);
+		hex[2 * PG_SHA256_DIGEST_LENGTH] = '\0';
+		append_field(&buf, hex);
+	}
+
+	result = sha256_of(ctx, previous, buf.data, buf.len);
 	pfree(buf.data);
 	return result;
 }
 
-/* Stamp the row with the next history link for this move. */
+/* Stamp the row with the next history link for this move, made by actor. */
 static void
-chain_move(CaseRow *row, CaseAction action, const char *from_status, TimestampTz at)
+chain_move(CaseRow *row, CaseAction action, const char *from_status, TimestampTz at, const char *actor)
 {
 	int32		seq = row_int(row, C_HISTORY_SEQ, 0) + 1;
 	bytea	   *previous = ROW_NULL(row, C_HISTORY_HASH) ? NULL :
 		DatumGetByteaPP(ROW_DATUM(row, C_HISTORY_HASH));
-	const char *actor = current_actor();
 	char	   *escalation = row_text(row, C_ESCALATION_TRIGGER);
+	bytea	   *content = NULL;
+	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
 
+	if (HAS_CONTENT())
+	{
+		content = content_digest(ctx, row);
+		row_set(row, C_HISTORY_CONTENT, PointerGetDatum(content));
+	}
 	row_set_text(row, C_ACTOR, actor);
 	row_set_text(row, C_LAST_ACTION, action_names[action]);
 	row_set(row, C_MOVED_AT, TimestampTzGetDatum(at));
 	row_set_int(row, C_HISTORY_SEQ, seq);
 	row_set(row, C_HISTORY_HASH, PointerGetDatum(
-		history_hash(previous, DatumGetInt64(ROW_DATUM(row, C_ID)), seq, at, actor,
+		history_hash(ctx, previous, DatumGetInt64(ROW_DATUM(row, C_ID)), seq, at, actor,
 					 action_names[action], from_status, row_text(row, C_STATUS),
 					 row_int(row, C_HANDLING_LEVEL, 0), row_int(row, C_SERVICE_POINT, 0),
-					 escalation, row_text(row, C_NOTE))));
+					 escalation, row_text(row, C_NOTE), content)));
+	pg_cryptohash_free(ctx);
 }
 
 /* Start a stage: its clock, its limit and its deadline. */
@@ -453,6 +642,7 @@ start_stage(CaseRow *row, const char *stage, TimestampTz at, const CaseRule *rul
 	row_set(row, C_STAGE_DEADLINE, TimestampTzGetDatum(calendar_deadline(at, limit, rule->limit_unit)));
 }
 
+/* End the timed stages: stage becomes the final one, without deadline. */
 static void
 end_stages(CaseRow *row, const char *stage)
 {
@@ -461,13 +651,21 @@ end_stages(CaseRow *row, const char *stage)
 	row_set_null(row, C_STAGE_LIMIT_UNIT);
 }
 
+/* The category rule of the case at its severity; none is an error. */
 static const CaseRule *
 rule_of(CaseRow *row)
 {
 	char	   *category = row_text(row, C_CATEGORY);
 	int			severity = row_int(row, C_SEVERITY, 1);
-	const CaseRule *rule = case_rule_lookup(category, severity);
+	const CaseRule *rule;
 
+	/* the table's CHECK would refuse it, but only after routing has failed */
+	if (severity < 1 || severity > 4)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("severity %d is out of range for a case", severity),
+				 errhint("Severities run from 1 (lowest) to 4 (highest).")));
+	rule = case_rules_category_rule(category, severity);
 	if (rule == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_CASE_ROUTING_FAILED),
@@ -495,7 +693,7 @@ route(int64 case_id, int64 unit, int level, const CaseRule *rule)
 
 		if (ancestor == 0)
 			continue;
-		point = service_point_lookup(ancestor, rule->department);
+		point = case_rules_service_point(ancestor, rule->department);
 		if (point != NULL)
 			return point;
 	}
@@ -513,7 +711,7 @@ route(int64 case_id, int64 unit, int level, const CaseRule *rule)
 static const ServicePoint *
 check_service_point(int64 case_id, int64 unit, int32 service_point_id, const CaseRule *rule)
 {
-	const ServicePoint *point = service_point_by_id(service_point_id);
+	const ServicePoint *point = case_rules_service_point_by_id(service_point_id);
 
 	if (point == NULL)
 		ereport(ERROR,
@@ -533,6 +731,7 @@ check_service_point(int64 case_id, int64 unit, int32 service_point_id, const Cas
 	return point;
 }
 
+/* Hand the case to a service point, at its level. */
 static void
 assign(CaseRow *row, const ServicePoint *point)
 {
@@ -540,6 +739,7 @@ assign(CaseRow *row, const ServicePoint *point)
 	row_set_int(row, C_HANDLING_LEVEL, point->level);
 }
 
+/* The time of a move: given, or the clock; never before the last move. */
 static TimestampTz
 move_time(CaseRow *old, CaseRow *new)
 {
@@ -568,19 +768,38 @@ move_time(CaseRow *old, CaseRow *new)
 	return at;
 }
 
+/* whether a case exists, for a merge into it */
+static const SpiQuery case_exists_query = {
+	"SELECT 1 FROM %1$s.cases WHERE id OPERATOR(pg_catalog.=) $1", 1, {INT8OID}
+};
+static SPIPlanPtr case_exists_plan = NULL;
+
+/* Whether a case of that id exists: the target of a merge. */
+static bool
+case_exists(int64 case_id)
+{
+	Datum		values[1] = {Int64GetDatum(case_id)};
+	bool		found;
+
+	spi_plan_run(&case_exists_plan, &case_exists_query, values, NULL, false, 1);
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
+}
+
 /* The earlier cases that make this report a repeat (矛盾预警), if enough. */
 static void
 apply_early_warning(Relation cases, CaseRow *row, TimestampTz reported_at)
 {
 	char	   *category = row_text(row, C_CATEGORY);
-	const WarningRule *rule = warning_rule_lookup(category);
+	const WarningRule *rule = case_rules_warning_rule(category);
 	CaseAttnums attnums = {case_attnum[C_ID], case_attnum[C_STATUS], case_attnum[C_REPORTED_AT]};
 	ArrayType  *earlier;
 	int			severity;
 
-	earlier = recent_cases(cases, &attnums, DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category,
-						   reported_at - rule->window, reported_at);
-	recent_cases_add(cases, DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category, reported_at,
+	earlier = case_warning_earlier(cases, &attnums, DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category,
+								   reported_at - rule->window, reported_at);
+	case_warning_add(cases, DatumGetGridcode(ROW_DATUM(row, C_UNIT)), category, reported_at,
 					 DatumGetInt64(ROW_DATUM(row, C_ID)));
 	if (earlier == NULL || ArrayGetNItems(ARR_NDIM(earlier), ARR_DIMS(earlier)) < rule->threshold - 1)
 		return;
@@ -591,6 +810,43 @@ apply_early_warning(Relation cases, CaseRow *row, TimestampTz reported_at)
 	row_set(row, C_LINKED_CASES, PointerGetDatum(earlier));
 }
 
+/*
+ * Where a new case is: the grid covering its point, unless the caller named
+ * a unit; and the district above it.  Sets unit and district, returns unit.
+ */
+static int64
+place_case(CaseRow *row, int64 case_id)
+{
+	int64		unit;
+
+	if (ROW_NULL(row, C_UNIT))
+	{
+		if (ROW_NULL(row, C_LOCATION))
+			ereport(ERROR,
+					(errcode(ERRCODE_CASE_ROUTING_FAILED),
+					 errmsg("case " INT64_FORMAT " has neither a location nor a unit", case_id),
+					 errhint("Give the point where it happened, or the unit it belongs to.")));
+		unit = grid_index_grid_at(ROW_DATUM(row, C_LOCATION));
+		if (unit == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_CASE_ROUTING_FAILED),
+					 errmsg("no grid covers the location of case " INT64_FORMAT, case_id),
+					 errhint("Give the unit explicitly, or register the grid's boundary in gridgov.unit.")));
+		row_set(row, C_UNIT, GridcodeGetDatum(unit));
+	}
+	unit = DatumGetGridcode(ROW_DATUM(row, C_UNIT));
+	if (gridcode_ancestor_at(unit, 3) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CASE_ROUTING_FAILED),
+				 errmsg("case " INT64_FORMAT " must belong to a unit at or below a county or district", case_id)));
+	row_set(row, C_DISTRICT, GridcodeGetDatum(gridcode_ancestor_at(unit, 3)));
+	return unit;
+}
+
+/*
+ * BEFORE INSERT FOR EACH ROW: check the report, place and route the new
+ * case, apply early warning, start its first stage and its history chain.
+ */
 PG_FUNCTION_INFO_V1(case_before_insert);
 Datum
 case_before_insert(PG_FUNCTION_ARGS)
@@ -604,6 +860,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 	const ServicePoint *point;
 	int64		unit;
 	char	   *status;
+	const char *actor;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
@@ -625,29 +882,10 @@ case_before_insert(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("case " INT64_FORMAT " needs a category and a report time", case_id)));
 	reported_at = DatumGetTimestampTz(ROW_DATUM(&row, C_REPORTED_AT));
+	check_given_time(reported_at, case_id, "report");
+	actor = move_actor(NULL, &row, case_id);
 
-	/* where: the grid covering the point, unless the caller named a unit */
-	if (ROW_NULL(&row, C_UNIT))
-	{
-		if (ROW_NULL(&row, C_LOCATION))
-			ereport(ERROR,
-					(errcode(ERRCODE_CASE_ROUTING_FAILED),
-					 errmsg("case " INT64_FORMAT " has neither a location nor a unit", case_id),
-					 errhint("Give the point where it happened, or the unit it belongs to.")));
-		unit = grid_at_point(ROW_DATUM(&row, C_LOCATION));
-		if (unit == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_CASE_ROUTING_FAILED),
-					 errmsg("no grid covers the location of case " INT64_FORMAT, case_id),
-					 errhint("Give the unit explicitly, or register the grid's boundary in gridgov.unit.")));
-		row_set(&row, C_UNIT, GridcodeGetDatum(unit));
-	}
-	unit = DatumGetGridcode(ROW_DATUM(&row, C_UNIT));
-	if (gridcode_ancestor_at(unit, 3) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_CASE_ROUTING_FAILED),
-				 errmsg("case " INT64_FORMAT " must belong to a unit at or below a county or district", case_id)));
-	row_set(&row, C_DISTRICT, GridcodeGetDatum(gridcode_ancestor_at(unit, 3)));
+	unit = place_case(&row, case_id);
 
 	row_set_int(&row, C_REPORTED_SEVERITY, row_int(&row, C_SEVERITY, 1));
 	apply_early_warning(trigdata->tg_relation, &row, reported_at);
@@ -655,7 +893,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 	/* how high: the rule for the severity; above the category's usual
 	 * level, that is an escalation at intake */
 	rule = rule_of(&row);
-	base_rule = case_rule_lookup(row_text(&row, C_CATEGORY), 1);
+	base_rule = case_rules_category_rule(row_text(&row, C_CATEGORY), 1);
 	if (!ROW_NULL(&row, C_SERVICE_POINT))
 		point = check_service_point(case_id, unit, row_int(&row, C_SERVICE_POINT, 0), rule);
 	else
@@ -672,11 +910,12 @@ case_before_insert(PG_FUNCTION_ARGS)
 	start_stage(&row, "accept", reported_at, rule, rule->accept_limit);
 	row_set_null(&row, C_HISTORY_HASH);
 	row_set_int(&row, C_HISTORY_SEQ, 0);
-	chain_move(&row, ACT_REPORT, NULL, reported_at);
+	chain_move(&row, ACT_REPORT, NULL, reported_at, actor);
 
 	return PointerGetDatum(heap_form_tuple(row.tupdesc, row.values, row.nulls));
 }
 
+/* Refuse a move that needs a reason and gives no new note. */
 static void
 require_reason(CaseRow *old, CaseRow *new, int64 case_id, CaseAction action)
 {
@@ -688,24 +927,326 @@ require_reason(CaseRow *old, CaseRow *new, int64 case_id, CaseAction action)
 						 action == ACT_RETURN ? "return_case" : action_names[action])));
 }
 
+/*
+ * An edit of the case's content (edit_columns, named in changed): a move of
+ * its own, the status unchanged, its note naming what changed (and the
+ * caller's note as the reason, if any).  The history keeps the digest of
+ * the new content, not the content.
+ */
+static HeapTuple
+edit_case(CaseRow *old, CaseRow *new, const char *changed, const char *actor)
+{
+	char	   *status = row_text(old, C_STATUS);
+	char	   *reason = row_equal(old, new, C_NOTE) ? NULL : row_text(new, C_NOTE);
+	TimestampTz at = move_time(old, new);
+
+	row_set_text(new, C_NOTE, reason ? psprintf("changed %s: %s", changed, reason) :
+				 psprintf("changed %s", changed));
+	row_set_null(new, C_ESCALATION_TRIGGER);
+	chain_move(new, ACT_EDIT, status, at, actor);
+	return heap_form_tuple(new->tupdesc, new->values, new->nulls);
+}
+
+/*
+ * An UPDATE of a case as the BEFORE UPDATE trigger works it out: the rows,
+ * the move it is, and what the move needs.
+ */
+typedef struct CaseUpdate
+{
+	CaseRow		old;
+	CaseRow		new;
+	int64		case_id;
+	int64		unit;
+	CaseStatus	from;
+	CaseStatus	to;
+	CaseAction	action;			/* NUM_ACTIONS: no change of state */
+	bool		escalating;
+	const char *actor;
+	StringInfoData edited;		/* the content columns changed, "" if none */
+	TimestampTz at;
+	const CaseRule *rule;
+} CaseUpdate;
+
+/* Whether col is one the caller may set (caller_columns, edit_columns). */
+static bool
+is_callers_column(int col)
+{
+	size_t		i;
+
+	for (i = 0; i < lengthof(caller_columns); i++)
+		if ((int) caller_columns[i] == col)
+			return true;
+	for (i = 0; i < lengthof(edit_columns); i++)
+		if ((int) edit_columns[i] == col)
+			return true;
+	return false;
+}
+
+/* Refuse an UPDATE that changes a column the engine keeps. */
+static void
+refuse_engine_columns(CaseUpdate *u)
+{
+	int			col;
+
+	for (col = 0; col < NUM_CASE_COLUMNS; col++)
+	{
+		if (col == C_HISTORY_CONTENT && !HAS_CONTENT())
+			continue;
+		if (!is_callers_column(col) && !row_equal(&u->old, &u->new, col))
+			ereport(ERROR,
+					(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
+					 errmsg("column \"%s\" of case " INT64_FORMAT " is kept by the case engine",
+							case_column_names[col], u->case_id),
+					 errhint("Move the case with the gridgov move functions or by updating its status.")));
+	}
+}
+
+/*
+ * Which move the UPDATE is, in u->action, u->to and u->escalating: an
+ * escalation when it raises the level or names a trigger, else the listed
+ * move from the old status to the new one.  NUM_ACTIONS when the status
+ * stays and nothing a move sets changes: an edit, or no move at all.
+ */
+static void
+recognise_move(CaseUpdate *u)
+{
+	const CaseMove *move = NULL;
+	size_t		i;
+
+	u->action = NUM_ACTIONS;
+	u->escalating = false;
+	if (row_int(&u->new, C_HANDLING_LEVEL, 0) < row_int(&u->old, C_HANDLING_LEVEL, 0) ||
+		(!row_equal(&u->old, &u->new, C_ESCALATION_TRIGGER) && !ROW_NULL(&u->new, C_ESCALATION_TRIGGER)))
+	{
+		if (!status_can_escalate(u->from) || (u->to != u->from && u->to != ST_DISPATCHED))
+			refuse_move(u->case_id, u->from, status_names[u->to], "Only an accepted, dispatched, returned or in-progress case can be escalated.");
+		u->escalating = true;
+		u->action = ACT_ESCALATE;
+		u->to = ST_DISPATCHED;
+		return;
+	}
+	for (i = 0; i < lengthof(case_moves); i++)
+		if (case_moves[i].from == u->from && case_moves[i].to == u->to)
+			move = &case_moves[i];
+	if (u->from == u->to && (move == NULL || row_equal(&u->old, &u->new, C_STAGE_DEADLINE)))
+	{
+		/* not a change of state: only the note, actor and time may change */
+		for (i = 0; i < lengthof(caller_columns); i++)
+			if (caller_columns[i] != C_NOTE && caller_columns[i] != C_ACTOR &&
+				caller_columns[i] != C_MOVED_AT && !row_equal(&u->old, &u->new, caller_columns[i]))
+				refuse_move(u->case_id, u->from, status_names[u->to],
+							psprintf("Changing %s is part of a move, and no move leads from %s to %s.",
+									 case_column_names[caller_columns[i]], status_names[u->from], status_names[u->to]));
+		return;
+	}
+	if (move == NULL)
+		refuse_move(u->case_id, u->from, status_names[u->to], NULL);
+	u->action = move->action;
+	if (move->needs_reason)
+		require_reason(&u->old, &u->new, u->case_id, u->action);
+}
+
+/* An UPDATE that is no move: the row as it was in note, actor and time. */
+static HeapTuple
+keep_unmoved(CaseUpdate *u)
+{
+	static const CaseColumn kept[] = {C_NOTE, C_ACTOR, C_MOVED_AT};
+	size_t		i;
+
+	for (i = 0; i < lengthof(kept); i++)
+	{
+		ROW_DATUM(&u->new, kept[i]) = ROW_DATUM(&u->old, kept[i]);
+		ROW_NULL(&u->new, kept[i]) = ROW_NULL(&u->old, kept[i]);
+	}
+	return heap_form_tuple(u->new.tupdesc, u->new.values, u->new.nulls);
+}
+
+/* A merge needs another case that exists, named in duplicate_of. */
+static void
+check_merge_target(CaseUpdate *u)
+{
+	if (ROW_NULL(&u->new, C_DUPLICATE_OF) ||
+		DatumGetInt64(ROW_DATUM(&u->new, C_DUPLICATE_OF)) == u->case_id ||
+		!case_exists(DatumGetInt64(ROW_DATUM(&u->new, C_DUPLICATE_OF))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
+				 errmsg("case " INT64_FORMAT " can only be merged into another existing case", u->case_id),
+				 errhint("Set duplicate_of to the earlier case's id, or use gridgov.merge(case, into).")));
+}
+
+/* An extension needs a deadline later than the one it extends. */
+static void
+check_extension(CaseUpdate *u)
+{
+	if (ROW_NULL(&u->new, C_STAGE_DEADLINE) ||
+		DatumGetTimestampTz(ROW_DATUM(&u->new, C_STAGE_DEADLINE)) <= DatumGetTimestampTz(ROW_DATUM(&u->old, C_STAGE_DEADLINE)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
+				 errmsg("an extension of case " INT64_FORMAT " must set a later deadline", u->case_id),
+				 errdetail("The deadline is %s.",
+						   timestamptz_to_str(DatumGetTimestampTz(ROW_DATUM(&u->old, C_STAGE_DEADLINE))))));
+}
+
+/* Resume: the stage's deadline moves on by the time the case was suspended. */
+static void
+apply_resume(CaseUpdate *u)
+{
+	TimestampTz since = DatumGetTimestampTz(ROW_DATUM(&u->old, C_SUSPENDED_AT));
+	char	   *stage_unit = row_text(&u->old, C_STAGE_LIMIT_UNIT);
+	CalendarUnit limit_unit = stage_unit ? calendar_unit_from_name(stage_unit) : u->rule->limit_unit;
+	int64		paused = limit_unit == CALENDAR_CLOCK_HOUR ?
+		(u->at - since) / USECS_PER_SEC : calendar_working_seconds(since, u->at);
+	TimestampTz deadline = DatumGetTimestampTz(ROW_DATUM(&u->old, C_STAGE_DEADLINE));
+
+	deadline = limit_unit == CALENDAR_CLOCK_HOUR ? deadline + paused * USECS_PER_SEC :
+		calendar_add_working_seconds(deadline, paused);
+	row_set(&u->new, C_STAGE_DEADLINE, TimestampTzGetDatum(deadline));
+	row_set(&u->new, C_STAGE_PAUSED_SECONDS, Int64GetDatum(
+		DatumGetInt64(ROW_DATUM(&u->old, C_STAGE_PAUSED_SECONDS)) + paused));
+	row_set(&u->new, C_SUSPENDED_SECONDS, Int64GetDatum(
+		DatumGetInt64(ROW_DATUM(&u->old, C_SUSPENDED_SECONDS)) + (u->at - since) / USECS_PER_SEC));
+	row_set_null(&u->new, C_SUSPENDED_AT);
+}
+
+/* Escalate: one level up (or the level asked for), to its service point. */
+static void
+apply_escalation(CaseUpdate *u)
+{
+	int			old_level = row_int(&u->old, C_HANDLING_LEVEL, 5);
+	int			level = row_int(&u->new, C_HANDLING_LEVEL, old_level);
+
+	if (level >= old_level)
+		level = old_level - 1;
+	if (level < 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
+				 errmsg("case " INT64_FORMAT " is handled at district level and cannot climb higher", u->case_id)));
+	if (ROW_NULL(&u->new, C_ESCALATION_TRIGGER))
+		row_set_text(&u->new, C_ESCALATION_TRIGGER, "referral");
+	require_reason(&u->old, &u->new, u->case_id, ACT_ESCALATE);
+	assign(&u->new, route(u->case_id, u->unit, level, u->rule));
+	row_set_int(&u->new, C_ESCALATIONS, row_int(&u->old, C_ESCALATIONS, 0) + 1);
+	row_set(&u->new, C_DISPATCHED_AT, TimestampTzGetDatum(u->at));
+	start_stage(&u->new, "resolve", u->at, u->rule, u->rule->resolve_limit);
+}
+
+/* What the move's action does to the row: its times, counters and stage. */
+static void
+apply_action(CaseUpdate *u)
+{
+	CaseRow    *new = &u->new;
+	TimestampTz at = u->at;
+	const CaseRule *rule = u->rule;
+
+	switch (u->action)
+	{
+		case ACT_ACCEPT:
+			row_set(new, C_ACCEPTED_AT, TimestampTzGetDatum(at));
+			start_stage(new, "dispatch", at, rule, rule->dispatch_limit);
+			break;
+		case ACT_REJECT:
+			end_stages(new, "rejected");
+			row_set(new, C_CLOSED_AT, TimestampTzGetDatum(at));
+			break;
+		case ACT_MERGE:
+			check_merge_target(u);
+			end_stages(new, "merged");
+			row_set(new, C_CLOSED_AT, TimestampTzGetDatum(at));
+			break;
+		case ACT_DISPATCH:
+			if (!row_equal(&u->old, new, C_SERVICE_POINT) && !ROW_NULL(new, C_SERVICE_POINT))
+				assign(new, check_service_point(u->case_id, u->unit, row_int(new, C_SERVICE_POINT, 0), rule));
+			row_set(new, C_DISPATCHED_AT, TimestampTzGetDatum(at));
+			start_stage(new, "resolve", at, rule, rule->resolve_limit);
+			break;
+		case ACT_START:
+			break;
+		case ACT_RETURN:
+			row_set_int(new, C_RETURNS, row_int(&u->old, C_RETURNS, 0) + 1);
+			start_stage(new, "dispatch", at, rule, rule->dispatch_limit);
+			break;
+		case ACT_EXTEND:
+			check_extension(u);
+			row_set_int(new, C_EXTENSIONS, row_int(&u->old, C_EXTENSIONS, 0) + 1);
+			break;
+		case ACT_SUSPEND:
+			row_set(new, C_SUSPENDED_AT, TimestampTzGetDatum(at));
+			break;
+		case ACT_RESUME:
+			apply_resume(u);
+			break;
+		case ACT_RESOLVE:
+			row_set(new, C_RESOLVED_AT, TimestampTzGetDatum(at));
+			start_stage(new, "verify", at, rule, rule->verify_limit);
+			break;
+		case ACT_VERIFY:
+			row_set(new, C_VERIFIED_AT, TimestampTzGetDatum(at));
+			end_stages(new, "close");
+			break;
+		case ACT_REOPEN:
+			row_set_int(new, C_REOPENINGS, row_int(&u->old, C_REOPENINGS, 0) + 1);
+			row_set_null(new, C_RESOLVED_AT);
+			start_stage(new, "resolve", at, rule, rule->resolve_limit);
+			break;
+		case ACT_CLOSE:
+			row_set(new, C_CLOSED_AT, TimestampTzGetDatum(at));
+			end_stages(new, "closed");
+			break;
+		case ACT_ESCALATE:
+			apply_escalation(u);
+			break;
+		default:
+			elog(ERROR, "unexpected case action %d", u->action);
+	}
+}
+
+/*
+ * Apply a recognised move: its time, a missed deadline, the new status,
+ * what the action does, and the next link of the history chain.
+ */
+static HeapTuple
+apply_move(CaseUpdate *u)
+{
+	/* one UPDATE, one row of history: an edit goes in an UPDATE of its own */
+	if (u->edited.len > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
+				 errmsg("case " INT64_FORMAT " cannot be edited and moved in one UPDATE", u->case_id),
+				 errdetail("The UPDATE changes %s and moves the case from %s to %s.", u->edited.data,
+						   status_names[u->from], status_names[u->to]),
+				 errhint("Change %s in an UPDATE of its own, before or after the move: each is a row of the history.",
+						 u->edited.data)));
+
+	u->at = move_time(&u->old, &u->new);
+
+	/* a stage that ends, or is extended, after its deadline was missed */
+	if (!ROW_NULL(&u->old, C_STAGE_DEADLINE) && ROW_NULL(&u->old, C_SUSPENDED_AT) &&
+		u->at > DatumGetTimestampTz(ROW_DATUM(&u->old, C_STAGE_DEADLINE)) &&
+		u->action != ACT_SUSPEND && u->action != ACT_START)
+		row_set_int(&u->new, C_DEADLINES_MISSED, row_int(&u->old, C_DEADLINES_MISSED, 0) + 1);
+	if (row_equal(&u->old, &u->new, C_NOTE))
+		row_set_null(&u->new, C_NOTE);
+	if (!u->escalating)
+		row_set_null(&u->new, C_ESCALATION_TRIGGER);
+	row_set_text(&u->new, C_STATUS, status_names[u->to]);
+	u->rule = rule_of(&u->new);
+	apply_action(u);
+	chain_move(&u->new, u->action, status_names[u->from], u->at, u->actor);
+	return heap_form_tuple(u->new.tupdesc, u->new.values, u->new.nulls);
+}
+
+/*
+ * BEFORE UPDATE FOR EACH ROW: refuse changes to the engine's columns, check
+ * a given time and actor, recognise the move and apply it (or the edit, or
+ * nothing when the UPDATE is neither).
+ */
 PG_FUNCTION_INFO_V1(case_before_update);
 Datum
 case_before_update(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TupleDesc	tupdesc;
-	CaseRow		old;
-	CaseRow		new;
-	int64		case_id;
-	CaseStatus	from;
-	CaseStatus	to;
-	CaseAction	action = NUM_ACTIONS;
-	bool		escalating = false;
-	const CaseMove *move = NULL;
-	TimestampTz at;
-	const CaseRule *rule;
-	int64		unit;
-	int			col;
+	CaseUpdate	u;
 	size_t		i;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
@@ -714,197 +1255,43 @@ case_before_update(PG_FUNCTION_ARGS)
 
 	find_case_columns(trigdata->tg_relation);
 	/* a case rejected or merged no longer counts for early warning */
-	recent_cases_forget();
+	case_warning_forget();
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
-	case_row_deform(&old, tupdesc, trigdata->tg_trigtuple);
-	case_row_deform(&new, tupdesc, trigdata->tg_newtuple);
-	case_id = DatumGetInt64(ROW_DATUM(&old, C_ID));
-	unit = DatumGetGridcode(ROW_DATUM(&old, C_UNIT));
+	case_row_deform(&u.old, tupdesc, trigdata->tg_trigtuple);
+	case_row_deform(&u.new, tupdesc, trigdata->tg_newtuple);
+	u.case_id = DatumGetInt64(ROW_DATUM(&u.old, C_ID));
+	u.unit = DatumGetGridcode(ROW_DATUM(&u.old, C_UNIT));
 
-	/* the engine's own columns are not the caller's to change */
-	for (col = 0; col < NUM_CASE_COLUMNS; col++)
-	{
-		bool		callers = false;
+	refuse_engine_columns(&u);
 
-		for (i = 0; i < lengthof(caller_columns); i++)
-			if ((int) caller_columns[i] == col)
-				callers = true;
-		if (!callers && !row_equal(&old, &new, col))
-			ereport(ERROR,
-					(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
-					 errmsg("column \"%s\" of case " INT64_FORMAT " is kept by the case engine",
-							case_column_names[col], case_id),
-					 errhint("Move the case with the gridgov move functions or by updating its status.")));
-	}
+	/* a time or an actor of the caller's: an importer's only, move or not */
+	if (!ROW_NULL(&u.new, C_MOVED_AT) && !row_equal(&u.old, &u.new, C_MOVED_AT))
+		check_given_time(DatumGetTimestampTz(ROW_DATUM(&u.new, C_MOVED_AT)), u.case_id, "move");
+	u.actor = move_actor(&u.old, &u.new, u.case_id);
 
-	from = status_from_name(row_text(&old, C_STATUS), case_id);
-	to = status_from_name(row_text(&new, C_STATUS), case_id);
+	/* the content columns this UPDATE changes: an edit */
+	initStringInfo(&u.edited);
+	for (i = 0; i < lengthof(edit_columns); i++)
+		if (!row_equal(&u.old, &u.new, edit_columns[i]))
+			appendStringInfo(&u.edited, "%s%s", u.edited.len > 0 ? ", " : "", case_column_names[edit_columns[i]]);
 
-	/* which move is this? */
-	if (row_int(&new, C_HANDLING_LEVEL, 0) < row_int(&old, C_HANDLING_LEVEL, 0) ||
-		(!row_equal(&old, &new, C_ESCALATION_TRIGGER) && !ROW_NULL(&new, C_ESCALATION_TRIGGER)))
-	{
-		if (!status_can_escalate(from) || (to != from && to != ST_DISPATCHED))
-			refuse_move(case_id, from, status_names[to], "Only an accepted, dispatched, returned or in-progress case can be escalated.");
-		escalating = true;
-		action = ACT_ESCALATE;
-		to = ST_DISPATCHED;
-	}
-	else
-	{
-		for (i = 0; i < lengthof(case_moves); i++)
-			if (case_moves[i].from == from && case_moves[i].to == to)
-				move = &case_moves[i];
-		if (from == to && (move == NULL || row_equal(&old, &new, C_STAGE_DEADLINE)))
-		{
-			/* not a move: an edit of the case's description or reporter */
-			for (i = 0; i < lengthof(caller_columns); i++)
-				if (caller_columns[i] != C_NOTE && caller_columns[i] != C_ACTOR &&
-					caller_columns[i] != C_MOVED_AT && !row_equal(&old, &new, caller_columns[i]))
-					refuse_move(case_id, from, status_names[to],
-								psprintf("Changing %s is part of a move, and no move leads from %s to %s.",
-										 case_column_names[caller_columns[i]], status_names[from], status_names[to]));
-			for (i = 0; i < 3; i++)
-			{
-				CaseColumn	kept = i == 0 ? C_NOTE : i == 1 ? C_ACTOR : C_MOVED_AT;
-
-				ROW_DATUM(&new, kept) = ROW_DATUM(&old, kept);
-				ROW_NULL(&new, kept) = ROW_NULL(&old, kept);
-			}
-			return PointerGetDatum(heap_form_tuple(tupdesc, new.values, new.nulls));
-		}
-		if (move == NULL)
-			refuse_move(case_id, from, status_names[to], NULL);
-		action = move->action;
-		if (move->needs_reason)
-			require_reason(&old, &new, case_id, action);
-	}
-
-	at = move_time(&old, &new);
-
-	/* a stage that ends, or is extended, after its deadline was missed */
-	if (!ROW_NULL(&old, C_STAGE_DEADLINE) && ROW_NULL(&old, C_SUSPENDED_AT) &&
-		at > DatumGetTimestampTz(ROW_DATUM(&old, C_STAGE_DEADLINE)) &&
-		action != ACT_SUSPEND && action != ACT_START)
-		row_set_int(&new, C_DEADLINES_MISSED, row_int(&old, C_DEADLINES_MISSED, 0) + 1);
-	if (row_equal(&old, &new, C_NOTE))
-		row_set_null(&new, C_NOTE);
-	if (!escalating)
-		row_set_null(&new, C_ESCALATION_TRIGGER);
-	row_set_text(&new, C_STATUS, status_names[to]);
-	rule = rule_of(&new);
-
-	switch (action)
-	{
-		case ACT_ACCEPT:
-			row_set(&new, C_ACCEPTED_AT, TimestampTzGetDatum(at));
-			start_stage(&new, "dispatch", at, rule, rule->dispatch_limit);
-			break;
-		case ACT_REJECT:
-			end_stages(&new, "rejected");
-			row_set(&new, C_CLOSED_AT, TimestampTzGetDatum(at));
-			break;
-		case ACT_MERGE:
-			if (ROW_NULL(&new, C_DUPLICATE_OF) ||
-				DatumGetInt64(ROW_DATUM(&new, C_DUPLICATE_OF)) == case_id ||
-				!case_exists(DatumGetInt64(ROW_DATUM(&new, C_DUPLICATE_OF))))
-				ereport(ERROR,
-						(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
-						 errmsg("case " INT64_FORMAT " can only be merged into another existing case", case_id),
-						 errhint("Set duplicate_of to the earlier case's id, or use gridgov.merge(case, into).")));
-			end_stages(&new, "merged");
-			row_set(&new, C_CLOSED_AT, TimestampTzGetDatum(at));
-			break;
-		case ACT_DISPATCH:
-			if (!row_equal(&old, &new, C_SERVICE_POINT) && !ROW_NULL(&new, C_SERVICE_POINT))
-				assign(&new, check_service_point(case_id, unit, row_int(&new, C_SERVICE_POINT, 0), rule));
-			row_set(&new, C_DISPATCHED_AT, TimestampTzGetDatum(at));
-			start_stage(&new, "resolve", at, rule, rule->resolve_limit);
-			break;
-		case ACT_START:
-			break;
-		case ACT_RETURN:
-			row_set_int(&new, C_RETURNS, row_int(&old, C_RETURNS, 0) + 1);
-			start_stage(&new, "dispatch", at, rule, rule->dispatch_limit);
-			break;
-		case ACT_EXTEND:
-			if (ROW_NULL(&new, C_STAGE_DEADLINE) ||
-				DatumGetTimestampTz(ROW_DATUM(&new, C_STAGE_DEADLINE)) <= DatumGetTimestampTz(ROW_DATUM(&old, C_STAGE_DEADLINE)))
-				ereport(ERROR,
-						(errcode(ERRCODE_INCOMPLETE_CASE_MOVE),
-						 errmsg("an extension of case " INT64_FORMAT " must set a later deadline", case_id),
-						 errdetail("The deadline is %s.",
-								   timestamptz_to_str(DatumGetTimestampTz(ROW_DATUM(&old, C_STAGE_DEADLINE))))));
-			row_set_int(&new, C_EXTENSIONS, row_int(&old, C_EXTENSIONS, 0) + 1);
-			break;
-		case ACT_SUSPEND:
-			row_set(&new, C_SUSPENDED_AT, TimestampTzGetDatum(at));
-			break;
-		case ACT_RESUME:
-			{
-				TimestampTz since = DatumGetTimestampTz(ROW_DATUM(&old, C_SUSPENDED_AT));
-				char	   *stage_unit = row_text(&old, C_STAGE_LIMIT_UNIT);
-				CalendarUnit limit_unit = stage_unit ? calendar_unit_from_name(stage_unit) : rule->limit_unit;
-				int64		paused = limit_unit == CALENDAR_CLOCK_HOUR ?
-					(at - since) / USECS_PER_SEC : calendar_working_seconds(since, at);
-				TimestampTz deadline = DatumGetTimestampTz(ROW_DATUM(&old, C_STAGE_DEADLINE));
-
-				deadline = limit_unit == CALENDAR_CLOCK_HOUR ? deadline + paused * USECS_PER_SEC :
-					calendar_add_working_seconds(deadline, paused);
-				row_set(&new, C_STAGE_DEADLINE, TimestampTzGetDatum(deadline));
-				row_set(&new, C_STAGE_PAUSED_SECONDS, Int64GetDatum(
-					DatumGetInt64(ROW_DATUM(&old, C_STAGE_PAUSED_SECONDS)) + paused));
-				row_set(&new, C_SUSPENDED_SECONDS, Int64GetDatum(
-					DatumGetInt64(ROW_DATUM(&old, C_SUSPENDED_SECONDS)) + (at - since) / USECS_PER_SEC));
-				row_set_null(&new, C_SUSPENDED_AT);
-				break;
-			}
-		case ACT_RESOLVE:
-			row_set(&new, C_RESOLVED_AT, TimestampTzGetDatum(at));
-			start_stage(&new, "verify", at, rule, rule->verify_limit);
-			break;
-		case ACT_VERIFY:
-			row_set(&new, C_VERIFIED_AT, TimestampTzGetDatum(at));
-			end_stages(&new, "close");
-			break;
-		case ACT_REOPEN:
-			row_set_int(&new, C_REOPENINGS, row_int(&old, C_REOPENINGS, 0) + 1);
-			row_set_null(&new, C_RESOLVED_AT);
-			start_stage(&new, "resolve", at, rule, rule->resolve_limit);
-			break;
-		case ACT_CLOSE:
-			row_set(&new, C_CLOSED_AT, TimestampTzGetDatum(at));
-			end_stages(&new, "closed");
-			break;
-		case ACT_ESCALATE:
-			{
-				int			old_level = row_int(&old, C_HANDLING_LEVEL, 5);
-				int			level = row_int(&new, C_HANDLING_LEVEL, old_level);
-
-				if (level >= old_level)
-					level = old_level - 1;
-				if (level < 3)
-					ereport(ERROR,
-							(errcode(ERRCODE_ILLEGAL_CASE_MOVE),
-							 errmsg("case " INT64_FORMAT " is handled at district level and cannot climb higher", case_id)));
-				if (ROW_NULL(&new, C_ESCALATION_TRIGGER))
-					row_set_text(&new, C_ESCALATION_TRIGGER, "referral");
-				require_reason(&old, &new, case_id, ACT_ESCALATE);
-				assign(&new, route(case_id, unit, level, rule));
-				row_set_int(&new, C_ESCALATIONS, row_int(&old, C_ESCALATIONS, 0) + 1);
-				row_set(&new, C_DISPATCHED_AT, TimestampTzGetDatum(at));
-				start_stage(&new, "resolve", at, rule, rule->resolve_limit);
-				break;
-			}
-		default:
-			elog(ERROR, "unexpected case action %d", action);
-	}
-
-	chain_move(&new, action, status_names[from], at);
-	return PointerGetDatum(heap_form_tuple(tupdesc, new.values, new.nulls));
+	u.from = status_from_name(row_text(&u.old, C_STATUS), u.case_id);
+	u.to = status_from_name(row_text(&u.new, C_STATUS), u.case_id);
+	recognise_move(&u);
+	if (u.action != NUM_ACTIONS)
+		return PointerGetDatum(apply_move(&u));
+	if (u.edited.len > 0)
+		return PointerGetDatum(edit_case(&u.old, &u.new, u.edited.data, u.actor));
+	return PointerGetDatum(keep_unmoved(&u));
 }
 
-/* Tell listeners of a report or move (docs/cases.md, "Following cases live"). */
+/*
+ * Tell listeners of a report or move (docs/cases.md, "Following cases
+ * live"): the case, its sequence number and the move, nothing else.  Any
+ * role that can connect may LISTEN (channels have no privileges), so the
+ * payload names no place, unit, service point or person: a listener reads
+ * those from the case, as far as its rights on cases allow.
+ */
 static void
 notify_move(CaseRow *row, const char *from_status)
 {
@@ -913,13 +1300,11 @@ notify_move(CaseRow *row, const char *from_status)
 	initStringInfo(&payload);
 	appendStringInfo(&payload,
 					 "{\"case\": " INT64_FORMAT ", \"seq\": %d, \"action\": \"%s\", \"from\": %s%s%s, "
-					 "\"to\": \"%s\", \"level\": %d, \"service_point\": %d, \"district\": \"%s\"}",
+					 "\"to\": \"%s\"}",
 					 DatumGetInt64(ROW_DATUM(row, C_ID)), row_int(row, C_HISTORY_SEQ, 0),
 					 row_text(row, C_LAST_ACTION),
 					 from_status ? "\"" : "", from_status ? from_status : "null", from_status ? "\"" : "",
-					 row_text(row, C_STATUS), row_int(row, C_HANDLING_LEVEL, 0),
-					 row_int(row, C_SERVICE_POINT, 0),
-					 DatumGetCString(DirectFunctionCall1(gridcode_out, ROW_DATUM(row, C_DISTRICT))));
+					 row_text(row, C_STATUS));
 	Async_Notify(NOTIFY_CHANNEL, payload.data);
 	pfree(payload.data);
 }
@@ -957,12 +1342,14 @@ case_after_change(PG_FUNCTION_ARGS)
 		from_status = row_text(&old, C_STATUS);
 	}
 
-	history_append(ROW_DATUM(&new, C_DISTRICT), ROW_DATUM(&new, C_ID),
-				   ROW_DATUM(&new, C_HISTORY_SEQ), ROW_DATUM(&new, C_MOVED_AT),
-				   row_text(&new, C_ACTOR), row_text(&new, C_LAST_ACTION), from_status,
-				   row_text(&new, C_STATUS), row_int(&new, C_HANDLING_LEVEL, 0),
-				   row_int(&new, C_SERVICE_POINT, 0), row_text(&new, C_ESCALATION_TRIGGER),
-				   row_text(&new, C_NOTE), ROW_DATUM(&new, C_HISTORY_HASH));
+	case_history_append(ROW_DATUM(&new, C_DISTRICT), ROW_DATUM(&new, C_ID),
+						ROW_DATUM(&new, C_HISTORY_SEQ), ROW_DATUM(&new, C_MOVED_AT),
+						row_text(&new, C_ACTOR), row_text(&new, C_LAST_ACTION), from_status,
+						row_text(&new, C_STATUS), row_int(&new, C_HANDLING_LEVEL, 0),
+						row_int(&new, C_SERVICE_POINT, 0), row_text(&new, C_ESCALATION_TRIGGER),
+						row_text(&new, C_NOTE), ROW_DATUM(&new, C_HISTORY_HASH),
+						HAS_CONTENT() && !ROW_NULL(&new, C_HISTORY_CONTENT) ?
+						DatumGetByteaPP(ROW_DATUM(&new, C_HISTORY_CONTENT)) : NULL);
 	notify_move(&new, from_status);
 	return PointerGetDatum(NULL);
 }
@@ -1018,8 +1405,8 @@ case_after_intake(PG_FUNCTION_ARGS)
 
 	MemoryContextDelete(per_row);
 	ExecDropSingleTupleTableSlot(slot);
-	history_append_intake(trigdata);
-	recent_cases_forget();
+	case_history_append_intake(trigdata);
+	case_warning_forget();
 	return PointerGetDatum(NULL);
 }
 
@@ -1039,7 +1426,7 @@ case_history_refuse_change(PG_FUNCTION_ARGS)
 		elog(ERROR, "case_history_refuse_change must be a trigger");
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
-		if (history_being_written())
+		if (case_history_being_written())
 			return PointerGetDatum(NULL);
 		ereport(ERROR,
 				(errcode(ERRCODE_CASE_HISTORY_READ_ONLY),

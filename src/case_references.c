@@ -21,16 +21,31 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "cache.h"
-#include "case_engine.h"
+#include "case_references.h"
 #include "gridcode.h"
 #include "gridgov.h"
+#include "spi_plan.h"
+
+/* the tables a new case refers to, by foreign keys of gridgov.cases */
+typedef enum CaseReference
+{
+	REF_UNIT,
+	REF_CATEGORY,
+	REF_SERVICE_POINT,
+	NUM_CASE_REFERENCES
+} CaseReference;
 
 static const char *const case_reference_tables[NUM_CASE_REFERENCES] = {"unit", "category", "service_point"};
 
@@ -53,6 +68,18 @@ typedef struct HeldReference
 	char		name[NAMEDATALEN];
 } HeldReference;
 
+/* the referenced row, locked FOR KEY SHARE as a foreign-key check locks it */
+static const SpiQuery hold_queries[NUM_CASE_REFERENCES] = {
+	{"SELECT 1 FROM ONLY %1$s.unit x WHERE x.code OPERATOR(%1$s.=) $1 FOR KEY SHARE OF x",
+	1, {SPI_PLAN_GRIDCODE}},
+	{"SELECT 1 FROM ONLY %1$s.category x WHERE x.code OPERATOR(pg_catalog.=) $1 FOR KEY SHARE OF x",
+	1, {TEXTOID}},
+	{"SELECT 1 FROM ONLY %1$s.service_point x WHERE x.id OPERATOR(pg_catalog.=) $1 FOR KEY SHARE OF x",
+	1, {INT4OID}},
+};
+
+static SPIPlanPtr hold_plans[NUM_CASE_REFERENCES];
+
 static HTAB *held = NULL;
 static bool held_stale = false;
 static Oid	referenced_relids[NUM_CASE_REFERENCES];
@@ -64,13 +91,45 @@ forget_held(void)
 	held_stale = true;
 }
 
+/* The memory of held rows goes with the transaction and the tables' changes. */
 void
 case_references_init(void)
 {
-	cache_register_transaction(forget_held);
+	cache_register_transaction_memory(forget_held);
 	cache_register(forget_held, referenced_relids, NUM_CASE_REFERENCES);
 }
 
+/*
+ * Whether the row of the referenced table exists, locked FOR KEY SHARE as a
+ * foreign-key check locks it: as the table's owner, whose queries row
+ * security does not filter, so that the check does not depend on what the
+ * inserting user may see.
+ */
+static bool
+lock_referenced_row(CaseReference reference, Oid relid, Datum key)
+{
+	HeapTuple	tuple;
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec_context;
+	bool		found;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	spi_plan_run(&hold_plans[reference], &hold_queries[reference], &key, NULL, false, 1);
+	found = SPI_processed > 0;
+	SPI_finish();
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return found;
+}
+
+/* Hold one referenced row, unless this transaction holds it already. */
 static void
 hold(Relation cases, CaseReference reference, int64 number, const char *name)
 {

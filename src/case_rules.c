@@ -67,6 +67,7 @@ static Oid	rules_namespace = InvalidOid;
 static Oid	rules_relids[4];
 static bool rules_stale = false;
 
+/* A hash table of the cache, in its memory context. */
 static HTAB *
 make_table(const char *name, Size keysize, Size entrysize, int flags)
 {
@@ -78,6 +79,7 @@ make_table(const char *name, Size keysize, Size entrysize, int flags)
 	return hash_create(name, 256, &ctl, HASH_ELEM | HASH_CONTEXT | flags);
 }
 
+/* A key of the cache's tables: value, zero-padded, "" for NULL. */
 static void
 copy_key(char *dest, const char *value)
 {
@@ -86,6 +88,7 @@ copy_key(char *dest, const char *value)
 		strlcpy(dest, value, KEY_LENGTH);
 }
 
+/* A text column of a result row, copied into the cache. */
 static char *
 column_text(HeapTuple tuple, TupleDesc tupdesc, int column)
 {
@@ -94,12 +97,19 @@ column_text(HeapTuple tuple, TupleDesc tupdesc, int column)
 	return value == NULL ? NULL : MemoryContextStrdup(rules_context, value);
 }
 
+/* A numeric column of a result row, as a double. */
 static double
 column_double(HeapTuple tuple, TupleDesc tupdesc, int column)
 {
 	return strtod(SPI_getvalue(tuple, tupdesc, column), NULL);
 }
 
+/*
+ * Run one of the queries below.  They run under the caller's search_path,
+ * and their result is kept for the rest of the session: every operator,
+ * function and type in them is qualified (coalesce and extract are syntax,
+ * which the grammar itself resolves in pg_catalog).
+ */
 static void
 run_query(const char *query_format)
 {
@@ -109,6 +119,7 @@ run_query(const char *query_format)
 		elog(ERROR, "could not read the case engine's configuration");
 }
 
+/* Every category's rules by severity, a missing severity from the one below. */
 static void
 load_rules(void)
 {
@@ -119,7 +130,7 @@ load_rules(void)
 
 	run_query("SELECT c.code, c.department, r.severity, r.handling_level, r.limit_unit,"
 			  " r.accept_limit, r.dispatch_limit, r.resolve_limit, r.verify_limit"
-			  " FROM %s.category c JOIN %s.category_rule r ON r.category = c.code");
+			  " FROM %s.category c JOIN %s.category_rule r ON r.category OPERATOR(pg_catalog.=) c.code");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
@@ -155,12 +166,13 @@ load_rules(void)
 			}
 }
 
+/* Every service point, by unit and department and by id. */
 static void
 load_points(void)
 {
 	uint64		i;
 
-	run_query("SELECT id, unit::bigint, level, department FROM %s.service_point");
+	run_query("SELECT id, unit::pg_catalog.int8, level, department FROM %s.service_point");
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
@@ -183,12 +195,14 @@ load_points(void)
 	}
 }
 
+/* Every warning rule, by category ("" for the default row). */
 static void
 load_warnings(void)
 {
 	uint64		i;
 
-	run_query("SELECT coalesce(category, ''), extract(epoch FROM time_window) * 1000000, threshold"
+	run_query("SELECT coalesce(category, ''),"
+			  " extract(epoch FROM time_window) OPERATOR(pg_catalog.*) 1000000, threshold"
 			  " FROM %s.warning_rule");
 	for (i = 0; i < SPI_processed; i++)
 	{
@@ -204,6 +218,7 @@ load_warnings(void)
 	}
 }
 
+/* Read the tables, unless the cache holds them. */
 static void
 ensure_loaded(void)
 {
@@ -244,18 +259,21 @@ ensure_loaded(void)
 	PG_END_TRY();
 }
 
+/* Drop the cache at the next trigger call: a table changed. */
 static void
 mark_rules_stale(void)
 {
 	rules_stale = true;
 }
 
+/* Register the cache with cache.c. */
 void
 case_rules_init(void)
 {
 	cache_register(mark_rules_stale, rules_relids, lengthof(rules_relids));
 }
 
+/* The tables' schema, and drop a cache marked stale. */
 void
 case_rules_refresh(Oid namespace)
 {
@@ -268,8 +286,9 @@ case_rules_refresh(Oid namespace)
 	rules_stale = false;
 }
 
+/* The rule of the highest severity not above the given one, or NULL. */
 const CaseRule *
-case_rule_lookup(const char *category, int severity)
+case_rules_category_rule(const char *category, int severity)
 {
 	char		key[KEY_LENGTH];
 	CategoryEntry *entry;
@@ -282,8 +301,9 @@ case_rule_lookup(const char *category, int severity)
 	return &entry->by_severity[severity];
 }
 
+/* The service point of a unit, general or of a department, or NULL. */
 const ServicePoint *
-service_point_lookup(int64 unit, const char *department)
+case_rules_service_point(int64 unit, const char *department)
 {
 	PointKey	key;
 	PointEntry *entry;
@@ -296,8 +316,9 @@ service_point_lookup(int64 unit, const char *department)
 	return entry ? &entry->point : NULL;
 }
 
+/* The service point with that id, or NULL. */
 const ServicePoint *
-service_point_by_id(int32 id)
+case_rules_service_point_by_id(int32 id)
 {
 	PointIdEntry *entry;
 
@@ -312,8 +333,9 @@ static const WarningRule builtin_warning_rule = {
 	.threshold = 3
 };
 
+/* The category's own warning rule, else the default row, else the built-in rule. */
 const WarningRule *
-warning_rule_lookup(const char *category)
+case_rules_warning_rule(const char *category)
 {
 	char		key[KEY_LENGTH];
 	WarningEntry *entry;

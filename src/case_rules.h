@@ -34,11 +34,12 @@ typedef struct WarningRule
 } WarningRule;
 
 /* The rule of the highest severity not above the given one, or NULL. */
-extern const CaseRule *case_rule_lookup(const char *category, int severity);
-extern const ServicePoint *service_point_lookup(int64 unit, const char *department);
-extern const ServicePoint *service_point_by_id(int32 id);
+extern const CaseRule *case_rules_category_rule(const char *category, int severity);
+/* A unit's service point, general (department NULL) or a department's, or NULL. */
+extern const ServicePoint *case_rules_service_point(int64 unit, const char *department);
+extern const ServicePoint *case_rules_service_point_by_id(int32 id);
 /* The category's own warning rule, else the default row, else the built-in rule. */
-extern const WarningRule *warning_rule_lookup(const char *category);
+extern const WarningRule *case_rules_warning_rule(const char *category);
 
 extern void case_rules_init(void);
 /* At the start of each trigger call: the tables' schema, and drop a stale cache. */

@@ -18,7 +18,7 @@
  *	  so do grids that need more memory than gridgov.grid_index_memory.
  * Everywhere else the even-odd test is exact (integer orientation tests),
  * and "no grid" is as certain as "this grid".  Among several grids covering
- * the point, the smallest code wins, as in the SQL (case_lookup.c).
+ * the point, the smallest code wins, as in the SQL query below.
  *
  * The index is read whole from gridgov.unit on first use and dropped when
  * the table changes (its statement trigger and cache.c).  Units whose
@@ -31,18 +31,29 @@
 #include <math.h>
 
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "common/int128.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/timestamp.h"
 
 #include "cache.h"
-#include "case_engine.h"
 #include "grid_index.h"
 #include "gridcell.h"
+#include "gridcell_cover.h"
+#include "gridcell_postgis.h"
+#include "gridgov.h"
+#include "spi_plan.h"
 
 /* a point this close to an edge, in fine units, is left to PostGIS */
 #define NEAR_EDGE_FACTOR 3
+
+typedef enum GridIndexAnswer
+{
+	GRID_INDEX_SURE,			/* *grid is the answer; 0 when no grid covers */
+	GRID_INDEX_UNSURE			/* ask PostGIS */
+} GridIndexAnswer;
 
 typedef struct IndexedGrid
 {
@@ -82,18 +93,47 @@ static Oid	index_relids[1];
 /* gridgov.grid_index_memory, in kB: what one backend may spend on it */
 static int	grid_index_memory = 65536;
 
+/* PostGIS's answer, asked when the index is unsure */
+static const SpiQuery grid_at_point_query = {
+	"SELECT u.code FROM %1$s.unit u"
+	" WHERE u.level OPERATOR(pg_catalog.=) 6"
+	" AND %2$s.st_covers(u.boundary, $1)"
+	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())"
+	" ORDER BY u.code LIMIT 1",
+	1, {SPI_PLAN_GEOMETRY}
+};
+
+/* every current grid, and whether PostGIS calls its boundary valid */
+static const SpiQuery grid_boundaries_query = {
+	/* ST_IsValidDetail, unlike ST_IsValid, does not raise notices */
+	"SELECT u.code, u.valid_to, u.boundary,"
+	" (%2$s.st_isvaliddetail(u.boundary)).valid"
+	" AND %2$s.st_ymin(u.boundary) OPERATOR(pg_catalog.>) -88"
+	" AND %2$s.st_ymax(u.boundary) OPERATOR(pg_catalog.<) 88"
+	" FROM %1$s.unit u"
+	" WHERE u.level OPERATOR(pg_catalog.=) 6 AND u.boundary IS NOT NULL"
+	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())",
+	0, {0}
+};
+
+static SPIPlanPtr grid_at_point_plan = NULL;
+static SPIPlanPtr grid_boundaries_plan = NULL;
+
+/* Drop the index at the next use: gridgov.unit changed. */
 static void
 mark_index_stale(void)
 {
 	index_stale = true;
 }
 
+/* Drop the index at the next use: the memory it may take changed. */
 static void
 assign_grid_index_memory(int newval, void *extra)
 {
 	index_stale = true;
 }
 
+/* The setting gridgov.grid_index_memory, and the cache's registration. */
 void
 grid_index_init(void)
 {
@@ -109,17 +149,17 @@ grid_index_init(void)
 	cache_register(mark_index_stale, index_relids, lengthof(index_relids));
 }
 
+/* Whether the index takes no more memory than the setting allows. */
 static bool
 within_memory_limit(void)
 {
 	return MemoryContextMemAllocated(index_context, true) <= (Size) grid_index_memory * 1024;
 }
 
-/* called by grid_boundaries() for each current grid (case_lookup.c) */
+/* Add one current grid to the index, or find the index unusable. */
 static void
-add_grid(void *arg, int64 code, TimestampTz valid_to, Datum boundary, bool valid)
+add_grid(GridIndex *index, int64 code, TimestampTz valid_to, Datum boundary, bool valid)
 {
-	GridIndex  *index = (GridIndex *) arg;
 	MemoryContext caller;
 	MemoryContext scratch;
 	GridcellPolygon *poly;
@@ -135,7 +175,7 @@ add_grid(void *arg, int64 code, TimestampTz valid_to, Datum boundary, bool valid
 	scratch = AllocSetContextCreate(CurrentMemoryContext, "gridgov grid boundary",
 									ALLOCSET_DEFAULT_SIZES);
 	caller = MemoryContextSwitchTo(scratch);
-	poly = gridcell_read_polygon(boundary, "case routing");
+	poly = gridcell_postgis_read_polygon(boundary, "case routing");
 	MemoryContextSwitchTo(index_context);
 	if (poly->npoints > 0)
 	{
@@ -151,7 +191,7 @@ add_grid(void *arg, int64 code, TimestampTz valid_to, Datum boundary, bool valid
 		grid->xmax = poly->xmax;
 		grid->ymin = poly->ymin;
 		grid->ymax = poly->ymax;
-		grid->edges = gridcell_polygon_edges(poly, &grid->nedges);
+		grid->edges = gridcell_cover_polygon_edges(poly, &grid->nedges);
 	}
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(scratch);
@@ -246,6 +286,30 @@ build_buckets(GridIndex *index)
 	pfree(fill);
 }
 
+/* Every current grid, from gridgov.unit, into index (add_grid). */
+static void
+read_boundaries(GridIndex *index)
+{
+	uint64		i;
+
+	spi_plan_run(&grid_boundaries_plan, &grid_boundaries_query, NULL, NULL, true, 0);
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		code = DatumGetGridcode(SPI_getbinval(tuple, desc, 1, &isnull));
+		Datum		valid_to = SPI_getbinval(tuple, desc, 2, &isnull);
+		TimestampTz until = isnull ? DT_NOEND : DatumGetTimestampTz(valid_to);
+		Datum		boundary = SPI_getbinval(tuple, desc, 3, &isnull);
+		Datum		valid = SPI_getbinval(tuple, desc, 4, &isnull);
+
+		add_grid(index, code, until, boundary, !isnull && DatumGetBool(valid));
+	}
+	SPI_finish();
+}
+
+/* The index of the grids of the unit table in schema namespace, read whole. */
 static GridIndex *
 load_index(Oid namespace)
 {
@@ -267,7 +331,7 @@ load_index(Oid namespace)
 		if (grid_index_memory == 0)
 			index->usable = false;
 		else
-			grid_boundaries(add_grid, index);
+			read_boundaries(index);
 		if (index->usable && index->ngrids > 0)
 		{
 			MemoryContext caller = MemoryContextSwitchTo(index_context);
@@ -334,14 +398,18 @@ grid_contains(const IndexedGrid *grid, int64 px, int64 py, bool *sure)
 			return false;
 		}
 		if ((e->ay > py) != (e->by > py) &&
-			(gridcell_orientation(e->ax, e->ay, e->bx, e->by, px, py) > 0) == (e->by > e->ay))
+			(gridcell_cover_orientation(e->ax, e->ay, e->bx, e->by, px, py) > 0) == (e->by > e->ay))
 			inside = !inside;
 	}
 	return inside;
 }
 
-GridIndexAnswer
-grid_index_lookup(Oid namespace, double lng, double lat, int64 *grid)
+/*
+ * The grid covering (lng, lat) in *grid, 0 if none, when the index is sure;
+ * the grids are gridgov.unit rows at level 6 in schema namespace.
+ */
+static GridIndexAnswer
+index_answer(Oid namespace, double lng, double lat, int64 *grid)
 {
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	int64		px,
@@ -363,8 +431,8 @@ grid_index_lookup(Oid namespace, double lng, double lat, int64 *grid)
 	*grid = 0;
 	if (grid_index->ngrids == 0)
 		return GRID_INDEX_SURE;
-	px = gridcell_degrees_to_fine(lng);
-	py = gridcell_degrees_to_fine(lat);
+	px = gridcell_postgis_degrees_to_fine(lng);
+	py = gridcell_postgis_degrees_to_fine(lat);
 	if (px < grid_index->x0 - NEAR_EDGE_FACTOR || py < grid_index->y0 - NEAR_EDGE_FACTOR ||
 		px > grid_index->x0 + grid_index->bucket_width * grid_index->nx + NEAR_EDGE_FACTOR ||
 		py > grid_index->y0 + grid_index->bucket_height * grid_index->ny + NEAR_EDGE_FACTOR)
@@ -389,4 +457,35 @@ grid_index_lookup(Oid namespace, double lng, double lat, int64 *grid)
 	}
 	*grid = best;
 	return GRID_INDEX_SURE;
+}
+
+/*
+ * The grid covering the point, 0 if none: from the index when it is sure,
+ * else from PostGIS.
+ */
+int64
+grid_index_grid_at(Datum point)
+{
+	Datum		values[1] = {point};
+	int64		grid = 0;
+	double		lng;
+	double		lat;
+	bool		isnull;
+
+	gridcell_postgis_read_point(point, &lng, &lat, "case routing");
+	/* a NaN or out-of-range point is refused, as gridcell() refuses it */
+	gridcell_check_lnglat(lng, lat);
+	if (index_answer(spi_plan_namespace(), lng, lat, &grid) == GRID_INDEX_SURE)
+		return grid;
+
+	spi_plan_run(&grid_at_point_plan, &grid_at_point_query, values, NULL, true, 1);
+	if (SPI_processed > 0)
+	{
+		Datum		code = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			grid = DatumGetGridcode(code);
+	}
+	SPI_finish();
+	return grid;
 }

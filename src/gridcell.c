@@ -127,18 +127,21 @@ level_has_single_digit(int level)
 	return level == 3 || level == 6;
 }
 
+/* How many cells a cell of the level above divides into at a level. */
 static inline int
 level_cells(int level)
 {
 	return level_cols[level] * level_rows[level];
 }
 
+/* A cell's number among its siblings, from its column and row. */
 static inline int
 cell_number(int level, int col, int row)
 {
 	return level_has_single_digit(level) ? row * 2 + col : col * level_rows[level] + row;
 }
 
+/* A cell's column and row among its siblings, from its number. */
 static inline void
 cell_col_row(int level, int number, int *col, int *row)
 {
@@ -163,6 +166,7 @@ digit_at(int64 cell, int level)
 	return (int) ((cell / level_scale[level]) % (level_cells(level) + 1));
 }
 
+/* Is an int64 a gridcell value, digit by digit? */
 static bool
 gridcell_is_valid(int64 cell)
 {
@@ -181,6 +185,7 @@ gridcell_is_valid(int64 cell)
 	return true;
 }
 
+/* A cell's level: how many of its digits are set. */
 int
 gridcell_level_of(int64 cell)
 {
@@ -194,18 +199,21 @@ gridcell_level_of(int64 cell)
 	return level;
 }
 
+/* A cell's ancestor at a level (the cell itself at its own level). */
 static inline int64
 gridcell_truncate(int64 cell, int level)
 {
 	return cell / level_scale[level] * level_scale[level];
 }
 
+/* The last value of a cell's subtree in btree order. */
 static inline int64
 gridcell_last_of(int64 cell)
 {
 	return cell + level_scale[gridcell_level_of(cell)] - 1;
 }
 
+/* Is cell in the subtree of ancestor? */
 static inline bool
 gridcell_covers(int64 ancestor, int64 cell)
 {
@@ -234,6 +242,7 @@ gridcell_covers(int64 ancestor, int64 cell)
 		cell += (int64) (LEVEL_DIGIT(l, w, h, cols, rows) + 1) * SCALE_##l; \
 	} while (0)
 
+/* The cell of a level at a position (sheet and cells' columns and rows). */
 int64
 gridcell_encode(bool east, bool north, int64 x64, int64 y64, int level)
 {
@@ -258,6 +267,7 @@ gridcell_encode(bool east, bool north, int64 x64, int64 y64, int level)
 	return cell;
 }
 
+/* The position of a cell: its sheet and its columns and rows at each level. */
 void
 gridcell_decode(int64 cell, GridcellPos *pos)
 {
@@ -313,6 +323,7 @@ gridcell_nth_descendant(int64 cell, int level, int target_level, int64 n)
 	return cell;
 }
 
+/* Refuse a level outside 1 to 10, naming the argument. */
 void
 gridcell_check_level(int level, const char *argname)
 {
@@ -323,6 +334,20 @@ gridcell_check_level(int level, const char *argname)
 				 errhint("Levels run from 1 (6° x 4° map sheets) to 10 (1/2048\" cells, about 1.5 cm).")));
 }
 
+/*
+ * check_gridcell_level(level integer, parameter text) → boolean: true for a
+ * level of gridcell (1 to 10), else the error gridcell() gives, naming the
+ * parameter.
+ */
+PG_FUNCTION_INFO_V1(gridcell_check_level_sql);
+Datum
+gridcell_check_level_sql(PG_FUNCTION_ARGS)
+{
+	gridcell_check_level(PG_GETARG_INT32(0), text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	PG_RETURN_BOOL(true);
+}
+
+/* Refuse an int64 that is no gridcell (binary input, casts). */
 static void
 check_cell_value(int64 cell, int sqlstate, const char *source)
 {
@@ -347,6 +372,7 @@ check_cell_value(int64 cell, int sqlstate, const char *source)
 static int	max_cover_cells = GRIDCELL_DEFAULT_MAX_CELLS;
 static bool settings_defined = false;
 
+/* the start-up hook: defines gridcell's settings (see gridcell.c) */
 void
 gridcell_init(void)
 {
@@ -364,6 +390,7 @@ gridcell_init(void)
 	settings_defined = true;
 }
 
+/* gridgov.max_cells: how many cells one call may return. */
 int
 gridcell_max_cells(void)
 {
@@ -372,6 +399,7 @@ gridcell_max_cells(void)
 	return max_cover_cells;
 }
 
+/* Refuse (54000) a call that would return more than gridgov.max_cells cells. */
 void
 gridcell_check_cell_count(int64 count, const char *what)
 {
@@ -389,6 +417,7 @@ gridcell_check_cell_count(int64 count, const char *what)
  * Text input and output
  */
 
+/* A character's value as a hexadecimal digit, or -1. */
 static int
 hex_value(char c)
 {
@@ -424,42 +453,13 @@ parse_level_char(const char *str, const char *p, int level, const char *what,
 	return value;
 }
 
+/* The level 1 cell of a code's first four characters (hemisphere, column, row). */
 static bool
-gridcell_parse(const char *input, int64 *result, Node *escontext)
+parse_level1(const char *input, const char *code, int64 *cell, Node *escontext)
 {
-	const char *p = input;
-	const char *code;
-	const char *end;
-	int			len;
-	int			level;
+	const char *p;
 	int			column;
 	int			row;
-	int			l;
-	int64		cell;
-
-	while (*p != '\0' && isspace((unsigned char) *p))
-		p++;
-	code = p;
-	while (*p != '\0' && !isspace((unsigned char) *p))
-		p++;
-	end = p;
-	while (*p != '\0' && isspace((unsigned char) *p))
-		p++;
-	if (*p != '\0')
-		gridgov_input_error(escontext, false,
-							(BAD_TEXT(input),
-							 errdetail("A gridcell code is one run of characters without spaces inside.")));
-
-	len = (int) (end - code);
-	for (level = 1; level <= GRIDCELL_LEVELS; level++)
-		if (len == code_length[level])
-			break;
-	if (level > GRIDCELL_LEVELS)
-		gridgov_input_error(escontext, false,
-							(BAD_TEXT(input),
-							 errdetail("A gridcell code has 4, 6, 7, 9, 11, 12, 14, 16, 18 or 20 characters, not %d.",
-									   pg_mbstrlen_with_len(code, len)),
-							 errhint("Level 1 is N or S, a column 01 to 60 and a row A to V, as in N50J; levels 2 to 10 add 2, 1, 2, 2, 1, 2, 2, 2 and 2 characters.")));
 
 	/*
 	 * Positions in errors count from the first character of the code, and
@@ -489,7 +489,48 @@ gridcell_parse(const char *input, int64 *result, Node *escontext)
 									   pg_mblen(code + 3), code + 3),
 							 errhint("Rows A to V are 4° bands from the equator to 88°; the polar caps beyond are not coded here.")));
 
-	cell = (1 + ((*code == 'N' || *code == 'n' ? 0 : 1) * 60 + (column - 1)) * 22 + row) * SCALE_1;
+	*cell = (1 + ((*code == 'N' || *code == 'n' ? 0 : 1) * 60 + (column - 1)) * 22 + row) * SCALE_1;
+	return true;
+}
+
+/* A gridcell from its text code; false with soft errors on bad input. */
+static bool
+gridcell_parse(const char *input, int64 *result, Node *escontext)
+{
+	const char *p = input;
+	const char *code;
+	const char *end;
+	int			len;
+	int			level;
+	int			l;
+	int64		cell;
+
+	while (*p != '\0' && isspace((unsigned char) *p))
+		p++;
+	code = p;
+	while (*p != '\0' && !isspace((unsigned char) *p))
+		p++;
+	end = p;
+	while (*p != '\0' && isspace((unsigned char) *p))
+		p++;
+	if (*p != '\0')
+		gridgov_input_error(escontext, false,
+							(BAD_TEXT(input),
+							 errdetail("A gridcell code is one run of characters without spaces inside.")));
+
+	len = (int) (end - code);
+	for (level = 1; level <= GRIDCELL_LEVELS; level++)
+		if (len == code_length[level])
+			break;
+	if (level > GRIDCELL_LEVELS)
+		gridgov_input_error(escontext, false,
+							(BAD_TEXT(input),
+							 errdetail("A gridcell code has 4, 6, 7, 9, 11, 12, 14, 16, 18 or 20 characters, not %d.",
+									   pg_mbstrlen_with_len(code, len)),
+							 errhint("Level 1 is N or S, a column 01 to 60 and a row A to V, as in N50J; levels 2 to 10 add 2, 1, 2, 2, 1, 2, 2, 2 and 2 characters.")));
+
+	if (!parse_level1(input, code, &cell, escontext))
+		return false;
 
 	p = code + code_length[1];
 	for (l = 2; l <= level; l++)
@@ -523,6 +564,7 @@ gridcell_parse(const char *input, int64 *result, Node *escontext)
 	return true;
 }
 
+/* A cell's text code. */
 char *
 gridcell_to_cstring(int64 cell)
 {
@@ -557,6 +599,7 @@ gridcell_to_cstring(int64 cell)
 	return buf;
 }
 
+/* The type's text input. */
 PG_FUNCTION_INFO_V1(gridcell_in);
 Datum
 gridcell_in(PG_FUNCTION_ARGS)
@@ -569,6 +612,7 @@ gridcell_in(PG_FUNCTION_ARGS)
 	PG_RETURN_GRIDCELL(cell);
 }
 
+/* The type's text output. */
 PG_FUNCTION_INFO_V1(gridcell_out);
 Datum
 gridcell_out(PG_FUNCTION_ARGS)
@@ -576,6 +620,7 @@ gridcell_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(gridcell_to_cstring(PG_GETARG_GRIDCELL(0)));
 }
 
+/* The type's binary input, refusing values that are no cell. */
 PG_FUNCTION_INFO_V1(gridcell_recv);
 Datum
 gridcell_recv(PG_FUNCTION_ARGS)
@@ -654,6 +699,7 @@ degrees_to_units(double deg, bool *on_line)
 	return (int64) units;
 }
 
+/* Refuse a latitude in the polar caps, which the grid does not code. */
 static void
 report_polar_latitude(double lat, bool on_88)
 {
@@ -671,8 +717,13 @@ report_polar_latitude(double lat, bool on_88)
 			 errhint("Latitude must lie strictly between -88 and 88 degrees.")));
 }
 
-static void
-check_coordinates(double lng, double lat)
+/*
+ * Longitude and latitude that are numbers of degrees on the globe: 22023
+ * otherwise.  gridcell() adds the polar limit of the Beidou grid;
+ * check_point() (unit_at) takes them as they are.
+ */
+void
+gridcell_check_lnglat(double lng, double lat)
 {
 	if (isnan(lng) || isinf(lng))
 		ereport(ERROR,
@@ -692,10 +743,18 @@ check_coordinates(double lng, double lat)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("latitude %s is out of range", float8out_internal(lat)),
 				 errhint("Latitude runs from -90 to 90 degrees; check that longitude and latitude are not swapped.")));
+}
+
+/* Refuse a longitude or latitude that is no finite number in range. */
+static void
+check_coordinates(double lng, double lat)
+{
+	gridcell_check_lnglat(lng, lat);
 	if (lat <= -88.0 || lat >= 88.0)
 		report_polar_latitude(lat, false);
 }
 
+/* The cell of a level that holds a point. */
 int64
 gridcell_from_lnglat(double lng, double lat, int level)
 {
@@ -722,6 +781,7 @@ gridcell_from_lnglat(double lng, double lat, int level)
 						   x, y, level);
 }
 
+/* SQL gridcell(lng, lat, level). */
 PG_FUNCTION_INFO_V1(gridcell_from_lnglat_sql);
 Datum
 gridcell_from_lnglat_sql(PG_FUNCTION_ARGS)
@@ -734,6 +794,7 @@ gridcell_from_lnglat_sql(PG_FUNCTION_ARGS)
  * Hierarchy
  */
 
+/* SQL level(gridcell). */
 PG_FUNCTION_INFO_V1(gridcell_level);
 Datum
 gridcell_level(PG_FUNCTION_ARGS)
@@ -741,6 +802,7 @@ gridcell_level(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(gridcell_level_of(PG_GETARG_GRIDCELL(0)));
 }
 
+/* SQL parent(gridcell, level): the ancestor at a level. */
 PG_FUNCTION_INFO_V1(gridcell_parent);
 Datum
 gridcell_parent(PG_FUNCTION_ARGS)
@@ -853,6 +915,7 @@ gridcell_contained(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(gridcell_covers(PG_GETARG_GRIDCELL(1), PG_GETARG_GRIDCELL(0)));
 }
 
+/* SQL subtree_last(gridcell): the last value of a cell's subtree. */
 PG_FUNCTION_INFO_V1(gridcell_subtree_last);
 Datum
 gridcell_subtree_last(PG_FUNCTION_ARGS)
@@ -871,12 +934,14 @@ half_cols(int level)
 	return GRIDCELL_LNG_LIMIT / gridcell_width[level];
 }
 
+/* How many rows of a level lie between the equator and the latitude limit. */
 static inline int64
 half_rows(int level)
 {
 	return GRIDCELL_LAT_LIMIT / gridcell_height[level];
 }
 
+/* A cell's column and row in its level's global lattice. */
 static void
 gridcell_lattice(int64 cell, int *level, int64 *gx, int64 *gy)
 {
@@ -892,6 +957,7 @@ gridcell_lattice(int64 cell, int *level, int64 *gx, int64 *gy)
 	*gy = pos.north ? row : -row - 1;
 }
 
+/* The cell at a column and row of a level's global lattice. */
 static int64
 gridcell_from_lattice(int level, int64 gx, int64 gy)
 {
@@ -914,6 +980,7 @@ wrap_column(int level, int64 gx)
 	return ((gx + half) % ncols + ncols) % ncols - half;
 }
 
+/* SQL are_neighbors(a, b): are two cells next to each other? */
 PG_FUNCTION_INFO_V1(gridcell_are_neighbors);
 Datum
 gridcell_are_neighbors(PG_FUNCTION_ARGS)
@@ -1047,6 +1114,7 @@ units_to_degrees(int64 units)
 #define EWKB_POINT			1
 #define EWKB_POLYGON		3
 
+/* Start an EWKB value: byte order, type with SRID flag, SRID. */
 static void
 ewkb_header(StringInfo buf, uint32 type)
 {
@@ -1062,12 +1130,14 @@ ewkb_header(StringInfo buf, uint32 type)
 	appendBinaryStringInfo(buf, (char *) &srid, sizeof(srid));
 }
 
+/* Append a double to an EWKB value. */
 static void
 ewkb_double(StringInfo buf, double value)
 {
 	appendBinaryStringInfo(buf, (char *) &value, sizeof(value));
 }
 
+/* The EWKB value built in a buffer, as bytea. */
 static bytea *
 ewkb_finish(StringInfo buf)
 {
@@ -1079,6 +1149,7 @@ ewkb_finish(StringInfo buf)
 	return result;
 }
 
+/* SQL center(gridcell) as an EWKB point, for PostGIS to read. */
 PG_FUNCTION_INFO_V1(gridcell_center_ewkb);
 Datum
 gridcell_center_ewkb(PG_FUNCTION_ARGS)
@@ -1153,6 +1224,7 @@ gridcell_boundary_ewkb(PG_FUNCTION_ARGS)
 #define WGS84_F			(1.0 / 298.257223563)
 #define WGS84_E2		(WGS84_F * (2.0 - WGS84_F))
 
+/* The WGS84 ellipsoid's area integral from the equator to a latitude. */
 static double
 ellipsoid_band_integral(double mid, double half)
 {
@@ -1176,6 +1248,7 @@ ellipsoid_band_integral(double mid, double half)
 	return sum * half;
 }
 
+/* SQL area(gridcell): the cell's area on the WGS84 ellipsoid. */
 PG_FUNCTION_INFO_V1(gridcell_area);
 Datum
 gridcell_area(PG_FUNCTION_ARGS)

@@ -1,9 +1,7 @@
 /*
  * gridcell.h
- *		Declarations shared by the gridcell sources (gridcell.c: the type;
- *		gridcell_postgis.c: reading PostGIS geometries; gridcell_cover.c:
- *		covering a polygon with cells), and by gridgov.c for the start-up
- *		hook.
+ *		What gridcell.c offers the other files: the type's levels, codes,
+ *		checks and the start-up hook.
  */
 #ifndef GRIDCELL_H
 #define GRIDCELL_H
@@ -57,55 +55,12 @@ extern int64 gridcell_children_count(int level, int target_level);
 extern int64 gridcell_nth_descendant(int64 cell, int level, int target_level, int64 n);
 extern void gridcell_check_level(int level, const char *argname);
 extern int64 gridcell_from_lnglat(double lng, double lat, int level);
+extern void gridcell_check_lnglat(double lng, double lat);
 extern int	gridcell_max_cells(void);
 extern void gridcell_check_cell_count(int64 count, const char *what);
 extern char *gridcell_to_cstring(int64 cell);
 
 /* the start-up hook: defines gridcell's settings (see gridcell.c) */
 extern void gridcell_init(void);
-
-/* gridcell_postgis.c: reading SRID 4326 geometries without liblwgeom */
-typedef struct GridcellRing
-{
-	int			npoints;
-	int64	   *x;				/* signed, in units * 2^GRIDCELL_FINE_BITS */
-	int64	   *y;
-} GridcellRing;
-
-/*
- * Polygon vertices are kept in units of 2^-16 of a unit (about 0.2 µm),
- * rounded exactly from the stored doubles: fine enough that a vertex placed
- * on a cell corner by any float computation lands on it exactly, coarse
- * enough that every orientation test fits in 128-bit integers.
- */
-#define GRIDCELL_FINE_BITS		16
-
-typedef struct GridcellPolygon
-{
-	int			nrings;			/* of all polygons of a multipolygon */
-	int64		npoints;		/* in all rings */
-	GridcellRing *rings;
-	int64		xmin,
-				xmax,
-				ymin,
-				ymax;			/* bounding box, fine units, if npoints > 0 */
-} GridcellPolygon;
-
-extern int64 gridcell_degrees_to_fine(double deg);
-extern void gridcell_read_point(Datum geom, double *lng, double *lat, const char *funcname);
-extern GridcellPolygon *gridcell_read_polygon(Datum geom, const char *funcname);
-
-/* gridcell_cover.c: polygon edges, and the exact orientation test */
-typedef struct GridcellEdge
-{
-	int64		ax,
-				ay,
-				bx,
-				by;
-} GridcellEdge;
-
-extern GridcellEdge *gridcell_polygon_edges(const GridcellPolygon *poly, int *nedges);
-/* sign of (b - a) x (c - a), exact: > 0 when c is left of a->b */
-extern int	gridcell_orientation(int64 ax, int64 ay, int64 bx, int64 by, int64 cx, int64 cy);
 
 #endif							/* GRIDCELL_H */

@@ -21,7 +21,12 @@
  *     geometries): if in, all its cells at the target level are emitted,
  *     inside.
  * The output is in gridcell order, and it stops with an error once it would
- * exceed gridgov.max_cover_cells, before allocating for it.
+ * exceed gridgov.max_cover_cells, before allocating for it.  Before the
+ * search, the polygon's area gives a lower bound on the cells it takes at
+ * the level: more than the cap, and it is refused at once.  The work's
+ * memory is bounded by the polygon's size (the edge bands are sized to at
+ * most BAND_ENTRIES_PER_EDGE entries per edge), and freed after each call,
+ * so that cover() over a table of polygons does not keep every call's.
  *
  * Coordinates are integers (gridcell.h: vertices rounded to 2^-16 of a
  * level-10 cell, cell corners exact), and every orientation test is exact:
@@ -35,8 +40,13 @@
 #include "common/int128.h"
 #include "funcapi.h"
 #include "gridcell.h"
+#include "gridcell_cover.h"
 #include "miscadmin.h"
+#include "utils/memutils.h"
 #include "utils/tuplestore.h"
+
+/* the bands' index holds at most this many entries per edge, besides one each */
+#define BAND_ENTRIES_PER_EDGE	8
 
 typedef struct CoverState
 {
@@ -61,7 +71,7 @@ typedef struct CoverState
 
 /* sign of the cross product (b - a) x (c - a): > 0 when c is left of a->b */
 int
-gridcell_orientation(int64 ax, int64 ay, int64 bx, int64 by, int64 cx, int64 cy)
+gridcell_cover_orientation(int64 ax, int64 ay, int64 bx, int64 by, int64 cx, int64 cy)
 {
 	int64		dx1 = bx - ax,
 				dy1 = by - ay,
@@ -90,6 +100,7 @@ edge_reaches(const GridcellEdge *e, int64 x0, int64 y0, int64 x1, int64 y1)
 		Max(e->ay, e->by) > y0 && Min(e->ay, e->by) < y1;
 }
 
+/* Is a point inside a rectangle, off its border? */
 static inline bool
 strictly_inside(int64 x, int64 y, int64 x0, int64 y0, int64 x1, int64 y1)
 {
@@ -112,10 +123,10 @@ edge_crosses(const GridcellEdge *e, int64 x0, int64 y0, int64 x1, int64 y1)
 	if (strictly_inside(e->ax, e->ay, x0, y0, x1, y1) ||
 		strictly_inside(e->bx, e->by, x0, y0, x1, y1))
 		return true;
-	s[0] = gridcell_orientation(e->ax, e->ay, e->bx, e->by, x0, y0);
-	s[1] = gridcell_orientation(e->ax, e->ay, e->bx, e->by, x1, y0);
-	s[2] = gridcell_orientation(e->ax, e->ay, e->bx, e->by, x1, y1);
-	s[3] = gridcell_orientation(e->ax, e->ay, e->bx, e->by, x0, y1);
+	s[0] = gridcell_cover_orientation(e->ax, e->ay, e->bx, e->by, x0, y0);
+	s[1] = gridcell_cover_orientation(e->ax, e->ay, e->bx, e->by, x1, y0);
+	s[2] = gridcell_cover_orientation(e->ax, e->ay, e->bx, e->by, x1, y1);
+	s[3] = gridcell_cover_orientation(e->ax, e->ay, e->bx, e->by, x0, y1);
 	for (i = 0; i < 4; i++)
 	{
 		left |= s[i] > 0;
@@ -145,7 +156,7 @@ point_inside(const CoverState *s, int64 px, int64 py)
 
 		if ((e->ay > py) != (e->by > py))
 		{
-			int			o = gridcell_orientation(e->ax, e->ay, e->bx, e->by, px, py);
+			int			o = gridcell_cover_orientation(e->ax, e->ay, e->bx, e->by, px, py);
 
 			/* the crossing is right of the point */
 			if (o != 0 && (o > 0) == (e->by > e->ay))
@@ -157,7 +168,7 @@ point_inside(const CoverState *s, int64 px, int64 py)
 
 /* the polygon's edges, without zero-length ones; unclosed rings are closed */
 GridcellEdge *
-gridcell_polygon_edges(const GridcellPolygon *poly, int *nedges)
+gridcell_cover_polygon_edges(const GridcellPolygon *poly, int *nedges)
 {
 	GridcellEdge *edges;
 	int			capacity = 0;
@@ -190,15 +201,29 @@ gridcell_polygon_edges(const GridcellPolygon *poly, int *nedges)
 	return edges;
 }
 
+/*
+ * Edges by horizontal band.  An edge goes into every band its y-range
+ * enters, so with edges that span much of the height (tall slivers) more
+ * bands would multiply the index: the band count is cut so that the edges'
+ * total height, in bands, stays within BAND_ENTRIES_PER_EDGE per edge.
+ * (Tall edges cross most rays anyway; more bands would not spare tests.)
+ */
 static void
 build_bands(CoverState *s)
 {
 	int64		span = s->ymax - s->ymin;
+	double		height = 0;
+	int			nbands;
 	int		   *fill;
 	int			pass;
 	int			i;
 
-	s->nbands = Max(1, Min(s->nedges, 4096));
+	for (i = 0; i < s->nedges; i++)
+		height += (double) Abs(s->edges[i].by - s->edges[i].ay);
+	nbands = Max(1, Min(s->nedges, 4096));
+	if (height * nbands > (double) BAND_ENTRIES_PER_EDGE * s->nedges * (double) span)
+		nbands = Max(1, (int) ((double) BAND_ENTRIES_PER_EDGE * s->nedges * ((double) span / height)));
+	s->nbands = nbands;
 	s->band_y0 = s->ymin;
 	s->band_height = span / s->nbands + 1;
 	s->band_start = palloc0(sizeof(int) * (s->nbands + 1));
@@ -248,6 +273,7 @@ cell_rect(int64 cell, int64 *x0, int64 *y0, int64 *x1, int64 *y1)
 	*y1 *= fine;
 }
 
+/* Return one cell of the cover, with whether it lies wholly inside. */
 static void
 emit(CoverState *s, int64 cell, bool inside)
 {
@@ -260,6 +286,7 @@ emit(CoverState *s, int64 cell, bool inside)
 	s->emitted++;
 }
 
+/* Cover one cell: emit it, or recurse into its children where an edge crosses it. */
 static void
 cover_cell(CoverState *s, int64 cell, int level, const int *candidates, int ncandidates)
 {
@@ -314,37 +341,69 @@ cover_cell(CoverState *s, int64 cell, int level, const int *candidates, int ncan
 	pfree(reaching);
 }
 
-PG_FUNCTION_INFO_V1(gridcell_cover);
-Datum
-gridcell_cover(PG_FUNCTION_ARGS)
+/* |area| of a ring in square fine units, by the shoelace from its first vertex */
+static double
+ring_area(const GridcellRing *ring)
 {
-	int32		level = PG_GETARG_INT32(1);
-	ReturnSetInfo *rsinfo;
-	GridcellPolygon *poly;
-	CoverState	s;
+	double		twice = 0;
+	int			j;
+
+	/* relative to the first vertex, so that the products stay exact-ish */
+	for (j = 1; j + 1 < ring->npoints; j++)
+		twice += (double) (ring->x[j] - ring->x[0]) * (double) (ring->y[j + 1] - ring->y[0]) -
+			(double) (ring->x[j + 1] - ring->x[0]) * (double) (ring->y[j] - ring->y[0]);
+	return fabs(twice) / 2;
+}
+
+/*
+ * Refuse at once a polygon whose area alone takes more cells of the level
+ * than gridgov.max_cover_cells: every cell meeting the interior is in the
+ * covering, so the cells' total area is at least the polygon's.  The area
+ * is the outer rings' less their holes', exact for a valid (multi)polygon;
+ * a slight shortfall is kept for rounding, so the bound never exceeds the
+ * true count.
+ */
+static void
+check_cover_area(const GridcellPolygon *poly, int level)
+{
+	const double fine = (double) (INT64CONST(1) << GRIDCELL_FINE_BITS);
+	double		area = 0;
+	double		cell_area = (double) gridcell_width[level] * fine * (double) gridcell_height[level] * fine;
+	double		cells;
+	int			limit = gridcell_max_cells();
+	int			r;
+
+	for (r = 0; r < poly->nrings; r++)
+		area += poly->rings[r].outer ? ring_area(&poly->rings[r]) : -ring_area(&poly->rings[r]);
+	cells = ceil(area * (1 - 1e-9) / cell_area);
+	if (cells > limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cover() would return more than %d cells", limit),
+				 errdetail("The polygon's area alone takes at least %.0f cells of level %d.", cells, level),
+				 errhint("Ask for a coarser level, or raise gridgov.max_cover_cells.")));
+}
+
+/* the search itself, in a memory context of its own */
+static void
+cover_polygon(CoverState *s, const GridcellPolygon *poly)
+{
 	int		   *all;
 	int			hemisphere;
 	int			i;
 
-	gridcell_check_level(level, "level");
-	poly = gridcell_read_polygon(PG_GETARG_DATUM(0), "cover()");
+	if (poly->npoints == 0)
+		return;
+	check_cover_area(poly, s->target_level);
+	s->edges = gridcell_cover_polygon_edges(poly, &s->nedges);
+	if (s->nedges == 0)
+		return;
+	s->ymin = poly->ymin;
+	s->ymax = poly->ymax;
+	build_bands(s);
 
-	InitMaterializedSRF(fcinfo, 0);
-	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-
-	memset(&s, 0, sizeof(s));
-	s.tupstore = rsinfo->setResult;
-	s.tupdesc = rsinfo->setDesc;
-	s.target_level = level;
-	s.edges = gridcell_polygon_edges(poly, &s.nedges);
-	if (poly->npoints == 0 || s.nedges == 0)
-		return (Datum) 0;
-	s.ymin = poly->ymin;
-	s.ymax = poly->ymax;
-	build_bands(&s);
-
-	all = palloc(sizeof(int) * s.nedges);
-	for (i = 0; i < s.nedges; i++)
+	all = palloc(sizeof(int) * s->nedges);
+	for (i = 0; i < s->nedges; i++)
 		all[i] = i;
 
 	/* the level-1 sheets in value order: N before S, column 01-60, row A-V */
@@ -370,9 +429,36 @@ gridcell_cover(PG_FUNCTION_ARGS)
 				cell_rect(cell, &x0, &y0, &x1, &y1);
 				if (x1 <= poly->xmin || x0 >= poly->xmax || y1 <= poly->ymin || y0 >= poly->ymax)
 					continue;
-				cover_cell(&s, cell, 1, all, s.nedges);
+				cover_cell(s, cell, 1, all, s->nedges);
 			}
 		}
 	}
+}
+
+/* SQL gridcell_cover(polygon, level): the cells covering a polygon. */
+PG_FUNCTION_INFO_V1(gridcell_cover);
+Datum
+gridcell_cover(PG_FUNCTION_ARGS)
+{
+	int32		level = PG_GETARG_INT32(1);
+	ReturnSetInfo *rsinfo;
+	MemoryContext work;
+	MemoryContext old;
+	CoverState	s;
+
+	gridcell_check_level(level, "level");
+	InitMaterializedSRF(fcinfo, 0);
+	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	/* the tuplestore copies the rows; everything else goes with the call */
+	work = AllocSetContextCreate(CurrentMemoryContext, "cover()", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(work);
+	memset(&s, 0, sizeof(s));
+	s.tupstore = rsinfo->setResult;
+	s.tupdesc = rsinfo->setDesc;
+	s.target_level = level;
+	cover_polygon(&s, gridcell_postgis_read_polygon(PG_GETARG_DATUM(0), "cover()"));
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(work);
 	return (Datum) 0;
 }

@@ -26,6 +26,8 @@
 #include <math.h>
 
 #include "gridcell.h"
+#include "gridcell_postgis.h"
+#include "utils/builtins.h"
 
 #define GSER_FLAG_Z				0x01
 #define GSER_FLAG_M				0x02
@@ -46,6 +48,7 @@ static const char *const type_names[] = {
 	"triangle", "tin"
 };
 
+/* A geometry type's name, for messages. */
 static const char *
 type_name(uint32 type)
 {
@@ -62,6 +65,7 @@ typedef struct GserReader
 	const char *funcname;
 } GserReader;
 
+/* Refuse a serialized geometry that ends early or contradicts itself. */
 static void
 report_damaged(const GserReader *r)
 {
@@ -71,6 +75,7 @@ report_damaged(const GserReader *r)
 			 errdetail("The value is shorter than its own header says, or not in a PostGIS serialization gridgov knows (versions 1 and 2).")));
 }
 
+/* Start reading a serialized geometry: its header, SRID and flags. */
 static void
 gser_begin(struct varlena *g, GserReader *r, const char *funcname)
 {
@@ -100,6 +105,7 @@ gser_begin(struct varlena *g, GserReader *r, const char *funcname)
 	r->pos = 0;
 }
 
+/* The next uint32 of a serialized geometry. */
 static uint32
 gser_uint32(GserReader *r)
 {
@@ -112,6 +118,7 @@ gser_uint32(GserReader *r)
 	return v;
 }
 
+/* The next double of a serialized geometry. */
 static double
 gser_double(GserReader *r)
 {
@@ -124,6 +131,7 @@ gser_double(GserReader *r)
 	return v;
 }
 
+/* Refuse a geometry not in SRID 4326. */
 static void
 check_srid(const GserReader *r)
 {
@@ -134,8 +142,9 @@ check_srid(const GserReader *r)
 				 errhint("Use ST_SetSRID(geom, 4326) for WGS 84 (or CGCS2000) longitude and latitude, or ST_Transform(geom, 4326).")));
 }
 
-void
-gridcell_read_point(Datum geom, double *lng, double *lat, const char *funcname)
+/* a point's coordinates, with the hint for a geometry that is not a point */
+static void
+read_point(Datum geom, double *lng, double *lat, const char *funcname, const char *shape_hint)
 {
 	struct varlena *g = PG_DETOAST_DATUM_PACKED(geom);
 	GserReader	r;
@@ -148,7 +157,7 @@ gridcell_read_point(Datum geom, double *lng, double *lat, const char *funcname)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s needs a point, not a %s", funcname, type_name(type)),
-				 errhint("Use ST_PointOnSurface(geom) for one cell of a shape, or cover(geom, level) for all of them.")));
+				 errhint("%s", shape_hint)));
 	check_srid(&r);
 	npoints = gser_uint32(&r);
 	if (npoints == 0)
@@ -157,6 +166,34 @@ gridcell_read_point(Datum geom, double *lng, double *lat, const char *funcname)
 				 errmsg("%s needs a point, not an empty point", funcname)));
 	*lng = gser_double(&r);
 	*lat = gser_double(&r);
+}
+
+/* The longitude and latitude of a point geometry. */
+void
+gridcell_postgis_read_point(Datum geom, double *lng, double *lat, const char *funcname)
+{
+	read_point(geom, lng, lat, funcname,
+			   "Use ST_PointOnSurface(geom) for one cell of a shape, or cover(geom, level) for all of them.");
+}
+
+/*
+ * check_point(point geometry, caller text) → boolean: true for a non-empty
+ * point in SRID 4326 whose longitude and latitude are numbers in range, as
+ * gridcell() wants them (without its polar limit), else 22023 naming the
+ * caller.  unit_at() takes it, so that a NaN point is refused instead of
+ * covered by no unit.
+ */
+PG_FUNCTION_INFO_V1(gridcell_check_point);
+Datum
+gridcell_check_point(PG_FUNCTION_ARGS)
+{
+	double		lng,
+				lat;
+
+	read_point(PG_GETARG_DATUM(0), &lng, &lat, text_to_cstring(PG_GETARG_TEXT_PP(1)),
+			   "Use ST_PointOnSurface(geom) for a point on a shape.");
+	gridcell_check_lnglat(lng, lat);
+	PG_RETURN_BOOL(true);
 }
 
 /* the cell of a point: gridcell(geometry, level) */
@@ -169,7 +206,7 @@ gridcell_from_geometry(PG_FUNCTION_ARGS)
 				lat;
 
 	gridcell_check_level(level, "level");
-	gridcell_read_point(PG_GETARG_DATUM(0), &lng, &lat, "gridcell()");
+	gridcell_postgis_read_point(PG_GETARG_DATUM(0), &lng, &lat, "gridcell()");
 	PG_RETURN_GRIDCELL(gridcell_from_lnglat(lng, lat, level));
 }
 
@@ -179,7 +216,7 @@ gridcell_from_geometry(PG_FUNCTION_ARGS)
  * m * 225 * 2^(e + 31), an integer below 2^61 shifted right by 22 - e.
  */
 int64
-gridcell_degrees_to_fine(double deg)
+gridcell_postgis_degrees_to_fine(double deg)
 {
 	double		frac;
 	int			exp;
@@ -199,6 +236,7 @@ gridcell_degrees_to_fine(double deg)
 	return deg < 0 ? -(int64) v : (int64) v;
 }
 
+/* The rings of one polygon of a serialized geometry, in fine units. */
 static void
 read_polygon_rings(GserReader *r, GridcellPolygon *poly, int *capacity)
 {
@@ -227,6 +265,7 @@ read_polygon_rings(GserReader *r, GridcellPolygon *poly, int *capacity)
 			poly->rings = repalloc(poly->rings, sizeof(GridcellRing) * *capacity);
 		}
 		ring = &poly->rings[poly->nrings++];
+		ring->outer = i == 0;
 		ring->npoints = (int) counts[i];
 		ring->x = palloc(sizeof(int64) * Max(counts[i], 1));
 		ring->y = palloc(sizeof(int64) * Max(counts[i], 1));
@@ -258,8 +297,8 @@ read_polygon_rings(GserReader *r, GridcellPolygon *poly, int *capacity)
 							 errdetail("A vertex has latitude %g; GB/T 39409 codes the polar caps beyond 88° with a separate scheme, which gridgov does not implement.", lat),
 							 errhint("Cut the polygon at 88° with ST_ClipByBox2D(geom, ST_MakeEnvelope(-180, -88, 180, 88)).")));
 			}
-			ring->x[j] = gridcell_degrees_to_fine(lng);
-			ring->y[j] = gridcell_degrees_to_fine(lat);
+			ring->x[j] = gridcell_postgis_degrees_to_fine(lng);
+			ring->y[j] = gridcell_postgis_degrees_to_fine(lat);
 			if (poly->npoints++ == 0)
 			{
 				poly->xmin = poly->xmax = ring->x[j];
@@ -282,7 +321,7 @@ read_polygon_rings(GserReader *r, GridcellPolygon *poly, int *capacity)
  * empty geometry gives no rings.
  */
 GridcellPolygon *
-gridcell_read_polygon(Datum geom, const char *funcname)
+gridcell_postgis_read_polygon(Datum geom, const char *funcname)
 {
 	struct varlena *g = PG_DETOAST_DATUM(geom);
 	GridcellPolygon *poly = palloc0(sizeof(GridcellPolygon));

@@ -30,6 +30,7 @@ static const char *const level_names[GRIDCODE_LEVELS + 1] = {
 	NULL, "province", "prefecture", "county", "township", "village", "grid", "building"
 };
 
+/* Refuse a level that gridcode does not have, naming the argument. */
 static void
 check_level_argument(int level, const char *argname)
 {
@@ -40,6 +41,21 @@ check_level_argument(int level, const char *argname)
 				 errhint("Levels run from 1 (province) to 7 (building).")));
 }
 
+/*
+ * check_gridcode_level(level integer, parameter text) → boolean: true for a
+ * level of gridcode (1 to 7), else the error ancestor() gives, naming the
+ * parameter.  For SQL functions that take a level and would otherwise
+ * answer nothing for a level that cannot be.
+ */
+PG_FUNCTION_INFO_V1(gridcode_check_level_sql);
+Datum
+gridcode_check_level_sql(PG_FUNCTION_ARGS)
+{
+	check_level_argument(PG_GETARG_INT32(0), text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	PG_RETURN_BOOL(true);
+}
+
+/* Refuse an int64 that is no gridcode, with the caller's SQLSTATE. */
 static void
 check_code_value(int64 code, int sqlstate, const char *source)
 {
@@ -113,6 +129,7 @@ gridcode_parse(const char *str, int64 *result, Node *escontext)
 	return true;
 }
 
+/* The type's text input. */
 PG_FUNCTION_INFO_V1(gridcode_in);
 Datum
 gridcode_in(PG_FUNCTION_ARGS)
@@ -137,6 +154,7 @@ gridcode_out(PG_FUNCTION_ARGS)
 							   level_digits[level], code / level_scale[level]));
 }
 
+/* The type's binary input, refusing values that are no code. */
 PG_FUNCTION_INFO_V1(gridcode_recv);
 Datum
 gridcode_recv(PG_FUNCTION_ARGS)
@@ -159,6 +177,7 @@ gridcode_from_int8(PG_FUNCTION_ARGS)
 	PG_RETURN_GRIDCODE(code);
 }
 
+/* SQL level(gridcode). */
 PG_FUNCTION_INFO_V1(gridcode_level);
 Datum
 gridcode_level(PG_FUNCTION_ARGS)
@@ -166,6 +185,7 @@ gridcode_level(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(gridcode_level_of(PG_GETARG_GRIDCODE(0)));
 }
 
+/* SQL level_name(gridcode): the name of a code's level. */
 PG_FUNCTION_INFO_V1(gridcode_level_name);
 Datum
 gridcode_level_name(PG_FUNCTION_ARGS)
@@ -192,6 +212,7 @@ gridcode_level_number(PG_FUNCTION_ARGS)
 	PG_RETURN_NULL();			/* keep compiler quiet */
 }
 
+/* SQL parent(gridcode): the code one level up. */
 PG_FUNCTION_INFO_V1(gridcode_parent);
 Datum
 gridcode_parent(PG_FUNCTION_ARGS)
@@ -247,6 +268,7 @@ gridcode_lineage(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_array(ancestors, count, element_type, sizeof(int64), true, TYPALIGN_DOUBLE));
 }
 
+/* SQL segment(gridcode, level): the code's digits of a level. */
 PG_FUNCTION_INFO_V1(gridcode_segment);
 Datum
 gridcode_segment(PG_FUNCTION_ARGS)
@@ -258,6 +280,7 @@ gridcode_segment(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(gridcode_segment_at(code, level));
 }
 
+/* The child of a code at the next level with a given segment. */
 static int64
 gridcode_make_child(int64 code, int number, int level)
 {
@@ -277,6 +300,7 @@ gridcode_make_child(int64 code, int number, int level)
 	return code + number * level_scale[level];
 }
 
+/* SQL child(gridcode, segment). */
 PG_FUNCTION_INFO_V1(gridcode_child);
 Datum
 gridcode_child(PG_FUNCTION_ARGS)
@@ -292,6 +316,7 @@ gridcode_child(PG_FUNCTION_ARGS)
 	PG_RETURN_GRIDCODE(gridcode_make_child(code, PG_GETARG_INT32(1), level + 1));
 }
 
+/* SQL child(gridcode, level, segment). */
 PG_FUNCTION_INFO_V1(gridcode_child_at);
 Datum
 gridcode_child_at(PG_FUNCTION_ARGS)
@@ -359,6 +384,7 @@ gridcode_depth_between(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32(gridcode_level_of(b) - gridcode_level_of(a));
 }
 
+/* SQL subtree_last(gridcode): the last value of a code's subtree. */
 PG_FUNCTION_INFO_V1(gridcode_subtree_last);
 Datum
 gridcode_subtree_last(PG_FUNCTION_ARGS)

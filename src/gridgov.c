@@ -8,7 +8,7 @@
 #include "calendar.h"
 #include "case_engine.h"
 #include "gridcell.h"
-#include "kpi.h"
+#include "kpi_planner.h"
 #include "fmgr.h"
 #include "utils/guc.h"
 

@@ -1,30 +1,13 @@
 /*
  * kpi.c
- *		The KPI aggregate over cases: a storable, mergeable state type
- *		(kpi_state), its transition, combine and final functions, its text
- *		and binary forms, and the accessors that turn it into figures.
+ *		The KPI aggregate over cases: its transition, combine and final
+ *		functions over the state type kpi_state (kpi_state.c), and the
+ *		accessors that turn a state into figures.
  *
- * A state is a set of counters (cases received, accepted, closed, ...) and
- * two quantile sketches (sketch.h) of working seconds: from report to
- * acceptance and from report to closure.  Everything in it is a sum, so
- * states merge by adding, in any order, and a merge of the states of parts
- * equals the state of the whole.
- *
- * The type has two layouts, told apart by the first data byte:
- *
- * - packed (KPI_FORMAT_PACKED): what is stored, sent and returned by every
- *   SQL-visible function: the counters as unsigned LEB128 varints and the
- *   sketches in sketch_encode's form.  A day's state of one grid and one
- *   category is a few dozen bytes; the type's storage is extended, so large
- *   states are compressed.
- *
- * - working (KPI_FORMAT_WORK): what an aggregate carries between rows:
- *   int64 counters and sorted bucket arrays with spare room, updated in
- *   place when the function is called as an aggregate (AggCheckCallContext),
- *   and copied into a larger value only when a sketch needs a bucket it has
- *   no room for.  The final functions pack it.  It also reaches other
- *   functions as a partial aggregate from a parallel worker, so every reader
- *   accepts both layouts.
+ * The state (kpi_state.c) is a set of counters and two quantile sketches
+ * of working seconds, all sums, so states merge by adding, in any order.
+ * The transition functions update a working state in place when called
+ * as an aggregate; the final functions pack it.
  *
  * The state type is not internal, so the aggregates need no serialization
  * functions, and an aggregate whose combine function takes a real type can
@@ -43,8 +26,7 @@
 #include "fmgr.h"
 #include "gridgov.h"
 #include "kpi.h"
-#include "libpq/pqformat.h"
-#include "mb/pg_wchar.h"
+#include "kpi_state.h"
 #include "sketch.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -54,265 +36,10 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
-#define KPI_FORMAT_PACKED	1
-#define KPI_FORMAT_WORK		2
-#define KPI_TEXT_VERSION	1
-#define KPI_INITIAL_BUCKETS 4
-
-typedef enum KpiCounter
-{
-	KC_RECEIVED,
-	KC_ACCEPTED,
-	KC_DISPATCHED,
-	KC_DUE_TO_CLOSE,
-	KC_CLOSED,
-	KC_CLOSED_ON_TIME,
-	KC_REWORKED,
-	KC_EXTENDED,
-	KC_RETURNED,
-	KC_ESCALATED,
-	KC_SETTLED_IN_COMMUNITY,
-	KC_OPEN_NOW,
-	KC_OVERDUE_NOW,
-	KC_EVALUATED,
-	KC_SATISFIED,
-	KC_SATISFACTION_SUM,
-	KPI_NCOUNTERS
-} KpiCounter;
-
-/* names in the text form and in kpi_json, in this order */
-static const char *const counter_names[KPI_NCOUNTERS] = {
-	"received", "accepted", "dispatched", "due_to_close", "closed", "closed_on_time",
-	"reworked", "extended", "returned", "escalated", "settled_in_community",
-	"open_now", "overdue_now", "evaluated", "satisfied", "satisfaction_sum"
-};
-
-typedef enum KpiSketch
-{
-	KS_ACCEPT,					/* working seconds from reported_at to accepted_at */
-	KS_CLOSE,					/* working seconds from reported_at to closed_at */
-	KPI_NSKETCHES
-} KpiSketch;
-
-static const char *const sketch_names[KPI_NSKETCHES] = {"accept_seconds", "close_seconds"};
-
 /* the handling level of a community (village level of gridcode) */
 #define COMMUNITY_LEVEL		5
 /* satisfaction from which a resident counts as satisfied (1 to 5) */
 #define SATISFIED_FROM		4
-
-/* The working layout: the accept sketch's buckets, then the close sketch's (work_buckets). */
-typedef struct KpiWork
-{
-	int32		vl_len_;		/* varlena header (do not touch directly!) */
-	uint8		format;			/* KPI_FORMAT_WORK */
-	uint8		reserved[3];
-	int64		counter[KPI_NCOUNTERS];
-	SketchHeader sketch[KPI_NSKETCHES];
-	SketchBucket bucket[FLEXIBLE_ARRAY_MEMBER];
-} KpiWork;
-
-#define KPI_WORK_SIZE(buckets)	(offsetof(KpiWork, bucket) + (Size) (buckets) * sizeof(SketchBucket))
-
-static inline SketchBucket *
-work_buckets(KpiWork *w, int s)
-{
-	return s == KS_ACCEPT ? w->bucket : w->bucket + w->sketch[KS_ACCEPT].capacity;
-}
-
-/* A read-only view of either layout. */
-typedef struct KpiView
-{
-	int64		counter[KPI_NCOUNTERS];
-	SketchHeader sketch[KPI_NSKETCHES];
-	const SketchBucket *bucket[KPI_NSKETCHES];	/* NULL unless asked for */
-} KpiView;
-
-static void
-report_corrupt(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("kpi_state value is corrupt"),
-			 errdetail("%s", detail)));
-}
-
-/* Check a working layout's geometry against its size. */
-static void
-work_check(const KpiWork *w)
-{
-	Size		size = VARSIZE(w);
-	int			s;
-
-	if (size < offsetof(KpiWork, bucket))
-		report_corrupt("The value is shorter than its fixed part.");
-	for (s = 0; s < KPI_NSKETCHES; s++)
-		if (w->sketch[s].capacity < 0 || w->sketch[s].capacity > 2 * SKETCH_MAX_BUCKETS ||
-			w->sketch[s].nbuckets < 0 || w->sketch[s].nbuckets > w->sketch[s].capacity)
-			report_corrupt("A sketch's bucket count does not fit its room.");
-	if (size != KPI_WORK_SIZE(w->sketch[KS_ACCEPT].capacity + w->sketch[KS_CLOSE].capacity))
-		report_corrupt("The value's size does not match its sketches.");
-}
-
-/*
- * Read a state of either layout.  With buckets, the bucket arrays are
- * decoded (packed) or pointed at (working).
- */
-static void
-kpi_view(Datum datum, KpiView *view, bool buckets)
-{
-	struct varlena *raw = PG_DETOAST_DATUM_PACKED(datum);
-	const uint8 *p = (const uint8 *) VARDATA_ANY(raw);
-	const uint8 *end = p + VARSIZE_ANY_EXHDR(raw);
-	int			i;
-
-	if (p >= end)
-		report_corrupt("The value is empty.");
-	if (*p == KPI_FORMAT_PACKED)
-	{
-		p++;
-		for (i = 0; i < KPI_NCOUNTERS; i++)
-		{
-			uint64		v;
-
-			if (!sketch_get_varint(&p, end, &v) || v > PG_INT64_MAX)
-				report_corrupt("A counter is malformed.");
-			view->counter[i] = (int64) v;
-		}
-		for (i = 0; i < KPI_NSKETCHES; i++)
-		{
-			int32		n = sketch_decoded_buckets(p, end);
-			SketchBucket *b = NULL;
-
-			if (buckets && n > 0)
-				b = palloc(n * sizeof(SketchBucket));
-			if (n < 0 || !sketch_decode(&p, end, &view->sketch[i], b))
-				report_corrupt("A sketch is malformed.");
-			view->bucket[i] = b;
-		}
-		if (p != end)
-			report_corrupt("The value has trailing bytes.");
-	}
-	else if (*p == KPI_FORMAT_WORK && VARATT_IS_4B_U(raw))
-	{
-		const KpiWork *w = (const KpiWork *) raw;
-
-		/* from a tuple, the value may not be aligned for its int64s */
-		if ((uintptr_t) w % MAXIMUM_ALIGNOF != 0)
-		{
-			KpiWork    *copy = palloc(VARSIZE(raw));
-
-			memcpy(copy, raw, VARSIZE(raw));
-			w = copy;
-		}
-		work_check(w);
-		memcpy(view->counter, w->counter, sizeof(view->counter));
-		for (i = 0; i < KPI_NSKETCHES; i++)
-		{
-			view->sketch[i] = w->sketch[i];
-			view->bucket[i] = buckets ? work_buckets((KpiWork *) w, i) : NULL;
-		}
-	}
-	else
-		report_corrupt("The value's format byte is unknown.");
-}
-
-/* A packed value from a view with its buckets. */
-static struct varlena *
-kpi_pack(const KpiView *view)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	appendStringInfoSpaces(&buf, VARHDRSZ);
-	appendStringInfoChar(&buf, KPI_FORMAT_PACKED);
-	for (i = 0; i < KPI_NCOUNTERS; i++)
-		sketch_put_varint(&buf, (uint64) view->counter[i]);
-	for (i = 0; i < KPI_NSKETCHES; i++)
-		sketch_encode(&buf, &view->sketch[i], view->bucket[i]);
-	SET_VARSIZE(buf.data, buf.len);
-	return (struct varlena *) buf.data;
-}
-
-static struct varlena *
-kpi_pack_work(KpiWork *w)
-{
-	KpiView		view;
-	int			i;
-
-	memcpy(view.counter, w->counter, sizeof(view.counter));
-	for (i = 0; i < KPI_NSKETCHES; i++)
-	{
-		view.sketch[i] = w->sketch[i];
-		view.bucket[i] = work_buckets(w, i);
-	}
-	return kpi_pack(&view);
-}
-
-/* A new working value (in CurrentMemoryContext) holding a view, with room. */
-static KpiWork *
-work_from_view(const KpiView *view, const int32 *capacity)
-{
-	KpiWork    *w;
-	int			s;
-
-	w = palloc(KPI_WORK_SIZE(capacity[KS_ACCEPT] + capacity[KS_CLOSE]));
-	SET_VARSIZE(w, KPI_WORK_SIZE(capacity[KS_ACCEPT] + capacity[KS_CLOSE]));
-	w->format = KPI_FORMAT_WORK;
-	memset(w->reserved, 0, sizeof(w->reserved));
-	memcpy(w->counter, view->counter, sizeof(w->counter));
-	for (s = 0; s < KPI_NSKETCHES; s++)
-	{
-		Assert(capacity[s] >= view->sketch[s].nbuckets);
-		w->sketch[s] = view->sketch[s];
-		w->sketch[s].capacity = capacity[s];
-	}
-	/* after both capacities are set, so that work_buckets is right */
-	for (s = 0; s < KPI_NSKETCHES; s++)
-		if (view->sketch[s].nbuckets > 0)
-			memcpy(work_buckets(w, s), view->bucket[s],
-				   view->sketch[s].nbuckets * sizeof(SketchBucket));
-	return w;
-}
-
-static KpiWork *
-work_from_work(KpiWork *old, int32 cap_accept, int32 cap_close)
-{
-	KpiView		view;
-	int32		capacity[KPI_NSKETCHES] = {cap_accept, cap_close};
-	int			s;
-
-	memcpy(view.counter, old->counter, sizeof(view.counter));
-	for (s = 0; s < KPI_NSKETCHES; s++)
-	{
-		view.sketch[s] = old->sketch[s];
-		view.bucket[s] = work_buckets(old, s);
-	}
-	return work_from_view(&view, capacity);
-}
-
-/* Room for sketch s grown to hold at least `need` buckets. */
-static KpiWork *
-work_grow(KpiWork *w, int s, int32 need)
-{
-	int32		capacity[KPI_NSKETCHES];
-
-	capacity[KS_ACCEPT] = w->sketch[KS_ACCEPT].capacity;
-	capacity[KS_CLOSE] = w->sketch[KS_CLOSE].capacity;
-	capacity[s] = Max(need, Min(Max(capacity[s] * 2, KPI_INITIAL_BUCKETS), SKETCH_MAX_BUCKETS));
-	return work_from_work(w, capacity[KS_ACCEPT], capacity[KS_CLOSE]);
-}
-
-static KpiWork *
-work_empty(void)
-{
-	KpiView		view;
-	int32		capacity[KPI_NSKETCHES] = {KPI_INITIAL_BUCKETS, KPI_INITIAL_BUCKETS};
-
-	memset(&view, 0, sizeof(view));
-	return work_from_view(&view, capacity);
-}
 
 /*
  * The state to update: argument 0 itself when called as an aggregate and it
@@ -328,22 +55,47 @@ state_for_update(FunctionCallInfo fcinfo, bool in_agg)
 	int			s;
 
 	if (PG_ARGISNULL(0))
-		return work_empty();
+		return kpi_state_work_empty();
 	raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(0));
 	if (in_agg && VARATT_IS_4B_U(raw) && VARSIZE(raw) > VARHDRSZ &&
 		((const uint8 *) raw)[VARHDRSZ] == KPI_FORMAT_WORK &&
 		(uintptr_t) raw % MAXIMUM_ALIGNOF == 0)
 		return (KpiWork *) raw;
-	kpi_view(PG_GETARG_DATUM(0), &view, true);
+	kpi_state_view(PG_GETARG_DATUM(0), &view, true);
 	for (s = 0; s < KPI_NSKETCHES; s++)
 		capacity[s] = Max(view.sketch[s].nbuckets, KPI_INITIAL_BUCKETS);
-	return work_from_view(&view, capacity);
+	return kpi_state_work_from_view(&view, capacity);
 }
 
+/* The state a transition returns: the working one to nodeAgg, else packed. */
 static inline Datum
 return_state(KpiWork *w, bool in_agg)
 {
-	return PointerGetDatum(in_agg ? (struct varlena *) w : kpi_pack_work(w));
+	return PointerGetDatum(in_agg ? (struct varlena *) w : kpi_state_pack_work(w));
+}
+
+/* Add n to a counter, refusing (22003) a sum a bigint does not hold. */
+static inline void
+counter_add(KpiWork *w, KpiCounter c, int64 n)
+{
+	if (pg_add_s64_overflow(w->counter[c], n, &w->counter[c]))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("kpi_state counter \"%s\" out of range", kpi_state_counter_names[c])));
+}
+
+/* Sketch s's count of values with n more, refusing (22003) one a bigint does not hold. */
+static int64
+sketch_total_plus(const KpiWork *w, KpiSketch s, int64 n)
+{
+	int64		total;
+
+	if (pg_add_s64_overflow(w->sketch[s].total, n, &total))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("kpi_state sketch \"%s\" out of range", kpi_state_sketch_names[s]),
+				 errdetail("The sketch would count more values than a bigint holds.")));
+	return total;
 }
 
 /* ----------------------------------------------------------------------
@@ -393,12 +145,14 @@ static const struct
 
 StaticAssertDecl(NUM_CASE_FIELDS == KPI_NFIELDS, "kpi.h counts the fields of case_fields");
 
+/* The name of a column of cases that kpi counts. */
 const char *
 kpi_field_name(int field)
 {
 	return case_fields[field].name;
 }
 
+/* The type of a column of cases that kpi counts. */
 Oid
 kpi_field_type(int field)
 {
@@ -416,6 +170,7 @@ typedef struct CaseReader
 	bool	   *nulls;
 } CaseReader;
 
+/* Where the counted fields are in a row type, cached per call site. */
 static CaseReader *
 case_reader(FunctionCallInfo fcinfo, HeapTupleHeader rec)
 {
@@ -487,6 +242,7 @@ typedef struct CaseFields
 #define FIELD_NULL(r, f)	((r)->nulls[f])
 #define FIELD(r, f)			((r)->values[f])
 
+/* An integer field's value, 0 for NULL. */
 static inline int32
 field_int(CaseFields *r, CaseField f)
 {
@@ -502,6 +258,7 @@ typedef enum CaseStatusKind
 	STATUS_ENDED				/* rejected or merged */
 } CaseStatusKind;
 
+/* Whether a case is open, closed, or ended otherwise. */
 static CaseStatusKind
 status_kind(CaseFields *r)
 {
@@ -533,8 +290,9 @@ add_duration(KpiWork **w, int s, CaseFields *r, CaseField to)
 		return;
 	seconds = (double) calendar_working_seconds(DatumGetTimestampTz(FIELD(r, F_REPORTED_AT)),
 												DatumGetTimestampTz(FIELD(r, to)));
-	while (!sketch_add(&(*w)->sketch[s], work_buckets(*w, s), seconds))
-		*w = work_grow(*w, s, (*w)->sketch[s].nbuckets + 1);
+	(void) sketch_total_plus(*w, s, 1);
+	while (!sketch_add(&(*w)->sketch[s], kpi_state_buckets(*w, s), seconds))
+		*w = kpi_state_work_grow(*w, s, (*w)->sketch[s].nbuckets + 1);
 }
 
 /*
@@ -549,18 +307,18 @@ count_case(KpiWork *w, CaseFields *r, TimestampTz as_of)
 	bool		open;
 	bool		overdue = false;
 
-	w->counter[KC_RECEIVED]++;
+	counter_add(w, KC_RECEIVED, 1);
 	if (accepted)
-		w->counter[KC_ACCEPTED]++;
+		counter_add(w, KC_ACCEPTED, 1);
 	if (!FIELD_NULL(r, F_DISPATCHED_AT))
-		w->counter[KC_DISPATCHED]++;
+		counter_add(w, KC_DISPATCHED, 1);
 
 	/* open at as_of: not final and already reported */
 	open = kind == STATUS_OPEN && !FIELD_NULL(r, F_REPORTED_AT) &&
 		DatumGetTimestampTz(FIELD(r, F_REPORTED_AT)) <= as_of;
 	if (open)
 	{
-		w->counter[KC_OPEN_NOW]++;
+		counter_add(w, KC_OPEN_NOW, 1);
 		/* the stage clock stops at a suspension, as in case_clock */
 		if (!FIELD_NULL(r, F_STAGE_DEADLINE))
 		{
@@ -571,36 +329,42 @@ count_case(KpiWork *w, CaseFields *r, TimestampTz as_of)
 			overdue = DatumGetTimestampTz(FIELD(r, F_STAGE_DEADLINE)) < clock;
 		}
 		if (overdue)
-			w->counter[KC_OVERDUE_NOW]++;
+			counter_add(w, KC_OVERDUE_NOW, 1);
 		if (overdue && accepted)
-			w->counter[KC_DUE_TO_CLOSE]++;
+			counter_add(w, KC_DUE_TO_CLOSE, 1);
 	}
 	else if (kind == STATUS_CLOSED)
 	{
-		w->counter[KC_CLOSED]++;
-		w->counter[KC_DUE_TO_CLOSE]++;
+		counter_add(w, KC_CLOSED, 1);
+		counter_add(w, KC_DUE_TO_CLOSE, 1);
 		if (field_int(r, F_DEADLINES_MISSED) == 0)
-			w->counter[KC_CLOSED_ON_TIME]++;
+			counter_add(w, KC_CLOSED_ON_TIME, 1);
 		if (field_int(r, F_HANDLING_LEVEL) == COMMUNITY_LEVEL)
-			w->counter[KC_SETTLED_IN_COMMUNITY]++;
+			counter_add(w, KC_SETTLED_IN_COMMUNITY, 1);
 		if (!FIELD_NULL(r, F_SATISFACTION))
 		{
 			int32		satisfaction = field_int(r, F_SATISFACTION);
 
-			w->counter[KC_EVALUATED]++;
-			w->counter[KC_SATISFACTION_SUM] += satisfaction;
+			/* cases holds 1 to 5; the column form may be given anything */
+			if (satisfaction < 1 || satisfaction > 5)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("satisfaction %d is out of range", satisfaction),
+						 errhint("A resident's satisfaction runs from 1 to 5.")));
+			counter_add(w, KC_EVALUATED, 1);
+			counter_add(w, KC_SATISFACTION_SUM, satisfaction);
 			if (satisfaction >= SATISFIED_FROM)
-				w->counter[KC_SATISFIED]++;
+				counter_add(w, KC_SATISFIED, 1);
 		}
 	}
 	if (field_int(r, F_REOPENINGS) > 0)
-		w->counter[KC_REWORKED]++;
+		counter_add(w, KC_REWORKED, 1);
 	if (field_int(r, F_EXTENSIONS) > 0)
-		w->counter[KC_EXTENDED]++;
+		counter_add(w, KC_EXTENDED, 1);
 	if (field_int(r, F_RETURNS) > 0)
-		w->counter[KC_RETURNED]++;
+		counter_add(w, KC_RETURNED, 1);
 	if (field_int(r, F_ESCALATIONS) > 0)
-		w->counter[KC_ESCALATED]++;
+		counter_add(w, KC_ESCALATED, 1);
 
 	if (accepted)
 		add_duration(&w, KS_ACCEPT, r, F_ACCEPTED_AT);
@@ -643,6 +407,7 @@ accumulate(FunctionCallInfo fcinfo, bool in_agg, CaseFields *fields, TimestampTz
 	return return_state(w, in_agg);
 }
 
+/* The row forms' transition: the fields of a cases row counted at as_of. */
 static Datum
 kpi_accum_common(FunctionCallInfo fcinfo, TimestampTz as_of)
 {
@@ -671,6 +436,7 @@ kpi_accum_common(FunctionCallInfo fcinfo, TimestampTz as_of)
 	return accumulate(fcinfo, in_agg, &fields, as_of);
 }
 
+/* SQL kpi_accum(state, cases, as_of). */
 PG_FUNCTION_INFO_V1(kpi_accum);
 Datum
 kpi_accum(PG_FUNCTION_ARGS)
@@ -725,32 +491,24 @@ kpi_combine(PG_FUNCTION_ARGS)
 	KpiView		other;
 	int			i;
 
-	kpi_view(PG_GETARG_DATUM(1), &other, true);
+	kpi_state_view(PG_GETARG_DATUM(1), &other, true);
 	for (i = 0; i < KPI_NCOUNTERS; i++)
-		if (pg_add_s64_overflow(w->counter[i], other.counter[i], &w->counter[i]))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("kpi_state counter \"%s\" out of range", counter_names[i])));
+		counter_add(w, i, other.counter[i]);
 	for (i = 0; i < KPI_NSKETCHES; i++)
 	{
 		int32		need;
-		int64		total;
+		int64		total = sketch_total_plus(w, i, other.sketch[i].total);
 
-		if (pg_add_s64_overflow(w->sketch[i].total, other.sketch[i].total, &total))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("kpi_state sketch \"%s\" out of range", sketch_names[i]),
-					 errdetail("The merged sketch would count more values than a bigint holds.")));
 		if (other.sketch[i].nbuckets == 0)
 		{
 			w->sketch[i].zero_count += other.sketch[i].zero_count;
 			w->sketch[i].total = total;
 			continue;
 		}
-		if (sketch_merge_existing(&w->sketch[i], work_buckets(w, i), &other.sketch[i], other.bucket[i]))
+		if (sketch_merge_existing(&w->sketch[i], kpi_state_buckets(w, i), &other.sketch[i], other.bucket[i]))
 			continue;
-		while (!sketch_merge(&w->sketch[i], work_buckets(w, i), &other.sketch[i], other.bucket[i], &need))
-			w = work_grow(w, i, need);
+		while (!sketch_merge(&w->sketch[i], kpi_state_buckets(w, i), &other.sketch[i], other.bucket[i], &need))
+			w = kpi_state_work_grow(w, i, need);
 	}
 	return return_state(w, in_agg);
 }
@@ -763,416 +521,9 @@ kpi_final(PG_FUNCTION_ARGS)
 	KpiView		view;
 
 	if (PG_ARGISNULL(0))
-		PG_RETURN_POINTER(kpi_pack_work(work_empty()));
-	kpi_view(PG_GETARG_DATUM(0), &view, true);
-	PG_RETURN_POINTER(kpi_pack(&view));
-}
-
-/* ----------------------------------------------------------------------
- * Text form: a JSON object
- *
- *   {"version": 1, "received": 20, ..., "satisfaction_sum": 34,
- *    "accept_seconds": {"zero": 1, "buckets": [[463, 2], [520, 1]]},
- *    "close_seconds": {"zero": 0, "buckets": []}}
- *
- * Bucket [i, n] holds n values in (gamma^(i-1), gamma^i] working seconds.
- * Input takes the keys in any order; counters left out are 0.
- * ----------------------------------------------------------------------
- */
-
-static void
-append_sketch_text(StringInfo buf, const SketchHeader *h, const SketchBucket *b)
-{
-	int			i;
-
-	appendStringInfo(buf, "{\"zero\": " INT64_FORMAT ", \"buckets\": [", h->zero_count);
-	for (i = 0; i < h->nbuckets; i++)
-		appendStringInfo(buf, "%s[%d, " INT64_FORMAT "]", i > 0 ? ", " : "", b[i].key, b[i].count);
-	appendStringInfoString(buf, "]}");
-}
-
-PG_FUNCTION_INFO_V1(kpi_state_out);
-Datum
-kpi_state_out(PG_FUNCTION_ARGS)
-{
-	KpiView		view;
-	StringInfoData buf;
-	int			i;
-
-	kpi_view(PG_GETARG_DATUM(0), &view, true);
-	initStringInfo(&buf);
-	appendStringInfo(&buf, "{\"version\": %d", KPI_TEXT_VERSION);
-	for (i = 0; i < KPI_NCOUNTERS; i++)
-		appendStringInfo(&buf, ", \"%s\": " INT64_FORMAT, counter_names[i], view.counter[i]);
-	for (i = 0; i < KPI_NSKETCHES; i++)
-	{
-		appendStringInfo(&buf, ", \"%s\": ", sketch_names[i]);
-		append_sketch_text(&buf, &view.sketch[i], view.bucket[i]);
-	}
-	appendStringInfoChar(&buf, '}');
-	PG_RETURN_CSTRING(buf.data);
-}
-
-typedef struct KpiParser
-{
-	const char *input;
-	const char *p;
-	Node	   *escontext;
-} KpiParser;
-
-/* the input as shown in messages: long ones are cut */
-static char *
-shown_input(const char *input)
-{
-	if (strlen(input) <= 80)
-		return pstrdup(input);
-	return psprintf("%.*s...", pg_mbcliplen(input, strlen(input), 60), input);
-}
-
-#define PARSE_ERROR(ps, ...) \
-	gridgov_input_error((ps)->escontext, false, \
-						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION), \
-						 errmsg("invalid input syntax for type %s: \"%s\"", "kpi_state", \
-								shown_input((ps)->input)), \
-						 errdetail(__VA_ARGS__)))
-
-static inline int
-position_of(KpiParser *ps)
-{
-	return pg_mbstrlen_with_len(ps->input, ps->p - ps->input) + 1;
-}
-
-static void
-skip_space(KpiParser *ps)
-{
-	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')
-		ps->p++;
-}
-
-static bool
-expect_char(KpiParser *ps, char c)
-{
-	skip_space(ps);
-	if (*ps->p != c)
-	{
-		if (*ps->p == '\0')
-			PARSE_ERROR(ps, "Expected \"%c\" at the end of the input.", c);
-		PARSE_ERROR(ps, "Expected \"%c\" at character %d, found \"%.*s\".",
-					c, position_of(ps), pg_mblen(ps->p), ps->p);
-	}
-	ps->p++;
-	return true;
-}
-
-/* is the next non-space character c?  (consumes it if so) */
-static bool
-next_is(KpiParser *ps, char c)
-{
-	skip_space(ps);
-	if (*ps->p != c)
-		return false;
-	ps->p++;
-	return true;
-}
-
-/* A key: a JSON string of lower-case letters and underscores. */
-static bool
-parse_key(KpiParser *ps, char *key, int keysize)
-{
-	const char *start;
-	int			len;
-
-	if (!expect_char(ps, '"'))
-		return false;
-	start = ps->p;
-	while ((*ps->p >= 'a' && *ps->p <= 'z') || *ps->p == '_')
-		ps->p++;
-	len = ps->p - start;
-	if (*ps->p != '"')
-		PARSE_ERROR(ps, "A key is a quoted name of lower-case letters and underscores (character %d).",
-					position_of(ps));
-	ps->p++;
-	if (len >= keysize)
-		PARSE_ERROR(ps, "Unknown key \"%.*s\".", len, start);
-	memcpy(key, start, len);
-	key[len] = '\0';
-	return expect_char(ps, ':');
-}
-
-/* An integer in [min, max], without sign unless min < 0, fraction or exponent. */
-static bool
-parse_integer(KpiParser *ps, const char *what, int64 min, int64 max, int64 *result)
-{
-	const char *start;
-	bool		negative = false;
-	uint64		value = 0;
-	bool		overflow = false;
-
-	skip_space(ps);
-	start = ps->p;
-	if (*ps->p == '-')
-	{
-		negative = true;
-		ps->p++;
-	}
-	if (!isdigit((unsigned char) *ps->p))
-		PARSE_ERROR(ps, "Expected an integer for %s at character %d.", what, position_of(ps));
-	while (isdigit((unsigned char) *ps->p))
-	{
-		if (value > (PG_UINT64_MAX - 9) / 10)
-			overflow = true;
-		else
-			value = value * 10 + (*ps->p - '0');
-		ps->p++;
-	}
-	if (*ps->p == '.' || *ps->p == 'e' || *ps->p == 'E')
-		PARSE_ERROR(ps, "Expected a whole number for %s at character %d.", what, position_of(ps));
-	if (overflow || value > (uint64) PG_INT64_MAX + (negative ? 1 : 0) ||
-		(negative && (int64) (0 - value) < min) || (!negative && (int64) value > max) ||
-		(negative && value != 0 && min >= 0))
-	{
-		PARSE_ERROR(ps, "The value for %s must be between " INT64_FORMAT " and " INT64_FORMAT ", not %.*s.",
-					what, min, max, (int) (ps->p - start), start);
-	}
-	*result = negative ? (int64) (0 - value) : (int64) value;
-	return true;
-}
-
-static bool
-parse_sketch(KpiParser *ps, const char *name, SketchHeader *h, SketchBucket *b)
-{
-	bool		seen_zero = false;
-	bool		seen_buckets = false;
-	char		key[16];
-	const char *problem;
-
-	h->zero_count = 0;
-	h->total = 0;
-	h->nbuckets = 0;
-	h->capacity = SKETCH_MAX_BUCKETS;
-	h->hint = 0;
-	h->reserved = 0;
-	if (!expect_char(ps, '{'))
-		return false;
-	if (next_is(ps, '}'))
-		return true;
-	do
-	{
-		if (!parse_key(ps, key, sizeof(key)))
-			return false;
-		if (strcmp(key, "zero") == 0 && !seen_zero)
-		{
-			seen_zero = true;
-			if (!parse_integer(ps, "the zero count", 0, PG_INT64_MAX, &h->zero_count))
-				return false;
-		}
-		else if (strcmp(key, "buckets") == 0 && !seen_buckets)
-		{
-			seen_buckets = true;
-			if (!expect_char(ps, '['))
-				return false;
-			if (!next_is(ps, ']'))
-			{
-				do
-				{
-					int64		k;
-					int64		n;
-
-					if (h->nbuckets >= SKETCH_MAX_BUCKETS)
-						PARSE_ERROR(ps, "Sketch \"%s\" has more than %d buckets.", name, SKETCH_MAX_BUCKETS);
-					if (!expect_char(ps, '[') ||
-						!parse_integer(ps, "a bucket key", PG_INT32_MIN, PG_INT32_MAX, &k) ||
-						!expect_char(ps, ',') ||
-						!parse_integer(ps, "a bucket count", 1, PG_INT64_MAX, &n) ||
-						!expect_char(ps, ']'))
-						return false;
-					b[h->nbuckets].key = (int32) k;
-					b[h->nbuckets].reserved = 0;
-					b[h->nbuckets].count = n;
-					h->nbuckets++;
-				} while (next_is(ps, ','));
-				if (!expect_char(ps, ']'))
-					return false;
-			}
-		}
-		else if (strcmp(key, "zero") == 0 || strcmp(key, "buckets") == 0)
-			PARSE_ERROR(ps, "Key \"%s\" appears twice in sketch \"%s\".", key, name);
-		else
-			PARSE_ERROR(ps, "Unknown key \"%s\" in sketch \"%s\": the keys are \"zero\" and \"buckets\".",
-						key, name);
-	} while (next_is(ps, ','));
-	if (!expect_char(ps, '}'))
-		return false;
-	if (!sketch_check(h, b, &problem))
-		PARSE_ERROR(ps, "Sketch \"%s\": %s", name, problem);
-	return true;
-}
-
-static bool
-kpi_parse(KpiParser *ps, KpiView *view, SketchBucket **buckets)
-{
-	bool		seen[KPI_NCOUNTERS + KPI_NSKETCHES + 1] = {false};
-	char		key[32];
-	int			i;
-
-	memset(view, 0, sizeof(KpiView));
-	for (i = 0; i < KPI_NSKETCHES; i++)
-	{
-		buckets[i] = palloc(SKETCH_MAX_BUCKETS * sizeof(SketchBucket));
-		view->bucket[i] = buckets[i];
-	}
-	if (!expect_char(ps, '{'))
-		return false;
-	if (!next_is(ps, '}'))
-	{
-		do
-		{
-			int			k;
-
-			if (!parse_key(ps, key, sizeof(key)))
-				return false;
-			for (k = 0; k < KPI_NCOUNTERS + KPI_NSKETCHES; k++)
-				if (strcmp(key, k < KPI_NCOUNTERS ? counter_names[k] : sketch_names[k - KPI_NCOUNTERS]) == 0)
-					break;
-			if (k == KPI_NCOUNTERS + KPI_NSKETCHES && strcmp(key, "version") != 0)
-				PARSE_ERROR(ps, "Unknown key \"%s\".", key);
-			if (seen[k])
-				PARSE_ERROR(ps, "Key \"%s\" appears twice.", key);
-			seen[k] = true;
-			if (k < KPI_NCOUNTERS)
-			{
-				if (!parse_integer(ps, psprintf("\"%s\"", key), 0, PG_INT64_MAX, &view->counter[k]))
-					return false;
-			}
-			else if (k < KPI_NCOUNTERS + KPI_NSKETCHES)
-			{
-				if (!parse_sketch(ps, key, &view->sketch[k - KPI_NCOUNTERS], buckets[k - KPI_NCOUNTERS]))
-					return false;
-			}
-			else
-			{
-				int64		version;
-
-				if (!parse_integer(ps, "the version", 0, PG_INT32_MAX, &version))
-					return false;
-				if (version != KPI_TEXT_VERSION)
-					PARSE_ERROR(ps, "Version " INT64_FORMAT " is not known; this gridgov reads version %d.",
-								version, KPI_TEXT_VERSION);
-			}
-		} while (next_is(ps, ','));
-		if (!expect_char(ps, '}'))
-			return false;
-	}
-	skip_space(ps);
-	if (*ps->p != '\0')
-		PARSE_ERROR(ps, "Unexpected \"%.*s\" after the end of the object at character %d.",
-					pg_mblen(ps->p), ps->p, position_of(ps));
-	if (!seen[KPI_NCOUNTERS + KPI_NSKETCHES])
-		PARSE_ERROR(ps, "The key \"version\" is missing.");
-	return true;
-}
-
-PG_FUNCTION_INFO_V1(kpi_state_in);
-Datum
-kpi_state_in(PG_FUNCTION_ARGS)
-{
-	char	   *str = PG_GETARG_CSTRING(0);
-	KpiParser	ps;
-	KpiView		view;
-	SketchBucket *buckets[KPI_NSKETCHES];
-
-	ps.input = str;
-	ps.p = str;
-	ps.escontext = fcinfo->context;
-	if (!kpi_parse(&ps, &view, buckets))
-		PG_RETURN_NULL();
-	PG_RETURN_POINTER(kpi_pack(&view));
-}
-
-/* ----------------------------------------------------------------------
- * Binary form: int8 version 1; 16 int8 counters in the text form's order;
- * per sketch an int8 zero count, an int4 number of buckets and as many
- * (int4 key, int8 count).
- * ----------------------------------------------------------------------
- */
-
-PG_FUNCTION_INFO_V1(kpi_state_send);
-Datum
-kpi_state_send(PG_FUNCTION_ARGS)
-{
-	KpiView		view;
-	StringInfoData buf;
-	int			i;
-	int			j;
-
-	kpi_view(PG_GETARG_DATUM(0), &view, true);
-	pq_begintypsend(&buf);
-	pq_sendint8(&buf, KPI_TEXT_VERSION);
-	for (i = 0; i < KPI_NCOUNTERS; i++)
-		pq_sendint64(&buf, view.counter[i]);
-	for (i = 0; i < KPI_NSKETCHES; i++)
-	{
-		pq_sendint64(&buf, view.sketch[i].zero_count);
-		pq_sendint32(&buf, view.sketch[i].nbuckets);
-		for (j = 0; j < view.sketch[i].nbuckets; j++)
-		{
-			pq_sendint32(&buf, view.bucket[i][j].key);
-			pq_sendint64(&buf, view.bucket[i][j].count);
-		}
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-#define RECV_ERROR(...) \
-	ereport(ERROR, \
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION), \
-			 errmsg("invalid binary kpi_state"), \
-			 errdetail(__VA_ARGS__)))
-
-PG_FUNCTION_INFO_V1(kpi_state_recv);
-Datum
-kpi_state_recv(PG_FUNCTION_ARGS)
-{
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	KpiView		view;
-	int			version = pq_getmsgint(buf, 1);
-	int			i;
-	int			j;
-
-	if (version != KPI_TEXT_VERSION)
-		RECV_ERROR("Version %d is not known; this gridgov reads version %d.", version, KPI_TEXT_VERSION);
-	for (i = 0; i < KPI_NCOUNTERS; i++)
-	{
-		view.counter[i] = pq_getmsgint64(buf);
-		if (view.counter[i] < 0)
-			RECV_ERROR("Counter \"%s\" is negative.", counter_names[i]);
-	}
-	for (i = 0; i < KPI_NSKETCHES; i++)
-	{
-		SketchHeader *h = &view.sketch[i];
-		SketchBucket *b;
-		const char *problem;
-
-		h->zero_count = pq_getmsgint64(buf);
-		h->nbuckets = (int32) pq_getmsgint(buf, 4);
-		h->capacity = h->nbuckets;
-		h->hint = 0;
-		h->reserved = 0;
-		if (h->nbuckets < 0 || h->nbuckets > SKETCH_MAX_BUCKETS)
-			RECV_ERROR("Sketch \"%s\" has %d buckets; a sketch has 0 to %d.",
-					   sketch_names[i], h->nbuckets, SKETCH_MAX_BUCKETS);
-		b = palloc(Max(h->nbuckets, 1) * sizeof(SketchBucket));
-		for (j = 0; j < h->nbuckets; j++)
-		{
-			b[j].key = (int32) pq_getmsgint(buf, 4);
-			b[j].reserved = 0;
-			b[j].count = pq_getmsgint64(buf);
-		}
-		if (!sketch_check(h, b, &problem))
-			RECV_ERROR("Sketch \"%s\": %s", sketch_names[i], problem);
-		view.bucket[i] = b;
-	}
-	PG_RETURN_POINTER(kpi_pack(&view));
+		PG_RETURN_POINTER(kpi_state_pack_work(kpi_state_work_empty()));
+	kpi_state_view(PG_GETARG_DATUM(0), &view, true);
+	PG_RETURN_POINTER(kpi_state_pack(&view));
 }
 
 /* ----------------------------------------------------------------------
@@ -1180,6 +531,7 @@ kpi_state_recv(PG_FUNCTION_ARGS)
  * ----------------------------------------------------------------------
  */
 
+/* numerator / denominator as numeric; NULL for a denominator of 0. */
 static Datum
 rate(int64 numerator, int64 denominator, bool *isnull)
 {
@@ -1199,7 +551,7 @@ Datum \
 fname(PG_FUNCTION_ARGS) \
 { \
 	KpiView		view; \
-	kpi_view(PG_GETARG_DATUM(0), &view, false); \
+	kpi_state_view(PG_GETARG_DATUM(0), &view, false); \
 	PG_RETURN_INT64(view.counter[which]); \
 }
 
@@ -1210,7 +562,7 @@ fname(PG_FUNCTION_ARGS) \
 { \
 	KpiView		view; \
 	Datum		result; \
-	kpi_view(PG_GETARG_DATUM(0), &view, false); \
+	kpi_state_view(PG_GETARG_DATUM(0), &view, false); \
 	result = rate(view.counter[numerator], view.counter[denominator], &fcinfo->isnull); \
 	return result; \
 }
@@ -1240,6 +592,7 @@ KPI_RATE(kpi_community_share, KC_SETTLED_IN_COMMUNITY, KC_CLOSED)
 KPI_RATE(kpi_satisfied_share, KC_SATISFIED, KC_EVALUATED)
 KPI_RATE(kpi_satisfaction_mean, KC_SATISFACTION_SUM, KC_EVALUATED)
 
+/* Refuse a quantile fraction outside 0 to 1. */
 static void
 check_fraction(double fraction)
 {
@@ -1262,6 +615,7 @@ hours_at(const KpiView *view, int s, double fraction, double *hours)
 	return true;
 }
 
+/* The accept_hours and close_hours accessors: a quantile of sketch s in hours. */
 static Datum
 hours_accessor(FunctionCallInfo fcinfo, int s)
 {
@@ -1270,12 +624,13 @@ hours_accessor(FunctionCallInfo fcinfo, int s)
 	double		hours;
 
 	check_fraction(fraction);
-	kpi_view(PG_GETARG_DATUM(0), &view, true);
+	kpi_state_view(PG_GETARG_DATUM(0), &view, true);
 	if (!hours_at(&view, s, fraction, &hours))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(hours);
 }
 
+/* SQL accept_hours(state, fraction). */
 PG_FUNCTION_INFO_V1(kpi_accept_hours);
 Datum
 kpi_accept_hours(PG_FUNCTION_ARGS)
@@ -1283,6 +638,7 @@ kpi_accept_hours(PG_FUNCTION_ARGS)
 	return hours_accessor(fcinfo, KS_ACCEPT);
 }
 
+/* SQL close_hours(state, fraction). */
 PG_FUNCTION_INFO_V1(kpi_close_hours);
 Datum
 kpi_close_hours(PG_FUNCTION_ARGS)
@@ -1321,14 +677,14 @@ kpi_json(PG_FUNCTION_ARGS)
 	int			i;
 	int			j;
 
-	kpi_view(PG_GETARG_DATUM(0), &view, true);
+	kpi_state_view(PG_GETARG_DATUM(0), &view, true);
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
 	/* satisfaction_sum is a means to the mean, not a figure */
 	for (i = 0; i < KPI_NCOUNTERS; i++)
 		if (i != KC_SATISFACTION_SUM)
 			appendStringInfo(&buf, "%s\"%s\": " INT64_FORMAT, i > 0 ? ", " : "",
-							 counter_names[i], view.counter[i]);
+							 kpi_state_counter_names[i], view.counter[i]);
 	for (i = 0; i < (int) lengthof(rates); i++)
 	{
 		bool		isnull = false;

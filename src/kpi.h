@@ -1,7 +1,7 @@
 /*
  * kpi.h
- *		What the KPI aggregate (kpi.c) shares with its planner rewrite
- *		(kpi_planner.c).
+ *		What the KPI aggregate (kpi.c) offers its planner rewrite
+ *		(kpi_planner.c): the columns of gridgov.cases that it counts.
  */
 #ifndef GRIDGOV_KPI_H
 #define GRIDGOV_KPI_H
@@ -12,8 +12,5 @@
 #define KPI_NFIELDS 14
 extern const char *kpi_field_name(int field);
 extern Oid	kpi_field_type(int field);
-
-/* from _PG_init: install the planner hook */
-extern void kpi_planner_init(void);
 
 #endif							/* GRIDGOV_KPI_H */

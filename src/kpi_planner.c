@@ -36,6 +36,7 @@
 
 #include "cache.h"
 #include "kpi.h"
+#include "kpi_planner.h"
 
 /* the column form's arguments: the case's id, the fields, as_of */
 #define KPI_COLUMN_ARGS		(KPI_NFIELDS + 2)
@@ -64,12 +65,14 @@ typedef struct RewriteContext
 	List	   *queries;		/* the query being walked first, then outer ones */
 } RewriteContext;
 
+/* Forget the cached OIDs of the aggregate and its column form. */
 static void
 forget_catalog(void)
 {
 	catalog.known = false;
 }
 
+/* Syscache callback: a function changed, so forget the cached OIDs. */
 static void
 forget_catalog_on_proc_change(Datum arg, int cacheid, uint32 hashvalue)
 {
@@ -100,6 +103,7 @@ kpi_function(Oid namespace, const Oid *argtypes, int nargs)
 						   ObjectIdGetDatum(namespace));
 }
 
+/* Find and cache the OIDs of kpi(cases) and its column form. */
 static void
 look_up_catalog(void)
 {
@@ -148,6 +152,7 @@ look_up_catalog(void)
 	catalog.present = id_not_null;
 }
 
+/* Turn one kpi(c) over cases into its column form. */
 static void
 rewrite_aggref(Aggref *aggref, RewriteContext *context)
 {
@@ -194,6 +199,7 @@ rewrite_aggref(Aggref *aggref, RewriteContext *context)
 	aggref->aggargtypes = argtypes;
 }
 
+/* Walk a query tree, rewriting every kpi(c) it holds. */
 static bool
 rewrite_walker(Node *node, RewriteContext *context)
 {
@@ -216,6 +222,7 @@ rewrite_walker(Node *node, RewriteContext *context)
 	return false;
 }
 
+/* The planner hook: rewrite, then plan as before. */
 static PlannedStmt *
 kpi_planner(Query *parse, const char *query_string, int cursorOptions, ParamListInfo bound_params)
 {
@@ -232,6 +239,7 @@ kpi_planner(Query *parse, const char *query_string, int cursorOptions, ParamList
 	return standard_planner(parse, query_string, cursorOptions, bound_params);
 }
 
+/* from _PG_init: install the planner hook */
 void
 kpi_planner_init(void)
 {

@@ -20,8 +20,8 @@
  * is still referred to); it runs after the whole statement, so moving a
  * coverage from one period to the next in one UPDATE passes.
  *
- * Each row costs one query, planned once per backend and kept (as in
- * case_lookup.c), run as the owner of the tables, as PostgreSQL's own
+ * Each row costs one query, planned once per backend and kept
+ * (spi_plan.c), run as the owner of the tables, as PostgreSQL's own
  * foreign-key checks are: the checks do not depend on what the writing
  * role may read, and row-level security will not hide rows from them.
  */
@@ -43,6 +43,7 @@
 
 #include "gridcode.h"
 #include "gridgov.h"
+#include "spi_plan.h"
 
 typedef enum PeopleQuery
 {
@@ -56,6 +57,103 @@ typedef enum PeopleQuery
 	NUM_PEOPLE_QUERIES
 } PeopleQuery;
 
+/* The checks' queries; %1$s is the tables' schema. */
+static const SpiQuery people_queries[NUM_PEOPLE_QUERIES] = {
+	/* kind, parent, anchor */
+	[Q_ORGANIZATION] = {
+		"SELECT k.code IS NOT NULL, pg_catalog.lower(k.anchor_levels),"
+		" pg_catalog.upper(k.anchor_levels) OPERATOR(pg_catalog.-) 1,"
+		" $2 IS NULL OR EXISTS (SELECT FROM %1$s.organization p WHERE p.id OPERATOR(pg_catalog.=) $2),"
+		" EXISTS (SELECT FROM %1$s.unit u WHERE u.code OPERATOR(%1$s.=) $3),"
+		" %1$s.level_name($3)"
+		" FROM (SELECT) AS one"
+		" LEFT JOIN %1$s.organization_kind k ON k.code OPERATOR(pg_catalog.=) $1",
+		3, {TEXTOID, INT8OID, SPI_PLAN_GRIDCODE}
+	},
+	/*
+	 * FOR SHARE waits for a transaction that is changing the parent of the
+	 * same row, and then sees its change (or, in repeatable read, fails):
+	 * two concurrent moves cannot close a cycle.
+	 */
+	[Q_PARENT_OF] = {
+		"SELECT o.parent FROM %1$s.organization o WHERE o.id OPERATOR(pg_catalog.=) $1 FOR SHARE",
+		1, {INT8OID}
+	},
+	/* organization, its new anchor and period */
+	[Q_COVERAGE_OUTSIDE_ORGANIZATION] = {
+		"SELECT c.unit::pg_catalog.text, c.valid::pg_catalog.text"
+		" FROM %1$s.organization_unit c"
+		" WHERE c.organization OPERATOR(pg_catalog.=) $1"
+		" AND NOT (c.unit OPERATOR(%1$s.<@) $2 AND $3 OPERATOR(pg_catalog.@>) c.valid)"
+		" ORDER BY c.unit, c.valid LIMIT 1",
+		3, {INT8OID, SPI_PLAN_GRIDCODE, DATERANGEOID}
+	},
+	/* organization, its new period */
+	[Q_POST_OUTSIDE_ORGANIZATION] = {
+		"SELECT p.id, p.valid::pg_catalog.text FROM %1$s.post p"
+		" WHERE p.organization OPERATOR(pg_catalog.=) $1"
+		" AND NOT $2 OPERATOR(pg_catalog.@>) p.valid"
+		" ORDER BY p.id LIMIT 1",
+		2, {INT8OID, DATERANGEOID}
+	},
+	/* organization, unit, period, the row's own tid on update */
+	[Q_COVERAGE] = {
+		"SELECT o.id IS NOT NULL, o.name, o.anchor::pg_catalog.text, o.valid::pg_catalog.text,"
+		" $2 OPERATOR(%1$s.<@) o.anchor, o.valid OPERATOR(pg_catalog.@>) $3,"
+		" EXISTS (SELECT FROM %1$s.unit u WHERE u.code OPERATOR(%1$s.=) $2),"
+		" (SELECT c.valid::pg_catalog.text"
+		"   FROM (SELECT c.ctid, c.* FROM %1$s.organization_unit c"
+		"          WHERE c.organization OPERATOR(pg_catalog.=) $1 OFFSET 0) c"
+		"   WHERE c.unit OPERATOR(%1$s.=) $2"
+		"     AND c.valid OPERATOR(pg_catalog.&&) $3"
+		"     AND ($4 IS NULL OR c.ctid OPERATOR(pg_catalog.<>) $4)"
+		"   ORDER BY c.valid LIMIT 1)"
+		" FROM (SELECT) AS one"
+		" LEFT JOIN %1$s.organization o ON o.id OPERATOR(pg_catalog.=) $1",
+		4, {INT8OID, SPI_PLAN_GRIDCODE, DATERANGEOID, TIDOID}
+	},
+	/* organization, the unit and period it covered before */
+	[Q_UNCOVERED_POST] = {
+		"SELECT p.id, p.person, p.role, p.unit::pg_catalog.text, p.valid::pg_catalog.text"
+		" FROM %1$s.post p"
+		" WHERE p.organization OPERATOR(pg_catalog.=) $1 AND p.unit OPERATOR(%1$s.<@) $2"
+		" AND p.valid OPERATOR(pg_catalog.&&) $3"
+		" AND NOT COALESCE((SELECT pg_catalog.range_agg(c.valid) FROM %1$s.organization_unit c"
+		"                    WHERE c.organization OPERATOR(pg_catalog.=) p.organization"
+		"                      AND c.unit OPERATOR(%1$s.@>) p.unit)"
+		"                  OPERATOR(pg_catalog.@>) p.valid, false)"
+		" ORDER BY p.id LIMIT 1",
+		3, {INT8OID, SPI_PLAN_GRIDCODE, DATERANGEOID}
+	},
+	/* person, role, organization, unit, period, the post's id */
+	[Q_POST] = {
+		"SELECT EXISTS (SELECT FROM %1$s.person pe WHERE pe.id OPERATOR(pg_catalog.=) $1),"
+		" EXISTS (SELECT FROM %1$s.role r WHERE r.code OPERATOR(pg_catalog.=) $2),"
+		" o.id IS NOT NULL, o.name, o.valid::pg_catalog.text, o.valid OPERATOR(pg_catalog.@>) $5,"
+		" $4 IS NULL OR EXISTS (SELECT FROM %1$s.unit u WHERE u.code OPERATOR(%1$s.=) $4),"
+		" cov.periods::pg_catalog.text, COALESCE(cov.periods OPERATOR(pg_catalog.@>) $5, false),"
+		" ov.id, ov.valid::pg_catalog.text"
+		" FROM (SELECT) AS one"
+		" LEFT JOIN %1$s.organization o ON o.id OPERATOR(pg_catalog.=) $3"
+		" LEFT JOIN LATERAL (SELECT pg_catalog.range_agg(c.valid) AS periods"
+		"   FROM %1$s.organization_unit c"
+		"   WHERE c.organization OPERATOR(pg_catalog.=) $3 AND c.unit OPERATOR(%1$s.@>) $4) cov ON true"
+		/*
+		 * the person's few posts by the btree on person (the fence keeps
+		 * the planner from the wide GiST index of the exclusion
+		 * constraint, ten times the pages)
+		 */
+		" LEFT JOIN LATERAL (SELECT p.id, p.valid"
+		"   FROM (SELECT * FROM %1$s.post p WHERE p.person OPERATOR(pg_catalog.=) $1 OFFSET 0) p"
+		"   WHERE p.role OPERATOR(pg_catalog.=) $2"
+		"     AND COALESCE(p.organization, 0) OPERATOR(pg_catalog.=) COALESCE($3, 0)"
+		"     AND COALESCE(p.unit::pg_catalog.int8, 0) OPERATOR(pg_catalog.=) COALESCE($4::pg_catalog.int8, 0)"
+		"     AND p.valid OPERATOR(pg_catalog.&&) $5 AND p.id OPERATOR(pg_catalog.<>) $6"
+		"   ORDER BY p.valid LIMIT 1) ov ON true",
+		6, {INT8OID, TEXTOID, INT8OID, SPI_PLAN_GRIDCODE, DATERANGEOID, INT8OID}
+	},
+};
+
 static SPIPlanPtr plans[NUM_PEOPLE_QUERIES];
 
 /* the schema the kept plans were made for */
@@ -63,173 +161,6 @@ static Oid	plans_namespace = InvalidOid;
 
 /* A chain of parents longer than this is taken for a cycle made elsewhere. */
 #define MAX_ORGANIZATION_DEPTH	1000
-
-/* The plan of a query over the tables in the given schema, made on first use. */
-static SPIPlanPtr
-people_plan(PeopleQuery query, Oid namespace)
-{
-	const char *gg;
-	Oid			gridcode;
-	Oid			argtypes[6];
-	int			nargs;
-	char	   *text;
-	SPIPlanPtr	plan;
-
-	if (namespace != plans_namespace)
-	{
-		/* the extension was created again, or the tables are another copy */
-		for (int i = 0; i < NUM_PEOPLE_QUERIES; i++)
-		{
-			if (plans[i] != NULL)
-				SPI_freeplan(plans[i]);
-			plans[i] = NULL;
-		}
-		plans_namespace = namespace;
-	}
-	if (plans[query] != NULL)
-		return plans[query];
-
-	gg = quote_identifier(get_namespace_name(namespace));
-	gridcode = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-							   CStringGetDatum("gridcode"), ObjectIdGetDatum(namespace));
-	if (!OidIsValid(gridcode))
-		elog(ERROR, "type gridcode not found in schema %s", gg);
-
-	switch (query)
-	{
-		case Q_ORGANIZATION:
-			/* kind, parent, anchor */
-			text = psprintf("SELECT k.code IS NOT NULL, pg_catalog.lower(k.anchor_levels),"
-							" pg_catalog.upper(k.anchor_levels) OPERATOR(pg_catalog.-) 1,"
-							" $2 IS NULL OR EXISTS (SELECT FROM %s.organization p WHERE p.id OPERATOR(pg_catalog.=) $2),"
-							" EXISTS (SELECT FROM %s.unit u WHERE u.code OPERATOR(%s.=) $3),"
-							" %s.level_name($3)"
-							" FROM (SELECT) AS one"
-							" LEFT JOIN %s.organization_kind k ON k.code OPERATOR(pg_catalog.=) $1",
-							gg, gg, gg, gg, gg);
-			argtypes[0] = TEXTOID;
-			argtypes[1] = INT8OID;
-			argtypes[2] = gridcode;
-			nargs = 3;
-			break;
-		case Q_PARENT_OF:
-			/*
-			 * FOR SHARE waits for a transaction that is changing the parent
-			 * of the same row, and then sees its change (or, in repeatable
-			 * read, fails): two concurrent moves cannot close a cycle.
-			 */
-			text = psprintf("SELECT o.parent FROM %s.organization o WHERE o.id OPERATOR(pg_catalog.=) $1 FOR SHARE",
-							gg);
-			argtypes[0] = INT8OID;
-			nargs = 1;
-			break;
-		case Q_COVERAGE_OUTSIDE_ORGANIZATION:
-			/* organization, its new anchor and period */
-			text = psprintf("SELECT c.unit::pg_catalog.text, c.valid::pg_catalog.text"
-							" FROM %s.organization_unit c"
-							" WHERE c.organization OPERATOR(pg_catalog.=) $1"
-							" AND NOT (c.unit OPERATOR(%s.<@) $2 AND $3 OPERATOR(pg_catalog.@>) c.valid)"
-							" ORDER BY c.unit, c.valid LIMIT 1",
-							gg, gg);
-			argtypes[0] = INT8OID;
-			argtypes[1] = gridcode;
-			argtypes[2] = DATERANGEOID;
-			nargs = 3;
-			break;
-		case Q_POST_OUTSIDE_ORGANIZATION:
-			/* organization, its new period */
-			text = psprintf("SELECT p.id, p.valid::pg_catalog.text FROM %s.post p"
-							" WHERE p.organization OPERATOR(pg_catalog.=) $1"
-							" AND NOT $2 OPERATOR(pg_catalog.@>) p.valid"
-							" ORDER BY p.id LIMIT 1",
-							gg);
-			argtypes[0] = INT8OID;
-			argtypes[1] = DATERANGEOID;
-			nargs = 2;
-			break;
-		case Q_COVERAGE:
-			/* organization, unit, period, the row's own tid on update */
-			text = psprintf("SELECT o.id IS NOT NULL, o.name, o.anchor::pg_catalog.text, o.valid::pg_catalog.text,"
-							" $2 OPERATOR(%s.<@) o.anchor, o.valid OPERATOR(pg_catalog.@>) $3,"
-							" EXISTS (SELECT FROM %s.unit u WHERE u.code OPERATOR(%s.=) $2),"
-							" (SELECT c.valid::pg_catalog.text"
-							"   FROM (SELECT c.ctid, c.* FROM %s.organization_unit c"
-							"          WHERE c.organization OPERATOR(pg_catalog.=) $1 OFFSET 0) c"
-							"   WHERE c.unit OPERATOR(%s.=) $2"
-							"     AND c.valid OPERATOR(pg_catalog.&&) $3"
-							"     AND ($4 IS NULL OR c.ctid OPERATOR(pg_catalog.<>) $4)"
-							"   ORDER BY c.valid LIMIT 1)"
-							" FROM (SELECT) AS one"
-							" LEFT JOIN %s.organization o ON o.id OPERATOR(pg_catalog.=) $1",
-							gg, gg, gg, gg, gg, gg);
-			argtypes[0] = INT8OID;
-			argtypes[1] = gridcode;
-			argtypes[2] = DATERANGEOID;
-			argtypes[3] = TIDOID;
-			nargs = 4;
-			break;
-		case Q_UNCOVERED_POST:
-			/* organization, the unit and period it covered before */
-			text = psprintf("SELECT p.id, p.person, p.role, p.unit::pg_catalog.text, p.valid::pg_catalog.text"
-							" FROM %s.post p"
-							" WHERE p.organization OPERATOR(pg_catalog.=) $1 AND p.unit OPERATOR(%s.<@) $2"
-							" AND p.valid OPERATOR(pg_catalog.&&) $3"
-							" AND NOT COALESCE((SELECT pg_catalog.range_agg(c.valid) FROM %s.organization_unit c"
-							"                    WHERE c.organization OPERATOR(pg_catalog.=) p.organization"
-							"                      AND c.unit OPERATOR(%s.@>) p.unit)"
-							"                  OPERATOR(pg_catalog.@>) p.valid, false)"
-							" ORDER BY p.id LIMIT 1",
-							gg, gg, gg, gg);
-			argtypes[0] = INT8OID;
-			argtypes[1] = gridcode;
-			argtypes[2] = DATERANGEOID;
-			nargs = 3;
-			break;
-		case Q_POST:
-			/* person, role, organization, unit, period, the post's id */
-			text = psprintf("SELECT EXISTS (SELECT FROM %s.person pe WHERE pe.id OPERATOR(pg_catalog.=) $1),"
-							" EXISTS (SELECT FROM %s.role r WHERE r.code OPERATOR(pg_catalog.=) $2),"
-							" o.id IS NOT NULL, o.name, o.valid::pg_catalog.text, o.valid OPERATOR(pg_catalog.@>) $5,"
-							" $4 IS NULL OR EXISTS (SELECT FROM %s.unit u WHERE u.code OPERATOR(%s.=) $4),"
-							" cov.periods::pg_catalog.text, COALESCE(cov.periods OPERATOR(pg_catalog.@>) $5, false),"
-							" ov.id, ov.valid::pg_catalog.text"
-							" FROM (SELECT) AS one"
-							" LEFT JOIN %s.organization o ON o.id OPERATOR(pg_catalog.=) $3"
-							" LEFT JOIN LATERAL (SELECT pg_catalog.range_agg(c.valid) AS periods"
-							"   FROM %s.organization_unit c"
-							"   WHERE c.organization OPERATOR(pg_catalog.=) $3 AND c.unit OPERATOR(%s.@>) $4) cov ON true"
-							/*
-							 * the person's few posts by the btree on person (the
-							 * fence keeps the planner from the wide GiST index of
-							 * the exclusion constraint, ten times the pages)
-							 */
-							" LEFT JOIN LATERAL (SELECT p.id, p.valid"
-							"   FROM (SELECT * FROM %s.post p WHERE p.person OPERATOR(pg_catalog.=) $1 OFFSET 0) p"
-							"   WHERE p.role OPERATOR(pg_catalog.=) $2"
-							"     AND COALESCE(p.organization, 0) OPERATOR(pg_catalog.=) COALESCE($3, 0)"
-							"     AND COALESCE(p.unit::pg_catalog.int8, 0) OPERATOR(pg_catalog.=) COALESCE($4::pg_catalog.int8, 0)"
-							"     AND p.valid OPERATOR(pg_catalog.&&) $5 AND p.id OPERATOR(pg_catalog.<>) $6"
-							"   ORDER BY p.valid LIMIT 1) ov ON true",
-							gg, gg, gg, gg, gg, gg, gg, gg);
-			argtypes[0] = INT8OID;
-			argtypes[1] = TEXTOID;
-			argtypes[2] = INT8OID;
-			argtypes[3] = gridcode;
-			argtypes[4] = DATERANGEOID;
-			argtypes[5] = INT8OID;
-			nargs = 6;
-			break;
-		default:
-			elog(ERROR, "unknown people query %d", query);
-	}
-
-	plan = SPI_prepare(text, nargs, argtypes);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare a people query: %s", SPI_result_code_string(SPI_result));
-	SPI_keepplan(plan);
-	plans[query] = plan;
-	return plan;
-}
 
 /*
  * Run a query as the owner of the trigger's table and return its first row
@@ -249,7 +180,15 @@ people_query(Relation rel, PeopleQuery query, Datum *values, const char *nulls, 
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	result = SPI_execute_plan(people_plan(query, RelationGetNamespace(rel)), values, nulls, false, 1);
+	if (RelationGetNamespace(rel) != plans_namespace)
+	{
+		/* the extension was created again: its tables are new ones */
+		for (int i = 0; i < NUM_PEOPLE_QUERIES; i++)
+			spi_plan_forget(&plans[i]);
+		plans_namespace = RelationGetNamespace(rel);
+	}
+	result = SPI_execute_plan(spi_plan_get_in(&plans[query], &people_queries[query], plans_namespace),
+							  values, nulls, false, 1);
 	if (result < 0)
 		elog(ERROR, "people query failed: %s", SPI_result_code_string(result));
 	if (SPI_processed > 0)
@@ -445,6 +384,59 @@ check_no_cycle(Relation rel, int64 id, int64 parent)
 }
 
 /*
+ * An organization's anchor is at a level its kind allows (the lowest and
+ * highest levels are columns 2 and 3 of the Q_ORGANIZATION row, the
+ * anchor's level name column 6).
+ */
+static void
+check_anchor_level(Relation rel, HeapTuple tuple, const char *kind, int64 anchor, HeapTuple row, TupleDesc desc)
+{
+	int			level = gridcode_level_of(anchor);
+	int			lowest = get_int4(row, desc, 2);
+	int			highest = get_int4(row, desc, 3);
+
+	if (level < lowest || level > highest)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("an organization of kind %s cannot be anchored at %s, a unit of level %d (%s)",
+						kind, column_text(rel, tuple, "anchor"), level, get_text(row, desc, 6, "?")),
+				 errdetail("Organizations of kind %s are anchored at levels %d to %d.", kind, lowest, highest),
+				 errhint("Anchor it at a unit of those levels, or change anchor_levels of the kind in gridgov.organization_kind."),
+				 errtablecolname(rel, "anchor")));
+}
+
+/*
+ * After a change of an organization's anchor or period: the units it
+ * covers still lie under the anchor and within the period, and the posts
+ * held in it within the period.
+ */
+static void
+check_organization_contents(Relation rel, HeapTuple tuple, Datum id, Datum anchor, Datum valid)
+{
+	Datum		args[3] = {id, anchor, valid};
+	TupleDesc	desc;
+	HeapTuple	row;
+
+	row = people_query(rel, Q_COVERAGE_OUTSIDE_ORGANIZATION, args, NULL, &desc);
+	if (row != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("organization " INT64_FORMAT " covers unit %s during %s, outside its new anchor %s or period %s",
+						DatumGetInt64(id), get_text(row, desc, 1, ""), get_text(row, desc, 2, ""),
+						column_text(rel, tuple, "anchor"), column_text(rel, tuple, "valid")),
+				 errhint("Change or end that coverage in gridgov.organization_unit first.")));
+	args[1] = valid;
+	row = people_query(rel, Q_POST_OUTSIDE_ORGANIZATION, args, NULL, &desc);
+	if (row != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("post " INT64_FORMAT " in organization " INT64_FORMAT " is held during %s, outside its new period %s",
+						get_int8(row, desc, 1), DatumGetInt64(id), get_text(row, desc, 2, ""),
+						column_text(rel, tuple, "valid")),
+				 errhint("End or move the post in gridgov.post first.")));
+}
+
+/*
  * BEFORE INSERT OR UPDATE on organization: its kind exists and allows the
  * level of its anchor, its parent exists and is not below it, its anchor
  * is registered; and when its anchor or period changes, the units it covers
@@ -503,49 +495,12 @@ organization_check(PG_FUNCTION_ARGS)
 		refuse_missing(rel, "organization_anchor_fkey",
 					   psprintf("anchor unit %s is not registered", column_text(rel, tuple, "anchor")),
 					   "anchor", column_text(rel, tuple, "anchor"), "unit", "Register the unit in gridgov.unit first.");
-	{
-		int			level = gridcode_level_of(DatumGetGridcode(values[2]));
-		int			lowest = get_int4(row, desc, 2);
-		int			highest = get_int4(row, desc, 3);
-
-		if (level < lowest || level > highest)
-			ereport(ERROR,
-					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("an organization of kind %s cannot be anchored at %s, a unit of level %d (%s)",
-							TextDatumGetCString(values[0]), column_text(rel, tuple, "anchor"), level,
-							get_text(row, desc, 6, "?")),
-					 errdetail("Organizations of kind %s are anchored at levels %d to %d.",
-							   TextDatumGetCString(values[0]), lowest, highest),
-					 errhint("Anchor it at a unit of those levels, or change anchor_levels of the kind in gridgov.organization_kind."),
-					 errtablecolname(rel, "anchor")));
-	}
-
+	check_anchor_level(rel, tuple, TextDatumGetCString(values[0]), DatumGetGridcode(values[2]), row, desc);
 	if (!parent_null && (changed(trigdata, "parent") || changed(trigdata, "id")))
 		check_no_cycle(rel, DatumGetInt64(id), DatumGetInt64(values[1]));
-
 	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) &&
 		(changed(trigdata, "anchor") || changed(trigdata, "valid")))
-	{
-		Datum		args[3] = {id, values[2], valid};
-
-		row = people_query(rel, Q_COVERAGE_OUTSIDE_ORGANIZATION, args, NULL, &desc);
-		if (row != NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("organization " INT64_FORMAT " covers unit %s during %s, outside its new anchor %s or period %s",
-							DatumGetInt64(id), get_text(row, desc, 1, ""), get_text(row, desc, 2, ""),
-							column_text(rel, tuple, "anchor"), column_text(rel, tuple, "valid")),
-					 errhint("Change or end that coverage in gridgov.organization_unit first.")));
-		args[1] = valid;
-		row = people_query(rel, Q_POST_OUTSIDE_ORGANIZATION, args, NULL, &desc);
-		if (row != NULL)
-			ereport(ERROR,
-					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("post " INT64_FORMAT " in organization " INT64_FORMAT " is held during %s, outside its new period %s",
-							get_int8(row, desc, 1), DatumGetInt64(id), get_text(row, desc, 2, ""),
-							column_text(rel, tuple, "valid")),
-					 errhint("End or move the post in gridgov.post first.")));
-	}
+		check_organization_contents(rel, tuple, id, values[2], valid);
 	return PointerGetDatum(tuple);
 }
 
@@ -672,6 +627,80 @@ organization_unit_release(PG_FUNCTION_ARGS)
 }
 
 /*
+ * A post's person, role, organization (0: none) and unit (NULL: none)
+ * exist: columns 1, 2, 3 and 7 of its Q_POST row.
+ */
+static void
+check_post_references(Relation rel, HeapTuple row, TupleDesc desc, int64 person, const char *role,
+					  int64 organization, const char *unit)
+{
+	if (!get_bool(row, desc, 1))
+		refuse_missing(rel, "post_person_fkey", psprintf("person " INT64_FORMAT " does not exist", person),
+					   "person", psprintf(INT64_FORMAT, person), "person",
+					   "Insert the person into gridgov.person first (and their name and phone into gridgov.person_contact).");
+	if (!get_bool(row, desc, 2))
+		refuse_missing(rel, "post_role_fkey", psprintf("role \"%s\" does not exist", role), "role", role, "role",
+					   "The roles are the codes in gridgov.role, such as grid_worker, secretary and "
+					   "party_member_community; add a row there for a new role.");
+	if (organization != 0 && !get_bool(row, desc, 3))
+		refuse_missing(rel, "post_organization_fkey",
+					   psprintf("organization " INT64_FORMAT " does not exist", organization),
+					   "organization", psprintf(INT64_FORMAT, organization), "organization",
+					   "Insert the organization first.");
+	if (!get_bool(row, desc, 7))
+		refuse_missing(rel, "post_unit_fkey", psprintf("unit %s is not registered", unit),
+					   "unit", unit, "unit", "Register the unit in gridgov.unit first.");
+}
+
+/*
+ * A post lies within its organization's period and on a unit the
+ * organization covers for all of it, and the same post is not held during
+ * any of it (the rest of its Q_POST row).
+ */
+static void
+check_post_place(Relation rel, HeapTuple row, TupleDesc desc, int64 person, const char *role,
+				 int64 organization, const char *unit, const char *valid)
+{
+	StringInfoData post;
+
+	/* the post, as the messages below name it */
+	initStringInfo(&post);
+	appendStringInfo(&post, "person " INT64_FORMAT " as %s", person, role);
+	if (organization != 0)
+		appendStringInfo(&post, " in organization " INT64_FORMAT " (%s)", organization, get_text(row, desc, 4, ""));
+	if (unit != NULL)
+		appendStringInfo(&post, " on %s", unit);
+
+	if (organization != 0 && !get_bool(row, desc, 6))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("the post of %s during %s lies outside the organization's period %s",
+						post.data, valid, get_text(row, desc, 5, "")),
+				 errhint("Hold the post within the period of the organization."),
+				 errtablecolname(rel, "valid")));
+	if (organization != 0 && unit != NULL && !get_bool(row, desc, 9))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("the post of %s during %s lies outside the units the organization covers", post.data, valid),
+				 is_null(row, desc, 8)
+				 ? errdetail("Organization " INT64_FORMAT " covers neither %s nor a unit above it.", organization, unit)
+				 : errdetail("Organization " INT64_FORMAT " covers %s during %s only.", organization, unit,
+							 get_text(row, desc, 8, "")),
+				 errhint("Cover the unit in gridgov.organization_unit first, or hold the post on a unit the organization covers."),
+				 errtablecolname(rel, "unit")));
+	if (!is_null(row, desc, 10))
+		ereport(ERROR,
+				(errcode(ERRCODE_EXCLUSION_VIOLATION),
+				 errmsg("%s already holds this post during %s, which overlaps %s",
+						post.data, get_text(row, desc, 11, ""), valid),
+				 errdetail("Post " INT64_FORMAT " has the same person, role, organization and unit.",
+						   get_int8(row, desc, 10)),
+				 errhint("End the earlier post first (the upper bound of its valid), or start this one when it ends; "
+						 "a person may hold different posts at once."),
+				 errtableconstraint(rel, "post_no_overlap")));
+}
+
+/*
  * BEFORE INSERT OR UPDATE on post: it has a place; its person, role,
  * organization and unit exist; it lies within the organization's period,
  * and on a unit the organization covers for all of it; and the same person
@@ -697,8 +726,6 @@ post_check(PG_FUNCTION_ARGS)
 	int64		organization;
 	char	   *unit;
 	char	   *valid;
-	char	   *name;
-	StringInfoData post;
 	TupleDesc	desc;
 	HeapTuple	row;
 
@@ -733,58 +760,7 @@ post_check(PG_FUNCTION_ARGS)
 	valid = column_text(rel, tuple, "valid");
 
 	row = people_query(rel, Q_POST, values, nulls, &desc);
-	if (!get_bool(row, desc, 1))
-		refuse_missing(rel, "post_person_fkey", psprintf("person " INT64_FORMAT " does not exist", person),
-					   "person", psprintf(INT64_FORMAT, person), "person",
-					   "Insert the person into gridgov.person first (and their name and phone into gridgov.person_contact).");
-	if (!get_bool(row, desc, 2))
-		refuse_missing(rel, "post_role_fkey", psprintf("role \"%s\" does not exist", role), "role", role, "role",
-					   "The roles are the codes in gridgov.role, such as grid_worker, secretary and "
-					   "party_member_community; add a row there for a new role.");
-	if (!organization_null && !get_bool(row, desc, 3))
-		refuse_missing(rel, "post_organization_fkey",
-					   psprintf("organization " INT64_FORMAT " does not exist", organization),
-					   "organization", psprintf(INT64_FORMAT, organization), "organization",
-					   "Insert the organization first.");
-	if (!get_bool(row, desc, 7))
-		refuse_missing(rel, "post_unit_fkey", psprintf("unit %s is not registered", unit),
-					   "unit", unit, "unit", "Register the unit in gridgov.unit first.");
-
-	/* the post, as the messages below name it */
-	initStringInfo(&post);
-	appendStringInfo(&post, "person " INT64_FORMAT " as %s", person, role);
-	name = get_text(row, desc, 4, "");
-	if (!organization_null)
-		appendStringInfo(&post, " in organization " INT64_FORMAT " (%s)", organization, name);
-	if (!unit_null)
-		appendStringInfo(&post, " on %s", unit);
-
-	if (!organization_null && !get_bool(row, desc, 6))
-		ereport(ERROR,
-				(errcode(ERRCODE_CHECK_VIOLATION),
-				 errmsg("the post of %s during %s lies outside the organization's period %s",
-						post.data, valid, get_text(row, desc, 5, "")),
-				 errhint("Hold the post within the period of the organization."),
-				 errtablecolname(rel, "valid")));
-	if (!organization_null && !unit_null && !get_bool(row, desc, 9))
-		ereport(ERROR,
-				(errcode(ERRCODE_CHECK_VIOLATION),
-				 errmsg("the post of %s during %s lies outside the units the organization covers", post.data, valid),
-				 is_null(row, desc, 8)
-				 ? errdetail("Organization " INT64_FORMAT " covers neither %s nor a unit above it.", organization, unit)
-				 : errdetail("Organization " INT64_FORMAT " covers %s during %s only.", organization, unit,
-							 get_text(row, desc, 8, "")),
-				 errhint("Cover the unit in gridgov.organization_unit first, or hold the post on a unit the organization covers."),
-				 errtablecolname(rel, "unit")));
-	if (!is_null(row, desc, 10))
-		ereport(ERROR,
-				(errcode(ERRCODE_EXCLUSION_VIOLATION),
-				 errmsg("%s already holds this post during %s, which overlaps %s",
-						post.data, get_text(row, desc, 11, ""), valid),
-				 errdetail("Post " INT64_FORMAT " has the same person, role, organization and unit.",
-						   get_int8(row, desc, 10)),
-				 errhint("End the earlier post first (the upper bound of its valid), or start this one when it ends; "
-						 "a person may hold different posts at once."),
-				 errtableconstraint(rel, "post_no_overlap")));
+	check_post_references(rel, row, desc, person, role, organization, unit);
+	check_post_place(rel, row, desc, person, role, organization, unit, valid);
 	return PointerGetDatum(tuple);
 }

@@ -35,6 +35,8 @@
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
@@ -46,6 +48,16 @@
 #define S_CASES			3
 
 #define MAX_SEVERITY	4
+
+/*
+ * The instants risk is computed at: from 2000-01-01 00:00 UTC (gridgov's
+ * epoch, before any grid governance) up to, not including, 2200-01-01 UTC.
+ * Within them the state's as_of is exact (2^53 microseconds is 285 years),
+ * and a time far outside them is a mistake that would otherwise run
+ * through a rollup of days that never end, or fail deep in a query.
+ */
+#define RISK_FIRST_YEAR	2000
+#define RISK_END_YEAR	2200
 
 /* what the transition function keeps for the length of a query */
 typedef struct RiskSettings
@@ -65,6 +77,7 @@ typedef struct RiskSettings
  * ----------------------------------------------------------------------
  */
 
+/* The attribute number of a column of the row type, which must have a type. */
 static AttrNumber
 risk_column(TupleDesc tupdesc, const char *name, Oid type)
 {
@@ -140,6 +153,7 @@ risk_read_settings(RiskSettings *settings, Oid fn_oid)
 	SPI_finish();
 }
 
+/* The row type's columns and the score's settings, cached per call site. */
 static RiskSettings *
 risk_settings(FunctionCallInfo fcinfo, HeapTupleHeader row)
 {
@@ -171,10 +185,85 @@ risk_settings(FunctionCallInfo fcinfo, HeapTupleHeader row)
 }
 
 /* ----------------------------------------------------------------------
+ * The instants
+ * ----------------------------------------------------------------------
+ */
+
+/* Refuse (22008) an as_of outside the instants risk is computed at. */
+static void
+risk_check_as_of(TimestampTz as_of)
+{
+	TimestampTz first = (TimestampTz) (date2j(RISK_FIRST_YEAR, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
+	TimestampTz end = (TimestampTz) (date2j(RISK_END_YEAR, 1, 1) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY;
+
+	if (TIMESTAMP_NOT_FINITE(as_of) || as_of < first || as_of >= end)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("as_of %s is out of range for the risk score", timestamptz_to_str(as_of)),
+				 errhint("Risk is computed at instants from %d-01-01 00:00:00+00 up to, not including, %d-01-01 00:00:00+00.",
+						 RISK_FIRST_YEAR, RISK_END_YEAR)));
+}
+
+/*
+ * check_risk_time(as_of timestamptz) → boolean: true, or the error above.
+ * The SQL functions of risk take it as their first condition, so that a
+ * bad as_of is refused before any work.
+ */
+PG_FUNCTION_INFO_V1(gridgov_check_risk_time);
+Datum
+gridgov_check_risk_time(PG_FUNCTION_ARGS)
+{
+	risk_check_as_of(PG_GETARG_TIMESTAMPTZ(0));
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * check_risk_score(score float8) → boolean: true for a score that can be,
+ * zero or more (+Infinity too: a sum of huge weights can reach it), else
+ * 22023.  risk_color() takes it so that NaN gets no colour.
+ */
+PG_FUNCTION_INFO_V1(gridgov_check_risk_score);
+Datum
+gridgov_check_risk_score(PG_FUNCTION_ARGS)
+{
+	float8		score = PG_GETARG_FLOAT8(0);
+
+	if (isnan(score) || score < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("risk score %s is not a score", float8out_internal(score)),
+				 errhint("A risk score is a number of zero or more.")));
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * risk_decay(age_seconds float8, half_life_seconds float8) → float8:
+ * 2^(-age / half_life), what a case's weight is multiplied by after age.
+ * The aggregate's own formula, for the rollup: unlike float8 ^ in SQL, it
+ * gives 0 instead of an underflow error for an age of more than about
+ * 1,074 half-lives (20 years at 7 days, 18 hours at the shortest, 1 minute).
+ */
+PG_FUNCTION_INFO_V1(gridgov_risk_decay);
+Datum
+gridgov_risk_decay(PG_FUNCTION_ARGS)
+{
+	float8		age = PG_GETARG_FLOAT8(0);
+	float8		half_life = PG_GETARG_FLOAT8(1);
+
+	if (isnan(age) || isnan(half_life) || !(half_life > 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("risk_decay needs a number of seconds and a positive half-life, not %s and %s",
+						float8out_internal(age), float8out_internal(half_life))));
+	PG_RETURN_FLOAT8(exp2(-age / half_life));
+}
+
+/* ----------------------------------------------------------------------
  * The state
  * ----------------------------------------------------------------------
  */
 
+/* The float8 elements of a state, checked for length. */
 static float8 *
 risk_state_values(ArrayType *state)
 {
@@ -208,6 +297,7 @@ risk_state_new(FunctionCallInfo fcinfo, const float8 *values)
 	return state;
 }
 
+/* Refuse to combine states of different as_of or half-life. */
 static void
 risk_check_compatible(const float8 *a, const float8 *b)
 {
@@ -232,6 +322,37 @@ risk_status_excluded(Datum status)
 
 	return (len == 8 && memcmp(s, "rejected", 8) == 0) ||
 		(len == 6 && memcmp(s, "merged", 6) == 0);
+}
+
+/*
+ * The state a row updates: a new one for the first row, the aggregate's own
+ * in place, or a copy when called directly; its as_of must be the row's.
+ */
+static ArrayType *
+risk_state_to_update(FunctionCallInfo fcinfo, ArrayType *state, RiskSettings *settings,
+					 TimestampTz as_of)
+{
+	if (state == NULL)
+	{
+		float8		initial[STATE_LENGTH];
+
+		initial[S_AS_OF] = (float8) as_of;
+		initial[S_HALF_LIFE] = settings->half_life;
+		initial[S_MASS] = 0;
+		initial[S_CASES] = 0;
+		return risk_state_new(fcinfo, initial);
+	}
+	if (!AggCheckCallContext(fcinfo, NULL))
+	{
+		/* called directly: never scribble on the caller's array */
+		state = risk_state_new(fcinfo, risk_state_values(state));
+	}
+	if (risk_state_values(state)[S_AS_OF] != (float8) as_of)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("risk() needs the same as_of for every row of a group"),
+				 errhint("Pass one instant, such as a constant or a column the query groups by.")));
+	return state;
 }
 
 /*
@@ -268,35 +389,13 @@ gridgov_risk_transition(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("risk() needs an as_of instant, not NULL")));
 	as_of = PG_GETARG_TIMESTAMPTZ(2);
-	if (TIMESTAMP_NOT_FINITE(as_of))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("risk() needs a finite as_of instant")));
+	risk_check_as_of(as_of);
 
 	row = PG_GETARG_HEAPTUPLEHEADER(1);
 	settings = risk_settings(fcinfo, row);
 
-	if (state == NULL)
-	{
-		float8		initial[STATE_LENGTH];
-
-		initial[S_AS_OF] = (float8) as_of;
-		initial[S_HALF_LIFE] = settings->half_life;
-		initial[S_MASS] = 0;
-		initial[S_CASES] = 0;
-		state = risk_state_new(fcinfo, initial);
-	}
-	else if (!AggCheckCallContext(fcinfo, NULL))
-	{
-		/* called directly: never scribble on the caller's array */
-		state = risk_state_new(fcinfo, risk_state_values(state));
-	}
+	state = risk_state_to_update(fcinfo, state, settings, as_of);
 	values = risk_state_values(state);
-	if (values[S_AS_OF] != (float8) as_of)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("risk() needs the same as_of for every row of a group"),
-				 errhint("Pass one instant, such as a constant or a column the query groups by.")));
 
 	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
 	ItemPointerSetInvalid(&(tuple.t_self));

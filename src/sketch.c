@@ -18,11 +18,9 @@
 /* gamma = (1 + a) / (1 - a) */
 #define SKETCH_GAMMA	((1.0 + SKETCH_RELATIVE_ACCURACY) / (1.0 - SKETCH_RELATIVE_ACCURACY))
 
-/* keys of finite values >= SKETCH_MIN_VALUE lie well inside this */
-#define SKETCH_KEY_LIMIT	200000
-
 static double log_gamma = 0.0;
 
+/* log(gamma), computed once. */
 static inline double
 get_log_gamma(void)
 {
@@ -31,19 +29,21 @@ get_log_gamma(void)
 	return log_gamma;
 }
 
+/* the bucket key of a value >= SKETCH_MIN_VALUE, and a bucket's estimate */
 int32
 sketch_key(double value)
 {
 	double		k = ceil(log(value) / get_log_gamma());
 
-	/* only +Infinity gets here unbounded; clamp rather than overflow */
-	if (!(k < SKETCH_KEY_LIMIT))
-		return SKETCH_KEY_LIMIT;
-	if (k < -SKETCH_KEY_LIMIT)
-		return -SKETCH_KEY_LIMIT;
+	/* beyond 2^63 (+Infinity too): the top bucket, whose estimate prints */
+	if (!(k < SKETCH_KEY_MAX))
+		return SKETCH_KEY_MAX;
+	if (k < SKETCH_KEY_MIN)
+		return SKETCH_KEY_MIN;
 	return (int32) k;
 }
 
+/* The value a bucket's key stands for, in the middle of its range. */
 double
 sketch_bucket_value(int32 key)
 {
@@ -84,6 +84,7 @@ collapse(SketchHeader *h, SketchBucket *b)
 	h->nbuckets = SKETCH_MAX_BUCKETS;
 }
 
+/* Add a value; false when a new bucket needs more room. */
 bool
 sketch_add(SketchHeader *h, SketchBucket *b, double value)
 {
@@ -157,6 +158,7 @@ few_into_many(int32 nfew, int32 nmany)
 	return nfew <= 8 && nmany >= 8 * nfew;
 }
 
+/* Merge a few buckets that all exist in dst already; false if not so. */
 bool
 sketch_merge_existing(SketchHeader *dst, SketchBucket *db,
 					  const SketchHeader *src, const SketchBucket *sb)
@@ -183,6 +185,7 @@ sketch_merge_existing(SketchHeader *dst, SketchBucket *db,
 /* room for a union before it collapses: at most both sketches' buckets */
 static SketchBucket merge_scratch[2 * SKETCH_MAX_BUCKETS];
 
+/* Merge src into dst; false with *needed when dst needs more room. */
 bool
 sketch_merge(SketchHeader *dst, SketchBucket *db,
 			 const SketchHeader *src, const SketchBucket *sb, int32 *needed)
@@ -223,6 +226,7 @@ sketch_merge(SketchHeader *dst, SketchBucket *db,
 	return true;
 }
 
+/* The value at a fraction of the sketch, as percentile_disc; false when empty. */
 bool
 sketch_quantile(const SketchHeader *h, const SketchBucket *b, double q, double *result)
 {
@@ -263,6 +267,7 @@ sketch_quantile(const SketchHeader *h, const SketchBucket *b, double q, double *
  * ----------------------------------------------------------------------
  */
 
+/* unsigned LEB128, shared with kpi_state.c's encoding of its counters */
 void
 sketch_put_varint(StringInfo buf, uint64 value)
 {
@@ -281,6 +286,7 @@ sketch_put_varint(StringInfo buf, uint64 value)
 	appendBinaryStringInfo(buf, (char *) bytes, n);
 }
 
+/* Read an unsigned LEB128 varint; false when malformed. */
 bool
 sketch_get_varint(const uint8 **p, const uint8 *end, uint64 *value)
 {
@@ -306,18 +312,21 @@ sketch_get_varint(const uint8 **p, const uint8 *end, uint64 *value)
 	return false;				/* ran off the end */
 }
 
+/* A signed integer as an unsigned one, small for small magnitudes. */
 static inline uint64
 zigzag(int64 v)
 {
 	return ((uint64) v << 1) ^ (uint64) (v >> 63);
 }
 
+/* The signed integer of a zigzag one. */
 static inline int64
 unzigzag(uint64 v)
 {
 	return (int64) (v >> 1) ^ -(int64) (v & 1);
 }
 
+/* Append a sketch's encoded form. */
 void
 sketch_encode(StringInfo buf, const SketchHeader *h, const SketchBucket *b)
 {
@@ -334,6 +343,7 @@ sketch_encode(StringInfo buf, const SketchHeader *h, const SketchBucket *b)
 		sketch_put_varint(buf, (uint64) b[i].count);
 }
 
+/* the number of buckets of the encoded sketch at p, or -1 if malformed */
 int32
 sketch_decoded_buckets(const uint8 *p, const uint8 *end)
 {
@@ -344,6 +354,7 @@ sketch_decoded_buckets(const uint8 *p, const uint8 *end)
 	return (int32) v;
 }
 
+/* Read a sketch's encoded form; false when malformed. */
 bool
 sketch_decode(const uint8 **p, const uint8 *end, SketchHeader *h, SketchBucket *b)
 {
@@ -397,6 +408,7 @@ sketch_decode(const uint8 **p, const uint8 *end, SketchHeader *h, SketchBucket *
 	return true;
 }
 
+/* Is a sketch well formed (keys sorted and in range, counts summing to its total)? */
 bool
 sketch_check(SketchHeader *h, const SketchBucket *b, const char **problem)
 {
@@ -420,6 +432,12 @@ sketch_check(SketchHeader *h, const SketchBucket *b, const char **problem)
 		{
 			*problem = psprintf("Bucket %d has a count of " INT64_FORMAT ": counts are positive.",
 								b[i].key, b[i].count);
+			return false;
+		}
+		if (b[i].key < SKETCH_KEY_MIN || b[i].key > SKETCH_KEY_MAX)
+		{
+			*problem = psprintf("Bucket key %d is out of range: keys run from %d (values of 1e-9) to %d (2^63).",
+								b[i].key, SKETCH_KEY_MIN, SKETCH_KEY_MAX);
 			return false;
 		}
 		if (i > 0 && b[i].key <= b[i - 1].key)

@@ -33,7 +33,7 @@
  * within a(1 + 1e-12) as well.
  *
  * The functions work on a header and a bucket array that the caller owns
- * (in kpi.c they live inside a varlena that is updated in place); the ones
+ * (in kpi_state.c they live inside a varlena that is updated in place); the ones
  * that may need room say how much, and never change anything when there is
  * not enough.
  */
@@ -47,6 +47,16 @@
 #define SKETCH_RELATIVE_ACCURACY	0.005
 #define SKETCH_MAX_BUCKETS			2048
 #define SKETCH_MIN_VALUE			1e-9
+
+/*
+ * The keys a sketch may hold: those of values from SKETCH_MIN_VALUE up to
+ * 2^63, the most seconds an int64 counts (the KPI's durations are whole
+ * working seconds in an int64), so that every bucket's estimate is a finite
+ * number that prints.  sketch_key clamps larger values (only absurd ones,
+ * or +Infinity) to the top key; the input functions refuse other keys.
+ */
+#define SKETCH_KEY_MIN				(-2072)	/* sketch_key(1e-9) */
+#define SKETCH_KEY_MAX				4367	/* sketch_key(2^63) */
 
 typedef struct SketchBucket
 {
@@ -116,13 +126,14 @@ extern bool sketch_decode(const uint8 **p, const uint8 *end, SketchHeader *h, Sk
 /* the number of buckets of the encoded sketch at p, or -1 if malformed */
 extern int32 sketch_decoded_buckets(const uint8 *p, const uint8 *end);
 
-/* unsigned LEB128, shared with kpi.c's encoding of its counters */
+/* unsigned LEB128, shared with kpi_state.c's encoding of its counters */
 extern void sketch_put_varint(StringInfo buf, uint64 value);
 extern bool sketch_get_varint(const uint8 **p, const uint8 *end, uint64 *value);
 
 /*
  * Check a bucket array given from outside (text or binary input): keys
- * strictly ascending, counts > 0, at most SKETCH_MAX_BUCKETS, and a total
+ * strictly ascending between SKETCH_KEY_MIN and SKETCH_KEY_MAX, counts > 0,
+ * at most SKETCH_MAX_BUCKETS, and a total
  * with the zero count that fits in an int64, which it sets in h->total.  On
  * failure returns false and sets *problem to a sentence for errdetail.
  */

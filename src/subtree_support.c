@@ -151,6 +151,7 @@ subtree_index_condition(SupportRequestIndexCondition *req, int descendant_arg)
 	return subtree_range_clauses(req->opfamily, req->funcid, key, root);
 }
 
+/* The support function of the subtree operators: index condition and selectivity. */
 static Datum
 subtree_support(FunctionCallInfo fcinfo, int descendant_arg)
 {

@@ -66,7 +66,7 @@ SELECT status, stage,
  GROUP BY status, stage
  ORDER BY array_position('{reported,accepted,returned,dispatched,in_progress,suspended,resolved}'::text[], status);
 
-\echo 'C7. Someone with the table owner''s rights edited the history behind the engine''s back: each chain names its first broken link.'
+\echo 'C7. Someone with the table owner''s rights edited the history, and a case, behind the engine''s back: each case names its first problem.'
 SELECT v.case_id, v.seq, v.problem, h.action, to_char(h.at, 'MM-DD HH24:MI') AS at, h.note
   FROM verify_history() v
   LEFT JOIN case_history h ON (h.district, h.case_id, h.seq) = (v.district, v.case_id, v.seq)

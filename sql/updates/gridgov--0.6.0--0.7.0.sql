@@ -18,612 +18,1039 @@ COMMENT ON FUNCTION @extschema@.ancestor(@extschema@.gridcell, integer) IS
 COMMENT ON FUNCTION @extschema@.parent(@extschema@.gridcell, integer) IS
     'alias of ancestor(gridcell, level), its name before 0.7.0: the ancestor-or-self at a level';
 
--- People and organizations (issue 12): a new pillar, sql/people.sql, and
--- lineage(gridcode) in sql/gridcode.sql.  The exclusion constraints need
--- btree_gist, which gridgov now requires: CREATE EXTENSION btree_gist
--- before this update (docs/operations.md).
-CREATE FUNCTION @extschema@.lineage(@extschema@.gridcode) RETURNS @extschema@.gridcode[]
-    AS 'MODULE_PATHNAME', 'gridcode_lineage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.lineage(@extschema@.gridcode) IS
-    'the code''s ancestors and the code itself, from the province down: "c = ANY (lineage(x))" is "c @> x" for an index on c';
+-- Comments for \df+, \d+ and BI tools (issue 11)
+COMMENT ON FUNCTION @extschema@.gridcode_in(cstring) IS
+    'input function of gridcode: 2, 4, 6, 9, 12, 15 or 19 digits, such as 440311006003';
+COMMENT ON FUNCTION @extschema@.gridcode_out(@extschema@.gridcode) IS
+    'output function of gridcode: the code''s shortest canonical form';
+COMMENT ON FUNCTION @extschema@.gridcode_recv(internal) IS
+    'binary input function of gridcode: the int8 value, checked';
+COMMENT ON FUNCTION @extschema@.gridcode_send(@extschema@.gridcode) IS
+    'binary output function of gridcode: the int8 value';
+COMMENT ON FUNCTION @extschema@.gridcode(bigint) IS
+    'the gridcode whose stored value (the code as a 19-digit number) is this number; fails for numbers that are no code';
+COMMENT ON FUNCTION @extschema@.subtree_contained_support(internal) IS
+    'planner support function of the <@ operators of gridcode and gridcell: x <@ X becomes the btree range x >= X AND x <= subtree_last(X)';
+COMMENT ON FUNCTION @extschema@.subtree_contains_support(internal) IS
+    'planner support function of the @> operators of gridcode and gridcell: X @> x becomes the btree range x >= X AND x <= subtree_last(X)';
+COMMENT ON FUNCTION @extschema@.subtree_contained_sel(internal, oid, internal, integer) IS
+    'restriction selectivity of the <@ operators of gridcode and gridcell: x <@ X estimated as the range from X to subtree_last(X)';
+COMMENT ON FUNCTION @extschema@.subtree_contains_sel(internal, oid, internal, integer) IS
+    'restriction selectivity of the @> operators of gridcode and gridcell: X @> x estimated as the range from X to subtree_last(X)';
+COMMENT ON FUNCTION @extschema@.gridcode_contains(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the @> operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_contained(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the <@ operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_eq(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the = operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_ne(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the <> operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_lt(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the < operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_le(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the <= operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_gt(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the > operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_ge(@extschema@.gridcode, @extschema@.gridcode) IS
+    'implementation of the >= operator for gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_cmp(@extschema@.gridcode, @extschema@.gridcode) IS
+    'btree comparison function of gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_sortsupport(internal) IS
+    'btree sort support function of gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_hash(@extschema@.gridcode) IS
+    'hash function of gridcode';
+COMMENT ON FUNCTION @extschema@.gridcode_hash_extended(@extschema@.gridcode, bigint) IS
+    'extended (seeded 64-bit) hash function of gridcode';
+COMMENT ON OPERATOR @extschema@.= (@extschema@.gridcode, @extschema@.gridcode) IS
+    'equal';
+COMMENT ON OPERATOR @extschema@.<> (@extschema@.gridcode, @extschema@.gridcode) IS
+    'not equal';
+COMMENT ON OPERATOR @extschema@.< (@extschema@.gridcode, @extschema@.gridcode) IS
+    'less than, in code order (every code''s descendants follow it directly)';
+COMMENT ON OPERATOR @extschema@.<= (@extschema@.gridcode, @extschema@.gridcode) IS
+    'less than or equal, in code order';
+COMMENT ON OPERATOR @extschema@.> (@extschema@.gridcode, @extschema@.gridcode) IS
+    'greater than, in code order';
+COMMENT ON OPERATOR @extschema@.>= (@extschema@.gridcode, @extschema@.gridcode) IS
+    'greater than or equal, in code order';
+COMMENT ON FUNCTION @extschema@.gridcode_smaller(@extschema@.gridcode, @extschema@.gridcode) IS
+    'the code first in code order; transition function of min(gridcode)';
+COMMENT ON FUNCTION @extschema@.gridcode_larger(@extschema@.gridcode, @extschema@.gridcode) IS
+    'the code last in code order; transition function of max(gridcode)';
+COMMENT ON AGGREGATE @extschema@.min(@extschema@.gridcode) IS 'the code first in code order';
+COMMENT ON AGGREGATE @extschema@.max(@extschema@.gridcode) IS 'the code last in code order';
+COMMENT ON COLUMN @extschema@.unit.code IS 'the unit''s jurisdiction code; primary key';
+COMMENT ON COLUMN @extschema@.unit.name IS 'the unit''s name, such as 马田街道; not empty';
+COMMENT ON COLUMN @extschema@.unit.boundary IS
+    'the unit''s area, a MultiPolygon in SRID 4326 (longitude, latitude); NULL until surveyed';
+COMMENT ON COLUMN @extschema@.unit.properties IS
+    'free-form attributes; nbs_name keeps the National Bureau of Statistics name (import_units)';
+COMMENT ON COLUMN @extschema@.unit.valid_from IS
+    'when this version of the unit took effect: an edit of name, boundary or properties starts a new one';
+COMMENT ON COLUMN @extschema@.unit_history.code IS 'the unit''s jurisdiction code';
+COMMENT ON COLUMN @extschema@.unit_history.name IS 'the unit''s name in this version';
+COMMENT ON COLUMN @extschema@.unit_history.boundary IS
+    'the unit''s area in this version, a MultiPolygon in SRID 4326';
+COMMENT ON COLUMN @extschema@.unit_history.properties IS 'the unit''s properties in this version';
+COMMENT ON COLUMN @extschema@.unit_history.valid_from IS 'when this version took effect';
+COMMENT ON COLUMN @extschema@.unit_history.valid_to IS 'when this version was replaced: the time of the edit';
+COMMENT ON FUNCTION @extschema@.unit_keep_history() IS
+    'BEFORE UPDATE row trigger on unit: an edit of name, boundary or properties keeps the version it replaces in unit_history';
+COMMENT ON OPERATOR @extschema@.= (@extschema@.gridcell, @extschema@.gridcell) IS
+    'equal';
+COMMENT ON OPERATOR @extschema@.<> (@extschema@.gridcell, @extschema@.gridcell) IS
+    'not equal';
+COMMENT ON OPERATOR @extschema@.< (@extschema@.gridcell, @extschema@.gridcell) IS
+    'less than, in code order (every cell''s descendants follow it directly)';
+COMMENT ON OPERATOR @extschema@.<= (@extschema@.gridcell, @extschema@.gridcell) IS
+    'less than or equal, in code order';
+COMMENT ON OPERATOR @extschema@.> (@extschema@.gridcell, @extschema@.gridcell) IS
+    'greater than, in code order';
+COMMENT ON OPERATOR @extschema@.>= (@extschema@.gridcell, @extschema@.gridcell) IS
+    'greater than or equal, in code order';
+COMMENT ON COLUMN @extschema@.calendar_day.day IS 'the date the exception is for; primary key';
+COMMENT ON COLUMN @extschema@.work_period.starts IS
+    'wall-clock time the period starts (included), in gridgov.calendar_timezone; primary key';
+COMMENT ON COLUMN @extschema@.work_period.ends IS
+    'wall-clock time the period ends (excluded), after starts; periods may not overlap';
+COMMENT ON COLUMN @extschema@.category.code IS
+    'the category''s key, such as noise: a lower-case letter, then lower-case letters, digits or _ (63 at most)';
+COMMENT ON COLUMN @extschema@.category.name IS 'the category''s display name, such as 噪音扰民';
+COMMENT ON COLUMN @extschema@.category.description IS 'what cases of the category are about, free text';
+COMMENT ON COLUMN @extschema@.category_rule.category IS 'the category the rule is for';
+COMMENT ON COLUMN @extschema@.category_rule.severity IS
+    'the lowest case severity (1 to 4) the rule applies to; severity 1''s rule gives the category''s usual level';
+COMMENT ON COLUMN @extschema@.category_rule.handling_level IS
+    'the level that handles the cases: 3 district, 4 subdistrict, 5 community; above the usual level, an escalation at intake';
+COMMENT ON COLUMN @extschema@.category_rule.limit_unit IS
+    'unit of the four limits: working_day (the sum of work_period), working_hour or clock_hour';
+COMMENT ON COLUMN @extschema@.category_rule.accept_limit IS
+    'time limit from report to acceptance (受理), in limit_unit';
+COMMENT ON COLUMN @extschema@.category_rule.dispatch_limit IS
+    'time limit from acceptance, or a return, to dispatch (派遣), in limit_unit';
+COMMENT ON COLUMN @extschema@.category_rule.resolve_limit IS
+    'time limit from dispatch, an escalation or a reopening to resolution (处置), in limit_unit';
+COMMENT ON COLUMN @extschema@.category_rule.verify_limit IS
+    'time limit from resolution to verification (核查), in limit_unit';
+COMMENT ON COLUMN @extschema@.service_point.id IS 'the service point''s number';
+COMMENT ON COLUMN @extschema@.service_point.name IS 'the service point''s name, such as 根竹园社区党群服务中心';
+COMMENT ON COLUMN @extschema@.service_point.unit IS 'the unit it serves: a district, subdistrict or community';
+COMMENT ON COLUMN @extschema@.service_point.level IS
+    'derived from unit: the handling level of its cases, 3 district, 4 subdistrict, 5 community';
+COMMENT ON COLUMN @extschema@.service_point.department IS
+    'the functional department whose desk it is (category.department); NULL for the unit''s general service point';
+COMMENT ON COLUMN @extschema@.service_point.location IS 'where it is, a point in SRID 4326';
+COMMENT ON TABLE @extschema@.warning_rule IS
+    'early warning (矛盾预警): the threshold-th report of a category in one grid within time_window raises its severity by one and links the earlier cases; without rows, the third report in 7 days';
+COMMENT ON COLUMN @extschema@.warning_rule.category IS
+    'the category the rule is for; NULL: every category without a row of its own';
+COMMENT ON COLUMN @extschema@.warning_rule.time_window IS
+    'how far back before a report the earlier reports count, a positive interval';
+COMMENT ON COLUMN @extschema@.warning_rule.threshold IS
+    'the number of reports, this one included, that raises a warning (2 or more)';
+COMMENT ON COLUMN @extschema@.cases.id IS 'the case''s number, unique over all districts';
+COMMENT ON COLUMN @extschema@.cases.district IS
+    'the county or district (level 3) above unit, set at intake: the key to distribute cases by';
+COMMENT ON COLUMN @extschema@.cases.unit IS
+    'the unit the case belongs to: the grid (level 6) covering location, unless given at intake';
+COMMENT ON COLUMN @extschema@.cases.category IS 'the kind of case (gridgov.category)';
+COMMENT ON COLUMN @extschema@.cases.severity IS
+    'severity 1 (lowest) to 4: as reported, one higher after an early warning; picks the category rule';
+COMMENT ON COLUMN @extschema@.cases.reported_severity IS 'the severity as reported, before any early warning';
+COMMENT ON COLUMN @extschema@.cases.channel IS
+    'how it was reported: resident_app, hotline, patrol, sensor or walk_in';
+COMMENT ON COLUMN @extschema@.cases.description IS 'what was reported, free text';
+COMMENT ON COLUMN @extschema@.cases.location IS 'where it happened, a point in SRID 4326 (longitude, latitude)';
+COMMENT ON COLUMN @extschema@.cases.reporter IS 'who reported it, free-form (personal data)';
+COMMENT ON COLUMN @extschema@.cases.status IS
+    'reported, accepted, rejected, merged, dispatched, returned, in_progress, suspended, resolved, verified or closed; set it to move the case';
+COMMENT ON COLUMN @extschema@.cases.handling_level IS
+    'the level handling the case: 3 district, 4 subdistrict, 5 community; lowering it escalates the case';
+COMMENT ON COLUMN @extschema@.cases.service_point IS
+    'the service point handling the case: routed (or given) at intake, routed again at escalation, may be chosen at dispatch';
+COMMENT ON COLUMN @extschema@.cases.stage IS
+    'the stage under way: accept, dispatch, resolve or verify (each with a deadline), close (awaiting closure), or rejected, merged or closed once final';
+COMMENT ON COLUMN @extschema@.cases.stage_started_at IS 'when the current stage started';
+COMMENT ON COLUMN @extschema@.cases.stage_deadline IS
+    'when the current stage must end, suspensions added; NULL once verified or final; set a later one to extend';
+COMMENT ON COLUMN @extschema@.cases.stage_limit_unit IS
+    'how the current stage''s limit is counted: working_day, working_hour or clock_hour';
+COMMENT ON COLUMN @extschema@.cases.stage_paused_seconds IS
+    'seconds the current stage was suspended, in working time (clock time for clock_hour): how much later its deadline moved';
+COMMENT ON COLUMN @extschema@.cases.suspended_at IS 'when the case was suspended (挂账); NULL unless it is suspended';
+COMMENT ON COLUMN @extschema@.cases.suspended_seconds IS 'seconds of clock time the case spent suspended, all suspensions together';
+COMMENT ON COLUMN @extschema@.cases.reported_at IS 'when it was reported (上报)';
+COMMENT ON COLUMN @extschema@.cases.accepted_at IS 'when it was accepted (受理/立案)';
+COMMENT ON COLUMN @extschema@.cases.dispatched_at IS 'when it was last dispatched (派遣) or escalated';
+COMMENT ON COLUMN @extschema@.cases.resolved_at IS 'when it was resolved; NULL again after a reopening';
+COMMENT ON COLUMN @extschema@.cases.verified_at IS 'when it was verified (核查)';
+COMMENT ON COLUMN @extschema@.cases.closed_at IS 'when it became final: closed (结案), rejected or merged';
+COMMENT ON COLUMN @extschema@.cases.escalations IS 'times escalated (升级), at intake by severity included';
+COMMENT ON COLUMN @extschema@.cases.reopenings IS 'times reopened (返工)';
+COMMENT ON COLUMN @extschema@.cases.extensions IS 'times extended (延期)';
+COMMENT ON COLUMN @extschema@.cases.returns IS 'times returned (退回) by a service point';
+COMMENT ON COLUMN @extschema@.cases.duplicate_of IS 'the case this one was merged into';
+COMMENT ON COLUMN @extschema@.cases.linked_cases IS
+    'the earlier cases of the same category and grid whose number made this report an early warning';
+COMMENT ON COLUMN @extschema@.cases.warning IS 'true when the report raised an early warning (矛盾预警)';
+COMMENT ON COLUMN @extschema@.cases.satisfaction IS 'the reporter''s rating at closure, 1 (worst) to 5 (best)';
+COMMENT ON COLUMN @extschema@.cases.evaluation IS 'the reporter''s comment at closure (评价)';
+COMMENT ON COLUMN @extschema@.cases.actor IS 'who made the last report or move';
+COMMENT ON COLUMN @extschema@.cases.note IS 'the reason or note given with the last move; NULL when it gave none';
+COMMENT ON COLUMN @extschema@.cases.moved_at IS 'when the last report or move happened';
+COMMENT ON COLUMN @extschema@.cases.last_action IS
+    'the last report or move: report, accept, reject, merge, dispatch, start, return, extend, suspend, resume, resolve, verify, reopen, close or escalate';
+COMMENT ON COLUMN @extschema@.cases.escalation_trigger IS
+    'why the last report or move escalated the case: severity, referral or overdue; NULL when it did not';
+COMMENT ON COLUMN @extschema@.cases.history_seq IS 'seq of the case''s last row in case_history';
+COMMENT ON COLUMN @extschema@.cases.history_hash IS 'hash of the case''s last row in case_history: the head of its chain';
+COMMENT ON COLUMN @extschema@.case_history.district IS 'the case''s district';
+COMMENT ON COLUMN @extschema@.case_history.case_id IS 'the case''s id';
+COMMENT ON COLUMN @extschema@.case_history.seq IS 'the row''s place in the case''s chain: 1 for the report, then one per move';
+COMMENT ON COLUMN @extschema@.case_history.at IS 'when the report or move happened';
+COMMENT ON COLUMN @extschema@.case_history.actor IS 'who made it';
+COMMENT ON COLUMN @extschema@.case_history.action IS
+    'report, or the move: accept, reject, merge, dispatch, start, return, extend, suspend, resume, resolve, verify, reopen, close or escalate';
+COMMENT ON COLUMN @extschema@.case_history.from_status IS 'the status before the move; NULL for the report';
+COMMENT ON COLUMN @extschema@.case_history.to_status IS 'the status after it';
+COMMENT ON COLUMN @extschema@.case_history.handling_level IS
+    'the handling level after it: 3 district, 4 subdistrict, 5 community';
+COMMENT ON COLUMN @extschema@.case_history.service_point IS 'the service point handling the case after it';
+COMMENT ON COLUMN @extschema@.case_history.escalation_trigger IS
+    'severity, referral or overdue when it escalated the case; NULL otherwise';
+COMMENT ON COLUMN @extschema@.case_history.note IS 'the reason or note given with it';
+COMMENT ON COLUMN @extschema@.case_history.hash IS
+    'SHA-256 over the previous row''s hash and this row''s fields (history_hash); verify_history() checks the chain';
+COMMENT ON FUNCTION @extschema@.case_before_insert() IS
+    'BEFORE INSERT row trigger on cases: routes a new case (grid, district, early warning, handling level, service point), starts its accept stage and links its first history row';
+COMMENT ON FUNCTION @extschema@.case_before_update() IS
+    'BEFORE UPDATE row trigger on cases: recognises the move an update makes, refuses an illegal or incomplete one (GG001, GG002) and fills in what the move implies';
+COMMENT ON FUNCTION @extschema@.case_after_change() IS
+    'AFTER UPDATE row trigger on cases: appends the move''s row to case_history and notifies gridgov_case';
+COMMENT ON FUNCTION @extschema@.case_history_refuse_change() IS
+    'trigger on case_history: refuses UPDATE, DELETE, TRUNCATE and every INSERT but the case engine''s (GG005)';
+COMMENT ON FUNCTION @extschema@.case_after_intake() IS
+    'AFTER INSERT statement trigger on cases: holds the new cases'' references, appends their first rows to case_history in one INSERT and notifies gridgov_case';
+COMMENT ON FUNCTION @extschema@.accept(bigint, text, timestamptz, text) IS
+    'move accept (受理): a reported case becomes accepted and its dispatch stage starts; note: an optional remark';
+COMMENT ON FUNCTION @extschema@.reject(bigint, text, timestamptz, text) IS
+    'move reject: a reported case becomes rejected, final; reason: why, required';
+COMMENT ON FUNCTION @extschema@.merge(bigint, bigint, timestamptz, text) IS
+    'move merge: a reported case becomes merged, final, as a duplicate of into_case, another existing case';
+COMMENT ON FUNCTION @extschema@.dispatch(bigint, integer, timestamptz, text) IS
+    'move dispatch (派遣): an accepted or returned case becomes dispatched and its resolve stage starts; service_point: the one to handle it instead of the routed one, serving the case''s unit or a unit above it';
+COMMENT ON FUNCTION @extschema@.start(bigint, timestamptz, text) IS
+    'move start: the service point takes up a dispatched case, which becomes in_progress';
+COMMENT ON FUNCTION @extschema@.return_case(bigint, text, timestamptz, text) IS
+    'move return (退回): the service point sends a dispatched case back; it becomes returned, to be dispatched again; reason: why, required';
+COMMENT ON FUNCTION @extschema@.extend(bigint, timestamptz, text, timestamptz, text) IS
+    'move extend (延期): an in_progress case stays in_progress with new_deadline, later than its stage deadline; reason: why, required';
+COMMENT ON FUNCTION @extschema@.suspend(bigint, text, timestamptz, text) IS
+    'move suspend (挂账): an in_progress case becomes suspended and its stage clock stops; reason: why, required';
+COMMENT ON FUNCTION @extschema@.resume(bigint, timestamptz, text) IS
+    'move resume: a suspended case becomes in_progress again, its stage deadline later by the time it was suspended';
+COMMENT ON FUNCTION @extschema@.resolve(bigint, text, timestamptz, text) IS
+    'move resolve (处置完成): an in_progress case becomes resolved and its verify stage starts; note: an optional remark';
+COMMENT ON FUNCTION @extschema@.verify(bigint, text, timestamptz, text) IS
+    'move verify (核查): a resolved case becomes verified and awaits closure, without a deadline; note: an optional remark';
+COMMENT ON FUNCTION @extschema@.reopen(bigint, text, timestamptz, text) IS
+    'move reopen (返工): a resolved case goes back to in_progress with a fresh resolve stage; reason: why, required';
+COMMENT ON FUNCTION @extschema@.close(bigint, integer, text, timestamptz, text) IS
+    'move close (结案): a verified case becomes closed, final; satisfaction: the reporter''s rating, 1 (worst) to 5 (best), and evaluation: their comment (评价), both optional';
+COMMENT ON FUNCTION @extschema@.escalate(bigint, text, integer, timestamptz, text) IS
+    'move escalate (升级) by referral: an accepted, dispatched, returned or in_progress case is dispatched one level up, or to to_level (4 subdistrict, 3 district) when that is higher, with a fresh resolve stage; reason: why, required';
+COMMENT ON FUNCTION @extschema@.history_field(text) IS
+    'one field of a history row''s canonical form, which history_hash hashes: its byte length, a colon, the text and a bar; -| for NULL';
+COMMENT ON COLUMN @extschema@.case_clock.id IS 'the case''s id';
+COMMENT ON COLUMN @extschema@.case_clock.district IS 'the case''s district';
+COMMENT ON COLUMN @extschema@.case_clock.unit IS 'the case''s unit, usually a grid';
+COMMENT ON COLUMN @extschema@.case_clock.status IS 'the case''s status';
+COMMENT ON COLUMN @extschema@.case_clock.stage IS 'the open stage: accept, dispatch, resolve or verify';
+COMMENT ON COLUMN @extschema@.case_clock.service_point IS 'the service point handling the case';
+COMMENT ON COLUMN @extschema@.case_clock.stage_started_at IS 'when the stage started';
+COMMENT ON COLUMN @extschema@.case_clock.stage_deadline IS 'when the stage must end, suspensions added';
+COMMENT ON COLUMN @extschema@.case_clock.share_used IS
+    'share of the stage''s limit used now, suspended time excluded: 0 to 1 in time, above 1 when overdue (3 decimals)';
+COMMENT ON COLUMN @extschema@.case_clock.light IS 'traffic light: green, yellow from 80% of the limit used, red when overdue';
+COMMENT ON COLUMN @extschema@.kpi_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.kpi_daily.unit IS 'the cases'' unit, usually a grid';
+COMMENT ON COLUMN @extschema@.kpi_daily.category IS 'the cases'' category';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.unit IS 'a unit from district to grid: its cases and those of every unit below it';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.level IS 'derived from unit: 3 district, 4 subdistrict, 5 community, 6 grid';
+COMMENT ON COLUMN @extschema@.risk_weight.severity IS 'case severity, 1 to 4';
+COMMENT ON COLUMN @extschema@.risk_weight.weight IS
+    'what a case of this severity adds to a risk score at its report, before decay (0 or more)';
+COMMENT ON COLUMN @extschema@.risk_setting.only_row IS 'always true: keeps the table to one row';
+COMMENT ON COLUMN @extschema@.risk_color.color IS 'blue, yellow, orange or red';
+COMMENT ON COLUMN @extschema@.risk_color.min_score IS 'the lowest risk score with this colour (0 or more; 0 for blue)';
+COMMENT ON COLUMN @extschema@.risk_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.risk_daily.unit IS 'the cases'' unit, usually a grid';
+COMMENT ON COLUMN @extschema@.risk_daily.severity IS 'the cases'' severity, 1 to 4';
+COMMENT ON COLUMN @extschema@.risk_daily.cases IS 'the cases counted: reported that day, not rejected or merged';
+COMMENT ON COLUMN @extschema@.risk_rollup.only_row IS 'always true: keeps the table to one row';
+COMMENT ON COLUMN @extschema@.risk_rollup.through IS 'the last day in risk_daily: every day up to it is there';
+COMMENT ON COLUMN @extschema@.risk_rollup.half_life IS 'the half-life risk_daily was computed with';
+COMMENT ON COLUMN @extschema@.risk_rollup.timezone IS 'the calendar zone (gridgov.calendar_timezone) of risk_daily''s days';
+COMMENT ON COLUMN @extschema@.risk_rollup.refreshed_at IS 'when refresh_risk_daily() last wrote risk_daily';
+COMMENT ON COLUMN @extschema@.daily_flow.day IS
+    'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.daily_flow.unit IS 'the cases'' unit, usually a grid: its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.unit_name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.level IS 'the unit''s level: 1 province ... 6 grid, 7 building';
+COMMENT ON COLUMN @extschema@.daily_flow.community IS
+    'the community or village (level 5) of the unit, its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.community_name IS 'the community''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.subdistrict IS
+    'the subdistrict or township (level 4) of the unit, its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.subdistrict_name IS 'the subdistrict''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.district IS
+    'the district or county (level 3) of the unit, its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.district_name IS 'the district''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.category IS 'the cases'' category (category.code)';
+COMMENT ON COLUMN @extschema@.daily_flow.category_name IS 'the category''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.received IS '受理数: cases reported';
+COMMENT ON COLUMN @extschema@.daily_flow.accepted IS '立案数: of them, cases accepted';
+COMMENT ON COLUMN @extschema@.daily_flow.dispatched IS 'of them, cases dispatched';
+COMMENT ON COLUMN @extschema@.daily_flow.due_to_close IS
+    '应结案数: of them, cases closed, and cases accepted, open and overdue at the refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.closed IS '结案数: of them, cases closed';
+COMMENT ON COLUMN @extschema@.daily_flow.closed_on_time IS
+    '按期结案数: of them, cases closed without a missed stage deadline';
+COMMENT ON COLUMN @extschema@.daily_flow.reworked IS '返工数: of them, cases reopened at least once';
+COMMENT ON COLUMN @extschema@.daily_flow.extended IS '延期数: of them, cases extended at least once';
+COMMENT ON COLUMN @extschema@.daily_flow.returned IS '退回数: of them, cases returned at least once';
+COMMENT ON COLUMN @extschema@.daily_flow.escalated IS
+    '升级数: of them, cases escalated at least once, at intake included';
+COMMENT ON COLUMN @extschema@.daily_flow.settled_in_community IS
+    '社区化解数: of them, cases closed at community level (handling_level 5)';
+COMMENT ON COLUMN @extschema@.daily_flow.open_at_refresh IS
+    '在办数: of them, cases open at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.overdue_at_refresh IS
+    '超期数: of them, cases open and overdue at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.evaluated IS '评价数: of them, cases closed with a satisfaction';
+COMMENT ON COLUMN @extschema@.daily_flow.satisfied IS
+    '满意数: of them, cases closed with a satisfaction of 4 or 5';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.month IS
+    'the month the cases were reported: its first day, months in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.unit IS 'the unit''s gridcode as text';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.level IS 'the unit''s level: 1 province ... 6 grid';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.level_name IS
+    'the level''s name: province, prefecture, county, township, village or grid';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.parent IS 'the gridcode of the unit above, as text';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.breadcrumb IS
+    'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.received IS '受理数: cases reported';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accepted IS '立案数: cases accepted';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.dispatched IS 'cases dispatched';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.due_to_close IS
+    '应结案数: cases closed, and cases accepted, open and overdue at the refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closed IS '结案数: cases closed';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closure_rate IS
+    '结案率: closed / due_to_close, a share 0 to 1 (4 places); NULL when nothing was due';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closed_on_time IS
+    '按期结案数: cases closed without a missed stage deadline';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.on_time_rate IS
+    '按期结案率: closed_on_time / closed, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.reworked IS '返工数: cases reopened at least once';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.rework_rate IS
+    '返工率: reworked / closed, a fraction (4 places), above 1 only when reopened cases are not closed again';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.extended IS '延期数: cases extended at least once';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.extension_rate IS
+    '延期率: extended / dispatched, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.returned IS '退回数: cases returned at least once';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.escalated IS
+    '升级数: cases escalated at least once, at intake included';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.escalation_rate IS
+    '升级率: escalated / accepted, a fraction (4 places), above 1 only when cases escalated at intake were not accepted';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.settled_in_community IS
+    '社区化解数: cases closed at community level (handling_level 5)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.community_share IS
+    '小事不出村: settled_in_community / closed, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.open_at_refresh IS '在办数: cases open at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.overdue_at_refresh IS
+    '超期数: cases open and overdue at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.satisfaction_mean IS
+    '满意度: mean satisfaction of the evaluated cases, 1 to 5 (2 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.satisfied_share IS
+    '满意率: cases rated 4 or 5 / cases rated, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accept_hours_p50 IS
+    'median working hours from report to acceptance (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accept_hours_p90 IS
+    '90th percentile of working hours from report to acceptance (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.close_hours_p50 IS
+    'median working hours from report to closure (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.close_hours_p90 IS
+    '90th percentile of working hours from report to closure (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.month IS
+    'the month the cases were reported: its first day, months in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.service_point_monthly.rank IS
+    'rank among its peers (same level and department) by score, 1 the best, ties sharing; NULL below 10 cases received';
+COMMENT ON COLUMN @extschema@.service_point_monthly.service_point IS 'the service point''s id';
+COMMENT ON COLUMN @extschema@.service_point_monthly.name IS 'the service point''s name';
+COMMENT ON COLUMN @extschema@.service_point_monthly.unit IS 'the unit it serves, its gridcode as text';
+COMMENT ON COLUMN @extschema@.service_point_monthly.unit_name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.service_point_monthly.level IS
+    'its level: 3 district, 4 subdistrict, 5 community';
+COMMENT ON COLUMN @extschema@.service_point_monthly.department IS
+    'its functional department; NULL for a general service point';
+COMMENT ON COLUMN @extschema@.service_point_monthly.received IS
+    'cases reported in the month and routed to it at intake';
+COMMENT ON COLUMN @extschema@.service_point_monthly.closed IS '结案数: of them, cases closed';
+COMMENT ON COLUMN @extschema@.service_point_monthly.closure_rate IS
+    '结案率: closed / due to close, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.on_time_rate IS
+    '按期结案率: closed on time / closed, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.satisfied_share IS
+    '满意率: cases rated 4 or 5 / cases rated, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.satisfaction_mean IS
+    '满意度: mean satisfaction of the rated cases, 1 to 5 (2 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.escalation_rate IS
+    '升级率: escalated / accepted, a fraction (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.score IS
+    'composite score, 0 to 100 (2 places): 100 * (0.30 closure_rate + 0.30 on_time_rate + 0.25 satisfied_share + 0.15 (1 - escalation_rate)), a missing rate counting as 0';
+COMMENT ON COLUMN @extschema@.risk_map.name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.risk_map.level IS 'the unit''s level: 1 province ... 6 grid';
+COMMENT ON COLUMN @extschema@.risk_map.level_name IS 'the level''s name: province, prefecture, county, township, village or grid';
+COMMENT ON COLUMN @extschema@.risk_map.parent IS 'the gridcode of the unit above, as text';
+COMMENT ON COLUMN @extschema@.risk_map.breadcrumb IS
+    'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
+COMMENT ON COLUMN @extschema@.risk_map.boundary IS
+    'the unit''s area, a MultiPolygon in SRID 4326; NULL where the registry has none';
 
-CREATE TABLE @extschema@.organization_kind (
-    code            text PRIMARY KEY
-                    CONSTRAINT organization_kind_code_form CHECK (code OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
-    name            text NOT NULL
-                    CONSTRAINT organization_kind_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
-    classification  text NOT NULL
-                    CONSTRAINT organization_kind_classification CHECK (classification OPERATOR(pg_catalog.=) ANY
-                        (ARRAY['party', 'self_governance', 'economic', 'social', 'government', 'service'])),
-    anchor_levels   int4range NOT NULL
-                    CONSTRAINT organization_kind_anchor_levels CHECK (NOT pg_catalog.isempty(anchor_levels)
-                        AND anchor_levels OPERATOR(pg_catalog.<@) pg_catalog.int4range(1, 7, '[]'))
-);
-COMMENT ON TABLE @extschema@.organization_kind IS
-    'kinds of organizations (Popolo classification): party organizations at every tier, committees, companies, squads, teams';
-COMMENT ON COLUMN @extschema@.organization_kind.code IS 'the kind, as organization.kind names it, such as grid_branch';
-COMMENT ON COLUMN @extschema@.organization_kind.name IS 'the kind''s Chinese name, such as 网格党支部';
-COMMENT ON COLUMN @extschema@.organization_kind.classification IS
-    'party, self_governance, economic, social, government or service';
-COMMENT ON COLUMN @extschema@.organization_kind.anchor_levels IS
-    'the gridcode levels an organization of this kind may be anchored at, such as [5,6] for village or grid';
+-- search_path: the map functions (issue 10).  Their bodies were resolved
+-- when they were created, but PostGIS runs SQL of its own inside them:
+-- ST_Transform looks the projections up in spatial_ref_sys, ST_AsGeoJSON
+-- the name of a SRID, with operators left to the search_path.  So they
+-- run under the search_path of the extension's scripts (gridgov, PostGIS's
+-- schema, pg_temp last, pg_catalog implicitly first), like the PL/pgSQL
+-- functions.
+ALTER FUNCTION @extschema@.risk_tile(integer, integer, integer, integer, timestamptz)
+    SET search_path FROM CURRENT;
+ALTER FUNCTION @extschema@.risk_cell_tile(integer, integer, integer, integer, timestamptz)
+    SET search_path FROM CURRENT;
+ALTER FUNCTION @extschema@.risk_geojson(@extschema@.gridcode, timestamptz)
+    SET search_path FROM CURRENT;
 
-INSERT INTO @extschema@.organization_kind (code, name, classification, anchor_levels) VALUES
-    ('district_committee',    '区委',               'party',           '[3,3]'),
-    ('subdistrict_committee', '街道党工委',         'party',           '[4,4]'),
-    ('community_committee',   '社区党委',           'party',           '[5,5]'),
-    ('area_branch',           '片区党总支',         'party',           '[5,5]'),
-    ('grid_branch',           '网格党支部',         'party',           '[5,6]'),
-    ('building_group',        '楼栋党小组',         'party',           '[6,7]'),
-    ('party_branch',          '党支部',             'party',           '[1,7]'),
-    ('residents_committee',   '居民委员会',         'self_governance', '[5,5]'),
-    ('owners_committee',      '业主委员会',         'self_governance', '[5,7]'),
-    ('property_company',      '物业服务企业',       'economic',        '[3,7]'),
-    ('shareholding_company',  '股份合作公司',       'economic',        '[5,5]'),
-    ('two_new_organization',  '两新组织',           'economic',        '[3,7]'),
-    ('social_organization',   '社会组织',           'social',          '[1,7]'),
-    ('resident_unit',         '驻社区单位',         'government',      '[3,7]'),
-    ('governance_squad',      '社区综合治理中队',   'government',      '[5,5]'),
-    ('service_team',          '服务队',             'service',         '[3,7]'),
-    ('hongxiaoer_team',       '红小二服务队',       'service',         '[5,7]');
 
--- pg_dump keeps the kinds a user added, not the ones above, which CREATE
--- EXTENSION puts back (as for calendar_day; the table holds nothing else
--- yet, so the filter is the list above).
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization_kind',
-           'WHERE code OPERATOR(pg_catalog.<>) ALL ('
-           OPERATOR(pg_catalog.||) pg_catalog.quote_literal(pg_catalog.array_agg(code ORDER BY code)::text)
-           OPERATOR(pg_catalog.||) '::pg_catalog.text[])')
-  FROM @extschema@.organization_kind;
+-- Cases: who moved a case and when come from the server; every edit of a
+-- case's content is a move of its own; verify_history() accounts for every
+-- history row.  (src/case_engine.c; docs/cases.md, "Actor and time",
+-- "Edits" and "History".)
 
-CREATE TABLE @extschema@.role (
-    code        text PRIMARY KEY
-                CONSTRAINT role_code_form CHECK (code OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
-    name        text NOT NULL CONSTRAINT role_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
-    class       text NOT NULL
-                CONSTRAINT role_class CHECK (class OPERATOR(pg_catalog.=) ANY
-                    (ARRAY['party_member', 'officer', 'reserve', 'staff', 'volunteer', 'member']))
-);
-COMMENT ON TABLE @extschema@.role IS 'roles a post can have: the five kinds of party member, officers, staff, volunteers';
-COMMENT ON COLUMN @extschema@.role.code IS 'the role, as post.role names it, such as grid_worker';
-COMMENT ON COLUMN @extschema@.role.name IS 'the role''s Chinese name, such as 专职网格员';
-COMMENT ON COLUMN @extschema@.role.class IS
-    'party_member (the coverage checks count these as party members), officer, reserve, staff, volunteer or member';
-
-INSERT INTO @extschema@.role (code, name, class) VALUES
-    ('party_member_community', '社区党员',         'party_member'),
-    ('party_member_organ',     '街道机关党员',     'party_member'),
-    ('party_member_two_new',   '两新组织党员',     'party_member'),
-    ('party_member_retired',   '离退休党员',       'party_member'),
-    ('party_member_floating',  '流动党员',         'party_member'),
-    ('secretary',              '书记',             'officer'),
-    ('deputy_secretary',       '副书记',           'officer'),
-    ('committee_member',       '委员',             'officer'),
-    ('director',               '主任',             'officer'),
-    ('squad_leader',           '中队长',           'officer'),
-    ('group_leader',           '组长',             'officer'),
-    ('team_leader',            '队长',             'officer'),
-    ('reserve_cadre',          '后备干部',         'reserve'),
-    ('grid_worker',            '专职网格员',       'staff'),
-    ('community_worker',       '社区专职工作者',   'staff'),
-    ('social_worker',          '社工',             'staff'),
-    ('legal_adviser',          '法律顾问',         'staff'),
-    ('psychologist',           '心理咨询师',       'staff'),
-    ('squad_member',           '治理中队队员',     'staff'),
-    ('building_head',          '楼栋长',           'volunteer'),
-    ('patrol_volunteer',       '平安员',           'volunteer'),
-    ('hongxiaoer',             '红小二',           'volunteer'),
-    ('volunteer',              '志愿者',           'volunteer'),
-    ('member',                 '成员',             'member');
-
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.role',
-           'WHERE code OPERATOR(pg_catalog.<>) ALL ('
-           OPERATOR(pg_catalog.||) pg_catalog.quote_literal(pg_catalog.array_agg(code ORDER BY code)::text)
-           OPERATOR(pg_catalog.||) '::pg_catalog.text[])')
-  FROM @extschema@.role;
-
-CREATE TABLE @extschema@.organization (
-    id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    kind        text NOT NULL REFERENCES @extschema@.organization_kind (code),
-    name        text NOT NULL CONSTRAINT organization_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
-    parent      bigint REFERENCES @extschema@.organization (id),
-    anchor      @extschema@.gridcode NOT NULL REFERENCES @extschema@.unit (code),
-    valid       daterange NOT NULL DEFAULT pg_catalog.daterange(CURRENT_DATE, NULL)
-                CONSTRAINT organization_valid_not_empty CHECK (NOT pg_catalog.isempty(valid)),
-    properties  jsonb NOT NULL DEFAULT '{}'
-);
-COMMENT ON TABLE @extschema@.organization IS
-    'organizations (Popolo Organization): their own tree through parent, each anchored on a unit';
-COMMENT ON COLUMN @extschema@.organization.id IS 'the organization''s number';
-COMMENT ON COLUMN @extschema@.organization.kind IS 'its kind (Popolo classification), a code of organization_kind';
-COMMENT ON COLUMN @extschema@.organization.name IS 'its name, such as 根竹园社区党委';
-COMMENT ON COLUMN @extschema@.organization.parent IS
-    'the organization above it, in the organizations'' own tree (no cycle); NULL at the top';
-COMMENT ON COLUMN @extschema@.organization.anchor IS
-    'the unit it belongs to, at a level its kind allows; the units it covers lie under it';
-COMMENT ON COLUMN @extschema@.organization.valid IS
-    'from its founding to the day after its dissolution; its coverage and posts lie within';
-COMMENT ON COLUMN @extschema@.organization.properties IS 'anything else about it, such as its service point or brand';
-CREATE INDEX organization_parent_idx ON @extschema@.organization (parent);
-CREATE INDEX organization_anchor_idx ON @extschema@.organization (anchor);
-CREATE INDEX organization_kind_anchor_idx ON @extschema@.organization (kind, anchor);
-
--- The units an organization covers, each for a period: an area general
--- branch covers several grids of its community, a 红小二 team a building.
-CREATE TABLE @extschema@.organization_unit (
-    organization    bigint NOT NULL REFERENCES @extschema@.organization (id) ON DELETE CASCADE,
-    unit            @extschema@.gridcode NOT NULL REFERENCES @extschema@.unit (code),
-    valid           daterange NOT NULL DEFAULT pg_catalog.daterange(CURRENT_DATE, NULL)
-                    CONSTRAINT organization_unit_valid_not_empty CHECK (NOT pg_catalog.isempty(valid)),
-    CONSTRAINT organization_unit_no_overlap EXCLUDE USING gist (
-        organization WITH OPERATOR(pg_catalog.=),
-        (unit::pg_catalog.int8) WITH OPERATOR(pg_catalog.=),
-        valid WITH OPERATOR(pg_catalog.&&))
-);
-COMMENT ON TABLE @extschema@.organization_unit IS
-    'the units each organization covers, each for a period; one organization covers one unit at most once at a time';
-COMMENT ON COLUMN @extschema@.organization_unit.organization IS 'the organization';
-COMMENT ON COLUMN @extschema@.organization_unit.unit IS
-    'a unit it covers (with everything under it), under the organization''s anchor';
-COMMENT ON COLUMN @extschema@.organization_unit.valid IS 'when it covers the unit, within the organization''s own period';
-CREATE INDEX organization_unit_unit_idx ON @extschema@.organization_unit (unit);
-CREATE INDEX organization_unit_organization_idx ON @extschema@.organization_unit (organization);
-
-CREATE TABLE @extschema@.person (
-    id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    properties  jsonb NOT NULL DEFAULT '{}'
-);
-COMMENT ON TABLE @extschema@.person IS
-    'people (Popolo Person), by number only: their names, phones and ID numbers are in person_contact';
-COMMENT ON COLUMN @extschema@.person.id IS 'the person''s number, which posts (and later cases) refer to';
-COMMENT ON COLUMN @extschema@.person.properties IS
-    'what is not personal data, such as skills and the services offered (服务意向)';
-
--- Personal data, in one table apart, so that access control can mask it
--- whole.  gridgov computes nothing from it.
-CREATE TABLE @extschema@.person_contact (
-    person      bigint PRIMARY KEY REFERENCES @extschema@.person (id) ON DELETE CASCADE,
-    name        text NOT NULL CONSTRAINT person_contact_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
-    phone       text,
-    id_number   text
-);
-COMMENT ON TABLE @extschema@.person_contact IS
-    'personal data of people, apart from everything else so that access control can mask it; gridgov never reads it';
-COMMENT ON COLUMN @extschema@.person_contact.person IS 'the person';
-COMMENT ON COLUMN @extschema@.person_contact.name IS 'the person''s name (personal data)';
-COMMENT ON COLUMN @extschema@.person_contact.phone IS 'the person''s phone number (personal data)';
-COMMENT ON COLUMN @extschema@.person_contact.id_number IS 'the person''s ID card number, 居民身份证号码 (personal data)';
-
--- A post: a person in an organization, on a unit, or both, with a role,
--- for a period (Popolo Membership).  A person may hold several posts at
--- once (一肩挑), but not the same one twice at the same time.
-CREATE TABLE @extschema@.post (
-    id              bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    person          bigint NOT NULL REFERENCES @extschema@.person (id),
-    role            text NOT NULL REFERENCES @extschema@.role (code),
-    organization    bigint REFERENCES @extschema@.organization (id),
-    unit            @extschema@.gridcode REFERENCES @extschema@.unit (code),
-    valid           daterange NOT NULL DEFAULT pg_catalog.daterange(CURRENT_DATE, NULL)
-                    CONSTRAINT post_valid_not_empty CHECK (NOT pg_catalog.isempty(valid)),
-    CONSTRAINT post_has_a_place CHECK (organization IS NOT NULL OR unit IS NOT NULL),
-    CONSTRAINT post_no_overlap EXCLUDE USING gist (
-        person WITH OPERATOR(pg_catalog.=),
-        role WITH OPERATOR(pg_catalog.=),
-        (COALESCE(organization, 0)) WITH OPERATOR(pg_catalog.=),
-        (COALESCE(unit::pg_catalog.int8, 0)) WITH OPERATOR(pg_catalog.=),
-        valid WITH OPERATOR(pg_catalog.&&))
-);
-COMMENT ON TABLE @extschema@.post IS
-    'posts (Popolo Membership): a person in an organization and/or on a unit, with a role, for a period';
-COMMENT ON COLUMN @extschema@.post.id IS 'the post''s number';
-COMMENT ON COLUMN @extschema@.post.person IS 'who holds it';
-COMMENT ON COLUMN @extschema@.post.role IS 'the role, a code of gridgov.role';
-COMMENT ON COLUMN @extschema@.post.organization IS 'the organization it is held in, if any';
-COMMENT ON COLUMN @extschema@.post.unit IS
-    'the unit it is held on, if any; with an organization, a unit that organization covers for the whole period';
-COMMENT ON COLUMN @extschema@.post.valid IS 'when it is held, within the organization''s own period';
-CREATE INDEX post_person_idx ON @extschema@.post (person);
-CREATE INDEX post_unit_idx ON @extschema@.post (unit);
-CREATE INDEX post_organization_idx ON @extschema@.post (organization);
-
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization_unit', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.person', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.person_contact', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.post', '');
-SELECT pg_catalog.pg_extension_config_dump(
-    pg_catalog.pg_get_serial_sequence('@extschema@.organization', 'id')::regclass, '');
-SELECT pg_catalog.pg_extension_config_dump(
-    pg_catalog.pg_get_serial_sequence('@extschema@.person', 'id')::regclass, '');
-SELECT pg_catalog.pg_extension_config_dump(
-    pg_catalog.pg_get_serial_sequence('@extschema@.post', 'id')::regclass, '');
-
--- The rules no constraint states, and the refusals of the constraints
--- given first with a hint (src/people.c).  The BEFORE triggers see the row
--- as it will be written; the AFTER trigger sees a statement's coverage
--- changes whole, so that moving a coverage from one period to the next in
--- one statement is not refused halfway.
-CREATE FUNCTION @extschema@.organization_check() RETURNS trigger
-    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.organization_check() IS
-    'BEFORE INSERT OR UPDATE trigger on organization: kind, parent, anchor and its level, no cycle of parents, coverage and posts within its period';
-CREATE FUNCTION @extschema@.organization_unit_check() RETURNS trigger
-    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.organization_unit_check() IS
-    'BEFORE INSERT OR UPDATE trigger on organization_unit: the organization and unit exist, the unit under its anchor, the period within its own, no overlap';
-CREATE FUNCTION @extschema@.organization_unit_release() RETURNS trigger
-    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.organization_unit_release() IS
-    'AFTER UPDATE OR DELETE trigger on organization_unit: no post of the organization is left on a unit it no longer covers';
-CREATE FUNCTION @extschema@.post_check() RETURNS trigger
-    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.post_check() IS
-    'BEFORE INSERT OR UPDATE trigger on post: person, role, organization and unit exist, the unit covered by the organization for the whole period, no overlap';
-
-CREATE TRIGGER gridgov_organization_check BEFORE INSERT OR UPDATE ON @extschema@.organization
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_check();
-CREATE TRIGGER gridgov_organization_unit_check BEFORE INSERT OR UPDATE ON @extschema@.organization_unit
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_unit_check();
-CREATE TRIGGER gridgov_organization_unit_release AFTER UPDATE OR DELETE ON @extschema@.organization_unit
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_unit_release();
-CREATE TRIGGER gridgov_post_check BEFORE INSERT OR UPDATE ON @extschema@.post
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.post_check();
-
--- ----------------------------------------------------------------------
--- Where people are, and the coverage checks
--- ----------------------------------------------------------------------
---
--- The functions below take the root of a subtree and a day (today unless
--- given).  They are not STRICT and read no setting, so the planner inlines
--- them into the query that calls them, where a constant root becomes the
--- bounds of a btree range scan (a NULL root or day gives no rows).
-
--- Where the posts of a day place people under a root: a post on a unit
--- places its holder there; a post in an organization alone places its
--- holder on every unit the organization covers that day.
-CREATE FUNCTION @extschema@.placements(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (post bigint, person bigint, role text, organization bigint, unit @extschema@.gridcode)
-    LANGUAGE sql STABLE PARALLEL SAFE ROWS 1000
-BEGIN ATOMIC
-    SELECT p.id, p.person, p.role, p.organization, p.unit
-      FROM @extschema@.post p
-     WHERE p.unit OPERATOR(@extschema@.<@) placements.root
-       AND p.valid OPERATOR(pg_catalog.@>) placements.at
-    UNION ALL
-    SELECT p.id, p.person, p.role, p.organization, c.unit
-      FROM @extschema@.organization_unit c
-      JOIN @extschema@.post p ON p.organization OPERATOR(pg_catalog.=) c.organization
-     WHERE c.unit OPERATOR(@extschema@.<@) placements.root
-       AND c.valid OPERATOR(pg_catalog.@>) placements.at
-       AND p.unit IS NULL
-       AND p.valid OPERATOR(pg_catalog.@>) placements.at;
+-- Dating moves and naming their actors is for the members of this role
+-- (and superusers): importers of history from another system.  Roles belong
+-- to the cluster, not to a database: it is created once, if missing, and
+-- DROP EXTENSION leaves it.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'gridgov_importer') THEN
+        CREATE ROLE gridgov_importer NOLOGIN;
+        COMMENT ON ROLE gridgov_importer IS
+            'gridgov: its members may give the time (not in the future) and the actor of reports and moves of cases';
+    END IF;
 END;
-COMMENT ON FUNCTION @extschema@.placements(@extschema@.gridcode, date) IS
-    'each post held on a day and each unit under root where it places its holder: its own unit, or every unit its organization covers';
+$$;
 
--- Grids (level 6, not retired by that day) under root where no party
--- member is placed: no post of a party member on the grid or a building in
--- it, nor in an organization covering one of them.  所有网格有党员.
---
--- The shape of this check and the two like it below: the grids that have
--- what is looked for are one range scan under root, materialized once;
--- the grids under root are another, anti-joined to the first by equality
--- (a hash join).  Materialized, the first set is never computed twice,
--- even where the planner underestimates a subtree: it cannot know one
--- when root comes from another table (the views below), and it puts a
--- small one at a row (PostgreSQL does not interpolate inside a histogram
--- bucket for a type of its own).
-CREATE FUNCTION @extschema@.grids_without_party_members(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (grid @extschema@.gridcode, name text)
+-- The content of a case (what, where, who reported it, how, the
+-- evaluation), as a SHA-256 digest in every history row from 0.7.0 on, and
+-- in the case row as the engine's link to it.  Digests, not values: the
+-- reporter's personal data stays out of the append-only history.
+ALTER TABLE @extschema@.cases ADD COLUMN history_content bytea;
+COMMENT ON COLUMN @extschema@.cases.history_content IS
+    'content digest of the case at its last move, as in that history row (kept by the engine)';
+ALTER TABLE @extschema@.case_history ADD COLUMN content bytea;
+COMMENT ON COLUMN @extschema@.case_history.content IS
+    'SHA-256 of the case''s content after this move (content_digest); NULL in rows written before 0.7.0';
+
+CREATE FUNCTION @extschema@.content_digest(c @extschema@.cases) RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN pg_catalog.sha256(pg_catalog.convert_to(
+        @extschema@.history_field(c.unit::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.category) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.severity::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.channel) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.description) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.location::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.reporter::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.satisfaction::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.evaluation), 'UTF8'));
+COMMENT ON FUNCTION @extschema@.content_digest(@extschema@.cases) IS
+    'SHA-256 of a case''s unit, category, severity, channel, description, location, reporter, satisfaction and evaluation, in the history''s canonical form';
+
+-- A row's content digest is chained when present: rows written before
+-- 0.7.0 hash as they did.
+CREATE OR REPLACE FUNCTION @extschema@.history_hash(previous bytea, h @extschema@.case_history) RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN pg_catalog.sha256(COALESCE(previous, '\x'::bytea) OPERATOR(pg_catalog.||) pg_catalog.convert_to(
+        @extschema@.history_field(h.case_id::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.seq::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field((EXTRACT(epoch FROM h.at) OPERATOR(pg_catalog.*) 1000000)::bigint::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.actor) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.action) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.from_status) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.to_status) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.handling_level::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.service_point::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.escalation_trigger) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.note) OPERATOR(pg_catalog.||)
+        CASE WHEN h.content IS NULL THEN ''
+             ELSE @extschema@.history_field(pg_catalog.encode(h.content, 'hex')) END, 'UTF8'));
+COMMENT ON FUNCTION @extschema@.history_hash(bytea, @extschema@.case_history) IS
+    'SHA-256 of a history row''s canonical content (its content digest included, when it has one) after the previous row''s hash';
+
+-- Every history row is accounted for: by its chain, by its case, and the
+-- case's content by its last row.
+CREATE OR REPLACE FUNCTION @extschema@.verify_history()
+    RETURNS TABLE (district @extschema@.gridcode, case_id bigint, seq integer, problem text)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-    WITH placed AS MATERIALIZED (
-        SELECT DISTINCT @extschema@.ancestor(pl.unit, 6) AS grid
-          FROM @extschema@.placements(grids_without_party_members.root, grids_without_party_members.at) pl
-          JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) pl.role
-         WHERE r.class OPERATOR(pg_catalog.=) 'party_member'
-           AND @extschema@.level(pl.unit) OPERATOR(pg_catalog.>=) 6)
-    SELECT g.code, g.name
-      FROM @extschema@.unit g
-     WHERE g.code OPERATOR(@extschema@.<@) grids_without_party_members.root
-       AND g.level OPERATOR(pg_catalog.=) 6
-       AND (g.valid_to IS NULL OR g.valid_to OPERATOR(pg_catalog.>) grids_without_party_members.at)
-       AND grids_without_party_members.at IS NOT NULL
-       AND NOT EXISTS (SELECT FROM placed WHERE placed.grid OPERATOR(@extschema@.=) g.code)
-     ORDER BY g.code;
+    WITH chained AS (
+        SELECT h.district, h.case_id, h.seq, h.hash,
+               @extschema@.history_hash(pg_catalog.lag(h.hash) OVER w, h) AS recomputed,
+               pg_catalog.lag(h.seq) OVER w AS previous_seq
+          FROM @extschema@.case_history h
+        WINDOW w AS (PARTITION BY h.district, h.case_id ORDER BY h.seq)
+    ), problems AS (
+        -- a history whose case is gone
+        SELECT h.district, h.case_id, pg_catalog.min(h.seq) AS seq, 0 AS rank,
+               'the case of this history does not exist' AS problem
+          FROM @extschema@.case_history h
+         WHERE NOT EXISTS (SELECT FROM @extschema@.cases c
+                            WHERE c.district OPERATOR(@extschema@.=) h.district
+                              AND c.id OPERATOR(pg_catalog.=) h.case_id)
+         GROUP BY h.district, h.case_id
+        UNION ALL
+        SELECT ch.district, ch.case_id, ch.seq, 1,
+               CASE WHEN ch.seq OPERATOR(pg_catalog.<>) (COALESCE(ch.previous_seq, 0) OPERATOR(pg_catalog.+) 1)
+                    THEN 'a row is missing before this one'
+                    WHEN ch.hash OPERATOR(pg_catalog.<>) ch.recomputed
+                    THEN 'the row''s content or its link to the previous row was changed' END
+          FROM chained ch
+        UNION ALL
+        -- the chain is shorter than history_seq says, or ends elsewhere
+        SELECT c.district, c.id, c.history_seq, 2, 'the history ends before the case''s last move'
+          FROM @extschema@.cases c
+         WHERE NOT EXISTS (SELECT FROM @extschema@.case_history h
+                            WHERE h.district OPERATOR(@extschema@.=) c.district
+                              AND h.case_id OPERATOR(pg_catalog.=) c.id
+                              AND h.seq OPERATOR(pg_catalog.=) c.history_seq
+                              AND h.hash OPERATOR(pg_catalog.=) c.history_hash)
+        UNION ALL
+        -- the case row's content is not what its last move left
+        SELECT c.district, c.id, c.history_seq, 3, 'the case''s content differs from its last history row'
+          FROM @extschema@.cases c
+          JOIN @extschema@.case_history h
+            ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+           AND h.seq OPERATOR(pg_catalog.=) c.history_seq
+         WHERE h.content OPERATOR(pg_catalog.<>) @extschema@.content_digest(c)
+        UNION ALL
+        -- the chain is longer than history_seq says
+        SELECT h.district, h.case_id, pg_catalog.min(h.seq), 4, 'the history goes on after the case''s last move'
+          FROM @extschema@.case_history h
+          JOIN @extschema@.cases c
+            ON c.district OPERATOR(@extschema@.=) h.district AND c.id OPERATOR(pg_catalog.=) h.case_id
+         WHERE h.seq OPERATOR(pg_catalog.>) c.history_seq
+         GROUP BY h.district, h.case_id
+    )
+    SELECT DISTINCT ON (p.district, p.case_id) p.district, p.case_id, p.seq, p.problem
+      FROM problems p
+     WHERE p.problem IS NOT NULL
+     ORDER BY p.district, p.case_id, p.seq, p.rank;
 END;
-COMMENT ON FUNCTION @extschema@.grids_without_party_members(@extschema@.gridcode, date) IS
-    'grids under root where no party member is placed on a day (所有网格有党员)';
+COMMENT ON FUNCTION @extschema@.verify_history() IS
+    'the first problem of every case whose history does not hold: a changed or missing row, a history shorter or longer than the case says, content changed behind the engine, or a history without its case; no rows when all hold';
 
--- Party members whose party posts lie under root (on a unit under it, or
--- in an organization anchored under it) and who are placed in no grid:
--- none of their party posts that day is on a grid or a building, or in an
--- organization covering one.  One row per person, with one of those posts.
--- 所有党员进网格.
-CREATE FUNCTION @extschema@.party_members_outside_grids(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (person bigint, post bigint, role text, organization bigint, unit @extschema@.gridcode)
+-- case_clock's SQL-standard body expanded c.* into the columns of its
+-- time: it is made again, as it was.
+CREATE OR REPLACE FUNCTION @extschema@.case_clock(as_of timestamptz)
+    RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
+                   stage text, service_point integer, stage_started_at timestamptz,
+                   stage_deadline timestamptz, share_used numeric, light text)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT s.id, s.district, s.unit, s.status, s.stage, s.service_point, s.stage_started_at, s.stage_deadline,
+           pg_catalog.round(s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1), 3),
+           CASE WHEN COALESCE(s.suspended_at, as_of) OPERATOR(pg_catalog.>) s.stage_deadline THEN 'red'
+                WHEN s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1) OPERATOR(pg_catalog.>=) 0.8 THEN 'yellow'
+                ELSE 'green' END
+      FROM (SELECT c.*,
+                   @extschema@.working_span(c.stage_started_at, c.stage_deadline, c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS budget,
+                   @extschema@.working_span(c.stage_started_at, COALESCE(c.suspended_at, as_of), c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS used
+              FROM @extschema@.cases c
+             WHERE c.stage_deadline IS NOT NULL) s;
+END;
+
+-- cases has a column more: the move functions, whose SQL-standard bodies
+-- expanded SELECT * into the columns of their time, are made again, as
+-- they were.
+CREATE OR REPLACE FUNCTION @extschema@.accept(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'accepted', note, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.reject(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'rejected', reason, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.merge(case_id bigint, into_case bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'merged', 'duplicate of ' OPERATOR(pg_catalog.||) into_case, at, actor, duplicate_of => into_case); END;
+CREATE OR REPLACE FUNCTION @extschema@.dispatch(case_id bigint, service_point integer DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'dispatched', NULL, at, actor, service_point => service_point); END;
+CREATE OR REPLACE FUNCTION @extschema@.start(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'start', 'dispatched'); END;
+CREATE OR REPLACE FUNCTION @extschema@.return_case(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'returned', reason, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.extend(case_id bigint, new_deadline timestamptz, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'extend', 'in_progress', deadline => new_deadline); END;
+CREATE OR REPLACE FUNCTION @extschema@.suspend(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'suspended', reason, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.resume(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'resume', 'suspended'); END;
+CREATE OR REPLACE FUNCTION @extschema@.resolve(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'resolved', note, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.verify(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'verified', note, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.reopen(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'reopen', 'resolved'); END;
+CREATE OR REPLACE FUNCTION @extschema@.close(case_id bigint, satisfaction integer DEFAULT NULL, evaluation text DEFAULT NULL,
+                                  at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'closed', NULL, at, actor,
+                                                   satisfaction => satisfaction, evaluation => evaluation); END;
+CREATE OR REPLACE FUNCTION @extschema@.escalate(case_id bigint, reason text, to_level integer DEFAULT NULL,
+                                     at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, NULL, reason, at, actor, 'escalate',
+                                                   level => to_level, escalation_trigger => 'referral'); END;
+-- Bounded inputs (issue 10): checks that SQL functions take first, true
+-- or the error, so that a level that is no level, or a point that is no
+-- point on the globe (NaN, out of range), is refused at once with the
+-- parameter named (src/gridcode.c, gridcell.c, gridcell_postgis.c); the
+-- functions that take them; import_units says what is wrong with its source.
+
+CREATE FUNCTION @extschema@.check_gridcode_level(level integer, parameter text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcode_check_level_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_gridcode_level(integer, text) IS
+    'true for a gridcode level (1 province to 7 building); an error (22023) naming the parameter otherwise';
+
+CREATE FUNCTION @extschema@.check_gridcell_level(level integer, parameter text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcell_check_level_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_gridcell_level(integer, text) IS
+    'true for a gridcell level (1 to 10); an error (22023) naming the parameter otherwise';
+
+CREATE FUNCTION @extschema@.check_point(point geometry, caller text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridcell_check_point' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_point(geometry, text) IS
+    'true for a non-empty point in SRID 4326 with a finite longitude (-180 to 180) and latitude (-90 to 90); an error (22023) naming the caller otherwise';
+
+CREATE OR REPLACE FUNCTION @extschema@.descendants(@extschema@.gridcode, max_level integer DEFAULT 7)
+    RETURNS SETOF @extschema@.unit
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 1000
+BEGIN ATOMIC
+    SELECT u.* FROM @extschema@.unit u
+     WHERE @extschema@.check_gridcode_level($2, 'max_level')
+       AND u.code OPERATOR(@extschema@.<@) $1 AND u.code OPERATOR(@extschema@.<>) $1
+       AND u.level OPERATOR(pg_catalog.<=) $2 AND @extschema@.unit_is_current(u)
+     ORDER BY u.code;
+END;
+COMMENT ON FUNCTION @extschema@.descendants(@extschema@.gridcode, integer) IS
+    'registered units below a code, down to max_level (1 to 7), in code order';
+
+CREATE OR REPLACE FUNCTION @extschema@.unit_at(point geometry, level integer) RETURNS @extschema@.unit
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    found @extschema@.unit;
+BEGIN
+    -- gridcell()'s checks: a non-empty point in SRID 4326 with coordinates
+    -- in range (a NaN would be covered by no boundary and go unnoticed)
+    PERFORM @extschema@.check_gridcode_level(level, 'level');
+    PERFORM @extschema@.check_point(point, 'unit_at()');
+    SELECT u.* INTO found FROM @extschema@.unit u
+     WHERE u.level OPERATOR(pg_catalog.=) unit_at.level
+       AND ST_Covers(u.boundary, point) AND @extschema@.unit_is_current(u)
+     ORDER BY u.code
+     LIMIT 1;
+    RETURN found;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.unit_at(geometry, integer) IS
+    'the current unit at a level whose boundary covers a point (SRID 4326, finite coordinates in range)';
+
+CREATE OR REPLACE FUNCTION @extschema@.import_units(source regclass) RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    inserted bigint;
+    needed text;
+BEGIN
+    -- what is wrong with the source, instead of a syntax error or a missing
+    -- column deep in the query below
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) source) THEN
+        RAISE EXCEPTION 'relation with OID % does not exist', source::oid
+            USING ERRCODE = 'undefined_table';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                    WHERE c.oid OPERATOR(pg_catalog.=) source AND c.relkind IN ('r', 'p', 'v', 'm', 'f')) THEN
+        RAISE EXCEPTION '% is not a table or view', source
+            USING ERRCODE = 'wrong_object_type',
+                  HINT = 'import_units reads a table, view, materialized view or foreign table with columns code and name.';
+    END IF;
+    FOREACH needed IN ARRAY ARRAY['code', 'name'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid OPERATOR(pg_catalog.=) source AND a.attname OPERATOR(pg_catalog.=) needed
+                          AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped) THEN
+            RAISE EXCEPTION 'relation % has no column "%"', source, needed
+                USING ERRCODE = 'undefined_column',
+                      HINT = 'import_units reads a column code (a gridcode in any spelling) and a column name.';
+        END IF;
+    END LOOP;
+    EXECUTE pg_catalog.format($sql$
+        INSERT INTO @extschema@.unit (code, name, properties)
+        SELECT DISTINCT ON (s.code) s.code, COALESCE(NULLIF(s.short_name, ''), s.name),
+               pg_catalog.jsonb_build_object('nbs_name', s.name)
+          FROM (SELECT pg_catalog.btrim(src.code::text)::@extschema@.gridcode AS code,
+                       pg_catalog.length(pg_catalog.btrim(src.code::text)) AS spelling,
+                       src.name::text AS name,
+                       pg_catalog.regexp_replace(pg_catalog.regexp_replace(pg_catalog.regexp_replace(
+                           src.name::text,
+                           '村?村(民委员会|民委会|委会)$', '村'),
+                           '(居民委员会|居委委员会|居委员会|居委会)$', ''),
+                           '社区委员会$', '社区') AS short_name
+                  FROM %s AS src) AS s
+         ORDER BY s.code, s.spelling
+        ON CONFLICT (code) DO NOTHING
+    $sql$, source);
+    GET DIAGNOSTICS inserted = ROW_COUNT;
+    RETURN inserted;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.import_units(regclass) IS
+    'insert units from a table with text columns code and name; returns the number inserted';
+
+-- working_span in C (src/calendar.c): an unknown limit unit is refused as
+-- deadline() refuses it, instead of being counted as working time.
+
+CREATE OR REPLACE FUNCTION @extschema@.working_span(from_time timestamptz, to_time timestamptz, limit_unit text) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'gridgov_working_span' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.working_span(timestamptz, timestamptz, text) IS
+    'seconds between two instants counted in a limit unit''s way: working time for working_day and working_hour, clock time for clock_hour; another unit is refused';
+
+-- Risk's bounds: as_of from 2000-01-01 UTC up to 2200-01-01 UTC (22008)
+-- checked before any work, unit and cell levels, scores (no NaN); the
+-- rollup and risk_scores decay with the aggregate's formula, which gives 0
+-- where float8 ^ underflows; the rollup holds days that have ended.
+
+CREATE FUNCTION @extschema@.check_risk_time(as_of timestamptz) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridgov_check_risk_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_risk_time(timestamptz) IS
+    'true for an instant risk is computed at, from 2000-01-01 00:00 UTC up to, not including, 2200-01-01 UTC; an error (22008) otherwise';
+
+CREATE FUNCTION @extschema@.check_risk_score(score float8) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridgov_check_risk_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_risk_score(float8) IS
+    'true for a risk score of zero or more; an error (22023) for NaN and negative numbers';
+
+CREATE FUNCTION @extschema@.risk_decay(seconds float8, half_life_seconds float8) RETURNS float8
+    AS 'MODULE_PATHNAME', 'gridgov_risk_decay' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.risk_decay(float8, float8) IS
+    '2^(-seconds / half_life_seconds): the factor a risk contribution is multiplied by after that many seconds; 0 when it is below the smallest float8';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_thresholds(level integer DEFAULT NULL)
+    RETURNS TABLE (color text, min_score float8)
+    LANGUAGE sql STABLE PARALLEL SAFE ROWS 4
+BEGIN ATOMIC
+    WITH chosen AS (
+        -- the level's own rows, else the rows for every level, else built in
+        SELECT rc.color, rc.min_score, 1 AS source
+          FROM @extschema@.risk_color rc WHERE rc.level OPERATOR(pg_catalog.=) risk_thresholds.level
+        UNION ALL
+        SELECT rc.color, rc.min_score, 2 FROM @extschema@.risk_color rc WHERE rc.level IS NULL
+        UNION ALL
+        SELECT d.color, d.min_score, 3
+          FROM (VALUES ('blue', 0::float8), ('yellow', 50), ('orange', 100), ('red', 200)) AS d(color, min_score)
+    ), first_source AS (
+        SELECT pg_catalog.min(ch.source) AS source FROM chosen ch
+    )
+    SELECT ch.color, ch.min_score
+      FROM chosen ch JOIN first_source f ON ch.source OPERATOR(pg_catalog.=) f.source
+     WHERE risk_thresholds.level IS NULL OR @extschema@.check_gridcode_level(risk_thresholds.level, 'level')
+     ORDER BY pg_catalog.array_position(ARRAY['blue', 'yellow', 'orange', 'red'], ch.color);
+END;
+COMMENT ON FUNCTION @extschema@.risk_thresholds(integer) IS
+    'the colour thresholds in force at a unit level: its rows in gridgov.risk_color, else those with level NULL, else blue 0, yellow 50, orange 100, red 200';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_color(score float8, level integer DEFAULT NULL) RETURNS text
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-    SELECT DISTINCT ON (m.person) m.person, m.id, m.role, m.organization, m.home
-      FROM (SELECT p.id, p.person, p.role, p.organization, p.unit AS home
-              FROM @extschema@.post p
-             WHERE p.unit OPERATOR(@extschema@.<@) party_members_outside_grids.root
-               AND p.valid OPERATOR(pg_catalog.@>) party_members_outside_grids.at
-            UNION ALL
-            SELECT p.id, p.person, p.role, p.organization, o.anchor
-              FROM @extschema@.organization o
-              JOIN @extschema@.post p ON p.organization OPERATOR(pg_catalog.=) o.id
-             WHERE o.anchor OPERATOR(@extschema@.<@) party_members_outside_grids.root
-               AND p.unit IS NULL
-               AND p.valid OPERATOR(pg_catalog.@>) party_members_outside_grids.at) m
-      JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) m.role
-     WHERE r.class OPERATOR(pg_catalog.=) 'party_member'
-       AND NOT EXISTS (
-           SELECT FROM @extschema@.post q
-             JOIN @extschema@.role rq ON rq.code OPERATOR(pg_catalog.=) q.role
-            WHERE q.person OPERATOR(pg_catalog.=) m.person
-              AND rq.class OPERATOR(pg_catalog.=) 'party_member'
-              AND q.valid OPERATOR(pg_catalog.@>) party_members_outside_grids.at
-              AND (@extschema@.level(q.unit) OPERATOR(pg_catalog.>=) 6
-                   OR (q.unit IS NULL AND EXISTS (
-                       SELECT FROM @extschema@.organization_unit c
-                        WHERE c.organization OPERATOR(pg_catalog.=) q.organization
-                          AND c.valid OPERATOR(pg_catalog.@>) party_members_outside_grids.at
-                          AND @extschema@.level(c.unit) OPERATOR(pg_catalog.>=) 6))))
-     ORDER BY m.person, m.id;
+    SELECT CASE WHEN score IS NULL OR NOT @extschema@.check_risk_score(score) THEN NULL
+                ELSE COALESCE((SELECT t.color
+                                 FROM @extschema@.risk_thresholds(risk_color.level) t
+                                WHERE t.min_score OPERATOR(pg_catalog.<=) score
+                                ORDER BY pg_catalog.array_position(ARRAY['blue', 'yellow', 'orange', 'red'], t.color) DESC
+                                LIMIT 1), 'blue') END;
 END;
-COMMENT ON FUNCTION @extschema@.party_members_outside_grids(@extschema@.gridcode, date) IS
-    'party members with a party post under root who are placed in no grid on a day (所有党员进网格)';
+COMMENT ON FUNCTION @extschema@.risk_color(float8, integer) IS
+    'warning colour of a score (blue, yellow, orange, red) by the thresholds in force at a unit level (NULL: the thresholds for every level); NaN and negative scores are refused';
 
--- Units of a level under root that no organization of the given kinds
--- covers on a day, itself or through a unit above it.  The units such
--- organizations cover are a range join: each of their coverage rows under
--- root (or above it), then the units in its subtree, a btree range each
--- (OFFSET 0 keeps that order of the join, the only one a range can serve).
-CREATE FUNCTION @extschema@.units_not_covered(root @extschema@.gridcode, level integer, kinds text[],
-                                              at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (unit @extschema@.gridcode, name text)
-    LANGUAGE sql STABLE PARALLEL SAFE
+CREATE OR REPLACE FUNCTION @extschema@.refresh_risk_daily(from_day date DEFAULT NULL, to_day date DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone constant text := @extschema@.calendar_timezone();
+    half_life_seconds constant float8 := EXTRACT(epoch FROM @extschema@.risk_half_life())::float8;
+    usable date;
+    first_day date;
+    written bigint;
+BEGIN
+    -- the rollup holds whole days: one that has not ended would stay short
+    IF to_day OPERATOR(pg_catalog.>=) @extschema@.risk_day(pg_catalog.now()) THEN
+        RAISE EXCEPTION 'to_day % has not ended yet', to_day
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The risk rollup holds the days that have ended in gridgov.calendar_timezone: refresh up to yesterday at most.';
+    END IF;
+    -- one refresh at a time; readers go on reading the previous rollup
+    LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
+    to_day := COALESCE(to_day, @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1);
+    usable := @extschema@.risk_rollup_through();
+    IF usable IS NULL THEN
+        -- nothing usable: rebuild from the first case
+        SELECT @extschema@.risk_day(pg_catalog.min(c.reported_at)) INTO first_day FROM @extschema@.cases c;
+        from_day := LEAST(from_day, first_day, to_day);
+        from_day := COALESCE(from_day, first_day, to_day);
+        DELETE FROM @extschema@.risk_daily;
+    ELSE
+        -- by default the last 7 days again: rejections and merges come late
+        from_day := COALESCE(from_day, LEAST(usable, to_day) OPERATOR(pg_catalog.-) 6);
+        IF from_day OPERATOR(pg_catalog.>) (usable OPERATOR(pg_catalog.+) 1) THEN
+            RAISE EXCEPTION 'refreshing from % would leave a gap after %, the last day of the risk rollup',
+                            from_day, usable
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = pg_catalog.format('Refresh from %s or earlier.', usable OPERATOR(pg_catalog.+) 1);
+        END IF;
+        DELETE FROM @extschema@.risk_daily d
+         WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    END IF;
+    IF from_day OPERATOR(pg_catalog.>) to_day THEN
+        RAISE EXCEPTION 'from_day % is after to_day %', from_day, to_day
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
+    SELECT k.day, k.unit, k.severity, pg_catalog.count(*),
+           pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8,
+                                                 half_life_seconds))
+      FROM (SELECT @extschema@.risk_day(c.reported_at) AS day, c.unit, c.severity, c.reported_at
+              FROM @extschema@.cases c
+             WHERE c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(from_day OPERATOR(pg_catalog.-) 1)
+               AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(to_day)
+               AND c.status NOT IN ('rejected', 'merged')) k
+     GROUP BY k.day, k.unit, k.severity;
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+    INSERT INTO @extschema@.risk_rollup (through, half_life, timezone, refreshed_at)
+    VALUES (GREATEST(usable, to_day), @extschema@.risk_half_life(), zone, pg_catalog.now())
+    ON CONFLICT (only_row) DO UPDATE
+       SET through = EXCLUDED.through, half_life = EXCLUDED.half_life,
+           timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
+    RETURN written;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_risk_daily(date, date) IS
+    'recompute gridgov.risk_daily from from_day (default: 6 days before its last day, or the first case when it is not usable) to to_day (default: yesterday; a day that has not ended is refused); returns the rows written';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_scores(under @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now(),
+                                        max_level integer DEFAULT 6)
+    RETURNS TABLE (unit @extschema@.gridcode, score float8, cases bigint)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 100
 BEGIN ATOMIC
-    WITH covered AS MATERIALIZED (
-        SELECT DISTINCT u.code
-          FROM @extschema@.organization_unit c
-          JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) c.organization
+    WITH settings AS (
+        -- last_day NULL without a usable rollup: everything from the cases
+        SELECT CASE WHEN r.through IS NOT NULL
+                    THEN LEAST(r.through, @extschema@.risk_day(as_of) OPERATOR(pg_catalog.-) 1) END AS last_day,
+               EXTRACT(epoch FROM @extschema@.risk_half_life())::float8 AS half_life,
+               @extschema@.risk_weights() AS weights
+          FROM (SELECT @extschema@.risk_rollup_through() AS through) r
+    ), levels AS (
+        SELECT l.level FROM pg_catalog.generate_series(@extschema@.level(under), LEAST(max_level, 7)) AS l(level)
+    ), decay AS (
+        -- per day of the rollup, the decay from its end to as_of
+        SELECT g.day::date AS day,
+               @extschema@.risk_decay(EXTRACT(epoch FROM as_of OPERATOR(pg_catalog.-) @extschema@.risk_day_end(g.day::date))::float8,
+                                      s.half_life) AS factor
+          FROM settings s
+         CROSS JOIN LATERAL pg_catalog.generate_series(
+               (SELECT pg_catalog.min(d.day) FROM @extschema@.risk_daily d)::timestamp,
+               s.last_day::timestamp, interval '1 day') AS g(day)
+    ), rolled_units AS (
+        SELECT d.unit,
+               pg_catalog.sum(d.mass OPERATOR(pg_catalog.*) s.weights[d.severity] OPERATOR(pg_catalog.*) f.factor) AS score,
+               pg_catalog.sum(d.cases) AS cases
+          FROM settings s
+          JOIN @extschema@.risk_daily d ON d.day OPERATOR(pg_catalog.<=) s.last_day
+          JOIN decay f ON f.day OPERATOR(pg_catalog.=) d.day
+         WHERE d.unit OPERATOR(@extschema@.<@) under
+         GROUP BY d.unit
+    ), rolled AS (
+        SELECT @extschema@.ancestor(r.unit, lv.level) AS unit, pg_catalog.sum(r.score) AS score,
+               pg_catalog.sum(r.cases)::bigint AS cases
+          FROM rolled_units r
+          JOIN levels lv ON lv.level OPERATOR(pg_catalog.<=) @extschema@.level(r.unit)
+         GROUP BY 1
+    ), recent AS (
+        SELECT @extschema@.ancestor(c.unit, lv.level) AS unit,
+               @extschema@.risk(c, as_of) AS score,
+               @extschema@.risk_cases(c, as_of) AS cases
+          FROM settings s
+          JOIN @extschema@.cases c
+            ON c.reported_at OPERATOR(pg_catalog.>=) COALESCE(@extschema@.risk_day_end(s.last_day), '-infinity')
+           AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+          JOIN levels lv ON lv.level OPERATOR(pg_catalog.<=) @extschema@.level(c.unit)
+         WHERE c.unit OPERATOR(@extschema@.<@) under
+         GROUP BY 1
+    )
+    -- the checks first: a bad as_of or max_level is refused before any work
+    SELECT b.unit, pg_catalog.sum(b.score), pg_catalog.sum(b.cases)::bigint
+      FROM (SELECT * FROM rolled UNION ALL SELECT * FROM recent) b
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcode_level(max_level, 'max_level')
+       AND b.cases OPERATOR(pg_catalog.>) 0
+     GROUP BY b.unit
+     ORDER BY b.unit;
+END;
+COMMENT ON FUNCTION @extschema@.risk_scores(@extschema@.gridcode, timestamptz, integer) IS
+    'risk score and counted cases at as_of (2000 to 2199) of a unit and of every unit below it down to max_level (1 to 7; units without cases left out), from the rollup and the cases after it';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_cells(area @extschema@.gridcell, level integer,
+                                       as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (cell @extschema@.gridcell, score float8, cases bigint)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 100
+BEGIN ATOMIC
+    SELECT @extschema@.parent(c.cell, risk_cells.level),
+           @extschema@.risk(c, as_of), @extschema@.risk_cases(c, as_of)
+      FROM @extschema@.cases c
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcell_level(risk_cells.level, 'level')
+       AND c.cell OPERATOR(@extschema@.<@) area
+       AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+     GROUP BY 1
+    HAVING @extschema@.risk_cases(c, as_of) OPERATOR(pg_catalog.>) 0
+     ORDER BY 1;
+END;
+COMMENT ON FUNCTION @extschema@.risk_cells(@extschema@.gridcell, integer, timestamptz) IS
+    'risk score and counted cases at as_of of every Beidou cell at a level inside an area cell (cells without cases left out)';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_geojson(unit @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS jsonb
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+BEGIN ATOMIC
+    SELECT pg_catalog.jsonb_build_object(
+               'type', 'FeatureCollection',
+               'features', COALESCE(pg_catalog.jsonb_agg(f.feature ORDER BY f.code), '[]'::jsonb))
+      FROM (SELECT ch.code,
+                   pg_catalog.jsonb_build_object(
+                       'type', 'Feature',
+                       'id', ch.code::text,
+                       'geometry', ST_AsGeoJSON(ch.boundary, 6)::jsonb,
+                       'properties', pg_catalog.jsonb_build_object(
+                           'code', ch.code::text,
+                           'name', ch.name,
+                           'level', ch.level,
+                           'score', pg_catalog.round(COALESCE(s.score, 0)::numeric, 3),
+                           'color', @extschema@.risk_color(COALESCE(s.score, 0), ch.level),
+                           'cases', COALESCE(s.cases, 0))) AS feature
+              FROM @extschema@.children(unit) ch
+              LEFT JOIN @extschema@.risk_scores(unit, as_of, LEAST(@extschema@.level(unit) OPERATOR(pg_catalog.+) 1, 7)) s
+                     ON s.unit OPERATOR(@extschema@.=) ch.code) f
+     WHERE @extschema@.check_risk_time(as_of);
+END;
+COMMENT ON FUNCTION @extschema@.risk_geojson(@extschema@.gridcode, timestamptz) IS
+    'GeoJSON FeatureCollection of a unit''s current children with their risk score, colour and counted cases at as_of (default now)';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_tile(z integer, x integer, y integer, level integer DEFAULT 6,
+                                      as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bytea
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+BEGIN ATOMIC
+    WITH tile AS (
+        SELECT ST_TileEnvelope(z, x, y) AS envelope,
+               ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326
+         WHERE @extschema@.check_tile(z, x, y) AND @extschema@.check_risk_time(as_of)
+           AND @extschema@.check_gridcode_level(risk_tile.level, 'level')
+    ), features AS (
+        SELECT ST_AsMVTGeom(ST_Transform(u.boundary, 3857), t.envelope, 4096, 64, true) AS geom,
+               u.code::text AS code, u.name, u.level, COALESCE(rs.score, 0) AS score,
+               @extschema@.risk_color(COALESCE(rs.score, 0), u.level) AS color, COALESCE(rs.cases, 0) AS cases
+          FROM tile t
+          JOIN @extschema@.unit u
+            ON u.boundary && t.envelope_4326
+           AND u.level OPERATOR(pg_catalog.=) risk_tile.level
+           AND @extschema@.unit_is_current(u)
+          LEFT JOIN LATERAL @extschema@.risk_scores(u.code, as_of, u.level) rs ON true
+    )
+    SELECT COALESCE((SELECT ST_AsMVT(f.*, 'risk', 4096, 'geom')
+                       FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea);
+END;
+COMMENT ON FUNCTION @extschema@.risk_tile(integer, integer, integer, integer, timestamptz) IS
+    'Mapbox vector tile z/x/y (layer "risk") of the current units at a level (default 6, grids) with their risk score, colour and counted cases at as_of';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_cell_tile(z integer, x integer, y integer, cell_level integer DEFAULT NULL,
+                                           as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+BEGIN ATOMIC
+    WITH widths AS (
+        SELECT w.level, w.degrees
+          FROM (VALUES (1, 6.0), (2, 0.5), (3, 0.25), (4, 1 / 60.0), (5, 1 / 900.0),
+                       (6, 1 / 1800.0), (7, 1 / 14400.0), (8, 1 / 115200.0),
+                       (9, 1 / 921600.0), (10, 1 / 7372800.0)) AS w(level, degrees)
+    ), tile AS (
+        SELECT ST_TileEnvelope(z, x, y) AS envelope,
+               ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326,
+               360.0 OPERATOR(pg_catalog./) (2::numeric OPERATOR(pg_catalog.^) z) AS degrees
+         WHERE @extschema@.check_tile(z, x, y, cell_level) AND @extschema@.check_risk_time(as_of)
+    ), levels AS (
+        SELECT t.*, l.cell_level,
+               -- the finest level at most cell_level whose cells are at least
+               -- a quarter of the tile's width: a handful of ranges to read
+               COALESCE((SELECT pg_catalog.max(w.level) FROM widths w
+                          WHERE w.level OPERATOR(pg_catalog.<=) l.cell_level
+                            AND w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 4)), 1) AS probe_level
+          FROM tile t
          CROSS JOIN LATERAL (
-               SELECT u.code FROM @extschema@.unit u
-                WHERE u.code OPERATOR(@extschema@.<@) c.unit
-                  AND u.code OPERATOR(@extschema@.<@) units_not_covered.root
-                  AND u.level OPERATOR(pg_catalog.=) units_not_covered.level
-               OFFSET 0) u
-         WHERE (c.unit OPERATOR(@extschema@.<@) units_not_covered.root
-                OR c.unit OPERATOR(@extschema@.=) ANY (@extschema@.lineage(units_not_covered.root)))
-           AND c.valid OPERATOR(pg_catalog.@>) units_not_covered.at
-           AND o.kind OPERATOR(pg_catalog.=) ANY (units_not_covered.kinds))
-    SELECT u.code, u.name
-      FROM @extschema@.unit u
-     WHERE u.code OPERATOR(@extschema@.<@) units_not_covered.root
-       AND u.level OPERATOR(pg_catalog.=) units_not_covered.level
-       AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) units_not_covered.at)
-       AND units_not_covered.at IS NOT NULL
-       AND NOT EXISTS (SELECT FROM covered WHERE covered.code OPERATOR(@extschema@.=) u.code)
-     ORDER BY u.code;
+               SELECT COALESCE(cell_level,
+                               (SELECT pg_catalog.max(w.level) FROM widths w
+                                 WHERE w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 128)), 1)
+                      AS cell_level) l
+    ), cells AS (
+        SELECT @extschema@.parent(c.cell, lv.cell_level) AS cell,
+               @extschema@.risk(c, as_of) AS score, @extschema@.risk_cases(c, as_of) AS cases
+          FROM levels lv
+         CROSS JOIN LATERAL @extschema@.cover(lv.envelope_4326, lv.probe_level) probe
+          JOIN @extschema@.cases c
+            ON c.cell OPERATOR(@extschema@.<@) probe.cell
+           AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+         GROUP BY 1
+    ), features AS (
+        SELECT ST_AsMVTGeom(ST_Transform(@extschema@.boundary(ce.cell), 3857), lv.envelope, 4096, 64, true) AS geom,
+               ce.cell::text AS cell, lv.cell_level AS level, ce.score,
+               @extschema@.risk_color(ce.score, NULL) AS color, ce.cases
+          FROM cells ce, levels lv
+         WHERE ce.cases OPERATOR(pg_catalog.>) 0
+    )
+    SELECT CASE WHEN z IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL AND as_of IS NOT NULL
+                THEN COALESCE((SELECT ST_AsMVT(f.*, 'risk_cells', 4096, 'geom')
+                                 FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea) END;
 END;
-COMMENT ON FUNCTION @extschema@.units_not_covered(@extschema@.gridcode, integer, text[], date) IS
-    'units of a level under root that no organization of the given kinds covers on a day, itself or through a unit above it';
-
--- Grids under root that no grid branch or area general branch covers on a
--- day.  支部建在网格上.
-CREATE FUNCTION @extschema@.grids_without_branch(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (grid @extschema@.gridcode, name text)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT u.unit, u.name
-      FROM @extschema@.units_not_covered(grids_without_branch.root, 6, ARRAY['grid_branch', 'area_branch'],
-                                         grids_without_branch.at) u;
-END;
-COMMENT ON FUNCTION @extschema@.grids_without_branch(@extschema@.gridcode, date) IS
-    'grids under root that no grid branch or area general branch covers on a day (支部建在网格上)';
-
--- Buildings (level 7) under root that no 红小二 team covers on a day.
--- 一个楼栋一支服务队.
-CREATE FUNCTION @extschema@.buildings_without_team(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (building @extschema@.gridcode, name text)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT u.unit, u.name
-      FROM @extschema@.units_not_covered(buildings_without_team.root, 7, ARRAY['hongxiaoer_team'],
-                                         buildings_without_team.at) u;
-END;
-COMMENT ON FUNCTION @extschema@.buildings_without_team(@extschema@.gridcode, date) IS
-    'buildings under root that no 红小二 team covers on a day (一个楼栋一支服务队)';
-
--- 红小二 teams anchored under root that break the rule on a day: 3 to 5
--- people, at least one of them a full-time grid party member (a party
--- member who is also a full-time grid worker, in any organization).
-CREATE FUNCTION @extschema@.teams_breaking_rule(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (team bigint, name text, anchor @extschema@.gridcode, members integer,
-                   full_time_party_members integer)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT o.id, o.name, o.anchor, m.members, m.full_time_party_members
-      FROM @extschema@.organization o
-     CROSS JOIN LATERAL (
-           SELECT pg_catalog.count(*)::integer AS members,
-                  pg_catalog.count(*) FILTER (WHERE t.party_member AND t.grid_worker)::integer AS full_time_party_members
-             FROM (SELECT DISTINCT p.person,
-                          EXISTS (SELECT FROM @extschema@.post q
-                                    JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) q.role
-                                   WHERE q.person OPERATOR(pg_catalog.=) p.person
-                                     AND r.class OPERATOR(pg_catalog.=) 'party_member'
-                                     AND q.valid OPERATOR(pg_catalog.@>) teams_breaking_rule.at) AS party_member,
-                          EXISTS (SELECT FROM @extschema@.post q
-                                   WHERE q.person OPERATOR(pg_catalog.=) p.person
-                                     AND q.role OPERATOR(pg_catalog.=) 'grid_worker'
-                                     AND q.valid OPERATOR(pg_catalog.@>) teams_breaking_rule.at) AS grid_worker
-                     FROM @extschema@.post p
-                    WHERE p.organization OPERATOR(pg_catalog.=) o.id
-                      AND p.valid OPERATOR(pg_catalog.@>) teams_breaking_rule.at) t) m
-     WHERE o.kind OPERATOR(pg_catalog.=) 'hongxiaoer_team'
-       AND o.anchor OPERATOR(@extschema@.<@) teams_breaking_rule.root
-       AND o.valid OPERATOR(pg_catalog.@>) teams_breaking_rule.at
-       AND NOT (m.members OPERATOR(pg_catalog.>=) 3 AND m.members OPERATOR(pg_catalog.<=) 5
-                AND m.full_time_party_members OPERATOR(pg_catalog.>=) 1)
-     ORDER BY o.anchor, o.id;
-END;
-COMMENT ON FUNCTION @extschema@.teams_breaking_rule(@extschema@.gridcode, date) IS
-    '红小二 teams anchored under root that do not have 3 to 5 people with at least one full-time grid party member on a day';
-
--- Secretaries of community party committees anchored under root with
--- fewer than two reserve cadres (后备, 1:2) in their committee on a day.
-CREATE FUNCTION @extschema@.secretaries_without_reserves(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (organization bigint, community @extschema@.gridcode, secretary bigint, reserve_cadres integer)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT o.id, o.anchor, s.person, r.reserve_cadres
-      FROM @extschema@.organization o
-      JOIN @extschema@.post s ON s.organization OPERATOR(pg_catalog.=) o.id
-     CROSS JOIN LATERAL (
-           SELECT pg_catalog.count(DISTINCT q.person)::integer AS reserve_cadres
-             FROM @extschema@.post q
-            WHERE q.organization OPERATOR(pg_catalog.=) o.id
-              AND q.role OPERATOR(pg_catalog.=) 'reserve_cadre'
-              AND q.valid OPERATOR(pg_catalog.@>) secretaries_without_reserves.at) r
-     WHERE o.kind OPERATOR(pg_catalog.=) 'community_committee'
-       AND o.anchor OPERATOR(@extschema@.<@) secretaries_without_reserves.root
-       AND o.valid OPERATOR(pg_catalog.@>) secretaries_without_reserves.at
-       AND s.role OPERATOR(pg_catalog.=) 'secretary'
-       AND s.valid OPERATOR(pg_catalog.@>) secretaries_without_reserves.at
-       AND r.reserve_cadres OPERATOR(pg_catalog.<) 2
-     ORDER BY o.anchor, o.id, s.person;
-END;
-COMMENT ON FUNCTION @extschema@.secretaries_without_reserves(@extschema@.gridcode, date) IS
-    'community party secretaries under root with fewer than two reserve cadres in their committee on a day (后备 1:2)';
-
--- The six checks' counts: the morning report of a district office.
-CREATE FUNCTION @extschema@.coverage_summary(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (check_name text, gaps bigint)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT 'grids_without_party_members', pg_catalog.count(*)
-      FROM @extschema@.grids_without_party_members(coverage_summary.root, coverage_summary.at)
-    UNION ALL
-    SELECT 'party_members_outside_grids', pg_catalog.count(*)
-      FROM @extschema@.party_members_outside_grids(coverage_summary.root, coverage_summary.at)
-    UNION ALL
-    SELECT 'grids_without_branch', pg_catalog.count(*)
-      FROM @extschema@.grids_without_branch(coverage_summary.root, coverage_summary.at)
-    UNION ALL
-    SELECT 'buildings_without_team', pg_catalog.count(*)
-      FROM @extschema@.buildings_without_team(coverage_summary.root, coverage_summary.at)
-    UNION ALL
-    SELECT 'teams_breaking_rule', pg_catalog.count(*)
-      FROM @extschema@.teams_breaking_rule(coverage_summary.root, coverage_summary.at)
-    UNION ALL
-    SELECT 'secretaries_without_reserves', pg_catalog.count(*)
-      FROM @extschema@.secretaries_without_reserves(coverage_summary.root, coverage_summary.at);
-END;
-COMMENT ON FUNCTION @extschema@.coverage_summary(@extschema@.gridcode, date) IS
-    'how many rows each coverage check finds under root on a day';
-
--- How many people the posts of a day place under each unit of a level
--- below root, and how many of them are party members: one range scan of
--- the placements under root, each taken to its ancestor at the level and
--- counted once per person there, materialized; then the units of the level
--- under root, another range scan, joined to the counts (0 where no one is
--- placed).
-CREATE FUNCTION @extschema@.people_by_unit(root @extschema@.gridcode, level integer, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (unit @extschema@.gridcode, name text, people bigint, party_members bigint)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-    WITH counted AS MATERIALIZED (
-        SELECT @extschema@.ancestor(pl.unit, people_by_unit.level) AS unit,
-               pg_catalog.count(DISTINCT pl.person) AS people,
-               pg_catalog.count(DISTINCT pl.person)
-                   FILTER (WHERE r.class OPERATOR(pg_catalog.=) 'party_member') AS party_members
-          FROM @extschema@.placements(people_by_unit.root, people_by_unit.at) pl
-          JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) pl.role
-         GROUP BY 1)
-    SELECT u.code, u.name, COALESCE(n.people, 0), COALESCE(n.party_members, 0)
-      FROM @extschema@.unit u
-      LEFT JOIN counted n ON n.unit OPERATOR(@extschema@.=) u.code
-     WHERE u.code OPERATOR(@extschema@.<@) people_by_unit.root
-       AND u.level OPERATOR(pg_catalog.=) people_by_unit.level
-       AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) people_by_unit.at)
-       AND people_by_unit.at IS NOT NULL
-       -- evaluated once: a level outside 1..7 is refused (22023)
-       AND @extschema@.segment(people_by_unit.root, people_by_unit.level) IS NOT NULL
-     ORDER BY u.code;
-END;
-COMMENT ON FUNCTION @extschema@.people_by_unit(@extschema@.gridcode, integer, date) IS
-    'per unit of a level under root: the people placed under it on a day, and how many are party members';
-
--- The checks for today over the whole registry: one per province, each a
--- range.  security_invoker: what the caller may not read stays unread.
-CREATE VIEW @extschema@.grids_without_party_members WITH (security_invoker = true) AS
-SELECT c.* FROM @extschema@.unit p,
-       LATERAL @extschema@.grids_without_party_members(p.code, CURRENT_DATE) c
- WHERE p.level OPERATOR(pg_catalog.=) 1;
-COMMENT ON VIEW @extschema@.grids_without_party_members IS 'grids where no party member is placed today';
-COMMENT ON COLUMN @extschema@.grids_without_party_members.grid IS 'the grid';
-COMMENT ON COLUMN @extschema@.grids_without_party_members.name IS 'its name';
-
-CREATE VIEW @extschema@.party_members_outside_grids WITH (security_invoker = true) AS
-SELECT c.* FROM @extschema@.unit p,
-       LATERAL @extschema@.party_members_outside_grids(p.code, CURRENT_DATE) c
- WHERE p.level OPERATOR(pg_catalog.=) 1;
-COMMENT ON VIEW @extschema@.party_members_outside_grids IS 'party members placed in no grid today';
-COMMENT ON COLUMN @extschema@.party_members_outside_grids.person IS 'the party member';
-COMMENT ON COLUMN @extschema@.party_members_outside_grids.post IS 'one of their party posts';
-COMMENT ON COLUMN @extschema@.party_members_outside_grids.role IS 'its role: which of the five kinds of party member';
-COMMENT ON COLUMN @extschema@.party_members_outside_grids.organization IS 'its organization, if any';
-COMMENT ON COLUMN @extschema@.party_members_outside_grids.unit IS 'its unit, else its organization''s anchor';
-
-CREATE VIEW @extschema@.grids_without_branch WITH (security_invoker = true) AS
-SELECT c.* FROM @extschema@.unit p,
-       LATERAL @extschema@.grids_without_branch(p.code, CURRENT_DATE) c
- WHERE p.level OPERATOR(pg_catalog.=) 1;
-COMMENT ON VIEW @extschema@.grids_without_branch IS 'grids that no grid branch or area general branch covers today';
-COMMENT ON COLUMN @extschema@.grids_without_branch.grid IS 'the grid';
-COMMENT ON COLUMN @extschema@.grids_without_branch.name IS 'its name';
-
-CREATE VIEW @extschema@.buildings_without_team WITH (security_invoker = true) AS
-SELECT c.* FROM @extschema@.unit p,
-       LATERAL @extschema@.buildings_without_team(p.code, CURRENT_DATE) c
- WHERE p.level OPERATOR(pg_catalog.=) 1;
-COMMENT ON VIEW @extschema@.buildings_without_team IS 'buildings that no 红小二 team covers today';
-COMMENT ON COLUMN @extschema@.buildings_without_team.building IS 'the building';
-COMMENT ON COLUMN @extschema@.buildings_without_team.name IS 'its name';
-
-CREATE VIEW @extschema@.teams_breaking_rule WITH (security_invoker = true) AS
-SELECT c.* FROM @extschema@.unit p,
-       LATERAL @extschema@.teams_breaking_rule(p.code, CURRENT_DATE) c
- WHERE p.level OPERATOR(pg_catalog.=) 1;
-COMMENT ON VIEW @extschema@.teams_breaking_rule IS
-    '红小二 teams without 3 to 5 people and at least one full-time grid party member today';
-COMMENT ON COLUMN @extschema@.teams_breaking_rule.team IS 'the team (an organization)';
-COMMENT ON COLUMN @extschema@.teams_breaking_rule.name IS 'its name';
-COMMENT ON COLUMN @extschema@.teams_breaking_rule.anchor IS 'the unit it is anchored on';
-COMMENT ON COLUMN @extschema@.teams_breaking_rule.members IS 'the people holding a post in it';
-COMMENT ON COLUMN @extschema@.teams_breaking_rule.full_time_party_members IS
-    'those of them who are party members and full-time grid workers';
-
-CREATE VIEW @extschema@.secretaries_without_reserves WITH (security_invoker = true) AS
-SELECT c.* FROM @extschema@.unit p,
-       LATERAL @extschema@.secretaries_without_reserves(p.code, CURRENT_DATE) c
- WHERE p.level OPERATOR(pg_catalog.=) 1;
-COMMENT ON VIEW @extschema@.secretaries_without_reserves IS
-    'community party secretaries with fewer than two reserve cadres today';
-COMMENT ON COLUMN @extschema@.secretaries_without_reserves.organization IS 'the community party committee';
-COMMENT ON COLUMN @extschema@.secretaries_without_reserves.community IS 'its anchor, the community';
-COMMENT ON COLUMN @extschema@.secretaries_without_reserves.secretary IS 'the secretary';
-COMMENT ON COLUMN @extschema@.secretaries_without_reserves.reserve_cadres IS 'the reserve cadres in the committee';
-
-CREATE VIEW @extschema@.coverage_summary WITH (security_invoker = true) AS
-SELECT c.check_name, pg_catalog.sum(c.gaps)::bigint AS gaps
-  FROM @extschema@.unit p,
-       LATERAL @extschema@.coverage_summary(p.code, CURRENT_DATE) c
- WHERE p.level OPERATOR(pg_catalog.=) 1
- GROUP BY c.check_name;
-COMMENT ON VIEW @extschema@.coverage_summary IS 'how many rows each coverage check finds today';
-COMMENT ON COLUMN @extschema@.coverage_summary.check_name IS 'the check, named as its function';
-COMMENT ON COLUMN @extschema@.coverage_summary.gaps IS 'the rows it finds';
+COMMENT ON FUNCTION @extschema@.risk_cell_tile(integer, integer, integer, integer, timestamptz) IS
+    'Mapbox vector tile z/x/y (layer "risk_cells") of the Beidou cells at a level (default: picked by zoom) holding cases, with their risk score, colour and counted cases at as_of';

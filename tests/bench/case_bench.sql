@@ -386,8 +386,8 @@ BEGIN
     SELECT count(*) INTO history_bad
       FROM (SELECT * FROM gridgov.case_history WHERE case_id <= 2000) g
       FULL JOIN (SELECT * FROM plpg.case_history WHERE case_id <= 2000) p ON p.case_id = g.case_id AND p.seq = g.seq
-     WHERE (g.hash, g.at, g.action, g.to_status, g.handling_level, g.service_point)
-           IS DISTINCT FROM (p.hash, p.at, p.action, p.to_status, p.handling_level, p.service_point);
+     WHERE (g.hash, g.content, g.at, g.action, g.to_status, g.handling_level, g.service_point)
+           IS DISTINCT FROM (p.hash, p.content, p.at, p.action, p.to_status, p.handling_level, p.service_point);
     IF history_bad > 0 THEN
         CALL bench.fail('intake', format('%s history rows of the first 2,000 cases differ between the engine and PL/pgSQL',
                                          history_bad));
@@ -447,10 +447,12 @@ SELECT s.step, s.label, s.target, s.stmt, s.setup
                (SELECT count(*) FROM pg_index WHERE indrelid = 'gridgov.cases'::regclass)), 'gridgov.cases',
         format('INSERT INTO gridgov.cases (district, unit, category, severity, reported_severity, channel, location, status,'
                ' handling_level, service_point, stage, stage_started_at, stage_deadline, stage_limit_unit, reported_at,'
-               ' escalations, linked_cases, warning, actor, moved_at, last_action, escalation_trigger, history_seq, history_hash)'
+               ' escalations, linked_cases, warning, actor, moved_at, last_action, escalation_trigger, history_seq, history_hash,'
+               ' history_content)'
                ' SELECT district, unit, category, severity, reported_severity, channel, location, status,'
                ' handling_level, service_point, stage, stage_started_at, stage_deadline, stage_limit_unit, reported_at,'
-               ' escalations, linked_cases, warning, actor, moved_at, last_action, escalation_trigger, history_seq, history_hash'
+               ' escalations, linked_cases, warning, actor, moved_at, last_action, escalation_trigger, history_seq, history_hash,'
+               ' history_content'
                ' FROM gridgov.cases WHERE id > %s AND id <= %s AND id NOT IN (SELECT id FROM bench.bad_ids) ORDER BY id',
                p.scale - p.breakdown_rows, p.scale),
         ARRAY['ALTER TABLE gridgov.cases DISABLE TRIGGER USER']),
@@ -550,7 +552,7 @@ CREATE FUNCTION bench.set_based_sweep(as_of timestamptz, deadline_fn text) RETUR
     RETURN format($sweep$
 WITH due AS (
     SELECT c.id, c.district, c.unit, c.category, c.severity, c.status, c.handling_level,
-           c.stage_deadline, c.moved_at, c.history_seq, c.history_hash
+           c.stage_deadline, c.moved_at, c.history_seq, c.history_hash, c.history_content
       FROM gridgov.cases c
      WHERE c.status IN ('accepted', 'dispatched', 'returned', 'in_progress')
        AND c.suspended_at IS NULL
@@ -577,7 +579,7 @@ WITH due AS (
 ), linked AS (
     SELECT r.*, %2$s(r.at, r.resolve_limit, r.limit_unit) AS deadline,
            plpg.link_hash(r.history_hash, r.id, r.history_seq + 1, r.at, r.actor, 'escalate', r.status,
-                          'dispatched', r.to_level, r.to_point, 'overdue', r.note) AS hash
+                          'dispatched', r.to_level, r.to_point, 'overdue', r.note, r.history_content) AS hash
       FROM routed r
 ), moved AS (
     UPDATE gridgov.cases c
@@ -590,19 +592,18 @@ WITH due AS (
       FROM linked l
      WHERE c.id = l.id
     RETURNING c.district, c.id, c.history_seq, c.moved_at, c.actor, l.status AS from_status, c.status,
-              c.handling_level, c.service_point, c.note, c.history_hash
+              c.handling_level, c.service_point, c.note, c.history_hash, c.history_content
 ), logged AS (
     INSERT INTO gridgov.case_history (district, case_id, seq, at, actor, action, from_status, to_status,
-                                      handling_level, service_point, escalation_trigger, note, hash)
+                                      handling_level, service_point, escalation_trigger, note, hash, content)
     SELECT district, id, history_seq, moved_at, actor, 'escalate', from_status, status,
-           handling_level, service_point, 'overdue', note, history_hash
+           handling_level, service_point, 'overdue', note, history_hash, history_content
       FROM moved
-    RETURNING district, case_id, seq, from_status, to_status, handling_level, service_point
+    RETURNING case_id, seq, from_status, to_status
 )
 SELECT count(*) FROM (
     SELECT pg_notify('gridgov_case', json_build_object(
-               'case', case_id, 'seq', seq, 'action', 'escalate', 'from', from_status, 'to', to_status,
-               'level', handling_level, 'service_point', service_point, 'district', district::text)::text)
+               'case', case_id, 'seq', seq, 'action', 'escalate', 'from', from_status, 'to', to_status)::text)
       FROM logged) notified
 $sweep$, as_of, deadline_fn);
 

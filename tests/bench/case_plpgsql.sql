@@ -17,8 +17,9 @@
 -- built-in rule: the third report in 7 days), the category rule (highest
 -- severity not above the case's), the service point climbing from the
 -- handling level, the escalation at intake, the accept deadline, and the
--- first link of the SHA-256 hash chain, kept on the row like the engine does
--- so the next move can chain from it.  An AFTER INSERT trigger appends the
+-- first link of the SHA-256 hash chain (the digest of the case's content
+-- included), kept on the row like the engine does so the next move can
+-- chain from it.  An AFTER INSERT trigger appends the
 -- history row and sends a NOTIFY.  Every query is planned once per session
 -- by PL/pgSQL.  The helpers that are SQL functions are written so that the
 -- planner inlines them (a sha256 over a non-inlined helper per field cost
@@ -127,19 +128,32 @@ CREATE FUNCTION plpg.hash_field(text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN coalesce(octet_length($1)::text || ':' || $1 || '|', '-|');
 
--- SHA-256 of a history link: the previous link's hash, then the fields.
--- STABLE, not IMMUTABLE (convert_to and extract from a timestamptz are
--- stable), so that it is inlined into the calling statement.
+-- SHA-256 of a history link: the previous link's hash, then the fields,
+-- the content digest last.  STABLE, not IMMUTABLE (convert_to and extract
+-- from a timestamptz are stable), so that it is inlined into the calling
+-- statement.
 CREATE FUNCTION plpg.link_hash(previous bytea, case_id bigint, seq integer, at timestamptz, actor text,
                                action text, from_status text, to_status text, level integer,
-                               service_point integer, escalation_trigger text, note text)
+                               service_point integer, escalation_trigger text, note text, content bytea)
     RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE
     RETURN sha256(coalesce(previous, '\x'::bytea) || convert_to(
         plpg.hash_field(case_id::text) || plpg.hash_field(seq::text)
         || plpg.hash_field((extract(epoch FROM at) * 1000000)::bigint::text)
         || plpg.hash_field(actor) || plpg.hash_field(action) || plpg.hash_field(from_status)
         || plpg.hash_field(to_status) || plpg.hash_field(level::text) || plpg.hash_field(service_point::text)
-        || plpg.hash_field(escalation_trigger) || plpg.hash_field(note), 'UTF8'));
+        || plpg.hash_field(escalation_trigger) || plpg.hash_field(note)
+        || coalesce(plpg.hash_field(encode(content, 'hex')), ''), 'UTF8'));
+
+-- SHA-256 of the case's content (what, where, who reported it, how, the
+-- evaluation), in the same canonical form.
+CREATE FUNCTION plpg.content_digest(unit gridgov.gridcode, category text, severity smallint, channel text,
+                                    description text, location geometry, reporter jsonb, satisfaction smallint,
+                                    evaluation text)
+    RETURNS bytea LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN sha256(convert_to(
+        plpg.hash_field(unit::text) || plpg.hash_field(category) || plpg.hash_field(severity::text)
+        || plpg.hash_field(channel) || plpg.hash_field(description) || plpg.hash_field(location::text)
+        || plpg.hash_field(reporter::text) || plpg.hash_field(satisfaction::text) || plpg.hash_field(evaluation), 'UTF8'));
 
 CREATE FUNCTION plpg.case_before_insert() RETURNS trigger
     LANGUAGE plpgsql
@@ -253,8 +267,11 @@ BEGIN
     NEW.last_action := 'report';
     NEW.moved_at := NEW.reported_at;
     NEW.history_seq := 1;
+    NEW.history_content := plpg.content_digest(NEW.unit, NEW.category, NEW.severity, NEW.channel, NEW.description,
+                                               NEW.location, NEW.reporter, NEW.satisfaction, NEW.evaluation);
     NEW.history_hash := plpg.link_hash(NULL, NEW.id, 1, NEW.reported_at, actor, 'report', NULL, NEW.status,
-                                       NEW.handling_level, NEW.service_point, NEW.escalation_trigger, NEW.note);
+                                       NEW.handling_level, NEW.service_point, NEW.escalation_trigger, NEW.note,
+                                       NEW.history_content);
     RETURN NEW;
 END;
 $$;
@@ -264,12 +281,12 @@ CREATE FUNCTION plpg.case_after_insert() RETURNS trigger
 AS $$
 BEGIN
     INSERT INTO plpg.case_history (district, case_id, seq, at, actor, action, from_status, to_status,
-                                   handling_level, service_point, escalation_trigger, note, hash)
+                                   handling_level, service_point, escalation_trigger, note, hash, content)
     VALUES (NEW.district, NEW.id, NEW.history_seq, NEW.moved_at, NEW.actor, NEW.last_action, NULL, NEW.status,
-            NEW.handling_level, NEW.service_point, NEW.escalation_trigger, NEW.note, NEW.history_hash);
+            NEW.handling_level, NEW.service_point, NEW.escalation_trigger, NEW.note, NEW.history_hash,
+            NEW.history_content);
     PERFORM pg_notify('plpg_case', json_build_object(
-        'case', NEW.id, 'seq', NEW.history_seq, 'action', NEW.last_action, 'from', NULL, 'to', NEW.status,
-        'level', NEW.handling_level, 'service_point', NEW.service_point, 'district', NEW.district::text)::text);
+        'case', NEW.id, 'seq', NEW.history_seq, 'action', NEW.last_action, 'from', NULL, 'to', NEW.status)::text);
     RETURN NULL;
 END;
 $$;

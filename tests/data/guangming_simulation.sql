@@ -1,10 +1,10 @@
 -- 90 days of Guangming, 2026-08-01 to 2026-10-29 18:00: 100,000 cases
 -- reported across the district's 418 grids and driven through their
 -- lifecycles by the case engine, with the time-based sweep run at the end
--- of every simulated day; then a few history rows tampered with, as an
--- intruder with the table owner's rights would, for verify_history() to
--- catch.  The period holds the Mid-Autumn (09-25..27) and National Day
--- (10-01..07) holidays of the preloaded calendar.
+-- of every simulated day; then a few history rows and a case row tampered
+-- with, as an intruder with the table owner's rights would, for
+-- verify_history() to catch.  The period holds the Mid-Autumn (09-25..27)
+-- and National Day (10-01..07) holidays of the preloaded calendar.
 --
 -- Deterministic: every choice is a hash of the case's ordinal number n and a
 -- salt (pg_temp.u below), points come from ST_GeneratePoints with a seed,
@@ -407,11 +407,12 @@ END;
 $$;
 RESET gridgov.actor;
 
--- An intruder with the table owner's rights covers up three things, and
+-- An intruder with the table owner's rights covers up four things, and
 -- the chain gives them away (SELECT * FROM gridgov.verify_history()):
 -- a late case's missed deadline is deleted from its history, a dissatisfied
--- reporter's case gets a nicer resolution note, and the time of a slow
--- acceptance is moved earlier.
+-- reporter's case gets a nicer resolution note, the time of a slow
+-- acceptance is moved earlier, and (in the case row, the engine's move
+-- trigger off) a poor rating of a closed case becomes a good one.
 ALTER TABLE case_history DISABLE TRIGGER gridgov_history_append_only;
 DELETE FROM case_history h
  WHERE (h.case_id, h.seq) = (SELECT h2.case_id, h2.seq FROM case_history h2
@@ -429,6 +430,10 @@ UPDATE case_history h SET at = c.reported_at + interval '10 minutes'
                               WHERE h2.action = 'accept' AND h2.at - c2.reported_at > interval '10 hours'
                               ORDER BY h2.case_id LIMIT 1);
 ALTER TABLE case_history ENABLE TRIGGER gridgov_history_append_only;
+ALTER TABLE cases DISABLE TRIGGER gridgov_case_move;
+UPDATE cases SET satisfaction = 5, evaluation = '非常满意,处理及时'
+ WHERE id = (SELECT id FROM cases WHERE status = 'closed' AND satisfaction = 2 ORDER BY id LIMIT 1);
+ALTER TABLE cases ENABLE TRIGGER gridgov_case_move;
 
 VACUUM ANALYZE cases;
 VACUUM ANALYZE case_history;

@@ -6,7 +6,7 @@
 -- grids within the same session.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(18);
+SELECT plan(22);
 
 -- 300 irregular grids: the Voronoi cells of random seeds, clipped to a box,
 -- so neighbours share every edge and three meet at each inner vertex.
@@ -97,6 +97,21 @@ SELECT results_eq($$SELECT pg_temp.routed(ST_SetSRID(ST_MakePoint(x, y), 4326)) 
                   $$VALUES ('440311006004103'::gridcode), ('440311006004101'), ('440311006004102'), ('440311006004102'),
                            ('440311006004102'), (NULL), ('440311006004105')$$,
                   'hole, overlap, the edge of a part (covered), both parts of a multipolygon, expired and expiring grids');
+
+-- a point that is no point on the globe is refused as gridcell() refuses
+-- it, not routed to no grid
+SELECT throws_ok($$SELECT pg_temp.routed('SRID=4326;POINT(NaN 22.6)')$$, '22023',
+                 'longitude NaN is not a finite number', 'a NaN location is refused');
+SELECT throws_ok($$SELECT pg_temp.routed(ST_SetSRID(ST_MakePoint(113.9, 122.6), 4326))$$, '22023',
+                 'latitude 122.6 is out of range', 'a latitude beyond the pole is refused');
+
+-- a severity outside 1..4 is named as such, not as a missing rule
+SELECT throws_ok($$INSERT INTO cases (category, channel, location, severity)
+                   VALUES ('noise', 'patrol', ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326), 9)$$,
+                 '23514', 'severity 9 is out of range for a case', 'severity 9 is refused as out of range');
+SELECT throws_ok($$INSERT INTO cases (category, channel, location, severity)
+                   VALUES ('noise', 'patrol', ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326), 0)$$,
+                 '23514', 'severity 0 is out of range for a case', 'and so is severity 0');
 
 -- changes to the grids reach the index within the session, and the
 -- transaction that made them

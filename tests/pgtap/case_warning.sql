@@ -1,6 +1,6 @@
 -- Early warning over many cases at once.  Within a statement the engine
 -- answers from memory after one index scan per grid and category
--- (src/case_lookup.c); its answers must equal a brute-force SQL count over
+-- (src/case_warning.c); its answers must equal a brute-force SQL count over
 -- the table for every case, also when a statement's report times go back
 -- and forth, when earlier cases were rejected or merged, and after a
 -- rolled-back savepoint.

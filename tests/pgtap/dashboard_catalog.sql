@@ -25,8 +25,8 @@ SELECT set_eq($$SELECT signature FROM pillar_functions WHERE provolatile = 'v'$$
               $$VALUES ('refresh_risk_daily(date,date)')$$,
               'only the refresh is VOLATILE');
 SELECT set_eq($$SELECT proname FROM pillar_functions WHERE provolatile = 'i' AND prokind = 'f'$$,
-              $$VALUES ('risk_combine'), ('risk_final'), ('risk_cases_final'), ('check_tile')$$,
-              'the state functions and check_tile, which read nothing, are IMMUTABLE');
+              $$VALUES ('risk_combine'), ('risk_final'), ('risk_cases_final'), ('risk_decay'), ('check_tile')$$,
+              'the state functions, risk_decay and check_tile, which read nothing, are IMMUTABLE');
 SELECT is_empty($$SELECT signature FROM pillar_functions
                    WHERE (lanname = 'sql' AND NOT has_sql_body)
                       OR (lanname = 'plpgsql' AND NOT coalesce(proconfig, '{}') @> '{"search_path=gridgov, public, public, pg_temp"}')$$,

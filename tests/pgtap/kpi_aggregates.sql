@@ -82,9 +82,9 @@ SELECT is((SELECT (kpi_json(k) ->> 'closure_rate')::numeric FROM (SELECT kpi(c, 
 SELECT is((SELECT received(kpi_accum(kpi_accum(NULL, c1, now()), c2, now()))
              FROM cases c1, cases c2 WHERE c1.id = 3 AND c2.id = 4),
           2::bigint, 'kpi_accum called as a function');
-SELECT is(kpi_combine('{"version": 1, "received": 2, "accept_seconds": {"buckets": [[5, 1]]}}',
-                      '{"version": 1, "received": 3, "accept_seconds": {"zero": 1, "buckets": [[5, 2], [7, 1]]}}')::text,
-          '{"version": 1, "received": 5, "accept_seconds": {"zero": 1, "buckets": [[5, 3], [7, 1]]}}'::kpi_state::text,
+SELECT is(kpi_combine('{"version": 1, "received": 2, "accepted": 1, "accept_seconds": {"buckets": [[5, 1]]}}',
+                      '{"version": 1, "received": 4, "accepted": 4, "accept_seconds": {"zero": 1, "buckets": [[5, 2], [7, 1]]}}')::text,
+          '{"version": 1, "received": 6, "accepted": 5, "accept_seconds": {"zero": 1, "buckets": [[5, 3], [7, 1]]}}'::kpi_state::text,
           'kpi_combine adds counters and bucket counts');
 SELECT is(kpi_final(NULL)::text, '{"version": 1}'::kpi_state::text, 'kpi_final of NULL is the empty state');
 
@@ -104,8 +104,8 @@ SELECT is((SELECT kpi_merge(k ORDER BY p DESC)::text FROM part),
 -- The bucket limit: beyond 2,048 buckets the lowest collapse into the
 -- lowest kept, whatever the order of merging
 CREATE TEMP TABLE wide AS
-SELECT s, format('{"version": 1, "close_seconds": {"buckets": [%s]}}',
-                 string_agg(format('[%s, 1]', g), ', ' ORDER BY g))::kpi_state AS k
+SELECT s, format('{"version": 1, "received": %s, "due_to_close": %1$s, "closed": %1$s, "close_seconds": {"buckets": [%s]}}',
+                 count(*), string_agg(format('[%s, 1]', g), ', ' ORDER BY g))::kpi_state AS k
   FROM (VALUES (1, 1, 2048), (2, 1001, 3048), (3, -500, -400)) r(s, lo, hi),
        generate_series(r.lo, r.hi) g
  GROUP BY s;

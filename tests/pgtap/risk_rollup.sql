@@ -68,7 +68,7 @@ SELECT ok((SELECT bool_and(abs(p.score - (SELECT sum(ch.score) FROM risk_scores(
 SELECT is(risk_now('440311', '2026-10-01 12:00+08'),
           (SELECT score FROM risk_scores('440311', '2026-10-01 12:00+08', 3)),
           'risk_now is risk_scores at the unit');
-SELECT is(risk_now('440311006004', '1999-01-01'), 0::float8, 'nothing before the first case');
+SELECT is(risk_now('440311006004', '2000-01-01 00:00+00'), 0::float8, 'nothing before the first case');
 
 -- labels
 SELECT is((SELECT string_agg(p.proname || ':' || p.provolatile::text || p.proparallel::text || p.proisstrict::text, ' ' ORDER BY p.proname)

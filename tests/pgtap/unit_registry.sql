@@ -78,7 +78,7 @@ SELECT is((unit_at(ST_SetSRID(ST_MakePoint(113.80, 22.72), 4326), 6)).code, NULL
 SELECT is((unit_at(ST_SetSRID(ST_MakePoint(113.9625, 22.72), 4326), 6)).code, '440311006003001'::gridcode,
           'a point on a shared edge goes to the lower code');
 SELECT throws_ok($$SELECT unit_at(ST_SetSRID(ST_MakePoint(113.95, 22.72), 4490), 6)$$,
-                 '22023', 'point has SRID 4490, unit boundaries are in SRID 4326', 'wrong SRID is refused');
+                 '22023', 'unit_at() needs a geometry in SRID 4326, not SRID 4490', 'wrong SRID is refused');
 SELECT throws_ok($$SELECT unit_at(ST_MakeEnvelope(113.9, 22.7, 114, 22.8, 4326), 6)$$,
                  '22023', NULL, 'a polygon is not a point');
 SELECT throws_ok($$SELECT unit_at('SRID=4326;POINT EMPTY'::geometry, 6)$$,

@@ -146,3 +146,18 @@ SELECT day, to_char(day, 'Dy') AS dow, is_workday(day),
   FROM unnest('{2026-02-13,2026-02-14,2026-02-15,2026-02-23,2026-02-24,2026-02-28,2026-03-01,
                 2026-09-19,2026-09-20,2026-09-25,2026-09-28,2026-10-07,2026-10-08,2026-10-10,2026-10-11}'::date[]) d(day)
  ORDER BY day;
+
+-- working_span, the measure of case_clock: working time for working_day
+-- and working_hour, clock time for clock_hour (to the nearest second,
+-- halves away from zero); any other unit is refused as deadline() refuses
+-- it, instead of being counted as working time
+SELECT working_span('2026-03-11 11:00+08', '2026-03-11 15:00+08', 'working_day') AS working_day,
+       working_span('2026-03-11 11:00+08', '2026-03-11 15:00+08', 'working_hour') AS working_hour,
+       working_span('2026-03-11 11:00+08', '2026-03-11 15:00+08', 'clock_hour') AS clock_hour,
+       working_span('2026-03-11 15:00+08', '2026-03-11 11:00+08', 'clock_hour') AS backwards,
+       working_span('2026-03-11 11:00:00+08', '2026-03-11 11:00:00.5+08', 'clock_hour') AS half_up,
+       working_span('2026-03-11 11:00:00.5+08', '2026-03-11 11:00:00+08', 'clock_hour') AS half_down,
+       working_span('2026-03-11 11:00:00+08', '2026-03-11 11:00:00.499999+08', 'clock_hour') AS below_half;
+SELECT working_span('2026-03-11 11:00+08', '2026-03-11 15:00+08', 'bogus');
+SELECT working_span('2026-03-11 11:00+08', '2026-03-11 15:00+08', 'Clock_Hour');
+SELECT working_span('2026-03-11 11:00+08', 'infinity', 'clock_hour');

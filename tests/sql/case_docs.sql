@@ -33,4 +33,43 @@ SELECT c.conname, t.tgfoid::regproc AS check_function, t.tgenabled
 SHOW gridgov.grid_index_memory;
 SET gridgov.grid_index_memory = '256MB';
 SHOW gridgov.grid_index_memory;
+-- actor and time
+CREATE ROLE handler_wang;
+GRANT USAGE ON SCHEMA gridgov TO handler_wang;
+GRANT SELECT ON ALL TABLES IN SCHEMA gridgov TO handler_wang;
+GRANT INSERT, UPDATE ON cases TO handler_wang;
+GRANT INSERT ON case_history TO handler_wang;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA gridgov TO handler_wang;
+SET ROLE handler_wang;
+SET gridgov.actor = 'district_chief_zhao';
+INSERT INTO cases (id, category, channel, unit) VALUES (103, 'noise', 'walk_in', '440311006004001');
+RESET gridgov.actor;
+INSERT INTO cases (id, category, channel, unit) VALUES (103, 'noise', 'walk_in', '440311006004001');
+SELECT accept(103, at => '2099-12-31 10:00+08');
+SELECT accept(103, actor => '值班员王');
+SELECT status, actor, reported_at = now() AS reported_now, moved_at > now() AS moved_by_the_clock FROM accept(103);
+-- edits
+UPDATE cases SET description = '夜间装修噪音', reporter = '{"phone": "139****0000"}', note = '来电人补充' WHERE id = 103;
+SELECT h.seq, h.actor, h.action, h.from_status, h.to_status, h.note, h.content = content_digest(c) AS current_content
+  FROM case_history h JOIN cases c ON c.id = h.case_id WHERE h.case_id = 103 ORDER BY h.seq;
+UPDATE cases SET description = '已处理', status = 'dispatched' WHERE id = 103;
+RESET ROLE;
+-- an importer
+CREATE ROLE importer_li IN ROLE gridgov_importer, handler_wang;
+SET ROLE importer_li;
+INSERT INTO cases (id, category, channel, unit, reported_at, actor)
+VALUES (104, 'noise', 'hotline', '440311006004001', '2026-11-20 09:00+08', '12345热线坐席07');
+SELECT status, actor, moved_at FROM accept(104, at => '2026-11-20 09:20+08', actor => '值班员王');
+SELECT dispatch(104, at => '2026-11-20 08:00+08');
+\set VERBOSITY terse
+SELECT dispatch(104, at => '2099-12-31 10:00+08');
+\set VERBOSITY default
+RESET ROLE;
+-- history the engine cannot account for
+SET session_replication_role = replica;
+UPDATE cases SET reporter = '{"phone": "130****0000"}' WHERE id = 103;
+DELETE FROM cases WHERE id = 102;
+UPDATE cases SET history_seq = history_seq + 1 WHERE id = 101;
+RESET session_replication_role;
+SELECT * FROM verify_history();
 ROLLBACK;

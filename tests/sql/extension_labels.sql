@@ -26,3 +26,25 @@ SELECT p.oid::regprocedure AS trigger_labelled_otherwise
 SELECT p.oid::regprocedure AS immutable_but_not_parallel_safe
   FROM pg_proc p
  WHERE p.pronamespace = 'gridgov'::regnamespace AND p.provolatile = 'i' AND p.proparallel <> 's';
+
+-- Every function, aggregate, operator, type, table, view and column of the
+-- extension has a comment: \df+, \do+, \dT+, \d+ and BI tools show it to
+-- users.  (Array and row types come with their element type or table.)
+SELECT pg_describe_object(d.classid, d.objid, 0) AS lacks_a_comment
+  FROM pg_depend d
+  JOIN pg_extension e ON e.oid = d.refobjid
+  LEFT JOIN pg_class r ON d.classid = 'pg_class'::regclass AND r.oid = d.objid
+ WHERE d.refclassid = 'pg_extension'::regclass AND e.extname = 'gridgov' AND d.deptype = 'e'
+   AND d.classid IN ('pg_proc'::regclass, 'pg_operator'::regclass, 'pg_type'::regclass, 'pg_class'::regclass)
+   AND (r.oid IS NULL OR r.relkind IN ('r', 'p', 'v', 'm', 'f'))
+   AND obj_description(d.objid, d.classid::regclass::name) IS NULL
+UNION ALL
+SELECT pg_describe_object('pg_class'::regclass, r.oid, a.attnum)
+  FROM pg_depend d
+  JOIN pg_extension e ON e.oid = d.refobjid
+  JOIN pg_class r ON r.oid = d.objid AND r.relkind IN ('r', 'p', 'v', 'm', 'f')
+  JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE d.refclassid = 'pg_extension'::regclass AND e.extname = 'gridgov' AND d.deptype = 'e'
+   AND d.classid = 'pg_class'::regclass
+   AND col_description(r.oid, a.attnum) IS NULL
+ ORDER BY 1;

@@ -96,3 +96,46 @@ SELECT count(*) FROM cover('SRID=4326;POLYGON((116 39, 117 39, 117 40, 116 39))'
 SET gridgov.max_cover_cells = 10;
 SELECT count(*) FROM cover(boundary('N50J47539'::gridcell), 5);
 RESET gridgov.max_cover_cells;
+-- The polygon's area is a lower bound on its cells: beyond the limit, it
+-- is refused before any cell is made (the detail says so), here 20,000
+-- small squares in one multipolygon, each 22 m across, at level 10.
+SELECT count(*) FROM cover((SELECT ST_Collect(ST_MakeEnvelope(x, y, x + 0.0002, y + 0.0002, 4326))
+                              FROM (SELECT 113.8 + (i % 200) * 0.002 AS x, 22.6 + (i / 200) * 0.002 AS y
+                                      FROM generate_series(0, 19999) i) s), 10);
+-- holes count against the area: the ring left of N50J47539 by a hole one
+-- level-5 cell in from its edges is 56 cells, within a limit of 60 that
+-- the cell's 225 would pass
+SET gridgov.max_cover_cells = 60;
+SELECT count(*) AS cells, bool_and(inside) AS all_inside
+  FROM cover(ST_Difference(boundary('N50J47539'::gridcell),
+                           ST_Expand(boundary('N50J47539'::gridcell), -1 / 900.0)), 5);
+RESET gridgov.max_cover_cells;
+-- and the bound never refuses a covering that fits: 300 random triangles,
+-- quadrilaterals and rings, each covered again with the limit set to its
+-- own count of cells
+SELECT setseed(0.39409);
+CREATE TEMP TABLE shapes AS
+SELECT g, 1 + g % 6 + (g % 3) AS level,
+       CASE g % 3
+       WHEN 0 THEN ST_MakePolygon(ST_MakeLine(ARRAY[ST_MakePoint(x, y), ST_MakePoint(x + w, y + h * random()),
+                                                    ST_MakePoint(x + w * random(), y + h), ST_MakePoint(x, y)]))
+       WHEN 1 THEN ST_MakeEnvelope(x, y, x + w, y + h)
+       ELSE ST_Difference(ST_MakeEnvelope(x, y, x + w, y + h),
+                          ST_MakeEnvelope(x + w / 4, y + h / 4, x + w * 3 / 4, y + h * 3 / 4)) END AS shape
+  FROM (SELECT g, 100 + 20 * random() AS x, 20 + 10 * random() AS y,
+               (0.01 + random()) / (1 + g % 6) ^ 3 AS w, (0.01 + random()) / (1 + g % 6) ^ 3 AS h
+          FROM generate_series(1, 300) g) r;
+UPDATE shapes SET shape = ST_SetSRID(shape, 4326);
+CREATE FUNCTION pg_temp.cover_within_own_count(shape geometry, level integer) RETURNS boolean
+    LANGUAGE plpgsql AS $$
+DECLARE
+    cells bigint;
+BEGIN
+    PERFORM set_config('gridgov.max_cover_cells', '1000000', true);
+    SELECT count(*) INTO cells FROM gridgov.cover(shape, level);
+    PERFORM set_config('gridgov.max_cover_cells', greatest(cells, 1)::text, true);
+    RETURN (SELECT count(*) FROM gridgov.cover(shape, level)) = cells;
+END $$;
+SELECT count(*) AS shapes, count(*) FILTER (WHERE pg_temp.cover_within_own_count(shape, level)) AS covered_within_own_count
+  FROM shapes;
+RESET gridgov.max_cover_cells;

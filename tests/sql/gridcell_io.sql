@@ -49,6 +49,16 @@ SELECT c FROM cells_bin2 ORDER BY c;
 -- a received value must be a cell
 COPY (SELECT 0::bigint) TO :'binfile' (FORMAT binary);
 COPY cells_bin2 FROM :'binfile' (FORMAT binary);
+-- a field shorter than 8 bytes is cut short (08P01, as for bigint), a
+-- longer one has bytes left over (22P03)
+\set VERBOSITY sqlstate
+COPY (SELECT 42::integer) TO :'binfile' (FORMAT binary);
+COPY cells_bin2 FROM :'binfile' (FORMAT binary);
+COPY (SELECT 42::numeric) TO :'binfile' (FORMAT binary);
+COPY cells_bin2 FROM :'binfile' (FORMAT binary);
+\set VERBOSITY default
+COPY (SELECT 42::integer) TO :'binfile' (FORMAT binary);
+COPY cells_bin2 FROM :'binfile' (FORMAT binary);
 
 -- Order: cells sort as their codes do in the C collation, every cell
 -- directly before its descendants.

@@ -59,5 +59,15 @@ SELECT (SELECT array_agg(c ORDER BY c) FROM codes_in) = (SELECT array_agg(c ORDE
 COPY (SELECT 42::bigint) TO '/tmp/gridgov_codes.bin' WITH (FORMAT binary);
 \set ON_ERROR_STOP 0
 COPY codes_in FROM '/tmp/gridgov_codes.bin' WITH (FORMAT binary);
+-- a field shorter than 8 bytes is cut short (08P01, as for bigint), a
+-- longer one has bytes left over (22P03)
+\set VERBOSITY sqlstate
+COPY (SELECT 4403::integer) TO '/tmp/gridgov_codes.bin' WITH (FORMAT binary);
+COPY codes_in FROM '/tmp/gridgov_codes.bin' WITH (FORMAT binary);
+COPY (SELECT 4403::numeric) TO '/tmp/gridgov_codes.bin' WITH (FORMAT binary);
+COPY codes_in FROM '/tmp/gridgov_codes.bin' WITH (FORMAT binary);
+\set VERBOSITY default
+COPY (SELECT 4403::integer) TO '/tmp/gridgov_codes.bin' WITH (FORMAT binary);
+COPY codes_in FROM '/tmp/gridgov_codes.bin' WITH (FORMAT binary);
 \set ON_ERROR_STOP 1
 SELECT count(*) AS rows_after_bad_copy FROM codes_in;

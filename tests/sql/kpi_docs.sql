@@ -46,4 +46,5 @@ SELECT received(k), closed(k), round(closure_rate(k), 3) AS closure_rate
           FROM cases WHERE category = 'noise') s;
 SELECT close_hours(kpi(c), 1.5) FROM cases c;
 SELECT '{"version": 1, "received": -3}'::kpi_state;
+SELECT '{"version": 1, "received": 1, "closed": 1, "due_to_close": 1, "evaluated": 1, "satisfaction_sum": 9223372036854775807}'::kpi_state;
 ROLLBACK;

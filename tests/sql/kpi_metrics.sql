@@ -126,4 +126,16 @@ SELECT (SELECT kpi_merge(k) FROM (SELECT kpi(c, '2026-11-27 17:00+08') AS k FROM
 -- Everything at once, for BI tools
 SELECT jsonb_pretty(kpi_json(k)) FROM fixture_kpi;
 
+-- The column form over any query: a satisfaction outside 1 to 5, which
+-- cases cannot hold, is refused, as a state counting it would be one no
+-- set of cases has (and one kpi_state's input refuses)
+SELECT satisfaction_mean(kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                             c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings, c.extensions,
+                             c.returns, c.deadlines_missed, 7::smallint, '2026-11-27 17:00+08'))
+  FROM cases c WHERE c.status = 'closed';
+SELECT satisfaction_mean(kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                             c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings, c.extensions,
+                             c.returns, c.deadlines_missed, 0::smallint, '2026-11-27 17:00+08'))
+  FROM cases c WHERE c.status = 'closed';
+
 ROLLBACK;

@@ -39,4 +39,8 @@ SELECT unit, score, cases, risk_color(score, level(unit)) AS color
   FROM risk_scores('440311', '2026-11-15 10:00+08', 5);
 SELECT cell, score, cases FROM risk_cells('N49FB5', 6, '2026-11-15 10:00+08');
 SELECT refresh_risk_daily('2026-11-20', '2026-11-21');
+SELECT * FROM risk_scores('440311', 'infinity');
+SELECT risk_now('440311006', '2100-01-01'),
+       (SELECT risk(c, '2100-01-01') FROM cases c WHERE unit <@ '440311006') AS aggregate;
+SELECT risk_color('NaN');
 ROLLBACK;

@@ -137,6 +137,57 @@ SELECT refresh_risk_daily('2026-11-14', '2026-11-13');
 SELECT refresh_risk_daily(to_day => '2026-11-16');
 SELECT through FROM risk_rollup;
 
+-- Bounded inputs.  Risk is computed at instants from 2000-01-01 00:00 UTC
+-- up to, not including, 2200-01-01 UTC: any other as_of is refused at once
+-- (22008), by every function that takes one, whether there is a rollup or
+-- cases to read or not (a grid has no children for risk_geojson, the tile
+-- holds no unit at level 7).
+SELECT * FROM risk_scores('44', 'infinity', 5);
+SELECT * FROM risk_scores('44', '-infinity', 5);
+SELECT risk_now('44', 'infinity');
+SELECT risk_now('440311', '2200-01-01 00:00+00');
+SELECT risk_now('440311', '1999-12-31 23:59:59.999999+00');
+SELECT risk_geojson('440311006003001', 'infinity');
+SELECT * FROM risk_cells('N49FB5', 6, 'infinity');
+SELECT risk_tile(16, 53514, 28581, 7, 'infinity');
+SELECT risk_cell_tile(16, 53514, 28581, 7, 'infinity');
+SELECT risk_cases(c, '294276-12-31') FROM cases c;
+SELECT risk_now('440311', '2000-01-01 00:00+00') AS first_instant;
+-- far from the cases, the rollup's days decay to 0 as the aggregate's
+-- cases do, instead of failing on an underflow (2^-x in SQL)
+SELECT risk_now('440311', '2199-12-31 23:59:59.999999+00') AS last_instant,
+       risk_now('440311', '2100-01-01') AS in_2100, (SELECT risk(c, '2100-01-01') FROM cases c) AS aggregate;
+-- and so does a day's mass with the shortest half-life, 1 minute: a case
+-- reported 23 hours before its day ends is 1,380 half-lives old then
+SAVEPOINT one_minute;
+INSERT INTO cases (id, category, channel, severity, unit, reported_at) VALUES
+    (8, 'noise', 'hotline', 4, '440311006004001', '2026-11-13 01:00+08');
+INSERT INTO risk_setting (half_life) VALUES ('1 minute');
+SELECT refresh_risk_daily(NULL, '2026-11-14') AS rebuilt_at_one_minute;
+SELECT day, unit, severity, cases, mass = 0 AS decayed_to_zero FROM risk_daily ORDER BY day, unit, severity;
+SELECT risk_now('440311', '2026-11-14 00:00+08') AS from_rollup,
+       (SELECT risk(c, '2026-11-14 00:00+08') FROM cases c) AS aggregate;
+ROLLBACK TO one_minute;
+-- the rollup holds days that have ended: not today, not later
+SELECT refresh_risk_daily('2026-11-14', 'infinity');
+\set VERBOSITY sqlstate
+SELECT refresh_risk_daily(to_day => risk_day(now()));
+\set VERBOSITY default
+SELECT refresh_risk_daily(to_day => risk_day(now()) - 1) > 0 AS up_to_yesterday;
+SELECT refresh_risk_daily('2026-11-01', '2026-11-16') AS back_to_the_fixture;
+-- levels: a unit level is 1 to 7, a cell level 1 to 10
+SELECT * FROM risk_scores('44', '2026-11-15 10:00+08', 0);
+SELECT * FROM risk_scores('44', '2026-11-15 10:00+08', 8);
+SELECT * FROM risk_cells('N49FB5', 11, '2026-11-15 10:00+08');
+SELECT risk_tile(16, 53514, 28581, 9, '2026-11-15 10:00+08');
+SELECT * FROM risk_thresholds(0);
+SELECT risk_color(10, 8);
+-- a score is a number of zero or more; an infinite one is red
+SELECT risk_color('NaN');
+SELECT risk_color(-1);
+SELECT risk_color('-Infinity');
+SELECT risk_color('Infinity') AS infinite, risk_color(-0.0::float8) AS minus_zero;
+
 -- Parallel plans give what serial ones give.
 INSERT INTO cases (id, category, channel, severity, unit, reported_at)
 SELECT 100 + g, (ARRAY['noise', 'neighbour_dispute'])[1 + g % 2], 'hotline', 1 + g % 4,

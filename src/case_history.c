@@ -1,0 +1,163 @@
+/*
+ * case_history.c
+ *		Appending to the hash-chained case history, gridgov.case_history.
+ *
+ * The BEFORE triggers of cases chain each move into the case row itself
+ * (case_engine.c); the AFTER triggers append that link here, row by row for
+ * a move and in one INSERT for all of a statement's new cases.  The history
+ * refuses every INSERT but these (case_history_refuse_change), which is why
+ * the engine says when it is writing.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "utils/builtins.h"
+
+#include "case_history.h"
+#include "spi_plan.h"
+
+/* the transition table of the intake trigger (sql/case.sql) */
+#define INTAKE_NEW_TABLE "gridgov_new_cases"
+
+/* the columns both appends write, and after them content (0.7.0) */
+#define HISTORY_COLUMNS "district, case_id, seq, at, actor, action, from_status, to_status," \
+	" handling_level, service_point, escalation_trigger, note, hash"
+
+/* one history row of a move, without and with the content column */
+static const SpiQuery append_queries[2] = {
+	{"INSERT INTO %1$s.case_history (" HISTORY_COLUMNS ")"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+		13, {SPI_PLAN_GRIDCODE, INT8OID, INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID, BYTEAOID}},
+	{"INSERT INTO %1$s.case_history (" HISTORY_COLUMNS ", content)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+		14, {SPI_PLAN_GRIDCODE, INT8OID, INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID, BYTEAOID, BYTEAOID}},
+};
+
+/* the first history row of every new case of a statement, without and with content */
+#define INTAKE_SELECT " SELECT n.district, n.id, n.history_seq, n.moved_at, n.actor," \
+	" n.last_action, NULL, n.status, n.handling_level, n.service_point," \
+	" n.escalation_trigger, n.note, n.history_hash"
+static const SpiQuery intake_queries[2] = {
+	{"INSERT INTO %1$s.case_history (" HISTORY_COLUMNS ")"
+	INTAKE_SELECT " FROM " INTAKE_NEW_TABLE " n", 0, {0}},
+	{"INSERT INTO %1$s.case_history (" HISTORY_COLUMNS ", content)"
+	INTAKE_SELECT ", n.history_content FROM " INTAKE_NEW_TABLE " n", 0, {0}},
+};
+
+static SPIPlanPtr append_plan = NULL;
+static SPIPlanPtr intake_plan = NULL;
+
+/* true while the engine itself appends to the case history */
+static bool writing_history = false;
+/* whether the history has the column content (0.7.0) */
+static bool with_content = false;
+
+/*
+ * Whether the history has its content column: it appears when a database is
+ * updated to 0.7.0 while backends run, so the INSERTs are planned again.
+ */
+void
+case_history_use_content(bool history_content)
+{
+	if (history_content == with_content)
+		return;
+	spi_plan_forget(&append_plan);
+	spi_plan_forget(&intake_plan);
+	with_content = history_content;
+}
+
+/* Run an INSERT into the case history, which admits only the engine's. */
+static void
+append_history(SPIPlanPtr plan, Datum *values, const char *nulls)
+{
+	volatile int result = 0;
+
+	writing_history = true;
+	PG_TRY();
+	{
+		result = SPI_execute_plan(plan, values, nulls, false, 0);
+	}
+	PG_FINALLY();
+	{
+		writing_history = false;
+	}
+	PG_END_TRY();
+	if (result != SPI_OK_INSERT)
+		elog(ERROR, "could not append to the case history: %s", SPI_result_code_string(result));
+}
+
+/* Append the history row of one move (case_after_change). */
+void
+case_history_append(Datum district, Datum case_id, Datum seq, Datum at, const char *actor,
+					const char *action, const char *from_status, const char *to_status,
+					int32 level, int32 service_point, const char *escalation_trigger,
+					const char *note, Datum hash, bytea *content)
+{
+	Datum		values[14];
+	char		nulls[14];
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = district;
+	values[1] = case_id;
+	values[2] = seq;
+	values[3] = at;
+	values[4] = CStringGetTextDatum(actor);
+	values[5] = CStringGetTextDatum(action);
+	if (from_status)
+		values[6] = CStringGetTextDatum(from_status);
+	else
+		nulls[6] = 'n';
+	values[7] = CStringGetTextDatum(to_status);
+	values[8] = Int32GetDatum(level);
+	nulls[8] = level > 0 ? ' ' : 'n';
+	values[9] = Int32GetDatum(service_point);
+	nulls[9] = service_point > 0 ? ' ' : 'n';
+	if (escalation_trigger)
+		values[10] = CStringGetTextDatum(escalation_trigger);
+	else
+		nulls[10] = 'n';
+	if (note)
+		values[11] = CStringGetTextDatum(note);
+	else
+		nulls[11] = 'n';
+	values[12] = hash;
+	values[13] = PointerGetDatum(content);
+	nulls[13] = content ? ' ' : 'n';
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	append_history(spi_plan_get(&append_plan, &append_queries[with_content]), values, nulls);
+	SPI_finish();
+}
+
+/*
+ * The first history row of every case an INSERT statement reported, in one
+ * INSERT from the statement's transition table: row by row, the history
+ * cost a query per case.
+ */
+void
+case_history_append_intake(TriggerData *trigdata)
+{
+	if (trigdata->tg_trigger->tgnewtable == NULL ||
+		strcmp(trigdata->tg_trigger->tgnewtable, INTAKE_NEW_TABLE) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger \"%s\" must name its new table " INTAKE_NEW_TABLE,
+						trigdata->tg_trigger->tgname)));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
+		elog(ERROR, "could not register the new cases with SPI");
+	append_history(spi_plan_get(&intake_plan, &intake_queries[with_content]), NULL, NULL);
+	SPI_finish();
+}
+
+/* Whether the engine is appending: the history's INSERT trigger lets it. */
+bool
+case_history_being_written(void)
+{
+	return writing_history;
+}

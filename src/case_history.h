@@ -1,0 +1,24 @@
+/*
+ * case_history.h
+ *		Appending to gridgov.case_history, which admits only the engine's rows.
+ */
+#ifndef CASE_HISTORY_H
+#define CASE_HISTORY_H
+
+struct TriggerData;
+
+/* Whether the history has its content column (0.7.0), from the triggers. */
+extern void case_history_use_content(bool history_content);
+/* One history row; level and service_point 0, and NULL pointers, are NULL. */
+extern void case_history_append(Datum district, Datum case_id, Datum seq, Datum at,
+								const char *actor, const char *action,
+								const char *from_status, const char *to_status,
+								int32 level, int32 service_point,
+								const char *escalation_trigger, const char *note,
+								Datum hash, bytea *content);
+/* The first history row of each case of an INSERT statement, at once. */
+extern void case_history_append_intake(struct TriggerData *trigdata);
+/* Whether the engine itself is appending right now. */
+extern bool case_history_being_written(void);
+
+#endif							/* CASE_HISTORY_H */

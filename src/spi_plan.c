@@ -1,0 +1,146 @@
+/*
+ * spi_plan.c
+ *		Queries planned once per backend and kept: the case engine's and
+ *		the people pillar's.
+ *
+ * Every name in them is schema-qualified, operators included, so the
+ * session's search_path cannot change what they mean.  The plans depend on
+ * the tables they read; PostgreSQL's plan cache replans them by itself
+ * after DDL on those tables.  Each file keeps the plans of its own queries
+ * (grid_index.c, case_history.c, case_references.c, case_engine.c,
+ * people.c).
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+#include "spi_plan.h"
+
+static Oid	plan_namespace = InvalidOid;
+static Oid	plan_geometry = InvalidOid;
+
+/* The OID of the type called name in schema namespace. */
+static Oid
+type_in(const char *name, Oid namespace)
+{
+	Oid			typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+										CStringGetDatum(name), ObjectIdGetDatum(namespace));
+
+	if (!OidIsValid(typid))
+		elog(ERROR, "type %s not found in schema %s", name, get_namespace_name(namespace));
+	return typid;
+}
+
+/* The schema of a type: PostGIS's is wherever its geometry lives. */
+static Oid
+type_namespace(Oid typid)
+{
+	HeapTuple	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(typid));
+	Oid			namespace;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for type %u", typid);
+	namespace = ((Form_pg_type) GETSTRUCT(tuple))->typnamespace;
+	ReleaseSysCache(tuple);
+	return namespace;
+}
+
+/* Remember the schema and geometry type that the case triggers found. */
+void
+spi_plan_use_schema(Oid namespace, Oid geometry_type)
+{
+	plan_namespace = namespace;
+	plan_geometry = geometry_type;
+}
+
+/* The schema of the case tables, as last seen by a trigger. */
+Oid
+spi_plan_namespace(void)
+{
+	return plan_namespace;
+}
+
+/*
+ * Prepare query into *plan and keep it, with the given schema as %1$s and,
+ * when geometry is valid, PostGIS's schema as %2$s; SPI connected.
+ */
+static SPIPlanPtr
+prepare(SPIPlanPtr *plan, const SpiQuery *query, Oid namespace, Oid geometry)
+{
+	const char *gg = quote_identifier(get_namespace_name(namespace));
+	const char *gis = OidIsValid(geometry) ? quote_identifier(get_namespace_name(type_namespace(geometry))) : "";
+	Oid			argtypes[SPI_PLAN_MAX_ARGS];
+	int			i;
+
+	for (i = 0; i < query->nargs; i++)
+	{
+		if (query->argtypes[i] == SPI_PLAN_GRIDCODE)
+			argtypes[i] = type_in("gridcode", namespace);
+		else if (query->argtypes[i] == SPI_PLAN_GEOMETRY && OidIsValid(geometry))
+			argtypes[i] = geometry;
+		else if (query->argtypes[i] == SPI_PLAN_GEOMETRY)
+			elog(ERROR, "a query without PostGIS's schema takes a geometry");
+		else
+			argtypes[i] = query->argtypes[i];
+	}
+
+	*plan = SPI_prepare(psprintf(query->text, gg, gis), query->nargs, argtypes);
+	if (*plan == NULL)
+		elog(ERROR, "could not prepare a gridgov query: %s", SPI_result_code_string(SPI_result));
+	SPI_keepplan(*plan);
+	return *plan;
+}
+
+/*
+ * The kept plan of query, prepared into *plan on its first use: inside an
+ * SPI connection, as SPI_prepare needs one.
+ */
+SPIPlanPtr
+spi_plan_get(SPIPlanPtr *plan, const SpiQuery *query)
+{
+	if (*plan != NULL)
+		return *plan;
+	if (!OidIsValid(plan_namespace))
+		elog(ERROR, "the case engine's schema is not known yet");
+	return prepare(plan, query, plan_namespace, plan_geometry);
+}
+
+/*
+ * The same for a query over the tables of the given schema that names no
+ * PostGIS object (the people pillar's, whose triggers know their schema).
+ */
+SPIPlanPtr
+spi_plan_get_in(SPIPlanPtr *plan, const SpiQuery *query, Oid namespace)
+{
+	if (*plan != NULL)
+		return *plan;
+	return prepare(plan, query, namespace, InvalidOid);
+}
+
+/* Free a kept plan: its query's text changed. */
+void
+spi_plan_forget(SPIPlanPtr *plan)
+{
+	if (*plan != NULL)
+		SPI_freeplan(*plan);
+	*plan = NULL;
+}
+
+/* Run a query's kept plan, inside its own SPI connection. */
+int
+spi_plan_run(SPIPlanPtr *plan, const SpiQuery *query, Datum *values, const char *nulls,
+			 bool read_only, long limit)
+{
+	int			result;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	result = SPI_execute_plan(spi_plan_get(plan, query), values, nulls, read_only, limit);
+	if (result < 0)
+		elog(ERROR, "case engine query failed: %s", SPI_result_code_string(result));
+	return result;
+}
