@@ -288,14 +288,12 @@ COMMENT ON FUNCTION @extschema@.placements(@extschema@.gridcode, date) IS
 -- member is placed: no post of a party member on the grid or a building in
 -- it, nor in an organization covering one of them.  所有网格有党员.
 --
--- The shape of this check and the two like it below: the grids that have
+-- The shape of this check and of units_not_covered below: the grids that have
 -- what is looked for are one range scan under root, materialized once;
 -- the grids under root are another, anti-joined to the first by equality
 -- (a hash join).  Materialized, the first set is never computed twice,
--- even where the planner underestimates a subtree: it cannot know one
--- when root comes from another table (the views below), and it puts a
--- small one at a row (PostgreSQL does not interpolate inside a histogram
--- bucket for a type of its own).
+-- even where the planner misjudges the size of a subtree, as it must when
+-- root comes from another table (the views below).
 CREATE FUNCTION @extschema@.grids_without_party_members(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
     RETURNS TABLE (grid @extschema@.gridcode, name text)
     LANGUAGE sql STABLE PARALLEL SAFE
