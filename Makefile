@@ -51,6 +51,14 @@ $(DATA_built): $(PILLARS) $(EXTENSION).control Makefile
 	    '\echo Use "CREATE EXTENSION $(EXTENSION)" to load this file. \quit'; \
 	  cat $(PILLARS); } > $@
 
+# An install replaces the previous one wholly: a script left by another
+# build (a later version from a branch, say) would offer CREATE EXTENSION a
+# version whose C functions this module does not have.
+install: remove-installed-scripts
+.PHONY: remove-installed-scripts
+remove-installed-scripts:
+	rm -f '$(DESTDIR)$(datadir)/extension/$(EXTENSION)--'*.sql
+
 # A test named like a pillar file would silently run the pillar file instead
 # (pg_regress looks for sql/NAME.sql in the output directory first).
 clashing_tests = $(filter $(notdir $(basename $(wildcard sql/*.sql))),$(REGRESS))

@@ -109,8 +109,10 @@ DECLARE
     v text;
 BEGIN
     FOR v IN SELECT version FROM pg_available_extension_versions
-              WHERE name = 'gridgov' AND version <> (SELECT default_version FROM pg_available_extensions
-                                                    WHERE name = 'gridgov')
+              WHERE name = 'gridgov'
+                AND string_to_array(version, '.')::int[]
+                    < string_to_array((SELECT default_version FROM pg_available_extensions
+                                        WHERE name = 'gridgov'), '.')::int[]
               ORDER BY string_to_array(version, '.')::int[]
     LOOP
         EXECUTE format('CREATE EXTENSION gridgov VERSION %L', v);
