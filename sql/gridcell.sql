@@ -275,7 +275,7 @@ CREATE OPERATOR @extschema@.@> (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_contains,
     COMMUTATOR = OPERATOR(@extschema@.<@),
-    RESTRICT = @extschema@.subtree_contains_sel, JOIN = pg_catalog.contjoinsel
+    RESTRICT = @extschema@.subtree_contains_sel, JOIN = @extschema@.subtree_contains_joinsel
 );
 COMMENT ON OPERATOR @extschema@.@> (@extschema@.gridcell, @extschema@.gridcell) IS
     'contains or equals: is an ancestor of or the same cell';
@@ -283,7 +283,7 @@ CREATE OPERATOR @extschema@.<@ (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_contained,
     COMMUTATOR = OPERATOR(@extschema@.@>),
-    RESTRICT = @extschema@.subtree_contained_sel, JOIN = pg_catalog.contjoinsel
+    RESTRICT = @extschema@.subtree_contained_sel, JOIN = @extschema@.subtree_contained_joinsel
 );
 COMMENT ON OPERATOR @extschema@.<@ (@extschema@.gridcell, @extschema@.gridcell) IS
     'contained in or equal: is a descendant of or the same cell';

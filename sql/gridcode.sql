@@ -148,6 +148,14 @@ CREATE FUNCTION @extschema@.subtree_contains_sel(internal, oid, internal, intege
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.subtree_contains_sel(internal, oid, internal, integer) IS
     'restriction selectivity of the @> operators of gridcode and gridcell: X @> x estimated as the range from X to subtree_last(X)';
+CREATE FUNCTION @extschema@.subtree_contained_joinsel(internal, oid, internal, smallint, internal) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.subtree_contained_joinsel(internal, oid, internal, smallint, internal) IS
+    'join selectivity of the <@ operators of gridcode and gridcell: the share of the left column under a value of the right one, averaged over the right column''s statistics';
+CREATE FUNCTION @extschema@.subtree_contains_joinsel(internal, oid, internal, smallint, internal) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.subtree_contains_joinsel(internal, oid, internal, smallint, internal) IS
+    'join selectivity of the @> operators of gridcode and gridcell: the share of the right column under a value of the left one, averaged over the left column''s statistics';
 
 CREATE FUNCTION @extschema@.gridcode_contains(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
@@ -255,7 +263,7 @@ CREATE OPERATOR @extschema@.@> (
     LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
     FUNCTION = @extschema@.gridcode_contains,
     COMMUTATOR = OPERATOR(@extschema@.<@),
-    RESTRICT = @extschema@.subtree_contains_sel, JOIN = pg_catalog.contjoinsel
+    RESTRICT = @extschema@.subtree_contains_sel, JOIN = @extschema@.subtree_contains_joinsel
 );
 COMMENT ON OPERATOR @extschema@.@> (@extschema@.gridcode, @extschema@.gridcode) IS
     'is ancestor of or equal to';
@@ -263,7 +271,7 @@ CREATE OPERATOR @extschema@.<@ (
     LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
     FUNCTION = @extschema@.gridcode_contained,
     COMMUTATOR = OPERATOR(@extschema@.@>),
-    RESTRICT = @extschema@.subtree_contained_sel, JOIN = pg_catalog.contjoinsel
+    RESTRICT = @extschema@.subtree_contained_sel, JOIN = @extschema@.subtree_contained_joinsel
 );
 COMMENT ON OPERATOR @extschema@.<@ (@extschema@.gridcode, @extschema@.gridcode) IS
     'is descendant of or equal to';

@@ -608,3 +608,24 @@ SELECT c.check_name, pg_catalog.sum(c.gaps)::bigint AS gaps
 COMMENT ON VIEW @extschema@.coverage_summary IS 'how many rows each coverage check finds today';
 COMMENT ON COLUMN @extschema@.coverage_summary.check_name IS 'the check, named as its function';
 COMMENT ON COLUMN @extschema@.coverage_summary.gaps IS 'the rows it finds';
+
+-- ----------------------------------------------------------------------
+-- Join estimates of the hierarchy operators (issue 20): a join on <@ or @>
+-- is estimated from both columns' statistics, not at contjoinsel's constant.
+-- ----------------------------------------------------------------------
+CREATE FUNCTION @extschema@.subtree_contained_joinsel(internal, oid, internal, smallint, internal) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.subtree_contained_joinsel(internal, oid, internal, smallint, internal) IS
+    'join selectivity of the <@ operators of gridcode and gridcell: the share of the left column under a value of the right one, averaged over the right column''s statistics';
+CREATE FUNCTION @extschema@.subtree_contains_joinsel(internal, oid, internal, smallint, internal) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.subtree_contains_joinsel(internal, oid, internal, smallint, internal) IS
+    'join selectivity of the @> operators of gridcode and gridcell: the share of the right column under a value of the left one, averaged over the left column''s statistics';
+ALTER OPERATOR @extschema@.<@ (@extschema@.gridcode, @extschema@.gridcode)
+    SET (JOIN = @extschema@.subtree_contained_joinsel);
+ALTER OPERATOR @extschema@.@> (@extschema@.gridcode, @extschema@.gridcode)
+    SET (JOIN = @extschema@.subtree_contains_joinsel);
+ALTER OPERATOR @extschema@.<@ (@extschema@.gridcell, @extschema@.gridcell)
+    SET (JOIN = @extschema@.subtree_contained_joinsel);
+ALTER OPERATOR @extschema@.@> (@extschema@.gridcell, @extschema@.gridcell)
+    SET (JOIN = @extschema@.subtree_contains_joinsel);
