@@ -1,12 +1,15 @@
 -- The people part of the tour: Guangming's organizations and people
 -- (tests/data/guangming_people.sql) and the morning coverage check, on
--- 2026-10-29, the last day of the case simulation.
+-- 2026-10-29, the last day of the case simulation; then the patrol
+-- volunteers' reports of the 90 days and their rewards
+-- (tests/data/guangming_rewards.sql).
 \pset footer off
 SET search_path = gridgov, public;
 -- The checks are SQL functions inlined into one large plan, whose estimated
 -- cost makes PostgreSQL compile it with JIT: at this size the compilation
 -- takes seconds and the checks themselves well under one.
 SET jit = off;
+SET timezone = 'Asia/Shanghai';
 
 \echo 'P1. The party organization on the grids, by subdistrict: 支部建在网格上.'
 SELECT coalesce(s.name, '光明区 (all)') AS subdistrict,
@@ -42,3 +45,29 @@ SELECT o.name AS committee, s.secretary, s.reserve_cadres
 
 \echo 'P5. People placed under each community of 马田街道, and how many are party members.'
 SELECT unit, name, people, party_members FROM people_by_unit('440311006', 5, '2026-10-29');
+
+\echo 'P6. The patrol volunteers'' reward fund (平安员奖励基金): awards of 50 to 10,000 yuan for disputes they reported; paid follows the ledger.'
+SELECT name, capital_yuan, paid_yuan, left_yuan, awards, ledger_yuan FROM reward_funds;
+
+\echo 'P7. The 36,000 volunteers over the 90 days: reports per volunteer, settled inside the community, rewards paid; all reports, then disputes.'
+SELECT 'all' AS reports_of, * FROM volunteer_figures('440311', '2026-08-01', '2026-10-29')
+UNION ALL
+SELECT 'disputes', * FROM volunteer_figures('440311', '2026-08-01', '2026-10-29',
+                                            '{neighbour_dispute,property_management,labour_dispute}');
+
+\echo 'P8. Disputes found by volunteers, by subdistrict: how many were settled inside the community (小事不出村).'
+SELECT s.name AS subdistrict, f.volunteers, f.reporting_volunteers, f.reports AS disputes, f.closed,
+       f.settled_in_community, f.settled_in_community_pct AS "settled %", f.awards, f.awarded_yuan
+  FROM unit s,
+       LATERAL volunteer_figures(s.code, '2026-08-01', '2026-10-29',
+                                 '{neighbour_dispute,property_management,labour_dispute}') f
+ WHERE s.parent = '440311'
+ ORDER BY s.code;
+
+\echo 'P9. The most active volunteers of the 90 days, and what they were awarded.'
+SELECT r.person, p.properties->>'patrol_no' AS patrol_no, n.name, r.reports, r.closed, r.awards, r.awarded_yuan
+  FROM volunteer_reports('440311', '2026-08-01', '2026-10-29') r
+  JOIN person p ON p.id = r.person
+  LEFT JOIN person_contact n ON n.person = r.person
+ ORDER BY r.reports DESC, r.awarded_yuan DESC, r.person
+ LIMIT 5;

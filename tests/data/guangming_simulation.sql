@@ -192,6 +192,19 @@ UPDATE sim s SET location = ST_Translate(o.location, (pg_temp.u(s.n, 10) - 0.5) 
 -- a dup nudged out of a small grid goes back to its original's spot
 UPDATE sim s SET location = o.location
   FROM sim o, unit u WHERE o.n = s.dup_of_n AND u.code = s.grid AND NOT ST_Covers(u.boundary, s.location);
+-- Patrol reports come from the patrol volunteers of their grid, when the
+-- demo's people are loaded (tests/data/guangming_people.sql): the case's
+-- reporter_person, one of the grid's volunteers by the case's ordinal.
+-- Without them, the reporter is a number only, as before.
+CREATE TEMP TABLE sim_volunteer AS
+SELECT p.unit AS grid, row_number() OVER (PARTITION BY p.unit ORDER BY p.person) - 1 AS i,
+       count(*) OVER (PARTITION BY p.unit) AS volunteers, p.person, x.properties->>'patrol_no' AS patrol_no
+  FROM post p JOIN person x ON x.id = p.person
+ WHERE p.role = 'patrol_volunteer' AND p.unit IS NOT NULL;
+ALTER TABLE sim ADD COLUMN volunteer bigint, ADD COLUMN patrol_no text;
+UPDATE sim s SET volunteer = v.person, patrol_no = v.patrol_no
+  FROM sim_volunteer v
+ WHERE s.channel = 'patrol' AND v.grid = s.grid AND v.i = s.n % v.volunteers;
 ALTER TABLE sim ADD PRIMARY KEY (id);
 CREATE INDEX ON sim (day);
 CREATE INDEX ON sim (next_at);
@@ -327,18 +340,20 @@ DECLARE
 BEGIN
     FOR today IN SELECT * FROM sim_day ORDER BY day LOOP
         -- the day's reports, in the order they came in
-        INSERT INTO cases (id, category, severity, channel, description, location, reporter, reported_at, actor)
+        INSERT INTO cases (id, category, severity, channel, description, location, reporter, reporter_person,
+                           reported_at, actor)
         SELECT s.id, s.category, s.severity, s.channel,
                s.says || ' (' || u.name || ')',
                s.location,
-               CASE s.channel WHEN 'patrol' THEN jsonb_build_object('volunteer', 'PA' || lpad((s.n % 36000)::text, 5, '0'))
+               CASE s.channel WHEN 'patrol' THEN jsonb_build_object('volunteer', COALESCE(s.patrol_no, 'PA' || lpad((s.n % 36000)::text, 5, '0')))
                               WHEN 'sensor' THEN jsonb_build_object('device', 'IOT-' || s.grid || '-' || (s.n % 7))
                               ELSE jsonb_build_object('phone', '13' || (s.n % 10) || '****' || lpad((s.n * 7919 % 10000)::text, 4, '0')) END,
+               s.volunteer,
                s.reported_at,
                set_config('gridgov.actor',
                           CASE s.channel WHEN 'resident_app' THEN 'i深圳用户'
                                          WHEN 'hotline' THEN '12345热线坐席' || lpad((1 + s.n % 30)::text, 2, '0')
-                                         WHEN 'patrol' THEN '平安员PA' || lpad((s.n % 36000)::text, 5, '0')
+                                         WHEN 'patrol' THEN '平安员' || COALESCE(s.patrol_no, 'PA' || lpad((s.n % 36000)::text, 5, '0'))
                                          WHEN 'sensor' THEN '物联感知设备'
                                          ELSE '群众诉求服务大厅窗口' END, true)
           FROM sim s JOIN unit u ON u.code = s.grid
