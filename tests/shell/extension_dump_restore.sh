@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # pg_dump keeps everything gridgov holds: units, calendar, rules, service
 # points, cases, their hash-chained history, organizations, people, their
-# contacts and posts, the kinds and roles a user added, and the identity
-# counters.
+# contacts and posts, the kinds and roles a user added, the reward funds and
+# ledger, and the identity counters.
 # Restored with session_replication_role = replica (docs/operations.md), the
 # copy verifies, and new cases continue where the old ones stopped.
 # Runs against the cluster the PG* variables name; ends with
@@ -37,6 +37,16 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$src" -c 'CREATE EXTENSION gridgov CASCADE' \
 	INSERT INTO post (person, role, organization, unit, valid) VALUES
 	    (1, 'secretary', 1, NULL, '[2024-01-01,)'), (1, 'party_member_community', 2, NULL, '[2024-01-01,)'),
 	    (2, 'grid_worker', 1, '440311006003001', '[2024-01-01,)'), (3, 'mediator', NULL, '440311006004', '[2025-01-01,)');" >/dev/null || exit 1
+# a reward: a closed case reported by a patrol volunteer, awarded 200 yuan
+psql -X -q -v ON_ERROR_STOP=1 -d "$src" -c "SET search_path = gridgov, public" -c "
+	INSERT INTO post (person, role, unit, valid) VALUES (2, 'patrol_volunteer', '440311006003001', '[2024-01-01,)');
+	INSERT INTO cases (id, category, channel, location, reporter_person, reported_at)
+	VALUES (100, 'noise', 'patrol', ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326), 2, '2026-11-16 09:00+08');
+	SELECT accept(100, at => '2026-11-16 09:10+08'), dispatch(100, at => '2026-11-16 09:20+08'),
+	       start(100, at => '2026-11-16 09:30+08'), resolve(100, at => '2026-11-16 10:00+08'),
+	       verify(100, at => '2026-11-16 11:00+08'), close(100, 5, at => '2026-11-16 12:00+08');
+	INSERT INTO reward_fund (name, capital_fen) VALUES ('光明区平安员奖励基金', 100000000);
+	SELECT award_report(100, 200, 1);" >/dev/null || exit 1
 
 snapshot="SELECT (SELECT count(*) FROM unit) || '/' || (SELECT count(*) FROM service_point) || '/'
                  || (SELECT count(*) FROM cases) || '/' || (SELECT count(*) FROM case_history) || '/'
@@ -48,7 +58,11 @@ people="SELECT (SELECT count(*) FROM organization) || '/' || (SELECT count(*) FR
                || (SELECT count(*) FROM role) || '/'
                || (SELECT string_agg(check_name || '=' || gaps, ',' ORDER BY check_name)
                      FROM coverage_summary('44', '2025-08-01'))"
+rewards="SELECT string_agg(f.id || ':' || f.paid_fen || '/' || f.capital_fen, ',') || ' ' ||
+                (SELECT string_agg(r.case_id || ':' || r.person || ':' || r.amount_fen, ',') FROM reward r)
+           FROM reward_fund f"
 before=$(q "$src" "$snapshot")
+rewards_before=$(q "$src" "$rewards")
 people_before=$(q "$src" "$people")
 
 pg_dump -Fc -d "$src" -f "$dump" 2>/dev/null || exit 1
@@ -66,5 +80,11 @@ check "new people continue the id sequence" "4" "$(q "$dst" "INSERT INTO person 
 check "the people triggers are back on after the restore" "23503" \
 	"$(psql -X -q -A -t -d "$dst" -v VERBOSITY=sqlstate -c "INSERT INTO gridgov.post (person, role, unit) VALUES (99, 'member', '440311006003')" 2>&1 \
 	   | sed -n 's/^.*ERROR: *//p')"
+
+check "reward funds and the ledger survive, not debited again" "$rewards_before" "$(q "$dst" "$rewards")"
+check "new funds continue the id sequence" "2" \
+	"$(q "$dst" "INSERT INTO reward_fund (name, capital_fen) VALUES ('某基金', 100) RETURNING id")"
+check "the ledger is append-only again after the restore" "GG006" \
+	"$(psql -X -q -A -t -d "$dst" -v VERBOSITY=sqlstate -c "DELETE FROM gridgov.reward" 2>&1 | sed -n 's/^.*ERROR: *//p')"
 
 check_summary extension_dump_restore
