@@ -6,7 +6,7 @@
 -- again by hand.
 BEGIN;
 \i tests/pgtap/reward_fixture.psql
-SELECT plan(52);
+SELECT plan(53);
 
 -- an error's hint, for the checks below
 CREATE FUNCTION pg_temp.hint_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
@@ -142,10 +142,13 @@ GRANT USAGE ON SCHEMA gridgov TO gridgov_reward_clerk;
 GRANT SELECT ON gridgov.cases, gridgov.post, gridgov.reward_fund TO gridgov_reward_clerk;
 GRANT SELECT, INSERT ON gridgov.reward TO gridgov_reward_clerk;
 GRANT UPDATE (paid_fen) ON gridgov.reward_fund TO gridgov_reward_clerk;
+GRANT EXECUTE ON FUNCTION gridgov.award_report(bigint, numeric, bigint, text) TO gridgov_reward_clerk;
 INSERT INTO cases (id, category, channel, location, reporter_person, reported_at)
 SELECT 8, 'noise', 'patrol', point, 1, '2026-11-18 09:00+08' FROM spot WHERE name = 'genzhuyuan';
 SELECT pg_temp.close_case(8) \g /dev/null
 SET ROLE gridgov_reward_clerk;
+SELECT throws_ok($$SELECT award_report(8, 80, 2)$$, '23514', NULL,
+                 'a clerk is refused as the owner is (23514: the small fund is spent)');
 SELECT lives_ok($$SELECT award_report(8, 80, 1)$$, 'a clerk awards');
 SELECT results_eq($$SELECT awarded_by FROM reward WHERE case_id = 8$$, $$VALUES ('gridgov_reward_clerk'::text)$$,
                   'in their own name');
