@@ -153,12 +153,12 @@ CREATE FUNCTION @extschema@.reward_refuse_change() RETURNS trigger
 AS $$
 BEGIN
     RAISE EXCEPTION 'the reward ledger is append-only: % is refused', TG_OP
-        USING ERRCODE = 'GG006',
+        USING ERRCODE = 'GG008',
               HINT = 'An award stands once made; record a correction as a note elsewhere, not by changing the ledger.';
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.reward_refuse_change() IS
-    'trigger on reward: refuses UPDATE, DELETE and TRUNCATE (GG006)';
+    'trigger on reward: refuses UPDATE, DELETE and TRUNCATE (GG008)';
 
 -- A fund starts with nothing paid, and paid_fen moves with the ledger only:
 -- BEFORE INSERT OR UPDATE on reward_fund.  The ledger's trigger updates the
@@ -169,18 +169,18 @@ AS $$
 BEGIN
     IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' AND NEW.paid_fen OPERATOR(pg_catalog.<>) 0 THEN
         RAISE EXCEPTION 'a new reward fund cannot start with % fen paid', NEW.paid_fen
-            USING ERRCODE = 'GG006', HINT = 'Leave paid_fen out: the ledger''s awards make it up.';
+            USING ERRCODE = 'GG008', HINT = 'Leave paid_fen out: the ledger''s awards make it up.';
     END IF;
     IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND NEW.paid_fen OPERATOR(pg_catalog.<>) OLD.paid_fen
        AND pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 2 THEN
         RAISE EXCEPTION 'paid_fen of reward fund % follows the ledger and cannot be set', OLD.id
-            USING ERRCODE = 'GG006', HINT = 'Award through gridgov.award_report(), or an INSERT into gridgov.reward.';
+            USING ERRCODE = 'GG008', HINT = 'Award through gridgov.award_report(), or an INSERT into gridgov.reward.';
     END IF;
     RETURN NEW;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.reward_fund_check() IS
-    'BEFORE INSERT OR UPDATE trigger on reward_fund: paid_fen starts at 0 and changes with the ledger only (GG006)';
+    'BEFORE INSERT OR UPDATE trigger on reward_fund: paid_fen starts at 0 and changes with the ledger only (GG008)';
 
 CREATE TRIGGER gridgov_reward_before_insert BEFORE INSERT ON @extschema@.reward
     FOR EACH ROW EXECUTE FUNCTION @extschema@.reward_before_insert();

@@ -92,18 +92,18 @@ SELECT throws_ok($$UPDATE reward_fund SET capital_fen = capital_fen - 1 WHERE id
                  'nor can its capital drop below what it paid (23514)');
 
 -- append-only; paid follows the ledger
-SELECT throws_ok($$UPDATE reward SET amount_fen = 10000 WHERE id = 1$$, 'GG006',
-                 'the reward ledger is append-only: UPDATE is refused', 'UPDATE of the ledger (GG006)');
-SELECT throws_ok($$DELETE FROM reward WHERE id = 1$$, 'GG006',
-                 'the reward ledger is append-only: DELETE is refused', 'DELETE (GG006)');
-SELECT throws_ok($$TRUNCATE reward CASCADE$$, 'GG006',
-                 'the reward ledger is append-only: TRUNCATE is refused', 'TRUNCATE (GG006)');
-SELECT throws_ok($$UPDATE reward_fund SET paid_fen = 0 WHERE id = 1$$, 'GG006',
-                 'paid_fen of reward fund 1 follows the ledger and cannot be set', 'paid_fen by hand (GG006)');
+SELECT throws_ok($$UPDATE reward SET amount_fen = 10000 WHERE id = 1$$, 'GG008',
+                 'the reward ledger is append-only: UPDATE is refused', 'UPDATE of the ledger (GG008)');
+SELECT throws_ok($$DELETE FROM reward WHERE id = 1$$, 'GG008',
+                 'the reward ledger is append-only: DELETE is refused', 'DELETE (GG008)');
+SELECT throws_ok($$TRUNCATE reward CASCADE$$, 'GG008',
+                 'the reward ledger is append-only: TRUNCATE is refused', 'TRUNCATE (GG008)');
+SELECT throws_ok($$UPDATE reward_fund SET paid_fen = 0 WHERE id = 1$$, 'GG008',
+                 'paid_fen of reward fund 1 follows the ledger and cannot be set', 'paid_fen by hand (GG008)');
 SELECT is(pg_temp.hint_of($$UPDATE reward_fund SET paid_fen = 0 WHERE id = 1$$),
           'Award through gridgov.award_report(), or an INSERT into gridgov.reward.', 'with a hint');
-SELECT throws_ok($$INSERT INTO reward_fund (name, capital_fen, paid_fen) VALUES ('某基金', 100000, 5000)$$, 'GG006',
-                 'a new reward fund cannot start with 5000 fen paid', 'a fund that starts paid (GG006)');
+SELECT throws_ok($$INSERT INTO reward_fund (name, capital_fen, paid_fen) VALUES ('某基金', 100000, 5000)$$, 'GG008',
+                 'a new reward fund cannot start with 5000 fen paid', 'a fund that starts paid (GG008)');
 SELECT throws_ok($$INSERT INTO reward_fund (name, capital_fen) VALUES ('某基金', -1)$$, '23514', NULL,
                  'a negative capital (23514)');
 
@@ -152,8 +152,8 @@ SELECT throws_ok($$SELECT award_report(8, 80, 2)$$, '23514', NULL,
 SELECT lives_ok($$SELECT award_report(8, 80, 1)$$, 'a clerk awards');
 SELECT results_eq($$SELECT awarded_by FROM reward WHERE case_id = 8$$, $$VALUES ('gridgov_reward_clerk'::text)$$,
                   'in their own name');
-SELECT throws_ok($$UPDATE reward_fund SET paid_fen = 0 WHERE id = 1$$, 'GG006', NULL,
-                 'but cannot set paid_fen (GG006)');
+SELECT throws_ok($$UPDATE reward_fund SET paid_fen = 0 WHERE id = 1$$, 'GG008', NULL,
+                 'but cannot set paid_fen (GG008)');
 SELECT throws_ok($$UPDATE reward_fund SET capital_fen = 0 WHERE id = 1$$, '42501', NULL,
                  'nor the capital without the grant (42501)');
 RESET ROLE;

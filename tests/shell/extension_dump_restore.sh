@@ -84,7 +84,7 @@ check "the people triggers are back on after the restore" "23503" \
 check "reward funds and the ledger survive, not debited again" "$rewards_before" "$(q "$dst" "$rewards")"
 check "new funds continue the id sequence" "2" \
 	"$(q "$dst" "INSERT INTO reward_fund (name, capital_fen) VALUES ('某基金', 100) RETURNING id")"
-check "the ledger is append-only again after the restore" "GG006" \
+check "the ledger is append-only again after the restore" "GG008" \
 	"$(psql -X -q -A -t -d "$dst" -v VERBOSITY=sqlstate -c "DELETE FROM gridgov.reward" 2>&1 | sed -n 's/^.*ERROR: *//p')"
 
 check_summary extension_dump_restore
