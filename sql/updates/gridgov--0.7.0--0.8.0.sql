@@ -629,3 +629,875 @@ ALTER OPERATOR @extschema@.<@ (@extschema@.gridcell, @extschema@.gridcell)
     SET (JOIN = @extschema@.subtree_contained_joinsel);
 ALTER OPERATOR @extschema@.@> (@extschema@.gridcell, @extschema@.gridcell)
     SET (JOIN = @extschema@.subtree_contains_joinsel);
+-- gridgov 0.7.0 -> 0.8.0: people and organizations.
+
+-- People and organizations (issue 12): a new pillar, sql/people.sql, and
+-- lineage(gridcode) in sql/gridcode.sql.  The exclusion constraints need
+-- btree_gist, which gridgov now requires: CREATE EXTENSION btree_gist
+-- before this update (docs/operations.md).
+CREATE FUNCTION @extschema@.lineage(@extschema@.gridcode) RETURNS @extschema@.gridcode[]
+    AS 'MODULE_PATHNAME', 'gridcode_lineage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.lineage(@extschema@.gridcode) IS
+    'the code''s ancestors and the code itself, from the province down: "c = ANY (lineage(x))" is "c @> x" for an index on c';
+
+CREATE TABLE @extschema@.organization_kind (
+    code            text PRIMARY KEY
+                    CONSTRAINT organization_kind_code_form CHECK (code OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
+    name            text NOT NULL
+                    CONSTRAINT organization_kind_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
+    classification  text NOT NULL
+                    CONSTRAINT organization_kind_classification CHECK (classification OPERATOR(pg_catalog.=) ANY
+                        (ARRAY['party', 'self_governance', 'economic', 'social', 'government', 'service'])),
+    anchor_levels   int4range NOT NULL
+                    CONSTRAINT organization_kind_anchor_levels CHECK (NOT pg_catalog.isempty(anchor_levels)
+                        AND anchor_levels OPERATOR(pg_catalog.<@) pg_catalog.int4range(1, 7, '[]'))
+);
+COMMENT ON TABLE @extschema@.organization_kind IS
+    'kinds of organizations (Popolo classification): party organizations at every tier, committees, companies, squads, teams';
+COMMENT ON COLUMN @extschema@.organization_kind.code IS 'the kind, as organization.kind names it, such as grid_branch';
+COMMENT ON COLUMN @extschema@.organization_kind.name IS 'the kind''s Chinese name, such as 网格党支部';
+COMMENT ON COLUMN @extschema@.organization_kind.classification IS
+    'party, self_governance, economic, social, government or service';
+COMMENT ON COLUMN @extschema@.organization_kind.anchor_levels IS
+    'the gridcode levels an organization of this kind may be anchored at, such as [5,6] for village or grid';
+
+INSERT INTO @extschema@.organization_kind (code, name, classification, anchor_levels) VALUES
+    ('district_committee',    '区委',               'party',           '[3,3]'),
+    ('subdistrict_committee', '街道党工委',         'party',           '[4,4]'),
+    ('community_committee',   '社区党委',           'party',           '[5,5]'),
+    ('area_branch',           '片区党总支',         'party',           '[5,5]'),
+    ('grid_branch',           '网格党支部',         'party',           '[5,6]'),
+    ('building_group',        '楼栋党小组',         'party',           '[6,7]'),
+    ('party_branch',          '党支部',             'party',           '[1,7]'),
+    ('residents_committee',   '居民委员会',         'self_governance', '[5,5]'),
+    ('owners_committee',      '业主委员会',         'self_governance', '[5,7]'),
+    ('property_company',      '物业服务企业',       'economic',        '[3,7]'),
+    ('shareholding_company',  '股份合作公司',       'economic',        '[5,5]'),
+    ('two_new_organization',  '两新组织',           'economic',        '[3,7]'),
+    ('social_organization',   '社会组织',           'social',          '[1,7]'),
+    ('resident_unit',         '驻社区单位',         'government',      '[3,7]'),
+    ('governance_squad',      '社区综合治理中队',   'government',      '[5,5]'),
+    ('service_team',          '服务队',             'service',         '[3,7]'),
+    ('hongxiaoer_team',       '红小二服务队',       'service',         '[5,7]');
+
+-- pg_dump keeps the kinds a user added, not the ones above, which CREATE
+-- EXTENSION puts back (as for calendar_day; the table holds nothing else
+-- yet, so the filter is the list above).
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization_kind',
+           'WHERE code OPERATOR(pg_catalog.<>) ALL ('
+           OPERATOR(pg_catalog.||) pg_catalog.quote_literal(pg_catalog.array_agg(code ORDER BY code)::text)
+           OPERATOR(pg_catalog.||) '::pg_catalog.text[])')
+  FROM @extschema@.organization_kind;
+
+CREATE TABLE @extschema@.role (
+    code        text PRIMARY KEY
+                CONSTRAINT role_code_form CHECK (code OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
+    name        text NOT NULL CONSTRAINT role_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
+    class       text NOT NULL
+                CONSTRAINT role_class CHECK (class OPERATOR(pg_catalog.=) ANY
+                    (ARRAY['party_member', 'officer', 'reserve', 'staff', 'volunteer', 'member']))
+);
+COMMENT ON TABLE @extschema@.role IS 'roles a post can have: the five kinds of party member, officers, staff, volunteers';
+COMMENT ON COLUMN @extschema@.role.code IS 'the role, as post.role names it, such as grid_worker';
+COMMENT ON COLUMN @extschema@.role.name IS 'the role''s Chinese name, such as 专职网格员';
+COMMENT ON COLUMN @extschema@.role.class IS
+    'party_member (the coverage checks count these as party members), officer, reserve, staff, volunteer or member';
+
+INSERT INTO @extschema@.role (code, name, class) VALUES
+    ('party_member_community', '社区党员',         'party_member'),
+    ('party_member_organ',     '街道机关党员',     'party_member'),
+    ('party_member_two_new',   '两新组织党员',     'party_member'),
+    ('party_member_retired',   '离退休党员',       'party_member'),
+    ('party_member_floating',  '流动党员',         'party_member'),
+    ('secretary',              '书记',             'officer'),
+    ('deputy_secretary',       '副书记',           'officer'),
+    ('committee_member',       '委员',             'officer'),
+    ('director',               '主任',             'officer'),
+    ('squad_leader',           '中队长',           'officer'),
+    ('group_leader',           '组长',             'officer'),
+    ('team_leader',            '队长',             'officer'),
+    ('reserve_cadre',          '后备干部',         'reserve'),
+    ('grid_worker',            '专职网格员',       'staff'),
+    ('community_worker',       '社区专职工作者',   'staff'),
+    ('social_worker',          '社工',             'staff'),
+    ('legal_adviser',          '法律顾问',         'staff'),
+    ('psychologist',           '心理咨询师',       'staff'),
+    ('squad_member',           '治理中队队员',     'staff'),
+    ('building_head',          '楼栋长',           'volunteer'),
+    ('patrol_volunteer',       '平安员',           'volunteer'),
+    ('hongxiaoer',             '红小二',           'volunteer'),
+    ('volunteer',              '志愿者',           'volunteer'),
+    ('member',                 '成员',             'member');
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.role',
+           'WHERE code OPERATOR(pg_catalog.<>) ALL ('
+           OPERATOR(pg_catalog.||) pg_catalog.quote_literal(pg_catalog.array_agg(code ORDER BY code)::text)
+           OPERATOR(pg_catalog.||) '::pg_catalog.text[])')
+  FROM @extschema@.role;
+
+CREATE TABLE @extschema@.organization (
+    id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY
+                CONSTRAINT organization_id_positive CHECK (id OPERATOR(pg_catalog.>) 0),
+    kind        text NOT NULL REFERENCES @extschema@.organization_kind (code),
+    name        text NOT NULL CONSTRAINT organization_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
+    parent      bigint REFERENCES @extschema@.organization (id),
+    anchor      @extschema@.gridcode NOT NULL REFERENCES @extschema@.unit (code),
+    valid       daterange NOT NULL DEFAULT pg_catalog.daterange(CURRENT_DATE, NULL)
+                CONSTRAINT organization_valid_not_empty CHECK (NOT pg_catalog.isempty(valid)),
+    properties  jsonb NOT NULL DEFAULT '{}'
+);
+COMMENT ON TABLE @extschema@.organization IS
+    'organizations (Popolo Organization): their own tree through parent, each anchored on a unit';
+COMMENT ON COLUMN @extschema@.organization.id IS 'the organization''s number, positive (0 stands for none in a post''s exclusion key)';
+COMMENT ON COLUMN @extschema@.organization.kind IS 'its kind (Popolo classification), a code of organization_kind';
+COMMENT ON COLUMN @extschema@.organization.name IS 'its name, such as 根竹园社区党委';
+COMMENT ON COLUMN @extschema@.organization.parent IS
+    'the organization above it, in the organizations'' own tree (no cycle); NULL at the top';
+COMMENT ON COLUMN @extschema@.organization.anchor IS
+    'the unit it belongs to, at a level its kind allows; the units it covers lie under it';
+COMMENT ON COLUMN @extschema@.organization.valid IS
+    'from its founding to the day after its dissolution; its coverage and posts lie within';
+COMMENT ON COLUMN @extschema@.organization.properties IS 'anything else about it, such as its service point or brand';
+CREATE INDEX organization_parent_idx ON @extschema@.organization (parent);
+CREATE INDEX organization_anchor_idx ON @extschema@.organization (anchor);
+CREATE INDEX organization_kind_anchor_idx ON @extschema@.organization (kind, anchor);
+
+-- The units an organization covers, each for a period: an area general
+-- branch covers several grids of its community, a 红小二 team a building.
+CREATE TABLE @extschema@.organization_unit (
+    organization    bigint NOT NULL REFERENCES @extschema@.organization (id) ON DELETE CASCADE,
+    unit            @extschema@.gridcode NOT NULL REFERENCES @extschema@.unit (code),
+    valid           daterange NOT NULL DEFAULT pg_catalog.daterange(CURRENT_DATE, NULL)
+                    CONSTRAINT organization_unit_valid_not_empty CHECK (NOT pg_catalog.isempty(valid)),
+    CONSTRAINT organization_unit_no_overlap EXCLUDE USING gist (
+        organization WITH OPERATOR(pg_catalog.=),
+        (unit::pg_catalog.int8) WITH OPERATOR(pg_catalog.=),
+        valid WITH OPERATOR(pg_catalog.&&))
+);
+COMMENT ON TABLE @extschema@.organization_unit IS
+    'the units each organization covers, each for a period; one organization covers one unit at most once at a time';
+COMMENT ON COLUMN @extschema@.organization_unit.organization IS 'the organization';
+COMMENT ON COLUMN @extschema@.organization_unit.unit IS
+    'a unit it covers (with everything under it), under the organization''s anchor';
+COMMENT ON COLUMN @extschema@.organization_unit.valid IS 'when it covers the unit, within the organization''s own period';
+CREATE INDEX organization_unit_unit_idx ON @extschema@.organization_unit (unit);
+CREATE INDEX organization_unit_organization_idx ON @extschema@.organization_unit (organization);
+
+CREATE TABLE @extschema@.person (
+    id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    properties  jsonb NOT NULL DEFAULT '{}'
+);
+COMMENT ON TABLE @extschema@.person IS
+    'people (Popolo Person), by number only: their names, phones and ID numbers are in person_contact';
+COMMENT ON COLUMN @extschema@.person.id IS 'the person''s number, which posts (and later cases) refer to';
+COMMENT ON COLUMN @extschema@.person.properties IS
+    'what is not personal data, such as skills and the services offered (服务意向)';
+
+-- Personal data, in one table apart, so that access control can mask it
+-- whole.  gridgov computes nothing from it.
+CREATE TABLE @extschema@.person_contact (
+    person      bigint PRIMARY KEY REFERENCES @extschema@.person (id) ON DELETE CASCADE,
+    name        text NOT NULL CONSTRAINT person_contact_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
+    phone       text,
+    id_number   text
+);
+COMMENT ON TABLE @extschema@.person_contact IS
+    'personal data of people, apart from everything else so that access control can mask it; gridgov never reads it';
+COMMENT ON COLUMN @extschema@.person_contact.person IS 'the person';
+COMMENT ON COLUMN @extschema@.person_contact.name IS 'the person''s name (personal data)';
+COMMENT ON COLUMN @extschema@.person_contact.phone IS 'the person''s phone number (personal data)';
+COMMENT ON COLUMN @extschema@.person_contact.id_number IS 'the person''s ID card number, 居民身份证号码 (personal data)';
+
+-- A post: a person in an organization, on a unit, or both, with a role,
+-- for a period (Popolo Membership).  A person may hold several posts at
+-- once (一肩挑), but not the same one twice at the same time.
+CREATE TABLE @extschema@.post (
+    id              bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    person          bigint NOT NULL REFERENCES @extschema@.person (id),
+    role            text NOT NULL REFERENCES @extschema@.role (code),
+    organization    bigint REFERENCES @extschema@.organization (id),
+    unit            @extschema@.gridcode REFERENCES @extschema@.unit (code),
+    valid           daterange NOT NULL DEFAULT pg_catalog.daterange(CURRENT_DATE, NULL)
+                    CONSTRAINT post_valid_not_empty CHECK (NOT pg_catalog.isempty(valid)),
+    CONSTRAINT post_has_a_place CHECK (organization IS NOT NULL OR unit IS NOT NULL),
+    CONSTRAINT post_no_overlap EXCLUDE USING gist (
+        person WITH OPERATOR(pg_catalog.=),
+        role WITH OPERATOR(pg_catalog.=),
+        (COALESCE(organization, 0)) WITH OPERATOR(pg_catalog.=),
+        (COALESCE(unit::pg_catalog.int8, 0)) WITH OPERATOR(pg_catalog.=),
+        valid WITH OPERATOR(pg_catalog.&&))
+);
+COMMENT ON TABLE @extschema@.post IS
+    'posts (Popolo Membership): a person in an organization and/or on a unit, with a role, for a period';
+COMMENT ON COLUMN @extschema@.post.id IS 'the post''s number';
+COMMENT ON COLUMN @extschema@.post.person IS 'who holds it';
+COMMENT ON COLUMN @extschema@.post.role IS 'the role, a code of gridgov.role';
+COMMENT ON COLUMN @extschema@.post.organization IS 'the organization it is held in, if any';
+COMMENT ON COLUMN @extschema@.post.unit IS
+    'the unit it is held on, if any; with an organization, a unit that organization covers for the whole period';
+COMMENT ON COLUMN @extschema@.post.valid IS 'when it is held, within the organization''s own period';
+CREATE INDEX post_person_idx ON @extschema@.post (person);
+CREATE INDEX post_unit_idx ON @extschema@.post (unit);
+CREATE INDEX post_organization_idx ON @extschema@.post (organization);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization_unit', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.person', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.person_contact', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.post', '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.organization', 'id')::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.person', 'id')::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.post', 'id')::regclass, '');
+
+-- The rules no constraint states, and the refusals of the constraints
+-- given first with a hint (src/people.c).  The BEFORE triggers see the row
+-- as it will be written; the AFTER trigger sees a statement's coverage
+-- changes whole, so that moving a coverage from one period to the next in
+-- one statement is not refused halfway.
+CREATE FUNCTION @extschema@.organization_check() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.organization_check() IS
+    'BEFORE INSERT OR UPDATE trigger on organization: kind, parent, anchor and its level, no cycle of parents, coverage and posts within its period';
+CREATE FUNCTION @extschema@.organization_unit_check() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.organization_unit_check() IS
+    'BEFORE INSERT OR UPDATE trigger on organization_unit: the organization and unit exist, the unit under its anchor, the period within its own, no overlap';
+CREATE FUNCTION @extschema@.organization_unit_release() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.organization_unit_release() IS
+    'AFTER UPDATE OR DELETE trigger on organization_unit: no post of the organization is left on a unit it no longer covers';
+CREATE FUNCTION @extschema@.post_check() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.post_check() IS
+    'BEFORE INSERT OR UPDATE trigger on post: person, role, organization and unit exist, the unit covered by the organization for the whole period, no overlap';
+
+CREATE TRIGGER gridgov_organization_check BEFORE INSERT OR UPDATE ON @extschema@.organization
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_check();
+CREATE TRIGGER gridgov_organization_unit_check BEFORE INSERT OR UPDATE ON @extschema@.organization_unit
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_unit_check();
+CREATE TRIGGER gridgov_organization_unit_release AFTER UPDATE OR DELETE ON @extschema@.organization_unit
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_unit_release();
+CREATE TRIGGER gridgov_post_check BEFORE INSERT OR UPDATE ON @extschema@.post
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.post_check();
+
+-- ----------------------------------------------------------------------
+-- Where people are, and the coverage checks
+-- ----------------------------------------------------------------------
+--
+-- The functions below take the root of a subtree and a day (today unless
+-- given).  They are not STRICT and read no setting, so the planner inlines
+-- them into the query that calls them, where a constant root becomes the
+-- bounds of a btree range scan (a NULL root or day gives no rows).
+
+-- Where the posts of a day place people under a root: a post on a unit
+-- places its holder there; a post in an organization alone places its
+-- holder on every unit the organization covers that day.
+CREATE FUNCTION @extschema@.placements(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (post bigint, person bigint, role text, organization bigint, unit @extschema@.gridcode)
+    LANGUAGE sql STABLE PARALLEL SAFE ROWS 1000
+BEGIN ATOMIC
+    SELECT p.id, p.person, p.role, p.organization, p.unit
+      FROM @extschema@.post p
+     WHERE p.unit OPERATOR(@extschema@.<@) placements.root
+       AND p.valid OPERATOR(pg_catalog.@>) placements.at
+    UNION ALL
+    SELECT p.id, p.person, p.role, p.organization, c.unit
+      FROM @extschema@.organization_unit c
+      JOIN @extschema@.post p ON p.organization OPERATOR(pg_catalog.=) c.organization
+     WHERE c.unit OPERATOR(@extschema@.<@) placements.root
+       AND c.valid OPERATOR(pg_catalog.@>) placements.at
+       AND p.unit IS NULL
+       AND p.valid OPERATOR(pg_catalog.@>) placements.at;
+END;
+COMMENT ON FUNCTION @extschema@.placements(@extschema@.gridcode, date) IS
+    'each post held on a day and each unit under root where it places its holder: its own unit, or every unit its organization covers';
+
+-- Grids (level 6, not retired by that day) under root where no party
+-- member is placed: no post of a party member on the grid or a building in
+-- it, nor in an organization covering one of them.  所有网格有党员.
+--
+-- The shape of this check and of units_not_covered below: the grids that have
+-- what is looked for are one range scan under root, materialized once;
+-- the grids under root are another, anti-joined to the first by equality
+-- (a hash join).  Materialized, the first set is never computed twice,
+-- even where the planner misjudges the size of a subtree, as it must when
+-- root comes from another table (the views below).
+CREATE FUNCTION @extschema@.grids_without_party_members(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (grid @extschema@.gridcode, name text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    WITH placed AS MATERIALIZED (
+        SELECT DISTINCT @extschema@.ancestor(pl.unit, 6) AS grid
+          FROM @extschema@.placements(grids_without_party_members.root, grids_without_party_members.at) pl
+          JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) pl.role
+         WHERE r.class OPERATOR(pg_catalog.=) 'party_member'
+           AND @extschema@.level(pl.unit) OPERATOR(pg_catalog.>=) 6)
+    SELECT g.code, g.name
+      FROM @extschema@.unit g
+     WHERE g.code OPERATOR(@extschema@.<@) grids_without_party_members.root
+       AND g.level OPERATOR(pg_catalog.=) 6
+       AND (g.valid_to IS NULL OR g.valid_to OPERATOR(pg_catalog.>) grids_without_party_members.at)
+       AND grids_without_party_members.at IS NOT NULL
+       AND NOT EXISTS (SELECT FROM placed WHERE placed.grid OPERATOR(@extschema@.=) g.code)
+     ORDER BY g.code;
+END;
+COMMENT ON FUNCTION @extschema@.grids_without_party_members(@extschema@.gridcode, date) IS
+    'grids under root where no party member is placed on a day (所有网格有党员)';
+
+-- Party members whose party posts lie under root (on a unit under it, or
+-- in an organization anchored under it) and who are placed in no grid:
+-- none of their party posts that day is on a grid or a building, or in an
+-- organization covering one.  One row per person, with one of those posts.
+-- 所有党员进网格.
+CREATE FUNCTION @extschema@.party_members_outside_grids(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (person bigint, post bigint, role text, organization bigint, unit @extschema@.gridcode)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT DISTINCT ON (m.person) m.person, m.id, m.role, m.organization, m.home
+      FROM (SELECT p.id, p.person, p.role, p.organization, p.unit AS home
+              FROM @extschema@.post p
+             WHERE p.unit OPERATOR(@extschema@.<@) party_members_outside_grids.root
+               AND p.valid OPERATOR(pg_catalog.@>) party_members_outside_grids.at
+            UNION ALL
+            SELECT p.id, p.person, p.role, p.organization, o.anchor
+              FROM @extschema@.organization o
+              JOIN @extschema@.post p ON p.organization OPERATOR(pg_catalog.=) o.id
+             WHERE o.anchor OPERATOR(@extschema@.<@) party_members_outside_grids.root
+               AND p.unit IS NULL
+               AND p.valid OPERATOR(pg_catalog.@>) party_members_outside_grids.at) m
+      JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) m.role
+     WHERE r.class OPERATOR(pg_catalog.=) 'party_member'
+       AND NOT EXISTS (
+           SELECT FROM @extschema@.post q
+             JOIN @extschema@.role rq ON rq.code OPERATOR(pg_catalog.=) q.role
+            WHERE q.person OPERATOR(pg_catalog.=) m.person
+              AND rq.class OPERATOR(pg_catalog.=) 'party_member'
+              AND q.valid OPERATOR(pg_catalog.@>) party_members_outside_grids.at
+              AND (@extschema@.level(q.unit) OPERATOR(pg_catalog.>=) 6
+                   OR (q.unit IS NULL AND EXISTS (
+                       SELECT FROM @extschema@.organization_unit c
+                        WHERE c.organization OPERATOR(pg_catalog.=) q.organization
+                          AND c.valid OPERATOR(pg_catalog.@>) party_members_outside_grids.at
+                          AND @extschema@.level(c.unit) OPERATOR(pg_catalog.>=) 6))))
+     ORDER BY m.person, m.id;
+END;
+COMMENT ON FUNCTION @extschema@.party_members_outside_grids(@extschema@.gridcode, date) IS
+    'party members with a party post under root who are placed in no grid on a day (所有党员进网格)';
+
+-- Units of a level under root that no organization of the given kinds
+-- covers on a day, itself or through a unit above it.  The units such
+-- organizations cover are a range join: each of their coverage rows under
+-- root (or above it), then the units in its subtree, a btree range each
+-- (OFFSET 0 keeps that order of the join, the only one a range can serve).
+CREATE FUNCTION @extschema@.units_not_covered(root @extschema@.gridcode, level integer, kinds text[],
+                                              at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (unit @extschema@.gridcode, name text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    WITH covered AS MATERIALIZED (
+        SELECT DISTINCT u.code
+          FROM @extschema@.organization_unit c
+          JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) c.organization
+         CROSS JOIN LATERAL (
+               SELECT u.code FROM @extschema@.unit u
+                WHERE u.code OPERATOR(@extschema@.<@) c.unit
+                  AND u.code OPERATOR(@extschema@.<@) units_not_covered.root
+                  AND u.level OPERATOR(pg_catalog.=) units_not_covered.level
+               OFFSET 0) u
+         WHERE (c.unit OPERATOR(@extschema@.<@) units_not_covered.root
+                OR c.unit OPERATOR(@extschema@.=) ANY (@extschema@.lineage(units_not_covered.root)))
+           AND c.valid OPERATOR(pg_catalog.@>) units_not_covered.at
+           AND o.kind OPERATOR(pg_catalog.=) ANY (units_not_covered.kinds))
+    SELECT u.code, u.name
+      FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.<@) units_not_covered.root
+       AND u.level OPERATOR(pg_catalog.=) units_not_covered.level
+       AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) units_not_covered.at)
+       AND units_not_covered.at IS NOT NULL
+       AND NOT EXISTS (SELECT FROM covered WHERE covered.code OPERATOR(@extschema@.=) u.code)
+     ORDER BY u.code;
+END;
+COMMENT ON FUNCTION @extschema@.units_not_covered(@extschema@.gridcode, integer, text[], date) IS
+    'units of a level under root that no organization of the given kinds covers on a day, itself or through a unit above it';
+
+-- Grids under root that no grid branch or area general branch covers on a
+-- day.  支部建在网格上.
+CREATE FUNCTION @extschema@.grids_without_branch(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (grid @extschema@.gridcode, name text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT u.unit, u.name
+      FROM @extschema@.units_not_covered(grids_without_branch.root, 6, ARRAY['grid_branch', 'area_branch'],
+                                         grids_without_branch.at) u;
+END;
+COMMENT ON FUNCTION @extschema@.grids_without_branch(@extschema@.gridcode, date) IS
+    'grids under root that no grid branch or area general branch covers on a day (支部建在网格上)';
+
+-- Buildings (level 7) under root that no 红小二 team covers on a day.
+-- 一个楼栋一支服务队.
+CREATE FUNCTION @extschema@.buildings_without_team(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (building @extschema@.gridcode, name text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT u.unit, u.name
+      FROM @extschema@.units_not_covered(buildings_without_team.root, 7, ARRAY['hongxiaoer_team'],
+                                         buildings_without_team.at) u;
+END;
+COMMENT ON FUNCTION @extschema@.buildings_without_team(@extschema@.gridcode, date) IS
+    'buildings under root that no 红小二 team covers on a day (一个楼栋一支服务队)';
+
+-- 红小二 teams anchored under root that break the rule on a day: 3 to 5
+-- people, at least one of them a full-time grid party member (a party
+-- member who is also a full-time grid worker, in any organization).
+CREATE FUNCTION @extschema@.teams_breaking_rule(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (team bigint, name text, anchor @extschema@.gridcode, members integer,
+                   full_time_party_members integer)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT o.id, o.name, o.anchor, m.members, m.full_time_party_members
+      FROM @extschema@.organization o
+     CROSS JOIN LATERAL (
+           SELECT pg_catalog.count(*)::integer AS members,
+                  pg_catalog.count(*) FILTER (WHERE t.party_member AND t.grid_worker)::integer AS full_time_party_members
+             FROM (SELECT DISTINCT p.person,
+                          EXISTS (SELECT FROM @extschema@.post q
+                                    JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) q.role
+                                   WHERE q.person OPERATOR(pg_catalog.=) p.person
+                                     AND r.class OPERATOR(pg_catalog.=) 'party_member'
+                                     AND q.valid OPERATOR(pg_catalog.@>) teams_breaking_rule.at) AS party_member,
+                          EXISTS (SELECT FROM @extschema@.post q
+                                   WHERE q.person OPERATOR(pg_catalog.=) p.person
+                                     AND q.role OPERATOR(pg_catalog.=) 'grid_worker'
+                                     AND q.valid OPERATOR(pg_catalog.@>) teams_breaking_rule.at) AS grid_worker
+                     FROM @extschema@.post p
+                    WHERE p.organization OPERATOR(pg_catalog.=) o.id
+                      AND p.valid OPERATOR(pg_catalog.@>) teams_breaking_rule.at) t) m
+     WHERE o.kind OPERATOR(pg_catalog.=) 'hongxiaoer_team'
+       AND o.anchor OPERATOR(@extschema@.<@) teams_breaking_rule.root
+       AND o.valid OPERATOR(pg_catalog.@>) teams_breaking_rule.at
+       AND NOT (m.members OPERATOR(pg_catalog.>=) 3 AND m.members OPERATOR(pg_catalog.<=) 5
+                AND m.full_time_party_members OPERATOR(pg_catalog.>=) 1)
+     ORDER BY o.anchor, o.id;
+END;
+COMMENT ON FUNCTION @extschema@.teams_breaking_rule(@extschema@.gridcode, date) IS
+    '红小二 teams anchored under root that do not have 3 to 5 people with at least one full-time grid party member on a day';
+
+-- Secretaries of community party committees anchored under root with
+-- fewer than two reserve cadres (后备, 1:2) in their committee on a day.
+CREATE FUNCTION @extschema@.secretaries_without_reserves(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (organization bigint, community @extschema@.gridcode, secretary bigint, reserve_cadres integer)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT o.id, o.anchor, s.person, r.reserve_cadres
+      FROM @extschema@.organization o
+      JOIN @extschema@.post s ON s.organization OPERATOR(pg_catalog.=) o.id
+     CROSS JOIN LATERAL (
+           SELECT pg_catalog.count(DISTINCT q.person)::integer AS reserve_cadres
+             FROM @extschema@.post q
+            WHERE q.organization OPERATOR(pg_catalog.=) o.id
+              AND q.role OPERATOR(pg_catalog.=) 'reserve_cadre'
+              AND q.valid OPERATOR(pg_catalog.@>) secretaries_without_reserves.at) r
+     WHERE o.kind OPERATOR(pg_catalog.=) 'community_committee'
+       AND o.anchor OPERATOR(@extschema@.<@) secretaries_without_reserves.root
+       AND o.valid OPERATOR(pg_catalog.@>) secretaries_without_reserves.at
+       AND s.role OPERATOR(pg_catalog.=) 'secretary'
+       AND s.valid OPERATOR(pg_catalog.@>) secretaries_without_reserves.at
+       AND r.reserve_cadres OPERATOR(pg_catalog.<) 2
+     ORDER BY o.anchor, o.id, s.person;
+END;
+COMMENT ON FUNCTION @extschema@.secretaries_without_reserves(@extschema@.gridcode, date) IS
+    'community party secretaries under root with fewer than two reserve cadres in their committee on a day (后备 1:2)';
+
+-- The six checks' counts: the morning report of a district office.
+CREATE FUNCTION @extschema@.coverage_summary(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (check_name text, gaps bigint)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT 'grids_without_party_members', pg_catalog.count(*)
+      FROM @extschema@.grids_without_party_members(coverage_summary.root, coverage_summary.at)
+    UNION ALL
+    SELECT 'party_members_outside_grids', pg_catalog.count(*)
+      FROM @extschema@.party_members_outside_grids(coverage_summary.root, coverage_summary.at)
+    UNION ALL
+    SELECT 'grids_without_branch', pg_catalog.count(*)
+      FROM @extschema@.grids_without_branch(coverage_summary.root, coverage_summary.at)
+    UNION ALL
+    SELECT 'buildings_without_team', pg_catalog.count(*)
+      FROM @extschema@.buildings_without_team(coverage_summary.root, coverage_summary.at)
+    UNION ALL
+    SELECT 'teams_breaking_rule', pg_catalog.count(*)
+      FROM @extschema@.teams_breaking_rule(coverage_summary.root, coverage_summary.at)
+    UNION ALL
+    SELECT 'secretaries_without_reserves', pg_catalog.count(*)
+      FROM @extschema@.secretaries_without_reserves(coverage_summary.root, coverage_summary.at);
+END;
+COMMENT ON FUNCTION @extschema@.coverage_summary(@extschema@.gridcode, date) IS
+    'how many rows each coverage check finds under root on a day';
+
+-- How many people the posts of a day place under each unit of a level
+-- below root, and how many of them are party members: one range scan of
+-- the placements under root, each taken to its ancestor at the level and
+-- counted once per person there, materialized; then the units of the level
+-- under root, another range scan, joined to the counts (0 where no one is
+-- placed).
+CREATE FUNCTION @extschema@.people_by_unit(root @extschema@.gridcode, level integer, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (unit @extschema@.gridcode, name text, people bigint, party_members bigint)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    WITH counted AS MATERIALIZED (
+        SELECT @extschema@.ancestor(pl.unit, people_by_unit.level) AS unit,
+               pg_catalog.count(DISTINCT pl.person) AS people,
+               pg_catalog.count(DISTINCT pl.person)
+                   FILTER (WHERE r.class OPERATOR(pg_catalog.=) 'party_member') AS party_members
+          FROM @extschema@.placements(people_by_unit.root, people_by_unit.at) pl
+          JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) pl.role
+         GROUP BY 1)
+    SELECT u.code, u.name, COALESCE(n.people, 0), COALESCE(n.party_members, 0)
+      FROM @extschema@.unit u
+      LEFT JOIN counted n ON n.unit OPERATOR(@extschema@.=) u.code
+     WHERE u.code OPERATOR(@extschema@.<@) people_by_unit.root
+       AND u.level OPERATOR(pg_catalog.=) people_by_unit.level
+       AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) people_by_unit.at)
+       AND people_by_unit.at IS NOT NULL
+       -- evaluated once: a level outside 1..7 is refused (22023)
+       AND @extschema@.check_gridcode_level(people_by_unit.level, 'level')
+     ORDER BY u.code;
+END;
+COMMENT ON FUNCTION @extschema@.people_by_unit(@extschema@.gridcode, integer, date) IS
+    'per unit of a level under root: the people placed under it on a day, and how many are party members';
+
+-- The checks for today over the whole registry: one per province, each a
+-- range.  security_invoker: what the caller may not read stays unread.
+CREATE VIEW @extschema@.grids_without_party_members WITH (security_invoker = true) AS
+SELECT c.* FROM @extschema@.unit p,
+       LATERAL @extschema@.grids_without_party_members(p.code, CURRENT_DATE) c
+ WHERE p.level OPERATOR(pg_catalog.=) 1;
+COMMENT ON VIEW @extschema@.grids_without_party_members IS 'grids where no party member is placed today';
+COMMENT ON COLUMN @extschema@.grids_without_party_members.grid IS 'the grid';
+COMMENT ON COLUMN @extschema@.grids_without_party_members.name IS 'its name';
+
+CREATE VIEW @extschema@.party_members_outside_grids WITH (security_invoker = true) AS
+SELECT c.* FROM @extschema@.unit p,
+       LATERAL @extschema@.party_members_outside_grids(p.code, CURRENT_DATE) c
+ WHERE p.level OPERATOR(pg_catalog.=) 1;
+COMMENT ON VIEW @extschema@.party_members_outside_grids IS 'party members placed in no grid today';
+COMMENT ON COLUMN @extschema@.party_members_outside_grids.person IS 'the party member';
+COMMENT ON COLUMN @extschema@.party_members_outside_grids.post IS 'one of their party posts';
+COMMENT ON COLUMN @extschema@.party_members_outside_grids.role IS 'its role: which of the five kinds of party member';
+COMMENT ON COLUMN @extschema@.party_members_outside_grids.organization IS 'its organization, if any';
+COMMENT ON COLUMN @extschema@.party_members_outside_grids.unit IS 'its unit, else its organization''s anchor';
+
+CREATE VIEW @extschema@.grids_without_branch WITH (security_invoker = true) AS
+SELECT c.* FROM @extschema@.unit p,
+       LATERAL @extschema@.grids_without_branch(p.code, CURRENT_DATE) c
+ WHERE p.level OPERATOR(pg_catalog.=) 1;
+COMMENT ON VIEW @extschema@.grids_without_branch IS 'grids that no grid branch or area general branch covers today';
+COMMENT ON COLUMN @extschema@.grids_without_branch.grid IS 'the grid';
+COMMENT ON COLUMN @extschema@.grids_without_branch.name IS 'its name';
+
+CREATE VIEW @extschema@.buildings_without_team WITH (security_invoker = true) AS
+SELECT c.* FROM @extschema@.unit p,
+       LATERAL @extschema@.buildings_without_team(p.code, CURRENT_DATE) c
+ WHERE p.level OPERATOR(pg_catalog.=) 1;
+COMMENT ON VIEW @extschema@.buildings_without_team IS 'buildings that no 红小二 team covers today';
+COMMENT ON COLUMN @extschema@.buildings_without_team.building IS 'the building';
+COMMENT ON COLUMN @extschema@.buildings_without_team.name IS 'its name';
+
+CREATE VIEW @extschema@.teams_breaking_rule WITH (security_invoker = true) AS
+SELECT c.* FROM @extschema@.unit p,
+       LATERAL @extschema@.teams_breaking_rule(p.code, CURRENT_DATE) c
+ WHERE p.level OPERATOR(pg_catalog.=) 1;
+COMMENT ON VIEW @extschema@.teams_breaking_rule IS
+    '红小二 teams without 3 to 5 people and at least one full-time grid party member today';
+COMMENT ON COLUMN @extschema@.teams_breaking_rule.team IS 'the team (an organization)';
+COMMENT ON COLUMN @extschema@.teams_breaking_rule.name IS 'its name';
+COMMENT ON COLUMN @extschema@.teams_breaking_rule.anchor IS 'the unit it is anchored on';
+COMMENT ON COLUMN @extschema@.teams_breaking_rule.members IS 'the people holding a post in it';
+COMMENT ON COLUMN @extschema@.teams_breaking_rule.full_time_party_members IS
+    'those of them who are party members and full-time grid workers';
+
+CREATE VIEW @extschema@.secretaries_without_reserves WITH (security_invoker = true) AS
+SELECT c.* FROM @extschema@.unit p,
+       LATERAL @extschema@.secretaries_without_reserves(p.code, CURRENT_DATE) c
+ WHERE p.level OPERATOR(pg_catalog.=) 1;
+COMMENT ON VIEW @extschema@.secretaries_without_reserves IS
+    'community party secretaries with fewer than two reserve cadres today';
+COMMENT ON COLUMN @extschema@.secretaries_without_reserves.organization IS 'the community party committee';
+COMMENT ON COLUMN @extschema@.secretaries_without_reserves.community IS 'its anchor, the community';
+COMMENT ON COLUMN @extschema@.secretaries_without_reserves.secretary IS 'the secretary';
+COMMENT ON COLUMN @extschema@.secretaries_without_reserves.reserve_cadres IS 'the reserve cadres in the committee';
+
+CREATE VIEW @extschema@.coverage_summary WITH (security_invoker = true) AS
+SELECT c.check_name, pg_catalog.sum(c.gaps)::bigint AS gaps
+  FROM @extschema@.unit p,
+       LATERAL @extschema@.coverage_summary(p.code, CURRENT_DATE) c
+ WHERE p.level OPERATOR(pg_catalog.=) 1
+ GROUP BY c.check_name;
+COMMENT ON VIEW @extschema@.coverage_summary IS 'how many rows each coverage check finds today';
+COMMENT ON COLUMN @extschema@.coverage_summary.check_name IS 'the check, named as its function';
+COMMENT ON COLUMN @extschema@.coverage_summary.gaps IS 'the rows it finds';
+
+-- ----------------------------------------------------------------------
+-- Join estimates of the hierarchy operators (issue 20): a join on <@ or @>
+-- is estimated from both columns' statistics, not at contjoinsel's constant.
+-- ----------------------------------------------------------------------
+CREATE FUNCTION @extschema@.subtree_contained_joinsel(internal, oid, internal, smallint, internal) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.subtree_contained_joinsel(internal, oid, internal, smallint, internal) IS
+    'join selectivity of the <@ operators of gridcode and gridcell: the share of the left column under a value of the right one, averaged over the right column''s statistics';
+CREATE FUNCTION @extschema@.subtree_contains_joinsel(internal, oid, internal, smallint, internal) RETURNS float8
+    AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.subtree_contains_joinsel(internal, oid, internal, smallint, internal) IS
+    'join selectivity of the @> operators of gridcode and gridcell: the share of the right column under a value of the left one, averaged over the left column''s statistics';
+ALTER OPERATOR @extschema@.<@ (@extschema@.gridcode, @extschema@.gridcode)
+    SET (JOIN = @extschema@.subtree_contained_joinsel);
+ALTER OPERATOR @extschema@.@> (@extschema@.gridcode, @extschema@.gridcode)
+    SET (JOIN = @extschema@.subtree_contains_joinsel);
+ALTER OPERATOR @extschema@.<@ (@extschema@.gridcell, @extschema@.gridcell)
+    SET (JOIN = @extschema@.subtree_contained_joinsel);
+ALTER OPERATOR @extschema@.@> (@extschema@.gridcell, @extschema@.gridcell)
+    SET (JOIN = @extschema@.subtree_contains_joinsel);
+
+-- ----------------------------------------------------------------------
+-- Tamper evidence against the owner, and a restore that loses nothing
+-- (issue 13): history rows numbered by entry, Merkle checkpoints
+-- (history_leaf, merkle_root, history_checkpoint, verify_history(text)) and
+-- their witness tables; a COPY by a superuser or an importer restores cases
+-- and their history through the engine's triggers.
+-- ----------------------------------------------------------------------
+-- the rows already there are numbered in the order of their time
+ALTER TABLE @extschema@.case_history ADD COLUMN entry bigint;
+ALTER TABLE @extschema@.case_history DISABLE TRIGGER gridgov_history_append_only;
+UPDATE @extschema@.case_history h SET entry = n.entry
+  FROM (SELECT o.district, o.case_id, o.seq,
+               pg_catalog.row_number() OVER (ORDER BY o.at, o.district, o.case_id, o.seq) AS entry
+          FROM @extschema@.case_history o) n
+ WHERE h.district OPERATOR(@extschema@.=) n.district AND h.case_id OPERATOR(pg_catalog.=) n.case_id
+   AND h.seq OPERATOR(pg_catalog.=) n.seq;
+ALTER TABLE @extschema@.case_history ENABLE TRIGGER gridgov_history_append_only;
+ALTER TABLE @extschema@.case_history ALTER COLUMN entry SET NOT NULL,
+    ALTER COLUMN entry ADD GENERATED ALWAYS AS IDENTITY;
+SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence('@extschema@.case_history', 'entry'), pg_catalog.max(h.entry))
+  FROM @extschema@.case_history h HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0;
+COMMENT ON COLUMN @extschema@.case_history.entry IS
+    'the row''s place in the whole history, in the order rows were appended: the order of the checkpoints'' Merkle tree (history_checkpoint)';
+CREATE UNIQUE INDEX case_history_entry ON @extschema@.case_history (entry);
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.case_history', 'entry')::regclass, '');
+COMMENT ON FUNCTION @extschema@.case_before_insert() IS
+'BEFORE INSERT row trigger on cases: routes a new case (grid, district, early warning, handling level, service point), starts its accept stage and links its first history row; takes a case restored by COPY with its history_hash as it is';
+COMMENT ON FUNCTION @extschema@.case_history_refuse_change() IS
+    'trigger on case_history: refuses UPDATE, DELETE, TRUNCATE and every INSERT but the case engine''s and a restore''s COPY by a superuser or gridgov_importer (GG005)';
+
+-- Checkpoints (RFC 6962, as Certificate Transparency's tree heads): the
+-- Merkle root over the first N history rows by entry, with N, exported
+-- outside the database.  A per-case chain stops a stranger, not the owner,
+-- who can recompute it; a checkpoint kept elsewhere stops the owner too.
+CREATE FUNCTION @extschema@.history_leaf(h @extschema@.case_history) RETURNS bytea
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN pg_catalog.sha256('\x00'::bytea OPERATOR(pg_catalog.||) h.hash);
+COMMENT ON FUNCTION @extschema@.history_leaf(@extschema@.case_history) IS
+    'the Merkle leaf hash of a history row: SHA-256 of the byte 0x00 and the row''s hash (RFC 6962)';
+
+CREATE FUNCTION @extschema@.merkle_root_step(internal, bytea) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.merkle_root_step(internal, bytea) IS
+    'transition function of merkle_root: adds a leaf hash, merging the perfect subtrees it completes';
+CREATE FUNCTION @extschema@.merkle_root_final(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.merkle_root_final(internal) IS
+    'final function of merkle_root: folds the pending subtrees into the root';
+CREATE AGGREGATE @extschema@.merkle_root(bytea) (
+    SFUNC = @extschema@.merkle_root_step,
+    STYPE = internal,
+    SSPACE = 2072,
+    FINALFUNC = @extschema@.merkle_root_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.merkle_root(bytea) IS
+    'RFC 6962 Merkle tree hash of 32-byte leaf hashes in the aggregate''s ORDER BY (inner nodes SHA-256 of 0x01, left, right); SHA-256 of nothing for no rows';
+
+CREATE FUNCTION @extschema@.checkpoint_origin() RETURNS text
+    AS 'MODULE_PATHNAME', 'checkpoint_origin_name' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.checkpoint_origin() IS
+    'what names the history in its checkpoints after gridgov/: the setting gridgov.checkpoint_origin, else the cluster''s system identifier';
+
+-- The checkpoints taken, and the leaves they cover: given a checkpoint
+-- kept elsewhere, the leaves are trusted when they give its root, and then
+-- they name the rows that changed.
+CREATE TABLE @extschema@.case_history_witness (
+    tree_size   bigint NOT NULL CONSTRAINT case_history_witness_size CHECK (tree_size >= 0),
+    root        bytea NOT NULL,
+    checkpoint  text NOT NULL,
+    taken_at    timestamptz NOT NULL,
+    taken_by    text NOT NULL,
+    PRIMARY KEY (tree_size, taken_at)
+);
+COMMENT ON TABLE @extschema@.case_history_witness IS
+    'every checkpoint history_checkpoint() took; the proof is the copy kept outside the database';
+COMMENT ON COLUMN @extschema@.case_history_witness.tree_size IS 'how many history rows it covers: the first ones by entry';
+COMMENT ON COLUMN @extschema@.case_history_witness.root IS 'the Merkle root over those rows'' leaves (merkle_root of history_leaf)';
+COMMENT ON COLUMN @extschema@.case_history_witness.checkpoint IS 'the checkpoint as returned, to export';
+COMMENT ON COLUMN @extschema@.case_history_witness.taken_at IS 'when it was taken';
+COMMENT ON COLUMN @extschema@.case_history_witness.taken_by IS 'the role that took it';
+
+CREATE TABLE @extschema@.case_history_witness_leaf (
+    entry       bigint PRIMARY KEY,
+    district    @extschema@.gridcode NOT NULL,
+    case_id     bigint NOT NULL,
+    seq         integer NOT NULL,
+    leaf        bytea NOT NULL
+);
+COMMENT ON TABLE @extschema@.case_history_witness_leaf IS
+    'the leaf of every history row a checkpoint covered, as it was then: names the rows that changed when the history no longer gives a checkpoint''s root';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.entry IS 'the row''s entry in case_history';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.district IS 'the row''s district, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.case_id IS 'the row''s case, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.seq IS 'the row''s seq, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.leaf IS 'history_leaf of the row when the checkpoint was taken';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness_leaf', '');
+
+-- What the first rows of a checkpoint are now, against what they were.
+-- Rows are named from the witness's leaves, once these give the
+-- checkpoint's root: a changed or inserted row by its current content, a
+-- deleted one by the witness.  One row per case, its first bad entry.
+CREATE FUNCTION @extschema@.verify_history(checkpoint text)
+    RETURNS TABLE (entry bigint, district @extschema@.gridcode, case_id bigint, seq integer, problem text)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+DECLARE
+    lines text[] := pg_catalog.string_to_array(checkpoint, E'\n');
+    size bigint;
+    root bytea;
+    found_root bytea;
+    found_rows bigint;
+BEGIN
+    -- a checkpoint's lines each end with a newline (C2SP tlog-checkpoint)
+    IF lines[pg_catalog.cardinality(lines)] OPERATOR(pg_catalog.=) '' THEN
+        lines := lines[1:pg_catalog.cardinality(lines) OPERATOR(pg_catalog.-) 1];
+    END IF;
+    IF pg_catalog.cardinality(lines) OPERATOR(pg_catalog.<>) 3 THEN
+        RAISE EXCEPTION 'invalid checkpoint: % lines, not 3', pg_catalog.cardinality(lines)
+            USING ERRCODE = '22P02',
+                  HINT = 'A checkpoint is three lines, as history_checkpoint() returns it: gridgov/ and its origin, the number of rows, the root in base64.';
+    ELSIF lines[1] OPERATOR(pg_catalog.!~) '^gridgov/.' THEN
+        RAISE EXCEPTION 'invalid checkpoint: line 1, "%", is not an origin', pg_catalog.left(lines[1], 60)
+            USING ERRCODE = '22P02', HINT = 'The first line is gridgov/ followed by the origin, as history_checkpoint() returns it.';
+    ELSIF lines[2] OPERATOR(pg_catalog.!~) '^(0|[1-9][0-9]{0,17})$' THEN
+        RAISE EXCEPTION 'invalid checkpoint: line 2, "%", is not a number of rows', pg_catalog.left(lines[2], 60)
+            USING ERRCODE = '22P02', HINT = 'The second line is the number of history rows the checkpoint covers, in decimal digits.';
+    ELSIF lines[3] OPERATOR(pg_catalog.!~) '^[A-Za-z0-9+/]{43}=$' THEN
+        RAISE EXCEPTION 'invalid checkpoint: line 3, "%", is not a SHA-256 hash in base64', pg_catalog.left(lines[3], 60)
+            USING ERRCODE = '22P02', HINT = 'The third line is the Merkle root, 32 bytes in base64 (44 characters).';
+    END IF;
+    size := lines[2]::bigint;
+    root := pg_catalog.decode(lines[3], 'base64');
+    IF pg_catalog.row_security_active('@extschema@.case_history') THEN
+        RAISE EXCEPTION 'verify_history(checkpoint) must read every history row'
+            USING ERRCODE = '42501',
+                  DETAIL = 'Row-level security hides some rows of case_history from this role.',
+                  HINT = 'Verify as the table''s owner or as a role that bypasses row-level security.';
+    END IF;
+
+    SELECT @extschema@.merkle_root(l.leaf ORDER BY l.entry) INTO found_root
+      FROM (SELECT h.entry, @extschema@.history_leaf(h) AS leaf
+              FROM @extschema@.case_history h ORDER BY h.entry LIMIT size) l;
+    IF found_root OPERATOR(pg_catalog.=) root THEN
+        RETURN;
+    END IF;
+
+    SELECT @extschema@.merkle_root(w.leaf ORDER BY w.entry), pg_catalog.count(*) INTO found_root, found_rows
+      FROM (SELECT w.entry, w.leaf FROM @extschema@.case_history_witness_leaf w ORDER BY w.entry LIMIT size) w;
+    IF found_rows OPERATOR(pg_catalog.<>) size OR found_root OPERATOR(pg_catalog.<>) root THEN
+        RETURN QUERY SELECT NULL::bigint, NULL::@extschema@.gridcode, NULL::bigint, NULL::integer,
+            pg_catalog.format('the first %s rows do not give the checkpoint''s root, and case_history_witness_leaf does not hold the rows it covered: the changed rows cannot be named', size);
+        RETURN;
+    END IF;
+
+    RETURN QUERY
+    WITH past AS (
+        SELECT w.* FROM @extschema@.case_history_witness_leaf w ORDER BY w.entry LIMIT size
+    ), present AS (
+        SELECT h.entry, h.district, h.case_id, h.seq, @extschema@.history_leaf(h) AS leaf
+          FROM @extschema@.case_history h
+         WHERE h.entry OPERATOR(pg_catalog.<=) (SELECT pg_catalog.max(p.entry) FROM past p)
+    ), changes AS (
+        SELECT DISTINCT ON (1, 2) COALESCE(n.district, o.district), COALESCE(n.case_id, o.case_id),
+               COALESCE(n.entry, o.entry) AS entry, COALESCE(n.seq, o.seq),
+               CASE WHEN n.entry IS NULL THEN 'the checkpoint''s row was deleted'
+                    WHEN o.entry IS NULL THEN 'the row was inserted among the checkpoint''s'
+                    ELSE 'the row was changed after the checkpoint' END
+          FROM past o FULL JOIN present n ON n.entry OPERATOR(pg_catalog.=) o.entry
+         WHERE o.leaf IS DISTINCT FROM n.leaf
+         ORDER BY 1, 2, 3
+    )
+    SELECT c.entry, c.district, c.case_id, c.seq, c.problem
+      FROM changes c(district, case_id, entry, seq, problem)
+     ORDER BY c.entry;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.verify_history(text) IS
+    'no rows when the first rows of the history still give the checkpoint''s root; otherwise every case with a row changed, deleted or inserted among them, at its first such entry';
+
+-- A checkpoint of the whole history.  The SHARE lock waits for every
+-- writer of the history to end and keeps new ones out, so no row is
+-- committed later below the rows it covers; under REPEATABLE READ the
+-- snapshot could predate the lock and miss such rows, so it refuses.
+CREATE FUNCTION @extschema@.history_checkpoint() RETURNS text
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    isolation text := pg_catalog.current_setting('transaction_isolation');
+    previous text;
+    problem record;
+    size bigint;
+    root bytea;
+    result text;
+BEGIN
+    IF isolation OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'history_checkpoint() cannot run in a % transaction', pg_catalog.upper(isolation)
+            USING ERRCODE = '25000',
+                  DETAIL = 'Its snapshot may predate rows committed before the checkpoint''s lock, which the checkpoint would leave out below rows it covers.',
+                  HINT = 'Take the checkpoint in a READ COMMITTED transaction.';
+    END IF;
+    IF pg_catalog.row_security_active('@extschema@.case_history') THEN
+        RAISE EXCEPTION 'history_checkpoint() must read every history row'
+            USING ERRCODE = '42501',
+                  DETAIL = 'Row-level security hides some rows of case_history from this role.',
+                  HINT = 'Take checkpoints as the table''s owner or as a role that bypasses row-level security.';
+    END IF;
+    LOCK TABLE @extschema@.case_history IN SHARE MODE;
+
+    -- a checkpoint extends the last one: it never covers a changed row unseen
+    SELECT w.checkpoint INTO previous FROM @extschema@.case_history_witness w
+     ORDER BY w.tree_size DESC, w.taken_at DESC LIMIT 1;
+    IF previous IS NOT NULL THEN
+        SELECT * INTO problem FROM @extschema@.verify_history(previous) LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'the case history changed below its last checkpoint'
+                USING ERRCODE = 'GG006',
+                      DETAIL = pg_catalog.format('Entry %s (case %s, seq %s): %s.', problem.entry, problem.case_id, problem.seq, problem.problem),
+                      HINT = 'See SELECT * FROM gridgov.verify_history(checkpoint) with the last checkpoint kept outside the database.';
+        END IF;
+    END IF;
+    INSERT INTO @extschema@.case_history_witness_leaf (entry, district, case_id, seq, leaf)
+    SELECT h.entry, h.district, h.case_id, h.seq, @extschema@.history_leaf(h)
+      FROM @extschema@.case_history h
+     WHERE h.entry OPERATOR(pg_catalog.>) COALESCE((SELECT pg_catalog.max(w.entry) FROM @extschema@.case_history_witness_leaf w), 0);
+
+    SELECT pg_catalog.count(*), @extschema@.merkle_root(@extschema@.history_leaf(h) ORDER BY h.entry)
+      INTO size, root FROM @extschema@.case_history h;
+    result := pg_catalog.format(E'gridgov/%s\n%s\n%s\n', @extschema@.checkpoint_origin(), size, pg_catalog.encode(root, 'base64'));
+    INSERT INTO @extschema@.case_history_witness (tree_size, root, checkpoint, taken_at, taken_by)
+    VALUES (size, root, result, pg_catalog.clock_timestamp(), CURRENT_USER);
+    RETURN result;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.history_checkpoint() IS
+    'a checkpoint of the whole case history to keep outside the database: gridgov/ and the origin, the number of rows, their Merkle root in base64, three lines; recorded in case_history_witness';
