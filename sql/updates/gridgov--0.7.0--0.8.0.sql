@@ -1362,10 +1362,64 @@ COMMENT ON COLUMN @extschema@.case_history_witness_leaf.leaf IS 'history_leaf of
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness_leaf', '');
 
--- What the first rows of a checkpoint are now, against what they were.
--- Rows are named from the witness's leaves, once these give the
--- checkpoint's root: a changed or inserted row by its current content, a
--- deleted one by the witness.  One row per case, its first bad entry.
+-- The root of the first rows by entry: what a checkpoint of that many rows
+-- says, if nothing changed.
+CREATE FUNCTION @extschema@.history_root(tree_size bigint) RETURNS bytea
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT @extschema@.merkle_root(l.leaf ORDER BY l.entry)
+      FROM (SELECT h.entry, @extschema@.history_leaf(h) AS leaf
+              FROM @extschema@.case_history h ORDER BY h.entry LIMIT tree_size) l;
+END;
+COMMENT ON FUNCTION @extschema@.history_root(bigint) IS
+    'the Merkle root of the first tree_size history rows by entry (all of them if fewer): a checkpoint of that size has it while they are unchanged';
+
+-- The rows that differ from a checkpoint's, named from the witness's
+-- leaves once these give the checkpoint's root (a changed or inserted row
+-- by its current content, a deleted one by the witness); one row per case,
+-- its first bad entry.
+CREATE FUNCTION @extschema@.history_changes(tree_size bigint, root bytea)
+    RETURNS TABLE (entry bigint, district @extschema@.gridcode, case_id bigint, seq integer, problem text)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+BEGIN
+    IF (SELECT pg_catalog.count(*) OPERATOR(pg_catalog.<>) tree_size
+               OR @extschema@.merkle_root(w.leaf ORDER BY w.entry) OPERATOR(pg_catalog.<>) root
+          FROM (SELECT w.entry, w.leaf FROM @extschema@.case_history_witness_leaf w
+                 ORDER BY w.entry LIMIT tree_size) w) THEN
+        RETURN QUERY SELECT NULL::bigint, NULL::@extschema@.gridcode, NULL::bigint, NULL::integer,
+            pg_catalog.format('the first %s rows do not give the checkpoint''s root, nor do the leaves in case_history_witness_leaf: the rows that changed cannot be named', tree_size);
+        RETURN;
+    END IF;
+
+    RETURN QUERY
+    WITH past AS (
+        SELECT w.* FROM @extschema@.case_history_witness_leaf w ORDER BY w.entry LIMIT tree_size
+    ), present AS (
+        SELECT h.entry, h.district, h.case_id, h.seq, @extschema@.history_leaf(h) AS leaf
+          FROM @extschema@.case_history h
+         WHERE h.entry OPERATOR(pg_catalog.<=) (SELECT pg_catalog.max(p.entry) FROM past p)
+    ), changes AS (
+        SELECT DISTINCT ON (1, 2) COALESCE(n.district, o.district), COALESCE(n.case_id, o.case_id),
+               COALESCE(n.entry, o.entry) AS entry, COALESCE(n.seq, o.seq),
+               CASE WHEN n.entry IS NULL THEN 'the checkpoint''s row was deleted'
+                    WHEN o.entry IS NULL THEN 'the row was inserted among the checkpoint''s'
+                    ELSE 'the row was changed after the checkpoint' END
+          FROM past o FULL JOIN present n ON n.entry OPERATOR(pg_catalog.=) o.entry
+         WHERE o.leaf IS DISTINCT FROM n.leaf
+         ORDER BY 1, 2, 3
+    )
+    SELECT c.entry, c.district, c.case_id, c.seq, c.problem
+      FROM changes c(district, case_id, entry, seq, problem)
+     ORDER BY c.entry;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.history_changes(bigint, bytea) IS
+    'the first changed, deleted or inserted row of every case among the first tree_size rows, against the witness''s leaves, once these give root';
+
+-- A checkpoint proves the rows' hashes, and the chains prove the rows from
+-- their hashes: the two together prove the rows.
 CREATE FUNCTION @extschema@.verify_history(checkpoint text)
     RETURNS TABLE (entry bigint, district @extschema@.gridcode, case_id bigint, seq integer, problem text)
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
@@ -1375,15 +1429,13 @@ DECLARE
     lines text[] := pg_catalog.string_to_array(checkpoint, E'\n');
     size bigint;
     root bytea;
-    found_root bytea;
-    found_rows bigint;
 BEGIN
     -- a checkpoint's lines each end with a newline (C2SP tlog-checkpoint)
     IF lines[pg_catalog.cardinality(lines)] OPERATOR(pg_catalog.=) '' THEN
         lines := lines[1:pg_catalog.cardinality(lines) OPERATOR(pg_catalog.-) 1];
     END IF;
     IF pg_catalog.cardinality(lines) OPERATOR(pg_catalog.<>) 3 THEN
-        RAISE EXCEPTION 'invalid checkpoint: % lines, not 3', pg_catalog.cardinality(lines)
+        RAISE EXCEPTION 'invalid checkpoint: 3 lines expected, % found', pg_catalog.cardinality(lines)
             USING ERRCODE = '22P02',
                   HINT = 'A checkpoint is three lines, as history_checkpoint() returns it: gridgov/ and its origin, the number of rows, the root in base64.';
     ELSIF lines[1] OPERATOR(pg_catalog.!~) '^gridgov/.' THEN
@@ -1405,45 +1457,20 @@ BEGIN
                   HINT = 'Verify as the table''s owner or as a role that bypasses row-level security.';
     END IF;
 
-    SELECT @extschema@.merkle_root(l.leaf ORDER BY l.entry) INTO found_root
-      FROM (SELECT h.entry, @extschema@.history_leaf(h) AS leaf
-              FROM @extschema@.case_history h ORDER BY h.entry LIMIT size) l;
-    IF found_root OPERATOR(pg_catalog.=) root THEN
-        RETURN;
+    IF @extschema@.history_root(size) OPERATOR(pg_catalog.<>) root THEN
+        RETURN QUERY SELECT * FROM @extschema@.history_changes(size, root);
     END IF;
-
-    SELECT @extschema@.merkle_root(w.leaf ORDER BY w.entry), pg_catalog.count(*) INTO found_root, found_rows
-      FROM (SELECT w.entry, w.leaf FROM @extschema@.case_history_witness_leaf w ORDER BY w.entry LIMIT size) w;
-    IF found_rows OPERATOR(pg_catalog.<>) size OR found_root OPERATOR(pg_catalog.<>) root THEN
-        RETURN QUERY SELECT NULL::bigint, NULL::@extschema@.gridcode, NULL::bigint, NULL::integer,
-            pg_catalog.format('the first %s rows do not give the checkpoint''s root, and case_history_witness_leaf does not hold the rows it covered: the changed rows cannot be named', size);
-        RETURN;
-    END IF;
-
     RETURN QUERY
-    WITH past AS (
-        SELECT w.* FROM @extschema@.case_history_witness_leaf w ORDER BY w.entry LIMIT size
-    ), present AS (
-        SELECT h.entry, h.district, h.case_id, h.seq, @extschema@.history_leaf(h) AS leaf
-          FROM @extschema@.case_history h
-         WHERE h.entry OPERATOR(pg_catalog.<=) (SELECT pg_catalog.max(p.entry) FROM past p)
-    ), changes AS (
-        SELECT DISTINCT ON (1, 2) COALESCE(n.district, o.district), COALESCE(n.case_id, o.case_id),
-               COALESCE(n.entry, o.entry) AS entry, COALESCE(n.seq, o.seq),
-               CASE WHEN n.entry IS NULL THEN 'the checkpoint''s row was deleted'
-                    WHEN o.entry IS NULL THEN 'the row was inserted among the checkpoint''s'
-                    ELSE 'the row was changed after the checkpoint' END
-          FROM past o FULL JOIN present n ON n.entry OPERATOR(pg_catalog.=) o.entry
-         WHERE o.leaf IS DISTINCT FROM n.leaf
-         ORDER BY 1, 2, 3
-    )
-    SELECT c.entry, c.district, c.case_id, c.seq, c.problem
-      FROM changes c(district, case_id, entry, seq, problem)
-     ORDER BY c.entry;
+    SELECT h.entry, v.district, v.case_id, v.seq, v.problem
+      FROM @extschema@.verify_history() v
+      LEFT JOIN @extschema@.case_history h
+        ON h.district OPERATOR(@extschema@.=) v.district AND h.case_id OPERATOR(pg_catalog.=) v.case_id
+       AND h.seq OPERATOR(pg_catalog.=) v.seq
+     ORDER BY h.entry NULLS LAST, v.district, v.case_id;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.verify_history(text) IS
-    'no rows when the first rows of the history still give the checkpoint''s root; otherwise every case with a row changed, deleted or inserted among them, at its first such entry';
+    'no rows when the first rows of the history still give the checkpoint''s root and every chain holds; otherwise every case with a row changed, deleted or inserted among them, at its first such entry, and the problems of verify_history()';
 
 -- A checkpoint of the whole history.  The SHARE lock waits for every
 -- writer of the history to end and keeps new ones out, so no row is
@@ -1454,8 +1481,7 @@ CREATE FUNCTION @extschema@.history_checkpoint() RETURNS text
 AS $$
 DECLARE
     isolation text := pg_catalog.current_setting('transaction_isolation');
-    previous text;
-    problem record;
+    previous record;
     size bigint;
     root bytea;
     result text;
@@ -1475,24 +1501,22 @@ BEGIN
     LOCK TABLE @extschema@.case_history IN SHARE MODE;
 
     -- a checkpoint extends the last one: it never covers a changed row unseen
-    SELECT w.checkpoint INTO previous FROM @extschema@.case_history_witness w
+    SELECT w.tree_size, w.root INTO previous FROM @extschema@.case_history_witness w
      ORDER BY w.tree_size DESC, w.taken_at DESC LIMIT 1;
-    IF previous IS NOT NULL THEN
-        SELECT * INTO problem FROM @extschema@.verify_history(previous) LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'the case history changed below its last checkpoint'
-                USING ERRCODE = 'GG006',
-                      DETAIL = pg_catalog.format('Entry %s (case %s, seq %s): %s.', problem.entry, problem.case_id, problem.seq, problem.problem),
-                      HINT = 'See SELECT * FROM gridgov.verify_history(checkpoint) with the last checkpoint kept outside the database.';
-        END IF;
+    IF FOUND AND @extschema@.history_root(previous.tree_size) OPERATOR(pg_catalog.<>) previous.root THEN
+        RAISE EXCEPTION 'the case history changed below its last checkpoint'
+            USING ERRCODE = 'GG006',
+                  DETAIL = pg_catalog.format('The first %s rows no longer give the root of the last checkpoint in case_history_witness.',
+                                             previous.tree_size),
+                  HINT = 'SELECT * FROM gridgov.verify_history(checkpoint), given that checkpoint, names the rows.';
     END IF;
     INSERT INTO @extschema@.case_history_witness_leaf (entry, district, case_id, seq, leaf)
     SELECT h.entry, h.district, h.case_id, h.seq, @extschema@.history_leaf(h)
       FROM @extschema@.case_history h
      WHERE h.entry OPERATOR(pg_catalog.>) COALESCE((SELECT pg_catalog.max(w.entry) FROM @extschema@.case_history_witness_leaf w), 0);
 
-    SELECT pg_catalog.count(*), @extschema@.merkle_root(@extschema@.history_leaf(h) ORDER BY h.entry)
-      INTO size, root FROM @extschema@.case_history h;
+    size := (SELECT pg_catalog.count(*) FROM @extschema@.case_history);
+    root := @extschema@.history_root(size);
     result := pg_catalog.format(E'gridgov/%s\n%s\n%s\n', @extschema@.checkpoint_origin(), size, pg_catalog.encode(root, 'base64'));
     INSERT INTO @extschema@.case_history_witness (tree_size, root, checkpoint, taken_at, taken_by)
     VALUES (size, root, result, pg_catalog.clock_timestamp(), CURRENT_USER);
