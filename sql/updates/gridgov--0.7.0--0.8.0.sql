@@ -1048,3 +1048,20 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.history_hash(bytea, @extschema@.case_history),
     @extschema@.verify_history()
     TO gridgov_auditor;
+
+-- ----------------------------------------------------------------------
+-- Checkpoints and the group roles (issue 13): auditors verify checkpoints;
+-- taking one is for the history's owner (as the end of sql/roles.sql).
+-- ----------------------------------------------------------------------
+GRANT SELECT ON @extschema@.case_history_witness, @extschema@.case_history_witness_leaf TO gridgov_auditor;
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.history_checkpoint(),
+    @extschema@.history_changes(bigint, bytea),
+    @extschema@.history_root(bigint),
+    @extschema@.verify_history(text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.history_changes(bigint, bytea),
+    @extschema@.history_root(bigint),
+    @extschema@.verify_history(text)
+    TO gridgov_auditor;

@@ -88,10 +88,9 @@ SELECT (resolve(1, at => '2026-11-16 15:00+08')).status;
 SELECT * FROM verify_history(:'checkpoint');
 SELECT * FROM verify_history();
 
--- the tables' owner, a role of its own here, may switch their triggers off
-CREATE ROLE district_dba;
-GRANT USAGE ON SCHEMA gridgov TO district_dba;
-GRANT EXECUTE ON FUNCTION history_hash(bytea, case_history) TO district_dba;
+-- the tables' owner, a role of its own here (and an auditor, to verify),
+-- may switch their triggers off
+CREATE ROLE district_dba IN ROLE gridgov_auditor;
 ALTER TABLE cases OWNER TO district_dba;
 ALTER TABLE case_history OWNER TO district_dba;
 ALTER TABLE case_history_witness_leaf OWNER TO district_dba;
@@ -139,11 +138,9 @@ SELECT * FROM verify_history(E'gridgov/x\n1\n');
 -- a checkpoint of more rows than there are
 SELECT * FROM verify_history(regexp_replace(:'checkpoint', E'\n[0-9]+\n', E'\n1000\n'));
 
--- a role that cannot lock the history cannot take a checkpoint; one that
--- reads the cases and their history can verify one
-CREATE ROLE auditor_chen;
-GRANT USAGE ON SCHEMA gridgov TO auditor_chen;
-GRANT SELECT ON cases, case_history, case_history_witness_leaf TO auditor_chen;
+-- an auditor (gridgov_auditor) cannot take a checkpoint, which locks the
+-- history, but verifies one
+CREATE ROLE auditor_chen IN ROLE gridgov_auditor;
 SET ROLE auditor_chen;
 SELECT pg_temp.refused('SELECT history_checkpoint()');
 SELECT count(*) AS problems FROM verify_history(:'checkpoint');
