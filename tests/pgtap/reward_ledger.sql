@@ -6,7 +6,7 @@
 -- again by hand.
 BEGIN;
 \i tests/pgtap/reward_fixture.psql
-SELECT plan(53);
+SELECT plan(55);
 
 -- an error's hint, for the checks below
 CREATE FUNCTION pg_temp.hint_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
@@ -102,19 +102,20 @@ SELECT throws_ok($$UPDATE reward_fund SET paid_fen = 0 WHERE id = 1$$, 'GG008',
                  'paid_fen of reward fund 1 follows the ledger and cannot be set', 'paid_fen by hand (GG008)');
 SELECT is(pg_temp.hint_of($$UPDATE reward_fund SET paid_fen = 0 WHERE id = 1$$),
           'Award through gridgov.award_report(), or an INSERT into gridgov.reward.', 'with a hint');
-SELECT throws_ok($$INSERT INTO reward_fund (name, capital_fen, paid_fen) VALUES ('某基金', 100000, 5000)$$, 'GG008',
-                 'a new reward fund cannot start with 5000 fen paid', 'a fund that starts paid (GG008)');
+SELECT lives_ok($$INSERT INTO reward_fund (id, name, capital_fen, paid_fen) VALUES (9, '某基金', 100000, 5000)$$,
+                'a fund that starts paid is a restore, which the owner may make');
 SELECT throws_ok($$INSERT INTO reward_fund (name, capital_fen) VALUES ('某基金', -1)$$, '23514', NULL,
                  'a negative capital (23514)');
 
 -- the books: paid equals the ledger, by hand
 SELECT results_eq($$SELECT id, capital_yuan, paid_yuan, left_yuan, awards, ledger_yuan FROM reward_funds ORDER BY id$$,
                   $$VALUES (1::bigint, 1000000.00, 250.00, 999750.00, 2::bigint, 250.00),
-                           (2::bigint, 201.00, 201.00, 0.00, 2::bigint, 201.00)$$,
+                           (2::bigint, 201.00, 201.00, 0.00, 2::bigint, 201.00),
+                           (9::bigint, 1000.00, 50.00, 950.00, 0::bigint, 0.00)$$,
                   'reward_funds: capital, paid, left, and the ledger''s own count and sum');
-SELECT results_eq($$SELECT f.id, f.paid_fen FROM reward_fund f ORDER BY f.id$$,
+SELECT results_eq($$SELECT f.id, f.paid_fen FROM reward_fund f WHERE f.id <> 9 ORDER BY f.id$$,
                   $$SELECT r.fund, sum(r.amount_fen)::bigint FROM reward r GROUP BY r.fund ORDER BY r.fund$$,
-                  'every fund''s paid_fen is the sum of its awards');
+                  'every fund''s paid_fen is the sum of its awards (but the restored one''s)');
 
 -- the volunteers' figures
 SELECT results_eq($$SELECT * FROM volunteer_reports('440311', '2026-11-01', '2026-11-30')$$,
@@ -143,6 +144,8 @@ GRANT SELECT ON gridgov.cases, gridgov.post, gridgov.reward_fund TO gridgov_rewa
 GRANT SELECT, INSERT ON gridgov.reward TO gridgov_reward_clerk;
 GRANT UPDATE (paid_fen) ON gridgov.reward_fund TO gridgov_reward_clerk;
 GRANT EXECUTE ON FUNCTION gridgov.award_report(bigint, numeric, bigint, text) TO gridgov_reward_clerk;
+GRANT INSERT ON gridgov.reward_fund TO gridgov_reward_clerk;
+GRANT USAGE ON SEQUENCE gridgov.reward_fund_id_seq TO gridgov_reward_clerk;
 INSERT INTO cases (id, category, channel, location, reporter_person, reported_at)
 SELECT 8, 'noise', 'patrol', point, 1, '2026-11-18 09:00+08' FROM spot WHERE name = 'genzhuyuan';
 SELECT pg_temp.close_case(8) \g /dev/null
@@ -154,6 +157,10 @@ SELECT results_eq($$SELECT awarded_by FROM reward WHERE case_id = 8$$, $$VALUES 
                   'in their own name');
 SELECT throws_ok($$UPDATE reward_fund SET paid_fen = 0 WHERE id = 1$$, 'GG008', NULL,
                  'but cannot set paid_fen (GG008)');
+SELECT throws_ok($$INSERT INTO reward_fund (name, capital_fen, paid_fen) VALUES ('某基金', 100000, 5000)$$, 'GG008',
+                 'a new reward fund cannot start with 5000 fen paid', 'a fund that starts paid, from a non-importer (GG008)');
+SELECT throws_ok($$INSERT INTO reward (fund, case_id, amount_fen, awarded_at) VALUES (1, 8, 5000, '2026-01-01')$$, '23505',
+                 'case 8 has already been rewarded', 'an award with a date of its own, from a non-importer, is checked as any');
 SELECT throws_ok($$UPDATE reward_fund SET capital_fen = 0 WHERE id = 1$$, '42501', NULL,
                  'nor the capital without the grant (42501)');
 RESET ROLE;
