@@ -153,6 +153,9 @@ CREATE TABLE @extschema@.cases (
     history_seq     integer NOT NULL DEFAULT 0,
     history_hash    bytea,
     history_content bytea,
+    handler         bigint,
+    actor_person    bigint,
+    reporter_person bigint,
     PRIMARY KEY (district, id)
 );
 COMMENT ON TABLE @extschema@.cases IS
@@ -217,6 +220,12 @@ COMMENT ON COLUMN @extschema@.cases.history_seq IS 'seq of the case''s last row 
 COMMENT ON COLUMN @extschema@.cases.history_hash IS 'hash of the case''s last row in case_history: the head of its chain';
 COMMENT ON COLUMN @extschema@.cases.history_content IS
     'content digest of the case at its last move, as in that history row (kept by the engine)';
+COMMENT ON COLUMN @extschema@.cases.handler IS
+    'the person handling the case (gridgov.person), who holds a post at its service point: set by accept, dispatch and start';
+COMMENT ON COLUMN @extschema@.cases.actor_person IS
+    'the person who made the last report or move: the person of the acting role (person_login), NULL when it has none';
+COMMENT ON COLUMN @extschema@.cases.reporter_person IS
+    'the person who reported the case: by default the person of the reporting role (person_login); another one from an importer or the owner only';
 CREATE UNIQUE INDEX cases_id ON @extschema@.cases (id);
 CREATE INDEX cases_unit_category ON @extschema@.cases (unit, category, reported_at);
 -- the sweep's range: what can still climb (below district level)
@@ -245,6 +254,8 @@ CREATE TABLE @extschema@.case_history (
     note            text,
     hash            bytea NOT NULL,
     content         bytea,
+    actor_person    bigint,
+    handler         bigint,
     PRIMARY KEY (district, case_id, seq),
     FOREIGN KEY (district, case_id) REFERENCES @extschema@.cases (district, id)
 );
@@ -269,6 +280,10 @@ COMMENT ON COLUMN @extschema@.case_history.hash IS
     'SHA-256 over the previous row''s hash and this row''s fields (history_hash); verify_history() checks the chain';
 COMMENT ON COLUMN @extschema@.case_history.content IS
     'SHA-256 of the case''s content after this move (content_digest); NULL in rows written before 0.7.0';
+COMMENT ON COLUMN @extschema@.case_history.actor_person IS
+    'the person who made it (gridgov.person), when the acting role has one; a number, not a reference, so that the history outlives the person';
+COMMENT ON COLUMN @extschema@.case_history.handler IS
+    'the person handling the case after it, if any; a number, as actor_person';
 
 -- pg_dump keeps the cases, their history and the identity counters (an
 -- extension's own tables are otherwise left out of dumps).  Restore them
@@ -346,6 +361,13 @@ BEGIN
     END LOOP;
 END;
 $$;
+
+-- The people of a case are checked by their foreign keys on intake too:
+-- most cases have none, and a NULL key costs no query.
+ALTER TABLE @extschema@.cases
+    ADD CONSTRAINT cases_handler_fkey FOREIGN KEY (handler) REFERENCES @extschema@.person (id),
+    ADD CONSTRAINT cases_actor_person_fkey FOREIGN KEY (actor_person) REFERENCES @extschema@.person (id),
+    ADD CONSTRAINT cases_reporter_person_fkey FOREIGN KEY (reporter_person) REFERENCES @extschema@.person (id);
 
 -- Dating moves and naming their actors is for the members of this role
 -- (and superusers): importers of history from another system.  Roles belong
@@ -563,9 +585,11 @@ CREATE FUNCTION @extschema@.content_digest(c @extschema@.cases) RETURNS bytea
         @extschema@.history_field(c.location::text) OPERATOR(pg_catalog.||)
         @extschema@.history_field(c.reporter::text) OPERATOR(pg_catalog.||)
         @extschema@.history_field(c.satisfaction::text) OPERATOR(pg_catalog.||)
-        @extschema@.history_field(c.evaluation), 'UTF8'));
+        @extschema@.history_field(c.evaluation) OPERATOR(pg_catalog.||)
+        CASE WHEN c.reporter_person IS NULL THEN ''
+             ELSE @extschema@.history_field(c.reporter_person::text) END, 'UTF8'));
 COMMENT ON FUNCTION @extschema@.content_digest(@extschema@.cases) IS
-    'SHA-256 of a case''s unit, category, severity, channel, description, location, reporter, satisfaction and evaluation, in the history''s canonical form';
+    'SHA-256 of a case''s unit, category, severity, channel, description, location, reporter, satisfaction and evaluation, and its reporting person when it has one, in the history''s canonical form';
 
 CREATE FUNCTION @extschema@.history_hash(previous bytea, h @extschema@.case_history) RETURNS bytea
     LANGUAGE sql STABLE PARALLEL SAFE
@@ -582,9 +606,12 @@ CREATE FUNCTION @extschema@.history_hash(previous bytea, h @extschema@.case_hist
         @extschema@.history_field(h.escalation_trigger) OPERATOR(pg_catalog.||)
         @extschema@.history_field(h.note) OPERATOR(pg_catalog.||)
         CASE WHEN h.content IS NULL THEN ''
-             ELSE @extschema@.history_field(pg_catalog.encode(h.content, 'hex')) END, 'UTF8'));
+             ELSE @extschema@.history_field(pg_catalog.encode(h.content, 'hex')) END OPERATOR(pg_catalog.||)
+        CASE WHEN h.actor_person IS NULL AND h.handler IS NULL THEN ''
+             ELSE @extschema@.history_field(h.actor_person::text) OPERATOR(pg_catalog.||)
+                  @extschema@.history_field(h.handler::text) END, 'UTF8'));
 COMMENT ON FUNCTION @extschema@.history_hash(bytea, @extschema@.case_history) IS
-    'SHA-256 of a history row''s canonical content (its content digest included, when it has one) after the previous row''s hash';
+    'SHA-256 of a history row''s canonical content (its content digest included when it has one, its actor''s person and handler when it has either) after the previous row''s hash';
 
 CREATE FUNCTION @extschema@.verify_history()
     RETURNS TABLE (district @extschema@.gridcode, case_id bigint, seq integer, problem text)

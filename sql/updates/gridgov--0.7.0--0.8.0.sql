@@ -629,3 +629,158 @@ ALTER OPERATOR @extschema@.<@ (@extschema@.gridcell, @extschema@.gridcell)
     SET (JOIN = @extschema@.subtree_contained_joinsel);
 ALTER OPERATOR @extschema@.@> (@extschema@.gridcell, @extschema@.gridcell)
     SET (JOIN = @extschema@.subtree_contains_joinsel);
+
+-- ----------------------------------------------------------------------
+-- Handlers are people (issue 12, items 4 and 5): the people of a case, the
+-- person each login role is, and the history chaining them.
+-- ----------------------------------------------------------------------
+-- Which person a login role is: the case engine records the person behind
+-- the role that reports or moves a case (cases.reporter_person,
+-- actor_person, and the handler by default).  One person per role; a
+-- person may have several roles.  Only the owner writes it (no grant).
+CREATE TABLE @extschema@.person_login (
+    login       regrole PRIMARY KEY,
+    person      bigint NOT NULL REFERENCES @extschema@.person (id) ON DELETE CASCADE
+);
+COMMENT ON TABLE @extschema@.person_login IS
+    'the person each login role is, for the case engine: one person per role, written by the owner only';
+COMMENT ON COLUMN @extschema@.person_login.login IS 'a role that logs in and reports or moves cases';
+COMMENT ON COLUMN @extschema@.person_login.person IS 'the person it is';
+CREATE INDEX person_login_person_idx ON @extschema@.person_login (person);
+-- the case engine keeps each backend's answer until the table changes
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.person_login
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.person_login ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.person_login', '');
+
+-- The people of a case: who handles it, who made its last move, who
+-- reported it.  Rows written before have none, and their history hashes
+-- as it did: the people are chained only where present.
+ALTER TABLE @extschema@.cases ADD COLUMN handler bigint;
+ALTER TABLE @extschema@.cases ADD COLUMN actor_person bigint;
+ALTER TABLE @extschema@.cases ADD COLUMN reporter_person bigint;
+COMMENT ON COLUMN @extschema@.cases.handler IS
+    'the person handling the case (gridgov.person), who holds a post at its service point: set by accept, dispatch and start';
+COMMENT ON COLUMN @extschema@.cases.actor_person IS
+    'the person who made the last report or move: the person of the acting role (person_login), NULL when it has none';
+COMMENT ON COLUMN @extschema@.cases.reporter_person IS
+    'the person who reported the case: by default the person of the reporting role (person_login); another one from an importer or the owner only';
+ALTER TABLE @extschema@.cases
+    ADD CONSTRAINT cases_handler_fkey FOREIGN KEY (handler) REFERENCES @extschema@.person (id),
+    ADD CONSTRAINT cases_actor_person_fkey FOREIGN KEY (actor_person) REFERENCES @extschema@.person (id),
+    ADD CONSTRAINT cases_reporter_person_fkey FOREIGN KEY (reporter_person) REFERENCES @extschema@.person (id);
+
+ALTER TABLE @extschema@.case_history ADD COLUMN actor_person bigint;
+ALTER TABLE @extschema@.case_history ADD COLUMN handler bigint;
+COMMENT ON COLUMN @extschema@.case_history.actor_person IS
+    'the person who made it (gridgov.person), when the acting role has one; a number, not a reference, so that the history outlives the person';
+COMMENT ON COLUMN @extschema@.case_history.handler IS
+    'the person handling the case after it, if any; a number, as actor_person';
+
+CREATE OR REPLACE FUNCTION @extschema@.content_digest(c @extschema@.cases) RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN pg_catalog.sha256(pg_catalog.convert_to(
+        @extschema@.history_field(c.unit::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.category) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.severity::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.channel) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.description) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.location::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.reporter::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.satisfaction::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.evaluation) OPERATOR(pg_catalog.||)
+        CASE WHEN c.reporter_person IS NULL THEN ''
+             ELSE @extschema@.history_field(c.reporter_person::text) END, 'UTF8'));
+COMMENT ON FUNCTION @extschema@.content_digest(@extschema@.cases) IS
+    'SHA-256 of a case''s unit, category, severity, channel, description, location, reporter, satisfaction and evaluation, and its reporting person when it has one, in the history''s canonical form';
+
+CREATE OR REPLACE FUNCTION @extschema@.history_hash(previous bytea, h @extschema@.case_history) RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN pg_catalog.sha256(COALESCE(previous, '\x'::bytea) OPERATOR(pg_catalog.||) pg_catalog.convert_to(
+        @extschema@.history_field(h.case_id::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.seq::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field((EXTRACT(epoch FROM h.at) OPERATOR(pg_catalog.*) 1000000)::bigint::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.actor) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.action) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.from_status) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.to_status) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.handling_level::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.service_point::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.escalation_trigger) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.note) OPERATOR(pg_catalog.||)
+        CASE WHEN h.content IS NULL THEN ''
+             ELSE @extschema@.history_field(pg_catalog.encode(h.content, 'hex')) END OPERATOR(pg_catalog.||)
+        CASE WHEN h.actor_person IS NULL AND h.handler IS NULL THEN ''
+             ELSE @extschema@.history_field(h.actor_person::text) OPERATOR(pg_catalog.||)
+                  @extschema@.history_field(h.handler::text) END, 'UTF8'));
+COMMENT ON FUNCTION @extschema@.history_hash(bytea, @extschema@.case_history) IS
+    'SHA-256 of a history row''s canonical content (its content digest included when it has one, its actor''s person and handler when it has either) after the previous row''s hash';
+
+-- cases has columns more: the functions whose SQL-standard bodies expanded
+-- the columns of their time are made again, as they were.
+CREATE OR REPLACE FUNCTION @extschema@.case_clock(as_of timestamptz)
+    RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
+                   stage text, service_point integer, stage_started_at timestamptz,
+                   stage_deadline timestamptz, share_used numeric, light text)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT s.id, s.district, s.unit, s.status, s.stage, s.service_point, s.stage_started_at, s.stage_deadline,
+           pg_catalog.round(s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1), 3),
+           CASE WHEN COALESCE(s.suspended_at, as_of) OPERATOR(pg_catalog.>) s.stage_deadline THEN 'red'
+                WHEN s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1) OPERATOR(pg_catalog.>=) 0.8 THEN 'yellow'
+                ELSE 'green' END
+      FROM (SELECT c.*,
+                   @extschema@.working_span(c.stage_started_at, c.stage_deadline, c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS budget,
+                   @extschema@.working_span(c.stage_started_at, COALESCE(c.suspended_at, as_of), c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS used
+              FROM @extschema@.cases c
+             WHERE c.stage_deadline IS NOT NULL) s;
+END;
+CREATE OR REPLACE FUNCTION @extschema@.accept(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'accepted', note, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.reject(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'rejected', reason, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.merge(case_id bigint, into_case bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'merged', 'duplicate of ' OPERATOR(pg_catalog.||) into_case, at, actor, duplicate_of => into_case); END;
+CREATE OR REPLACE FUNCTION @extschema@.dispatch(case_id bigint, service_point integer DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'dispatched', NULL, at, actor, service_point => service_point); END;
+CREATE OR REPLACE FUNCTION @extschema@.start(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'start', 'dispatched'); END;
+CREATE OR REPLACE FUNCTION @extschema@.return_case(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'returned', reason, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.extend(case_id bigint, new_deadline timestamptz, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'extend', 'in_progress', deadline => new_deadline); END;
+CREATE OR REPLACE FUNCTION @extschema@.suspend(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'suspended', reason, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.resume(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'resume', 'suspended'); END;
+CREATE OR REPLACE FUNCTION @extschema@.resolve(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'resolved', note, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.verify(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'verified', note, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.reopen(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'reopen', 'resolved'); END;
+CREATE OR REPLACE FUNCTION @extschema@.close(case_id bigint, satisfaction integer DEFAULT NULL, evaluation text DEFAULT NULL,
+                                  at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'closed', NULL, at, actor,
+                                                   satisfaction => satisfaction, evaluation => evaluation); END;
+CREATE OR REPLACE FUNCTION @extschema@.escalate(case_id bigint, reason text, to_level integer DEFAULT NULL,
+                                     at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, NULL, reason, at, actor, 'escalate',
+                                                   level => to_level, escalation_trigger => 'referral'); END;
