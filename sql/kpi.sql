@@ -201,7 +201,7 @@ COMMENT ON FUNCTION @extschema@.escalation_rate(@extschema@.kpi_state) IS
 CREATE FUNCTION @extschema@.settled_in_community(@extschema@.kpi_state) RETURNS bigint
     AS 'MODULE_PATHNAME', 'kpi_settled_in_community' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.settled_in_community(@extschema@.kpi_state) IS
-    'closed cases handled at community level (handling_level 5)';
+    'closed cases handled inside the community: at community level (handling_level 5) or at a grid or building station (6, 7)';
 CREATE FUNCTION @extschema@.community_share(@extschema@.kpi_state) RETURNS numeric
     AS 'MODULE_PATHNAME', 'kpi_community_share' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.community_share(@extschema@.kpi_state) IS

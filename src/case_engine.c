@@ -1018,6 +1018,9 @@ case_before_insert(PG_FUNCTION_ARGS)
 	else
 		point = route(case_id, unit, rule->handling_level, rule);
 	assign(&row, point);
+	/* a handler given at intake takes the case at the routed point */
+	if (HAS_PEOPLE() && !ROW_NULL(&row, C_HANDLER))
+		case_handler_check(trigdata->tg_relation, case_id, row_person(&row, C_HANDLER), point->id, reported_at);
 	if (base_rule != NULL && rule->handling_level < base_rule->handling_level)
 	{
 		row_set_text(&row, C_ESCALATION_TRIGGER, "severity");
@@ -1072,6 +1075,7 @@ edit_case(CaseRow *old, CaseRow *new, const char *changed, const char *actor)
  */
 typedef struct CaseUpdate
 {
+	Relation	cases;
 	CaseRow		old;
 	CaseRow		new;
 	int64		case_id;
@@ -1323,6 +1327,33 @@ apply_action(CaseUpdate *u)
 }
 
 /*
+ * The handler after a move (docs/cases.md, "Handlers"): the person given;
+ * else, for accept, dispatch and start, the person of the move's actor;
+ * else the handler as it was, unless the case went to another service
+ * point.  A handler who is new, or at a new service point, must hold a post
+ * there on the day of the move (GG006).
+ */
+static void
+assign_handler(CaseUpdate *u)
+{
+	int64		handler = given_person(&u->old, &u->new, C_HANDLER);
+	int64		previous;
+	bool		moved_away;
+
+	if (!HAS_PEOPLE())
+		return;
+	previous = row_person(&u->old, C_HANDLER);
+	moved_away = !row_equal(&u->old, &u->new, C_SERVICE_POINT);
+	if (handler == 0 && (u->action == ACT_ACCEPT || u->action == ACT_DISPATCH || u->action == ACT_START))
+		handler = row_person(&u->new, C_ACTOR_PERSON);
+	if (handler == 0 && !moved_away)
+		handler = previous;
+	row_set_person(&u->new, C_HANDLER, handler);
+	if (handler != 0 && (handler != previous || moved_away))
+		case_handler_check(u->cases, u->case_id, handler, row_int(&u->new, C_SERVICE_POINT, 0), u->at);
+}
+
+/*
  * Apply a recognised move: its time, a missed deadline, the new status,
  * what the action does, and the next link of the history chain.
  */
@@ -1353,6 +1384,7 @@ apply_move(CaseUpdate *u)
 	row_set_text(&u->new, C_STATUS, status_names[u->to]);
 	u->rule = rule_of(&u->new);
 	apply_action(u);
+	assign_handler(u);
 	chain_move(&u->new, u->action, status_names[u->from], u->at, u->actor);
 	return heap_form_tuple(u->new.tupdesc, u->new.values, u->new.nulls);
 }
@@ -1382,6 +1414,7 @@ case_before_update(PG_FUNCTION_ARGS)
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
 	case_row_deform(&u.old, tupdesc, trigdata->tg_trigtuple);
 	case_row_deform(&u.new, tupdesc, trigdata->tg_newtuple);
+	u.cases = trigdata->tg_relation;
 	u.case_id = DatumGetInt64(ROW_DATUM(&u.old, C_ID));
 	u.unit = DatumGetGridcode(ROW_DATUM(&u.old, C_UNIT));
 

@@ -717,8 +717,8 @@ CREATE OR REPLACE FUNCTION @extschema@.history_hash(previous bytea, h @extschema
 COMMENT ON FUNCTION @extschema@.history_hash(bytea, @extschema@.case_history) IS
     'SHA-256 of a history row''s canonical content (its content digest included when it has one, its actor''s person and handler when it has either) after the previous row''s hash';
 
--- cases has columns more: the functions whose SQL-standard bodies expanded
--- the columns of their time are made again, as they were.
+-- cases has columns more: case_clock, whose SQL-standard body expanded the
+-- columns of its time, is made again, as it was.
 CREATE OR REPLACE FUNCTION @extschema@.case_clock(as_of timestamptz)
     RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
                    stage text, service_point integer, stage_started_at timestamptz,
@@ -738,49 +738,197 @@ BEGIN ATOMIC
               FROM @extschema@.cases c
              WHERE c.stage_deadline IS NOT NULL) s;
 END;
-CREATE OR REPLACE FUNCTION @extschema@.accept(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+
+-- The moves: accept, dispatch and start take a handler, a person; every
+-- move's SQL-standard body expanded the columns of cases of its time, so all
+-- are made again after apply_move, on which they depend.
+DROP FUNCTION @extschema@.accept(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.reject(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.merge(bigint, bigint, timestamptz, text);
+DROP FUNCTION @extschema@.dispatch(bigint, integer, timestamptz, text);
+DROP FUNCTION @extschema@.start(bigint, timestamptz, text);
+DROP FUNCTION @extschema@.return_case(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.extend(bigint, timestamptz, text, timestamptz, text);
+DROP FUNCTION @extschema@.suspend(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.resume(bigint, timestamptz, text);
+DROP FUNCTION @extschema@.resolve(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.verify(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.reopen(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.close(bigint, integer, text, timestamptz, text);
+DROP FUNCTION @extschema@.escalate(bigint, text, integer, timestamptz, text);
+DROP FUNCTION @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text);
+
+-- Moves.  Each is one UPDATE; the triggers do the rest.  note is the
+-- reason where a move needs one; at is the time of the move (default: now);
+-- actor defaults to the setting gridgov.actor, else the current role.
+CREATE FUNCTION @extschema@.apply_move(
+    case_id bigint, to_status text, note text, at timestamptz, actor text,
+    move text DEFAULT NULL, expected_status text DEFAULT NULL,
+    deadline timestamptz DEFAULT NULL, level integer DEFAULT NULL,
+    escalation_trigger text DEFAULT NULL, duplicate_of bigint DEFAULT NULL,
+    service_point integer DEFAULT NULL, satisfaction integer DEFAULT NULL,
+    evaluation text DEFAULT NULL, handler bigint DEFAULT NULL)
+    RETURNS @extschema@.cases
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    moved @extschema@.cases;
+    current_status text;
+    current_seq integer;
+    previous_actor text := pg_catalog.current_setting('gridgov.actor', true);
+BEGIN
+    SELECT c.status, c.history_seq INTO current_status, current_seq FROM @extschema@.cases c
+     WHERE c.id OPERATOR(pg_catalog.=) case_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'case % does not exist', case_id USING ERRCODE = 'GG004';
+    END IF;
+    -- resume, reopen and extend all lead to in_progress: say which was meant
+    IF expected_status IS NOT NULL AND current_status OPERATOR(pg_catalog.<>) expected_status THEN
+        RAISE EXCEPTION 'case % cannot %: it is %, not %', case_id, move, current_status, expected_status
+            USING ERRCODE = 'GG001';
+    END IF;
+    IF actor IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('gridgov.actor', actor, true);
+    END IF;
+    UPDATE @extschema@.cases c
+       SET status = COALESCE(to_status, c.status),
+           note = COALESCE(apply_move.note, c.note),
+           moved_at = COALESCE(apply_move.at, c.moved_at),
+           stage_deadline = COALESCE(apply_move.deadline, c.stage_deadline),
+           handling_level = COALESCE(apply_move.level,
+                                     CASE WHEN move OPERATOR(pg_catalog.=) 'escalate'
+                                          THEN c.handling_level OPERATOR(pg_catalog.-) 1
+                                          ELSE c.handling_level END),
+           escalation_trigger = COALESCE(apply_move.escalation_trigger, c.escalation_trigger),
+           duplicate_of = COALESCE(apply_move.duplicate_of, c.duplicate_of),
+           service_point = COALESCE(apply_move.service_point, c.service_point),
+           satisfaction = COALESCE(apply_move.satisfaction, c.satisfaction),
+           evaluation = COALESCE(apply_move.evaluation, c.evaluation),
+           handler = COALESCE(apply_move.handler, c.handler)
+     WHERE c.id OPERATOR(pg_catalog.=) case_id
+    RETURNING c.* INTO moved;
+    IF actor IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('gridgov.actor', COALESCE(previous_actor, ''), true);
+    END IF;
+    -- a move into the state the case is already in moves nothing: say so
+    IF moved.history_seq OPERATOR(pg_catalog.=) current_seq THEN
+        RAISE EXCEPTION 'case % cannot move: it is already %', case_id, current_status
+            USING ERRCODE = 'GG001',
+                  HINT = 'Another session may have made this move first.';
+    END IF;
+    RETURN moved;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text, bigint) IS
+    'one UPDATE of a case that the case triggers check and complete; the move functions call it';
+
+CREATE FUNCTION @extschema@.accept(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL,
+                                   handler bigint DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
-BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'accepted', note, at, actor); END;
-CREATE OR REPLACE FUNCTION @extschema@.reject(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'accepted', note, at, actor, handler => handler); END;
+COMMENT ON FUNCTION @extschema@.accept(bigint, text, timestamptz, text, bigint) IS
+    'move accept (受理): a reported case becomes accepted and its dispatch stage starts; note: an optional remark; handler: the person who takes it, holding a post at its service point (default: the acting role''s person)';
+CREATE FUNCTION @extschema@.reject(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'rejected', reason, at, actor); END;
-CREATE OR REPLACE FUNCTION @extschema@.merge(case_id bigint, into_case bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+COMMENT ON FUNCTION @extschema@.reject(bigint, text, timestamptz, text) IS
+    'move reject: a reported case becomes rejected, final; reason: why, required';
+CREATE FUNCTION @extschema@.merge(case_id bigint, into_case bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'merged', 'duplicate of ' OPERATOR(pg_catalog.||) into_case, at, actor, duplicate_of => into_case); END;
-CREATE OR REPLACE FUNCTION @extschema@.dispatch(case_id bigint, service_point integer DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+COMMENT ON FUNCTION @extschema@.merge(bigint, bigint, timestamptz, text) IS
+    'move merge: a reported case becomes merged, final, as a duplicate of into_case, another existing case';
+CREATE FUNCTION @extschema@.dispatch(case_id bigint, service_point integer DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL,
+                                     handler bigint DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
-BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'dispatched', NULL, at, actor, service_point => service_point); END;
-CREATE OR REPLACE FUNCTION @extschema@.start(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'dispatched', NULL, at, actor, service_point => service_point,
+                                                   handler => handler); END;
+COMMENT ON FUNCTION @extschema@.dispatch(bigint, integer, timestamptz, text, bigint) IS
+    'move dispatch (派遣): an accepted or returned case becomes dispatched and its resolve stage starts; service_point: the one to handle it instead of the routed one, serving the case''s unit or a unit above it; handler: the person who handles it there (default: the acting role''s person)';
+CREATE FUNCTION @extschema@.start(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL,
+                                  handler bigint DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
-BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'start', 'dispatched'); END;
-CREATE OR REPLACE FUNCTION @extschema@.return_case(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'start', 'dispatched',
+                                                   handler => handler); END;
+COMMENT ON FUNCTION @extschema@.start(bigint, timestamptz, text, bigint) IS
+    'move start: the service point takes up a dispatched case, which becomes in_progress; handler: the person who takes it up, holding a post at the service point (default: the acting role''s person)';
+CREATE FUNCTION @extschema@.return_case(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'returned', reason, at, actor); END;
-CREATE OR REPLACE FUNCTION @extschema@.extend(case_id bigint, new_deadline timestamptz, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+COMMENT ON FUNCTION @extschema@.return_case(bigint, text, timestamptz, text) IS
+    'move return (退回): the service point sends a dispatched case back; it becomes returned, to be dispatched again; reason: why, required';
+CREATE FUNCTION @extschema@.extend(case_id bigint, new_deadline timestamptz, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'extend', 'in_progress', deadline => new_deadline); END;
-CREATE OR REPLACE FUNCTION @extschema@.suspend(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+COMMENT ON FUNCTION @extschema@.extend(bigint, timestamptz, text, timestamptz, text) IS
+    'move extend (延期): an in_progress case stays in_progress with new_deadline, later than its stage deadline; reason: why, required';
+CREATE FUNCTION @extschema@.suspend(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'suspended', reason, at, actor); END;
-CREATE OR REPLACE FUNCTION @extschema@.resume(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+COMMENT ON FUNCTION @extschema@.suspend(bigint, text, timestamptz, text) IS
+    'move suspend (挂账): an in_progress case becomes suspended and its stage clock stops; reason: why, required';
+CREATE FUNCTION @extschema@.resume(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'resume', 'suspended'); END;
-CREATE OR REPLACE FUNCTION @extschema@.resolve(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+COMMENT ON FUNCTION @extschema@.resume(bigint, timestamptz, text) IS
+    'move resume: a suspended case becomes in_progress again, its stage deadline later by the time it was suspended';
+CREATE FUNCTION @extschema@.resolve(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'resolved', note, at, actor); END;
-CREATE OR REPLACE FUNCTION @extschema@.verify(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+COMMENT ON FUNCTION @extschema@.resolve(bigint, text, timestamptz, text) IS
+    'move resolve (处置完成): an in_progress case becomes resolved and its verify stage starts; note: an optional remark';
+CREATE FUNCTION @extschema@.verify(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'verified', note, at, actor); END;
-CREATE OR REPLACE FUNCTION @extschema@.reopen(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+COMMENT ON FUNCTION @extschema@.verify(bigint, text, timestamptz, text) IS
+    'move verify (核查): a resolved case becomes verified and awaits closure, without a deadline; note: an optional remark';
+CREATE FUNCTION @extschema@.reopen(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'reopen', 'resolved'); END;
-CREATE OR REPLACE FUNCTION @extschema@.close(case_id bigint, satisfaction integer DEFAULT NULL, evaluation text DEFAULT NULL,
+COMMENT ON FUNCTION @extschema@.reopen(bigint, text, timestamptz, text) IS
+    'move reopen (返工): a resolved case goes back to in_progress with a fresh resolve stage; reason: why, required';
+CREATE FUNCTION @extschema@.close(case_id bigint, satisfaction integer DEFAULT NULL, evaluation text DEFAULT NULL,
                                   at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'closed', NULL, at, actor,
                                                    satisfaction => satisfaction, evaluation => evaluation); END;
-CREATE OR REPLACE FUNCTION @extschema@.escalate(case_id bigint, reason text, to_level integer DEFAULT NULL,
+COMMENT ON FUNCTION @extschema@.close(bigint, integer, text, timestamptz, text) IS
+    'move close (结案): a verified case becomes closed, final; satisfaction: the reporter''s rating, 1 (worst) to 5 (best), and evaluation: their comment (评价), both optional';
+CREATE FUNCTION @extschema@.escalate(case_id bigint, reason text, to_level integer DEFAULT NULL,
                                      at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
     RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
 BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, NULL, reason, at, actor, 'escalate',
                                                    level => to_level, escalation_trigger => 'referral'); END;
+COMMENT ON FUNCTION @extschema@.escalate(bigint, text, integer, timestamptz, text) IS
+    'move escalate (升级) by referral: an accepted, dispatched, returned or in_progress case is dispatched one level up, or to to_level (4 subdistrict, 3 district) when that is higher, with a fresh resolve stage; reason: why, required';
+
+-- Service points at every tier (issue 12, item 4): in grids and buildings
+-- too, run by an organization that covers their unit; category rules may
+-- send cases to a grid's or a building's station.  Closed there, a case is
+-- settled inside the community.
+ALTER TABLE @extschema@.category_rule DROP CONSTRAINT category_rule_level;
+ALTER TABLE @extschema@.category_rule
+    ADD CONSTRAINT category_rule_level CHECK (handling_level BETWEEN 3 AND 7);
+COMMENT ON COLUMN @extschema@.category_rule.handling_level IS
+    'the level that handles the cases: 3 district, 4 subdistrict, 5 community, 6 a grid''s station, 7 a building''s; above the usual level, an escalation at intake';
+ALTER TABLE @extschema@.service_point DROP CONSTRAINT service_point_level;
+ALTER TABLE @extschema@.service_point ADD CONSTRAINT service_point_level CHECK (level BETWEEN 3 AND 7);
+ALTER TABLE @extschema@.service_point ADD COLUMN organization bigint REFERENCES @extschema@.organization (id);
+COMMENT ON COLUMN @extschema@.service_point.unit IS 'the unit it serves: a district, subdistrict, community, grid or building';
+COMMENT ON COLUMN @extschema@.service_point.level IS
+    'derived from unit: the handling level of its cases, 3 district, 4 subdistrict, 5 community, 6 grid, 7 building';
+COMMENT ON COLUMN @extschema@.service_point.organization IS
+    'the organization that runs it (gridgov.organization), covering its unit; its people''s posts let them handle its cases';
+CREATE FUNCTION @extschema@.service_point_check() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.service_point_check() IS
+    'BEFORE INSERT OR UPDATE row trigger on service_point: its organization exists and covers its unit today (23503, 23514)';
+CREATE TRIGGER gridgov_service_point_check BEFORE INSERT OR UPDATE ON @extschema@.service_point
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.service_point_check();
+
+COMMENT ON FUNCTION @extschema@.settled_in_community(@extschema@.kpi_state) IS
+    'closed cases handled inside the community: at community level (handling_level 5) or at a grid or building station (6, 7)';
+COMMENT ON COLUMN @extschema@.daily_flow.settled_in_community IS
+    '社区化解数: of them, cases closed inside the community (handling_level 5, or a grid or building station''s 6 or 7)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.settled_in_community IS
+    '社区化解数: cases closed inside the community (handling_level 5, or a grid or building station''s 6 or 7)';
