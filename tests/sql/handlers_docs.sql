@@ -47,10 +47,13 @@ RETURNING id, service_point, handling_level, reporter_person, actor_person, hand
 INSERT INTO cases (id, unit, category, channel, reporter_person)
 VALUES (2, '440311006003001', 'noise', 'patrol', 4);
 RESET ROLE;
--- the noise rule says 5: the community hall, not the grid station
+-- the noise rule says 5: the community hall, not the grid station; the
+-- owner enters the hotline's report for the volunteer
+SET gridgov.actor = '值班员王';
 INSERT INTO cases (id, unit, category, channel, reporter_person)
 VALUES (2, '440311006003002', 'noise', 'hotline', 13)
 RETURNING id, service_point, handling_level, reporter_person, actor_person, handler;
+RESET gridgov.actor;
 -- the grid worker accepts case 1 at the grid station: the handler is her person
 SET ROLE handlers_li;
 SELECT id, status, handler, actor_person FROM accept(1);
@@ -71,6 +74,37 @@ SELECT id, status, service_point, handling_level, handler FROM escalate(2, '需�
 SELECT seq, action, actor, actor_person, handler, service_point
   FROM case_history WHERE case_id = 2 ORDER BY seq;
 SELECT * FROM verify_history();
+-- KPIs per handler and per organization: two more cases handled to the end
+RESET gridgov.actor;
+SET ROLE handlers_li;
+SELECT id, status, handler FROM dispatch(1);
+SELECT status FROM start(1);
+SELECT status FROM resolve(1);
+SELECT status FROM verify(1);
+SELECT status, satisfaction FROM close(1, 5);
+SET ROLE handlers_chen;
+INSERT INTO cases (id, unit, category, channel) VALUES (3, '440311006003001', 'noise', 'resident_app')
+RETURNING id, service_point, reporter_person;
+SELECT id, status, handler FROM accept(3);
+SELECT status, handler FROM dispatch(3);
+SELECT status FROM start(3);
+SELECT status FROM resolve(3);
+SELECT status FROM verify(3);
+SELECT status, satisfaction FROM close(3, 3);
+RESET ROLE;
+SELECT refresh_kpi_daily(current_date - 1, current_date + 1) AS kpi_daily_rows;
+SELECT handler, received(kpi), closed(kpi), round(on_time_rate(kpi), 2) AS on_time,
+       round(satisfied_share(kpi), 2) AS satisfied, score
+  FROM kpi_by_handler(current_date - 1, current_date + 1);
+SELECT organization, kind, received(kpi), closed(kpi), score, committee_score, assessment
+  FROM kpi_by_organization(current_date - 1, current_date + 1);
+-- the rollup agrees with the aggregate over the cases themselves
+SELECT count(*) AS handlers,
+       count(*) FILTER (WHERE kpi_json(h.kpi) = kpi_json(d.kpi)) AS equal
+  FROM kpi_by_handler(current_date - 1, current_date + 1) h
+  FULL JOIN (SELECT c.handler, kpi(c, now()) AS kpi FROM cases c WHERE c.handler IS NOT NULL GROUP BY c.handler) d
+    ON d.handler = h.handler;
+SELECT kpi_score(kpi(c)) AS all_cases_score FROM cases c;
 -- bad input: an organization that does not cover the point's unit, or none
 INSERT INTO service_point (name, unit, organization) VALUES ('马山头第一网格工作站', '440311006004001', 2);
 INSERT INTO service_point (name, unit, organization) VALUES ('马山头第一网格工作站', '440311006004001', 42);
