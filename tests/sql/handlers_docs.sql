@@ -20,11 +20,7 @@ INSERT INTO category_rule (category, severity, handling_level, limit_unit,
                            accept_limit, dispatch_limit, resolve_limit, verify_limit) VALUES
     ('noise', 1, 5, 'working_day', 1, 1, 3, 1),
     ('stairwell_clutter', 1, 6, 'working_day', 1, 1, 2, 1);
-GRANT USAGE ON SCHEMA gridgov TO handlers_chen, handlers_li, handlers_wang, handlers_volunteer;
-GRANT SELECT ON ALL TABLES IN SCHEMA gridgov TO handlers_chen, handlers_li, handlers_wang, handlers_volunteer;
-GRANT INSERT, UPDATE ON cases TO handlers_chen, handlers_li, handlers_wang, handlers_volunteer;
-GRANT INSERT ON case_history TO handlers_chen, handlers_li, handlers_wang, handlers_volunteer;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA gridgov TO handlers_chen, handlers_li, handlers_wang, handlers_volunteer;
+GRANT gridgov_handler TO handlers_chen, handlers_li, handlers_wang, handlers_volunteer;
 \set ECHO all
 -- service points at every tier, run by organizations covering their units
 INSERT INTO service_point (id, name, unit, organization) VALUES
