@@ -206,6 +206,7 @@ static const CaseColumn content_columns[] = {
 
 static Oid	case_columns_relid = InvalidOid;
 static char *actor_setting = NULL;
+static char *handler_setting = NULL;
 static int	case_attnum[NUM_CASE_COLUMNS];
 static FmgrInfo content_output[lengthof(content_columns)];
 static MemoryContext case_columns_memory = NULL;
@@ -287,6 +288,10 @@ case_engine_init(void)
 							   "Who moved the cases being imported, for the case history.",
 							   "Empty means the current role; anything else is for members of " IMPORTER_ROLE " only.",
 							   &actor_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("gridgov.handler",
+							   "The person who handles the cases moved, for accept, dispatch and start.",
+							   "A person's number; empty means the person of the acting role (gridgov.person_login).",
+							   &handler_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
 	cache_register(forget_case_columns, &case_columns_relid, 1);
 	case_handler_init();
 	case_references_init();
@@ -1326,8 +1331,25 @@ apply_action(CaseUpdate *u)
 	}
 }
 
+/* The person a setting names: a positive number, else an error. */
+static int64
+setting_person(const char *value)
+{
+	char	   *end;
+	int64		person = strtoi64(value, &end, 10);
+
+	if (*end != '\0' || person <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("gridgov.handler must be a person's number, not \"%s\"", value),
+				 errhint("Set it to the id of a gridgov.person, or to '' for the person of the acting role.")));
+	return person;
+}
+
 /*
- * The handler after a move (docs/cases.md, "Handlers"): the person given;
+ * The handler after a move (docs/cases.md, "Handlers"): the person given
+ * (in the row, or by the setting gridgov.handler, which the move functions
+ * use for their argument handler);
  * else, for accept, dispatch and start, the person of the move's actor;
  * else the handler as it was, unless the case went to another service
  * point.  A handler who is new, or at a new service point, must hold a post
@@ -1342,6 +1364,8 @@ assign_handler(CaseUpdate *u)
 
 	if (!HAS_PEOPLE())
 		return;
+	if (handler == 0 && handler_setting != NULL && handler_setting[0] != '\0')
+		handler = setting_person(handler_setting);
 	previous = row_person(&u->old, C_HANDLER);
 	moved_away = !row_equal(&u->old, &u->new, C_SERVICE_POINT);
 	if (handler == 0 && (u->action == ACT_ACCEPT || u->action == ACT_DISPATCH || u->action == ACT_START))

@@ -914,7 +914,9 @@ DROP FUNCTION @extschema@.apply_move(bigint, text, text, timestamptz, text, text
 
 -- Moves.  Each is one UPDATE; the triggers do the rest.  note is the
 -- reason where a move needs one; at is the time of the move (default: now);
--- actor defaults to the setting gridgov.actor, else the current role.
+-- actor defaults to the setting gridgov.actor, else the current role;
+-- handler (accept, dispatch, start) to the setting gridgov.handler, else the
+-- acting role's person (docs/cases.md, "Handlers").
 CREATE FUNCTION @extschema@.apply_move(
     case_id bigint, to_status text, note text, at timestamptz, actor text,
     move text DEFAULT NULL, expected_status text DEFAULT NULL,
@@ -930,6 +932,7 @@ DECLARE
     current_status text;
     current_seq integer;
     previous_actor text := pg_catalog.current_setting('gridgov.actor', true);
+    previous_handler text := pg_catalog.current_setting('gridgov.handler', true);
 BEGIN
     SELECT c.status, c.history_seq INTO current_status, current_seq FROM @extschema@.cases c
      WHERE c.id OPERATOR(pg_catalog.=) case_id FOR UPDATE;
@@ -944,6 +947,11 @@ BEGIN
     IF actor IS NOT NULL THEN
         PERFORM pg_catalog.set_config('gridgov.actor', actor, true);
     END IF;
+    -- the handler named goes to the engine as gridgov.handler does: naming
+    -- the case's own handler again is then still naming it
+    IF handler IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('gridgov.handler', handler::text, true);
+    END IF;
     UPDATE @extschema@.cases c
        SET status = COALESCE(to_status, c.status),
            note = COALESCE(apply_move.note, c.note),
@@ -957,12 +965,14 @@ BEGIN
            duplicate_of = COALESCE(apply_move.duplicate_of, c.duplicate_of),
            service_point = COALESCE(apply_move.service_point, c.service_point),
            satisfaction = COALESCE(apply_move.satisfaction, c.satisfaction),
-           evaluation = COALESCE(apply_move.evaluation, c.evaluation),
-           handler = COALESCE(apply_move.handler, c.handler)
+           evaluation = COALESCE(apply_move.evaluation, c.evaluation)
      WHERE c.id OPERATOR(pg_catalog.=) case_id
     RETURNING c.* INTO moved;
     IF actor IS NOT NULL THEN
         PERFORM pg_catalog.set_config('gridgov.actor', COALESCE(previous_actor, ''), true);
+    END IF;
+    IF handler IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('gridgov.handler', COALESCE(previous_handler, ''), true);
     END IF;
     -- a move into the state the case is already in moves nothing: say so
     IF moved.history_seq OPERATOR(pg_catalog.=) current_seq THEN

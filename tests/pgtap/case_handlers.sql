@@ -9,7 +9,7 @@
 BEGIN;
 \i tests/pgtap/people_fixture.psql
 SET timezone = 'Asia/Shanghai';
-SELECT plan(12);
+SELECT plan(14);
 
 INSERT INTO category (code, name) VALUES ('noise', '噪音扰民');
 INSERT INTO category_rule (category, severity, handling_level, limit_unit,
@@ -101,5 +101,15 @@ SELECT is((SELECT handler FROM dispatch((SELECT max(case_id) FROM attempt WHERE 
 SELECT throws_ok($$SELECT dispatch((SELECT max(case_id) FROM attempt WHERE outcome = 'taken' AND service_point = 4),
                                    at => '2026-03-02 11:00+08', handler => 12)$$,
                  'GG006', NULL, 'dispatch to a handler without a post there is refused');
+-- the setting names the handler of the session's moves; a bad one is refused
+SET LOCAL gridgov.handler = '4';
+SELECT is((SELECT handler FROM start((SELECT max(case_id) FROM attempt WHERE outcome = 'taken' AND service_point = 3),
+                                    at => '2026-03-02 11:30+08')),
+          4::bigint, 'gridgov.handler names the handler of a move');
+SET LOCAL gridgov.handler = 'chen';
+SELECT throws_ok($$SELECT resolve((SELECT max(case_id) FROM attempt WHERE outcome = 'taken' AND service_point = 3),
+                                  at => '2026-03-02 12:00+08')$$,
+                 '22023', 'gridgov.handler must be a person''s number, not "chen"', 'a setting that is no number is refused');
+RESET gridgov.handler;
 SELECT * FROM finish();
 ROLLBACK;

@@ -59,11 +59,13 @@ SELECT id, status, handler FROM accept(2);
 -- ... but may accept it for someone who does
 SELECT id, status, handler, actor_person FROM accept(2, handler => 1);
 SELECT id, status, handler FROM dispatch(2, handler => 12);
--- the owner, dispatching as a named duty officer, picks the handler
+-- naming the case's handler again keeps it
+SELECT id, status, handler, actor_person FROM dispatch(2, handler => 1);
+-- the owner, as a named duty officer, has the grid worker take it up
 RESET ROLE;
 SET gridgov.actor = '值班员王';
-SELECT id, status, handler FROM dispatch(2, handler => 99);
-SELECT id, status, service_point, handler FROM dispatch(2, handler => 4);
+SELECT id, status, handler FROM start(2, handler => 99);
+SELECT id, status, service_point, handler FROM start(2, handler => 4);
 -- moving the case to another service point drops its handler
 SELECT id, status, service_point, handling_level, handler FROM escalate(2, '需要街道协调');
 -- the history records who moved the case and who handled it
