@@ -7,8 +7,9 @@
 #define SPI_PLAN_H
 
 #include "executor/spi.h"
+#include "utils/relcache.h"
 
-#define SPI_PLAN_MAX_ARGS 14
+#define SPI_PLAN_MAX_ARGS 16
 
 /*
  * Stand-ins, in SpiQuery.argtypes, for the two argument types whose OIDs
@@ -42,5 +43,8 @@ extern void spi_plan_forget(SPIPlanPtr *plan);
 /* Run a query's kept plan in an SPI connection of its own, which the caller finishes. */
 extern int	spi_plan_run(SPIPlanPtr *plan, const SpiQuery *query, Datum *values, const char *nulls,
 						 bool read_only, long limit);
+/* Run a query over rel's schema as rel's owner; its first row, or NULL. */
+extern HeapTuple spi_plan_first_row_as_owner(Relation rel, SPIPlanPtr *plan, const SpiQuery *query,
+											 Datum *values, const char *nulls, TupleDesc *tupdesc);
 
 #endif							/* SPI_PLAN_H */
