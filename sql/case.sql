@@ -9,6 +9,10 @@
 -- (the distribution key on Citus) and its unit (for row-level security by
 -- jurisdiction); the history is one hash chain per case.
 
+-- ======================================================================
+-- Tables
+-- ======================================================================
+
 -- Categories, and per category and severity the handling level and the
 -- time limit of each stage.
 CREATE TABLE @extschema@.category (
@@ -281,9 +285,11 @@ SELECT pg_catalog.pg_extension_config_dump(
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('@extschema@.service_point', 'id')::regclass, '');
 
--- The triggers (src/case_engine.c).  The BEFORE triggers are named to fire
--- after any BEFORE trigger of the user's that sorts earlier, so they see
--- the row that will be written.
+-- ======================================================================
+-- Functions
+-- ======================================================================
+
+-- The trigger functions (src/case_engine.c); the triggers are under Triggers.
 CREATE FUNCTION @extschema@.case_before_insert() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.case_before_insert() IS
@@ -307,45 +313,6 @@ CREATE FUNCTION @extschema@.case_after_intake() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.case_after_intake() IS
     'AFTER INSERT statement trigger on cases: holds the new cases'' references, appends their first rows to case_history in one INSERT and notifies gridgov_case';
-
-CREATE TRIGGER gridgov_case_intake BEFORE INSERT ON @extschema@.cases
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_insert();
-CREATE TRIGGER gridgov_case_move BEFORE UPDATE ON @extschema@.cases
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_update();
-CREATE TRIGGER gridgov_case_history AFTER UPDATE ON @extschema@.cases
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_after_change();
-CREATE TRIGGER gridgov_case_intake_history AFTER INSERT ON @extschema@.cases
-    REFERENCING NEW TABLE AS gridgov_new_cases
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_after_intake();
-CREATE TRIGGER gridgov_history_append_only BEFORE UPDATE OR DELETE ON @extschema@.case_history
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_history_refuse_change();
-CREATE TRIGGER gridgov_history_no_truncate BEFORE TRUNCATE ON @extschema@.case_history
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
--- Only the engine appends to the history.
-CREATE TRIGGER gridgov_history_written_by_engine BEFORE INSERT ON @extschema@.case_history
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
-
--- The foreign keys stay, and stay enforced: on update, on the referenced
--- side, and on intake by the engine, which holds each referenced row FOR KEY
--- SHARE once per transaction (src/case_references.c) where PostgreSQL's
--- insert check would query it once per row.  The history is written only by
--- the engine, for cases the same statement wrote.  So the insert checks go.
-DO $$
-DECLARE
-    t record;
-BEGIN
-    FOR t IN
-        SELECT tg.tgrelid::regclass AS tab, tg.tgname
-          FROM pg_catalog.pg_trigger tg
-          JOIN pg_catalog.pg_constraint c ON c.oid OPERATOR(pg_catalog.=) tg.tgconstraint
-         WHERE tg.tgrelid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.cases'::regclass, '@extschema@.case_history'::regclass])
-           AND c.contype OPERATOR(pg_catalog.=) 'f'
-           AND tg.tgfoid OPERATOR(pg_catalog.=) 'pg_catalog."RI_FKey_check_ins"'::regproc
-    LOOP
-        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', t.tab, t.tgname);
-    END LOOP;
-END;
-$$;
 
 -- Dating moves and naming their actors is for the members of this role
 -- (and superusers): importers of history from another system.  Roles belong
@@ -646,26 +613,6 @@ END;
 COMMENT ON FUNCTION @extschema@.verify_history() IS
     'the first problem of every case whose history does not hold: a changed or missing row, a history shorter or longer than the case says, content changed behind the engine, or a history without its case; no rows when all hold';
 
--- Changes to the configuration tables reach the engine's per-backend cache,
--- also when logical replication applies them.
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.category ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category_rule
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.category_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.service_point
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.service_point ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.warning_rule
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.warning_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
--- The case engine keeps the grid boundaries in memory, to route a point
--- without a PostGIS query (src/grid_index.c).
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.unit
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.unit ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
-
 -- The clock of each open stage: its deadline, the share of its limit used
 -- (suspended time excluded), and the traffic light: green, yellow from 80%,
 -- red when overdue.
@@ -695,6 +642,76 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION @extschema@.case_clock(timestamptz) IS
     'every open stage''s deadline, share of its limit used and traffic light at a given time';
+
+-- ======================================================================
+-- Triggers
+-- ======================================================================
+
+-- The case engine's triggers.  The BEFORE triggers are named to fire after
+-- any BEFORE trigger of the user's that sorts earlier, so they see the row
+-- that will be written.
+CREATE TRIGGER gridgov_case_intake BEFORE INSERT ON @extschema@.cases
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_insert();
+CREATE TRIGGER gridgov_case_move BEFORE UPDATE ON @extschema@.cases
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_update();
+CREATE TRIGGER gridgov_case_history AFTER UPDATE ON @extschema@.cases
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_after_change();
+CREATE TRIGGER gridgov_case_intake_history AFTER INSERT ON @extschema@.cases
+    REFERENCING NEW TABLE AS gridgov_new_cases
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_after_intake();
+CREATE TRIGGER gridgov_history_append_only BEFORE UPDATE OR DELETE ON @extschema@.case_history
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_history_refuse_change();
+CREATE TRIGGER gridgov_history_no_truncate BEFORE TRUNCATE ON @extschema@.case_history
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
+-- Only the engine appends to the history.
+CREATE TRIGGER gridgov_history_written_by_engine BEFORE INSERT ON @extschema@.case_history
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
+
+-- The foreign keys stay, and stay enforced: on update, on the referenced
+-- side, and on intake by the engine, which holds each referenced row FOR KEY
+-- SHARE once per transaction (src/case_references.c) where PostgreSQL's
+-- insert check would query it once per row.  The history is written only by
+-- the engine, for cases the same statement wrote.  So the insert checks go.
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN
+        SELECT tg.tgrelid::regclass AS tab, tg.tgname
+          FROM pg_catalog.pg_trigger tg
+          JOIN pg_catalog.pg_constraint c ON c.oid OPERATOR(pg_catalog.=) tg.tgconstraint
+         WHERE tg.tgrelid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.cases'::regclass, '@extschema@.case_history'::regclass])
+           AND c.contype OPERATOR(pg_catalog.=) 'f'
+           AND tg.tgfoid OPERATOR(pg_catalog.=) 'pg_catalog."RI_FKey_check_ins"'::regproc
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', t.tab, t.tgname);
+    END LOOP;
+END;
+$$;
+
+-- Changes to the configuration tables reach the engine's per-backend cache,
+-- also when logical replication applies them.
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.category ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category_rule
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.category_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.service_point
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.service_point ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.warning_rule
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.warning_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+-- The case engine keeps the grid boundaries in memory, to route a point
+-- without a PostGIS query (src/grid_index.c).
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.unit
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.unit ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+
+-- ======================================================================
+-- Views
+-- ======================================================================
 
 CREATE VIEW @extschema@.case_clock AS SELECT * FROM @extschema@.case_clock(pg_catalog.now());
 COMMENT ON VIEW @extschema@.case_clock IS 'every open stage''s deadline, share used and traffic light now';
