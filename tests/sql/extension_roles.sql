@@ -52,7 +52,7 @@ SELECT p.oid::regprocedure AS function,
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'gridgov')
    AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
- ORDER BY p.proname, 1::text;
+ ORDER BY p.oid::regprocedure::text;
 -- no role but the owner may create objects in the schema: nobody can plant
 -- an overload or a table there
 SELECT r.rolname AS may_create_in_gridgov
@@ -87,7 +87,7 @@ SELECT p.oid::regprocedure AS function, pg_temp.call_with_nulls(p.oid) AS outcom
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'gridgov')
    AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
- ORDER BY p.proname, 1::text;
+ ORDER BY p.oid::regprocedure::text;
 -- trigger functions are refused before they would complain of being called
 -- outside a trigger; the engine's internal steps one by one
 SELECT pg_temp.call_with_nulls('gridgov.history_hash(bytea, gridgov.case_history)');
@@ -165,7 +165,7 @@ CREATE FUNCTION gridgov_test_definers.open_cases_pinned() RETURNS bigint
     LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = gridgov, pg_catalog, pg_temp
     AS $$ BEGIN RETURN (SELECT count(*) FROM cases WHERE status = 'reported'); END; $$;
 SELECT p.oid::regprocedure AS definer, pg_temp.definer_problems(p.oid) AS problem
-  FROM pg_proc p WHERE p.pronamespace = 'gridgov_test_definers'::regnamespace ORDER BY 1::text, 2;
+  FROM pg_proc p WHERE p.pronamespace = 'gridgov_test_definers'::regnamespace ORDER BY p.oid::regprocedure::text, 2;
 
 -- And the climb itself, tried on every SECURITY DEFINER function of the
 -- extension and on the four: a plain role plants a temporary view named
@@ -213,7 +213,7 @@ SELECT p.oid::regprocedure AS definer,
         OR p.oid IN (SELECT d.objid FROM pg_depend d
                       WHERE d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
                         AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'gridgov')))
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 RESET search_path;
 RESET ROLE;
 -- the climbs: the caller's look-alikes ran as the owner through the
