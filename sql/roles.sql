@@ -181,3 +181,20 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.history_hash(bytea, @extschema@.case_history),
     @extschema@.verify_history()
     TO gridgov_auditor;
+
+-- Checkpoints of the case history (docs/cases.md, "Checkpoints"): auditors
+-- verify them, with the witness's tables; history_changes and
+-- history_root are verify_history(checkpoint)'s steps.  Taking one locks
+-- the history against every writer, which is for its owner only.
+GRANT SELECT ON @extschema@.case_history_witness, @extschema@.case_history_witness_leaf TO gridgov_auditor;
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.history_checkpoint(),
+    @extschema@.history_changes(bigint, bytea),
+    @extschema@.history_root(bigint),
+    @extschema@.verify_history(text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.history_changes(bigint, bytea),
+    @extschema@.history_root(bigint),
+    @extschema@.verify_history(text)
+    TO gridgov_auditor;

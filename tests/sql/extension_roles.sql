@@ -52,7 +52,7 @@ SELECT p.oid::regprocedure AS function,
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'gridgov')
    AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
- ORDER BY p.proname, 1::text;
+ ORDER BY p.proname, p.oid::regprocedure::text;
 -- no role but the owner may create objects in the schema: nobody can plant
 -- an overload or a table there
 SELECT r.rolname AS may_create_in_gridgov
@@ -87,7 +87,7 @@ SELECT p.oid::regprocedure AS function, pg_temp.call_with_nulls(p.oid) AS outcom
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'gridgov')
    AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
- ORDER BY p.proname, 1::text;
+ ORDER BY p.proname, p.oid::regprocedure::text;
 -- trigger functions are refused before they would complain of being called
 -- outside a trigger; the engine's internal steps one by one
 SELECT pg_temp.call_with_nulls('gridgov.history_hash(bytea, gridgov.case_history)');
