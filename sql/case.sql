@@ -293,9 +293,10 @@ SELECT pg_catalog.pg_extension_config_dump(
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('@extschema@.case_history', 'entry')::regclass, '');
 
--- The checkpoints taken, and the leaves they cover: given a checkpoint
--- kept elsewhere, the leaves are trusted when they give its root, and then
--- they name the rows that changed.
+-- The checkpoints taken (see "Checkpoints" under Functions), and the
+-- leaves they cover: given a checkpoint kept elsewhere, the leaves are
+-- trusted when they give its root, and then they name the rows that
+-- changed.
 CREATE TABLE @extschema@.case_history_witness (
     tree_size   bigint NOT NULL CONSTRAINT case_history_witness_size CHECK (tree_size >= 0),
     root        bytea NOT NULL,
@@ -662,32 +663,11 @@ CREATE FUNCTION @extschema@.merkle_root_final(internal) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.merkle_root_final(internal) IS
     'final function of merkle_root: folds the pending subtrees into the root';
-CREATE AGGREGATE @extschema@.merkle_root(bytea) (
-    SFUNC = @extschema@.merkle_root_step,
-    STYPE = internal,
-    SSPACE = 2072,
-    FINALFUNC = @extschema@.merkle_root_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.merkle_root(bytea) IS
-    'RFC 6962 Merkle tree hash of 32-byte leaf hashes in the aggregate''s ORDER BY (inner nodes SHA-256 of 0x01, left, right); SHA-256 of nothing for no rows';
 
 CREATE FUNCTION @extschema@.checkpoint_origin() RETURNS text
     AS 'MODULE_PATHNAME', 'checkpoint_origin_name' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.checkpoint_origin() IS
     'what names the history in its checkpoints after gridgov/: the setting gridgov.checkpoint_origin, else the cluster''s system identifier';
-
--- The root of the first rows by entry: what a checkpoint of that many rows
--- says, if nothing changed.
-CREATE FUNCTION @extschema@.history_root(tree_size bigint) RETURNS bytea
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT @extschema@.merkle_root(l.leaf ORDER BY l.entry)
-      FROM (SELECT h.entry, @extschema@.history_leaf(h) AS leaf
-              FROM @extschema@.case_history h ORDER BY h.entry LIMIT tree_size) l;
-END;
-COMMENT ON FUNCTION @extschema@.history_root(bigint) IS
-    'the Merkle root of the first tree_size history rows by entry (all of them if fewer): a checkpoint of that size has it while they are unchanged';
 
 -- The rows that differ from a checkpoint's, named from the witness's
 -- leaves once these give the checkpoint's root (a changed or inserted row
@@ -870,6 +850,37 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION @extschema@.case_clock(timestamptz) IS
     'every open stage''s deadline, share of its limit used and traffic light at a given time';
+
+-- ======================================================================
+-- Aggregates
+-- ======================================================================
+
+-- merkle_root, the checkpoints' aggregate, over the functions above.
+CREATE AGGREGATE @extschema@.merkle_root(bytea) (
+    SFUNC = @extschema@.merkle_root_step,
+    STYPE = internal,
+    SSPACE = 2072,
+    FINALFUNC = @extschema@.merkle_root_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.merkle_root(bytea) IS
+    'RFC 6962 Merkle tree hash of 32-byte leaf hashes in the aggregate''s ORDER BY (inner nodes SHA-256 of 0x01, left, right); SHA-256 of nothing for no rows';
+
+-- ======================================================================
+-- Functions over the aggregates
+-- ======================================================================
+
+-- The root of the first rows by entry: what a checkpoint of that many rows
+-- says, if nothing changed.
+CREATE FUNCTION @extschema@.history_root(tree_size bigint) RETURNS bytea
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT @extschema@.merkle_root(l.leaf ORDER BY l.entry)
+      FROM (SELECT h.entry, @extschema@.history_leaf(h) AS leaf
+              FROM @extschema@.case_history h ORDER BY h.entry LIMIT tree_size) l;
+END;
+COMMENT ON FUNCTION @extschema@.history_root(bigint) IS
+    'the Merkle root of the first tree_size history rows by entry (all of them if fewer): a checkpoint of that size has it while they are unchanged';
 
 -- ======================================================================
 -- Triggers
