@@ -23,6 +23,11 @@
 -- (with their members), and pg_dump does not dump them or their memberships
 -- (pg_dumpall --roles-only does).  The grants below are the extension's:
 -- CREATE EXTENSION makes them again in a restored database.
+
+-- ======================================================================
+-- Roles
+-- ======================================================================
+
 DO $$
 DECLARE
     r record;
@@ -51,6 +56,10 @@ BEGIN
     END LOOP;
 END;
 $$;
+
+-- ======================================================================
+-- Privileges
+-- ======================================================================
 
 GRANT USAGE ON SCHEMA @extschema@
     TO gridgov_reader, gridgov_handler, gridgov_administrator, gridgov_auditor, gridgov_importer;
