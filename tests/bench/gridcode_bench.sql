@@ -223,32 +223,48 @@ SELECT method, form, bench_scans(bench_plan(format(sql, 4))) AS scans
 -- (ANALYZE, FORMAT JSON) at the server's settings.  An estimate far above
 -- the truth is what pushes a plan over the JIT thresholds.
 -------------------------------------------------------------------------------
-CREATE FUNCTION bench_rows(q text)
-    RETURNS TABLE (node text, plan_rows double precision, actual_rows double precision, loops double precision)
-    LANGUAGE plpgsql AS $$
+CREATE TABLE bench_analyzed (id integer, level integer, plan jsonb, PRIMARY KEY (id, level));
+DO $$
 DECLARE
+    q record;
     plan jsonb;
 BEGIN
-    EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || q INTO plan;
-    RETURN QUERY
-    SELECT concat_ws(' ', n->>'Node Type', coalesce(n->>'Index Name', n->>'Relation Name', n->>'CTE Name')),
+    FOR q IN SELECT bq.id, bq.sql, bl.level FROM bench_query bq, bench_level bl LOOP
+        EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || format(q.sql, q.level) INTO plan;
+        INSERT INTO bench_analyzed VALUES (q.id, q.level, plan);
+    END LOOP;
+END;
+$$;
+
+-- the scans of the counted tables and the nodes above them, in plan order
+CREATE FUNCTION bench_rows(plan jsonb)
+    RETURNS TABLE (node text, plan_rows double precision, actual_rows double precision, loops double precision)
+    LANGUAGE sql AS $$
+    SELECT concat_ws(' ', n->>'Node Type', coalesce(n->>'Index Name', n->>'Relation Name')),
            (n->>'Plan Rows')::double precision, (n->>'Actual Rows')::double precision,
            (n->>'Actual Loops')::double precision
       FROM jsonb_path_query(plan, 'strict $.**') AS n
      WHERE jsonb_typeof(n) = 'object' AND n ? 'Plan Rows'
        AND (n->>'Node Type' LIKE '%Scan' AND coalesce(n->>'Relation Name', '') LIKE 't\_%'
             OR n->>'Node Type' IN ('Nested Loop', 'Hash Join', 'Merge Join', 'Recursive Union', 'Aggregate',
-                                   'Gather', 'Gather Merge'));
-END;
+                                   'Gather', 'Gather Merge'))
 $$;
 
 \echo 'estimated and actual rows per loop (server settings; the roots table is scanned once):'
 SELECT bl.roots, bq.method, bq.form, r.node, round(r.plan_rows::numeric) AS estimated_rows,
        round(r.actual_rows::numeric, 1) AS actual_rows, r.loops,
        CASE WHEN r.actual_rows > 0 THEN round((r.plan_rows / r.actual_rows)::numeric, 2) END AS estimated_over_actual
-  FROM bench_query bq CROSS JOIN bench_level bl
- CROSS JOIN LATERAL bench_rows(format(bq.sql, bl.level)) WITH ORDINALITY AS r
+  FROM bench_analyzed a JOIN bench_query bq USING (id) JOIN bench_level bl USING (level)
+ CROSS JOIN LATERAL bench_rows(a.plan) WITH ORDINALITY AS r
  ORDER BY bl.level, bq.id, r.ordinality;
+
+\echo 'JIT at the server''s settings (what the estimated cost brought on):'
+SELECT bl.roots, bq.method, bq.form, round((a.plan->0->'Plan'->>'Total Cost')::numeric) AS estimated_cost,
+       coalesce((a.plan->0->'JIT'->>'Functions')::integer, 0) AS jit_functions,
+       round((a.plan->0->'JIT'->'Timing'->>'Total')::numeric, 1) AS jit_ms,
+       round((a.plan->0->>'Execution Time')::numeric, 1) AS execution_ms
+  FROM bench_analyzed a JOIN bench_query bq USING (id) JOIN bench_level bl USING (level)
+ ORDER BY bl.level, bq.id;
 
 -------------------------------------------------------------------------------
 -- Correctness: every method and form gives the same count for every root.
