@@ -77,14 +77,19 @@ typedef struct CalendarCache
 	int64	   *dense_workdays_before;	/* workdays_before(c, day) */
 	bool	   *dense_workday;	/* day_is_workday(c, day) */
 	bool		transient;		/* loaded in parallel mode: drop at end of xact */
+	/* calendar_year: the last day held, or DATEVAL_NOBEGIN with no year */
+	DateADT		horizon;
 } CalendarCache;
 
 static CalendarCache *calendar_cache = NULL;
 static bool calendar_cache_valid = false;
 static uint64 calendar_generation = 0;
 
-/* what the cache was read from, for cache.c: calendar_day, work_period */
-static Oid	calendar_relids[2];
+/* what the cache was read from, for cache.c: calendar_day, work_period, calendar_year */
+static Oid	calendar_relids[3];
+
+/* a deadline past the horizon was counted: warned once a session */
+static bool horizon_warned = false;
 
 /* gridgov.calendar_timezone, and the zone it names (set by the assign hook) */
 static char *calendar_timezone_name = NULL;
@@ -216,6 +221,34 @@ calendar_query(const char *query)
 
 static void build_dense_days(CalendarCache *c);
 
+/*
+ * The horizon: the end of the run of years in calendar_year that starts at
+ * the first.  A database not yet updated to 0.8.0 has no calendar_year and
+ * no horizon (every deadline exact, as before).
+ */
+static void
+load_horizon(CalendarCache *c, const char *schema)
+{
+	SPITupleTable *rows;
+	int			last = 0;
+	int			i;
+
+	c->horizon = DATEVAL_NOEND;
+	if (!OidIsValid(calendar_relids[2]))
+		return;
+	rows = calendar_query(psprintf("SELECT year FROM %s.calendar_year ORDER BY year", schema));
+	for (i = 0; i < (int) SPI_processed; i++)
+	{
+		bool		isnull;
+		int			year = DatumGetInt32(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull));
+
+		if (i > 0 && year != last + 1)
+			break;
+		last = year;
+	}
+	c->horizon = SPI_processed == 0 ? DATEVAL_NOBEGIN : date2j(last, 12, 31) - POSTGRES_EPOCH_JDATE;
+}
+
 /* Read both calendar tables into a new cache. */
 static CalendarCache *
 calendar_load(void)
@@ -239,6 +272,7 @@ calendar_load(void)
 	/* before reading them, so that a change during the load resets us */
 	calendar_relids[0] = calendar_table(nsp, "calendar_day");
 	calendar_relids[1] = calendar_table(nsp, "work_period");
+	calendar_relids[2] = get_relname_relid("calendar_year", nsp);
 	schema = quote_identifier(get_namespace_name(nsp));
 
 	rows = calendar_query(psprintf("SELECT day, is_workday FROM %s.calendar_day ORDER BY day", schema));
@@ -272,6 +306,7 @@ calendar_load(void)
 		c->day_usecs += c->period_end[i] - c->period_start[i];
 	}
 
+	load_horizon(c, schema);
 	SPI_finish();
 	build_dense_days(c);
 	MemoryContextSetParent(context, TopMemoryContext);
@@ -864,6 +899,7 @@ TimestampTz
 calendar_add_working_seconds(TimestampTz from, int64 seconds)
 {
 	int64		usecs;
+	TimestampTz result;
 
 	check_finite(from);
 	if (seconds < 0)
@@ -879,7 +915,56 @@ calendar_add_working_seconds(TimestampTz from, int64 seconds)
 				 errmsg("timestamp out of range"),
 				 errdetail(INT64_FORMAT " seconds of working time is more than a timestamp can hold.",
 						   seconds)));
-	return add_usecs(calendar_get(), from, usecs);
+	result = add_usecs(calendar_get(), from, usecs);
+	calendar_past_horizon(result);
+	return result;
+}
+
+/* A day as YYYY-MM-DD whatever the DateStyle, as the notices write it. */
+static char *
+iso_day(DateADT day)
+{
+	int			year;
+	int			month;
+	int			mday;
+
+	j2date(day + POSTGRES_EPOCH_JDATE, &year, &month, &mday);
+	return psprintf("%04d-%02d-%02d", year, month, mday);
+}
+
+/* The last day the calendar holds (DATEVAL_NOBEGIN: none, NOEND: no limit). */
+DateADT
+calendar_horizon(void)
+{
+	return calendar_get()->horizon;
+}
+
+/* Whether an instant's date lies past the horizon; warns once a session. */
+bool
+calendar_past_horizon(TimestampTz t)
+{
+	DateADT		horizon = calendar_horizon();
+	int64		day;
+	int64		tod;
+
+	if (DATE_IS_NOEND(horizon) || TIMESTAMP_NOT_FINITE(t))
+		return false;
+	local_of(t, &day, &tod);
+	if (day <= horizon)
+		return false;
+	if (!horizon_warned)
+	{
+		horizon_warned = true;
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("working time counted up to %s runs past the working calendar's horizon", timestamptz_to_str(t)),
+				 DATE_IS_NOBEGIN(horizon) ? errdetail("gridgov.calendar_year holds no year: working time is counted on plain weekdays.") :
+				 errdetail("The calendar holds the holidays up to %s; after that working time is counted on plain weekdays.",
+						   iso_day(horizon)),
+				 errhint("Load the year's official schedule with gridgov.load_calendar_year(); "
+						 "provisional deadlines are then counted again.  This warning is given once a session.")));
+	}
+	return true;
 }
 
 static const char *const unit_names[] = {"working_day", "working_hour", "clock_hour"};
@@ -973,7 +1058,9 @@ calendar_deadline(TimestampTz start, double amount, CalendarUnit unit)
 	}
 	if (c == NULL)
 		c = calendar_get();
-	return add_usecs(c, start, (int64) usecs);
+	result = add_usecs(c, start, (int64) usecs);
+	calendar_past_horizon(result);
+	return result;
 }
 
 /* ----------------------------------------------------------------------
@@ -987,6 +1074,18 @@ Datum
 gridgov_is_workday(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(calendar_is_workday(PG_GETARG_DATEADT(0)));
+}
+
+/* SQL calendar_horizon(): the last day the calendar holds, NULL if none. */
+PG_FUNCTION_INFO_V1(gridgov_calendar_horizon);
+Datum
+gridgov_calendar_horizon(PG_FUNCTION_ARGS)
+{
+	DateADT		horizon = calendar_horizon();
+
+	if (DATE_IS_NOBEGIN(horizon))
+		PG_RETURN_NULL();
+	PG_RETURN_DATEADT(horizon);
 }
 
 /* SQL working_day_seconds(): the working seconds of a workday. */
