@@ -350,20 +350,6 @@ BEGIN
 END;
 $$;
 
--- Dating moves and naming their actors is for the members of this role
--- (and superusers): importers of history from another system.  Roles belong
--- to the cluster, not to a database: it is created once, if missing, and
--- DROP EXTENSION leaves it.
-DO $$
-BEGIN
-    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'gridgov_importer') THEN
-        CREATE ROLE gridgov_importer NOLOGIN;
-        COMMENT ON ROLE gridgov_importer IS
-            'gridgov: its members may give the time (not in the future) and the actor of reports and moves of cases';
-    END IF;
-END;
-$$;
-
 -- Moves.  Each is one UPDATE; the triggers do the rest.  note is the
 -- reason where a move needs one; at is the time of the move (default: now);
 -- actor defaults to the setting gridgov.actor, else the current role.

@@ -34,12 +34,7 @@ SHOW gridgov.grid_index_memory;
 SET gridgov.grid_index_memory = '256MB';
 SHOW gridgov.grid_index_memory;
 -- actor and time
-CREATE ROLE handler_wang;
-GRANT USAGE ON SCHEMA gridgov TO handler_wang;
-GRANT SELECT ON ALL TABLES IN SCHEMA gridgov TO handler_wang;
-GRANT INSERT, UPDATE ON cases TO handler_wang;
-GRANT INSERT ON case_history TO handler_wang;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA gridgov TO handler_wang;
+CREATE ROLE handler_wang IN ROLE gridgov_handler;
 SET ROLE handler_wang;
 SET gridgov.actor = 'district_chief_zhao';
 INSERT INTO cases (id, category, channel, unit) VALUES (103, 'noise', 'walk_in', '440311006004001');
@@ -50,8 +45,10 @@ SELECT accept(103, actor => '值班员王');
 SELECT status, actor, reported_at = now() AS reported_now, moved_at > now() AS moved_by_the_clock FROM accept(103);
 -- edits
 UPDATE cases SET description = '夜间装修噪音', reporter = '{"phone": "139****0000"}', note = '来电人补充' WHERE id = 103;
+RESET ROLE;
 SELECT h.seq, h.actor, h.action, h.from_status, h.to_status, h.note, h.content = content_digest(c) AS current_content
   FROM case_history h JOIN cases c ON c.id = h.case_id WHERE h.case_id = 103 ORDER BY h.seq;
+SET ROLE handler_wang;
 UPDATE cases SET description = '已处理', status = 'dispatched' WHERE id = 103;
 RESET ROLE;
 -- an importer
