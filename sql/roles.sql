@@ -104,6 +104,12 @@ GRANT USAGE ON SEQUENCE @extschema@.service_point_id_seq, @extschema@.organizati
 -- the engine recount provisional deadlines: a handler's grant).
 GRANT SELECT ON @extschema@.calendar_year, @extschema@.calendar_years TO gridgov_reader;
 GRANT INSERT, UPDATE, DELETE ON @extschema@.calendar_year TO gridgov_administrator;
+-- Rollups that stay current (issue 14): every writer of cases appends to
+-- rollup_change (its trigger runs as the writer); administrators refresh.
+GRANT INSERT ON @extschema@.rollup_change TO gridgov_handler, gridgov_administrator;
+GRANT SELECT, DELETE ON @extschema@.rollup_change TO gridgov_administrator;
+GRANT SELECT ON @extschema@.rollup_state TO gridgov_reader;
+GRANT INSERT, UPDATE ON @extschema@.rollup_state TO gridgov_administrator;
 
 -- Auditors: the cases and both histories, with the names to read them by.
 GRANT SELECT ON @extschema@.cases, @extschema@.case_history, @extschema@.unit, @extschema@.unit_history,
