@@ -110,6 +110,10 @@ GRANT INSERT ON @extschema@.rollup_change TO gridgov_handler, gridgov_administra
 GRANT SELECT, DELETE ON @extschema@.rollup_change TO gridgov_administrator;
 GRANT SELECT ON @extschema@.rollup_state TO gridgov_reader;
 GRANT INSERT, UPDATE ON @extschema@.rollup_state TO gridgov_administrator;
+-- The background worker's jobs (issue 14): read by readers, set by
+-- administrators; job_run is the worker's (it runs as the bootstrap superuser).
+GRANT SELECT ON @extschema@.job, @extschema@.job_run, @extschema@.job_status TO gridgov_reader;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.job TO gridgov_administrator;
 
 -- Auditors: the cases and both histories, with the names to read them by.
 GRANT SELECT ON @extschema@.cases, @extschema@.case_history, @extschema@.unit, @extschema@.unit_history,

@@ -9,6 +9,7 @@
 #include "case_engine.h"
 #include "gridcell.h"
 #include "kpi_planner.h"
+#include "worker.h"
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -25,6 +26,7 @@ _PG_init(void)
 	calendar_init();
 	case_engine_init();
 	kpi_planner_init();
+	worker_init();
 
 	/* after every setting exists: a misspelt gridgov.* setting is an error */
 	MarkGUCPrefixReserved("gridgov");
