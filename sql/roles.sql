@@ -104,10 +104,10 @@ GRANT USAGE ON SEQUENCE @extschema@.service_point_id_seq, @extschema@.organizati
 -- the engine recount provisional deadlines: a handler's grant).
 GRANT SELECT ON @extschema@.calendar_year, @extschema@.calendar_years TO gridgov_reader;
 GRANT INSERT, UPDATE, DELETE ON @extschema@.calendar_year TO gridgov_administrator;
--- Rollups that stay current (issue 14): every writer of cases appends to
--- rollup_change (its trigger runs as the writer); administrators refresh.
-GRANT INSERT ON @extschema@.rollup_change TO gridgov_handler, gridgov_administrator;
-GRANT SELECT, DELETE ON @extschema@.rollup_change TO gridgov_administrator;
+-- Rollups that stay current (issue 14): administrators refresh (the
+-- trigger appends to rollup_change as its owner).
+GRANT SELECT, INSERT, DELETE ON @extschema@.rollup_change TO gridgov_administrator;
+REVOKE EXECUTE ON FUNCTION @extschema@.rollup_note_change() FROM PUBLIC;
 GRANT SELECT ON @extschema@.rollup_state TO gridgov_reader;
 GRANT INSERT, UPDATE ON @extschema@.rollup_state TO gridgov_administrator;
 -- The background worker's jobs (issue 14): read by readers, set by

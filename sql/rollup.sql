@@ -41,25 +41,12 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_state', '');
 CREATE INDEX cases_stage_deadline ON @extschema@.cases (stage_deadline) WHERE stage_deadline IS NOT NULL;
 
 -- A statement trigger, over the statement's transition table: one INSERT
--- of the distinct pairs per statement, however many rows it wrote.  The
+-- of the distinct pairs per statement, however many rows it wrote, as the
+-- log's owner (src/rollup.c): writers of cases need no grant on it.  The
 -- log is appended to, never updated, so writers never wait for each other
 -- or for a refresh.
 CREATE FUNCTION @extschema@.rollup_note_change() RETURNS trigger
-    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
-AS $$
-DECLARE
-    zone constant text := @extschema@.calendar_timezone();
-BEGIN
-    IF TG_OP OPERATOR(pg_catalog.=) 'DELETE' THEN
-        INSERT INTO @extschema@.rollup_change (day, unit)
-        SELECT DISTINCT pg_catalog.timezone(zone, o.reported_at)::date, o.unit FROM gridgov_old_cases o;
-    ELSE
-        INSERT INTO @extschema@.rollup_change (day, unit)
-        SELECT DISTINCT pg_catalog.timezone(zone, n.reported_at)::date, n.unit FROM gridgov_new_cases n;
-    END IF;
-    RETURN NULL;
-END;
-$$;
+    AS 'MODULE_PATHNAME', 'rollup_note_change' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.rollup_note_change() IS
     'AFTER ... FOR EACH STATEMENT trigger on cases: notes the (day, unit) pairs of the statement''s cases in rollup_change';
 
