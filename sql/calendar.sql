@@ -8,13 +8,12 @@
 -- gridgov.calendar_timezone names (Asia/Shanghai unless changed).
 --
 -- The functions are C (src/calendar.c).  They read both tables once per
--- backend into memory; a statement-level trigger on each table tells every
+-- backend into memory (src/calendar_cache.c); a statement-level trigger on each table tells every
 -- backend to read them again after a change (src/cache.c).
 
-CREATE FUNCTION @extschema@.invalidate_cache() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'gridgov_invalidate_cache' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.invalidate_cache() IS
-    'AFTER ... FOR EACH STATEMENT trigger: makes every backend reload its cache of the table';
+-- ======================================================================
+-- Tables
+-- ======================================================================
 
 CREATE TABLE @extschema@.calendar_day (
     day         date PRIMARY KEY CONSTRAINT calendar_day_finite CHECK (pg_catalog.isfinite(day)),
@@ -135,22 +134,14 @@ INSERT INTO @extschema@.calendar_year (year, source, loaded_at) VALUES
 -- As for calendar_day: pg_dump keeps the years a user loaded.
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.calendar_year', 'WHERE year NOT IN (2025, 2026)');
 
-CREATE TRIGGER calendar_year_invalidate_cache
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.calendar_year
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.calendar_year ENABLE ALWAYS TRIGGER calendar_year_invalidate_cache;
+-- ======================================================================
+-- Functions
+-- ======================================================================
 
--- ENABLE ALWAYS: rows replicated into these tables (logical replication
--- applies them with session_replication_role = replica) must reach the
--- caches too.
-CREATE TRIGGER calendar_day_invalidate_cache
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.calendar_day
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.calendar_day ENABLE ALWAYS TRIGGER calendar_day_invalidate_cache;
-CREATE TRIGGER work_period_invalidate_cache
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.work_period
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.work_period ENABLE ALWAYS TRIGGER work_period_invalidate_cache;
+CREATE FUNCTION @extschema@.invalidate_cache() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'gridgov_invalidate_cache' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.invalidate_cache() IS
+    'AFTER ... FOR EACH STATEMENT trigger: makes every backend reload its cache of the table';
 
 -- The functions read the tables and the setting gridgov.calendar_timezone,
 -- so they are STABLE.
@@ -188,32 +179,6 @@ CREATE FUNCTION @extschema@.calendar_horizon() RETURNS date
     AS 'MODULE_PATHNAME', 'gridgov_calendar_horizon' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calendar_horizon() IS
     'the last day the calendar holds: 31 December of the last year in gridgov.calendar_year without a gap from the first; NULL when none is loaded';
-
-CREATE VIEW @extschema@.calendar_years WITH (security_invoker = true) AS
-SELECT y.year, y.source, y.loaded_at,
-       (SELECT pg_catalog.count(*) FROM @extschema@.calendar_day d
-         WHERE d.day OPERATOR(pg_catalog.>=) pg_catalog.make_date(y.year, 1, 1)
-           AND d.day OPERATOR(pg_catalog.<=) pg_catalog.make_date(y.year, 12, 31)
-           AND NOT d.is_workday) AS rest_days,
-       (SELECT pg_catalog.count(*) FROM @extschema@.calendar_day d
-         WHERE d.day OPERATOR(pg_catalog.>=) pg_catalog.make_date(y.year, 1, 1)
-           AND d.day OPERATOR(pg_catalog.<=) pg_catalog.make_date(y.year, 12, 31)
-           AND d.is_workday) AS makeup_workdays,
-       (SELECT pg_catalog.count(*) FILTER (WHERE @extschema@.is_workday(g.day::date))
-          FROM pg_catalog.generate_series(pg_catalog.make_date(y.year, 1, 1)::timestamp,
-                                          pg_catalog.make_date(y.year, 12, 31)::timestamp, '1 day') AS g(day)) AS workdays,
-       y.year OPERATOR(pg_catalog.<=) EXTRACT(year FROM @extschema@.calendar_horizon()) AS within_horizon
-  FROM @extschema@.calendar_year y;
-COMMENT ON VIEW @extschema@.calendar_years IS
-    'the years the calendar holds, with their rest and make-up days and workdays; within_horizon false after a gap';
-COMMENT ON COLUMN @extschema@.calendar_years.year IS 'a year whose official schedule is loaded';
-COMMENT ON COLUMN @extschema@.calendar_years.source IS 'where its schedule comes from';
-COMMENT ON COLUMN @extschema@.calendar_years.loaded_at IS 'when it was loaded; NULL for the years gridgov ships';
-COMMENT ON COLUMN @extschema@.calendar_years.rest_days IS 'its rows of calendar_day that are rest days: every day of every holiday period';
-COMMENT ON COLUMN @extschema@.calendar_years.makeup_workdays IS 'its make-up workdays (调休)';
-COMMENT ON COLUMN @extschema@.calendar_years.workdays IS 'its workdays, as is_workday counts them';
-COMMENT ON COLUMN @extschema@.calendar_years.within_horizon IS
-    'true up to calendar_horizon(); a year loaded after a gap is held but lies past the horizon until the gap is loaded';
 
 -- One year in the shape of the State Council's notice: for each holiday,
 -- its name, the first and last rest day, and the make-up workdays (调休).
@@ -350,3 +315,53 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.load_calendar_year(integer, jsonb, text) IS
     'load a year''s official schedule, as the State Council notice gives it (holiday periods and make-up workdays), in place of what calendar_day held for it; recounts the provisional deadlines and returns how many';
+
+-- ======================================================================
+-- Triggers
+-- ======================================================================
+
+-- ENABLE ALWAYS: rows replicated into these tables (logical replication
+-- applies them with session_replication_role = replica) must reach the
+-- caches too.
+CREATE TRIGGER calendar_day_invalidate_cache
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.calendar_day
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.calendar_day ENABLE ALWAYS TRIGGER calendar_day_invalidate_cache;
+CREATE TRIGGER work_period_invalidate_cache
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.work_period
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.work_period ENABLE ALWAYS TRIGGER work_period_invalidate_cache;
+CREATE TRIGGER calendar_year_invalidate_cache
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.calendar_year
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.calendar_year ENABLE ALWAYS TRIGGER calendar_year_invalidate_cache;
+
+-- ======================================================================
+-- Views
+-- ======================================================================
+
+CREATE VIEW @extschema@.calendar_years WITH (security_invoker = true) AS
+SELECT y.year, y.source, y.loaded_at,
+       (SELECT pg_catalog.count(*) FROM @extschema@.calendar_day d
+         WHERE d.day OPERATOR(pg_catalog.>=) pg_catalog.make_date(y.year, 1, 1)
+           AND d.day OPERATOR(pg_catalog.<=) pg_catalog.make_date(y.year, 12, 31)
+           AND NOT d.is_workday) AS rest_days,
+       (SELECT pg_catalog.count(*) FROM @extschema@.calendar_day d
+         WHERE d.day OPERATOR(pg_catalog.>=) pg_catalog.make_date(y.year, 1, 1)
+           AND d.day OPERATOR(pg_catalog.<=) pg_catalog.make_date(y.year, 12, 31)
+           AND d.is_workday) AS makeup_workdays,
+       (SELECT pg_catalog.count(*) FILTER (WHERE @extschema@.is_workday(g.day::date))
+          FROM pg_catalog.generate_series(pg_catalog.make_date(y.year, 1, 1)::timestamp,
+                                          pg_catalog.make_date(y.year, 12, 31)::timestamp, '1 day') AS g(day)) AS workdays,
+       y.year OPERATOR(pg_catalog.<=) EXTRACT(year FROM @extschema@.calendar_horizon()) AS within_horizon
+  FROM @extschema@.calendar_year y;
+COMMENT ON VIEW @extschema@.calendar_years IS
+    'the years the calendar holds, with their rest and make-up days and workdays; within_horizon false after a gap';
+COMMENT ON COLUMN @extschema@.calendar_years.year IS 'a year whose official schedule is loaded';
+COMMENT ON COLUMN @extschema@.calendar_years.source IS 'where its schedule comes from';
+COMMENT ON COLUMN @extschema@.calendar_years.loaded_at IS 'when it was loaded; NULL for the years gridgov ships';
+COMMENT ON COLUMN @extschema@.calendar_years.rest_days IS 'its rows of calendar_day that are rest days: every day of every holiday period';
+COMMENT ON COLUMN @extschema@.calendar_years.makeup_workdays IS 'its make-up workdays (调休)';
+COMMENT ON COLUMN @extschema@.calendar_years.workdays IS 'its workdays, as is_workday counts them';
+COMMENT ON COLUMN @extschema@.calendar_years.within_horizon IS
+    'true up to calendar_horizon(); a year loaded after a gap is held but lies past the horizon until the gap is loaded';

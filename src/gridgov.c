@@ -6,6 +6,7 @@
 #include "postgres.h"
 
 #include "calendar.h"
+#include "case_checkpoint.h"
 #include "case_engine.h"
 #include "gridcell.h"
 #include "kpi_planner.h"
@@ -25,6 +26,7 @@ _PG_init(void)
 	gridcell_init();
 	calendar_init();
 	case_engine_init();
+	case_checkpoint_init();
 	kpi_planner_init();
 	worker_init();
 

@@ -4,8 +4,9 @@
  *		cases that appends the (day, unit) pairs of the statement's cases to
  *		rollup_change (sql/rollup.sql says how refresh_rollups uses it).
  *
- * It writes as the owner of rollup_change, as the engine writes the
- * history: whoever may write cases changes the rollups, without a grant on
+ * It runs in the writer's session, so its query names every type and
+ * function with its schema.  It writes as the owner of rollup_change, as
+ * the engine writes the history: whoever may write cases changes the rollups, without a grant on
  * the log of their own.
  */
 #include "postgres.h"
@@ -73,7 +74,7 @@ rollup_note_change(PG_FUNCTION_ARGS)
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(relation_owner(log), save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 	if (SPI_execute(psprintf("INSERT INTO %1$s.rollup_change (day, unit)"
-							 " SELECT DISTINCT pg_catalog.timezone(%1$s.calendar_timezone(), t.reported_at)::date, t.unit"
+							 " SELECT DISTINCT pg_catalog.timezone(%1$s.calendar_timezone(), t.reported_at)::pg_catalog.date, t.unit"
 							 "   FROM %2$s t", schema,
 							 TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "gridgov_old_cases" : "gridgov_new_cases"),
 					false, 0) != SPI_OK_INSERT)

@@ -428,6 +428,8 @@ worker_main(Datum arg)
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(MyBgworkerEntry->bgw_extra, NULL, 0);
 	pgstat_report_appname("gridgov worker");
+	/* its queries name the extension's schema; nothing else is looked up */
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
 	/* exit code 0: the postmaster forgets the worker, the launcher retries later */
 	if (!claim_database(&schema))
 		proc_exit(0);
