@@ -157,6 +157,7 @@ CREATE TABLE @extschema@.cases (
     history_seq     integer NOT NULL DEFAULT 0,
     history_hash    bytea,
     history_content bytea,
+    deadline_provisional boolean DEFAULT false,
     PRIMARY KEY (district, id)
 );
 COMMENT ON TABLE @extschema@.cases IS
@@ -221,6 +222,8 @@ COMMENT ON COLUMN @extschema@.cases.history_seq IS 'seq of the case''s last row 
 COMMENT ON COLUMN @extschema@.cases.history_hash IS 'hash of the case''s last row in case_history: the head of its chain';
 COMMENT ON COLUMN @extschema@.cases.history_content IS
     'content digest of the case at its last move, as in that history row (kept by the engine)';
+COMMENT ON COLUMN @extschema@.cases.deadline_provisional IS
+    'true when stage_deadline runs past calendar_horizon(): counted on plain weekdays, and counted again when load_calendar_year() loads the year';
 CREATE UNIQUE INDEX cases_id ON @extschema@.cases (id);
 CREATE INDEX cases_unit_category ON @extschema@.cases (unit, category, reported_at);
 -- the sweep's range: what can still climb (below district level)
@@ -832,14 +835,15 @@ COMMENT ON FUNCTION @extschema@.working_span(timestamptz, timestamptz, text) IS
 CREATE FUNCTION @extschema@.case_clock(as_of timestamptz)
     RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
                    stage text, service_point integer, stage_started_at timestamptz,
-                   stage_deadline timestamptz, share_used numeric, light text)
+                   stage_deadline timestamptz, share_used numeric, light text, deadline_provisional boolean)
     LANGUAGE sql STABLE STRICT PARALLEL SAFE
 BEGIN ATOMIC
     SELECT s.id, s.district, s.unit, s.status, s.stage, s.service_point, s.stage_started_at, s.stage_deadline,
            pg_catalog.round(s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1), 3),
            CASE WHEN COALESCE(s.suspended_at, as_of) OPERATOR(pg_catalog.>) s.stage_deadline THEN 'red'
                 WHEN s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1) OPERATOR(pg_catalog.>=) 0.8 THEN 'yellow'
-                ELSE 'green' END
+                ELSE 'green' END,
+           s.deadline_provisional
       FROM (SELECT c.*,
                    @extschema@.working_span(c.stage_started_at, c.stage_deadline, c.stage_limit_unit)
                        OPERATOR(pg_catalog.-) c.stage_paused_seconds AS budget,
@@ -965,3 +969,5 @@ COMMENT ON COLUMN @extschema@.case_clock.stage_deadline IS 'when the stage must 
 COMMENT ON COLUMN @extschema@.case_clock.share_used IS
     'share of the stage''s limit used now, suspended time excluded: 0 to 1 in time, above 1 when overdue (3 decimals)';
 COMMENT ON COLUMN @extschema@.case_clock.light IS 'traffic light: green, yellow from 80% of the limit used, red when overdue';
+COMMENT ON COLUMN @extschema@.case_clock.deadline_provisional IS
+    'true when the deadline runs past the calendar''s horizon and was counted on plain weekdays (see calendar_horizon())';

@@ -114,6 +114,22 @@ GRANT USAGE ON SEQUENCE @extschema@.service_point_id_seq, @extschema@.organizati
                         @extschema@.person_id_seq, @extschema@.post_id_seq
     TO gridgov_administrator;
 
+-- The calendar's years (issue 14): read by readers, loaded by
+-- administrators (load_calendar_year also needs UPDATE on cases, to have
+-- the engine recount provisional deadlines: a handler's grant).
+GRANT SELECT ON @extschema@.calendar_year, @extschema@.calendar_years TO gridgov_reader;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.calendar_year TO gridgov_administrator;
+-- Rollups that stay current (issue 14): administrators refresh (the
+-- trigger appends to rollup_change as its owner).
+GRANT SELECT, INSERT, DELETE ON @extschema@.rollup_change TO gridgov_administrator;
+REVOKE EXECUTE ON FUNCTION @extschema@.rollup_note_change() FROM PUBLIC;
+GRANT SELECT ON @extschema@.rollup_state TO gridgov_reader;
+GRANT INSERT, UPDATE ON @extschema@.rollup_state TO gridgov_administrator;
+-- The background worker's jobs (issue 14): read by readers, set by
+-- administrators; job_run is the worker's (it runs as the bootstrap superuser).
+GRANT SELECT ON @extschema@.job, @extschema@.job_run, @extschema@.job_status TO gridgov_reader;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.job TO gridgov_administrator;
+
 -- Auditors: the cases and both histories, with the names to read them by.
 GRANT SELECT ON @extschema@.cases, @extschema@.case_history, @extschema@.unit, @extschema@.unit_history,
                 @extschema@.category, @extschema@.service_point

@@ -10,6 +10,7 @@
 #include "case_engine.h"
 #include "gridcell.h"
 #include "kpi_planner.h"
+#include "worker.h"
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -27,6 +28,7 @@ _PG_init(void)
 	case_engine_init();
 	case_checkpoint_init();
 	kpi_planner_init();
+	worker_init();
 
 	/* after every setting exists: a misspelt gridgov.* setting is an error */
 	MarkGUCPrefixReserved("gridgov");
