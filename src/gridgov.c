@@ -5,6 +5,7 @@
  */
 #include "postgres.h"
 
+#include "access.h"
 #include "calendar.h"
 #include "case_engine.h"
 #include "gridcell.h"
@@ -25,6 +26,7 @@ _PG_init(void)
 	calendar_init();
 	case_engine_init();
 	kpi_planner_init();
+	access_init();
 
 	/* after every setting exists: a misspelt gridgov.* setting is an error */
 	MarkGUCPrefixReserved("gridgov");

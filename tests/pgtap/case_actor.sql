@@ -25,6 +25,8 @@ GRANT SELECT ON ALL TABLES IN SCHEMA gridgov TO gridgov_test_handler;
 GRANT INSERT, UPDATE ON cases TO gridgov_test_handler;
 GRANT INSERT ON case_history TO gridgov_test_handler;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA gridgov TO gridgov_test_handler;
+-- the district's cases, as a handler (docs/access.md)
+INSERT INTO jurisdiction_grant (grantee, unit, function) VALUES ('gridgov_test_handler', '440311', 'handler');
 -- an importer: the handler's rights, and the role
 CREATE ROLE gridgov_test_importer IN ROLE gridgov_test_handler, gridgov_importer;
 

@@ -40,6 +40,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA gridgov TO handler_wang;
 GRANT INSERT, UPDATE ON cases TO handler_wang;
 GRANT INSERT ON case_history TO handler_wang;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA gridgov TO handler_wang;
+SELECT unit, function FROM grant_jurisdiction('handler_wang', '440311', 'handler');
 SET ROLE handler_wang;
 SET gridgov.actor = 'district_chief_zhao';
 INSERT INTO cases (id, category, channel, unit) VALUES (103, 'noise', 'walk_in', '440311006004001');
