@@ -119,7 +119,9 @@ COMMENT ON FUNCTION @extschema@.jurisdiction_covers(@extschema@.gridcode) IS
     'whether unit is visible to the current role or lies above a unit it was granted (categories included): the units of its breadcrumbs';
 
 -- Granting and revoking.  They run with the caller's rights: the owner
--- grants anywhere, an administrator under its own units (the policies).
+-- grants anywhere, an administrator under its own units (the policies,
+-- which refuse any other grant with 42501 before the foreign key refuses
+-- an unregistered unit with 23503).
 CREATE FUNCTION @extschema@.check_jurisdiction_function(function text) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT
 AS $$
@@ -147,10 +149,6 @@ BEGIN
     PERFORM @extschema@.check_jurisdiction_function(function);
     IF grantee IS NULL OR unit IS NULL OR valid IS NULL THEN
         RAISE EXCEPTION 'grant_jurisdiction needs a role, a unit and a period, not NULL' USING ERRCODE = '22004';
-    END IF;
-    IF NOT EXISTS (SELECT FROM @extschema@.unit u WHERE u.code OPERATOR(@extschema@.=) unit) THEN
-        RAISE EXCEPTION 'unit % is not registered', unit
-            USING ERRCODE = '23503', HINT = 'Grant a unit of gridgov.unit that you can see.';
     END IF;
     INSERT INTO @extschema@.jurisdiction_grant AS g (grantee, unit, function, valid, note)
     VALUES (grantee, unit, function, valid, note)
@@ -211,10 +209,6 @@ BEGIN
     IF NOT EXISTS (SELECT FROM @extschema@.category c WHERE c.code OPERATOR(pg_catalog.=) category) THEN
         RAISE EXCEPTION 'category "%" does not exist', category
             USING ERRCODE = '23503', HINT = 'Grant a category of gridgov.category.';
-    END IF;
-    IF NOT EXISTS (SELECT FROM @extschema@.unit u WHERE u.code OPERATOR(@extschema@.=) unit) THEN
-        RAISE EXCEPTION 'unit % is not registered', unit
-            USING ERRCODE = '23503', HINT = 'Grant a unit of gridgov.unit that you can see.';
     END IF;
     INSERT INTO @extschema@.category_grant AS g (grantee, category, unit, function, valid, note)
     VALUES (grantee, category, unit, function, valid, note)
@@ -412,3 +406,114 @@ ALTER VIEW @extschema@.daily_flow SET (security_invoker = true);
 ALTER VIEW @extschema@.unit_kpi_monthly SET (security_invoker = true);
 ALTER VIEW @extschema@.service_point_monthly SET (security_invoker = true);
 ALTER VIEW @extschema@.risk_map SET (security_invoker = true);
+
+-- Personal data: reporters' contacts (cases.reporter) and the people
+-- pillar's person_contact.  A role sees them only where it handles: a case's
+-- reporter under a handler grant of its unit or category, a person's
+-- contact under a handler's or administrator's grant of the place of one of
+-- the person's posts.  Everyone else reads them masked, through the two
+-- views below, which run with their owner's rights and filter by the same C
+-- tests (security_barrier: no function of the reader's sees a row first).
+CREATE FUNCTION @extschema@.mask_personal(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN CASE WHEN pg_catalog.char_length(value) OPERATOR(pg_catalog.<=) 2
+                THEN pg_catalog.repeat('*', pg_catalog.char_length(value))
+                ELSE pg_catalog."left"(value, 1) OPERATOR(pg_catalog.||)
+                     pg_catalog.repeat('*', pg_catalog.char_length(value) OPERATOR(pg_catalog.-) 2)
+                     OPERATOR(pg_catalog.||) pg_catalog."right"(value, 1) END;
+COMMENT ON FUNCTION @extschema@.mask_personal(text) IS
+    'a personal value masked: its first and last characters kept, every other one a *; one or two characters all *';
+CREATE FUNCTION @extschema@.mask_personal(value jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN CASE pg_catalog.jsonb_typeof(value)
+           WHEN 'object' THEN COALESCE(
+               (SELECT pg_catalog.jsonb_object_agg(e.key,
+                           CASE pg_catalog.jsonb_typeof(e.value)
+                           WHEN 'null' THEN e.value
+                           ELSE pg_catalog.to_jsonb(@extschema@.mask_personal(e.value OPERATOR(pg_catalog.#>>) '{}'::text[])) END)
+                  FROM pg_catalog.jsonb_each(value) e),
+               '{}')
+           WHEN 'null' THEN value
+           WHEN 'string' THEN pg_catalog.to_jsonb(@extschema@.mask_personal(value OPERATOR(pg_catalog.#>>) '{}'::text[]))
+           ELSE pg_catalog.to_jsonb(@extschema@.mask_personal(value::text)) END;
+COMMENT ON FUNCTION @extschema@.mask_personal(jsonb) IS
+    'a reporter''s contact masked: each value of an object masked as text (keys kept, JSON nulls kept, a nested value masked whole), any other value masked whole';
+
+CREATE VIEW @extschema@.case_reporters WITH (security_barrier = true) AS
+SELECT c.id, c.district, c.unit, c.category,
+       CASE WHEN @extschema@.jurisdiction_holds(c.unit, 'handler', c.category) THEN c.reporter
+            ELSE @extschema@.mask_personal(c.reporter) END AS reporter,
+       NOT @extschema@.jurisdiction_holds(c.unit, 'handler', c.category) AS masked
+  FROM @extschema@.cases c
+ WHERE @extschema@.jurisdiction_visible(c.unit, c.category);
+COMMENT ON VIEW @extschema@.case_reporters IS
+    'the reporter of every case the reader sees: as reported where the reader handles the case, masked elsewhere';
+COMMENT ON COLUMN @extschema@.case_reporters.id IS 'the case';
+COMMENT ON COLUMN @extschema@.case_reporters.district IS 'the case''s district';
+COMMENT ON COLUMN @extschema@.case_reporters.unit IS 'the case''s unit';
+COMMENT ON COLUMN @extschema@.case_reporters.category IS 'the case''s category';
+COMMENT ON COLUMN @extschema@.case_reporters.reporter IS 'who reported it: cases.reporter, or mask_personal of it';
+COMMENT ON COLUMN @extschema@.case_reporters.masked IS 'true when reporter is masked: the reader does not handle the case';
+
+-- The place of each post (its unit, else its organization's anchor) and
+-- whether the reader handles or administers there, per person.
+CREATE VIEW @extschema@.person_contacts WITH (security_barrier = true) AS
+SELECT pc.person,
+       CASE WHEN h.handles THEN pc.name ELSE @extschema@.mask_personal(pc.name) END AS name,
+       CASE WHEN h.handles THEN pc.phone ELSE @extschema@.mask_personal(pc.phone) END AS phone,
+       CASE WHEN h.handles THEN pc.id_number ELSE @extschema@.mask_personal(pc.id_number) END AS id_number,
+       NOT h.handles AS masked
+  FROM @extschema@.person_contact pc
+ CROSS JOIN LATERAL (
+       SELECT pg_catalog.bool_or(@extschema@.jurisdiction_visible(x.place)) AS visible,
+              pg_catalog.bool_or(@extschema@.jurisdiction_holds(x.place, 'handler')
+                                 OR @extschema@.jurisdiction_holds(x.place, 'administrator')) AS handles
+         FROM @extschema@.post p
+         LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization
+        CROSS JOIN LATERAL (SELECT COALESCE(p.unit, o.anchor) AS place) x
+        WHERE p.person OPERATOR(pg_catalog.=) pc.person) h
+ WHERE h.visible;
+COMMENT ON VIEW @extschema@.person_contacts IS
+    'the contact of every person with a post the reader sees: as recorded where the reader handles or administers one of the person''s posts, masked elsewhere';
+COMMENT ON COLUMN @extschema@.person_contacts.person IS 'the person';
+COMMENT ON COLUMN @extschema@.person_contacts.name IS 'the name, or mask_personal of it';
+COMMENT ON COLUMN @extschema@.person_contacts.phone IS 'the phone number, or mask_personal of it';
+COMMENT ON COLUMN @extschema@.person_contacts.id_number IS 'the ID card number, or mask_personal of it';
+COMMENT ON COLUMN @extschema@.person_contacts.masked IS 'true when the values are masked';
+
+-- The table itself: read and written only where the role handles or
+-- administers one of the person's posts (one hashed list per query).
+ALTER TABLE @extschema@.person_contact ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_handle ON @extschema@.person_contact FOR ALL
+    USING (person IN (SELECT p.person FROM @extschema@.post p
+                        LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization
+                       WHERE @extschema@.jurisdiction_holds(COALESCE(p.unit, o.anchor), 'handler')
+                          OR @extschema@.jurisdiction_holds(COALESCE(p.unit, o.anchor), 'administrator')));
+
+-- Retention: the 12345 rules keep a reporter's contact for the life of the
+-- case; once a case has been final (closed, rejected or merged) for longer
+-- than the retention, its reporter is emptied by an edit, a move of the
+-- history like any correction (docs/cases.md, "Edits"), so the chain and
+-- verify_history() hold.  Run with the caller's rights: the owner anonymises
+-- everywhere, a handler the cases it handles.
+CREATE FUNCTION @extschema@.anonymise_personal_data(older_than interval)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    anonymised bigint;
+BEGIN
+    IF older_than OPERATOR(pg_catalog.<) interval '0' THEN
+        RAISE EXCEPTION 'retention % is negative', older_than
+            USING ERRCODE = '22023', HINT = 'Give how long after closure reporters'' data is kept, such as ''2 years''.';
+    END IF;
+    UPDATE @extschema@.cases c
+       SET reporter = '{}', note = 'personal data removed after a retention of ' OPERATOR(pg_catalog.||) older_than
+     WHERE c.closed_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) older_than)
+       AND c.reporter OPERATOR(pg_catalog.<>) '{}';
+    GET DIAGNOSTICS anonymised = ROW_COUNT;
+    RETURN anonymised;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.anonymise_personal_data(interval) IS
+    'empty the reporter of every case final (closed, rejected or merged) for longer than older_than, each by an edit recorded in its history; returns how many';
