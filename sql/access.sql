@@ -341,16 +341,28 @@ CREATE POLICY gridgov_read ON @extschema@.case_history FOR SELECT
     USING (case_id IN (SELECT c.id FROM @extschema@.cases c));
 
 -- The rollups: a unit's rows under a grant of the unit; kpi_daily's, per
--- category, under a grant of the category too.  Refreshed by the owner.
+-- category, under a grant of the category too.  Written by the owner and
+-- by administrators of every unit they write: a refresh by an administrator
+-- of less than the whole tree is refused (42501) when it reaches a row
+-- above its units, rather than leave rollups of part of the cases.
 ALTER TABLE @extschema@.kpi_daily ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.kpi_daily FOR SELECT
     USING (@extschema@.jurisdiction_visible(unit, category));
+CREATE POLICY gridgov_write ON @extschema@.kpi_daily FOR ALL
+    USING (@extschema@.jurisdiction_holds(unit, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
 ALTER TABLE @extschema@.kpi_unit_daily ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.kpi_unit_daily FOR SELECT
     USING (@extschema@.jurisdiction_visible(unit));
+CREATE POLICY gridgov_write ON @extschema@.kpi_unit_daily FOR ALL
+    USING (@extschema@.jurisdiction_holds(unit, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
 ALTER TABLE @extschema@.risk_daily ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.risk_daily FOR SELECT
     USING (@extschema@.jurisdiction_visible(unit));
+CREATE POLICY gridgov_write ON @extschema@.risk_daily FOR ALL
+    USING (@extschema@.jurisdiction_holds(unit, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
 
 -- Organizations: seen where their anchor is covered (the committees above
 -- a community show in its breadcrumbs), their coverage and posts under a
@@ -517,3 +529,14 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.anonymise_personal_data(interval) IS
     'empty the reporter of every case final (closed, rejected or merged) for longer than older_than, each by an edit recorded in its history; returns how many';
+
+-- The group roles (sql/roles.sql): readers and auditors read the grants
+-- the policies show them and the masked views; administrators grant under
+-- their units; handlers read the contacts of the people posted where they
+-- handle.
+GRANT SELECT ON @extschema@.jurisdiction_grant, @extschema@.category_grant, @extschema@.jurisdiction_holders,
+                @extschema@.case_reporters, @extschema@.person_contacts
+    TO gridgov_reader, gridgov_auditor;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.jurisdiction_grant, @extschema@.category_grant TO gridgov_administrator;
+GRANT USAGE ON SEQUENCE @extschema@.jurisdiction_grant_id_seq, @extschema@.category_grant_id_seq TO gridgov_administrator;
+GRANT SELECT ON @extschema@.person_contact TO gridgov_handler;

@@ -5,8 +5,8 @@
  *
  * The case engine counts its time limits here, in a row trigger, so a call
  * must not touch a table.  Both tables are loaded once per backend into a
- * cache (dropped when either table changes, see cache.h), and every question
- * is answered from it:
+ * cache (calendar_cache.c, dropped when either table changes), and every
+ * question is answered from it:
  *
  * - exceptions to the weekday rule are a sorted array searched by bisection,
  *   with a running sum of how much each one changes the count of workdays;
@@ -31,21 +31,16 @@
 
 #include <math.h>
 
-#include "access/xact.h"
-#include "cache.h"
 #include "calendar.h"
+#include "calendar_cache.h"
 #include "common/int.h"
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/float.h"
 #include "utils/guc.h"
-#include "utils/lsyscache.h"
-#include "utils/memutils.h"
 #include "utils/numeric.h"
-#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 /*
@@ -56,35 +51,6 @@
 
 /* the last date whose whole day, up to 24:00, is a valid timestamp */
 #define LAST_DAY			(END_TIMESTAMP / USECS_PER_DAY - 2)
-
-typedef struct CalendarCache
-{
-	MemoryContext context;
-	/* calendar_day, by date: exceptions to the weekday rule */
-	int			nexceptions;
-	int64	   *exception_day;	/* days since 2000-01-01, ascending */
-	bool	   *exception_workday;
-	/* shift[i]: workdays added by exceptions 0 .. i-1 (negative for holidays) */
-	int64	   *shift;
-	/* work_period, by start: microseconds since midnight */
-	int			nperiods;
-	int64	   *period_start;
-	int64	   *period_end;
-	int64		day_usecs;		/* working time of a standard workday */
-	/* the same for the days around the exceptions, by day, to count fast */
-	int64		dense_first;	/* the first day of the arrays */
-	int			ndense;
-	int64	   *dense_workdays_before;	/* workdays_before(c, day) */
-	bool	   *dense_workday;	/* day_is_workday(c, day) */
-	bool		transient;		/* loaded in parallel mode: drop at end of xact */
-} CalendarCache;
-
-static CalendarCache *calendar_cache = NULL;
-static bool calendar_cache_valid = false;
-static uint64 calendar_generation = 0;
-
-/* what the cache was read from, for cache.c: calendar_day, work_period */
-static Oid	calendar_relids[2];
 
 /* gridgov.calendar_timezone, and the zone it names (set by the assign hook) */
 static char *calendar_timezone_name = NULL;
@@ -107,279 +73,17 @@ typedef struct ZoneWindow
 
 static ZoneWindow zone_window;
 
-/* a / b rounded towards minus infinity, for b > 0 */
-static inline int64
-floor_div(int64 a, int64 b)
-{
-	int64		q = a / b;
-
-	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* Monday to Friday dates in [2000-01-03, x), negative below; 2000-01-03 is a Monday */
-static inline int64
-weekdays_before(int64 x)
-{
-	int64		weeks = floor_div(x - 2, 7);
-	int64		rest = x - 2 - weeks * 7;
-
-	return weeks * 5 + Min(rest, 5);
-}
-
-/* the weekday rule: is the day a Monday to Friday? */
-static inline bool
-weekday_rule(int64 day)
-{
-	return weekdays_before(day + 1) - weekdays_before(day) == 1;
-}
-
-/* ----------------------------------------------------------------------
- * The cache
- * ----------------------------------------------------------------------
- */
-
-/*
- * Called from invalidation processing (cache.c) and when a transaction ends
- * with a transient cache: only mark it stale, calendar_get frees it.
- */
-static void
-calendar_reset(void)
-{
-	calendar_cache_valid = false;
-	calendar_generation++;
-}
-
-/* At a transaction's end, forget a cache built from tables it changed. */
-static void
-calendar_xact_callback(XactEvent event, void *arg)
-{
-	if (calendar_cache != NULL && calendar_cache->transient)
-		calendar_reset();
-}
-
-/* The schema gridgov is installed in. */
-static Oid
-calendar_namespace(void)
-{
-	bool		isnull;
-	Datum		nsp;
-
-	if (SPI_execute("SELECT extnamespace FROM pg_catalog.pg_extension"
-					" WHERE extname OPERATOR(pg_catalog.=) 'gridgov'", true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "could not look up the gridgov extension");
-	if (SPI_processed != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("extension \"gridgov\" is not installed in this database"),
-				 errhint("Run CREATE EXTENSION gridgov CASCADE.")));
-	nsp = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	return DatumGetObjectId(nsp);
-}
-
-/* The OID of one of the calendar's tables in that schema, or an error naming it. */
-static Oid
-calendar_table(Oid nsp, const char *relname)
-{
-	Oid			relid = get_relname_relid(relname, nsp);
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("table %s.%s of the working calendar is missing",
-						get_namespace_name(nsp), relname),
-				 errhint("Update the extension with ALTER EXTENSION gridgov UPDATE.")));
-	return relid;
-}
-
-/*
- * Run a query on the calendar's tables and return its rows.  In a normal
- * backend it reads the latest committed state, like a catalog lookup: the
- * cache outlives the statement, and a change committed after this snapshot
- * is bound to send its invalidation later, whereas one read through an
- * older (say REPEATABLE READ) snapshot could stay unseen until the table
- * next changed.  Parallel workers may not take snapshots, so in parallel
- * mode the query snapshot is used and the cache is dropped with the
- * transaction.
- */
-static SPITupleTable *
-calendar_query(const char *query)
-{
-	SPIPlanPtr	plan = SPI_prepare(query, 0, NULL);
-	Snapshot	snapshot = IsInParallelMode() ? GetActiveSnapshot() : GetLatestSnapshot();
-
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", query, SPI_result_code_string(SPI_result));
-	if (SPI_execute_snapshot(plan, NULL, NULL, snapshot, InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the working calendar: \"%s\"", query);
-	return SPI_tuptable;
-}
-
-static void build_dense_days(CalendarCache *c);
-
-/* Read both calendar tables into a new cache. */
-static CalendarCache *
-calendar_load(void)
-{
-	MemoryContext context;
-	CalendarCache *c;
-	Oid			nsp;
-	const char *schema;
-	SPITupleTable *rows;
-	int			i;
-
-	/* a child of the caller's context until complete, so an error frees it */
-	context = AllocSetContextCreate(CurrentMemoryContext, "gridgov calendar", ALLOCSET_SMALL_SIZES);
-	c = MemoryContextAllocZero(context, sizeof(CalendarCache));
-	c->context = context;
-	c->transient = IsInParallelMode();
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	nsp = calendar_namespace();
-	/* before reading them, so that a change during the load resets us */
-	calendar_relids[0] = calendar_table(nsp, "calendar_day");
-	calendar_relids[1] = calendar_table(nsp, "work_period");
-	schema = quote_identifier(get_namespace_name(nsp));
-
-	rows = calendar_query(psprintf("SELECT day, is_workday FROM %s.calendar_day ORDER BY day", schema));
-	c->nexceptions = (int) SPI_processed;
-	c->exception_day = MemoryContextAlloc(context, sizeof(int64) * (c->nexceptions + 1));
-	c->exception_workday = MemoryContextAlloc(context, sizeof(bool) * (c->nexceptions + 1));
-	c->shift = MemoryContextAlloc(context, sizeof(int64) * (c->nexceptions + 1));
-	c->shift[0] = 0;
-	for (i = 0; i < c->nexceptions; i++)
-	{
-		bool		isnull;
-		int64		day = DatumGetDateADT(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull));
-		bool		workday = DatumGetBool(SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull));
-
-		c->exception_day[i] = day;
-		c->exception_workday[i] = workday;
-		c->shift[i + 1] = c->shift[i] + (int) workday - (int) weekday_rule(day);
-	}
-
-	rows = calendar_query(psprintf("SELECT starts, ends FROM %s.work_period ORDER BY starts", schema));
-	c->nperiods = (int) SPI_processed;
-	c->period_start = MemoryContextAlloc(context, sizeof(int64) * (c->nperiods + 1));
-	c->period_end = MemoryContextAlloc(context, sizeof(int64) * (c->nperiods + 1));
-	c->day_usecs = 0;
-	for (i = 0; i < c->nperiods; i++)
-	{
-		bool		isnull;
-
-		c->period_start[i] = DatumGetTimeADT(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull));
-		c->period_end[i] = DatumGetTimeADT(SPI_getbinval(rows->vals[i], rows->tupdesc, 2, &isnull));
-		c->day_usecs += c->period_end[i] - c->period_start[i];
-	}
-
-	SPI_finish();
-	build_dense_days(c);
-	MemoryContextSetParent(context, TopMemoryContext);
-	return c;
-}
-
-/* The backend's calendar cache, loaded when missing. */
-static CalendarCache *
-calendar_get(void)
-{
-	if (calendar_cache_valid)
-		return calendar_cache;
-
-	if (calendar_cache != NULL)
-	{
-		MemoryContextDelete(calendar_cache->context);
-		calendar_cache = NULL;
-	}
-	for (;;)
-	{
-		uint64		generation = calendar_generation;
-		CalendarCache *c = calendar_load();
-
-		/* a table changed while we read it: read again */
-		if (generation == calendar_generation)
-		{
-			calendar_cache = c;
-			calendar_cache_valid = true;
-			return c;
-		}
-		MemoryContextDelete(c->context);
-	}
-}
-
 /* ----------------------------------------------------------------------
  * Workdays: days since 2000-01-01 as int64 throughout
  * ----------------------------------------------------------------------
  */
 
-/* the number of exceptions dated before day */
-static inline int
-exceptions_before(const CalendarCache *c, int64 day)
-{
-	int			lo = 0;
-	int			hi = c->nexceptions;
-
-	while (lo < hi)
-	{
-		int			mid = lo + (hi - lo) / 2;
-
-		if (c->exception_day[mid] < day)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* Is a day (days since 2000-01-01) a workday, by exception or by weekday? */
-static bool
-day_is_workday(const CalendarCache *c, int64 day)
-{
-	int			i = exceptions_before(c, day);
-
-	if (i < c->nexceptions && c->exception_day[i] == day)
-		return c->exception_workday[i];
-	return weekday_rule(day);
-}
-
 /* workdays in [a, b), a <= b */
 static inline int64
 workdays_between(const CalendarCache *c, int64 a, int64 b)
 {
-	return weekdays_before(b) - weekdays_before(a)
-		+ c->shift[exceptions_before(c, b)] - c->shift[exceptions_before(c, a)];
-}
-
-/*
- * Ten years either side of the exceptions and of today: the days nearly
- * every question is about, answered by lookup instead of a search.
- */
-#define DENSE_MARGIN_DAYS	3660
-
-/* The cache's dense array of days around now, for constant-time questions. */
-static void
-build_dense_days(CalendarCache *c)
-{
-	int64		today = GetCurrentTimestamp() / USECS_PER_DAY;
-	int64		first = today;
-	int64		last = today;
-	int			i;
-
-	if (c->nexceptions > 0)
-	{
-		first = Min(first, c->exception_day[0]);
-		last = Max(last, c->exception_day[c->nexceptions - 1]);
-	}
-	c->dense_first = first - DENSE_MARGIN_DAYS;
-	c->ndense = (int) (last - first + 2 * DENSE_MARGIN_DAYS + 1);
-	c->dense_workdays_before = MemoryContextAlloc(c->context, sizeof(int64) * c->ndense);
-	c->dense_workday = MemoryContextAlloc(c->context, sizeof(bool) * c->ndense);
-	for (i = 0; i < c->ndense; i++)
-	{
-		int64		day = c->dense_first + i;
-
-		c->dense_workdays_before[i] = weekdays_before(day) + c->shift[exceptions_before(c, day)];
-		c->dense_workday[i] = day_is_workday(c, day);
-	}
+	return calendar_cache_weekdays_before(b) - calendar_cache_weekdays_before(a)
+		+ c->shift[calendar_cache_exceptions_before(c, b)] - c->shift[calendar_cache_exceptions_before(c, a)];
 }
 
 /* A day as date_out writes it, for messages. */
@@ -511,7 +215,7 @@ local_of(TimestampTz t, int64 *day, int64 *tod)
 	{
 		int64		local = t + zone_window.offset;
 
-		*day = floor_div(local, USECS_PER_DAY);
+		*day = calendar_cache_floor_div(local, USECS_PER_DAY);
 		*tod = local - *day * USECS_PER_DAY;
 		return;
 	}
@@ -573,7 +277,7 @@ fixed_offset_until(int64 day)
 		if (!zone_window_covers(midnight - zone_window.offset))
 			return day;
 	}
-	return Max(day, Min(floor_div(zone_window.hi + zone_window.offset, USECS_PER_DAY), LAST_DAY));
+	return Max(day, Min(calendar_cache_floor_div(zone_window.hi + zone_window.offset, USECS_PER_DAY), LAST_DAY));
 }
 
 /* ----------------------------------------------------------------------
@@ -588,7 +292,7 @@ day_overlap(const CalendarCache *c, int64 day, TimestampTz from, TimestampTz to)
 	int64		total = 0;
 	int			i;
 
-	if (!day_is_workday(c, day))
+	if (!calendar_cache_day_is_workday(c, day))
 		return 0;
 	for (i = 0; i < c->nperiods; i++)
 	{
@@ -648,7 +352,7 @@ whole_days(const CalendarCache *c, int64 a, int64 b)
 static int64
 working_usecs_to_local(const CalendarCache *c, int64 local)
 {
-	int64		day = floor_div(local, USECS_PER_DAY);
+	int64		day = calendar_cache_floor_div(local, USECS_PER_DAY);
 	int64		tod = local - day * USECS_PER_DAY;
 	int64		dense = day - c->dense_first;
 	bool		workday;
@@ -662,13 +366,13 @@ working_usecs_to_local(const CalendarCache *c, int64 local)
 	}
 	else
 	{
-		int			i = exceptions_before(c, day);
+		int			i = calendar_cache_exceptions_before(c, day);
 
-		total = (weekdays_before(day) + c->shift[i]) * c->day_usecs;
+		total = (calendar_cache_weekdays_before(day) + c->shift[i]) * c->day_usecs;
 		if (i < c->nexceptions && c->exception_day[i] == day)
 			workday = c->exception_workday[i];
 		else
-			workday = weekday_rule(day);
+			workday = calendar_cache_weekday_rule(day);
 	}
 	if (workday)
 		for (p = 0; p < c->nperiods; p++)
@@ -778,9 +482,9 @@ add_usecs(const CalendarCache *c, TimestampTz from, int64 need)
 	check_no_empty_calendar(c);
 	local_of(from, &day, &tod);
 	/* the day before too: see working_usecs */
-	if (day_is_workday(c, day - 1) && day_consume(c, day - 1, from, &need, &result))
+	if (calendar_cache_day_is_workday(c, day - 1) && day_consume(c, day - 1, from, &need, &result))
 		return result;
-	if (day_is_workday(c, day) && day_consume(c, day, from, &need, &result))
+	if (calendar_cache_day_is_workday(c, day) && day_consume(c, day, from, &need, &result))
 		return result;
 	day++;
 
@@ -836,21 +540,21 @@ calendar_is_workday(DateADT day)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("an infinite date is neither a workday nor a rest day")));
-	return day_is_workday(calendar_get(), day);
+	return calendar_cache_day_is_workday(calendar_cache_get(), day);
 }
 
 /* Working seconds of a standard workday: the sum of work_period (0 if empty). */
 int64
 calendar_workday_seconds(void)
 {
-	return calendar_get()->day_usecs / USECS_PER_SEC;
+	return calendar_cache_get()->day_usecs / USECS_PER_SEC;
 }
 
 /* Working seconds between two instants. */
 int64
 calendar_working_seconds(TimestampTz from, TimestampTz to)
 {
-	const CalendarCache *c = calendar_get();
+	const CalendarCache *c = calendar_cache_get();
 
 	check_finite(from);
 	check_finite(to);
@@ -879,7 +583,7 @@ calendar_add_working_seconds(TimestampTz from, int64 seconds)
 				 errmsg("timestamp out of range"),
 				 errdetail(INT64_FORMAT " seconds of working time is more than a timestamp can hold.",
 						   seconds)));
-	return add_usecs(calendar_get(), from, usecs);
+	return add_usecs(calendar_cache_get(), from, usecs);
 }
 
 static const char *const unit_names[] = {"working_day", "working_hour", "clock_hour"};
@@ -942,7 +646,7 @@ calendar_deadline(TimestampTz start, double amount, CalendarUnit unit)
 	switch (unit)
 	{
 		case CALENDAR_WORKING_DAY:
-			c = calendar_get();
+			c = calendar_cache_get();
 			per_unit = (double) c->day_usecs;
 			break;
 		case CALENDAR_WORKING_HOUR:
@@ -972,7 +676,7 @@ calendar_deadline(TimestampTz start, double amount, CalendarUnit unit)
 		return result;
 	}
 	if (c == NULL)
-		c = calendar_get();
+		c = calendar_cache_get();
 	return add_usecs(c, start, (int64) usecs);
 }
 
@@ -1135,8 +839,7 @@ calendar_init(void)
 							   calendar_timezone_check,
 							   calendar_timezone_assign,
 							   NULL);
-	cache_register(calendar_reset, calendar_relids, lengthof(calendar_relids));
-	RegisterXactCallback(calendar_xact_callback, NULL);
+	calendar_cache_init();
 }
 
 /*
@@ -1150,3 +853,4 @@ gridgov_calendar_timezone(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_TEXT_P(cstring_to_text(calendar_timezone_name));
 }
+

@@ -42,6 +42,7 @@
 #include "grid_index.h"
 #include "gridcell.h"
 #include "gridcell_cover.h"
+#include "gridcell_geometry.h"
 #include "gridcell_postgis.h"
 #include "gridgov.h"
 #include "spi_plan.h"
@@ -474,7 +475,7 @@ grid_index_grid_at(Datum point)
 
 	gridcell_postgis_read_point(point, &lng, &lat, "case routing");
 	/* a NaN or out-of-range point is refused, as gridcell() refuses it */
-	gridcell_check_lnglat(lng, lat);
+	gridcell_geometry_check_lnglat(lng, lat);
 	if (index_answer(spi_plan_namespace(), lng, lat, &grid) == GRID_INDEX_SURE)
 		return grid;
 

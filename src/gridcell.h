@@ -1,7 +1,7 @@
 /*
  * gridcell.h
  *		What gridcell.c offers the other files: the type's levels, codes,
- *		checks and the start-up hook.
+ *		the arithmetic of its stored value, checks and the start-up hook.
  */
 #ifndef GRIDCELL_H
 #define GRIDCELL_H
@@ -49,13 +49,13 @@ extern const int64 gridcell_height[GRIDCELL_LEVELS + 1];
 
 extern int64 gridcell_encode(bool east, bool north, int64 x, int64 y, int level);
 extern void gridcell_decode(int64 cell, GridcellPos *pos);
-extern void gridcell_extent(int64 cell, int64 *west, int64 *south, int64 *east, int64 *north);
 extern int	gridcell_level_of(int64 cell);
+extern int64 gridcell_truncate(int64 cell, int level);
+extern int64 gridcell_last_of(int64 cell);
+extern bool gridcell_covers(int64 ancestor, int64 cell);
 extern int64 gridcell_children_count(int level, int target_level);
 extern int64 gridcell_nth_descendant(int64 cell, int level, int target_level, int64 n);
 extern void gridcell_check_level(int level, const char *argname);
-extern int64 gridcell_from_lnglat(double lng, double lat, int level);
-extern void gridcell_check_lnglat(double lng, double lat);
 extern int	gridcell_max_cells(void);
 extern void gridcell_check_cell_count(int64 count, const char *what);
 extern char *gridcell_to_cstring(int64 cell);

@@ -41,6 +41,7 @@
 #include "funcapi.h"
 #include "gridcell.h"
 #include "gridcell_cover.h"
+#include "gridcell_geometry.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
@@ -266,7 +267,7 @@ cell_rect(int64 cell, int64 *x0, int64 *y0, int64 *x1, int64 *y1)
 {
 	const int64 fine = INT64CONST(1) << GRIDCELL_FINE_BITS;
 
-	gridcell_extent(cell, x0, y0, x1, y1);
+	gridcell_geometry_extent(cell, x0, y0, x1, y1);
 	*x0 *= fine;
 	*y0 *= fine;
 	*x1 *= fine;

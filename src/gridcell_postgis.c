@@ -26,6 +26,7 @@
 #include <math.h>
 
 #include "gridcell.h"
+#include "gridcell_geometry.h"
 #include "gridcell_postgis.h"
 #include "utils/builtins.h"
 
@@ -192,7 +193,7 @@ gridcell_check_point(PG_FUNCTION_ARGS)
 
 	read_point(PG_GETARG_DATUM(0), &lng, &lat, text_to_cstring(PG_GETARG_TEXT_PP(1)),
 			   "Use ST_PointOnSurface(geom) for a point on a shape.");
-	gridcell_check_lnglat(lng, lat);
+	gridcell_geometry_check_lnglat(lng, lat);
 	PG_RETURN_BOOL(true);
 }
 
@@ -207,7 +208,7 @@ gridcell_from_geometry(PG_FUNCTION_ARGS)
 
 	gridcell_check_level(level, "level");
 	gridcell_postgis_read_point(PG_GETARG_DATUM(0), &lng, &lat, "gridcell()");
-	PG_RETURN_GRIDCELL(gridcell_from_lnglat(lng, lat, level));
+	PG_RETURN_GRIDCELL(gridcell_geometry_from_lnglat(lng, lat, level));
 }
 
 /*

@@ -7,6 +7,7 @@
 
 #include "access.h"
 #include "calendar.h"
+#include "case_checkpoint.h"
 #include "case_engine.h"
 #include "gridcell.h"
 #include "kpi_planner.h"
@@ -25,6 +26,7 @@ _PG_init(void)
 	gridcell_init();
 	calendar_init();
 	case_engine_init();
+	case_checkpoint_init();
 	kpi_planner_init();
 	access_init();
 

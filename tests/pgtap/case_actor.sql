@@ -18,13 +18,8 @@ SELECT g, 'noise', 'hotline', (SELECT point FROM spot WHERE name = 'genzhuyuan')
 SELECT lives_ok($$SELECT accept(g, at => '2026-11-16 09:30+08', actor => '导入') FROM generate_series(10, 14) g$$,
                 'a superuser dates moves and names their actor');
 
--- a handler: what a role needs to report and move cases
-CREATE ROLE gridgov_test_handler;
-GRANT USAGE ON SCHEMA gridgov TO gridgov_test_handler;
-GRANT SELECT ON ALL TABLES IN SCHEMA gridgov TO gridgov_test_handler;
-GRANT INSERT, UPDATE ON cases TO gridgov_test_handler;
-GRANT INSERT ON case_history TO gridgov_test_handler;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA gridgov TO gridgov_test_handler;
+-- a handler: a member of the group role that reports and moves cases
+CREATE ROLE gridgov_test_handler IN ROLE gridgov_handler;
 -- the district's cases, as a handler (docs/access.md)
 INSERT INTO jurisdiction_grant (grantee, unit, function) VALUES ('gridgov_test_handler', '440311', 'handler');
 -- an importer: the handler's rights, and the role

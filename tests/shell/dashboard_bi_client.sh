@@ -2,15 +2,18 @@
 # BI and GIS tools read gridgov's views without knowing its types: Python's
 # psycopg2 reads every view and map function (tests/shell/dashboard_bi_client.py),
 # ogr2ogr (GDAL) reads the risk map view as a geometry layer into GeoJSON,
-# and GDAL's MVT driver decodes a vector tile of risk_tile().  Creates and
-# drops its own database on the cluster the PG* variables name; needs the
+# and GDAL's MVT driver decodes a vector tile of risk_tile(), all logged in
+# as a role granted only gridgov_reader (docs/dashboards.md, "A login for
+# the tools").  Creates and drops its own database and that login on the
+# cluster the PG* variables name; needs the
 # Debian packages python3-psycopg2 and gdal-bin (tools/ensure-deps).  Ends
 # with "dashboard_bi_client: N passed, M failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 db=gridgov_bi_$$ work=$(mktemp -d)
+reader=gridgov_bi_reader_$$ secret=reader_$RANDOM$RANDOM
 export PGOPTIONS='--client-min-messages=warning'
-trap 'dropdb --if-exists "$db" >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap 'dropdb --if-exists "$db" >/dev/null 2>&1; psql -X -q -d postgres -c "DROP ROLE IF EXISTS $reader" >/dev/null 2>&1; rm -rf "$work"' EXIT
 
 . "$here/check.bash"
 finish() {
@@ -34,14 +37,19 @@ createdb "$db" || { check "create the database" yes no; finish; }
 if ! psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION gridgov CASCADE' \
 	-f "$here/../pgtap/dashboard_fixture.psql" \
 	-c "SELECT gridgov.refresh_kpi_daily('2026-10-01', '2026-11-20', '2026-11-18 00:00+08'),
-	           gridgov.refresh_risk_daily('2026-10-01', '2026-11-16')" >/dev/null; then
-	check "load the fixture and refresh the rollups" yes no
+	           gridgov.refresh_risk_daily('2026-10-01', '2026-11-16')" \
+	-c "CREATE ROLE $reader LOGIN PASSWORD '$secret' IN ROLE gridgov_reader" >/dev/null; then
+	check "load the fixture, refresh the rollups and make the tools' login" yes no
 	finish
 fi
+check "the tools log in as a role granted only gridgov_reader" "$reader gridgov_reader" \
+	"$(PGUSER=$reader PGPASSWORD=$secret psql -X -At -d "$db" \
+		-c "SELECT current_user || ' ' || string_agg(roleid::regrole::text, ' ') FROM pg_auth_members
+		     WHERE member = current_user::regrole")"
 
 # psycopg2
 mkdir -p "$work/tiles/10/836"
-"$python" "$here/dashboard_bi_client.py" "$db" "$work/tiles/10/836/445.pbf" > "$work/python.log" 2>&1
+PGUSER=$reader PGPASSWORD=$secret "$python" "$here/dashboard_bi_client.py" "$db" "$work/tiles/10/836/445.pbf" > "$work/python.log" 2>&1
 python_status=$?
 cat "$work/python.log"
 passed=$((passed + $(grep -c '^ok - ' "$work/python.log")))
@@ -65,7 +73,7 @@ else
 fi
 
 # ogr2ogr reads the view as a layer, as QGIS does, and writes GeoJSON
-if ogr2ogr -f GeoJSON "$work/risk_map.geojson" "PG:dbname=$db" gridgov.risk_map \
+if PGUSER=$reader PGPASSWORD=$secret ogr2ogr -f GeoJSON "$work/risk_map.geojson" "PG:dbname=$db" gridgov.risk_map \
 	-where 'boundary IS NOT NULL' 2> "$work/ogr2ogr.log"; then
 	summary=$("$python" - "$work/risk_map.geojson" <<-'EOF'
 		import json, sys
@@ -78,7 +86,7 @@ if ogr2ogr -f GeoJSON "$work/risk_map.geojson" "PG:dbname=$db" gridgov.risk_map 
 	)
 	check "ogr2ogr: the risk map's 9 units with boundaries, as GeoJSON with plain properties" \
 		"9 MultiPolygon str float 根竹园社区第01网格" "$summary"
-	layer=$(ogrinfo -ro -so "PG:dbname=$db" gridgov.risk_map 2>&1)
+	layer=$(PGUSER=$reader PGPASSWORD=$secret ogrinfo -ro -so "PG:dbname=$db" gridgov.risk_map 2>&1)
 	check "ogrinfo: the view is a MultiPolygon layer in EPSG:4326" "Multi Polygon 4326" \
 		"$(sed -n 's/^Geometry: //p' <<<"$layer") $(grep -o 'ID\["EPSG",[0-9]*\]\]$' <<<"$layer" | tail -n 1 | tr -dc 0-9)"
 else

@@ -3,13 +3,17 @@
 \set ECHO none
 \set ON_ERROR_ROLLBACK on
 \set SHOW_CONTEXT never
+-- the sequences as they were, to be put back (a rollback does not)
+SELECT string_agg(format('SELECT setval(%L, %s, %L);', schemaname || '.' || sequencename,
+                         coalesce(last_value, 1), last_value IS NOT NULL), ' ') AS restore_sequences
+  FROM pg_sequences WHERE schemaname = 'gridgov' \gset
 BEGIN;
 \i tests/pgtap/case_fixture.psql
 INSERT INTO cases (id, category, channel, location, reporter, reported_at) VALUES
     (201, 'noise', 'hotline', ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326), '{"name": "陈先生", "phone": "13912345678"}', '2026-11-16 09:00+08'),
     (202, 'noise', 'resident_app', ST_SetSRID(ST_MakePoint(113.96, 22.75), 4326), '{"name": "刘女士"}', '2026-11-16 09:10+08'),
     (203, 'illegal_construction', 'patrol', ST_SetSRID(ST_MakePoint(113.91, 22.76), 4326), '{}', '2026-11-16 09:20+08');
-CREATE ROLE gridgov_docs_readers;
+CREATE ROLE gridgov_docs_readers IN ROLE gridgov_handler;
 GRANT USAGE ON SCHEMA gridgov TO gridgov_docs_readers;
 GRANT SELECT ON ALL TABLES IN SCHEMA gridgov TO gridgov_docs_readers;
 GRANT INSERT, UPDATE ON cases TO gridgov_docs_readers;
@@ -77,3 +81,7 @@ SELECT grantee, unit, function, lower(valid), upper(valid) = now() AS ended_now
   FROM jurisdiction_grant WHERE grantee = 'office_matian'::regrole;
 SELECT grant_jurisdiction('office_matian', '440311006', 'steward');
 ROLLBACK;
+\set ECHO none
+\o /dev/null
+:restore_sequences
+\o

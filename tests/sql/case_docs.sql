@@ -25,7 +25,8 @@ SELECT * FROM escalate_overdue('2026-11-18 12:00+08');
 SELECT seq, at, actor, action, from_status, to_status, handling_level AS level, service_point AS sp, escalation_trigger, note
   FROM case_history WHERE case_id = 101 ORDER BY seq;
 SELECT * FROM verify_history();
-INSERT INTO case_history SELECT * FROM case_history WHERE case_id = 101 AND seq = 1;
+INSERT INTO case_history (district, case_id, seq, at, actor, action, to_status, hash)
+SELECT district, case_id, 9, at, actor, action, to_status, hash FROM case_history WHERE case_id = 101 AND seq = 1;
 SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'cases'::regclass AND NOT tgisinternal ORDER BY tgname;
 SELECT c.conname, t.tgfoid::regproc AS check_function, t.tgenabled
   FROM pg_trigger t JOIN pg_constraint c ON c.oid = t.tgconstraint
@@ -34,12 +35,7 @@ SHOW gridgov.grid_index_memory;
 SET gridgov.grid_index_memory = '256MB';
 SHOW gridgov.grid_index_memory;
 -- actor and time
-CREATE ROLE handler_wang;
-GRANT USAGE ON SCHEMA gridgov TO handler_wang;
-GRANT SELECT ON ALL TABLES IN SCHEMA gridgov TO handler_wang;
-GRANT INSERT, UPDATE ON cases TO handler_wang;
-GRANT INSERT ON case_history TO handler_wang;
-GRANT USAGE ON ALL SEQUENCES IN SCHEMA gridgov TO handler_wang;
+CREATE ROLE handler_wang IN ROLE gridgov_handler;
 SELECT unit, function FROM grant_jurisdiction('handler_wang', '440311', 'handler');
 SET ROLE handler_wang;
 SET gridgov.actor = 'district_chief_zhao';
@@ -51,8 +47,10 @@ SELECT accept(103, actor => '值班员王');
 SELECT status, actor, reported_at = now() AS reported_now, moved_at > now() AS moved_by_the_clock FROM accept(103);
 -- edits
 UPDATE cases SET description = '夜间装修噪音', reporter = '{"phone": "139****0000"}', note = '来电人补充' WHERE id = 103;
+RESET ROLE;
 SELECT h.seq, h.actor, h.action, h.from_status, h.to_status, h.note, h.content = content_digest(c) AS current_content
   FROM case_history h JOIN cases c ON c.id = h.case_id WHERE h.case_id = 103 ORDER BY h.seq;
+SET ROLE handler_wang;
 UPDATE cases SET description = '已处理', status = 'dispatched' WHERE id = 103;
 RESET ROLE;
 -- an importer

@@ -29,4 +29,25 @@ SELECT layer, feature, geom_type, properties
 SELECT layer, feature, properties->>'cell' AS cell, properties->>'cases' AS cases, properties->>'color' AS color
   FROM pg_temp.mvt_features(risk_cell_tile(14, 13377, 7128, 7, '2026-11-18 00:00+08'));
 SELECT risk_tile(2, 4, 0);
+-- a read-only login for a BI or GIS tool
+CREATE ROLE metabase LOGIN PASSWORD 'change me' IN ROLE gridgov_reader;
+ALTER ROLE metabase SET search_path = gridgov, public;
+SELECT function FROM grant_jurisdiction('metabase', '44', 'viewer');
+SET ROLE metabase;
+SELECT (SELECT count(*) FROM daily_flow) AS daily_flow,
+       (SELECT count(*) FROM unit_kpi_monthly WHERE month = '2026-10-01') AS unit_kpi_monthly,
+       (SELECT count(*) FROM service_point_ranking('2026-10-01', '2026-11-18 00:00+08')) AS ranked,
+       (SELECT count(*) FROM risk_map) AS risk_map,
+       (SELECT count(*) FROM case_clock) AS case_clock;
+SELECT jsonb_array_length(risk_geojson('440311006', '2026-11-18 00:00+08')->'features') AS geojson_features,
+       length(risk_tile(10, 836, 445, 5, '2026-11-18 00:00+08')) > 0 AS tile,
+       length(risk_cell_tile(14, 13377, 7128, 7, '2026-11-18 00:00+08')) > 0 AS cell_tile;
+SELECT count(*) FROM cases WHERE status = 'reported';
+UPDATE cases SET note = '看过' WHERE status = 'reported';
+SELECT * FROM person_contact;
+RESET ROLE;
+CREATE ROLE somebody LOGIN;
+SET ROLE somebody;
+SELECT count(*) FROM gridgov.daily_flow;
+RESET ROLE;
 ROLLBACK;

@@ -1,0 +1,191 @@
+-- gridgov: the ready-made group roles, and who may execute what
+--
+-- A DBA gives a login what it needs by granting it one or more of these
+-- NOLOGIN roles (docs/operations.md, "Roles"):
+--
+--   gridgov_reader         reads the registry, the configuration, the cases,
+--                          the rollups, every view, KPI and map
+--   gridgov_handler        a reader who also reports cases and moves them
+--                          through the lifecycle functions
+--   gridgov_administrator  a reader who also manages units, categories,
+--                          rules, service points, the calendar, the risk
+--                          settings, organizations and people, and
+--                          refreshes the rollups
+--   gridgov_auditor        reads the cases and both histories and runs
+--                          verify_history()
+--   gridgov_importer       may date moves and name their actors (docs/cases.md);
+--                          it grants nothing else: grant gridgov_handler too
+--
+-- Privileges are about objects; row-level security narrows the rows each
+-- role sees on top of them.  Roles belong to the cluster, not to a
+-- database: each is created once, if missing, as PostgreSQL's predefined
+-- roles are there before anyone grants them; DROP EXTENSION leaves them
+-- (with their members), and pg_dump does not dump them or their memberships
+-- (pg_dumpall --roles-only does).  The grants below are the extension's:
+-- CREATE EXTENSION makes them again in a restored database.
+DO $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN
+        SELECT v.name, v.member_of, v.purpose
+          FROM (VALUES
+                ('gridgov_reader', NULL,
+                 'gridgov: reads the registry, the configuration, the cases, the rollups, every view, KPI and map; grant it to BI and GIS logins'),
+                ('gridgov_handler', 'gridgov_reader',
+                 'gridgov: a reader who also reports cases and moves them through the lifecycle functions'),
+                ('gridgov_administrator', 'gridgov_reader',
+                 'gridgov: a reader who also manages units, categories, rules, service points, the calendar, the risk settings, organizations and people, and refreshes the rollups'),
+                ('gridgov_auditor', NULL,
+                 'gridgov: reads the cases and the histories of cases and units, and checks them with verify_history()'),
+                ('gridgov_importer', NULL,
+                 'gridgov: its members may give the time (not in the future) and the actor of reports and moves of cases'))
+               AS v(name, member_of, purpose)
+         WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles o WHERE o.rolname OPERATOR(pg_catalog.=) v.name)
+    LOOP
+        EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.name);
+        EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.name, r.purpose);
+        IF r.member_of IS NOT NULL THEN
+            EXECUTE pg_catalog.format('GRANT %I TO %I', r.member_of, r.name);
+        END IF;
+    END LOOP;
+END;
+$$;
+
+GRANT USAGE ON SCHEMA @extschema@
+    TO gridgov_reader, gridgov_handler, gridgov_administrator, gridgov_auditor, gridgov_importer;
+
+-- Readers: everything the dashboards, the maps, the KPIs, the case clock
+-- and the coverage checks read, and the views themselves.  Not
+-- person_contact (personal data, docs/people.md) nor unit_history.
+GRANT SELECT ON @extschema@.unit, @extschema@.calendar_day, @extschema@.work_period,
+                @extschema@.organization_kind, @extschema@.organization, @extschema@.organization_unit,
+                @extschema@.person, @extschema@.role, @extschema@.post,
+                @extschema@.category, @extschema@.service_point, @extschema@.category_rule,
+                @extschema@.warning_rule, @extschema@.cases, @extschema@.case_history,
+                @extschema@.kpi_daily, @extschema@.kpi_unit_daily,
+                @extschema@.risk_setting, @extschema@.risk_weight, @extschema@.risk_color,
+                @extschema@.risk_daily, @extschema@.risk_rollup,
+                @extschema@.case_clock, @extschema@.daily_flow, @extschema@.unit_kpi_monthly,
+                @extschema@.service_point_monthly, @extschema@.risk_map,
+                @extschema@.grids_without_party_members, @extschema@.party_members_outside_grids,
+                @extschema@.grids_without_branch, @extschema@.buildings_without_team,
+                @extschema@.teams_breaking_rule, @extschema@.secretaries_without_reserves,
+                @extschema@.coverage_summary
+    TO gridgov_reader;
+
+-- Handlers: intake (the engine appends the first history row as the
+-- reporting role) and every move, through the move functions or an UPDATE
+-- the triggers check.  The history only ever grows through the engine.
+GRANT INSERT, UPDATE ON @extschema@.cases TO gridgov_handler;
+GRANT INSERT ON @extschema@.case_history TO gridgov_handler;
+GRANT USAGE ON SEQUENCE @extschema@.cases_id_seq TO gridgov_handler;
+
+-- Administrators: the registry (whose edits keep the old version in
+-- unit_history), the engine's configuration, the calendar, the risk
+-- settings, organizations and people, and the rollups they refresh.
+GRANT INSERT, UPDATE, DELETE ON @extschema@.unit, @extschema@.calendar_day, @extschema@.work_period,
+                                @extschema@.organization_kind, @extschema@.organization,
+                                @extschema@.organization_unit, @extschema@.person, @extschema@.role,
+                                @extschema@.post, @extschema@.category, @extschema@.service_point,
+                                @extschema@.category_rule, @extschema@.warning_rule,
+                                @extschema@.risk_setting, @extschema@.risk_weight, @extschema@.risk_color,
+                                @extschema@.kpi_daily, @extschema@.kpi_unit_daily,
+                                @extschema@.risk_daily, @extschema@.risk_rollup
+    TO gridgov_administrator;
+GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.person_contact TO gridgov_administrator;
+GRANT SELECT, INSERT ON @extschema@.unit_history TO gridgov_administrator;
+GRANT USAGE ON SEQUENCE @extschema@.service_point_id_seq, @extschema@.organization_id_seq,
+                        @extschema@.person_id_seq, @extschema@.post_id_seq
+    TO gridgov_administrator;
+
+-- Auditors: the cases and both histories, with the names to read them by.
+GRANT SELECT ON @extschema@.cases, @extschema@.case_history, @extschema@.unit, @extschema@.unit_history,
+                @extschema@.category, @extschema@.service_point
+    TO gridgov_auditor;
+
+-- Functions.  Every function is executable by PUBLIC (as PostgreSQL makes
+-- them) but these.  Internal steps of other functions, not an interface:
+-- apply_move (the move functions' UPDATE), history_field, content_digest
+-- and history_hash (verify_history's recomputation), working_span
+-- (case_clock's), and the trigger functions (a trigger runs its function
+-- without asking for EXECUTE; nobody else needs it).  And the functions
+-- that exist only to write or audit: the moves, the sweep and
+-- verify_history, so that a role without the group role hears so by the
+-- function's name.  Each goes to the group roles whose work calls it.
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text),
+    @extschema@.accept(bigint, text, timestamptz, text),
+    @extschema@.reject(bigint, text, timestamptz, text),
+    @extschema@.merge(bigint, bigint, timestamptz, text),
+    @extschema@.dispatch(bigint, integer, timestamptz, text),
+    @extschema@.start(bigint, timestamptz, text),
+    @extschema@.return_case(bigint, text, timestamptz, text),
+    @extschema@.extend(bigint, timestamptz, text, timestamptz, text),
+    @extschema@.suspend(bigint, text, timestamptz, text),
+    @extschema@.resume(bigint, timestamptz, text),
+    @extschema@.resolve(bigint, text, timestamptz, text),
+    @extschema@.verify(bigint, text, timestamptz, text),
+    @extschema@.reopen(bigint, text, timestamptz, text),
+    @extschema@.close(bigint, integer, text, timestamptz, text),
+    @extschema@.escalate(bigint, text, integer, timestamptz, text),
+    @extschema@.escalate_overdue(timestamptz),
+    @extschema@.history_field(text),
+    @extschema@.content_digest(@extschema@.cases),
+    @extschema@.history_hash(bytea, @extschema@.case_history),
+    @extschema@.verify_history(),
+    @extschema@.working_span(timestamptz, timestamptz, text),
+    @extschema@.unit_keep_history(),
+    @extschema@.invalidate_cache(),
+    @extschema@.organization_check(),
+    @extschema@.organization_unit_check(),
+    @extschema@.organization_unit_release(),
+    @extschema@.post_check(),
+    @extschema@.case_before_insert(),
+    @extschema@.case_after_intake(),
+    @extschema@.case_before_update(),
+    @extschema@.case_after_change(),
+    @extschema@.case_history_refuse_change()
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.working_span(timestamptz, timestamptz, text) TO gridgov_reader;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text),
+    @extschema@.accept(bigint, text, timestamptz, text),
+    @extschema@.reject(bigint, text, timestamptz, text),
+    @extschema@.merge(bigint, bigint, timestamptz, text),
+    @extschema@.dispatch(bigint, integer, timestamptz, text),
+    @extschema@.start(bigint, timestamptz, text),
+    @extschema@.return_case(bigint, text, timestamptz, text),
+    @extschema@.extend(bigint, timestamptz, text, timestamptz, text),
+    @extschema@.suspend(bigint, text, timestamptz, text),
+    @extschema@.resume(bigint, timestamptz, text),
+    @extschema@.resolve(bigint, text, timestamptz, text),
+    @extschema@.verify(bigint, text, timestamptz, text),
+    @extschema@.reopen(bigint, text, timestamptz, text),
+    @extschema@.close(bigint, integer, text, timestamptz, text),
+    @extschema@.escalate(bigint, text, integer, timestamptz, text),
+    @extschema@.escalate_overdue(timestamptz)
+    TO gridgov_handler;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.history_field(text),
+    @extschema@.content_digest(@extschema@.cases),
+    @extschema@.history_hash(bytea, @extschema@.case_history),
+    @extschema@.verify_history()
+    TO gridgov_auditor;
+
+-- Checkpoints of the case history (docs/cases.md, "Checkpoints"): auditors
+-- verify them, with the witness's tables; history_changes and
+-- history_root are verify_history(checkpoint)'s steps.  Taking one locks
+-- the history against every writer, which is for its owner only.
+GRANT SELECT ON @extschema@.case_history_witness, @extschema@.case_history_witness_leaf TO gridgov_auditor;
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.history_checkpoint(),
+    @extschema@.history_changes(bigint, bytea),
+    @extschema@.history_root(bigint),
+    @extschema@.verify_history(text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.history_changes(bigint, bytea),
+    @extschema@.history_root(bigint),
+    @extschema@.verify_history(text)
+    TO gridgov_auditor;
