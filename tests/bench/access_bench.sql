@@ -64,12 +64,14 @@ GRANT SELECT ON bench_query TO PUBLIC;
 CREATE FUNCTION pg_temp.answer(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE a text; BEGIN EXECUTE q INTO a; RETURN a; END $$;
 CREATE TEMP TABLE owner_answer AS SELECT name, pg_temp.answer(sql) AS answer FROM bench_query;
+GRANT SELECT ON owner_answer TO PUBLIC;
 SET ROLE gridgov_bench_community;
 SELECT q.name, pg_temp.answer(q.sql) = o.answer AS same_as_owner
   FROM bench_query q JOIN owner_answer o USING (name) ORDER BY 1;
 RESET ROLE;
 
--- median of :runs runs of each read, as the handler and as the owner
+-- median of :runs runs of each read, as the handler and as the owner,
+-- each role's runs in a row (as a session keeps its role)
 CREATE FUNCTION pg_temp.time_reads(setting text, runs integer) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     q record;
@@ -79,24 +81,25 @@ DECLARE
     a text;
 BEGIN
     FOR q IN SELECT * FROM bench_query LOOP
-        EXECUTE q.sql INTO a;      -- warm both
-        FOR i IN 1 .. runs LOOP
-            FOREACH who IN ARRAY ARRAY['handler, RLS', 'owner'] LOOP
-                IF who = 'owner' THEN RESET ROLE; ELSE SET LOCAL ROLE gridgov_bench_community; END IF;
+        FOREACH who IN ARRAY ARRAY['handler, RLS', 'owner'] LOOP
+            IF who <> 'owner' THEN SET LOCAL ROLE gridgov_bench_community; END IF;
+            EXECUTE q.sql INTO a;      -- warm: the grants are read once per transaction
+            FOR i IN 1 .. runs LOOP
                 t0 := clock_timestamp();
                 EXECUTE q.sql INTO a;
                 INSERT INTO bench_result VALUES (setting, q.name, who,
                     EXTRACT(epoch FROM clock_timestamp() - t0) * 1000);
-                RESET ROLE;
             END LOOP;
+            RESET ROLE;
         END LOOP;
     END LOOP;
 END $$;
 
--- one intake of :intake cases by the district handler, rolled back
-CREATE FUNCTION pg_temp.time_intake(setting text, n integer, rls boolean) RETURNS void LANGUAGE plpgsql AS $$
+-- one intake of :intake cases by the district handler, rolled back; its ms
+CREATE FUNCTION pg_temp.intake_ms(n integer, rls boolean) RETURNS float8 LANGUAGE plpgsql AS $$
 DECLARE
     t0 timestamptz;
+    ms float8;
 BEGIN
     IF NOT rls THEN
         ALTER TABLE gridgov.cases DISABLE ROW LEVEL SECURITY;
@@ -109,34 +112,37 @@ BEGIN
       JOIN (SELECT row_number() OVER () - 1 AS i, ST_PointOnSurface(u.boundary) AS point
               FROM gridgov.unit u WHERE u.level = 6 AND u.code <@ '440311') p
         ON p.i = g % 418;
+    ms := EXTRACT(epoch FROM clock_timestamp() - t0) * 1000;
     RESET ROLE;
-    INSERT INTO bench_result VALUES (setting, 'intake', CASE WHEN rls THEN 'handler, RLS' ELSE 'handler, RLS off' END,
-                                     EXTRACT(epoch FROM clock_timestamp() - t0) * 1000);
-    RAISE EXCEPTION USING ERRCODE = 'GG999', MESSAGE = 'roll back';
+    RAISE EXCEPTION USING ERRCODE = 'GG999', MESSAGE = ms::text;
 EXCEPTION WHEN SQLSTATE 'GG999' THEN
-    RETURN;
+    GET STACKED DIAGNOSTICS ms = MESSAGE_TEXT;
+    RETURN ms;
 END $$;
+CREATE FUNCTION pg_temp.time_intake(setting text, n integer, rls boolean) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO bench_result
+    SELECT setting, 'intake', CASE WHEN rls THEN 'handler, RLS' ELSE 'handler, RLS off' END, pg_temp.intake_ms(n, rls) $$;
 
 \echo 'timing at the default settings ...'
-SELECT pg_temp.time_reads('default', :runs);
-SELECT pg_temp.time_intake('default', :intake, false);
+SELECT FROM pg_temp.time_reads('default', :runs);
+SELECT FROM pg_temp.time_intake('default', :intake, false);
 VACUUM gridgov.cases, gridgov.case_history;
-SELECT pg_temp.time_intake('default', :intake, true);
+SELECT FROM pg_temp.time_intake('default', :intake, true);
 VACUUM gridgov.cases, gridgov.case_history;
-SELECT pg_temp.time_intake('default', :intake, true);
+SELECT FROM pg_temp.time_intake('default', :intake, true);
 VACUUM gridgov.cases, gridgov.case_history;
-SELECT pg_temp.time_intake('default', :intake, false);
+SELECT FROM pg_temp.time_intake('default', :intake, false);
 VACUUM gridgov.cases, gridgov.case_history;
 \echo 'timing with jit = off ...'
 SET jit = off;
-SELECT pg_temp.time_reads('jit off', :runs);
-SELECT pg_temp.time_intake('jit off', :intake, false);
+SELECT FROM pg_temp.time_reads('jit off', :runs);
+SELECT FROM pg_temp.time_intake('jit off', :intake, false);
 VACUUM gridgov.cases, gridgov.case_history;
-SELECT pg_temp.time_intake('jit off', :intake, true);
+SELECT FROM pg_temp.time_intake('jit off', :intake, true);
 VACUUM gridgov.cases, gridgov.case_history;
-SELECT pg_temp.time_intake('jit off', :intake, true);
+SELECT FROM pg_temp.time_intake('jit off', :intake, true);
 VACUUM gridgov.cases, gridgov.case_history;
-SELECT pg_temp.time_intake('jit off', :intake, false);
+SELECT FROM pg_temp.time_intake('jit off', :intake, false);
 RESET jit;
 
 \echo
@@ -148,5 +154,3 @@ SELECT setting, query,
               / percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE who <> 'handler, RLS'))::numeric, 2) AS ratio,
        CASE WHEN query = 'intake' THEN 1.15 ELSE 1.2 END AS goal
   FROM bench_result GROUP BY setting, query ORDER BY setting, query;
-DROP ROLE gridgov_bench_community;
-DROP ROLE gridgov_bench_district;
