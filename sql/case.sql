@@ -9,6 +9,10 @@
 -- (the distribution key on Citus) and its unit (for row-level security by
 -- jurisdiction); the history is one hash chain per case.
 
+-- ======================================================================
+-- Tables
+-- ======================================================================
+
 -- Categories, and per category and severity the handling level and the
 -- time limit of each stage.
 CREATE TABLE @extschema@.category (
@@ -289,9 +293,48 @@ SELECT pg_catalog.pg_extension_config_dump(
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('@extschema@.case_history', 'entry')::regclass, '');
 
--- The triggers (src/case_engine.c).  The BEFORE triggers are named to fire
--- after any BEFORE trigger of the user's that sorts earlier, so they see
--- the row that will be written.
+-- The checkpoints taken, and the leaves they cover: given a checkpoint
+-- kept elsewhere, the leaves are trusted when they give its root, and then
+-- they name the rows that changed.
+CREATE TABLE @extschema@.case_history_witness (
+    tree_size   bigint NOT NULL CONSTRAINT case_history_witness_size CHECK (tree_size >= 0),
+    root        bytea NOT NULL,
+    checkpoint  text NOT NULL,
+    taken_at    timestamptz NOT NULL,
+    taken_by    text NOT NULL,
+    PRIMARY KEY (tree_size, taken_at)
+);
+COMMENT ON TABLE @extschema@.case_history_witness IS
+    'every checkpoint history_checkpoint() took; the proof is the copy kept outside the database';
+COMMENT ON COLUMN @extschema@.case_history_witness.tree_size IS 'how many history rows it covers: the first ones by entry';
+COMMENT ON COLUMN @extschema@.case_history_witness.root IS 'the Merkle root over those rows'' leaves (merkle_root of history_leaf)';
+COMMENT ON COLUMN @extschema@.case_history_witness.checkpoint IS 'the checkpoint as returned, to export';
+COMMENT ON COLUMN @extschema@.case_history_witness.taken_at IS 'when it was taken';
+COMMENT ON COLUMN @extschema@.case_history_witness.taken_by IS 'the role that took it';
+
+CREATE TABLE @extschema@.case_history_witness_leaf (
+    entry       bigint PRIMARY KEY,
+    district    @extschema@.gridcode NOT NULL,
+    case_id     bigint NOT NULL,
+    seq         integer NOT NULL,
+    leaf        bytea NOT NULL
+);
+COMMENT ON TABLE @extschema@.case_history_witness_leaf IS
+    'the leaf of every history row a checkpoint covered, as it was then: names the rows that changed when the history no longer gives a checkpoint''s root';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.entry IS 'the row''s entry in case_history';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.district IS 'the row''s district, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.case_id IS 'the row''s case, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.seq IS 'the row''s seq, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.leaf IS 'history_leaf of the row when the checkpoint was taken';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness_leaf', '');
+
+-- ======================================================================
+-- Functions
+-- ======================================================================
+
+-- The trigger functions (src/case_engine.c); the triggers are under Triggers.
 CREATE FUNCTION @extschema@.case_before_insert() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.case_before_insert() IS
@@ -315,45 +358,6 @@ CREATE FUNCTION @extschema@.case_after_intake() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.case_after_intake() IS
     'AFTER INSERT statement trigger on cases: holds the new cases'' references, appends their first rows to case_history in one INSERT and notifies gridgov_case';
-
-CREATE TRIGGER gridgov_case_intake BEFORE INSERT ON @extschema@.cases
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_insert();
-CREATE TRIGGER gridgov_case_move BEFORE UPDATE ON @extschema@.cases
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_update();
-CREATE TRIGGER gridgov_case_history AFTER UPDATE ON @extschema@.cases
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_after_change();
-CREATE TRIGGER gridgov_case_intake_history AFTER INSERT ON @extschema@.cases
-    REFERENCING NEW TABLE AS gridgov_new_cases
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_after_intake();
-CREATE TRIGGER gridgov_history_append_only BEFORE UPDATE OR DELETE ON @extschema@.case_history
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_history_refuse_change();
-CREATE TRIGGER gridgov_history_no_truncate BEFORE TRUNCATE ON @extschema@.case_history
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
--- Only the engine appends to the history.
-CREATE TRIGGER gridgov_history_written_by_engine BEFORE INSERT ON @extschema@.case_history
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
-
--- The foreign keys stay, and stay enforced: on update, on the referenced
--- side, and on intake by the engine, which holds each referenced row FOR KEY
--- SHARE once per transaction (src/case_references.c) where PostgreSQL's
--- insert check would query it once per row.  The history is written only by
--- the engine, for cases the same statement wrote.  So the insert checks go.
-DO $$
-DECLARE
-    t record;
-BEGIN
-    FOR t IN
-        SELECT tg.tgrelid::regclass AS tab, tg.tgname
-          FROM pg_catalog.pg_trigger tg
-          JOIN pg_catalog.pg_constraint c ON c.oid OPERATOR(pg_catalog.=) tg.tgconstraint
-         WHERE tg.tgrelid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.cases'::regclass, '@extschema@.case_history'::regclass])
-           AND c.contype OPERATOR(pg_catalog.=) 'f'
-           AND tg.tgfoid OPERATOR(pg_catalog.=) 'pg_catalog."RI_FKey_check_ins"'::regproc
-    LOOP
-        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', t.tab, t.tgname);
-    END LOOP;
-END;
-$$;
 
 -- Moves.  Each is one UPDATE; the triggers do the rest.  note is the
 -- reason where a move needs one; at is the time of the move (default: now);
@@ -673,43 +677,6 @@ CREATE FUNCTION @extschema@.checkpoint_origin() RETURNS text
 COMMENT ON FUNCTION @extschema@.checkpoint_origin() IS
     'what names the history in its checkpoints after gridgov/: the setting gridgov.checkpoint_origin, else the cluster''s system identifier';
 
--- The checkpoints taken, and the leaves they cover: given a checkpoint
--- kept elsewhere, the leaves are trusted when they give its root, and then
--- they name the rows that changed.
-CREATE TABLE @extschema@.case_history_witness (
-    tree_size   bigint NOT NULL CONSTRAINT case_history_witness_size CHECK (tree_size >= 0),
-    root        bytea NOT NULL,
-    checkpoint  text NOT NULL,
-    taken_at    timestamptz NOT NULL,
-    taken_by    text NOT NULL,
-    PRIMARY KEY (tree_size, taken_at)
-);
-COMMENT ON TABLE @extschema@.case_history_witness IS
-    'every checkpoint history_checkpoint() took; the proof is the copy kept outside the database';
-COMMENT ON COLUMN @extschema@.case_history_witness.tree_size IS 'how many history rows it covers: the first ones by entry';
-COMMENT ON COLUMN @extschema@.case_history_witness.root IS 'the Merkle root over those rows'' leaves (merkle_root of history_leaf)';
-COMMENT ON COLUMN @extschema@.case_history_witness.checkpoint IS 'the checkpoint as returned, to export';
-COMMENT ON COLUMN @extschema@.case_history_witness.taken_at IS 'when it was taken';
-COMMENT ON COLUMN @extschema@.case_history_witness.taken_by IS 'the role that took it';
-
-CREATE TABLE @extschema@.case_history_witness_leaf (
-    entry       bigint PRIMARY KEY,
-    district    @extschema@.gridcode NOT NULL,
-    case_id     bigint NOT NULL,
-    seq         integer NOT NULL,
-    leaf        bytea NOT NULL
-);
-COMMENT ON TABLE @extschema@.case_history_witness_leaf IS
-    'the leaf of every history row a checkpoint covered, as it was then: names the rows that changed when the history no longer gives a checkpoint''s root';
-COMMENT ON COLUMN @extschema@.case_history_witness_leaf.entry IS 'the row''s entry in case_history';
-COMMENT ON COLUMN @extschema@.case_history_witness_leaf.district IS 'the row''s district, to name it';
-COMMENT ON COLUMN @extschema@.case_history_witness_leaf.case_id IS 'the row''s case, to name it';
-COMMENT ON COLUMN @extschema@.case_history_witness_leaf.seq IS 'the row''s seq, to name it';
-COMMENT ON COLUMN @extschema@.case_history_witness_leaf.leaf IS 'history_leaf of the row when the checkpoint was taken';
-
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness_leaf', '');
-
 -- The root of the first rows by entry: what a checkpoint of that many rows
 -- says, if nothing changed.
 CREATE FUNCTION @extschema@.history_root(tree_size bigint) RETURNS bytea
@@ -874,26 +841,6 @@ $$;
 COMMENT ON FUNCTION @extschema@.history_checkpoint() IS
     'a checkpoint of the whole case history to keep outside the database: gridgov/ and the origin, the number of rows, their Merkle root in base64, three lines; recorded in case_history_witness';
 
--- Changes to the configuration tables reach the engine's per-backend cache,
--- also when logical replication applies them.
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.category ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category_rule
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.category_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.service_point
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.service_point ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.warning_rule
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.warning_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
--- The case engine keeps the grid boundaries in memory, to route a point
--- without a PostGIS query (src/grid_index.c).
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.unit
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.unit ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
-
 -- The clock of each open stage: its deadline, the share of its limit used
 -- (suspended time excluded), and the traffic light: green, yellow from 80%,
 -- red when overdue.
@@ -923,6 +870,76 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION @extschema@.case_clock(timestamptz) IS
     'every open stage''s deadline, share of its limit used and traffic light at a given time';
+
+-- ======================================================================
+-- Triggers
+-- ======================================================================
+
+-- The case engine's triggers.  The BEFORE triggers are named to fire after
+-- any BEFORE trigger of the user's that sorts earlier, so they see the row
+-- that will be written.
+CREATE TRIGGER gridgov_case_intake BEFORE INSERT ON @extschema@.cases
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_insert();
+CREATE TRIGGER gridgov_case_move BEFORE UPDATE ON @extschema@.cases
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_update();
+CREATE TRIGGER gridgov_case_history AFTER UPDATE ON @extschema@.cases
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_after_change();
+CREATE TRIGGER gridgov_case_intake_history AFTER INSERT ON @extschema@.cases
+    REFERENCING NEW TABLE AS gridgov_new_cases
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_after_intake();
+CREATE TRIGGER gridgov_history_append_only BEFORE UPDATE OR DELETE ON @extschema@.case_history
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_history_refuse_change();
+CREATE TRIGGER gridgov_history_no_truncate BEFORE TRUNCATE ON @extschema@.case_history
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
+-- Only the engine appends to the history.
+CREATE TRIGGER gridgov_history_written_by_engine BEFORE INSERT ON @extschema@.case_history
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
+
+-- The foreign keys stay, and stay enforced: on update, on the referenced
+-- side, and on intake by the engine, which holds each referenced row FOR KEY
+-- SHARE once per transaction (src/case_references.c) where PostgreSQL's
+-- insert check would query it once per row.  The history is written only by
+-- the engine, for cases the same statement wrote.  So the insert checks go.
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN
+        SELECT tg.tgrelid::regclass AS tab, tg.tgname
+          FROM pg_catalog.pg_trigger tg
+          JOIN pg_catalog.pg_constraint c ON c.oid OPERATOR(pg_catalog.=) tg.tgconstraint
+         WHERE tg.tgrelid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.cases'::regclass, '@extschema@.case_history'::regclass])
+           AND c.contype OPERATOR(pg_catalog.=) 'f'
+           AND tg.tgfoid OPERATOR(pg_catalog.=) 'pg_catalog."RI_FKey_check_ins"'::regproc
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', t.tab, t.tgname);
+    END LOOP;
+END;
+$$;
+
+-- Changes to the configuration tables reach the engine's per-backend cache,
+-- also when logical replication applies them.
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.category ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category_rule
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.category_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.service_point
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.service_point ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.warning_rule
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.warning_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+-- The case engine keeps the grid boundaries in memory, to route a point
+-- without a PostGIS query (src/grid_index.c).
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.unit
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.unit ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+
+-- ======================================================================
+-- Views
+-- ======================================================================
 
 CREATE VIEW @extschema@.case_clock AS SELECT * FROM @extschema@.case_clock(pg_catalog.now());
 COMMENT ON VIEW @extschema@.case_clock IS 'every open stage''s deadline, share used and traffic light now';

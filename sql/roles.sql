@@ -23,6 +23,11 @@
 -- (with their members), and pg_dump does not dump them or their memberships
 -- (pg_dumpall --roles-only does).  The grants below are the extension's:
 -- CREATE EXTENSION makes them again in a restored database.
+
+-- ======================================================================
+-- Roles
+-- ======================================================================
+
 DO $$
 DECLARE
     r record;
@@ -43,7 +48,13 @@ BEGIN
                AS v(name, member_of, purpose)
          WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles o WHERE o.rolname OPERATOR(pg_catalog.=) v.name)
     LOOP
-        EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.name);
+        BEGIN
+            EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.name);
+        EXCEPTION WHEN unique_violation OR duplicate_object THEN
+            -- another database's CREATE EXTENSION made it meanwhile: we
+            -- waited for its commit on the name; its role is as good
+            CONTINUE;
+        END;
         EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.name, r.purpose);
         IF r.member_of IS NOT NULL THEN
             EXECUTE pg_catalog.format('GRANT %I TO %I', r.member_of, r.name);
@@ -51,6 +62,10 @@ BEGIN
     END LOOP;
 END;
 $$;
+
+-- ======================================================================
+-- Privileges
+-- ======================================================================
 
 GRANT USAGE ON SCHEMA @extschema@
     TO gridgov_reader, gridgov_handler, gridgov_administrator, gridgov_auditor, gridgov_importer;

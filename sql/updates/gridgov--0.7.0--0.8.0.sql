@@ -919,7 +919,13 @@ BEGIN
                AS v(name, member_of, purpose)
          WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles o WHERE o.rolname OPERATOR(pg_catalog.=) v.name)
     LOOP
-        EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.name);
+        BEGIN
+            EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.name);
+        EXCEPTION WHEN unique_violation OR duplicate_object THEN
+            -- another database's CREATE EXTENSION made it meanwhile: we
+            -- waited for its commit on the name; its role is as good
+            CONTINUE;
+        END;
         EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.name, r.purpose);
         IF r.member_of IS NOT NULL THEN
             EXECUTE pg_catalog.format('GRANT %I TO %I', r.member_of, r.name);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # pg_dump keeps everything gridgov holds: units, calendar, rules, service
 # points, cases, their hash-chained history, organizations, people, their
-# contacts and posts, the kinds and roles a user added, and the identity
-# counters.
+# contacts and posts, the kinds and roles a user added, the identity
+# counters, and the privileges (the group roles' grants and a DBA's changes).
 # A plain pg_restore, and a plain pg_dump | psql, restore all of it through
 # the engine's triggers (docs/operations.md): the copy verifies, against its
 # chains and against a checkpoint taken before the dump, and new cases
@@ -54,6 +54,16 @@ people="SELECT (SELECT count(*) FROM organization) || '/' || (SELECT count(*) FR
                || (SELECT count(*) FROM role) || '/'
                || (SELECT string_agg(check_name || '=' || gaps, ',' ORDER BY check_name)
                      FROM coverage_summary('44', '2025-08-01'))"
+# the group roles' grants are the extension's; a DBA's change to them is dumped
+q "$src" "GRANT SELECT ON person_contact TO gridgov_auditor;
+          REVOKE EXECUTE ON FUNCTION working_span(timestamptz, timestamptz, text) FROM gridgov_reader" >/dev/null
+privileges="SELECT md5(string_agg(o, ',' ORDER BY o)) FROM (
+                SELECT c.oid::regclass || ' ' || coalesce(c.relacl::text, '') AS o FROM pg_class c
+                 WHERE c.relnamespace = 'gridgov'::regnamespace
+                UNION ALL
+                SELECT p.oid::regprocedure || ' ' || coalesce(p.proacl::text, '') FROM pg_proc p
+                 WHERE p.pronamespace = 'gridgov'::regnamespace) s"
+privileges_before=$(q "$src" "$privileges")
 checkpoint=$(q "$src" "SELECT history_checkpoint()")
 last_entry=$(q "$src" "SELECT max(entry) FROM case_history")
 before=$(q "$src" "$snapshot")
@@ -77,6 +87,14 @@ check "new people continue the id sequence" "4" "$(q "$dst" "INSERT INTO person 
 check "the people triggers are back on after the restore" "23503" \
 	"$(psql -X -q -A -t -d "$dst" -v VERBOSITY=sqlstate -c "INSERT INTO gridgov.post (person, role, unit) VALUES (99, 'member', '440311006003')" 2>&1 \
 	   | sed -n 's/^.*ERROR: *//p')"
+
+check "the privileges of every table, view, sequence and function survive" "$privileges_before" \
+	"$(q "$dst" "$privileges")"
+check "the DBA's changes to the group roles' grants among them" "true false" \
+	"$(q "$dst" "SELECT has_table_privilege('gridgov_auditor', 'person_contact', 'SELECT') || ' '
+	             || has_function_privilege('gridgov_reader', 'working_span(timestamptz, timestamptz, text)', 'EXECUTE')")"
+check "internal helpers stay out of PUBLIC's reach" "f" \
+	"$(q "$dst" "SELECT has_function_privilege('public', 'history_hash(bytea, case_history)', 'EXECUTE')")"
 
 check "new history rows continue the entry sequence" "$(( last_entry + 1 ))" \
 	"$(q "$dst" "SELECT max(entry) FROM case_history WHERE case_id = 11")"
