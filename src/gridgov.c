@@ -5,6 +5,7 @@
  */
 #include "postgres.h"
 
+#include "access.h"
 #include "calendar.h"
 #include "case_checkpoint.h"
 #include "case_engine.h"
@@ -29,6 +30,7 @@ _PG_init(void)
 	case_checkpoint_init();
 	kpi_planner_init();
 	worker_init();
+	access_init();
 
 	/* after every setting exists: a misspelt gridgov.* setting is an error */
 	MarkGUCPrefixReserved("gridgov");

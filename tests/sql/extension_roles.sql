@@ -265,6 +265,7 @@ SET search_path = gridgov, public;
 SELECT refresh_kpi_daily('2026-10-01', '2026-11-20', '2026-11-18 00:00+08') > 0 AS kpi_refreshed,
        refresh_risk_daily('2026-10-01', '2026-11-16') > 0 AS risk_refreshed;
 CREATE ROLE gridgov_test_bi LOGIN IN ROLE gridgov_reader;
+SELECT function FROM grant_jurisdiction('gridgov_test_bi', '44', 'viewer');
 CREATE ROLE gridgov_test_nobody LOGIN;
 -- what every dashboard reading gives, as checksums, for the role in effect
 CREATE FUNCTION pg_temp.readings() RETURNS TABLE (what text, reading text) LANGUAGE plpgsql AS $$
@@ -337,6 +338,7 @@ RESET ROLE;
 -- A handler reports and moves cases; it may not edit the registry, date a
 -- move, or rewrite the history.
 CREATE ROLE gridgov_test_handler LOGIN IN ROLE gridgov_handler;
+SELECT function FROM grant_jurisdiction('gridgov_test_handler', '44', 'handler');
 SET ROLE gridgov_test_handler;
 INSERT INTO cases (category, channel, location) VALUES ('noise', 'hotline', 'SRID=4326;POINT(113.941 22.751)')
 RETURNING status, handling_level;
@@ -352,6 +354,7 @@ RESET ROLE;
 -- An administrator manages the registry, the rules, organizations and
 -- people, and refreshes the rollups; it moves no case.
 CREATE ROLE gridgov_test_admin LOGIN IN ROLE gridgov_administrator;
+SELECT function FROM grant_jurisdiction('gridgov_test_admin', '44', 'administrator');
 SET ROLE gridgov_test_admin;
 UPDATE unit SET name = '光明区(新)' WHERE code = '440311' RETURNING name;
 INSERT INTO category (code, name) VALUES ('litter', '乱扔垃圾') RETURNING code;
@@ -366,6 +369,7 @@ RESET ROLE;
 
 -- An auditor reads both histories and verifies them; it changes nothing.
 CREATE ROLE gridgov_test_auditor LOGIN IN ROLE gridgov_auditor;
+SELECT function FROM grant_jurisdiction('gridgov_test_auditor', '44', 'auditor');
 SET ROLE gridgov_test_auditor;
 SELECT count(*) AS broken FROM verify_history();
 SELECT count(*) > 0 AS history_rows FROM case_history;
