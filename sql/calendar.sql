@@ -8,13 +8,12 @@
 -- gridgov.calendar_timezone names (Asia/Shanghai unless changed).
 --
 -- The functions are C (src/calendar.c).  They read both tables once per
--- backend into memory; a statement-level trigger on each table tells every
+-- backend into memory (src/calendar_cache.c); a statement-level trigger on each table tells every
 -- backend to read them again after a change (src/cache.c).
 
-CREATE FUNCTION @extschema@.invalidate_cache() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'gridgov_invalidate_cache' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.invalidate_cache() IS
-    'AFTER ... FOR EACH STATEMENT trigger: makes every backend reload its cache of the table';
+-- ======================================================================
+-- Tables
+-- ======================================================================
 
 CREATE TABLE @extschema@.calendar_day (
     day         date PRIMARY KEY CONSTRAINT calendar_day_finite CHECK (pg_catalog.isfinite(day)),
@@ -113,17 +112,14 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.work_period',
            'WHERE (starts, ends) NOT IN ((''09:00''::pg_catalog.time, ''12:00''::pg_catalog.time),'
            ' (''14:00''::pg_catalog.time, ''18:00''::pg_catalog.time))');
 
--- ENABLE ALWAYS: rows replicated into these tables (logical replication
--- applies them with session_replication_role = replica) must reach the
--- caches too.
-CREATE TRIGGER calendar_day_invalidate_cache
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.calendar_day
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.calendar_day ENABLE ALWAYS TRIGGER calendar_day_invalidate_cache;
-CREATE TRIGGER work_period_invalidate_cache
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.work_period
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.work_period ENABLE ALWAYS TRIGGER work_period_invalidate_cache;
+-- ======================================================================
+-- Functions
+-- ======================================================================
+
+CREATE FUNCTION @extschema@.invalidate_cache() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'gridgov_invalidate_cache' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.invalidate_cache() IS
+    'AFTER ... FOR EACH STATEMENT trigger: makes every backend reload its cache of the table';
 
 -- The functions read the tables and the setting gridgov.calendar_timezone,
 -- so they are STABLE.
@@ -156,3 +152,19 @@ CREATE FUNCTION @extschema@.calendar_timezone() RETURNS text
     AS 'MODULE_PATHNAME', 'gridgov_calendar_timezone' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.calendar_timezone() IS
     'the zone of the working calendar: the setting gridgov.calendar_timezone, known even before the module has loaded';
+
+-- ======================================================================
+-- Triggers
+-- ======================================================================
+
+-- ENABLE ALWAYS: rows replicated into these tables (logical replication
+-- applies them with session_replication_role = replica) must reach the
+-- caches too.
+CREATE TRIGGER calendar_day_invalidate_cache
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.calendar_day
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.calendar_day ENABLE ALWAYS TRIGGER calendar_day_invalidate_cache;
+CREATE TRIGGER work_period_invalidate_cache
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.work_period
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.work_period ENABLE ALWAYS TRIGGER work_period_invalidate_cache;

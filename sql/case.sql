@@ -9,6 +9,10 @@
 -- (the distribution key on Citus) and its unit (for row-level security by
 -- jurisdiction); the history is one hash chain per case.
 
+-- ======================================================================
+-- Tables
+-- ======================================================================
+
 -- Categories, and per category and severity the handling level and the
 -- time limit of each stage.
 CREATE TABLE @extschema@.category (
@@ -268,6 +272,7 @@ CREATE TABLE @extschema@.case_history (
     note            text,
     hash            bytea NOT NULL,
     content         bytea,
+    entry           bigint GENERATED ALWAYS AS IDENTITY,
     actor_person    bigint,
     handler         bigint,
     PRIMARY KEY (district, case_id, seq),
@@ -294,29 +299,75 @@ COMMENT ON COLUMN @extschema@.case_history.hash IS
     'SHA-256 over the previous row''s hash and this row''s fields (history_hash); verify_history() checks the chain';
 COMMENT ON COLUMN @extschema@.case_history.content IS
     'SHA-256 of the case''s content after this move (content_digest); NULL in rows written before 0.7.0';
+COMMENT ON COLUMN @extschema@.case_history.entry IS
+    'the row''s place in the whole history, in the order rows were appended: the order of the checkpoints'' Merkle tree (history_checkpoint)';
+-- the checkpoints' order, and "the first N rows" of one
+CREATE UNIQUE INDEX case_history_entry ON @extschema@.case_history (entry);
 COMMENT ON COLUMN @extschema@.case_history.actor_person IS
     'the person who made it (gridgov.person), when the acting role has one; a number, not a reference, so that the history outlives the person';
 COMMENT ON COLUMN @extschema@.case_history.handler IS
     'the person handling the case after it, if any; a number, as actor_person';
 
 -- pg_dump keeps the cases, their history and the identity counters (an
--- extension's own tables are otherwise left out of dumps).  Restore them
--- with session_replication_role = replica, so the engine does not take the
--- restored rows for new reports and moves (docs/operations.md).
+-- extension's own tables are otherwise left out of dumps).  Its COPY of a
+-- case with its history_hash is a restore, which the engine lets in as it
+-- is, and so is its COPY of the history, from a superuser or an importer
+-- (docs/operations.md).
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.cases', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history', '');
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('@extschema@.cases', 'id')::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('@extschema@.service_point', 'id')::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.case_history', 'entry')::regclass, '');
 
--- The triggers (src/case_engine.c).  The BEFORE triggers are named to fire
--- after any BEFORE trigger of the user's that sorts earlier, so they see
--- the row that will be written.
+-- The checkpoints taken, and the leaves they cover: given a checkpoint
+-- kept elsewhere, the leaves are trusted when they give its root, and then
+-- they name the rows that changed.
+CREATE TABLE @extschema@.case_history_witness (
+    tree_size   bigint NOT NULL CONSTRAINT case_history_witness_size CHECK (tree_size >= 0),
+    root        bytea NOT NULL,
+    checkpoint  text NOT NULL,
+    taken_at    timestamptz NOT NULL,
+    taken_by    text NOT NULL,
+    PRIMARY KEY (tree_size, taken_at)
+);
+COMMENT ON TABLE @extschema@.case_history_witness IS
+    'every checkpoint history_checkpoint() took; the proof is the copy kept outside the database';
+COMMENT ON COLUMN @extschema@.case_history_witness.tree_size IS 'how many history rows it covers: the first ones by entry';
+COMMENT ON COLUMN @extschema@.case_history_witness.root IS 'the Merkle root over those rows'' leaves (merkle_root of history_leaf)';
+COMMENT ON COLUMN @extschema@.case_history_witness.checkpoint IS 'the checkpoint as returned, to export';
+COMMENT ON COLUMN @extschema@.case_history_witness.taken_at IS 'when it was taken';
+COMMENT ON COLUMN @extschema@.case_history_witness.taken_by IS 'the role that took it';
+
+CREATE TABLE @extschema@.case_history_witness_leaf (
+    entry       bigint PRIMARY KEY,
+    district    @extschema@.gridcode NOT NULL,
+    case_id     bigint NOT NULL,
+    seq         integer NOT NULL,
+    leaf        bytea NOT NULL
+);
+COMMENT ON TABLE @extschema@.case_history_witness_leaf IS
+    'the leaf of every history row a checkpoint covered, as it was then: names the rows that changed when the history no longer gives a checkpoint''s root';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.entry IS 'the row''s entry in case_history';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.district IS 'the row''s district, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.case_id IS 'the row''s case, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.seq IS 'the row''s seq, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.leaf IS 'history_leaf of the row when the checkpoint was taken';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness_leaf', '');
+
+-- ======================================================================
+-- Functions
+-- ======================================================================
+
+-- The trigger functions (src/case_engine.c); the triggers are under Triggers.
 CREATE FUNCTION @extschema@.case_before_insert() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.case_before_insert() IS
-    'BEFORE INSERT row trigger on cases: routes a new case (grid, district, early warning, handling level, service point), starts its accept stage and links its first history row';
+    'BEFORE INSERT row trigger on cases: routes a new case (grid, district, early warning, handling level, service point), starts its accept stage and links its first history row; takes a case restored by COPY with its history_hash as it is';
 CREATE FUNCTION @extschema@.case_before_update() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.case_before_update() IS
@@ -328,7 +379,7 @@ COMMENT ON FUNCTION @extschema@.case_after_change() IS
 CREATE FUNCTION @extschema@.case_history_refuse_change() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.case_history_refuse_change() IS
-    'trigger on case_history: refuses UPDATE, DELETE, TRUNCATE and every INSERT but the case engine''s (GG005)';
+    'trigger on case_history: refuses UPDATE, DELETE, TRUNCATE and every INSERT but the case engine''s and a restore''s COPY by a superuser or gridgov_importer (GG005)';
 -- The first history row of each new case, and its notification, come from
 -- one AFTER INSERT statement trigger over the statement's new rows; the
 -- row trigger keeps the moves (src/case_engine.c).
@@ -336,52 +387,6 @@ CREATE FUNCTION @extschema@.case_after_intake() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.case_after_intake() IS
     'AFTER INSERT statement trigger on cases: holds the new cases'' references, appends their first rows to case_history in one INSERT and notifies gridgov_case';
-
-CREATE TRIGGER gridgov_case_intake BEFORE INSERT ON @extschema@.cases
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_insert();
-CREATE TRIGGER gridgov_case_move BEFORE UPDATE ON @extschema@.cases
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_update();
-CREATE TRIGGER gridgov_case_history AFTER UPDATE ON @extschema@.cases
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_after_change();
-CREATE TRIGGER gridgov_case_intake_history AFTER INSERT ON @extschema@.cases
-    REFERENCING NEW TABLE AS gridgov_new_cases
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_after_intake();
-CREATE TRIGGER gridgov_history_append_only BEFORE UPDATE OR DELETE ON @extschema@.case_history
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_history_refuse_change();
-CREATE TRIGGER gridgov_history_no_truncate BEFORE TRUNCATE ON @extschema@.case_history
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
--- Only the engine appends to the history.
-CREATE TRIGGER gridgov_history_written_by_engine BEFORE INSERT ON @extschema@.case_history
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
-
--- The foreign keys stay, and stay enforced: on update, on the referenced
--- side, and on intake by the engine, which holds each referenced row FOR KEY
--- SHARE once per transaction (src/case_references.c) where PostgreSQL's
--- insert check would query it once per row.  The history is written only by
--- the engine, for cases the same statement wrote.  So the insert checks go.
-DO $$
-DECLARE
-    t record;
-BEGIN
-    FOR t IN
-        SELECT tg.tgrelid::regclass AS tab, tg.tgname
-          FROM pg_catalog.pg_trigger tg
-          JOIN pg_catalog.pg_constraint c ON c.oid OPERATOR(pg_catalog.=) tg.tgconstraint
-         WHERE tg.tgrelid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.cases'::regclass, '@extschema@.case_history'::regclass])
-           AND c.contype OPERATOR(pg_catalog.=) 'f'
-           AND tg.tgfoid OPERATOR(pg_catalog.=) 'pg_catalog."RI_FKey_check_ins"'::regproc
-    LOOP
-        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', t.tab, t.tgname);
-    END LOOP;
-END;
-$$;
-
--- The people of a case are checked by their foreign keys on intake too:
--- most cases have none, and a NULL key costs no query.
-ALTER TABLE @extschema@.cases
-    ADD CONSTRAINT cases_handler_fkey FOREIGN KEY (handler) REFERENCES @extschema@.person (id),
-    ADD CONSTRAINT cases_actor_person_fkey FOREIGN KEY (actor_person) REFERENCES @extschema@.person (id),
-    ADD CONSTRAINT cases_reporter_person_fkey FOREIGN KEY (reporter_person) REFERENCES @extschema@.person (id);
 
 -- Moves.  Each is one UPDATE; the triggers do the rest.  note is the
 -- reason where a move needs one; at is the time of the move (default: now);
@@ -689,25 +694,202 @@ END;
 COMMENT ON FUNCTION @extschema@.verify_history() IS
     'the first problem of every case whose history does not hold: a changed or missing row, a history shorter or longer than the case says, content changed behind the engine, or a history without its case; no rows when all hold';
 
--- Changes to the configuration tables reach the engine's per-backend cache,
--- also when logical replication applies them.
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.category ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category_rule
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.category_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.service_point
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.service_point ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.warning_rule
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.warning_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
--- The case engine keeps the grid boundaries in memory, to route a point
--- without a PostGIS query (src/grid_index.c).
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.unit
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.unit ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+-- Checkpoints (RFC 6962, as Certificate Transparency's tree heads): the
+-- Merkle root over the first N history rows by entry, with N, exported
+-- outside the database.  A per-case chain stops a stranger, not the owner,
+-- who can recompute it; a checkpoint kept elsewhere stops the owner too.
+CREATE FUNCTION @extschema@.history_leaf(h @extschema@.case_history) RETURNS bytea
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN pg_catalog.sha256('\x00'::bytea OPERATOR(pg_catalog.||) h.hash);
+COMMENT ON FUNCTION @extschema@.history_leaf(@extschema@.case_history) IS
+    'the Merkle leaf hash of a history row: SHA-256 of the byte 0x00 and the row''s hash (RFC 6962)';
+
+CREATE FUNCTION @extschema@.merkle_root_step(internal, bytea) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.merkle_root_step(internal, bytea) IS
+    'transition function of merkle_root: adds a leaf hash, merging the perfect subtrees it completes';
+CREATE FUNCTION @extschema@.merkle_root_final(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.merkle_root_final(internal) IS
+    'final function of merkle_root: folds the pending subtrees into the root';
+CREATE AGGREGATE @extschema@.merkle_root(bytea) (
+    SFUNC = @extschema@.merkle_root_step,
+    STYPE = internal,
+    SSPACE = 2072,
+    FINALFUNC = @extschema@.merkle_root_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.merkle_root(bytea) IS
+    'RFC 6962 Merkle tree hash of 32-byte leaf hashes in the aggregate''s ORDER BY (inner nodes SHA-256 of 0x01, left, right); SHA-256 of nothing for no rows';
+
+CREATE FUNCTION @extschema@.checkpoint_origin() RETURNS text
+    AS 'MODULE_PATHNAME', 'checkpoint_origin_name' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.checkpoint_origin() IS
+    'what names the history in its checkpoints after gridgov/: the setting gridgov.checkpoint_origin, else the cluster''s system identifier';
+
+-- The root of the first rows by entry: what a checkpoint of that many rows
+-- says, if nothing changed.
+CREATE FUNCTION @extschema@.history_root(tree_size bigint) RETURNS bytea
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT @extschema@.merkle_root(l.leaf ORDER BY l.entry)
+      FROM (SELECT h.entry, @extschema@.history_leaf(h) AS leaf
+              FROM @extschema@.case_history h ORDER BY h.entry LIMIT tree_size) l;
+END;
+COMMENT ON FUNCTION @extschema@.history_root(bigint) IS
+    'the Merkle root of the first tree_size history rows by entry (all of them if fewer): a checkpoint of that size has it while they are unchanged';
+
+-- The rows that differ from a checkpoint's, named from the witness's
+-- leaves once these give the checkpoint's root (a changed or inserted row
+-- by its current content, a deleted one by the witness); one row per case,
+-- its first bad entry.
+CREATE FUNCTION @extschema@.history_changes(tree_size bigint, root bytea)
+    RETURNS TABLE (entry bigint, district @extschema@.gridcode, case_id bigint, seq integer, problem text)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+BEGIN
+    IF (SELECT pg_catalog.count(*) OPERATOR(pg_catalog.<>) tree_size
+               OR @extschema@.merkle_root(w.leaf ORDER BY w.entry) OPERATOR(pg_catalog.<>) root
+          FROM (SELECT w.entry, w.leaf FROM @extschema@.case_history_witness_leaf w
+                 ORDER BY w.entry LIMIT tree_size) w) THEN
+        RETURN QUERY SELECT NULL::bigint, NULL::@extschema@.gridcode, NULL::bigint, NULL::integer,
+            pg_catalog.format('the first %s rows do not give the checkpoint''s root, nor do the leaves in case_history_witness_leaf: the rows that changed cannot be named', tree_size);
+        RETURN;
+    END IF;
+
+    RETURN QUERY
+    WITH past AS (
+        SELECT w.* FROM @extschema@.case_history_witness_leaf w ORDER BY w.entry LIMIT tree_size
+    ), present AS (
+        SELECT h.entry, h.district, h.case_id, h.seq, @extschema@.history_leaf(h) AS leaf
+          FROM @extschema@.case_history h
+         WHERE h.entry OPERATOR(pg_catalog.<=) (SELECT pg_catalog.max(p.entry) FROM past p)
+    ), changes AS (
+        SELECT DISTINCT ON (1, 2) COALESCE(n.district, o.district), COALESCE(n.case_id, o.case_id),
+               COALESCE(n.entry, o.entry) AS entry, COALESCE(n.seq, o.seq),
+               CASE WHEN n.entry IS NULL THEN 'the checkpoint''s row was deleted'
+                    WHEN o.entry IS NULL THEN 'the row was inserted among the checkpoint''s'
+                    ELSE 'the row was changed after the checkpoint' END
+          FROM past o FULL JOIN present n ON n.entry OPERATOR(pg_catalog.=) o.entry
+         WHERE o.leaf IS DISTINCT FROM n.leaf
+         ORDER BY 1, 2, 3
+    )
+    SELECT c.entry, c.district, c.case_id, c.seq, c.problem
+      FROM changes c(district, case_id, entry, seq, problem)
+     ORDER BY c.entry;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.history_changes(bigint, bytea) IS
+    'the first changed, deleted or inserted row of every case among the first tree_size rows, against the witness''s leaves, once these give root';
+
+-- A checkpoint proves the rows' hashes, and the chains prove the rows from
+-- their hashes: the two together prove the rows.
+CREATE FUNCTION @extschema@.verify_history(checkpoint text)
+    RETURNS TABLE (entry bigint, district @extschema@.gridcode, case_id bigint, seq integer, problem text)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+DECLARE
+    lines text[] := pg_catalog.string_to_array(checkpoint, E'\n');
+    size bigint;
+    root bytea;
+BEGIN
+    -- a checkpoint's lines each end with a newline (C2SP tlog-checkpoint)
+    IF lines[pg_catalog.cardinality(lines)] OPERATOR(pg_catalog.=) '' THEN
+        lines := lines[1:pg_catalog.cardinality(lines) OPERATOR(pg_catalog.-) 1];
+    END IF;
+    IF pg_catalog.cardinality(lines) OPERATOR(pg_catalog.<>) 3 THEN
+        RAISE EXCEPTION 'invalid checkpoint: 3 lines expected, % found', pg_catalog.cardinality(lines)
+            USING ERRCODE = '22P02',
+                  HINT = 'A checkpoint is three lines, as history_checkpoint() returns it: gridgov/ and its origin, the number of rows, the root in base64.';
+    ELSIF lines[1] OPERATOR(pg_catalog.!~) '^gridgov/.' THEN
+        RAISE EXCEPTION 'invalid checkpoint: line 1, "%", is not an origin', pg_catalog.left(lines[1], 60)
+            USING ERRCODE = '22P02', HINT = 'The first line is gridgov/ followed by the origin, as history_checkpoint() returns it.';
+    ELSIF lines[2] OPERATOR(pg_catalog.!~) '^(0|[1-9][0-9]{0,17})$' THEN
+        RAISE EXCEPTION 'invalid checkpoint: line 2, "%", is not a number of rows', pg_catalog.left(lines[2], 60)
+            USING ERRCODE = '22P02', HINT = 'The second line is the number of history rows the checkpoint covers, in decimal digits.';
+    ELSIF lines[3] OPERATOR(pg_catalog.!~) '^[A-Za-z0-9+/]{43}=$' THEN
+        RAISE EXCEPTION 'invalid checkpoint: line 3, "%", is not a SHA-256 hash in base64', pg_catalog.left(lines[3], 60)
+            USING ERRCODE = '22P02', HINT = 'The third line is the Merkle root, 32 bytes in base64 (44 characters).';
+    END IF;
+    size := lines[2]::bigint;
+    root := pg_catalog.decode(lines[3], 'base64');
+    IF pg_catalog.row_security_active('@extschema@.case_history') THEN
+        RAISE EXCEPTION 'verify_history(checkpoint) must read every history row'
+            USING ERRCODE = '42501',
+                  DETAIL = 'Row-level security hides some rows of case_history from this role.',
+                  HINT = 'Verify as the table''s owner or as a role that bypasses row-level security.';
+    END IF;
+
+    IF @extschema@.history_root(size) OPERATOR(pg_catalog.<>) root THEN
+        RETURN QUERY SELECT * FROM @extschema@.history_changes(size, root);
+    END IF;
+    RETURN QUERY
+    SELECT h.entry, v.district, v.case_id, v.seq, v.problem
+      FROM @extschema@.verify_history() v
+      LEFT JOIN @extschema@.case_history h
+        ON h.district OPERATOR(@extschema@.=) v.district AND h.case_id OPERATOR(pg_catalog.=) v.case_id
+       AND h.seq OPERATOR(pg_catalog.=) v.seq
+     ORDER BY h.entry NULLS LAST, v.district, v.case_id;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.verify_history(text) IS
+    'no rows when the first rows of the history still give the checkpoint''s root and every chain holds; otherwise every case with a row changed, deleted or inserted among them, at its first such entry, and the problems of verify_history()';
+
+-- A checkpoint of the whole history.  The SHARE lock waits for every
+-- writer of the history to end and keeps new ones out, so no row is
+-- committed later below the rows it covers; under REPEATABLE READ the
+-- snapshot could predate the lock and miss such rows, so it refuses.
+CREATE FUNCTION @extschema@.history_checkpoint() RETURNS text
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    isolation text := pg_catalog.current_setting('transaction_isolation');
+    previous record;
+    size bigint;
+    root bytea;
+    result text;
+BEGIN
+    IF isolation OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'history_checkpoint() cannot run in a % transaction', pg_catalog.upper(isolation)
+            USING ERRCODE = '25000',
+                  DETAIL = 'Its snapshot may predate rows committed before the checkpoint''s lock, which the checkpoint would leave out below rows it covers.',
+                  HINT = 'Take the checkpoint in a READ COMMITTED transaction.';
+    END IF;
+    IF pg_catalog.row_security_active('@extschema@.case_history') THEN
+        RAISE EXCEPTION 'history_checkpoint() must read every history row'
+            USING ERRCODE = '42501',
+                  DETAIL = 'Row-level security hides some rows of case_history from this role.',
+                  HINT = 'Take checkpoints as the table''s owner or as a role that bypasses row-level security.';
+    END IF;
+    LOCK TABLE @extschema@.case_history IN SHARE MODE;
+
+    -- a checkpoint extends the last one: it never covers a changed row unseen
+    SELECT w.tree_size, w.root INTO previous FROM @extschema@.case_history_witness w
+     ORDER BY w.tree_size DESC, w.taken_at DESC LIMIT 1;
+    IF FOUND AND @extschema@.history_root(previous.tree_size) OPERATOR(pg_catalog.<>) previous.root THEN
+        RAISE EXCEPTION 'the case history changed below its last checkpoint'
+            USING ERRCODE = 'GG006',
+                  DETAIL = pg_catalog.format('The first %s rows no longer give the root of the last checkpoint in case_history_witness.',
+                                             previous.tree_size),
+                  HINT = 'SELECT * FROM gridgov.verify_history(checkpoint), given that checkpoint, names the rows.';
+    END IF;
+    INSERT INTO @extschema@.case_history_witness_leaf (entry, district, case_id, seq, leaf)
+    SELECT h.entry, h.district, h.case_id, h.seq, @extschema@.history_leaf(h)
+      FROM @extschema@.case_history h
+     WHERE h.entry OPERATOR(pg_catalog.>) COALESCE((SELECT pg_catalog.max(w.entry) FROM @extschema@.case_history_witness_leaf w), 0);
+
+    size := (SELECT pg_catalog.count(*) FROM @extschema@.case_history);
+    root := @extschema@.history_root(size);
+    result := pg_catalog.format(E'gridgov/%s\n%s\n%s\n', @extschema@.checkpoint_origin(), size, pg_catalog.encode(root, 'base64'));
+    INSERT INTO @extschema@.case_history_witness (tree_size, root, checkpoint, taken_at, taken_by)
+    VALUES (size, root, result, pg_catalog.clock_timestamp(), CURRENT_USER);
+    RETURN result;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.history_checkpoint() IS
+    'a checkpoint of the whole case history to keep outside the database: gridgov/ and the origin, the number of rows, their Merkle root in base64, three lines; recorded in case_history_witness';
 
 -- The clock of each open stage: its deadline, the share of its limit used
 -- (suspended time excluded), and the traffic light: green, yellow from 80%,
@@ -738,6 +920,83 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION @extschema@.case_clock(timestamptz) IS
     'every open stage''s deadline, share of its limit used and traffic light at a given time';
+
+-- ======================================================================
+-- Triggers
+-- ======================================================================
+
+-- The case engine's triggers.  The BEFORE triggers are named to fire after
+-- any BEFORE trigger of the user's that sorts earlier, so they see the row
+-- that will be written.
+CREATE TRIGGER gridgov_case_intake BEFORE INSERT ON @extschema@.cases
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_insert();
+CREATE TRIGGER gridgov_case_move BEFORE UPDATE ON @extschema@.cases
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_update();
+CREATE TRIGGER gridgov_case_history AFTER UPDATE ON @extschema@.cases
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_after_change();
+CREATE TRIGGER gridgov_case_intake_history AFTER INSERT ON @extschema@.cases
+    REFERENCING NEW TABLE AS gridgov_new_cases
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_after_intake();
+CREATE TRIGGER gridgov_history_append_only BEFORE UPDATE OR DELETE ON @extschema@.case_history
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_history_refuse_change();
+CREATE TRIGGER gridgov_history_no_truncate BEFORE TRUNCATE ON @extschema@.case_history
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
+-- Only the engine appends to the history.
+CREATE TRIGGER gridgov_history_written_by_engine BEFORE INSERT ON @extschema@.case_history
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
+
+-- The foreign keys stay, and stay enforced: on update, on the referenced
+-- side, and on intake by the engine, which holds each referenced row FOR KEY
+-- SHARE once per transaction (src/case_references.c) where PostgreSQL's
+-- insert check would query it once per row.  The history is written only by
+-- the engine, for cases the same statement wrote.  So the insert checks go.
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN
+        SELECT tg.tgrelid::regclass AS tab, tg.tgname
+          FROM pg_catalog.pg_trigger tg
+          JOIN pg_catalog.pg_constraint c ON c.oid OPERATOR(pg_catalog.=) tg.tgconstraint
+         WHERE tg.tgrelid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.cases'::regclass, '@extschema@.case_history'::regclass])
+           AND c.contype OPERATOR(pg_catalog.=) 'f'
+           AND tg.tgfoid OPERATOR(pg_catalog.=) 'pg_catalog."RI_FKey_check_ins"'::regproc
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', t.tab, t.tgname);
+    END LOOP;
+END;
+$$;
+
+-- The people of a case are checked by their foreign keys on intake too:
+-- most cases have none, and a NULL key costs no query.
+ALTER TABLE @extschema@.cases
+    ADD CONSTRAINT cases_handler_fkey FOREIGN KEY (handler) REFERENCES @extschema@.person (id),
+    ADD CONSTRAINT cases_actor_person_fkey FOREIGN KEY (actor_person) REFERENCES @extschema@.person (id),
+    ADD CONSTRAINT cases_reporter_person_fkey FOREIGN KEY (reporter_person) REFERENCES @extschema@.person (id);
+
+-- Changes to the configuration tables reach the engine's per-backend cache,
+-- also when logical replication applies them.
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.category ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category_rule
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.category_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.service_point
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.service_point ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.warning_rule
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.warning_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+-- The case engine keeps the grid boundaries in memory, to route a point
+-- without a PostGIS query (src/grid_index.c).
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.unit
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.unit ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+
+-- ======================================================================
+-- Views
+-- ======================================================================
 
 CREATE VIEW @extschema@.case_clock AS SELECT * FROM @extschema@.case_clock(pg_catalog.now());
 COMMENT ON VIEW @extschema@.case_clock IS 'every open stage''s deadline, share used and traffic light now';

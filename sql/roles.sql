@@ -23,6 +23,11 @@
 -- (with their members), and pg_dump does not dump them or their memberships
 -- (pg_dumpall --roles-only does).  The grants below are the extension's:
 -- CREATE EXTENSION makes them again in a restored database.
+
+-- ======================================================================
+-- Roles
+-- ======================================================================
+
 DO $$
 DECLARE
     r record;
@@ -51,6 +56,10 @@ BEGIN
     END LOOP;
 END;
 $$;
+
+-- ======================================================================
+-- Privileges
+-- ======================================================================
 
 GRANT USAGE ON SCHEMA @extschema@
     TO gridgov_reader, gridgov_handler, gridgov_administrator, gridgov_auditor, gridgov_importer;
@@ -172,4 +181,21 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.content_digest(@extschema@.cases),
     @extschema@.history_hash(bytea, @extschema@.case_history),
     @extschema@.verify_history()
+    TO gridgov_auditor;
+
+-- Checkpoints of the case history (docs/cases.md, "Checkpoints"): auditors
+-- verify them, with the witness's tables; history_changes and
+-- history_root are verify_history(checkpoint)'s steps.  Taking one locks
+-- the history against every writer, which is for its owner only.
+GRANT SELECT ON @extschema@.case_history_witness, @extschema@.case_history_witness_leaf TO gridgov_auditor;
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.history_checkpoint(),
+    @extschema@.history_changes(bigint, bytea),
+    @extschema@.history_root(bigint),
+    @extschema@.verify_history(text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.history_changes(bigint, bytea),
+    @extschema@.history_root(bigint),
+    @extschema@.verify_history(text)
     TO gridgov_auditor;

@@ -45,6 +45,7 @@
 #include "case_handler.h"
 #include "case_history.h"
 #include "case_references.h"
+#include "case_restore.h"
 #include "case_rules.h"
 #include "case_warning.h"
 #include "grid_index.h"
@@ -295,6 +296,7 @@ case_engine_init(void)
 	cache_register(forget_case_columns, &case_columns_relid, 1);
 	case_handler_init();
 	case_references_init();
+	case_restore_init();
 	case_warning_init();
 	case_rules_init();
 	grid_index_init();
@@ -966,6 +968,25 @@ place_case(CaseRow *row, int64 case_id)
 }
 
 /*
+ * A COPY row that carries history_hash is a case restored from a dump
+ * (case_restore.c), taken as it is: only a role that may import history
+ * may write one, as it bypasses routing and the lifecycle.
+ */
+static void
+admit_restored_case(int64 case_id)
+{
+	if (!may_import())
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" may not restore case " INT64_FORMAT,
+						GetUserNameFromId(GetUserId(), false), case_id),
+				 errdetail("A row of cases copied with its history_hash is a case restored from a dump, taken as it is."),
+				 errhint("Restore as a superuser or a member of " IMPORTER_ROLE
+						 "; to report new cases with COPY, leave history_seq and history_hash out.")));
+	case_restore_remember(case_id);
+}
+
+/*
  * BEFORE INSERT FOR EACH ROW: check the report, place and route the new
  * case, apply early warning, start its first stage and its history chain.
  */
@@ -992,6 +1013,12 @@ case_before_insert(PG_FUNCTION_ARGS)
 	find_case_columns(trigdata->tg_relation);
 	case_row_deform(&row, RelationGetDescr(trigdata->tg_relation), trigdata->tg_trigtuple);
 	case_id = DatumGetInt64(ROW_DATUM(&row, C_ID));
+
+	if (!ROW_NULL(&row, C_HISTORY_HASH) && case_restore_copying())
+	{
+		admit_restored_case(case_id);
+		return PointerGetDatum(trigdata->tg_trigtuple);
+	}
 
 	status = row_text(&row, C_STATUS);
 	if (status == NULL || strcmp(status, "reported") != 0)
@@ -1353,7 +1380,7 @@ setting_person(const char *value)
  * else, for accept, dispatch and start, the person of the move's actor;
  * else the handler as it was, unless the case went to another service
  * point.  A handler who is new, or at a new service point, must hold a post
- * there on the day of the move (GG006).
+ * there on the day of the move (GG007).
  */
 static void
 assign_handler(CaseUpdate *u)
@@ -1553,6 +1580,8 @@ case_after_intake(PG_FUNCTION_ARGS)
 	MemoryContext per_row;
 	MemoryContext caller;
 	CaseRow		row;
+	int64		restored = 0;
+	int64		reported = 0;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
@@ -1580,23 +1609,38 @@ case_after_intake(PG_FUNCTION_ARGS)
 		row.nulls = slot->tts_isnull;
 		case_references_hold(cases, DatumGetGridcode(ROW_DATUM(&row, C_UNIT)), row_text(&row, C_CATEGORY),
 							 row_int(&row, C_SERVICE_POINT, 0));
-		notify_move(&row, NULL);
+		/* a restored case's history and its listeners' news are in the dump */
+		if (case_restore_take(DatumGetInt64(ROW_DATUM(&row, C_ID))))
+			restored++;
+		else
+		{
+			reported++;
+			notify_move(&row, NULL);
+		}
 		MemoryContextSwitchTo(caller);
 		MemoryContextReset(per_row);
 	}
 
 	MemoryContextDelete(per_row);
 	ExecDropSingleTupleTableSlot(slot);
-	case_history_append_intake(trigdata);
+	if (restored > 0 && reported > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("one COPY cannot both restore cases and report new ones"),
+				 errdetail("It restored " INT64_FORMAT " cases (rows with history_hash) and reported " INT64_FORMAT " (rows without).",
+						   restored, reported),
+				 errhint("Copy the restored cases and the new reports in two statements.")));
+	if (restored == 0)
+		case_history_append_intake(trigdata);
 	case_warning_forget();
 	return PointerGetDatum(NULL);
 }
 
 /*
  * The history is append-only and written by the engine: no update, no
- * delete, no truncate, and no insert but the engine's own.  Restores and
- * logical replication, with session_replication_role = replica, do not fire
- * these triggers.
+ * delete, no truncate, and no insert but the engine's own and a restore's
+ * COPY by a role that may import history.  Logical replication, with
+ * session_replication_role = replica, does not fire these triggers.
  */
 PG_FUNCTION_INFO_V1(case_history_refuse_change);
 Datum
@@ -1608,13 +1652,14 @@ case_history_refuse_change(PG_FUNCTION_ARGS)
 		elog(ERROR, "case_history_refuse_change must be a trigger");
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
-		if (case_history_being_written())
+		/* the engine's own rows, and a restore's COPY by an importer */
+		if (case_history_being_written() || (case_restore_copying() && may_import()))
 			return PointerGetDatum(NULL);
 		ereport(ERROR,
 				(errcode(ERRCODE_CASE_HISTORY_READ_ONLY),
 				 errmsg("the case history is written by the case engine only"),
 				 errdetail("INSERT on \"%s\" was refused.", RelationGetRelationName(trigdata->tg_relation)),
-				 errhint("Report and move cases in gridgov.cases; restore a dump with session_replication_role = replica.")));
+				 errhint("Report and move cases in gridgov.cases; a dump is restored with COPY, by a superuser or a member of " IMPORTER_ROLE ".")));
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_CASE_HISTORY_READ_ONLY),

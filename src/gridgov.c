@@ -6,6 +6,7 @@
 #include "postgres.h"
 
 #include "calendar.h"
+#include "case_checkpoint.h"
 #include "case_engine.h"
 #include "gridcell.h"
 #include "kpi_planner.h"
@@ -24,6 +25,7 @@ _PG_init(void)
 	gridcell_init();
 	calendar_init();
 	case_engine_init();
+	case_checkpoint_init();
 	kpi_planner_init();
 
 	/* after every setting exists: a misspelt gridgov.* setting is an error */

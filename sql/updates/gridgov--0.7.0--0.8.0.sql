@@ -631,6 +631,269 @@ ALTER OPERATOR @extschema@.@> (@extschema@.gridcell, @extschema@.gridcell)
     SET (JOIN = @extschema@.subtree_contains_joinsel);
 
 -- ----------------------------------------------------------------------
+-- Tamper evidence against the owner, and a restore that loses nothing
+-- (issue 13): history rows numbered by entry, Merkle checkpoints
+-- (history_leaf, merkle_root, history_checkpoint, verify_history(text)) and
+-- their witness tables; a COPY by a superuser or an importer restores cases
+-- and their history through the engine's triggers.
+-- ----------------------------------------------------------------------
+-- the rows already there are numbered in the order of their time
+ALTER TABLE @extschema@.case_history ADD COLUMN entry bigint;
+ALTER TABLE @extschema@.case_history DISABLE TRIGGER gridgov_history_append_only;
+UPDATE @extschema@.case_history h SET entry = n.entry
+  FROM (SELECT o.district, o.case_id, o.seq,
+               pg_catalog.row_number() OVER (ORDER BY o.at, o.district, o.case_id, o.seq) AS entry
+          FROM @extschema@.case_history o) n
+ WHERE h.district OPERATOR(@extschema@.=) n.district AND h.case_id OPERATOR(pg_catalog.=) n.case_id
+   AND h.seq OPERATOR(pg_catalog.=) n.seq;
+ALTER TABLE @extschema@.case_history ENABLE TRIGGER gridgov_history_append_only;
+ALTER TABLE @extschema@.case_history ALTER COLUMN entry SET NOT NULL,
+    ALTER COLUMN entry ADD GENERATED ALWAYS AS IDENTITY;
+SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence('@extschema@.case_history', 'entry'), pg_catalog.max(h.entry))
+  FROM @extschema@.case_history h HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0;
+COMMENT ON COLUMN @extschema@.case_history.entry IS
+    'the row''s place in the whole history, in the order rows were appended: the order of the checkpoints'' Merkle tree (history_checkpoint)';
+CREATE UNIQUE INDEX case_history_entry ON @extschema@.case_history (entry);
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.case_history', 'entry')::regclass, '');
+COMMENT ON FUNCTION @extschema@.case_before_insert() IS
+    'BEFORE INSERT row trigger on cases: routes a new case (grid, district, early warning, handling level, service point), starts its accept stage and links its first history row; takes a case restored by COPY with its history_hash as it is';
+COMMENT ON FUNCTION @extschema@.case_history_refuse_change() IS
+    'trigger on case_history: refuses UPDATE, DELETE, TRUNCATE and every INSERT but the case engine''s and a restore''s COPY by a superuser or gridgov_importer (GG005)';
+
+-- Checkpoints (RFC 6962, as Certificate Transparency's tree heads): the
+-- Merkle root over the first N history rows by entry, with N, exported
+-- outside the database.  A per-case chain stops a stranger, not the owner,
+-- who can recompute it; a checkpoint kept elsewhere stops the owner too.
+CREATE FUNCTION @extschema@.history_leaf(h @extschema@.case_history) RETURNS bytea
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN pg_catalog.sha256('\x00'::bytea OPERATOR(pg_catalog.||) h.hash);
+COMMENT ON FUNCTION @extschema@.history_leaf(@extschema@.case_history) IS
+    'the Merkle leaf hash of a history row: SHA-256 of the byte 0x00 and the row''s hash (RFC 6962)';
+
+CREATE FUNCTION @extschema@.merkle_root_step(internal, bytea) RETURNS internal
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.merkle_root_step(internal, bytea) IS
+    'transition function of merkle_root: adds a leaf hash, merging the perfect subtrees it completes';
+CREATE FUNCTION @extschema@.merkle_root_final(internal) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.merkle_root_final(internal) IS
+    'final function of merkle_root: folds the pending subtrees into the root';
+CREATE AGGREGATE @extschema@.merkle_root(bytea) (
+    SFUNC = @extschema@.merkle_root_step,
+    STYPE = internal,
+    SSPACE = 2072,
+    FINALFUNC = @extschema@.merkle_root_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.merkle_root(bytea) IS
+    'RFC 6962 Merkle tree hash of 32-byte leaf hashes in the aggregate''s ORDER BY (inner nodes SHA-256 of 0x01, left, right); SHA-256 of nothing for no rows';
+
+CREATE FUNCTION @extschema@.checkpoint_origin() RETURNS text
+    AS 'MODULE_PATHNAME', 'checkpoint_origin_name' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.checkpoint_origin() IS
+    'what names the history in its checkpoints after gridgov/: the setting gridgov.checkpoint_origin, else the cluster''s system identifier';
+
+-- The checkpoints taken, and the leaves they cover: given a checkpoint
+-- kept elsewhere, the leaves are trusted when they give its root, and then
+-- they name the rows that changed.
+CREATE TABLE @extschema@.case_history_witness (
+    tree_size   bigint NOT NULL CONSTRAINT case_history_witness_size CHECK (tree_size >= 0),
+    root        bytea NOT NULL,
+    checkpoint  text NOT NULL,
+    taken_at    timestamptz NOT NULL,
+    taken_by    text NOT NULL,
+    PRIMARY KEY (tree_size, taken_at)
+);
+COMMENT ON TABLE @extschema@.case_history_witness IS
+    'every checkpoint history_checkpoint() took; the proof is the copy kept outside the database';
+COMMENT ON COLUMN @extschema@.case_history_witness.tree_size IS 'how many history rows it covers: the first ones by entry';
+COMMENT ON COLUMN @extschema@.case_history_witness.root IS 'the Merkle root over those rows'' leaves (merkle_root of history_leaf)';
+COMMENT ON COLUMN @extschema@.case_history_witness.checkpoint IS 'the checkpoint as returned, to export';
+COMMENT ON COLUMN @extschema@.case_history_witness.taken_at IS 'when it was taken';
+COMMENT ON COLUMN @extschema@.case_history_witness.taken_by IS 'the role that took it';
+
+CREATE TABLE @extschema@.case_history_witness_leaf (
+    entry       bigint PRIMARY KEY,
+    district    @extschema@.gridcode NOT NULL,
+    case_id     bigint NOT NULL,
+    seq         integer NOT NULL,
+    leaf        bytea NOT NULL
+);
+COMMENT ON TABLE @extschema@.case_history_witness_leaf IS
+    'the leaf of every history row a checkpoint covered, as it was then: names the rows that changed when the history no longer gives a checkpoint''s root';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.entry IS 'the row''s entry in case_history';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.district IS 'the row''s district, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.case_id IS 'the row''s case, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.seq IS 'the row''s seq, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.leaf IS 'history_leaf of the row when the checkpoint was taken';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness_leaf', '');
+
+-- The root of the first rows by entry: what a checkpoint of that many rows
+-- says, if nothing changed.
+CREATE FUNCTION @extschema@.history_root(tree_size bigint) RETURNS bytea
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT @extschema@.merkle_root(l.leaf ORDER BY l.entry)
+      FROM (SELECT h.entry, @extschema@.history_leaf(h) AS leaf
+              FROM @extschema@.case_history h ORDER BY h.entry LIMIT tree_size) l;
+END;
+COMMENT ON FUNCTION @extschema@.history_root(bigint) IS
+    'the Merkle root of the first tree_size history rows by entry (all of them if fewer): a checkpoint of that size has it while they are unchanged';
+
+-- The rows that differ from a checkpoint's, named from the witness's
+-- leaves once these give the checkpoint's root (a changed or inserted row
+-- by its current content, a deleted one by the witness); one row per case,
+-- its first bad entry.
+CREATE FUNCTION @extschema@.history_changes(tree_size bigint, root bytea)
+    RETURNS TABLE (entry bigint, district @extschema@.gridcode, case_id bigint, seq integer, problem text)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+BEGIN
+    IF (SELECT pg_catalog.count(*) OPERATOR(pg_catalog.<>) tree_size
+               OR @extschema@.merkle_root(w.leaf ORDER BY w.entry) OPERATOR(pg_catalog.<>) root
+          FROM (SELECT w.entry, w.leaf FROM @extschema@.case_history_witness_leaf w
+                 ORDER BY w.entry LIMIT tree_size) w) THEN
+        RETURN QUERY SELECT NULL::bigint, NULL::@extschema@.gridcode, NULL::bigint, NULL::integer,
+            pg_catalog.format('the first %s rows do not give the checkpoint''s root, nor do the leaves in case_history_witness_leaf: the rows that changed cannot be named', tree_size);
+        RETURN;
+    END IF;
+
+    RETURN QUERY
+    WITH past AS (
+        SELECT w.* FROM @extschema@.case_history_witness_leaf w ORDER BY w.entry LIMIT tree_size
+    ), present AS (
+        SELECT h.entry, h.district, h.case_id, h.seq, @extschema@.history_leaf(h) AS leaf
+          FROM @extschema@.case_history h
+         WHERE h.entry OPERATOR(pg_catalog.<=) (SELECT pg_catalog.max(p.entry) FROM past p)
+    ), changes AS (
+        SELECT DISTINCT ON (1, 2) COALESCE(n.district, o.district), COALESCE(n.case_id, o.case_id),
+               COALESCE(n.entry, o.entry) AS entry, COALESCE(n.seq, o.seq),
+               CASE WHEN n.entry IS NULL THEN 'the checkpoint''s row was deleted'
+                    WHEN o.entry IS NULL THEN 'the row was inserted among the checkpoint''s'
+                    ELSE 'the row was changed after the checkpoint' END
+          FROM past o FULL JOIN present n ON n.entry OPERATOR(pg_catalog.=) o.entry
+         WHERE o.leaf IS DISTINCT FROM n.leaf
+         ORDER BY 1, 2, 3
+    )
+    SELECT c.entry, c.district, c.case_id, c.seq, c.problem
+      FROM changes c(district, case_id, entry, seq, problem)
+     ORDER BY c.entry;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.history_changes(bigint, bytea) IS
+    'the first changed, deleted or inserted row of every case among the first tree_size rows, against the witness''s leaves, once these give root';
+
+-- A checkpoint proves the rows' hashes, and the chains prove the rows from
+-- their hashes: the two together prove the rows.
+CREATE FUNCTION @extschema@.verify_history(checkpoint text)
+    RETURNS TABLE (entry bigint, district @extschema@.gridcode, case_id bigint, seq integer, problem text)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+DECLARE
+    lines text[] := pg_catalog.string_to_array(checkpoint, E'\n');
+    size bigint;
+    root bytea;
+BEGIN
+    -- a checkpoint's lines each end with a newline (C2SP tlog-checkpoint)
+    IF lines[pg_catalog.cardinality(lines)] OPERATOR(pg_catalog.=) '' THEN
+        lines := lines[1:pg_catalog.cardinality(lines) OPERATOR(pg_catalog.-) 1];
+    END IF;
+    IF pg_catalog.cardinality(lines) OPERATOR(pg_catalog.<>) 3 THEN
+        RAISE EXCEPTION 'invalid checkpoint: 3 lines expected, % found', pg_catalog.cardinality(lines)
+            USING ERRCODE = '22P02',
+                  HINT = 'A checkpoint is three lines, as history_checkpoint() returns it: gridgov/ and its origin, the number of rows, the root in base64.';
+    ELSIF lines[1] OPERATOR(pg_catalog.!~) '^gridgov/.' THEN
+        RAISE EXCEPTION 'invalid checkpoint: line 1, "%", is not an origin', pg_catalog.left(lines[1], 60)
+            USING ERRCODE = '22P02', HINT = 'The first line is gridgov/ followed by the origin, as history_checkpoint() returns it.';
+    ELSIF lines[2] OPERATOR(pg_catalog.!~) '^(0|[1-9][0-9]{0,17})$' THEN
+        RAISE EXCEPTION 'invalid checkpoint: line 2, "%", is not a number of rows', pg_catalog.left(lines[2], 60)
+            USING ERRCODE = '22P02', HINT = 'The second line is the number of history rows the checkpoint covers, in decimal digits.';
+    ELSIF lines[3] OPERATOR(pg_catalog.!~) '^[A-Za-z0-9+/]{43}=$' THEN
+        RAISE EXCEPTION 'invalid checkpoint: line 3, "%", is not a SHA-256 hash in base64', pg_catalog.left(lines[3], 60)
+            USING ERRCODE = '22P02', HINT = 'The third line is the Merkle root, 32 bytes in base64 (44 characters).';
+    END IF;
+    size := lines[2]::bigint;
+    root := pg_catalog.decode(lines[3], 'base64');
+    IF pg_catalog.row_security_active('@extschema@.case_history') THEN
+        RAISE EXCEPTION 'verify_history(checkpoint) must read every history row'
+            USING ERRCODE = '42501',
+                  DETAIL = 'Row-level security hides some rows of case_history from this role.',
+                  HINT = 'Verify as the table''s owner or as a role that bypasses row-level security.';
+    END IF;
+
+    IF @extschema@.history_root(size) OPERATOR(pg_catalog.<>) root THEN
+        RETURN QUERY SELECT * FROM @extschema@.history_changes(size, root);
+    END IF;
+    RETURN QUERY
+    SELECT h.entry, v.district, v.case_id, v.seq, v.problem
+      FROM @extschema@.verify_history() v
+      LEFT JOIN @extschema@.case_history h
+        ON h.district OPERATOR(@extschema@.=) v.district AND h.case_id OPERATOR(pg_catalog.=) v.case_id
+       AND h.seq OPERATOR(pg_catalog.=) v.seq
+     ORDER BY h.entry NULLS LAST, v.district, v.case_id;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.verify_history(text) IS
+    'no rows when the first rows of the history still give the checkpoint''s root and every chain holds; otherwise every case with a row changed, deleted or inserted among them, at its first such entry, and the problems of verify_history()';
+
+-- A checkpoint of the whole history.  The SHARE lock waits for every
+-- writer of the history to end and keeps new ones out, so no row is
+-- committed later below the rows it covers; under REPEATABLE READ the
+-- snapshot could predate the lock and miss such rows, so it refuses.
+CREATE FUNCTION @extschema@.history_checkpoint() RETURNS text
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    isolation text := pg_catalog.current_setting('transaction_isolation');
+    previous record;
+    size bigint;
+    root bytea;
+    result text;
+BEGIN
+    IF isolation OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'history_checkpoint() cannot run in a % transaction', pg_catalog.upper(isolation)
+            USING ERRCODE = '25000',
+                  DETAIL = 'Its snapshot may predate rows committed before the checkpoint''s lock, which the checkpoint would leave out below rows it covers.',
+                  HINT = 'Take the checkpoint in a READ COMMITTED transaction.';
+    END IF;
+    IF pg_catalog.row_security_active('@extschema@.case_history') THEN
+        RAISE EXCEPTION 'history_checkpoint() must read every history row'
+            USING ERRCODE = '42501',
+                  DETAIL = 'Row-level security hides some rows of case_history from this role.',
+                  HINT = 'Take checkpoints as the table''s owner or as a role that bypasses row-level security.';
+    END IF;
+    LOCK TABLE @extschema@.case_history IN SHARE MODE;
+
+    -- a checkpoint extends the last one: it never covers a changed row unseen
+    SELECT w.tree_size, w.root INTO previous FROM @extschema@.case_history_witness w
+     ORDER BY w.tree_size DESC, w.taken_at DESC LIMIT 1;
+    IF FOUND AND @extschema@.history_root(previous.tree_size) OPERATOR(pg_catalog.<>) previous.root THEN
+        RAISE EXCEPTION 'the case history changed below its last checkpoint'
+            USING ERRCODE = 'GG006',
+                  DETAIL = pg_catalog.format('The first %s rows no longer give the root of the last checkpoint in case_history_witness.',
+                                             previous.tree_size),
+                  HINT = 'SELECT * FROM gridgov.verify_history(checkpoint), given that checkpoint, names the rows.';
+    END IF;
+    INSERT INTO @extschema@.case_history_witness_leaf (entry, district, case_id, seq, leaf)
+    SELECT h.entry, h.district, h.case_id, h.seq, @extschema@.history_leaf(h)
+      FROM @extschema@.case_history h
+     WHERE h.entry OPERATOR(pg_catalog.>) COALESCE((SELECT pg_catalog.max(w.entry) FROM @extschema@.case_history_witness_leaf w), 0);
+
+    size := (SELECT pg_catalog.count(*) FROM @extschema@.case_history);
+    root := @extschema@.history_root(size);
+    result := pg_catalog.format(E'gridgov/%s\n%s\n%s\n', @extschema@.checkpoint_origin(), size, pg_catalog.encode(root, 'base64'));
+    INSERT INTO @extschema@.case_history_witness (tree_size, root, checkpoint, taken_at, taken_by)
+    VALUES (size, root, result, pg_catalog.clock_timestamp(), CURRENT_USER);
+    RETURN result;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.history_checkpoint() IS
+    'a checkpoint of the whole case history to keep outside the database: gridgov/ and the origin, the number of rows, their Merkle root in base64, three lines; recorded in case_history_witness';
 -- Group roles and who may execute what (issue 13): gridgov_reader,
 -- gridgov_handler, gridgov_administrator and gridgov_auditor join
 -- gridgov_importer, created if missing; their grants; EXECUTE revoked from
@@ -784,6 +1047,23 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.content_digest(@extschema@.cases),
     @extschema@.history_hash(bytea, @extschema@.case_history),
     @extschema@.verify_history()
+    TO gridgov_auditor;
+
+-- ----------------------------------------------------------------------
+-- Checkpoints and the group roles (issue 13): auditors verify checkpoints;
+-- taking one is for the history's owner (as the end of sql/roles.sql).
+-- ----------------------------------------------------------------------
+GRANT SELECT ON @extschema@.case_history_witness, @extschema@.case_history_witness_leaf TO gridgov_auditor;
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.history_checkpoint(),
+    @extschema@.history_changes(bigint, bytea),
+    @extschema@.history_root(bigint),
+    @extschema@.verify_history(text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.history_changes(bigint, bytea),
+    @extschema@.history_root(bigint),
+    @extschema@.verify_history(text)
     TO gridgov_auditor;
 -- Handlers are people (issue 12, items 4 and 5): the people of a case, the
 -- person each login role is, and the history chaining them.

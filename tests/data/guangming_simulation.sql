@@ -407,6 +407,9 @@ END;
 $$;
 RESET gridgov.actor;
 
+-- (not with -v sim_untampered=1: a history every chain of which holds)
+\if :{?sim_untampered}
+\else
 -- An intruder with the table owner's rights covers up four things, and
 -- the chain gives them away (SELECT * FROM gridgov.verify_history()):
 -- a late case's missed deadline is deleted from its history, a dissatisfied
@@ -434,6 +437,7 @@ ALTER TABLE cases DISABLE TRIGGER gridgov_case_move;
 UPDATE cases SET satisfaction = 5, evaluation = '非常满意,处理及时'
  WHERE id = (SELECT id FROM cases WHERE status = 'closed' AND satisfaction = 2 ORDER BY id LIMIT 1);
 ALTER TABLE cases ENABLE TRIGGER gridgov_case_move;
+\endif
 
 VACUUM ANALYZE cases;
 VACUUM ANALYZE case_history;

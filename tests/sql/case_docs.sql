@@ -25,7 +25,8 @@ SELECT * FROM escalate_overdue('2026-11-18 12:00+08');
 SELECT seq, at, actor, action, from_status, to_status, handling_level AS level, service_point AS sp, escalation_trigger, note
   FROM case_history WHERE case_id = 101 ORDER BY seq;
 SELECT * FROM verify_history();
-INSERT INTO case_history SELECT * FROM case_history WHERE case_id = 101 AND seq = 1;
+INSERT INTO case_history (district, case_id, seq, at, actor, action, to_status, hash)
+SELECT district, case_id, 9, at, actor, action, to_status, hash FROM case_history WHERE case_id = 101 AND seq = 1;
 SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'cases'::regclass AND NOT tgisinternal ORDER BY tgname;
 SELECT c.conname, t.tgfoid::regproc AS check_function, t.tgenabled
   FROM pg_trigger t JOIN pg_constraint c ON c.oid = t.tgconstraint

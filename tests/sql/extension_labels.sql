@@ -13,7 +13,7 @@ SELECT p.oid::regprocedure AS writes_but_labelled_otherwise
  WHERE p.pronamespace = 'gridgov'::regnamespace
    AND p.proname IN ('import_units', 'apply_move', 'accept', 'reject', 'merge', 'dispatch', 'start',
                      'return_case', 'extend', 'suspend', 'resume', 'resolve', 'verify', 'reopen',
-                     'close', 'escalate', 'escalate_overdue')
+                     'close', 'escalate', 'escalate_overdue', 'history_checkpoint')
    AND (p.provolatile <> 'v' OR p.proparallel <> 'u');
 
 -- a trigger function is volatile and parallel unsafe
