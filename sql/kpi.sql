@@ -341,6 +341,62 @@ $$;
 COMMENT ON FUNCTION @extschema@.refresh_kpi_daily(date, date, timestamptz) IS
     'recompute kpi_daily, kpi_unit_daily and kpi_handler_daily for the days from_day to to_day (both included) at as_of; returns the kpi_daily rows written';
 
+-- ======================================================================
+-- Aggregates
+-- ======================================================================
+
+-- kpi(c), kpi(c, as_of) and kpi_merge over the functions above.
+CREATE AGGREGATE @extschema@.kpi(c @extschema@.cases, as_of timestamptz) (
+    SFUNC = @extschema@.kpi_accum,
+    STYPE = @extschema@.kpi_state,
+    SSPACE = 400,
+    FINALFUNC = @extschema@.kpi_final,
+    COMBINEFUNC = @extschema@.kpi_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi(@extschema@.cases, timestamptz) IS
+    'KPI state of a set of cases; open and overdue cases are counted at as_of';
+
+CREATE AGGREGATE @extschema@.kpi(c @extschema@.cases) (
+    SFUNC = @extschema@.kpi_accum,
+    STYPE = @extschema@.kpi_state,
+    SSPACE = 400,
+    FINALFUNC = @extschema@.kpi_final,
+    COMBINEFUNC = @extschema@.kpi_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi(@extschema@.cases) IS
+    'KPI state of a set of cases; open and overdue cases are counted at now()';
+
+CREATE AGGREGATE @extschema@.kpi_merge(@extschema@.kpi_state) (
+    SFUNC = @extschema@.kpi_combine,
+    STYPE = @extschema@.kpi_state,
+    SSPACE = 400,
+    FINALFUNC = @extschema@.kpi_final,
+    COMBINEFUNC = @extschema@.kpi_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi_merge(@extschema@.kpi_state) IS
+    'merge stored KPI states (rollups) into one: the same counts and sketches as a scan of all their cases';
+
+-- The column form of kpi, over the column form of kpi_accum (above).
+CREATE AGGREGATE @extschema@.kpi(id bigint, status text, handling_level integer, stage_deadline timestamptz,
+                                 suspended_at timestamptz, reported_at timestamptz, accepted_at timestamptz,
+                                 dispatched_at timestamptz, closed_at timestamptz, escalations integer,
+                                 reopenings integer, extensions integer, returns integer,
+                                 deadlines_missed integer, satisfaction smallint, as_of timestamptz) (
+    SFUNC = @extschema@.kpi_accum,
+    STYPE = @extschema@.kpi_state,
+    SSPACE = 400,
+    FINALFUNC = @extschema@.kpi_final,
+    COMBINEFUNC = @extschema@.kpi_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi(bigint, text, integer, timestamptz, timestamptz, timestamptz, timestamptz,
+                                     timestamptz, timestamptz, integer, integer, integer, integer, integer,
+                                     smallint, timestamptz) IS
+    'KPI state of a set of cases given by their columns (the form the planner gives kpi(c)); a NULL id counts nothing';
+
 -- Per handler and per organization, for the cases reported from from_day
 -- to to_day: kpi_merge over kpi_handler_daily, never the cases again.
 CREATE FUNCTION @extschema@.kpi_by_handler(from_day date, to_day date)
@@ -400,59 +456,3 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION @extschema@.kpi_by_organization(date, date) IS
     'KPI state, kpi_score and assessment of each organization whose people handled cases reported from from_day to to_day: a governance squad under a community committee is assessed 50% on its score and 50% on the committee''s, the score of the community''s cases';
-
--- ======================================================================
--- Aggregates
--- ======================================================================
-
--- kpi(c), kpi(c, as_of) and kpi_merge over the functions above.
-CREATE AGGREGATE @extschema@.kpi(c @extschema@.cases, as_of timestamptz) (
-    SFUNC = @extschema@.kpi_accum,
-    STYPE = @extschema@.kpi_state,
-    SSPACE = 400,
-    FINALFUNC = @extschema@.kpi_final,
-    COMBINEFUNC = @extschema@.kpi_combine,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.kpi(@extschema@.cases, timestamptz) IS
-    'KPI state of a set of cases; open and overdue cases are counted at as_of';
-
-CREATE AGGREGATE @extschema@.kpi(c @extschema@.cases) (
-    SFUNC = @extschema@.kpi_accum,
-    STYPE = @extschema@.kpi_state,
-    SSPACE = 400,
-    FINALFUNC = @extschema@.kpi_final,
-    COMBINEFUNC = @extschema@.kpi_combine,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.kpi(@extschema@.cases) IS
-    'KPI state of a set of cases; open and overdue cases are counted at now()';
-
-CREATE AGGREGATE @extschema@.kpi_merge(@extschema@.kpi_state) (
-    SFUNC = @extschema@.kpi_combine,
-    STYPE = @extschema@.kpi_state,
-    SSPACE = 400,
-    FINALFUNC = @extschema@.kpi_final,
-    COMBINEFUNC = @extschema@.kpi_combine,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.kpi_merge(@extschema@.kpi_state) IS
-    'merge stored KPI states (rollups) into one: the same counts and sketches as a scan of all their cases';
-
--- The column form of kpi, over the column form of kpi_accum (above).
-CREATE AGGREGATE @extschema@.kpi(id bigint, status text, handling_level integer, stage_deadline timestamptz,
-                                 suspended_at timestamptz, reported_at timestamptz, accepted_at timestamptz,
-                                 dispatched_at timestamptz, closed_at timestamptz, escalations integer,
-                                 reopenings integer, extensions integer, returns integer,
-                                 deadlines_missed integer, satisfaction smallint, as_of timestamptz) (
-    SFUNC = @extschema@.kpi_accum,
-    STYPE = @extschema@.kpi_state,
-    SSPACE = 400,
-    FINALFUNC = @extschema@.kpi_final,
-    COMBINEFUNC = @extschema@.kpi_combine,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.kpi(bigint, text, integer, timestamptz, timestamptz, timestamptz, timestamptz,
-                                     timestamptz, timestamptz, integer, integer, integer, integer, integer,
-                                     smallint, timestamptz) IS
-    'KPI state of a set of cases given by their columns (the form the planner gives kpi(c)); a NULL id counts nothing';
