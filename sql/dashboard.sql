@@ -368,7 +368,7 @@ COMMENT ON COLUMN @extschema@.daily_flow.returned IS '退回数: of them, cases 
 COMMENT ON COLUMN @extschema@.daily_flow.escalated IS
     '升级数: of them, cases escalated at least once, at intake included';
 COMMENT ON COLUMN @extschema@.daily_flow.settled_in_community IS
-    '社区化解数: of them, cases closed at community level (handling_level 5)';
+    '社区化解数: of them, cases closed inside the community (handling_level 5, or a grid or building station''s 6 or 7)';
 COMMENT ON COLUMN @extschema@.daily_flow.open_at_refresh IS
     '在办数: of them, cases open at the rollup''s refresh';
 COMMENT ON COLUMN @extschema@.daily_flow.overdue_at_refresh IS
@@ -423,7 +423,7 @@ COMMENT ON COLUMN @extschema@.unit_kpi_monthly.escalated IS
 COMMENT ON COLUMN @extschema@.unit_kpi_monthly.escalation_rate IS
     '升级率: escalated / accepted, a fraction (4 places), above 1 only when cases escalated at intake were not accepted';
 COMMENT ON COLUMN @extschema@.unit_kpi_monthly.settled_in_community IS
-    '社区化解数: cases closed at community level (handling_level 5)';
+    '社区化解数: cases closed inside the community (handling_level 5, or a grid or building station''s 6 or 7)';
 COMMENT ON COLUMN @extschema@.unit_kpi_monthly.community_share IS
     '小事不出村: settled_in_community / closed, a share 0 to 1 (4 places)';
 COMMENT ON COLUMN @extschema@.unit_kpi_monthly.open_at_refresh IS '在办数: cases open at the rollup''s refresh';

@@ -88,6 +88,24 @@ COMMENT ON COLUMN @extschema@.kpi_unit_daily.kpi IS
     'kpi_merge of the day''s kpi_daily rows of the unit and the units below it';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_unit_daily', '');
 
+-- The same days per handler (docs/kpi.md, "Handlers and organizations"):
+-- the cases of each person who handles them, all units and categories
+-- together.  A case counts for its handler at the refresh, the last one to
+-- take it.  Organizations' figures merge their people's rows.
+CREATE TABLE @extschema@.kpi_handler_daily (
+    day         date NOT NULL,
+    handler     bigint NOT NULL,
+    kpi         @extschema@.kpi_state NOT NULL,
+    PRIMARY KEY (day, handler)
+);
+CREATE INDEX kpi_handler_daily_handler ON @extschema@.kpi_handler_daily (handler, day);
+COMMENT ON TABLE @extschema@.kpi_handler_daily IS
+    'KPI state of the cases reported on a day (calendar time zone) per handler (cases.handler at the refresh); filled by refresh_kpi_daily';
+COMMENT ON COLUMN @extschema@.kpi_handler_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.kpi_handler_daily.handler IS 'the person handling the cases (gridgov.person)';
+COMMENT ON COLUMN @extschema@.kpi_handler_daily.kpi IS 'kpi(cases, as_of) of those cases, as_of being the refresh''s';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_handler_daily', '');
+
 -- Refreshing recent days reads only their cases: cases arrive in the order
 -- of reported_at, which a BRIN index follows at almost no cost.
 CREATE INDEX cases_reported_at ON @extschema@.cases USING brin (reported_at);
@@ -208,7 +226,7 @@ COMMENT ON FUNCTION @extschema@.escalation_rate(@extschema@.kpi_state) IS
 CREATE FUNCTION @extschema@.settled_in_community(@extschema@.kpi_state) RETURNS bigint
     AS 'MODULE_PATHNAME', 'kpi_settled_in_community' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.settled_in_community(@extschema@.kpi_state) IS
-    'closed cases handled at community level (handling_level 5)';
+    'closed cases handled inside the community: at community level (handling_level 5) or at a grid or building station (6, 7)';
 CREATE FUNCTION @extschema@.community_share(@extschema@.kpi_state) RETURNS numeric
     AS 'MODULE_PATHNAME', 'kpi_community_share' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.community_share(@extschema@.kpi_state) IS
@@ -245,6 +263,25 @@ CREATE FUNCTION @extschema@.close_hours(@extschema@.kpi_state, fraction float8) 
     AS 'MODULE_PATHNAME', 'kpi_close_hours' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.close_hours(@extschema@.kpi_state, float8) IS
     'working hours from report to closure at a fraction (0.5 the median), within 0.5% of percentile_disc';
+-- One score for an assessment, 0 to 100, from four rates of a state:
+-- on time 40%, closure 30%, satisfied 20%, not reworked 10%; a rate that
+-- is NULL (nothing to measure) drops out and the others' weights are scaled
+-- to sum to 100%.  NULL when all four are NULL.
+CREATE FUNCTION @extschema@.kpi_score(@extschema@.kpi_state) RETURNS numeric
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN pg_catalog.round(100 OPERATOR(pg_catalog.*)
+        (COALESCE(0.4 OPERATOR(pg_catalog.*) @extschema@.on_time_rate($1), 0) OPERATOR(pg_catalog.+)
+         COALESCE(0.3 OPERATOR(pg_catalog.*) @extschema@.closure_rate($1), 0) OPERATOR(pg_catalog.+)
+         COALESCE(0.2 OPERATOR(pg_catalog.*) @extschema@.satisfied_share($1), 0) OPERATOR(pg_catalog.+)
+         COALESCE(0.1 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-) @extschema@.rework_rate($1)), 0))
+        OPERATOR(pg_catalog./) NULLIF(
+         CASE WHEN @extschema@.on_time_rate($1) IS NULL THEN 0 ELSE 0.4 END OPERATOR(pg_catalog.+)
+         CASE WHEN @extschema@.closure_rate($1) IS NULL THEN 0 ELSE 0.3 END OPERATOR(pg_catalog.+)
+         CASE WHEN @extschema@.satisfied_share($1) IS NULL THEN 0 ELSE 0.2 END OPERATOR(pg_catalog.+)
+         CASE WHEN @extschema@.rework_rate($1) IS NULL THEN 0 ELSE 0.1 END, 0), 2);
+COMMENT ON FUNCTION @extschema@.kpi_score(@extschema@.kpi_state) IS
+    'an assessment score 0 to 100: on_time_rate 40%, closure_rate 30%, satisfied_share 20%, 1 - rework_rate 10%, over the rates that are not NULL; NULL when none is';
+
 CREATE FUNCTION @extschema@.kpi_json(@extschema@.kpi_state) RETURNS jsonb
     AS 'MODULE_PATHNAME', 'kpi_json' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.kpi_json(@extschema@.kpi_state) IS
@@ -269,7 +306,8 @@ BEGIN
             USING ERRCODE = '22023', HINT = 'Give the days in order; both are included.';
     END IF;
     -- one refresh at a time; readers are not blocked
-    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily IN SHARE ROW EXCLUSIVE MODE;
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily
+        IN SHARE ROW EXCLUSIVE MODE;
     DELETE FROM @extschema@.kpi_daily d
      WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
     DELETE FROM @extschema@.kpi_unit_daily d
@@ -288,11 +326,20 @@ BEGIN
      CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(d.unit), 6)) AS l(level)
      WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
      GROUP BY 1, 2;
+    DELETE FROM @extschema@.kpi_handler_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    INSERT INTO @extschema@.kpi_handler_daily (day, handler, kpi)
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.handler, @extschema@.kpi(c, as_of)
+      FROM @extschema@.cases c
+     WHERE c.handler IS NOT NULL
+       AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
+       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
+     GROUP BY 1, 2;
     RETURN written;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_kpi_daily(date, date, timestamptz) IS
-    'recompute kpi_daily and kpi_unit_daily for the days from_day to to_day (both included) at as_of; returns the kpi_daily rows written';
+    'recompute kpi_daily, kpi_unit_daily and kpi_handler_daily for the days from_day to to_day (both included) at as_of; returns the kpi_daily rows written';
 
 -- ======================================================================
 -- Aggregates
@@ -349,3 +396,63 @@ COMMENT ON AGGREGATE @extschema@.kpi(bigint, text, integer, timestamptz, timesta
                                      timestamptz, timestamptz, integer, integer, integer, integer, integer,
                                      smallint, timestamptz) IS
     'KPI state of a set of cases given by their columns (the form the planner gives kpi(c)); a NULL id counts nothing';
+
+-- Per handler and per organization, for the cases reported from from_day
+-- to to_day: kpi_merge over kpi_handler_daily, never the cases again.
+CREATE FUNCTION @extschema@.kpi_by_handler(from_day date, to_day date)
+    RETURNS TABLE (handler bigint, kpi @extschema@.kpi_state, score numeric)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT m.handler, m.kpi, @extschema@.kpi_score(m.kpi)
+      FROM (SELECT d.handler, @extschema@.kpi_merge(d.kpi) AS kpi
+              FROM @extschema@.kpi_handler_daily d
+             WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+             GROUP BY d.handler) m
+     ORDER BY m.handler;
+END;
+COMMENT ON FUNCTION @extschema@.kpi_by_handler(date, date) IS
+    'KPI state and kpi_score of each handler for the cases reported from from_day to to_day (both included), from kpi_handler_daily';
+
+-- An organization's state merges the days of the people who held a post in
+-- it on each day (once a day per person, whatever their posts there).  A
+-- governance squad under a community committee is assessed half on its own
+-- score and half by its committee (授予社区党委对治理中队50%比例考核权),
+-- whose half is the score of all the cases of the committee's community
+-- (kpi_unit_daily of its anchor): the committee judges the squad by how its
+-- community fares.  Every other organization's assessment is its score.
+CREATE FUNCTION @extschema@.kpi_by_organization(from_day date, to_day date)
+    RETURNS TABLE (organization bigint, kind text, kpi @extschema@.kpi_state, score numeric,
+                   committee_score numeric, assessment numeric)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    WITH own AS (
+        SELECT m.organization, @extschema@.kpi_merge(d.kpi) AS kpi
+          FROM @extschema@.kpi_handler_daily d
+          CROSS JOIN LATERAL (SELECT DISTINCT p.organization FROM @extschema@.post p
+                               WHERE p.person OPERATOR(pg_catalog.=) d.handler
+                                 AND p.organization IS NOT NULL
+                                 AND p.valid OPERATOR(pg_catalog.@>) d.day) m
+         WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+         GROUP BY m.organization
+    ), judged AS (
+        SELECT o.id, o.kind, own.kpi, @extschema@.kpi_score(own.kpi) AS score,
+               CASE WHEN o.kind OPERATOR(pg_catalog.=) 'governance_squad'
+                     AND c.kind OPERATOR(pg_catalog.=) 'community_committee'
+                    THEN (SELECT @extschema@.kpi_score(@extschema@.kpi_merge(u.kpi))
+                            FROM @extschema@.kpi_unit_daily u
+                           WHERE u.unit OPERATOR(@extschema@.=) c.anchor
+                             AND u.day OPERATOR(pg_catalog.>=) from_day
+                             AND u.day OPERATOR(pg_catalog.<=) to_day) END AS committee_score
+          FROM own
+          JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) own.organization
+          LEFT JOIN @extschema@.organization c ON c.id OPERATOR(pg_catalog.=) o.parent
+    )
+    SELECT j.id, j.kind, j.kpi, j.score, j.committee_score,
+           CASE WHEN j.committee_score IS NULL THEN j.score
+                ELSE pg_catalog.round((0.5 OPERATOR(pg_catalog.*) j.score) OPERATOR(pg_catalog.+)
+                                      (0.5 OPERATOR(pg_catalog.*) j.committee_score), 2) END
+      FROM judged j
+     ORDER BY j.id;
+END;
+COMMENT ON FUNCTION @extschema@.kpi_by_organization(date, date) IS
+    'KPI state, kpi_score and assessment of each organization whose people handled cases reported from from_day to to_day: a governance squad under a community committee is assessed 50% on its score and 50% on the committee''s, the score of the community''s cases';

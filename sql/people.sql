@@ -230,11 +230,30 @@ CREATE INDEX post_person_idx ON @extschema@.post (person);
 CREATE INDEX post_unit_idx ON @extschema@.post (unit);
 CREATE INDEX post_organization_idx ON @extschema@.post (organization);
 
+-- Which person a login role is: the case engine records the person behind
+-- the role that reports or moves a case (cases.reporter_person,
+-- actor_person, and the handler by default).  One person per role; a
+-- person may have several roles.  Only the owner writes it (no grant).
+CREATE TABLE @extschema@.person_login (
+    login       regrole PRIMARY KEY,
+    person      bigint NOT NULL REFERENCES @extschema@.person (id) ON DELETE CASCADE
+);
+COMMENT ON TABLE @extschema@.person_login IS
+    'the person each login role is, for the case engine: one person per role, written by the owner only';
+COMMENT ON COLUMN @extschema@.person_login.login IS 'a role that logs in and reports or moves cases';
+COMMENT ON COLUMN @extschema@.person_login.person IS 'the person it is';
+CREATE INDEX person_login_person_idx ON @extschema@.person_login (person);
+-- the case engine keeps each backend's answer until the table changes
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.person_login
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.person_login ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization_unit', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.person', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.person_contact', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.post', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.person_login', '');
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('@extschema@.organization', 'id')::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump(

@@ -78,7 +78,7 @@ GRANT SELECT ON @extschema@.unit, @extschema@.calendar_day, @extschema@.work_per
                 @extschema@.person, @extschema@.role, @extschema@.post,
                 @extschema@.category, @extschema@.service_point, @extschema@.category_rule,
                 @extschema@.warning_rule, @extschema@.cases, @extschema@.case_history,
-                @extschema@.kpi_daily, @extschema@.kpi_unit_daily,
+                @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
                 @extschema@.risk_setting, @extschema@.risk_weight, @extschema@.risk_color,
                 @extschema@.risk_daily, @extschema@.risk_rollup,
                 @extschema@.case_clock, @extschema@.daily_flow, @extschema@.unit_kpi_monthly,
@@ -105,7 +105,7 @@ GRANT INSERT, UPDATE, DELETE ON @extschema@.unit, @extschema@.calendar_day, @ext
                                 @extschema@.post, @extschema@.category, @extschema@.service_point,
                                 @extschema@.category_rule, @extschema@.warning_rule,
                                 @extschema@.risk_setting, @extschema@.risk_weight, @extschema@.risk_color,
-                                @extschema@.kpi_daily, @extschema@.kpi_unit_daily,
+                                @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
                                 @extschema@.risk_daily, @extschema@.risk_rollup
     TO gridgov_administrator;
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.person_contact TO gridgov_administrator;
@@ -145,12 +145,12 @@ GRANT SELECT ON @extschema@.cases, @extschema@.case_history, @extschema@.unit, @
 -- verify_history, so that a role without the group role hears so by the
 -- function's name.  Each goes to the group roles whose work calls it.
 REVOKE EXECUTE ON FUNCTION
-    @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text),
-    @extschema@.accept(bigint, text, timestamptz, text),
+    @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text, bigint),
+    @extschema@.accept(bigint, text, timestamptz, text, bigint),
     @extschema@.reject(bigint, text, timestamptz, text),
     @extschema@.merge(bigint, bigint, timestamptz, text),
-    @extschema@.dispatch(bigint, integer, timestamptz, text),
-    @extschema@.start(bigint, timestamptz, text),
+    @extschema@.dispatch(bigint, integer, timestamptz, text, bigint),
+    @extschema@.start(bigint, timestamptz, text, bigint),
     @extschema@.return_case(bigint, text, timestamptz, text),
     @extschema@.extend(bigint, timestamptz, text, timestamptz, text),
     @extschema@.suspend(bigint, text, timestamptz, text),
@@ -172,6 +172,7 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.organization_unit_check(),
     @extschema@.organization_unit_release(),
     @extschema@.post_check(),
+    @extschema@.service_point_check(),
     @extschema@.case_before_insert(),
     @extschema@.case_after_intake(),
     @extschema@.case_before_update(),
@@ -180,12 +181,12 @@ REVOKE EXECUTE ON FUNCTION
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.working_span(timestamptz, timestamptz, text) TO gridgov_reader;
 GRANT EXECUTE ON FUNCTION
-    @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text),
-    @extschema@.accept(bigint, text, timestamptz, text),
+    @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text, bigint),
+    @extschema@.accept(bigint, text, timestamptz, text, bigint),
     @extschema@.reject(bigint, text, timestamptz, text),
     @extschema@.merge(bigint, bigint, timestamptz, text),
-    @extschema@.dispatch(bigint, integer, timestamptz, text),
-    @extschema@.start(bigint, timestamptz, text),
+    @extschema@.dispatch(bigint, integer, timestamptz, text, bigint),
+    @extschema@.start(bigint, timestamptz, text, bigint),
     @extschema@.return_case(bigint, text, timestamptz, text),
     @extschema@.extend(bigint, timestamptz, text, timestamptz, text),
     @extschema@.suspend(bigint, text, timestamptz, text),

@@ -42,6 +42,7 @@
 #include "cache.h"
 #include "calendar.h"
 #include "case_engine.h"
+#include "case_handler.h"
 #include "case_history.h"
 #include "case_references.h"
 #include "case_restore.h"
@@ -158,6 +159,7 @@ typedef enum CaseColumn
 	C_SATISFACTION, C_EVALUATION, C_ACTOR, C_NOTE, C_MOVED_AT, C_LAST_ACTION,
 	C_ESCALATION_TRIGGER, C_HISTORY_SEQ, C_HISTORY_HASH,
 	C_CHANNEL, C_DESCRIPTION, C_REPORTER, C_HISTORY_CONTENT, C_DEADLINE_PROVISIONAL,
+	C_HANDLER, C_ACTOR_PERSON, C_REPORTER_PERSON,
 	NUM_CASE_COLUMNS
 } CaseColumn;
 
@@ -170,7 +172,8 @@ static const char *const case_column_names[NUM_CASE_COLUMNS] = {
 	"extensions", "returns", "deadlines_missed", "duplicate_of", "linked_cases", "warning",
 	"satisfaction", "evaluation", "actor", "note", "moved_at", "last_action",
 	"escalation_trigger", "history_seq", "history_hash",
-	"channel", "description", "reporter", "history_content", "deadline_provisional"
+	"channel", "description", "reporter", "history_content", "deadline_provisional",
+	"handler", "actor_person", "reporter_person"
 };
 
 /*
@@ -180,7 +183,7 @@ static const char *const case_column_names[NUM_CASE_COLUMNS] = {
 static const CaseColumn caller_columns[] = {
 	C_STATUS, C_HANDLING_LEVEL, C_SERVICE_POINT, C_STAGE_DEADLINE,
 	C_DUPLICATE_OF, C_SATISFACTION, C_EVALUATION, C_ACTOR, C_NOTE,
-	C_MOVED_AT, C_ESCALATION_TRIGGER
+	C_MOVED_AT, C_ESCALATION_TRIGGER, C_HANDLER, C_ACTOR_PERSON
 };
 
 /*
@@ -204,6 +207,7 @@ static const CaseColumn content_columns[] = {
 
 static Oid	case_columns_relid = InvalidOid;
 static char *actor_setting = NULL;
+static char *handler_setting = NULL;
 static int	case_attnum[NUM_CASE_COLUMNS];
 static FmgrInfo content_output[lengthof(content_columns)];
 static MemoryContext case_columns_memory = NULL;
@@ -216,6 +220,13 @@ static MemoryContext case_columns_memory = NULL;
 
 /* deadline_provisional (0.8.0) may be missing too, in a 0.7.0 database */
 #define HAS_PROVISIONAL()	(case_attnum[C_DEADLINE_PROVISIONAL] > 0)
+
+/*
+ * Likewise the people of a case (0.8.0): handler, actor_person and
+ * reporter_person come together, after deadline_provisional.
+ */
+#define HAS_PEOPLE()	(case_attnum[C_REPORTER_PERSON] > 0)
+#define HAS_COLUMN(col)	(case_attnum[col] > 0)
 
 /* Find the engine's columns in the cases table, once per relation. */
 static void
@@ -234,7 +245,7 @@ find_case_columns(Relation rel)
 	{
 		int			attnum = SPI_fnumber(tupdesc, case_column_names[col]);
 
-		if (attnum <= 0 && (col == C_HISTORY_CONTENT || col == C_DEADLINE_PROVISIONAL))
+		if (attnum <= 0 && col >= C_HISTORY_CONTENT)
 			attnum = 0;
 		else if (attnum <= 0)
 			ereport(ERROR,
@@ -262,7 +273,7 @@ find_case_columns(Relation rel)
 	/* PostGIS is wherever the location column's type lives */
 	spi_plan_use_schema(RelationGetNamespace(rel),
 						TupleDescAttr(tupdesc, case_attnum[C_LOCATION] - 1)->atttypid);
-	case_history_use_content(HAS_CONTENT());
+	case_history_use_columns(HAS_CONTENT(), HAS_PEOPLE());
 	case_columns_relid = RelationGetRelid(rel);
 }
 
@@ -281,7 +292,12 @@ case_engine_init(void)
 							   "Who moved the cases being imported, for the case history.",
 							   "Empty means the current role; anything else is for members of " IMPORTER_ROLE " only.",
 							   &actor_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("gridgov.handler",
+							   "The person who handles the cases moved, for accept, dispatch and start.",
+							   "A person's number; empty means the person of the acting role (gridgov.person_login).",
+							   &handler_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
 	cache_register(forget_case_columns, &case_columns_relid, 1);
+	case_handler_init();
 	case_references_init();
 	case_restore_init();
 	case_warning_init();
@@ -352,6 +368,15 @@ row_int(CaseRow *row, CaseColumn col, int32 if_null)
 	/* smallint and integer columns */
 	return TupleDescAttr(row->tupdesc, case_attnum[col] - 1)->atttypid == INT2OID ?
 		DatumGetInt16(ROW_DATUM(row, col)) : DatumGetInt32(ROW_DATUM(row, col));
+}
+
+/* A person column of the row, 0 for NULL or a column the table lacks. */
+static inline int64
+row_person(CaseRow *row, CaseColumn col)
+{
+	if (!HAS_COLUMN(col) || ROW_NULL(row, col))
+		return 0;
+	return DatumGetInt64(ROW_DATUM(row, col));
 }
 
 /* Set an integer column of the row, smallint or integer. */
@@ -454,7 +479,7 @@ may_import(void)
  * the setting gridgov.actor; anyone else who tries is refused.
  */
 static const char *
-move_actor(CaseRow *old, CaseRow *new, int64 case_id)
+move_actor(CaseRow *old, CaseRow *new, int64 case_id, bool *named)
 {
 	const char *given = NULL;
 
@@ -462,6 +487,7 @@ move_actor(CaseRow *old, CaseRow *new, int64 case_id)
 		given = row_text(new, C_ACTOR);
 	else if (actor_setting != NULL && actor_setting[0] != '\0')
 		given = actor_setting;
+	*named = given != NULL;
 	if (given == NULL)
 		return GetUserNameFromId(GetOuterUserId(), false);
 	if (!may_import())
@@ -473,6 +499,81 @@ move_actor(CaseRow *old, CaseRow *new, int64 case_id)
 						   " (the argument actor, the column actor or the setting gridgov.actor) is for importing history."),
 				 errhint("Leave the actor out, or have the role granted " IMPORTER_ROLE ".")));
 	return given;
+}
+
+/*
+ * Whether the current role may name people other than its own for a case
+ * (its reporter or the actor of a move): importers, and the owner of the
+ * cases table, who enters reports on others' behalf.
+ */
+static bool
+may_name_people(Relation cases)
+{
+	return may_import() || has_privs_of_role(GetUserId(), cases->rd_rel->relowner);
+}
+
+/* The person a report or move names in col, 0 when it names none. */
+static int64
+given_person(CaseRow *old, CaseRow *new, CaseColumn col)
+{
+	if (ROW_NULL(new, col) || (old != NULL && row_equal(old, new, col)))
+		return 0;
+	return DatumGetInt64(ROW_DATUM(new, col));
+}
+
+/* Set a person column, 0 for NULL. */
+static inline void
+row_set_person(CaseRow *row, CaseColumn col, int64 person)
+{
+	if (person == 0)
+		row_set_null(row, col);
+	else
+		row_set(row, col, Int64GetDatum(person));
+}
+
+/*
+ * A person named in col, other than the acting role's own (own): an
+ * importer's or the owner's to name, and one that exists.
+ */
+static void
+check_named_person(Relation cases, int64 case_id, CaseColumn col, int64 person, int64 own)
+{
+	if (person != own && !may_name_people(cases))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("role \"%s\" may not name person " INT64_FORMAT " as %s of case " INT64_FORMAT,
+						GetUserNameFromId(GetUserId(), false), person, case_column_names[col], case_id),
+				 errdetail(own != 0 ? "The role is person " INT64_FORMAT " (gridgov.person_login)." :
+						   "The role is no person in gridgov.person_login.", own),
+				 errhint("Leave %s out: it is the person of the acting role. Naming another is for the owner"
+						 " and the members of " IMPORTER_ROLE ".", case_column_names[col])));
+	case_handler_check_person(cases, person, case_id, case_column_names[col]);
+}
+
+/*
+ * The people of a report or move (old is NULL for a report): actor_person
+ * is the person of the acting role, none when an importer named the actor,
+ * or the one given; at a report, reporter_person likewise.
+ */
+static void
+record_people(Relation cases, CaseRow *old, CaseRow *new, int64 case_id, bool actor_named)
+{
+	int64		own;
+	int64		given;
+
+	if (!HAS_PEOPLE())
+		return;
+	own = case_handler_session_person(cases);
+	given = given_person(old, new, C_ACTOR_PERSON);
+	if (given != 0)
+		check_named_person(cases, case_id, C_ACTOR_PERSON, given, own);
+	row_set_person(new, C_ACTOR_PERSON, given != 0 ? given : actor_named ? 0 : own);
+	if (old != NULL)
+		return;
+	given = given_person(NULL, new, C_REPORTER_PERSON);
+	if (given != 0)
+		check_named_person(cases, case_id, C_REPORTER_PERSON, given, own);
+	row_set_person(new, C_REPORTER_PERSON, given != 0 ? given : own);
 }
 
 /*
@@ -557,17 +658,30 @@ content_digest(pg_cryptohash_ctx *ctx, CaseRow *row)
 	for (i = 0; i < lengthof(content_columns); i++)
 		append_field(&buf, ROW_NULL(row, content_columns[i]) ? NULL :
 					 OutputFunctionCall(&content_output[i], ROW_DATUM(row, content_columns[i])));
+	/* the reporting person only when there is one: older cases digest as before */
+	if (HAS_PEOPLE() && !ROW_NULL(row, C_REPORTER_PERSON))
+	{
+		char		number[32];
+
+		snprintf(number, sizeof(number), INT64_FORMAT, DatumGetInt64(ROW_DATUM(row, C_REPORTER_PERSON)));
+		append_field(&buf, number);
+	}
 	result = sha256_of(ctx, NULL, buf.data, buf.len);
 	pfree(buf.data);
 	return result;
 }
 
-/* content is NULL in rows written before 0.7.0, and then not hashed */
+/*
+ * content is NULL in rows written before 0.7.0, and then not hashed; the
+ * people (0 for none) are hashed only when there is one, so that rows
+ * without (all rows before 0.8.0) hash as they did.
+ */
 static bytea *
 history_hash(pg_cryptohash_ctx *ctx, bytea *previous, int64 case_id, int32 seq, TimestampTz at,
 			 const char *actor, const char *action, const char *from_status,
 			 const char *to_status, int32 level, int32 service_point,
-			 const char *escalation_trigger, const char *note, bytea *content)
+			 const char *escalation_trigger, const char *note, bytea *content,
+			 int64 actor_person, int64 handler)
 {
 	StringInfoData buf;
 	bytea	   *result;
@@ -602,6 +716,13 @@ history_hash(pg_cryptohash_ctx *ctx, bytea *previous, int64 case_id, int32 seq, 
 		hex[2 * PG_SHA256_DIGEST_LENGTH] = '\0';
 		append_field(&buf, hex);
 	}
+	if (actor_person != 0 || handler != 0)
+	{
+		snprintf(number, sizeof(number), INT64_FORMAT, actor_person);
+		append_field(&buf, actor_person != 0 ? number : NULL);
+		snprintf(number, sizeof(number), INT64_FORMAT, handler);
+		append_field(&buf, handler != 0 ? number : NULL);
+	}
 
 	result = sha256_of(ctx, previous, buf.data, buf.len);
 	pfree(buf.data);
@@ -632,7 +753,8 @@ chain_move(CaseRow *row, CaseAction action, const char *from_status, TimestampTz
 		history_hash(ctx, previous, DatumGetInt64(ROW_DATUM(row, C_ID)), seq, at, actor,
 					 action_names[action], from_status, row_text(row, C_STATUS),
 					 row_int(row, C_HANDLING_LEVEL, 0), row_int(row, C_SERVICE_POINT, 0),
-					 escalation, row_text(row, C_NOTE), content)));
+					 escalation, row_text(row, C_NOTE), content,
+					 row_person(row, C_ACTOR_PERSON), row_person(row, C_HANDLER))));
 	pg_cryptohash_free(ctx);
 }
 
@@ -906,6 +1028,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 	int64		unit;
 	char	   *status;
 	const char *actor;
+	bool		actor_named;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
@@ -934,7 +1057,8 @@ case_before_insert(PG_FUNCTION_ARGS)
 				 errmsg("case " INT64_FORMAT " needs a category and a report time", case_id)));
 	reported_at = DatumGetTimestampTz(ROW_DATUM(&row, C_REPORTED_AT));
 	check_given_time(reported_at, case_id, "report");
-	actor = move_actor(NULL, &row, case_id);
+	actor = move_actor(NULL, &row, case_id, &actor_named);
+	record_people(trigdata->tg_relation, NULL, &row, case_id, actor_named);
 
 	unit = place_case(&row, case_id);
 
@@ -950,6 +1074,9 @@ case_before_insert(PG_FUNCTION_ARGS)
 	else
 		point = route(case_id, unit, rule->handling_level, rule);
 	assign(&row, point);
+	/* a handler given at intake takes the case at the routed point */
+	if (HAS_PEOPLE() && !ROW_NULL(&row, C_HANDLER))
+		case_handler_check(trigdata->tg_relation, case_id, row_person(&row, C_HANDLER), point->id, reported_at);
 	if (base_rule != NULL && rule->handling_level < base_rule->handling_level)
 	{
 		row_set_text(&row, C_ESCALATION_TRIGGER, "severity");
@@ -1004,6 +1131,7 @@ edit_case(CaseRow *old, CaseRow *new, const char *changed, const char *actor)
  */
 typedef struct CaseUpdate
 {
+	Relation	cases;
 	CaseRow		old;
 	CaseRow		new;
 	int64		case_id;
@@ -1041,8 +1169,7 @@ refuse_engine_columns(CaseUpdate *u)
 
 	for (col = 0; col < NUM_CASE_COLUMNS; col++)
 	{
-		if ((col == C_HISTORY_CONTENT && !HAS_CONTENT()) ||
-			(col == C_DEADLINE_PROVISIONAL && !HAS_PROVISIONAL()))
+		if (!HAS_COLUMN(col))
 			continue;
 		if (!is_callers_column(col) && !row_equal(&u->old, &u->new, col))
 			ereport(ERROR,
@@ -1085,7 +1212,8 @@ recognise_move(CaseUpdate *u)
 		/* not a change of state: only the note, actor and time may change */
 		for (i = 0; i < lengthof(caller_columns); i++)
 			if (caller_columns[i] != C_NOTE && caller_columns[i] != C_ACTOR &&
-				caller_columns[i] != C_MOVED_AT && !row_equal(&u->old, &u->new, caller_columns[i]))
+				caller_columns[i] != C_ACTOR_PERSON && caller_columns[i] != C_MOVED_AT &&
+				HAS_COLUMN(caller_columns[i]) && !row_equal(&u->old, &u->new, caller_columns[i]))
 				refuse_move(u->case_id, u->from, status_names[u->to],
 							psprintf("Changing %s is part of a move, and no move leads from %s to %s.",
 									 case_column_names[caller_columns[i]], status_names[u->from], status_names[u->to]));
@@ -1102,11 +1230,13 @@ recognise_move(CaseUpdate *u)
 static HeapTuple
 keep_unmoved(CaseUpdate *u)
 {
-	static const CaseColumn kept[] = {C_NOTE, C_ACTOR, C_MOVED_AT};
+	static const CaseColumn kept[] = {C_NOTE, C_ACTOR, C_MOVED_AT, C_ACTOR_PERSON};
 	size_t		i;
 
 	for (i = 0; i < lengthof(kept); i++)
 	{
+		if (!HAS_COLUMN(kept[i]))
+			continue;
 		ROW_DATUM(&u->new, kept[i]) = ROW_DATUM(&u->old, kept[i]);
 		ROW_NULL(&u->new, kept[i]) = ROW_NULL(&u->old, kept[i]);
 	}
@@ -1254,6 +1384,52 @@ apply_action(CaseUpdate *u)
 	}
 }
 
+/* The person a setting names: a positive number, else an error. */
+static int64
+setting_person(const char *value)
+{
+	char	   *end;
+	int64		person = strtoi64(value, &end, 10);
+
+	if (*end != '\0' || person <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("gridgov.handler must be a person's number, not \"%s\"", value),
+				 errhint("Set it to the id of a gridgov.person, or to '' for the person of the acting role.")));
+	return person;
+}
+
+/*
+ * The handler after a move (docs/cases.md, "Handlers"): the person given
+ * (in the row, or by the setting gridgov.handler, which the move functions
+ * use for their argument handler);
+ * else, for accept, dispatch and start, the person of the move's actor;
+ * else the handler as it was, unless the case went to another service
+ * point.  A handler who is new, or at a new service point, must hold a post
+ * there on the day of the move (GG007).
+ */
+static void
+assign_handler(CaseUpdate *u)
+{
+	int64		handler = given_person(&u->old, &u->new, C_HANDLER);
+	int64		previous;
+	bool		moved_away;
+
+	if (!HAS_PEOPLE())
+		return;
+	if (handler == 0 && handler_setting != NULL && handler_setting[0] != '\0')
+		handler = setting_person(handler_setting);
+	previous = row_person(&u->old, C_HANDLER);
+	moved_away = !row_equal(&u->old, &u->new, C_SERVICE_POINT);
+	if (handler == 0 && (u->action == ACT_ACCEPT || u->action == ACT_DISPATCH || u->action == ACT_START))
+		handler = row_person(&u->new, C_ACTOR_PERSON);
+	if (handler == 0 && !moved_away)
+		handler = previous;
+	row_set_person(&u->new, C_HANDLER, handler);
+	if (handler != 0 && (handler != previous || moved_away))
+		case_handler_check(u->cases, u->case_id, handler, row_int(&u->new, C_SERVICE_POINT, 0), u->at);
+}
+
 /*
  * Whether the UPDATE asks for a provisional deadline to be counted again,
  * as load_calendar_year() does: it sets deadline_provisional from true to
@@ -1338,6 +1514,7 @@ apply_move(CaseUpdate *u)
 	row_set_text(&u->new, C_STATUS, status_names[u->to]);
 	u->rule = rule_of(&u->new);
 	apply_action(u);
+	assign_handler(u);
 	chain_move(&u->new, u->action, status_names[u->from], u->at, u->actor);
 	return heap_form_tuple(u->new.tupdesc, u->new.values, u->new.nulls);
 }
@@ -1355,6 +1532,7 @@ case_before_update(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	CaseUpdate	u;
 	size_t		i;
+	bool		actor_named;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
@@ -1366,6 +1544,7 @@ case_before_update(PG_FUNCTION_ARGS)
 	tupdesc = RelationGetDescr(trigdata->tg_relation);
 	case_row_deform(&u.old, tupdesc, trigdata->tg_trigtuple);
 	case_row_deform(&u.new, tupdesc, trigdata->tg_newtuple);
+	u.cases = trigdata->tg_relation;
 	u.case_id = DatumGetInt64(ROW_DATUM(&u.old, C_ID));
 	u.unit = DatumGetGridcode(ROW_DATUM(&u.old, C_UNIT));
 
@@ -1376,7 +1555,8 @@ case_before_update(PG_FUNCTION_ARGS)
 	/* a time or an actor of the caller's: an importer's only, move or not */
 	if (!ROW_NULL(&u.new, C_MOVED_AT) && !row_equal(&u.old, &u.new, C_MOVED_AT))
 		check_given_time(DatumGetTimestampTz(ROW_DATUM(&u.new, C_MOVED_AT)), u.case_id, "move");
-	u.actor = move_actor(&u.old, &u.new, u.case_id);
+	u.actor = move_actor(&u.old, &u.new, u.case_id, &actor_named);
+	record_people(trigdata->tg_relation, &u.old, &u.new, u.case_id, actor_named);
 
 	/* the content columns this UPDATE changes: an edit */
 	initStringInfo(&u.edited);
@@ -1458,7 +1638,8 @@ case_after_change(PG_FUNCTION_ARGS)
 						row_int(&new, C_SERVICE_POINT, 0), row_text(&new, C_ESCALATION_TRIGGER),
 						row_text(&new, C_NOTE), ROW_DATUM(&new, C_HISTORY_HASH),
 						HAS_CONTENT() && !ROW_NULL(&new, C_HISTORY_CONTENT) ?
-						DatumGetByteaPP(ROW_DATUM(&new, C_HISTORY_CONTENT)) : NULL);
+						DatumGetByteaPP(ROW_DATUM(&new, C_HISTORY_CONTENT)) : NULL,
+						row_person(&new, C_ACTOR_PERSON), row_person(&new, C_HANDLER));
 	notify_move(&new, from_status);
 	return PointerGetDatum(NULL);
 }

@@ -20,12 +20,12 @@
 /* the transition table of the intake trigger (sql/case.sql) */
 #define INTAKE_NEW_TABLE "gridgov_new_cases"
 
-/* the columns both appends write, and after them content (0.7.0) */
+/* the columns both appends write, and after them content (0.7.0) and the people (0.8.0) */
 #define HISTORY_COLUMNS "district, case_id, seq, at, actor, action, from_status, to_status," \
 	" handling_level, service_point, escalation_trigger, note, hash"
 
-/* one history row of a move, without and with the content column */
-static const SpiQuery append_queries[2] = {
+/* one history row of a move: without the content column, with it, with the people too */
+static const SpiQuery append_queries[3] = {
 	{"INSERT INTO %1$s.case_history (" HISTORY_COLUMNS ")"
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
 		13, {SPI_PLAN_GRIDCODE, INT8OID, INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
@@ -34,17 +34,23 @@ static const SpiQuery append_queries[2] = {
 		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
 		14, {SPI_PLAN_GRIDCODE, INT8OID, INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
 	TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID, BYTEAOID, BYTEAOID}},
+	{"INSERT INTO %1$s.case_history (" HISTORY_COLUMNS ", content, actor_person, handler)"
+		" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+		16, {SPI_PLAN_GRIDCODE, INT8OID, INT4OID, TIMESTAMPTZOID, TEXTOID, TEXTOID, TEXTOID,
+	TEXTOID, INT4OID, INT4OID, TEXTOID, TEXTOID, BYTEAOID, BYTEAOID, INT8OID, INT8OID}},
 };
 
-/* the first history row of every new case of a statement, without and with content */
+/* the first history row of every new case of a statement, as above */
 #define INTAKE_SELECT " SELECT n.district, n.id, n.history_seq, n.moved_at, n.actor," \
 	" n.last_action, NULL, n.status, n.handling_level, n.service_point," \
 	" n.escalation_trigger, n.note, n.history_hash"
-static const SpiQuery intake_queries[2] = {
+static const SpiQuery intake_queries[3] = {
 	{"INSERT INTO %1$s.case_history (" HISTORY_COLUMNS ")"
 	INTAKE_SELECT " FROM " INTAKE_NEW_TABLE " n", 0, {0}},
 	{"INSERT INTO %1$s.case_history (" HISTORY_COLUMNS ", content)"
 	INTAKE_SELECT ", n.history_content FROM " INTAKE_NEW_TABLE " n", 0, {0}},
+	{"INSERT INTO %1$s.case_history (" HISTORY_COLUMNS ", content, actor_person, handler)"
+	INTAKE_SELECT ", n.history_content, n.actor_person, n.handler FROM " INTAKE_NEW_TABLE " n", 0, {0}},
 };
 
 static SPIPlanPtr append_plan = NULL;
@@ -52,21 +58,23 @@ static SPIPlanPtr intake_plan = NULL;
 
 /* true while the engine itself appends to the case history */
 static bool writing_history = false;
-/* whether the history has the column content (0.7.0) */
-static bool with_content = false;
+/* which columns the history has: 0 the first ones, 1 content (0.7.0), 2 the people (0.8.0) */
+static int	history_columns = 0;
 
 /*
- * Whether the history has its content column: it appears when a database is
- * updated to 0.7.0 while backends run, so the INSERTs are planned again.
+ * Which columns the history has: they appear when a database is updated
+ * while backends run, so the INSERTs are planned again.
  */
 void
-case_history_use_content(bool history_content)
+case_history_use_columns(bool history_content, bool history_people)
 {
-	if (history_content == with_content)
+	int			columns = history_people ? 2 : history_content ? 1 : 0;
+
+	if (columns == history_columns)
 		return;
 	spi_plan_forget(&append_plan);
 	spi_plan_forget(&intake_plan);
-	with_content = history_content;
+	history_columns = columns;
 }
 
 /* Run an INSERT into the case history, which admits only the engine's. */
@@ -94,10 +102,10 @@ void
 case_history_append(Datum district, Datum case_id, Datum seq, Datum at, const char *actor,
 					const char *action, const char *from_status, const char *to_status,
 					int32 level, int32 service_point, const char *escalation_trigger,
-					const char *note, Datum hash, bytea *content)
+					const char *note, Datum hash, bytea *content, int64 actor_person, int64 handler)
 {
-	Datum		values[14];
-	char		nulls[14];
+	Datum		values[16];
+	char		nulls[16];
 
 	memset(nulls, ' ', sizeof(nulls));
 	values[0] = district;
@@ -126,10 +134,14 @@ case_history_append(Datum district, Datum case_id, Datum seq, Datum at, const ch
 	values[12] = hash;
 	values[13] = PointerGetDatum(content);
 	nulls[13] = content ? ' ' : 'n';
+	values[14] = Int64GetDatum(actor_person);
+	nulls[14] = actor_person != 0 ? ' ' : 'n';
+	values[15] = Int64GetDatum(handler);
+	nulls[15] = handler != 0 ? ' ' : 'n';
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	append_history(spi_plan_get(&append_plan, &append_queries[with_content]), values, nulls);
+	append_history(spi_plan_get(&append_plan, &append_queries[history_columns]), values, nulls);
 	SPI_finish();
 }
 
@@ -151,7 +163,7 @@ case_history_append_intake(TriggerData *trigdata)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "could not register the new cases with SPI");
-	append_history(spi_plan_get(&intake_plan, &intake_queries[with_content]), NULL, NULL);
+	append_history(spi_plan_get(&intake_plan, &intake_queries[history_columns]), NULL, NULL);
 	SPI_finish();
 }
 

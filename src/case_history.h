@@ -7,15 +7,15 @@
 
 struct TriggerData;
 
-/* Whether the history has its content column (0.7.0), from the triggers. */
-extern void case_history_use_content(bool history_content);
-/* One history row; level and service_point 0, and NULL pointers, are NULL. */
+/* Whether the history has its content (0.7.0) and people (0.8.0) columns. */
+extern void case_history_use_columns(bool history_content, bool history_people);
+/* One history row; level, service_point and people 0, and NULL pointers, are NULL. */
 extern void case_history_append(Datum district, Datum case_id, Datum seq, Datum at,
 								const char *actor, const char *action,
 								const char *from_status, const char *to_status,
 								int32 level, int32 service_point,
 								const char *escalation_trigger, const char *note,
-								Datum hash, bytea *content);
+								Datum hash, bytea *content, int64 actor_person, int64 handler);
 /* The first history row of each case of an INSERT statement, at once. */
 extern void case_history_append_intake(struct TriggerData *trigdata);
 /* Whether the engine itself is appending right now. */

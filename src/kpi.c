@@ -36,7 +36,7 @@
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
-/* the handling level of a community (village level of gridcode) */
+/* the handling level of a community (village level of gridcode); grids and buildings are below */
 #define COMMUNITY_LEVEL		5
 /* satisfaction from which a resident counts as satisfied (1 to 5) */
 #define SATISFIED_FROM		4
@@ -339,7 +339,7 @@ count_case(KpiWork *w, CaseFields *r, TimestampTz as_of)
 		counter_add(w, KC_DUE_TO_CLOSE, 1);
 		if (field_int(r, F_DEADLINES_MISSED) == 0)
 			counter_add(w, KC_CLOSED_ON_TIME, 1);
-		if (field_int(r, F_HANDLING_LEVEL) == COMMUNITY_LEVEL)
+		if (field_int(r, F_HANDLING_LEVEL) >= COMMUNITY_LEVEL)
 			counter_add(w, KC_SETTLED_IN_COMMUNITY, 1);
 		if (!FIELD_NULL(r, F_SATISFACTION))
 		{

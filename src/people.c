@@ -163,23 +163,12 @@ static Oid	plans_namespace = InvalidOid;
 #define MAX_ORGANIZATION_DEPTH	1000
 
 /*
- * Run a query as the owner of the trigger's table and return its first row
- * (NULL when none), copied out of SPI; *tupdesc receives its descriptor.
+ * Run a query as the owner of the trigger's table (spi_plan.c) and return
+ * its first row (NULL when none); *tupdesc receives its descriptor.
  */
 static HeapTuple
 people_query(Relation rel, PeopleQuery query, Datum *values, const char *nulls, TupleDesc *tupdesc)
 {
-	MemoryContext caller = CurrentMemoryContext;
-	Oid			save_userid;
-	int			save_sec_context;
-	int			result;
-	HeapTuple	row = NULL;
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(rel->rd_rel->relowner,
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
 	if (RelationGetNamespace(rel) != plans_namespace)
 	{
 		/* the extension was created again: its tables are new ones */
@@ -187,22 +176,7 @@ people_query(Relation rel, PeopleQuery query, Datum *values, const char *nulls, 
 			spi_plan_forget(&plans[i]);
 		plans_namespace = RelationGetNamespace(rel);
 	}
-	result = SPI_execute_plan(spi_plan_get_in(&plans[query], &people_queries[query], plans_namespace),
-							  values, nulls, false, 1);
-	if (result < 0)
-		elog(ERROR, "people query failed: %s", SPI_result_code_string(result));
-	if (SPI_processed > 0)
-	{
-		/* SPI_finish frees the result: keep the row where the caller is */
-		MemoryContext spi = MemoryContextSwitchTo(caller);
-
-		row = heap_copytuple(SPI_tuptable->vals[0]);
-		*tupdesc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
-		MemoryContextSwitchTo(spi);
-	}
-	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec_context);
-	return row;
+	return spi_plan_first_row_as_owner(rel, &plans[query], &people_queries[query], values, nulls, tupdesc);
 }
 
 /* Whether column n (1-based) of a query's row is NULL. */

@@ -16,8 +16,10 @@
 #include "catalog/pg_class.h"
 #include "miscadmin.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
+#include "utils/rel.h"
 #include "utils/syscache.h"
 
 #include "spi_plan.h"
@@ -173,4 +175,44 @@ spi_plan_run(SPIPlanPtr *plan, const SpiQuery *query, Datum *values, const char 
 	if (result < 0)
 		elog(ERROR, "case engine query failed: %s", SPI_result_code_string(result));
 	return result;
+}
+
+/*
+ * Run a query's kept plan over the tables of rel's schema as the owner of
+ * rel, as PostgreSQL's foreign-key checks run: the answer does not depend
+ * on what the writing role may read, and row-level security hides nothing.
+ * Returns the first row (NULL when none), copied out of SPI, and its
+ * descriptor in *tupdesc.
+ */
+HeapTuple
+spi_plan_first_row_as_owner(Relation rel, SPIPlanPtr *plan, const SpiQuery *query,
+							Datum *values, const char *nulls, TupleDesc *tupdesc)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			save_userid;
+	int			save_sec_context;
+	int			result;
+	HeapTuple	row = NULL;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(rel->rd_rel->relowner,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	result = SPI_execute_plan(spi_plan_get_in(plan, query, RelationGetNamespace(rel)),
+							  values, nulls, false, 1);
+	if (result < 0)
+		elog(ERROR, "gridgov query failed: %s", SPI_result_code_string(result));
+	if (SPI_processed > 0)
+	{
+		/* SPI_finish frees the result: keep the row where the caller is */
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		row = heap_copytuple(SPI_tuptable->vals[0]);
+		*tupdesc = CreateTupleDescCopy(SPI_tuptable->tupdesc);
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return row;
 }

@@ -7,8 +7,9 @@
 #define SPI_PLAN_H
 
 #include "executor/spi.h"
+#include "utils/relcache.h"
 
-#define SPI_PLAN_MAX_ARGS 14
+#define SPI_PLAN_MAX_ARGS 16
 
 /*
  * Stand-ins, in SpiQuery.argtypes, for the two argument types whose OIDs
@@ -44,5 +45,8 @@ extern int	spi_plan_execute(SPIPlanPtr plan, Datum *values, const char *nulls, b
 /* Run a query's kept plan in an SPI connection of its own, which the caller finishes; as spi_plan_execute. */
 extern int	spi_plan_run(SPIPlanPtr *plan, const SpiQuery *query, Datum *values, const char *nulls,
 						 bool read_only, long limit);
+/* Run a query over rel's schema as rel's owner; its first row, or NULL. */
+extern HeapTuple spi_plan_first_row_as_owner(Relation rel, SPIPlanPtr *plan, const SpiQuery *query,
+											 Datum *values, const char *nulls, TupleDesc *tupdesc);
 
 #endif							/* SPI_PLAN_H */

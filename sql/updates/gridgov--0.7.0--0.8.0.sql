@@ -2309,3 +2309,510 @@ GRANT SELECT ON @extschema@.jurisdiction_grant, @extschema@.category_grant, @ext
 GRANT INSERT, UPDATE, DELETE ON @extschema@.jurisdiction_grant, @extschema@.category_grant TO gridgov_administrator;
 GRANT USAGE ON SEQUENCE @extschema@.jurisdiction_grant_id_seq, @extschema@.category_grant_id_seq TO gridgov_administrator;
 GRANT SELECT ON @extschema@.person_contact TO gridgov_handler;
+-- Handlers are people (issue 12, items 4 and 5): the people of a case, the
+-- person each login role is, and the history chaining them.
+-- ----------------------------------------------------------------------
+-- Which person a login role is: the case engine records the person behind
+-- the role that reports or moves a case (cases.reporter_person,
+-- actor_person, and the handler by default).  One person per role; a
+-- person may have several roles.  Only the owner writes it (no grant).
+CREATE TABLE @extschema@.person_login (
+    login       regrole PRIMARY KEY,
+    person      bigint NOT NULL REFERENCES @extschema@.person (id) ON DELETE CASCADE
+);
+COMMENT ON TABLE @extschema@.person_login IS
+    'the person each login role is, for the case engine: one person per role, written by the owner only';
+COMMENT ON COLUMN @extschema@.person_login.login IS 'a role that logs in and reports or moves cases';
+COMMENT ON COLUMN @extschema@.person_login.person IS 'the person it is';
+CREATE INDEX person_login_person_idx ON @extschema@.person_login (person);
+-- the case engine keeps each backend's answer until the table changes
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.person_login
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.person_login ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.person_login', '');
+
+-- The people of a case: who handles it, who made its last move, who
+-- reported it.  Rows written before have none, and their history hashes
+-- as it did: the people are chained only where present.
+ALTER TABLE @extschema@.cases ADD COLUMN handler bigint;
+ALTER TABLE @extschema@.cases ADD COLUMN actor_person bigint;
+ALTER TABLE @extschema@.cases ADD COLUMN reporter_person bigint;
+COMMENT ON COLUMN @extschema@.cases.handler IS
+    'the person handling the case (gridgov.person), who holds a post at its service point: set by accept, dispatch and start';
+COMMENT ON COLUMN @extschema@.cases.actor_person IS
+    'the person who made the last report or move: the person of the acting role (person_login), NULL when it has none';
+COMMENT ON COLUMN @extschema@.cases.reporter_person IS
+    'the person who reported the case: by default the person of the reporting role (person_login); another one from an importer or the owner only';
+ALTER TABLE @extschema@.cases
+    ADD CONSTRAINT cases_handler_fkey FOREIGN KEY (handler) REFERENCES @extschema@.person (id),
+    ADD CONSTRAINT cases_actor_person_fkey FOREIGN KEY (actor_person) REFERENCES @extschema@.person (id),
+    ADD CONSTRAINT cases_reporter_person_fkey FOREIGN KEY (reporter_person) REFERENCES @extschema@.person (id);
+
+ALTER TABLE @extschema@.case_history ADD COLUMN actor_person bigint;
+ALTER TABLE @extschema@.case_history ADD COLUMN handler bigint;
+COMMENT ON COLUMN @extschema@.case_history.actor_person IS
+    'the person who made it (gridgov.person), when the acting role has one; a number, not a reference, so that the history outlives the person';
+COMMENT ON COLUMN @extschema@.case_history.handler IS
+    'the person handling the case after it, if any; a number, as actor_person';
+
+CREATE OR REPLACE FUNCTION @extschema@.content_digest(c @extschema@.cases) RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN pg_catalog.sha256(pg_catalog.convert_to(
+        @extschema@.history_field(c.unit::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.category) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.severity::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.channel) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.description) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.location::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.reporter::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.satisfaction::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.evaluation) OPERATOR(pg_catalog.||)
+        CASE WHEN c.reporter_person IS NULL THEN ''
+             ELSE @extschema@.history_field(c.reporter_person::text) END, 'UTF8'));
+COMMENT ON FUNCTION @extschema@.content_digest(@extschema@.cases) IS
+    'SHA-256 of a case''s unit, category, severity, channel, description, location, reporter, satisfaction and evaluation, and its reporting person when it has one, in the history''s canonical form';
+
+CREATE OR REPLACE FUNCTION @extschema@.history_hash(previous bytea, h @extschema@.case_history) RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN pg_catalog.sha256(COALESCE(previous, '\x'::bytea) OPERATOR(pg_catalog.||) pg_catalog.convert_to(
+        @extschema@.history_field(h.case_id::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.seq::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field((EXTRACT(epoch FROM h.at) OPERATOR(pg_catalog.*) 1000000)::bigint::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.actor) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.action) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.from_status) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.to_status) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.handling_level::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.service_point::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.escalation_trigger) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(h.note) OPERATOR(pg_catalog.||)
+        CASE WHEN h.content IS NULL THEN ''
+             ELSE @extschema@.history_field(pg_catalog.encode(h.content, 'hex')) END OPERATOR(pg_catalog.||)
+        CASE WHEN h.actor_person IS NULL AND h.handler IS NULL THEN ''
+             ELSE @extschema@.history_field(h.actor_person::text) OPERATOR(pg_catalog.||)
+                  @extschema@.history_field(h.handler::text) END, 'UTF8'));
+COMMENT ON FUNCTION @extschema@.history_hash(bytea, @extschema@.case_history) IS
+    'SHA-256 of a history row''s canonical content (its content digest included when it has one, its actor''s person and handler when it has either) after the previous row''s hash';
+
+-- cases has columns more: case_clock, whose SQL-standard body expanded the
+-- columns of its time, is made again, as it was.
+CREATE OR REPLACE FUNCTION @extschema@.case_clock(as_of timestamptz)
+    RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
+                   stage text, service_point integer, stage_started_at timestamptz,
+                   stage_deadline timestamptz, share_used numeric, light text, deadline_provisional boolean)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT s.id, s.district, s.unit, s.status, s.stage, s.service_point, s.stage_started_at, s.stage_deadline,
+           pg_catalog.round(s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1), 3),
+           CASE WHEN COALESCE(s.suspended_at, as_of) OPERATOR(pg_catalog.>) s.stage_deadline THEN 'red'
+                WHEN s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1) OPERATOR(pg_catalog.>=) 0.8 THEN 'yellow'
+                ELSE 'green' END,
+           s.deadline_provisional
+      FROM (SELECT c.*,
+                   @extschema@.working_span(c.stage_started_at, c.stage_deadline, c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS budget,
+                   @extschema@.working_span(c.stage_started_at, COALESCE(c.suspended_at, as_of), c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS used
+              FROM @extschema@.cases c
+             WHERE c.stage_deadline IS NOT NULL) s;
+END;
+
+-- The moves: accept, dispatch and start take a handler, a person; every
+-- move's SQL-standard body expanded the columns of cases of its time, so all
+-- are made again after apply_move, on which they depend.
+DROP FUNCTION @extschema@.accept(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.reject(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.merge(bigint, bigint, timestamptz, text);
+DROP FUNCTION @extschema@.dispatch(bigint, integer, timestamptz, text);
+DROP FUNCTION @extschema@.start(bigint, timestamptz, text);
+DROP FUNCTION @extschema@.return_case(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.extend(bigint, timestamptz, text, timestamptz, text);
+DROP FUNCTION @extschema@.suspend(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.resume(bigint, timestamptz, text);
+DROP FUNCTION @extschema@.resolve(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.verify(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.reopen(bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.close(bigint, integer, text, timestamptz, text);
+DROP FUNCTION @extschema@.escalate(bigint, text, integer, timestamptz, text);
+DROP FUNCTION @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text);
+
+-- Moves.  Each is one UPDATE; the triggers do the rest.  note is the
+-- reason where a move needs one; at is the time of the move (default: now);
+-- actor defaults to the setting gridgov.actor, else the current role;
+-- handler (accept, dispatch, start) to the setting gridgov.handler, else the
+-- acting role's person (docs/cases.md, "Handlers").
+CREATE FUNCTION @extschema@.apply_move(
+    case_id bigint, to_status text, note text, at timestamptz, actor text,
+    move text DEFAULT NULL, expected_status text DEFAULT NULL,
+    deadline timestamptz DEFAULT NULL, level integer DEFAULT NULL,
+    escalation_trigger text DEFAULT NULL, duplicate_of bigint DEFAULT NULL,
+    service_point integer DEFAULT NULL, satisfaction integer DEFAULT NULL,
+    evaluation text DEFAULT NULL, handler bigint DEFAULT NULL)
+    RETURNS @extschema@.cases
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    moved @extschema@.cases;
+    current_status text;
+    current_seq integer;
+    previous_actor text := pg_catalog.current_setting('gridgov.actor', true);
+    previous_handler text := pg_catalog.current_setting('gridgov.handler', true);
+BEGIN
+    SELECT c.status, c.history_seq INTO current_status, current_seq FROM @extschema@.cases c
+     WHERE c.id OPERATOR(pg_catalog.=) case_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'case % does not exist', case_id USING ERRCODE = 'GG004';
+    END IF;
+    -- resume, reopen and extend all lead to in_progress: say which was meant
+    IF expected_status IS NOT NULL AND current_status OPERATOR(pg_catalog.<>) expected_status THEN
+        RAISE EXCEPTION 'case % cannot %: it is %, not %', case_id, move, current_status, expected_status
+            USING ERRCODE = 'GG001';
+    END IF;
+    IF actor IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('gridgov.actor', actor, true);
+    END IF;
+    -- the handler named goes to the engine as gridgov.handler does: naming
+    -- the case's own handler again is then still naming it
+    IF handler IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('gridgov.handler', handler::text, true);
+    END IF;
+    UPDATE @extschema@.cases c
+       SET status = COALESCE(to_status, c.status),
+           note = COALESCE(apply_move.note, c.note),
+           moved_at = COALESCE(apply_move.at, c.moved_at),
+           stage_deadline = COALESCE(apply_move.deadline, c.stage_deadline),
+           handling_level = COALESCE(apply_move.level,
+                                     CASE WHEN move OPERATOR(pg_catalog.=) 'escalate'
+                                          THEN c.handling_level OPERATOR(pg_catalog.-) 1
+                                          ELSE c.handling_level END),
+           escalation_trigger = COALESCE(apply_move.escalation_trigger, c.escalation_trigger),
+           duplicate_of = COALESCE(apply_move.duplicate_of, c.duplicate_of),
+           service_point = COALESCE(apply_move.service_point, c.service_point),
+           satisfaction = COALESCE(apply_move.satisfaction, c.satisfaction),
+           evaluation = COALESCE(apply_move.evaluation, c.evaluation)
+     WHERE c.id OPERATOR(pg_catalog.=) case_id
+    RETURNING c.* INTO moved;
+    IF actor IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('gridgov.actor', COALESCE(previous_actor, ''), true);
+    END IF;
+    IF handler IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('gridgov.handler', COALESCE(previous_handler, ''), true);
+    END IF;
+    -- a move into the state the case is already in moves nothing: say so
+    IF moved.history_seq OPERATOR(pg_catalog.=) current_seq THEN
+        RAISE EXCEPTION 'case % cannot move: it is already %', case_id, current_status
+            USING ERRCODE = 'GG001',
+                  HINT = 'Another session may have made this move first.';
+    END IF;
+    RETURN moved;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text, bigint) IS
+    'one UPDATE of a case that the case triggers check and complete; the move functions call it';
+
+CREATE FUNCTION @extschema@.accept(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL,
+                                   handler bigint DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'accepted', note, at, actor, handler => handler); END;
+COMMENT ON FUNCTION @extschema@.accept(bigint, text, timestamptz, text, bigint) IS
+    'move accept (受理): a reported case becomes accepted and its dispatch stage starts; note: an optional remark; handler: the person who takes it, holding a post at its service point (default: the acting role''s person)';
+CREATE FUNCTION @extschema@.reject(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'rejected', reason, at, actor); END;
+COMMENT ON FUNCTION @extschema@.reject(bigint, text, timestamptz, text) IS
+    'move reject: a reported case becomes rejected, final; reason: why, required';
+CREATE FUNCTION @extschema@.merge(case_id bigint, into_case bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'merged', 'duplicate of ' OPERATOR(pg_catalog.||) into_case, at, actor, duplicate_of => into_case); END;
+COMMENT ON FUNCTION @extschema@.merge(bigint, bigint, timestamptz, text) IS
+    'move merge: a reported case becomes merged, final, as a duplicate of into_case, another existing case';
+CREATE FUNCTION @extschema@.dispatch(case_id bigint, service_point integer DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL,
+                                     handler bigint DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'dispatched', NULL, at, actor, service_point => service_point,
+                                                   handler => handler); END;
+COMMENT ON FUNCTION @extschema@.dispatch(bigint, integer, timestamptz, text, bigint) IS
+    'move dispatch (派遣): an accepted or returned case becomes dispatched and its resolve stage starts; service_point: the one to handle it instead of the routed one, serving the case''s unit or a unit above it; handler: the person who handles it there (default: the acting role''s person)';
+CREATE FUNCTION @extschema@.start(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL,
+                                  handler bigint DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'start', 'dispatched',
+                                                   handler => handler); END;
+COMMENT ON FUNCTION @extschema@.start(bigint, timestamptz, text, bigint) IS
+    'move start: the service point takes up a dispatched case, which becomes in_progress; handler: the person who takes it up, holding a post at the service point (default: the acting role''s person)';
+CREATE FUNCTION @extschema@.return_case(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'returned', reason, at, actor); END;
+COMMENT ON FUNCTION @extschema@.return_case(bigint, text, timestamptz, text) IS
+    'move return (退回): the service point sends a dispatched case back; it becomes returned, to be dispatched again; reason: why, required';
+CREATE FUNCTION @extschema@.extend(case_id bigint, new_deadline timestamptz, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'extend', 'in_progress', deadline => new_deadline); END;
+COMMENT ON FUNCTION @extschema@.extend(bigint, timestamptz, text, timestamptz, text) IS
+    'move extend (延期): an in_progress case stays in_progress with new_deadline, later than its stage deadline; reason: why, required';
+CREATE FUNCTION @extschema@.suspend(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'suspended', reason, at, actor); END;
+COMMENT ON FUNCTION @extschema@.suspend(bigint, text, timestamptz, text) IS
+    'move suspend (挂账): an in_progress case becomes suspended and its stage clock stops; reason: why, required';
+CREATE FUNCTION @extschema@.resume(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'resume', 'suspended'); END;
+COMMENT ON FUNCTION @extschema@.resume(bigint, timestamptz, text) IS
+    'move resume: a suspended case becomes in_progress again, its stage deadline later by the time it was suspended';
+CREATE FUNCTION @extschema@.resolve(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'resolved', note, at, actor); END;
+COMMENT ON FUNCTION @extschema@.resolve(bigint, text, timestamptz, text) IS
+    'move resolve (处置完成): an in_progress case becomes resolved and its verify stage starts; note: an optional remark';
+CREATE FUNCTION @extschema@.verify(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'verified', note, at, actor); END;
+COMMENT ON FUNCTION @extschema@.verify(bigint, text, timestamptz, text) IS
+    'move verify (核查): a resolved case becomes verified and awaits closure, without a deadline; note: an optional remark';
+CREATE FUNCTION @extschema@.reopen(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'reopen', 'resolved'); END;
+COMMENT ON FUNCTION @extschema@.reopen(bigint, text, timestamptz, text) IS
+    'move reopen (返工): a resolved case goes back to in_progress with a fresh resolve stage; reason: why, required';
+CREATE FUNCTION @extschema@.close(case_id bigint, satisfaction integer DEFAULT NULL, evaluation text DEFAULT NULL,
+                                  at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'closed', NULL, at, actor,
+                                                   satisfaction => satisfaction, evaluation => evaluation); END;
+COMMENT ON FUNCTION @extschema@.close(bigint, integer, text, timestamptz, text) IS
+    'move close (结案): a verified case becomes closed, final; satisfaction: the reporter''s rating, 1 (worst) to 5 (best), and evaluation: their comment (评价), both optional';
+CREATE FUNCTION @extschema@.escalate(case_id bigint, reason text, to_level integer DEFAULT NULL,
+                                     at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, NULL, reason, at, actor, 'escalate',
+                                                   level => to_level, escalation_trigger => 'referral'); END;
+COMMENT ON FUNCTION @extschema@.escalate(bigint, text, integer, timestamptz, text) IS
+    'move escalate (升级) by referral: an accepted, dispatched, returned or in_progress case is dispatched one level up, or to to_level (4 subdistrict, 3 district) when that is higher, with a fresh resolve stage; reason: why, required';
+
+-- Service points at every tier (issue 12, item 4): in grids and buildings
+-- too, run by an organization that covers their unit; category rules may
+-- send cases to a grid's or a building's station.  Closed there, a case is
+-- settled inside the community.
+ALTER TABLE @extschema@.category_rule DROP CONSTRAINT category_rule_level;
+ALTER TABLE @extschema@.category_rule
+    ADD CONSTRAINT category_rule_level CHECK (handling_level BETWEEN 3 AND 7);
+COMMENT ON COLUMN @extschema@.category_rule.handling_level IS
+    'the level that handles the cases: 3 district, 4 subdistrict, 5 community, 6 a grid''s station, 7 a building''s; above the usual level, an escalation at intake';
+ALTER TABLE @extschema@.service_point DROP CONSTRAINT service_point_level;
+ALTER TABLE @extschema@.service_point ADD CONSTRAINT service_point_level CHECK (level BETWEEN 3 AND 7);
+ALTER TABLE @extschema@.service_point ADD COLUMN organization bigint REFERENCES @extschema@.organization (id);
+COMMENT ON COLUMN @extschema@.service_point.unit IS 'the unit it serves: a district, subdistrict, community, grid or building';
+COMMENT ON COLUMN @extschema@.service_point.level IS
+    'derived from unit: the handling level of its cases, 3 district, 4 subdistrict, 5 community, 6 grid, 7 building';
+COMMENT ON COLUMN @extschema@.service_point.organization IS
+    'the organization that runs it (gridgov.organization), covering its unit; its people''s posts let them handle its cases';
+CREATE FUNCTION @extschema@.service_point_check() RETURNS trigger
+    AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.service_point_check() IS
+    'BEFORE INSERT OR UPDATE row trigger on service_point: its organization exists and covers its unit today (23503, 23514)';
+CREATE TRIGGER gridgov_service_point_check BEFORE INSERT OR UPDATE ON @extschema@.service_point
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.service_point_check();
+
+COMMENT ON FUNCTION @extschema@.settled_in_community(@extschema@.kpi_state) IS
+    'closed cases handled inside the community: at community level (handling_level 5) or at a grid or building station (6, 7)';
+COMMENT ON COLUMN @extschema@.daily_flow.settled_in_community IS
+    '社区化解数: of them, cases closed inside the community (handling_level 5, or a grid or building station''s 6 or 7)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.settled_in_community IS
+    '社区化解数: cases closed inside the community (handling_level 5, or a grid or building station''s 6 or 7)';
+
+-- KPIs per handler and per organization (issue 12, item 5): one more daily
+-- rollup from the same aggregate, and the score of an assessment.
+-- One score for an assessment, 0 to 100, from four rates of a state:
+-- on time 40%, closure 30%, satisfied 20%, not reworked 10%; a rate that
+-- is NULL (nothing to measure) drops out and the others' weights are scaled
+-- to sum to 100%.  NULL when all four are NULL.
+CREATE FUNCTION @extschema@.kpi_score(@extschema@.kpi_state) RETURNS numeric
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN pg_catalog.round(100 OPERATOR(pg_catalog.*)
+        (COALESCE(0.4 OPERATOR(pg_catalog.*) @extschema@.on_time_rate($1), 0) OPERATOR(pg_catalog.+)
+         COALESCE(0.3 OPERATOR(pg_catalog.*) @extschema@.closure_rate($1), 0) OPERATOR(pg_catalog.+)
+         COALESCE(0.2 OPERATOR(pg_catalog.*) @extschema@.satisfied_share($1), 0) OPERATOR(pg_catalog.+)
+         COALESCE(0.1 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-) @extschema@.rework_rate($1)), 0))
+        OPERATOR(pg_catalog./) NULLIF(
+         CASE WHEN @extschema@.on_time_rate($1) IS NULL THEN 0 ELSE 0.4 END OPERATOR(pg_catalog.+)
+         CASE WHEN @extschema@.closure_rate($1) IS NULL THEN 0 ELSE 0.3 END OPERATOR(pg_catalog.+)
+         CASE WHEN @extschema@.satisfied_share($1) IS NULL THEN 0 ELSE 0.2 END OPERATOR(pg_catalog.+)
+         CASE WHEN @extschema@.rework_rate($1) IS NULL THEN 0 ELSE 0.1 END, 0), 2);
+COMMENT ON FUNCTION @extschema@.kpi_score(@extschema@.kpi_state) IS
+    'an assessment score 0 to 100: on_time_rate 40%, closure_rate 30%, satisfied_share 20%, 1 - rework_rate 10%, over the rates that are not NULL; NULL when none is';
+
+-- The same days per handler (docs/kpi.md, "Handlers and organizations"):
+-- the cases of each person who handles them, all units and categories
+-- together.  A case counts for its handler at the refresh, the last one to
+-- take it.  Organizations' figures merge their people's rows.
+CREATE TABLE @extschema@.kpi_handler_daily (
+    day         date NOT NULL,
+    handler     bigint NOT NULL,
+    kpi         @extschema@.kpi_state NOT NULL,
+    PRIMARY KEY (day, handler)
+);
+CREATE INDEX kpi_handler_daily_handler ON @extschema@.kpi_handler_daily (handler, day);
+COMMENT ON TABLE @extschema@.kpi_handler_daily IS
+    'KPI state of the cases reported on a day (calendar time zone) per handler (cases.handler at the refresh); filled by refresh_kpi_daily';
+COMMENT ON COLUMN @extschema@.kpi_handler_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.kpi_handler_daily.handler IS 'the person handling the cases (gridgov.person)';
+COMMENT ON COLUMN @extschema@.kpi_handler_daily.kpi IS 'kpi(cases, as_of) of those cases, as_of being the refresh''s';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_handler_daily', '');
+
+CREATE OR REPLACE FUNCTION @extschema@.refresh_kpi_daily(from_day date, to_day date,
+                                              as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone text;
+    written bigint;
+BEGIN
+    zone := @extschema@.calendar_timezone();
+    IF from_day IS NULL OR to_day IS NULL OR as_of IS NULL THEN
+        RAISE EXCEPTION 'refresh_kpi_daily needs a first day, a last day and as_of, not NULL'
+            USING ERRCODE = '22004';
+    END IF;
+    IF from_day OPERATOR(pg_catalog.>) to_day THEN
+        RAISE EXCEPTION 'first day % is after last day %', from_day, to_day
+            USING ERRCODE = '22023', HINT = 'Give the days in order; both are included.';
+    END IF;
+    -- one refresh at a time; readers are not blocked
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily
+        IN SHARE ROW EXCLUSIVE MODE;
+    DELETE FROM @extschema@.kpi_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    DELETE FROM @extschema@.kpi_unit_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.category, @extschema@.kpi(c, as_of)
+      FROM @extschema@.cases c
+     WHERE c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
+       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
+     GROUP BY 1, 2, 3;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    -- up the tree from the rows just written, not from the cases again
+    INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+    SELECT d.day, @extschema@.ancestor(d.unit, l.level), @extschema@.kpi_merge(d.kpi)
+      FROM @extschema@.kpi_daily d
+     CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(d.unit), 6)) AS l(level)
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+     GROUP BY 1, 2;
+    DELETE FROM @extschema@.kpi_handler_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    INSERT INTO @extschema@.kpi_handler_daily (day, handler, kpi)
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.handler, @extschema@.kpi(c, as_of)
+      FROM @extschema@.cases c
+     WHERE c.handler IS NOT NULL
+       AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
+       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
+     GROUP BY 1, 2;
+    RETURN written;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_kpi_daily(date, date, timestamptz) IS
+    'recompute kpi_daily, kpi_unit_daily and kpi_handler_daily for the days from_day to to_day (both included) at as_of; returns the kpi_daily rows written';
+
+-- Per handler and per organization, for the cases reported from from_day
+-- to to_day: kpi_merge over kpi_handler_daily, never the cases again.
+CREATE FUNCTION @extschema@.kpi_by_handler(from_day date, to_day date)
+    RETURNS TABLE (handler bigint, kpi @extschema@.kpi_state, score numeric)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT m.handler, m.kpi, @extschema@.kpi_score(m.kpi)
+      FROM (SELECT d.handler, @extschema@.kpi_merge(d.kpi) AS kpi
+              FROM @extschema@.kpi_handler_daily d
+             WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+             GROUP BY d.handler) m
+     ORDER BY m.handler;
+END;
+COMMENT ON FUNCTION @extschema@.kpi_by_handler(date, date) IS
+    'KPI state and kpi_score of each handler for the cases reported from from_day to to_day (both included), from kpi_handler_daily';
+
+-- An organization's state merges the days of the people who held a post in
+-- it on each day (once a day per person, whatever their posts there).  A
+-- governance squad under a community committee is assessed half on its own
+-- score and half by its committee (授予社区党委对治理中队50%比例考核权),
+-- whose half is the score of all the cases of the committee's community
+-- (kpi_unit_daily of its anchor): the committee judges the squad by how its
+-- community fares.  Every other organization's assessment is its score.
+CREATE FUNCTION @extschema@.kpi_by_organization(from_day date, to_day date)
+    RETURNS TABLE (organization bigint, kind text, kpi @extschema@.kpi_state, score numeric,
+                   committee_score numeric, assessment numeric)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    WITH own AS (
+        SELECT m.organization, @extschema@.kpi_merge(d.kpi) AS kpi
+          FROM @extschema@.kpi_handler_daily d
+          CROSS JOIN LATERAL (SELECT DISTINCT p.organization FROM @extschema@.post p
+                               WHERE p.person OPERATOR(pg_catalog.=) d.handler
+                                 AND p.organization IS NOT NULL
+                                 AND p.valid OPERATOR(pg_catalog.@>) d.day) m
+         WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+         GROUP BY m.organization
+    ), judged AS (
+        SELECT o.id, o.kind, own.kpi, @extschema@.kpi_score(own.kpi) AS score,
+               CASE WHEN o.kind OPERATOR(pg_catalog.=) 'governance_squad'
+                     AND c.kind OPERATOR(pg_catalog.=) 'community_committee'
+                    THEN (SELECT @extschema@.kpi_score(@extschema@.kpi_merge(u.kpi))
+                            FROM @extschema@.kpi_unit_daily u
+                           WHERE u.unit OPERATOR(@extschema@.=) c.anchor
+                             AND u.day OPERATOR(pg_catalog.>=) from_day
+                             AND u.day OPERATOR(pg_catalog.<=) to_day) END AS committee_score
+          FROM own
+          JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) own.organization
+          LEFT JOIN @extschema@.organization c ON c.id OPERATOR(pg_catalog.=) o.parent
+    )
+    SELECT j.id, j.kind, j.kpi, j.score, j.committee_score,
+           CASE WHEN j.committee_score IS NULL THEN j.score
+                ELSE pg_catalog.round((0.5 OPERATOR(pg_catalog.*) j.score) OPERATOR(pg_catalog.+)
+                                      (0.5 OPERATOR(pg_catalog.*) j.committee_score), 2) END
+      FROM judged j
+     ORDER BY j.id;
+END;
+COMMENT ON FUNCTION @extschema@.kpi_by_organization(date, date) IS
+    'KPI state, kpi_score and assessment of each organization whose people handled cases reported from from_day to to_day: a governance squad under a community committee is assessed 50% on its score and 50% on the committee''s, the score of the community''s cases';
+
+-- Who may execute and read what (issue 13) for the objects above: the
+-- moves made again, with apply_move, to the handlers, as before; the
+-- handlers' rollup with the other rollups; the service point's trigger
+-- function to nobody.  person_login stays the owner's alone.
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text, bigint),
+    @extschema@.accept(bigint, text, timestamptz, text, bigint),
+    @extschema@.reject(bigint, text, timestamptz, text),
+    @extschema@.merge(bigint, bigint, timestamptz, text),
+    @extschema@.dispatch(bigint, integer, timestamptz, text, bigint),
+    @extschema@.start(bigint, timestamptz, text, bigint),
+    @extschema@.return_case(bigint, text, timestamptz, text),
+    @extschema@.extend(bigint, timestamptz, text, timestamptz, text),
+    @extschema@.suspend(bigint, text, timestamptz, text),
+    @extschema@.resume(bigint, timestamptz, text),
+    @extschema@.resolve(bigint, text, timestamptz, text),
+    @extschema@.verify(bigint, text, timestamptz, text),
+    @extschema@.reopen(bigint, text, timestamptz, text),
+    @extschema@.close(bigint, integer, text, timestamptz, text),
+    @extschema@.escalate(bigint, text, integer, timestamptz, text),
+    @extschema@.service_point_check()
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text, bigint),
+    @extschema@.accept(bigint, text, timestamptz, text, bigint),
+    @extschema@.reject(bigint, text, timestamptz, text),
+    @extschema@.merge(bigint, bigint, timestamptz, text),
+    @extschema@.dispatch(bigint, integer, timestamptz, text, bigint),
+    @extschema@.start(bigint, timestamptz, text, bigint),
+    @extschema@.return_case(bigint, text, timestamptz, text),
+    @extschema@.extend(bigint, timestamptz, text, timestamptz, text),
+    @extschema@.suspend(bigint, text, timestamptz, text),
+    @extschema@.resume(bigint, timestamptz, text),
+    @extschema@.resolve(bigint, text, timestamptz, text),
+    @extschema@.verify(bigint, text, timestamptz, text),
+    @extschema@.reopen(bigint, text, timestamptz, text),
+    @extschema@.close(bigint, integer, text, timestamptz, text),
+    @extschema@.escalate(bigint, text, integer, timestamptz, text)
+    TO gridgov_handler;
+GRANT SELECT ON @extschema@.kpi_handler_daily TO gridgov_reader;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.kpi_handler_daily TO gridgov_administrator;

@@ -53,7 +53,8 @@ ALTER TABLE case_history DISABLE TRIGGER gridgov_history_append_only;
 UPDATE case_history h SET note = '伪造', hash = history_hash(
            (SELECT p.hash FROM case_history p WHERE p.case_id = h.case_id AND p.seq = h.seq - 1),
            ROW(h.district, h.case_id, h.seq, h.at, h.actor, h.action, h.from_status, h.to_status,
-               h.handling_level, h.service_point, h.escalation_trigger, '伪造', h.hash, h.content, h.entry)::case_history)
+               h.handling_level, h.service_point, h.escalation_trigger, '伪造', h.hash, h.content, h.entry,
+               h.actor_person, h.handler)::case_history)
  WHERE case_id = 35 AND seq = 2;
 ALTER TABLE case_history ENABLE TRIGGER gridgov_history_append_only;
 SELECT results_eq($$SELECT seq, problem FROM verify_history() WHERE case_id = 35$$,

@@ -77,7 +77,7 @@ check "with their memberships" "gridgov_administrator gridgov_reader,gridgov_han
 for db in "$first" "$second"; do
 	check "and their grants in both databases ($db)" "true true true" \
 		"$(sql "SELECT has_table_privilege('gridgov_reader', 'gridgov.cases', 'SELECT') || ' '
-		             || has_function_privilege('gridgov_handler', 'gridgov.accept(bigint, text, timestamptz, text)', 'EXECUTE') || ' '
+		             || has_function_privilege('gridgov_handler', 'gridgov.accept(bigint, text, timestamptz, text, bigint)', 'EXECUTE') || ' '
 		             || has_function_privilege('gridgov_auditor', 'gridgov.verify_history()', 'EXECUTE')" "$db" | tr -d '\n')"
 done
 

@@ -118,7 +118,7 @@ ALTER TABLE case_history DISABLE TRIGGER USER;
 UPDATE case_history h
    SET hash = history_hash(p.hash, (h.district, h.case_id, h.seq, h.at, h.actor, h.action, h.from_status,
            h.to_status, h.handling_level, h.service_point, h.escalation_trigger, '已电话回访', h.hash, h.content,
-           h.entry)::case_history),
+           h.entry, h.actor_person, h.handler)::case_history),
        note = '已电话回访'
   FROM case_history p
  WHERE h.case_id = 8 AND h.seq = 2 AND p.case_id = 8 AND p.seq = 1;

@@ -193,7 +193,11 @@ SELECT extversion FROM pg_extension WHERE extname = 'gridgov';
 SELECT * FROM verify_history();
 SELECT status FROM dispatch(1, at => '2026-11-16 10:00+08');
 UPDATE cases SET reporter = '{"phone": "13800000000"}' WHERE id = 2;
-SELECT case_id, seq, action, note, content IS NOT NULL AS has_content FROM case_history ORDER BY case_id, seq;
+-- and with the people of 0.8.0: the role is a person from now on
+INSERT INTO person (id) VALUES (1);
+INSERT INTO person_login VALUES (current_user::regrole, 1);
+UPDATE cases SET description = '楼上噪音' WHERE id = 1;
+SELECT case_id, seq, action, note, content IS NOT NULL AS has_content, actor_person FROM case_history ORDER BY case_id, seq;
 SELECT * FROM verify_history();
 -- from here on the content is covered: changed behind the engine, it shows
 SET session_replication_role = replica;
