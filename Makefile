@@ -24,7 +24,8 @@ PG_CONFIG  ?= pg_config
 # upgrade-path test proves the two give the same catalog.
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(EXTENSION).control)
 PILLARS  = sql/gridcode.sql sql/unit.sql sql/gridcell.sql sql/calendar.sql sql/people.sql \
-           sql/case.sql sql/reward.sql sql/kpi.sql sql/risk.sql sql/dashboard.sql sql/roles.sql
+           sql/case.sql sql/reward.sql sql/kpi.sql sql/risk.sql sql/rollup.sql sql/dashboard.sql sql/worker.sql sql/roles.sql \
+           sql/access.sql
 DATA       = $(wildcard sql/updates/$(EXTENSION)--*.sql)
 DATA_built = build/$(EXTENSION)--$(EXTVERSION).sql
 

@@ -9,6 +9,10 @@
 -- (the distribution key on Citus) and its unit (for row-level security by
 -- jurisdiction); the history is one hash chain per case.
 
+-- ======================================================================
+-- Tables
+-- ======================================================================
+
 -- Categories, and per category and severity the handling level and the
 -- time limit of each stage.
 CREATE TABLE @extschema@.category (
@@ -167,6 +171,7 @@ CREATE TABLE @extschema@.cases (
     history_seq     integer NOT NULL DEFAULT 0,
     history_hash    bytea,
     history_content bytea,
+    deadline_provisional boolean DEFAULT false,
     handler         bigint,
     actor_person    bigint,
     reporter_person bigint,
@@ -234,6 +239,8 @@ COMMENT ON COLUMN @extschema@.cases.history_seq IS 'seq of the case''s last row 
 COMMENT ON COLUMN @extschema@.cases.history_hash IS 'hash of the case''s last row in case_history: the head of its chain';
 COMMENT ON COLUMN @extschema@.cases.history_content IS
     'content digest of the case at its last move, as in that history row (kept by the engine)';
+COMMENT ON COLUMN @extschema@.cases.deadline_provisional IS
+    'true when stage_deadline runs past calendar_horizon(): counted on plain weekdays, and counted again when load_calendar_year() loads the year';
 COMMENT ON COLUMN @extschema@.cases.handler IS
     'the person handling the case (gridgov.person), who holds a post at its service point: set by accept, dispatch and start';
 COMMENT ON COLUMN @extschema@.cases.actor_person IS
@@ -318,9 +325,49 @@ SELECT pg_catalog.pg_extension_config_dump(
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('@extschema@.case_history', 'entry')::regclass, '');
 
--- The triggers (src/case_engine.c).  The BEFORE triggers are named to fire
--- after any BEFORE trigger of the user's that sorts earlier, so they see
--- the row that will be written.
+-- The checkpoints taken (see "Checkpoints" under Functions), and the
+-- leaves they cover: given a checkpoint kept elsewhere, the leaves are
+-- trusted when they give its root, and then they name the rows that
+-- changed.
+CREATE TABLE @extschema@.case_history_witness (
+    tree_size   bigint NOT NULL CONSTRAINT case_history_witness_size CHECK (tree_size >= 0),
+    root        bytea NOT NULL,
+    checkpoint  text NOT NULL,
+    taken_at    timestamptz NOT NULL,
+    taken_by    text NOT NULL,
+    PRIMARY KEY (tree_size, taken_at)
+);
+COMMENT ON TABLE @extschema@.case_history_witness IS
+    'every checkpoint history_checkpoint() took; the proof is the copy kept outside the database';
+COMMENT ON COLUMN @extschema@.case_history_witness.tree_size IS 'how many history rows it covers: the first ones by entry';
+COMMENT ON COLUMN @extschema@.case_history_witness.root IS 'the Merkle root over those rows'' leaves (merkle_root of history_leaf)';
+COMMENT ON COLUMN @extschema@.case_history_witness.checkpoint IS 'the checkpoint as returned, to export';
+COMMENT ON COLUMN @extschema@.case_history_witness.taken_at IS 'when it was taken';
+COMMENT ON COLUMN @extschema@.case_history_witness.taken_by IS 'the role that took it';
+
+CREATE TABLE @extschema@.case_history_witness_leaf (
+    entry       bigint PRIMARY KEY,
+    district    @extschema@.gridcode NOT NULL,
+    case_id     bigint NOT NULL,
+    seq         integer NOT NULL,
+    leaf        bytea NOT NULL
+);
+COMMENT ON TABLE @extschema@.case_history_witness_leaf IS
+    'the leaf of every history row a checkpoint covered, as it was then: names the rows that changed when the history no longer gives a checkpoint''s root';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.entry IS 'the row''s entry in case_history';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.district IS 'the row''s district, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.case_id IS 'the row''s case, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.seq IS 'the row''s seq, to name it';
+COMMENT ON COLUMN @extschema@.case_history_witness_leaf.leaf IS 'history_leaf of the row when the checkpoint was taken';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness_leaf', '');
+
+-- ======================================================================
+-- Functions
+-- ======================================================================
+
+-- The trigger functions (src/case_engine.c); the triggers are under Triggers.
 CREATE FUNCTION @extschema@.case_before_insert() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.case_before_insert() IS
@@ -344,52 +391,6 @@ CREATE FUNCTION @extschema@.case_after_intake() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.case_after_intake() IS
     'AFTER INSERT statement trigger on cases: holds the new cases'' references, appends their first rows to case_history in one INSERT and notifies gridgov_case';
-
-CREATE TRIGGER gridgov_case_intake BEFORE INSERT ON @extschema@.cases
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_insert();
-CREATE TRIGGER gridgov_case_move BEFORE UPDATE ON @extschema@.cases
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_update();
-CREATE TRIGGER gridgov_case_history AFTER UPDATE ON @extschema@.cases
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_after_change();
-CREATE TRIGGER gridgov_case_intake_history AFTER INSERT ON @extschema@.cases
-    REFERENCING NEW TABLE AS gridgov_new_cases
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_after_intake();
-CREATE TRIGGER gridgov_history_append_only BEFORE UPDATE OR DELETE ON @extschema@.case_history
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_history_refuse_change();
-CREATE TRIGGER gridgov_history_no_truncate BEFORE TRUNCATE ON @extschema@.case_history
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
--- Only the engine appends to the history.
-CREATE TRIGGER gridgov_history_written_by_engine BEFORE INSERT ON @extschema@.case_history
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
-
--- The foreign keys stay, and stay enforced: on update, on the referenced
--- side, and on intake by the engine, which holds each referenced row FOR KEY
--- SHARE once per transaction (src/case_references.c) where PostgreSQL's
--- insert check would query it once per row.  The history is written only by
--- the engine, for cases the same statement wrote.  So the insert checks go.
-DO $$
-DECLARE
-    t record;
-BEGIN
-    FOR t IN
-        SELECT tg.tgrelid::regclass AS tab, tg.tgname
-          FROM pg_catalog.pg_trigger tg
-          JOIN pg_catalog.pg_constraint c ON c.oid OPERATOR(pg_catalog.=) tg.tgconstraint
-         WHERE tg.tgrelid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.cases'::regclass, '@extschema@.case_history'::regclass])
-           AND c.contype OPERATOR(pg_catalog.=) 'f'
-           AND tg.tgfoid OPERATOR(pg_catalog.=) 'pg_catalog."RI_FKey_check_ins"'::regproc
-    LOOP
-        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', t.tab, t.tgname);
-    END LOOP;
-END;
-$$;
-
--- The people of a case are checked by their foreign keys on intake too:
--- most cases have none, and a NULL key costs no query.
-ALTER TABLE @extschema@.cases
-    ADD CONSTRAINT cases_handler_fkey FOREIGN KEY (handler) REFERENCES @extschema@.person (id),
-    ADD CONSTRAINT cases_actor_person_fkey FOREIGN KEY (actor_person) REFERENCES @extschema@.person (id),
-    ADD CONSTRAINT cases_reporter_person_fkey FOREIGN KEY (reporter_person) REFERENCES @extschema@.person (id);
 
 -- Moves.  Each is one UPDATE; the triggers do the rest.  note is the
 -- reason where a move needs one; at is the time of the move (default: now);
@@ -715,69 +716,11 @@ CREATE FUNCTION @extschema@.merkle_root_final(internal) RETURNS bytea
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.merkle_root_final(internal) IS
     'final function of merkle_root: folds the pending subtrees into the root';
-CREATE AGGREGATE @extschema@.merkle_root(bytea) (
-    SFUNC = @extschema@.merkle_root_step,
-    STYPE = internal,
-    SSPACE = 2072,
-    FINALFUNC = @extschema@.merkle_root_final,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.merkle_root(bytea) IS
-    'RFC 6962 Merkle tree hash of 32-byte leaf hashes in the aggregate''s ORDER BY (inner nodes SHA-256 of 0x01, left, right); SHA-256 of nothing for no rows';
 
 CREATE FUNCTION @extschema@.checkpoint_origin() RETURNS text
     AS 'MODULE_PATHNAME', 'checkpoint_origin_name' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.checkpoint_origin() IS
     'what names the history in its checkpoints after gridgov/: the setting gridgov.checkpoint_origin, else the cluster''s system identifier';
-
--- The checkpoints taken, and the leaves they cover: given a checkpoint
--- kept elsewhere, the leaves are trusted when they give its root, and then
--- they name the rows that changed.
-CREATE TABLE @extschema@.case_history_witness (
-    tree_size   bigint NOT NULL CONSTRAINT case_history_witness_size CHECK (tree_size >= 0),
-    root        bytea NOT NULL,
-    checkpoint  text NOT NULL,
-    taken_at    timestamptz NOT NULL,
-    taken_by    text NOT NULL,
-    PRIMARY KEY (tree_size, taken_at)
-);
-COMMENT ON TABLE @extschema@.case_history_witness IS
-    'every checkpoint history_checkpoint() took; the proof is the copy kept outside the database';
-COMMENT ON COLUMN @extschema@.case_history_witness.tree_size IS 'how many history rows it covers: the first ones by entry';
-COMMENT ON COLUMN @extschema@.case_history_witness.root IS 'the Merkle root over those rows'' leaves (merkle_root of history_leaf)';
-COMMENT ON COLUMN @extschema@.case_history_witness.checkpoint IS 'the checkpoint as returned, to export';
-COMMENT ON COLUMN @extschema@.case_history_witness.taken_at IS 'when it was taken';
-COMMENT ON COLUMN @extschema@.case_history_witness.taken_by IS 'the role that took it';
-
-CREATE TABLE @extschema@.case_history_witness_leaf (
-    entry       bigint PRIMARY KEY,
-    district    @extschema@.gridcode NOT NULL,
-    case_id     bigint NOT NULL,
-    seq         integer NOT NULL,
-    leaf        bytea NOT NULL
-);
-COMMENT ON TABLE @extschema@.case_history_witness_leaf IS
-    'the leaf of every history row a checkpoint covered, as it was then: names the rows that changed when the history no longer gives a checkpoint''s root';
-COMMENT ON COLUMN @extschema@.case_history_witness_leaf.entry IS 'the row''s entry in case_history';
-COMMENT ON COLUMN @extschema@.case_history_witness_leaf.district IS 'the row''s district, to name it';
-COMMENT ON COLUMN @extschema@.case_history_witness_leaf.case_id IS 'the row''s case, to name it';
-COMMENT ON COLUMN @extschema@.case_history_witness_leaf.seq IS 'the row''s seq, to name it';
-COMMENT ON COLUMN @extschema@.case_history_witness_leaf.leaf IS 'history_leaf of the row when the checkpoint was taken';
-
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_history_witness_leaf', '');
-
--- The root of the first rows by entry: what a checkpoint of that many rows
--- says, if nothing changed.
-CREATE FUNCTION @extschema@.history_root(tree_size bigint) RETURNS bytea
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT @extschema@.merkle_root(l.leaf ORDER BY l.entry)
-      FROM (SELECT h.entry, @extschema@.history_leaf(h) AS leaf
-              FROM @extschema@.case_history h ORDER BY h.entry LIMIT tree_size) l;
-END;
-COMMENT ON FUNCTION @extschema@.history_root(bigint) IS
-    'the Merkle root of the first tree_size history rows by entry (all of them if fewer): a checkpoint of that size has it while they are unchanged';
 
 -- The rows that differ from a checkpoint's, named from the witness's
 -- leaves once these give the checkpoint's root (a changed or inserted row
@@ -931,6 +874,121 @@ $$;
 COMMENT ON FUNCTION @extschema@.history_checkpoint() IS
     'a checkpoint of the whole case history to keep outside the database: gridgov/ and the origin, the number of rows, their Merkle root in base64, three lines; recorded in case_history_witness';
 
+-- The clock of each open stage: its deadline, the share of its limit used
+-- (suspended time excluded), and the traffic light: green, yellow from 80%,
+-- red when overdue.
+CREATE FUNCTION @extschema@.working_span(from_time timestamptz, to_time timestamptz, limit_unit text) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'gridgov_working_span' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.working_span(timestamptz, timestamptz, text) IS
+    'seconds between two instants counted in a limit unit''s way: working time for working_day and working_hour, clock time for clock_hour; another unit is refused';
+
+CREATE FUNCTION @extschema@.case_clock(as_of timestamptz)
+    RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
+                   stage text, service_point integer, stage_started_at timestamptz,
+                   stage_deadline timestamptz, share_used numeric, light text, deadline_provisional boolean)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT s.id, s.district, s.unit, s.status, s.stage, s.service_point, s.stage_started_at, s.stage_deadline,
+           pg_catalog.round(s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1), 3),
+           CASE WHEN COALESCE(s.suspended_at, as_of) OPERATOR(pg_catalog.>) s.stage_deadline THEN 'red'
+                WHEN s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1) OPERATOR(pg_catalog.>=) 0.8 THEN 'yellow'
+                ELSE 'green' END,
+           s.deadline_provisional
+      FROM (SELECT c.*,
+                   @extschema@.working_span(c.stage_started_at, c.stage_deadline, c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS budget,
+                   @extschema@.working_span(c.stage_started_at, COALESCE(c.suspended_at, as_of), c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS used
+              FROM @extschema@.cases c
+             WHERE c.stage_deadline IS NOT NULL) s;
+END;
+COMMENT ON FUNCTION @extschema@.case_clock(timestamptz) IS
+    'every open stage''s deadline, share of its limit used and traffic light at a given time';
+
+-- ======================================================================
+-- Aggregates
+-- ======================================================================
+
+-- merkle_root, the checkpoints' aggregate, over the functions above.
+CREATE AGGREGATE @extschema@.merkle_root(bytea) (
+    SFUNC = @extschema@.merkle_root_step,
+    STYPE = internal,
+    SSPACE = 2072,
+    FINALFUNC = @extschema@.merkle_root_final,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.merkle_root(bytea) IS
+    'RFC 6962 Merkle tree hash of 32-byte leaf hashes in the aggregate''s ORDER BY (inner nodes SHA-256 of 0x01, left, right); SHA-256 of nothing for no rows';
+
+-- ======================================================================
+-- Functions over the aggregates
+-- ======================================================================
+
+-- The root of the first rows by entry: what a checkpoint of that many rows
+-- says, if nothing changed.
+CREATE FUNCTION @extschema@.history_root(tree_size bigint) RETURNS bytea
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT @extschema@.merkle_root(l.leaf ORDER BY l.entry)
+      FROM (SELECT h.entry, @extschema@.history_leaf(h) AS leaf
+              FROM @extschema@.case_history h ORDER BY h.entry LIMIT tree_size) l;
+END;
+COMMENT ON FUNCTION @extschema@.history_root(bigint) IS
+    'the Merkle root of the first tree_size history rows by entry (all of them if fewer): a checkpoint of that size has it while they are unchanged';
+
+-- ======================================================================
+-- Triggers
+-- ======================================================================
+
+-- The case engine's triggers.  The BEFORE triggers are named to fire after
+-- any BEFORE trigger of the user's that sorts earlier, so they see the row
+-- that will be written.
+CREATE TRIGGER gridgov_case_intake BEFORE INSERT ON @extschema@.cases
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_insert();
+CREATE TRIGGER gridgov_case_move BEFORE UPDATE ON @extschema@.cases
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_before_update();
+CREATE TRIGGER gridgov_case_history AFTER UPDATE ON @extschema@.cases
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_after_change();
+CREATE TRIGGER gridgov_case_intake_history AFTER INSERT ON @extschema@.cases
+    REFERENCING NEW TABLE AS gridgov_new_cases
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_after_intake();
+CREATE TRIGGER gridgov_history_append_only BEFORE UPDATE OR DELETE ON @extschema@.case_history
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.case_history_refuse_change();
+CREATE TRIGGER gridgov_history_no_truncate BEFORE TRUNCATE ON @extschema@.case_history
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
+-- Only the engine appends to the history.
+CREATE TRIGGER gridgov_history_written_by_engine BEFORE INSERT ON @extschema@.case_history
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.case_history_refuse_change();
+
+-- The foreign keys stay, and stay enforced: on update, on the referenced
+-- side, and on intake by the engine, which holds each referenced row FOR KEY
+-- SHARE once per transaction (src/case_references.c) where PostgreSQL's
+-- insert check would query it once per row.  The history is written only by
+-- the engine, for cases the same statement wrote.  So the insert checks go.
+DO $$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN
+        SELECT tg.tgrelid::regclass AS tab, tg.tgname
+          FROM pg_catalog.pg_trigger tg
+          JOIN pg_catalog.pg_constraint c ON c.oid OPERATOR(pg_catalog.=) tg.tgconstraint
+         WHERE tg.tgrelid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.cases'::regclass, '@extschema@.case_history'::regclass])
+           AND c.contype OPERATOR(pg_catalog.=) 'f'
+           AND tg.tgfoid OPERATOR(pg_catalog.=) 'pg_catalog."RI_FKey_check_ins"'::regproc
+    LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', t.tab, t.tgname);
+    END LOOP;
+END;
+$$;
+
+-- The people of a case are checked by their foreign keys on intake too:
+-- most cases have none, and a NULL key costs no query.
+ALTER TABLE @extschema@.cases
+    ADD CONSTRAINT cases_handler_fkey FOREIGN KEY (handler) REFERENCES @extschema@.person (id),
+    ADD CONSTRAINT cases_actor_person_fkey FOREIGN KEY (actor_person) REFERENCES @extschema@.person (id),
+    ADD CONSTRAINT cases_reporter_person_fkey FOREIGN KEY (reporter_person) REFERENCES @extschema@.person (id);
+
 -- Changes to the configuration tables reach the engine's per-backend cache,
 -- also when logical replication applies them.
 CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category
@@ -951,35 +1009,9 @@ CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUN
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
 ALTER TABLE @extschema@.unit ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 
--- The clock of each open stage: its deadline, the share of its limit used
--- (suspended time excluded), and the traffic light: green, yellow from 80%,
--- red when overdue.
-CREATE FUNCTION @extschema@.working_span(from_time timestamptz, to_time timestamptz, limit_unit text) RETURNS bigint
-    AS 'MODULE_PATHNAME', 'gridgov_working_span' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.working_span(timestamptz, timestamptz, text) IS
-    'seconds between two instants counted in a limit unit''s way: working time for working_day and working_hour, clock time for clock_hour; another unit is refused';
-
-CREATE FUNCTION @extschema@.case_clock(as_of timestamptz)
-    RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
-                   stage text, service_point integer, stage_started_at timestamptz,
-                   stage_deadline timestamptz, share_used numeric, light text)
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE
-BEGIN ATOMIC
-    SELECT s.id, s.district, s.unit, s.status, s.stage, s.service_point, s.stage_started_at, s.stage_deadline,
-           pg_catalog.round(s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1), 3),
-           CASE WHEN COALESCE(s.suspended_at, as_of) OPERATOR(pg_catalog.>) s.stage_deadline THEN 'red'
-                WHEN s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1) OPERATOR(pg_catalog.>=) 0.8 THEN 'yellow'
-                ELSE 'green' END
-      FROM (SELECT c.*,
-                   @extschema@.working_span(c.stage_started_at, c.stage_deadline, c.stage_limit_unit)
-                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS budget,
-                   @extschema@.working_span(c.stage_started_at, COALESCE(c.suspended_at, as_of), c.stage_limit_unit)
-                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS used
-              FROM @extschema@.cases c
-             WHERE c.stage_deadline IS NOT NULL) s;
-END;
-COMMENT ON FUNCTION @extschema@.case_clock(timestamptz) IS
-    'every open stage''s deadline, share of its limit used and traffic light at a given time';
+-- ======================================================================
+-- Views
+-- ======================================================================
 
 CREATE VIEW @extschema@.case_clock AS SELECT * FROM @extschema@.case_clock(pg_catalog.now());
 COMMENT ON VIEW @extschema@.case_clock IS 'every open stage''s deadline, share used and traffic light now';
@@ -994,3 +1026,5 @@ COMMENT ON COLUMN @extschema@.case_clock.stage_deadline IS 'when the stage must 
 COMMENT ON COLUMN @extschema@.case_clock.share_used IS
     'share of the stage''s limit used now, suspended time excluded: 0 to 1 in time, above 1 when overdue (3 decimals)';
 COMMENT ON COLUMN @extschema@.case_clock.light IS 'traffic light: green, yellow from 80% of the limit used, red when overdue';
+COMMENT ON COLUMN @extschema@.case_clock.deadline_provisional IS
+    'true when the deadline runs past the calendar''s horizon and was counted on plain weekdays (see calendar_horizon())';

@@ -8,90 +8,12 @@
 -- read the cases, the rollups (kpi_daily, risk_daily) and the unit registry
 -- at query time.
 
--- ----------------------------------------------------------------------
--- Intake, closure and KPIs, from the daily rollup kpi_daily
--- ----------------------------------------------------------------------
+-- ======================================================================
+-- Functions
+-- ======================================================================
 
--- Per day (in gridgov.calendar_timezone), unit (the case's, usually a grid)
--- and category: the counts of the cases reported that day, as they stood at
--- the rollup's last refresh.  Counts only: sum them in the tool and divide
--- sums for rates (closed / due_to_close is the closure rate).  The names of
--- the community, subdistrict and district above the unit make filters easy.
-CREATE VIEW @extschema@.daily_flow AS
-SELECT d.day,
-       d.unit::text AS unit,
-       u.name AS unit_name,
-       @extschema@.level(d.unit) AS level,
-       @extschema@.ancestor(d.unit, 5)::text AS community,
-       cm.name AS community_name,
-       @extschema@.ancestor(d.unit, 4)::text AS subdistrict,
-       sd.name AS subdistrict_name,
-       @extschema@.ancestor(d.unit, 3)::text AS district,
-       dt.name AS district_name,
-       d.category,
-       cat.name AS category_name,
-       @extschema@.received(d.kpi) AS received,
-       @extschema@.accepted(d.kpi) AS accepted,
-       @extschema@.dispatched(d.kpi) AS dispatched,
-       @extschema@.due_to_close(d.kpi) AS due_to_close,
-       @extschema@.closed(d.kpi) AS closed,
-       @extschema@.closed_on_time(d.kpi) AS closed_on_time,
-       @extschema@.reworked(d.kpi) AS reworked,
-       @extschema@.extended(d.kpi) AS extended,
-       @extschema@.returned(d.kpi) AS returned,
-       @extschema@.escalated(d.kpi) AS escalated,
-       @extschema@.settled_in_community(d.kpi) AS settled_in_community,
-       @extschema@.open_now(d.kpi) AS open_at_refresh,
-       @extschema@.overdue_now(d.kpi) AS overdue_at_refresh,
-       @extschema@.evaluated(d.kpi) AS evaluated,
-       @extschema@.satisfied(d.kpi) AS satisfied
-  FROM @extschema@.kpi_daily d
-  LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) d.unit
-  LEFT JOIN @extschema@.unit cm ON cm.code OPERATOR(@extschema@.=) @extschema@.ancestor(d.unit, 5)
-  LEFT JOIN @extschema@.unit sd ON sd.code OPERATOR(@extschema@.=) @extschema@.ancestor(d.unit, 4)
-  LEFT JOIN @extschema@.unit dt ON dt.code OPERATOR(@extschema@.=) @extschema@.ancestor(d.unit, 3)
-  LEFT JOIN @extschema@.category cat ON cat.code OPERATOR(pg_catalog.=) d.category;
-COMMENT ON VIEW @extschema@.daily_flow IS
-    'daily intake and outcome per unit and category, from kpi_daily: counts of the cases reported that day as of the last refresh';
-COMMENT ON COLUMN @extschema@.daily_flow.day IS
-    'the day the cases were reported, a date in gridgov.calendar_timezone';
-COMMENT ON COLUMN @extschema@.daily_flow.unit IS 'the cases'' unit, usually a grid: its gridcode as text';
-COMMENT ON COLUMN @extschema@.daily_flow.unit_name IS 'the unit''s name';
-COMMENT ON COLUMN @extschema@.daily_flow.level IS 'the unit''s level: 1 province ... 6 grid, 7 building';
-COMMENT ON COLUMN @extschema@.daily_flow.community IS
-    'the community or village (level 5) of the unit, its gridcode as text';
-COMMENT ON COLUMN @extschema@.daily_flow.community_name IS 'the community''s name';
-COMMENT ON COLUMN @extschema@.daily_flow.subdistrict IS
-    'the subdistrict or township (level 4) of the unit, its gridcode as text';
-COMMENT ON COLUMN @extschema@.daily_flow.subdistrict_name IS 'the subdistrict''s name';
-COMMENT ON COLUMN @extschema@.daily_flow.district IS
-    'the district or county (level 3) of the unit, its gridcode as text';
-COMMENT ON COLUMN @extschema@.daily_flow.district_name IS 'the district''s name';
-COMMENT ON COLUMN @extschema@.daily_flow.category IS 'the cases'' category (category.code)';
-COMMENT ON COLUMN @extschema@.daily_flow.category_name IS 'the category''s name';
-COMMENT ON COLUMN @extschema@.daily_flow.received IS '受理数: cases reported';
-COMMENT ON COLUMN @extschema@.daily_flow.accepted IS '立案数: of them, cases accepted';
-COMMENT ON COLUMN @extschema@.daily_flow.dispatched IS 'of them, cases dispatched';
-COMMENT ON COLUMN @extschema@.daily_flow.due_to_close IS
-    '应结案数: of them, cases closed, and cases accepted, open and overdue at the refresh';
-COMMENT ON COLUMN @extschema@.daily_flow.closed IS '结案数: of them, cases closed';
-COMMENT ON COLUMN @extschema@.daily_flow.closed_on_time IS
-    '按期结案数: of them, cases closed without a missed stage deadline';
-COMMENT ON COLUMN @extschema@.daily_flow.reworked IS '返工数: of them, cases reopened at least once';
-COMMENT ON COLUMN @extschema@.daily_flow.extended IS '延期数: of them, cases extended at least once';
-COMMENT ON COLUMN @extschema@.daily_flow.returned IS '退回数: of them, cases returned at least once';
-COMMENT ON COLUMN @extschema@.daily_flow.escalated IS
-    '升级数: of them, cases escalated at least once, at intake included';
-COMMENT ON COLUMN @extschema@.daily_flow.settled_in_community IS
-    '社区化解数: of them, cases closed inside the community (handling_level 5, or a grid or building station''s 6 or 7)';
-COMMENT ON COLUMN @extschema@.daily_flow.open_at_refresh IS
-    '在办数: of them, cases open at the rollup''s refresh';
-COMMENT ON COLUMN @extschema@.daily_flow.overdue_at_refresh IS
-    '超期数: of them, cases open and overdue at the rollup''s refresh';
-COMMENT ON COLUMN @extschema@.daily_flow.evaluated IS '评价数: of them, cases closed with a satisfaction';
-COMMENT ON COLUMN @extschema@.daily_flow.satisfied IS
-    '满意数: of them, cases closed with a satisfaction of 4 or 5';
-
+-- Intake, closure and KPIs, from the daily rollup kpi_daily.
+--
 -- The KPI table of every unit at every level (province down to grid) for
 -- the cases reported between two days: kpi_daily merged up the tree with
 -- kpi_merge, grouped by the ancestor at each level.
@@ -151,75 +73,8 @@ END;
 COMMENT ON FUNCTION @extschema@.kpi_by_unit(date, date) IS
     'KPI table of every unit from province to grid for the cases reported from from_day to to_day, from kpi_daily';
 
--- The same per calendar month, for every month kpi_daily holds.  A filter
--- on month reaches the rollup as a range of days.
-CREATE VIEW @extschema@.unit_kpi_monthly AS
-SELECT mo.month::date AS month, k.*
-  FROM (SELECT pg_catalog.min(d.day) AS first_day, pg_catalog.max(d.day) AS last_day
-          FROM @extschema@.kpi_daily d) r
- CROSS JOIN LATERAL pg_catalog.generate_series(pg_catalog.date_trunc('month', r.first_day::timestamp),
-                                               r.last_day::timestamp, interval '1 month') AS mo(month)
- CROSS JOIN LATERAL @extschema@.kpi_by_unit(mo.month::date,
-                                            (mo.month OPERATOR(pg_catalog.+) interval '1 month')::date OPERATOR(pg_catalog.-) 1) k;
-COMMENT ON VIEW @extschema@.unit_kpi_monthly IS
-    'KPI table per month of report and unit at every level, with names and breadcrumbs, from kpi_daily';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.month IS
-    'the month the cases were reported: its first day, months in gridgov.calendar_timezone';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.unit IS 'the unit''s gridcode as text';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.name IS 'the unit''s name';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.level IS 'the unit''s level: 1 province ... 6 grid';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.level_name IS
-    'the level''s name: province, prefecture, county, township, village or grid';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.parent IS 'the gridcode of the unit above, as text';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.breadcrumb IS
-    'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.received IS '受理数: cases reported';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accepted IS '立案数: cases accepted';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.dispatched IS 'cases dispatched';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.due_to_close IS
-    '应结案数: cases closed, and cases accepted, open and overdue at the refresh';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closed IS '结案数: cases closed';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closure_rate IS
-    '结案率: closed / due_to_close, a share 0 to 1 (4 places); NULL when nothing was due';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closed_on_time IS
-    '按期结案数: cases closed without a missed stage deadline';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.on_time_rate IS
-    '按期结案率: closed_on_time / closed, a share 0 to 1 (4 places)';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.reworked IS '返工数: cases reopened at least once';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.rework_rate IS
-    '返工率: reworked / closed, a fraction (4 places), above 1 only when reopened cases are not closed again';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.extended IS '延期数: cases extended at least once';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.extension_rate IS
-    '延期率: extended / dispatched, a share 0 to 1 (4 places)';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.returned IS '退回数: cases returned at least once';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.escalated IS
-    '升级数: cases escalated at least once, at intake included';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.escalation_rate IS
-    '升级率: escalated / accepted, a fraction (4 places), above 1 only when cases escalated at intake were not accepted';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.settled_in_community IS
-    '社区化解数: cases closed inside the community (handling_level 5, or a grid or building station''s 6 or 7)';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.community_share IS
-    '小事不出村: settled_in_community / closed, a share 0 to 1 (4 places)';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.open_at_refresh IS '在办数: cases open at the rollup''s refresh';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.overdue_at_refresh IS
-    '超期数: cases open and overdue at the rollup''s refresh';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.satisfaction_mean IS
-    '满意度: mean satisfaction of the evaluated cases, 1 to 5 (2 places)';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.satisfied_share IS
-    '满意率: cases rated 4 or 5 / cases rated, a share 0 to 1 (4 places)';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accept_hours_p50 IS
-    'median working hours from report to acceptance (2 places, within 0.5%)';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accept_hours_p90 IS
-    '90th percentile of working hours from report to acceptance (2 places, within 0.5%)';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.close_hours_p50 IS
-    'median working hours from report to closure (2 places, within 0.5%)';
-COMMENT ON COLUMN @extschema@.unit_kpi_monthly.close_hours_p90 IS
-    '90th percentile of working hours from report to closure (2 places, within 0.5%)';
-
--- ----------------------------------------------------------------------
--- The best service hall of the month
--- ----------------------------------------------------------------------
-
+-- The best service hall of the month.
+--
 -- Every service point's KPIs for the cases routed to it at intake (the
 -- report row of the case's history) and reported in a month (dates in
 -- gridgov.calendar_timezone), counted at as_of, with the composite score
@@ -282,90 +137,8 @@ END;
 COMMENT ON FUNCTION @extschema@.service_point_ranking(date, timestamptz, integer) IS
     'service points ranked among their peers by a composite score of the cases routed to them at intake in a month: 100 * (0.30 closure rate + 0.30 on-time rate + 0.25 satisfied share + 0.15 (1 - escalation rate))';
 
--- The ranking of the current month and the twelve before it, as of now.
-CREATE VIEW @extschema@.service_point_monthly AS
-SELECT r.*
-  FROM pg_catalog.generate_series(
-           pg_catalog.date_trunc('month', (pg_catalog.now() AT TIME ZONE @extschema@.calendar_timezone())) OPERATOR(pg_catalog.-) interval '12 months',
-           pg_catalog.date_trunc('month', (pg_catalog.now() AT TIME ZONE @extschema@.calendar_timezone())),
-           interval '1 month') AS mo(month)
- CROSS JOIN LATERAL @extschema@.service_point_ranking(mo.month::date) r;
-COMMENT ON VIEW @extschema@.service_point_monthly IS
-    'service points ranked by the composite score per month of report, the last 13 months, as of now (see service_point_ranking)';
-COMMENT ON COLUMN @extschema@.service_point_monthly.month IS
-    'the month the cases were reported: its first day, months in gridgov.calendar_timezone';
-COMMENT ON COLUMN @extschema@.service_point_monthly.rank IS
-    'rank among its peers (same level and department) by score, 1 the best, ties sharing; NULL below 10 cases received';
-COMMENT ON COLUMN @extschema@.service_point_monthly.service_point IS 'the service point''s id';
-COMMENT ON COLUMN @extschema@.service_point_monthly.name IS 'the service point''s name';
-COMMENT ON COLUMN @extschema@.service_point_monthly.unit IS 'the unit it serves, its gridcode as text';
-COMMENT ON COLUMN @extschema@.service_point_monthly.unit_name IS 'the unit''s name';
-COMMENT ON COLUMN @extschema@.service_point_monthly.level IS
-    'its level: 3 district, 4 subdistrict, 5 community';
-COMMENT ON COLUMN @extschema@.service_point_monthly.department IS
-    'its functional department; NULL for a general service point';
-COMMENT ON COLUMN @extschema@.service_point_monthly.received IS
-    'cases reported in the month and routed to it at intake';
-COMMENT ON COLUMN @extschema@.service_point_monthly.closed IS '结案数: of them, cases closed';
-COMMENT ON COLUMN @extschema@.service_point_monthly.closure_rate IS
-    '结案率: closed / due to close, a share 0 to 1 (4 places)';
-COMMENT ON COLUMN @extschema@.service_point_monthly.on_time_rate IS
-    '按期结案率: closed on time / closed, a share 0 to 1 (4 places)';
-COMMENT ON COLUMN @extschema@.service_point_monthly.satisfied_share IS
-    '满意率: cases rated 4 or 5 / cases rated, a share 0 to 1 (4 places)';
-COMMENT ON COLUMN @extschema@.service_point_monthly.satisfaction_mean IS
-    '满意度: mean satisfaction of the rated cases, 1 to 5 (2 places)';
-COMMENT ON COLUMN @extschema@.service_point_monthly.escalation_rate IS
-    '升级率: escalated / accepted, a fraction (4 places)';
-COMMENT ON COLUMN @extschema@.service_point_monthly.score IS
-    'composite score, 0 to 100 (2 places): 100 * (0.30 closure_rate + 0.30 on_time_rate + 0.25 satisfied_share + 0.15 (1 - escalation_rate)), a missing rate counting as 0';
-
--- ----------------------------------------------------------------------
--- The risk map (实时风险预警图)
--- ----------------------------------------------------------------------
-
--- Every current unit down to the grids, with its risk now: one pass over
--- the rollup and the recent cases per province in the registry.
-CREATE VIEW @extschema@.risk_map AS
-SELECT u.code::text AS unit,
-       u.name,
-       u.level,
-       @extschema@.level_name(u.code) AS level_name,
-       u.parent::text AS parent,
-       -- breadcrumb(), as an index scan per row
-       (SELECT pg_catalog.string_agg(a.name, ' › ' ORDER BY a.level)
-          FROM @extschema@.unit a
-         WHERE a.code OPERATOR(@extschema@.=) ANY (ARRAY(
-               SELECT @extschema@.ancestor(u.code, l.level)
-                 FROM pg_catalog.generate_series(1, u.level) AS l(level)))
-           AND @extschema@.unit_is_current(a)) AS breadcrumb,
-       COALESCE(s.score, 0) AS score,
-       @extschema@.risk_color(COALESCE(s.score, 0), u.level) AS color,
-       COALESCE(s.cases, 0) AS cases,
-       u.boundary
-  FROM @extschema@.unit u
-  LEFT JOIN (SELECT rs.unit, rs.score, rs.cases
-               FROM @extschema@.unit p
-              CROSS JOIN LATERAL @extschema@.risk_scores(p.code, pg_catalog.now(), 6) rs
-              WHERE p.level OPERATOR(pg_catalog.=) 1 AND @extschema@.unit_is_current(p)) s
-         ON s.unit OPERATOR(@extschema@.=) u.code
- WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u);
-COMMENT ON VIEW @extschema@.risk_map IS
-    'risk map now: every current unit down to the grids with its risk score, warning colour, counted cases and boundary (MultiPolygon, SRID 4326)';
-COMMENT ON COLUMN @extschema@.risk_map.unit IS 'the unit''s gridcode as text';
-COMMENT ON COLUMN @extschema@.risk_map.name IS 'the unit''s name';
-COMMENT ON COLUMN @extschema@.risk_map.level IS 'the unit''s level: 1 province ... 6 grid';
-COMMENT ON COLUMN @extschema@.risk_map.level_name IS 'the level''s name: province, prefecture, county, township, village or grid';
-COMMENT ON COLUMN @extschema@.risk_map.parent IS 'the gridcode of the unit above, as text';
-COMMENT ON COLUMN @extschema@.risk_map.breadcrumb IS
-    'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
-COMMENT ON COLUMN @extschema@.risk_map.score IS
-    'sum over the unit''s subtree of weight(severity) * 2^(-(now - reported_at) / half_life); see risk()';
-COMMENT ON COLUMN @extschema@.risk_map.color IS 'blue, yellow, orange or red by the thresholds in force at the unit''s level';
-COMMENT ON COLUMN @extschema@.risk_map.cases IS 'cases counted in the score (reported by now, not rejected or merged)';
-COMMENT ON COLUMN @extschema@.risk_map.boundary IS
-    'the unit''s area, a MultiPolygon in SRID 4326; NULL where the registry has none';
-
+-- The risk map (实时风险预警图).
+--
 -- One unit's risk map as GeoJSON: a FeatureCollection of its current
 -- children, each with its boundary (null when it has none) and properties
 -- code, name, level, score (3 decimals), color and cases.  Like the tile
@@ -517,3 +290,238 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION @extschema@.risk_cell_tile(integer, integer, integer, integer, timestamptz) IS
     'Mapbox vector tile z/x/y (layer "risk_cells") of the Beidou cells at a level (default: picked by zoom) holding cases, with their risk score, colour and counted cases at as_of';
+
+-- ======================================================================
+-- Views
+-- ======================================================================
+
+-- Intake, closure and KPIs, from the daily rollup kpi_daily.
+--
+-- Per day (in gridgov.calendar_timezone), unit (the case's, usually a grid)
+-- and category: the counts of the cases reported that day, as they stood at
+-- the rollup's last refresh.  Counts only: sum them in the tool and divide
+-- sums for rates (closed / due_to_close is the closure rate).  The names of
+-- the community, subdistrict and district above the unit make filters easy.
+CREATE VIEW @extschema@.daily_flow AS
+SELECT d.day,
+       d.unit::text AS unit,
+       u.name AS unit_name,
+       @extschema@.level(d.unit) AS level,
+       @extschema@.ancestor(d.unit, 5)::text AS community,
+       cm.name AS community_name,
+       @extschema@.ancestor(d.unit, 4)::text AS subdistrict,
+       sd.name AS subdistrict_name,
+       @extschema@.ancestor(d.unit, 3)::text AS district,
+       dt.name AS district_name,
+       d.category,
+       cat.name AS category_name,
+       @extschema@.received(d.kpi) AS received,
+       @extschema@.accepted(d.kpi) AS accepted,
+       @extschema@.dispatched(d.kpi) AS dispatched,
+       @extschema@.due_to_close(d.kpi) AS due_to_close,
+       @extschema@.closed(d.kpi) AS closed,
+       @extschema@.closed_on_time(d.kpi) AS closed_on_time,
+       @extschema@.reworked(d.kpi) AS reworked,
+       @extschema@.extended(d.kpi) AS extended,
+       @extschema@.returned(d.kpi) AS returned,
+       @extschema@.escalated(d.kpi) AS escalated,
+       @extschema@.settled_in_community(d.kpi) AS settled_in_community,
+       @extschema@.open_now(d.kpi) AS open_at_refresh,
+       @extschema@.overdue_now(d.kpi) AS overdue_at_refresh,
+       @extschema@.evaluated(d.kpi) AS evaluated,
+       @extschema@.satisfied(d.kpi) AS satisfied
+  FROM @extschema@.kpi_daily d
+  LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) d.unit
+  LEFT JOIN @extschema@.unit cm ON cm.code OPERATOR(@extschema@.=) @extschema@.ancestor(d.unit, 5)
+  LEFT JOIN @extschema@.unit sd ON sd.code OPERATOR(@extschema@.=) @extschema@.ancestor(d.unit, 4)
+  LEFT JOIN @extschema@.unit dt ON dt.code OPERATOR(@extschema@.=) @extschema@.ancestor(d.unit, 3)
+  LEFT JOIN @extschema@.category cat ON cat.code OPERATOR(pg_catalog.=) d.category;
+COMMENT ON VIEW @extschema@.daily_flow IS
+    'daily intake and outcome per unit and category, from kpi_daily: counts of the cases reported that day as of the last refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.day IS
+    'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.daily_flow.unit IS 'the cases'' unit, usually a grid: its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.unit_name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.level IS 'the unit''s level: 1 province ... 6 grid, 7 building';
+COMMENT ON COLUMN @extschema@.daily_flow.community IS
+    'the community or village (level 5) of the unit, its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.community_name IS 'the community''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.subdistrict IS
+    'the subdistrict or township (level 4) of the unit, its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.subdistrict_name IS 'the subdistrict''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.district IS
+    'the district or county (level 3) of the unit, its gridcode as text';
+COMMENT ON COLUMN @extschema@.daily_flow.district_name IS 'the district''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.category IS 'the cases'' category (category.code)';
+COMMENT ON COLUMN @extschema@.daily_flow.category_name IS 'the category''s name';
+COMMENT ON COLUMN @extschema@.daily_flow.received IS '受理数: cases reported';
+COMMENT ON COLUMN @extschema@.daily_flow.accepted IS '立案数: of them, cases accepted';
+COMMENT ON COLUMN @extschema@.daily_flow.dispatched IS 'of them, cases dispatched';
+COMMENT ON COLUMN @extschema@.daily_flow.due_to_close IS
+    '应结案数: of them, cases closed, and cases accepted, open and overdue at the refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.closed IS '结案数: of them, cases closed';
+COMMENT ON COLUMN @extschema@.daily_flow.closed_on_time IS
+    '按期结案数: of them, cases closed without a missed stage deadline';
+COMMENT ON COLUMN @extschema@.daily_flow.reworked IS '返工数: of them, cases reopened at least once';
+COMMENT ON COLUMN @extschema@.daily_flow.extended IS '延期数: of them, cases extended at least once';
+COMMENT ON COLUMN @extschema@.daily_flow.returned IS '退回数: of them, cases returned at least once';
+COMMENT ON COLUMN @extschema@.daily_flow.escalated IS
+    '升级数: of them, cases escalated at least once, at intake included';
+COMMENT ON COLUMN @extschema@.daily_flow.settled_in_community IS
+    '社区化解数: of them, cases closed inside the community (handling_level 5, or a grid or building station''s 6 or 7)';
+COMMENT ON COLUMN @extschema@.daily_flow.open_at_refresh IS
+    '在办数: of them, cases open at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.overdue_at_refresh IS
+    '超期数: of them, cases open and overdue at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.daily_flow.evaluated IS '评价数: of them, cases closed with a satisfaction';
+COMMENT ON COLUMN @extschema@.daily_flow.satisfied IS
+    '满意数: of them, cases closed with a satisfaction of 4 or 5';
+
+-- kpi_by_unit's table per calendar month, for every month kpi_daily
+-- holds.  A filter on month reaches the rollup as a range of days.
+CREATE VIEW @extschema@.unit_kpi_monthly AS
+SELECT mo.month::date AS month, k.*
+  FROM (SELECT pg_catalog.min(d.day) AS first_day, pg_catalog.max(d.day) AS last_day
+          FROM @extschema@.kpi_daily d) r
+ CROSS JOIN LATERAL pg_catalog.generate_series(pg_catalog.date_trunc('month', r.first_day::timestamp),
+                                               r.last_day::timestamp, interval '1 month') AS mo(month)
+ CROSS JOIN LATERAL @extschema@.kpi_by_unit(mo.month::date,
+                                            (mo.month OPERATOR(pg_catalog.+) interval '1 month')::date OPERATOR(pg_catalog.-) 1) k;
+COMMENT ON VIEW @extschema@.unit_kpi_monthly IS
+    'KPI table per month of report and unit at every level, with names and breadcrumbs, from kpi_daily';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.month IS
+    'the month the cases were reported: its first day, months in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.unit IS 'the unit''s gridcode as text';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.level IS 'the unit''s level: 1 province ... 6 grid';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.level_name IS
+    'the level''s name: province, prefecture, county, township, village or grid';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.parent IS 'the gridcode of the unit above, as text';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.breadcrumb IS
+    'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.received IS '受理数: cases reported';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accepted IS '立案数: cases accepted';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.dispatched IS 'cases dispatched';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.due_to_close IS
+    '应结案数: cases closed, and cases accepted, open and overdue at the refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closed IS '结案数: cases closed';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closure_rate IS
+    '结案率: closed / due_to_close, a share 0 to 1 (4 places); NULL when nothing was due';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closed_on_time IS
+    '按期结案数: cases closed without a missed stage deadline';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.on_time_rate IS
+    '按期结案率: closed_on_time / closed, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.reworked IS '返工数: cases reopened at least once';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.rework_rate IS
+    '返工率: reworked / closed, a fraction (4 places), above 1 only when reopened cases are not closed again';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.extended IS '延期数: cases extended at least once';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.extension_rate IS
+    '延期率: extended / dispatched, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.returned IS '退回数: cases returned at least once';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.escalated IS
+    '升级数: cases escalated at least once, at intake included';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.escalation_rate IS
+    '升级率: escalated / accepted, a fraction (4 places), above 1 only when cases escalated at intake were not accepted';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.settled_in_community IS
+    '社区化解数: cases closed inside the community (handling_level 5, or a grid or building station''s 6 or 7)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.community_share IS
+    '小事不出村: settled_in_community / closed, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.open_at_refresh IS '在办数: cases open at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.overdue_at_refresh IS
+    '超期数: cases open and overdue at the rollup''s refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.satisfaction_mean IS
+    '满意度: mean satisfaction of the evaluated cases, 1 to 5 (2 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.satisfied_share IS
+    '满意率: cases rated 4 or 5 / cases rated, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accept_hours_p50 IS
+    'median working hours from report to acceptance (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accept_hours_p90 IS
+    '90th percentile of working hours from report to acceptance (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.close_hours_p50 IS
+    'median working hours from report to closure (2 places, within 0.5%)';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.close_hours_p90 IS
+    '90th percentile of working hours from report to closure (2 places, within 0.5%)';
+
+-- The best service hall of the month.
+--
+-- The ranking of the current month and the twelve before it, as of now.
+CREATE VIEW @extschema@.service_point_monthly AS
+SELECT r.*
+  FROM pg_catalog.generate_series(
+           pg_catalog.date_trunc('month', (pg_catalog.now() AT TIME ZONE @extschema@.calendar_timezone())) OPERATOR(pg_catalog.-) interval '12 months',
+           pg_catalog.date_trunc('month', (pg_catalog.now() AT TIME ZONE @extschema@.calendar_timezone())),
+           interval '1 month') AS mo(month)
+ CROSS JOIN LATERAL @extschema@.service_point_ranking(mo.month::date) r;
+COMMENT ON VIEW @extschema@.service_point_monthly IS
+    'service points ranked by the composite score per month of report, the last 13 months, as of now (see service_point_ranking)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.month IS
+    'the month the cases were reported: its first day, months in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.service_point_monthly.rank IS
+    'rank among its peers (same level and department) by score, 1 the best, ties sharing; NULL below 10 cases received';
+COMMENT ON COLUMN @extschema@.service_point_monthly.service_point IS 'the service point''s id';
+COMMENT ON COLUMN @extschema@.service_point_monthly.name IS 'the service point''s name';
+COMMENT ON COLUMN @extschema@.service_point_monthly.unit IS 'the unit it serves, its gridcode as text';
+COMMENT ON COLUMN @extschema@.service_point_monthly.unit_name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.service_point_monthly.level IS
+    'its level: 3 district, 4 subdistrict, 5 community';
+COMMENT ON COLUMN @extschema@.service_point_monthly.department IS
+    'its functional department; NULL for a general service point';
+COMMENT ON COLUMN @extschema@.service_point_monthly.received IS
+    'cases reported in the month and routed to it at intake';
+COMMENT ON COLUMN @extschema@.service_point_monthly.closed IS '结案数: of them, cases closed';
+COMMENT ON COLUMN @extschema@.service_point_monthly.closure_rate IS
+    '结案率: closed / due to close, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.on_time_rate IS
+    '按期结案率: closed on time / closed, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.satisfied_share IS
+    '满意率: cases rated 4 or 5 / cases rated, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.satisfaction_mean IS
+    '满意度: mean satisfaction of the rated cases, 1 to 5 (2 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.escalation_rate IS
+    '升级率: escalated / accepted, a fraction (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.score IS
+    'composite score, 0 to 100 (2 places): 100 * (0.30 closure_rate + 0.30 on_time_rate + 0.25 satisfied_share + 0.15 (1 - escalation_rate)), a missing rate counting as 0';
+
+-- The risk map (实时风险预警图).
+--
+-- Every current unit down to the grids, with its risk now: one pass over
+-- the rollup and the recent cases per province in the registry.
+CREATE VIEW @extschema@.risk_map AS
+SELECT u.code::text AS unit,
+       u.name,
+       u.level,
+       @extschema@.level_name(u.code) AS level_name,
+       u.parent::text AS parent,
+       -- breadcrumb(), as an index scan per row
+       (SELECT pg_catalog.string_agg(a.name, ' › ' ORDER BY a.level)
+          FROM @extschema@.unit a
+         WHERE a.code OPERATOR(@extschema@.=) ANY (ARRAY(
+               SELECT @extschema@.ancestor(u.code, l.level)
+                 FROM pg_catalog.generate_series(1, u.level) AS l(level)))
+           AND @extschema@.unit_is_current(a)) AS breadcrumb,
+       COALESCE(s.score, 0) AS score,
+       @extschema@.risk_color(COALESCE(s.score, 0), u.level) AS color,
+       COALESCE(s.cases, 0) AS cases,
+       u.boundary
+  FROM @extschema@.unit u
+  LEFT JOIN (SELECT rs.unit, rs.score, rs.cases
+               FROM @extschema@.unit p
+              CROSS JOIN LATERAL @extschema@.risk_scores(p.code, pg_catalog.now(), 6) rs
+              WHERE p.level OPERATOR(pg_catalog.=) 1 AND @extschema@.unit_is_current(p)) s
+         ON s.unit OPERATOR(@extschema@.=) u.code
+ WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u);
+COMMENT ON VIEW @extschema@.risk_map IS
+    'risk map now: every current unit down to the grids with its risk score, warning colour, counted cases and boundary (MultiPolygon, SRID 4326)';
+COMMENT ON COLUMN @extschema@.risk_map.unit IS 'the unit''s gridcode as text';
+COMMENT ON COLUMN @extschema@.risk_map.name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.risk_map.level IS 'the unit''s level: 1 province ... 6 grid';
+COMMENT ON COLUMN @extschema@.risk_map.level_name IS 'the level''s name: province, prefecture, county, township, village or grid';
+COMMENT ON COLUMN @extschema@.risk_map.parent IS 'the gridcode of the unit above, as text';
+COMMENT ON COLUMN @extschema@.risk_map.breadcrumb IS
+    'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
+COMMENT ON COLUMN @extschema@.risk_map.score IS
+    'sum over the unit''s subtree of weight(severity) * 2^(-(now - reported_at) / half_life); see risk()';
+COMMENT ON COLUMN @extschema@.risk_map.color IS 'blue, yellow, orange or red by the thresholds in force at the unit''s level';
+COMMENT ON COLUMN @extschema@.risk_map.cases IS 'cases counted in the score (reported by now, not rejected or merged)';
+COMMENT ON COLUMN @extschema@.risk_map.boundary IS
+    'the unit''s area, a MultiPolygon in SRID 4326; NULL where the registry has none';

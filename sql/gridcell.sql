@@ -8,6 +8,10 @@
 -- search_path; the SQL functions have SQL-standard bodies, bound when this
 -- script runs.
 
+-- ======================================================================
+-- Types
+-- ======================================================================
+
 CREATE TYPE @extschema@.gridcell;
 
 CREATE FUNCTION @extschema@.gridcell_in(cstring) RETURNS @extschema@.gridcell
@@ -52,6 +56,10 @@ CREATE CAST (bigint AS @extschema@.gridcell) WITH FUNCTION @extschema@.gridcell(
 CREATE CAST (@extschema@.gridcell AS bigint) WITHOUT FUNCTION;
 CREATE CAST (@extschema@.gridcell AS text) WITH INOUT AS ASSIGNMENT;
 CREATE CAST (text AS @extschema@.gridcell) WITH INOUT;
+
+-- ======================================================================
+-- Functions
+-- ======================================================================
 
 -- From coordinates to cells
 CREATE FUNCTION @extschema@.gridcell(lng double precision, lat double precision, level integer)
@@ -223,6 +231,21 @@ COMMENT ON FUNCTION @extschema@.gridcell_hash(@extschema@.gridcell) IS
 COMMENT ON FUNCTION @extschema@.gridcell_hash_extended(@extschema@.gridcell, bigint) IS
     'extended (seeded 64-bit) hash function of gridcell';
 
+-- The transition functions of min() and max(), under Aggregates: the cells
+-- first and last in code order
+CREATE FUNCTION @extschema@.gridcell_smaller(@extschema@.gridcell, @extschema@.gridcell) RETURNS @extschema@.gridcell
+    AS 'MODULE_PATHNAME', 'gridgov_int8smaller' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gridcell_smaller(@extschema@.gridcell, @extschema@.gridcell) IS
+    'the cell first in code order; transition function of min(gridcell)';
+CREATE FUNCTION @extschema@.gridcell_larger(@extschema@.gridcell, @extschema@.gridcell) RETURNS @extschema@.gridcell
+    AS 'MODULE_PATHNAME', 'gridgov_int8larger' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gridcell_larger(@extschema@.gridcell, @extschema@.gridcell) IS
+    'the cell last in code order; transition function of max(gridcell)';
+
+-- ======================================================================
+-- Operators
+-- ======================================================================
+
 CREATE OPERATOR @extschema@.= (
     LEFTARG = @extschema@.gridcell, RIGHTARG = @extschema@.gridcell,
     FUNCTION = @extschema@.gridcell_eq,
@@ -288,15 +311,10 @@ CREATE OPERATOR @extschema@.<@ (
 COMMENT ON OPERATOR @extschema@.<@ (@extschema@.gridcell, @extschema@.gridcell) IS
     'contained in or equal: is a descendant of or the same cell';
 
--- min() and max(), the cells first and last in code order
-CREATE FUNCTION @extschema@.gridcell_smaller(@extschema@.gridcell, @extschema@.gridcell) RETURNS @extschema@.gridcell
-    AS 'MODULE_PATHNAME', 'gridgov_int8smaller' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gridcell_smaller(@extschema@.gridcell, @extschema@.gridcell) IS
-    'the cell first in code order; transition function of min(gridcell)';
-CREATE FUNCTION @extschema@.gridcell_larger(@extschema@.gridcell, @extschema@.gridcell) RETURNS @extschema@.gridcell
-    AS 'MODULE_PATHNAME', 'gridgov_int8larger' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gridcell_larger(@extschema@.gridcell, @extschema@.gridcell) IS
-    'the cell last in code order; transition function of max(gridcell)';
+-- ======================================================================
+-- Aggregates
+-- ======================================================================
+
 CREATE AGGREGATE @extschema@.min(@extschema@.gridcell) (
     SFUNC = @extschema@.gridcell_smaller, STYPE = @extschema@.gridcell,
     COMBINEFUNC = @extschema@.gridcell_smaller, SORTOP = OPERATOR(@extschema@.<), PARALLEL = SAFE
@@ -307,6 +325,10 @@ CREATE AGGREGATE @extschema@.max(@extschema@.gridcell) (
     COMBINEFUNC = @extschema@.gridcell_larger, SORTOP = OPERATOR(@extschema@.>), PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.max(@extschema@.gridcell) IS 'the cell last in code order';
+
+-- ======================================================================
+-- Operator classes
+-- ======================================================================
 
 CREATE OPERATOR CLASS @extschema@.gridcell_ops
     DEFAULT FOR TYPE @extschema@.gridcell USING btree AS

@@ -3,6 +3,10 @@
 -- Every reference below is qualified with @extschema@ or pg_catalog, so no
 -- object planted in another schema can be picked up while this runs.
 
+-- ======================================================================
+-- Types
+-- ======================================================================
+
 CREATE TYPE @extschema@.gridcode;
 
 CREATE FUNCTION @extschema@.gridcode_in(cstring) RETURNS @extschema@.gridcode
@@ -50,6 +54,10 @@ CREATE CAST (bigint AS @extschema@.gridcode) WITH FUNCTION @extschema@.gridcode(
 CREATE CAST (@extschema@.gridcode AS bigint) WITHOUT FUNCTION;
 CREATE CAST (@extschema@.gridcode AS text) WITH INOUT AS ASSIGNMENT;
 CREATE CAST (text AS @extschema@.gridcode) WITH INOUT;
+
+-- ======================================================================
+-- Functions
+-- ======================================================================
 
 -- Hierarchy functions
 CREATE FUNCTION @extschema@.level(@extschema@.gridcode) RETURNS integer
@@ -211,6 +219,19 @@ COMMENT ON FUNCTION @extschema@.gridcode_hash(@extschema@.gridcode) IS
 COMMENT ON FUNCTION @extschema@.gridcode_hash_extended(@extschema@.gridcode, bigint) IS
     'extended (seeded 64-bit) hash function of gridcode';
 
+CREATE FUNCTION @extschema@.gridcode_smaller(@extschema@.gridcode, @extschema@.gridcode) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridgov_int8smaller' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gridcode_smaller(@extschema@.gridcode, @extschema@.gridcode) IS
+    'the code first in code order; transition function of min(gridcode)';
+CREATE FUNCTION @extschema@.gridcode_larger(@extschema@.gridcode, @extschema@.gridcode) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridgov_int8larger' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.gridcode_larger(@extschema@.gridcode, @extschema@.gridcode) IS
+    'the code last in code order; transition function of max(gridcode)';
+
+-- ======================================================================
+-- Operators
+-- ======================================================================
+
 CREATE OPERATOR @extschema@.= (
     LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
     FUNCTION = @extschema@.gridcode_eq,
@@ -276,14 +297,10 @@ CREATE OPERATOR @extschema@.<@ (
 COMMENT ON OPERATOR @extschema@.<@ (@extschema@.gridcode, @extschema@.gridcode) IS
     'is descendant of or equal to';
 
-CREATE FUNCTION @extschema@.gridcode_smaller(@extschema@.gridcode, @extschema@.gridcode) RETURNS @extschema@.gridcode
-    AS 'MODULE_PATHNAME', 'gridgov_int8smaller' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gridcode_smaller(@extschema@.gridcode, @extschema@.gridcode) IS
-    'the code first in code order; transition function of min(gridcode)';
-CREATE FUNCTION @extschema@.gridcode_larger(@extschema@.gridcode, @extschema@.gridcode) RETURNS @extschema@.gridcode
-    AS 'MODULE_PATHNAME', 'gridgov_int8larger' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gridcode_larger(@extschema@.gridcode, @extschema@.gridcode) IS
-    'the code last in code order; transition function of max(gridcode)';
+-- ======================================================================
+-- Aggregates
+-- ======================================================================
+
 CREATE AGGREGATE @extschema@.min(@extschema@.gridcode) (
     SFUNC = @extschema@.gridcode_smaller, STYPE = @extschema@.gridcode,
     COMBINEFUNC = @extschema@.gridcode_smaller, SORTOP = OPERATOR(@extschema@.<), PARALLEL = SAFE
@@ -294,6 +311,10 @@ CREATE AGGREGATE @extschema@.max(@extschema@.gridcode) (
     COMBINEFUNC = @extschema@.gridcode_larger, SORTOP = OPERATOR(@extschema@.>), PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.max(@extschema@.gridcode) IS 'the code last in code order';
+
+-- ======================================================================
+-- Operator classes
+-- ======================================================================
 
 CREATE OPERATOR CLASS @extschema@.gridcode_ops
     DEFAULT FOR TYPE @extschema@.gridcode USING btree AS

@@ -8,6 +8,10 @@
 -- combined across parallel workers (and, later, Citus shards), and read
 -- with the accessors below.  Every figure's definition is in docs/kpi.md.
 
+-- ======================================================================
+-- Types
+-- ======================================================================
+
 CREATE TYPE @extschema@.kpi_state;
 
 CREATE FUNCTION @extschema@.kpi_state_in(cstring) RETURNS @extschema@.kpi_state
@@ -40,9 +44,80 @@ COMMENT ON FUNCTION @extschema@.kpi_state_out(@extschema@.kpi_state) IS
 COMMENT ON FUNCTION @extschema@.kpi_state_recv(internal) IS 'kpi_state from its binary form';
 COMMENT ON FUNCTION @extschema@.kpi_state_send(@extschema@.kpi_state) IS 'binary form of a kpi_state';
 
--- The aggregates.  The transition functions read the calendar tables
--- (working time), hence STABLE.  They update the state in place when called
--- as an aggregate; the final function packs it.
+-- ======================================================================
+-- Tables
+-- ======================================================================
+
+-- Daily rollups: one state per day (in gridgov.calendar_timezone), grid and
+-- category.  Months, districts and any other grouping are kpi_merge over
+-- these rows.
+CREATE TABLE @extschema@.kpi_daily (
+    day         date NOT NULL,
+    unit        @extschema@.gridcode NOT NULL,
+    category    text NOT NULL,
+    kpi         @extschema@.kpi_state NOT NULL,
+    PRIMARY KEY (day, unit, category)
+);
+COMMENT ON TABLE @extschema@.kpi_daily IS
+    'KPI state of the cases reported on a day (calendar time zone) per unit and category; filled by refresh_kpi_daily';
+COMMENT ON COLUMN @extschema@.kpi_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.kpi_daily.unit IS 'the cases'' unit, usually a grid';
+COMMENT ON COLUMN @extschema@.kpi_daily.category IS 'the cases'' category';
+COMMENT ON COLUMN @extschema@.kpi_daily.kpi IS
+    'kpi(cases, as_of) of those cases, as_of being the refresh''s';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_daily', '');
+
+-- The same days per unit at every level from district to grid, all
+-- categories together: each row merges the kpi_daily rows of the unit and
+-- of every unit below it.  "Each subdistrict this month" reads 6 rows a day
+-- here instead of every grid's and category's.
+CREATE TABLE @extschema@.kpi_unit_daily (
+    day         date NOT NULL,
+    unit        @extschema@.gridcode NOT NULL,
+    level       integer NOT NULL GENERATED ALWAYS AS (@extschema@.level(unit)) STORED,
+    kpi         @extschema@.kpi_state NOT NULL,
+    PRIMARY KEY (day, unit)
+);
+CREATE INDEX kpi_unit_daily_level ON @extschema@.kpi_unit_daily (level, day);
+COMMENT ON TABLE @extschema@.kpi_unit_daily IS
+    'KPI state of the cases reported on a day (calendar time zone) in each unit and below it, district to grid, all categories; filled by refresh_kpi_daily';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.unit IS 'a unit from district to grid: its cases and those of every unit below it';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.level IS 'derived from unit: 3 district, 4 subdistrict, 5 community, 6 grid';
+COMMENT ON COLUMN @extschema@.kpi_unit_daily.kpi IS
+    'kpi_merge of the day''s kpi_daily rows of the unit and the units below it';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_unit_daily', '');
+
+-- The same days per handler (docs/kpi.md, "Handlers and organizations"):
+-- the cases of each person who handles them, all units and categories
+-- together.  A case counts for its handler at the refresh, the last one to
+-- take it.  Organizations' figures merge their people's rows.
+CREATE TABLE @extschema@.kpi_handler_daily (
+    day         date NOT NULL,
+    handler     bigint NOT NULL,
+    kpi         @extschema@.kpi_state NOT NULL,
+    PRIMARY KEY (day, handler)
+);
+CREATE INDEX kpi_handler_daily_handler ON @extschema@.kpi_handler_daily (handler, day);
+COMMENT ON TABLE @extschema@.kpi_handler_daily IS
+    'KPI state of the cases reported on a day (calendar time zone) per handler (cases.handler at the refresh); filled by refresh_kpi_daily';
+COMMENT ON COLUMN @extschema@.kpi_handler_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.kpi_handler_daily.handler IS 'the person handling the cases (gridgov.person)';
+COMMENT ON COLUMN @extschema@.kpi_handler_daily.kpi IS 'kpi(cases, as_of) of those cases, as_of being the refresh''s';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_handler_daily', '');
+
+-- Refreshing recent days reads only their cases: cases arrive in the order
+-- of reported_at, which a BRIN index follows at almost no cost.
+CREATE INDEX cases_reported_at ON @extschema@.cases USING brin (reported_at);
+
+-- ======================================================================
+-- Functions
+-- ======================================================================
+
+-- The aggregates' support functions (the aggregates are under Aggregates).
+-- The transition functions read the calendar tables (working time), hence
+-- STABLE.  They update the state in place when called as an aggregate; the
+-- final function packs it.
 CREATE FUNCTION @extschema@.kpi_accum(state @extschema@.kpi_state, c @extschema@.cases, as_of timestamptz)
     RETURNS @extschema@.kpi_state
     AS 'MODULE_PATHNAME', 'kpi_accum' LANGUAGE C STABLE PARALLEL SAFE;
@@ -67,39 +142,6 @@ CREATE FUNCTION @extschema@.kpi_final(@extschema@.kpi_state)
 COMMENT ON FUNCTION @extschema@.kpi_final(@extschema@.kpi_state) IS
     'final function of the kpi aggregates: the state in its compact stored form; an empty state for no rows';
 
-CREATE AGGREGATE @extschema@.kpi(c @extschema@.cases, as_of timestamptz) (
-    SFUNC = @extschema@.kpi_accum,
-    STYPE = @extschema@.kpi_state,
-    SSPACE = 400,
-    FINALFUNC = @extschema@.kpi_final,
-    COMBINEFUNC = @extschema@.kpi_combine,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.kpi(@extschema@.cases, timestamptz) IS
-    'KPI state of a set of cases; open and overdue cases are counted at as_of';
-
-CREATE AGGREGATE @extschema@.kpi(c @extschema@.cases) (
-    SFUNC = @extschema@.kpi_accum,
-    STYPE = @extschema@.kpi_state,
-    SSPACE = 400,
-    FINALFUNC = @extschema@.kpi_final,
-    COMBINEFUNC = @extschema@.kpi_combine,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.kpi(@extschema@.cases) IS
-    'KPI state of a set of cases; open and overdue cases are counted at now()';
-
-CREATE AGGREGATE @extschema@.kpi_merge(@extschema@.kpi_state) (
-    SFUNC = @extschema@.kpi_combine,
-    STYPE = @extschema@.kpi_state,
-    SSPACE = 400,
-    FINALFUNC = @extschema@.kpi_final,
-    COMBINEFUNC = @extschema@.kpi_combine,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.kpi_merge(@extschema@.kpi_state) IS
-    'merge stored KPI states (rollups) into one: the same counts and sketches as a scan of all their cases';
-
 -- The column form: the columns kpi counts, after the case's id (NULL for a
 -- missing row), and as_of.  The planner rewrites kpi(c) and kpi(c, as_of)
 -- over gridgov.cases into it (src/kpi_planner.c), so that the executor
@@ -118,23 +160,6 @@ COMMENT ON FUNCTION @extschema@.kpi_accum(@extschema@.kpi_state, bigint, text, i
                                           timestamptz, timestamptz, timestamptz, timestamptz, integer, integer,
                                           integer, integer, integer, smallint, timestamptz) IS
     'transition function of the column form of kpi: the state with one more case counted at as_of';
-
-CREATE AGGREGATE @extschema@.kpi(id bigint, status text, handling_level integer, stage_deadline timestamptz,
-                                 suspended_at timestamptz, reported_at timestamptz, accepted_at timestamptz,
-                                 dispatched_at timestamptz, closed_at timestamptz, escalations integer,
-                                 reopenings integer, extensions integer, returns integer,
-                                 deadlines_missed integer, satisfaction smallint, as_of timestamptz) (
-    SFUNC = @extschema@.kpi_accum,
-    STYPE = @extschema@.kpi_state,
-    SSPACE = 400,
-    FINALFUNC = @extschema@.kpi_final,
-    COMBINEFUNC = @extschema@.kpi_combine,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.kpi(bigint, text, integer, timestamptz, timestamptz, timestamptz, timestamptz,
-                                     timestamptz, timestamptz, integer, integer, integer, integer, integer,
-                                     smallint, timestamptz) IS
-    'KPI state of a set of cases given by their columns (the form the planner gives kpi(c)); a NULL id counts nothing';
 
 -- Accessors: counts are bigint, rates numeric (NULL when the denominator
 -- is 0), percentiles float8 working hours (NULL when nothing was measured).
@@ -262,68 +287,6 @@ CREATE FUNCTION @extschema@.kpi_json(@extschema@.kpi_state) RETURNS jsonb
 COMMENT ON FUNCTION @extschema@.kpi_json(@extschema@.kpi_state) IS
     'every figure of a kpi_state as one jsonb object: counts, rates, satisfaction, p50/p90/p99 working hours';
 
--- Daily rollups: one state per day (in gridgov.calendar_timezone), grid and
--- category.  Months, districts and any other grouping are kpi_merge over
--- these rows.
-CREATE TABLE @extschema@.kpi_daily (
-    day         date NOT NULL,
-    unit        @extschema@.gridcode NOT NULL,
-    category    text NOT NULL,
-    kpi         @extschema@.kpi_state NOT NULL,
-    PRIMARY KEY (day, unit, category)
-);
-COMMENT ON TABLE @extschema@.kpi_daily IS
-    'KPI state of the cases reported on a day (calendar time zone) per unit and category; filled by refresh_kpi_daily';
-COMMENT ON COLUMN @extschema@.kpi_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
-COMMENT ON COLUMN @extschema@.kpi_daily.unit IS 'the cases'' unit, usually a grid';
-COMMENT ON COLUMN @extschema@.kpi_daily.category IS 'the cases'' category';
-COMMENT ON COLUMN @extschema@.kpi_daily.kpi IS
-    'kpi(cases, as_of) of those cases, as_of being the refresh''s';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_daily', '');
-
--- The same days per unit at every level from district to grid, all
--- categories together: each row merges the kpi_daily rows of the unit and
--- of every unit below it.  "Each subdistrict this month" reads 6 rows a day
--- here instead of every grid's and category's.
-CREATE TABLE @extschema@.kpi_unit_daily (
-    day         date NOT NULL,
-    unit        @extschema@.gridcode NOT NULL,
-    level       integer NOT NULL GENERATED ALWAYS AS (@extschema@.level(unit)) STORED,
-    kpi         @extschema@.kpi_state NOT NULL,
-    PRIMARY KEY (day, unit)
-);
-CREATE INDEX kpi_unit_daily_level ON @extschema@.kpi_unit_daily (level, day);
-COMMENT ON TABLE @extschema@.kpi_unit_daily IS
-    'KPI state of the cases reported on a day (calendar time zone) in each unit and below it, district to grid, all categories; filled by refresh_kpi_daily';
-COMMENT ON COLUMN @extschema@.kpi_unit_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
-COMMENT ON COLUMN @extschema@.kpi_unit_daily.unit IS 'a unit from district to grid: its cases and those of every unit below it';
-COMMENT ON COLUMN @extschema@.kpi_unit_daily.level IS 'derived from unit: 3 district, 4 subdistrict, 5 community, 6 grid';
-COMMENT ON COLUMN @extschema@.kpi_unit_daily.kpi IS
-    'kpi_merge of the day''s kpi_daily rows of the unit and the units below it';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_unit_daily', '');
-
--- The same days per handler (docs/kpi.md, "Handlers and organizations"):
--- the cases of each person who handles them, all units and categories
--- together.  A case counts for its handler at the refresh, the last one to
--- take it.  Organizations' figures merge their people's rows.
-CREATE TABLE @extschema@.kpi_handler_daily (
-    day         date NOT NULL,
-    handler     bigint NOT NULL,
-    kpi         @extschema@.kpi_state NOT NULL,
-    PRIMARY KEY (day, handler)
-);
-CREATE INDEX kpi_handler_daily_handler ON @extschema@.kpi_handler_daily (handler, day);
-COMMENT ON TABLE @extschema@.kpi_handler_daily IS
-    'KPI state of the cases reported on a day (calendar time zone) per handler (cases.handler at the refresh); filled by refresh_kpi_daily';
-COMMENT ON COLUMN @extschema@.kpi_handler_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
-COMMENT ON COLUMN @extschema@.kpi_handler_daily.handler IS 'the person handling the cases (gridgov.person)';
-COMMENT ON COLUMN @extschema@.kpi_handler_daily.kpi IS 'kpi(cases, as_of) of those cases, as_of being the refresh''s';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_handler_daily', '');
-
--- Refreshing recent days reads only their cases: cases arrive in the order
--- of reported_at, which a BRIN index follows at almost no cost.
-CREATE INDEX cases_reported_at ON @extschema@.cases USING brin (reported_at);
-
 CREATE FUNCTION @extschema@.refresh_kpi_daily(from_day date, to_day date,
                                               as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS bigint
@@ -377,6 +340,62 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_kpi_daily(date, date, timestamptz) IS
     'recompute kpi_daily, kpi_unit_daily and kpi_handler_daily for the days from_day to to_day (both included) at as_of; returns the kpi_daily rows written';
+
+-- ======================================================================
+-- Aggregates
+-- ======================================================================
+
+-- kpi(c), kpi(c, as_of) and kpi_merge over the functions above.
+CREATE AGGREGATE @extschema@.kpi(c @extschema@.cases, as_of timestamptz) (
+    SFUNC = @extschema@.kpi_accum,
+    STYPE = @extschema@.kpi_state,
+    SSPACE = 400,
+    FINALFUNC = @extschema@.kpi_final,
+    COMBINEFUNC = @extschema@.kpi_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi(@extschema@.cases, timestamptz) IS
+    'KPI state of a set of cases; open and overdue cases are counted at as_of';
+
+CREATE AGGREGATE @extschema@.kpi(c @extschema@.cases) (
+    SFUNC = @extschema@.kpi_accum,
+    STYPE = @extschema@.kpi_state,
+    SSPACE = 400,
+    FINALFUNC = @extschema@.kpi_final,
+    COMBINEFUNC = @extschema@.kpi_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi(@extschema@.cases) IS
+    'KPI state of a set of cases; open and overdue cases are counted at now()';
+
+CREATE AGGREGATE @extschema@.kpi_merge(@extschema@.kpi_state) (
+    SFUNC = @extschema@.kpi_combine,
+    STYPE = @extschema@.kpi_state,
+    SSPACE = 400,
+    FINALFUNC = @extschema@.kpi_final,
+    COMBINEFUNC = @extschema@.kpi_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi_merge(@extschema@.kpi_state) IS
+    'merge stored KPI states (rollups) into one: the same counts and sketches as a scan of all their cases';
+
+-- The column form of kpi, over the column form of kpi_accum (above).
+CREATE AGGREGATE @extschema@.kpi(id bigint, status text, handling_level integer, stage_deadline timestamptz,
+                                 suspended_at timestamptz, reported_at timestamptz, accepted_at timestamptz,
+                                 dispatched_at timestamptz, closed_at timestamptz, escalations integer,
+                                 reopenings integer, extensions integer, returns integer,
+                                 deadlines_missed integer, satisfaction smallint, as_of timestamptz) (
+    SFUNC = @extschema@.kpi_accum,
+    STYPE = @extschema@.kpi_state,
+    SSPACE = 400,
+    FINALFUNC = @extschema@.kpi_final,
+    COMBINEFUNC = @extschema@.kpi_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kpi(bigint, text, integer, timestamptz, timestamptz, timestamptz, timestamptz,
+                                     timestamptz, timestamptz, integer, integer, integer, integer, integer,
+                                     smallint, timestamptz) IS
+    'KPI state of a set of cases given by their columns (the form the planner gives kpi(c)); a NULL id counts nothing';
 
 -- Per handler and per organization, for the cases reported from from_day
 -- to to_day: kpi_merge over kpi_handler_daily, never the cases again.

@@ -26,6 +26,10 @@
 -- The coverage checks are range joins on gridcode: "under X" is the btree
 -- range that <@ becomes, never a walk of either tree.
 
+-- ======================================================================
+-- Tables
+-- ======================================================================
+
 CREATE TABLE @extschema@.organization_kind (
     code            text PRIMARY KEY
                     CONSTRAINT organization_kind_code_form CHECK (code OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
@@ -257,6 +261,10 @@ SELECT pg_catalog.pg_extension_config_dump(
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('@extschema@.post', 'id')::regclass, '');
 
+-- ======================================================================
+-- Functions
+-- ======================================================================
+
 -- The rules no constraint states, and the refusals of the constraints
 -- given first with a hint (src/people.c).  The BEFORE triggers see the row
 -- as it will be written; the AFTER trigger sees a statement's coverage
@@ -279,23 +287,11 @@ CREATE FUNCTION @extschema@.post_check() RETURNS trigger
 COMMENT ON FUNCTION @extschema@.post_check() IS
     'BEFORE INSERT OR UPDATE trigger on post: person, role, organization and unit exist, the unit covered by the organization for the whole period, no overlap';
 
-CREATE TRIGGER gridgov_organization_check BEFORE INSERT OR UPDATE ON @extschema@.organization
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_check();
-CREATE TRIGGER gridgov_organization_unit_check BEFORE INSERT OR UPDATE ON @extschema@.organization_unit
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_unit_check();
-CREATE TRIGGER gridgov_organization_unit_release AFTER UPDATE OR DELETE ON @extschema@.organization_unit
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_unit_release();
-CREATE TRIGGER gridgov_post_check BEFORE INSERT OR UPDATE ON @extschema@.post
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.post_check();
-
--- ----------------------------------------------------------------------
--- Where people are, and the coverage checks
--- ----------------------------------------------------------------------
---
--- The functions below take the root of a subtree and a day (today unless
--- given).  They are not STRICT and read no setting, so the planner inlines
--- them into the query that calls them, where a constant root becomes the
--- bounds of a btree range scan (a NULL root or day gives no rows).
+-- Where people are, and the coverage checks.  The functions below take the
+-- root of a subtree and a day (today unless given).  They are not STRICT
+-- and read no setting, so the planner inlines them into the query that
+-- calls them, where a constant root becomes the bounds of a btree range
+-- scan (a NULL root or day gives no rows).
 
 -- Where the posts of a day place people under a root: a post on a unit
 -- places its holder there; a post in an organization alone places its
@@ -573,6 +569,23 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION @extschema@.people_by_unit(@extschema@.gridcode, integer, date) IS
     'per unit of a level under root: the people placed under it on a day, and how many are party members';
+
+-- ======================================================================
+-- Triggers
+-- ======================================================================
+
+CREATE TRIGGER gridgov_organization_check BEFORE INSERT OR UPDATE ON @extschema@.organization
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_check();
+CREATE TRIGGER gridgov_organization_unit_check BEFORE INSERT OR UPDATE ON @extschema@.organization_unit
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_unit_check();
+CREATE TRIGGER gridgov_organization_unit_release AFTER UPDATE OR DELETE ON @extschema@.organization_unit
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_unit_release();
+CREATE TRIGGER gridgov_post_check BEFORE INSERT OR UPDATE ON @extschema@.post
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.post_check();
+
+-- ======================================================================
+-- Views
+-- ======================================================================
 
 -- The checks for today over the whole registry: one per province, each a
 -- range.  security_invoker: what the caller may not read stays unread.

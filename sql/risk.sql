@@ -19,6 +19,10 @@
 -- pg_dump keeps exactly what was changed and a restore never collides with
 -- rows of the install script.  The aggregate reads them once per query.
 
+-- ======================================================================
+-- Tables
+-- ======================================================================
+
 CREATE TABLE @extschema@.risk_weight (
     severity    smallint PRIMARY KEY CONSTRAINT risk_weight_severity CHECK (severity BETWEEN 1 AND 4),
     weight      float8 NOT NULL
@@ -61,6 +65,55 @@ COMMENT ON COLUMN @extschema@.risk_color.min_score IS 'the lowest risk score wit
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_weight', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_setting', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_color', '');
+
+-- The rollup: per day, unit (the case's) and severity, the day's cases and
+-- their unweighted mass referenced to the day's end,
+--     mass = Σ 2^(−(day_end − reported_at) / half_life),
+-- so that at any instant as_of after the day's end the day contributes
+--     weight(severity) · mass · 2^(−(as_of − day_end) / half_life)
+-- which is exactly its cases' share of risk(c, as_of).  The weights are
+-- applied when reading, so changing them needs no refresh; a new half-life
+-- or calendar zone does, and until then the readers ignore the rollup.
+CREATE TABLE @extschema@.risk_daily (
+    day         date NOT NULL,
+    unit        @extschema@.gridcode NOT NULL,
+    severity    smallint NOT NULL CONSTRAINT risk_daily_severity CHECK (severity BETWEEN 1 AND 4),
+    cases       bigint NOT NULL,
+    mass        float8 NOT NULL,
+    PRIMARY KEY (unit, day, severity)
+);
+COMMENT ON TABLE @extschema@.risk_daily IS
+    'risk rollup: per day (in gridgov.calendar_timezone), unit and severity, the cases and their mass decayed to the day''s end; filled by refresh_risk_daily()';
+CREATE INDEX risk_daily_day ON @extschema@.risk_daily (day);
+COMMENT ON COLUMN @extschema@.risk_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.risk_daily.unit IS 'the cases'' unit, usually a grid';
+COMMENT ON COLUMN @extschema@.risk_daily.severity IS 'the cases'' severity, 1 to 4';
+COMMENT ON COLUMN @extschema@.risk_daily.cases IS 'the cases counted: reported that day, not rejected or merged';
+COMMENT ON COLUMN @extschema@.risk_daily.mass IS
+    'sum of 2^(-(day_end - reported_at) / half_life) over the day''s counted cases, unweighted';
+
+CREATE TABLE @extschema@.risk_rollup (
+    only_row    boolean PRIMARY KEY DEFAULT true CONSTRAINT risk_rollup_one_row CHECK (only_row),
+    through     date NOT NULL,
+    half_life   interval NOT NULL,
+    timezone    text NOT NULL,
+    refreshed_at timestamptz NOT NULL
+);
+COMMENT ON TABLE @extschema@.risk_rollup IS
+    'the state of gridgov.risk_daily: every day up to through is in it, computed with this half-life and zone';
+COMMENT ON COLUMN @extschema@.risk_rollup.only_row IS 'always true: keeps the table to one row';
+COMMENT ON COLUMN @extschema@.risk_rollup.through IS 'the last day in risk_daily: every day up to it is there';
+COMMENT ON COLUMN @extschema@.risk_rollup.half_life IS 'the half-life risk_daily was computed with';
+COMMENT ON COLUMN @extschema@.risk_rollup.timezone IS 'the calendar zone (gridgov.calendar_timezone) of risk_daily''s days';
+COMMENT ON COLUMN @extschema@.risk_rollup.refreshed_at IS 'when refresh_risk_daily() last wrote risk_daily';
+
+-- A rollup is costly to rebuild on a large table of cases: pg_dump keeps it.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_daily', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_rollup', '');
+
+-- ======================================================================
+-- Functions
+-- ======================================================================
 
 -- Checks of the arguments (src/risk.c): true, or an error before any work.
 -- Risk is computed at instants from 2000-01-01 00:00 UTC up to, not
@@ -154,7 +207,8 @@ CREATE FUNCTION @extschema@.risk_day_end(day date) RETURNS timestamptz
 COMMENT ON FUNCTION @extschema@.risk_day_end(date) IS
     'the instant a day of gridgov.calendar_timezone ends (the next day''s midnight there)';
 
--- The aggregate (src/risk.c).  The state is a float8[]: {as_of in
+-- The aggregates' functions (src/risk.c; the aggregates are under
+-- Aggregates).  The state is a float8[]: {as_of in
 -- microseconds since 2000, half-life in seconds, score, cases}.
 CREATE FUNCTION @extschema@.risk_transition(float8[], @extschema@.cases, timestamptz) RETURNS float8[]
     AS 'MODULE_PATHNAME', 'gridgov_risk_transition' LANGUAGE C STABLE PARALLEL SAFE;
@@ -172,71 +226,6 @@ CREATE FUNCTION @extschema@.risk_cases_final(float8[]) RETURNS bigint
     AS 'MODULE_PATHNAME', 'gridgov_risk_cases_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.risk_cases_final(float8[]) IS
     'final function of risk_cases(): the number of cases that contributed';
-
-CREATE AGGREGATE @extschema@.risk(c @extschema@.cases, as_of timestamptz) (
-    SFUNC = @extschema@.risk_transition,
-    STYPE = float8[],
-    FINALFUNC = @extschema@.risk_final,
-    COMBINEFUNC = @extschema@.risk_combine,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.risk(@extschema@.cases, timestamptz) IS
-    'risk score at as_of: sum of weight(severity) * 2^(-(as_of - reported_at) / half_life) over cases reported by as_of, rejected and merged ones excepted';
-
-CREATE AGGREGATE @extschema@.risk_cases(c @extschema@.cases, as_of timestamptz) (
-    SFUNC = @extschema@.risk_transition,
-    STYPE = float8[],
-    FINALFUNC = @extschema@.risk_cases_final,
-    COMBINEFUNC = @extschema@.risk_combine,
-    PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE @extschema@.risk_cases(@extschema@.cases, timestamptz) IS
-    'the number of cases that risk() counts at as_of (it shares risk()''s state in one query)';
-
--- The rollup: per day, unit (the case's) and severity, the day's cases and
--- their unweighted mass referenced to the day's end,
---     mass = Σ 2^(−(day_end − reported_at) / half_life),
--- so that at any instant as_of after the day's end the day contributes
---     weight(severity) · mass · 2^(−(as_of − day_end) / half_life)
--- which is exactly its cases' share of risk(c, as_of).  The weights are
--- applied when reading, so changing them needs no refresh; a new half-life
--- or calendar zone does, and until then the readers ignore the rollup.
-CREATE TABLE @extschema@.risk_daily (
-    day         date NOT NULL,
-    unit        @extschema@.gridcode NOT NULL,
-    severity    smallint NOT NULL CONSTRAINT risk_daily_severity CHECK (severity BETWEEN 1 AND 4),
-    cases       bigint NOT NULL,
-    mass        float8 NOT NULL,
-    PRIMARY KEY (unit, day, severity)
-);
-COMMENT ON TABLE @extschema@.risk_daily IS
-    'risk rollup: per day (in gridgov.calendar_timezone), unit and severity, the cases and their mass decayed to the day''s end; filled by refresh_risk_daily()';
-CREATE INDEX risk_daily_day ON @extschema@.risk_daily (day);
-COMMENT ON COLUMN @extschema@.risk_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
-COMMENT ON COLUMN @extschema@.risk_daily.unit IS 'the cases'' unit, usually a grid';
-COMMENT ON COLUMN @extschema@.risk_daily.severity IS 'the cases'' severity, 1 to 4';
-COMMENT ON COLUMN @extschema@.risk_daily.cases IS 'the cases counted: reported that day, not rejected or merged';
-COMMENT ON COLUMN @extschema@.risk_daily.mass IS
-    'sum of 2^(-(day_end - reported_at) / half_life) over the day''s counted cases, unweighted';
-
-CREATE TABLE @extschema@.risk_rollup (
-    only_row    boolean PRIMARY KEY DEFAULT true CONSTRAINT risk_rollup_one_row CHECK (only_row),
-    through     date NOT NULL,
-    half_life   interval NOT NULL,
-    timezone    text NOT NULL,
-    refreshed_at timestamptz NOT NULL
-);
-COMMENT ON TABLE @extschema@.risk_rollup IS
-    'the state of gridgov.risk_daily: every day up to through is in it, computed with this half-life and zone';
-COMMENT ON COLUMN @extschema@.risk_rollup.only_row IS 'always true: keeps the table to one row';
-COMMENT ON COLUMN @extschema@.risk_rollup.through IS 'the last day in risk_daily: every day up to it is there';
-COMMENT ON COLUMN @extschema@.risk_rollup.half_life IS 'the half-life risk_daily was computed with';
-COMMENT ON COLUMN @extschema@.risk_rollup.timezone IS 'the calendar zone (gridgov.calendar_timezone) of risk_daily''s days';
-COMMENT ON COLUMN @extschema@.risk_rollup.refreshed_at IS 'when refresh_risk_daily() last wrote risk_daily';
-
--- A rollup is costly to rebuild on a large table of cases: pg_dump keeps it.
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_daily', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.risk_rollup', '');
 
 -- The last day of risk_daily that the readers may use: NULL when the rollup
 -- is empty or was computed with another half-life or zone.
@@ -316,6 +305,35 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_risk_daily(date, date) IS
     'recompute gridgov.risk_daily from from_day (default: 6 days before its last day, or the first case when it is not usable) to to_day (default: yesterday; a day that has not ended is refused); returns the rows written';
+
+-- ======================================================================
+-- Aggregates
+-- ======================================================================
+
+-- risk(c, as_of) and risk_cases(c, as_of), over the functions above.
+CREATE AGGREGATE @extschema@.risk(c @extschema@.cases, as_of timestamptz) (
+    SFUNC = @extschema@.risk_transition,
+    STYPE = float8[],
+    FINALFUNC = @extschema@.risk_final,
+    COMBINEFUNC = @extschema@.risk_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.risk(@extschema@.cases, timestamptz) IS
+    'risk score at as_of: sum of weight(severity) * 2^(-(as_of - reported_at) / half_life) over cases reported by as_of, rejected and merged ones excepted';
+
+CREATE AGGREGATE @extschema@.risk_cases(c @extschema@.cases, as_of timestamptz) (
+    SFUNC = @extschema@.risk_transition,
+    STYPE = float8[],
+    FINALFUNC = @extschema@.risk_cases_final,
+    COMBINEFUNC = @extschema@.risk_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.risk_cases(@extschema@.cases, timestamptz) IS
+    'the number of cases that risk() counts at as_of (it shares risk()''s state in one query)';
+
+-- ======================================================================
+-- Functions over the aggregates
+-- ======================================================================
 
 -- Scores from the rollup plus the cases after it: for the unit under and
 -- every unit below it down to max_level, the score at as_of (units without

@@ -23,6 +23,11 @@
 -- (with their members), and pg_dump does not dump them or their memberships
 -- (pg_dumpall --roles-only does).  The grants below are the extension's:
 -- CREATE EXTENSION makes them again in a restored database.
+
+-- ======================================================================
+-- Roles
+-- ======================================================================
+
 DO $$
 DECLARE
     r record;
@@ -43,7 +48,13 @@ BEGIN
                AS v(name, member_of, purpose)
          WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles o WHERE o.rolname OPERATOR(pg_catalog.=) v.name)
     LOOP
-        EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.name);
+        BEGIN
+            EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.name);
+        EXCEPTION WHEN unique_violation OR duplicate_object THEN
+            -- another database's CREATE EXTENSION made it meanwhile: we
+            -- waited for its commit on the name; its role is as good
+            CONTINUE;
+        END;
         EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.name, r.purpose);
         IF r.member_of IS NOT NULL THEN
             EXECUTE pg_catalog.format('GRANT %I TO %I', r.member_of, r.name);
@@ -51,6 +62,10 @@ BEGIN
     END LOOP;
 END;
 $$;
+
+-- ======================================================================
+-- Privileges
+-- ======================================================================
 
 GRANT USAGE ON SCHEMA @extschema@
     TO gridgov_reader, gridgov_handler, gridgov_administrator, gridgov_auditor, gridgov_importer;
@@ -98,6 +113,22 @@ GRANT SELECT, INSERT ON @extschema@.unit_history TO gridgov_administrator;
 GRANT USAGE ON SEQUENCE @extschema@.service_point_id_seq, @extschema@.organization_id_seq,
                         @extschema@.person_id_seq, @extschema@.post_id_seq
     TO gridgov_administrator;
+
+-- The calendar's years (issue 14): read by readers, loaded by
+-- administrators (load_calendar_year also needs UPDATE on cases, to have
+-- the engine recount provisional deadlines: a handler's grant).
+GRANT SELECT ON @extschema@.calendar_year, @extschema@.calendar_years TO gridgov_reader;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.calendar_year TO gridgov_administrator;
+-- Rollups that stay current (issue 14): administrators refresh (the
+-- trigger appends to rollup_change as its owner).
+GRANT SELECT, INSERT, DELETE ON @extschema@.rollup_change TO gridgov_administrator;
+REVOKE EXECUTE ON FUNCTION @extschema@.rollup_note_change() FROM PUBLIC;
+GRANT SELECT ON @extschema@.rollup_state TO gridgov_reader;
+GRANT INSERT, UPDATE ON @extschema@.rollup_state TO gridgov_administrator;
+-- The background worker's jobs (issue 14): read by readers, set by
+-- administrators; job_run is the worker's (it runs as the bootstrap superuser).
+GRANT SELECT ON @extschema@.job, @extschema@.job_run, @extschema@.job_status TO gridgov_reader;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.job TO gridgov_administrator;
 
 -- Auditors: the cases and both histories, with the names to read them by.
 GRANT SELECT ON @extschema@.cases, @extschema@.case_history, @extschema@.unit, @extschema@.unit_history,

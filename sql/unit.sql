@@ -11,6 +11,10 @@
 -- schema on the search_path.  SQL function bodies are parsed once, here
 -- (BEGIN ATOMIC), and PL/pgSQL functions keep this search_path.
 
+-- ======================================================================
+-- Tables
+-- ======================================================================
+
 CREATE TABLE @extschema@.unit (
     code        @extschema@.gridcode PRIMARY KEY,
     name        text NOT NULL CONSTRAINT unit_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
@@ -60,6 +64,10 @@ COMMENT ON COLUMN @extschema@.unit_history.valid_to IS 'when this version was re
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit_history', '');
 
+-- ======================================================================
+-- Functions
+-- ======================================================================
+
 -- Keep the version an update replaces.  Several edits in one transaction make
 -- one version: they all happen at the same now().
 CREATE FUNCTION @extschema@.unit_keep_history() RETURNS trigger
@@ -79,8 +87,6 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.unit_keep_history() IS
     'BEFORE UPDATE row trigger on unit: an edit of name, boundary or properties keeps the version it replaces in unit_history';
-CREATE TRIGGER unit_keep_history BEFORE UPDATE ON @extschema@.unit
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.unit_keep_history();
 
 -- Functions over the registry.  They read current units: valid_to unset or
 -- still ahead.
@@ -222,3 +228,10 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.import_units(regclass) IS
     'insert units from a table with text columns code and name; returns the number inserted';
+
+-- ======================================================================
+-- Triggers
+-- ======================================================================
+
+CREATE TRIGGER unit_keep_history BEFORE UPDATE ON @extschema@.unit
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.unit_keep_history();

@@ -52,6 +52,9 @@
 /* the last date whose whole day, up to 24:00, is a valid timestamp */
 #define LAST_DAY			(END_TIMESTAMP / USECS_PER_DAY - 2)
 
+/* a deadline past the horizon was counted: warned once a session */
+static bool horizon_warned = false;
+
 /* gridgov.calendar_timezone, and the zone it names (set by the assign hook) */
 static char *calendar_timezone_name = NULL;
 static pg_tz *calendar_tz = NULL;
@@ -568,6 +571,7 @@ TimestampTz
 calendar_add_working_seconds(TimestampTz from, int64 seconds)
 {
 	int64		usecs;
+	TimestampTz result;
 
 	check_finite(from);
 	if (seconds < 0)
@@ -583,7 +587,56 @@ calendar_add_working_seconds(TimestampTz from, int64 seconds)
 				 errmsg("timestamp out of range"),
 				 errdetail(INT64_FORMAT " seconds of working time is more than a timestamp can hold.",
 						   seconds)));
-	return add_usecs(calendar_cache_get(), from, usecs);
+	result = add_usecs(calendar_cache_get(), from, usecs);
+	calendar_past_horizon(result);
+	return result;
+}
+
+/* A day as YYYY-MM-DD whatever the DateStyle, as the notices write it. */
+static char *
+iso_day(DateADT day)
+{
+	int			year;
+	int			month;
+	int			mday;
+
+	j2date(day + POSTGRES_EPOCH_JDATE, &year, &month, &mday);
+	return psprintf("%04d-%02d-%02d", year, month, mday);
+}
+
+/* The last day the calendar holds (DATEVAL_NOBEGIN: none, NOEND: no limit). */
+DateADT
+calendar_horizon(void)
+{
+	return calendar_cache_get()->horizon;
+}
+
+/* Whether an instant's date lies past the horizon; warns once a session. */
+bool
+calendar_past_horizon(TimestampTz t)
+{
+	DateADT		horizon = calendar_horizon();
+	int64		day;
+	int64		tod;
+
+	if (DATE_IS_NOEND(horizon) || TIMESTAMP_NOT_FINITE(t))
+		return false;
+	local_of(t, &day, &tod);
+	if (day <= horizon)
+		return false;
+	if (!horizon_warned)
+	{
+		horizon_warned = true;
+		ereport(WARNING,
+				(errcode(ERRCODE_WARNING),
+				 errmsg("working time counted up to %s runs past the working calendar's horizon", timestamptz_to_str(t)),
+				 DATE_IS_NOBEGIN(horizon) ? errdetail("gridgov.calendar_year holds no year: working time is counted on plain weekdays.") :
+				 errdetail("The calendar holds the holidays up to %s; after that working time is counted on plain weekdays.",
+						   iso_day(horizon)),
+				 errhint("Load the year's official schedule with gridgov.load_calendar_year(); "
+						 "provisional deadlines are then counted again.  This warning is given once a session.")));
+	}
+	return true;
 }
 
 static const char *const unit_names[] = {"working_day", "working_hour", "clock_hour"};
@@ -677,7 +730,9 @@ calendar_deadline(TimestampTz start, double amount, CalendarUnit unit)
 	}
 	if (c == NULL)
 		c = calendar_cache_get();
-	return add_usecs(c, start, (int64) usecs);
+	result = add_usecs(c, start, (int64) usecs);
+	calendar_past_horizon(result);
+	return result;
 }
 
 /* ----------------------------------------------------------------------
@@ -691,6 +746,18 @@ Datum
 gridgov_is_workday(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_BOOL(calendar_is_workday(PG_GETARG_DATEADT(0)));
+}
+
+/* SQL calendar_horizon(): the last day the calendar holds, NULL if none. */
+PG_FUNCTION_INFO_V1(gridgov_calendar_horizon);
+Datum
+gridgov_calendar_horizon(PG_FUNCTION_ARGS)
+{
+	DateADT		horizon = calendar_horizon();
+
+	if (DATE_IS_NOBEGIN(horizon))
+		PG_RETURN_NULL();
+	PG_RETURN_DATEADT(horizon);
 }
 
 /* SQL working_day_seconds(): the working seconds of a workday. */

@@ -74,4 +74,20 @@ extern TimestampTz calendar_add_working_seconds(TimestampTz from, int64 seconds)
  */
 extern TimestampTz calendar_deadline(TimestampTz start, double amount, CalendarUnit unit);
 
+/*
+ * The horizon: the last day whose holidays the calendar holds (31 December
+ * of the last year of gridgov.calendar_year without a gap from the first).
+ * DATEVAL_NOBEGIN when no year is held, DATEVAL_NOEND in a database whose
+ * extension predates calendar_year (no horizon, nothing provisional).
+ */
+extern DateADT calendar_horizon(void);
+
+/*
+ * Whether the instant's date, in the calendar's zone, lies past the horizon:
+ * time counted there was counted on plain weekdays.  The first true answer
+ * of a session also raises a WARNING saying so (calendar_add_working_seconds
+ * asks for every result, so deadline() and the case engine warn).
+ */
+extern bool calendar_past_horizon(TimestampTz t);
+
 #endif							/* GRIDGOV_CALENDAR_H */

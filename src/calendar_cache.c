@@ -19,6 +19,7 @@
 #include "calendar_cache.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/datetime.h"
 #include "utils/date.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
@@ -28,8 +29,8 @@ static CalendarCache *calendar_cache = NULL;
 static bool calendar_cache_valid = false;
 static uint64 calendar_generation = 0;
 
-/* what the cache was read from, for cache.c: calendar_day, work_period */
-static Oid	calendar_relids[2];
+/* what the cache was read from, for cache.c: calendar_day, work_period, calendar_year */
+static Oid	calendar_relids[3];
 
 /*
  * Called from invalidation processing (cache.c) and when a transaction ends
@@ -109,6 +110,34 @@ calendar_query(const char *query)
 
 static void build_dense_days(CalendarCache *c);
 
+/*
+ * The horizon: the end of the run of years in calendar_year that starts at
+ * the first.  A database not yet updated to 0.8.0 has no calendar_year and
+ * no horizon (DATEVAL_NOEND: every deadline exact, as before).
+ */
+static void
+load_horizon(CalendarCache *c, const char *schema)
+{
+	SPITupleTable *rows;
+	int			last = 0;
+	int			i;
+
+	c->horizon = DATEVAL_NOEND;
+	if (!OidIsValid(calendar_relids[2]))
+		return;
+	rows = calendar_query(psprintf("SELECT year FROM %s.calendar_year ORDER BY year", schema));
+	for (i = 0; i < (int) SPI_processed; i++)
+	{
+		bool		isnull;
+		int			year = DatumGetInt32(SPI_getbinval(rows->vals[i], rows->tupdesc, 1, &isnull));
+
+		if (i > 0 && year != last + 1)
+			break;
+		last = year;
+	}
+	c->horizon = SPI_processed == 0 ? DATEVAL_NOBEGIN : date2j(last, 12, 31) - POSTGRES_EPOCH_JDATE;
+}
+
 /* Read both calendar tables into a new cache. */
 static CalendarCache *
 calendar_load(void)
@@ -132,6 +161,7 @@ calendar_load(void)
 	/* before reading them, so that a change during the load resets us */
 	calendar_relids[0] = calendar_table(nsp, "calendar_day");
 	calendar_relids[1] = calendar_table(nsp, "work_period");
+	calendar_relids[2] = get_relname_relid("calendar_year", nsp);
 	schema = quote_identifier(get_namespace_name(nsp));
 
 	rows = calendar_query(psprintf("SELECT day, is_workday FROM %s.calendar_day ORDER BY day", schema));
@@ -165,6 +195,7 @@ calendar_load(void)
 		c->day_usecs += c->period_end[i] - c->period_start[i];
 	}
 
+	load_horizon(c, schema);
 	SPI_finish();
 	build_dense_days(c);
 	MemoryContextSetParent(context, TopMemoryContext);

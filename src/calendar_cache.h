@@ -1,7 +1,7 @@
 /*
  * calendar_cache.h
- *		The backend's copy of the working calendar's tables (calendar_day and
- *		work_period), kept by calendar_cache.c, and the workday questions
+ *		The backend's copy of the working calendar's tables (calendar_day,
+ *		work_period and the years of calendar_year), kept by calendar_cache.c, and the workday questions
  *		answered from it, for calendar.c.
  *
  * Days are days since 2000-01-01, as int64 throughout.  The cache is read
@@ -14,6 +14,7 @@
 
 #include "postgres.h"
 
+#include "utils/date.h"
 #include "utils/memutils.h"
 
 typedef struct CalendarCache
@@ -36,6 +37,8 @@ typedef struct CalendarCache
 	int64	   *dense_workdays_before;	/* weekdays before day + shift */
 	bool	   *dense_workday;	/* calendar_cache_day_is_workday */
 	bool		transient;		/* loaded in parallel mode: drop at end of xact */
+	/* calendar_year: the last day held, DATEVAL_NOBEGIN with no year */
+	DateADT		horizon;
 } CalendarCache;
 
 /* Register the cache's invalidation; called once from calendar_init. */

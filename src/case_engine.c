@@ -158,7 +158,7 @@ typedef enum CaseColumn
 	C_EXTENSIONS, C_RETURNS, C_DEADLINES_MISSED, C_DUPLICATE_OF, C_LINKED_CASES, C_WARNING,
 	C_SATISFACTION, C_EVALUATION, C_ACTOR, C_NOTE, C_MOVED_AT, C_LAST_ACTION,
 	C_ESCALATION_TRIGGER, C_HISTORY_SEQ, C_HISTORY_HASH,
-	C_CHANNEL, C_DESCRIPTION, C_REPORTER, C_HISTORY_CONTENT,
+	C_CHANNEL, C_DESCRIPTION, C_REPORTER, C_HISTORY_CONTENT, C_DEADLINE_PROVISIONAL,
 	C_HANDLER, C_ACTOR_PERSON, C_REPORTER_PERSON,
 	NUM_CASE_COLUMNS
 } CaseColumn;
@@ -172,7 +172,7 @@ static const char *const case_column_names[NUM_CASE_COLUMNS] = {
 	"extensions", "returns", "deadlines_missed", "duplicate_of", "linked_cases", "warning",
 	"satisfaction", "evaluation", "actor", "note", "moved_at", "last_action",
 	"escalation_trigger", "history_seq", "history_hash",
-	"channel", "description", "reporter", "history_content",
+	"channel", "description", "reporter", "history_content", "deadline_provisional",
 	"handler", "actor_person", "reporter_person"
 };
 
@@ -218,9 +218,12 @@ static MemoryContext case_columns_memory = NULL;
  */
 #define HAS_CONTENT()	(case_attnum[C_HISTORY_CONTENT] > 0)
 
+/* deadline_provisional (0.8.0) may be missing too, in a 0.7.0 database */
+#define HAS_PROVISIONAL()	(case_attnum[C_DEADLINE_PROVISIONAL] > 0)
+
 /*
  * Likewise the people of a case (0.8.0): handler, actor_person and
- * reporter_person come together, after history_content.
+ * reporter_person come together, after deadline_provisional.
  */
 #define HAS_PEOPLE()	(case_attnum[C_REPORTER_PERSON] > 0)
 #define HAS_COLUMN(col)	(case_attnum[col] > 0)
@@ -755,6 +758,26 @@ chain_move(CaseRow *row, CaseAction action, const char *from_status, TimestampTz
 	pg_cryptohash_free(ctx);
 }
 
+/* Mark the deadline provisional or not; a no-op on a 0.7.0 table. */
+static void
+set_provisional(CaseRow *row, bool provisional)
+{
+	if (HAS_PROVISIONAL())
+		row_set(row, C_DEADLINE_PROVISIONAL, BoolGetDatum(provisional));
+}
+
+/*
+ * Set a deadline the calendar counted: provisional when it runs past the
+ * calendar's horizon (counted on plain weekdays there), never for clock
+ * hours, which ignore the calendar.
+ */
+static void
+set_counted_deadline(CaseRow *row, TimestampTz deadline, CalendarUnit unit)
+{
+	row_set(row, C_STAGE_DEADLINE, TimestampTzGetDatum(deadline));
+	set_provisional(row, unit != CALENDAR_CLOCK_HOUR && calendar_past_horizon(deadline));
+}
+
 /* Start a stage: its clock, its limit and its deadline. */
 static void
 start_stage(CaseRow *row, const char *stage, TimestampTz at, const CaseRule *rule, double limit)
@@ -763,7 +786,7 @@ start_stage(CaseRow *row, const char *stage, TimestampTz at, const CaseRule *rul
 	row_set(row, C_STAGE_STARTED_AT, TimestampTzGetDatum(at));
 	row_set_text(row, C_STAGE_LIMIT_UNIT, calendar_unit_name(rule->limit_unit));
 	row_set(row, C_STAGE_PAUSED_SECONDS, Int64GetDatum(0));
-	row_set(row, C_STAGE_DEADLINE, TimestampTzGetDatum(calendar_deadline(at, limit, rule->limit_unit)));
+	set_counted_deadline(row, calendar_deadline(at, limit, rule->limit_unit), rule->limit_unit);
 }
 
 /* End the timed stages: stage becomes the final one, without deadline. */
@@ -773,6 +796,7 @@ end_stages(CaseRow *row, const char *stage)
 	row_set_text(row, C_STAGE, stage);
 	row_set_null(row, C_STAGE_DEADLINE);
 	row_set_null(row, C_STAGE_LIMIT_UNIT);
+	set_provisional(row, false);
 }
 
 /* The category rule of the case at its severity; none is an error. */
@@ -1258,7 +1282,7 @@ apply_resume(CaseUpdate *u)
 
 	deadline = limit_unit == CALENDAR_CLOCK_HOUR ? deadline + paused * USECS_PER_SEC :
 		calendar_add_working_seconds(deadline, paused);
-	row_set(&u->new, C_STAGE_DEADLINE, TimestampTzGetDatum(deadline));
+	set_counted_deadline(&u->new, deadline, limit_unit);
 	row_set(&u->new, C_STAGE_PAUSED_SECONDS, Int64GetDatum(
 		DatumGetInt64(ROW_DATUM(&u->old, C_STAGE_PAUSED_SECONDS)) + paused));
 	row_set(&u->new, C_SUSPENDED_SECONDS, Int64GetDatum(
@@ -1326,6 +1350,8 @@ apply_action(CaseUpdate *u)
 		case ACT_EXTEND:
 			check_extension(u);
 			row_set_int(new, C_EXTENSIONS, row_int(&u->old, C_EXTENSIONS, 0) + 1);
+			/* an instant someone chose, not one the calendar counted */
+			set_provisional(new, false);
 			break;
 		case ACT_SUSPEND:
 			row_set(new, C_SUSPENDED_AT, TimestampTzGetDatum(at));
@@ -1380,7 +1406,7 @@ setting_person(const char *value)
  * else, for accept, dispatch and start, the person of the move's actor;
  * else the handler as it was, unless the case went to another service
  * point.  A handler who is new, or at a new service point, must hold a post
- * there on the day of the move (GG006).
+ * there on the day of the move (GG007).
  */
 static void
 assign_handler(CaseUpdate *u)
@@ -1402,6 +1428,59 @@ assign_handler(CaseUpdate *u)
 	row_set_person(&u->new, C_HANDLER, handler);
 	if (handler != 0 && (handler != previous || moved_away))
 		case_handler_check(u->cases, u->case_id, handler, row_int(&u->new, C_SERVICE_POINT, 0), u->at);
+}
+
+/*
+ * Whether the UPDATE asks for a provisional deadline to be counted again,
+ * as load_calendar_year() does: it sets deadline_provisional from true to
+ * false and changes nothing else the engine knows.
+ */
+static bool
+is_recount(CaseUpdate *u)
+{
+	int			col;
+
+	if (!HAS_PROVISIONAL() || !DatumGetBool(ROW_DATUM(&u->old, C_DEADLINE_PROVISIONAL)) ||
+		DatumGetBool(ROW_DATUM(&u->new, C_DEADLINE_PROVISIONAL)))
+		return false;
+	for (col = 0; col < NUM_CASE_COLUMNS; col++)
+		if (col != C_DEADLINE_PROVISIONAL && !(col == C_HISTORY_CONTENT && !HAS_CONTENT()) &&
+			!row_equal(&u->old, &u->new, col))
+			return false;
+	return true;
+}
+
+/*
+ * Count a provisional deadline again on the calendar as it now stands: the
+ * stage's limit (from the category's rule as it stands) from the stage's
+ * start, plus the working time it was suspended.  Not a move: the deadline
+ * is not part of the history, so no history row.  Without a rule now, the
+ * deadline stays as it was.
+ */
+static HeapTuple
+recount_deadline(CaseUpdate *u)
+{
+	CaseRow    *row = &u->new;
+	const char *stage = row_text(row, C_STAGE);
+	const CaseRule *rule = case_rules_category_rule(row_text(row, C_CATEGORY), row_int(row, C_SEVERITY, 1));
+	double		limit;
+	TimestampTz deadline;
+
+	if (rule == NULL || stage == NULL || ROW_NULL(row, C_STAGE_DEADLINE))
+	{
+		set_provisional(row, !ROW_NULL(row, C_STAGE_DEADLINE) && rule == NULL);
+		return heap_form_tuple(row->tupdesc, row->values, row->nulls);
+	}
+	limit = strcmp(stage, "accept") == 0 ? rule->accept_limit :
+		strcmp(stage, "dispatch") == 0 ? rule->dispatch_limit :
+		strcmp(stage, "resolve") == 0 ? rule->resolve_limit : rule->verify_limit;
+	deadline = calendar_deadline(DatumGetTimestampTz(ROW_DATUM(row, C_STAGE_STARTED_AT)), limit, rule->limit_unit);
+	deadline = rule->limit_unit == CALENDAR_CLOCK_HOUR ?
+		deadline + DatumGetInt64(ROW_DATUM(row, C_STAGE_PAUSED_SECONDS)) * USECS_PER_SEC :
+		calendar_add_working_seconds(deadline, DatumGetInt64(ROW_DATUM(row, C_STAGE_PAUSED_SECONDS)));
+	row_set_text(row, C_STAGE_LIMIT_UNIT, calendar_unit_name(rule->limit_unit));
+	set_counted_deadline(row, deadline, rule->limit_unit);
+	return heap_form_tuple(row->tupdesc, row->values, row->nulls);
 }
 
 /*
@@ -1469,6 +1548,8 @@ case_before_update(PG_FUNCTION_ARGS)
 	u.case_id = DatumGetInt64(ROW_DATUM(&u.old, C_ID));
 	u.unit = DatumGetGridcode(ROW_DATUM(&u.old, C_UNIT));
 
+	if (is_recount(&u))
+		return PointerGetDatum(recount_deadline(&u));
 	refuse_engine_columns(&u);
 
 	/* a time or an actor of the caller's: an importer's only, move or not */

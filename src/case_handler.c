@@ -75,7 +75,7 @@ static const SpiQuery handler_query = {
 static SPIPlanPtr handler_plan = NULL;
 
 /* a case taken by a person who holds no post at its service point */
-#define ERRCODE_HANDLER_WITHOUT_POST	MAKE_SQLSTATE('G','G','0','0','6')
+#define ERRCODE_HANDLER_WITHOUT_POST	MAKE_SQLSTATE('G','G','0','0','7')
 
 /* person_login, whose changes reset the cache below */
 static Oid	login_relid[1] = {InvalidOid};
@@ -221,7 +221,7 @@ service_point_check(PG_FUNCTION_ARGS)
 /*
  * Refuse a handler for a case at a service point, on the day of at (in the
  * session's time zone), who does not exist (23503) or holds no post that
- * day in the organization that runs the point or on its unit (GG006).
+ * day in the organization that runs the point or on its unit (GG007).
  */
 void
 case_handler_check(Relation cases, int64 case_id, int64 person, int32 service_point, TimestampTz at)

@@ -15,7 +15,7 @@ extern void case_handler_init(void);
 extern int64 case_handler_session_person(Relation cases);
 /* Refuse a person named as what for a case who does not exist (23503). */
 extern void case_handler_check_person(Relation cases, int64 person, int64 case_id, const char *what);
-/* Refuse a handler without a post at the service point on the day of at (GG006). */
+/* Refuse a handler without a post at the service point on the day of at (GG007). */
 extern void case_handler_check(Relation cases, int64 case_id, int64 person, int32 service_point,
 							   TimestampTz at);
 

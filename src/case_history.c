@@ -86,7 +86,7 @@ append_history(SPIPlanPtr plan, Datum *values, const char *nulls)
 	writing_history = true;
 	PG_TRY();
 	{
-		result = SPI_execute_plan(plan, values, nulls, false, 0);
+		result = spi_plan_execute(plan, values, nulls, false, 0);
 	}
 	PG_FINALLY();
 	{

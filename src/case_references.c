@@ -101,31 +101,18 @@ case_references_init(void)
 
 /*
  * Whether the row of the referenced table exists, locked FOR KEY SHARE as a
- * foreign-key check locks it: as the table's owner, whose queries row
- * security does not filter, so that the check does not depend on what the
- * inserting user may see.
+ * foreign-key check locks it: as the tables' owner (spi_plan_run), whose
+ * queries row security does not filter, so that the check does not depend
+ * on what the inserting user may see.
  */
 static bool
-lock_referenced_row(CaseReference reference, Oid relid, Datum key)
+lock_referenced_row(CaseReference reference, Datum key)
 {
-	HeapTuple	tuple;
-	Oid			owner;
-	Oid			save_userid;
-	int			save_sec_context;
 	bool		found;
 
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 	spi_plan_run(&hold_plans[reference], &hold_queries[reference], &key, NULL, false, 1);
 	found = SPI_processed > 0;
 	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec_context);
 	return found;
 }
 
@@ -177,7 +164,7 @@ hold(Relation cases, CaseReference reference, int64 number, const char *name)
 			value = Int32GetDatum((int32) number);
 			break;
 	}
-	if (!lock_referenced_row(reference, referenced_relids[reference], value))
+	if (!lock_referenced_row(reference, value))
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("insert or update on table \"%s\" violates foreign key constraint \"%s\"",

@@ -42,6 +42,9 @@
 #define POLYGONTYPE				3
 #define MULTIPOLYGONTYPE		6
 
+/* SRID, flags, type, count and x y: a 2D point without a bounding box */
+#define PLAIN_POINT_SIZE		(4 + 2 * sizeof(uint32) + 2 * sizeof(double))
+
 static const char *const type_names[] = {
 	"geometry", "point", "linestring", "polygon", "multipoint", "multilinestring",
 	"multipolygon", "geometrycollection", "circularstring", "compoundcurve",
@@ -197,6 +200,34 @@ gridcell_check_point(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(true);
 }
 
+/*
+ * A plain point's coordinates, read in place: a 2D point in SRID 4326
+ * without a bounding box (as ST_MakePoint, ST_Point and loaders store one),
+ * inline and uncompressed.  False for anything else, which read_point reads
+ * (or refuses) field by field.  This is most of the work of gridcell(geom,
+ * level) over a table of points, so it takes no copy and no reader.
+ */
+static inline bool
+read_plain_point(Datum geom, double *lng, double *lat)
+{
+	struct varlena *g = (struct varlena *) DatumGetPointer(geom);
+	const uint8 *p;
+	uint32		head[2];
+
+	if ((VARATT_IS_EXTENDED(g) && !VARATT_IS_SHORT(g)) || VARSIZE_ANY_EXHDR(g) != PLAIN_POINT_SIZE)
+		return false;
+	p = (const uint8 *) VARDATA_ANY(g);
+	/* SRID 4326 in 21 bits, big-endian, and no flag but version 2's */
+	if (p[0] != 0 || p[1] != (4326 >> 8) || p[2] != (4326 & 0xFF) || (p[3] & ~GSER_FLAG_VERSION2) != 0)
+		return false;
+	memcpy(head, p + 4, sizeof(head));
+	if (head[0] != POINTTYPE || head[1] != 1)
+		return false;
+	memcpy(lng, p + 4 + sizeof(head), sizeof(double));
+	memcpy(lat, p + 4 + sizeof(head) + sizeof(double), sizeof(double));
+	return true;
+}
+
 /* the cell of a point: gridcell(geometry, level) */
 PG_FUNCTION_INFO_V1(gridcell_from_geometry);
 Datum
@@ -207,7 +238,8 @@ gridcell_from_geometry(PG_FUNCTION_ARGS)
 				lat;
 
 	gridcell_check_level(level, "level");
-	gridcell_postgis_read_point(PG_GETARG_DATUM(0), &lng, &lat, "gridcell()");
+	if (!read_plain_point(PG_GETARG_DATUM(0), &lng, &lat))
+		gridcell_postgis_read_point(PG_GETARG_DATUM(0), &lng, &lat, "gridcell()");
 	PG_RETURN_GRIDCELL(gridcell_geometry_from_lnglat(lng, lat, level));
 }
 
@@ -219,7 +251,6 @@ gridcell_from_geometry(PG_FUNCTION_ARGS)
 int64
 gridcell_postgis_degrees_to_fine(double deg)
 {
-	double		frac;
 	int			exp;
 	uint64		m;
 	int			shift;
@@ -227,8 +258,8 @@ gridcell_postgis_degrees_to_fine(double deg)
 
 	if (deg == 0.0)
 		return 0;
-	frac = frexp(fabs(deg), &exp);
-	m = (uint64) ldexp(frac, 53) * 225;
+	gridcell_geometry_double_parts(deg, &m, &exp);
+	m *= 225;
 	shift = 22 - exp;
 	Assert(shift >= 14);		/* |deg| <= 180 */
 	if (shift >= 64)

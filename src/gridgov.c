@@ -5,11 +5,13 @@
  */
 #include "postgres.h"
 
+#include "access.h"
 #include "calendar.h"
 #include "case_checkpoint.h"
 #include "case_engine.h"
 #include "gridcell.h"
 #include "kpi_planner.h"
+#include "worker.h"
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -27,6 +29,8 @@ _PG_init(void)
 	case_engine_init();
 	case_checkpoint_init();
 	kpi_planner_init();
+	worker_init();
+	access_init();
 
 	/* after every setting exists: a misspelt gridgov.* setting is an error */
 	MarkGUCPrefixReserved("gridgov");

@@ -40,7 +40,9 @@ extern SPIPlanPtr spi_plan_get(SPIPlanPtr *plan, const SpiQuery *query);
 extern SPIPlanPtr spi_plan_get_in(SPIPlanPtr *plan, const SpiQuery *query, Oid namespace);
 /* Drop a kept plan, so that the next spi_plan_get prepares it again. */
 extern void spi_plan_forget(SPIPlanPtr *plan);
-/* Run a query's kept plan in an SPI connection of its own, which the caller finishes. */
+/* Execute a kept plan as the owner of the case tables, whom row security does not filter. */
+extern int	spi_plan_execute(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, long limit);
+/* Run a query's kept plan in an SPI connection of its own, which the caller finishes; as spi_plan_execute. */
 extern int	spi_plan_run(SPIPlanPtr *plan, const SpiQuery *query, Datum *values, const char *nulls,
 						 bool read_only, long limit);
 /* Run a query over rel's schema as rel's owner; its first row, or NULL. */

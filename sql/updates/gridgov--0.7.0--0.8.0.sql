@@ -630,6 +630,416 @@ ALTER OPERATOR @extschema@.<@ (@extschema@.gridcell, @extschema@.gridcell)
 ALTER OPERATOR @extschema@.@> (@extschema@.gridcell, @extschema@.gridcell)
     SET (JOIN = @extschema@.subtree_contains_joinsel);
 
+
+-- A calendar that knows its horizon (issue 14): gridgov.calendar_year says
+-- which years calendar_day holds; a deadline past the last of them is
+-- counted on plain weekdays and marked deadline_provisional, the new last
+-- column of cases, until load_calendar_year() loads the year.
+-- The years whose official schedule is in calendar_day.  Past the last of
+-- them (the horizon) the calendar knows only the weekday rule: a time limit
+-- that runs past it is counted on plain weekdays and marked provisional on
+-- the case until the year is loaded with load_calendar_year().
+CREATE TABLE @extschema@.calendar_year (
+    year        integer PRIMARY KEY CONSTRAINT calendar_year_range CHECK (year BETWEEN 1949 AND 9999),
+    source      text NOT NULL CONSTRAINT calendar_year_source_not_empty CHECK (source OPERATOR(pg_catalog.<>) ''),
+    loaded_at   timestamptz DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE @extschema@.calendar_year IS
+    'the years whose holidays and make-up workdays calendar_day holds; the horizon is the end of the last year of the run from the first';
+COMMENT ON COLUMN @extschema@.calendar_year.year IS 'a year whose official schedule is loaded; primary key';
+COMMENT ON COLUMN @extschema@.calendar_year.source IS 'where the schedule comes from, such as the State Council notice''s title';
+COMMENT ON COLUMN @extschema@.calendar_year.loaded_at IS 'when the year was loaded; NULL for the years gridgov ships';
+
+INSERT INTO @extschema@.calendar_year (year, source, loaded_at) VALUES
+    (2025, '国务院办公厅关于2025年部分节假日安排的通知', NULL),
+    (2026, '国务院办公厅关于2026年部分节假日安排的通知', NULL);
+
+-- As for calendar_day: pg_dump keeps the years a user loaded.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.calendar_year', 'WHERE year NOT IN (2025, 2026)');
+
+CREATE TRIGGER calendar_year_invalidate_cache
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.calendar_year
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.calendar_year ENABLE ALWAYS TRIGGER calendar_year_invalidate_cache;
+
+-- A function over the row type of cases blocks ALTER TABLE: content_digest
+-- goes for the time of it, with verify_history, which calls it.
+DROP FUNCTION @extschema@.verify_history();
+DROP FUNCTION @extschema@.content_digest(@extschema@.cases);
+ALTER TABLE @extschema@.cases ADD COLUMN deadline_provisional boolean DEFAULT false;
+COMMENT ON COLUMN @extschema@.cases.deadline_provisional IS
+    'true when stage_deadline runs past calendar_horizon(): counted on plain weekdays, and counted again when load_calendar_year() loads the year';
+
+-- The open deadlines already past 2026 were counted on plain weekdays.
+-- Marking them is no move (the engine's trigger would refuse the column).
+ALTER TABLE @extschema@.cases DISABLE TRIGGER gridgov_case_move;
+UPDATE @extschema@.cases c SET deadline_provisional = true
+ WHERE c.stage_deadline IS NOT NULL AND c.stage_limit_unit OPERATOR(pg_catalog.<>) 'clock_hour'
+   AND pg_catalog.timezone(@extschema@.calendar_timezone(), c.stage_deadline)::date OPERATOR(pg_catalog.>) '2026-12-31';
+ALTER TABLE @extschema@.cases ENABLE TRIGGER gridgov_case_move;
+
+-- The content of a case (what, where, who reported it, how, the
+-- evaluation), hashed into every history row from 0.7.0 on as a digest, not
+-- the values: the reporter's personal data stays out of the append-only
+-- history.
+CREATE FUNCTION @extschema@.content_digest(c @extschema@.cases) RETURNS bytea
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN pg_catalog.sha256(pg_catalog.convert_to(
+        @extschema@.history_field(c.unit::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.category) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.severity::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.channel) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.description) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.location::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.reporter::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.satisfaction::text) OPERATOR(pg_catalog.||)
+        @extschema@.history_field(c.evaluation), 'UTF8'));
+COMMENT ON FUNCTION @extschema@.content_digest(@extschema@.cases) IS
+    'SHA-256 of a case''s unit, category, severity, channel, description, location, reporter, satisfaction and evaluation, in the history''s canonical form';
+
+CREATE FUNCTION @extschema@.verify_history()
+    RETURNS TABLE (district @extschema@.gridcode, case_id bigint, seq integer, problem text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    WITH chained AS (
+        SELECT h.district, h.case_id, h.seq, h.hash,
+               @extschema@.history_hash(pg_catalog.lag(h.hash) OVER w, h) AS recomputed,
+               pg_catalog.lag(h.seq) OVER w AS previous_seq
+          FROM @extschema@.case_history h
+        WINDOW w AS (PARTITION BY h.district, h.case_id ORDER BY h.seq)
+    ), problems AS (
+        -- a history whose case is gone
+        SELECT h.district, h.case_id, pg_catalog.min(h.seq) AS seq, 0 AS rank,
+               'the case of this history does not exist' AS problem
+          FROM @extschema@.case_history h
+         WHERE NOT EXISTS (SELECT FROM @extschema@.cases c
+                            WHERE c.district OPERATOR(@extschema@.=) h.district
+                              AND c.id OPERATOR(pg_catalog.=) h.case_id)
+         GROUP BY h.district, h.case_id
+        UNION ALL
+        SELECT ch.district, ch.case_id, ch.seq, 1,
+               CASE WHEN ch.seq OPERATOR(pg_catalog.<>) (COALESCE(ch.previous_seq, 0) OPERATOR(pg_catalog.+) 1)
+                    THEN 'a row is missing before this one'
+                    WHEN ch.hash OPERATOR(pg_catalog.<>) ch.recomputed
+                    THEN 'the row''s content or its link to the previous row was changed' END
+          FROM chained ch
+        UNION ALL
+        -- the chain is shorter than history_seq says, or ends elsewhere
+        SELECT c.district, c.id, c.history_seq, 2, 'the history ends before the case''s last move'
+          FROM @extschema@.cases c
+         WHERE NOT EXISTS (SELECT FROM @extschema@.case_history h
+                            WHERE h.district OPERATOR(@extschema@.=) c.district
+                              AND h.case_id OPERATOR(pg_catalog.=) c.id
+                              AND h.seq OPERATOR(pg_catalog.=) c.history_seq
+                              AND h.hash OPERATOR(pg_catalog.=) c.history_hash)
+        UNION ALL
+        -- the case row's content is not what its last move left
+        SELECT c.district, c.id, c.history_seq, 3, 'the case''s content differs from its last history row'
+          FROM @extschema@.cases c
+          JOIN @extschema@.case_history h
+            ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+           AND h.seq OPERATOR(pg_catalog.=) c.history_seq
+         WHERE h.content OPERATOR(pg_catalog.<>) @extschema@.content_digest(c)
+        UNION ALL
+        -- the chain is longer than history_seq says
+        SELECT h.district, h.case_id, pg_catalog.min(h.seq), 4, 'the history goes on after the case''s last move'
+          FROM @extschema@.case_history h
+          JOIN @extschema@.cases c
+            ON c.district OPERATOR(@extschema@.=) h.district AND c.id OPERATOR(pg_catalog.=) h.case_id
+         WHERE h.seq OPERATOR(pg_catalog.>) c.history_seq
+         GROUP BY h.district, h.case_id
+    )
+    SELECT DISTINCT ON (p.district, p.case_id) p.district, p.case_id, p.seq, p.problem
+      FROM problems p
+     WHERE p.problem IS NOT NULL
+     ORDER BY p.district, p.case_id, p.seq, p.rank;
+END;
+COMMENT ON FUNCTION @extschema@.verify_history() IS
+    'the first problem of every case whose history does not hold: a changed or missing row, a history shorter or longer than the case says, content changed behind the engine, or a history without its case; no rows when all hold';
+
+-- Bodies written out from cases' columns when created (SELECT * over a
+-- cases row) are made again with the new column.
+DROP VIEW @extschema@.case_clock;
+DROP FUNCTION @extschema@.case_clock(timestamptz);
+CREATE FUNCTION @extschema@.case_clock(as_of timestamptz)
+    RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
+                   stage text, service_point integer, stage_started_at timestamptz,
+                   stage_deadline timestamptz, share_used numeric, light text, deadline_provisional boolean)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT s.id, s.district, s.unit, s.status, s.stage, s.service_point, s.stage_started_at, s.stage_deadline,
+           pg_catalog.round(s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1), 3),
+           CASE WHEN COALESCE(s.suspended_at, as_of) OPERATOR(pg_catalog.>) s.stage_deadline THEN 'red'
+                WHEN s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1) OPERATOR(pg_catalog.>=) 0.8 THEN 'yellow'
+                ELSE 'green' END,
+           s.deadline_provisional
+      FROM (SELECT c.*,
+                   @extschema@.working_span(c.stage_started_at, c.stage_deadline, c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS budget,
+                   @extschema@.working_span(c.stage_started_at, COALESCE(c.suspended_at, as_of), c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS used
+              FROM @extschema@.cases c
+             WHERE c.stage_deadline IS NOT NULL) s;
+END;
+COMMENT ON FUNCTION @extschema@.case_clock(timestamptz) IS
+    'every open stage''s deadline, share of its limit used and traffic light at a given time';
+
+CREATE VIEW @extschema@.case_clock AS SELECT * FROM @extschema@.case_clock(pg_catalog.now());
+COMMENT ON VIEW @extschema@.case_clock IS 'every open stage''s deadline, share used and traffic light now';
+COMMENT ON COLUMN @extschema@.case_clock.id IS 'the case''s id';
+COMMENT ON COLUMN @extschema@.case_clock.district IS 'the case''s district';
+COMMENT ON COLUMN @extschema@.case_clock.unit IS 'the case''s unit, usually a grid';
+COMMENT ON COLUMN @extschema@.case_clock.status IS 'the case''s status';
+COMMENT ON COLUMN @extschema@.case_clock.stage IS 'the open stage: accept, dispatch, resolve or verify';
+COMMENT ON COLUMN @extschema@.case_clock.service_point IS 'the service point handling the case';
+COMMENT ON COLUMN @extschema@.case_clock.stage_started_at IS 'when the stage started';
+COMMENT ON COLUMN @extschema@.case_clock.stage_deadline IS 'when the stage must end, suspensions added';
+COMMENT ON COLUMN @extschema@.case_clock.share_used IS
+    'share of the stage''s limit used now, suspended time excluded: 0 to 1 in time, above 1 when overdue (3 decimals)';
+COMMENT ON COLUMN @extschema@.case_clock.light IS 'traffic light: green, yellow from 80% of the limit used, red when overdue';
+COMMENT ON COLUMN @extschema@.case_clock.deadline_provisional IS
+    'true when the deadline runs past the calendar''s horizon and was counted on plain weekdays (see calendar_horizon())';
+
+CREATE OR REPLACE FUNCTION @extschema@.accept(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'accepted', note, at, actor); END;
+COMMENT ON FUNCTION @extschema@.accept(bigint, text, timestamptz, text) IS
+    'move accept (受理): a reported case becomes accepted and its dispatch stage starts; note: an optional remark';
+CREATE OR REPLACE FUNCTION @extschema@.reject(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'rejected', reason, at, actor); END;
+COMMENT ON FUNCTION @extschema@.reject(bigint, text, timestamptz, text) IS
+    'move reject: a reported case becomes rejected, final; reason: why, required';
+CREATE OR REPLACE FUNCTION @extschema@.merge(case_id bigint, into_case bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'merged', 'duplicate of ' OPERATOR(pg_catalog.||) into_case, at, actor, duplicate_of => into_case); END;
+COMMENT ON FUNCTION @extschema@.merge(bigint, bigint, timestamptz, text) IS
+    'move merge: a reported case becomes merged, final, as a duplicate of into_case, another existing case';
+CREATE OR REPLACE FUNCTION @extschema@.dispatch(case_id bigint, service_point integer DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'dispatched', NULL, at, actor, service_point => service_point); END;
+COMMENT ON FUNCTION @extschema@.dispatch(bigint, integer, timestamptz, text) IS
+    'move dispatch (派遣): an accepted or returned case becomes dispatched and its resolve stage starts; service_point: the one to handle it instead of the routed one, serving the case''s unit or a unit above it';
+CREATE OR REPLACE FUNCTION @extschema@.start(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'start', 'dispatched'); END;
+COMMENT ON FUNCTION @extschema@.start(bigint, timestamptz, text) IS
+    'move start: the service point takes up a dispatched case, which becomes in_progress';
+CREATE OR REPLACE FUNCTION @extschema@.return_case(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'returned', reason, at, actor); END;
+COMMENT ON FUNCTION @extschema@.return_case(bigint, text, timestamptz, text) IS
+    'move return (退回): the service point sends a dispatched case back; it becomes returned, to be dispatched again; reason: why, required';
+CREATE OR REPLACE FUNCTION @extschema@.extend(case_id bigint, new_deadline timestamptz, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'extend', 'in_progress', deadline => new_deadline); END;
+COMMENT ON FUNCTION @extschema@.extend(bigint, timestamptz, text, timestamptz, text) IS
+    'move extend (延期): an in_progress case stays in_progress with new_deadline, later than its stage deadline; reason: why, required';
+CREATE OR REPLACE FUNCTION @extschema@.suspend(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'suspended', reason, at, actor); END;
+COMMENT ON FUNCTION @extschema@.suspend(bigint, text, timestamptz, text) IS
+    'move suspend (挂账): an in_progress case becomes suspended and its stage clock stops; reason: why, required';
+CREATE OR REPLACE FUNCTION @extschema@.resume(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'resume', 'suspended'); END;
+COMMENT ON FUNCTION @extschema@.resume(bigint, timestamptz, text) IS
+    'move resume: a suspended case becomes in_progress again, its stage deadline later by the time it was suspended';
+CREATE OR REPLACE FUNCTION @extschema@.resolve(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'resolved', note, at, actor); END;
+COMMENT ON FUNCTION @extschema@.resolve(bigint, text, timestamptz, text) IS
+    'move resolve (处置完成): an in_progress case becomes resolved and its verify stage starts; note: an optional remark';
+CREATE OR REPLACE FUNCTION @extschema@.verify(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'verified', note, at, actor); END;
+COMMENT ON FUNCTION @extschema@.verify(bigint, text, timestamptz, text) IS
+    'move verify (核查): a resolved case becomes verified and awaits closure, without a deadline; note: an optional remark';
+CREATE OR REPLACE FUNCTION @extschema@.reopen(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'reopen', 'resolved'); END;
+COMMENT ON FUNCTION @extschema@.reopen(bigint, text, timestamptz, text) IS
+    'move reopen (返工): a resolved case goes back to in_progress with a fresh resolve stage; reason: why, required';
+CREATE OR REPLACE FUNCTION @extschema@.close(case_id bigint, satisfaction integer DEFAULT NULL, evaluation text DEFAULT NULL,
+                                  at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'closed', NULL, at, actor,
+                                                   satisfaction => satisfaction, evaluation => evaluation); END;
+COMMENT ON FUNCTION @extschema@.close(bigint, integer, text, timestamptz, text) IS
+    'move close (结案): a verified case becomes closed, final; satisfaction: the reporter''s rating, 1 (worst) to 5 (best), and evaluation: their comment (评价), both optional';
+CREATE OR REPLACE FUNCTION @extschema@.escalate(case_id bigint, reason text, to_level integer DEFAULT NULL,
+                                     at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, NULL, reason, at, actor, 'escalate',
+                                                   level => to_level, escalation_trigger => 'referral'); END;
+COMMENT ON FUNCTION @extschema@.escalate(bigint, text, integer, timestamptz, text) IS
+    'move escalate (升级) by referral: an accepted, dispatched, returned or in_progress case is dispatched one level up, or to to_level (4 subdistrict, 3 district) when that is higher, with a fresh resolve stage; reason: why, required';
+CREATE FUNCTION @extschema@.calendar_horizon() RETURNS date
+    AS 'MODULE_PATHNAME', 'gridgov_calendar_horizon' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.calendar_horizon() IS
+    'the last day the calendar holds: 31 December of the last year in gridgov.calendar_year without a gap from the first; NULL when none is loaded';
+
+CREATE VIEW @extschema@.calendar_years WITH (security_invoker = true) AS
+SELECT y.year, y.source, y.loaded_at,
+       (SELECT pg_catalog.count(*) FROM @extschema@.calendar_day d
+         WHERE d.day OPERATOR(pg_catalog.>=) pg_catalog.make_date(y.year, 1, 1)
+           AND d.day OPERATOR(pg_catalog.<=) pg_catalog.make_date(y.year, 12, 31)
+           AND NOT d.is_workday) AS rest_days,
+       (SELECT pg_catalog.count(*) FROM @extschema@.calendar_day d
+         WHERE d.day OPERATOR(pg_catalog.>=) pg_catalog.make_date(y.year, 1, 1)
+           AND d.day OPERATOR(pg_catalog.<=) pg_catalog.make_date(y.year, 12, 31)
+           AND d.is_workday) AS makeup_workdays,
+       (SELECT pg_catalog.count(*) FILTER (WHERE @extschema@.is_workday(g.day::date))
+          FROM pg_catalog.generate_series(pg_catalog.make_date(y.year, 1, 1)::timestamp,
+                                          pg_catalog.make_date(y.year, 12, 31)::timestamp, '1 day') AS g(day)) AS workdays,
+       y.year OPERATOR(pg_catalog.<=) EXTRACT(year FROM @extschema@.calendar_horizon()) AS within_horizon
+  FROM @extschema@.calendar_year y;
+COMMENT ON VIEW @extschema@.calendar_years IS
+    'the years the calendar holds, with their rest and make-up days and workdays; within_horizon false after a gap';
+COMMENT ON COLUMN @extschema@.calendar_years.year IS 'a year whose official schedule is loaded';
+COMMENT ON COLUMN @extschema@.calendar_years.source IS 'where its schedule comes from';
+COMMENT ON COLUMN @extschema@.calendar_years.loaded_at IS 'when it was loaded; NULL for the years gridgov ships';
+COMMENT ON COLUMN @extschema@.calendar_years.rest_days IS 'its rows of calendar_day that are rest days: every day of every holiday period';
+COMMENT ON COLUMN @extschema@.calendar_years.makeup_workdays IS 'its make-up workdays (调休)';
+COMMENT ON COLUMN @extschema@.calendar_years.workdays IS 'its workdays, as is_workday counts them';
+COMMENT ON COLUMN @extschema@.calendar_years.within_horizon IS
+    'true up to calendar_horizon(); a year loaded after a gap is held but lies past the horizon until the gap is loaded';
+
+-- One year in the shape of the State Council's notice: for each holiday,
+-- its name, the first and last rest day, and the make-up workdays (调休).
+-- The year replaces whatever calendar_day held for it; the deadlines that
+-- were counted on plain weekdays past the horizon are then counted again
+-- (an UPDATE of deadline_provisional, which the case engine answers by
+-- recounting the stage's deadline: src/case_engine.c).
+CREATE FUNCTION @extschema@.load_calendar_year(year integer, holidays jsonb, source text)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    h jsonb;
+    bad text;
+    first_day date;
+    last_day date;
+    makeup date;
+    spans daterange[] := '{}';
+    names text[] := '{}';
+    workdays date[] := '{}';
+    workday_names text[] := '{}';
+    i integer;
+    recounted bigint;
+BEGIN
+    IF year IS NULL OR holidays IS NULL OR source IS NULL OR source OPERATOR(pg_catalog.=) '' THEN
+        RAISE EXCEPTION 'load_calendar_year needs a year, the holidays and a source, not NULL or empty'
+            USING ERRCODE = '22004', HINT = 'Name the notice the schedule comes from as source.';
+    END IF;
+    IF pg_catalog.jsonb_typeof(holidays) OPERATOR(pg_catalog.<>) 'array' THEN
+        RAISE EXCEPTION 'the holidays of % must be a JSON array, not %', year, pg_catalog.jsonb_typeof(holidays)
+            USING ERRCODE = '22023',
+                  HINT = 'Give one object per holiday: {"holiday": "元旦", "from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "makeup_workdays": ["YYYY-MM-DD"]}.';
+    END IF;
+    FOR h IN SELECT e FROM pg_catalog.jsonb_array_elements(holidays) AS e LOOP
+        SELECT pg_catalog.string_agg(k, ', ') INTO bad
+          FROM pg_catalog.jsonb_object_keys(CASE WHEN pg_catalog.jsonb_typeof(h) OPERATOR(pg_catalog.=) 'object'
+                                                 THEN h ELSE '{}' END) AS k
+         WHERE k OPERATOR(pg_catalog.<>) ALL (ARRAY['holiday', 'from', 'to', 'makeup_workdays']);
+        IF pg_catalog.jsonb_typeof(h) OPERATOR(pg_catalog.<>) 'object' OR bad IS NOT NULL
+           OR pg_catalog.jsonb_typeof(h OPERATOR(pg_catalog.->) 'holiday') IS DISTINCT FROM 'string'
+           OR h OPERATOR(pg_catalog.->>) 'holiday' OPERATOR(pg_catalog.=) ''
+           OR pg_catalog.jsonb_typeof(h OPERATOR(pg_catalog.->) 'from') IS DISTINCT FROM 'string'
+           OR pg_catalog.jsonb_typeof(h OPERATOR(pg_catalog.->) 'to') IS DISTINCT FROM 'string'
+           OR pg_catalog.jsonb_typeof(COALESCE(h OPERATOR(pg_catalog.->) 'makeup_workdays', '[]')) OPERATOR(pg_catalog.<>) 'array' THEN
+            RAISE EXCEPTION 'holiday % of % is not in the notice''s shape', h, year
+                USING ERRCODE = '22023',
+                      DETAIL = CASE WHEN bad IS NOT NULL THEN pg_catalog.format('Unknown keys: %s.', bad) END,
+                      HINT = 'Give one object per holiday: {"holiday": "元旦", "from": "YYYY-MM-DD", "to": "YYYY-MM-DD", "makeup_workdays": ["YYYY-MM-DD"]}.';
+        END IF;
+        first_day := (h OPERATOR(pg_catalog.->>) 'from')::date;
+        last_day := (h OPERATOR(pg_catalog.->>) 'to')::date;
+        IF last_day OPERATOR(pg_catalog.<) first_day THEN
+            RAISE EXCEPTION 'holiday % of % ends on % before it starts on %',
+                            h OPERATOR(pg_catalog.->>) 'holiday', year, last_day, first_day
+                USING ERRCODE = '22023', HINT = '"from" is the first rest day, "to" the last, both included.';
+        END IF;
+        spans := spans OPERATOR(pg_catalog.||) pg_catalog.daterange(first_day, last_day, '[]');
+        names := names OPERATOR(pg_catalog.||) (h OPERATOR(pg_catalog.->>) 'holiday');
+        FOR makeup IN SELECT d::date FROM pg_catalog.jsonb_array_elements_text(h OPERATOR(pg_catalog.->) 'makeup_workdays') AS d LOOP
+            IF EXTRACT(isodow FROM makeup) OPERATOR(pg_catalog.<) 6 THEN
+                RAISE EXCEPTION 'make-up workday % of % (%) is a %', makeup, h OPERATOR(pg_catalog.->>) 'holiday', year,
+                                pg_catalog.to_char(makeup, 'FMDay')
+                    USING ERRCODE = '22023',
+                          HINT = 'A make-up workday (调休) is a Saturday or Sunday that is worked; Monday to Friday are workdays already.';
+            END IF;
+            workdays := workdays OPERATOR(pg_catalog.||) makeup;
+            workday_names := workday_names OPERATOR(pg_catalog.||) (h OPERATOR(pg_catalog.->>) 'holiday');
+        END LOOP;
+    END LOOP;
+
+    -- every date in the year, every rest day in one holiday only, no make-up
+    -- workday twice or on a rest day
+    SELECT pg_catalog.format('holiday %s %s..%s', n, pg_catalog.lower(r), pg_catalog.upper(r) OPERATOR(pg_catalog.-) 1) INTO bad
+      FROM ROWS FROM (pg_catalog.unnest(spans), pg_catalog.unnest(names)) AS s(r, n)
+     WHERE EXTRACT(year FROM pg_catalog.lower(r)) OPERATOR(pg_catalog.<>) year
+        OR EXTRACT(year FROM pg_catalog.upper(r) OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.<>) year
+    UNION ALL
+    SELECT pg_catalog.format('make-up workday %s of %s', d, n)
+      FROM ROWS FROM (pg_catalog.unnest(workdays), pg_catalog.unnest(workday_names)) AS w(d, n)
+     WHERE EXTRACT(year FROM d) OPERATOR(pg_catalog.<>) year
+     LIMIT 1;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION '% lies outside %', bad, year
+            USING ERRCODE = '22023',
+                  HINT = 'Load each year with its own dates; weekend days of a holiday that fall in another year need no row.';
+    END IF;
+    FOR i IN 1 .. pg_catalog.cardinality(spans) LOOP
+        SELECT pg_catalog.format('holidays %s %s..%s and %s %s..%s overlap',
+                                 names[i], pg_catalog.lower(spans[i]), pg_catalog.upper(spans[i]) OPERATOR(pg_catalog.-) 1,
+                                 names[j], pg_catalog.lower(spans[j]), pg_catalog.upper(spans[j]) OPERATOR(pg_catalog.-) 1) INTO bad
+          FROM pg_catalog.generate_series(i OPERATOR(pg_catalog.+) 1, pg_catalog.cardinality(spans)) AS j
+         WHERE spans[i] OPERATOR(pg_catalog.&&) spans[j]
+         LIMIT 1;
+        IF bad IS NULL THEN
+            SELECT pg_catalog.format('make-up workday %s of %s falls on a rest day of %s', w.d, w.n, names[i])
+              INTO bad
+              FROM ROWS FROM (pg_catalog.unnest(workdays), pg_catalog.unnest(workday_names)) AS w(d, n)
+             WHERE w.d OPERATOR(pg_catalog.<@) spans[i]
+             LIMIT 1;
+        END IF;
+        EXIT WHEN bad IS NOT NULL;
+    END LOOP;
+    IF bad IS NULL THEN
+        SELECT pg_catalog.format('make-up workday %s is listed twice', d) INTO bad
+          FROM pg_catalog.unnest(workdays) AS d GROUP BY d HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1 LIMIT 1;
+    END IF;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'the schedule of % does not hold: %', year, bad
+            USING ERRCODE = '22023',
+                  HINT = 'Each day is a rest day of one holiday or a make-up workday, once: give every period of the notice once.';
+    END IF;
+
+    -- the year replaces what calendar_day held for it
+    DELETE FROM @extschema@.calendar_day d
+     WHERE d.day OPERATOR(pg_catalog.>=) pg_catalog.make_date(year, 1, 1)
+       AND d.day OPERATOR(pg_catalog.<=) pg_catalog.make_date(year, 12, 31);
+    INSERT INTO @extschema@.calendar_day (day, is_workday, note)
+    SELECT g.day::date, false, s.n
+      FROM ROWS FROM (pg_catalog.unnest(spans), pg_catalog.unnest(names)) AS s(r, n),
+           pg_catalog.generate_series(pg_catalog.lower(s.r)::timestamp,
+                                      (pg_catalog.upper(s.r) OPERATOR(pg_catalog.-) 1)::timestamp, '1 day') AS g(day)
+    UNION ALL
+    SELECT w.d, true, w.n OPERATOR(pg_catalog.||) '调休'
+      FROM ROWS FROM (pg_catalog.unnest(workdays), pg_catalog.unnest(workday_names)) AS w(d, n);
+    INSERT INTO @extschema@.calendar_year AS y (year, source, loaded_at)
+    VALUES (load_calendar_year.year, load_calendar_year.source, pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT calendar_year_pkey DO UPDATE SET source = EXCLUDED.source, loaded_at = EXCLUDED.loaded_at;
+
+    -- from this statement on the calendar holds the year: count again
+    UPDATE @extschema@.cases c SET deadline_provisional = false WHERE c.deadline_provisional;
+    GET DIAGNOSTICS recounted = ROW_COUNT;
+    RETURN recounted;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.load_calendar_year(integer, jsonb, text) IS
+    'load a year''s official schedule, as the State Council notice gives it (holiday periods and make-up workdays), in place of what calendar_day held for it; recounts the provisional deadlines and returns how many';
 -- ----------------------------------------------------------------------
 -- Tamper evidence against the owner, and a restore that loses nothing
 -- (issue 13): history rows numbered by entry, Merkle checkpoints
@@ -919,7 +1329,13 @@ BEGIN
                AS v(name, member_of, purpose)
          WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles o WHERE o.rolname OPERATOR(pg_catalog.=) v.name)
     LOOP
-        EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.name);
+        BEGIN
+            EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.name);
+        EXCEPTION WHEN unique_violation OR duplicate_object THEN
+            -- another database's CREATE EXTENSION made it meanwhile: we
+            -- waited for its commit on the name; its role is as good
+            CONTINUE;
+        END;
         EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.name, r.purpose);
         IF r.member_of IS NOT NULL THEN
             EXECUTE pg_catalog.format('GRANT %I TO %I', r.member_of, r.name);
@@ -1049,6 +1465,304 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.verify_history()
     TO gridgov_auditor;
 
+-- The calendar's years for the group roles (issue 14), as sql/roles.sql.
+GRANT SELECT ON @extschema@.calendar_year, @extschema@.calendar_years TO gridgov_reader;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.calendar_year TO gridgov_administrator;
+
+-- Rollups that stay current (issue 14): a new pillar, sql/rollup.sql: the
+-- log of changed (day, unit) pairs, its triggers on cases, and
+-- refresh_rollups(), which recomputes those pairs only.
+CREATE TABLE @extschema@.rollup_change (
+    day     date NOT NULL,
+    unit    @extschema@.gridcode NOT NULL
+);
+COMMENT ON TABLE @extschema@.rollup_change IS
+    'the (day, unit) pairs whose cases changed since refresh_rollups() last ran: appended by every statement on cases, consumed by the refresh';
+COMMENT ON COLUMN @extschema@.rollup_change.day IS 'the day the changed cases were reported, in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.rollup_change.unit IS 'the changed cases'' unit';
+
+CREATE TABLE @extschema@.rollup_state (
+    only_row    boolean PRIMARY KEY DEFAULT true CONSTRAINT rollup_state_one_row CHECK (only_row),
+    as_of       timestamptz NOT NULL,
+    timezone    text NOT NULL,
+    refreshed_at timestamptz NOT NULL
+);
+COMMENT ON TABLE @extschema@.rollup_state IS
+    'where refresh_rollups() left kpi_daily and kpi_unit_daily: counted at as_of in this zone';
+COMMENT ON COLUMN @extschema@.rollup_state.only_row IS 'always true: keeps the table to one row';
+COMMENT ON COLUMN @extschema@.rollup_state.as_of IS 'the as_of of the last refresh: its open and overdue cases are counted at it';
+COMMENT ON COLUMN @extschema@.rollup_state.timezone IS 'the calendar zone of the rollups'' days at the last refresh';
+COMMENT ON COLUMN @extschema@.rollup_state.refreshed_at IS 'when refresh_rollups() last ran';
+
+-- Both are kept by pg_dump with the rollups they describe: a restore goes
+-- on from where the dump left off.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_change', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_state', '');
+
+-- "Which open cases passed their deadline between two refreshes" is a
+-- range of this index.
+CREATE INDEX cases_stage_deadline ON @extschema@.cases (stage_deadline) WHERE stage_deadline IS NOT NULL;
+
+-- A statement trigger, over the statement's transition table: one INSERT
+-- of the distinct pairs per statement, however many rows it wrote, as the
+-- log's owner (src/rollup.c): writers of cases need no grant on it.  The
+-- log is appended to, never updated, so writers never wait for each other
+-- or for a refresh.
+CREATE FUNCTION @extschema@.rollup_note_change() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'rollup_note_change' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.rollup_note_change() IS
+    'AFTER ... FOR EACH STATEMENT trigger on cases: notes the (day, unit) pairs of the statement''s cases in rollup_change';
+
+-- ENABLE ALWAYS: rows that logical replication or a restore applies change
+-- the rollups too.
+CREATE TRIGGER gridgov_rollup_insert AFTER INSERT ON @extschema@.cases
+    REFERENCING NEW TABLE AS gridgov_new_cases
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.rollup_note_change();
+ALTER TABLE @extschema@.cases ENABLE ALWAYS TRIGGER gridgov_rollup_insert;
+CREATE TRIGGER gridgov_rollup_update AFTER UPDATE ON @extschema@.cases
+    REFERENCING NEW TABLE AS gridgov_new_cases
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.rollup_note_change();
+ALTER TABLE @extschema@.cases ENABLE ALWAYS TRIGGER gridgov_rollup_update;
+CREATE TRIGGER gridgov_rollup_delete AFTER DELETE ON @extschema@.cases
+    REFERENCING OLD TABLE AS gridgov_old_cases
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.rollup_note_change();
+ALTER TABLE @extschema@.cases ENABLE ALWAYS TRIGGER gridgov_rollup_delete;
+
+-- The refresh.  The pairs are taken out of the log by one DELETE, and the
+-- cases read by later statements: a writer whose pair the DELETE did not see
+-- (not yet committed) leaves it for the next refresh, one it did see has
+-- committed, so the reads see its cases (READ COMMITTED: each statement
+-- takes a new snapshot; other isolation levels are refused).
+CREATE FUNCTION @extschema@.refresh_rollups(as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone constant text := @extschema@.calendar_timezone();
+    half_life_seconds constant float8 := EXTRACT(epoch FROM @extschema@.risk_half_life())::float8;
+    state @extschema@.rollup_state;
+    first_day date;
+    last_day date;
+    through date;
+    yesterday constant date := @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1;
+    pairs bigint;
+BEGIN
+    IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'refresh_rollups runs in READ COMMITTED transactions only'
+            USING ERRCODE = '25000',
+                  HINT = 'Under a snapshot of the whole transaction it could consume changes it does not see.';
+    END IF;
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.rollup_state
+        IN SHARE ROW EXCLUSIVE MODE;
+    SELECT * INTO state FROM @extschema@.rollup_state;
+
+    CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_pairs (day date, unit @extschema@.gridcode) ON COMMIT DROP;
+    TRUNCATE gridgov_rollup_pairs;
+    WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit)
+    INSERT INTO gridgov_rollup_pairs SELECT DISTINCT day, unit FROM taken;
+
+    IF state IS NULL OR state.timezone OPERATOR(pg_catalog.<>) zone THEN
+        -- nothing to go on from: every day, once
+        SELECT pg_catalog.timezone(zone, pg_catalog.min(c.reported_at))::date,
+               pg_catalog.timezone(zone, pg_catalog.max(c.reported_at))::date
+          INTO first_day, last_day FROM @extschema@.cases c;
+        PERFORM @extschema@.refresh_kpi_daily(COALESCE(first_day, pg_catalog.timezone(zone, as_of)::date),
+                                              COALESCE(last_day, pg_catalog.timezone(zone, as_of)::date), as_of);
+        SELECT pg_catalog.count(*) INTO pairs FROM @extschema@.kpi_daily;
+    ELSE
+        -- open cases whose deadline passed between the two as_of
+        INSERT INTO gridgov_rollup_pairs
+        SELECT DISTINCT pg_catalog.timezone(zone, c.reported_at)::date, c.unit
+          FROM @extschema@.cases c
+         WHERE c.stage_deadline IS NOT NULL
+           AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
+           AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of);
+        SELECT pg_catalog.count(*) INTO pairs FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p;
+
+        DELETE FROM @extschema@.kpi_daily d USING gridgov_rollup_pairs p
+         WHERE d.day OPERATOR(pg_catalog.=) p.day AND d.unit OPERATOR(@extschema@.=) p.unit;
+        INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+        SELECT p.day, c.unit, c.category, @extschema@.kpi(c, as_of)
+          FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p
+          JOIN @extschema@.cases c
+            ON c.unit OPERATOR(@extschema@.=) p.unit
+           AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+           AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+         GROUP BY p.day, c.unit, c.category;
+
+        -- the units above each pair, district to grid, merged again from kpi_daily
+        CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_above (day date, unit @extschema@.gridcode) ON COMMIT DROP;
+        TRUNCATE gridgov_rollup_above;
+        INSERT INTO gridgov_rollup_above
+        SELECT DISTINCT p.day, @extschema@.ancestor(p.unit, l.level)
+          FROM gridgov_rollup_pairs p
+         CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(p.unit), 6)) AS l(level);
+        DELETE FROM @extschema@.kpi_unit_daily d USING gridgov_rollup_above a
+         WHERE d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit;
+        INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+        SELECT a.day, a.unit, @extschema@.kpi_merge(d.kpi)
+          FROM gridgov_rollup_above a
+          JOIN @extschema@.kpi_daily d ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.<@) a.unit
+         GROUP BY a.day, a.unit;
+    END IF;
+    INSERT INTO @extschema@.rollup_state (as_of, timezone, refreshed_at)
+    VALUES (as_of, zone, pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT rollup_state_pkey DO UPDATE
+       SET as_of = EXCLUDED.as_of, timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
+
+    -- the risk rollup: the pairs of the days it holds, then the days that
+    -- have ended since
+    through := @extschema@.risk_rollup_through();
+    IF through IS NULL THEN
+        PERFORM @extschema@.refresh_risk_daily(NULL, yesterday);
+    ELSE
+        LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
+        DELETE FROM @extschema@.risk_daily r USING gridgov_rollup_pairs p
+         WHERE r.day OPERATOR(pg_catalog.=) p.day AND r.unit OPERATOR(@extschema@.=) p.unit
+           AND p.day OPERATOR(pg_catalog.<=) through;
+        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
+        SELECT p.day, c.unit, c.severity, pg_catalog.count(*),
+               pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(p.day) OPERATOR(pg_catalog.-) c.reported_at)::float8,
+                                                     half_life_seconds))
+          FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs WHERE day OPERATOR(pg_catalog.<=) through) p
+          JOIN @extschema@.cases c
+            ON c.unit OPERATOR(@extschema@.=) p.unit
+           AND c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(p.day OPERATOR(pg_catalog.-) 1)
+           AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(p.day)
+           AND c.status NOT IN ('rejected', 'merged')
+         GROUP BY p.day, c.unit, c.severity;
+        IF through OPERATOR(pg_catalog.<) yesterday THEN
+            PERFORM @extschema@.refresh_risk_daily(through OPERATOR(pg_catalog.+) 1, yesterday);
+        END IF;
+    END IF;
+    RETURN pairs;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_rollups(timestamptz) IS
+    'bring kpi_daily, kpi_unit_daily and risk_daily up to date at as_of, recomputing only the (day, unit) pairs whose cases changed or passed a deadline since the last call (the first call rebuilds); returns the pairs recomputed';
+
+GRANT SELECT, INSERT, DELETE ON @extschema@.rollup_change TO gridgov_administrator;
+REVOKE EXECUTE ON FUNCTION @extschema@.rollup_note_change() FROM PUBLIC;
+GRANT SELECT ON @extschema@.rollup_state TO gridgov_reader;
+GRANT INSERT, UPDATE ON @extschema@.rollup_state TO gridgov_administrator;
+
+-- The jobs of the background worker (issue 14): a new pillar,
+-- sql/worker.sql: one function per periodic task, the table gridgov.job
+-- that the worker of src/worker.c runs, job_run and the view job_status.
+CREATE FUNCTION @extschema@.job_escalation_sweep() RETURNS bigint
+    LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT pg_catalog.count(*) FROM @extschema@.escalate_overdue(pg_catalog.now());
+END;
+COMMENT ON FUNCTION @extschema@.job_escalation_sweep() IS
+    'job: escalate every case past its stage deadline (escalate_overdue at now); returns how many';
+
+-- Early warning (预警): the open stages that have used 80% of their limit
+-- and are not overdue yet, told to listeners of gridgov_early_warning (one
+-- notification per round, the cases' ids; no place or person).
+CREATE FUNCTION @extschema@.job_early_warning() RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    ids bigint[];
+BEGIN
+    SELECT pg_catalog.array_agg(k.id ORDER BY k.id) INTO ids
+      FROM @extschema@.case_clock(pg_catalog.now()) k WHERE k.light OPERATOR(pg_catalog.=) 'yellow';
+    IF ids IS NOT NULL THEN
+        PERFORM pg_catalog.pg_notify('gridgov_early_warning', pg_catalog.json_build_object('cases', ids)::text);
+    END IF;
+    RETURN COALESCE(pg_catalog.cardinality(ids), 0);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.job_early_warning() IS
+    'job: notify gridgov_early_warning of the open stages past 80% of their limit and not yet overdue (yellow); returns how many';
+
+CREATE FUNCTION @extschema@.job_rollups() RETURNS bigint
+    LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT @extschema@.refresh_rollups(pg_catalog.now());
+END;
+COMMENT ON FUNCTION @extschema@.job_rollups() IS
+    'job: refresh_rollups() at now, the KPI and risk rollups of the days and units that changed; returns the pairs recomputed';
+
+CREATE FUNCTION @extschema@.job_calendar_horizon() RETURNS integer
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    days_left integer := @extschema@.calendar_horizon() OPERATOR(pg_catalog.-)
+                         pg_catalog.timezone(@extschema@.calendar_timezone(), pg_catalog.now())::date;
+BEGIN
+    IF days_left IS NULL OR days_left OPERATOR(pg_catalog.<) 60 THEN
+        RAISE WARNING 'the working calendar holds the holidays up to %, % days from today',
+                      COALESCE(@extschema@.calendar_horizon()::text, 'no year'), COALESCE(days_left::text, 'no')
+            USING HINT = 'Load the next year''s schedule from the State Council''s notice with gridgov.load_calendar_year().';
+    END IF;
+    RETURN days_left;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.job_calendar_horizon() IS
+    'job: the days left before calendar_horizon(); a WARNING (in the server log, for the worker) when fewer than 60 remain';
+
+CREATE TABLE @extschema@.job (
+    name        text PRIMARY KEY CONSTRAINT job_name_form CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
+    function    regproc NOT NULL,
+    period      interval NOT NULL CONSTRAINT job_period_positive CHECK (period OPERATOR(pg_catalog.>=) interval '1 second'),
+    enabled     boolean NOT NULL DEFAULT true
+);
+COMMENT ON TABLE @extschema@.job IS
+    'the background worker''s jobs: each function, taking no argument, runs every period while enabled';
+COMMENT ON COLUMN @extschema@.job.name IS 'the job''s name, such as escalation_sweep';
+COMMENT ON COLUMN @extschema@.job.function IS 'the function the job calls, without arguments, such as gridgov.job_escalation_sweep';
+COMMENT ON COLUMN @extschema@.job.period IS 'how often it runs: from the start of one run to the start of the next (1 second at least)';
+COMMENT ON COLUMN @extschema@.job.enabled IS 'false: the worker leaves it';
+
+INSERT INTO @extschema@.job (name, function, period) VALUES
+    ('escalation_sweep', '@extschema@.job_escalation_sweep', '1 minute'),
+    ('early_warning', '@extschema@.job_early_warning', '5 minutes'),
+    ('rollups', '@extschema@.job_rollups', '10 minutes'),
+    ('calendar_horizon', '@extschema@.job_calendar_horizon', '1 day');
+-- pg_dump keeps the jobs a user added, not the four above (CREATE
+-- EXTENSION puts them back; dumping them would make the restore's COPY fail
+-- on their keys): a change to one of them is re-applied after a restore.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job',
+           'WHERE name NOT IN (''escalation_sweep'', ''early_warning'', ''rollups'', ''calendar_horizon'')');
+
+CREATE TABLE @extschema@.job_run (
+    name        text PRIMARY KEY REFERENCES @extschema@.job ON DELETE CASCADE ON UPDATE CASCADE,
+    started_at  timestamptz NOT NULL,
+    duration    interval,
+    sqlstate    text,
+    message     text,
+    failures    integer NOT NULL DEFAULT 0,
+    next_run    timestamptz NOT NULL
+);
+COMMENT ON TABLE @extschema@.job_run IS 'the last run of each job by the background worker, and when it runs next';
+COMMENT ON COLUMN @extschema@.job_run.name IS 'the job';
+COMMENT ON COLUMN @extschema@.job_run.started_at IS 'when its last run started';
+COMMENT ON COLUMN @extschema@.job_run.duration IS 'how long its last run took; NULL while it runs';
+COMMENT ON COLUMN @extschema@.job_run.sqlstate IS 'the outcome: 00000 for success, else the SQLSTATE of the error';
+COMMENT ON COLUMN @extschema@.job_run.message IS 'the error''s message, NULL after a success';
+COMMENT ON COLUMN @extschema@.job_run.failures IS 'failures in a row: the next run waits period times 2 to that power (at most 64 periods, at most a day)';
+COMMENT ON COLUMN @extschema@.job_run.next_run IS 'when the worker runs it next';
+
+CREATE VIEW @extschema@.job_status WITH (security_invoker = true) AS
+SELECT j.name, j.function, j.period, j.enabled, r.started_at AS last_run, r.duration,
+       r.sqlstate AS outcome, r.message, r.failures, r.next_run
+  FROM @extschema@.job j LEFT JOIN @extschema@.job_run r ON r.name OPERATOR(pg_catalog.=) j.name;
+COMMENT ON VIEW @extschema@.job_status IS 'each job with its last run, duration, outcome and next run';
+COMMENT ON COLUMN @extschema@.job_status.name IS 'the job';
+COMMENT ON COLUMN @extschema@.job_status.function IS 'the function it calls';
+COMMENT ON COLUMN @extschema@.job_status.period IS 'how often it runs';
+COMMENT ON COLUMN @extschema@.job_status.enabled IS 'whether the worker runs it';
+COMMENT ON COLUMN @extschema@.job_status.last_run IS 'when its last run started; NULL before the first';
+COMMENT ON COLUMN @extschema@.job_status.duration IS 'how long its last run took';
+COMMENT ON COLUMN @extschema@.job_status.outcome IS '00000 after a success, else the SQLSTATE of the error';
+COMMENT ON COLUMN @extschema@.job_status.message IS 'the error''s message';
+COMMENT ON COLUMN @extschema@.job_status.failures IS 'failures in a row';
+COMMENT ON COLUMN @extschema@.job_status.next_run IS 'when it runs next';
+
+GRANT SELECT ON @extschema@.job, @extschema@.job_run, @extschema@.job_status TO gridgov_reader;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.job TO gridgov_administrator;
 -- ----------------------------------------------------------------------
 -- Checkpoints and the group roles (issue 13): auditors verify checkpoints;
 -- taking one is for the history's owner (as the end of sql/roles.sql).
@@ -1065,6 +1779,536 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.history_root(bigint),
     @extschema@.verify_history(text)
     TO gridgov_auditor;
+
+-- Access by jurisdiction (issue 13): grants of units and categories to roles,
+-- row-level security on every table of jurisdiction data decided by C tests of
+-- the session role's grants (sql/access.sql, src/access.c), BI views with
+-- security_invoker, reporters' contacts masked, retention.
+CREATE TABLE @extschema@.jurisdiction_grant (
+    id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    grantee     regrole NOT NULL,
+    unit        @extschema@.gridcode NOT NULL REFERENCES @extschema@.unit (code),
+    function    text NOT NULL
+                CONSTRAINT jurisdiction_grant_function CHECK (function OPERATOR(pg_catalog.=) ANY
+                    (ARRAY['handler', 'viewer', 'administrator', 'auditor'])),
+    valid       tstzrange NOT NULL DEFAULT pg_catalog.tstzrange(pg_catalog.now(), NULL)
+                CONSTRAINT jurisdiction_grant_valid_not_empty CHECK (NOT pg_catalog.isempty(valid)),
+    granted_by  regrole NOT NULL DEFAULT CURRENT_USER::regrole,
+    note        text,
+    CONSTRAINT jurisdiction_grant_no_overlap EXCLUDE USING gist (
+        (grantee::pg_catalog.oid) WITH OPERATOR(pg_catalog.=),
+        (unit::pg_catalog.int8) WITH OPERATOR(pg_catalog.=),
+        function WITH OPERATOR(pg_catalog.=),
+        valid WITH OPERATOR(pg_catalog.&&))
+);
+COMMENT ON TABLE @extschema@.jurisdiction_grant IS
+    'units of the jurisdiction tree granted to roles, each with a function and a period; grant_jurisdiction and revoke_jurisdiction write it';
+COMMENT ON COLUMN @extschema@.jurisdiction_grant.id IS 'the grant''s number';
+COMMENT ON COLUMN @extschema@.jurisdiction_grant.grantee IS
+    'the role granted; its members that inherit its privileges hold the grant too';
+COMMENT ON COLUMN @extschema@.jurisdiction_grant.unit IS 'the unit granted, with everything under it';
+COMMENT ON COLUMN @extschema@.jurisdiction_grant.function IS
+    'handler (sees, reports and moves cases, sees reporters'' contacts), viewer (sees), administrator (sees; edits units, organizations, people and grants) or auditor (sees, and sees the grants)';
+COMMENT ON COLUMN @extschema@.jurisdiction_grant.valid IS
+    'when the grant holds: from its start (inclusive) to its end (exclusive, NULL for none)';
+COMMENT ON COLUMN @extschema@.jurisdiction_grant.granted_by IS 'the role that made the grant';
+COMMENT ON COLUMN @extschema@.jurisdiction_grant.note IS 'why, free text';
+CREATE INDEX jurisdiction_grant_unit_idx ON @extschema@.jurisdiction_grant (unit);
+
+CREATE TABLE @extschema@.category_grant (
+    id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    grantee     regrole NOT NULL,
+    category    text NOT NULL REFERENCES @extschema@.category (code) ON DELETE CASCADE,
+    unit        @extschema@.gridcode NOT NULL REFERENCES @extschema@.unit (code),
+    function    text NOT NULL
+                CONSTRAINT category_grant_function CHECK (function OPERATOR(pg_catalog.=) ANY
+                    (ARRAY['handler', 'viewer', 'administrator', 'auditor'])),
+    valid       tstzrange NOT NULL DEFAULT pg_catalog.tstzrange(pg_catalog.now(), NULL)
+                CONSTRAINT category_grant_valid_not_empty CHECK (NOT pg_catalog.isempty(valid)),
+    granted_by  regrole NOT NULL DEFAULT CURRENT_USER::regrole,
+    note        text,
+    CONSTRAINT category_grant_no_overlap EXCLUDE USING gist (
+        (grantee::pg_catalog.oid) WITH OPERATOR(pg_catalog.=),
+        category WITH OPERATOR(pg_catalog.=),
+        (unit::pg_catalog.int8) WITH OPERATOR(pg_catalog.=),
+        function WITH OPERATOR(pg_catalog.=),
+        valid WITH OPERATOR(pg_catalog.&&))
+);
+COMMENT ON TABLE @extschema@.category_grant IS
+    'categories granted to the roles of functional departments (条) under a unit (块), usually a district; grant_category and revoke_category write it';
+COMMENT ON COLUMN @extschema@.category_grant.id IS 'the grant''s number';
+COMMENT ON COLUMN @extschema@.category_grant.grantee IS
+    'the role granted; its members that inherit its privileges hold the grant too';
+COMMENT ON COLUMN @extschema@.category_grant.category IS 'the category granted';
+COMMENT ON COLUMN @extschema@.category_grant.unit IS 'where: the cases of the category under this unit';
+COMMENT ON COLUMN @extschema@.category_grant.function IS
+    'handler, viewer, administrator or auditor, as in jurisdiction_grant, for the category''s cases only';
+COMMENT ON COLUMN @extschema@.category_grant.valid IS
+    'when the grant holds: from its start (inclusive) to its end (exclusive, NULL for none)';
+COMMENT ON COLUMN @extschema@.category_grant.granted_by IS 'the role that made the grant';
+COMMENT ON COLUMN @extschema@.category_grant.note IS 'why, free text';
+CREATE INDEX category_grant_unit_idx ON @extschema@.category_grant (unit);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.jurisdiction_grant', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.category_grant', '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.jurisdiction_grant', 'id')::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.category_grant', 'id')::regclass, '');
+
+-- Every backend's memory of grants follows the tables (src/cache.c).
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.jurisdiction_grant
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.jurisdiction_grant ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.category_grant
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.category_grant ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+
+-- The policies' tests (src/access.c).  STABLE: the grants are read once per
+-- transaction, at its now().
+CREATE FUNCTION @extschema@.jurisdiction_visible(unit @extschema@.gridcode) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_visible' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_visible(@extschema@.gridcode) IS
+    'whether the current role holds a grant of unit or a unit above it, of any function, now';
+CREATE FUNCTION @extschema@.jurisdiction_visible(unit @extschema@.gridcode, category text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_visible_category' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_visible(@extschema@.gridcode, text) IS
+    'whether the current role holds a grant of unit or a unit above it, or of the category there, of any function, now';
+CREATE FUNCTION @extschema@.jurisdiction_holds(unit @extschema@.gridcode, function text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_holds' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_holds(@extschema@.gridcode, text) IS
+    'whether the current role holds the function (handler, viewer, administrator, auditor) on unit or a unit above it, now';
+CREATE FUNCTION @extschema@.jurisdiction_holds(unit @extschema@.gridcode, function text, category text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_holds' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_holds(@extschema@.gridcode, text, text) IS
+    'whether the current role holds the function on unit or a unit above it, or on the category there, now';
+CREATE FUNCTION @extschema@.jurisdiction_covers(unit @extschema@.gridcode) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_covers' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_covers(@extschema@.gridcode) IS
+    'whether unit is visible to the current role or lies above a unit it was granted (categories included): the units of its breadcrumbs';
+
+-- Granting and revoking.  They run with the caller's rights: the owner
+-- grants anywhere, an administrator under its own units (the policies,
+-- which refuse any other grant with 42501 before the foreign key refuses
+-- an unregistered unit with 23503).
+CREATE FUNCTION @extschema@.check_jurisdiction_function(function text) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF function IS NULL OR function OPERATOR(pg_catalog.<>) ALL (ARRAY['handler', 'viewer', 'administrator', 'auditor']) THEN
+        RAISE EXCEPTION '"%" is not a jurisdiction function', function
+            USING ERRCODE = '22023', HINT = 'The functions are handler, viewer, administrator and auditor.';
+    END IF;
+    RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_jurisdiction_function(text) IS
+    'true for handler, viewer, administrator and auditor; any other function (or NULL) is refused with 22023';
+
+CREATE FUNCTION @extschema@.grant_jurisdiction(grantee regrole, unit @extschema@.gridcode,
+                                               function text DEFAULT 'viewer',
+                                               valid tstzrange DEFAULT pg_catalog.tstzrange(pg_catalog.now(), NULL),
+                                               note text DEFAULT NULL)
+    RETURNS @extschema@.jurisdiction_grant
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    granted @extschema@.jurisdiction_grant;
+BEGIN
+    PERFORM @extschema@.check_jurisdiction_function(function);
+    IF grantee IS NULL OR unit IS NULL OR valid IS NULL THEN
+        RAISE EXCEPTION 'grant_jurisdiction needs a role, a unit and a period, not NULL' USING ERRCODE = '22004';
+    END IF;
+    INSERT INTO @extschema@.jurisdiction_grant AS g (grantee, unit, function, valid, note)
+    VALUES (grantee, unit, function, valid, note)
+    RETURNING g.* INTO granted;
+    RETURN granted;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.grant_jurisdiction(regrole, @extschema@.gridcode, text, tstzrange, text) IS
+    'grant a role a unit with a function (handler, viewer, administrator or auditor) for a period, from now on by default; returns the grant';
+
+CREATE FUNCTION @extschema@.revoke_jurisdiction(grantee regrole, unit @extschema@.gridcode, function text DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    ended bigint;
+    dropped bigint;
+BEGIN
+    IF function IS NOT NULL THEN
+        PERFORM @extschema@.check_jurisdiction_function(function);
+    END IF;
+    -- a grant in force ends now, and stays on record; one yet to start goes
+    UPDATE @extschema@.jurisdiction_grant g
+       SET valid = pg_catalog.tstzrange(pg_catalog.lower(g.valid), pg_catalog.now())
+     WHERE g.grantee OPERATOR(pg_catalog.=) revoke_jurisdiction.grantee
+       AND g.unit OPERATOR(@extschema@.=) revoke_jurisdiction.unit
+       AND (revoke_jurisdiction.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_jurisdiction.function)
+       AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now()
+       AND pg_catalog.lower(g.valid) OPERATOR(pg_catalog.<) pg_catalog.now();
+    GET DIAGNOSTICS ended = ROW_COUNT;
+    DELETE FROM @extschema@.jurisdiction_grant g
+     WHERE g.grantee OPERATOR(pg_catalog.=) revoke_jurisdiction.grantee
+       AND g.unit OPERATOR(@extschema@.=) revoke_jurisdiction.unit
+       AND (revoke_jurisdiction.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_jurisdiction.function)
+       AND (pg_catalog.lower(g.valid) OPERATOR(pg_catalog.>=) pg_catalog.now()
+            OR pg_catalog.lower_inf(g.valid) AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now());
+    GET DIAGNOSTICS dropped = ROW_COUNT;
+    RETURN ended OPERATOR(pg_catalog.+) dropped;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.revoke_jurisdiction(regrole, @extschema@.gridcode, text) IS
+    'end now the role''s grants of the unit (of one function, or all): a grant in force keeps its record with its period ended; returns the grants ended or removed';
+
+CREATE FUNCTION @extschema@.grant_category(grantee regrole, category text, unit @extschema@.gridcode,
+                                           function text DEFAULT 'handler',
+                                           valid tstzrange DEFAULT pg_catalog.tstzrange(pg_catalog.now(), NULL),
+                                           note text DEFAULT NULL)
+    RETURNS @extschema@.category_grant
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    granted @extschema@.category_grant;
+BEGIN
+    PERFORM @extschema@.check_jurisdiction_function(function);
+    IF grantee IS NULL OR category IS NULL OR unit IS NULL OR valid IS NULL THEN
+        RAISE EXCEPTION 'grant_category needs a role, a category, a unit and a period, not NULL' USING ERRCODE = '22004';
+    END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.category c WHERE c.code OPERATOR(pg_catalog.=) category) THEN
+        RAISE EXCEPTION 'category "%" does not exist', category
+            USING ERRCODE = '23503', HINT = 'Grant a category of gridgov.category.';
+    END IF;
+    INSERT INTO @extschema@.category_grant AS g (grantee, category, unit, function, valid, note)
+    VALUES (grantee, category, unit, function, valid, note)
+    RETURNING g.* INTO granted;
+    RETURN granted;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.grant_category(regrole, text, @extschema@.gridcode, text, tstzrange, text) IS
+    'grant a functional department''s role the cases of a category under a unit, with a function (handler by default) for a period; returns the grant';
+
+CREATE FUNCTION @extschema@.revoke_category(grantee regrole, category text, unit @extschema@.gridcode,
+                                            function text DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    ended bigint;
+    dropped bigint;
+BEGIN
+    IF function IS NOT NULL THEN
+        PERFORM @extschema@.check_jurisdiction_function(function);
+    END IF;
+    UPDATE @extschema@.category_grant g
+       SET valid = pg_catalog.tstzrange(pg_catalog.lower(g.valid), pg_catalog.now())
+     WHERE g.grantee OPERATOR(pg_catalog.=) revoke_category.grantee
+       AND g.category OPERATOR(pg_catalog.=) revoke_category.category
+       AND g.unit OPERATOR(@extschema@.=) revoke_category.unit
+       AND (revoke_category.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_category.function)
+       AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now()
+       AND pg_catalog.lower(g.valid) OPERATOR(pg_catalog.<) pg_catalog.now();
+    GET DIAGNOSTICS ended = ROW_COUNT;
+    DELETE FROM @extschema@.category_grant g
+     WHERE g.grantee OPERATOR(pg_catalog.=) revoke_category.grantee
+       AND g.category OPERATOR(pg_catalog.=) revoke_category.category
+       AND g.unit OPERATOR(@extschema@.=) revoke_category.unit
+       AND (revoke_category.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_category.function)
+       AND (pg_catalog.lower(g.valid) OPERATOR(pg_catalog.>=) pg_catalog.now()
+            OR pg_catalog.lower_inf(g.valid) AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now());
+    GET DIAGNOSTICS dropped = ROW_COUNT;
+    RETURN ended OPERATOR(pg_catalog.+) dropped;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.revoke_category(regrole, text, @extschema@.gridcode, text) IS
+    'end now the role''s grants of the category under the unit (of one function, or all), as revoke_jurisdiction; returns the grants ended or removed';
+
+-- Who holds what now, both kinds of grant, with the unit's name.
+CREATE VIEW @extschema@.jurisdiction_holders WITH (security_invoker = true) AS
+SELECT g.grantee, g.unit, u.name AS unit_name, NULL::text AS category, g.function, g.valid, g.granted_by, g.note
+  FROM @extschema@.jurisdiction_grant g
+  LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) g.unit
+ WHERE g.valid OPERATOR(pg_catalog.@>) pg_catalog.now()
+UNION ALL
+SELECT g.grantee, g.unit, u.name, g.category, g.function, g.valid, g.granted_by, g.note
+  FROM @extschema@.category_grant g
+  LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) g.unit
+ WHERE g.valid OPERATOR(pg_catalog.@>) pg_catalog.now();
+COMMENT ON VIEW @extschema@.jurisdiction_holders IS
+    'the grants in force now, of units and of categories: who holds which function where';
+COMMENT ON COLUMN @extschema@.jurisdiction_holders.grantee IS 'the role granted';
+COMMENT ON COLUMN @extschema@.jurisdiction_holders.unit IS 'the unit granted, with everything under it';
+COMMENT ON COLUMN @extschema@.jurisdiction_holders.unit_name IS 'the unit''s name, when the reader may see the unit';
+COMMENT ON COLUMN @extschema@.jurisdiction_holders.category IS 'the category granted; NULL for a grant of the unit''s every case';
+COMMENT ON COLUMN @extschema@.jurisdiction_holders.function IS 'handler, viewer, administrator or auditor';
+COMMENT ON COLUMN @extschema@.jurisdiction_holders.valid IS 'the grant''s period';
+COMMENT ON COLUMN @extschema@.jurisdiction_holders.granted_by IS 'the role that made the grant';
+COMMENT ON COLUMN @extschema@.jurisdiction_holders.note IS 'why';
+
+-- Row-level security.  The grants: a role sees its own (and those of the
+-- roles it inherits from); administrators and auditors see those under
+-- their units; administrators write those under their units.
+ALTER TABLE @extschema@.jurisdiction_grant ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.jurisdiction_grant FOR SELECT
+    USING (pg_catalog.pg_has_role(grantee::pg_catalog.oid, 'USAGE')
+           OR @extschema@.jurisdiction_holds(unit, 'administrator')
+           OR @extschema@.jurisdiction_holds(unit, 'auditor'));
+CREATE POLICY gridgov_insert ON @extschema@.jurisdiction_grant FOR INSERT
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
+CREATE POLICY gridgov_update ON @extschema@.jurisdiction_grant FOR UPDATE
+    USING (@extschema@.jurisdiction_holds(unit, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
+CREATE POLICY gridgov_delete ON @extschema@.jurisdiction_grant FOR DELETE
+    USING (@extschema@.jurisdiction_holds(unit, 'administrator'));
+ALTER TABLE @extschema@.category_grant ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.category_grant FOR SELECT
+    USING (pg_catalog.pg_has_role(grantee::pg_catalog.oid, 'USAGE')
+           OR @extschema@.jurisdiction_holds(unit, 'administrator')
+           OR @extschema@.jurisdiction_holds(unit, 'auditor'));
+CREATE POLICY gridgov_insert ON @extschema@.category_grant FOR INSERT
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
+CREATE POLICY gridgov_update ON @extschema@.category_grant FOR UPDATE
+    USING (@extschema@.jurisdiction_holds(unit, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
+CREATE POLICY gridgov_delete ON @extschema@.category_grant FOR DELETE
+    USING (@extschema@.jurisdiction_holds(unit, 'administrator'));
+
+-- Units: a role sees the units under its grants and those above them (the
+-- breadcrumbs); administrators edit those under their units.
+ALTER TABLE @extschema@.unit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.unit FOR SELECT
+    USING (@extschema@.jurisdiction_covers(code));
+CREATE POLICY gridgov_insert ON @extschema@.unit FOR INSERT
+    WITH CHECK (@extschema@.jurisdiction_holds(code, 'administrator'));
+CREATE POLICY gridgov_update ON @extschema@.unit FOR UPDATE
+    USING (@extschema@.jurisdiction_covers(code))
+    WITH CHECK (@extschema@.jurisdiction_holds(code, 'administrator'));
+CREATE POLICY gridgov_delete ON @extschema@.unit FOR DELETE
+    USING (@extschema@.jurisdiction_holds(code, 'administrator'));
+ALTER TABLE @extschema@.unit_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.unit_history FOR SELECT
+    USING (@extschema@.jurisdiction_covers(code));
+CREATE POLICY gridgov_insert ON @extschema@.unit_history FOR INSERT
+    WITH CHECK (@extschema@.jurisdiction_holds(code, 'administrator'));
+
+-- Cases: seen under a grant of their unit or of their category there;
+-- reported and moved by handlers.  Nobody but the owner deletes one (its
+-- history refers to it).
+ALTER TABLE @extschema@.cases ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.cases FOR SELECT
+    USING (@extschema@.jurisdiction_visible(unit, category));
+CREATE POLICY gridgov_insert ON @extschema@.cases FOR INSERT
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'handler', category));
+CREATE POLICY gridgov_update ON @extschema@.cases FOR UPDATE
+    USING (@extschema@.jurisdiction_visible(unit, category))
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'handler', category));
+-- The history of the cases the role sees: one hashed list of their
+-- numbers per query (the cases' own policy applies), not a query per row.
+-- Only the engine appends to it, as the owner.
+ALTER TABLE @extschema@.case_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.case_history FOR SELECT
+    USING (case_id IN (SELECT c.id FROM @extschema@.cases c));
+
+-- The rollups: a unit's rows under a grant of the unit; kpi_daily's, per
+-- category, under a grant of the category too.  Written by the owner and
+-- by administrators of every unit they write: a refresh by an administrator
+-- of less than the whole tree is refused (42501) when it reaches a row
+-- above its units, rather than leave rollups of part of the cases.
+ALTER TABLE @extschema@.kpi_daily ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.kpi_daily FOR SELECT
+    USING (@extschema@.jurisdiction_visible(unit, category));
+CREATE POLICY gridgov_write ON @extschema@.kpi_daily FOR ALL
+    USING (@extschema@.jurisdiction_holds(unit, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
+ALTER TABLE @extschema@.kpi_unit_daily ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.kpi_unit_daily FOR SELECT
+    USING (@extschema@.jurisdiction_visible(unit));
+CREATE POLICY gridgov_write ON @extschema@.kpi_unit_daily FOR ALL
+    USING (@extschema@.jurisdiction_holds(unit, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
+ALTER TABLE @extschema@.risk_daily ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.risk_daily FOR SELECT
+    USING (@extschema@.jurisdiction_visible(unit));
+CREATE POLICY gridgov_write ON @extschema@.risk_daily FOR ALL
+    USING (@extschema@.jurisdiction_holds(unit, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
+
+-- Organizations: seen where their anchor is covered (the committees above
+-- a community show in its breadcrumbs), their coverage and posts under a
+-- grant; edited by administrators.
+ALTER TABLE @extschema@.organization ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.organization FOR SELECT
+    USING (@extschema@.jurisdiction_covers(anchor));
+CREATE POLICY gridgov_insert ON @extschema@.organization FOR INSERT
+    WITH CHECK (@extschema@.jurisdiction_holds(anchor, 'administrator'));
+CREATE POLICY gridgov_update ON @extschema@.organization FOR UPDATE
+    USING (@extschema@.jurisdiction_covers(anchor))
+    WITH CHECK (@extschema@.jurisdiction_holds(anchor, 'administrator'));
+CREATE POLICY gridgov_delete ON @extschema@.organization FOR DELETE
+    USING (@extschema@.jurisdiction_holds(anchor, 'administrator'));
+ALTER TABLE @extschema@.organization_unit ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.organization_unit FOR SELECT
+    USING (@extschema@.jurisdiction_visible(unit));
+CREATE POLICY gridgov_insert ON @extschema@.organization_unit FOR INSERT
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
+CREATE POLICY gridgov_update ON @extschema@.organization_unit FOR UPDATE
+    USING (@extschema@.jurisdiction_visible(unit))
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
+CREATE POLICY gridgov_delete ON @extschema@.organization_unit FOR DELETE
+    USING (@extschema@.jurisdiction_holds(unit, 'administrator'));
+-- A post's place is its unit, else its organization's anchor: the posts
+-- without a unit are tested against one hashed list of the organizations
+-- anchored where the role may see (or administer), built once per query.
+ALTER TABLE @extschema@.post ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.post FOR SELECT
+    USING (CASE WHEN unit IS NOT NULL THEN @extschema@.jurisdiction_visible(unit)
+                ELSE organization IN (SELECT o.id FROM @extschema@.organization o
+                                       WHERE @extschema@.jurisdiction_visible(o.anchor)) END);
+CREATE POLICY gridgov_insert ON @extschema@.post FOR INSERT
+    WITH CHECK (CASE WHEN unit IS NOT NULL THEN @extschema@.jurisdiction_holds(unit, 'administrator')
+                     ELSE organization IN (SELECT o.id FROM @extschema@.organization o
+                                            WHERE @extschema@.jurisdiction_holds(o.anchor, 'administrator')) END);
+CREATE POLICY gridgov_update ON @extschema@.post FOR UPDATE
+    USING (CASE WHEN unit IS NOT NULL THEN @extschema@.jurisdiction_visible(unit)
+                ELSE organization IN (SELECT o.id FROM @extschema@.organization o
+                                       WHERE @extschema@.jurisdiction_visible(o.anchor)) END)
+    WITH CHECK (CASE WHEN unit IS NOT NULL THEN @extschema@.jurisdiction_holds(unit, 'administrator')
+                     ELSE organization IN (SELECT o.id FROM @extschema@.organization o
+                                            WHERE @extschema@.jurisdiction_holds(o.anchor, 'administrator')) END);
+CREATE POLICY gridgov_delete ON @extschema@.post FOR DELETE
+    USING (CASE WHEN unit IS NOT NULL THEN @extschema@.jurisdiction_holds(unit, 'administrator')
+                ELSE organization IN (SELECT o.id FROM @extschema@.organization o
+                                       WHERE @extschema@.jurisdiction_holds(o.anchor, 'administrator')) END);
+
+-- BI views run with the reader's rights, so they show each reader what the
+-- policies let it see.
+ALTER VIEW @extschema@.case_clock SET (security_invoker = true);
+ALTER VIEW @extschema@.daily_flow SET (security_invoker = true);
+ALTER VIEW @extschema@.unit_kpi_monthly SET (security_invoker = true);
+ALTER VIEW @extschema@.service_point_monthly SET (security_invoker = true);
+ALTER VIEW @extschema@.risk_map SET (security_invoker = true);
+
+-- Personal data: reporters' contacts (cases.reporter) and the people
+-- pillar's person_contact.  A role sees them only where it handles: a case's
+-- reporter under a handler grant of its unit or category, a person's
+-- contact under a handler's or administrator's grant of the place of one of
+-- the person's posts.  Everyone else reads them masked, through the two
+-- views below, which run with their owner's rights and filter by the same C
+-- tests (security_barrier: no function of the reader's sees a row first).
+CREATE FUNCTION @extschema@.mask_personal(value text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN CASE WHEN pg_catalog.char_length(value) OPERATOR(pg_catalog.<=) 2
+                THEN pg_catalog.repeat('*', pg_catalog.char_length(value))
+                ELSE pg_catalog."left"(value, 1) OPERATOR(pg_catalog.||)
+                     pg_catalog.repeat('*', pg_catalog.char_length(value) OPERATOR(pg_catalog.-) 2)
+                     OPERATOR(pg_catalog.||) pg_catalog."right"(value, 1) END;
+COMMENT ON FUNCTION @extschema@.mask_personal(text) IS
+    'a personal value masked: its first and last characters kept, every other one a *; one or two characters all *';
+CREATE FUNCTION @extschema@.mask_personal(value jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN CASE pg_catalog.jsonb_typeof(value)
+           WHEN 'object' THEN COALESCE(
+               (SELECT pg_catalog.jsonb_object_agg(e.key,
+                           CASE pg_catalog.jsonb_typeof(e.value)
+                           WHEN 'null' THEN e.value
+                           ELSE pg_catalog.to_jsonb(@extschema@.mask_personal(e.value OPERATOR(pg_catalog.#>>) '{}'::text[])) END)
+                  FROM pg_catalog.jsonb_each(value) e),
+               '{}')
+           WHEN 'null' THEN value
+           WHEN 'string' THEN pg_catalog.to_jsonb(@extschema@.mask_personal(value OPERATOR(pg_catalog.#>>) '{}'::text[]))
+           ELSE pg_catalog.to_jsonb(@extschema@.mask_personal(value::text)) END;
+COMMENT ON FUNCTION @extschema@.mask_personal(jsonb) IS
+    'a reporter''s contact masked: each value of an object masked as text (keys kept, JSON nulls kept, a nested value masked whole), any other value masked whole';
+
+CREATE VIEW @extschema@.case_reporters WITH (security_barrier = true) AS
+SELECT c.id, c.district, c.unit, c.category,
+       CASE WHEN @extschema@.jurisdiction_holds(c.unit, 'handler', c.category) THEN c.reporter
+            ELSE @extschema@.mask_personal(c.reporter) END AS reporter,
+       NOT @extschema@.jurisdiction_holds(c.unit, 'handler', c.category) AS masked
+  FROM @extschema@.cases c
+ WHERE @extschema@.jurisdiction_visible(c.unit, c.category);
+COMMENT ON VIEW @extschema@.case_reporters IS
+    'the reporter of every case the reader sees: as reported where the reader handles the case, masked elsewhere';
+COMMENT ON COLUMN @extschema@.case_reporters.id IS 'the case';
+COMMENT ON COLUMN @extschema@.case_reporters.district IS 'the case''s district';
+COMMENT ON COLUMN @extschema@.case_reporters.unit IS 'the case''s unit';
+COMMENT ON COLUMN @extschema@.case_reporters.category IS 'the case''s category';
+COMMENT ON COLUMN @extschema@.case_reporters.reporter IS 'who reported it: cases.reporter, or mask_personal of it';
+COMMENT ON COLUMN @extschema@.case_reporters.masked IS 'true when reporter is masked: the reader does not handle the case';
+
+-- The place of each post (its unit, else its organization's anchor) and
+-- whether the reader handles or administers there, per person.
+CREATE VIEW @extschema@.person_contacts WITH (security_barrier = true) AS
+SELECT pc.person,
+       CASE WHEN h.handles THEN pc.name ELSE @extschema@.mask_personal(pc.name) END AS name,
+       CASE WHEN h.handles THEN pc.phone ELSE @extschema@.mask_personal(pc.phone) END AS phone,
+       CASE WHEN h.handles THEN pc.id_number ELSE @extschema@.mask_personal(pc.id_number) END AS id_number,
+       NOT h.handles AS masked
+  FROM @extschema@.person_contact pc
+ CROSS JOIN LATERAL (
+       SELECT pg_catalog.bool_or(@extschema@.jurisdiction_visible(x.place)) AS visible,
+              pg_catalog.bool_or(@extschema@.jurisdiction_holds(x.place, 'handler')
+                                 OR @extschema@.jurisdiction_holds(x.place, 'administrator')) AS handles
+         FROM @extschema@.post p
+         LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization
+        CROSS JOIN LATERAL (SELECT COALESCE(p.unit, o.anchor) AS place) x
+        WHERE p.person OPERATOR(pg_catalog.=) pc.person) h
+ WHERE h.visible;
+COMMENT ON VIEW @extschema@.person_contacts IS
+    'the contact of every person with a post the reader sees: as recorded where the reader handles or administers one of the person''s posts, masked elsewhere';
+COMMENT ON COLUMN @extschema@.person_contacts.person IS 'the person';
+COMMENT ON COLUMN @extschema@.person_contacts.name IS 'the name, or mask_personal of it';
+COMMENT ON COLUMN @extschema@.person_contacts.phone IS 'the phone number, or mask_personal of it';
+COMMENT ON COLUMN @extschema@.person_contacts.id_number IS 'the ID card number, or mask_personal of it';
+COMMENT ON COLUMN @extschema@.person_contacts.masked IS 'true when the values are masked';
+
+-- The table itself: read and written only where the role handles or
+-- administers one of the person's posts (one hashed list per query).
+ALTER TABLE @extschema@.person_contact ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_handle ON @extschema@.person_contact FOR ALL
+    USING (person IN (SELECT p.person FROM @extschema@.post p
+                        LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization
+                       WHERE @extschema@.jurisdiction_holds(COALESCE(p.unit, o.anchor), 'handler')
+                          OR @extschema@.jurisdiction_holds(COALESCE(p.unit, o.anchor), 'administrator')));
+
+-- Retention: the 12345 rules keep a reporter's contact for the life of the
+-- case; once a case has been final (closed, rejected or merged) for longer
+-- than the retention, its reporter is emptied by an edit, a move of the
+-- history like any correction (docs/cases.md, "Edits"), so the chain and
+-- verify_history() hold.  Run with the caller's rights: the owner anonymises
+-- everywhere, a handler the cases it handles.
+CREATE FUNCTION @extschema@.anonymise_personal_data(older_than interval)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    anonymised bigint;
+BEGIN
+    IF older_than OPERATOR(pg_catalog.<) interval '0' THEN
+        RAISE EXCEPTION 'retention % is negative', older_than
+            USING ERRCODE = '22023', HINT = 'Give how long after closure reporters'' data is kept, such as ''2 years''.';
+    END IF;
+    UPDATE @extschema@.cases c
+       SET reporter = '{}', note = 'personal data removed after a retention of ' OPERATOR(pg_catalog.||) older_than
+     WHERE c.closed_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) older_than)
+       AND c.reporter OPERATOR(pg_catalog.<>) '{}';
+    GET DIAGNOSTICS anonymised = ROW_COUNT;
+    RETURN anonymised;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.anonymise_personal_data(interval) IS
+    'empty the reporter of every case final (closed, rejected or merged) for longer than older_than, each by an edit recorded in its history; returns how many';
+
+-- The group roles (sql/roles.sql): readers and auditors read the grants
+-- the policies show them and the masked views; administrators grant under
+-- their units; handlers read the contacts of the people posted where they
+-- handle.
+GRANT SELECT ON @extschema@.jurisdiction_grant, @extschema@.category_grant, @extschema@.jurisdiction_holders,
+                @extschema@.case_reporters, @extschema@.person_contacts
+    TO gridgov_reader, gridgov_auditor;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.jurisdiction_grant, @extschema@.category_grant TO gridgov_administrator;
+GRANT USAGE ON SEQUENCE @extschema@.jurisdiction_grant_id_seq, @extschema@.category_grant_id_seq TO gridgov_administrator;
+GRANT SELECT ON @extschema@.person_contact TO gridgov_handler;
 -- Handlers are people (issue 12, items 4 and 5): the people of a case, the
 -- person each login role is, and the history chaining them.
 -- ----------------------------------------------------------------------
@@ -1156,14 +2400,15 @@ COMMENT ON FUNCTION @extschema@.history_hash(bytea, @extschema@.case_history) IS
 CREATE OR REPLACE FUNCTION @extschema@.case_clock(as_of timestamptz)
     RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
                    stage text, service_point integer, stage_started_at timestamptz,
-                   stage_deadline timestamptz, share_used numeric, light text)
+                   stage_deadline timestamptz, share_used numeric, light text, deadline_provisional boolean)
     LANGUAGE sql STABLE STRICT PARALLEL SAFE
 BEGIN ATOMIC
     SELECT s.id, s.district, s.unit, s.status, s.stage, s.service_point, s.stage_started_at, s.stage_deadline,
            pg_catalog.round(s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1), 3),
            CASE WHEN COALESCE(s.suspended_at, as_of) OPERATOR(pg_catalog.>) s.stage_deadline THEN 'red'
                 WHEN s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1) OPERATOR(pg_catalog.>=) 0.8 THEN 'yellow'
-                ELSE 'green' END
+                ELSE 'green' END,
+           s.deadline_provisional
       FROM (SELECT c.*,
                    @extschema@.working_span(c.stage_started_at, c.stage_deadline, c.stage_limit_unit)
                        OPERATOR(pg_catalog.-) c.stage_paused_seconds AS budget,

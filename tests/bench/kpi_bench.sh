@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # KPI benchmark: per-subdistrict KPIs over generated cases through
-# gridgov.kpi against the same figures in plain SQL, with 0 and 2 parallel
-# workers, and the month query from the daily rollups against a rescan of
-# the cases.  Checks that every method gives the same figures and prints the
-# medians and ratios.  See tests/bench/kpi_bench.sql.
+# gridgov.kpi against the same figures in plain SQL and against a bare
+# count(*) of the same rows, with 0 and 2 parallel workers, and the month
+# query from the daily rollups against a rescan of the cases; each at the
+# server's settings and with jit = off.  Checks that every method gives the
+# same figures and prints the medians and ratios.  See
+# tests/bench/kpi_bench.sql.
 #
 #   [PG* variables] tests/bench/kpi_bench.sh [-p PORT] [-s SCALE] [-r RUNS]
 #

@@ -9,6 +9,7 @@
 --      plain   what a user writes without gridgov's aggregate: count(*)
 --              FILTER (...) per figure, avg, and percentile_cont of
 --              gridgov.working_seconds(...) / 3600 for the percentiles
+--      count   a bare count(*) over the same rows and groups: the floor
 --    each with max_parallel_workers_per_gather 0 and 2.  Counts and rates
 --    must be equal, and percentiles within the sketch's 0.5% bound of
 --    percentile_disc (from one more query, untimed).
@@ -21,8 +22,10 @@
 --    equal kpi's, against the plain SQL.
 --
 -- Times are the server's planning and execution time of each query
--- (EXPLAIN (ANALYZE, TIMING OFF)), which may run in parallel, without JIT;
--- each result is also kept once as a temp table for the checks.
+-- (EXPLAIN (ANALYZE, TIMING OFF)), which may run in parallel; every query is
+-- timed at the server's settings (PostgreSQL's defaults: JIT on) and with
+-- jit = off, and the ratios are printed for both.  Each result is also kept
+-- once as a temp table for the checks.
 \set ON_ERROR_STOP on
 \if :{?runs}
 \else
@@ -30,43 +33,50 @@
 \endif
 SET client_min_messages = warning;
 SET search_path = public, gridgov;
-SET jit = off;
 SET bench.as_of = :'as_of';
 \pset footer off
 SELECT name, setting, unit FROM pg_settings
  WHERE name IN ('shared_buffers', 'work_mem', 'max_parallel_workers', 'max_worker_processes', 'jit')
  ORDER BY name;
 
-CREATE TEMP TABLE timing (query text, workers integer, run integer, ms float8);
+CREATE TEMP TABLE timing (query text, setting text, workers integer, run integer, ms float8);
+CREATE TEMP TABLE setting (setting text PRIMARY KEY);
+INSERT INTO setting VALUES ('default'), ('jit off');
 
--- Keep the result of sql as temp table label (for the checks below), then
--- time it `runs` times with that many workers: the server's planning and
--- execution time (EXPLAIN ANALYZE, without per-node timing), which leaves
--- out sending or storing the result, the same for every query.
-CREATE FUNCTION pg_temp.timed(label text, workers integer, runs integer, sql text) RETURNS text
+-- Keep the result of sql as temp table label (for the checks below) the
+-- first time, then time it `runs` times at the setting ('default': the server's; 'jit off')
+-- with that many workers: the server's planning and execution time
+-- (EXPLAIN ANALYZE, without per-node timing), which leaves out sending or
+-- storing the result, the same for every query.
+CREATE FUNCTION pg_temp.timed(label text, setting text, workers integer, runs integer, sql text) RETURNS text
     LANGUAGE plpgsql AS $$
 DECLARE
     plan json;
 BEGIN
     PERFORM set_config('max_parallel_workers_per_gather', workers::text, true);
-    EXECUTE format('DROP TABLE IF EXISTS %I', label);
-    EXECUTE format('CREATE TEMP TABLE %I AS %s', label, sql);
+    PERFORM set_config('jit', CASE WHEN setting = 'jit off' THEN 'off'
+                                   ELSE (SELECT reset_val FROM pg_settings WHERE name = 'jit') END, true);
+    EXECUTE format('CREATE TEMP TABLE IF NOT EXISTS %I AS %s', label, sql);
     FOR r IN 1 .. runs LOOP
         EXECUTE 'EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON, FORMAT JSON) ' || sql INTO plan;
         INSERT INTO timing
-        VALUES (label, workers, r, (plan -> 0 ->> 'Planning Time')::float8 + (plan -> 0 ->> 'Execution Time')::float8);
+        VALUES (label, setting, workers, r,
+                (plan -> 0 ->> 'Planning Time')::float8 + (plan -> 0 ->> 'Execution Time')::float8);
     END LOOP;
-    RETURN format('%s, %s workers: %s ms', label, workers,
+    RETURN format('%s, %s, %s workers: %s ms', label, setting, workers,
                   (SELECT string_agg(round(t.ms::numeric, 1)::text, ', ' ORDER BY t.run) FROM timing t
-                    WHERE t.query = label AND t.workers = timed.workers));
+                    WHERE t.query = label AND t.setting = timed.setting AND t.workers = timed.workers));
 END $$;
 
-CREATE FUNCTION pg_temp.median_ms(label text, w integer) RETURNS float8
+CREATE FUNCTION pg_temp.median_ms(label text, s text, w integer) RETURNS float8
     LANGUAGE sql STABLE
-    RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM timing WHERE query = label AND workers = w);
+    RETURN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM timing
+             WHERE query = label AND setting = s AND workers = w);
 
 \set figures 'gridgov.received(k) AS received, gridgov.accepted(k) AS accepted, gridgov.dispatched(k) AS dispatched, gridgov.due_to_close(k) AS due_to_close, gridgov.closed(k) AS closed, gridgov.closure_rate(k) AS closure_rate, gridgov.closed_on_time(k) AS closed_on_time, gridgov.on_time_rate(k) AS on_time_rate, gridgov.reworked(k) AS reworked, gridgov.rework_rate(k) AS rework_rate, gridgov.extended(k) AS extended, gridgov.extension_rate(k) AS extension_rate, gridgov.returned(k) AS returned, gridgov.escalated(k) AS escalated, gridgov.escalation_rate(k) AS escalation_rate, gridgov.settled_in_community(k) AS settled_in_community, gridgov.community_share(k) AS community_share, gridgov.open_now(k) AS open_now, gridgov.overdue_now(k) AS overdue_now, gridgov.satisfaction_mean(k) AS satisfaction_mean, gridgov.satisfied_share(k) AS satisfied_share, ARRAY[gridgov.accept_hours(k, 0.5), gridgov.accept_hours(k, 0.9), gridgov.accept_hours(k, 0.99)] AS accept_hours, ARRAY[gridgov.close_hours(k, 0.5), gridgov.close_hours(k, 0.9), gridgov.close_hours(k, 0.99)] AS close_hours'
 \set kpi_query 'SELECT subdistrict, ' :figures ' FROM (SELECT gridgov.ancestor(c.unit, 4) AS subdistrict, gridgov.kpi(c, ' :'as_of' '::timestamptz) AS k FROM gridgov.cases c GROUP BY 1) s'
+-- The floor: the same rows in the same groups, counted and nothing else.
+\set count_query 'SELECT gridgov.ancestor(c.unit, 4) AS subdistrict, count(*) AS received FROM gridgov.cases c GROUP BY 1'
 
 -- The plain SQL: the definitions of docs/kpi.md, one FILTER each.
 \set open_case '(status NOT IN (''closed'', ''rejected'', ''merged'') AND reported_at <= ' :'as_of' '::timestamptz)'
@@ -82,10 +92,10 @@ EXPLAIN (COSTS OFF) :plain_query;
 
 \echo 'timing the per-subdistrict KPIs ...'
 \pset tuples_only on
-SELECT pg_temp.timed('kpi', 0, :runs, :'kpi_query');
-SELECT pg_temp.timed('kpi', 2, :runs, :'kpi_query');
-SELECT pg_temp.timed('plain', 0, :runs, :'plain_query');
-SELECT pg_temp.timed('plain', 2, :runs, :'plain_query');
+SELECT pg_temp.timed(q.label, s.setting, w.workers, :runs, q.sql)
+  FROM (VALUES (1, 'kpi', :'kpi_query'), (2, 'plain', :'plain_query'), (3, 'bare_count', :'count_query')) q(o, label, sql),
+       setting s, (VALUES (0), (2)) w(workers)
+ ORDER BY s.setting, q.o, w.workers;
 \pset tuples_only off
 
 -- The sketch's stated bound is against percentile_disc; the plain query's
@@ -124,7 +134,9 @@ SELECT k.subdistrict, k.received, k.closed, round(k.closure_rate, 4) AS closure_
        a.same_counts_and_rates, round(a.max_difference_to_disc::numeric, 4) AS max_difference_to_disc,
        round(a.max_difference_to_cont::numeric, 4) AS max_difference_to_cont
   FROM kpi k JOIN agreement a USING (subdistrict) ORDER BY 1;
-SELECT count(*) = 6 AND bool_and(same_counts_and_rates AND within_bound) AS all_agree FROM agreement \gset
+SELECT count(*) = 6 AND bool_and(same_counts_and_rates AND within_bound)
+       AND (SELECT count(*) FROM kpi JOIN bare_count USING (subdistrict, received)) = 6 AS all_agree
+  FROM agreement \gset
 \if :all_agree
 \else
 \echo 'kpi and plain SQL disagree'
@@ -183,18 +195,19 @@ RESET enable_seqscan;
 
 \echo 'timing the month queries ...'
 \pset tuples_only on
-SELECT pg_temp.timed('month_rollup', 0, :runs, :'month_rollup');
-SELECT pg_temp.timed('month_rollup', 2, :runs, :'month_rollup');
-SELECT pg_temp.timed('month_grid_rollup', 0, :runs, :'month_grid_rollup');
-SELECT pg_temp.timed('month_grid_rollup', 2, :runs, :'month_grid_rollup');
+SELECT pg_temp.timed(q.label, s.setting, w.workers, :runs, q.sql)
+  FROM (VALUES (1, 'month_rollup', :'month_rollup'), (2, 'month_grid_rollup', :'month_grid_rollup'),
+               (3, 'subdistrict_rollup', :'subdistrict_rollup')) q(o, label, sql),
+       setting s, (VALUES (0), (2)) w(workers)
+ ORDER BY s.setting, q.o, w.workers;
 SET enable_seqscan = off;
-SELECT pg_temp.timed('month_rescan', 0, :runs, :'month_rescan');
-SELECT pg_temp.timed('month_rescan', 2, :runs, :'month_rescan');
+SELECT pg_temp.timed('month_rescan', s.setting, w.workers, :runs, :'month_rescan')
+  FROM setting s, (VALUES (0), (2)) w(workers) ORDER BY s.setting, w.workers;
 RESET enable_seqscan;
-SELECT pg_temp.timed('history_rollup', 2, :runs, :'history_rollup');
-SELECT pg_temp.timed('history_rescan', 2, :runs, :'history_rescan');
-SELECT pg_temp.timed('subdistrict_rollup', 0, :runs, :'subdistrict_rollup');
-SELECT pg_temp.timed('subdistrict_rollup', 2, :runs, :'subdistrict_rollup');
+SELECT pg_temp.timed(q.label, s.setting, 2, :runs, q.sql)
+  FROM (VALUES (1, 'history_rollup', :'history_rollup'), (2, 'history_rescan', :'history_rescan')) q(o, label, sql),
+       setting s
+ ORDER BY s.setting, q.o;
 \pset tuples_only off
 
 \echo 'the rollups give exactly the rescan''s states:'
@@ -219,37 +232,37 @@ SELECT 1 / 0 AS rollups_and_rescan_disagree;
 \endif
 
 \echo 'medians (ms) of' :runs 'runs:'
-SELECT query, workers, round(pg_temp.median_ms(query, workers)::numeric, 1) AS median_ms,
+SELECT query, setting, workers, round(pg_temp.median_ms(query, setting, workers)::numeric, 1) AS median_ms,
        round(min(ms)::numeric, 1) AS min_ms, round(max(ms)::numeric, 1) AS max_ms
-  FROM timing GROUP BY query, workers ORDER BY query, workers;
+  FROM timing GROUP BY query, setting, workers ORDER BY query, setting, workers;
 
-\echo 'ratios:'
-SELECT 'plain SQL / gridgov.kpi, 0 workers (target >= 3)' AS ratio,
-       round((pg_temp.median_ms('plain', 0) / pg_temp.median_ms('kpi', 0))::numeric, 2) AS value
-UNION ALL
-SELECT 'plain SQL / gridgov.kpi, 2 workers (target >= 3)',
-       round((pg_temp.median_ms('plain', 2) / pg_temp.median_ms('kpi', 2))::numeric, 2)
-UNION ALL
-SELECT 'gridgov.kpi speed-up, 0 -> 2 workers (linear: 2 on 2 cores)',
-       round((pg_temp.median_ms('kpi', 0) / pg_temp.median_ms('kpi', 2))::numeric, 2)
-UNION ALL
-SELECT 'plain SQL speed-up, 0 -> 2 workers',
-       round((pg_temp.median_ms('plain', 0) / pg_temp.median_ms('plain', 2))::numeric, 2)
-UNION ALL
-SELECT 'month from rollups / rescan, 0 workers, % (target < 1)',
-       round((100 * pg_temp.median_ms('month_rollup', 0) / pg_temp.median_ms('month_rescan', 0))::numeric, 2)
-UNION ALL
-SELECT 'month from rollups / rescan, 2 workers, % (target < 1)',
-       round((100 * pg_temp.median_ms('month_rollup', 2) / pg_temp.median_ms('month_rescan', 2))::numeric, 2)
-UNION ALL
-SELECT 'month from the grid and category rollups (kpi_daily) / rescan, 0 workers, %',
-       round((100 * pg_temp.median_ms('month_grid_rollup', 0) / pg_temp.median_ms('month_rescan', 0))::numeric, 2)
-UNION ALL
-SELECT 'every month from rollups / rescan, 2 workers, %',
-       round((100 * pg_temp.median_ms('history_rollup', 2) / pg_temp.median_ms('history_rescan', 2))::numeric, 2)
-UNION ALL
-SELECT 'plain SQL / per-subdistrict figures from rollups, 0 workers',
-       round((pg_temp.median_ms('plain', 0) / pg_temp.median_ms('subdistrict_rollup', 0))::numeric, 2)
-UNION ALL
-SELECT 'plain SQL / per-subdistrict figures from rollups, 2 workers',
-       round((pg_temp.median_ms('plain', 2) / pg_temp.median_ms('subdistrict_rollup', 2))::numeric, 2);
+\echo 'ratios at the server''s settings (default) and with jit = off:'
+SELECT r.ratio, round(max(r.value) FILTER (WHERE r.setting = 'default')::numeric, 2) AS "default",
+       round(max(r.value) FILTER (WHERE r.setting = 'jit off')::numeric, 2) AS "jit off"
+  FROM (SELECT s.setting, x.o, x.ratio, x.value
+          FROM setting s CROSS JOIN LATERAL (VALUES
+    (1, 'gridgov.kpi / count(*), 0 workers (target <= 2)',
+     pg_temp.median_ms('kpi', s.setting, 0) / pg_temp.median_ms('bare_count', s.setting, 0)),
+    (2, 'gridgov.kpi / count(*), 2 workers (target <= 2)',
+     pg_temp.median_ms('kpi', s.setting, 2) / pg_temp.median_ms('bare_count', s.setting, 2)),
+    (3, 'plain SQL / gridgov.kpi, 0 workers (target >= 3)',
+     pg_temp.median_ms('plain', s.setting, 0) / pg_temp.median_ms('kpi', s.setting, 0)),
+    (4, 'plain SQL / gridgov.kpi, 2 workers (target >= 3)',
+     pg_temp.median_ms('plain', s.setting, 2) / pg_temp.median_ms('kpi', s.setting, 2)),
+    (5, 'gridgov.kpi speed-up, 0 -> 2 workers (linear: 2 on 2 cores)',
+     pg_temp.median_ms('kpi', s.setting, 0) / pg_temp.median_ms('kpi', s.setting, 2)),
+    (6, 'plain SQL speed-up, 0 -> 2 workers',
+     pg_temp.median_ms('plain', s.setting, 0) / pg_temp.median_ms('plain', s.setting, 2)),
+    (7, 'month from rollups / rescan, 0 workers, % (target < 1)',
+     100 * pg_temp.median_ms('month_rollup', s.setting, 0) / pg_temp.median_ms('month_rescan', s.setting, 0)),
+    (8, 'month from rollups / rescan, 2 workers, % (target < 1)',
+     100 * pg_temp.median_ms('month_rollup', s.setting, 2) / pg_temp.median_ms('month_rescan', s.setting, 2)),
+    (9, 'month from the grid and category rollups (kpi_daily) / rescan, 0 workers, %',
+     100 * pg_temp.median_ms('month_grid_rollup', s.setting, 0) / pg_temp.median_ms('month_rescan', s.setting, 0)),
+    (10, 'every month from rollups / rescan, 2 workers, %',
+     100 * pg_temp.median_ms('history_rollup', s.setting, 2) / pg_temp.median_ms('history_rescan', s.setting, 2)),
+    (11, 'plain SQL / per-subdistrict figures from rollups, 0 workers',
+     pg_temp.median_ms('plain', s.setting, 0) / pg_temp.median_ms('subdistrict_rollup', s.setting, 0)),
+    (12, 'plain SQL / per-subdistrict figures from rollups, 2 workers',
+     pg_temp.median_ms('plain', s.setting, 2) / pg_temp.median_ms('subdistrict_rollup', s.setting, 2))) AS x(o, ratio, value)) r
+ GROUP BY r.o, r.ratio ORDER BY r.o;

@@ -20,6 +20,8 @@ SELECT lives_ok($$SELECT accept(g, at => '2026-11-16 09:30+08', actor => '导入
 
 -- a handler: a member of the group role that reports and moves cases
 CREATE ROLE gridgov_test_handler IN ROLE gridgov_handler;
+-- the district's cases, as a handler (docs/access.md)
+INSERT INTO jurisdiction_grant (grantee, unit, function) VALUES ('gridgov_test_handler', '440311', 'handler');
 -- an importer: the handler's rights, and the role
 CREATE ROLE gridgov_test_importer IN ROLE gridgov_test_handler, gridgov_importer;
 

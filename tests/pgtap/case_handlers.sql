@@ -1,7 +1,7 @@
 -- Handlers are people (issue 12, items 4 and 5), as properties.  Over the
 -- people fixture and service points at every tier, every person is named
 -- handler of a case at every service point, on three days: the engine's
--- answer (taken, or refused with GG006) is the one of an independent
+-- answer (taken, or refused with GG007) is the one of an independent
 -- computation over the posts, and a refusal writes nothing.  Then the
 -- history with people chains and verifies, tampering with a history row's
 -- people or a case's reporting person shows, and a role that is no person
@@ -60,11 +60,11 @@ SELECT is((SELECT count(*) FROM attempt a
                       SELECT FROM post p JOIN service_point s ON s.id = a.service_point
                        WHERE p.person = a.person AND a.day <@ p.valid
                          AND (p.organization = s.organization OR p.unit = s.unit))
-                  THEN 'taken' ELSE 'GG006' END),
-          0::bigint, 'every handler is taken or refused (GG006) as the posts say');
+                  THEN 'taken' ELSE 'GG007' END),
+          0::bigint, 'every handler is taken or refused (GG007) as the posts say');
 SELECT cmp_ok((SELECT count(*) FROM attempt WHERE outcome = 'taken'), '>', 10::bigint,
               'many are taken');
-SELECT cmp_ok((SELECT count(*) FROM attempt WHERE outcome = 'GG006'), '>', 100::bigint,
+SELECT cmp_ok((SELECT count(*) FROM attempt WHERE outcome = 'GG007'), '>', 100::bigint,
               'and many refused');
 SELECT is((SELECT count(DISTINCT a.day) FROM attempt a WHERE a.outcome = 'taken' AND a.person = 5), 1::bigint,
           'a post that ended with 2025 takes cases in 2025 only');
@@ -100,7 +100,7 @@ SELECT is((SELECT handler FROM dispatch((SELECT max(case_id) FROM attempt WHERE 
           'dispatch at the same service point by a role that is no person keeps the handler');
 SELECT throws_ok($$SELECT dispatch((SELECT max(case_id) FROM attempt WHERE outcome = 'taken' AND service_point = 4),
                                    at => '2026-03-02 11:00+08', handler => 12)$$,
-                 'GG006', NULL, 'dispatch to a handler without a post there is refused');
+                 'GG007', NULL, 'dispatch to a handler without a post there is refused');
 -- the setting names the handler of the session's moves; a bad one is refused
 SET LOCAL gridgov.handler = '4';
 SELECT is((SELECT handler FROM start((SELECT max(case_id) FROM attempt WHERE outcome = 'taken' AND service_point = 3),

@@ -96,6 +96,8 @@ GRANT USAGE ON SCHEMA gridgov TO gridgov_test_reporter;
 GRANT SELECT ON ALL TABLES IN SCHEMA gridgov TO gridgov_test_reporter;
 GRANT INSERT ON cases, case_history TO gridgov_test_reporter;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA gridgov TO gridgov_test_reporter;
+-- a hotline reporter reports anywhere in the district (docs/access.md)
+INSERT INTO jurisdiction_grant (grantee, unit, function) VALUES ('gridgov_test_reporter', '440311', 'handler');
 SET LOCAL ROLE gridgov_test_reporter;
 SELECT throws_ok($$SELECT 1 FROM unit WHERE code = '440311006003001' FOR KEY SHARE$$, '42501', NULL,
                  'the reporting role cannot lock a unit itself');

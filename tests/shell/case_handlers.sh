@@ -51,6 +51,9 @@ DROP ROLE IF EXISTS handlers_race_chen, handlers_race_li;
 CREATE ROLE handlers_race_chen LOGIN IN ROLE gridgov_handler;
 CREATE ROLE handlers_race_li LOGIN IN ROLE gridgov_handler;
 INSERT INTO person_login VALUES ('handlers_race_chen', 1), ('handlers_race_li', 4);
+-- row-level security: both handle the community's cases
+SELECT grant_jurisdiction('handlers_race_chen', '440311006003', 'handler'),
+       grant_jurisdiction('handlers_race_li', '440311006003', 'handler');
 INSERT INTO cases (id, unit, category, channel)
 SELECT g, '440311006003001', 'noise', 'patrol' FROM generate_series(1, :cases) g;
 SELECT count(*) FROM cases c, LATERAL accept(c.id, handler => 1) a;

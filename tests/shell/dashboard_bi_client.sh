@@ -38,7 +38,8 @@ if ! psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION gridgov CASCADE
 	-f "$here/../pgtap/dashboard_fixture.psql" \
 	-c "SELECT gridgov.refresh_kpi_daily('2026-10-01', '2026-11-20', '2026-11-18 00:00+08'),
 	           gridgov.refresh_risk_daily('2026-10-01', '2026-11-16')" \
-	-c "CREATE ROLE $reader LOGIN PASSWORD '$secret' IN ROLE gridgov_reader" >/dev/null; then
+	-c "CREATE ROLE $reader LOGIN PASSWORD '$secret' IN ROLE gridgov_reader" \
+	-c "SELECT gridgov.grant_jurisdiction('$reader', '44', 'viewer')" >/dev/null; then
 	check "load the fixture, refresh the rollups and make the tools' login" yes no
 	finish
 fi

@@ -29,8 +29,25 @@ SELECT extract(year FROM day) AS year, count(*) FILTER (WHERE NOT is_workday) AS
        count(*) FILTER (WHERE is_workday) AS makeup_rows
   FROM calendar_day GROUP BY 1 ORDER BY 1;
 SELECT deadline('2026-12-31 17:00+08', 1, 'working_day');
-INSERT INTO calendar_day (day, is_workday, note) VALUES ('2027-01-01', false, '元旦');
+SELECT calendar_horizon();
+SELECT year, source, rest_days, makeup_workdays, workdays, within_horizon FROM calendar_years ORDER BY year;
+SAVEPOINT made_up;
+SELECT load_calendar_year(2027, $$[
+    {"holiday": "元旦", "from": "2027-01-01", "to": "2027-01-03"},
+    {"holiday": "春节", "from": "2027-02-06", "to": "2027-02-12", "makeup_workdays": ["2027-02-13"]}
+  ]$$, 'made up for this page: not the State Council''s schedule');
 SELECT deadline('2026-12-31 17:00+08', 1, 'working_day');
+SELECT calendar_horizon();
+ROLLBACK TO made_up;
+\set SHOW_CONTEXT never
+SELECT load_calendar_year(2027, '[{"holiday": "元旦", "from": "2027-01-01", "to": "2027-01-03", "makeup_workdays": ["2027-01-04"]}]', 'made up');
+ROLLBACK TO made_up;
+SELECT load_calendar_year(2027, $$[
+    {"holiday": "春节", "from": "2027-02-06", "to": "2027-02-12"},
+    {"holiday": "元宵", "from": "2027-02-12", "to": "2027-02-13"}
+  ]$$, 'made up');
+ROLLBACK TO made_up;
+\set SHOW_CONTEXT errors
 SHOW gridgov.calendar_timezone;
 SET LOCAL gridgov.calendar_timezone = 'UTC';
 SELECT deadline('2026-03-11 09:00+08', 1, 'working_day');

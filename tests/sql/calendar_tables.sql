@@ -86,7 +86,7 @@ SELECT p.oid::regprocedure AS function, p.provolatile, p.proisstrict, p.proparal
  WHERE p.pronamespace = 'gridgov'::regnamespace
    AND p.proname IN ('invalidate_cache', 'is_workday', 'working_day_seconds', 'working_seconds',
                      'add_working_time', 'deadline')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 -- the setting
 SELECT name, setting, context, vartype FROM pg_settings WHERE name = 'gridgov.calendar_timezone';

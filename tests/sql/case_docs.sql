@@ -36,6 +36,7 @@ SET gridgov.grid_index_memory = '256MB';
 SHOW gridgov.grid_index_memory;
 -- actor and time
 CREATE ROLE handler_wang IN ROLE gridgov_handler;
+SELECT unit, function FROM grant_jurisdiction('handler_wang', '440311', 'handler');
 SET ROLE handler_wang;
 SET gridgov.actor = 'district_chief_zhao';
 INSERT INTO cases (id, category, channel, unit) VALUES (103, 'noise', 'walk_in', '440311006004001');

@@ -32,6 +32,7 @@ SELECT risk_tile(2, 4, 0);
 -- a read-only login for a BI or GIS tool
 CREATE ROLE metabase LOGIN PASSWORD 'change me' IN ROLE gridgov_reader;
 ALTER ROLE metabase SET search_path = gridgov, public;
+SELECT function FROM grant_jurisdiction('metabase', '44', 'viewer');
 SET ROLE metabase;
 SELECT (SELECT count(*) FROM daily_flow) AS daily_flow,
        (SELECT count(*) FROM unit_kpi_monthly WHERE month = '2026-10-01') AS unit_kpi_monthly,

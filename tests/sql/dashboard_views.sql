@@ -39,7 +39,7 @@ SELECT p.oid::regprocedure AS function, p.provolatile AS volatility, p.proparall
   FROM pg_proc p
  WHERE p.pronamespace = 'gridgov'::regnamespace
    AND p.proname IN ('kpi_by_unit', 'service_point_ranking', 'risk_geojson', 'risk_tile', 'risk_cell_tile', 'check_tile')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 -- Daily flow: one row per day, grid and category of kpi_daily; its counts
 -- add up to the cases.

@@ -52,7 +52,7 @@ SELECT p.oid::regprocedure AS function,
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'gridgov')
    AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
- ORDER BY p.proname, 1::text;
+ ORDER BY p.oid::regprocedure::text;
 -- no role but the owner may create objects in the schema: nobody can plant
 -- an overload or a table there
 SELECT r.rolname AS may_create_in_gridgov
@@ -67,30 +67,36 @@ SELECT r.rolname AS may_create_in_gridgov
 -- ----------------------------------------------------------------------
 CREATE ROLE gridgov_test_plain LOGIN;
 GRANT USAGE ON SCHEMA gridgov TO gridgov_test_plain;
-CREATE FUNCTION pg_temp.call_with_nulls(fn regprocedure) RETURNS text LANGUAGE plpgsql AS $$
+-- a call of fn with NULL arguments, or crafted ones (a regclass names the
+-- caller's temporary view cases, a text breaks out of a quoted literal to
+-- call public.gridgov_test_climb()); 'ran', or the error
+CREATE FUNCTION pg_temp.call_with(fn regprocedure, crafted boolean DEFAULT false) RETURNS text LANGUAGE plpgsql AS $fn$
 DECLARE
     state text;
     message text;
 BEGIN
     EXECUTE format('SELECT %s(%s)', fn::oid::regproc,
-                   (SELECT string_agg(format('(SELECT NULL::%s)', t::regtype), ', ' ORDER BY n)
+                   (SELECT string_agg(CASE WHEN crafted AND t = 'regclass'::regtype THEN $c$'pg_temp.cases'::regclass$c$
+                                           WHEN crafted AND t = 'text'::regtype
+                                           THEN quote_literal($c$x' OR (SELECT public.gridgov_test_climb()) = 0 OR 'x' = 'y$c$)
+                                           ELSE format('(SELECT NULL::%s)', t::regtype) END, ', ' ORDER BY n)
                       FROM unnest((SELECT proargtypes::oid[] FROM pg_proc WHERE oid = fn)) WITH ORDINALITY AS a(t, n)));
     RETURN 'ran';
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT;
     RETURN state || ' ' || message;
 END;
-$$;
+$fn$;
 SET ROLE gridgov_test_plain;
-SELECT p.oid::regprocedure AS function, pg_temp.call_with_nulls(p.oid) AS outcome
+SELECT p.oid::regprocedure AS function, pg_temp.call_with(p.oid) AS outcome
   FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'gridgov')
    AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
- ORDER BY p.proname, 1::text;
+ ORDER BY p.oid::regprocedure::text;
 -- trigger functions are refused before they would complain of being called
 -- outside a trigger; the engine's internal steps one by one
-SELECT pg_temp.call_with_nulls('gridgov.history_hash(bytea, gridgov.case_history)');
+SELECT pg_temp.call_with('gridgov.history_hash(bytea, gridgov.case_history)');
 SELECT gridgov.history_hash(NULL, NULL);
 SELECT gridgov.history_field('x');
 SELECT gridgov.working_span(now(), now(), 'clock_hour');
@@ -109,7 +115,7 @@ RESET ROLE;
 -- must pin a search_path of pg_catalog, the extension's schema and pg_temp
 -- last (pg_temp unnamed is searched first for tables and views), and must
 -- not let a caller who plants look-alikes run code as its owner.  The rule
--- as a function, then applied to the extension's functions and to four
+-- as a function, then applied to the extension's functions and to six
 -- made for the purpose, so that it is seen to fail.
 -- ----------------------------------------------------------------------
 CREATE FUNCTION pg_temp.definer_problems(fn regprocedure) RETURNS SETOF text LANGUAGE sql AS $$
@@ -147,8 +153,10 @@ SELECT count(*) AS security_definer_functions
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'gridgov') AND p.prosecdef;
 
--- Four made for the purpose: one leaves its path to the caller, one
--- searches public, one leaves pg_temp implicit (first), one is right.
+-- Six made for the purpose: one leaves its path to the caller, one
+-- searches public, one leaves pg_temp implicit (first), one is right, and
+-- two pinned right run SQL built from their argument, a table and a name,
+-- which no rule on the catalog sees: the climb below does.
 BEGIN;
 CREATE SCHEMA gridgov_test_definers;
 GRANT USAGE ON SCHEMA gridgov_test_definers TO PUBLIC;
@@ -164,15 +172,22 @@ CREATE FUNCTION gridgov_test_definers.open_cases_temp_first() RETURNS bigint
 CREATE FUNCTION gridgov_test_definers.open_cases_pinned() RETURNS bigint
     LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = gridgov, pg_catalog, pg_temp
     AS $$ BEGIN RETURN (SELECT count(*) FROM cases WHERE status = 'reported'); END; $$;
+CREATE FUNCTION gridgov_test_definers.rows_of(tab regclass) RETURNS bigint
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = gridgov, pg_catalog, pg_temp
+    AS $$ DECLARE n bigint; BEGIN EXECUTE format('SELECT count(*) FROM %s', tab) INTO n; RETURN n; END; $$;
+CREATE FUNCTION gridgov_test_definers.relations_named(name text) RETURNS bigint
+    LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = gridgov, pg_catalog, pg_temp
+    AS $$ DECLARE n bigint;
+          BEGIN EXECUTE 'SELECT count(*) FROM pg_catalog.pg_class WHERE relname = ''' || name || '''' INTO n; RETURN n; END; $$;
 SELECT p.oid::regprocedure AS definer, pg_temp.definer_problems(p.oid) AS problem
   FROM pg_proc p WHERE p.pronamespace = 'gridgov_test_definers'::regnamespace ORDER BY p.oid::regprocedure::text, 2;
 
 -- And the climb itself, tried on every SECURITY DEFINER function of the
--- extension and on the four: a plain role plants a temporary view named
+-- extension and on the six: a plain role plants a temporary view named
 -- like each of gridgov's tables and views, and a schema of its own first on
 -- its search_path holding a function named like each of gridgov's
 -- functions, every one recording who runs it; then calls the function with
--- NULL arguments.  What ran as the owner is a climb.
+-- NULL arguments, and with crafted ones.  What ran as the owner is a climb.
 CREATE TABLE public.gridgov_test_climbs (fn text, by_role text);
 GRANT INSERT ON public.gridgov_test_climbs TO PUBLIC;
 CREATE FUNCTION public.gridgov_test_climb() RETURNS bigint LANGUAGE sql VOLATILE
@@ -206,7 +221,8 @@ $$;
 SET search_path = lookalikes, public, pg_catalog;
 SELECT p.oid::regprocedure AS definer,
        set_config('gridgov_test.fn', p.oid::regprocedure::text, false) IS NOT NULL AS tried,
-       pg_temp.call_with_nulls(p.oid) AS outcome
+       pg_temp.call_with(p.oid) AS with_nulls,
+       pg_temp.call_with(p.oid, crafted => true) AS crafted
   FROM pg_proc p
  WHERE p.prosecdef
    AND (p.pronamespace = 'gridgov_test_definers'::regnamespace
@@ -217,9 +233,10 @@ SELECT p.oid::regprocedure AS definer,
 RESET search_path;
 RESET ROLE;
 -- the climbs: the caller's look-alikes ran as the owner through the
--- function without a path and the one that leaves pg_temp first (the one
--- that searches public is refused by the rule all the same: one CREATE
--- grant on public would open it)
+-- function without a path and the one that leaves pg_temp first (twice
+-- each: once per call), and the crafted arguments through the two that
+-- build SQL (the one that searches public is refused by the rule all the
+-- same: one CREATE grant on public would open it)
 SELECT fn, by_role, count(*) FROM public.gridgov_test_climbs GROUP BY 1, 2 ORDER BY 1, 2;
 -- the traps are live: the caller reaches its own look-alikes itself
 SET ROLE gridgov_test_plain;
@@ -248,6 +265,7 @@ SET search_path = gridgov, public;
 SELECT refresh_kpi_daily('2026-10-01', '2026-11-20', '2026-11-18 00:00+08') > 0 AS kpi_refreshed,
        refresh_risk_daily('2026-10-01', '2026-11-16') > 0 AS risk_refreshed;
 CREATE ROLE gridgov_test_bi LOGIN IN ROLE gridgov_reader;
+SELECT function FROM grant_jurisdiction('gridgov_test_bi', '44', 'viewer');
 CREATE ROLE gridgov_test_nobody LOGIN;
 -- what every dashboard reading gives, as checksums, for the role in effect
 CREATE FUNCTION pg_temp.readings() RETURNS TABLE (what text, reading text) LANGUAGE plpgsql AS $$
@@ -320,6 +338,7 @@ RESET ROLE;
 -- A handler reports and moves cases; it may not edit the registry, date a
 -- move, or rewrite the history.
 CREATE ROLE gridgov_test_handler LOGIN IN ROLE gridgov_handler;
+SELECT function FROM grant_jurisdiction('gridgov_test_handler', '44', 'handler');
 SET ROLE gridgov_test_handler;
 INSERT INTO cases (category, channel, location) VALUES ('noise', 'hotline', 'SRID=4326;POINT(113.941 22.751)')
 RETURNING status, handling_level;
@@ -335,6 +354,7 @@ RESET ROLE;
 -- An administrator manages the registry, the rules, organizations and
 -- people, and refreshes the rollups; it moves no case.
 CREATE ROLE gridgov_test_admin LOGIN IN ROLE gridgov_administrator;
+SELECT function FROM grant_jurisdiction('gridgov_test_admin', '44', 'administrator');
 SET ROLE gridgov_test_admin;
 UPDATE unit SET name = '光明区(新)' WHERE code = '440311' RETURNING name;
 INSERT INTO category (code, name) VALUES ('litter', '乱扔垃圾') RETURNING code;
@@ -349,6 +369,7 @@ RESET ROLE;
 
 -- An auditor reads both histories and verifies them; it changes nothing.
 CREATE ROLE gridgov_test_auditor LOGIN IN ROLE gridgov_auditor;
+SELECT function FROM grant_jurisdiction('gridgov_test_auditor', '44', 'auditor');
 SET ROLE gridgov_test_auditor;
 SELECT count(*) AS broken FROM verify_history();
 SELECT count(*) > 0 AS history_rows FROM case_history;

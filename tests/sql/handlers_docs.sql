@@ -21,6 +21,10 @@ INSERT INTO category_rule (category, severity, handling_level, limit_unit,
     ('noise', 1, 5, 'working_day', 1, 1, 3, 1),
     ('stairwell_clutter', 1, 6, 'working_day', 1, 1, 2, 1);
 GRANT gridgov_handler TO handlers_chen, handlers_li, handlers_wang, handlers_volunteer;
+-- row-level security (docs/access.md): the four see and move the cases of
+-- the subdistrict
+SELECT count(grant_jurisdiction(r::regrole, '440311006', 'handler')) AS grants
+  FROM unnest(ARRAY['handlers_chen', 'handlers_li', 'handlers_wang', 'handlers_volunteer']) r \gset
 \set ECHO all
 -- service points at every tier, run by organizations covering their units
 INSERT INTO service_point (id, name, unit, organization) VALUES

@@ -1,0 +1,179 @@
+-- gridgov: rollups that stay current (issue 14)
+--
+-- kpi_daily, kpi_unit_daily and risk_daily hold per day and unit what the
+-- cases reported that day add up to.  A case moved today changes the day it
+-- was reported, so instead of rescanning months, every statement that
+-- writes cases notes the (day, unit) pairs it touched in rollup_change, and
+-- refresh_rollups() recomputes those pairs only, plus the pairs whose open
+-- cases passed their deadline since the last refresh (overdue_now counts
+-- at the refresh's as_of).  After a refresh the rollups equal a rescan at
+-- its as_of, state for state (tests/pgtap/rollup_incremental.sql).
+
+CREATE TABLE @extschema@.rollup_change (
+    day     date NOT NULL,
+    unit    @extschema@.gridcode NOT NULL
+);
+COMMENT ON TABLE @extschema@.rollup_change IS
+    'the (day, unit) pairs whose cases changed since refresh_rollups() last ran: appended by every statement on cases, consumed by the refresh';
+COMMENT ON COLUMN @extschema@.rollup_change.day IS 'the day the changed cases were reported, in gridgov.calendar_timezone';
+COMMENT ON COLUMN @extschema@.rollup_change.unit IS 'the changed cases'' unit';
+
+CREATE TABLE @extschema@.rollup_state (
+    only_row    boolean PRIMARY KEY DEFAULT true CONSTRAINT rollup_state_one_row CHECK (only_row),
+    as_of       timestamptz NOT NULL,
+    timezone    text NOT NULL,
+    refreshed_at timestamptz NOT NULL
+);
+COMMENT ON TABLE @extschema@.rollup_state IS
+    'where refresh_rollups() left kpi_daily and kpi_unit_daily: counted at as_of in this zone';
+COMMENT ON COLUMN @extschema@.rollup_state.only_row IS 'always true: keeps the table to one row';
+COMMENT ON COLUMN @extschema@.rollup_state.as_of IS 'the as_of of the last refresh: its open and overdue cases are counted at it';
+COMMENT ON COLUMN @extschema@.rollup_state.timezone IS 'the calendar zone of the rollups'' days at the last refresh';
+COMMENT ON COLUMN @extschema@.rollup_state.refreshed_at IS 'when refresh_rollups() last ran';
+
+-- Both are kept by pg_dump with the rollups they describe: a restore goes
+-- on from where the dump left off.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_change', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.rollup_state', '');
+
+-- "Which open cases passed their deadline between two refreshes" is a
+-- range of this index.
+CREATE INDEX cases_stage_deadline ON @extschema@.cases (stage_deadline) WHERE stage_deadline IS NOT NULL;
+
+-- A statement trigger, over the statement's transition table: one INSERT
+-- of the distinct pairs per statement, however many rows it wrote, as the
+-- log's owner (src/rollup.c): writers of cases need no grant on it.  The
+-- log is appended to, never updated, so writers never wait for each other
+-- or for a refresh.
+CREATE FUNCTION @extschema@.rollup_note_change() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'rollup_note_change' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.rollup_note_change() IS
+    'AFTER ... FOR EACH STATEMENT trigger on cases: notes the (day, unit) pairs of the statement''s cases in rollup_change';
+
+-- ENABLE ALWAYS: rows that logical replication or a restore applies change
+-- the rollups too.
+CREATE TRIGGER gridgov_rollup_insert AFTER INSERT ON @extschema@.cases
+    REFERENCING NEW TABLE AS gridgov_new_cases
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.rollup_note_change();
+ALTER TABLE @extschema@.cases ENABLE ALWAYS TRIGGER gridgov_rollup_insert;
+CREATE TRIGGER gridgov_rollup_update AFTER UPDATE ON @extschema@.cases
+    REFERENCING NEW TABLE AS gridgov_new_cases
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.rollup_note_change();
+ALTER TABLE @extschema@.cases ENABLE ALWAYS TRIGGER gridgov_rollup_update;
+CREATE TRIGGER gridgov_rollup_delete AFTER DELETE ON @extschema@.cases
+    REFERENCING OLD TABLE AS gridgov_old_cases
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.rollup_note_change();
+ALTER TABLE @extschema@.cases ENABLE ALWAYS TRIGGER gridgov_rollup_delete;
+
+-- The refresh.  The pairs are taken out of the log by one DELETE, and the
+-- cases read by later statements: a writer whose pair the DELETE did not see
+-- (not yet committed) leaves it for the next refresh, one it did see has
+-- committed, so the reads see its cases (READ COMMITTED: each statement
+-- takes a new snapshot; other isolation levels are refused).
+CREATE FUNCTION @extschema@.refresh_rollups(as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone constant text := @extschema@.calendar_timezone();
+    half_life_seconds constant float8 := EXTRACT(epoch FROM @extschema@.risk_half_life())::float8;
+    state @extschema@.rollup_state;
+    first_day date;
+    last_day date;
+    through date;
+    yesterday constant date := @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1;
+    pairs bigint;
+BEGIN
+    IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'refresh_rollups runs in READ COMMITTED transactions only'
+            USING ERRCODE = '25000',
+                  HINT = 'Under a snapshot of the whole transaction it could consume changes it does not see.';
+    END IF;
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.rollup_state
+        IN SHARE ROW EXCLUSIVE MODE;
+    SELECT * INTO state FROM @extschema@.rollup_state;
+
+    CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_pairs (day date, unit @extschema@.gridcode) ON COMMIT DROP;
+    TRUNCATE gridgov_rollup_pairs;
+    WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit)
+    INSERT INTO gridgov_rollup_pairs SELECT DISTINCT day, unit FROM taken;
+
+    IF state IS NULL OR state.timezone OPERATOR(pg_catalog.<>) zone THEN
+        -- nothing to go on from: every day, once
+        SELECT pg_catalog.timezone(zone, pg_catalog.min(c.reported_at))::date,
+               pg_catalog.timezone(zone, pg_catalog.max(c.reported_at))::date
+          INTO first_day, last_day FROM @extschema@.cases c;
+        PERFORM @extschema@.refresh_kpi_daily(COALESCE(first_day, pg_catalog.timezone(zone, as_of)::date),
+                                              COALESCE(last_day, pg_catalog.timezone(zone, as_of)::date), as_of);
+        SELECT pg_catalog.count(*) INTO pairs FROM @extschema@.kpi_daily;
+    ELSE
+        -- open cases whose deadline passed between the two as_of
+        INSERT INTO gridgov_rollup_pairs
+        SELECT DISTINCT pg_catalog.timezone(zone, c.reported_at)::date, c.unit
+          FROM @extschema@.cases c
+         WHERE c.stage_deadline IS NOT NULL
+           AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
+           AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of);
+        SELECT pg_catalog.count(*) INTO pairs FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p;
+
+        DELETE FROM @extschema@.kpi_daily d USING gridgov_rollup_pairs p
+         WHERE d.day OPERATOR(pg_catalog.=) p.day AND d.unit OPERATOR(@extschema@.=) p.unit;
+        INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+        SELECT p.day, c.unit, c.category, @extschema@.kpi(c, as_of)
+          FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p
+          JOIN @extschema@.cases c
+            ON c.unit OPERATOR(@extschema@.=) p.unit
+           AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+           AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+         GROUP BY p.day, c.unit, c.category;
+
+        -- the units above each pair, district to grid, merged again from kpi_daily
+        CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_above (day date, unit @extschema@.gridcode) ON COMMIT DROP;
+        TRUNCATE gridgov_rollup_above;
+        INSERT INTO gridgov_rollup_above
+        SELECT DISTINCT p.day, @extschema@.ancestor(p.unit, l.level)
+          FROM gridgov_rollup_pairs p
+         CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(p.unit), 6)) AS l(level);
+        DELETE FROM @extschema@.kpi_unit_daily d USING gridgov_rollup_above a
+         WHERE d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit;
+        INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+        SELECT a.day, a.unit, @extschema@.kpi_merge(d.kpi)
+          FROM gridgov_rollup_above a
+          JOIN @extschema@.kpi_daily d ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.<@) a.unit
+         GROUP BY a.day, a.unit;
+    END IF;
+    INSERT INTO @extschema@.rollup_state (as_of, timezone, refreshed_at)
+    VALUES (as_of, zone, pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT rollup_state_pkey DO UPDATE
+       SET as_of = EXCLUDED.as_of, timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
+
+    -- the risk rollup: the pairs of the days it holds, then the days that
+    -- have ended since
+    through := @extschema@.risk_rollup_through();
+    IF through IS NULL THEN
+        PERFORM @extschema@.refresh_risk_daily(NULL, yesterday);
+    ELSE
+        LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
+        DELETE FROM @extschema@.risk_daily r USING gridgov_rollup_pairs p
+         WHERE r.day OPERATOR(pg_catalog.=) p.day AND r.unit OPERATOR(@extschema@.=) p.unit
+           AND p.day OPERATOR(pg_catalog.<=) through;
+        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
+        SELECT p.day, c.unit, c.severity, pg_catalog.count(*),
+               pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(p.day) OPERATOR(pg_catalog.-) c.reported_at)::float8,
+                                                     half_life_seconds))
+          FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs WHERE day OPERATOR(pg_catalog.<=) through) p
+          JOIN @extschema@.cases c
+            ON c.unit OPERATOR(@extschema@.=) p.unit
+           AND c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(p.day OPERATOR(pg_catalog.-) 1)
+           AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(p.day)
+           AND c.status NOT IN ('rejected', 'merged')
+         GROUP BY p.day, c.unit, c.severity;
+        IF through OPERATOR(pg_catalog.<) yesterday THEN
+            PERFORM @extschema@.refresh_risk_daily(through OPERATOR(pg_catalog.+) 1, yesterday);
+        END IF;
+    END IF;
+    RETURN pairs;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_rollups(timestamptz) IS
+    'bring kpi_daily, kpi_unit_daily and risk_daily up to date at as_of, recomputing only the (day, unit) pairs whose cases changed or passed a deadline since the last call (the first call rebuilds); returns the pairs recomputed';

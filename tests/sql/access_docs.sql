@@ -1,0 +1,87 @@
+-- The examples of docs/access.md, run for real (tools/check-docs), in one
+-- transaction that is rolled back: the roles and grants go with it.
+\set ECHO none
+\set ON_ERROR_ROLLBACK on
+\set SHOW_CONTEXT never
+-- the sequences as they were, to be put back (a rollback does not)
+SELECT string_agg(format('SELECT setval(%L, %s, %L);', schemaname || '.' || sequencename,
+                         coalesce(last_value, 1), last_value IS NOT NULL), ' ') AS restore_sequences
+  FROM pg_sequences WHERE schemaname = 'gridgov' \gset
+BEGIN;
+\i tests/pgtap/case_fixture.psql
+INSERT INTO cases (id, category, channel, location, reporter, reported_at) VALUES
+    (201, 'noise', 'hotline', ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326), '{"name": "陈先生", "phone": "13912345678"}', '2026-11-16 09:00+08'),
+    (202, 'noise', 'resident_app', ST_SetSRID(ST_MakePoint(113.96, 22.75), 4326), '{"name": "刘女士"}', '2026-11-16 09:10+08'),
+    (203, 'illegal_construction', 'patrol', ST_SetSRID(ST_MakePoint(113.91, 22.76), 4326), '{}', '2026-11-16 09:20+08');
+CREATE ROLE gridgov_docs_readers IN ROLE gridgov_handler;
+GRANT USAGE ON SCHEMA gridgov TO gridgov_docs_readers;
+GRANT SELECT ON ALL TABLES IN SCHEMA gridgov TO gridgov_docs_readers;
+GRANT INSERT, UPDATE ON cases TO gridgov_docs_readers;
+GRANT INSERT, UPDATE, DELETE ON jurisdiction_grant, category_grant TO gridgov_docs_readers;
+GRANT USAGE ON ALL SEQUENCES IN SCHEMA gridgov TO gridgov_docs_readers;
+\set ECHO all
+-- grants
+CREATE ROLE worker_genzhuyuan IN ROLE gridgov_docs_readers;
+CREATE ROLE office_matian IN ROLE gridgov_docs_readers;
+CREATE ROLE chengguan_desk IN ROLE gridgov_docs_readers;
+SELECT grantee, unit, function, upper_inf(valid) AS open_ended
+  FROM grant_jurisdiction('worker_genzhuyuan', '440311006003', 'handler');
+SELECT grantee, unit, function, lower(valid) FROM grant_jurisdiction('office_matian', '440311006', 'viewer', tstzrange('2026-11-01 00:00+08', NULL));
+SELECT grantee, category, unit, function FROM grant_category('chengguan_desk', 'illegal_construction', '440311');
+SELECT grantee, unit, unit_name, category, function FROM jurisdiction_holders ORDER BY grantee::text;
+-- who sees what
+SET ROLE worker_genzhuyuan;
+SELECT id, unit, category FROM cases ORDER BY id;
+SELECT code, name FROM unit ORDER BY code;
+SELECT breadcrumb('440311006003001');
+SELECT case_id, seq, action FROM case_history ORDER BY case_id, seq;
+RESET ROLE;
+SET ROLE office_matian;
+SELECT id, unit, category FROM cases ORDER BY id;
+RESET ROLE;
+SET ROLE chengguan_desk;
+SELECT id, unit, category FROM cases ORDER BY id;
+RESET ROLE;
+-- the tests
+SET ROLE office_matian;
+SELECT jurisdiction_visible('440311006003001'), jurisdiction_holds('440311006003001', 'handler'),
+       jurisdiction_covers('440311'), jurisdiction_visible('440311001001001');
+RESET ROLE;
+-- refused writes
+SET ROLE office_matian;
+UPDATE cases SET description = '已核实' WHERE id = 201;
+INSERT INTO cases (category, channel, unit) VALUES ('noise', 'hotline', '440311006003001');
+SELECT grant_jurisdiction('office_matian', '440311006', 'handler');
+RESET ROLE;
+SET ROLE worker_genzhuyuan;
+INSERT INTO cases (category, channel, unit) VALUES ('noise', 'hotline', '440311006004001');
+SELECT id, status FROM accept(202);
+RESET ROLE;
+-- personal data
+SET ROLE worker_genzhuyuan;
+SELECT id, reporter, masked FROM case_reporters ORDER BY id;
+RESET ROLE;
+SET ROLE office_matian;
+SELECT id, reporter, masked FROM case_reporters ORDER BY id;
+RESET ROLE;
+SELECT mask_personal('13912345678'), mask_personal('陈先生'), mask_personal('{"phone": "13912345678", "age": 41}'::jsonb);
+-- retention
+UPDATE cases SET status = 'rejected', note = '重复来电', moved_at = '2026-11-20 10:00+08' WHERE id = 202;
+SELECT anonymise_personal_data('100 years');
+SELECT anonymise_personal_data('1 day');
+SELECT id, reporter, last_action, note FROM cases WHERE id = 202;
+SELECT count(*) AS problems FROM verify_history();
+SELECT anonymise_personal_data('-1 day');
+-- revoking
+SELECT revoke_jurisdiction('office_matian', '440311006');
+SET ROLE office_matian;
+SELECT count(*) FROM cases;
+RESET ROLE;
+SELECT grantee, unit, function, lower(valid), upper(valid) = now() AS ended_now
+  FROM jurisdiction_grant WHERE grantee = 'office_matian'::regrole;
+SELECT grant_jurisdiction('office_matian', '440311006', 'steward');
+ROLLBACK;
+\set ECHO none
+\o /dev/null
+:restore_sequences
+\o
