@@ -6,7 +6,7 @@
 -- again by hand.
 BEGIN;
 \i tests/pgtap/reward_fixture.psql
-SELECT plan(55);
+SELECT plan(56);
 
 -- an error's hint, for the checks below
 CREATE FUNCTION pg_temp.hint_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
@@ -140,12 +140,17 @@ SELECT results_eq($$SELECT district, name, volunteers, reports, awards, awarded_
 -- a clerk who is not the owner awards with the grants docs/people.md names
 CREATE ROLE gridgov_reward_clerk;
 GRANT USAGE ON SCHEMA gridgov TO gridgov_reward_clerk;
-GRANT SELECT ON gridgov.cases, gridgov.post, gridgov.reward_fund TO gridgov_reward_clerk;
+GRANT SELECT ON gridgov.cases, gridgov.post, gridgov.organization, gridgov.reward_fund TO gridgov_reward_clerk;
 GRANT SELECT, INSERT ON gridgov.reward TO gridgov_reward_clerk;
 GRANT UPDATE (paid_fen) ON gridgov.reward_fund TO gridgov_reward_clerk;
 GRANT EXECUTE ON FUNCTION gridgov.award_report(bigint, numeric, bigint, text) TO gridgov_reward_clerk;
 GRANT INSERT ON gridgov.reward_fund TO gridgov_reward_clerk;
 GRANT USAGE ON SEQUENCE gridgov.reward_fund_id_seq TO gridgov_reward_clerk;
+SET ROLE gridgov_reward_clerk;
+SELECT throws_ok($$SELECT award_report(1, 80, 1)$$, '23503', 'case 1 does not exist',
+                 'a clerk without a jurisdiction grant sees no case to award (23503)');
+RESET ROLE;
+SELECT grant_jurisdiction('gridgov_reward_clerk', '440311', 'administrator') \g /dev/null
 INSERT INTO cases (id, category, channel, location, reporter_person, reported_at)
 SELECT 8, 'noise', 'patrol', point, 1, '2026-11-18 09:00+08' FROM spot WHERE name = 'genzhuyuan';
 SELECT pg_temp.close_case(8) \g /dev/null
