@@ -84,14 +84,16 @@ CREATE FUNCTION @extschema@.check_point(point geometry, caller text) RETURNS boo
 COMMENT ON FUNCTION @extschema@.check_point(geometry, text) IS
     'true for a non-empty point in SRID 4326 with a finite longitude (-180 to 180) and latitude (-90 to 90); an error (22023) naming the caller otherwise';
 
--- Hierarchy
+-- Hierarchy.  As gridcode's, those that fail for no cell (level, parent,
+-- subtree_first, subtree_last, are_neighbors, @> and <@) are LEAKPROOF;
+-- ancestor and children, which check a level, are not.
 CREATE FUNCTION @extschema@.level(@extschema@.gridcell) RETURNS integer
-    AS 'MODULE_PATHNAME', 'gridcell_level' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridcell_level' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.level(@extschema@.gridcell) IS
     'level of the cell, 1 (6° x 4°) to 10 (1/2048″)';
 
 CREATE FUNCTION @extschema@.parent(@extschema@.gridcell) RETURNS @extschema@.gridcell
-    AS 'MODULE_PATHNAME', 'gridcell_parent' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridcell_parent' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.parent(@extschema@.gridcell) IS
     'the cell one level up; NULL at level 1';
 
@@ -119,13 +121,13 @@ COMMENT ON FUNCTION @extschema@.children(@extschema@.gridcell, integer) IS
     'the descendants at a level (the cell itself at its own level), in order; at most gridgov.max_cover_cells';
 
 CREATE FUNCTION @extschema@.subtree_first(@extschema@.gridcell) RETURNS @extschema@.gridcell
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF
     RETURN $1;
 COMMENT ON FUNCTION @extschema@.subtree_first(@extschema@.gridcell) IS
     'first value of the descendant range: the cell itself';
 
 CREATE FUNCTION @extschema@.subtree_last(@extschema@.gridcell) RETURNS @extschema@.gridcell
-    AS 'MODULE_PATHNAME', 'gridcell_subtree_last' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridcell_subtree_last' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.subtree_last(@extschema@.gridcell) IS
     'last value of the descendant range: the last level 10 cell inside the cell';
 
@@ -136,7 +138,7 @@ COMMENT ON FUNCTION @extschema@.k_ring(@extschema@.gridcell, integer) IS
     'the cells of the same level at most k columns and k rows away, the cell included; cut at ±88°, wrapping across ±180°';
 
 CREATE FUNCTION @extschema@.are_neighbors(@extschema@.gridcell, @extschema@.gridcell) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'gridcell_are_neighbors' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridcell_are_neighbors' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.are_neighbors(@extschema@.gridcell, @extschema@.gridcell) IS
     'true when two different cells of the same level share an edge or a corner (across ±180° too)';
 
@@ -177,12 +179,12 @@ COMMENT ON FUNCTION @extschema@.cover(geometry, integer) IS
 -- Containment, with the planner support that turns "cell <@ X" into a
 -- btree range (src/subtree_support.c, declared with gridcode).
 CREATE FUNCTION @extschema@.gridcell_contains(@extschema@.gridcell, @extschema@.gridcell) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF
     SUPPORT @extschema@.subtree_contains_support;
 COMMENT ON FUNCTION @extschema@.gridcell_contains(@extschema@.gridcell, @extschema@.gridcell) IS
     'implementation of the @> operator for gridcell';
 CREATE FUNCTION @extschema@.gridcell_contained(@extschema@.gridcell, @extschema@.gridcell) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF
     SUPPORT @extschema@.subtree_contained_support;
 COMMENT ON FUNCTION @extschema@.gridcell_contained(@extschema@.gridcell, @extschema@.gridcell) IS
     'implementation of the <@ operator for gridcell';

@@ -59,14 +59,21 @@ CREATE CAST (text AS @extschema@.gridcode) WITH INOUT;
 -- Functions
 -- ======================================================================
 
--- Hierarchy functions
+-- Hierarchy functions.  Those that compute on their arguments alone and fail
+-- for no code (level, level_name, parent, lineage, is_ancestor, lca,
+-- depth_between, subtree_first, subtree_last, and @> and <@ below) are
+-- LEAKPROOF: the planner may run a reader's "unit <@ X" before the policies
+-- of row-level security, as an index range scan, since no error or side
+-- channel of theirs tells a row the policies hide (docs/access.md).  Those
+-- that check a level or a number argument (ancestor, segment, child) can
+-- fail, and are not.
 CREATE FUNCTION @extschema@.level(@extschema@.gridcode) RETURNS integer
-    AS 'MODULE_PATHNAME', 'gridcode_level' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridcode_level' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.level(@extschema@.gridcode) IS
     'level of the code: 1 province, 2 prefecture, 3 county, 4 township, 5 village, 6 grid, 7 building';
 
 CREATE FUNCTION @extschema@.level_name(@extschema@.gridcode) RETURNS text
-    AS 'MODULE_PATHNAME', 'gridcode_level_name' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridcode_level_name' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.level_name(@extschema@.gridcode) IS
     'name of the code''s level: province, prefecture, county, township, village, grid or building';
 
@@ -76,7 +83,7 @@ COMMENT ON FUNCTION @extschema@.gridcode_level(text) IS
     'number of a gridcode level given its name, such as ''township''';
 
 CREATE FUNCTION @extschema@.parent(@extschema@.gridcode) RETURNS @extschema@.gridcode
-    AS 'MODULE_PATHNAME', 'gridcode_parent' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridcode_parent' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.parent(@extschema@.gridcode) IS
     'the code with its last non-zero segment zeroed; NULL for a province';
 
@@ -93,7 +100,7 @@ COMMENT ON FUNCTION @extschema@.check_gridcode_level(integer, text) IS
     'true for a gridcode level (1 province to 7 building); an error (22023) naming the parameter otherwise';
 
 CREATE FUNCTION @extschema@.lineage(@extschema@.gridcode) RETURNS @extschema@.gridcode[]
-    AS 'MODULE_PATHNAME', 'gridcode_lineage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridcode_lineage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.lineage(@extschema@.gridcode) IS
     'the code''s ancestors and the code itself, from the province down: "c = ANY (lineage(x))" is "c @> x" for an index on c';
 
@@ -113,28 +120,28 @@ COMMENT ON FUNCTION @extschema@.child(@extschema@.gridcode, integer, integer) IS
     'the descendant with the given number at a lower level, the levels between left absent';
 
 CREATE FUNCTION @extschema@.is_ancestor(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'gridcode_is_ancestor' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridcode_is_ancestor' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.is_ancestor(@extschema@.gridcode, @extschema@.gridcode) IS
     'true when the first code is a proper ancestor of the second';
 
 CREATE FUNCTION @extschema@.lca(@extschema@.gridcode, @extschema@.gridcode) RETURNS @extschema@.gridcode
-    AS 'MODULE_PATHNAME', 'gridcode_lca' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridcode_lca' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.lca(@extschema@.gridcode, @extschema@.gridcode) IS
     'lowest common ancestor-or-self of two codes; NULL when they are in different provinces';
 
 CREATE FUNCTION @extschema@.depth_between(@extschema@.gridcode, @extschema@.gridcode) RETURNS integer
-    AS 'MODULE_PATHNAME', 'gridcode_depth_between' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridcode_depth_between' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.depth_between(@extschema@.gridcode, @extschema@.gridcode) IS
     'levels from the first code down to the second; NULL unless the first is an ancestor-or-self of the second';
 
 CREATE FUNCTION @extschema@.subtree_first(@extschema@.gridcode) RETURNS @extschema@.gridcode
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF
     RETURN $1;
 COMMENT ON FUNCTION @extschema@.subtree_first(@extschema@.gridcode) IS
     'first code of the descendant range: the code itself';
 
 CREATE FUNCTION @extschema@.subtree_last(@extschema@.gridcode) RETURNS @extschema@.gridcode
-    AS 'MODULE_PATHNAME', 'gridcode_subtree_last' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'gridcode_subtree_last' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION @extschema@.subtree_last(@extschema@.gridcode) IS
     'last code of the descendant range: every lower segment at its maximum';
 
@@ -166,12 +173,12 @@ COMMENT ON FUNCTION @extschema@.subtree_contains_joinsel(internal, oid, internal
     'join selectivity of the @> operators of gridcode and gridcell: the share of the right column under a value of the left one, averaged over the left column''s statistics';
 
 CREATE FUNCTION @extschema@.gridcode_contains(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF
     SUPPORT @extschema@.subtree_contains_support;
 COMMENT ON FUNCTION @extschema@.gridcode_contains(@extschema@.gridcode, @extschema@.gridcode) IS
     'implementation of the @> operator for gridcode';
 CREATE FUNCTION @extschema@.gridcode_contained(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
-    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF
     SUPPORT @extschema@.subtree_contained_support;
 COMMENT ON FUNCTION @extschema@.gridcode_contained(@extschema@.gridcode, @extschema@.gridcode) IS
     'implementation of the <@ operator for gridcode';

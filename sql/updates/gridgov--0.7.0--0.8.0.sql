@@ -3193,3 +3193,27 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.reward_fund_check()
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.award_report(bigint, numeric, bigint, text) TO gridgov_administrator;
+
+-- Hierarchy functions LEAKPROOF (issue 13): the containment operators' and
+-- the hierarchy functions of gridcode and gridcell compute on their
+-- arguments alone and fail for no value of their types, so the planner may
+-- run a user's "unit <@ X" before the row-level security policies, as an
+-- index range scan (docs/access.md, "Leakproof functions").
+ALTER FUNCTION @extschema@.gridcode_contains(@extschema@.gridcode, @extschema@.gridcode) LEAKPROOF;
+ALTER FUNCTION @extschema@.gridcode_contained(@extschema@.gridcode, @extschema@.gridcode) LEAKPROOF;
+ALTER FUNCTION @extschema@.level(@extschema@.gridcode) LEAKPROOF;
+ALTER FUNCTION @extschema@.level_name(@extschema@.gridcode) LEAKPROOF;
+ALTER FUNCTION @extschema@.parent(@extschema@.gridcode) LEAKPROOF;
+ALTER FUNCTION @extschema@.lineage(@extschema@.gridcode) LEAKPROOF;
+ALTER FUNCTION @extschema@.is_ancestor(@extschema@.gridcode, @extschema@.gridcode) LEAKPROOF;
+ALTER FUNCTION @extschema@.lca(@extschema@.gridcode, @extschema@.gridcode) LEAKPROOF;
+ALTER FUNCTION @extschema@.depth_between(@extschema@.gridcode, @extschema@.gridcode) LEAKPROOF;
+ALTER FUNCTION @extschema@.subtree_first(@extschema@.gridcode) LEAKPROOF;
+ALTER FUNCTION @extschema@.subtree_last(@extschema@.gridcode) LEAKPROOF;
+ALTER FUNCTION @extschema@.gridcell_contains(@extschema@.gridcell, @extschema@.gridcell) LEAKPROOF;
+ALTER FUNCTION @extschema@.gridcell_contained(@extschema@.gridcell, @extschema@.gridcell) LEAKPROOF;
+ALTER FUNCTION @extschema@.level(@extschema@.gridcell) LEAKPROOF;
+ALTER FUNCTION @extschema@.parent(@extschema@.gridcell) LEAKPROOF;
+ALTER FUNCTION @extschema@.subtree_first(@extschema@.gridcell) LEAKPROOF;
+ALTER FUNCTION @extschema@.subtree_last(@extschema@.gridcell) LEAKPROOF;
+ALTER FUNCTION @extschema@.are_neighbors(@extschema@.gridcell, @extschema@.gridcell) LEAKPROOF;
