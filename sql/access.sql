@@ -540,3 +540,84 @@ GRANT SELECT ON @extschema@.jurisdiction_grant, @extschema@.category_grant, @ext
 GRANT INSERT, UPDATE, DELETE ON @extschema@.jurisdiction_grant, @extschema@.category_grant TO gridgov_administrator;
 GRANT USAGE ON SEQUENCE @extschema@.jurisdiction_grant_id_seq, @extschema@.category_grant_id_seq TO gridgov_administrator;
 GRANT SELECT ON @extschema@.person_contact TO gridgov_handler;
+
+-- The tables added since the policies above (issue 13, item 2).
+-- A handler's daily KPIs: seen where the person holds a post the reader
+-- sees (the posts' own policy decides, as for person_contacts), written by
+-- the refresh as administrators of one of the person's posts.
+ALTER TABLE @extschema@.kpi_handler_daily ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.kpi_handler_daily FOR SELECT
+    USING (handler IN (SELECT p.person FROM @extschema@.post p));
+CREATE POLICY gridgov_write ON @extschema@.kpi_handler_daily FOR ALL
+    USING (handler IN (SELECT p.person FROM @extschema@.post p
+                         LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization
+                        WHERE @extschema@.jurisdiction_holds(COALESCE(p.unit, o.anchor), 'administrator')))
+    WITH CHECK (handler IN (SELECT p.person FROM @extschema@.post p
+                              LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization
+                             WHERE @extschema@.jurisdiction_holds(COALESCE(p.unit, o.anchor), 'administrator')));
+-- Which person a login role is: seen by the role itself (and its members)
+-- and where the person holds a post the reader sees; written by
+-- administrators of one of the person's posts.  The engine reads it as the
+-- owner (src/case_handler.c).
+ALTER TABLE @extschema@.person_login ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.person_login FOR SELECT
+    USING (pg_catalog.pg_has_role(login::pg_catalog.oid, 'USAGE')
+           OR person IN (SELECT p.person FROM @extschema@.post p));
+CREATE POLICY gridgov_write ON @extschema@.person_login FOR ALL
+    USING (person IN (SELECT p.person FROM @extschema@.post p
+                        LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization
+                       WHERE @extschema@.jurisdiction_holds(COALESCE(p.unit, o.anchor), 'administrator')))
+    WITH CHECK (person IN (SELECT p.person FROM @extschema@.post p
+                             LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization
+                            WHERE @extschema@.jurisdiction_holds(COALESCE(p.unit, o.anchor), 'administrator')));
+-- Rewards: an award is seen where its case is (the cases' policy), and made
+-- there (award_report's own checks read the case as the awarding role).  A
+-- fund is seen where its organization is (anchors above the reader's units
+-- included: a community's clerk awards from the district's fund), or by
+-- everyone when it has none; the awards' trigger debits it as the awarding
+-- role, so it is updated where seen; a fund is created by administrators
+-- of its organization's anchor (one without an organization, by the owner).
+ALTER TABLE @extschema@.reward ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.reward FOR SELECT
+    USING (case_id IN (SELECT c.id FROM @extschema@.cases c));
+CREATE POLICY gridgov_insert ON @extschema@.reward FOR INSERT
+    WITH CHECK (case_id IN (SELECT c.id FROM @extschema@.cases c));
+ALTER TABLE @extschema@.reward_fund ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.reward_fund FOR SELECT
+    USING (organization IS NULL OR organization IN (SELECT o.id FROM @extschema@.organization o));
+CREATE POLICY gridgov_insert ON @extschema@.reward_fund FOR INSERT
+    WITH CHECK (organization IN (SELECT o.id FROM @extschema@.organization o
+                                  WHERE @extschema@.jurisdiction_holds(o.anchor, 'administrator')));
+CREATE POLICY gridgov_update ON @extschema@.reward_fund FOR UPDATE
+    USING (organization IS NULL OR organization IN (SELECT o.id FROM @extschema@.organization o))
+    WITH CHECK (organization IS NULL OR organization IN (SELECT o.id FROM @extschema@.organization o));
+-- The rollups' log of changed pairs: seen under a grant of the unit,
+-- consumed (deleted) by a refresh only where the refreshing administrator
+-- may write the rollups; the trigger appends to it as the owner.
+ALTER TABLE @extschema@.rollup_change ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.rollup_change FOR SELECT
+    USING (@extschema@.jurisdiction_visible(unit));
+CREATE POLICY gridgov_write ON @extschema@.rollup_change FOR ALL
+    USING (@extschema@.jurisdiction_holds(unit, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
+
+-- The background worker's jobs hold no jurisdiction data but run for the
+-- whole database: administrators and the owner only (not every reader).
+REVOKE SELECT ON @extschema@.job, @extschema@.job_run, @extschema@.job_status FROM gridgov_reader;
+GRANT SELECT ON @extschema@.job, @extschema@.job_run, @extschema@.job_status TO gridgov_administrator;
+
+-- Reporters' contacts by column privileges (issue 13, item 3): readers
+-- read every column of cases but reporter, and the reporters through
+-- case_reporters, masked where they do not handle; handlers read the
+-- column (the rows the policies show them); auditors too, since
+-- verify_history recomputes each case's content digest, reporter included.
+REVOKE SELECT ON @extschema@.cases FROM gridgov_reader;
+GRANT SELECT (id, district, unit, category, severity, reported_severity, channel, description, location, cell,
+              status, handling_level, service_point, stage, stage_started_at, stage_deadline, stage_limit_unit,
+              stage_paused_seconds, suspended_at, suspended_seconds, reported_at, accepted_at, dispatched_at,
+              resolved_at, verified_at, closed_at, escalations, reopenings, extensions, returns, deadlines_missed,
+              duplicate_of, linked_cases, warning, satisfaction, evaluation, actor, note, moved_at, last_action,
+              escalation_trigger, history_seq, history_hash, history_content, deadline_provisional, handler,
+              actor_person, reporter_person)
+    ON @extschema@.cases TO gridgov_reader;
+GRANT SELECT ON @extschema@.cases TO gridgov_handler;

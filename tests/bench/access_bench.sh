@@ -39,7 +39,7 @@ for v in "$cases" "$intake" "$runs"; do
 done
 work=$(mktemp -d)
 drop_roles() {
-	[ -z "$bench_db" ] || psql -X -q -d "$bench_db" -c 'DROP OWNED BY gridgov_bench_community, gridgov_bench_district' >/dev/null 2>&1
+	[ -z "${PGDATABASE:-}" ] || psql -X -q -c 'DROP OWNED BY gridgov_bench_community, gridgov_bench_district' >/dev/null 2>&1 || true
 	psql -X -q -d postgres -c 'DROP ROLE IF EXISTS gridgov_bench_community, gridgov_bench_district' >/dev/null 2>&1 || true
 	rm -rf "$work"
 }

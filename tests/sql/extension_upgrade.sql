@@ -30,7 +30,7 @@ CREATE FUNCTION gridgov_catalog() RETURNS TABLE (object text, detail text) LANGU
                (SELECT concat_ws(' ', r.relkind, r.reloptions::text, coalesce(r.relacl::text, '-'),
                                  CASE WHEN r.relkind IN ('v', 'm') THEN pg_get_viewdef(r.oid) END,
                                  (SELECT string_agg(concat_ws(' ', a.attname, format_type(a.atttypid, a.atttypmod),
-                                                              a.attnotnull, a.attgenerated, pg_get_expr(ad.adbin, ad.adrelid),
+                                                              a.attnotnull, a.attgenerated, pg_get_expr(ad.adbin, ad.adrelid), a.attacl::text,
                                                               col_description(r.oid, a.attnum)), ', ' ORDER BY a.attnum)
                                     FROM pg_attribute a
                                     LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
