@@ -3219,8 +3219,8 @@ ALTER FUNCTION @extschema@.subtree_last(@extschema@.gridcell) LEAKPROOF;
 ALTER FUNCTION @extschema@.are_neighbors(@extschema@.gridcell, @extschema@.gridcell) LEAKPROOF;
 
 -- Row-level security for the newer tables (issue 13): policies on the
--- tables added since access (item 2), jobs for administrators only, and
--- reporters by column privileges (item 3), as sql/access.sql.
+-- tables added since access (item 2) and jobs for administrators only, as
+-- sql/access.sql.
 -- The tables added since the policies above (issue 13, item 2).
 -- A handler's daily KPIs: seen where the person holds a post the reader
 -- sees (the posts' own policy decides, as for person_contacts), written by
@@ -3285,19 +3285,3 @@ CREATE POLICY gridgov_write ON @extschema@.rollup_change FOR ALL
 -- whole database: administrators and the owner only (not every reader).
 REVOKE SELECT ON @extschema@.job, @extschema@.job_run, @extschema@.job_status FROM gridgov_reader;
 GRANT SELECT ON @extschema@.job, @extschema@.job_run, @extschema@.job_status TO gridgov_administrator;
-
--- Reporters' contacts by column privileges (issue 13, item 3): readers
--- read every column of cases but reporter, and the reporters through
--- case_reporters, masked where they do not handle; handlers read the
--- column (the rows the policies show them); auditors too, since
--- verify_history recomputes each case's content digest, reporter included.
-REVOKE SELECT ON @extschema@.cases FROM gridgov_reader;
-GRANT SELECT (id, district, unit, category, severity, reported_severity, channel, description, location, cell,
-              status, handling_level, service_point, stage, stage_started_at, stage_deadline, stage_limit_unit,
-              stage_paused_seconds, suspended_at, suspended_seconds, reported_at, accepted_at, dispatched_at,
-              resolved_at, verified_at, closed_at, escalations, reopenings, extensions, returns, deadlines_missed,
-              duplicate_of, linked_cases, warning, satisfaction, evaluation, actor, note, moved_at, last_action,
-              escalation_trigger, history_seq, history_hash, history_content, deadline_provisional, handler,
-              actor_person, reporter_person)
-    ON @extschema@.cases TO gridgov_reader;
-GRANT SELECT ON @extschema@.cases TO gridgov_handler;
