@@ -605,3 +605,34 @@ CREATE POLICY gridgov_write ON @extschema@.rollup_change FOR ALL
 -- whole database: administrators and the owner only (not every reader).
 REVOKE SELECT ON @extschema@.job, @extschema@.job_run, @extschema@.job_status FROM gridgov_reader;
 GRANT SELECT ON @extschema@.job, @extschema@.job_run, @extschema@.job_status TO gridgov_administrator;
+
+-- The retention as a job of the background worker (issue 14): daily,
+-- anonymise_personal_data with gridgov.personal_data_retention (set by a
+-- superuser: ALTER DATABASE ... SET, or postgresql.conf); empty, as by
+-- default, keeps every contact and the job anonymises nothing.  The worker
+-- runs it as the bootstrap superuser, so it covers every case.
+CREATE FUNCTION @extschema@.job_personal_data_retention() RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    setting constant text := pg_catalog.current_setting('gridgov.personal_data_retention', true);
+    retention interval;
+BEGIN
+    IF setting IS NULL OR setting OPERATOR(pg_catalog.=) '' THEN
+        RETURN 0;
+    END IF;
+    BEGIN
+        retention := setting::interval;
+    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+        RAISE EXCEPTION 'gridgov.personal_data_retention "%" is not an interval', setting
+            USING ERRCODE = '22023', HINT = 'Set it to how long after closure reporters'' data is kept, such as ''2 years''.';
+    END;
+    RETURN @extschema@.anonymise_personal_data(retention);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.job_personal_data_retention() IS
+    'job: anonymise_personal_data with gridgov.personal_data_retention (nothing when it is empty); returns how many cases were anonymised';
+INSERT INTO @extschema@.job (name, function, period) VALUES
+    ('personal_data_retention', '@extschema@.job_personal_data_retention', '1 day');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job',
+           'WHERE name NOT IN (''escalation_sweep'', ''early_warning'', ''rollups'', ''calendar_horizon'', ''personal_data_retention'')');

@@ -91,6 +91,9 @@ typedef struct Holdings
 } Holdings;
 
 static Holdings holdings;
+
+/* gridgov.personal_data_retention: read by job_personal_data_retention() */
+static char *personal_data_retention = NULL;
 static MemoryContext holdings_context = NULL;
 static Oid	grant_relids[2];
 
@@ -127,7 +130,7 @@ forget_holdings_of_roles(Datum arg, int cacheid, uint32 hashvalue)
 	holdings.valid = false;
 }
 
-/* The memory of grants goes with the transaction, the tables and the roles. */
+/* Forget grants with the transaction, tables and roles; define the retention. */
 void
 access_init(void)
 {
@@ -135,6 +138,16 @@ access_init(void)
 	cache_register(forget_holdings, grant_relids, lengthof(grant_relids));
 	CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, forget_holdings_of_roles, (Datum) 0);
 	CacheRegisterSyscacheCallback(AUTHOID, forget_holdings_of_roles, (Datum) 0);
+	/* superuser-only: it decides when every reporter's contact is emptied */
+	DefineCustomStringVariable("gridgov.personal_data_retention",
+							   "How long after closure reporters' contacts are kept; empty keeps them.",
+							   "The background worker's personal_data_retention job runs "
+							   "anonymise_personal_data with this interval, such as '2 years'.",
+							   &personal_data_retention,
+							   "",
+							   PGC_SUSET,
+							   0,
+							   NULL, NULL, NULL);
 }
 
 /* Order ranges by their first code. */

@@ -6,7 +6,7 @@
 #ifndef ACCESS_H
 #define ACCESS_H
 
-/* The callbacks that drop the memory of grants. */
+/* The callbacks that drop the memory of grants, and the retention setting. */
 extern void access_init(void);
 
 #endif							/* ACCESS_H */

@@ -5,7 +5,9 @@
 # are escalated with no client calling anything; the processes are named in
 # pg_stat_activity; after kill -9 of the worker the postmaster restarts it
 # and no case is escalated twice; a job that fails is recorded with its
-# SQLSTATE while the others go on running; a fast shutdown stops it.
+# SQLSTATE while the others go on running; the personal-data retention job
+# empties a closed case's reporter with the database's setting; a fast
+# shutdown stops it.
 # Binaries from pg_config (PATH); the cluster lives in a temporary directory.
 # The last line is "worker_jobs: N passed, M failed".
 set -uo pipefail
@@ -56,7 +58,14 @@ SELECT g, 'noise', 'hotline', ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326), '20
   FROM generate_series(1, 3) g;
 SELECT accept(g, at => '2026-11-16 09:30+08') FROM generate_series(1, 3) g;
 UPDATE job SET period = '2 seconds' WHERE name IN ('escalation_sweep', 'early_warning', 'rollups');
+-- a case closed weeks ago, its reporter's contact kept until the retention job
+INSERT INTO cases (id, category, channel, location, reporter, reported_at)
+VALUES (4, 'noise', 'hotline', ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326), '{"phone": "13912345678"}', '2026-11-16 13:00+08');
+SELECT accept(4, at => '2026-11-16 13:10+08'), dispatch(4, at => '2026-11-16 13:20+08'),
+       start(4, at => '2026-11-16 13:30+08'), resolve(4, at => '2026-11-16 14:00+08'),
+       verify(4, at => '2026-11-16 15:00+08'), close(4, 5, at => '2026-11-16 16:00+08');
 SQL
+q "ALTER DATABASE $db SET gridgov.personal_data_retention = '1 day'" >/dev/null
 q "ALTER SYSTEM SET gridgov.worker_databases = '$db'" >/dev/null
 q "SELECT pg_reload_conf()" >/dev/null
 
@@ -72,6 +81,15 @@ check "the worker is named in pg_stat_activity" "gridgov worker|gridgov worker" 
 	"$(q "SELECT backend_type || '|' || application_name FROM pg_stat_activity WHERE backend_type = 'gridgov worker'")"
 check "every job ran once at least, the sweep without error" "00000" \
 	"$(q "SELECT outcome FROM gridgov.job_status WHERE name = 'escalation_sweep'")"
+retained=
+for _ in $(seq 1 10); do
+	retained=$(q "SELECT outcome FROM gridgov.job_status WHERE name = 'personal_data_retention'")
+	[ -n "$retained" ] && break
+	sleep 1
+done
+check "the retention job ran with the database's setting: the closed case's reporter emptied by an edit" \
+	"00000|{}|edit|changed reporter: personal data removed after a retention of 1 day|0" \
+	"$retained|$(q "SELECT reporter::text || '|' || last_action || '|' || note FROM gridgov.cases WHERE id = 4")|$(q "SELECT count(*) FROM gridgov.verify_history()")"
 
 # kill -9: the postmaster resets the cluster and starts launcher and worker again
 pid=$(q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'gridgov worker'")
