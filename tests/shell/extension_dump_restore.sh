@@ -118,7 +118,7 @@ check "a new award debits the restored fund" "100000000/40000" \
 	   q "$dst" "SELECT capital_fen || '/' || paid_fen FROM reward_fund WHERE id = 1")"
 check "a fund that starts paid is refused from a non-importer" "GG008" \
 	"$(psql -X -q -A -t -d "$dst" -v VERBOSITY=sqlstate -c "CREATE ROLE gridgov_dump_funder_$$" \
-	     -c "GRANT USAGE ON SCHEMA gridgov TO gridgov_dump_funder_$$" -c "GRANT INSERT ON gridgov.reward_fund TO gridgov_dump_funder_$$" \
+	     -c "GRANT USAGE ON SCHEMA gridgov TO gridgov_dump_funder_$$" -c "GRANT INSERT ON gridgov.reward_fund TO gridgov_dump_funder_$$" -c "GRANT SELECT ON gridgov.organization TO gridgov_dump_funder_$$" \
 	     -c "GRANT USAGE ON SEQUENCE gridgov.reward_fund_id_seq TO gridgov_dump_funder_$$" -c "SET ROLE gridgov_dump_funder_$$" \
 	     -c "INSERT INTO gridgov.reward_fund (name, capital_fen, paid_fen) VALUES ('某基金', 100, 50)" 2>&1 | sed -n 's/^.*ERROR: *//p')"
 psql -X -q -d "$dst" -c "DROP OWNED BY gridgov_dump_funder_$$" -c "DROP ROLE gridgov_dump_funder_$$" >/dev/null 2>&1
