@@ -24,7 +24,6 @@
 
 #include "access/htup_details.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -252,13 +251,8 @@ load_holdings(Oid user, Oid namespace)
 	int			save_sec_context;
 	Datum		values[1] = {ObjectIdGetDatum(user)};
 	MemoryContext caller;
-	HeapTuple	tuple;
 
-	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(grant_table));
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for gridgov.jurisdiction_grant");
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
+	owner = spi_plan_table_owner(grant_table);
 
 	/* filled before reading, so that a change during the load is not missed */
 	grant_relids[0] = grant_table;

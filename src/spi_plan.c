@@ -134,6 +134,20 @@ spi_plan_forget(SPIPlanPtr *plan)
 	*plan = NULL;
 }
 
+/* The owner of a table, from the catalog: whom gridgov's own reads and writes run as. */
+Oid
+spi_plan_table_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
 /*
  * Execute a kept plan of the case engine as the owner of gridgov.cases,
  * whose queries row-level security does not filter: what the engine reads
@@ -143,17 +157,10 @@ spi_plan_forget(SPIPlanPtr *plan)
 int
 spi_plan_execute(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, long limit)
 {
-	Oid			cases = get_relname_relid("cases", plan_namespace);
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(cases));
-	Oid			owner;
+	Oid			owner = spi_plan_table_owner(get_relname_relid("cases", plan_namespace));
 	Oid			save_userid;
 	int			save_sec_context;
 	int			result;
-
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for gridgov.cases");
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);

@@ -40,6 +40,8 @@ extern SPIPlanPtr spi_plan_get(SPIPlanPtr *plan, const SpiQuery *query);
 extern SPIPlanPtr spi_plan_get_in(SPIPlanPtr *plan, const SpiQuery *query, Oid namespace);
 /* Drop a kept plan, so that the next spi_plan_get prepares it again. */
 extern void spi_plan_forget(SPIPlanPtr *plan);
+/* The owner of a table, whom gridgov's own reads and writes of it run as. */
+extern Oid	spi_plan_table_owner(Oid relid);
 /* Execute a kept plan as the owner of the case tables, whom row security does not filter. */
 extern int	spi_plan_execute(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, long limit);
 /* Run a query's kept plan in an SPI connection of its own, which the caller finishes; as spi_plan_execute. */
