@@ -1,0 +1,39 @@
+-- The examples of docs/services.md, run for real: tools/check-docs checks
+-- that every example in the docs appears, with its output, in expected/.
+-- The venues are tests/pgtap/services_fixture.psql.
+\set ECHO none
+\set ON_ERROR_ROLLBACK on
+\set SHOW_CONTEXT never
+\set VERBOSITY default
+BEGIN;
+\i tests/pgtap/services_fixture.psql
+SET datestyle = 'ISO, YMD';
+SET TIME ZONE 'Asia/Shanghai';
+\set ECHO all
+SELECT id, name, kind, service_point, unit, capacity, status FROM venue ORDER BY id;
+SELECT * FROM venue_open_periods(1, '2030-06-03');
+SELECT * FROM venue_open_periods(1, '2030-06-08');
+SELECT * FROM venue_open_periods(1, '2030-06-05');
+SELECT id, venue, during, person, organization, attendees, status
+  FROM book_venue(1, '[2030-06-03 14:00+08, 2030-06-03 16:00+08)', person => 13, attendees => 40, purpose => '书法班');
+SELECT id, during, organization, status
+  FROM book_venue(1, '[2030-06-03 16:00+08, 2030-06-03 18:00+08)', organization => 5, attendees => 12);
+SELECT id FROM book_venue(1, '[2030-06-03 15:00+08, 2030-06-03 17:00+08)', person => 2);
+INSERT INTO booking (venue, during, person) VALUES (1, '[2030-06-03 17:30+08, 2030-06-03 19:00+08)', 3);
+SELECT id FROM book_venue(1, '[2030-06-03 11:00+08, 2030-06-03 15:00+08)', person => 2);
+SELECT id FROM book_venue(1, '[2030-06-05 10:00+08, 2030-06-05 11:00+08)', person => 2);
+SELECT id FROM book_venue(1, '[2030-06-06 14:00+08, 2030-06-06 15:00+08)', person => 2);
+SELECT id FROM book_venue(2, '[2030-06-08 10:00+08, 2030-06-08 11:00+08)', person => 2);
+SELECT id FROM book_venue(4, '[2030-06-03 10:00+08, 2030-06-03 11:00+08)', person => 2);
+SELECT id FROM book_venue(2, '[2030-06-03 10:00+08, 2030-06-03 11:00+08)', person => 2, attendees => 25);
+SELECT id FROM book_venue(2, '[2020-06-01 10:00+08, 2020-06-01 11:00+08)', person => 2);
+SELECT id FROM book_venue(2, '[2030-06-03 10:00+08, 2030-06-03 11:00+08)', person => 2, organization => 5);
+SELECT id, status, cancel_reason FROM cancel_booking(1, '老师生病');
+SELECT id, during, person, status FROM book_venue(1, '[2030-06-03 14:00+08, 2030-06-03 16:00+08)', person => 2);
+SELECT id, during, status, cancel_reason FROM booking WHERE venue = 1 ORDER BY id;
+SELECT * FROM venue_day(1, '2030-06-03');
+UPDATE booking SET attendees = 60 WHERE id = 2;
+DELETE FROM booking WHERE id = 1;
+SELECT id FROM cancel_booking(1);
+\set ECHO none
+ROLLBACK;
