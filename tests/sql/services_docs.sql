@@ -35,5 +35,20 @@ SELECT * FROM venue_day(1, '2030-06-03');
 UPDATE booking SET attendees = 60 WHERE id = 2;
 DELETE FROM booking WHERE id = 1;
 SELECT id FROM cancel_booking(1);
+SELECT code, name FROM activity_category ORDER BY code;
+SELECT id, title, category, venue, unit, during, capacity, signed_up
+  FROM publish_activity(2, '[2030-06-04 14:00+08, 2030-06-04 16:00+08)', '法律咨询进社区', 'legal', 1, capacity => 3);
+SELECT id FROM publish_activity(2, '[2030-06-04 15:00+08, 2030-06-04 17:00+08)', '象棋比赛', 'culture_sports', 1);
+SELECT id FROM publish_activity(2, '[2030-06-04 09:00+08, 2030-06-04 11:00+08)', '健康讲座', 'health', 1, capacity => 30);
+SELECT s.id, s.person, s.status FROM generate_series(2, 6) p, LATERAL sign_up(1, p) s;
+SELECT id FROM sign_up(1, 2);
+SELECT * FROM activity_places WHERE id = 1;
+SELECT id, status, cancelled_at IS NOT NULL AS cancelled FROM cancel_signup(2);
+SELECT id, person, status, promoted_at IS NOT NULL AS promoted FROM signup WHERE activity = 1 ORDER BY id;
+UPDATE activity SET signed_up = 4 WHERE id = 1;
+SELECT record_attendance(1, ARRAY[3, 4]);
+SELECT record_attendance(1, ARRAY[2, 4, 5]);
+SELECT id, person, status, attended FROM signup WHERE activity = 1 ORDER BY id;
+SELECT * FROM activity_places WHERE id = 1;
 \set ECHO none
 ROLLBACK;

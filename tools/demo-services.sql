@@ -1,0 +1,45 @@
+-- The services part of the tour: the venues of Guangming's community halls
+-- and subdistrict centres, a quarter of the seed's bookings, activities and
+-- sign-ups over the 90 simulated days (tests/data/guangming_services.sql),
+-- and what the residents thought of them.
+\pset footer off
+SET search_path = gridgov, public;
+SET timezone = 'Asia/Shanghai';
+
+\echo 'S1. The venues residents book (开放412个场地资源), by subdistrict: halls, rooms, courts, clinics.'
+SELECT coalesce(s.name, '光明区 (all)') AS subdistrict, count(*) AS venues,
+       count(*) FILTER (WHERE v.kind = 'hall') AS halls, count(*) FILTER (WHERE v.kind = 'room') AS rooms,
+       count(*) FILTER (WHERE v.kind = 'court') AS courts, count(*) FILTER (WHERE v.kind = 'clinic') AS clinics,
+       sum(v.capacity) AS places
+  FROM venue v JOIN unit s ON s.code = ancestor(v.unit, 4)
+ GROUP BY ROLLUP ((s.code, s.name))
+ ORDER BY s.code NULLS LAST;
+
+\echo 'S2. Bookings and sign-ups by month (在线报名预约): the quarter holds 11,728, a quarter of the seed''s 46,912.'
+SELECT m.month, m.resident_bookings, m.activities, s.signups, m.resident_bookings + s.signups AS "报名预约"
+  FROM (SELECT to_char(lower(b.during), 'YYYY-MM') AS month,
+               count(*) FILTER (WHERE b.person IS NOT NULL) AS resident_bookings,
+               count(*) FILTER (WHERE b.organization IS NOT NULL) AS activities
+          FROM booking b WHERE b.status = 'active' GROUP BY 1) m
+  JOIN (SELECT to_char(lower(a.during), 'YYYY-MM') AS month, count(*) AS signups
+          FROM signup s JOIN activity a ON a.id = s.activity GROUP BY 1) s USING (month)
+ ORDER BY 1;
+
+\echo 'S3. Activities by the 1+8 alliance''s categories: places, sign-ups, waiting lists, attendance.'
+SELECT c.name AS category, count(*) AS activities, sum(p.capacity) AS places, sum(p.signed_up) AS confirmed,
+       sum(p.waiting) AS waiting, sum(p.attended) AS attended,
+       round(100.0 * sum(p.attended) / nullif(sum(p.signed_up), 0), 1) AS attended_pct
+  FROM activity_places p JOIN activity_category c ON c.code = p.category
+ GROUP BY c.code, c.name ORDER BY activities DESC, c.code;
+
+\echo 'S4. No venue was ever double-booked: active bookings that overlap another of the same venue.'
+SELECT count(*) AS overlapping_pairs
+  FROM booking a JOIN booking b ON a.venue = b.venue AND a.id < b.id AND a.during && b.during
+ WHERE a.status = 'active' AND b.status = 'active';
+
+\echo 'S5. A hall''s day: 根竹园社区党群服务中心''s multi-purpose hall on a busy workday.'
+SELECT v.name, d.* FROM venue v,
+       LATERAL (SELECT lower(b.during)::date AS day FROM booking b WHERE b.venue = v.id
+                 GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1) busy,
+       LATERAL venue_day(v.id, busy.day) d
+ WHERE v.name LIKE '%根竹园%多功能厅';
