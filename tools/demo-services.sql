@@ -43,3 +43,19 @@ SELECT v.name, d.* FROM venue v,
                  GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1) busy,
        LATERAL venue_day(v.id, busy.day) d
  WHERE v.name LIKE '%根竹园%多功能厅';
+
+\echo 'S6. What residents thought (打分评星): ratings by subdistrict and kind, merged from rating_monthly.'
+SELECT u.name AS subdistrict, k.kind, r.ratings, r.mean_stars, r.five_star_share
+  FROM (VALUES ('hall'), ('venue'), ('activity'), ('case')) k(kind),
+       LATERAL ratings_by_unit('440311', 4, '2026-08-01', '2026-10-01', ARRAY[k.kind]) r
+  JOIN unit u ON u.code = r.unit
+ ORDER BY r.unit, k.kind;
+
+\echo 'S7. The moving red flag (流动红旗): the five best community halls of each month, and who kept it.'
+SELECT to_char(month, 'YYYY-MM') AS month, rank, name, score, mean_stars, case_score, kept, flags_so_far
+  FROM hall_award_history ORDER BY month, rank;
+
+\echo 'S8. Why the winner of October won: its figures and the formula it was chosen by.'
+SELECT sp.name, a.score, a.figures, a.formula
+  FROM hall_award a JOIN service_point sp ON sp.id = a.service_point
+ WHERE a.month = '2026-10-01' AND a.rank = 1;

@@ -142,6 +142,24 @@ booked=$(q "SELECT count(*) FROM gridgov.booking WHERE person = 2")
 verify "contended: at most one booking per slot, some booked" t "$([ "$booked" -le 50 ] && [ "$booked" -gt 0 ] && echo t || echo f)"
 echo "contended: $booked of 50 slots booked by $((clients * 50)) attempts, no overlap"
 
+# sign-ups at capacity: 8 clients sign 800 people up for 10 activities of
+# 30 places (about 80 each, at random): never over capacity
+q "INSERT INTO gridgov.person (id) SELECT generate_series(1001, 1800);
+   SELECT count(gridgov.publish_activity(101 + g, '[2031-01-06 09:00+08, 2031-01-06 11:00+08)', '讲座', 'education', 1, 30))
+     FROM generate_series(0, 9) g;
+   CREATE SEQUENCE public.next_person START 1001;" >/dev/null
+cat >"$work/signup.sql" <<'SQL'
+\set a random(1, 10)
+SELECT gridgov.sign_up((SELECT min(id) FROM gridgov.activity) + :a - 1, nextval('public.next_person'));
+SQL
+out=$(PGOPTIONS='-c jit=off' pgbench -n -c "$clients" -j "$clients" -t 100 -f "$work/signup.sql" 2>&1) || { echo "$out" >&2; exit 1; }
+verify "sign-ups: every one made" 800 "$(q "SELECT count(*) FROM gridgov.signup")"
+verify "sign-ups: never over capacity, signed_up the confirmed" 0 \
+	"$(q "SELECT count(*) FROM gridgov.activity a
+	       WHERE a.signed_up > a.capacity
+	          OR a.signed_up <> (SELECT count(*) FROM gridgov.signup s WHERE s.activity = a.id AND s.status = 'confirmed')")"
+echo "sign-ups: $(printf '%s\n' "$out" | sed -n 's/^tps = \([0-9.]*\) (without.*/\1/p' | cut -d. -f1) tps, 800 at 10 activities: $(q "SELECT count(*) FILTER (WHERE status = 'confirmed') || ' confirmed, ' || count(*) FILTER (WHERE status = 'waiting') || ' waiting' FROM gridgov.signup")"
+
 echo "checks: $([ "$failures" -eq 0 ] && echo "0 lost, 0 double bookings, all passed" || echo "$failures FAILED")"
 echo "== done in $(($(date +%s) - began)) s"
 [ "$failures" -eq 0 ]

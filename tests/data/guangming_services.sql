@@ -3,10 +3,11 @@
 -- hours, and a quarter of the seed's bookings and activities (7,203
 -- activities, 46,912 bookings and sign-ups in all: here 1,800 activities
 -- and 11,728 bookings and sign-ups) over the 90 simulated days, 2026-08-01
--- to 10-29, written as imports (their own booked_at and signed_at, by the
--- superuser), since they lie in the past.  Random but seeded.  Needs
--- tests/data/guangming_cases.sql (the service points) and
--- tests/data/guangming_people.sql first.
+-- to 10-29, written as imports (their own booked_at, signed_at and
+-- rated_at, by the superuser), since they lie in the past; the residents'
+-- ratings, and the red flags of the three months.  Random but seeded.
+-- Needs tests/data/guangming_cases.sql (the service points),
+-- tests/data/guangming_people.sql and the simulation first.
 BEGIN;
 SET LOCAL search_path = gridgov, public;
 SET LOCAL timezone = 'Asia/Shanghai';
@@ -99,5 +100,47 @@ SELECT a.activity, a.person, a.signed_at
 -- nine in ten of the confirmed
 SELECT count(cancel_signup(id)) FROM signup WHERE id % 50 = 0 \g /dev/null
 UPDATE signup SET attended = true WHERE status = 'confirmed' AND id % 10 <> 3;
+
+-- Ratings (打分评星), in the weeks after what they rate: three in ten
+-- attended sign-ups rate their activity, four in ten residents who booked
+-- rate the venue, twenty residents a month rate each hall, and half the
+-- reporters of a closed case rate it.  Each hall has a quality of its own
+-- (a hash of its number) around which its stars scatter.
+CREATE TEMP TABLE demo_quality AS
+SELECT h.id AS service_point, h.unit, 3.2 + ((hashint8extended(h.id, 16) & 2147483647) % 150) / 100.0 AS quality
+  FROM demo_hall h;
+CREATE FUNCTION pg_temp.stars(quality numeric, seed bigint) RETURNS integer LANGUAGE sql IMMUTABLE
+    RETURN greatest(1, least(5, round(quality - 1.2 + ((hashint8extended(seed, 17) & 2147483647) % 250) / 100.0)))::integer;
+INSERT INTO rating (person, target_kind, target, stars, rated_at)
+SELECT s.person, 'activity', a.id, pg_temp.stars(q.quality, s.id), upper(a.during) + interval '1 day'
+  FROM signup s JOIN activity a ON a.id = s.activity
+  JOIN venue v ON v.id = a.venue JOIN demo_quality q ON q.service_point = v.service_point
+ WHERE s.attended AND s.id % 10 < 3;
+INSERT INTO rating (person, target_kind, target, stars, rated_at)
+SELECT DISTINCT ON (b.person, b.venue) b.person, 'venue', b.venue, pg_temp.stars(q.quality, b.id), upper(b.during) + interval '2 hours'
+  FROM booking b JOIN venue v ON v.id = b.venue JOIN demo_quality q ON q.service_point = v.service_point
+ WHERE b.person IS NOT NULL AND b.id % 10 < 4
+ ORDER BY b.person, b.venue, b.id;
+INSERT INTO rating (person, target_kind, target, stars, rated_at)
+SELECT DISTINCT ON (p.id, q.service_point) p.id, 'hall', q.service_point, pg_temp.stars(q.quality, m.n * 1000 + g),
+       m.month + interval '10 days' + g * interval '13 hours'
+  FROM demo_quality q
+ CROSS JOIN (VALUES (1, timestamptz '2026-08-01 00:00+08'), (2, '2026-09-01 00:00+08'), (3, '2026-10-01 00:00+08')) m(n, month)
+ CROSS JOIN generate_series(1, 20) g
+  JOIN demo_people p ON p.n = 1 + (q.service_point * 7907 + m.n * 409 + g * 31) % (SELECT count(*) FROM demo_people)
+ ORDER BY p.id, q.service_point, m.n;
+INSERT INTO rating (person, target_kind, target, stars, rated_at)
+SELECT c.reporter_person, 'case', c.id,
+       coalesce(c.satisfaction, pg_temp.stars(coalesce(q.quality, 4), c.id)), c.closed_at + interval '1 day'
+  FROM cases c
+  LEFT JOIN demo_quality q ON q.unit = ancestor(c.unit, 5)
+ WHERE c.status = 'closed' AND c.reporter_person IS NOT NULL AND c.id % 2 = 0
+   AND c.closed_at < '2026-10-30 00:00+08';
+
+-- The red flags of the three months: the five best community halls each
+-- month, by award_month's formula at its defaults (docs/services.md)
+SELECT count(*) FROM award_month('2026-08-01') \g /dev/null
+SELECT count(*) FROM award_month('2026-09-01') \g /dev/null
+SELECT count(*) FROM award_month('2026-10-01') \g /dev/null
 
 COMMIT;

@@ -50,5 +50,30 @@ SELECT record_attendance(1, ARRAY[3, 4]);
 SELECT record_attendance(1, ARRAY[2, 4, 5]);
 SELECT id, person, status, attended FROM signup WHERE activity = 1 ORDER BY id;
 SELECT * FROM activity_places WHERE id = 1;
+SELECT id, person, target_kind, target, stars, unit FROM rate(2, 'hall', 1, 5, '服务热情');
+SELECT id FROM rate(2, 'hall', 1, 4);
+SELECT id FROM rate(2, 'activity', 1, 5);
+SELECT id FROM rate(2, 'case', 999, 5);
+SELECT id FROM rate(2, 'venue', 1, 6);
+INSERT INTO rating (person, target_kind, target, stars, rated_at)
+SELECT p, t.kind, t.target, CASE WHEN t.target = 1 THEN 5 - p % 3 ELSE 3 + p % 2 END, '2026-03-10 10:00+08'
+  FROM generate_series(3, 12) p, (VALUES ('hall', 1), ('venue', 1), ('venue', 2), ('hall', 2), ('venue', 3)) t(kind, target);
+INSERT INTO person (id) SELECT generate_series(101, 110);
+INSERT INTO rating (person, target_kind, target, stars, rated_at)
+SELECT p, 'venue', 3, CASE WHEN p % 4 = 0 THEN 4 ELSE 5 END, '2026-04-20 15:00+08' FROM generate_series(101, 110) p;
+SELECT unit, month, target_kind, ratings, stars, five_stars FROM rating_monthly
+ WHERE month < '2026-06-01' ORDER BY unit, month, target_kind;
+SELECT * FROM ratings_by_unit('440311', 5, '2026-03-01', '2026-03-01');
+SELECT * FROM ratings_by_unit('440311', 4, '2026-03-01', '2026-04-01', ARRAY['venue']);
+UPDATE rating SET stars = 5 WHERE person = 2;
+SELECT rank, service_point, name, score, ratings, mean_stars, rating_score, cases, case_score
+  FROM hall_scores('2026-03-01', min_ratings => 5, min_cases => 0);
+SELECT month, rank, service_point, score, figures->>'mean_stars' AS mean_stars, formula
+  FROM award_month('2026-03-01', winners => 1, min_ratings => 5, min_cases => 0);
+SELECT month FROM award_month('2026-03-01', winners => 1, min_ratings => 5, min_cases => 0);
+SELECT month FROM award_month('2026-03-01', rating_weight => 0.7, case_weight => 0.5);
+SELECT month FROM award_month('2099-01-01');
+SELECT month, rank, service_point, score FROM award_month('2026-04-01', winners => 1, min_ratings => 5, min_cases => 0);
+SELECT month, rank, name, score, kept, flags_so_far, mean_stars FROM hall_award_history ORDER BY month, rank;
 \set ECHO none
 ROLLBACK;
