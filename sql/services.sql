@@ -772,6 +772,33 @@ $$;
 COMMENT ON FUNCTION @extschema@.cancel_signup(bigint) IS
     'cancel a sign-up: it stays on record; a confirmed one''s place goes to the first waiting sign-up';
 
+-- Cancel an activity before it starts: it stays, cancelled (it takes no
+-- more sign-ups), and its booking is cancelled, freeing the venue.
+CREATE FUNCTION @extschema@.cancel_activity(activity_id bigint, reason text DEFAULT NULL)
+    RETURNS @extschema@.activity
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    done @extschema@.activity;
+BEGIN
+    UPDATE @extschema@.activity a SET status = 'cancelled'
+     WHERE a.id OPERATOR(pg_catalog.=) cancel_activity.activity_id AND a.status OPERATOR(pg_catalog.=) 'open'
+    RETURNING a.* INTO done;
+    IF NOT FOUND THEN
+        IF EXISTS (SELECT FROM @extschema@.activity a WHERE a.id OPERATOR(pg_catalog.=) cancel_activity.activity_id) THEN
+            RAISE EXCEPTION 'activity % is already cancelled', activity_id
+                USING ERRCODE = 'GG010', HINT = 'A cancelled activity stays as it is.';
+        END IF;
+        RAISE EXCEPTION 'activity % does not exist', COALESCE(activity_id::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name an activity of gridgov.activity, by its id.';
+    END IF;
+    PERFORM @extschema@.cancel_booking(done.booking, COALESCE(reason, 'activity cancelled'));
+    RETURN done;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.cancel_activity(bigint, text) IS
+    'cancel an activity before it starts: it stays on record, cancelled, takes no more sign-ups, and its booking is cancelled (55000 once it has started)';
+
 -- Record who came: the confirmed sign-ups of the people given.
 CREATE FUNCTION @extschema@.record_attendance(activity bigint, people bigint[])
     RETURNS integer
@@ -1276,13 +1303,15 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.publish_activity(bigint, tstzrange, text, text, bigint, integer),
     @extschema@.sign_up(bigint, bigint),
     @extschema@.cancel_signup(bigint),
-    @extschema@.record_attendance(bigint, bigint[])
+    @extschema@.record_attendance(bigint, bigint[]),
+    @extschema@.cancel_activity(bigint, text)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     @extschema@.publish_activity(bigint, tstzrange, text, text, bigint, integer),
     @extschema@.sign_up(bigint, bigint),
     @extschema@.cancel_signup(bigint),
-    @extschema@.record_attendance(bigint, bigint[])
+    @extschema@.record_attendance(bigint, bigint[]),
+    @extschema@.cancel_activity(bigint, text)
     TO gridgov_handler, gridgov_administrator;
 ALTER TABLE @extschema@.activity ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.activity FOR SELECT

@@ -4,7 +4,7 @@
 BEGIN;
 \i tests/pgtap/services_fixture.psql
 SET TIME ZONE 'Asia/Shanghai';
-SELECT plan(27);
+SELECT plan(31);
 
 SELECT lives_ok($$SELECT publish_activity(2, '[2030-06-04 14:00+08, 2030-06-04 16:00+08)', '法律咨询进社区', 'legal', 1, capacity => 2)$$,
                 'an activity, booking its venue');
@@ -49,6 +49,14 @@ SELECT throws_ok($$SELECT record_attendance(1, ARRAY[3, 5])$$, 'GG010', NULL, 'a
 SELECT is(record_attendance(1, ARRAY[3, 4]), 2, 'the confirmed attended');
 SELECT throws_ok($$SELECT cancel_signup((SELECT id FROM signup WHERE person = 3))$$, 'GG010', NULL,
                  'an attended sign-up stands (GG010)');
+
+-- cancelling an activity frees its venue and closes its sign-ups
+SELECT lives_ok($$SELECT publish_activity(1, '[2030-06-04 09:00+08, 2030-06-04 11:00+08)', '讲座', 'health', 1)$$, 'another activity');
+SELECT is((SELECT status FROM cancel_activity(currval(pg_get_serial_sequence('gridgov.activity', 'id')), '讲师缺席')),
+          'cancelled', 'cancelled');
+SELECT throws_ok($$SELECT sign_up(currval(pg_get_serial_sequence('gridgov.activity', 'id')), 6)$$, 'GG010', NULL,
+                 'a cancelled activity takes no sign-ups (GG010)');
+SELECT lives_ok($$SELECT book_venue(1, '[2030-06-04 09:00+08, 2030-06-04 11:00+08)', person => 6)$$, 'its venue is free again');
 
 -- a role that is not the owner: a handler of 马山头 signs up for its activities only
 CREATE ROLE gridgov_test_desk IN ROLE gridgov_handler;
