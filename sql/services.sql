@@ -230,14 +230,17 @@ COMMENT ON FUNCTION @extschema@.booking_conflict(bigint, tstzrange, bigint) IS
     'the earliest active booking of a venue that overlaps a range (but except_id), as the caller sees them; NULL when none';
 
 -- A booking, checked: BEFORE INSERT on booking.  An imported booking (one
--- that gives its own booked_at, from a member of gridgov_importer) may lie
--- in the past; every other check holds for it too.
+-- that gives its own booked_at, from a member of gridgov_importer, as a
+-- restore does) is taken as it was: in the past, cancelled, at hours or of
+-- a venue since changed; it may not overlap an active booking still.
 CREATE FUNCTION @extschema@.booking_before_insert() RETURNS trigger
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 DECLARE
     v @extschema@.venue;
     zone constant text := @extschema@.calendar_timezone();
+    imported constant boolean := NEW.booked_at OPERATOR(pg_catalog.<>) pg_catalog.now()
+                                 AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER');
     starts timestamp;
     ends timestamp;
     day date;
@@ -248,49 +251,48 @@ BEGIN
         RAISE EXCEPTION 'venue % does not exist', COALESCE(NEW.venue::text, 'NULL')
             USING ERRCODE = '23503', HINT = 'Book a venue of gridgov.venue, by its id.';
     END IF;
-    IF v.status OPERATOR(pg_catalog.<>) 'open' THEN
-        RAISE EXCEPTION 'venue % (%) is closed', v.id, v.name
-            USING ERRCODE = 'GG010', HINT = 'A closed venue takes no bookings until it is open again.';
-    END IF;
-    IF NEW.status OPERATOR(pg_catalog.<>) 'active' THEN
-        RAISE EXCEPTION 'a new booking is active, not %', NEW.status
-            USING ERRCODE = '22023', HINT = 'Book, then cancel with gridgov.cancel_booking().';
-    END IF;
     IF NEW.during IS NULL OR pg_catalog.isempty(NEW.during) OR pg_catalog.lower_inf(NEW.during)
        OR pg_catalog.upper_inf(NEW.during) THEN
         RAISE EXCEPTION 'a booking needs a time range with a start and an end, not %', COALESCE(NEW.during::text, 'NULL')
             USING ERRCODE = '22023', HINT = 'Give a range such as [2030-06-03 14:00+08, 2030-06-03 16:00+08).';
     END IF;
-    IF NEW.attendees OPERATOR(pg_catalog.>) v.capacity THEN
-        RAISE EXCEPTION 'a booking of % attendees exceeds the capacity of venue % (%), %', NEW.attendees, v.id, v.name, v.capacity
-            USING ERRCODE = '22023', HINT = 'Book a larger venue, or fewer attendees.';
-    END IF;
-    IF NOT (NEW.booked_at OPERATOR(pg_catalog.<>) pg_catalog.now()
-            AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER')) THEN
+    IF NOT imported THEN
+        IF v.status OPERATOR(pg_catalog.<>) 'open' THEN
+            RAISE EXCEPTION 'venue % (%) is closed', v.id, v.name
+                USING ERRCODE = 'GG010', HINT = 'A closed venue takes no bookings until it is open again.';
+        END IF;
+        IF NEW.status OPERATOR(pg_catalog.<>) 'active' THEN
+            RAISE EXCEPTION 'a new booking is active, not %', NEW.status
+                USING ERRCODE = '22023', HINT = 'Book, then cancel with gridgov.cancel_booking().';
+        END IF;
+        IF NEW.attendees OPERATOR(pg_catalog.>) v.capacity THEN
+            RAISE EXCEPTION 'a booking of % attendees exceeds the capacity of venue % (%), %', NEW.attendees, v.id, v.name, v.capacity
+                USING ERRCODE = '22023', HINT = 'Book a larger venue, or fewer attendees.';
+        END IF;
         IF pg_catalog.lower(NEW.during) OPERATOR(pg_catalog.<) pg_catalog.now() THEN
             RAISE EXCEPTION 'a booking of venue % from % starts in the past', v.id, pg_catalog.lower(NEW.during)
                 USING ERRCODE = 'GG010', HINT = 'Book a time from now on.';
         END IF;
         NEW.booked_at := pg_catalog.now();
         NEW.booked_by := CURRENT_USER;
-    END IF;
-    -- within one period of one day's hours, in the calendar's zone
-    starts := pg_catalog.lower(NEW.during) AT TIME ZONE zone;
-    ends := pg_catalog.upper(NEW.during) AT TIME ZONE zone;
-    day := starts::date;
-    IF NOT EXISTS (SELECT FROM @extschema@.venue_open_periods(v.id, day) p
-                    WHERE (day OPERATOR(pg_catalog.+) p.opens) OPERATOR(pg_catalog.<=) starts
-                      AND ends OPERATOR(pg_catalog.<=) (day OPERATOR(pg_catalog.+) p.closes)) THEN
-        RAISE EXCEPTION 'venue % (%) is not open from % to %', v.id, v.name, starts, ends
-            USING ERRCODE = 'GG010',
-                  DETAIL = pg_catalog.format('Its hours on %s (%s): %s.', day,
-                      CASE WHEN @extschema@.is_workday(day) THEN 'a workday' ELSE 'a rest day' END,
-                      COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format('%s-%s', p.opens, p.closes), ', ')
-                                  FROM @extschema@.venue_open_periods(v.id, day) p), 'closed')),
-                  HINT = 'Book within one opening period of one day (gridgov.venue_open_periods).';
+        -- within one period of one day's hours, in the calendar's zone
+        starts := pg_catalog.lower(NEW.during) AT TIME ZONE zone;
+        ends := pg_catalog.upper(NEW.during) AT TIME ZONE zone;
+        day := starts::date;
+        IF NOT EXISTS (SELECT FROM @extschema@.venue_open_periods(v.id, day) p
+                        WHERE (day OPERATOR(pg_catalog.+) p.opens) OPERATOR(pg_catalog.<=) starts
+                          AND ends OPERATOR(pg_catalog.<=) (day OPERATOR(pg_catalog.+) p.closes)) THEN
+            RAISE EXCEPTION 'venue % (%) is not open from % to %', v.id, v.name, starts, ends
+                USING ERRCODE = 'GG010',
+                      DETAIL = pg_catalog.format('Its hours on %s (%s): %s.', day,
+                          CASE WHEN @extschema@.is_workday(day) THEN 'a workday' ELSE 'a rest day' END,
+                          COALESCE((SELECT pg_catalog.string_agg(pg_catalog.format('%s-%s', p.opens, p.closes), ', ')
+                                      FROM @extschema@.venue_open_periods(v.id, day) p), 'closed')),
+                      HINT = 'Book within one opening period of one day (gridgov.venue_open_periods).';
+        END IF;
     END IF;
     other := @extschema@.booking_conflict(v.id, NEW.during);
-    IF other.id IS NOT NULL THEN
+    IF other.id IS NOT NULL AND NEW.status OPERATOR(pg_catalog.=) 'active' THEN
         RAISE EXCEPTION 'venue % is already booked from % to % by booking %', v.id,
                         pg_catalog.lower(other.during) AT TIME ZONE zone, pg_catalog.upper(other.during) AT TIME ZONE zone, other.id
             USING ERRCODE = '23P01', CONSTRAINT = 'booking_no_overlap', TABLE = 'booking',
@@ -300,7 +302,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.booking_before_insert() IS
-    'BEFORE INSERT trigger on booking: the venue open and large enough, not in the past (but an import), within one period of the day''s hours, no visible overlap (23P01 naming the booking)';
+    'BEFORE INSERT trigger on booking: the venue open and large enough, not in the past, within one period of the day''s hours (but an import, taken as it was), no visible overlap (23P01 naming the booking)';
 
 -- A booking changes only by its cancellation, once, before it starts, and
 -- is never deleted: BEFORE UPDATE OR DELETE on booking.
@@ -495,7 +497,7 @@ CREATE TABLE @extschema@.signup (
     id              bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
     activity        bigint NOT NULL REFERENCES @extschema@.activity (id),
     person          bigint NOT NULL REFERENCES @extschema@.person (id),
-    status          text NOT NULL DEFAULT 'confirmed'
+    status          text NOT NULL
                     CONSTRAINT signup_status CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['confirmed', 'waiting', 'cancelled'])),
     signed_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
     promoted_at     timestamptz,
@@ -509,7 +511,7 @@ COMMENT ON COLUMN @extschema@.signup.id IS 'the sign-up''s number, which orders 
 COMMENT ON COLUMN @extschema@.signup.activity IS 'the activity';
 COMMENT ON COLUMN @extschema@.signup.person IS 'the resident who signed up';
 COMMENT ON COLUMN @extschema@.signup.status IS
-    'confirmed (has a place), waiting (on the waiting list) or cancelled; set by the trigger, not the writer, on insert';
+    'confirmed (has a place), waiting (on the waiting list) or cancelled; set by the trigger on insert (but a restore''s)';
 COMMENT ON COLUMN @extschema@.signup.signed_at IS
     'when the person signed up (the clock when the activity''s lock was had, but for an import): the waiting list''s order, then id';
 COMMENT ON COLUMN @extschema@.signup.promoted_at IS 'when a waiting sign-up got a place that a cancellation freed';
@@ -529,7 +531,9 @@ SELECT pg_catalog.pg_extension_config_dump(
 -- An activity, checked: BEFORE INSERT OR UPDATE on activity.  Its venue,
 -- unit and time are its booking's, the booking an active one of its
 -- organization; its capacity within the venue's; signed_up follows the
--- sign-ups (written at a trigger depth above 1 only).
+-- sign-ups (written at a trigger depth above 1 only; a restored activity,
+-- its own published_at from a member of gridgov_importer, brings its own,
+-- and its booking may be cancelled).
 CREATE FUNCTION @extschema@.activity_check() RETURNS trigger
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
@@ -542,7 +546,9 @@ BEGIN
         RAISE EXCEPTION 'signed_up of activity % follows its sign-ups and cannot be set', OLD.id
             USING ERRCODE = 'GG010', HINT = 'Sign up with gridgov.sign_up(), cancel with gridgov.cancel_signup().';
     END IF;
-    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' AND NEW.signed_up OPERATOR(pg_catalog.<>) 0 THEN
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' AND NEW.signed_up OPERATOR(pg_catalog.<>) 0
+       AND NOT (NEW.published_at OPERATOR(pg_catalog.<>) pg_catalog.now()
+                AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER')) THEN
         RAISE EXCEPTION 'a new activity starts with no sign-ups, not %', NEW.signed_up
             USING ERRCODE = 'GG010', HINT = 'Leave signed_up out: the sign-ups make it up.';
     END IF;
@@ -555,12 +561,17 @@ BEGIN
         RAISE EXCEPTION 'booking % does not exist', COALESCE(NEW.booking::text, 'NULL')
             USING ERRCODE = '23503', HINT = 'Publish with gridgov.publish_activity(), which books the venue.';
     END IF;
-    IF b.status OPERATOR(pg_catalog.<>) 'active' OR b.organization IS DISTINCT FROM NEW.organization THEN
+    IF b.organization IS DISTINCT FROM NEW.organization
+       OR b.status OPERATOR(pg_catalog.<>) 'active' AND NOT (TG_OP OPERATOR(pg_catalog.=) 'INSERT'
+                                                           AND NEW.published_at OPERATOR(pg_catalog.<>) pg_catalog.now()
+                                                           AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER')) THEN
         RAISE EXCEPTION 'booking % is not an active booking of organization %', b.id, NEW.organization
             USING ERRCODE = '22023', HINT = 'An activity holds its venue by an active booking of the organization that runs it.';
     END IF;
     SELECT * INTO v FROM @extschema@.venue x WHERE x.id OPERATOR(pg_catalog.=) b.venue;
-    IF NEW.capacity OPERATOR(pg_catalog.>) v.capacity THEN
+    IF NEW.capacity OPERATOR(pg_catalog.>) v.capacity
+       AND NOT (TG_OP OPERATOR(pg_catalog.=) 'INSERT' AND NEW.published_at OPERATOR(pg_catalog.<>) pg_catalog.now()
+                AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER')) THEN
         RAISE EXCEPTION 'an activity for % people exceeds the capacity of venue % (%), %', NEW.capacity, v.id, v.name, v.capacity
             USING ERRCODE = '22023', HINT = 'Choose a larger venue, or a smaller capacity.';
     END IF;
@@ -608,7 +619,9 @@ COMMENT ON FUNCTION @extschema@.publish_activity(bigint, tstzrange, text, text, 
 -- orders concurrent sign-ups of one activity; under it, the sign-up is
 -- confirmed while signed_up < capacity (and signed_up counted), else
 -- waiting.  An imported sign-up (its own signed_at, from a member of
--- gridgov_importer) may be of an activity that has started.
+-- gridgov_importer) may be of an activity that has started; one that also
+-- gives its status is a restored one, kept as written (its activity's
+-- signed_up came with the activity).
 CREATE FUNCTION @extschema@.signup_before_insert() RETURNS trigger
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
@@ -621,6 +634,10 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'activity % does not exist', COALESCE(NEW.activity::text, 'NULL')
             USING ERRCODE = '23503', HINT = 'Sign up for an activity of gridgov.activity, by its id.';
+    END IF;
+    -- a restored sign-up: its status and its count came with it
+    IF imported AND NEW.status IS NOT NULL THEN
+        RETURN NEW;
     END IF;
     IF a.status OPERATOR(pg_catalog.<>) 'open' THEN
         RAISE EXCEPTION 'activity % (%) is cancelled', a.id, a.title
@@ -641,9 +658,9 @@ BEGIN
     END IF;
     NEW.promoted_at := NULL;
     NEW.cancelled_at := NULL;
-    IF NEW.status OPERATOR(pg_catalog.=) 'cancelled' OR NEW.attended AND NOT imported THEN
-        RAISE EXCEPTION 'a new sign-up is not cancelled nor attended yet'
-            USING ERRCODE = '22023', HINT = 'Sign up, then cancel or record attendance.';
+    IF NEW.status IS NOT NULL OR NEW.attended AND NOT imported THEN
+        RAISE EXCEPTION 'a new sign-up has no status of its own, nor attendance yet'
+            USING ERRCODE = '22023', HINT = 'Leave status out: the sign-up is confirmed or waits as there is room; then cancel or record attendance.';
     END IF;
     IF a.signed_up OPERATOR(pg_catalog.<) a.capacity THEN
         NEW.status := 'confirmed';
@@ -883,7 +900,8 @@ CREATE INDEX rating_unit_idx ON @extschema@.rating (unit);
 
 -- The ratings rolled up by unit, month and kind of target: a sum and a
 -- count, so that months and units merge by addition (as kpi_daily's states
--- do) and no query rescans the ratings.  Kept by the ratings' trigger.
+-- do) and no query rescans the ratings.  Kept by the ratings' trigger, and
+-- so not dumped: restoring the ratings (with their triggers) makes it again.
 CREATE TABLE @extschema@.rating_monthly (
     unit            @extschema@.gridcode NOT NULL,
     month           date NOT NULL CONSTRAINT rating_monthly_first_day CHECK (pg_catalog.date_part('day', month) OPERATOR(pg_catalog.=) 1),
@@ -903,7 +921,6 @@ COMMENT ON COLUMN @extschema@.rating_monthly.stars IS 'their stars, summed (the 
 COMMENT ON COLUMN @extschema@.rating_monthly.five_stars IS 'how many gave 5 stars';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.rating', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.rating_monthly', '');
 SELECT pg_catalog.pg_extension_config_dump(
     pg_catalog.pg_get_serial_sequence('@extschema@.rating', 'id')::regclass, '');
 
