@@ -35,11 +35,12 @@ SELECT count(*) AS disputes_closed,
   FROM cases
  WHERE status = 'closed' AND category IN ('neighbour_dispute', 'property_management');
 
-\echo 'C4. Closure rate (结案率) of accepted cases by month reported (the district reports 99.2%), and satisfaction.'
+\echo 'C4. The share of accepted cases closed so far, by month reported, and satisfaction.  Not the closure rate'
+\echo '    结案率 of D1, which divides the closed cases by those due to close (应结案数), as the district reports it (99.2%).'
 SELECT to_char(date_trunc('month', reported_at), 'YYYY-MM') AS reported,
        count(*) AS accepted,
        count(*) FILTER (WHERE status = 'closed') AS closed,
-       round(100.0 * count(*) FILTER (WHERE status = 'closed') / count(*), 1) AS "closed %",
+       round(100.0 * count(*) FILTER (WHERE status = 'closed') / count(*), 1) AS "closed of accepted %",
        count(*) FILTER (WHERE status = 'suspended') AS suspended,
        round(avg(satisfaction), 2) AS satisfaction,
        round(100.0 * count(*) FILTER (WHERE satisfaction >= 4) / count(satisfaction), 1) AS "satisfied %"

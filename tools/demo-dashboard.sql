@@ -4,7 +4,8 @@
 SET search_path = gridgov, public;
 SET timezone = 'Asia/Shanghai';
 
-\echo 'D1. October 2026 per subdistrict: closure, on-time, community-settled rates, satisfaction (from the daily rollup per unit, kpi_unit_daily).'
+\echo 'D1. October 2026 per subdistrict: closure rate (结案率: closed / due to close), on-time, community-settled rates,'
+\echo '    satisfaction (from the daily rollup per unit, kpi_unit_daily).'
 SELECT u.name AS subdistrict,
        received(k) AS received, closed(k) AS closed,
        round(100 * closure_rate(k), 1) AS closure_pct,
