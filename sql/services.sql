@@ -845,7 +845,8 @@ COMMENT ON FUNCTION @extschema@.record_attendance(bigint, bigint[]) IS
 
 -- Each activity: its places, confirmed, waiting and attended.
 CREATE VIEW @extschema@.activity_places WITH (security_invoker = true) AS
-SELECT a.id, a.title, a.category, a.venue, a.unit, a.during, a.capacity, a.signed_up,
+SELECT a.id, a.title, a.category, a.venue, a.unit::text AS unit, pg_catalog.lower(a.during) AS starts,
+       pg_catalog.upper(a.during) AS ends, a.capacity, a.signed_up,
        a.capacity OPERATOR(pg_catalog.-) a.signed_up AS free,
        (SELECT pg_catalog.count(*) FROM @extschema@.signup s
          WHERE s.activity OPERATOR(pg_catalog.=) a.id AND s.status OPERATOR(pg_catalog.=) 'waiting') AS waiting,
@@ -857,8 +858,9 @@ COMMENT ON COLUMN @extschema@.activity_places.id IS 'the activity';
 COMMENT ON COLUMN @extschema@.activity_places.title IS 'its title';
 COMMENT ON COLUMN @extschema@.activity_places.category IS 'its 1+8 category';
 COMMENT ON COLUMN @extschema@.activity_places.venue IS 'its venue';
-COMMENT ON COLUMN @extschema@.activity_places.unit IS 'its venue''s unit';
-COMMENT ON COLUMN @extschema@.activity_places.during IS 'when';
+COMMENT ON COLUMN @extschema@.activity_places.unit IS 'its venue''s unit, as text';
+COMMENT ON COLUMN @extschema@.activity_places.starts IS 'when it starts';
+COMMENT ON COLUMN @extschema@.activity_places.ends IS 'when it ends';
 COMMENT ON COLUMN @extschema@.activity_places.capacity IS 'its places';
 COMMENT ON COLUMN @extschema@.activity_places.signed_up IS 'confirmed sign-ups';
 COMMENT ON COLUMN @extschema@.activity_places.free IS 'places left';
@@ -1222,7 +1224,7 @@ COMMENT ON FUNCTION @extschema@.award_month(date, integer, numeric, numeric, int
 -- The red flag month by month: each award with whether the hall held the
 -- flag the month before (kept) or won it (new), and how many it has won.
 CREATE VIEW @extschema@.hall_award_history WITH (security_invoker = true) AS
-SELECT a.month, a.rank, a.service_point, sp.name, a.unit, a.score,
+SELECT a.month, a.rank, a.service_point, sp.name, a.unit::text AS unit, a.score,
        EXISTS (SELECT FROM @extschema@.hall_award p
                 WHERE p.service_point OPERATOR(pg_catalog.=) a.service_point
                   AND p.month OPERATOR(pg_catalog.=) (a.month OPERATOR(pg_catalog.-) interval '1 month')::date) AS kept,
@@ -1237,7 +1239,7 @@ COMMENT ON COLUMN @extschema@.hall_award_history.month IS 'the month';
 COMMENT ON COLUMN @extschema@.hall_award_history.rank IS 'its rank that month';
 COMMENT ON COLUMN @extschema@.hall_award_history.service_point IS 'the hall';
 COMMENT ON COLUMN @extschema@.hall_award_history.name IS 'its name';
-COMMENT ON COLUMN @extschema@.hall_award_history.unit IS 'its community';
+COMMENT ON COLUMN @extschema@.hall_award_history.unit IS 'its community, as text';
 COMMENT ON COLUMN @extschema@.hall_award_history.score IS 'its score';
 COMMENT ON COLUMN @extschema@.hall_award_history.kept IS 'true when it also held a flag the month before';
 COMMENT ON COLUMN @extschema@.hall_award_history.flags_so_far IS 'the flags it has won up to and including this month';
