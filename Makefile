@@ -29,6 +29,7 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(EXTENSION).
 PILLARS  = sql/gridcode.sql sql/unit.sql sql/gridcell.sql sql/calendar.sql sql/people.sql \
            sql/case.sql sql/reward.sql sql/kpi.sql sql/risk.sql sql/rollup.sql sql/dashboard.sql sql/worker.sql sql/roles.sql \
            sql/access.sql
+PILLARS += sql/open311.sql
 DATA       = $(wildcard sql/updates/$(EXTENSION)--*.sql)
 DATA_built = build/$(EXTENSION)--$(EXTVERSION).sql
 
@@ -75,7 +76,8 @@ endif
 deps:
 	tools/ensure-deps
 
-test: deps
+test:
+	tools/ensure-deps --test
 	$(MAKE) WERROR=1
 	$(MAKE) install
 	tools/in-cluster tools/run-tests
@@ -88,7 +90,7 @@ test-citus: deps
 demo: deps
 	$(MAKE)
 	$(MAKE) install
-	tools/in-cluster tools/demo
+	tools/in-cluster tools/demo $(if $(EXPLORE),--explore)
 
 fuzz:
 	tests/fuzz/run $(FUZZ_ARGS)
