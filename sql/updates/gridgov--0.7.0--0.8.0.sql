@@ -3319,6 +3319,561 @@ INSERT INTO @extschema@.job (name, function, period) VALUES
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.job',
            'WHERE name NOT IN (''escalation_sweep'', ''early_warning'', ''rollups'', ''calendar_horizon'', ''personal_data_retention'')');
 
+-- issue 18: Open311 GeoReport v2 (services, service definitions, posting a
+-- request with a token, requests with the v2 filters), the role
+-- gridgov_reporter (as sql/open311.sql)
+-- ----------------------------------------------------------------------
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'gridgov_reporter') THEN
+        BEGIN
+            CREATE ROLE gridgov_reporter NOLOGIN;
+        EXCEPTION WHEN unique_violation OR duplicate_object THEN
+            -- another database's CREATE EXTENSION made it meanwhile
+            RETURN;
+        END;
+        COMMENT ON ROLE gridgov_reporter IS
+            'gridgov: calls the Open311 functions (services, post a request, requests, a reporter''s progress) and nothing else; grant it to the web front end''s login';
+    END IF;
+END;
+$$;
+
+-- ======================================================================
+-- Tables
+-- ======================================================================
+
+-- The categories offered as Open311 services.  A category without a row
+-- is not offered (hotline-only and internal categories stay private).
+CREATE TABLE @extschema@.open311_service (
+    category        text PRIMARY KEY REFERENCES @extschema@.category ON UPDATE CASCADE ON DELETE CASCADE,
+    service_code    text CONSTRAINT open311_service_code_form
+                    CHECK (service_code OPERATOR(pg_catalog.~) '^[A-Za-z0-9_.-]{1,64}$'),
+    service_name    text,
+    description     text,
+    keywords        text,
+    "group"         text,
+    service_notice  text
+);
+CREATE UNIQUE INDEX open311_service_code ON @extschema@.open311_service
+    ((COALESCE(service_code, category)));
+COMMENT ON TABLE @extschema@.open311_service IS
+    'the categories offered as Open311 GeoReport v2 services; a category without a row is not offered';
+COMMENT ON COLUMN @extschema@.open311_service.category IS 'the category (gridgov.category) a request of the service reports';
+COMMENT ON COLUMN @extschema@.open311_service.service_code IS
+    'the v2 service_code: letters, digits, _ . - (64 at most); NULL: the category''s code';
+COMMENT ON COLUMN @extschema@.open311_service.service_name IS 'the v2 service_name; NULL: the category''s name';
+COMMENT ON COLUMN @extschema@.open311_service.description IS 'the v2 description; NULL: the category''s description';
+COMMENT ON COLUMN @extschema@.open311_service.keywords IS 'the v2 keywords: comma-separated synonyms';
+COMMENT ON COLUMN @extschema@.open311_service."group" IS 'the v2 group the service is listed under';
+COMMENT ON COLUMN @extschema@.open311_service.service_notice IS
+    'the v2 service_notice: what the reporter may expect, returned with a posted request and with the request';
+
+-- The attributes (extra form fields) of a service: its v2 service
+-- definition.  A service with attributes has metadata true.
+CREATE TABLE @extschema@.open311_attribute (
+    category        text NOT NULL REFERENCES @extschema@.open311_service ON UPDATE CASCADE ON DELETE CASCADE,
+    code            text NOT NULL CONSTRAINT open311_attribute_code_form
+                    CHECK (code OPERATOR(pg_catalog.~) '^[A-Za-z0-9_.-]{1,64}$'),
+    variable        boolean NOT NULL DEFAULT true,
+    datatype        text NOT NULL CONSTRAINT open311_attribute_datatype
+                    CHECK (datatype OPERATOR(pg_catalog.=) ANY
+                           (ARRAY['string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist'])),
+    required        boolean NOT NULL DEFAULT false,
+    datatype_description text,
+    "order"         integer NOT NULL CONSTRAINT open311_attribute_order CHECK ("order" OPERATOR(pg_catalog.>) 0),
+    description     text NOT NULL,
+    "values"        jsonb CONSTRAINT open311_attribute_values
+                    CHECK (("values" IS NOT NULL) OPERATOR(pg_catalog.=)
+                           (datatype OPERATOR(pg_catalog.=) ANY (ARRAY['singlevaluelist', 'multivaluelist']))
+                           AND ("values" IS NULL OR pg_catalog.jsonb_typeof("values") OPERATOR(pg_catalog.=) 'array')),
+    PRIMARY KEY (category, code),
+    CONSTRAINT open311_attribute_order_unique UNIQUE (category, "order")
+);
+COMMENT ON TABLE @extschema@.open311_attribute IS
+    'the attributes (form fields) of an Open311 service, its v2 service definition';
+COMMENT ON COLUMN @extschema@.open311_attribute.category IS 'the service''s category';
+COMMENT ON COLUMN @extschema@.open311_attribute.code IS 'the attribute''s v2 code, the key of attribute[code] in a posted request';
+COMMENT ON COLUMN @extschema@.open311_attribute.variable IS
+    'true: the reporter answers it; false: information shown to the reporter only';
+COMMENT ON COLUMN @extschema@.open311_attribute.datatype IS
+    'string, number, datetime, text, singlevaluelist or multivaluelist';
+COMMENT ON COLUMN @extschema@.open311_attribute.required IS 'true: a request without it is refused';
+COMMENT ON COLUMN @extschema@.open311_attribute.datatype_description IS 'help on the expected input, free text';
+COMMENT ON COLUMN @extschema@.open311_attribute."order" IS 'its place in the form, 1 first; unique in the service';
+COMMENT ON COLUMN @extschema@.open311_attribute.description IS 'the question put to the reporter';
+COMMENT ON COLUMN @extschema@.open311_attribute."values" IS
+    'for the list types only: a JSON array of {"key": ..., "name": ...}, the choices';
+
+-- What a posted request brought besides the case: the digest of its token,
+-- the address as given, the media and the attributes.  Read only through
+-- the Open311 functions.
+CREATE TABLE @extschema@.open311_request (
+    district        @extschema@.gridcode NOT NULL,
+    case_id         bigint NOT NULL,
+    token_sha256    bytea NOT NULL CONSTRAINT open311_request_token_unique UNIQUE,
+    address_string  text,
+    media_url       text,
+    attributes      jsonb NOT NULL DEFAULT '{}',
+    PRIMARY KEY (district, case_id),
+    FOREIGN KEY (district, case_id) REFERENCES @extschema@.cases (district, id)
+);
+CREATE UNIQUE INDEX open311_request_case ON @extschema@.open311_request (case_id);
+COMMENT ON TABLE @extschema@.open311_request IS
+    'the cases posted through Open311: their token''s digest, the address, media and attributes given; read by the Open311 functions only';
+COMMENT ON COLUMN @extschema@.open311_request.district IS 'the case''s district';
+COMMENT ON COLUMN @extschema@.open311_request.case_id IS 'the case, the v2 service_request_id';
+COMMENT ON COLUMN @extschema@.open311_request.token_sha256 IS
+    'SHA-256 of the token returned to the reporter; the token itself is not stored';
+COMMENT ON COLUMN @extschema@.open311_request.address_string IS 'the v2 address_string as posted';
+COMMENT ON COLUMN @extschema@.open311_request.media_url IS 'the v2 media_url as posted';
+COMMENT ON COLUMN @extschema@.open311_request.attributes IS 'the answers to the service''s attributes, by code';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.open311_service', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.open311_attribute', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.open311_request', '');
+
+-- ======================================================================
+-- Functions
+-- ======================================================================
+
+-- A time as the v2 specification writes it (W3C's profile of ISO 8601,
+-- with the offset of the session's time zone).
+CREATE FUNCTION @extschema@.open311_datetime(t timestamptz) RETURNS text
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURN pg_catalog.to_char(t, 'YYYY-MM-DD"T"HH24:MI:SSTZH:TZM');
+COMMENT ON FUNCTION @extschema@.open311_datetime(timestamptz) IS
+    'a time in the v2 format (W3C ISO 8601 with the session time zone''s offset), such as 2010-04-14T06:37:38-08:00';
+
+-- A time given in the v2 format: a W3C date-time with its zone.
+CREATE FUNCTION @extschema@.open311_parse_datetime(argument text, value text) RETURNS timestamptz
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF value IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF value OPERATOR(pg_catalog.!~) '^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$' THEN
+        RAISE EXCEPTION '% "%" is not a W3C date-time with a time zone', argument, value
+            USING ERRCODE = '22007', HINT = 'Write it as 2010-01-01T00:00:00Z or 2010-01-01T08:00:00+08:00.';
+    END IF;
+    RETURN value::timestamptz;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_parse_datetime(text, text) IS
+    'a v2 date-time argument (W3C ISO 8601 with Z or an offset) as timestamptz; NULL for NULL; 22007 naming the argument otherwise';
+
+-- The unit a jurisdiction_id names (a unit's code), or NULL for none.
+CREATE FUNCTION @extschema@.open311_jurisdiction(jurisdiction_id text) RETURNS @extschema@.gridcode
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    hit @extschema@.gridcode;
+BEGIN
+    IF NULLIF(jurisdiction_id, '') IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT u.code INTO hit FROM @extschema@.unit u
+     WHERE jurisdiction_id OPERATOR(pg_catalog.~) '^\d{2,19}$'
+       AND u.code OPERATOR(@extschema@.=) jurisdiction_id::@extschema@.gridcode;
+    IF hit IS NULL THEN
+        RAISE EXCEPTION 'jurisdiction_id "%" was not found', jurisdiction_id
+            USING ERRCODE = 'GG012', HINT = 'A jurisdiction_id is the code of a unit, such as 440311; leave it out for all of them.';
+    END IF;
+    RETURN hit;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_jurisdiction(text) IS
+    'the unit a v2 jurisdiction_id names (its code); NULL when none is given; GG012 when there is no such unit';
+
+-- GET services: the services offered, by service_code.
+CREATE FUNCTION @extschema@.open311_services(jurisdiction_id text DEFAULT NULL) RETURNS json
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    result json;
+BEGIN
+    PERFORM @extschema@.open311_jurisdiction(jurisdiction_id);
+    SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+               'service_code', COALESCE(s.service_code, s.category),
+               'service_name', COALESCE(s.service_name, c.name),
+               'description', COALESCE(s.description, c.description),
+               'metadata', EXISTS (SELECT FROM @extschema@.open311_attribute a
+                                    WHERE a.category OPERATOR(pg_catalog.=) s.category),
+               'type', 'realtime',
+               'keywords', s.keywords,
+               'group', s."group") ORDER BY COALESCE(s.service_code, s.category)), '[]')
+      INTO result
+      FROM @extschema@.open311_service s JOIN @extschema@.category c ON c.code OPERATOR(pg_catalog.=) s.category;
+    RETURN result;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_services(text) IS
+    'Open311 GET services: a JSON array of the services offered (service_code, service_name, description, metadata, type, keywords, group)';
+
+-- The service a service_code names, or GG012.
+CREATE FUNCTION @extschema@.open311_find_service(service_code text) RETURNS @extschema@.open311_service
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    hit @extschema@.open311_service;
+BEGIN
+    SELECT s.* INTO hit FROM @extschema@.open311_service s
+     WHERE COALESCE(s.service_code, s.category) OPERATOR(pg_catalog.=) open311_find_service.service_code;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'service_code "%" was not found', COALESCE(service_code, '')
+            USING ERRCODE = 'GG012', HINT = 'The services offered are listed by gridgov.open311_services().';
+    END IF;
+    RETURN hit;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_find_service(text) IS
+    'the Open311 service a v2 service_code names; GG012 when none does';
+
+-- GET a service definition: its attributes, in their order.
+CREATE FUNCTION @extschema@.open311_service_definition(service_code text, jurisdiction_id text DEFAULT NULL) RETURNS json
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    service @extschema@.open311_service := @extschema@.open311_find_service(service_code);
+    result json;
+BEGIN
+    PERFORM @extschema@.open311_jurisdiction(jurisdiction_id);
+    SELECT pg_catalog.json_build_object(
+               'service_code', COALESCE(service.service_code, service.category),
+               'attributes', COALESCE(pg_catalog.json_agg(
+                   CASE WHEN a."values" IS NULL THEN
+                       pg_catalog.json_build_object(
+                           'variable', a.variable, 'code', a.code, 'datatype', a.datatype, 'required', a.required,
+                           'datatype_description', a.datatype_description, 'order', a."order",
+                           'description', a.description)
+                   ELSE
+                       pg_catalog.json_build_object(
+                           'variable', a.variable, 'code', a.code, 'datatype', a.datatype, 'required', a.required,
+                           'datatype_description', a.datatype_description, 'order', a."order",
+                           'description', a.description, 'values', a."values")
+                   END ORDER BY a."order") FILTER (WHERE a.code IS NOT NULL), '[]'))
+      INTO result
+      FROM (SELECT) one
+      LEFT JOIN @extschema@.open311_attribute a ON a.category OPERATOR(pg_catalog.=) service.category;
+    RETURN result;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_service_definition(text, text) IS
+    'Open311 GET service definition: the service_code and its attributes (variable, code, datatype, required, datatype_description, order, description, values), in order';
+
+-- Refuse answers to a service's attributes that do not fit its definition.
+CREATE FUNCTION @extschema@.open311_check_attributes(service @extschema@.open311_service, given jsonb) RETURNS void
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    problem text;
+BEGIN
+    IF pg_catalog.jsonb_typeof(given) OPERATOR(pg_catalog.<>) 'object' THEN
+        RAISE EXCEPTION 'attribute must be a JSON object of answers by code, not %', given
+            USING ERRCODE = '22023';
+    END IF;
+    SELECT pg_catalog.string_agg(p.problem, '; ' ORDER BY p.problem) INTO problem
+      FROM (SELECT pg_catalog.format('attribute %s is required', a.code) AS problem
+              FROM @extschema@.open311_attribute a
+             WHERE a.category OPERATOR(pg_catalog.=) service.category AND a.required AND a.variable
+               AND NOT given OPERATOR(pg_catalog.?) a.code
+            UNION ALL
+            SELECT pg_catalog.format('the service has no attribute %s', g.key)
+              FROM pg_catalog.jsonb_object_keys(given) g(key)
+             WHERE NOT EXISTS (SELECT FROM @extschema@.open311_attribute a
+                                WHERE a.category OPERATOR(pg_catalog.=) service.category
+                                  AND a.code OPERATOR(pg_catalog.=) g.key AND a.variable)
+            UNION ALL
+            SELECT pg_catalog.format('attribute %s: %s is not one of its keys', a.code, v.value)
+              FROM @extschema@.open311_attribute a
+             CROSS JOIN LATERAL pg_catalog.jsonb_array_elements(
+                       CASE pg_catalog.jsonb_typeof(given OPERATOR(pg_catalog.->) a.code)
+                       WHEN 'array' THEN given OPERATOR(pg_catalog.->) a.code
+                       ELSE pg_catalog.jsonb_build_array(given OPERATOR(pg_catalog.->) a.code) END) v(value)
+             WHERE a.category OPERATOR(pg_catalog.=) service.category AND a."values" IS NOT NULL
+               AND given OPERATOR(pg_catalog.?) a.code
+               AND NOT EXISTS (SELECT FROM pg_catalog.jsonb_array_elements(a."values") k(choice)
+                                WHERE (k.choice OPERATOR(pg_catalog.->>) 'key') OPERATOR(pg_catalog.=)
+                                      (v.value OPERATOR(pg_catalog.#>>) '{}'))
+            UNION ALL
+            SELECT pg_catalog.format('attribute %s takes one value', a.code)
+              FROM @extschema@.open311_attribute a
+             WHERE a.category OPERATOR(pg_catalog.=) service.category
+               AND a.datatype OPERATOR(pg_catalog.<>) 'multivaluelist'
+               AND pg_catalog.jsonb_typeof(given OPERATOR(pg_catalog.->) a.code) OPERATOR(pg_catalog.=) 'array') p;
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'the request does not fit the definition of service %: %',
+                        COALESCE(service.service_code, service.category), problem
+            USING ERRCODE = '22023',
+                  HINT = 'gridgov.open311_service_definition() lists the attributes, their types and keys.';
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_check_attributes(@extschema@.open311_service, jsonb) IS
+    'refuses (22023) answers that miss a required attribute, name one the service lacks, or give a list attribute a value that is not one of its keys';
+
+-- The point a request's lat and long give (SRID 4326), NULL without them.
+CREATE FUNCTION @extschema@.open311_point(lat double precision, long double precision) RETURNS geometry
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+    RETURN ST_SetSRID(ST_MakePoint(long, lat), 4326);
+COMMENT ON FUNCTION @extschema@.open311_point(double precision, double precision) IS
+    'the point of a request''s lat and long, in SRID 4326';
+
+-- POST a request: report a case of the service's category through the
+-- engine, and return its id with a new token (only its digest is kept).
+CREATE FUNCTION @extschema@.open311_post_request(
+    service_code text, lat double precision DEFAULT NULL, long double precision DEFAULT NULL,
+    address_string text DEFAULT NULL, address_id text DEFAULT NULL, email text DEFAULT NULL,
+    device_id text DEFAULT NULL, account_id text DEFAULT NULL, first_name text DEFAULT NULL,
+    last_name text DEFAULT NULL, phone text DEFAULT NULL, description text DEFAULT NULL,
+    media_url text DEFAULT NULL, attribute jsonb DEFAULT NULL, jurisdiction_id text DEFAULT NULL)
+    RETURNS json
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    service @extschema@.open311_service := @extschema@.open311_find_service(service_code);
+    within @extschema@.gridcode := @extschema@.open311_jurisdiction(jurisdiction_id);
+    grid @extschema@.gridcode;
+    reported @extschema@.cases;
+    token text := pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '') OPERATOR(pg_catalog.||)
+                  pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '');
+BEGIN
+    IF (lat IS NULL) OPERATOR(pg_catalog.<>) (long IS NULL) THEN
+        RAISE EXCEPTION 'lat and long go together: % is missing', CASE WHEN lat IS NULL THEN 'lat' ELSE 'long' END
+            USING ERRCODE = '22023';
+    END IF;
+    IF NULLIF(address_id, '') IS NOT NULL THEN
+        SELECT u.code INTO grid FROM @extschema@.unit u
+         WHERE address_id OPERATOR(pg_catalog.~) '^\d{2,19}$'
+           AND u.code OPERATOR(@extschema@.=) address_id::@extschema@.gridcode;
+        IF grid IS NULL THEN
+            RAISE EXCEPTION 'address_id "%" is not the code of a unit', address_id
+                USING ERRCODE = '22023', HINT = 'An address_id is a grid''s code, such as 440311006003001.';
+        END IF;
+    ELSIF lat IS NULL THEN
+        RAISE EXCEPTION 'a request needs lat and long, or address_id'
+            USING ERRCODE = '22023',
+                  HINT = 'An address_string alone cannot be placed in a grid; send the point, or the grid''s code as address_id.';
+    END IF;
+    IF pg_catalog.length(description) OPERATOR(pg_catalog.>) 4000 THEN
+        RAISE EXCEPTION 'description has % characters, more than 4,000', pg_catalog.length(description)
+            USING ERRCODE = '22023';
+    END IF;
+    PERFORM @extschema@.open311_check_attributes(service, COALESCE(attribute, '{}'));
+
+    INSERT INTO @extschema@.cases (category, channel, description, location, unit, reporter)
+    VALUES (service.category, 'resident_app', COALESCE(description, ''),
+            @extschema@.open311_point(lat, long), grid,
+            pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                'email', NULLIF(email, ''), 'first_name', NULLIF(first_name, ''),
+                'last_name', NULLIF(last_name, ''), 'phone', NULLIF(phone, ''),
+                'device_id', NULLIF(device_id, ''), 'account_id', NULLIF(account_id, ''))))
+    RETURNING * INTO reported;
+    IF within IS NOT NULL AND NOT reported.unit OPERATOR(@extschema@.<@) within THEN
+        RAISE EXCEPTION 'the request''s place, in unit %, is outside jurisdiction %', reported.unit, within
+            USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO @extschema@.open311_request (district, case_id, token_sha256, address_string, media_url, attributes)
+    VALUES (reported.district, reported.id, pg_catalog.sha256(pg_catalog.convert_to(token, 'UTF8')),
+            NULLIF(address_string, ''), NULLIF(media_url, ''), COALESCE(attribute, '{}'));
+    RETURN pg_catalog.json_build_array(pg_catalog.json_build_object(
+               'service_request_id', reported.id,
+               'token', token,
+               'service_notice', service.service_notice,
+               'account_id', NULLIF(account_id, '')));
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_post_request(text, double precision, double precision, text, text, text, text, text, text, text, text, text, text, jsonb, text) IS
+    'Open311 POST request: reports a case of the service''s category (channel resident_app) and returns [{service_request_id, token, service_notice, account_id}]; the token is the reporter''s, only its SHA-256 is kept';
+
+-- One request as v2 answers it.
+CREATE FUNCTION @extschema@.open311_request_json(c @extschema@.cases) RETURNS json
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+BEGIN ATOMIC
+    SELECT pg_catalog.json_build_object(
+               'service_request_id', c.id,
+               'status', CASE WHEN c.status OPERATOR(pg_catalog.=) ANY (ARRAY['closed', 'rejected', 'merged'])
+                              THEN 'closed' ELSE 'open' END,
+               'status_notes', CASE WHEN c.status OPERATOR(pg_catalog.=) 'merged'
+                                    THEN 'merged: a duplicate of request ' OPERATOR(pg_catalog.||) c.duplicate_of
+                                    ELSE c.status END,
+               'service_name', COALESCE(s.service_name, k.name),
+               'service_code', COALESCE(s.service_code, s.category),
+               'description', CASE WHEN r.case_id IS NOT NULL THEN NULLIF(c.description, '') END,
+               'agency_responsible', p.name,
+               'service_notice', s.service_notice,
+               'requested_datetime', @extschema@.open311_datetime(c.reported_at),
+               'updated_datetime', @extschema@.open311_datetime(
+                   CASE WHEN c.status OPERATOR(pg_catalog.=) 'closed' THEN c.closed_at
+                        ELSE COALESCE(c.moved_at, c.reported_at) END),
+               'expected_datetime', @extschema@.open311_datetime(c.stage_deadline),
+               'address', COALESCE(r.address_string, u.name),
+               'address_id', c.unit::text,
+               'zipcode', NULL::text,
+               'lat', ST_Y(c.location),
+               'long', ST_X(c.location),
+               'media_url', r.media_url)
+      FROM @extschema@.open311_service s
+      JOIN @extschema@.category k ON k.code OPERATOR(pg_catalog.=) s.category
+      LEFT JOIN @extschema@.service_point p ON p.id OPERATOR(pg_catalog.=) c.service_point
+      LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) c.unit
+      LEFT JOIN @extschema@.open311_request r ON r.case_id OPERATOR(pg_catalog.=) c.id
+     WHERE s.category OPERATOR(pg_catalog.=) c.category;
+END;
+COMMENT ON FUNCTION @extschema@.open311_request_json(@extschema@.cases) IS
+    'a case as an Open311 v2 request object (service_request_id, status, status_notes, service_name, service_code, description, agency_responsible, service_notice, requested_datetime, updated_datetime, expected_datetime, address, address_id, zipcode, lat, long, media_url); NULL when its category is not offered';
+
+-- GET requests, with the v2 filters.
+CREATE FUNCTION @extschema@.open311_requests(
+    service_request_id text DEFAULT NULL, service_code text DEFAULT NULL, start_date text DEFAULT NULL,
+    end_date text DEFAULT NULL, status text DEFAULT NULL, jurisdiction_id text DEFAULT NULL)
+    RETURNS json
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    within @extschema@.gridcode := @extschema@.open311_jurisdiction(jurisdiction_id);
+    ids bigint[];
+    codes text[] := pg_catalog.string_to_array(NULLIF(service_code, ''), ',');
+    statuses text[] := pg_catalog.string_to_array(NULLIF(status, ''), ',');
+    first_time timestamptz := @extschema@.open311_parse_datetime('start_date', NULLIF(start_date, ''));
+    last_time timestamptz := @extschema@.open311_parse_datetime('end_date', NULLIF(end_date, ''));
+    result json;
+BEGIN
+    IF NULLIF(service_request_id, '') IS NOT NULL THEN
+        IF service_request_id OPERATOR(pg_catalog.!~) '^\d{1,18}(,\d{1,18})*$' THEN
+            RAISE EXCEPTION 'service_request_id "%" is not a comma-separated list of request ids', service_request_id
+                USING ERRCODE = '22P02';
+        END IF;
+        ids := pg_catalog.string_to_array(service_request_id, ',')::bigint[];
+    END IF;
+    IF statuses OPERATOR(pg_catalog.<@) ARRAY['open', 'closed'] IS NOT TRUE AND statuses IS NOT NULL THEN
+        RAISE EXCEPTION 'status "%" is not open, closed or both', status
+            USING ERRCODE = '22023', HINT = 'Give open, closed, or open,closed.';
+    END IF;
+    -- the default span is the 90 days up to now, or up to or from the date given
+    last_time := COALESCE(last_time, first_time OPERATOR(pg_catalog.+) interval '90 days', pg_catalog.now());
+    first_time := COALESCE(first_time, last_time OPERATOR(pg_catalog.-) interval '90 days');
+    IF last_time OPERATOR(pg_catalog.<) first_time THEN
+        RAISE EXCEPTION 'end_date % is before start_date %', end_date, start_date USING ERRCODE = '22023';
+    END IF;
+    IF last_time OPERATOR(pg_catalog.-) first_time OPERATOR(pg_catalog.>) interval '90 days' THEN
+        RAISE EXCEPTION 'start_date and end_date span more than 90 days'
+            USING ERRCODE = '22023', HINT = 'GeoReport v2 asks for 90 days at most: query the span in parts.';
+    END IF;
+    SELECT COALESCE(pg_catalog.json_agg(q.request ORDER BY q.reported_at, q.id), '[]') INTO result
+      FROM (SELECT @extschema@.open311_request_json(c) AS request, c.reported_at, c.id
+              FROM @extschema@.cases c
+              JOIN @extschema@.open311_service s ON s.category OPERATOR(pg_catalog.=) c.category
+             WHERE (within IS NULL OR c.unit OPERATOR(@extschema@.<@) within)
+               AND CASE WHEN ids IS NOT NULL THEN c.id OPERATOR(pg_catalog.=) ANY (ids)
+                   ELSE (codes IS NULL OR COALESCE(s.service_code, s.category) OPERATOR(pg_catalog.=) ANY (codes))
+                        AND (statuses IS NULL OR
+                             CASE WHEN c.status OPERATOR(pg_catalog.=) ANY (ARRAY['closed', 'rejected', 'merged'])
+                                  THEN 'closed' ELSE 'open' END OPERATOR(pg_catalog.=) ANY (statuses))
+                        AND c.reported_at OPERATOR(pg_catalog.>=) first_time
+                        AND c.reported_at OPERATOR(pg_catalog.<=) last_time END
+             ORDER BY c.reported_at, c.id
+             LIMIT 1000) q;
+    RETURN result;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_requests(text, text, text, text, text, text) IS
+    'Open311 GET requests: a JSON array of requests (oldest first, 1,000 at most) of the services offered; service_request_id (comma-separated) overrides the other filters: service_code (comma-separated), start_date and end_date (W3C date-times, 90 days at most, by default the last 90), status (open, closed)';
+
+-- GET one request.
+CREATE FUNCTION @extschema@.open311_request(service_request_id text, jurisdiction_id text DEFAULT NULL) RETURNS json
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    within @extschema@.gridcode := @extschema@.open311_jurisdiction(jurisdiction_id);
+    result json;
+BEGIN
+    SELECT @extschema@.open311_request_json(c) INTO result
+      FROM @extschema@.cases c
+     WHERE service_request_id OPERATOR(pg_catalog.~) '^\d{1,18}$'
+       AND c.id OPERATOR(pg_catalog.=) service_request_id::bigint
+       AND (within IS NULL OR c.unit OPERATOR(@extschema@.<@) within);
+    IF result IS NULL THEN
+        RAISE EXCEPTION 'service_request_id "%" was not found', COALESCE(service_request_id, '')
+            USING ERRCODE = 'GG012';
+    END IF;
+    RETURN pg_catalog.json_build_array(result);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_request(text, text) IS
+    'Open311 GET request: a JSON array of the one request; GG012 when there is no such request of a service offered (in the jurisdiction, if given)';
+
+-- The request a token was returned for, or GG012.
+CREATE FUNCTION @extschema@.open311_token_case(token text) RETURNS @extschema@.open311_request
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    hit @extschema@.open311_request;
+BEGIN
+    SELECT r.* INTO hit FROM @extschema@.open311_request r
+     WHERE r.token_sha256 OPERATOR(pg_catalog.=) pg_catalog.sha256(pg_catalog.convert_to(COALESCE(token, ''), 'UTF8'));
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'token was not found'
+            USING ERRCODE = 'GG012', HINT = 'A token is the one open311_post_request() returned for the request.';
+    END IF;
+    RETURN hit;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_token_case(text) IS
+    'the posted request a token belongs to, found by the token''s SHA-256; GG012 when none (the message never repeats the token)';
+
+-- GET service_request_id from a token.
+CREATE FUNCTION @extschema@.open311_token(token text, jurisdiction_id text DEFAULT NULL) RETURNS json
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@.open311_jurisdiction(jurisdiction_id);
+    RETURN pg_catalog.json_build_array(pg_catalog.json_build_object(
+               'service_request_id', (@extschema@.open311_token_case(token)).case_id, 'token', token));
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_token(text, text) IS
+    'Open311 GET token: [{service_request_id, token}] for a token returned by open311_post_request(); GG012 when it is unknown';
+
+-- ======================================================================
+-- Privileges and row-level security
+-- ======================================================================
+
+-- The Open311 tables are read and written through the functions above,
+-- which run as their owner: no role but the owner reads open311_request
+-- (token digests, what reporters sent); administrators keep the services
+-- and their attributes, readers read them.  The functions that run as the
+-- owner search the extension's schema and pg_catalog only; what needs
+-- PostGIS is a function of its own (open311_point, open311_request_json).
+ALTER TABLE @extschema@.open311_request ENABLE ROW LEVEL SECURITY;
+GRANT SELECT ON @extschema@.open311_service, @extschema@.open311_attribute TO gridgov_reader;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.open311_service, @extschema@.open311_attribute TO gridgov_administrator;
+GRANT USAGE ON SCHEMA @extschema@ TO gridgov_reporter;
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.open311_datetime(timestamptz),
+    @extschema@.open311_parse_datetime(text, text),
+    @extschema@.open311_jurisdiction(text),
+    @extschema@.open311_services(text),
+    @extschema@.open311_find_service(text),
+    @extschema@.open311_service_definition(text, text),
+    @extschema@.open311_check_attributes(@extschema@.open311_service, jsonb),
+    @extschema@.open311_point(double precision, double precision),
+    @extschema@.open311_post_request(text, double precision, double precision, text, text, text, text, text, text, text, text, text, text, jsonb, text),
+    @extschema@.open311_request_json(@extschema@.cases),
+    @extschema@.open311_requests(text, text, text, text, text, text),
+    @extschema@.open311_request(text, text),
+    @extschema@.open311_token_case(text),
+    @extschema@.open311_token(text, text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.open311_services(text),
+    @extschema@.open311_service_definition(text, text),
+    @extschema@.open311_post_request(text, double precision, double precision, text, text, text, text, text, text, text, text, text, text, jsonb, text),
+    @extschema@.open311_requests(text, text, text, text, text, text),
+    @extschema@.open311_request(text, text),
+    @extschema@.open311_token(text, text)
+    TO gridgov_reporter, gridgov_handler;
 -- issue 17: the three lists and the community budgets (a new pillar, sql/lists.sql,
 -- after access.sql: its policies use the jurisdiction tests), as in sql/lists.sql.
 -- gridgov pillar: the three lists (三张清单) and the community budgets

@@ -68,12 +68,16 @@ SELECT what, count(*) AS hijacks_of_naive_code FROM public.hijacked GROUP BY wha
 -- gridgov's functions that run SQL either were parsed at creation (SQL
 -- bodies) or pin their search path (PL/pgSQL): none is listed here.  The
 -- pinned path is the script's: gridgov, then the schemas of the required
--- extensions (PostGIS and btree_gist, both in public here), pg_temp last.
+-- extensions (PostGIS and btree_gist, both in public here), pg_temp last;
+-- or, for the functions that run as their owner, gridgov, pg_catalog and
+-- pg_temp.
 SELECT p.oid::regprocedure AS exposed_function
   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
  WHERE p.pronamespace = 'gridgov'::regnamespace
    AND ((l.lanname = 'sql' AND p.prosqlbody IS NULL)
-        OR (l.lanname = 'plpgsql' AND NOT coalesce(p.proconfig, '{}') @> '{"search_path=gridgov, public, public, pg_temp"}'));
+        OR (l.lanname = 'plpgsql' AND NOT coalesce(p.proconfig, '{}') @> '{"search_path=gridgov, public, public, pg_temp"}'
+            -- SECURITY DEFINER functions (open311.sql) search gridgov and pg_catalog only
+            AND NOT (p.prosecdef AND coalesce(p.proconfig, '{}') @> '{"search_path=gridgov, pg_catalog, pg_temp"}')));
 -- PostGIS functions that run SQL of their own, with operators left to the
 -- search_path (the projections of ST_Transform, the SRID names of
 -- ST_AsGeoJSON): the functions that call them pin their search path too
