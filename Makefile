@@ -74,7 +74,8 @@ endif
 deps:
 	tools/ensure-deps
 
-test: deps
+test:
+	tools/ensure-deps --test
 	$(MAKE) WERROR=1
 	$(MAKE) install
 	tools/in-cluster tools/run-tests
@@ -82,7 +83,7 @@ test: deps
 demo: deps
 	$(MAKE)
 	$(MAKE) install
-	tools/in-cluster tools/demo
+	tools/in-cluster tools/demo $(if $(EXPLORE),--explore)
 
 fuzz:
 	tests/fuzz/run $(FUZZ_ARGS)

@@ -1013,11 +1013,16 @@ ALTER TABLE @extschema@.unit ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 -- Views
 -- ======================================================================
 
-CREATE VIEW @extschema@.case_clock AS SELECT * FROM @extschema@.case_clock(pg_catalog.now());
+-- The clock now, for BI tools: plain types only, the codes as text (the
+-- function case_clock(as_of) keeps them gridcode for SQL).
+CREATE VIEW @extschema@.case_clock AS
+SELECT k.id, k.district::text AS district, k.unit::text AS unit, k.status, k.stage, k.service_point,
+       k.stage_started_at, k.stage_deadline, k.share_used, k.light, k.deadline_provisional
+  FROM @extschema@.case_clock(pg_catalog.now()) k;
 COMMENT ON VIEW @extschema@.case_clock IS 'every open stage''s deadline, share used and traffic light now';
 COMMENT ON COLUMN @extschema@.case_clock.id IS 'the case''s id';
-COMMENT ON COLUMN @extschema@.case_clock.district IS 'the case''s district';
-COMMENT ON COLUMN @extschema@.case_clock.unit IS 'the case''s unit, usually a grid';
+COMMENT ON COLUMN @extschema@.case_clock.district IS 'the case''s district, its gridcode as text';
+COMMENT ON COLUMN @extschema@.case_clock.unit IS 'the case''s unit, usually a grid, its gridcode as text';
 COMMENT ON COLUMN @extschema@.case_clock.status IS 'the case''s status';
 COMMENT ON COLUMN @extschema@.case_clock.stage IS 'the open stage: accept, dispatch, resolve or verify';
 COMMENT ON COLUMN @extschema@.case_clock.service_point IS 'the service point handling the case';

@@ -2,7 +2,7 @@
 --
 -- Metabase, Superset, Grafana, QGIS and ogr2ogr read these over standard
 -- drivers without knowing gridgov's types: every column is text, integer,
--- bigint, numeric, double precision, date, timestamptz, jsonb or geometry
+-- bigint, numeric, boolean, date, timestamptz, jsonb or geometry
 -- (codes are their text form, which sorts like the codes).  Rates are
 -- numeric fractions between 0 and 1.  Everything here is derived: the views
 -- read the cases, the rollups (kpi_daily, risk_daily) and the unit registry
@@ -499,7 +499,7 @@ SELECT u.code::text AS unit,
                SELECT @extschema@.ancestor(u.code, l.level)
                  FROM pg_catalog.generate_series(1, u.level) AS l(level)))
            AND @extschema@.unit_is_current(a)) AS breadcrumb,
-       COALESCE(s.score, 0) AS score,
+       COALESCE(s.score, 0)::numeric AS score,
        @extschema@.risk_color(COALESCE(s.score, 0), u.level) AS color,
        COALESCE(s.cases, 0) AS cases,
        u.boundary
@@ -520,7 +520,7 @@ COMMENT ON COLUMN @extschema@.risk_map.parent IS 'the gridcode of the unit above
 COMMENT ON COLUMN @extschema@.risk_map.breadcrumb IS
     'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
 COMMENT ON COLUMN @extschema@.risk_map.score IS
-    'sum over the unit''s subtree of weight(severity) * 2^(-(now - reported_at) / half_life); see risk()';
+    'sum over the unit''s subtree of weight(severity) * 2^(-(now - reported_at) / half_life), a numeric (15 significant digits); see risk()';
 COMMENT ON COLUMN @extschema@.risk_map.color IS 'blue, yellow, orange or red by the thresholds in force at the unit''s level';
 COMMENT ON COLUMN @extschema@.risk_map.cases IS 'cases counted in the score (reported by now, not rejected or merged)';
 COMMENT ON COLUMN @extschema@.risk_map.boundary IS

@@ -409,7 +409,7 @@ COMMENT ON FUNCTION @extschema@.release_commitment(bigint, numeric, text) IS
 -- Each budget line: amount, committed, paid, uncommitted, and the ledger's
 -- own sums (which equal the counters: a second computation).
 CREATE VIEW @extschema@.budget_lines WITH (security_invoker = true) AS
-SELECT b.id, b.community, u.name AS community_name, b.year, b.kind, b.organization,
+SELECT b.id, b.community::text AS community, u.name AS community_name, b.year, b.kind, b.organization,
        @extschema@.fen_to_yuan(b.amount_fen) AS amount_yuan,
        @extschema@.fen_to_yuan(b.committed_fen) AS committed_yuan,
        @extschema@.fen_to_yuan(b.paid_fen) AS paid_yuan,
@@ -428,7 +428,7 @@ SELECT b.id, b.community, u.name AS community_name, b.year, b.kind, b.organizati
 COMMENT ON VIEW @extschema@.budget_lines IS
     'each budget line: its amount, what is committed, paid and uncommitted, and the ledger''s own sums of them';
 COMMENT ON COLUMN @extschema@.budget_lines.id IS 'the budget line';
-COMMENT ON COLUMN @extschema@.budget_lines.community IS 'its community';
+COMMENT ON COLUMN @extschema@.budget_lines.community IS 'its community, a code';
 COMMENT ON COLUMN @extschema@.budget_lines.community_name IS 'the community''s name';
 COMMENT ON COLUMN @extschema@.budget_lines.year IS 'the budget year';
 COMMENT ON COLUMN @extschema@.budget_lines.kind IS 'base_works or micro_project';
@@ -444,7 +444,7 @@ COMMENT ON COLUMN @extschema@.budget_lines.ledger_paid_yuan IS 'the ledger''s pa
 
 -- Each commitment: what it set aside, paid, released, and has left.
 CREATE VIEW @extschema@.budget_commitments WITH (security_invoker = true) AS
-SELECT c.id, c.budget, b.community, b.year, b.kind, c.entered_at, c.note,
+SELECT c.id, c.budget, b.community::text AS community, b.year, b.kind, c.entered_at, c.note,
        @extschema@.fen_to_yuan(c.amount_fen) AS amount_yuan,
        @extschema@.fen_to_yuan(d.paid_fen) AS paid_yuan,
        @extschema@.fen_to_yuan(d.released_fen) AS released_yuan,
@@ -460,7 +460,7 @@ COMMENT ON VIEW @extschema@.budget_commitments IS
     'each commitment of the budget ledger: what it set aside, what was paid and released out of it, and what it has left';
 COMMENT ON COLUMN @extschema@.budget_commitments.id IS 'the commitment (its entry''s number)';
 COMMENT ON COLUMN @extschema@.budget_commitments.budget IS 'its budget line';
-COMMENT ON COLUMN @extschema@.budget_commitments.community IS 'the line''s community';
+COMMENT ON COLUMN @extschema@.budget_commitments.community IS 'the line''s community, a code';
 COMMENT ON COLUMN @extschema@.budget_commitments.year IS 'the line''s year';
 COMMENT ON COLUMN @extschema@.budget_commitments.kind IS 'the line''s kind';
 COMMENT ON COLUMN @extschema@.budget_commitments.entered_at IS 'when it was committed';

@@ -589,16 +589,20 @@ CREATE TRIGGER gridgov_post_check BEFORE INSERT OR UPDATE ON @extschema@.post
 
 -- The checks for today over the whole registry: one per province, each a
 -- range.  security_invoker: what the caller may not read stays unread.
+-- Plain types for BI tools: the codes as text (the functions above keep
+-- them gridcode for SQL).
 CREATE VIEW @extschema@.grids_without_party_members WITH (security_invoker = true) AS
-SELECT c.* FROM @extschema@.unit p,
+SELECT c.grid::text AS grid, c.name
+  FROM @extschema@.unit p,
        LATERAL @extschema@.grids_without_party_members(p.code, CURRENT_DATE) c
  WHERE p.level OPERATOR(pg_catalog.=) 1;
 COMMENT ON VIEW @extschema@.grids_without_party_members IS 'grids where no party member is placed today';
-COMMENT ON COLUMN @extschema@.grids_without_party_members.grid IS 'the grid';
+COMMENT ON COLUMN @extschema@.grids_without_party_members.grid IS 'the grid, its gridcode as text';
 COMMENT ON COLUMN @extschema@.grids_without_party_members.name IS 'its name';
 
 CREATE VIEW @extschema@.party_members_outside_grids WITH (security_invoker = true) AS
-SELECT c.* FROM @extschema@.unit p,
+SELECT c.person, c.post, c.role, c.organization, c.unit::text AS unit
+  FROM @extschema@.unit p,
        LATERAL @extschema@.party_members_outside_grids(p.code, CURRENT_DATE) c
  WHERE p.level OPERATOR(pg_catalog.=) 1;
 COMMENT ON VIEW @extschema@.party_members_outside_grids IS 'party members placed in no grid today';
@@ -606,45 +610,49 @@ COMMENT ON COLUMN @extschema@.party_members_outside_grids.person IS 'the party m
 COMMENT ON COLUMN @extschema@.party_members_outside_grids.post IS 'one of their party posts';
 COMMENT ON COLUMN @extschema@.party_members_outside_grids.role IS 'its role: which of the five kinds of party member';
 COMMENT ON COLUMN @extschema@.party_members_outside_grids.organization IS 'its organization, if any';
-COMMENT ON COLUMN @extschema@.party_members_outside_grids.unit IS 'its unit, else its organization''s anchor';
+COMMENT ON COLUMN @extschema@.party_members_outside_grids.unit IS 'its unit, else its organization''s anchor, its gridcode as text';
 
 CREATE VIEW @extschema@.grids_without_branch WITH (security_invoker = true) AS
-SELECT c.* FROM @extschema@.unit p,
+SELECT c.grid::text AS grid, c.name
+  FROM @extschema@.unit p,
        LATERAL @extschema@.grids_without_branch(p.code, CURRENT_DATE) c
  WHERE p.level OPERATOR(pg_catalog.=) 1;
 COMMENT ON VIEW @extschema@.grids_without_branch IS 'grids that no grid branch or area general branch covers today';
-COMMENT ON COLUMN @extschema@.grids_without_branch.grid IS 'the grid';
+COMMENT ON COLUMN @extschema@.grids_without_branch.grid IS 'the grid, its gridcode as text';
 COMMENT ON COLUMN @extschema@.grids_without_branch.name IS 'its name';
 
 CREATE VIEW @extschema@.buildings_without_team WITH (security_invoker = true) AS
-SELECT c.* FROM @extschema@.unit p,
+SELECT c.building::text AS building, c.name
+  FROM @extschema@.unit p,
        LATERAL @extschema@.buildings_without_team(p.code, CURRENT_DATE) c
  WHERE p.level OPERATOR(pg_catalog.=) 1;
 COMMENT ON VIEW @extschema@.buildings_without_team IS 'buildings that no 红小二 team covers today';
-COMMENT ON COLUMN @extschema@.buildings_without_team.building IS 'the building';
+COMMENT ON COLUMN @extschema@.buildings_without_team.building IS 'the building, its gridcode as text';
 COMMENT ON COLUMN @extschema@.buildings_without_team.name IS 'its name';
 
 CREATE VIEW @extschema@.teams_breaking_rule WITH (security_invoker = true) AS
-SELECT c.* FROM @extschema@.unit p,
+SELECT c.team, c.name, c.anchor::text AS anchor, c.members, c.full_time_party_members
+  FROM @extschema@.unit p,
        LATERAL @extschema@.teams_breaking_rule(p.code, CURRENT_DATE) c
  WHERE p.level OPERATOR(pg_catalog.=) 1;
 COMMENT ON VIEW @extschema@.teams_breaking_rule IS
     '红小二 teams without 3 to 5 people and at least one full-time grid party member today';
 COMMENT ON COLUMN @extschema@.teams_breaking_rule.team IS 'the team (an organization)';
 COMMENT ON COLUMN @extschema@.teams_breaking_rule.name IS 'its name';
-COMMENT ON COLUMN @extschema@.teams_breaking_rule.anchor IS 'the unit it is anchored on';
+COMMENT ON COLUMN @extschema@.teams_breaking_rule.anchor IS 'the unit it is anchored on, its gridcode as text';
 COMMENT ON COLUMN @extschema@.teams_breaking_rule.members IS 'the people holding a post in it';
 COMMENT ON COLUMN @extschema@.teams_breaking_rule.full_time_party_members IS
     'those of them who are party members and full-time grid workers';
 
 CREATE VIEW @extschema@.secretaries_without_reserves WITH (security_invoker = true) AS
-SELECT c.* FROM @extschema@.unit p,
+SELECT c.organization, c.community::text AS community, c.secretary, c.reserve_cadres
+  FROM @extschema@.unit p,
        LATERAL @extschema@.secretaries_without_reserves(p.code, CURRENT_DATE) c
  WHERE p.level OPERATOR(pg_catalog.=) 1;
 COMMENT ON VIEW @extschema@.secretaries_without_reserves IS
     'community party secretaries with fewer than two reserve cadres today';
 COMMENT ON COLUMN @extschema@.secretaries_without_reserves.organization IS 'the community party committee';
-COMMENT ON COLUMN @extschema@.secretaries_without_reserves.community IS 'its anchor, the community';
+COMMENT ON COLUMN @extschema@.secretaries_without_reserves.community IS 'its anchor, the community, its gridcode as text';
 COMMENT ON COLUMN @extschema@.secretaries_without_reserves.secretary IS 'the secretary';
 COMMENT ON COLUMN @extschema@.secretaries_without_reserves.reserve_cadres IS 'the reserve cadres in the committee';
 

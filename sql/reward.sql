@@ -332,14 +332,14 @@ COMMENT ON FUNCTION @extschema@.volunteer_figures(@extschema@.gridcode, date, da
 -- The figures of every district (county level) with patrol volunteers or
 -- their reports, over all time.
 CREATE VIEW @extschema@.volunteer_figures WITH (security_invoker = true) AS
-SELECT d.code AS district, d.name, f.*
+SELECT d.code::text AS district, d.name, f.*
   FROM @extschema@.unit d,
        LATERAL @extschema@.volunteer_figures(d.code) f
  WHERE d.level OPERATOR(pg_catalog.=) 3
    AND (f.volunteers OPERATOR(pg_catalog.>) 0 OR f.reports OPERATOR(pg_catalog.>) 0);
 COMMENT ON VIEW @extschema@.volunteer_figures IS
     'per district with patrol volunteers: how many today, their reports of all time, per volunteer, settled inside the community, awards';
-COMMENT ON COLUMN @extschema@.volunteer_figures.district IS 'the district (county level)';
+COMMENT ON COLUMN @extschema@.volunteer_figures.district IS 'the district (county level), its gridcode as text';
 COMMENT ON COLUMN @extschema@.volunteer_figures.name IS 'its name';
 COMMENT ON COLUMN @extschema@.volunteer_figures.volunteers IS 'patrol volunteers placed in it today';
 COMMENT ON COLUMN @extschema@.volunteer_figures.reporting_volunteers IS 'those of any day who reported a case in it';

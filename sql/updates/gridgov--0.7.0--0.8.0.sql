@@ -3874,6 +3874,160 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.open311_request(text, text),
     @extschema@.open311_token(text, text)
     TO gridgov_reporter, gridgov_handler;
+
+-- issue 18, item 4: plain types in every view meant for BI tools.  The
+-- codes of case_clock, the people pillar's checks and volunteer_figures
+-- become text (their functions keep gridcode for SQL), risk_map's score a
+-- numeric.  A view's column cannot change its type in place: each view is
+-- made again, with its options, comments and grants.
+DROP VIEW @extschema@.case_clock, @extschema@.grids_without_party_members,
+          @extschema@.party_members_outside_grids, @extschema@.grids_without_branch,
+          @extschema@.buildings_without_team, @extschema@.teams_breaking_rule,
+          @extschema@.secretaries_without_reserves, @extschema@.volunteer_figures, @extschema@.risk_map;
+CREATE VIEW @extschema@.case_clock AS
+SELECT k.id, k.district::text AS district, k.unit::text AS unit, k.status, k.stage, k.service_point,
+       k.stage_started_at, k.stage_deadline, k.share_used, k.light, k.deadline_provisional
+  FROM @extschema@.case_clock(pg_catalog.now()) k;
+COMMENT ON VIEW @extschema@.case_clock IS 'every open stage''s deadline, share used and traffic light now';
+COMMENT ON COLUMN @extschema@.case_clock.id IS 'the case''s id';
+COMMENT ON COLUMN @extschema@.case_clock.district IS 'the case''s district, its gridcode as text';
+COMMENT ON COLUMN @extschema@.case_clock.unit IS 'the case''s unit, usually a grid, its gridcode as text';
+COMMENT ON COLUMN @extschema@.case_clock.status IS 'the case''s status';
+COMMENT ON COLUMN @extschema@.case_clock.stage IS 'the open stage: accept, dispatch, resolve or verify';
+COMMENT ON COLUMN @extschema@.case_clock.service_point IS 'the service point handling the case';
+COMMENT ON COLUMN @extschema@.case_clock.stage_started_at IS 'when the stage started';
+COMMENT ON COLUMN @extschema@.case_clock.stage_deadline IS 'when the stage must end, suspensions added';
+COMMENT ON COLUMN @extschema@.case_clock.share_used IS
+    'share of the stage''s limit used now, suspended time excluded: 0 to 1 in time, above 1 when overdue (3 decimals)';
+COMMENT ON COLUMN @extschema@.case_clock.light IS 'traffic light: green, yellow from 80% of the limit used, red when overdue';
+COMMENT ON COLUMN @extschema@.case_clock.deadline_provisional IS
+    'true when the deadline runs past the calendar''s horizon and was counted on plain weekdays (see calendar_horizon())';
+CREATE VIEW @extschema@.grids_without_party_members WITH (security_invoker = true) AS
+SELECT c.grid::text AS grid, c.name
+  FROM @extschema@.unit p,
+       LATERAL @extschema@.grids_without_party_members(p.code, CURRENT_DATE) c
+ WHERE p.level OPERATOR(pg_catalog.=) 1;
+COMMENT ON VIEW @extschema@.grids_without_party_members IS 'grids where no party member is placed today';
+COMMENT ON COLUMN @extschema@.grids_without_party_members.grid IS 'the grid, its gridcode as text';
+COMMENT ON COLUMN @extschema@.grids_without_party_members.name IS 'its name';
+CREATE VIEW @extschema@.party_members_outside_grids WITH (security_invoker = true) AS
+SELECT c.person, c.post, c.role, c.organization, c.unit::text AS unit
+  FROM @extschema@.unit p,
+       LATERAL @extschema@.party_members_outside_grids(p.code, CURRENT_DATE) c
+ WHERE p.level OPERATOR(pg_catalog.=) 1;
+COMMENT ON VIEW @extschema@.party_members_outside_grids IS 'party members placed in no grid today';
+COMMENT ON COLUMN @extschema@.party_members_outside_grids.person IS 'the party member';
+COMMENT ON COLUMN @extschema@.party_members_outside_grids.post IS 'one of their party posts';
+COMMENT ON COLUMN @extschema@.party_members_outside_grids.role IS 'its role: which of the five kinds of party member';
+COMMENT ON COLUMN @extschema@.party_members_outside_grids.organization IS 'its organization, if any';
+COMMENT ON COLUMN @extschema@.party_members_outside_grids.unit IS 'its unit, else its organization''s anchor, its gridcode as text';
+CREATE VIEW @extschema@.grids_without_branch WITH (security_invoker = true) AS
+SELECT c.grid::text AS grid, c.name
+  FROM @extschema@.unit p,
+       LATERAL @extschema@.grids_without_branch(p.code, CURRENT_DATE) c
+ WHERE p.level OPERATOR(pg_catalog.=) 1;
+COMMENT ON VIEW @extschema@.grids_without_branch IS 'grids that no grid branch or area general branch covers today';
+COMMENT ON COLUMN @extschema@.grids_without_branch.grid IS 'the grid, its gridcode as text';
+COMMENT ON COLUMN @extschema@.grids_without_branch.name IS 'its name';
+CREATE VIEW @extschema@.buildings_without_team WITH (security_invoker = true) AS
+SELECT c.building::text AS building, c.name
+  FROM @extschema@.unit p,
+       LATERAL @extschema@.buildings_without_team(p.code, CURRENT_DATE) c
+ WHERE p.level OPERATOR(pg_catalog.=) 1;
+COMMENT ON VIEW @extschema@.buildings_without_team IS 'buildings that no 红小二 team covers today';
+COMMENT ON COLUMN @extschema@.buildings_without_team.building IS 'the building, its gridcode as text';
+COMMENT ON COLUMN @extschema@.buildings_without_team.name IS 'its name';
+CREATE VIEW @extschema@.teams_breaking_rule WITH (security_invoker = true) AS
+SELECT c.team, c.name, c.anchor::text AS anchor, c.members, c.full_time_party_members
+  FROM @extschema@.unit p,
+       LATERAL @extschema@.teams_breaking_rule(p.code, CURRENT_DATE) c
+ WHERE p.level OPERATOR(pg_catalog.=) 1;
+COMMENT ON VIEW @extschema@.teams_breaking_rule IS
+    '红小二 teams without 3 to 5 people and at least one full-time grid party member today';
+COMMENT ON COLUMN @extschema@.teams_breaking_rule.team IS 'the team (an organization)';
+COMMENT ON COLUMN @extschema@.teams_breaking_rule.name IS 'its name';
+COMMENT ON COLUMN @extschema@.teams_breaking_rule.anchor IS 'the unit it is anchored on, its gridcode as text';
+COMMENT ON COLUMN @extschema@.teams_breaking_rule.members IS 'the people holding a post in it';
+COMMENT ON COLUMN @extschema@.teams_breaking_rule.full_time_party_members IS
+    'those of them who are party members and full-time grid workers';
+CREATE VIEW @extschema@.secretaries_without_reserves WITH (security_invoker = true) AS
+SELECT c.organization, c.community::text AS community, c.secretary, c.reserve_cadres
+  FROM @extschema@.unit p,
+       LATERAL @extschema@.secretaries_without_reserves(p.code, CURRENT_DATE) c
+ WHERE p.level OPERATOR(pg_catalog.=) 1;
+COMMENT ON VIEW @extschema@.secretaries_without_reserves IS
+    'community party secretaries with fewer than two reserve cadres today';
+COMMENT ON COLUMN @extschema@.secretaries_without_reserves.organization IS 'the community party committee';
+COMMENT ON COLUMN @extschema@.secretaries_without_reserves.community IS 'its anchor, the community, its gridcode as text';
+COMMENT ON COLUMN @extschema@.secretaries_without_reserves.secretary IS 'the secretary';
+COMMENT ON COLUMN @extschema@.secretaries_without_reserves.reserve_cadres IS 'the reserve cadres in the committee';
+CREATE VIEW @extschema@.volunteer_figures WITH (security_invoker = true) AS
+SELECT d.code::text AS district, d.name, f.*
+  FROM @extschema@.unit d,
+       LATERAL @extschema@.volunteer_figures(d.code) f
+ WHERE d.level OPERATOR(pg_catalog.=) 3
+   AND (f.volunteers OPERATOR(pg_catalog.>) 0 OR f.reports OPERATOR(pg_catalog.>) 0);
+COMMENT ON VIEW @extschema@.volunteer_figures IS
+    'per district with patrol volunteers: how many today, their reports of all time, per volunteer, settled inside the community, awards';
+COMMENT ON COLUMN @extschema@.volunteer_figures.district IS 'the district (county level), its gridcode as text';
+COMMENT ON COLUMN @extschema@.volunteer_figures.name IS 'its name';
+COMMENT ON COLUMN @extschema@.volunteer_figures.volunteers IS 'patrol volunteers placed in it today';
+COMMENT ON COLUMN @extschema@.volunteer_figures.reporting_volunteers IS 'those of any day who reported a case in it';
+COMMENT ON COLUMN @extschema@.volunteer_figures.reports IS 'their reports';
+COMMENT ON COLUMN @extschema@.volunteer_figures.reports_per_volunteer IS 'reports per volunteer placed today';
+COMMENT ON COLUMN @extschema@.volunteer_figures.closed IS 'reports whose case is closed';
+COMMENT ON COLUMN @extschema@.volunteer_figures.settled_in_community IS
+    'closed at the community or grid level (小事不出村)';
+COMMENT ON COLUMN @extschema@.volunteer_figures.settled_in_community_pct IS 'their share of the closed, in %';
+COMMENT ON COLUMN @extschema@.volunteer_figures.awards IS 'awards paid for the reports';
+COMMENT ON COLUMN @extschema@.volunteer_figures.awarded_yuan IS 'what those awards paid, in yuan';
+CREATE VIEW @extschema@.risk_map AS
+SELECT u.code::text AS unit,
+       u.name,
+       u.level,
+       @extschema@.level_name(u.code) AS level_name,
+       u.parent::text AS parent,
+       -- breadcrumb(), as an index scan per row
+       (SELECT pg_catalog.string_agg(a.name, ' › ' ORDER BY a.level)
+          FROM @extschema@.unit a
+         WHERE a.code OPERATOR(@extschema@.=) ANY (ARRAY(
+               SELECT @extschema@.ancestor(u.code, l.level)
+                 FROM pg_catalog.generate_series(1, u.level) AS l(level)))
+           AND @extschema@.unit_is_current(a)) AS breadcrumb,
+       COALESCE(s.score, 0)::numeric AS score,
+       @extschema@.risk_color(COALESCE(s.score, 0), u.level) AS color,
+       COALESCE(s.cases, 0) AS cases,
+       u.boundary
+  FROM @extschema@.unit u
+  LEFT JOIN (SELECT rs.unit, rs.score, rs.cases
+               FROM @extschema@.unit p
+              CROSS JOIN LATERAL @extschema@.risk_scores(p.code, pg_catalog.now(), 6) rs
+              WHERE p.level OPERATOR(pg_catalog.=) 1 AND @extschema@.unit_is_current(p)) s
+         ON s.unit OPERATOR(@extschema@.=) u.code
+ WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u);
+COMMENT ON VIEW @extschema@.risk_map IS
+    'risk map now: every current unit down to the grids with its risk score, warning colour, counted cases and boundary (MultiPolygon, SRID 4326)';
+COMMENT ON COLUMN @extschema@.risk_map.unit IS 'the unit''s gridcode as text';
+COMMENT ON COLUMN @extschema@.risk_map.name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.risk_map.level IS 'the unit''s level: 1 province ... 6 grid';
+COMMENT ON COLUMN @extschema@.risk_map.level_name IS 'the level''s name: province, prefecture, county, township, village or grid';
+COMMENT ON COLUMN @extschema@.risk_map.parent IS 'the gridcode of the unit above, as text';
+COMMENT ON COLUMN @extschema@.risk_map.breadcrumb IS
+    'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
+COMMENT ON COLUMN @extschema@.risk_map.score IS
+    'sum over the unit''s subtree of weight(severity) * 2^(-(now - reported_at) / half_life), a numeric (15 significant digits); see risk()';
+COMMENT ON COLUMN @extschema@.risk_map.color IS 'blue, yellow, orange or red by the thresholds in force at the unit''s level';
+COMMENT ON COLUMN @extschema@.risk_map.cases IS 'cases counted in the score (reported by now, not rejected or merged)';
+COMMENT ON COLUMN @extschema@.risk_map.boundary IS
+    'the unit''s area, a MultiPolygon in SRID 4326; NULL where the registry has none';
+ALTER VIEW @extschema@.case_clock SET (security_invoker = true);
+ALTER VIEW @extschema@.risk_map SET (security_invoker = true);
+GRANT SELECT ON @extschema@.case_clock, @extschema@.grids_without_party_members,
+                @extschema@.party_members_outside_grids, @extschema@.grids_without_branch,
+                @extschema@.buildings_without_team, @extschema@.teams_breaking_rule,
+                @extschema@.secretaries_without_reserves, @extschema@.volunteer_figures, @extschema@.risk_map
+    TO gridgov_reader;
+
 -- issue 17: the three lists and the community budgets (a new pillar, sql/lists.sql,
 -- after access.sql: its policies use the jurisdiction tests), as in sql/lists.sql.
 -- gridgov pillar: the three lists (三张清单) and the community budgets
@@ -4287,7 +4441,7 @@ COMMENT ON FUNCTION @extschema@.release_commitment(bigint, numeric, text) IS
 -- Each budget line: amount, committed, paid, uncommitted, and the ledger's
 -- own sums (which equal the counters: a second computation).
 CREATE VIEW @extschema@.budget_lines WITH (security_invoker = true) AS
-SELECT b.id, b.community, u.name AS community_name, b.year, b.kind, b.organization,
+SELECT b.id, b.community::text AS community, u.name AS community_name, b.year, b.kind, b.organization,
        @extschema@.fen_to_yuan(b.amount_fen) AS amount_yuan,
        @extschema@.fen_to_yuan(b.committed_fen) AS committed_yuan,
        @extschema@.fen_to_yuan(b.paid_fen) AS paid_yuan,
@@ -4306,7 +4460,7 @@ SELECT b.id, b.community, u.name AS community_name, b.year, b.kind, b.organizati
 COMMENT ON VIEW @extschema@.budget_lines IS
     'each budget line: its amount, what is committed, paid and uncommitted, and the ledger''s own sums of them';
 COMMENT ON COLUMN @extschema@.budget_lines.id IS 'the budget line';
-COMMENT ON COLUMN @extschema@.budget_lines.community IS 'its community';
+COMMENT ON COLUMN @extschema@.budget_lines.community IS 'its community, a code';
 COMMENT ON COLUMN @extschema@.budget_lines.community_name IS 'the community''s name';
 COMMENT ON COLUMN @extschema@.budget_lines.year IS 'the budget year';
 COMMENT ON COLUMN @extschema@.budget_lines.kind IS 'base_works or micro_project';
@@ -4322,7 +4476,7 @@ COMMENT ON COLUMN @extschema@.budget_lines.ledger_paid_yuan IS 'the ledger''s pa
 
 -- Each commitment: what it set aside, paid, released, and has left.
 CREATE VIEW @extschema@.budget_commitments WITH (security_invoker = true) AS
-SELECT c.id, c.budget, b.community, b.year, b.kind, c.entered_at, c.note,
+SELECT c.id, c.budget, b.community::text AS community, b.year, b.kind, c.entered_at, c.note,
        @extschema@.fen_to_yuan(c.amount_fen) AS amount_yuan,
        @extschema@.fen_to_yuan(d.paid_fen) AS paid_yuan,
        @extschema@.fen_to_yuan(d.released_fen) AS released_yuan,
@@ -4338,7 +4492,7 @@ COMMENT ON VIEW @extschema@.budget_commitments IS
     'each commitment of the budget ledger: what it set aside, what was paid and released out of it, and what it has left';
 COMMENT ON COLUMN @extschema@.budget_commitments.id IS 'the commitment (its entry''s number)';
 COMMENT ON COLUMN @extschema@.budget_commitments.budget IS 'its budget line';
-COMMENT ON COLUMN @extschema@.budget_commitments.community IS 'the line''s community';
+COMMENT ON COLUMN @extschema@.budget_commitments.community IS 'the line''s community, a code';
 COMMENT ON COLUMN @extschema@.budget_commitments.year IS 'the line''s year';
 COMMENT ON COLUMN @extschema@.budget_commitments.kind IS 'the line''s kind';
 COMMENT ON COLUMN @extschema@.budget_commitments.entered_at IS 'when it was committed';

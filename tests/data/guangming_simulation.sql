@@ -26,6 +26,10 @@
 \else
 \set sim_cases 100000
 \endif
+-- with -v sim_progress=1 (make demo), a line every ten simulated days
+\if :{?sim_progress}
+SET sim.progress = on;
+\endif
 SET search_path = gridgov, public;
 SET timezone = 'Asia/Shanghai';          -- local days and office hours below
 SET client_min_messages = warning;
@@ -417,6 +421,11 @@ BEGIN
           FROM p WHERE s.id = p.id;
         TRUNCATE esc;
         COMMIT;
+        -- INFO reaches the client whatever client_min_messages says
+        IF current_setting('sim.progress', true) = 'on' AND (today.day - date '2026-08-01') % 10 = 9 THEN
+            RAISE INFO 'simulated % of 90 days: % cases', today.day - date '2026-08-01' + 1,
+                to_char((SELECT count(*) FROM cases), 'FM999,999');
+        END IF;
     END LOOP;
 END;
 $$;

@@ -134,7 +134,7 @@ SELECT results_eq($$SELECT * FROM volunteer_figures('440311', '2026-11-01', '202
 SELECT results_eq($$SELECT volunteers, reports FROM volunteer_figures('440311', NULL, '2026-10-31')$$,
                   $$VALUES (4::bigint, 0::bigint)$$, 'on 10-31: 4 volunteers, no report yet');
 SELECT results_eq($$SELECT district, name, volunteers, reports, awards, awarded_yuan FROM volunteer_figures$$,
-                  $$VALUES ('440311'::gridcode, '光明区', 3::bigint, 5::bigint, 4::bigint, 451.00)$$,
+                  $$VALUES ('440311'::text, '光明区', 3::bigint, 5::bigint, 4::bigint, 451.00)$$,
                   'the view: every district with volunteers, over all time');
 
 -- a clerk who is not the owner awards with the grants docs/people.md names

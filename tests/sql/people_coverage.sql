@@ -61,7 +61,7 @@ SELECT count(*) FROM grids_without_party_members('440311', NULL);
 
 -- the views are the functions for today over every province
 SELECT (SELECT array_agg(grid ORDER BY grid) FROM grids_without_party_members)
-       IS NOT DISTINCT FROM (SELECT array_agg(grid ORDER BY grid) FROM grids_without_party_members('44', CURRENT_DATE))
+       IS NOT DISTINCT FROM (SELECT array_agg(grid::text ORDER BY grid::text) FROM grids_without_party_members('44', CURRENT_DATE))
        AS grids_view_is_today,
        (SELECT array_agg(person ORDER BY person) FROM party_members_outside_grids)
        IS NOT DISTINCT FROM (SELECT array_agg(person ORDER BY person) FROM party_members_outside_grids('44', CURRENT_DATE))
