@@ -4027,3 +4027,41 @@ GRANT SELECT ON @extschema@.case_clock, @extschema@.grids_without_party_members,
                 @extschema@.buildings_without_team, @extschema@.teams_breaking_rule,
                 @extschema@.secretaries_without_reserves, @extschema@.volunteer_figures, @extschema@.risk_map
     TO gridgov_reader;
+
+-- issue 19, item 3: a gap between the grids is not an error.  A point no
+-- grid covers goes to the lowest unit covering it (community, else
+-- subdistrict, else district), flagged in cases.grid_gap and listed in the
+-- view grid_gaps; only a point outside every unit is refused (GG003).
+ALTER TABLE @extschema@.cases ADD COLUMN grid_gap boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN @extschema@.cases.grid_gap IS
+    'true when no current grid covered location at intake and the case went to the lowest unit covering it (community, else subdistrict, else district): a gap for the grid office (view grid_gaps); set by the engine';
+COMMENT ON COLUMN @extschema@.cases.unit IS
+    'the unit the case belongs to: the grid (level 6) covering location, in a gap between the grids the lowest unit covering it (grid_gap), unless given at intake';
+-- the grid office's list of gaps (grid_gaps)
+CREATE INDEX cases_grid_gap ON @extschema@.cases (reported_at) WHERE grid_gap;
+-- The gaps between the grids, for the grid office and BI tools: the cases
+-- routed to a community (or a unit above) because no grid covered their
+-- point, and whether a grid covers that point now.  Plain types only.
+CREATE VIEW @extschema@.grid_gaps WITH (security_invoker = true) AS
+SELECT c.id, c.district::text AS district, c.unit::text AS unit, u.name AS unit_name, u.level AS unit_level,
+       c.category, c.status, c.reported_at, c.location,
+       NOT EXISTS (SELECT FROM @extschema@.unit g
+                    WHERE g.level OPERATOR(pg_catalog.=) 6 AND ST_Covers(g.boundary, c.location)
+                      AND @extschema@.unit_is_current(g)) AS gap_open
+  FROM @extschema@.cases c
+  JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) c.unit
+ WHERE c.grid_gap;
+COMMENT ON VIEW @extschema@.grid_gaps IS
+    'cases no grid covered at intake, routed to the lowest unit covering their point (cases.grid_gap): the gaps between the grids, for the grid office';
+COMMENT ON COLUMN @extschema@.grid_gaps.id IS 'the case''s id';
+COMMENT ON COLUMN @extschema@.grid_gaps.district IS 'the case''s district, its gridcode as text';
+COMMENT ON COLUMN @extschema@.grid_gaps.unit IS 'the unit the case was routed to (a community, subdistrict or district), its gridcode as text';
+COMMENT ON COLUMN @extschema@.grid_gaps.unit_name IS 'that unit''s name';
+COMMENT ON COLUMN @extschema@.grid_gaps.unit_level IS 'that unit''s level: 5 community, 4 subdistrict, 3 district';
+COMMENT ON COLUMN @extschema@.grid_gaps.category IS 'the case''s category';
+COMMENT ON COLUMN @extschema@.grid_gaps.status IS 'the case''s status';
+COMMENT ON COLUMN @extschema@.grid_gaps.reported_at IS 'when it was reported';
+COMMENT ON COLUMN @extschema@.grid_gaps.location IS 'where it happened: the point in the gap (SRID 4326)';
+COMMENT ON COLUMN @extschema@.grid_gaps.gap_open IS
+    'true while no current grid covers the point: the gap is still there; false once a grid was drawn over it';
+GRANT SELECT ON @extschema@.grid_gaps TO gridgov_reader;
