@@ -175,7 +175,7 @@ CREATE TABLE @extschema@.cases (
     handler         bigint,
     actor_person    bigint,
     reporter_person bigint,
-    grid_gap        boolean NOT NULL DEFAULT false,
+    grid_gap        boolean DEFAULT false,
     PRIMARY KEY (district, id)
 );
 COMMENT ON TABLE @extschema@.cases IS
@@ -249,7 +249,7 @@ COMMENT ON COLUMN @extschema@.cases.actor_person IS
 COMMENT ON COLUMN @extschema@.cases.reporter_person IS
     'the person who reported the case: by default the person of the reporting role (person_login); another one from an importer or the owner only';
 COMMENT ON COLUMN @extschema@.cases.grid_gap IS
-    'true when no current grid covered location at intake and the case went to the lowest unit covering it (community, else subdistrict, else district): a gap for the grid office (view grid_gaps); set by the engine';
+    'true when no current grid covered location at intake and the case went to the lowest unit covering it (community, else subdistrict, else district): a gap for the grid office (view grid_gaps); set by the engine; NULL for cases reported before 0.8.0';
 CREATE UNIQUE INDEX cases_id ON @extschema@.cases (id);
 CREATE INDEX cases_unit_category ON @extschema@.cases (unit, category, reported_at);
 -- the sweep's range: what can still climb (below district level)
