@@ -5,6 +5,9 @@
 #   make test       install what is missing, build, install, and run the
 #                   pg_regress and pgTAP suites in a throwaway cluster
 #   make demo       the same set-up, then load the Guangming demo district
+#   make test-citus the same set-up, then gridgov distributed on a throwaway
+#                   Citus cluster, a coordinator and two workers
+#                   (tests/citus/run; needs Citus: ../shared/citus/install-citus)
 #   make fuzz       fuzz the types' input functions and every function, and
 #                   run sqlsmith, for a few minutes (tests/fuzz/run; options
 #                   in FUZZ_ARGS, e.g. FUZZ_ARGS="--duration 600 --seed 7")
@@ -68,7 +71,7 @@ ifneq ($(clashing_tests),)
 $(error tests/sql/ must not reuse the names of sql/ files: $(clashing_tests))
 endif
 
-.PHONY: deps test demo bench fuzz
+.PHONY: deps test test-citus demo bench fuzz
 
 deps:
 	tools/ensure-deps
@@ -78,6 +81,11 @@ test:
 	$(MAKE) WERROR=1
 	$(MAKE) install
 	tools/in-cluster tools/run-tests
+
+test-citus: deps
+	$(MAKE) WERROR=1
+	$(MAKE) install
+	tests/citus/run
 
 demo: deps
 	$(MAKE)

@@ -4,7 +4,8 @@
 SET search_path = gridgov, public;
 SET timezone = 'Asia/Shanghai';
 
-\echo 'D1. October 2026 per subdistrict: closure rate (结案率: closed / due to close), on-time, community-settled rates,'
+\echo 'D1. October 2026 per subdistrict: closure rate (结案率: closed / due to close), on-time,'
+\echo '    community-settled rates,'
 \echo '    satisfaction (from the daily rollup per unit, kpi_unit_daily).'
 SELECT u.name AS subdistrict,
        received(k) AS received, closed(k) AS closed,
@@ -20,20 +21,24 @@ SELECT u.name AS subdistrict,
   JOIN unit u ON u.code = m.subdistrict
  ORDER BY u.code;
 
-\echo 'D1b. Those figures merged a few rollup rows; a rescan of the month''s cases with gridgov.kpi (planned over the'
-\echo '     columns it reads) gives the very same states, sketches included.'
-SELECT (SELECT count(*) FROM kpi_unit_daily WHERE level = 4 AND day >= '2026-10-01' AND day < '2026-11-01') AS rollup_rows_merged,
-       (SELECT count(*) FROM cases WHERE reported_at >= '2026-10-01 00:00+08' AND reported_at < '2026-11-01 00:00+08')
+\echo 'D1b. Those figures merged a few rollup rows; a rescan of the month''s cases with gridgov.kpi'
+\echo '     (planned over the columns it reads) gives the very same states, sketches included.'
+SELECT (SELECT count(*) FROM kpi_unit_daily
+         WHERE level = 4 AND day >= '2026-10-01' AND day < '2026-11-01') AS rollup_rows_merged,
+       (SELECT count(*) FROM cases
+         WHERE reported_at >= '2026-10-01 00:00+08' AND reported_at < '2026-11-01 00:00+08')
            AS cases_rescanned,
        count(*) AS subdistricts, count(*) FILTER (WHERE r.k::text = s.k::text) AS same_state
   FROM (SELECT unit, kpi_merge(kpi) AS k FROM kpi_unit_daily
          WHERE level = 4 AND day >= '2026-10-01' AND day < '2026-11-01' GROUP BY unit) r
   JOIN (SELECT ancestor(c.unit, 4) AS unit, kpi(c, '2026-10-29 18:00+08') AS k FROM cases c
-         WHERE c.reported_at >= '2026-10-01 00:00+08' AND c.reported_at < '2026-11-01 00:00+08' GROUP BY 1) s USING (unit);
+         WHERE c.reported_at >= '2026-10-01 00:00+08' AND c.reported_at < '2026-11-01 00:00+08'
+         GROUP BY 1) s USING (unit);
 
 \echo 'D2. The best service halls of October (composite score, docs/dashboards.md).'
 SELECT rank, name, unit_name, received, round(100 * closure_rate, 1) AS closure_pct,
-       round(100 * on_time_rate, 1) AS on_time_pct, round(satisfaction_mean, 2) AS satisfaction, score
+       round(100 * on_time_rate, 1) AS on_time_pct, round(satisfaction_mean, 2) AS satisfaction,
+       score
   FROM service_point_ranking('2026-10-01', '2026-10-29 18:00+08')
  WHERE level = 5 AND rank <= 3
  ORDER BY rank;
@@ -47,7 +52,8 @@ SELECT risk_color(r.score, 5) AS color, count(*) AS communities,
  GROUP BY 1
  ORDER BY array_position(ARRAY['red', 'orange', 'yellow', 'blue'], risk_color(r.score, 5));
 
-\echo 'D4. Heat map: the 90 days of events bucketed by Beidou cell at level 6 (about 60 m) and 7 (about 7 m): the hottest cells of each.'
+\echo 'D4. Heat map: the 90 days of events bucketed by Beidou cell at level 6 (about 60 m) and 7'
+\echo '    (about 7 m): the hottest cells of each.'
 SELECT level, cell, events, categories
   FROM (SELECT l AS level, parent(c.cell, l) AS cell, count(*) AS events,
                string_agg(DISTINCT k.name, '、') AS categories,

@@ -1,0 +1,90 @@
+-- Distribute gridgov over a Citus cluster (docs/scale-out.md).
+--
+--   psql -X -v ON_ERROR_STOP=1 -d mydb -f tools/distribute-citus.sql
+--
+-- On the coordinator, once: citus and gridgov (the same version) created
+-- on every node BEFORE the workers joined (citus_add_node), so that each
+-- worker holds the extension's own tables, the shells that Citus leaves to
+-- the extension (it skips the shell tables of extension-owned tables).
+-- Existing rows move into the shards.  One transaction: all or nothing.
+--
+-- What it does, and why:
+-- * the tables that every case reads (units, categories and their rules,
+--   service points, the calendar, people and organizations, grants, risk
+--   settings) become reference tables: a copy on every node, so the case
+--   engine's triggers read them on the node they run on;
+-- * cases and case_history are distributed by district (hash), colocated,
+--   so that a case's history rows sit beside it;
+-- * citus.enable_unsafe_triggers lets the tables keep their triggers: they
+--   run on the shards, shard-locally;
+-- * citus.enable_ddl_propagation is off while the tables are converted:
+--   Citus drops and re-adds a table's foreign keys around the conversion
+--   and would send the re-adding to the workers, whose extension tables
+--   have them already;
+-- * two unique indexes that do not hold the distribution column cannot be
+--   kept on a distributed table: cases_id (ids stay unique, as one
+--   sequence on the coordinator hands them out) and case_history_entry;
+--   reward's reference to cases (id) goes with cases_id (the reward
+--   trigger still checks that the case exists);
+-- * Citus refuses row-level security policies with subqueries on its
+--   tables: the policies of post, person_contact, person_login and
+--   case_history that have one are dropped.  Row-level security stays on
+--   for those tables, so roles other than their owner read nothing of them
+--   (closed, not open: docs/scale-out.md, "What does not work yet").
+-- * the case engine's C code reads the reference tables (calendar, units,
+--   rules) from inside queries on the shards: Citus refuses that unless
+--   citus.allow_nested_distributed_execution is on, which this sets for
+--   the database (on every node; new sessions).  A reference table is read
+--   from the copy on the node itself, so the answers are the same.
+-- Everything else (rollups, risk rollups, jobs, checkpoints, rewards) stays
+-- on the coordinator as local tables.
+\set ON_ERROR_STOP on
+BEGIN;
+SET LOCAL citus.enable_unsafe_triggers = on;
+SET LOCAL citus.enable_ddl_propagation = off;
+SET LOCAL citus.multi_shard_modify_mode = sequential;
+SET LOCAL client_min_messages = warning;
+-- rows moving into the shards are not new: the triggers that would check
+-- them again (querying other tables from inside a shard) stay quiet, here
+-- and, by propagated SET LOCAL, on the workers
+SET LOCAL citus.propagate_set_commands = 'local';
+SET LOCAL session_replication_role = replica;
+
+SELECT format('DROP POLICY %I ON %I.%I', policyname, schemaname, tablename)
+  FROM pg_policies
+ WHERE schemaname = 'gridgov'
+   AND tablename IN ('post', 'person_contact', 'person_login', 'case_history')
+   AND (coalesce(qual, '') || coalesce(with_check, '')) ~* '\mSELECT\M'
+\gexec
+
+-- reference tables, every referenced table before those that refer to it
+SELECT create_reference_table(t)
+  FROM unnest(ARRAY[
+        'gridgov.unit', 'gridgov.unit_history',
+        'gridgov.calendar_day', 'gridgov.work_period', 'gridgov.calendar_year',
+        'gridgov.category', 'gridgov.category_rule', 'gridgov.warning_rule',
+        'gridgov.organization_kind', 'gridgov.role', 'gridgov.organization',
+        'gridgov.organization_unit', 'gridgov.person', 'gridgov.person_contact',
+        'gridgov.post', 'gridgov.person_login', 'gridgov.service_point',
+        'gridgov.jurisdiction_grant', 'gridgov.category_grant',
+        'gridgov.risk_weight', 'gridgov.risk_setting', 'gridgov.risk_color'
+       ]::regclass[]) WITH ORDINALITY AS r (t, n)
+ ORDER BY n;
+
+-- cases and their history, by district, colocated
+ALTER TABLE gridgov.reward DROP CONSTRAINT reward_case_id_fkey;
+DROP INDEX gridgov.cases_id;
+DROP INDEX gridgov.case_history_entry;
+SELECT create_distributed_table('gridgov.cases', 'district');
+SELECT create_distributed_table('gridgov.case_history', 'district', colocate_with => 'gridgov.cases');
+COMMIT;
+SELECT format('ALTER DATABASE %I SET citus.allow_nested_distributed_execution = on', current_database())
+\gexec
+
+SELECT logicalrelid AS distributed_table,
+       CASE partmethod WHEN 'h' THEN 'hash by ' || column_to_column_name(logicalrelid, partkey)
+                       ELSE 'reference' END AS how,
+       colocationid
+  FROM pg_dist_partition
+ WHERE logicalrelid::regclass::text LIKE 'gridgov.%'
+ ORDER BY colocationid, logicalrelid::text;
