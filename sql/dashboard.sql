@@ -12,6 +12,21 @@
 -- Functions
 -- ======================================================================
 
+-- A period of days, first and last included: refuse them reversed.
+CREATE FUNCTION @extschema@.check_days(from_day date, to_day date) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF from_day OPERATOR(pg_catalog.>) to_day THEN
+        RAISE EXCEPTION 'first day % is after last day %', from_day, to_day
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the days in order; both are included.';
+    END IF;
+    RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_days(date, date) IS
+    'true for a period of days in order (one day included); an error (22023) for a first day after the last';
+
 -- Intake, closure and KPIs, from the daily rollup kpi_daily.
 --
 -- The KPI table of every unit at every level (province down to grid) for
@@ -68,6 +83,7 @@ BEGIN ATOMIC
                                                            p.level) AS l(level)
              GROUP BY l.level, 2) m
       LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) m.unit
+     WHERE @extschema@.check_days(from_day, to_day)
      ORDER BY m.unit;
 END;
 COMMENT ON FUNCTION @extschema@.kpi_by_unit(date, date) IS

@@ -52,7 +52,10 @@ COMMENT ON FUNCTION @extschema@.gridcode(bigint) IS
     'the gridcode whose stored value (the code as a 19-digit number) is this number; fails for numbers that are no code';
 CREATE CAST (bigint AS @extschema@.gridcode) WITH FUNCTION @extschema@.gridcode(bigint);
 CREATE CAST (@extschema@.gridcode AS bigint) WITHOUT FUNCTION;
-CREATE CAST (@extschema@.gridcode AS text) WITH INOUT AS ASSIGNMENT;
+-- Implicit, so that a BI tool's filter code = '440311006' (or IN, LIKE)
+-- compares the text form without gridgov on the search path; with it, the
+-- literal is read as a gridcode and gridcode's own operators compare.
+CREATE CAST (@extschema@.gridcode AS text) WITH INOUT AS IMPLICIT;
 CREATE CAST (text AS @extschema@.gridcode) WITH INOUT;
 
 -- ======================================================================

@@ -44,6 +44,7 @@
 #include "case_engine.h"
 #include "case_handler.h"
 #include "case_history.h"
+#include "case_inputs.h"
 #include "case_references.h"
 #include "case_restore.h"
 #include "case_rules.h"
@@ -815,6 +816,8 @@ rule_of(CaseRow *row)
 				 errhint("Severities run from 1 (lowest) to 4 (highest).")));
 	rule = case_rules_category_rule(category, severity);
 	if (rule == NULL)
+		case_inputs_check_category(category, DatumGetInt64(ROW_DATUM(row, C_ID)));
+	if (rule == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_CASE_ROUTING_FAILED),
 				 errmsg("no rule for category \"%s\" at severity %d", category, severity),
@@ -976,6 +979,8 @@ place_case(CaseRow *row, int64 case_id)
 					 errhint("Give the point where it happened, or the unit it belongs to.")));
 		unit = grid_index_grid_at(ROW_DATUM(row, C_LOCATION));
 		if (unit == 0)
+			grid_index_refuse_swapped(ROW_DATUM(row, C_LOCATION));
+		if (unit == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_CASE_ROUTING_FAILED),
 					 errmsg("no grid covers the location of case " INT64_FORMAT, case_id),
@@ -1055,6 +1060,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("case " INT64_FORMAT " needs a category and a report time", case_id)));
+	case_inputs_check_channel(row_text(&row, C_CHANNEL), case_id);
 	reported_at = DatumGetTimestampTz(ROW_DATUM(&row, C_REPORTED_AT));
 	check_given_time(reported_at, case_id, "report");
 	actor = move_actor(NULL, &row, case_id, &actor_named);

@@ -33,6 +33,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/int128.h"
+#include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -44,6 +45,7 @@
 #include "gridcell_cover.h"
 #include "gridcell_geometry.h"
 #include "gridcell_postgis.h"
+#include "gridcode.h"
 #include "gridgov.h"
 #include "spi_plan.h"
 
@@ -118,6 +120,18 @@ static const SpiQuery grid_boundaries_query = {
 };
 
 static SPIPlanPtr grid_at_point_plan = NULL;
+
+/* the grid covering the point with its coordinates swapped, for a hint */
+static const SpiQuery grid_at_swapped_point_query = {
+	"SELECT u.code FROM %1$s.unit u"
+	" WHERE u.level OPERATOR(pg_catalog.=) 6"
+	" AND %2$s.st_covers(u.boundary, %2$s.st_flipcoordinates($1))"
+	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())"
+	" ORDER BY u.code LIMIT 1",
+	1, {SPI_PLAN_GEOMETRY}
+};
+
+static SPIPlanPtr grid_at_swapped_point_plan = NULL;
 static SPIPlanPtr grid_boundaries_plan = NULL;
 
 /* Drop the index at the next use: gridgov.unit changed. */
@@ -475,6 +489,8 @@ grid_index_grid_at(Datum point)
 
 	gridcell_postgis_read_point(point, &lng, &lat, "case routing");
 	/* a NaN or out-of-range point is refused, as gridcell() refuses it */
+	if (!(lng >= -180.0 && lng <= 180.0 && lat >= -90.0 && lat <= 90.0))
+		grid_index_refuse_swapped(point);
 	gridcell_geometry_check_lnglat(lng, lat);
 	if (index_answer(spi_plan_namespace(), lng, lat, &grid) == GRID_INDEX_SURE)
 		return grid;
@@ -489,4 +505,42 @@ grid_index_grid_at(Datum point)
 	}
 	SPI_finish();
 	return grid;
+}
+
+/*
+ * Refuse a point that a grid would cover with its longitude and latitude
+ * swapped (22023), naming the grid; return otherwise.  Asked only when the
+ * point itself is off the globe or in no grid.
+ */
+void
+grid_index_refuse_swapped(Datum point)
+{
+	Datum		values[1] = {point};
+	int64		grid = 0;
+	double		lng;
+	double		lat;
+	bool		isnull;
+
+	gridcell_postgis_read_point(point, &lng, &lat, "case routing");
+	/* swapped, the latitude must be one */
+	if (!(lng >= -90.0 && lng <= 90.0 && lat >= -180.0 && lat <= 180.0))
+		return;
+	spi_plan_run(&grid_at_swapped_point_plan, &grid_at_swapped_point_query, values, NULL, true, 1);
+	if (SPI_processed > 0)
+	{
+		Datum		code = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			grid = DatumGetGridcode(code);
+	}
+	SPI_finish();
+	if (grid != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("longitude and latitude look swapped in POINT(%s %s)",
+						float8out_internal(lng), float8out_internal(lat)),
+				 errdetail("No grid covers the point; grid %s covers POINT(%s %s).",
+						   DatumGetCString(DirectFunctionCall1(gridcode_out, GridcodeGetDatum(grid))),
+						   float8out_internal(lat), float8out_internal(lng)),
+				 errhint("Make the point longitude first: ST_Point(longitude, latitude).")));
 }

@@ -11,5 +11,7 @@ extern void grid_index_init(void);
 
 /* The grid (unit at level 6) covering a geometry point, 0 if none. */
 extern int64 grid_index_grid_at(Datum point);
+/* Refuse a point that a grid would cover with its coordinates swapped (22023); return otherwise. */
+extern void grid_index_refuse_swapped(Datum point);
 
 #endif							/* GRID_INDEX_H */
