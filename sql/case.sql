@@ -676,11 +676,21 @@ COMMENT ON FUNCTION @extschema@.history_hash(bytea, @extschema@.case_history) IS
 
 CREATE FUNCTION @extschema@.verify_history()
     RETURNS TABLE (district @extschema@.gridcode, case_id bigint, seq integer, problem text)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+BEGIN
+    -- The rows go to history_hash and content_digest as ROW(...) of their
+    -- columns, not whole: on Citus (docs/scale-out.md) this query runs on
+    -- the shards, whose rows have the shard's own type.  A column added to
+    -- cases or case_history must be added here too (the cast fails loudly).
+    RETURN QUERY
     WITH chained AS (
         SELECT h.district, h.case_id, h.seq, h.hash,
-               @extschema@.history_hash(pg_catalog.lag(h.hash) OVER w, h) AS recomputed,
+               @extschema@.history_hash(pg_catalog.lag(h.hash) OVER w,
+                          ROW(h.district, h.case_id, h.seq, h.at, h.actor, h.action, h.from_status, h.to_status,
+                          h.handling_level, h.service_point, h.escalation_trigger, h.note, h.hash,
+                          h.content, h.entry, h.actor_person, h.handler)::@extschema@.case_history) AS recomputed,
                pg_catalog.lag(h.seq) OVER w AS previous_seq
           FROM @extschema@.case_history h
         WINDOW w AS (PARTITION BY h.district, h.case_id ORDER BY h.seq)
@@ -716,7 +726,16 @@ BEGIN ATOMIC
           JOIN @extschema@.case_history h
             ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
            AND h.seq OPERATOR(pg_catalog.=) c.history_seq
-         WHERE h.content OPERATOR(pg_catalog.<>) @extschema@.content_digest(c)
+         WHERE h.content OPERATOR(pg_catalog.<>) @extschema@.content_digest(
+             ROW(c.id, c.district, c.unit, c.category, c.severity, c.reported_severity, c.channel, c.description,
+                 c.location, c.cell, c.reporter, c.status, c.handling_level, c.service_point, c.stage,
+                 c.stage_started_at, c.stage_deadline, c.stage_limit_unit, c.stage_paused_seconds,
+                 c.suspended_at, c.suspended_seconds, c.reported_at, c.accepted_at, c.dispatched_at,
+                 c.resolved_at, c.verified_at, c.closed_at, c.escalations, c.reopenings, c.extensions,
+                 c.returns, c.deadlines_missed, c.duplicate_of, c.linked_cases, c.warning, c.satisfaction,
+                 c.evaluation, c.actor, c.note, c.moved_at, c.last_action, c.escalation_trigger,
+                 c.history_seq, c.history_hash, c.history_content, c.deadline_provisional, c.handler,
+                 c.actor_person, c.reporter_person)::@extschema@.cases)
         UNION ALL
         -- the chain is longer than history_seq says
         SELECT h.district, h.case_id, pg_catalog.min(h.seq), 4, 'the history goes on after the case''s last move'
@@ -731,6 +750,7 @@ BEGIN ATOMIC
      WHERE p.problem IS NOT NULL
      ORDER BY p.district, p.case_id, p.seq, p.rank;
 END;
+$$;
 COMMENT ON FUNCTION @extschema@.verify_history() IS
     'the first problem of every case whose history does not hold: a changed or missing row, a history shorter or longer than the case says, content changed behind the engine, or a history without its case; no rows when all hold';
 

@@ -4166,3 +4166,83 @@ BEGIN
      ORDER BY u.deadline, u.id;
 END;
 $$;
+
+-- issue 15: verify_history() in PL/pgSQL, passing rows to history_hash and
+-- content_digest as ROW(...) of their columns, so that it runs on Citus.
+CREATE OR REPLACE FUNCTION @extschema@.verify_history()
+    RETURNS TABLE (district @extschema@.gridcode, case_id bigint, seq integer, problem text)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+BEGIN
+    -- The rows go to history_hash and content_digest as ROW(...) of their
+    -- columns, not whole: on Citus (docs/scale-out.md) this query runs on
+    -- the shards, whose rows have the shard's own type.  A column added to
+    -- cases or case_history must be added here too (the cast fails loudly).
+    RETURN QUERY
+    WITH chained AS (
+        SELECT h.district, h.case_id, h.seq, h.hash,
+               @extschema@.history_hash(pg_catalog.lag(h.hash) OVER w,
+                          ROW(h.district, h.case_id, h.seq, h.at, h.actor, h.action, h.from_status, h.to_status,
+                          h.handling_level, h.service_point, h.escalation_trigger, h.note, h.hash,
+                          h.content, h.entry, h.actor_person, h.handler)::@extschema@.case_history) AS recomputed,
+               pg_catalog.lag(h.seq) OVER w AS previous_seq
+          FROM @extschema@.case_history h
+        WINDOW w AS (PARTITION BY h.district, h.case_id ORDER BY h.seq)
+    ), problems AS (
+        -- a history whose case is gone
+        SELECT h.district, h.case_id, pg_catalog.min(h.seq) AS seq, 0 AS rank,
+               'the case of this history does not exist' AS problem
+          FROM @extschema@.case_history h
+         WHERE NOT EXISTS (SELECT FROM @extschema@.cases c
+                            WHERE c.district OPERATOR(@extschema@.=) h.district
+                              AND c.id OPERATOR(pg_catalog.=) h.case_id)
+         GROUP BY h.district, h.case_id
+        UNION ALL
+        SELECT ch.district, ch.case_id, ch.seq, 1,
+               CASE WHEN ch.seq OPERATOR(pg_catalog.<>) (COALESCE(ch.previous_seq, 0) OPERATOR(pg_catalog.+) 1)
+                    THEN 'a row is missing before this one'
+                    WHEN ch.hash OPERATOR(pg_catalog.<>) ch.recomputed
+                    THEN 'the row''s content or its link to the previous row was changed' END
+          FROM chained ch
+        UNION ALL
+        -- the chain is shorter than history_seq says, or ends elsewhere
+        SELECT c.district, c.id, c.history_seq, 2, 'the history ends before the case''s last move'
+          FROM @extschema@.cases c
+         WHERE NOT EXISTS (SELECT FROM @extschema@.case_history h
+                            WHERE h.district OPERATOR(@extschema@.=) c.district
+                              AND h.case_id OPERATOR(pg_catalog.=) c.id
+                              AND h.seq OPERATOR(pg_catalog.=) c.history_seq
+                              AND h.hash OPERATOR(pg_catalog.=) c.history_hash)
+        UNION ALL
+        -- the case row's content is not what its last move left
+        SELECT c.district, c.id, c.history_seq, 3, 'the case''s content differs from its last history row'
+          FROM @extschema@.cases c
+          JOIN @extschema@.case_history h
+            ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+           AND h.seq OPERATOR(pg_catalog.=) c.history_seq
+         WHERE h.content OPERATOR(pg_catalog.<>) @extschema@.content_digest(
+             ROW(c.id, c.district, c.unit, c.category, c.severity, c.reported_severity, c.channel, c.description,
+                 c.location, c.cell, c.reporter, c.status, c.handling_level, c.service_point, c.stage,
+                 c.stage_started_at, c.stage_deadline, c.stage_limit_unit, c.stage_paused_seconds,
+                 c.suspended_at, c.suspended_seconds, c.reported_at, c.accepted_at, c.dispatched_at,
+                 c.resolved_at, c.verified_at, c.closed_at, c.escalations, c.reopenings, c.extensions,
+                 c.returns, c.deadlines_missed, c.duplicate_of, c.linked_cases, c.warning, c.satisfaction,
+                 c.evaluation, c.actor, c.note, c.moved_at, c.last_action, c.escalation_trigger,
+                 c.history_seq, c.history_hash, c.history_content, c.deadline_provisional, c.handler,
+                 c.actor_person, c.reporter_person)::@extschema@.cases)
+        UNION ALL
+        -- the chain is longer than history_seq says
+        SELECT h.district, h.case_id, pg_catalog.min(h.seq), 4, 'the history goes on after the case''s last move'
+          FROM @extschema@.case_history h
+          JOIN @extschema@.cases c
+            ON c.district OPERATOR(@extschema@.=) h.district AND c.id OPERATOR(pg_catalog.=) h.case_id
+         WHERE h.seq OPERATOR(pg_catalog.>) c.history_seq
+         GROUP BY h.district, h.case_id
+    )
+    SELECT DISTINCT ON (p.district, p.case_id) p.district, p.case_id, p.seq, p.problem
+      FROM problems p
+     WHERE p.problem IS NOT NULL
+     ORDER BY p.district, p.case_id, p.seq, p.rank;
+END;
+$$;
