@@ -232,7 +232,7 @@ COMMENT ON COLUMN @extschema@.cases.actor IS 'who made the last report or move';
 COMMENT ON COLUMN @extschema@.cases.note IS 'the reason or note given with the last move; NULL when it gave none';
 COMMENT ON COLUMN @extschema@.cases.moved_at IS 'when the last report or move happened';
 COMMENT ON COLUMN @extschema@.cases.last_action IS
-    'the last report or move: report, accept, reject, merge, dispatch, start, return, extend, suspend, resume, resolve, verify, reopen, close or escalate';
+    'the last report or move: report, accept, reject, merge, dispatch, start, return, extend, suspend, resume, resolve, verify, reopen, close, evaluate, escalate or edit';
 COMMENT ON COLUMN @extschema@.cases.escalation_trigger IS
     'why the last report or move escalated the case: severity, referral or overdue; NULL when it did not';
 COMMENT ON COLUMN @extschema@.cases.history_seq IS 'seq of the case''s last row in case_history';
@@ -289,7 +289,7 @@ COMMENT ON COLUMN @extschema@.case_history.seq IS 'the row''s place in the case'
 COMMENT ON COLUMN @extschema@.case_history.at IS 'when the report or move happened';
 COMMENT ON COLUMN @extschema@.case_history.actor IS 'who made it';
 COMMENT ON COLUMN @extschema@.case_history.action IS
-    'report, or the move: accept, reject, merge, dispatch, start, return, extend, suspend, resume, resolve, verify, reopen, close or escalate';
+    'report, or the move: accept, reject, merge, dispatch, start, return, extend, suspend, resume, resolve, verify, reopen, close, evaluate, escalate or edit';
 COMMENT ON COLUMN @extschema@.case_history.from_status IS 'the status before the move; NULL for the report';
 COMMENT ON COLUMN @extschema@.case_history.to_status IS 'the status after it';
 COMMENT ON COLUMN @extschema@.case_history.handling_level IS

@@ -529,6 +529,143 @@ COMMENT ON FUNCTION @extschema@.open311_token(text, text) IS
     'Open311 GET token: [{service_request_id, token}] for a token returned by open311_post_request(); GG012 when it is unknown';
 
 -- ======================================================================
+-- The reporter's side: progress, evaluation, complaint (issue 18, item 2)
+-- ======================================================================
+
+-- The setting gridgov.complaint_window, read by the module that defines it.
+CREATE FUNCTION @extschema@.complaint_window() RETURNS interval
+    AS 'MODULE_PATHNAME', 'case_complaint_window' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.complaint_window() IS
+    'gridgov.complaint_window as an interval (default 15 days): how long after closure a reporter''s complaint reopens the case; 22023 when it is not a positive interval';
+
+-- What the reporter of a posted request sees of it: the v2 request, every
+-- stage it went through, the replies (the notes of the moves that answer
+-- the reporter), the evaluation, and whether a complaint may still reopen it.
+CREATE FUNCTION @extschema@.open311_progress_json(c @extschema@.cases) RETURNS json
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+BEGIN ATOMIC
+    SELECT pg_catalog.json_build_object(
+               'request', @extschema@.open311_request_json(c),
+               'stages', (SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                                     'seq', h.seq, 'action', h.action, 'status', h.to_status,
+                                     'datetime', @extschema@.open311_datetime(h.at)) ORDER BY h.seq), '[]')
+                            FROM @extschema@.case_history h
+                           WHERE h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id),
+               'replies', (SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                                      'seq', h.seq, 'action', h.action,
+                                      'datetime', @extschema@.open311_datetime(h.at), 'text', h.note) ORDER BY h.seq), '[]')
+                             FROM @extschema@.case_history h
+                            WHERE h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+                              AND h.note IS NOT NULL
+                              AND h.action OPERATOR(pg_catalog.=) ANY
+                                  (ARRAY['reject', 'merge', 'suspend', 'extend', 'resolve', 'close', 'reopen'])),
+               'satisfaction', c.satisfaction,
+               'evaluation', c.evaluation,
+               'reworked', c.reopenings,
+               'may_evaluate', c.status OPERATOR(pg_catalog.=) 'closed',
+               'complaint_until', CASE WHEN c.status OPERATOR(pg_catalog.=) 'closed'
+                                       THEN @extschema@.open311_datetime(c.closed_at OPERATOR(pg_catalog.+) @extschema@.complaint_window()) END,
+               'may_complain', c.status OPERATOR(pg_catalog.=) 'closed'
+                               AND pg_catalog.now() OPERATOR(pg_catalog.<=) (c.closed_at OPERATOR(pg_catalog.+) @extschema@.complaint_window()));
+END;
+COMMENT ON FUNCTION @extschema@.open311_progress_json(@extschema@.cases) IS
+    'a request''s progress for its reporter: the v2 request, its stages (seq, action, status, datetime), the replies (notes of reject, merge, suspend, extend, resolve, close and reopen), the evaluation, times reworked, and whether it may be evaluated or complained about (until when)';
+
+-- The reporter's progress, by the token.
+CREATE FUNCTION @extschema@.open311_progress(token text) RETURNS json
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    posted @extschema@.open311_request := @extschema@.open311_token_case(token);
+BEGIN
+    RETURN (SELECT @extschema@.open311_progress_json(c) FROM @extschema@.cases c
+             WHERE c.district OPERATOR(@extschema@.=) posted.district AND c.id OPERATOR(pg_catalog.=) posted.case_id);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_progress(text) IS
+    'the progress of the request a token was returned for (open311_progress_json); GG012 for an unknown token';
+
+-- The case a token belongs to, locked for a move by its reporter.
+CREATE FUNCTION @extschema@.open311_lock_case(token text) RETURNS @extschema@.cases
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    posted @extschema@.open311_request := @extschema@.open311_token_case(token);
+    locked @extschema@.cases;
+BEGIN
+    SELECT c.* INTO locked FROM @extschema@.cases c
+     WHERE c.district OPERATOR(@extschema@.=) posted.district AND c.id OPERATOR(pg_catalog.=) posted.case_id
+       FOR UPDATE;
+    RETURN locked;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_lock_case(text) IS
+    'the case of a token''s request, locked FOR UPDATE: reporters'' moves on one case follow each other';
+
+-- The reporter evaluates a closed request: a rating 1 to 5 and a comment,
+-- the move evaluate (the case stays closed).
+CREATE FUNCTION @extschema@.open311_evaluate(token text, satisfaction integer, evaluation text DEFAULT NULL) RETURNS json
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    c @extschema@.cases := @extschema@.open311_lock_case(token);
+BEGIN
+    IF satisfaction IS NULL OR satisfaction OPERATOR(pg_catalog.<) 1 OR satisfaction OPERATOR(pg_catalog.>) 5 THEN
+        RAISE EXCEPTION 'satisfaction must be 1 (worst) to 5 (best), not %', COALESCE(satisfaction::text, 'NULL')
+            USING ERRCODE = '22023';
+    END IF;
+    IF c.status OPERATOR(pg_catalog.<>) 'closed' THEN
+        RAISE EXCEPTION 'request % cannot be evaluated: it is %, not closed', c.id, c.status
+            USING ERRCODE = '55000', HINT = 'A request is evaluated once it is closed.';
+    END IF;
+    IF c.satisfaction IS DISTINCT FROM satisfaction OR c.evaluation IS DISTINCT FROM NULLIF(evaluation, '') THEN
+        PERFORM @extschema@.apply_move(c.id, 'closed', NULL, NULL, NULL, 'evaluate', 'closed',
+                                       satisfaction => satisfaction, evaluation => NULLIF(evaluation, ''));
+    END IF;
+    RETURN @extschema@.open311_progress(token);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_evaluate(text, integer, text) IS
+    'the reporter evaluates the closed request of a token: satisfaction 1 to 5 and a comment, the move evaluate; returns the progress; 55000 unless closed';
+
+-- The reporter complains about a closed request: within
+-- gridgov.complaint_window of its closure the case is reopened as rework
+-- (返工, counted by rework_rate); later, or when it is not closed, an error.
+CREATE FUNCTION @extschema@.open311_complain(token text, reason text) RETURNS json
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    c @extschema@.cases := @extschema@.open311_lock_case(token);
+    window_end timestamptz;
+BEGIN
+    IF NULLIF(pg_catalog.btrim(reason), '') IS NULL THEN
+        RAISE EXCEPTION 'a complaint needs a reason' USING ERRCODE = '22023';
+    END IF;
+    IF c.status OPERATOR(pg_catalog.<>) 'closed' THEN
+        RAISE EXCEPTION 'request % cannot be complained about: it is %, not closed', c.id, c.status
+            USING ERRCODE = '55000',
+                  HINT = CASE WHEN c.status OPERATOR(pg_catalog.=) ANY (ARRAY['rejected', 'merged'])
+                              THEN 'A rejected or merged request is not reopened; post a new request.'
+                              ELSE 'It is still being handled (a complaint made meanwhile reopened it, or it was never closed).' END;
+    END IF;
+    window_end := c.closed_at OPERATOR(pg_catalog.+) @extschema@.complaint_window();
+    IF pg_catalog.now() OPERATOR(pg_catalog.>) window_end THEN
+        RAISE EXCEPTION 'request % was closed at %, and the time for complaints ended at %',
+                        c.id, c.closed_at, window_end
+            USING ERRCODE = '55000',
+                  DETAIL = pg_catalog.format('A complaint reopens a request within %s of its closure (gridgov.complaint_window).',
+                                             @extschema@.complaint_window()),
+                  HINT = 'Post a new request.';
+    END IF;
+    PERFORM @extschema@.apply_move(c.id, 'in_progress', 'complaint: ' OPERATOR(pg_catalog.||) reason, NULL, NULL,
+                                   'reopen', 'closed');
+    RETURN @extschema@.open311_progress(token);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open311_complain(text, text) IS
+    'the reporter complains about the closed request of a token: within gridgov.complaint_window of its closure the case is reopened as rework (move reopen, counted by rework_rate) and the progress returned; 55000 when it is not closed or the window has passed';
+
+-- ======================================================================
 -- Privileges and row-level security
 -- ======================================================================
 
@@ -556,7 +693,13 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.open311_requests(text, text, text, text, text, text),
     @extschema@.open311_request(text, text),
     @extschema@.open311_token_case(text),
-    @extschema@.open311_token(text, text)
+    @extschema@.open311_token(text, text),
+    @extschema@.complaint_window(),
+    @extschema@.open311_progress_json(@extschema@.cases),
+    @extschema@.open311_progress(text),
+    @extschema@.open311_lock_case(text),
+    @extschema@.open311_evaluate(text, integer, text),
+    @extschema@.open311_complain(text, text)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     @extschema@.open311_services(text),
@@ -564,5 +707,8 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.open311_post_request(text, double precision, double precision, text, text, text, text, text, text, text, text, text, text, jsonb, text),
     @extschema@.open311_requests(text, text, text, text, text, text),
     @extschema@.open311_request(text, text),
-    @extschema@.open311_token(text, text)
+    @extschema@.open311_token(text, text),
+    @extschema@.open311_progress(text),
+    @extschema@.open311_evaluate(text, integer, text),
+    @extschema@.open311_complain(text, text)
     TO gridgov_reporter, gridgov_handler;

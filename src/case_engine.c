@@ -33,6 +33,7 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/guc.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -100,13 +101,14 @@ typedef enum CaseAction
 	ACT_CLOSE,
 	ACT_ESCALATE,
 	ACT_EDIT,
+	ACT_EVALUATE,
 	NUM_ACTIONS
 } CaseAction;
 
 static const char *const action_names[NUM_ACTIONS] = {
 	"report", "accept", "reject", "merge", "dispatch", "start", "return",
 	"extend", "suspend", "resume", "resolve", "verify", "reopen", "close",
-	"escalate", "edit"
+	"escalate", "edit", "evaluate"
 };
 
 /* The legal moves.  Escalation is not listed: it is any move from an
@@ -134,6 +136,9 @@ static const CaseMove case_moves[] = {
 	{ST_RESOLVED, ST_VERIFIED, ACT_VERIFY, false},
 	{ST_RESOLVED, ST_IN_PROGRESS, ACT_REOPEN, true},
 	{ST_VERIFIED, ST_CLOSED, ACT_CLOSE, false},
+	/* after closure: the reporter's evaluation, and a complaint's rework */
+	{ST_CLOSED, ST_CLOSED, ACT_EVALUATE, false},
+	{ST_CLOSED, ST_IN_PROGRESS, ACT_REOPEN, true},
 };
 
 /* Whether a case in this status may be escalated (docs/cases.md). */
@@ -208,6 +213,7 @@ static const CaseColumn content_columns[] = {
 static Oid	case_columns_relid = InvalidOid;
 static char *actor_setting = NULL;
 static char *handler_setting = NULL;
+static char *complaint_window_setting = NULL;
 static int	case_attnum[NUM_CASE_COLUMNS];
 static FmgrInfo content_output[lengthof(content_columns)];
 static MemoryContext case_columns_memory = NULL;
@@ -296,6 +302,11 @@ case_engine_init(void)
 							   "The person who handles the cases moved, for accept, dispatch and start.",
 							   "A person's number; empty means the person of the acting role (gridgov.person_login).",
 							   &handler_setting, "", PGC_USERSET, 0, NULL, NULL, NULL);
+	/* superuser-only: a reporter's own session must not widen it */
+	DefineCustomStringVariable("gridgov.complaint_window",
+							   "How long after its closure a reporter's complaint reopens a case as rework.",
+							   "An interval, such as '15 days' (the default); read by open311_complain().",
+							   &complaint_window_setting, "15 days", PGC_SUSET, 0, NULL, NULL, NULL);
 	cache_register(forget_case_columns, &case_columns_relid, 1);
 	case_handler_init();
 	case_references_init();
@@ -1217,7 +1228,12 @@ recognise_move(CaseUpdate *u)
 	for (i = 0; i < lengthof(case_moves); i++)
 		if (case_moves[i].from == u->from && case_moves[i].to == u->to)
 			move = &case_moves[i];
-	if (u->from == u->to && (move == NULL || row_equal(&u->old, &u->new, C_STAGE_DEADLINE)))
+	/* a move that stays: an extension sets a deadline, an evaluation a rating or comment */
+	if (u->from == u->to &&
+		(move == NULL ||
+		 (move->action == ACT_EVALUATE ?
+		  row_equal(&u->old, &u->new, C_SATISFACTION) && row_equal(&u->old, &u->new, C_EVALUATION) :
+		  row_equal(&u->old, &u->new, C_STAGE_DEADLINE))))
 	{
 		/* not a change of state: only the note, actor and time may change */
 		for (i = 0; i < lengthof(caller_columns); i++)
@@ -1380,7 +1396,15 @@ apply_action(CaseUpdate *u)
 		case ACT_REOPEN:
 			row_set_int(new, C_REOPENINGS, row_int(&u->old, C_REOPENINGS, 0) + 1);
 			row_set_null(new, C_RESOLVED_AT);
+			/* rework after a complaint: the case is no longer closed */
+			if (u->from == ST_CLOSED)
+			{
+				row_set_null(new, C_VERIFIED_AT);
+				row_set_null(new, C_CLOSED_AT);
+			}
 			start_stage(new, "resolve", at, rule, rule->resolve_limit);
+			break;
+		case ACT_EVALUATE:
 			break;
 		case ACT_CLOSE:
 			row_set(new, C_CLOSED_AT, TimestampTzGetDatum(at));
@@ -1586,7 +1610,8 @@ case_before_update(PG_FUNCTION_ARGS)
 
 /*
  * Tell listeners of a report or move (docs/cases.md, "Following cases
- * live"): the case, its sequence number and the move, nothing else.  Any
+ * live"): the case, its sequence number, the move and its time, nothing
+ * else (an Open311 client tells the reporter by the case's number).  Any
  * role that can connect may LISTEN (channels have no privileges), so the
  * payload names no place, unit, service point or person: a listener reads
  * those from the case, as far as its rights on cases allow.
@@ -1599,11 +1624,12 @@ notify_move(CaseRow *row, const char *from_status)
 	initStringInfo(&payload);
 	appendStringInfo(&payload,
 					 "{\"case\": " INT64_FORMAT ", \"seq\": %d, \"action\": \"%s\", \"from\": %s%s%s, "
-					 "\"to\": \"%s\"}",
+					 "\"to\": \"%s\", \"at\": \"%s\"}",
 					 DatumGetInt64(ROW_DATUM(row, C_ID)), row_int(row, C_HISTORY_SEQ, 0),
 					 row_text(row, C_LAST_ACTION),
 					 from_status ? "\"" : "", from_status ? from_status : "null", from_status ? "\"" : "",
-					 row_text(row, C_STATUS));
+					 row_text(row, C_STATUS),
+					 JsonEncodeDateTime(NULL, ROW_DATUM(row, C_MOVED_AT), TIMESTAMPTZOID, NULL));
 	Async_Notify(NOTIFY_CHANNEL, payload.data);
 	pfree(payload.data);
 }
@@ -1789,4 +1815,40 @@ case_history_refuse_change(PG_FUNCTION_ARGS)
 					   TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "DELETE" : "TRUNCATE",
 					   RelationGetRelationName(trigdata->tg_relation))));
 	PG_RETURN_NULL();
+}
+
+/* Name the setting in the context of an error from reading it. */
+static void
+complaint_window_context(void *arg)
+{
+	errcontext("setting gridgov.complaint_window \"%s\"", (const char *) arg);
+}
+
+/*
+ * The setting gridgov.complaint_window as an interval: how long after its
+ * closure a reporter's complaint reopens a case (docs/open311.md).  Read
+ * here, in the module that defines it, so that a session that has not
+ * loaded the module yet cannot pass off a placeholder of its own.
+ */
+PG_FUNCTION_INFO_V1(case_complaint_window);
+Datum
+case_complaint_window(PG_FUNCTION_ARGS)
+{
+	ErrorContextCallback context;
+	Interval   *window;
+
+	context.callback = complaint_window_context;
+	context.arg = complaint_window_setting;
+	context.previous = error_context_stack;
+	error_context_stack = &context;
+	window = DatumGetIntervalP(DirectFunctionCall3(interval_in, CStringGetDatum(complaint_window_setting),
+												   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+	error_context_stack = context.previous;
+	if (window->month < 0 || window->day < 0 || window->time < 0 ||
+		(window->month == 0 && window->day == 0 && window->time == 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("gridgov.complaint_window must be a positive interval, not \"%s\"", complaint_window_setting),
+				 errhint("A superuser sets it, for example ALTER DATABASE city SET gridgov.complaint_window = '15 days'.")));
+	PG_RETURN_INTERVAL_P(window);
 }

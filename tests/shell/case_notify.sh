@@ -5,8 +5,8 @@
 # case), while another session reports a case with a reporter, a
 # description and a location and moves it through notes and reasons that
 # name people.  Every notification must carry exactly the keys case, seq,
-# action, from and to, match the history row it announces, and hold none of
-# the case's personal data, place or handlers.
+# action, from, to and at, match the history row it announces, and hold
+# none of the case's personal data, place or handlers.
 # Against the cluster that the PG* variables name; in a database of its own
 # (created and dropped here), with the case fixture of the pgTAP suites.
 # The last line is "case_notify: N passed, M failed".
@@ -96,21 +96,21 @@ check 'each case'"'"'s in the order of its history' \
 	                   FROM (SELECT payload->'case' AS c, (payload->>'seq')::int AS s,
 	                                lag((payload->>'seq')::int) OVER (PARTITION BY payload->'case' ORDER BY arrived) AS p
 	                           FROM notified) n;")"
-check 'each carries exactly case, seq, action, from and to' \
-	'action,case,from,seq,to' \
+check 'each carries exactly case, seq, action, from, to and at' \
+	'action,at,case,from,seq,to' \
 	"$(answer "SELECT DISTINCT string_agg(k, ',' ORDER BY k) FROM notified n, jsonb_object_keys(n.payload) k GROUP BY n.arrived;")"
-check 'and they are the history'"'"'s case, seq, action, from and to' \
+check 'and they are the history'"'"'s case, seq, action, from, to and at' \
 	'0' \
 	"$(answer "SELECT count(*) FROM (
 	             (SELECT (payload->>'case')::bigint, (payload->>'seq')::int, payload->>'action',
-	                     payload->>'from', payload->>'to' FROM notified
+	                     payload->>'from', payload->>'to', (payload->>'at')::timestamptz FROM notified
 	              EXCEPT ALL
-	              SELECT case_id, seq, action, from_status, to_status FROM case_history)
+	              SELECT case_id, seq, action, from_status, to_status, at FROM case_history)
 	             UNION ALL
-	             (SELECT case_id, seq, action, from_status, to_status FROM case_history
+	             (SELECT case_id, seq, action, from_status, to_status, at FROM case_history
 	              EXCEPT ALL
 	              SELECT (payload->>'case')::bigint, (payload->>'seq')::int, payload->>'action',
-	                     payload->>'from', payload->>'to' FROM notified)) d;")"
+	                     payload->>'from', payload->>'to', (payload->>'at')::timestamptz FROM notified)) d;")"
 check 'no reporter, description, note, reason, evaluation or actor in any' \
 	'0' \
 	"$(answer "SELECT count(*) FROM notified n, cases c
@@ -120,7 +120,7 @@ check 'no reporter, description, note, reason, evaluation or actor in any' \
 check 'no place, unit, district or service point in any' \
 	'0' \
 	"$(answer "SELECT count(*) FROM notified n, cases c
-	            WHERE n.payload::text ~ ('(113\\.9|22\\.7|' || c.unit::text || '|' || c.district::text || '|4403|point|level)');")"
+	            WHERE (n.payload - 'at')::text ~ ('(113\\.9|22\\.7|' || c.unit::text || '|' || c.district::text || '|4403|point|level)');")"
 
 echo '\q' >&"${SESSION[1]}"
 wait "$session_pid" 2>/dev/null
