@@ -175,6 +175,7 @@ CREATE TABLE @extschema@.cases (
     handler         bigint,
     actor_person    bigint,
     reporter_person bigint,
+    grid_gap        boolean DEFAULT false,
     PRIMARY KEY (district, id)
 );
 COMMENT ON TABLE @extschema@.cases IS
@@ -183,7 +184,7 @@ COMMENT ON COLUMN @extschema@.cases.id IS 'the case''s number, unique over all d
 COMMENT ON COLUMN @extschema@.cases.district IS
     'the county or district (level 3) above unit, set at intake: the key to distribute cases by';
 COMMENT ON COLUMN @extschema@.cases.unit IS
-    'the unit the case belongs to: the grid (level 6) covering location, unless given at intake';
+    'the unit the case belongs to: the grid (level 6) covering location, in a gap between the grids the lowest unit covering it (grid_gap), unless given at intake';
 COMMENT ON COLUMN @extschema@.cases.category IS 'the kind of case (gridgov.category)';
 COMMENT ON COLUMN @extschema@.cases.severity IS
     'severity 1 (lowest) to 4: as reported, one higher after an early warning; picks the category rule';
@@ -247,6 +248,8 @@ COMMENT ON COLUMN @extschema@.cases.actor_person IS
     'the person who made the last report or move: the person of the acting role (person_login), NULL when it has none';
 COMMENT ON COLUMN @extschema@.cases.reporter_person IS
     'the person who reported the case: by default the person of the reporting role (person_login); another one from an importer or the owner only';
+COMMENT ON COLUMN @extschema@.cases.grid_gap IS
+    'true when no current grid covered location at intake and the case went to the lowest unit covering it (community, else subdistrict, else district): a gap for the grid office (view grid_gaps); set by the engine; NULL for cases reported before 0.8.0';
 CREATE UNIQUE INDEX cases_id ON @extschema@.cases (id);
 CREATE INDEX cases_unit_category ON @extschema@.cases (unit, category, reported_at);
 -- the sweep's range: what can still climb (below district level)
@@ -256,6 +259,8 @@ CREATE INDEX cases_due ON @extschema@.cases (stage_deadline)
 CREATE INDEX cases_service_point ON @extschema@.cases (service_point) WHERE closed_at IS NULL;
 -- heat and risk maps: "the cases in this Beidou cell" is one range
 CREATE INDEX cases_cell ON @extschema@.cases (cell);
+-- the grid office's list of gaps (grid_gaps)
+CREATE INDEX cases_grid_gap ON @extschema@.cases (reported_at) WHERE grid_gap;
 COMMENT ON COLUMN @extschema@.cases.cell IS 'the Beidou grid cell of the location at level 10 (about 1.5 cm)';
 
 -- One hash-chained history per case: row n's hash covers its content and
@@ -1033,3 +1038,29 @@ COMMENT ON COLUMN @extschema@.case_clock.share_used IS
 COMMENT ON COLUMN @extschema@.case_clock.light IS 'traffic light: green, yellow from 80% of the limit used, red when overdue';
 COMMENT ON COLUMN @extschema@.case_clock.deadline_provisional IS
     'true when the deadline runs past the calendar''s horizon and was counted on plain weekdays (see calendar_horizon())';
+
+-- The gaps between the grids, for the grid office and BI tools: the cases
+-- routed to a community (or a unit above) because no grid covered their
+-- point, and whether a grid covers that point now.  Plain types only.
+CREATE VIEW @extschema@.grid_gaps WITH (security_invoker = true) AS
+SELECT c.id, c.district::text AS district, c.unit::text AS unit, u.name AS unit_name, u.level AS unit_level,
+       c.category, c.status, c.reported_at, c.location,
+       NOT EXISTS (SELECT FROM @extschema@.unit g
+                    WHERE g.level OPERATOR(pg_catalog.=) 6 AND ST_Covers(g.boundary, c.location)
+                      AND @extschema@.unit_is_current(g)) AS gap_open
+  FROM @extschema@.cases c
+  JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) c.unit
+ WHERE c.grid_gap;
+COMMENT ON VIEW @extschema@.grid_gaps IS
+    'cases no grid covered at intake, routed to the lowest unit covering their point (cases.grid_gap): the gaps between the grids, for the grid office';
+COMMENT ON COLUMN @extschema@.grid_gaps.id IS 'the case''s id';
+COMMENT ON COLUMN @extschema@.grid_gaps.district IS 'the case''s district, its gridcode as text';
+COMMENT ON COLUMN @extschema@.grid_gaps.unit IS 'the unit the case was routed to (a community, subdistrict or district), its gridcode as text';
+COMMENT ON COLUMN @extschema@.grid_gaps.unit_name IS 'that unit''s name';
+COMMENT ON COLUMN @extschema@.grid_gaps.unit_level IS 'that unit''s level: 5 community, 4 subdistrict, 3 district';
+COMMENT ON COLUMN @extschema@.grid_gaps.category IS 'the case''s category';
+COMMENT ON COLUMN @extschema@.grid_gaps.status IS 'the case''s status';
+COMMENT ON COLUMN @extschema@.grid_gaps.reported_at IS 'when it was reported';
+COMMENT ON COLUMN @extschema@.grid_gaps.location IS 'where it happened: the point in the gap (SRID 4326)';
+COMMENT ON COLUMN @extschema@.grid_gaps.gap_open IS
+    'true while no current grid covers the point: the gap is still there; false once a grid was drawn over it';

@@ -81,7 +81,7 @@ GRANT SELECT ON @extschema@.unit, @extschema@.calendar_day, @extschema@.work_per
                 @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
                 @extschema@.risk_setting, @extschema@.risk_weight, @extschema@.risk_color,
                 @extschema@.risk_daily, @extschema@.risk_rollup,
-                @extschema@.case_clock, @extschema@.daily_flow, @extschema@.unit_kpi_monthly,
+                @extschema@.case_clock, @extschema@.grid_gaps, @extschema@.daily_flow, @extschema@.unit_kpi_monthly,
                 @extschema@.service_point_monthly, @extschema@.risk_map,
                 @extschema@.grids_without_party_members, @extschema@.party_members_outside_grids,
                 @extschema@.grids_without_branch, @extschema@.buildings_without_team,

@@ -164,7 +164,7 @@ typedef enum CaseColumn
 	C_SATISFACTION, C_EVALUATION, C_ACTOR, C_NOTE, C_MOVED_AT, C_LAST_ACTION,
 	C_ESCALATION_TRIGGER, C_HISTORY_SEQ, C_HISTORY_HASH,
 	C_CHANNEL, C_DESCRIPTION, C_REPORTER, C_HISTORY_CONTENT, C_DEADLINE_PROVISIONAL,
-	C_HANDLER, C_ACTOR_PERSON, C_REPORTER_PERSON,
+	C_HANDLER, C_ACTOR_PERSON, C_REPORTER_PERSON, C_GRID_GAP,
 	NUM_CASE_COLUMNS
 } CaseColumn;
 
@@ -178,7 +178,7 @@ static const char *const case_column_names[NUM_CASE_COLUMNS] = {
 	"satisfaction", "evaluation", "actor", "note", "moved_at", "last_action",
 	"escalation_trigger", "history_seq", "history_hash",
 	"channel", "description", "reporter", "history_content", "deadline_provisional",
-	"handler", "actor_person", "reporter_person"
+	"handler", "actor_person", "reporter_person", "grid_gap"
 };
 
 /*
@@ -970,14 +970,48 @@ apply_early_warning(Relation cases, CaseRow *row, TimestampTz reported_at)
 }
 
 /*
- * Where a new case is: the grid covering its point, unless the caller named
- * a unit; and the district above it.  Sets unit and district, returns unit.
+ * A case whose point no grid covers goes to the lowest unit above the grids
+ * that covers it, flagged for the grid office: grid_gap, and a note in its
+ * first history row (before the caller's note, if any).  Returns the unit;
+ * a point outside every unit of levels 3 to 5 is refused.
+ */
+static int64
+place_in_gap(CaseRow *row, int64 case_id)
+{
+	int64		unit = grid_index_gap_unit_at(ROW_DATUM(row, C_LOCATION));
+	char	   *code;
+	char	   *note;
+	char	   *reason;
+
+	if (unit == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CASE_ROUTING_FAILED),
+				 errmsg("no unit covers the location of case " INT64_FORMAT, case_id),
+				 errdetail("The point is outside every grid, community, subdistrict and district with a boundary in gridgov.unit."),
+				 errhint("Give the unit explicitly, or register the boundary of the unit it belongs to in gridgov.unit.")));
+	code = DatumGetCString(DirectFunctionCall1(gridcode_out, GridcodeGetDatum(unit)));
+	note = row_text(row, C_NOTE);
+	reason = psprintf("no grid covers the location: routed to unit %s (level %d)",
+					  code, gridcode_level_of(unit));
+	row_set_text(row, C_NOTE, note != NULL ? psprintf("%s; %s", reason, note) : reason);
+	if (HAS_COLUMN(C_GRID_GAP))
+		row_set(row, C_GRID_GAP, BoolGetDatum(true));
+	return unit;
+}
+
+/*
+ * Where a new case is: the grid covering its point, or in a gap between the
+ * grids the lowest unit covering it (place_in_gap), unless the caller named
+ * a unit; and the district above it.  Sets unit, district and grid_gap,
+ * returns unit.
  */
 static int64
 place_case(CaseRow *row, int64 case_id)
 {
 	int64		unit;
 
+	if (HAS_COLUMN(C_GRID_GAP))
+		row_set(row, C_GRID_GAP, BoolGetDatum(false));
 	if (ROW_NULL(row, C_UNIT))
 	{
 		if (ROW_NULL(row, C_LOCATION))
@@ -987,10 +1021,7 @@ place_case(CaseRow *row, int64 case_id)
 					 errhint("Give the point where it happened, or the unit it belongs to.")));
 		unit = grid_index_grid_at(ROW_DATUM(row, C_LOCATION));
 		if (unit == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_CASE_ROUTING_FAILED),
-					 errmsg("no grid covers the location of case " INT64_FORMAT, case_id),
-					 errhint("Give the unit explicitly, or register the grid's boundary in gridgov.unit.")));
+			unit = place_in_gap(row, case_id);
 		row_set(row, C_UNIT, GridcodeGetDatum(unit));
 	}
 	unit = DatumGetGridcode(ROW_DATUM(row, C_UNIT));

@@ -20,6 +20,10 @@
  * and "no grid" is as certain as "this grid".  Among several grids covering
  * the point, the smallest code wins, as in the SQL query below.
  *
+ * A point no grid covers (a gap in the grids) belongs to the lowest unit
+ * above the grids whose boundary covers it, which PostGIS finds
+ * (grid_index_gap_unit_at).
+ *
  * The index is read whole from gridgov.unit on first use and dropped when
  * the table changes (its statement trigger and cache.c).  Units whose
  * valid_to has passed are skipped at lookup, since time moves on while the
@@ -117,8 +121,22 @@ static const SpiQuery grid_boundaries_query = {
 	0, {0}
 };
 
+/*
+ * The lowest current unit above the grids (community, else subdistrict,
+ * else district) covering a point no grid covers: the gap's owner.
+ */
+static const SpiQuery gap_unit_at_point_query = {
+	"SELECT u.code FROM %1$s.unit u"
+	" WHERE u.level OPERATOR(pg_catalog.>=) 3 AND u.level OPERATOR(pg_catalog.<=) 5"
+	" AND %2$s.st_covers(u.boundary, $1)"
+	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())"
+	" ORDER BY u.level DESC, u.code LIMIT 1",
+	1, {SPI_PLAN_GEOMETRY}
+};
+
 static SPIPlanPtr grid_at_point_plan = NULL;
 static SPIPlanPtr grid_boundaries_plan = NULL;
+static SPIPlanPtr gap_unit_at_point_plan = NULL;
 
 /* Drop the index at the next use: gridgov.unit changed. */
 static void
@@ -460,6 +478,26 @@ index_answer(Oid namespace, double lng, double lat, int64 *grid)
 	return GRID_INDEX_SURE;
 }
 
+/* The unit code a one-row query for the point answers, 0 for none. */
+static int64
+unit_by_query(SPIPlanPtr *plan, const SpiQuery *query, Datum point)
+{
+	Datum		values[1] = {point};
+	int64		unit = 0;
+	bool		isnull;
+
+	spi_plan_run(plan, query, values, NULL, true, 1);
+	if (SPI_processed > 0)
+	{
+		Datum		code = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			unit = DatumGetGridcode(code);
+	}
+	SPI_finish();
+	return unit;
+}
+
 /*
  * The grid covering the point, 0 if none: from the index when it is sure,
  * else from PostGIS.
@@ -467,26 +505,25 @@ index_answer(Oid namespace, double lng, double lat, int64 *grid)
 int64
 grid_index_grid_at(Datum point)
 {
-	Datum		values[1] = {point};
 	int64		grid = 0;
 	double		lng;
 	double		lat;
-	bool		isnull;
 
 	gridcell_postgis_read_point(point, &lng, &lat, "case routing");
 	/* a NaN or out-of-range point is refused, as gridcell() refuses it */
 	gridcell_geometry_check_lnglat(lng, lat);
 	if (index_answer(spi_plan_namespace(), lng, lat, &grid) == GRID_INDEX_SURE)
 		return grid;
+	return unit_by_query(&grid_at_point_plan, &grid_at_point_query, point);
+}
 
-	spi_plan_run(&grid_at_point_plan, &grid_at_point_query, values, NULL, true, 1);
-	if (SPI_processed > 0)
-	{
-		Datum		code = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-
-		if (!isnull)
-			grid = DatumGetGridcode(code);
-	}
-	SPI_finish();
-	return grid;
+/*
+ * The lowest current unit of levels 3 to 5 covering a point that no grid
+ * covers, 0 if none.  Gaps are rare, so PostGIS answers (over the GiST index
+ * of gridgov.unit); the grid index is neither rebuilt nor asked.
+ */
+int64
+grid_index_gap_unit_at(Datum point)
+{
+	return unit_by_query(&gap_unit_at_point_plan, &gap_unit_at_point_query, point);
 }

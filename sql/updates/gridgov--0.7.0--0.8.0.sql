@@ -6190,3 +6190,120 @@ BEGIN ATOMIC
       LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) s.unit
      ORDER BY s.level, s.department NULLS FIRST, s.eligible DESC, s.score DESC, s.id;
 END;
+
+-- issue 19, item 3: a gap between the grids is not an error.  A point no
+-- grid covers goes to the lowest unit covering it (community, else
+-- subdistrict, else district), flagged in cases.grid_gap and listed in the
+-- view grid_gaps; only a point outside every unit is refused (GG003).
+-- The column comes without a default value for the rows already there: a
+-- column with one would have to be filled into every row of cases, which
+-- the SQL functions over its row type (content_digest) forbid.  Those rows
+-- keep NULL, and none of them is a gap (a gap refused intake before).
+ALTER TABLE @extschema@.cases ADD COLUMN grid_gap boolean;
+ALTER TABLE @extschema@.cases ALTER COLUMN grid_gap SET DEFAULT false;
+COMMENT ON COLUMN @extschema@.cases.grid_gap IS
+    'true when no current grid covered location at intake and the case went to the lowest unit covering it (community, else subdistrict, else district): a gap for the grid office (view grid_gaps); set by the engine; NULL for cases reported before 0.8.0';
+COMMENT ON COLUMN @extschema@.cases.unit IS
+    'the unit the case belongs to: the grid (level 6) covering location, in a gap between the grids the lowest unit covering it (grid_gap), unless given at intake';
+-- The move functions and case_clock(as_of) read cases.* through SQL bodies,
+-- which PostgreSQL stores with the columns of the time: made again, they
+-- return the new column too, as a fresh install's do.
+CREATE OR REPLACE FUNCTION @extschema@.accept(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL,
+                                   handler bigint DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'accepted', note, at, actor, handler => handler); END;
+CREATE OR REPLACE FUNCTION @extschema@.reject(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'rejected', reason, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.merge(case_id bigint, into_case bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'merged', 'duplicate of ' OPERATOR(pg_catalog.||) into_case, at, actor, duplicate_of => into_case); END;
+CREATE OR REPLACE FUNCTION @extschema@.dispatch(case_id bigint, service_point integer DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL,
+                                     handler bigint DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'dispatched', NULL, at, actor, service_point => service_point,
+                                                   handler => handler); END;
+CREATE OR REPLACE FUNCTION @extschema@.start(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL,
+                                  handler bigint DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'start', 'dispatched',
+                                                   handler => handler); END;
+CREATE OR REPLACE FUNCTION @extschema@.return_case(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'returned', reason, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.extend(case_id bigint, new_deadline timestamptz, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'extend', 'in_progress', deadline => new_deadline); END;
+CREATE OR REPLACE FUNCTION @extschema@.suspend(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'suspended', reason, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.resume(case_id bigint, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', NULL, at, actor, 'resume', 'suspended'); END;
+CREATE OR REPLACE FUNCTION @extschema@.resolve(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'resolved', note, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.verify(case_id bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'verified', note, at, actor); END;
+CREATE OR REPLACE FUNCTION @extschema@.reopen(case_id bigint, reason text, at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'in_progress', reason, at, actor, 'reopen', 'resolved'); END;
+CREATE OR REPLACE FUNCTION @extschema@.close(case_id bigint, satisfaction integer DEFAULT NULL, evaluation text DEFAULT NULL,
+                                  at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, 'closed', NULL, at, actor,
+                                                   satisfaction => satisfaction, evaluation => evaluation); END;
+CREATE OR REPLACE FUNCTION @extschema@.escalate(case_id bigint, reason text, to_level integer DEFAULT NULL,
+                                     at timestamptz DEFAULT NULL, actor text DEFAULT NULL)
+    RETURNS @extschema@.cases LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC SELECT * FROM @extschema@.apply_move(case_id, NULL, reason, at, actor, 'escalate',
+                                                   level => to_level, escalation_trigger => 'referral'); END;
+CREATE OR REPLACE FUNCTION @extschema@.case_clock(as_of timestamptz)
+    RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
+                   stage text, service_point integer, stage_started_at timestamptz,
+                   stage_deadline timestamptz, share_used numeric, light text, deadline_provisional boolean)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT s.id, s.district, s.unit, s.status, s.stage, s.service_point, s.stage_started_at, s.stage_deadline,
+           pg_catalog.round(s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1), 3),
+           CASE WHEN COALESCE(s.suspended_at, as_of) OPERATOR(pg_catalog.>) s.stage_deadline THEN 'red'
+                WHEN s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1) OPERATOR(pg_catalog.>=) 0.8 THEN 'yellow'
+                ELSE 'green' END,
+           s.deadline_provisional
+      FROM (SELECT c.*,
+                   @extschema@.working_span(c.stage_started_at, c.stage_deadline, c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS budget,
+                   @extschema@.working_span(c.stage_started_at, COALESCE(c.suspended_at, as_of), c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS used
+              FROM @extschema@.cases c
+             WHERE c.stage_deadline IS NOT NULL) s;
+END;
+-- the grid office's list of gaps (grid_gaps)
+CREATE INDEX cases_grid_gap ON @extschema@.cases (reported_at) WHERE grid_gap;
+-- The gaps between the grids, for the grid office and BI tools: the cases
+-- routed to a community (or a unit above) because no grid covered their
+-- point, and whether a grid covers that point now.  Plain types only.
+CREATE VIEW @extschema@.grid_gaps WITH (security_invoker = true) AS
+SELECT c.id, c.district::text AS district, c.unit::text AS unit, u.name AS unit_name, u.level AS unit_level,
+       c.category, c.status, c.reported_at, c.location,
+       NOT EXISTS (SELECT FROM @extschema@.unit g
+                    WHERE g.level OPERATOR(pg_catalog.=) 6 AND ST_Covers(g.boundary, c.location)
+                      AND @extschema@.unit_is_current(g)) AS gap_open
+  FROM @extschema@.cases c
+  JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) c.unit
+ WHERE c.grid_gap;
+COMMENT ON VIEW @extschema@.grid_gaps IS
+    'cases no grid covered at intake, routed to the lowest unit covering their point (cases.grid_gap): the gaps between the grids, for the grid office';
+COMMENT ON COLUMN @extschema@.grid_gaps.id IS 'the case''s id';
+COMMENT ON COLUMN @extschema@.grid_gaps.district IS 'the case''s district, its gridcode as text';
+COMMENT ON COLUMN @extschema@.grid_gaps.unit IS 'the unit the case was routed to (a community, subdistrict or district), its gridcode as text';
+COMMENT ON COLUMN @extschema@.grid_gaps.unit_name IS 'that unit''s name';
+COMMENT ON COLUMN @extschema@.grid_gaps.unit_level IS 'that unit''s level: 5 community, 4 subdistrict, 3 district';
+COMMENT ON COLUMN @extschema@.grid_gaps.category IS 'the case''s category';
+COMMENT ON COLUMN @extschema@.grid_gaps.status IS 'the case''s status';
+COMMENT ON COLUMN @extschema@.grid_gaps.reported_at IS 'when it was reported';
+COMMENT ON COLUMN @extschema@.grid_gaps.location IS 'where it happened: the point in the gap (SRID 4326)';
+COMMENT ON COLUMN @extschema@.grid_gaps.gap_open IS
+    'true while no current grid covers the point: the gap is still there; false once a grid was drawn over it';
+GRANT SELECT ON @extschema@.grid_gaps TO gridgov_reader;
