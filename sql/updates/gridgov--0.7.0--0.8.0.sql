@@ -6136,6 +6136,61 @@ CREATE POLICY gridgov_insert ON @extschema@.hall_award FOR INSERT
     WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
 -- end of issue 16
 
+-- service_point_ranking's score: OPERATOR(pg_catalog.+) and
+-- OPERATOR(pg_catalog.*) share one precedence and associate left to right,
+-- so the unparenthesized sum of weighted rates multiplied the running sum
+-- by each next weight; each weighted rate is parenthesized now.
+CREATE OR REPLACE FUNCTION @extschema@.service_point_ranking(month date, as_of timestamptz DEFAULT pg_catalog.now(),
+                                                  min_cases integer DEFAULT 10)
+    RETURNS TABLE (month date, rank bigint, service_point integer, name text, unit text, unit_name text,
+                   level integer, department text, received bigint, closed bigint,
+                   closure_rate numeric, on_time_rate numeric, satisfied_share numeric,
+                   satisfaction_mean numeric, escalation_rate numeric, score numeric)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 100
+BEGIN ATOMIC
+    WITH period AS (
+        SELECT pg_catalog.date_trunc('month', service_point_ranking.month::timestamp) AS first_day
+    ), bounds AS (
+        SELECT p.first_day::date AS month,
+               p.first_day AT TIME ZONE @extschema@.calendar_timezone() AS starts,
+               (p.first_day OPERATOR(pg_catalog.+) interval '1 month') AT TIME ZONE @extschema@.calendar_timezone() AS ends
+          FROM period p
+    ), per_point AS (
+        SELECT h.service_point, @extschema@.kpi(c, as_of) AS kpi
+          FROM bounds b
+          JOIN @extschema@.cases c
+            ON c.reported_at OPERATOR(pg_catalog.>=) b.starts AND c.reported_at OPERATOR(pg_catalog.<) b.ends
+          JOIN @extschema@.case_history h
+            ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+           AND h.seq OPERATOR(pg_catalog.=) 1
+         WHERE h.service_point IS NOT NULL
+         GROUP BY h.service_point
+    ), scored AS (
+        SELECT sp.id, sp.name, sp.unit, sp.level, sp.department, pp.kpi,
+               pg_catalog.round(100 OPERATOR(pg_catalog.*) (
+                   (0.30 OPERATOR(pg_catalog.*) COALESCE(@extschema@.closure_rate(pp.kpi), 0))
+                   OPERATOR(pg_catalog.+) (0.30 OPERATOR(pg_catalog.*) COALESCE(@extschema@.on_time_rate(pp.kpi), 0))
+                   OPERATOR(pg_catalog.+) (0.25 OPERATOR(pg_catalog.*) COALESCE(@extschema@.satisfied_share(pp.kpi), 0))
+                   OPERATOR(pg_catalog.+) (0.15 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-) COALESCE(@extschema@.escalation_rate(pp.kpi), 1)))),
+                   2) AS score,
+               @extschema@.received(pp.kpi) OPERATOR(pg_catalog.>=) min_cases AS eligible
+          FROM per_point pp
+          JOIN @extschema@.service_point sp ON sp.id OPERATOR(pg_catalog.=) pp.service_point
+    )
+    SELECT b.month,
+           CASE WHEN s.eligible THEN pg_catalog.rank() OVER (PARTITION BY s.eligible, s.level, s.department
+                                                             ORDER BY s.score DESC) END,
+           s.id, s.name, s.unit::text, u.name, s.level, s.department,
+           @extschema@.received(s.kpi), @extschema@.closed(s.kpi),
+           pg_catalog.round(@extschema@.closure_rate(s.kpi), 4), pg_catalog.round(@extschema@.on_time_rate(s.kpi), 4),
+           pg_catalog.round(@extschema@.satisfied_share(s.kpi), 4), pg_catalog.round(@extschema@.satisfaction_mean(s.kpi), 2),
+           pg_catalog.round(@extschema@.escalation_rate(s.kpi), 4), s.score
+      FROM scored s
+     CROSS JOIN bounds b
+      LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) s.unit
+     ORDER BY s.level, s.department NULLS FIRST, s.eligible DESC, s.score DESC, s.id;
+END;
+
 -- issue 15: scale-out on Citus.  A move finds the case's district first and
 -- then locks and updates the case by its whole key (district, id), which
 -- Citus routes to the case's one shard.
