@@ -7317,3 +7317,277 @@ CREATE POLICY gridgov_read ON @extschema@.hall_award FOR SELECT
 CREATE POLICY gridgov_insert ON @extschema@.hall_award FOR INSERT
     WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
 -- end of issue 16
+
+-- service_point_ranking's score: OPERATOR(pg_catalog.+) and
+-- OPERATOR(pg_catalog.*) share one precedence and associate left to right,
+-- so the unparenthesized sum of weighted rates multiplied the running sum
+-- by each next weight; each weighted rate is parenthesized now.
+CREATE OR REPLACE FUNCTION @extschema@.service_point_ranking(month date, as_of timestamptz DEFAULT pg_catalog.now(),
+                                                  min_cases integer DEFAULT 10)
+    RETURNS TABLE (month date, rank bigint, service_point integer, name text, unit text, unit_name text,
+                   level integer, department text, received bigint, closed bigint,
+                   closure_rate numeric, on_time_rate numeric, satisfied_share numeric,
+                   satisfaction_mean numeric, escalation_rate numeric, score numeric)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 100
+BEGIN ATOMIC
+    WITH period AS (
+        SELECT pg_catalog.date_trunc('month', service_point_ranking.month::timestamp) AS first_day
+    ), bounds AS (
+        SELECT p.first_day::date AS month,
+               p.first_day AT TIME ZONE @extschema@.calendar_timezone() AS starts,
+               (p.first_day OPERATOR(pg_catalog.+) interval '1 month') AT TIME ZONE @extschema@.calendar_timezone() AS ends
+          FROM period p
+    ), per_point AS (
+        SELECT h.service_point, @extschema@.kpi(c, as_of) AS kpi
+          FROM bounds b
+          JOIN @extschema@.cases c
+            ON c.reported_at OPERATOR(pg_catalog.>=) b.starts AND c.reported_at OPERATOR(pg_catalog.<) b.ends
+          JOIN @extschema@.case_history h
+            ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+           AND h.seq OPERATOR(pg_catalog.=) 1
+         WHERE h.service_point IS NOT NULL
+         GROUP BY h.service_point
+    ), scored AS (
+        SELECT sp.id, sp.name, sp.unit, sp.level, sp.department, pp.kpi,
+               pg_catalog.round(100 OPERATOR(pg_catalog.*) (
+                   (0.30 OPERATOR(pg_catalog.*) COALESCE(@extschema@.closure_rate(pp.kpi), 0))
+                   OPERATOR(pg_catalog.+) (0.30 OPERATOR(pg_catalog.*) COALESCE(@extschema@.on_time_rate(pp.kpi), 0))
+                   OPERATOR(pg_catalog.+) (0.25 OPERATOR(pg_catalog.*) COALESCE(@extschema@.satisfied_share(pp.kpi), 0))
+                   OPERATOR(pg_catalog.+) (0.15 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-) COALESCE(@extschema@.escalation_rate(pp.kpi), 1)))),
+                   2) AS score,
+               @extschema@.received(pp.kpi) OPERATOR(pg_catalog.>=) min_cases AS eligible
+          FROM per_point pp
+          JOIN @extschema@.service_point sp ON sp.id OPERATOR(pg_catalog.=) pp.service_point
+    )
+    SELECT b.month,
+           CASE WHEN s.eligible THEN pg_catalog.rank() OVER (PARTITION BY s.eligible, s.level, s.department
+                                                             ORDER BY s.score DESC) END,
+           s.id, s.name, s.unit::text, u.name, s.level, s.department,
+           @extschema@.received(s.kpi), @extschema@.closed(s.kpi),
+           pg_catalog.round(@extschema@.closure_rate(s.kpi), 4), pg_catalog.round(@extschema@.on_time_rate(s.kpi), 4),
+           pg_catalog.round(@extschema@.satisfied_share(s.kpi), 4), pg_catalog.round(@extschema@.satisfaction_mean(s.kpi), 2),
+           pg_catalog.round(@extschema@.escalation_rate(s.kpi), 4), s.score
+      FROM scored s
+     CROSS JOIN bounds b
+      LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) s.unit
+     ORDER BY s.level, s.department NULLS FIRST, s.eligible DESC, s.score DESC, s.id;
+END;
+
+-- issue 15: scale-out on Citus.  A move finds the case's district first and
+-- then locks and updates the case by its whole key (district, id), which
+-- Citus routes to the case's one shard.
+CREATE OR REPLACE FUNCTION @extschema@.apply_move(
+    case_id bigint, to_status text, note text, at timestamptz, actor text,
+    move text DEFAULT NULL, expected_status text DEFAULT NULL,
+    deadline timestamptz DEFAULT NULL, level integer DEFAULT NULL,
+    escalation_trigger text DEFAULT NULL, duplicate_of bigint DEFAULT NULL,
+    service_point integer DEFAULT NULL, satisfaction integer DEFAULT NULL,
+    evaluation text DEFAULT NULL, handler bigint DEFAULT NULL)
+    RETURNS @extschema@.cases
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    moved @extschema@.cases;
+    case_district @extschema@.gridcode;
+    current_status text;
+    current_seq integer;
+    previous_actor text := pg_catalog.current_setting('gridgov.actor', true);
+    previous_handler text := pg_catalog.current_setting('gridgov.handler', true);
+BEGIN
+    -- the case's district first, then the case by its whole key: on Citus
+    -- (docs/scale-out.md) that locks and moves it in its one shard
+    SELECT c.district INTO case_district FROM @extschema@.cases c WHERE c.id OPERATOR(pg_catalog.=) case_id;
+    SELECT c.status, c.history_seq INTO current_status, current_seq FROM @extschema@.cases c
+     WHERE c.district OPERATOR(@extschema@.=) case_district AND c.id OPERATOR(pg_catalog.=) case_id
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'case % does not exist', case_id USING ERRCODE = 'GG004';
+    END IF;
+    -- resume, reopen and extend all lead to in_progress: say which was meant
+    IF expected_status IS NOT NULL AND current_status OPERATOR(pg_catalog.<>) expected_status THEN
+        RAISE EXCEPTION 'case % cannot %: it is %, not %', case_id, move, current_status, expected_status
+            USING ERRCODE = 'GG001';
+    END IF;
+    IF actor IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('gridgov.actor', actor, true);
+    END IF;
+    -- the handler named goes to the engine as gridgov.handler does: naming
+    -- the case's own handler again is then still naming it
+    IF handler IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('gridgov.handler', handler::text, true);
+    END IF;
+    UPDATE @extschema@.cases c
+       SET status = COALESCE(to_status, c.status),
+           note = COALESCE(apply_move.note, c.note),
+           moved_at = COALESCE(apply_move.at, c.moved_at),
+           stage_deadline = COALESCE(apply_move.deadline, c.stage_deadline),
+           handling_level = COALESCE(apply_move.level,
+                                     CASE WHEN move OPERATOR(pg_catalog.=) 'escalate'
+                                          THEN c.handling_level OPERATOR(pg_catalog.-) 1
+                                          ELSE c.handling_level END),
+           escalation_trigger = COALESCE(apply_move.escalation_trigger, c.escalation_trigger),
+           duplicate_of = COALESCE(apply_move.duplicate_of, c.duplicate_of),
+           service_point = COALESCE(apply_move.service_point, c.service_point),
+           satisfaction = COALESCE(apply_move.satisfaction, c.satisfaction),
+           evaluation = COALESCE(apply_move.evaluation, c.evaluation)
+     WHERE c.district OPERATOR(@extschema@.=) case_district AND c.id OPERATOR(pg_catalog.=) case_id
+    RETURNING c.* INTO moved;
+    IF actor IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('gridgov.actor', COALESCE(previous_actor, ''), true);
+    END IF;
+    IF handler IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('gridgov.handler', COALESCE(previous_handler, ''), true);
+    END IF;
+    -- a move into the state the case is already in moves nothing: say so
+    IF moved.history_seq OPERATOR(pg_catalog.=) current_seq THEN
+        RAISE EXCEPTION 'case % cannot move: it is already %', case_id, current_status
+            USING ERRCODE = 'GG001',
+                  HINT = 'Another session may have made this move first.';
+    END IF;
+    RETURN moved;
+END;
+$$;
+
+-- issue 15: the sweep escalates district by district, each district's due
+-- cases locked and moved by their whole key, in their one shard on Citus.
+CREATE OR REPLACE FUNCTION @extschema@.escalate_overdue(as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (case_id bigint, missed_deadline timestamptz, from_level integer, to_level integer,
+                   service_point integer)
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    due_district @extschema@.gridcode;
+    ids bigint[] := '{}';
+    deadlines timestamptz[] := '{}';
+    from_levels integer[] := '{}';
+    to_levels integer[] := '{}';
+    points integer[] := '{}';
+BEGIN
+    -- district by district: on Citus (docs/scale-out.md) each district's
+    -- due cases are locked and moved in their one shard
+    FOR due_district IN
+        SELECT DISTINCT c.district
+          FROM @extschema@.cases c
+         WHERE c.status IN ('accepted', 'dispatched', 'returned', 'in_progress')
+           AND c.suspended_at IS NULL
+           AND c.stage_deadline OPERATOR(pg_catalog.<) as_of
+           AND c.moved_at OPERATOR(pg_catalog.<) as_of
+           AND c.handling_level OPERATOR(pg_catalog.>) 3
+    LOOP
+        WITH due AS (
+            SELECT c.id, c.stage_deadline, c.handling_level,
+                   'deadline ' OPERATOR(pg_catalog.||) c.stage_deadline OPERATOR(pg_catalog.||) ' missed' AS note
+              FROM @extschema@.cases c
+             WHERE c.district OPERATOR(@extschema@.=) due_district
+               AND c.status IN ('accepted', 'dispatched', 'returned', 'in_progress')
+               AND c.suspended_at IS NULL
+               AND c.stage_deadline OPERATOR(pg_catalog.<) as_of
+               AND c.moved_at OPERATOR(pg_catalog.<) as_of
+               AND c.handling_level OPERATOR(pg_catalog.>) 3
+               FOR UPDATE OF c SKIP LOCKED
+        ), moved AS (
+            UPDATE @extschema@.cases c
+               SET handling_level = due.handling_level OPERATOR(pg_catalog.-) 1,
+                   escalation_trigger = 'overdue',
+                   note = due.note,
+                   moved_at = as_of
+              FROM due
+             WHERE c.district OPERATOR(@extschema@.=) due_district AND c.id OPERATOR(pg_catalog.=) due.id
+            RETURNING c.id, due.stage_deadline, due.handling_level, c.handling_level AS new_level, c.service_point
+        )
+        SELECT ids OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.id),
+               deadlines OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.stage_deadline),
+               from_levels OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.handling_level),
+               to_levels OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.new_level),
+               points OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.service_point)
+          INTO ids, deadlines, from_levels, to_levels, points
+          FROM moved m;
+    END LOOP;
+    RETURN QUERY
+    SELECT u.id, u.deadline, u.from_level, u.to_level, u.point
+      FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(deadlines), pg_catalog.unnest(from_levels),
+                      pg_catalog.unnest(to_levels), pg_catalog.unnest(points))
+           AS u (id, deadline, from_level, to_level, point)
+     ORDER BY u.deadline, u.id;
+END;
+$$;
+
+-- issue 15: verify_history() in PL/pgSQL, passing rows to history_hash and
+-- content_digest as ROW(...) of their columns, so that it runs on Citus.
+CREATE OR REPLACE FUNCTION @extschema@.verify_history()
+    RETURNS TABLE (district @extschema@.gridcode, case_id bigint, seq integer, problem text)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+BEGIN
+    -- The rows go to history_hash and content_digest as ROW(...) of their
+    -- columns, not whole: on Citus (docs/scale-out.md) this query runs on
+    -- the shards, whose rows have the shard's own type.  A column added to
+    -- cases or case_history must be added here too (the cast fails loudly).
+    RETURN QUERY
+    WITH chained AS (
+        SELECT h.district, h.case_id, h.seq, h.hash,
+               @extschema@.history_hash(pg_catalog.lag(h.hash) OVER w,
+                          ROW(h.district, h.case_id, h.seq, h.at, h.actor, h.action, h.from_status, h.to_status,
+                          h.handling_level, h.service_point, h.escalation_trigger, h.note, h.hash,
+                          h.content, h.entry, h.actor_person, h.handler)::@extschema@.case_history) AS recomputed,
+               pg_catalog.lag(h.seq) OVER w AS previous_seq
+          FROM @extschema@.case_history h
+        WINDOW w AS (PARTITION BY h.district, h.case_id ORDER BY h.seq)
+    ), problems AS (
+        -- a history whose case is gone
+        SELECT h.district, h.case_id, pg_catalog.min(h.seq) AS seq, 0 AS rank,
+               'the case of this history does not exist' AS problem
+          FROM @extschema@.case_history h
+         WHERE NOT EXISTS (SELECT FROM @extschema@.cases c
+                            WHERE c.district OPERATOR(@extschema@.=) h.district
+                              AND c.id OPERATOR(pg_catalog.=) h.case_id)
+         GROUP BY h.district, h.case_id
+        UNION ALL
+        SELECT ch.district, ch.case_id, ch.seq, 1,
+               CASE WHEN ch.seq OPERATOR(pg_catalog.<>) (COALESCE(ch.previous_seq, 0) OPERATOR(pg_catalog.+) 1)
+                    THEN 'a row is missing before this one'
+                    WHEN ch.hash OPERATOR(pg_catalog.<>) ch.recomputed
+                    THEN 'the row''s content or its link to the previous row was changed' END
+          FROM chained ch
+        UNION ALL
+        -- the chain is shorter than history_seq says, or ends elsewhere
+        SELECT c.district, c.id, c.history_seq, 2, 'the history ends before the case''s last move'
+          FROM @extschema@.cases c
+         WHERE NOT EXISTS (SELECT FROM @extschema@.case_history h
+                            WHERE h.district OPERATOR(@extschema@.=) c.district
+                              AND h.case_id OPERATOR(pg_catalog.=) c.id
+                              AND h.seq OPERATOR(pg_catalog.=) c.history_seq
+                              AND h.hash OPERATOR(pg_catalog.=) c.history_hash)
+        UNION ALL
+        -- the case row's content is not what its last move left
+        SELECT c.district, c.id, c.history_seq, 3, 'the case''s content differs from its last history row'
+          FROM @extschema@.cases c
+          JOIN @extschema@.case_history h
+            ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+           AND h.seq OPERATOR(pg_catalog.=) c.history_seq
+         WHERE h.content OPERATOR(pg_catalog.<>) @extschema@.content_digest(
+             ROW(c.id, c.district, c.unit, c.category, c.severity, c.reported_severity, c.channel, c.description,
+                 c.location, c.cell, c.reporter, c.status, c.handling_level, c.service_point, c.stage,
+                 c.stage_started_at, c.stage_deadline, c.stage_limit_unit, c.stage_paused_seconds,
+                 c.suspended_at, c.suspended_seconds, c.reported_at, c.accepted_at, c.dispatched_at,
+                 c.resolved_at, c.verified_at, c.closed_at, c.escalations, c.reopenings, c.extensions,
+                 c.returns, c.deadlines_missed, c.duplicate_of, c.linked_cases, c.warning, c.satisfaction,
+                 c.evaluation, c.actor, c.note, c.moved_at, c.last_action, c.escalation_trigger,
+                 c.history_seq, c.history_hash, c.history_content, c.deadline_provisional, c.handler,
+                 c.actor_person, c.reporter_person)::@extschema@.cases)
+        UNION ALL
+        -- the chain is longer than history_seq says
+        SELECT h.district, h.case_id, pg_catalog.min(h.seq), 4, 'the history goes on after the case''s last move'
+          FROM @extschema@.case_history h
+          JOIN @extschema@.cases c
+            ON c.district OPERATOR(@extschema@.=) h.district AND c.id OPERATOR(pg_catalog.=) h.case_id
+         WHERE h.seq OPERATOR(pg_catalog.>) c.history_seq
+         GROUP BY h.district, h.case_id
+    )
+    SELECT DISTINCT ON (p.district, p.case_id) p.district, p.case_id, p.seq, p.problem
+      FROM problems p
+     WHERE p.problem IS NOT NULL
+     ORDER BY p.district, p.case_id, p.seq, p.rank;
+END;
+$$;
