@@ -7575,7 +7575,7 @@ BEGIN
                  c.returns, c.deadlines_missed, c.duplicate_of, c.linked_cases, c.warning, c.satisfaction,
                  c.evaluation, c.actor, c.note, c.moved_at, c.last_action, c.escalation_trigger,
                  c.history_seq, c.history_hash, c.history_content, c.deadline_provisional, c.handler,
-                 c.actor_person, c.reporter_person)::@extschema@.cases)
+                 c.actor_person, c.reporter_person, c.grid_gap)::@extschema@.cases)
         UNION ALL
         -- the chain is longer than history_seq says
         SELECT h.district, h.case_id, pg_catalog.min(h.seq), 4, 'the history goes on after the case''s last move'
