@@ -7591,3 +7591,65 @@ BEGIN
      ORDER BY p.district, p.case_id, p.seq, p.rank;
 END;
 $$;
+
+-- issue 17: advance_project(project, note, at, to_stage): given the stage
+-- meant, a project moved on meanwhile is refused rather than moved again
+-- (sql/lists.sql)
+DROP FUNCTION @extschema@.advance_project(bigint, text, timestamptz);
+-- Move a project to its next stage, now (or at a time of the past, for a
+-- member of gridgov_importer), with a note.  Given to_stage, the stage the
+-- caller means it to enter, a project that is not at the stage before it
+-- (moved on meanwhile by someone else) is refused (55000) rather than
+-- moved on once more: two clerks approving one project at once approve it
+-- once, and the second is told.
+CREATE FUNCTION @extschema@.advance_project(project bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL,
+                                            to_stage text DEFAULT NULL)
+    RETURNS @extschema@.project
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    moved @extschema@.project;
+    current_stage text;
+BEGIN
+    IF to_stage IS NOT NULL AND NOT EXISTS (SELECT FROM @extschema@.project_stage s WHERE s.code OPERATOR(pg_catalog.=) to_stage) THEN
+        RAISE EXCEPTION '"%" is not a stage of a project', to_stage
+            USING ERRCODE = '22023', HINT = 'The stages are the codes of gridgov.project_stage, such as approved.';
+    END IF;
+    PERFORM @extschema@.set_project_move(at, note);
+    -- in READ COMMITTED a concurrent move's row lock is waited for, and the
+    -- WHERE clause evaluated again on the row it left
+    UPDATE @extschema@.project p
+       SET stage = (SELECT nx.code FROM @extschema@.project_stage cur
+                      JOIN @extschema@.project_stage nx ON nx.position OPERATOR(pg_catalog.=) (cur.position OPERATOR(pg_catalog.+) 1)
+                     WHERE cur.code OPERATOR(pg_catalog.=) p.stage)
+     WHERE p.id OPERATOR(pg_catalog.=) advance_project.project
+       AND (to_stage IS NULL
+            OR p.stage OPERATOR(pg_catalog.=) (SELECT cur.code FROM @extschema@.project_stage cur
+                                                 JOIN @extschema@.project_stage nx
+                                                   ON nx.position OPERATOR(pg_catalog.=) (cur.position OPERATOR(pg_catalog.+) 1)
+                                                WHERE nx.code OPERATOR(pg_catalog.=) to_stage))
+    RETURNING p.* INTO moved;
+    PERFORM @extschema@.set_project_move(NULL, NULL);
+    IF moved.id IS NULL THEN
+        SELECT p.stage INTO current_stage FROM @extschema@.project p WHERE p.id OPERATOR(pg_catalog.=) advance_project.project;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'project % does not exist', COALESCE(project::text, 'NULL')
+                USING ERRCODE = '23503', HINT = 'Name a project of gridgov.project, by its id.';
+        END IF;
+        RAISE EXCEPTION 'project % is %: it cannot move to %', project, current_stage, to_stage
+            USING ERRCODE = '55000',
+                  HINT = COALESCE('Its next stage is ' OPERATOR(pg_catalog.||)
+                                  (SELECT nx.code FROM @extschema@.project_stage cur
+                                     JOIN @extschema@.project_stage nx ON nx.position OPERATOR(pg_catalog.=) (cur.position OPERATOR(pg_catalog.+) 1)
+                                    WHERE cur.code OPERATOR(pg_catalog.=) current_stage)
+                                  OPERATOR(pg_catalog.||) '; it may have been moved meanwhile.',
+                                  'It is evaluated: it has no next stage.');
+    END IF;
+    RETURN moved;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.advance_project(bigint, text, timestamptz, text) IS
+    'move a project to its next stage with a note, now (at a time of the past for a member of gridgov_importer); given to_stage, only from the stage before it (55000 otherwise: moved meanwhile); the stage''s needs are checked and its time limit counted; returns it';
+REVOKE EXECUTE ON FUNCTION @extschema@.advance_project(bigint, text, timestamptz, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.advance_project(bigint, text, timestamptz, text) TO gridgov_administrator;
+-- end of issue 17 (advance_project)
