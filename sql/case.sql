@@ -409,13 +409,18 @@ CREATE FUNCTION @extschema@.apply_move(
 AS $$
 DECLARE
     moved @extschema@.cases;
+    case_district @extschema@.gridcode;
     current_status text;
     current_seq integer;
     previous_actor text := pg_catalog.current_setting('gridgov.actor', true);
     previous_handler text := pg_catalog.current_setting('gridgov.handler', true);
 BEGIN
+    -- the case's district first, then the case by its whole key: on Citus
+    -- (docs/scale-out.md) that locks and moves it in its one shard
+    SELECT c.district INTO case_district FROM @extschema@.cases c WHERE c.id OPERATOR(pg_catalog.=) case_id;
     SELECT c.status, c.history_seq INTO current_status, current_seq FROM @extschema@.cases c
-     WHERE c.id OPERATOR(pg_catalog.=) case_id FOR UPDATE;
+     WHERE c.district OPERATOR(@extschema@.=) case_district AND c.id OPERATOR(pg_catalog.=) case_id
+       FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'case % does not exist', case_id USING ERRCODE = 'GG004';
     END IF;
@@ -446,7 +451,7 @@ BEGIN
            service_point = COALESCE(apply_move.service_point, c.service_point),
            satisfaction = COALESCE(apply_move.satisfaction, c.satisfaction),
            evaluation = COALESCE(apply_move.evaluation, c.evaluation)
-     WHERE c.id OPERATOR(pg_catalog.=) case_id
+     WHERE c.district OPERATOR(@extschema@.=) case_district AND c.id OPERATOR(pg_catalog.=) case_id
     RETURNING c.* INTO moved;
     IF actor IS NOT NULL THEN
         PERFORM pg_catalog.set_config('gridgov.actor', COALESCE(previous_actor, ''), true);
@@ -547,39 +552,70 @@ COMMENT ON FUNCTION @extschema@.escalate(bigint, text, integer, timestamptz, tex
     'move escalate (升级) by referral: an accepted, dispatched, returned or in_progress case is dispatched one level up, or to to_level (4 subdistrict, 3 district) when that is higher, with a fresh resolve stage; reason: why, required';
 
 -- The time-based sweep: every case past its stage deadline climbs one
--- level, in one UPDATE of all the due cases (the executor starts once; the
--- triggers still do each move).  Rows another session is moving are skipped
--- (the next sweep sees them if still due), and the locked row is checked
--- again, so two sweeps never escalate one breach twice.
+-- level, in one UPDATE of all the due cases of a district (the executor
+-- starts once a district; the triggers still do each move).  Rows another
+-- session is moving are skipped (the next sweep sees them if still due),
+-- and the locked row is checked again, so two sweeps never escalate one
+-- breach twice.
 CREATE FUNCTION @extschema@.escalate_overdue(as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS TABLE (case_id bigint, missed_deadline timestamptz, from_level integer, to_level integer,
                    service_point integer)
     LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
+DECLARE
+    due_district @extschema@.gridcode;
+    ids bigint[] := '{}';
+    deadlines timestamptz[] := '{}';
+    from_levels integer[] := '{}';
+    to_levels integer[] := '{}';
+    points integer[] := '{}';
 BEGIN
-    RETURN QUERY
-    WITH due AS (
-        SELECT c.id, c.stage_deadline, c.handling_level
+    -- district by district: on Citus (docs/scale-out.md) each district's
+    -- due cases are locked and moved in their one shard
+    FOR due_district IN
+        SELECT DISTINCT c.district
           FROM @extschema@.cases c
          WHERE c.status IN ('accepted', 'dispatched', 'returned', 'in_progress')
            AND c.suspended_at IS NULL
            AND c.stage_deadline OPERATOR(pg_catalog.<) as_of
            AND c.moved_at OPERATOR(pg_catalog.<) as_of
            AND c.handling_level OPERATOR(pg_catalog.>) 3
-           FOR UPDATE OF c SKIP LOCKED
-    ), moved AS (
-        UPDATE @extschema@.cases c
-           SET handling_level = due.handling_level OPERATOR(pg_catalog.-) 1,
-               escalation_trigger = 'overdue',
-               note = 'deadline ' OPERATOR(pg_catalog.||) due.stage_deadline OPERATOR(pg_catalog.||) ' missed',
-               moved_at = as_of
-          FROM due
-         WHERE c.id OPERATOR(pg_catalog.=) due.id
-        RETURNING c.id, due.stage_deadline, due.handling_level, c.handling_level AS new_level, c.service_point
-    )
-    SELECT m.id, m.stage_deadline, m.handling_level, m.new_level, m.service_point
-      FROM moved m
-     ORDER BY m.stage_deadline, m.id;
+    LOOP
+        WITH due AS (
+            SELECT c.id, c.stage_deadline, c.handling_level,
+                   'deadline ' OPERATOR(pg_catalog.||) c.stage_deadline OPERATOR(pg_catalog.||) ' missed' AS note
+              FROM @extschema@.cases c
+             WHERE c.district OPERATOR(@extschema@.=) due_district
+               AND c.status IN ('accepted', 'dispatched', 'returned', 'in_progress')
+               AND c.suspended_at IS NULL
+               AND c.stage_deadline OPERATOR(pg_catalog.<) as_of
+               AND c.moved_at OPERATOR(pg_catalog.<) as_of
+               AND c.handling_level OPERATOR(pg_catalog.>) 3
+               FOR UPDATE OF c SKIP LOCKED
+        ), moved AS (
+            UPDATE @extschema@.cases c
+               SET handling_level = due.handling_level OPERATOR(pg_catalog.-) 1,
+                   escalation_trigger = 'overdue',
+                   note = due.note,
+                   moved_at = as_of
+              FROM due
+             WHERE c.district OPERATOR(@extschema@.=) due_district AND c.id OPERATOR(pg_catalog.=) due.id
+            RETURNING c.id, due.stage_deadline, due.handling_level, c.handling_level AS new_level, c.service_point
+        )
+        SELECT ids OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.id),
+               deadlines OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.stage_deadline),
+               from_levels OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.handling_level),
+               to_levels OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.new_level),
+               points OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.service_point)
+          INTO ids, deadlines, from_levels, to_levels, points
+          FROM moved m;
+    END LOOP;
+    RETURN QUERY
+    SELECT u.id, u.deadline, u.from_level, u.to_level, u.point
+      FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(deadlines), pg_catalog.unnest(from_levels),
+                      pg_catalog.unnest(to_levels), pg_catalog.unnest(points))
+           AS u (id, deadline, from_level, to_level, point)
+     ORDER BY u.deadline, u.id;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.escalate_overdue(timestamptz) IS
@@ -640,11 +676,21 @@ COMMENT ON FUNCTION @extschema@.history_hash(bytea, @extschema@.case_history) IS
 
 CREATE FUNCTION @extschema@.verify_history()
     RETURNS TABLE (district @extschema@.gridcode, case_id bigint, seq integer, problem text)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+BEGIN
+    -- The rows go to history_hash and content_digest as ROW(...) of their
+    -- columns, not whole: on Citus (docs/scale-out.md) this query runs on
+    -- the shards, whose rows have the shard's own type.  A column added to
+    -- cases or case_history must be added here too (the cast fails loudly).
+    RETURN QUERY
     WITH chained AS (
         SELECT h.district, h.case_id, h.seq, h.hash,
-               @extschema@.history_hash(pg_catalog.lag(h.hash) OVER w, h) AS recomputed,
+               @extschema@.history_hash(pg_catalog.lag(h.hash) OVER w,
+                          ROW(h.district, h.case_id, h.seq, h.at, h.actor, h.action, h.from_status, h.to_status,
+                          h.handling_level, h.service_point, h.escalation_trigger, h.note, h.hash,
+                          h.content, h.entry, h.actor_person, h.handler)::@extschema@.case_history) AS recomputed,
                pg_catalog.lag(h.seq) OVER w AS previous_seq
           FROM @extschema@.case_history h
         WINDOW w AS (PARTITION BY h.district, h.case_id ORDER BY h.seq)
@@ -680,7 +726,16 @@ BEGIN ATOMIC
           JOIN @extschema@.case_history h
             ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
            AND h.seq OPERATOR(pg_catalog.=) c.history_seq
-         WHERE h.content OPERATOR(pg_catalog.<>) @extschema@.content_digest(c)
+         WHERE h.content OPERATOR(pg_catalog.<>) @extschema@.content_digest(
+             ROW(c.id, c.district, c.unit, c.category, c.severity, c.reported_severity, c.channel, c.description,
+                 c.location, c.cell, c.reporter, c.status, c.handling_level, c.service_point, c.stage,
+                 c.stage_started_at, c.stage_deadline, c.stage_limit_unit, c.stage_paused_seconds,
+                 c.suspended_at, c.suspended_seconds, c.reported_at, c.accepted_at, c.dispatched_at,
+                 c.resolved_at, c.verified_at, c.closed_at, c.escalations, c.reopenings, c.extensions,
+                 c.returns, c.deadlines_missed, c.duplicate_of, c.linked_cases, c.warning, c.satisfaction,
+                 c.evaluation, c.actor, c.note, c.moved_at, c.last_action, c.escalation_trigger,
+                 c.history_seq, c.history_hash, c.history_content, c.deadline_provisional, c.handler,
+                 c.actor_person, c.reporter_person)::@extschema@.cases)
         UNION ALL
         -- the chain is longer than history_seq says
         SELECT h.district, h.case_id, pg_catalog.min(h.seq), 4, 'the history goes on after the case''s last move'
@@ -695,6 +750,7 @@ BEGIN ATOMIC
      WHERE p.problem IS NOT NULL
      ORDER BY p.district, p.case_id, p.seq, p.rank;
 END;
+$$;
 COMMENT ON FUNCTION @extschema@.verify_history() IS
     'the first problem of every case whose history does not hold: a changed or missing row, a history shorter or longer than the case says, content changed behind the engine, or a history without its case; no rows when all hold';
 

@@ -112,10 +112,10 @@ BEGIN ATOMIC
     ), scored AS (
         SELECT sp.id, sp.name, sp.unit, sp.level, sp.department, pp.kpi,
                pg_catalog.round(100 OPERATOR(pg_catalog.*) (
-                   0.30 OPERATOR(pg_catalog.*) COALESCE(@extschema@.closure_rate(pp.kpi), 0)
-                   OPERATOR(pg_catalog.+) 0.30 OPERATOR(pg_catalog.*) COALESCE(@extschema@.on_time_rate(pp.kpi), 0)
-                   OPERATOR(pg_catalog.+) 0.25 OPERATOR(pg_catalog.*) COALESCE(@extschema@.satisfied_share(pp.kpi), 0)
-                   OPERATOR(pg_catalog.+) 0.15 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-) COALESCE(@extschema@.escalation_rate(pp.kpi), 1))),
+                   (0.30 OPERATOR(pg_catalog.*) COALESCE(@extschema@.closure_rate(pp.kpi), 0))
+                   OPERATOR(pg_catalog.+) (0.30 OPERATOR(pg_catalog.*) COALESCE(@extschema@.on_time_rate(pp.kpi), 0))
+                   OPERATOR(pg_catalog.+) (0.25 OPERATOR(pg_catalog.*) COALESCE(@extschema@.satisfied_share(pp.kpi), 0))
+                   OPERATOR(pg_catalog.+) (0.15 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-) COALESCE(@extschema@.escalation_rate(pp.kpi), 1)))),
                    2) AS score,
                @extschema@.received(pp.kpi) OPERATOR(pg_catalog.>=) min_cases AS eligible
           FROM per_point pp

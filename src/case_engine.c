@@ -207,9 +207,6 @@ static const CaseColumn content_columns[] = {
 	C_REPORTER, C_SATISFACTION, C_EVALUATION
 };
 
-/* who may date moves and name their actors (docs/cases.md, "Actor and time") */
-#define IMPORTER_ROLE "gridgov_importer"
-
 static Oid	case_columns_relid = InvalidOid;
 static char *actor_setting = NULL;
 static char *handler_setting = NULL;
@@ -465,24 +462,6 @@ refuse_move(int64 case_id, CaseStatus from, const char *to, const char *why)
 }
 
 /*
- * Whether the current role may date moves and name their actors: members
- * of gridgov_importer, and superusers.  The role whose privileges the move
- * runs with is asked, as PostgreSQL asks for any privilege: a SECURITY
- * DEFINER function of an importer may import on its callers' behalf.
- */
-static bool
-may_import(void)
-{
-	Oid			user = GetUserId();
-	Oid			importer;
-
-	if (superuser_arg(user))
-		return true;
-	importer = get_role_oid(IMPORTER_ROLE, true);
-	return OidIsValid(importer) && has_privs_of_role(user, importer);
-}
-
-/*
  * The actor of a report or move (old is NULL for a report).  By default the
  * role in effect in the session, SET ROLE included, and not the owner of a
  * SECURITY DEFINER function the move runs in: such a function acts for its
@@ -501,7 +480,7 @@ move_actor(CaseRow *old, CaseRow *new, int64 case_id, bool *named)
 	*named = given != NULL;
 	if (given == NULL)
 		return GetUserNameFromId(GetOuterUserId(), false);
-	if (!may_import())
+	if (!case_restore_may_import())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("role \"%s\" may not record the %s of case " INT64_FORMAT " as made by \"%s\"",
@@ -520,7 +499,7 @@ move_actor(CaseRow *old, CaseRow *new, int64 case_id, bool *named)
 static bool
 may_name_people(Relation cases)
 {
-	return may_import() || has_privs_of_role(GetUserId(), cases->rd_rel->relowner);
+	return case_restore_may_import() || has_privs_of_role(GetUserId(), cases->rd_rel->relowner);
 }
 
 /* The person a report or move names in col, 0 when it names none. */
@@ -597,7 +576,7 @@ check_given_time(TimestampTz at, int64 case_id, const char *what)
 {
 	TimestampTz clock;
 
-	if (at != GetCurrentTransactionStartTimestamp() && !may_import())
+	if (at != GetCurrentTransactionStartTimestamp() && !case_restore_may_import())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("role \"%s\" may not date the %s of case " INT64_FORMAT " at %s",
@@ -972,11 +951,14 @@ apply_early_warning(Relation cases, CaseRow *row, TimestampTz reported_at)
 /*
  * Where a new case is: the grid covering its point, unless the caller named
  * a unit; and the district above it.  Sets unit and district, returns unit.
+ * A district given must be that one: a distributed cases table (Citus,
+ * docs/scale-out.md) has put the row in the given district's shard already.
  */
 static int64
 place_case(CaseRow *row, int64 case_id)
 {
 	int64		unit;
+	int64		district;
 
 	if (ROW_NULL(row, C_UNIT))
 	{
@@ -998,7 +980,14 @@ place_case(CaseRow *row, int64 case_id)
 		ereport(ERROR,
 				(errcode(ERRCODE_CASE_ROUTING_FAILED),
 				 errmsg("case " INT64_FORMAT " must belong to a unit at or below a county or district", case_id)));
-	row_set(row, C_DISTRICT, GridcodeGetDatum(gridcode_ancestor_at(unit, 3)));
+	district = gridcode_ancestor_at(unit, 3);
+	if (!ROW_NULL(row, C_DISTRICT) && DatumGetGridcode(ROW_DATUM(row, C_DISTRICT)) != district)
+		ereport(ERROR,
+				(errcode(ERRCODE_CASE_ROUTING_FAILED),
+				 errmsg("case " INT64_FORMAT " belongs to district %s, not to the district given",
+						case_id, DatumGetCString(DirectFunctionCall1(gridcode_out, GridcodeGetDatum(district)))),
+				 errhint("Give the district above the case's unit, or none.")));
+	row_set(row, C_DISTRICT, GridcodeGetDatum(district));
 	return unit;
 }
 
@@ -1010,7 +999,7 @@ place_case(CaseRow *row, int64 case_id)
 static void
 admit_restored_case(int64 case_id)
 {
-	if (!may_import())
+	if (!case_restore_may_import())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("role \"%s\" may not restore case " INT64_FORMAT,
@@ -1625,6 +1614,34 @@ notify_move(CaseRow *row, const char *from_status)
 }
 
 /*
+ * Whether a trigger fires on a copy of cases under another name: a Citus
+ * shard (docs/scale-out.md).  There the first history rows go in row by
+ * row, and listeners are not told: they listen on the coordinator, and a
+ * worker's transaction that notifies cannot take part in Citus's two-phase
+ * commit.
+ */
+static bool
+on_shard(Relation cases)
+{
+	return strcmp(RelationGetRelationName(cases), "cases") != 0;
+}
+
+/* Append the history row that the BEFORE trigger chained into a case row. */
+static void
+append_history_row(CaseRow *row, const char *from_status)
+{
+	case_history_append(ROW_DATUM(row, C_DISTRICT), ROW_DATUM(row, C_ID),
+						ROW_DATUM(row, C_HISTORY_SEQ), ROW_DATUM(row, C_MOVED_AT),
+						row_text(row, C_ACTOR), row_text(row, C_LAST_ACTION), from_status,
+						row_text(row, C_STATUS), row_int(row, C_HANDLING_LEVEL, 0),
+						row_int(row, C_SERVICE_POINT, 0), row_text(row, C_ESCALATION_TRIGGER),
+						row_text(row, C_NOTE), ROW_DATUM(row, C_HISTORY_HASH),
+						HAS_CONTENT() && !ROW_NULL(row, C_HISTORY_CONTENT) ?
+						DatumGetByteaPP(ROW_DATUM(row, C_HISTORY_CONTENT)) : NULL,
+						row_person(row, C_ACTOR_PERSON), row_person(row, C_HANDLER));
+}
+
+/*
  * AFTER UPDATE FOR EACH ROW: append the history row the BEFORE trigger
  * chained, and tell listeners.  (Releases before 0.6.0 also call it AFTER
  * INSERT.)
@@ -1657,16 +1674,9 @@ case_after_change(PG_FUNCTION_ARGS)
 		from_status = row_text(&old, C_STATUS);
 	}
 
-	case_history_append(ROW_DATUM(&new, C_DISTRICT), ROW_DATUM(&new, C_ID),
-						ROW_DATUM(&new, C_HISTORY_SEQ), ROW_DATUM(&new, C_MOVED_AT),
-						row_text(&new, C_ACTOR), row_text(&new, C_LAST_ACTION), from_status,
-						row_text(&new, C_STATUS), row_int(&new, C_HANDLING_LEVEL, 0),
-						row_int(&new, C_SERVICE_POINT, 0), row_text(&new, C_ESCALATION_TRIGGER),
-						row_text(&new, C_NOTE), ROW_DATUM(&new, C_HISTORY_HASH),
-						HAS_CONTENT() && !ROW_NULL(&new, C_HISTORY_CONTENT) ?
-						DatumGetByteaPP(ROW_DATUM(&new, C_HISTORY_CONTENT)) : NULL,
-						row_person(&new, C_ACTOR_PERSON), row_person(&new, C_HANDLER));
-	notify_move(&new, from_status);
+	append_history_row(&new, from_status);
+	if (!on_shard(trigdata->tg_relation))
+		notify_move(&new, from_status);
 	return PointerGetDatum(NULL);
 }
 
@@ -1675,6 +1685,9 @@ case_after_change(PG_FUNCTION_ARGS)
  * transition table): hold each case's references (case_references.c),
  * tell listeners, and append every first history row in one INSERT.  Row
  * by row, the history and the foreign-key checks cost four queries a case.
+ * On a shard (on_shard) the rows go in one by one: Citus plans an INSERT
+ * into case_history for the whole cluster, where the shard's transition
+ * table is not to be seen.
  */
 PG_FUNCTION_INFO_V1(case_after_intake);
 Datum
@@ -1689,6 +1702,7 @@ case_after_intake(PG_FUNCTION_ARGS)
 	CaseRow		row;
 	int64		restored = 0;
 	int64		reported = 0;
+	bool		row_by_row;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
@@ -1700,6 +1714,7 @@ case_after_intake(PG_FUNCTION_ARGS)
 
 	cases = trigdata->tg_relation;
 	find_case_columns(cases);
+	row_by_row = on_shard(cases);
 	inserted = trigdata->tg_newtable;
 	slot = MakeSingleTupleTableSlot(RelationGetDescr(cases), &TTSOpsMinimalTuple);
 	row.tupdesc = RelationGetDescr(cases);
@@ -1722,7 +1737,10 @@ case_after_intake(PG_FUNCTION_ARGS)
 		else
 		{
 			reported++;
-			notify_move(&row, NULL);
+			if (row_by_row)
+				append_history_row(&row, NULL);
+			else
+				notify_move(&row, NULL);
 		}
 		MemoryContextSwitchTo(caller);
 		MemoryContextReset(per_row);
@@ -1737,7 +1755,7 @@ case_after_intake(PG_FUNCTION_ARGS)
 				 errdetail("It restored " INT64_FORMAT " cases (rows with history_hash) and reported " INT64_FORMAT " (rows without).",
 						   restored, reported),
 				 errhint("Copy the restored cases and the new reports in two statements.")));
-	if (restored == 0)
+	if (restored == 0 && !row_by_row)
 		case_history_append_intake(trigdata);
 	case_warning_forget();
 	return PointerGetDatum(NULL);
@@ -1760,7 +1778,7 @@ case_history_refuse_change(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
 		/* the engine's own rows, and a restore's COPY by an importer */
-		if (case_history_being_written() || (case_restore_copying() && may_import()))
+		if (case_history_being_written() || (case_restore_copying() && case_restore_may_import()))
 			return PointerGetDatum(NULL);
 		ereport(ERROR,
 				(errcode(ERRCODE_CASE_HISTORY_READ_ONLY),

@@ -6,7 +6,7 @@
 -- grids within the same session.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(22);
+SELECT plan(24);
 
 -- 300 irregular grids: the Voronoi cells of random seeds, clipped to a box,
 -- so neighbours share every edge and three meet at each inner vertex.
@@ -155,6 +155,17 @@ SELECT is((SELECT count(*) FROM (SELECT pg_temp.routed(p) AS engine, pg_temp.cov
           'with an invalid boundary among the grids, routing still agrees with PostGIS');
 SELECT is(pg_temp.routed(ST_SetSRID(ST_MakePoint(113.9825, 22.605), 4326)), pg_temp.covering(ST_SetSRID(ST_MakePoint(113.9825, 22.605), 4326)),
           'inside the bow tie, the engine says what PostGIS says');
+
+-- a district given at intake must be the unit's (a Citus shard holds the
+-- row by the district given: docs/scale-out.md)
+SELECT throws_ok($$INSERT INTO cases (district, category, channel, unit)
+                   VALUES ('440310', 'noise', 'hotline', '440311006003')$$, 'GG003',
+                 'case ' || currval(pg_get_serial_sequence('gridgov.cases', 'id')) + 1
+                 || ' belongs to district 440311, not to the district given',
+                 'a district that is not the unit''s is refused');
+SELECT lives_ok($$INSERT INTO cases (district, category, channel, unit)
+                  VALUES ('440311', 'noise', 'hotline', '440311006003')$$,
+                'the unit''s own district is taken');
 
 -- early warning reads the btree index on cases (unit, category, reported_at),
 -- whatever its name; without one, a clear error

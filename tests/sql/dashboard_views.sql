@@ -76,6 +76,14 @@ SELECT rank, service_point, name, level, department, received, closed, closure_r
 SELECT rank, name, score FROM service_point_ranking('2026-10-01', '2026-11-18 00:00+08', min_cases => 5)
  WHERE department IS NOT NULL;
 SELECT count(*) AS november_points FROM service_point_ranking('2026-11-01', '2026-11-18 00:00+08');
+-- The score computed a second way, from the rates the function returns
+-- (rounded to 4 places, so within 0.01): every weighted rate is its own
+-- term, whatever the operators' precedence.
+SELECT count(*) AS points,
+       count(*) FILTER (WHERE abs(score - 100 * (0.30 * coalesce(closure_rate, 0) + 0.30 * coalesce(on_time_rate, 0)
+                                                 + 0.25 * coalesce(satisfied_share, 0)
+                                                 + 0.15 * (1 - coalesce(escalation_rate, 1)))) > 0.01) AS misscored
+  FROM service_point_ranking('2026-10-01', '2026-11-18 00:00+08', 0);
 SELECT bool_and(v.score = r.score AND v.rank IS NOT DISTINCT FROM r.rank) IS NOT FALSE AS view_agrees
   FROM service_point_monthly v
   JOIN service_point_ranking(v.month) r USING (month, service_point);
