@@ -1017,31 +1017,59 @@ COMMENT ON FUNCTION @extschema@.vote_project(bigint, bigint, text) IS
     'cast a person''s vote (yes, no or abstain) in a deliberation while it is open; returns it';
 
 -- Move a project to its next stage, now (or at a time of the past, for a
--- member of gridgov_importer), with a note.
-CREATE FUNCTION @extschema@.advance_project(project bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL)
+-- member of gridgov_importer), with a note.  Given to_stage, the stage the
+-- caller means it to enter, a project that is not at the stage before it
+-- (moved on meanwhile by someone else) is refused (55000) rather than
+-- moved on once more: two clerks approving one project at once approve it
+-- once, and the second is told.
+CREATE FUNCTION @extschema@.advance_project(project bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL,
+                                            to_stage text DEFAULT NULL)
     RETURNS @extschema@.project
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 DECLARE
     moved @extschema@.project;
+    current_stage text;
 BEGIN
+    IF to_stage IS NOT NULL AND NOT EXISTS (SELECT FROM @extschema@.project_stage s WHERE s.code OPERATOR(pg_catalog.=) to_stage) THEN
+        RAISE EXCEPTION '"%" is not a stage of a project', to_stage
+            USING ERRCODE = '22023', HINT = 'The stages are the codes of gridgov.project_stage, such as approved.';
+    END IF;
     PERFORM @extschema@.set_project_move(at, note);
+    -- in READ COMMITTED a concurrent move's row lock is waited for, and the
+    -- WHERE clause evaluated again on the row it left
     UPDATE @extschema@.project p
        SET stage = (SELECT nx.code FROM @extschema@.project_stage cur
                       JOIN @extschema@.project_stage nx ON nx.position OPERATOR(pg_catalog.=) (cur.position OPERATOR(pg_catalog.+) 1)
                      WHERE cur.code OPERATOR(pg_catalog.=) p.stage)
      WHERE p.id OPERATOR(pg_catalog.=) advance_project.project
+       AND (to_stage IS NULL
+            OR p.stage OPERATOR(pg_catalog.=) (SELECT cur.code FROM @extschema@.project_stage cur
+                                                 JOIN @extschema@.project_stage nx
+                                                   ON nx.position OPERATOR(pg_catalog.=) (cur.position OPERATOR(pg_catalog.+) 1)
+                                                WHERE nx.code OPERATOR(pg_catalog.=) to_stage))
     RETURNING p.* INTO moved;
     PERFORM @extschema@.set_project_move(NULL, NULL);
     IF moved.id IS NULL THEN
-        RAISE EXCEPTION 'project % does not exist', COALESCE(project::text, 'NULL')
-            USING ERRCODE = '23503', HINT = 'Name a project of gridgov.project, by its id.';
+        SELECT p.stage INTO current_stage FROM @extschema@.project p WHERE p.id OPERATOR(pg_catalog.=) advance_project.project;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'project % does not exist', COALESCE(project::text, 'NULL')
+                USING ERRCODE = '23503', HINT = 'Name a project of gridgov.project, by its id.';
+        END IF;
+        RAISE EXCEPTION 'project % is %: it cannot move to %', project, current_stage, to_stage
+            USING ERRCODE = '55000',
+                  HINT = COALESCE('Its next stage is ' OPERATOR(pg_catalog.||)
+                                  (SELECT nx.code FROM @extschema@.project_stage cur
+                                     JOIN @extschema@.project_stage nx ON nx.position OPERATOR(pg_catalog.=) (cur.position OPERATOR(pg_catalog.+) 1)
+                                    WHERE cur.code OPERATOR(pg_catalog.=) current_stage)
+                                  OPERATOR(pg_catalog.||) '; it may have been moved meanwhile.',
+                                  'It is evaluated: it has no next stage.');
     END IF;
     RETURN moved;
 END;
 $$;
-COMMENT ON FUNCTION @extschema@.advance_project(bigint, text, timestamptz) IS
-    'move a project to its next stage with a note, now (at a time of the past for a member of gridgov_importer); the stage''s needs are checked and its time limit counted; returns it';
+COMMENT ON FUNCTION @extschema@.advance_project(bigint, text, timestamptz, text) IS
+    'move a project to its next stage with a note, now (at a time of the past for a member of gridgov_importer); given to_stage, only from the stage before it (55000 otherwise: moved meanwhile); the stage''s needs are checked and its time limit counted; returns it';
 
 -- Each project where it stands: its stage, since when, its time limit and
 -- whether it has run out, what it was estimated at and what was paid out
@@ -1353,20 +1381,38 @@ END;
 COMMENT ON FUNCTION @extschema@.need_proposals(@extschema@.gridcode, integer, timestamptz) IS
     'for each open need under root, up to proposals offers proposed by match_need, ranked';
 
--- Take a need through an offer: the offer's holder takes it (the need open,
--- the offer of its skill, available, with room); the need is taken.
-CREATE FUNCTION @extschema@.take_need(need bigint, offer bigint, note text DEFAULT NULL)
-    RETURNS @extschema@.need_take
+-- A take checked, whoever writes it (take_need, or a plain INSERT): BEFORE
+-- INSERT OR UPDATE on need_take.  A new take is of an open need, whose row
+-- it locks (two takes of one need are ordered, and the second finds it
+-- taken), through an available offer of the need's skill with room left,
+-- counted under the offer's lock (so its capacity holds against concurrent
+-- takes), by the offer's holder, now; the need is then taken.  A restored
+-- one (from a member of gridgov_importer, with a time of its own) is kept
+-- as written.  A take keeps its need, offer, holder and time; its met_at
+-- and note change.
+CREATE FUNCTION @extschema@.need_take_check() RETURNS trigger
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 DECLARE
     n record;
     f record;
-    taken @extschema@.need_take;
 BEGIN
-    SELECT x.id, x.status, x.skill INTO n FROM @extschema@.need x WHERE x.id OPERATOR(pg_catalog.=) take_need.need FOR UPDATE;
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+        IF NEW.need OPERATOR(pg_catalog.<>) OLD.need OR NEW.offer OPERATOR(pg_catalog.<>) OLD.offer
+           OR NEW.person OPERATOR(pg_catalog.<>) OLD.person OR NEW.taken_at OPERATOR(pg_catalog.<>) OLD.taken_at
+           OR NEW.taken_by OPERATOR(pg_catalog.<>) OLD.taken_by THEN
+            RAISE EXCEPTION 'the take of need % through offer % keeps its need, offer, holder and time', OLD.need, OLD.offer
+                USING ERRCODE = '55000', HINT = 'Record that it was met (meet_need); a need is taken again only as a new need.';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.taken_at OPERATOR(pg_catalog.<>) pg_catalog.now()
+       AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER') THEN
+        RETURN NEW;
+    END IF;
+    SELECT x.id, x.status, x.skill INTO n FROM @extschema@.need x WHERE x.id OPERATOR(pg_catalog.=) NEW.need FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'need % does not exist', COALESCE(take_need.need::text, 'NULL')
+        RAISE EXCEPTION 'need % does not exist', COALESCE(NEW.need::text, 'NULL')
             USING ERRCODE = '23503', HINT = 'Name a need of gridgov.need, by its id.';
     END IF;
     IF n.status OPERATOR(pg_catalog.<>) 'open' THEN
@@ -1375,14 +1421,15 @@ BEGIN
     END IF;
     SELECT x.id, x.skill, x.available, x.capacity, p.person INTO f
       FROM @extschema@.offer x JOIN @extschema@.post p ON p.id OPERATOR(pg_catalog.=) x.post
-     WHERE x.id OPERATOR(pg_catalog.=) take_need.offer;
+     WHERE x.id OPERATOR(pg_catalog.=) NEW.offer;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'offer % does not exist', COALESCE(take_need.offer::text, 'NULL')
+        RAISE EXCEPTION 'offer % does not exist', COALESCE(NEW.offer::text, 'NULL')
             USING ERRCODE = '23503', HINT = 'Name an offer of gridgov.offer, by its id (match_need proposes them).';
     END IF;
     -- a lock of the offer orders its takes, so its capacity holds (an
     -- advisory one: a handler who takes needs may not update offers, and a
-    -- row lock would need that); the count below is read after it
+    -- row lock would need that); the count below is read after it, by a
+    -- statement of its own (a new snapshot in READ COMMITTED)
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('gridgov.offer'),
                                              (f.id OPERATOR(pg_catalog.%) 2147483647)::integer);
     IF f.skill OPERATOR(pg_catalog.<>) n.skill OR NOT f.available OPERATOR(pg_catalog.@>) pg_catalog.now() THEN
@@ -1394,15 +1441,41 @@ BEGIN
         RAISE EXCEPTION 'offer % has taken % needs not yet met: it is full', f.id, f.capacity
             USING ERRCODE = '55000', HINT = 'Meet one of them first (meet_need), or take another offer.';
     END IF;
-    INSERT INTO @extschema@.need_take AS t (need, offer, person, note)
-    VALUES (n.id, f.id, f.person, take_need.note)
-    RETURNING t.* INTO taken;
+    IF NEW.person IS DISTINCT FROM f.person AND NEW.person IS NOT NULL THEN
+        RAISE EXCEPTION 'need % is taken through offer % by its holder, person %, not person %', n.id, f.id, f.person, NEW.person
+            USING ERRCODE = '22023', HINT = 'Leave person out: the take names the offer''s holder.';
+    END IF;
+    NEW.person := f.person;
+    NEW.taken_at := pg_catalog.now();
+    NEW.taken_by := CURRENT_USER;
+    NEW.met_at := NULL;
     UPDATE @extschema@.need x SET status = 'taken' WHERE x.id OPERATOR(pg_catalog.=) n.id;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.need_take_check() IS
+    'BEFORE INSERT OR UPDATE trigger on need_take: a take of an open need (locked) through an available offer of its skill with room (under the offer''s lock), by its holder, now, the need then taken; a restored one kept; a take keeps its need, offer, holder and time';
+CREATE TRIGGER gridgov_need_take_check BEFORE INSERT OR UPDATE ON @extschema@.need_take
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.need_take_check();
+
+-- Take a need through an offer: the offer's holder takes it (the need open,
+-- the offer of its skill, available, with room: need_take's trigger checks
+-- it all); the need is taken.
+CREATE FUNCTION @extschema@.take_need(need bigint, offer bigint, note text DEFAULT NULL)
+    RETURNS @extschema@.need_take
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    taken @extschema@.need_take;
+BEGIN
+    INSERT INTO @extschema@.need_take AS t (need, offer, note)
+    VALUES (take_need.need, take_need.offer, take_need.note)
+    RETURNING t.* INTO taken;
     RETURN taken;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.take_need(bigint, bigint, text) IS
-    'record that an offer''s holder took an open need (the offer of its skill, available now, with room); returns the take';
+    'record that an offer''s holder took an open need (the offer of its skill, available now, with room: need_take''s trigger checks it); returns the take';
 
 -- A taken need met.
 CREATE FUNCTION @extschema@.meet_need(need bigint, note text DEFAULT NULL)
@@ -1454,6 +1527,23 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.escalate_needs(timestamptz) IS
     'escalate the open needs whose limit ran out by at (now by default): handling level one up (to the district at most), limit counted again; returns how many';
+
+-- The escalation of needs as a job of the background worker (worker.sql),
+-- as the sweep is for cases: every 10 minutes, escalate_needs(now()).  The
+-- worker runs it as the bootstrap superuser; anyone else needs
+-- escalate_needs (administrators).
+CREATE FUNCTION @extschema@.job_need_escalation() RETURNS bigint
+    LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT @extschema@.escalate_needs(pg_catalog.now());
+END;
+COMMENT ON FUNCTION @extschema@.job_need_escalation() IS
+    'job: escalate every open need whose limit ran out (escalate_needs at now); returns how many';
+INSERT INTO @extschema@.job (name, function, period) VALUES
+    ('need_escalation', '@extschema@.job_need_escalation', '10 minutes');
+-- pg_dump keeps the jobs a user added, not those CREATE EXTENSION puts back
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job',
+           'WHERE name NOT IN (''escalation_sweep'', ''early_warning'', ''rollups'', ''calendar_horizon'', ''personal_data_retention'', ''need_escalation'')');
 
 -- ======================================================================
 -- Views for BI tools: plain types only
@@ -1644,14 +1734,14 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.propose_project(@extschema@.gridcode, text, text, numeric, @extschema@.gridcode, integer, bigint, timestamptz),
     @extschema@.consult_project(bigint, text, timestamptz, timestamptz, text),
     @extschema@.vote_project(bigint, bigint, text),
-    @extschema@.advance_project(bigint, text, timestamptz)
+    @extschema@.advance_project(bigint, text, timestamptz, text)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
     @extschema@.set_project_move(timestamptz, text),
     @extschema@.propose_project(@extschema@.gridcode, text, text, numeric, @extschema@.gridcode, integer, bigint, timestamptz),
     @extschema@.consult_project(bigint, text, timestamptz, timestamptz, text),
     @extschema@.vote_project(bigint, bigint, text),
-    @extschema@.advance_project(bigint, text, timestamptz)
+    @extschema@.advance_project(bigint, text, timestamptz, text)
     TO gridgov_administrator;
 ALTER TABLE @extschema@.project ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.project FOR SELECT
@@ -1699,6 +1789,7 @@ GRANT INSERT, UPDATE, DELETE ON @extschema@.offer TO gridgov_administrator;
 GRANT USAGE ON SEQUENCE @extschema@.offer_id_seq TO gridgov_administrator;
 REVOKE EXECUTE ON FUNCTION
     @extschema@.need_before_insert(),
+    @extschema@.need_take_check(),
     @extschema@.report_need(@extschema@.gridcode, text, text, geometry, text, bigint, integer),
     @extschema@.need_from_case(bigint, text, text),
     @extschema@.take_need(bigint, bigint, text),

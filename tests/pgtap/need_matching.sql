@@ -7,7 +7,7 @@
 -- it handles only.
 BEGIN;
 \i tests/pgtap/lists_fixture.psql
-SELECT plan(31);
+SELECT plan(40);
 
 INSERT INTO person (id) SELECT generate_series(1, 4);
 INSERT INTO post (id, person, role, organization, unit, valid) VALUES
@@ -58,6 +58,10 @@ SELECT is_empty($$SELECT * FROM match_need((SELECT id FROM need WHERE skill = 'm
 
 -- escalation
 SELECT is(escalate_needs(), 0::bigint, 'nothing is due yet');
+SELECT results_eq($$SELECT function = 'gridgov.job_need_escalation'::regproc, period, enabled FROM job WHERE name = 'need_escalation'$$,
+                  $$VALUES (true, interval '10 minutes', true)$$,
+                  'the background worker escalates needs every 10 minutes (job need_escalation)');
+SELECT is(job_need_escalation(), 0::bigint, 'the job is escalate_needs at now');
 SELECT is(escalate_needs(now() + interval '30 days'), 3::bigint, 'thirty days on, the three open needs escalate');
 SELECT results_eq($$SELECT handling_level, escalations, due_at FROM need WHERE id = 1$$,
                   $$VALUES (4, 1, deadline(now() + interval '30 days', 5, 'working_day'))$$,
@@ -83,6 +87,20 @@ SELECT throws_ok($$SELECT take_need((SELECT id FROM need WHERE unit = '440311006
 SELECT throws_ok($$SELECT take_need((SELECT id FROM need WHERE unit = '440311006003'), 6)$$, '22023', NULL, 'a lapsed offer (22023)');
 SELECT results_eq($$SELECT status FROM meet_need(1, '已送餐')$$, $$VALUES ('met')$$, 'meet_need: met');
 SELECT lives_ok($$SELECT take_need((SELECT id FROM need WHERE unit = '440311006003'), 2)$$, 'the offer has room again');
+-- a plain INSERT into need_take is held to the same rules (its trigger)
+SELECT report_need('440311006003001', 'elder_care', '陪诊') \g /dev/null
+SELECT throws_ok($$INSERT INTO need_take (need, offer) VALUES ((SELECT max(id) FROM need), 2)$$, '55000',
+                 'offer 2 has taken 1 needs not yet met: it is full', 'a plain INSERT beyond an offer''s capacity (55000)');
+SELECT throws_ok($$INSERT INTO need_take (need, offer, person) VALUES ((SELECT max(id) FROM need), 1, 3)$$, '22023',
+                 NULL, 'a plain INSERT naming another than the offer''s holder (22023)');
+SELECT results_eq($$INSERT INTO need_take (need, offer) VALUES ((SELECT max(id) FROM need), 1) RETURNING person, taken_at = now()$$,
+                  $$VALUES (1::bigint, true)$$, 'a plain INSERT: the offer''s holder takes it, now');
+SELECT is((SELECT status FROM need WHERE id = (SELECT max(id) FROM need)), 'taken', 'the need is taken');
+SELECT throws_ok($$INSERT INTO need_take (need, offer) VALUES ((SELECT max(id) FROM need), 4)$$, '55000', NULL,
+                 'and not a second time, through another offer (55000)');
+SELECT throws_ok($$UPDATE need_take SET offer = 4 WHERE need = (SELECT max(id) FROM need)$$, '55000', NULL,
+                 'a take keeps its offer (55000)');
+SELECT lives_ok($$UPDATE need_take SET note = '周二上午' WHERE need = (SELECT max(id) FROM need)$$, 'its note may change');
 SELECT throws_ok($$SELECT meet_need(2)$$, '55000', 'need 2 is not taken', 'an open need is not met (55000)');
 
 SELECT * FROM finish();

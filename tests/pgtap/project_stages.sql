@@ -7,7 +7,7 @@
 -- time limits counted on the working-day calendar, late moves kept.
 BEGIN;
 \i tests/pgtap/lists_fixture.psql
-SELECT plan(44);
+SELECT plan(48);
 
 CREATE FUNCTION pg_temp.hint_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -83,7 +83,14 @@ SELECT throws_ok($$SELECT advance_project(1)$$, '55000', 'the resolution on proj
                  'no approval before the resolution is disclosed (55000)');
 SELECT lives_ok($$SELECT consult_project(1, 'resolution_disclosure', now() - interval '1 hour', now() + interval '5 days', '社区公示栏')$$,
                 'the resolution disclosed (决议公开)');
-SELECT lives_ok($$SELECT advance_project(1)$$, 'approved');
+SELECT throws_ok($$SELECT advance_project(1, to_stage => 'under_way')$$, '55000',
+                 'project 1 is consulted: it cannot move to under_way', 'to_stage: not from the stage before it (55000)');
+SELECT throws_ok($$SELECT advance_project(1, to_stage => 'approval')$$, '22023', '"approval" is not a stage of a project',
+                 'to_stage: an unknown stage (22023)');
+SELECT lives_ok($$SELECT advance_project(1, to_stage => 'approved')$$, 'approved');
+SELECT throws_ok($$SELECT advance_project(1, to_stage => 'approved')$$, '55000',
+                 'project 1 is approved: it cannot move to approved', 'approved once: a second approval is refused, not moved on (55000)');
+SELECT is((SELECT count(*) FROM project_move WHERE project = 1), 3::bigint, 'and recorded no move');
 SELECT results_eq($$SELECT e.budget, e.kind, e.amount_fen, e.note FROM project p JOIN budget_entry e ON e.id = p.commitment WHERE p.id = 1$$,
                   $$VALUES (2::bigint, 'commitment', 14000000::bigint, '项目 1: 小区路灯更换')$$,
                   'its estimate committed against its line');

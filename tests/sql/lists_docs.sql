@@ -49,6 +49,7 @@ SELECT stage, stage_since, stage_due FROM advance_project(1, '居民代表会议
 SELECT advance_project(1, at => '2026-11-09 10:00+08');
 SELECT step FROM consult_project(1, 'resolution_disclosure', '2026-11-06 12:00+08', '2026-11-13 12:00+08', '社区公示栏');
 SELECT stage, commitment, stage_due FROM advance_project(1, '决议公开期满', '2026-11-13 14:00+08');
+SELECT advance_project(1, to_stage => 'approved');
 SELECT id, amount_yuan, left_yuan, note FROM budget_commitments WHERE id = (SELECT commitment FROM project WHERE id = 1);
 UPDATE project SET stage = 'accepted' WHERE id = 1;
 SELECT stage, moved_at, left_stage_due, moved_at > left_stage_due AS late, note FROM project_move WHERE project = 1 ORDER BY moved_at;
