@@ -37,8 +37,13 @@
 --   citus.allow_nested_distributed_execution is on, which this sets for
 --   the database (on every node; new sessions).  A reference table is read
 --   from the copy on the node itself, so the answers are the same.
--- Everything else (rollups, risk rollups, jobs, checkpoints, rewards) stays
--- on the coordinator as local tables.
+-- * the KPI rollups kpi_daily and kpi_unit_daily are distributed by unit
+--   (hash), colocated with each other and not with the cases: a rollup row
+--   is a unit's day, and unit is part of both primary keys.  A query per
+--   unit runs whole on the shards, a query per subdistrict or district as
+--   partial kpi_merge states combined on the coordinator.
+-- Everything else (the handler and risk rollups, jobs, checkpoints,
+-- rewards) stays on the coordinator as local tables.
 \set ON_ERROR_STOP on
 BEGIN;
 SET LOCAL citus.enable_unsafe_triggers = on;
@@ -79,6 +84,10 @@ CREATE INDEX cases_id_lookup ON gridgov.cases (id);
 DROP INDEX gridgov.case_history_entry;
 SELECT create_distributed_table('gridgov.cases', 'district');
 SELECT create_distributed_table('gridgov.case_history', 'district', colocate_with => 'gridgov.cases');
+
+-- the KPI rollups, by unit
+SELECT create_distributed_table('gridgov.kpi_daily', 'unit', colocate_with => 'none');
+SELECT create_distributed_table('gridgov.kpi_unit_daily', 'unit', colocate_with => 'gridgov.kpi_daily');
 COMMIT;
 SELECT format('ALTER DATABASE %I SET citus.allow_nested_distributed_execution = on', current_database())
 \gexec
