@@ -207,9 +207,6 @@ static const CaseColumn content_columns[] = {
 	C_REPORTER, C_SATISFACTION, C_EVALUATION
 };
 
-/* who may date moves and name their actors (docs/cases.md, "Actor and time") */
-#define IMPORTER_ROLE "gridgov_importer"
-
 static Oid	case_columns_relid = InvalidOid;
 static char *actor_setting = NULL;
 static char *handler_setting = NULL;
@@ -465,24 +462,6 @@ refuse_move(int64 case_id, CaseStatus from, const char *to, const char *why)
 }
 
 /*
- * Whether the current role may date moves and name their actors: members
- * of gridgov_importer, and superusers.  The role whose privileges the move
- * runs with is asked, as PostgreSQL asks for any privilege: a SECURITY
- * DEFINER function of an importer may import on its callers' behalf.
- */
-static bool
-may_import(void)
-{
-	Oid			user = GetUserId();
-	Oid			importer;
-
-	if (superuser_arg(user))
-		return true;
-	importer = get_role_oid(IMPORTER_ROLE, true);
-	return OidIsValid(importer) && has_privs_of_role(user, importer);
-}
-
-/*
  * The actor of a report or move (old is NULL for a report).  By default the
  * role in effect in the session, SET ROLE included, and not the owner of a
  * SECURITY DEFINER function the move runs in: such a function acts for its
@@ -501,7 +480,7 @@ move_actor(CaseRow *old, CaseRow *new, int64 case_id, bool *named)
 	*named = given != NULL;
 	if (given == NULL)
 		return GetUserNameFromId(GetOuterUserId(), false);
-	if (!may_import())
+	if (!case_restore_may_import())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("role \"%s\" may not record the %s of case " INT64_FORMAT " as made by \"%s\"",
@@ -520,7 +499,7 @@ move_actor(CaseRow *old, CaseRow *new, int64 case_id, bool *named)
 static bool
 may_name_people(Relation cases)
 {
-	return may_import() || has_privs_of_role(GetUserId(), cases->rd_rel->relowner);
+	return case_restore_may_import() || has_privs_of_role(GetUserId(), cases->rd_rel->relowner);
 }
 
 /* The person a report or move names in col, 0 when it names none. */
@@ -597,7 +576,7 @@ check_given_time(TimestampTz at, int64 case_id, const char *what)
 {
 	TimestampTz clock;
 
-	if (at != GetCurrentTransactionStartTimestamp() && !may_import())
+	if (at != GetCurrentTransactionStartTimestamp() && !case_restore_may_import())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("role \"%s\" may not date the %s of case " INT64_FORMAT " at %s",
@@ -1020,7 +999,7 @@ place_case(CaseRow *row, int64 case_id)
 static void
 admit_restored_case(int64 case_id)
 {
-	if (!may_import())
+	if (!case_restore_may_import())
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("role \"%s\" may not restore case " INT64_FORMAT,
@@ -1799,7 +1778,7 @@ case_history_refuse_change(PG_FUNCTION_ARGS)
 	if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
 	{
 		/* the engine's own rows, and a restore's COPY by an importer */
-		if (case_history_being_written() || (case_restore_copying() && may_import()))
+		if (case_history_being_written() || (case_restore_copying() && case_restore_may_import()))
 			return PointerGetDatum(NULL);
 		ereport(ERROR,
 				(errcode(ERRCODE_CASE_HISTORY_READ_ONLY),

@@ -13,8 +13,10 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "tcop/cmdtag.h"
 #include "tcop/pquery.h"
+#include "utils/acl.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/portal.h"
@@ -51,6 +53,26 @@ bool
 case_restore_copying(void)
 {
 	return ActivePortal != NULL && ActivePortal->commandTag == CMDTAG_COPY;
+}
+
+/*
+ * Whether the current role may import and restore: members of
+ * gridgov_importer, and superusers.  The role whose privileges the
+ * statement runs with is asked, as PostgreSQL asks for any privilege: a
+ * SECURITY DEFINER function of an importer may import on its callers'
+ * behalf.  The case engine asks it of dated moves and named actors, the
+ * people triggers of posts restored before their organization's coverage.
+ */
+bool
+case_restore_may_import(void)
+{
+	Oid			user = GetUserId();
+	Oid			importer;
+
+	if (superuser_arg(user))
+		return true;
+	importer = get_role_oid(IMPORTER_ROLE, true);
+	return OidIsValid(importer) && has_privs_of_role(user, importer);
 }
 
 /* Note that the case of this id was restored, not reported. */

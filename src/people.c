@@ -20,6 +20,16 @@
  * is still referred to); it runs after the whole statement, so moving a
  * coverage from one period to the next in one UPDATE passes.
  *
+ * A restore is the one writer that may not follow the order of the rules:
+ * pg_dump orders the tables' data by their foreign keys and names only, and
+ * a post, which other pillars' tables refer to, may come before the
+ * coverage of its organization (organization_unit).  A post that a
+ * superuser or a member of gridgov_importer copies in (COPY, as pg_dump
+ * writes data) while its organization covers nothing yet is taken as the
+ * dump holds it, with every other check made; the dump was taken from a
+ * database where the rule held, and any other post of an organization
+ * without coverage is refused.
+ *
  * Each row costs one query, planned once per backend and kept
  * (spi_plan.c), run as the owner of the tables, as PostgreSQL's own
  * foreign-key checks are: the checks do not depend on what the writing
@@ -41,6 +51,7 @@
 #include "utils/rel.h"
 #include "utils/syscache.h"
 
+#include "case_restore.h"
 #include "gridcode.h"
 #include "gridgov.h"
 #include "spi_plan.h"
@@ -132,7 +143,8 @@ static const SpiQuery people_queries[NUM_PEOPLE_QUERIES] = {
 		" o.id IS NOT NULL, o.name, o.valid::pg_catalog.text, o.valid OPERATOR(pg_catalog.@>) $5,"
 		" $4 IS NULL OR EXISTS (SELECT FROM %1$s.unit u WHERE u.code OPERATOR(%1$s.=) $4),"
 		" cov.periods::pg_catalog.text, COALESCE(cov.periods OPERATOR(pg_catalog.@>) $5, false),"
-		" ov.id, ov.valid::pg_catalog.text"
+		" ov.id, ov.valid::pg_catalog.text,"
+		" EXISTS (SELECT FROM %1$s.organization_unit c WHERE c.organization OPERATOR(pg_catalog.=) $3)"
 		" FROM (SELECT) AS one"
 		" LEFT JOIN %1$s.organization o ON o.id OPERATOR(pg_catalog.=) $3"
 		" LEFT JOIN LATERAL (SELECT pg_catalog.range_agg(c.valid) AS periods"
@@ -627,9 +639,21 @@ check_post_references(Relation rel, HeapTuple row, TupleDesc desc, int64 person,
 }
 
 /*
+ * Whether a post the organization does not cover is restored before the
+ * organization's coverage: copied in by a role that may import, while the
+ * organization covers nothing yet (column 12 of its Q_POST row false).
+ */
+static bool
+restored_before_coverage(HeapTuple row, TupleDesc desc)
+{
+	return !get_bool(row, desc, 12) && case_restore_copying() && case_restore_may_import();
+}
+
+/*
  * A post lies within its organization's period and on a unit the
- * organization covers for all of it, and the same post is not held during
- * any of it (the rest of its Q_POST row).
+ * organization covers for all of it (but restored before that coverage),
+ * and the same post is not held during any of it (the rest of its Q_POST
+ * row).
  */
 static void
 check_post_place(Relation rel, HeapTuple row, TupleDesc desc, int64 person, const char *role,
@@ -652,7 +676,7 @@ check_post_place(Relation rel, HeapTuple row, TupleDesc desc, int64 person, cons
 						post.data, valid, get_text(row, desc, 5, "")),
 				 errhint("Hold the post within the period of the organization."),
 				 errtablecolname(rel, "valid")));
-	if (organization != 0 && unit != NULL && !get_bool(row, desc, 9))
+	if (organization != 0 && unit != NULL && !get_bool(row, desc, 9) && !restored_before_coverage(row, desc))
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("the post of %s during %s lies outside the units the organization covers", post.data, valid),

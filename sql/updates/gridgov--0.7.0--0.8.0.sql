@@ -4184,6 +4184,7 @@ GRANT EXECUTE ON FUNCTION
     @extschema@.open311_evaluate(text, integer, text),
     @extschema@.open311_complain(text, text)
     TO gridgov_reporter, gridgov_handler;
+
 -- issue 17: the three lists and the community budgets (a new pillar, sql/lists.sql,
 -- after access.sql: its policies use the jurisdiction tests), as in sql/lists.sql.
 -- gridgov pillar: the three lists (三张清单) and the community budgets
@@ -4220,6 +4221,12 @@ GRANT EXECUTE ON FUNCTION
 -- The spend reports sum budget lines under any unit of the jurisdiction
 -- tree, per unit of a level, year and kind: a community's figures merge
 -- into its subdistrict's and district's as the KPIs do.
+--
+-- The sections: budgets and their ledger; projects (项目清单) through the
+-- stages of 四议两公开; needs (需求清单) and offers (服务意向清单) and the
+-- matching of the two; plain-typed views for BI tools; and access (the
+-- group roles' grants and row-level security by jurisdiction, which needs
+-- access.sql's tests, so this file comes after it).
 
 -- ======================================================================
 -- Budgets
@@ -4698,6 +4705,1060 @@ COMMENT ON FUNCTION @extschema@.budget_spend(@extschema@.gridcode, integer, inte
     'spend of the budget lines under root, per unit of per_level (root''s level by default), year and kind, and per unit and year over every kind (kind NULL): amount, committed, paid, uncommitted and their shares';
 
 -- ======================================================================
+-- Projects (项目清单)
+-- ======================================================================
+
+-- A project (a base work or a residents' micro-project) is proposed by the
+-- community, consulted on with the residents in the four deliberations of
+-- 四议两公开 (proposal by the party committee, deliberation by the two
+-- committees, review by the party members' meeting, resolution by the
+-- residents' representatives' meeting) and its two disclosures (of the
+-- resolution, and of the results), approved (which commits its estimate
+-- against its budget line), carried out, accepted and evaluated.  Each
+-- stage has a time limit in working days on the calendar (calendar.sql):
+-- stage_due is counted when the stage begins, and the moves keep whether
+-- each limit was kept.  A move is one UPDATE of project.stage, through
+-- advance_project or a plain UPDATE, which its trigger checks.
+
+CREATE TABLE @extschema@.project_stage (
+    code            text PRIMARY KEY,
+    position        smallint NOT NULL CONSTRAINT project_stage_position UNIQUE,
+    name            text NOT NULL CONSTRAINT project_stage_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
+    default_limit_days numeric CONSTRAINT project_stage_limit_positive CHECK (default_limit_days OPERATOR(pg_catalog.>) 0)
+);
+COMMENT ON TABLE @extschema@.project_stage IS
+    'the stages of a project in their order, each with its usual time limit in working days (project_stage_limit overrides it)';
+COMMENT ON COLUMN @extschema@.project_stage.code IS 'the stage, as project.stage names it';
+COMMENT ON COLUMN @extschema@.project_stage.position IS 'its place in the order: a project moves to the next one only';
+COMMENT ON COLUMN @extschema@.project_stage.name IS 'its Chinese name';
+COMMENT ON COLUMN @extschema@.project_stage.default_limit_days IS
+    'working days a project may stay in the stage, unless project_stage_limit says otherwise; NULL for the last stage';
+INSERT INTO @extschema@.project_stage (code, position, name, default_limit_days) VALUES
+    ('proposed',  1, '提议',           10),
+    ('consulted', 2, '商议审议决议',   10),
+    ('approved',  3, '决议公开',       20),
+    ('under_way', 4, '组织实施',       60),
+    ('accepted',  5, '验收',           20),
+    ('evaluated', 6, '评价与结果公开', NULL);
+
+-- A district's own limits (empty: the defaults above), dumped whole.
+CREATE TABLE @extschema@.project_stage_limit (
+    stage       text PRIMARY KEY REFERENCES @extschema@.project_stage (code),
+    limit_days  numeric NOT NULL CONSTRAINT project_stage_limit_days_positive CHECK (limit_days OPERATOR(pg_catalog.>) 0)
+);
+COMMENT ON TABLE @extschema@.project_stage_limit IS
+    'time limits of project stages that differ from project_stage.default_limit_days';
+COMMENT ON COLUMN @extschema@.project_stage_limit.stage IS 'the stage';
+COMMENT ON COLUMN @extschema@.project_stage_limit.limit_days IS 'working days a project may stay in it';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.project_stage_limit', '');
+
+-- A stage's time limit in working days: the district's own, else the default.
+CREATE FUNCTION @extschema@.project_stage_limit_days(stage text) RETURNS numeric
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT COALESCE(l.limit_days, st.default_limit_days)
+      FROM @extschema@.project_stage st
+      LEFT JOIN @extschema@.project_stage_limit l ON l.stage OPERATOR(pg_catalog.=) st.code
+     WHERE st.code OPERATOR(pg_catalog.=) project_stage_limit_days.stage;
+END;
+COMMENT ON FUNCTION @extschema@.project_stage_limit_days(text) IS
+    'the time limit of a project stage in working days: project_stage_limit''s, else the stage''s default; NULL for the last stage';
+
+CREATE TABLE @extschema@.project (
+    id              bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    title           text NOT NULL CONSTRAINT project_title_not_empty CHECK (title OPERATOR(pg_catalog.<>) ''),
+    community       @extschema@.gridcode NOT NULL REFERENCES @extschema@.unit (code)
+                    CONSTRAINT project_community_level CHECK (@extschema@.level(community) OPERATOR(pg_catalog.=) 5),
+    unit            @extschema@.gridcode NOT NULL REFERENCES @extschema@.unit (code),
+    kind            text NOT NULL REFERENCES @extschema@.budget_kind (code),
+    budget          bigint REFERENCES @extschema@.budget (id),
+    estimate_fen    bigint NOT NULL
+                    CONSTRAINT project_estimate_positive CHECK (estimate_fen OPERATOR(pg_catalog.>) 0),
+    commitment      bigint CONSTRAINT project_one_commitment UNIQUE REFERENCES @extschema@.budget_entry (id),
+    stage           text NOT NULL DEFAULT 'proposed' REFERENCES @extschema@.project_stage (code),
+    stage_since     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    stage_due       timestamptz,
+    proposed_by     bigint REFERENCES @extschema@.organization (id),
+    proposed_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    properties      jsonb NOT NULL DEFAULT '{}'
+);
+COMMENT ON TABLE @extschema@.project IS
+    'projects (项目清单): base works and residents'' micro-projects of a community, through the stages of 四议两公开';
+COMMENT ON COLUMN @extschema@.project.id IS 'the project''s number';
+COMMENT ON COLUMN @extschema@.project.title IS 'what it is, such as 小区路灯更换';
+COMMENT ON COLUMN @extschema@.project.community IS 'the community (level 5) whose project it is';
+COMMENT ON COLUMN @extschema@.project.unit IS 'where it is carried out: the community or a unit under it (a grid, a building)';
+COMMENT ON COLUMN @extschema@.project.kind IS 'base_works or micro_project (budget_kind)';
+COMMENT ON COLUMN @extschema@.project.budget IS 'the budget line that pays it: its community''s, of its kind; needed to approve it';
+COMMENT ON COLUMN @extschema@.project.estimate_fen IS 'what it is expected to cost, in fen: committed at approval';
+COMMENT ON COLUMN @extschema@.project.commitment IS 'the commitment of its estimate in the budget ledger, entered at approval';
+COMMENT ON COLUMN @extschema@.project.stage IS 'its stage: proposed, consulted, approved, under_way, accepted or evaluated';
+COMMENT ON COLUMN @extschema@.project.stage_since IS 'when it entered its stage';
+COMMENT ON COLUMN @extschema@.project.stage_due IS 'when its stage''s time limit runs out, in working days on the calendar; NULL in the last stage';
+COMMENT ON COLUMN @extschema@.project.proposed_by IS 'the organization that proposed it, such as the community party committee (党组织提议)';
+COMMENT ON COLUMN @extschema@.project.proposed_at IS 'when it was proposed';
+COMMENT ON COLUMN @extschema@.project.properties IS 'anything else about it, such as the contractor';
+CREATE INDEX project_community_idx ON @extschema@.project (community);
+CREATE INDEX project_budget_idx ON @extschema@.project (budget);
+
+-- Each move of a project, and whether the stage it left was left in time.
+CREATE TABLE @extschema@.project_move (
+    project         bigint NOT NULL REFERENCES @extschema@.project (id) ON DELETE CASCADE,
+    stage           text NOT NULL REFERENCES @extschema@.project_stage (code),
+    moved_at        timestamptz NOT NULL,
+    left_stage_due  timestamptz,
+    moved_by        text NOT NULL DEFAULT CURRENT_USER,
+    note            text,
+    PRIMARY KEY (project, stage)
+);
+COMMENT ON TABLE @extschema@.project_move IS
+    'the moves of each project, one per stage entered (its proposal included), written by the project''s trigger';
+COMMENT ON COLUMN @extschema@.project_move.project IS 'the project';
+COMMENT ON COLUMN @extschema@.project_move.stage IS 'the stage it entered';
+COMMENT ON COLUMN @extschema@.project_move.moved_at IS 'when';
+COMMENT ON COLUMN @extschema@.project_move.left_stage_due IS
+    'the time limit of the stage it left: the move was late when moved_at is after it';
+COMMENT ON COLUMN @extschema@.project_move.moved_by IS 'the role that moved it';
+COMMENT ON COLUMN @extschema@.project_move.note IS 'a note, such as the meeting''s minutes';
+
+-- The four deliberations and the two disclosures of 四议两公开: each held
+-- over a period, the deliberations with the votes of those present.
+CREATE TABLE @extschema@.project_consultation (
+    id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    project     bigint NOT NULL REFERENCES @extschema@.project (id) ON DELETE CASCADE,
+    step        text NOT NULL
+                CONSTRAINT project_consultation_step CHECK (step OPERATOR(pg_catalog.=) ANY
+                    (ARRAY['proposal', 'deliberation', 'review', 'resolution', 'resolution_disclosure', 'result_disclosure'])),
+    held        tstzrange NOT NULL
+                CONSTRAINT project_consultation_held CHECK (NOT pg_catalog.isempty(held)
+                    AND NOT pg_catalog.lower_inf(held) AND NOT pg_catalog.upper_inf(held)),
+    note        text,
+    CONSTRAINT project_consultation_one_per_step UNIQUE (project, step)
+);
+COMMENT ON TABLE @extschema@.project_consultation IS
+    'the consultations of a project (四议两公开): proposal (党组织提议), deliberation (两委会商议), review (党员大会审议), resolution (居民代表会议决议), and the disclosures of the resolution and of the results (两公开)';
+COMMENT ON COLUMN @extschema@.project_consultation.id IS 'the consultation''s number';
+COMMENT ON COLUMN @extschema@.project_consultation.project IS 'the project';
+COMMENT ON COLUMN @extschema@.project_consultation.step IS
+    'proposal, deliberation, review, resolution, resolution_disclosure or result_disclosure';
+COMMENT ON COLUMN @extschema@.project_consultation.held IS
+    'when it is open: votes are cast within it, a disclosure is posted for it; closed at its upper bound';
+COMMENT ON COLUMN @extschema@.project_consultation.note IS 'the meeting or the notice, such as where it was posted';
+
+CREATE TABLE @extschema@.project_vote (
+    consultation    bigint NOT NULL REFERENCES @extschema@.project_consultation (id) ON DELETE CASCADE,
+    person          bigint NOT NULL REFERENCES @extschema@.person (id),
+    vote            text NOT NULL
+                    CONSTRAINT project_vote_vote CHECK (vote OPERATOR(pg_catalog.=) ANY (ARRAY['yes', 'no', 'abstain'])),
+    cast_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (consultation, person)
+);
+COMMENT ON TABLE @extschema@.project_vote IS
+    'the votes of a deliberation: one per person, cast while the consultation is open';
+COMMENT ON COLUMN @extschema@.project_vote.consultation IS 'the deliberation (proposal, deliberation, review or resolution)';
+COMMENT ON COLUMN @extschema@.project_vote.person IS 'who voted (a member, a resident''s representative)';
+COMMENT ON COLUMN @extschema@.project_vote.vote IS 'yes, no or abstain';
+COMMENT ON COLUMN @extschema@.project_vote.cast_at IS 'when (the server''s clock)';
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.project', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.project_move', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.project_consultation', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.project_vote', '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.project', 'id')::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.project_consultation', 'id')::regclass, '');
+
+-- Whether a deliberation passed: more yes than half the votes cast.
+CREATE FUNCTION @extschema@.consultation_passed(consultation bigint) RETURNS boolean
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT pg_catalog.count(*) FILTER (WHERE v.vote OPERATOR(pg_catalog.=) 'yes') OPERATOR(pg_catalog.*) 2
+           OPERATOR(pg_catalog.>) pg_catalog.count(*)
+      FROM @extschema@.project_vote v WHERE v.consultation OPERATOR(pg_catalog.=) consultation_passed.consultation;
+END;
+COMMENT ON FUNCTION @extschema@.consultation_passed(bigint) IS
+    'whether more than half of the votes cast in a consultation are yes (false with no vote)';
+
+-- Whether a project being inserted is a restored one (pg_restore, or
+-- pg_dump | psql): from a member of gridgov_importer, with a proposal time
+-- of its own, not set by set_project_move.  It is kept as written, its
+-- moves restored with it.
+CREATE FUNCTION @extschema@.project_restored(p @extschema@.project) RETURNS boolean
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+    RETURN p.proposed_at OPERATOR(pg_catalog.<>) pg_catalog.now()
+           AND COALESCE(pg_catalog.current_setting('gridgov_project.move_at', true), '') OPERATOR(pg_catalog.=) ''
+           AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER');
+COMMENT ON FUNCTION @extschema@.project_restored(@extschema@.project) IS
+    'whether a project being inserted is restored: by a member of gridgov_importer, with its own proposed_at, its time not set by set_project_move';
+
+-- A project checked and moved: BEFORE INSERT OR UPDATE on project.  Where
+-- it is (in its community), its budget line (its community's, of its
+-- kind), and a move: to the next stage only, at a time not before the
+-- last move, and what the stage needs (四议 held and passed to be
+-- consulted; the resolution disclosed and the estimate committed to be
+-- approved; the results disclosed to be evaluated).  The time of a move is
+-- now, or, from a member of gridgov_importer, the session's
+-- gridgov_project.move_at (set_project_move sets it).  A restored project
+-- (project_restored) is kept as written.
+CREATE FUNCTION @extschema@.project_check() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    b record;
+    s record;
+    at timestamptz;
+    missing text;
+    importer constant boolean := pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER');
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' AND @extschema@.project_restored(NEW) THEN
+        RETURN NEW;
+    END IF;
+    IF NOT NEW.unit OPERATOR(@extschema@.<@) NEW.community THEN
+        RAISE EXCEPTION 'unit % lies outside community %, whose project it is', NEW.unit, NEW.community
+            USING ERRCODE = '23514', HINT = 'A project is carried out in its community or a unit under it (a grid, a building).';
+    END IF;
+    IF NEW.budget IS NOT NULL THEN
+        SELECT x.community, x.kind, x.year INTO b FROM @extschema@.budget x WHERE x.id OPERATOR(pg_catalog.=) NEW.budget;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'budget line % does not exist', NEW.budget
+                USING ERRCODE = '23503', HINT = 'Name a line of gridgov.budget, by its id (budget_line finds it).';
+        END IF;
+        IF b.community OPERATOR(@extschema@.<>) NEW.community OR b.kind OPERATOR(pg_catalog.<>) NEW.kind THEN
+            RAISE EXCEPTION 'budget line % is the % budget of %, not the % budget of %',
+                            NEW.budget, b.kind, b.community, NEW.kind, NEW.community
+                USING ERRCODE = '22023', HINT = 'A project is paid from its own community''s line of its kind.';
+        END IF;
+    END IF;
+    at := CASE WHEN importer THEN COALESCE(NULLIF(pg_catalog.current_setting('gridgov_project.move_at', true), '')::timestamptz,
+                                           pg_catalog.now())
+               ELSE pg_catalog.now() END;
+
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+        IF NEW.stage OPERATOR(pg_catalog.<>) 'proposed' THEN
+            RAISE EXCEPTION 'a new project is proposed, not %', NEW.stage
+                USING ERRCODE = '55000', HINT = 'Propose it, then move it on with gridgov.advance_project().';
+        END IF;
+        IF NEW.commitment IS NOT NULL THEN
+            RAISE EXCEPTION 'a proposed project has no commitment yet'
+                USING ERRCODE = '55000', HINT = 'Its estimate is committed when it is approved.';
+        END IF;
+        NEW.proposed_at := at;
+        NEW.stage_since := at;
+        NEW.stage_due := @extschema@.deadline(at, @extschema@.project_stage_limit_days('proposed'), 'working_day');
+        RETURN NEW;
+    END IF;
+
+    IF NEW.community OPERATOR(@extschema@.<>) OLD.community OR NEW.kind OPERATOR(pg_catalog.<>) OLD.kind
+       OR NEW.id OPERATOR(pg_catalog.<>) OLD.id THEN
+        RAISE EXCEPTION 'project % keeps its community and kind', OLD.id
+            USING ERRCODE = '55000', HINT = 'Propose another project for another community or kind.';
+    END IF;
+    IF NEW.commitment IS DISTINCT FROM OLD.commitment AND pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 2
+       AND NOT (NEW.stage OPERATOR(pg_catalog.=) 'approved' AND OLD.stage OPERATOR(pg_catalog.=) 'consulted') THEN
+        RAISE EXCEPTION 'the commitment of project % is entered at its approval', OLD.id
+            USING ERRCODE = '55000', HINT = 'Move it to approved with gridgov.advance_project().';
+    END IF;
+    IF NEW.stage OPERATOR(pg_catalog.=) OLD.stage THEN
+        IF NEW.stage_since OPERATOR(pg_catalog.<>) OLD.stage_since OR NEW.stage_due IS DISTINCT FROM OLD.stage_due
+           OR NEW.proposed_at OPERATOR(pg_catalog.<>) OLD.proposed_at THEN
+            RAISE EXCEPTION 'the times of project % follow its moves', OLD.id
+                USING ERRCODE = '55000', HINT = 'Move it with gridgov.advance_project(); its time limits follow.';
+        END IF;
+        IF OLD.stage OPERATOR(pg_catalog.<>) 'proposed'
+           AND (NEW.budget IS DISTINCT FROM OLD.budget OR NEW.estimate_fen OPERATOR(pg_catalog.<>) OLD.estimate_fen
+                OR NEW.unit OPERATOR(@extschema@.<>) OLD.unit) THEN
+            RAISE EXCEPTION 'project % is %: its place, budget and estimate stay as consulted', OLD.id, OLD.stage
+                USING ERRCODE = '55000', HINT = 'Change them while it is proposed, before the residents are consulted.';
+        END IF;
+        RETURN NEW;
+    END IF;
+
+    -- a move: to the next stage only
+    SELECT nx.code, @extschema@.project_stage_limit_days(nx.code) AS limit_days INTO s
+      FROM @extschema@.project_stage cur
+      JOIN @extschema@.project_stage nx ON nx.position OPERATOR(pg_catalog.=) (cur.position OPERATOR(pg_catalog.+) 1)
+     WHERE cur.code OPERATOR(pg_catalog.=) OLD.stage;
+    IF NOT FOUND OR s.code OPERATOR(pg_catalog.<>) NEW.stage THEN
+        RAISE EXCEPTION 'project % is %: it cannot move to %', OLD.id, OLD.stage, NEW.stage
+            USING ERRCODE = '55000',
+                  HINT = COALESCE('Its next stage is ' OPERATOR(pg_catalog.||) s.code OPERATOR(pg_catalog.||) '.',
+                                  'It is evaluated: it has no next stage.');
+    END IF;
+    IF at OPERATOR(pg_catalog.<) OLD.stage_since THEN
+        RAISE EXCEPTION 'project % entered % at %, after %', OLD.id, OLD.stage, OLD.stage_since, at
+            USING ERRCODE = '22023', HINT = 'A move comes after the one before it.';
+    END IF;
+    IF NEW.stage OPERATOR(pg_catalog.=) 'consulted' THEN
+        SELECT pg_catalog.string_agg(w.step, ', ' ORDER BY w.n) INTO missing
+          FROM pg_catalog.unnest(ARRAY['proposal', 'deliberation', 'review', 'resolution']) WITH ORDINALITY w(step, n)
+         WHERE NOT EXISTS (SELECT FROM @extschema@.project_consultation c
+                            WHERE c.project OPERATOR(pg_catalog.=) OLD.id AND c.step OPERATOR(pg_catalog.=) w.step
+                              AND pg_catalog.upper(c.held) OPERATOR(pg_catalog.<=) at);
+        IF missing IS NOT NULL THEN
+            RAISE EXCEPTION 'project % has not been consulted: % not held and closed', OLD.id, missing
+                USING ERRCODE = '55000',
+                      HINT = 'Hold the four deliberations (四议) with gridgov.consult_project() first.';
+        END IF;
+        IF NOT @extschema@.consultation_passed((SELECT c.id FROM @extschema@.project_consultation c
+                                                 WHERE c.project OPERATOR(pg_catalog.=) OLD.id
+                                                   AND c.step OPERATOR(pg_catalog.=) 'resolution')) THEN
+            RAISE EXCEPTION 'the residents'' representatives did not pass project %', OLD.id
+                USING ERRCODE = '55000', HINT = 'A project is consulted when more than half of the resolution''s votes are yes.';
+        END IF;
+    ELSIF NEW.stage OPERATOR(pg_catalog.=) 'approved' THEN
+        IF NOT EXISTS (SELECT FROM @extschema@.project_consultation c
+                        WHERE c.project OPERATOR(pg_catalog.=) OLD.id AND c.step OPERATOR(pg_catalog.=) 'resolution_disclosure'
+                          AND pg_catalog.lower(c.held) OPERATOR(pg_catalog.<=) at) THEN
+            RAISE EXCEPTION 'the resolution on project % has not been disclosed', OLD.id
+                USING ERRCODE = '55000', HINT = 'Disclose it (决议公开) with gridgov.consult_project(id, ''resolution_disclosure'', ...).';
+        END IF;
+        IF NEW.budget IS NULL THEN
+            RAISE EXCEPTION 'project % has no budget line to commit its estimate against', OLD.id
+                USING ERRCODE = '55000', HINT = 'Set its budget (budget_line finds it) while it is proposed.';
+        END IF;
+        -- the estimate committed: refused (23514) beyond the line, and the
+        -- move with it
+        INSERT INTO @extschema@.budget_entry (budget, kind, amount_fen, note)
+        VALUES (NEW.budget, 'commitment', NEW.estimate_fen, '项目 ' OPERATOR(pg_catalog.||) OLD.id OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) NEW.title)
+        RETURNING id INTO NEW.commitment;
+    ELSIF NEW.stage OPERATOR(pg_catalog.=) 'evaluated' THEN
+        IF NOT EXISTS (SELECT FROM @extschema@.project_consultation c
+                        WHERE c.project OPERATOR(pg_catalog.=) OLD.id AND c.step OPERATOR(pg_catalog.=) 'result_disclosure'
+                          AND pg_catalog.lower(c.held) OPERATOR(pg_catalog.<=) at) THEN
+            RAISE EXCEPTION 'the results of project % have not been disclosed', OLD.id
+                USING ERRCODE = '55000', HINT = 'Disclose them (实施结果公开) with gridgov.consult_project(id, ''result_disclosure'', ...).';
+        END IF;
+    END IF;
+    NEW.stage_since := at;
+    NEW.stage_due := CASE WHEN s.limit_days IS NOT NULL THEN @extschema@.deadline(at, s.limit_days, 'working_day') END;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.project_check() IS
+    'BEFORE INSERT OR UPDATE trigger on project: its unit in its community, its budget line its community''s of its kind, a move to the next stage only with what the stage needs (the estimate committed at approval), and the stage''s time limit';
+
+-- Each move kept: AFTER INSERT OR UPDATE OF stage on project.
+CREATE FUNCTION @extschema@.project_after_move() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' AND NEW.stage OPERATOR(pg_catalog.=) OLD.stage
+       OR TG_OP OPERATOR(pg_catalog.=) 'INSERT' AND @extschema@.project_restored(NEW) THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO @extschema@.project_move (project, stage, moved_at, left_stage_due, note)
+    VALUES (NEW.id, NEW.stage, NEW.stage_since,
+            CASE WHEN TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN OLD.stage_due END,
+            NULLIF(pg_catalog.current_setting('gridgov_project.move_note', true), ''));
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.project_after_move() IS
+    'AFTER INSERT OR UPDATE trigger on project: records each stage entered in project_move';
+
+-- A vote is cast while its consultation is open, in a deliberation: BEFORE
+-- INSERT OR UPDATE on project_vote (a restored one, from a member of
+-- gridgov_importer with a time of its own, kept as written).
+CREATE FUNCTION @extschema@.project_vote_check() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    c record;
+BEGIN
+    IF NEW.cast_at OPERATOR(pg_catalog.<>) pg_catalog.now()
+       AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER') THEN
+        RETURN NEW;
+    END IF;
+    SELECT x.id, x.step, x.held INTO c FROM @extschema@.project_consultation x
+     WHERE x.id OPERATOR(pg_catalog.=) NEW.consultation;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'consultation % does not exist', COALESCE(NEW.consultation::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Vote in a consultation of gridgov.project_consultation, by its id.';
+    END IF;
+    IF c.step OPERATOR(pg_catalog.=) ANY (ARRAY['resolution_disclosure', 'result_disclosure']) THEN
+        RAISE EXCEPTION 'consultation % is a disclosure (%): it takes no votes', c.id, c.step
+            USING ERRCODE = '22023', HINT = 'Vote in the proposal, deliberation, review or resolution.';
+    END IF;
+    NEW.cast_at := pg_catalog.now();
+    IF pg_catalog.upper(c.held) OPERATOR(pg_catalog.<=) NEW.cast_at THEN
+        RAISE EXCEPTION 'consultation % closed at %: the vote comes too late', c.id, pg_catalog.upper(c.held)
+            USING ERRCODE = '55000', HINT = 'Votes are cast while the consultation is open; hold another one to vote again.';
+    END IF;
+    IF pg_catalog.lower(c.held) OPERATOR(pg_catalog.>) NEW.cast_at THEN
+        RAISE EXCEPTION 'consultation % opens at %: the vote comes too early', c.id, pg_catalog.lower(c.held)
+            USING ERRCODE = '55000', HINT = 'Votes are cast while the consultation is open.';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.project_vote_check() IS
+    'BEFORE INSERT OR UPDATE trigger on project_vote: a deliberation''s vote, cast while it is open (55000 before or after); a restored vote is kept as written';
+
+CREATE TRIGGER gridgov_project_check BEFORE INSERT OR UPDATE ON @extschema@.project
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.project_check();
+CREATE TRIGGER gridgov_project_after_move AFTER INSERT OR UPDATE OF stage ON @extschema@.project
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.project_after_move();
+CREATE TRIGGER gridgov_project_vote_check BEFORE INSERT OR UPDATE ON @extschema@.project_vote
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.project_vote_check();
+
+-- The time and note of the next move of a project, for project_check and
+-- project_after_move (the session's gridgov_project.move_at and
+-- gridgov_project.move_note, till the end of the transaction): a time of
+-- the past from a member of gridgov_importer only, as for the case
+-- engine's moves.
+CREATE FUNCTION @extschema@.set_project_move(at timestamptz, note text) RETURNS void
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF at IS NOT NULL THEN
+        IF NOT pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER') THEN
+            RAISE EXCEPTION 'only a member of gridgov_importer dates a move of a project'
+                USING ERRCODE = '42501', HINT = 'Leave at out: a move happens now.';
+        END IF;
+        IF at OPERATOR(pg_catalog.>) pg_catalog.now() THEN
+            RAISE EXCEPTION 'a move at % is in the future', at USING ERRCODE = '22023', HINT = 'Date a move at or before now.';
+        END IF;
+    END IF;
+    PERFORM pg_catalog.set_config('gridgov_project.move_at', COALESCE(at::text, ''), true);
+    PERFORM pg_catalog.set_config('gridgov_project.move_note', COALESCE(note, ''), true);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.set_project_move(timestamptz, text) IS
+    'set the time (of the past, for a member of gridgov_importer only; NULL for now) and the note of the next move of a project, till the end of the transaction';
+
+-- Propose a project of a community (its unit the community unless given),
+-- paid from the community's line of its kind for the year (this year by
+-- default) when there is one.
+CREATE FUNCTION @extschema@.propose_project(community @extschema@.gridcode, kind text, title text, yuan numeric,
+                                            unit @extschema@.gridcode DEFAULT NULL, year integer DEFAULT NULL,
+                                            proposed_by bigint DEFAULT NULL, at timestamptz DEFAULT NULL)
+    RETURNS @extschema@.project
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    proposed @extschema@.project;
+BEGIN
+    PERFORM @extschema@.set_project_move(at, NULL);
+    INSERT INTO @extschema@.project AS p (title, community, unit, kind, budget, estimate_fen, proposed_by)
+    VALUES (propose_project.title, propose_project.community, COALESCE(propose_project.unit, propose_project.community),
+            propose_project.kind,
+            (SELECT b.id FROM @extschema@.budget b
+              WHERE b.community OPERATOR(@extschema@.=) propose_project.community
+                AND b.kind OPERATOR(pg_catalog.=) propose_project.kind
+                AND b.year OPERATOR(pg_catalog.=) COALESCE(propose_project.year,
+                        pg_catalog.date_part('year', COALESCE(at, pg_catalog.now()) AT TIME ZONE @extschema@.calendar_timezone())::integer)),
+            @extschema@.yuan_to_fen(yuan), propose_project.proposed_by)
+    RETURNING p.* INTO proposed;
+    PERFORM @extschema@.set_project_move(NULL, NULL);
+    RETURN proposed;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.propose_project(@extschema@.gridcode, text, text, numeric, @extschema@.gridcode, integer, bigint, timestamptz) IS
+    'propose a project of a community (carried out in unit, the community by default) estimated at yuan, on the community''s line of its kind for year (this year by default) if it has one, now (at a time of the past for a member of gridgov_importer); returns it';
+
+-- Hold a consultation of a project (one of 四议两公开) over a period.
+CREATE FUNCTION @extschema@.consult_project(project bigint, step text, opens timestamptz, closes timestamptz,
+                                            note text DEFAULT NULL)
+    RETURNS @extschema@.project_consultation
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    held @extschema@.project_consultation;
+BEGIN
+    IF opens IS NULL OR closes IS NULL OR closes OPERATOR(pg_catalog.<=) opens THEN
+        RAISE EXCEPTION 'a consultation from % to % is no period', opens, closes
+            USING ERRCODE = '22023', HINT = 'Give when it opens and, later, when it closes.';
+    END IF;
+    IF step IS NULL OR step OPERATOR(pg_catalog.<>) ALL
+           (ARRAY['proposal', 'deliberation', 'review', 'resolution', 'resolution_disclosure', 'result_disclosure']) THEN
+        RAISE EXCEPTION '"%" is not a step of 四议两公开', step
+            USING ERRCODE = '22023',
+                  HINT = 'The steps are proposal, deliberation, review, resolution, resolution_disclosure and result_disclosure.';
+    END IF;
+    INSERT INTO @extschema@.project_consultation AS c (project, step, held, note)
+    VALUES (consult_project.project, consult_project.step, pg_catalog.tstzrange(opens, closes), consult_project.note)
+    RETURNING c.* INTO held;
+    RETURN held;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.consult_project(bigint, text, timestamptz, timestamptz, text) IS
+    'hold a consultation of a project (proposal, deliberation, review, resolution, resolution_disclosure or result_disclosure) from opens to closes; returns it';
+
+-- A person's vote in a consultation, now.
+CREATE FUNCTION @extschema@.vote_project(consultation bigint, person bigint, vote text)
+    RETURNS @extschema@.project_vote
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    cast_vote @extschema@.project_vote;
+BEGIN
+    IF vote IS NULL OR vote OPERATOR(pg_catalog.<>) ALL (ARRAY['yes', 'no', 'abstain']) THEN
+        RAISE EXCEPTION '"%" is not a vote', vote USING ERRCODE = '22023', HINT = 'Vote yes, no or abstain.';
+    END IF;
+    INSERT INTO @extschema@.project_vote AS v (consultation, person, vote)
+    VALUES (vote_project.consultation, vote_project.person, vote_project.vote)
+    RETURNING v.* INTO cast_vote;
+    RETURN cast_vote;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.vote_project(bigint, bigint, text) IS
+    'cast a person''s vote (yes, no or abstain) in a deliberation while it is open; returns it';
+
+-- Move a project to its next stage, now (or at a time of the past, for a
+-- member of gridgov_importer), with a note.
+CREATE FUNCTION @extschema@.advance_project(project bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL)
+    RETURNS @extschema@.project
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    moved @extschema@.project;
+BEGIN
+    PERFORM @extschema@.set_project_move(at, note);
+    UPDATE @extschema@.project p
+       SET stage = (SELECT nx.code FROM @extschema@.project_stage cur
+                      JOIN @extschema@.project_stage nx ON nx.position OPERATOR(pg_catalog.=) (cur.position OPERATOR(pg_catalog.+) 1)
+                     WHERE cur.code OPERATOR(pg_catalog.=) p.stage)
+     WHERE p.id OPERATOR(pg_catalog.=) advance_project.project
+    RETURNING p.* INTO moved;
+    PERFORM @extschema@.set_project_move(NULL, NULL);
+    IF moved.id IS NULL THEN
+        RAISE EXCEPTION 'project % does not exist', COALESCE(project::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name a project of gridgov.project, by its id.';
+    END IF;
+    RETURN moved;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.advance_project(bigint, text, timestamptz) IS
+    'move a project to its next stage with a note, now (at a time of the past for a member of gridgov_importer); the stage''s needs are checked and its time limit counted; returns it';
+
+-- Each project where it stands: its stage, since when, its time limit and
+-- whether it has run out, what it was estimated at and what was paid out
+-- of its commitment, and how many of its moves came late.
+CREATE VIEW @extschema@.project_progress WITH (security_invoker = true) AS
+SELECT p.id, p.title, p.community::text AS community, p.unit::text AS unit, p.kind, p.budget, p.stage, st.name AS stage_name,
+       p.stage_since, p.stage_due, COALESCE(p.stage_due OPERATOR(pg_catalog.<) pg_catalog.now(), false) AS overdue,
+       @extschema@.fen_to_yuan(p.estimate_fen) AS estimate_yuan, c.paid_yuan, c.left_yuan,
+       (SELECT pg_catalog.count(*) FROM @extschema@.project_move m
+         WHERE m.project OPERATOR(pg_catalog.=) p.id AND m.moved_at OPERATOR(pg_catalog.>) m.left_stage_due) AS late_moves
+  FROM @extschema@.project p
+  JOIN @extschema@.project_stage st ON st.code OPERATOR(pg_catalog.=) p.stage
+  LEFT JOIN @extschema@.budget_commitments c ON c.id OPERATOR(pg_catalog.=) p.commitment;
+COMMENT ON VIEW @extschema@.project_progress IS
+    'each project: its stage and time limit (overdue when it ran out), its estimate, what was paid out of its commitment, and its late moves';
+COMMENT ON COLUMN @extschema@.project_progress.id IS 'the project';
+COMMENT ON COLUMN @extschema@.project_progress.title IS 'what it is';
+COMMENT ON COLUMN @extschema@.project_progress.community IS 'its community, a code';
+COMMENT ON COLUMN @extschema@.project_progress.unit IS 'where it is carried out, a code';
+COMMENT ON COLUMN @extschema@.project_progress.kind IS 'base_works or micro_project';
+COMMENT ON COLUMN @extschema@.project_progress.budget IS 'its budget line';
+COMMENT ON COLUMN @extschema@.project_progress.stage IS 'its stage';
+COMMENT ON COLUMN @extschema@.project_progress.stage_name IS 'the stage''s Chinese name';
+COMMENT ON COLUMN @extschema@.project_progress.stage_since IS 'since when';
+COMMENT ON COLUMN @extschema@.project_progress.stage_due IS 'when the stage''s time limit runs out';
+COMMENT ON COLUMN @extschema@.project_progress.overdue IS 'whether it has run out now';
+COMMENT ON COLUMN @extschema@.project_progress.estimate_yuan IS 'its estimate, in yuan';
+COMMENT ON COLUMN @extschema@.project_progress.paid_yuan IS 'what was paid out of its commitment, in yuan (once approved)';
+COMMENT ON COLUMN @extschema@.project_progress.left_yuan IS 'what its commitment has left, in yuan (once approved)';
+COMMENT ON COLUMN @extschema@.project_progress.late_moves IS 'its moves that came after the time limit of the stage they left';
+
+-- ======================================================================
+-- Needs and offers (需求清单, 服务意向清单), and matching them
+-- ======================================================================
+
+-- A need is what residents ask for: from a case (its category, unit and
+-- place) or entered directly, located on the jurisdiction tree (a
+-- community, a grid, a building) and in Beidou cells, and grouped: the
+-- same need (same unit, same skill) reported by many households is one
+-- open need with a household count.  An offer is what a post's holder
+-- (a party member, a cadre, a 红小二 volunteer) can do: a skill, when
+-- they are available, and how many needs they can take at once.
+-- Matching proposes, for an open need, the available offers of its skill
+-- nearest on the tree (within the unit of the need's handling level: its
+-- community at first) and then in space; taking records who took it.  A
+-- need nobody took within its limit (working days on the calendar)
+-- escalates like a case: its handling level climbs one level up the tree
+-- (community, subdistrict, district), which widens the offers proposed,
+-- and its limit is counted again.
+
+CREATE TABLE @extschema@.need (
+    id              bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    unit            @extschema@.gridcode NOT NULL REFERENCES @extschema@.unit (code)
+                    CONSTRAINT need_unit_level CHECK (@extschema@.level(unit) OPERATOR(pg_catalog.>=) 5),
+    community       @extschema@.gridcode GENERATED ALWAYS AS (@extschema@.ancestor(unit, 5)) STORED,
+    location        geometry(Point, 4326),
+    cell            @extschema@.gridcell GENERATED ALWAYS AS (@extschema@.gridcell(location, 10)) STORED,
+    skill           text NOT NULL
+                    CONSTRAINT need_skill_form CHECK (skill OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
+    title           text NOT NULL CONSTRAINT need_title_not_empty CHECK (title OPERATOR(pg_catalog.<>) ''),
+    category        text REFERENCES @extschema@.category (code),
+    case_id         bigint REFERENCES @extschema@.cases (id),
+    households      integer NOT NULL DEFAULT 1
+                    CONSTRAINT need_households_positive CHECK (households OPERATOR(pg_catalog.>) 0),
+    status          text NOT NULL DEFAULT 'open'
+                    CONSTRAINT need_status CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['open', 'taken', 'met'])),
+    opened_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    last_reported_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    limit_days      numeric NOT NULL DEFAULT 5
+                    CONSTRAINT need_limit_positive CHECK (limit_days OPERATOR(pg_catalog.>) 0),
+    due_at          timestamptz,
+    handling_level  integer NOT NULL DEFAULT 5
+                    CONSTRAINT need_handling_level CHECK (handling_level OPERATOR(pg_catalog.>=) 3
+                                                          AND handling_level OPERATOR(pg_catalog.<=) 5),
+    escalations     integer NOT NULL DEFAULT 0,
+    escalated_at    timestamptz,
+    project         bigint REFERENCES @extschema@.project (id)
+);
+COMMENT ON TABLE @extschema@.need IS
+    'residents'' needs (社区治理服务需求清单): one open need per unit and skill, with the households that reported it';
+COMMENT ON COLUMN @extschema@.need.id IS 'the need''s number';
+COMMENT ON COLUMN @extschema@.need.unit IS 'where: a community, a grid or a building (level 5 to 7)';
+COMMENT ON COLUMN @extschema@.need.community IS 'derived from unit: its community';
+COMMENT ON COLUMN @extschema@.need.location IS 'where exactly, a point in SRID 4326, if known';
+COMMENT ON COLUMN @extschema@.need.cell IS 'derived from location: its Beidou grid cell at level 10';
+COMMENT ON COLUMN @extschema@.need.skill IS 'the skill that meets it, such as elder_care; offers of the same skill match';
+COMMENT ON COLUMN @extschema@.need.title IS 'what is asked, such as 独居老人助餐';
+COMMENT ON COLUMN @extschema@.need.category IS 'the case category it came from; NULL for a direct entry';
+COMMENT ON COLUMN @extschema@.need.case_id IS 'the case it came from, if any';
+COMMENT ON COLUMN @extschema@.need.households IS 'the households that reported it (grouped: one need, many households)';
+COMMENT ON COLUMN @extschema@.need.status IS 'open (waiting for an offer), taken (someone took it) or met';
+COMMENT ON COLUMN @extschema@.need.opened_at IS 'when it was first reported';
+COMMENT ON COLUMN @extschema@.need.last_reported_at IS 'when a household last reported it';
+COMMENT ON COLUMN @extschema@.need.limit_days IS 'working days it may stay open at a level before it escalates';
+COMMENT ON COLUMN @extschema@.need.due_at IS 'when its limit runs out at its handling level (the calendar''s working days)';
+COMMENT ON COLUMN @extschema@.need.handling_level IS
+    'the level whose unit offers are proposed within: 5 its community, 4 its subdistrict, 3 its district';
+COMMENT ON COLUMN @extschema@.need.escalations IS 'how often it escalated';
+COMMENT ON COLUMN @extschema@.need.escalated_at IS 'when it last escalated';
+COMMENT ON COLUMN @extschema@.need.project IS 'the project that meets it, if it became one';
+CREATE UNIQUE INDEX need_one_open ON @extschema@.need (unit, skill) WHERE status OPERATOR(pg_catalog.=) 'open';
+CREATE INDEX need_unit_idx ON @extschema@.need (unit);
+CREATE INDEX need_cell_idx ON @extschema@.need (cell);
+
+CREATE TABLE @extschema@.offer (
+    id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    post        bigint NOT NULL REFERENCES @extschema@.post (id),
+    skill       text NOT NULL
+                CONSTRAINT offer_skill_form CHECK (skill OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
+    available   tstzrange NOT NULL DEFAULT pg_catalog.tstzrange(pg_catalog.now(), NULL)
+                CONSTRAINT offer_available_not_empty CHECK (NOT pg_catalog.isempty(available)),
+    capacity    integer NOT NULL DEFAULT 1 CONSTRAINT offer_capacity_positive CHECK (capacity OPERATOR(pg_catalog.>) 0),
+    location    geometry(Point, 4326),
+    note        text
+);
+COMMENT ON TABLE @extschema@.offer IS
+    'offers (党员干部服务意向清单): what a post''s holder can do, when, and how many needs at once';
+COMMENT ON COLUMN @extschema@.offer.id IS 'the offer''s number';
+COMMENT ON COLUMN @extschema@.offer.post IS 'the post whose holder offers it; the post''s place (its unit, else its organization''s anchor) places the offer on the tree';
+COMMENT ON COLUMN @extschema@.offer.skill IS 'the skill offered, such as elder_care';
+COMMENT ON COLUMN @extschema@.offer.available IS 'when the holder is available';
+COMMENT ON COLUMN @extschema@.offer.capacity IS 'how many needs the holder can have taken and not yet met at once';
+COMMENT ON COLUMN @extschema@.offer.location IS 'where the holder is usually found, a point in SRID 4326, if known';
+COMMENT ON COLUMN @extschema@.offer.note IS 'more about it, such as 周末上午';
+CREATE INDEX offer_skill_idx ON @extschema@.offer (skill);
+CREATE INDEX offer_post_idx ON @extschema@.offer (post);
+
+CREATE TABLE @extschema@.need_take (
+    need        bigint NOT NULL REFERENCES @extschema@.need (id),
+    offer       bigint NOT NULL REFERENCES @extschema@.offer (id),
+    person      bigint NOT NULL REFERENCES @extschema@.person (id),
+    taken_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    taken_by    text NOT NULL DEFAULT CURRENT_USER,
+    met_at      timestamptz,
+    note        text,
+    PRIMARY KEY (need, offer)
+);
+COMMENT ON TABLE @extschema@.need_take IS 'who took which need, through which offer, and when it was met';
+COMMENT ON COLUMN @extschema@.need_take.need IS 'the need';
+COMMENT ON COLUMN @extschema@.need_take.offer IS 'the offer it was taken through';
+COMMENT ON COLUMN @extschema@.need_take.person IS 'who took it: the offer''s post''s holder';
+COMMENT ON COLUMN @extschema@.need_take.taken_at IS 'when';
+COMMENT ON COLUMN @extschema@.need_take.taken_by IS 'the role that recorded it';
+COMMENT ON COLUMN @extschema@.need_take.met_at IS 'when the need was met; NULL while it is being done';
+COMMENT ON COLUMN @extschema@.need_take.note IS 'how it was met';
+CREATE INDEX need_take_offer_idx ON @extschema@.need_take (offer);
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.need', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.offer', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.need_take', '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.need', 'id')::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.offer', 'id')::regclass, '');
+
+-- A need's limit counted: BEFORE INSERT on need, from when it was opened.
+CREATE FUNCTION @extschema@.need_before_insert() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    NEW.due_at := COALESCE(NEW.due_at, @extschema@.deadline(NEW.opened_at, NEW.limit_days, 'working_day'));
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.need_before_insert() IS
+    'BEFORE INSERT trigger on need: its due_at, limit_days working days after it was opened, unless given';
+CREATE TRIGGER gridgov_need_before_insert BEFORE INSERT ON @extschema@.need
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.need_before_insert();
+
+-- Report a need: a household more on the open need of the unit and skill,
+-- or a new one.  Concurrent reports of one need meet on its unique index.
+CREATE FUNCTION @extschema@.report_need(unit @extschema@.gridcode, skill text, title text,
+                                        location geometry DEFAULT NULL, category text DEFAULT NULL,
+                                        case_id bigint DEFAULT NULL, households integer DEFAULT 1)
+    RETURNS @extschema@.need
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+DECLARE
+    reported @extschema@.need;
+BEGIN
+    IF report_need.households IS NULL OR report_need.households OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'a report of % households', COALESCE(report_need.households::text, 'NULL')
+            USING ERRCODE = '22023', HINT = 'A need is reported by one household or more.';
+    END IF;
+    -- the open need of the unit and skill, if there is one
+    UPDATE @extschema@.need n
+       SET households = n.households OPERATOR(pg_catalog.+) report_need.households,
+           last_reported_at = pg_catalog.now(),
+           location = COALESCE(n.location, report_need.location)
+     WHERE n.unit OPERATOR(@extschema@.=) report_need.unit AND n.skill OPERATOR(pg_catalog.=) report_need.skill
+       AND n.status OPERATOR(pg_catalog.=) 'open'
+    RETURNING n.* INTO reported;
+    IF FOUND THEN
+        RETURN reported;
+    END IF;
+    -- else a new one, unless another report made it meanwhile
+    INSERT INTO @extschema@.need AS n (unit, location, skill, title, category, case_id, households)
+    VALUES (report_need.unit, report_need.location, report_need.skill, report_need.title, report_need.category,
+            report_need.case_id, report_need.households)
+    ON CONFLICT (unit, skill) WHERE status OPERATOR(pg_catalog.=) 'open'
+    DO UPDATE SET households = n.households OPERATOR(pg_catalog.+) EXCLUDED.households,
+                  last_reported_at = pg_catalog.now(),
+                  location = COALESCE(n.location, EXCLUDED.location)
+    RETURNING n.* INTO reported;
+    RETURN reported;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.report_need(@extschema@.gridcode, text, text, geometry, text, bigint, integer) IS
+    'report a need of households at a unit (a community, grid or building) for a skill: added to the open need of the unit and skill, or a new one; returns it';
+
+-- A need from a case: its unit, place and category, and the skill given.
+CREATE FUNCTION @extschema@.need_from_case(case_id bigint, skill text, title text DEFAULT NULL)
+    RETURNS @extschema@.need
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    c record;
+BEGIN
+    SELECT x.id, x.unit, x.location, x.category, x.description, k.name AS category_name INTO c
+      FROM @extschema@.cases x JOIN @extschema@.category k ON k.code OPERATOR(pg_catalog.=) x.category
+     WHERE x.id OPERATOR(pg_catalog.=) need_from_case.case_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'case % does not exist', COALESCE(case_id::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name a case of gridgov.cases, by its id.';
+    END IF;
+    IF @extschema@.level(c.unit) OPERATOR(pg_catalog.<) 5 THEN
+        RAISE EXCEPTION 'case % lies at %, above any community', c.id, c.unit
+            USING ERRCODE = '22023', HINT = 'A need is located in a community, a grid or a building: report it with gridgov.report_need().';
+    END IF;
+    RETURN @extschema@.report_need(c.unit, skill, COALESCE(title, NULLIF(c.description, ''), c.category_name),
+                                   c.location, c.category, c.id);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.need_from_case(bigint, text, text) IS
+    'report the need behind a case (its unit, location and category) for a skill; grouped with the open need of the unit and skill; returns it';
+
+-- Each offer with its place on the tree and how many needs it has taken and
+-- not yet met, in plain types.
+CREATE VIEW @extschema@.offer_places WITH (security_invoker = true) AS
+SELECT f.id AS offer, f.post, p.person, f.skill,
+       pg_catalog.lower(f.available) AS available_from, pg_catalog.upper(f.available) AS available_until,
+       f.capacity, f.location, COALESCE(p.unit, o.anchor)::text AS place,
+       (SELECT pg_catalog.count(*) FROM @extschema@.need_take t
+         WHERE t.offer OPERATOR(pg_catalog.=) f.id AND t.met_at IS NULL) AS open_takes
+  FROM @extschema@.offer f
+  JOIN @extschema@.post p ON p.id OPERATOR(pg_catalog.=) f.post
+  LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization;
+COMMENT ON VIEW @extschema@.offer_places IS
+    'each offer: its holder, skill, availability and capacity, its place on the tree (its post''s unit, else its organization''s anchor), and the needs it has taken and not yet met';
+COMMENT ON COLUMN @extschema@.offer_places.offer IS 'the offer';
+COMMENT ON COLUMN @extschema@.offer_places.post IS 'its post';
+COMMENT ON COLUMN @extschema@.offer_places.person IS 'the post''s holder';
+COMMENT ON COLUMN @extschema@.offer_places.skill IS 'the skill offered';
+COMMENT ON COLUMN @extschema@.offer_places.available_from IS 'available from';
+COMMENT ON COLUMN @extschema@.offer_places.available_until IS 'available until; NULL for no end';
+COMMENT ON COLUMN @extschema@.offer_places.capacity IS 'needs it can have open at once';
+COMMENT ON COLUMN @extschema@.offer_places.location IS 'where its holder is usually found';
+COMMENT ON COLUMN @extschema@.offer_places.place IS 'its place on the jurisdiction tree, a code';
+COMMENT ON COLUMN @extschema@.offer_places.open_takes IS 'needs taken through it and not yet met';
+
+-- The offers proposed for a need, at a time (now by default): of its skill,
+-- available then, with room left, placed under the unit of the need's
+-- handling level; nearest on the tree first (steps up from the need to the
+-- lowest unit over both, and down to the offer), then in space (metres
+-- between the points, when both are known), then the longest-standing.
+CREATE FUNCTION @extschema@.match_need(need bigint, proposals integer DEFAULT 3, at timestamptz DEFAULT NULL)
+    RETURNS TABLE (offer bigint, person bigint, place @extschema@.gridcode, tree_steps integer, metres numeric)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT f.offer, f.person, f.place,
+           @extschema@.level(n.unit) OPERATOR(pg_catalog.+) @extschema@.level(f.place)
+               OPERATOR(pg_catalog.-) (2 OPERATOR(pg_catalog.*) @extschema@.level(@extschema@.lca(n.unit, f.place))),
+           pg_catalog.round(ST_Distance(n.location::geography, f.location::geography)::numeric)
+      FROM @extschema@.need n
+      JOIN (SELECT x.id AS offer, x.skill, x.available, x.capacity, x.location, p.person,
+                   COALESCE(p.unit, o.anchor) AS place
+              FROM @extschema@.offer x
+              JOIN @extschema@.post p ON p.id OPERATOR(pg_catalog.=) x.post
+              LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization) f
+        ON f.skill OPERATOR(pg_catalog.=) n.skill
+       AND f.place OPERATOR(@extschema@.<@) @extschema@.ancestor(n.unit, n.handling_level)
+       AND f.available OPERATOR(pg_catalog.@>) COALESCE(match_need.at, pg_catalog.now())
+       AND (SELECT pg_catalog.count(*) FROM @extschema@.need_take t
+             WHERE t.offer OPERATOR(pg_catalog.=) f.offer AND t.met_at IS NULL) OPERATOR(pg_catalog.<) f.capacity
+     WHERE n.id OPERATOR(pg_catalog.=) match_need.need
+       AND NOT EXISTS (SELECT FROM @extschema@.need_take t
+                        WHERE t.need OPERATOR(pg_catalog.=) n.id AND t.offer OPERATOR(pg_catalog.=) f.offer)
+     ORDER BY 4, 5 NULLS LAST, f.offer
+     LIMIT match_need.proposals;
+END;
+COMMENT ON FUNCTION @extschema@.match_need(bigint, integer, timestamptz) IS
+    'the offers proposed for a need: of its skill, available at (now by default), with room, under the unit of its handling level; nearest on the tree, then in space';
+
+-- For each open need under root, the offers proposed.
+CREATE FUNCTION @extschema@.need_proposals(root @extschema@.gridcode, proposals integer DEFAULT 3, at timestamptz DEFAULT NULL)
+    RETURNS TABLE (need bigint, unit @extschema@.gridcode, skill text, households integer, handling_level integer,
+                   rank bigint, offer bigint, person bigint, place @extschema@.gridcode, tree_steps integer, metres numeric)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT n.id, n.unit, n.skill, n.households, n.handling_level,
+           pg_catalog.row_number() OVER (PARTITION BY n.id ORDER BY m.tree_steps, m.metres NULLS LAST, m.offer),
+           m.offer, m.person, m.place, m.tree_steps, m.metres
+      FROM @extschema@.need n
+      CROSS JOIN LATERAL @extschema@.match_need(n.id, need_proposals.proposals, need_proposals.at) m
+     WHERE n.unit OPERATOR(@extschema@.<@) need_proposals.root AND n.status OPERATOR(pg_catalog.=) 'open'
+     ORDER BY n.id, 6;
+END;
+COMMENT ON FUNCTION @extschema@.need_proposals(@extschema@.gridcode, integer, timestamptz) IS
+    'for each open need under root, up to proposals offers proposed by match_need, ranked';
+
+-- Take a need through an offer: the offer's holder takes it (the need open,
+-- the offer of its skill, available, with room); the need is taken.
+CREATE FUNCTION @extschema@.take_need(need bigint, offer bigint, note text DEFAULT NULL)
+    RETURNS @extschema@.need_take
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    n record;
+    f record;
+    taken @extschema@.need_take;
+BEGIN
+    SELECT x.id, x.status, x.skill INTO n FROM @extschema@.need x WHERE x.id OPERATOR(pg_catalog.=) take_need.need FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'need % does not exist', COALESCE(take_need.need::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name a need of gridgov.need, by its id.';
+    END IF;
+    IF n.status OPERATOR(pg_catalog.<>) 'open' THEN
+        RAISE EXCEPTION 'need % is %, not open', n.id, n.status
+            USING ERRCODE = '55000', HINT = 'Only an open need is taken.';
+    END IF;
+    SELECT x.id, x.skill, x.available, x.capacity, p.person INTO f
+      FROM @extschema@.offer x JOIN @extschema@.post p ON p.id OPERATOR(pg_catalog.=) x.post
+     WHERE x.id OPERATOR(pg_catalog.=) take_need.offer;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'offer % does not exist', COALESCE(take_need.offer::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name an offer of gridgov.offer, by its id (match_need proposes them).';
+    END IF;
+    -- a lock of the offer orders its takes, so its capacity holds (an
+    -- advisory one: a handler who takes needs may not update offers, and a
+    -- row lock would need that); the count below is read after it
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('gridgov.offer'),
+                                             (f.id OPERATOR(pg_catalog.%) 2147483647)::integer);
+    IF f.skill OPERATOR(pg_catalog.<>) n.skill OR NOT f.available OPERATOR(pg_catalog.@>) pg_catalog.now() THEN
+        RAISE EXCEPTION 'offer % (%) does not meet need % (%) now', f.id, f.skill, n.id, n.skill
+            USING ERRCODE = '22023', HINT = 'Take it through an available offer of its skill: gridgov.match_need() proposes them.';
+    END IF;
+    IF (SELECT pg_catalog.count(*) FROM @extschema@.need_take t
+         WHERE t.offer OPERATOR(pg_catalog.=) f.id AND t.met_at IS NULL) OPERATOR(pg_catalog.>=) f.capacity THEN
+        RAISE EXCEPTION 'offer % has taken % needs not yet met: it is full', f.id, f.capacity
+            USING ERRCODE = '55000', HINT = 'Meet one of them first (meet_need), or take another offer.';
+    END IF;
+    INSERT INTO @extschema@.need_take AS t (need, offer, person, note)
+    VALUES (n.id, f.id, f.person, take_need.note)
+    RETURNING t.* INTO taken;
+    UPDATE @extschema@.need x SET status = 'taken' WHERE x.id OPERATOR(pg_catalog.=) n.id;
+    RETURN taken;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.take_need(bigint, bigint, text) IS
+    'record that an offer''s holder took an open need (the offer of its skill, available now, with room); returns the take';
+
+-- A taken need met.
+CREATE FUNCTION @extschema@.meet_need(need bigint, note text DEFAULT NULL)
+    RETURNS @extschema@.need
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    met @extschema@.need;
+BEGIN
+    UPDATE @extschema@.need x SET status = 'met'
+     WHERE x.id OPERATOR(pg_catalog.=) meet_need.need AND x.status OPERATOR(pg_catalog.=) 'taken'
+    RETURNING x.* INTO met;
+    IF met.id IS NULL THEN
+        IF EXISTS (SELECT FROM @extschema@.need x WHERE x.id OPERATOR(pg_catalog.=) meet_need.need) THEN
+            RAISE EXCEPTION 'need % is not taken', meet_need.need
+                USING ERRCODE = '55000', HINT = 'A need is met once someone took it (take_need).';
+        END IF;
+        RAISE EXCEPTION 'need % does not exist', COALESCE(meet_need.need::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name a need of gridgov.need, by its id.';
+    END IF;
+    UPDATE @extschema@.need_take t SET met_at = pg_catalog.now(), note = COALESCE(meet_need.note, t.note)
+     WHERE t.need OPERATOR(pg_catalog.=) met.id AND t.met_at IS NULL;
+    RETURN met;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.meet_need(bigint, text) IS 'record that a taken need was met; returns it';
+
+-- Escalate every open need whose limit ran out by at (now by default): its
+-- handling level climbs one level (to the district at most), its limit is
+-- counted again from at.  Returns how many escalated.
+CREATE FUNCTION @extschema@.escalate_needs(at timestamptz DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    t constant timestamptz := COALESCE(at, pg_catalog.now());
+    escalated bigint;
+BEGIN
+    UPDATE @extschema@.need n
+       SET handling_level = n.handling_level OPERATOR(pg_catalog.-) 1,
+           escalations = n.escalations OPERATOR(pg_catalog.+) 1,
+           escalated_at = t,
+           due_at = @extschema@.deadline(t, n.limit_days, 'working_day')
+     WHERE n.status OPERATOR(pg_catalog.=) 'open' AND n.due_at OPERATOR(pg_catalog.<=) t
+       AND n.handling_level OPERATOR(pg_catalog.>) 3;
+    GET DIAGNOSTICS escalated = ROW_COUNT;
+    RETURN escalated;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.escalate_needs(timestamptz) IS
+    'escalate the open needs whose limit ran out by at (now by default): handling level one up (to the district at most), limit counted again; returns how many';
+
+-- ======================================================================
+-- Views for BI tools: plain types only
+-- ======================================================================
+
+-- Metabase, Superset and Grafana read these through standard drivers:
+-- every column is text, numeric, integer, date or timestamptz (codes as
+-- text, numbers of rows as integer, yes/no as 1/0), and each view runs
+-- with the reader's rights (row-level security applies).
+CREATE VIEW @extschema@.bi_budget_lines WITH (security_invoker = true) AS
+SELECT b.id::integer AS budget_id, b.community::text AS community_code, c.name AS community_name,
+       @extschema@.ancestor(b.community, 4)::text AS subdistrict_code, s.name AS subdistrict_name,
+       @extschema@.ancestor(b.community, 3)::text AS district_code,
+       b.year, b.kind, k.name AS kind_name,
+       @extschema@.fen_to_yuan(b.amount_fen) AS amount_yuan,
+       @extschema@.fen_to_yuan(b.committed_fen) AS committed_yuan,
+       @extschema@.fen_to_yuan(b.paid_fen) AS paid_yuan,
+       @extschema@.fen_to_yuan(b.amount_fen OPERATOR(pg_catalog.-) b.committed_fen) AS uncommitted_yuan,
+       (SELECT pg_catalog.count(*) FROM @extschema@.project p WHERE p.budget OPERATOR(pg_catalog.=) b.id)::integer AS projects
+  FROM @extschema@.budget b
+  JOIN @extschema@.budget_kind k ON k.code OPERATOR(pg_catalog.=) b.kind
+  LEFT JOIN @extschema@.unit c ON c.code OPERATOR(@extschema@.=) b.community
+  LEFT JOIN @extschema@.unit s ON s.code OPERATOR(@extschema@.=) @extschema@.ancestor(b.community, 4);
+COMMENT ON VIEW @extschema@.bi_budget_lines IS
+    'budget lines for BI tools, in plain types: community, subdistrict and district codes and names, year, kind, amount, committed, paid, uncommitted (yuan), projects';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.budget_id IS 'the budget line';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.community_code IS 'its community''s code';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.community_name IS 'its community''s name';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.subdistrict_code IS 'the community''s subdistrict''s code';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.subdistrict_name IS 'the subdistrict''s name';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.district_code IS 'the district''s code';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.year IS 'the budget year';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.kind IS 'base_works or micro_project';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.kind_name IS 'the kind''s Chinese name';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.amount_yuan IS 'what it holds, in yuan';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.committed_yuan IS 'what is committed, in yuan';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.paid_yuan IS 'what is paid, in yuan';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.uncommitted_yuan IS 'what can still be committed, in yuan';
+COMMENT ON COLUMN @extschema@.bi_budget_lines.projects IS 'projects paid from it';
+
+CREATE VIEW @extschema@.bi_projects WITH (security_invoker = true) AS
+SELECT p.id::integer AS project_id, p.title, p.community::text AS community_code, c.name AS community_name,
+       p.unit::text AS unit_code, p.kind, p.budget::integer AS budget_id, b.year AS budget_year,
+       p.stage, st.name AS stage_name, st.position::integer AS stage_position,
+       (p.proposed_at AT TIME ZONE @extschema@.calendar_timezone())::date AS proposed_on,
+       p.stage_since, p.stage_due,
+       (COALESCE(p.stage_due OPERATOR(pg_catalog.<) pg_catalog.now(), false))::integer AS overdue,
+       @extschema@.fen_to_yuan(p.estimate_fen) AS estimate_yuan,
+       @extschema@.fen_to_yuan(COALESCE(d.paid_fen, 0)) AS paid_yuan,
+       (SELECT pg_catalog.count(*) FROM @extschema@.project_move m
+         WHERE m.project OPERATOR(pg_catalog.=) p.id AND m.moved_at OPERATOR(pg_catalog.>) m.left_stage_due)::integer AS late_moves
+  FROM @extschema@.project p
+  JOIN @extschema@.project_stage st ON st.code OPERATOR(pg_catalog.=) p.stage
+  LEFT JOIN @extschema@.unit c ON c.code OPERATOR(@extschema@.=) p.community
+  LEFT JOIN @extschema@.budget b ON b.id OPERATOR(pg_catalog.=) p.budget
+  LEFT JOIN LATERAL (SELECT pg_catalog.sum(e.amount_fen) AS paid_fen FROM @extschema@.budget_entry e
+                      WHERE e.commitment OPERATOR(pg_catalog.=) p.commitment
+                        AND e.kind OPERATOR(pg_catalog.=) 'payment') d ON true;
+COMMENT ON VIEW @extschema@.bi_projects IS
+    'projects for BI tools, in plain types: community, unit, kind, line, stage and its time limit (overdue 1 or 0), estimate and paid (yuan), late moves';
+COMMENT ON COLUMN @extschema@.bi_projects.project_id IS 'the project';
+COMMENT ON COLUMN @extschema@.bi_projects.title IS 'what it is';
+COMMENT ON COLUMN @extschema@.bi_projects.community_code IS 'its community''s code';
+COMMENT ON COLUMN @extschema@.bi_projects.community_name IS 'its community''s name';
+COMMENT ON COLUMN @extschema@.bi_projects.unit_code IS 'where it is carried out, a code';
+COMMENT ON COLUMN @extschema@.bi_projects.kind IS 'base_works or micro_project';
+COMMENT ON COLUMN @extschema@.bi_projects.budget_id IS 'its budget line';
+COMMENT ON COLUMN @extschema@.bi_projects.budget_year IS 'the line''s year';
+COMMENT ON COLUMN @extschema@.bi_projects.stage IS 'its stage';
+COMMENT ON COLUMN @extschema@.bi_projects.stage_name IS 'the stage''s Chinese name';
+COMMENT ON COLUMN @extschema@.bi_projects.stage_position IS 'the stage''s place in the order, 1 to 6';
+COMMENT ON COLUMN @extschema@.bi_projects.proposed_on IS 'the day it was proposed, in the calendar''s time zone';
+COMMENT ON COLUMN @extschema@.bi_projects.stage_since IS 'when it entered its stage';
+COMMENT ON COLUMN @extschema@.bi_projects.stage_due IS 'when the stage''s time limit runs out';
+COMMENT ON COLUMN @extschema@.bi_projects.overdue IS '1 when the limit ran out, else 0';
+COMMENT ON COLUMN @extschema@.bi_projects.estimate_yuan IS 'its estimate, in yuan';
+COMMENT ON COLUMN @extschema@.bi_projects.paid_yuan IS 'what was paid out of its commitment, in yuan';
+COMMENT ON COLUMN @extschema@.bi_projects.late_moves IS 'its moves after the limit of the stage they left';
+
+CREATE VIEW @extschema@.bi_needs WITH (security_invoker = true) AS
+SELECT n.id::integer AS need_id, n.community::text AS community_code, c.name AS community_name,
+       n.unit::text AS unit_code, n.cell::text AS cell_code,
+       pg_catalog.round(ST_X(n.location)::numeric, 6) AS lng, pg_catalog.round(ST_Y(n.location)::numeric, 6) AS lat,
+       n.skill, n.title, n.category, n.households, n.status, n.handling_level, n.escalations,
+       (n.opened_at AT TIME ZONE @extschema@.calendar_timezone())::date AS opened_on, n.opened_at, n.due_at,
+       (n.status OPERATOR(pg_catalog.=) 'open' AND n.due_at OPERATOR(pg_catalog.<) pg_catalog.now())::integer AS overdue,
+       t.person::integer AS taken_by_person, t.taken_at, t.met_at
+  FROM @extschema@.need n
+  LEFT JOIN @extschema@.unit c ON c.code OPERATOR(@extschema@.=) n.community
+  LEFT JOIN LATERAL (SELECT x.person, x.taken_at, x.met_at FROM @extschema@.need_take x
+                      WHERE x.need OPERATOR(pg_catalog.=) n.id ORDER BY x.taken_at DESC LIMIT 1) t ON true;
+COMMENT ON VIEW @extschema@.bi_needs IS
+    'needs for BI tools, in plain types: community, unit and Beidou cell codes, longitude and latitude, skill, households, status, escalations, overdue (1 or 0), who took it and when';
+COMMENT ON COLUMN @extschema@.bi_needs.need_id IS 'the need';
+COMMENT ON COLUMN @extschema@.bi_needs.community_code IS 'its community''s code';
+COMMENT ON COLUMN @extschema@.bi_needs.community_name IS 'its community''s name';
+COMMENT ON COLUMN @extschema@.bi_needs.unit_code IS 'where, a code';
+COMMENT ON COLUMN @extschema@.bi_needs.cell_code IS 'its Beidou grid cell (level 10) as the standard''s code string';
+COMMENT ON COLUMN @extschema@.bi_needs.lng IS 'longitude, degrees';
+COMMENT ON COLUMN @extschema@.bi_needs.lat IS 'latitude, degrees';
+COMMENT ON COLUMN @extschema@.bi_needs.skill IS 'the skill that meets it';
+COMMENT ON COLUMN @extschema@.bi_needs.title IS 'what is asked';
+COMMENT ON COLUMN @extschema@.bi_needs.category IS 'the case category it came from';
+COMMENT ON COLUMN @extschema@.bi_needs.households IS 'the households that reported it';
+COMMENT ON COLUMN @extschema@.bi_needs.status IS 'open, taken or met';
+COMMENT ON COLUMN @extschema@.bi_needs.handling_level IS '5 community, 4 subdistrict, 3 district';
+COMMENT ON COLUMN @extschema@.bi_needs.escalations IS 'how often it escalated';
+COMMENT ON COLUMN @extschema@.bi_needs.opened_on IS 'the day it was first reported, in the calendar''s time zone';
+COMMENT ON COLUMN @extschema@.bi_needs.opened_at IS 'when it was first reported';
+COMMENT ON COLUMN @extschema@.bi_needs.due_at IS 'when its limit runs out at its level';
+COMMENT ON COLUMN @extschema@.bi_needs.overdue IS '1 when it is open past its limit, else 0';
+COMMENT ON COLUMN @extschema@.bi_needs.taken_by_person IS 'the person who took it, last';
+COMMENT ON COLUMN @extschema@.bi_needs.taken_at IS 'when';
+COMMENT ON COLUMN @extschema@.bi_needs.met_at IS 'when it was met';
+
+-- ======================================================================
 -- Access: the group roles (sql/roles.sql) and row-level security
 -- ======================================================================
 
@@ -4748,6 +5809,127 @@ CREATE POLICY gridgov_read ON @extschema@.budget_entry FOR SELECT
 CREATE POLICY gridgov_insert ON @extschema@.budget_entry FOR INSERT
     WITH CHECK (budget IN (SELECT b.id FROM @extschema@.budget b
                             WHERE @extschema@.jurisdiction_holds(b.community, 'administrator')));
+
+-- Projects: readers read them, their moves, consultations and votes;
+-- administrators propose, consult, record votes and move them (the move
+-- to approved enters the commitment, as the moving role).  A project is
+-- seen under a grant of its community (or above it) and written where the
+-- role administers it; its moves, consultations and votes are seen and
+-- written where it is.
+GRANT SELECT ON @extschema@.project_stage, @extschema@.project, @extschema@.project_move,
+                @extschema@.project_consultation, @extschema@.project_vote, @extschema@.project_progress
+    TO gridgov_reader;
+GRANT SELECT ON @extschema@.project_stage_limit TO gridgov_reader;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.project_stage_limit TO gridgov_administrator;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.project, @extschema@.project_consultation, @extschema@.project_vote
+    TO gridgov_administrator;
+GRANT INSERT ON @extschema@.project_move TO gridgov_administrator;
+GRANT USAGE ON SEQUENCE @extschema@.project_id_seq, @extschema@.project_consultation_id_seq TO gridgov_administrator;
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.project_check(),
+    @extschema@.project_after_move(),
+    @extschema@.project_vote_check(),
+    @extschema@.set_project_move(timestamptz, text),
+    @extschema@.propose_project(@extschema@.gridcode, text, text, numeric, @extschema@.gridcode, integer, bigint, timestamptz),
+    @extschema@.consult_project(bigint, text, timestamptz, timestamptz, text),
+    @extschema@.vote_project(bigint, bigint, text),
+    @extschema@.advance_project(bigint, text, timestamptz)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.set_project_move(timestamptz, text),
+    @extschema@.propose_project(@extschema@.gridcode, text, text, numeric, @extschema@.gridcode, integer, bigint, timestamptz),
+    @extschema@.consult_project(bigint, text, timestamptz, timestamptz, text),
+    @extschema@.vote_project(bigint, bigint, text),
+    @extschema@.advance_project(bigint, text, timestamptz)
+    TO gridgov_administrator;
+ALTER TABLE @extschema@.project ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.project FOR SELECT
+    USING (@extschema@.jurisdiction_visible(community));
+CREATE POLICY gridgov_write ON @extschema@.project FOR ALL
+    USING (@extschema@.jurisdiction_holds(community, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(community, 'administrator'));
+ALTER TABLE @extschema@.project_move ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.project_move FOR SELECT
+    USING (project IN (SELECT p.id FROM @extschema@.project p));
+CREATE POLICY gridgov_insert ON @extschema@.project_move FOR INSERT
+    WITH CHECK (project IN (SELECT p.id FROM @extschema@.project p
+                             WHERE @extschema@.jurisdiction_holds(p.community, 'administrator')));
+ALTER TABLE @extschema@.project_consultation ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.project_consultation FOR SELECT
+    USING (project IN (SELECT p.id FROM @extschema@.project p));
+CREATE POLICY gridgov_write ON @extschema@.project_consultation FOR ALL
+    USING (project IN (SELECT p.id FROM @extschema@.project p
+                        WHERE @extschema@.jurisdiction_holds(p.community, 'administrator')))
+    WITH CHECK (project IN (SELECT p.id FROM @extschema@.project p
+                             WHERE @extschema@.jurisdiction_holds(p.community, 'administrator')));
+ALTER TABLE @extschema@.project_vote ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.project_vote FOR SELECT
+    USING (consultation IN (SELECT c.id FROM @extschema@.project_consultation c));
+CREATE POLICY gridgov_write ON @extschema@.project_vote FOR ALL
+    USING (consultation IN (SELECT c.id FROM @extschema@.project_consultation c
+                              JOIN @extschema@.project p ON p.id OPERATOR(pg_catalog.=) c.project
+                             WHERE @extschema@.jurisdiction_holds(p.community, 'administrator')))
+    WITH CHECK (consultation IN (SELECT c.id FROM @extschema@.project_consultation c
+                                   JOIN @extschema@.project p ON p.id OPERATOR(pg_catalog.=) c.project
+                                  WHERE @extschema@.jurisdiction_holds(p.community, 'administrator')));
+
+-- Needs and offers: readers read them, the offers' places and the takes;
+-- handlers (grid workers) and administrators report needs, record takes
+-- and meet them; administrators record offers and escalate.  A need is
+-- seen under a grant of its unit and written where the role handles or
+-- administers it; an offer is seen where its post is (the posts' policy)
+-- and written where the role administers the post's place; a take is seen
+-- where its need is.
+GRANT SELECT ON @extschema@.need, @extschema@.offer, @extschema@.need_take, @extschema@.offer_places
+    TO gridgov_reader;
+GRANT INSERT, UPDATE ON @extschema@.need, @extschema@.need_take TO gridgov_handler, gridgov_administrator;
+GRANT USAGE ON SEQUENCE @extschema@.need_id_seq TO gridgov_handler, gridgov_administrator;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.offer TO gridgov_administrator;
+GRANT USAGE ON SEQUENCE @extschema@.offer_id_seq TO gridgov_administrator;
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.need_before_insert(),
+    @extschema@.report_need(@extschema@.gridcode, text, text, geometry, text, bigint, integer),
+    @extschema@.need_from_case(bigint, text, text),
+    @extschema@.take_need(bigint, bigint, text),
+    @extschema@.meet_need(bigint, text),
+    @extschema@.escalate_needs(timestamptz)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.report_need(@extschema@.gridcode, text, text, geometry, text, bigint, integer),
+    @extschema@.need_from_case(bigint, text, text),
+    @extschema@.take_need(bigint, bigint, text),
+    @extschema@.meet_need(bigint, text)
+    TO gridgov_handler, gridgov_administrator;
+GRANT EXECUTE ON FUNCTION @extschema@.escalate_needs(timestamptz) TO gridgov_administrator;
+ALTER TABLE @extschema@.need ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.need FOR SELECT
+    USING (@extschema@.jurisdiction_visible(unit));
+CREATE POLICY gridgov_write ON @extschema@.need FOR ALL
+    USING (@extschema@.jurisdiction_holds(unit, 'handler') OR @extschema@.jurisdiction_holds(unit, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'handler') OR @extschema@.jurisdiction_holds(unit, 'administrator'));
+ALTER TABLE @extschema@.offer ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.offer FOR SELECT
+    USING (post IN (SELECT p.id FROM @extschema@.post p));
+CREATE POLICY gridgov_write ON @extschema@.offer FOR ALL
+    USING (post IN (SELECT p.id FROM @extschema@.post p
+                      LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization
+                     WHERE @extschema@.jurisdiction_holds(COALESCE(p.unit, o.anchor), 'administrator')))
+    WITH CHECK (post IN (SELECT p.id FROM @extschema@.post p
+                           LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization
+                          WHERE @extschema@.jurisdiction_holds(COALESCE(p.unit, o.anchor), 'administrator')));
+ALTER TABLE @extschema@.need_take ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.need_take FOR SELECT
+    USING (need IN (SELECT n.id FROM @extschema@.need n));
+CREATE POLICY gridgov_write ON @extschema@.need_take FOR ALL
+    USING (need IN (SELECT n.id FROM @extschema@.need n
+                     WHERE @extschema@.jurisdiction_holds(n.unit, 'handler')
+                        OR @extschema@.jurisdiction_holds(n.unit, 'administrator')))
+    WITH CHECK (need IN (SELECT n.id FROM @extschema@.need n
+                          WHERE @extschema@.jurisdiction_holds(n.unit, 'handler')
+                             OR @extschema@.jurisdiction_holds(n.unit, 'administrator')));
+
+-- The BI views: readers read them (with their own rights).
+GRANT SELECT ON @extschema@.bi_budget_lines, @extschema@.bi_projects, @extschema@.bi_needs TO gridgov_reader;
 
 -- issue 16: services for residents (sql/services.sql, a new pillar)
 -- gridgov pillar: services for residents (issue 16)
@@ -6409,6 +7591,188 @@ BEGIN
      ORDER BY p.district, p.case_id, p.seq, p.rank;
 END;
 $$;
+
+-- issue 17: advance_project(project, note, at, to_stage): given the stage
+-- meant, a project moved on meanwhile is refused rather than moved again
+-- (sql/lists.sql)
+DROP FUNCTION @extschema@.advance_project(bigint, text, timestamptz);
+-- Move a project to its next stage, now (or at a time of the past, for a
+-- member of gridgov_importer), with a note.  Given to_stage, the stage the
+-- caller means it to enter, a project that is not at the stage before it
+-- (moved on meanwhile by someone else) is refused (55000) rather than
+-- moved on once more: two clerks approving one project at once approve it
+-- once, and the second is told.
+CREATE FUNCTION @extschema@.advance_project(project bigint, note text DEFAULT NULL, at timestamptz DEFAULT NULL,
+                                            to_stage text DEFAULT NULL)
+    RETURNS @extschema@.project
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    moved @extschema@.project;
+    current_stage text;
+BEGIN
+    IF to_stage IS NOT NULL AND NOT EXISTS (SELECT FROM @extschema@.project_stage s WHERE s.code OPERATOR(pg_catalog.=) to_stage) THEN
+        RAISE EXCEPTION '"%" is not a stage of a project', to_stage
+            USING ERRCODE = '22023', HINT = 'The stages are the codes of gridgov.project_stage, such as approved.';
+    END IF;
+    PERFORM @extschema@.set_project_move(at, note);
+    -- in READ COMMITTED a concurrent move's row lock is waited for, and the
+    -- WHERE clause evaluated again on the row it left
+    UPDATE @extschema@.project p
+       SET stage = (SELECT nx.code FROM @extschema@.project_stage cur
+                      JOIN @extschema@.project_stage nx ON nx.position OPERATOR(pg_catalog.=) (cur.position OPERATOR(pg_catalog.+) 1)
+                     WHERE cur.code OPERATOR(pg_catalog.=) p.stage)
+     WHERE p.id OPERATOR(pg_catalog.=) advance_project.project
+       AND (to_stage IS NULL
+            OR p.stage OPERATOR(pg_catalog.=) (SELECT cur.code FROM @extschema@.project_stage cur
+                                                 JOIN @extschema@.project_stage nx
+                                                   ON nx.position OPERATOR(pg_catalog.=) (cur.position OPERATOR(pg_catalog.+) 1)
+                                                WHERE nx.code OPERATOR(pg_catalog.=) to_stage))
+    RETURNING p.* INTO moved;
+    PERFORM @extschema@.set_project_move(NULL, NULL);
+    IF moved.id IS NULL THEN
+        SELECT p.stage INTO current_stage FROM @extschema@.project p WHERE p.id OPERATOR(pg_catalog.=) advance_project.project;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'project % does not exist', COALESCE(project::text, 'NULL')
+                USING ERRCODE = '23503', HINT = 'Name a project of gridgov.project, by its id.';
+        END IF;
+        RAISE EXCEPTION 'project % is %: it cannot move to %', project, current_stage, to_stage
+            USING ERRCODE = '55000',
+                  HINT = COALESCE('Its next stage is ' OPERATOR(pg_catalog.||)
+                                  (SELECT nx.code FROM @extschema@.project_stage cur
+                                     JOIN @extschema@.project_stage nx ON nx.position OPERATOR(pg_catalog.=) (cur.position OPERATOR(pg_catalog.+) 1)
+                                    WHERE cur.code OPERATOR(pg_catalog.=) current_stage)
+                                  OPERATOR(pg_catalog.||) '; it may have been moved meanwhile.',
+                                  'It is evaluated: it has no next stage.');
+    END IF;
+    RETURN moved;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.advance_project(bigint, text, timestamptz, text) IS
+    'move a project to its next stage with a note, now (at a time of the past for a member of gridgov_importer); given to_stage, only from the stage before it (55000 otherwise: moved meanwhile); the stage''s needs are checked and its time limit counted; returns it';
+REVOKE EXECUTE ON FUNCTION @extschema@.advance_project(bigint, text, timestamptz, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.advance_project(bigint, text, timestamptz, text) TO gridgov_administrator;
+-- end of issue 17 (advance_project)
+
+-- issue 17: the escalation of needs as a job of the background worker
+-- (sql/lists.sql)
+-- The escalation of needs as a job of the background worker (worker.sql),
+-- as the sweep is for cases: every 10 minutes, escalate_needs(now()).  The
+-- worker runs it as the bootstrap superuser; anyone else needs
+-- escalate_needs (administrators).
+CREATE FUNCTION @extschema@.job_need_escalation() RETURNS bigint
+    LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT @extschema@.escalate_needs(pg_catalog.now());
+END;
+COMMENT ON FUNCTION @extschema@.job_need_escalation() IS
+    'job: escalate every open need whose limit ran out (escalate_needs at now); returns how many';
+INSERT INTO @extschema@.job (name, function, period) VALUES
+    ('need_escalation', '@extschema@.job_need_escalation', '10 minutes');
+-- pg_dump keeps the jobs a user added, not those CREATE EXTENSION puts back
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.job',
+           'WHERE name NOT IN (''escalation_sweep'', ''early_warning'', ''rollups'', ''calendar_horizon'', ''personal_data_retention'', ''need_escalation'')');
+-- end of issue 17 (need_escalation)
+
+-- issue 17: a take of a need checked whoever writes it (need_take's trigger),
+-- take_need one INSERT (sql/lists.sql)
+-- A take checked, whoever writes it (take_need, or a plain INSERT): BEFORE
+-- INSERT OR UPDATE on need_take.  A new take is of an open need, whose row
+-- it locks (two takes of one need are ordered, and the second finds it
+-- taken), through an available offer of the need's skill with room left,
+-- counted under the offer's lock (so its capacity holds against concurrent
+-- takes), by the offer's holder, now; the need is then taken.  A restored
+-- one (from a member of gridgov_importer, with a time of its own) is kept
+-- as written.  A take keeps its need, offer, holder and time; its met_at
+-- and note change.
+CREATE FUNCTION @extschema@.need_take_check() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    n record;
+    f record;
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+        IF NEW.need OPERATOR(pg_catalog.<>) OLD.need OR NEW.offer OPERATOR(pg_catalog.<>) OLD.offer
+           OR NEW.person OPERATOR(pg_catalog.<>) OLD.person OR NEW.taken_at OPERATOR(pg_catalog.<>) OLD.taken_at
+           OR NEW.taken_by OPERATOR(pg_catalog.<>) OLD.taken_by THEN
+            RAISE EXCEPTION 'the take of need % through offer % keeps its need, offer, holder and time', OLD.need, OLD.offer
+                USING ERRCODE = '55000', HINT = 'Record that it was met (meet_need); a need is taken again only as a new need.';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.taken_at OPERATOR(pg_catalog.<>) pg_catalog.now()
+       AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER') THEN
+        RETURN NEW;
+    END IF;
+    SELECT x.id, x.status, x.skill INTO n FROM @extschema@.need x WHERE x.id OPERATOR(pg_catalog.=) NEW.need FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'need % does not exist', COALESCE(NEW.need::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name a need of gridgov.need, by its id.';
+    END IF;
+    IF n.status OPERATOR(pg_catalog.<>) 'open' THEN
+        RAISE EXCEPTION 'need % is %, not open', n.id, n.status
+            USING ERRCODE = '55000', HINT = 'Only an open need is taken.';
+    END IF;
+    SELECT x.id, x.skill, x.available, x.capacity, p.person INTO f
+      FROM @extschema@.offer x JOIN @extschema@.post p ON p.id OPERATOR(pg_catalog.=) x.post
+     WHERE x.id OPERATOR(pg_catalog.=) NEW.offer;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'offer % does not exist', COALESCE(NEW.offer::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name an offer of gridgov.offer, by its id (match_need proposes them).';
+    END IF;
+    -- a lock of the offer orders its takes, so its capacity holds (an
+    -- advisory one: a handler who takes needs may not update offers, and a
+    -- row lock would need that); the count below is read after it, by a
+    -- statement of its own (a new snapshot in READ COMMITTED)
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('gridgov.offer'),
+                                             (f.id OPERATOR(pg_catalog.%) 2147483647)::integer);
+    IF f.skill OPERATOR(pg_catalog.<>) n.skill OR NOT f.available OPERATOR(pg_catalog.@>) pg_catalog.now() THEN
+        RAISE EXCEPTION 'offer % (%) does not meet need % (%) now', f.id, f.skill, n.id, n.skill
+            USING ERRCODE = '22023', HINT = 'Take it through an available offer of its skill: gridgov.match_need() proposes them.';
+    END IF;
+    IF (SELECT pg_catalog.count(*) FROM @extschema@.need_take t
+         WHERE t.offer OPERATOR(pg_catalog.=) f.id AND t.met_at IS NULL) OPERATOR(pg_catalog.>=) f.capacity THEN
+        RAISE EXCEPTION 'offer % has taken % needs not yet met: it is full', f.id, f.capacity
+            USING ERRCODE = '55000', HINT = 'Meet one of them first (meet_need), or take another offer.';
+    END IF;
+    IF NEW.person IS DISTINCT FROM f.person AND NEW.person IS NOT NULL THEN
+        RAISE EXCEPTION 'need % is taken through offer % by its holder, person %, not person %', n.id, f.id, f.person, NEW.person
+            USING ERRCODE = '22023', HINT = 'Leave person out: the take names the offer''s holder.';
+    END IF;
+    NEW.person := f.person;
+    NEW.taken_at := pg_catalog.now();
+    NEW.taken_by := CURRENT_USER;
+    NEW.met_at := NULL;
+    UPDATE @extschema@.need x SET status = 'taken' WHERE x.id OPERATOR(pg_catalog.=) n.id;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.need_take_check() IS
+    'BEFORE INSERT OR UPDATE trigger on need_take: a take of an open need (locked) through an available offer of its skill with room (under the offer''s lock), by its holder, now, the need then taken; a restored one kept; a take keeps its need, offer, holder and time';
+CREATE TRIGGER gridgov_need_take_check BEFORE INSERT OR UPDATE ON @extschema@.need_take
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.need_take_check();
+
+-- Take a need through an offer: the offer's holder takes it (the need open,
+-- the offer of its skill, available, with room: need_take's trigger checks
+-- it all); the need is taken.
+CREATE OR REPLACE FUNCTION @extschema@.take_need(need bigint, offer bigint, note text DEFAULT NULL)
+    RETURNS @extschema@.need_take
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    taken @extschema@.need_take;
+BEGIN
+    INSERT INTO @extschema@.need_take AS t (need, offer, note)
+    VALUES (take_need.need, take_need.offer, take_need.note)
+    RETURNING t.* INTO taken;
+    RETURN taken;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.take_need(bigint, bigint, text) IS
+    'record that an offer''s holder took an open need (the offer of its skill, available now, with room: need_take''s trigger checks it); returns the take';
+REVOKE EXECUTE ON FUNCTION @extschema@.need_take_check() FROM PUBLIC;
+-- end of issue 17 (need_take_check)
 
 -- issue 15: the column form of risk() and risk_cases(), which the planner
 -- gives risk(c, as_of) over gridgov.cases (src/kpi_planner.c), so that

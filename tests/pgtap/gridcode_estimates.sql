@@ -1,7 +1,9 @@
--- The planner's estimate of "code <@ X" reads the column's histogram as the
--- int64 numbers the codes are, interpolating inside a bucket: a subtree
--- smaller than a bucket (every village, grid or building of a large table)
--- is estimated near its size, as bigint's BETWEEN would be, not at one row.
+-- The planner's estimate of "code <@ X" knows how many rows a code of X's
+-- level holds in the column (src/selectivity.c): a subtree smaller than a
+-- histogram bucket (every village, grid or building of a large table) is
+-- estimated near its size, here where the codes fill their numbers densely
+-- as bigint's BETWEEN would be, not at one row.  tests/sql/subtree_estimates.sql
+-- has sparse codes, cells, and every other kind of root.
 BEGIN;
 SET search_path = gridgov, public;
 SELECT plan(12);

