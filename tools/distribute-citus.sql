@@ -25,8 +25,9 @@
 --   kept on a distributed table: cases_id (ids stay unique, as one
 --   sequence on the coordinator hands them out; a plain index on id, in
 --   each shard, still finds a case by its number) and case_history_entry;
---   reward's reference to cases (id) goes with cases_id (the reward
---   trigger still checks that the case exists);
+--   the foreign keys to cases (id) go with cases_id: reward's (the reward
+--   trigger still checks that the case exists) and need's (a need keeps
+--   its case's number, unchecked);
 -- * Citus refuses row-level security policies with subqueries on its
 --   tables: the policies of post, person_contact, person_login and
 --   case_history that have one are dropped.  Row-level security stays on
@@ -78,7 +79,11 @@ SELECT create_reference_table(t)
  ORDER BY n;
 
 -- cases and their history, by district, colocated
-ALTER TABLE gridgov.reward DROP CONSTRAINT reward_case_id_fkey;
+SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname)
+  FROM pg_constraint
+ WHERE contype = 'f' AND confrelid = 'gridgov.cases'::regclass
+ ORDER BY conrelid::regclass::text, conname
+\gexec
 DROP INDEX gridgov.cases_id;
 CREATE INDEX cases_id_lookup ON gridgov.cases (id);
 DROP INDEX gridgov.case_history_entry;
