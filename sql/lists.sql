@@ -1388,8 +1388,8 @@ COMMENT ON FUNCTION @extschema@.need_proposals(@extschema@.gridcode, integer, ti
 -- counted under the offer's lock (so its capacity holds against concurrent
 -- takes), by the offer's holder, now; the need is then taken.  A restored
 -- one (from a member of gridgov_importer, with a time of its own) is kept
--- as written.  A take keeps its need, offer, holder and time; its met_at
--- and note change.
+-- as written.  A take keeps its need, offer, holder and time; its note
+-- changes, and its met_at when its need is met (need_after_met).
 CREATE FUNCTION @extschema@.need_take_check() RETURNS trigger
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
@@ -1403,6 +1403,11 @@ BEGIN
            OR NEW.taken_by OPERATOR(pg_catalog.<>) OLD.taken_by THEN
             RAISE EXCEPTION 'the take of need % through offer % keeps its need, offer, holder and time', OLD.need, OLD.offer
                 USING ERRCODE = '55000', HINT = 'Record that it was met (meet_need); a need is taken again only as a new need.';
+        END IF;
+        -- met_at follows the need's status (need_after_met, a trigger)
+        IF NEW.met_at IS DISTINCT FROM OLD.met_at AND pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 2 THEN
+            RAISE EXCEPTION 'the take of need % through offer % is met when its need is', OLD.need, OLD.offer
+                USING ERRCODE = '55000', HINT = 'Record that the need was met: gridgov.meet_need(), or set its status to met.';
         END IF;
         RETURN NEW;
     END IF;
@@ -1454,7 +1459,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.need_take_check() IS
-    'BEFORE INSERT OR UPDATE trigger on need_take: a take of an open need (locked) through an available offer of its skill with room (under the offer''s lock), by its holder, now, the need then taken; a restored one kept; a take keeps its need, offer, holder and time';
+    'BEFORE INSERT OR UPDATE trigger on need_take: a take of an open need (locked) through an available offer of its skill with room (under the offer''s lock), by its holder, now, the need then taken; a restored one kept; a take keeps its need, offer, holder and time, and is met with its need';
 CREATE TRIGGER gridgov_need_take_check BEFORE INSERT OR UPDATE ON @extschema@.need_take
     FOR EACH ROW EXECUTE FUNCTION @extschema@.need_take_check();
 

@@ -8275,3 +8275,76 @@ END;
 $$;
 REVOKE EXECUTE ON FUNCTION @extschema@.need_status_check(), @extschema@.need_after_met() FROM PUBLIC;
 -- end of issue 17 (need status)
+
+-- issue 17: a take's met_at follows its need's status (sql/lists.sql)
+CREATE OR REPLACE FUNCTION @extschema@.need_take_check() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    n record;
+    f record;
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+        IF NEW.need OPERATOR(pg_catalog.<>) OLD.need OR NEW.offer OPERATOR(pg_catalog.<>) OLD.offer
+           OR NEW.person OPERATOR(pg_catalog.<>) OLD.person OR NEW.taken_at OPERATOR(pg_catalog.<>) OLD.taken_at
+           OR NEW.taken_by OPERATOR(pg_catalog.<>) OLD.taken_by THEN
+            RAISE EXCEPTION 'the take of need % through offer % keeps its need, offer, holder and time', OLD.need, OLD.offer
+                USING ERRCODE = '55000', HINT = 'Record that it was met (meet_need); a need is taken again only as a new need.';
+        END IF;
+        -- met_at follows the need's status (need_after_met, a trigger)
+        IF NEW.met_at IS DISTINCT FROM OLD.met_at AND pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 2 THEN
+            RAISE EXCEPTION 'the take of need % through offer % is met when its need is', OLD.need, OLD.offer
+                USING ERRCODE = '55000', HINT = 'Record that the need was met: gridgov.meet_need(), or set its status to met.';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.taken_at OPERATOR(pg_catalog.<>) pg_catalog.now()
+       AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER') THEN
+        RETURN NEW;
+    END IF;
+    SELECT x.id, x.status, x.skill INTO n FROM @extschema@.need x WHERE x.id OPERATOR(pg_catalog.=) NEW.need FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'need % does not exist', COALESCE(NEW.need::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name a need of gridgov.need, by its id.';
+    END IF;
+    IF n.status OPERATOR(pg_catalog.<>) 'open' THEN
+        RAISE EXCEPTION 'need % is %, not open', n.id, n.status
+            USING ERRCODE = '55000', HINT = 'Only an open need is taken.';
+    END IF;
+    SELECT x.id, x.skill, x.available, x.capacity, p.person INTO f
+      FROM @extschema@.offer x JOIN @extschema@.post p ON p.id OPERATOR(pg_catalog.=) x.post
+     WHERE x.id OPERATOR(pg_catalog.=) NEW.offer;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'offer % does not exist', COALESCE(NEW.offer::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name an offer of gridgov.offer, by its id (match_need proposes them).';
+    END IF;
+    -- a lock of the offer orders its takes, so its capacity holds (an
+    -- advisory one: a handler who takes needs may not update offers, and a
+    -- row lock would need that); the count below is read after it, by a
+    -- statement of its own (a new snapshot in READ COMMITTED)
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('gridgov.offer'),
+                                             (f.id OPERATOR(pg_catalog.%) 2147483647)::integer);
+    IF f.skill OPERATOR(pg_catalog.<>) n.skill OR NOT f.available OPERATOR(pg_catalog.@>) pg_catalog.now() THEN
+        RAISE EXCEPTION 'offer % (%) does not meet need % (%) now', f.id, f.skill, n.id, n.skill
+            USING ERRCODE = '22023', HINT = 'Take it through an available offer of its skill: gridgov.match_need() proposes them.';
+    END IF;
+    IF (SELECT pg_catalog.count(*) FROM @extschema@.need_take t
+         WHERE t.offer OPERATOR(pg_catalog.=) f.id AND t.met_at IS NULL) OPERATOR(pg_catalog.>=) f.capacity THEN
+        RAISE EXCEPTION 'offer % has taken % needs not yet met: it is full', f.id, f.capacity
+            USING ERRCODE = '55000', HINT = 'Meet one of them first (meet_need), or take another offer.';
+    END IF;
+    IF NEW.person IS DISTINCT FROM f.person AND NEW.person IS NOT NULL THEN
+        RAISE EXCEPTION 'need % is taken through offer % by its holder, person %, not person %', n.id, f.id, f.person, NEW.person
+            USING ERRCODE = '22023', HINT = 'Leave person out: the take names the offer''s holder.';
+    END IF;
+    NEW.person := f.person;
+    NEW.taken_at := pg_catalog.now();
+    NEW.taken_by := CURRENT_USER;
+    NEW.met_at := NULL;
+    UPDATE @extschema@.need x SET status = 'taken' WHERE x.id OPERATOR(pg_catalog.=) n.id;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.need_take_check() IS
+    'BEFORE INSERT OR UPDATE trigger on need_take: a take of an open need (locked) through an available offer of its skill with room (under the offer''s lock), by its holder, now, the need then taken; a restored one kept; a take keeps its need, offer, holder and time, and is met with its need';
+-- end of issue 17 (met_at)
