@@ -8193,3 +8193,85 @@ SELECT u.code::text AS unit,
          ON s.unit OPERATOR(@extschema@.=) u.code
  WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u.valid_to);
 ALTER VIEW @extschema@.risk_map SET (security_invoker = true);
+
+-- issue 17: a need's status follows its take, whoever writes it; a need met
+-- ends its take (sql/lists.sql)
+-- A need's status follows its take, whoever writes it: BEFORE INSERT OR
+-- UPDATE on need.  A new need is open (but a restored one, from a member
+-- of gridgov_importer with an opening time of its own); an open need is
+-- taken by a take only (need_take's trigger, at a trigger depth above 1),
+-- a taken one met (meet_need, or an UPDATE), and a met one stays met: a
+-- need is never taken twice.
+CREATE FUNCTION @extschema@.need_status_check() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+        IF NEW.status OPERATOR(pg_catalog.<>) 'open'
+           AND NOT (NEW.opened_at OPERATOR(pg_catalog.<>) pg_catalog.now()
+                    AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER')) THEN
+            RAISE EXCEPTION 'a new need is open, not %', NEW.status
+                USING ERRCODE = '55000', HINT = 'Report it (report_need); it is taken through an offer (take_need).';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.status OPERATOR(pg_catalog.=) OLD.status
+       OR OLD.status OPERATOR(pg_catalog.=) 'taken' AND NEW.status OPERATOR(pg_catalog.=) 'met'
+       OR OLD.status OPERATOR(pg_catalog.=) 'open' AND NEW.status OPERATOR(pg_catalog.=) 'taken'
+          AND pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.>) 1 THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'need % is %: it cannot be set %', OLD.id, OLD.status, NEW.status
+        USING ERRCODE = '55000',
+              HINT = CASE OLD.status WHEN 'open' THEN 'An open need is taken through an offer: take_need, or an INSERT into gridgov.need_take.'
+                                     WHEN 'taken' THEN 'A taken need is met (meet_need).'
+                                     ELSE 'A met need stays met: report it again as a new need.' END;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.need_status_check() IS
+    'BEFORE INSERT OR UPDATE trigger on need: new needs open (but restored ones), open to taken by a take only, taken to met, met final';
+CREATE TRIGGER gridgov_need_status_check BEFORE INSERT OR UPDATE OF status ON @extschema@.need
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.need_status_check();
+
+-- A need met ends its take, so that its offer has room again: AFTER UPDATE
+-- OF status on need, when a taken need is met.
+CREATE FUNCTION @extschema@.need_after_met() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    UPDATE @extschema@.need_take t SET met_at = pg_catalog.now()
+     WHERE t.need OPERATOR(pg_catalog.=) NEW.id AND t.met_at IS NULL;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.need_after_met() IS
+    'AFTER UPDATE trigger on need, when a taken need is met: its take''s met_at is now';
+CREATE TRIGGER gridgov_need_after_met AFTER UPDATE OF status ON @extschema@.need
+    FOR EACH ROW WHEN (OLD.status OPERATOR(pg_catalog.=) 'taken' AND NEW.status OPERATOR(pg_catalog.=) 'met')
+    EXECUTE FUNCTION @extschema@.need_after_met();
+CREATE OR REPLACE FUNCTION @extschema@.meet_need(need bigint, note text DEFAULT NULL)
+    RETURNS @extschema@.need
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    met @extschema@.need;
+BEGIN
+    UPDATE @extschema@.need x SET status = 'met'
+     WHERE x.id OPERATOR(pg_catalog.=) meet_need.need AND x.status OPERATOR(pg_catalog.=) 'taken'
+    RETURNING x.* INTO met;
+    IF met.id IS NULL THEN
+        IF EXISTS (SELECT FROM @extschema@.need x WHERE x.id OPERATOR(pg_catalog.=) meet_need.need) THEN
+            RAISE EXCEPTION 'need % is not taken', meet_need.need
+                USING ERRCODE = '55000', HINT = 'A need is met once someone took it (take_need).';
+        END IF;
+        RAISE EXCEPTION 'need % does not exist', COALESCE(meet_need.need::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name a need of gridgov.need, by its id.';
+    END IF;
+    -- its take ended by the need's trigger (need_after_met); the note kept
+    UPDATE @extschema@.need_take t SET note = meet_need.note
+     WHERE t.need OPERATOR(pg_catalog.=) met.id AND meet_need.note IS NOT NULL;
+    RETURN met;
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION @extschema@.need_status_check(), @extschema@.need_after_met() FROM PUBLIC;
+-- end of issue 17 (need status)
