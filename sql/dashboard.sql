@@ -28,11 +28,16 @@ CREATE FUNCTION @extschema@.kpi_by_unit(from_day date, to_day date)
                    satisfaction_mean numeric, satisfied_share numeric,
                    accept_hours_p50 numeric, accept_hours_p90 numeric,
                    close_hours_p50 numeric, close_hours_p90 numeric)
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 500
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 500 SET search_path FROM CURRENT
     -- the merges' estimated cost calls for JIT compilation, which costs
     -- several times what the merges do
     SET jit = off
-BEGIN ATOMIC
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     SELECT m.unit::text, u.name, m.level, @extschema@.level_name(m.unit), @extschema@.parent(m.unit)::text,
            -- breadcrumb(), as an index scan per row
            (SELECT pg_catalog.string_agg(a.name, ' › ' ORDER BY a.level)
@@ -40,7 +45,7 @@ BEGIN ATOMIC
              WHERE a.code OPERATOR(@extschema@.=) ANY (ARRAY(
                    SELECT @extschema@.ancestor(m.unit, l.level)
                      FROM pg_catalog.generate_series(1, m.level) AS l(level)))
-               AND @extschema@.unit_is_current(a)),
+               AND @extschema@.unit_is_current(a.valid_to)),
            @extschema@.received(m.kpi), @extschema@.accepted(m.kpi), @extschema@.dispatched(m.kpi),
            @extschema@.due_to_close(m.kpi), @extschema@.closed(m.kpi),
            pg_catalog.round(@extschema@.closure_rate(m.kpi), 4),
@@ -70,8 +75,35 @@ BEGIN ATOMIC
       LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) m.unit
      ORDER BY m.unit;
 END;
+$$;
 COMMENT ON FUNCTION @extschema@.kpi_by_unit(date, date) IS
     'KPI table of every unit from province to grid for the cases reported from from_day to to_day, from kpi_daily';
+
+-- The KPI state per service point of the cases routed to it at intake (the
+-- report row of the case's history) and reported from starts up to ends,
+-- at as_of: what service_point_ranking ranks.  PL/pgSQL, not SQL: Citus
+-- plans a query over distributed tables only with its parameters' values,
+-- which a SQL function does not pass.
+CREATE FUNCTION @extschema@.kpi_by_service_point(starts timestamptz, ends timestamptz,
+                                                 as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (service_point integer, kpi @extschema@.kpi_state)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 100 SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    SELECT h.service_point, @extschema@.kpi(c, as_of)
+      FROM @extschema@.cases c
+      JOIN @extschema@.case_history h
+        ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+       AND h.seq OPERATOR(pg_catalog.=) 1
+     WHERE c.reported_at OPERATOR(pg_catalog.>=) starts AND c.reported_at OPERATOR(pg_catalog.<) ends
+       AND h.service_point IS NOT NULL
+     GROUP BY h.service_point;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_by_service_point(timestamptz, timestamptz, timestamptz) IS
+    'KPI state per service point of the cases routed to it at intake and reported from starts up to (not including) ends, counted at as_of';
 
 -- The best service hall of the month.
 --
@@ -100,15 +132,9 @@ BEGIN ATOMIC
                (p.first_day OPERATOR(pg_catalog.+) interval '1 month') AT TIME ZONE @extschema@.calendar_timezone() AS ends
           FROM period p
     ), per_point AS (
-        SELECT h.service_point, @extschema@.kpi(c, as_of) AS kpi
+        SELECT k.service_point, k.kpi
           FROM bounds b
-          JOIN @extschema@.cases c
-            ON c.reported_at OPERATOR(pg_catalog.>=) b.starts AND c.reported_at OPERATOR(pg_catalog.<) b.ends
-          JOIN @extschema@.case_history h
-            ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
-           AND h.seq OPERATOR(pg_catalog.=) 1
-         WHERE h.service_point IS NOT NULL
-         GROUP BY h.service_point
+         CROSS JOIN LATERAL @extschema@.kpi_by_service_point(b.starts, b.ends, as_of) k
     ), scored AS (
         SELECT sp.id, sp.name, sp.unit, sp.level, sp.department, pp.kpi,
                pg_catalog.round(100 OPERATOR(pg_catalog.*) (
@@ -223,7 +249,7 @@ BEGIN ATOMIC
           JOIN @extschema@.unit u
             ON u.boundary && t.envelope_4326
            AND u.level OPERATOR(pg_catalog.=) risk_tile.level
-           AND @extschema@.unit_is_current(u)
+           AND @extschema@.unit_is_current(u.valid_to)
           LEFT JOIN LATERAL @extschema@.risk_scores(u.code, as_of, u.level) rs ON true
     )
     SELECT COALESCE((SELECT ST_AsMVT(f.*, 'risk', 4096, 'geom')
@@ -243,51 +269,57 @@ COMMENT ON FUNCTION @extschema@.risk_tile(integer, integer, integer, integer, ti
 CREATE FUNCTION @extschema@.risk_cell_tile(z integer, x integer, y integer, cell_level integer DEFAULT NULL,
                                            as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS bytea
-    LANGUAGE sql STABLE PARALLEL SAFE SET search_path FROM CURRENT
-BEGIN ATOMIC
-    WITH widths AS (
-        SELECT w.level, w.degrees
-          FROM (VALUES (1, 6.0), (2, 0.5), (3, 0.25), (4, 1 / 60.0), (5, 1 / 900.0),
-                       (6, 1 / 1800.0), (7, 1 / 14400.0), (8, 1 / 115200.0),
-                       (9, 1 / 921600.0), (10, 1 / 7372800.0)) AS w(level, degrees)
-    ), tile AS (
-        SELECT ST_TileEnvelope(z, x, y) AS envelope,
-               ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326,
-               360.0 OPERATOR(pg_catalog./) (2::numeric OPERATOR(pg_catalog.^) z) AS degrees
-         WHERE @extschema@.check_tile(z, x, y, cell_level) AND @extschema@.check_risk_time(as_of)
-    ), levels AS (
-        SELECT t.*, l.cell_level,
-               -- the finest level at most cell_level whose cells are at least
-               -- a quarter of the tile's width: a handful of ranges to read
-               COALESCE((SELECT pg_catalog.max(w.level) FROM widths w
-                          WHERE w.level OPERATOR(pg_catalog.<=) l.cell_level
-                            AND w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 4)), 1) AS probe_level
-          FROM tile t
-         CROSS JOIN LATERAL (
-               SELECT COALESCE(cell_level,
-                               (SELECT pg_catalog.max(w.level) FROM widths w
-                                 WHERE w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 128)), 1)
-                      AS cell_level) l
-    ), cells AS (
-        SELECT @extschema@.parent(c.cell, lv.cell_level) AS cell,
-               @extschema@.risk(c, as_of) AS score, @extschema@.risk_cases(c, as_of) AS cases
-          FROM levels lv
-         CROSS JOIN LATERAL @extschema@.cover(lv.envelope_4326, lv.probe_level) probe
-          JOIN @extschema@.cases c
-            ON c.cell OPERATOR(@extschema@.<@) probe.cell
-           AND c.reported_at OPERATOR(pg_catalog.<=) as_of
-         GROUP BY 1
-    ), features AS (
-        SELECT ST_AsMVTGeom(ST_Transform(@extschema@.boundary(ce.cell), 3857), lv.envelope, 4096, 64, true) AS geom,
-               ce.cell::text AS cell, lv.cell_level AS level, ce.score,
-               @extschema@.risk_color(ce.score, NULL) AS color, ce.cases
-          FROM cells ce, levels lv
-         WHERE ce.cases OPERATOR(pg_catalog.>) 0
-    )
-    SELECT CASE WHEN z IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL AND as_of IS NOT NULL
-                THEN COALESCE((SELECT ST_AsMVT(f.*, 'risk_cells', 4096, 'geom')
-                                 FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea) END;
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN (
+        WITH widths AS (
+            SELECT w.level, w.degrees
+              FROM (VALUES (1, 6.0), (2, 0.5), (3, 0.25), (4, 1 / 60.0), (5, 1 / 900.0),
+                           (6, 1 / 1800.0), (7, 1 / 14400.0), (8, 1 / 115200.0),
+                           (9, 1 / 921600.0), (10, 1 / 7372800.0)) AS w(level, degrees)
+        ), tile AS (
+            SELECT ST_TileEnvelope(z, x, y) AS envelope,
+                   ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326,
+                   360.0 OPERATOR(pg_catalog./) (2::numeric OPERATOR(pg_catalog.^) z) AS degrees
+             WHERE @extschema@.check_tile(z, x, y, cell_level) AND @extschema@.check_risk_time(as_of)
+        ), levels AS (
+            SELECT t.*, l.cell_level,
+                   -- the finest level at most cell_level whose cells are at least
+                   -- a quarter of the tile's width: a handful of ranges to read
+                   COALESCE((SELECT pg_catalog.max(w.level) FROM widths w
+                              WHERE w.level OPERATOR(pg_catalog.<=) l.cell_level
+                                AND w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 4)), 1) AS probe_level
+              FROM tile t
+             CROSS JOIN LATERAL (
+                   SELECT COALESCE(cell_level,
+                                   (SELECT pg_catalog.max(w.level) FROM widths w
+                                     WHERE w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 128)), 1)
+                          AS cell_level) l
+        ), cells AS (
+            SELECT @extschema@.parent(c.cell, lv.cell_level) AS cell,
+                   @extschema@.risk(c, as_of) AS score, @extschema@.risk_cases(c, as_of) AS cases
+              FROM levels lv
+             CROSS JOIN LATERAL @extschema@.cover(lv.envelope_4326, lv.probe_level) probe
+              JOIN @extschema@.cases c
+                ON c.cell OPERATOR(@extschema@.<@) probe.cell
+               AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+             GROUP BY 1
+        ), features AS (
+            SELECT ST_AsMVTGeom(ST_Transform(@extschema@.boundary(ce.cell), 3857), lv.envelope, 4096, 64, true) AS geom,
+                   ce.cell::text AS cell, lv.cell_level AS level, ce.score,
+                   @extschema@.risk_color(ce.score, NULL) AS color, ce.cases
+              FROM cells ce, levels lv
+             WHERE ce.cases OPERATOR(pg_catalog.>) 0
+        )
+        SELECT CASE WHEN z IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL AND as_of IS NOT NULL
+                    THEN COALESCE((SELECT ST_AsMVT(f.*, 'risk_cells', 4096, 'geom')
+                                     FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea) END);
 END;
+$$;
 COMMENT ON FUNCTION @extschema@.risk_cell_tile(integer, integer, integer, integer, timestamptz) IS
     'Mapbox vector tile z/x/y (layer "risk_cells") of the Beidou cells at a level (default: picked by zoom) holding cases, with their risk score, colour and counted cases at as_of';
 
@@ -498,7 +530,7 @@ SELECT u.code::text AS unit,
          WHERE a.code OPERATOR(@extschema@.=) ANY (ARRAY(
                SELECT @extschema@.ancestor(u.code, l.level)
                  FROM pg_catalog.generate_series(1, u.level) AS l(level)))
-           AND @extschema@.unit_is_current(a)) AS breadcrumb,
+           AND @extschema@.unit_is_current(a.valid_to)) AS breadcrumb,
        COALESCE(s.score, 0)::numeric AS score,
        @extschema@.risk_color(COALESCE(s.score, 0), u.level) AS color,
        COALESCE(s.cases, 0) AS cases,
@@ -507,9 +539,9 @@ SELECT u.code::text AS unit,
   LEFT JOIN (SELECT rs.unit, rs.score, rs.cases
                FROM @extschema@.unit p
               CROSS JOIN LATERAL @extschema@.risk_scores(p.code, pg_catalog.now(), 6) rs
-              WHERE p.level OPERATOR(pg_catalog.=) 1 AND @extschema@.unit_is_current(p)) s
+              WHERE p.level OPERATOR(pg_catalog.=) 1 AND @extschema@.unit_is_current(p.valid_to)) s
          ON s.unit OPERATOR(@extschema@.=) u.code
- WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u);
+ WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u.valid_to);
 COMMENT ON VIEW @extschema@.risk_map IS
     'risk map now: every current unit down to the grids with its risk score, warning colour, counted cases and boundary (MultiPolygon, SRID 4326)';
 COMMENT ON COLUMN @extschema@.risk_map.unit IS 'the unit''s gridcode as text';

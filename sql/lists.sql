@@ -1388,8 +1388,8 @@ COMMENT ON FUNCTION @extschema@.need_proposals(@extschema@.gridcode, integer, ti
 -- counted under the offer's lock (so its capacity holds against concurrent
 -- takes), by the offer's holder, now; the need is then taken.  A restored
 -- one (from a member of gridgov_importer, with a time of its own) is kept
--- as written.  A take keeps its need, offer, holder and time; its met_at
--- and note change.
+-- as written.  A take keeps its need, offer, holder and time; its note
+-- changes, and its met_at when its need is met (need_after_met).
 CREATE FUNCTION @extschema@.need_take_check() RETURNS trigger
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
@@ -1403,6 +1403,11 @@ BEGIN
            OR NEW.taken_by OPERATOR(pg_catalog.<>) OLD.taken_by THEN
             RAISE EXCEPTION 'the take of need % through offer % keeps its need, offer, holder and time', OLD.need, OLD.offer
                 USING ERRCODE = '55000', HINT = 'Record that it was met (meet_need); a need is taken again only as a new need.';
+        END IF;
+        -- met_at follows the need's status (need_after_met, a trigger)
+        IF NEW.met_at IS DISTINCT FROM OLD.met_at AND pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 2 THEN
+            RAISE EXCEPTION 'the take of need % through offer % is met when its need is', OLD.need, OLD.offer
+                USING ERRCODE = '55000', HINT = 'Record that the need was met: gridgov.meet_need(), or set its status to met.';
         END IF;
         RETURN NEW;
     END IF;
@@ -1454,9 +1459,63 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.need_take_check() IS
-    'BEFORE INSERT OR UPDATE trigger on need_take: a take of an open need (locked) through an available offer of its skill with room (under the offer''s lock), by its holder, now, the need then taken; a restored one kept; a take keeps its need, offer, holder and time';
+    'BEFORE INSERT OR UPDATE trigger on need_take: a take of an open need (locked) through an available offer of its skill with room (under the offer''s lock), by its holder, now, the need then taken; a restored one kept; a take keeps its need, offer, holder and time, and is met with its need';
 CREATE TRIGGER gridgov_need_take_check BEFORE INSERT OR UPDATE ON @extschema@.need_take
     FOR EACH ROW EXECUTE FUNCTION @extschema@.need_take_check();
+
+-- A need's status follows its take, whoever writes it: BEFORE INSERT OR
+-- UPDATE on need.  A new need is open (but a restored one, from a member
+-- of gridgov_importer with an opening time of its own); an open need is
+-- taken by a take only (need_take's trigger, at a trigger depth above 1),
+-- a taken one met (meet_need, or an UPDATE), and a met one stays met: a
+-- need is never taken twice.
+CREATE FUNCTION @extschema@.need_status_check() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+        IF NEW.status OPERATOR(pg_catalog.<>) 'open'
+           AND NOT (NEW.opened_at OPERATOR(pg_catalog.<>) pg_catalog.now()
+                    AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER')) THEN
+            RAISE EXCEPTION 'a new need is open, not %', NEW.status
+                USING ERRCODE = '55000', HINT = 'Report it (report_need); it is taken through an offer (take_need).';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.status OPERATOR(pg_catalog.=) OLD.status
+       OR OLD.status OPERATOR(pg_catalog.=) 'taken' AND NEW.status OPERATOR(pg_catalog.=) 'met'
+       OR OLD.status OPERATOR(pg_catalog.=) 'open' AND NEW.status OPERATOR(pg_catalog.=) 'taken'
+          AND pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.>) 1 THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'need % is %: it cannot be set %', OLD.id, OLD.status, NEW.status
+        USING ERRCODE = '55000',
+              HINT = CASE OLD.status WHEN 'open' THEN 'An open need is taken through an offer: take_need, or an INSERT into gridgov.need_take.'
+                                     WHEN 'taken' THEN 'A taken need is met (meet_need).'
+                                     ELSE 'A met need stays met: report it again as a new need.' END;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.need_status_check() IS
+    'BEFORE INSERT OR UPDATE trigger on need: new needs open (but restored ones), open to taken by a take only, taken to met, met final';
+CREATE TRIGGER gridgov_need_status_check BEFORE INSERT OR UPDATE OF status ON @extschema@.need
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.need_status_check();
+
+-- A need met ends its take, so that its offer has room again: AFTER UPDATE
+-- OF status on need, when a taken need is met.
+CREATE FUNCTION @extschema@.need_after_met() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    UPDATE @extschema@.need_take t SET met_at = pg_catalog.now()
+     WHERE t.need OPERATOR(pg_catalog.=) NEW.id AND t.met_at IS NULL;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.need_after_met() IS
+    'AFTER UPDATE trigger on need, when a taken need is met: its take''s met_at is now';
+CREATE TRIGGER gridgov_need_after_met AFTER UPDATE OF status ON @extschema@.need
+    FOR EACH ROW WHEN (OLD.status OPERATOR(pg_catalog.=) 'taken' AND NEW.status OPERATOR(pg_catalog.=) 'met')
+    EXECUTE FUNCTION @extschema@.need_after_met();
 
 -- Take a need through an offer: the offer's holder takes it (the need open,
 -- the offer of its skill, available, with room: need_take's trigger checks
@@ -1496,8 +1555,9 @@ BEGIN
         RAISE EXCEPTION 'need % does not exist', COALESCE(meet_need.need::text, 'NULL')
             USING ERRCODE = '23503', HINT = 'Name a need of gridgov.need, by its id.';
     END IF;
-    UPDATE @extschema@.need_take t SET met_at = pg_catalog.now(), note = COALESCE(meet_need.note, t.note)
-     WHERE t.need OPERATOR(pg_catalog.=) met.id AND t.met_at IS NULL;
+    -- its take ended by the need's trigger (need_after_met); the note kept
+    UPDATE @extschema@.need_take t SET note = meet_need.note
+     WHERE t.need OPERATOR(pg_catalog.=) met.id AND meet_need.note IS NOT NULL;
     RETURN met;
 END;
 $$;
@@ -1790,6 +1850,8 @@ GRANT USAGE ON SEQUENCE @extschema@.offer_id_seq TO gridgov_administrator;
 REVOKE EXECUTE ON FUNCTION
     @extschema@.need_before_insert(),
     @extschema@.need_take_check(),
+    @extschema@.need_status_check(),
+    @extschema@.need_after_met(),
     @extschema@.report_need(@extschema@.gridcode, text, text, geometry, text, bigint, integer),
     @extschema@.need_from_case(bigint, text, text),
     @extschema@.take_need(bigint, bigint, text),

@@ -227,6 +227,18 @@ CREATE FUNCTION @extschema@.risk_cases_final(float8[]) RETURNS bigint
 COMMENT ON FUNCTION @extschema@.risk_cases_final(float8[]) IS
     'final function of risk_cases(): the number of cases that contributed';
 
+-- The column form's transition function: the three columns risk reads
+-- instead of the whole row.  The planner rewrites risk(c, as_of) and
+-- risk_cases(c, as_of) over gridgov.cases into the column form
+-- (src/kpi_planner.c), which Citus can run as partial aggregates on its
+-- shards, where a case row has the shard's own type; it can also be called
+-- directly, over any table or query with such columns.
+CREATE FUNCTION @extschema@.risk_accum(state float8[], status text, severity smallint,
+                                       reported_at timestamptz, as_of timestamptz) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'gridgov_risk_accum_columns' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.risk_accum(float8[], text, smallint, timestamptz, timestamptz) IS
+    'transition function of the column form of risk(): adds the decayed, weighted contribution of a case given by its status, severity and report time';
+
 -- The last day of risk_daily that the readers may use: NULL when the rollup
 -- is empty or was computed with another half-life or zone.
 CREATE FUNCTION @extschema@.risk_rollup_through() RETURNS date
@@ -331,6 +343,27 @@ CREATE AGGREGATE @extschema@.risk_cases(c @extschema@.cases, as_of timestamptz) 
 COMMENT ON AGGREGATE @extschema@.risk_cases(@extschema@.cases, timestamptz) IS
     'the number of cases that risk() counts at as_of (it shares risk()''s state in one query)';
 
+-- The column form of both, over risk_accum (above).
+CREATE AGGREGATE @extschema@.risk(status text, severity smallint, reported_at timestamptz, as_of timestamptz) (
+    SFUNC = @extschema@.risk_accum,
+    STYPE = float8[],
+    FINALFUNC = @extschema@.risk_final,
+    COMBINEFUNC = @extschema@.risk_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.risk(text, smallint, timestamptz, timestamptz) IS
+    'risk score at as_of of cases given by their status, severity and report time (the form the planner gives risk(c, as_of)); a NULL reported_at counts nothing';
+
+CREATE AGGREGATE @extschema@.risk_cases(status text, severity smallint, reported_at timestamptz, as_of timestamptz) (
+    SFUNC = @extschema@.risk_accum,
+    STYPE = float8[],
+    FINALFUNC = @extschema@.risk_cases_final,
+    COMBINEFUNC = @extschema@.risk_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.risk_cases(text, smallint, timestamptz, timestamptz) IS
+    'the number of cases that the column form of risk() counts at as_of (the form the planner gives risk_cases(c, as_of))';
+
 -- ======================================================================
 -- Functions over the aggregates
 -- ======================================================================
@@ -344,8 +377,13 @@ COMMENT ON AGGREGATE @extschema@.risk_cases(@extschema@.cases, timestamptz) IS
 CREATE FUNCTION @extschema@.risk_scores(under @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now(),
                                         max_level integer DEFAULT 6)
     RETURNS TABLE (unit @extschema@.gridcode, score float8, cases bigint)
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 100
-BEGIN ATOMIC
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 100 SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     WITH settings AS (
         -- last_day NULL without a usable rollup: everything from the cases
         SELECT CASE WHEN r.through IS NOT NULL
@@ -399,6 +437,7 @@ BEGIN ATOMIC
      GROUP BY b.unit
      ORDER BY b.unit;
 END;
+$$;
 COMMENT ON FUNCTION @extschema@.risk_scores(@extschema@.gridcode, timestamptz, integer) IS
     'risk score and counted cases at as_of (2000 to 2199) of a unit and of every unit below it down to max_level (1 to 7; units without cases left out), from the rollup and the cases after it';
 
@@ -416,8 +455,13 @@ COMMENT ON FUNCTION @extschema@.risk_now(@extschema@.gridcode, timestamptz) IS
 CREATE FUNCTION @extschema@.risk_cells(area @extschema@.gridcell, level integer,
                                        as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS TABLE (cell @extschema@.gridcell, score float8, cases bigint)
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 100
-BEGIN ATOMIC
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 100 SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     SELECT @extschema@.parent(c.cell, risk_cells.level),
            @extschema@.risk(c, as_of), @extschema@.risk_cases(c, as_of)
       FROM @extschema@.cases c
@@ -428,5 +472,6 @@ BEGIN ATOMIC
     HAVING @extschema@.risk_cases(c, as_of) OPERATOR(pg_catalog.>) 0
      ORDER BY 1;
 END;
+$$;
 COMMENT ON FUNCTION @extschema@.risk_cells(@extschema@.gridcell, integer, timestamptz) IS
     'risk score and counted cases at as_of of every Beidou cell at a level inside an area cell (cells without cases left out)';

@@ -98,11 +98,20 @@ END;
 COMMENT ON FUNCTION @extschema@.unit_is_current(@extschema@.unit) IS
     'true while the unit is in force (valid_to unset or in the future)';
 
+-- The same from the unit's valid_to: what queries over the units call, as
+-- unit_is_current(u.valid_to).  On Citus, unit is a reference table whose
+-- rows have the shard's own type, which unit_is_current(u) does not take.
+CREATE FUNCTION @extschema@.unit_is_current(valid_to timestamptz) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN valid_to IS NULL OR valid_to OPERATOR(pg_catalog.>) pg_catalog.now();
+COMMENT ON FUNCTION @extschema@.unit_is_current(timestamptz) IS
+    'true while a unit with this valid_to is in force (valid_to unset or in the future)';
+
 CREATE FUNCTION @extschema@.children(@extschema@.gridcode) RETURNS SETOF @extschema@.unit
     LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 20
 BEGIN ATOMIC
     SELECT u.* FROM @extschema@.unit u
-     WHERE u.parent OPERATOR(@extschema@.=) $1 AND @extschema@.unit_is_current(u)
+     WHERE u.parent OPERATOR(@extschema@.=) $1 AND @extschema@.unit_is_current(u.valid_to)
      ORDER BY u.code;
 END;
 COMMENT ON FUNCTION @extschema@.children(@extschema@.gridcode) IS
@@ -115,7 +124,7 @@ BEGIN ATOMIC
     SELECT u.* FROM @extschema@.unit u
      WHERE @extschema@.check_gridcode_level($2, 'max_level')
        AND u.code OPERATOR(@extschema@.<@) $1 AND u.code OPERATOR(@extschema@.<>) $1
-       AND u.level OPERATOR(pg_catalog.<=) $2 AND @extschema@.unit_is_current(u)
+       AND u.level OPERATOR(pg_catalog.<=) $2 AND @extschema@.unit_is_current(u.valid_to)
      ORDER BY u.code;
 END;
 COMMENT ON FUNCTION @extschema@.descendants(@extschema@.gridcode, integer) IS
@@ -128,7 +137,7 @@ BEGIN ATOMIC
      WHERE u.code OPERATOR(@extschema@.=) ANY (ARRAY(
                SELECT @extschema@.ancestor($1, l.level)
                  FROM pg_catalog.generate_series(1, @extschema@.level($1) OPERATOR(pg_catalog.-) 1) AS l(level)))
-       AND @extschema@.unit_is_current(u)
+       AND @extschema@.unit_is_current(u.valid_to)
      ORDER BY u.level;
 END;
 COMMENT ON FUNCTION @extschema@.ancestors(@extschema@.gridcode) IS
@@ -143,7 +152,7 @@ BEGIN ATOMIC
      WHERE u.code OPERATOR(@extschema@.=) ANY (ARRAY(
                SELECT @extschema@.ancestor($1, l.level)
                  FROM pg_catalog.generate_series(1, @extschema@.level($1)) AS l(level)))
-       AND @extschema@.unit_is_current(u);
+       AND @extschema@.unit_is_current(u.valid_to);
 END;
 COMMENT ON FUNCTION @extschema@.breadcrumb(@extschema@.gridcode, text) IS
     'names of the registered units from the province down to the code itself';
@@ -160,7 +169,7 @@ BEGIN
     PERFORM @extschema@.check_point(point, 'unit_at()');
     SELECT u.* INTO found FROM @extschema@.unit u
      WHERE u.level OPERATOR(pg_catalog.=) unit_at.level
-       AND ST_Covers(u.boundary, point) AND @extschema@.unit_is_current(u)
+       AND ST_Covers(u.boundary, point) AND @extschema@.unit_is_current(u.valid_to)
      ORDER BY u.code
      LIMIT 1;
     RETURN found;

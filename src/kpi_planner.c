@@ -14,6 +14,13 @@
  * rules keep what their author wrote, and EXPLAIN VERBOSE shows the
  * columns.
  *
+ * risk(c, as_of) and risk_cases(c, as_of) get the same treatment, into
+ * risk(c.status, c.severity, c.reported_at, as_of) (risk.c).  Besides the
+ * speed, the column forms are what Citus can push down: on a shard the case
+ * row has the shard's own type, which its partial aggregates refuse
+ * ("could not confirm type correctness"), while the columns have plain
+ * types (docs/scale-out.md).
+ *
  * The OIDs involved are looked up once per backend and forgotten whenever
  * a function or the cases table changes (an extension update, DROP
  * EXTENSION, ALTER TABLE).
@@ -41,6 +48,11 @@
 /* the column form's arguments: the case's id, the fields, as_of */
 #define KPI_COLUMN_ARGS		(KPI_NFIELDS + 2)
 
+/* risk's column form's arguments: status, severity, reported_at, as_of */
+#define RISK_COLUMN_ARGS	4
+static const char *const risk_column_names[RISK_COLUMN_ARGS - 1] = {"status", "severity", "reported_at"};
+static const Oid risk_column_types[RISK_COLUMN_ARGS - 1] = {TEXTOID, INT2OID, TIMESTAMPTZOID};
+
 typedef struct KpiCatalog
 {
 	bool		known;			/* looked up since the last change */
@@ -54,6 +66,14 @@ typedef struct KpiCatalog
 	Oid			type[KPI_COLUMN_ARGS - 1];
 	int32		typmod[KPI_COLUMN_ARGS - 1];
 	Oid			collation[KPI_COLUMN_ARGS - 1];
+	bool		risk_present;	/* the risk aggregates and their column forms too */
+	Oid			risk_row;		/* risk(cases, timestamptz) */
+	Oid			risk_cases_row; /* risk_cases(cases, timestamptz) */
+	Oid			risk_columns;	/* risk(status, severity, reported_at, as_of) */
+	Oid			risk_cases_columns; /* risk_cases(the same) */
+	AttrNumber	risk_attnum[RISK_COLUMN_ARGS - 1];
+	int32		risk_typmod[RISK_COLUMN_ARGS - 1];
+	Oid			risk_collation[RISK_COLUMN_ARGS - 1];
 } KpiCatalog;
 
 static KpiCatalog catalog;
@@ -92,15 +112,59 @@ find_column(int i, const char *name, Oid type)
 }
 
 /*
- * gridgov.kpi(argtypes), straight from the catalog cache: the planner runs
+ * gridgov.name(argtypes), straight from the catalog cache: the planner runs
  * for every user, and a name lookup would check their right to the schema.
  */
 static Oid
-kpi_function(Oid namespace, const Oid *argtypes, int nargs)
+gridgov_function(Oid namespace, const char *name, const Oid *argtypes, int nargs)
 {
-	return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum("kpi"),
+	return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum(name),
 						   PointerGetDatum(buildoidvector(argtypes, nargs)),
 						   ObjectIdGetDatum(namespace));
+}
+
+/* gridgov.kpi(argtypes) */
+static Oid
+kpi_function(Oid namespace, const Oid *argtypes, int nargs)
+{
+	return gridgov_function(namespace, "kpi", argtypes, nargs);
+}
+
+/*
+ * The risk aggregates and their column forms, and the columns these read:
+ * false unless all are there (an extension older than the library).
+ */
+static bool
+look_up_risk(Oid namespace)
+{
+	Oid			argtypes[RISK_COLUMN_ARGS];
+	int			i;
+
+	argtypes[0] = catalog.cases_type;
+	argtypes[1] = TIMESTAMPTZOID;
+	catalog.risk_row = gridgov_function(namespace, "risk", argtypes, 2);
+	catalog.risk_cases_row = gridgov_function(namespace, "risk_cases", argtypes, 2);
+	for (i = 0; i < RISK_COLUMN_ARGS - 1; i++)
+		argtypes[i] = risk_column_types[i];
+	argtypes[RISK_COLUMN_ARGS - 1] = TIMESTAMPTZOID;
+	catalog.risk_columns = gridgov_function(namespace, "risk", argtypes, RISK_COLUMN_ARGS);
+	catalog.risk_cases_columns = gridgov_function(namespace, "risk_cases", argtypes, RISK_COLUMN_ARGS);
+	if (!OidIsValid(catalog.risk_row) || !OidIsValid(catalog.risk_cases_row) ||
+		!OidIsValid(catalog.risk_columns) || !OidIsValid(catalog.risk_cases_columns))
+		return false;
+	for (i = 0; i < RISK_COLUMN_ARGS - 1; i++)
+	{
+		Oid			type;
+
+		catalog.risk_attnum[i] = get_attnum(catalog.cases_relid, risk_column_names[i]);
+		if (catalog.risk_attnum[i] == InvalidAttrNumber)
+			return false;
+		get_atttypetypmodcoll(catalog.cases_relid, catalog.risk_attnum[i],
+							  &type, &catalog.risk_typmod[i], &catalog.risk_collation[i]);
+		if (type != risk_column_types[i])
+			return false;
+	}
+	return true;
 }
 
 /* Find and cache the OIDs of kpi(cases) and its column form. */
@@ -115,6 +179,7 @@ look_up_catalog(void)
 
 	catalog.known = true;
 	catalog.present = false;
+	catalog.risk_present = false;
 	if (!OidIsValid(namespace))
 		return;
 	/* before reading its columns, so that a change meanwhile is not missed */
@@ -150,6 +215,67 @@ look_up_catalog(void)
 		ReleaseSysCache(tuple);
 	}
 	catalog.present = id_not_null;
+	if (catalog.present)
+		catalog.risk_present = look_up_risk(namespace);
+}
+
+/*
+ * The row of gridgov.cases itself that an aggregate's first argument is, or
+ * NULL: a plain call (no ORDER BY, DISTINCT, *, VARIADIC) over the whole
+ * row of a range table entry of the table, not a row out of a subquery.
+ */
+static Var *
+cases_row_argument(Aggref *aggref, RewriteContext *context)
+{
+	Var		   *row;
+	Query	   *query;
+	RangeTblEntry *rte;
+
+	if (aggref->aggorder != NIL || aggref->aggdistinct != NIL || aggref->aggstar ||
+		aggref->aggvariadic || aggref->aggkind != AGGKIND_NORMAL)
+		return NULL;
+	row = (Var *) ((TargetEntry *) linitial(aggref->args))->expr;
+	if (!IsA(row, Var) || row->varattno != InvalidAttrNumber || row->vartype != catalog.cases_type ||
+		row->varlevelsup >= (Index) list_length(context->queries))
+		return NULL;
+	query = list_nth_node(Query, context->queries, row->varlevelsup);
+	rte = rt_fetch(row->varno, query->rtable);
+	if (rte->rtekind != RTE_RELATION || rte->relid != catalog.cases_relid)
+		return NULL;
+	return row;
+}
+
+/* Turn one risk(c, as_of) or risk_cases(c, as_of) over cases into its column form. */
+static void
+rewrite_risk_aggref(Aggref *aggref, RewriteContext *context)
+{
+	Var		   *row;
+	List	   *args = NIL;
+	List	   *argtypes = NIL;
+	int			i;
+
+	if (!catalog.risk_present ||
+		(aggref->aggfnoid != catalog.risk_row && aggref->aggfnoid != catalog.risk_cases_row))
+		return;
+	row = cases_row_argument(aggref, context);
+	if (row == NULL)
+		return;
+	for (i = 0; i < RISK_COLUMN_ARGS - 1; i++)
+	{
+		Var		   *column = makeVar(row->varno, catalog.risk_attnum[i], risk_column_types[i],
+									 catalog.risk_typmod[i], catalog.risk_collation[i], row->varlevelsup);
+
+		column->location = row->location;
+		args = lappend(args, makeTargetEntry((Expr *) column, i + 1, NULL, false));
+		argtypes = lappend_oid(argtypes, risk_column_types[i]);
+	}
+	args = lappend(args, makeTargetEntry(((TargetEntry *) lsecond(aggref->args))->expr,
+										 RISK_COLUMN_ARGS, NULL, false));
+	argtypes = lappend_oid(argtypes, TIMESTAMPTZOID);
+
+	aggref->aggfnoid = aggref->aggfnoid == catalog.risk_row ? catalog.risk_columns : catalog.risk_cases_columns;
+	aggref->args = args;
+	aggref->aggargtypes = argtypes;
 }
 
 /* Turn one kpi(c) over cases into its column form. */
@@ -157,24 +283,18 @@ static void
 rewrite_aggref(Aggref *aggref, RewriteContext *context)
 {
 	Var		   *row;
-	Query	   *query;
-	RangeTblEntry *rte;
 	List	   *args = NIL;
 	List	   *argtypes = NIL;
 	Expr	   *as_of;
 	int			i;
 
-	if ((aggref->aggfnoid != catalog.kpi_row && aggref->aggfnoid != catalog.kpi_row_as_of) ||
-		aggref->aggorder != NIL || aggref->aggdistinct != NIL || aggref->aggstar ||
-		aggref->aggvariadic || aggref->aggkind != AGGKIND_NORMAL)
+	if (aggref->aggfnoid != catalog.kpi_row && aggref->aggfnoid != catalog.kpi_row_as_of)
+	{
+		rewrite_risk_aggref(aggref, context);
 		return;
-	row = (Var *) ((TargetEntry *) linitial(aggref->args))->expr;
-	if (!IsA(row, Var) || row->varattno != InvalidAttrNumber || row->vartype != catalog.cases_type ||
-		row->varlevelsup >= (Index) list_length(context->queries))
-		return;
-	query = list_nth_node(Query, context->queries, row->varlevelsup);
-	rte = rt_fetch(row->varno, query->rtable);
-	if (rte->rtekind != RTE_RELATION || rte->relid != catalog.cases_relid)
+	}
+	row = cases_row_argument(aggref, context);
+	if (row == NULL)
 		return;
 
 	if (aggref->aggfnoid == catalog.kpi_row_as_of)

@@ -24,6 +24,12 @@
  * settings hang off the transition function's FmgrInfo) through the SQL
  * functions risk_half_life() and risk_weights() of the extension's schema,
  * which fill in the built-in defaults for what the tables leave out.
+ *
+ * risk(c, as_of) takes the whole case row; its column form risk(status,
+ * severity, reported_at, as_of) takes the three columns it reads.  The
+ * planner rewrites the first into the second over gridgov.cases
+ * (kpi_planner.c): on a Citus shard the row has the shard's own type, which
+ * Citus's partial aggregates refuse, while the columns have plain types.
  */
 #include "postgres.h"
 
@@ -153,13 +159,11 @@ risk_read_settings(RiskSettings *settings, Oid fn_oid)
 	SPI_finish();
 }
 
-/* The row type's columns and the score's settings, cached per call site. */
+/* The score's settings, read once per call site. */
 static RiskSettings *
-risk_settings(FunctionCallInfo fcinfo, HeapTupleHeader row)
+risk_settings(FunctionCallInfo fcinfo)
 {
 	RiskSettings *settings = (RiskSettings *) fcinfo->flinfo->fn_extra;
-	Oid			rowtype = HeapTupleHeaderGetTypeId(row);
-	int32		rowtypmod = HeapTupleHeaderGetTypMod(row);
 
 	if (settings == NULL)
 	{
@@ -167,6 +171,17 @@ risk_settings(FunctionCallInfo fcinfo, HeapTupleHeader row)
 		risk_read_settings(settings, fcinfo->flinfo->fn_oid);
 		fcinfo->flinfo->fn_extra = settings;
 	}
+	return settings;
+}
+
+/* The settings and the row type's columns, cached per call site. */
+static RiskSettings *
+risk_row_settings(FunctionCallInfo fcinfo, HeapTupleHeader row)
+{
+	RiskSettings *settings = risk_settings(fcinfo);
+	Oid			rowtype = HeapTupleHeaderGetTypeId(row);
+	int32		rowtypmod = HeapTupleHeaderGetTypMod(row);
+
 	if (settings->tupdesc == NULL || settings->rowtype != rowtype || settings->rowtypmod != rowtypmod)
 	{
 		TupleDesc	tupdesc = lookup_rowtype_tupdesc(rowtype, rowtypmod);
@@ -355,6 +370,50 @@ risk_state_to_update(FunctionCallInfo fcinfo, ArrayType *state, RiskSettings *se
 	return state;
 }
 
+/* The as_of of a row: not NULL, and within the instants risk is computed at. */
+static TimestampTz
+risk_as_of(FunctionCallInfo fcinfo, int argno)
+{
+	TimestampTz as_of;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("risk() needs an as_of instant, not NULL")));
+	as_of = PG_GETARG_TIMESTAMPTZ(argno);
+	risk_check_as_of(as_of);
+	return as_of;
+}
+
+/*
+ * Add one case, given by the columns risk reads, to a state already made
+ * for as_of: nothing for a case reported after as_of, rejected or merged.
+ * Shared by the row form and the column form, so that both count alike.
+ */
+static void
+risk_add_case(RiskSettings *settings, float8 *values, TimestampTz as_of,
+			  TimestampTz reported_at, Datum status, bool status_isnull,
+			  Datum severity_datum, bool severity_isnull)
+{
+	int			severity;
+
+	if (reported_at > as_of)
+		return;
+	if (!status_isnull && risk_status_excluded(status))
+		return;
+	severity = severity_isnull ? 1 : DatumGetInt16(severity_datum);
+	if (severity < 1 || severity > MAX_SEVERITY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("case severity %d is out of range", severity),
+				 errhint("Severities run from 1 to %d.", MAX_SEVERITY)));
+
+	/* exp2 of an age in half-lives: exact powers of two at whole half-lives */
+	values[S_MASS] += settings->weight[severity] *
+		exp2(-((float8) (as_of - reported_at) / USECS_PER_SEC) / values[S_HALF_LIFE]);
+	values[S_CASES] += 1;
+}
+
 /*
  * risk_transition(state float8[], c cases, as_of timestamptz)
  *
@@ -371,12 +430,12 @@ gridgov_risk_transition(PG_FUNCTION_ARGS)
 	HeapTupleData tuple;
 	RiskSettings *settings;
 	TimestampTz as_of;
-	TimestampTz reported_at;
-	Datum		value;
+	Datum		reported_at;
+	Datum		status;
+	Datum		severity;
 	bool		isnull;
-	int			severity;
-	float8	   *values;
-	float8		contribution;
+	bool		status_isnull;
+	bool		severity_isnull;
 
 	if (PG_ARGISNULL(1))
 	{
@@ -384,49 +443,55 @@ gridgov_risk_transition(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_ARRAYTYPE_P(state);
 	}
-	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("risk() needs an as_of instant, not NULL")));
-	as_of = PG_GETARG_TIMESTAMPTZ(2);
-	risk_check_as_of(as_of);
+	as_of = risk_as_of(fcinfo, 2);
 
 	row = PG_GETARG_HEAPTUPLEHEADER(1);
-	settings = risk_settings(fcinfo, row);
-
+	settings = risk_row_settings(fcinfo, row);
 	state = risk_state_to_update(fcinfo, state, settings, as_of);
-	values = risk_state_values(state);
 
 	tuple.t_len = HeapTupleHeaderGetDatumLength(row);
 	ItemPointerSetInvalid(&(tuple.t_self));
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = row;
 
-	value = heap_getattr(&tuple, settings->att_reported_at, settings->tupdesc, &isnull);
+	reported_at = heap_getattr(&tuple, settings->att_reported_at, settings->tupdesc, &isnull);
 	if (isnull)
 		PG_RETURN_ARRAYTYPE_P(state);
-	reported_at = DatumGetTimestampTz(value);
-	if (reported_at > as_of)
+	status = heap_getattr(&tuple, settings->att_status, settings->tupdesc, &status_isnull);
+	severity = heap_getattr(&tuple, settings->att_severity, settings->tupdesc, &severity_isnull);
+	risk_add_case(settings, risk_state_values(state), as_of, DatumGetTimestampTz(reported_at),
+				  status, status_isnull, severity, severity_isnull);
+	PG_RETURN_ARRAYTYPE_P(state);
+}
+
+/*
+ * risk_accum(state float8[], status text, severity smallint,
+ *			  reported_at timestamptz, as_of timestamptz)
+ *
+ * The column form's transition function: the same count as
+ * risk_transition over a row with these columns.  A NULL reported_at (an
+ * outer join's missing side: a case always has one) counts nothing, as a
+ * NULL row does.
+ */
+PG_FUNCTION_INFO_V1(gridgov_risk_accum_columns);
+Datum
+gridgov_risk_accum_columns(PG_FUNCTION_ARGS)
+{
+	ArrayType  *state = PG_ARGISNULL(0) ? NULL : PG_GETARG_ARRAYTYPE_P(0);
+	RiskSettings *settings;
+	TimestampTz as_of;
+
+	if (PG_ARGISNULL(3))
+	{
+		if (state == NULL)
+			PG_RETURN_NULL();
 		PG_RETURN_ARRAYTYPE_P(state);
-
-	value = heap_getattr(&tuple, settings->att_status, settings->tupdesc, &isnull);
-	if (!isnull && risk_status_excluded(value))
-		PG_RETURN_ARRAYTYPE_P(state);
-
-	value = heap_getattr(&tuple, settings->att_severity, settings->tupdesc, &isnull);
-	severity = isnull ? 1 : DatumGetInt16(value);
-	if (severity < 1 || severity > MAX_SEVERITY)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("case severity %d is out of range", severity),
-				 errhint("Severities run from 1 to %d.", MAX_SEVERITY)));
-
-	/* exp2 of an age in half-lives: exact powers of two at whole half-lives */
-	contribution = settings->weight[severity] *
-		exp2(-((float8) (as_of - reported_at) / USECS_PER_SEC) / values[S_HALF_LIFE]);
-	values[S_MASS] += contribution;
-	values[S_CASES] += 1;
-
+	}
+	as_of = risk_as_of(fcinfo, 4);
+	settings = risk_settings(fcinfo);
+	state = risk_state_to_update(fcinfo, state, settings, as_of);
+	risk_add_case(settings, risk_state_values(state), as_of, PG_GETARG_TIMESTAMPTZ(3),
+				  PG_GETARG_DATUM(1), PG_ARGISNULL(1), PG_GETARG_DATUM(2), PG_ARGISNULL(2));
 	PG_RETURN_ARRAYTYPE_P(state);
 }
 

@@ -37,6 +37,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "access/htup_details.h"
@@ -392,10 +393,13 @@ profile_spread(const Int64Stats *stats, const bool *known, int level)
 }
 
 /*
- * Fill the levels the statistics said nothing about, from the level above:
- * its rows spread over the level's possible children as the known levels
- * spread theirs (above), or, without that, geometrically towards the next
- * known level; never below the next known level, nor above the parent.
+ * Fill the levels the statistics said nothing about, level by level from
+ * the one above: geometrically towards the next known level (each level
+ * divides its parent by the same factor, as China's codes roughly do, ten to
+ * fifteen children a unit), but never into more children than the parent's
+ * rows can fill when they spread over the level's possible children as the
+ * known levels spread theirs (points in a cell far smaller than the column's
+ * spread); never below the next known level, nor above the parent.
  */
 static void
 profile_interpolate(Int64Stats *stats, const bool *known)
@@ -405,6 +409,7 @@ profile_interpolate(Int64Stats *stats, const bool *known)
 	for (level = 1; level <= stats->deepest; level++)
 	{
 		int			next;
+		double		children = DBL_MAX;
 		double		spread = known[level] ? -1.0 : profile_spread(stats, known, level);
 		double		slots = level_slots(stats, level);
 
@@ -412,14 +417,11 @@ profile_interpolate(Int64Stats *stats, const bool *known)
 			continue;
 		for (next = level + 1; next <= stats->deepest && !known[next]; next++)
 			;
+		if (next <= stats->deepest)
+			children = pow(stats->share[level - 1] / stats->share[next], 1.0 / (next - level + 1));
 		if (spread > 0.0 && slots > 0.0)
-			stats->share[level] = stats->share[level - 1] /
-				Max(1.0, spread * occupancy(slots, stats->share[level - 1] * stats->rows));
-		else if (next <= stats->deepest)
-			stats->share[level] = stats->share[level - 1] *
-				pow(stats->share[next] / stats->share[level - 1], 1.0 / (next - level + 1));
-		else
-			stats->share[level] = stats->share[level - 1];
+			children = Min(children, spread * occupancy(slots, stats->share[level - 1] * stats->rows));
+		stats->share[level] = stats->share[level - 1] / Max(1.0, children);
 		if (next <= stats->deepest)
 			stats->share[level] = Max(stats->share[level], stats->share[next]);
 	}

@@ -25,8 +25,9 @@
 --   kept on a distributed table: cases_id (ids stay unique, as one
 --   sequence on the coordinator hands them out; a plain index on id, in
 --   each shard, still finds a case by its number) and case_history_entry;
---   reward's reference to cases (id) goes with cases_id (the reward
---   trigger still checks that the case exists);
+--   the foreign keys to cases (id) go with cases_id: reward's (the reward
+--   trigger still checks that the case exists) and need's (a need keeps
+--   its case's number, unchecked);
 -- * Citus refuses row-level security policies with subqueries on its
 --   tables: the policies of post, person_contact, person_login and
 --   case_history that have one are dropped.  Row-level security stays on
@@ -37,8 +38,13 @@
 --   citus.allow_nested_distributed_execution is on, which this sets for
 --   the database (on every node; new sessions).  A reference table is read
 --   from the copy on the node itself, so the answers are the same.
--- Everything else (rollups, risk rollups, jobs, checkpoints, rewards) stays
--- on the coordinator as local tables.
+-- * the KPI rollups kpi_daily and kpi_unit_daily are distributed by unit
+--   (hash), colocated with each other and not with the cases: a rollup row
+--   is a unit's day, and unit is part of both primary keys.  A query per
+--   unit runs whole on the shards, a query per subdistrict or district as
+--   partial kpi_merge states combined on the coordinator.
+-- Everything else (the handler and risk rollups, jobs, checkpoints,
+-- rewards) stays on the coordinator as local tables.
 \set ON_ERROR_STOP on
 BEGIN;
 SET LOCAL citus.enable_unsafe_triggers = on;
@@ -73,12 +79,20 @@ SELECT create_reference_table(t)
  ORDER BY n;
 
 -- cases and their history, by district, colocated
-ALTER TABLE gridgov.reward DROP CONSTRAINT reward_case_id_fkey;
+SELECT format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname)
+  FROM pg_constraint
+ WHERE contype = 'f' AND confrelid = 'gridgov.cases'::regclass
+ ORDER BY conrelid::regclass::text, conname
+\gexec
 DROP INDEX gridgov.cases_id;
 CREATE INDEX cases_id_lookup ON gridgov.cases (id);
 DROP INDEX gridgov.case_history_entry;
 SELECT create_distributed_table('gridgov.cases', 'district');
 SELECT create_distributed_table('gridgov.case_history', 'district', colocate_with => 'gridgov.cases');
+
+-- the KPI rollups, by unit
+SELECT create_distributed_table('gridgov.kpi_daily', 'unit', colocate_with => 'none');
+SELECT create_distributed_table('gridgov.kpi_unit_daily', 'unit', colocate_with => 'gridgov.kpi_daily');
 COMMIT;
 SELECT format('ALTER DATABASE %I SET citus.allow_nested_distributed_execution = on', current_database())
 \gexec

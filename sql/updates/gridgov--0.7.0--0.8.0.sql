@@ -7774,6 +7774,581 @@ COMMENT ON FUNCTION @extschema@.take_need(bigint, bigint, text) IS
 REVOKE EXECUTE ON FUNCTION @extschema@.need_take_check() FROM PUBLIC;
 -- end of issue 17 (need_take_check)
 
+-- issue 15: the column form of risk() and risk_cases(), which the planner
+-- gives risk(c, as_of) over gridgov.cases (src/kpi_planner.c), so that
+-- Citus runs them as partial aggregates on its shards.
+CREATE FUNCTION @extschema@.risk_accum(state float8[], status text, severity smallint,
+                                       reported_at timestamptz, as_of timestamptz) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'gridgov_risk_accum_columns' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.risk_accum(float8[], text, smallint, timestamptz, timestamptz) IS
+    'transition function of the column form of risk(): adds the decayed, weighted contribution of a case given by its status, severity and report time';
+CREATE AGGREGATE @extschema@.risk(status text, severity smallint, reported_at timestamptz, as_of timestamptz) (
+    SFUNC = @extschema@.risk_accum,
+    STYPE = float8[],
+    FINALFUNC = @extschema@.risk_final,
+    COMBINEFUNC = @extschema@.risk_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.risk(text, smallint, timestamptz, timestamptz) IS
+    'risk score at as_of of cases given by their status, severity and report time (the form the planner gives risk(c, as_of)); a NULL reported_at counts nothing';
+CREATE AGGREGATE @extschema@.risk_cases(status text, severity smallint, reported_at timestamptz, as_of timestamptz) (
+    SFUNC = @extschema@.risk_accum,
+    STYPE = float8[],
+    FINALFUNC = @extschema@.risk_cases_final,
+    COMBINEFUNC = @extschema@.risk_combine,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.risk_cases(text, smallint, timestamptz, timestamptz) IS
+    'the number of cases that the column form of risk() counts at as_of (the form the planner gives risk_cases(c, as_of))';
+
+-- issue 15: the dashboards on Citus.  Queries over the units call
+-- unit_is_current(u.valid_to), not unit_is_current(u): on Citus the rows of
+-- the reference table unit have the shard's own type.  The functions over
+-- distributed tables are PL/pgSQL (service_point_ranking's part over
+-- the cases is kpi_by_service_point): Citus plans a query over them only
+-- with its parameters' values, which a SQL function does not pass.
+
+CREATE FUNCTION @extschema@.unit_is_current(valid_to timestamptz) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN valid_to IS NULL OR valid_to OPERATOR(pg_catalog.>) pg_catalog.now();
+COMMENT ON FUNCTION @extschema@.unit_is_current(timestamptz) IS
+    'true while a unit with this valid_to is in force (valid_to unset or in the future)';
+
+CREATE FUNCTION @extschema@.kpi_by_service_point(starts timestamptz, ends timestamptz,
+                                                 as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (service_point integer, kpi @extschema@.kpi_state)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 100 SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    SELECT h.service_point, @extschema@.kpi(c, as_of)
+      FROM @extschema@.cases c
+      JOIN @extschema@.case_history h
+        ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+       AND h.seq OPERATOR(pg_catalog.=) 1
+     WHERE c.reported_at OPERATOR(pg_catalog.>=) starts AND c.reported_at OPERATOR(pg_catalog.<) ends
+       AND h.service_point IS NOT NULL
+     GROUP BY h.service_point;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_by_service_point(timestamptz, timestamptz, timestamptz) IS
+    'KPI state per service point of the cases routed to it at intake and reported from starts up to (not including) ends, counted at as_of';
+
+CREATE OR REPLACE FUNCTION @extschema@.children(@extschema@.gridcode) RETURNS SETOF @extschema@.unit
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 20
+BEGIN ATOMIC
+    SELECT u.* FROM @extschema@.unit u
+     WHERE u.parent OPERATOR(@extschema@.=) $1 AND @extschema@.unit_is_current(u.valid_to)
+     ORDER BY u.code;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.descendants(@extschema@.gridcode, max_level integer DEFAULT 7)
+    RETURNS SETOF @extschema@.unit
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 1000
+BEGIN ATOMIC
+    SELECT u.* FROM @extschema@.unit u
+     WHERE @extschema@.check_gridcode_level($2, 'max_level')
+       AND u.code OPERATOR(@extschema@.<@) $1 AND u.code OPERATOR(@extschema@.<>) $1
+       AND u.level OPERATOR(pg_catalog.<=) $2 AND @extschema@.unit_is_current(u.valid_to)
+     ORDER BY u.code;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.ancestors(@extschema@.gridcode) RETURNS SETOF @extschema@.unit
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 6
+BEGIN ATOMIC
+    SELECT u.* FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.=) ANY (ARRAY(
+               SELECT @extschema@.ancestor($1, l.level)
+                 FROM pg_catalog.generate_series(1, @extschema@.level($1) OPERATOR(pg_catalog.-) 1) AS l(level)))
+       AND @extschema@.unit_is_current(u.valid_to)
+     ORDER BY u.level;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.breadcrumb(@extschema@.gridcode, separator text DEFAULT ' › ') RETURNS text
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    -- the ancestors' codes as one array: a single index probe per code
+    SELECT pg_catalog.string_agg(u.name, $2 ORDER BY u.level)
+      FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.=) ANY (ARRAY(
+               SELECT @extschema@.ancestor($1, l.level)
+                 FROM pg_catalog.generate_series(1, @extschema@.level($1)) AS l(level)))
+       AND @extschema@.unit_is_current(u.valid_to);
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.unit_at(point geometry, level integer) RETURNS @extschema@.unit
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    found @extschema@.unit;
+BEGIN
+    -- gridcell()'s checks: a non-empty point in SRID 4326 with coordinates
+    -- in range (a NaN would be covered by no boundary and go unnoticed)
+    PERFORM @extschema@.check_gridcode_level(level, 'level');
+    PERFORM @extschema@.check_point(point, 'unit_at()');
+    SELECT u.* INTO found FROM @extschema@.unit u
+     WHERE u.level OPERATOR(pg_catalog.=) unit_at.level
+       AND ST_Covers(u.boundary, point) AND @extschema@.unit_is_current(u.valid_to)
+     ORDER BY u.code
+     LIMIT 1;
+    RETURN found;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.kpi_by_unit(from_day date, to_day date)
+    RETURNS TABLE (unit text, name text, level integer, level_name text, parent text, breadcrumb text,
+                   received bigint, accepted bigint, dispatched bigint, due_to_close bigint,
+                   closed bigint, closure_rate numeric, closed_on_time bigint, on_time_rate numeric,
+                   reworked bigint, rework_rate numeric, extended bigint, extension_rate numeric,
+                   returned bigint, escalated bigint, escalation_rate numeric,
+                   settled_in_community bigint, community_share numeric,
+                   open_at_refresh bigint, overdue_at_refresh bigint,
+                   satisfaction_mean numeric, satisfied_share numeric,
+                   accept_hours_p50 numeric, accept_hours_p90 numeric,
+                   close_hours_p50 numeric, close_hours_p90 numeric)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 500 SET search_path FROM CURRENT
+    -- the merges' estimated cost calls for JIT compilation, which costs
+    -- several times what the merges do
+    SET jit = off
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    SELECT m.unit::text, u.name, m.level, @extschema@.level_name(m.unit), @extschema@.parent(m.unit)::text,
+           -- breadcrumb(), as an index scan per row
+           (SELECT pg_catalog.string_agg(a.name, ' › ' ORDER BY a.level)
+              FROM @extschema@.unit a
+             WHERE a.code OPERATOR(@extschema@.=) ANY (ARRAY(
+                   SELECT @extschema@.ancestor(m.unit, l.level)
+                     FROM pg_catalog.generate_series(1, m.level) AS l(level)))
+               AND @extschema@.unit_is_current(a.valid_to)),
+           @extschema@.received(m.kpi), @extschema@.accepted(m.kpi), @extschema@.dispatched(m.kpi),
+           @extschema@.due_to_close(m.kpi), @extschema@.closed(m.kpi),
+           pg_catalog.round(@extschema@.closure_rate(m.kpi), 4),
+           @extschema@.closed_on_time(m.kpi), pg_catalog.round(@extschema@.on_time_rate(m.kpi), 4),
+           @extschema@.reworked(m.kpi), pg_catalog.round(@extschema@.rework_rate(m.kpi), 4),
+           @extschema@.extended(m.kpi), pg_catalog.round(@extschema@.extension_rate(m.kpi), 4),
+           @extschema@.returned(m.kpi), @extschema@.escalated(m.kpi),
+           pg_catalog.round(@extschema@.escalation_rate(m.kpi), 4),
+           @extschema@.settled_in_community(m.kpi), pg_catalog.round(@extschema@.community_share(m.kpi), 4),
+           @extschema@.open_now(m.kpi), @extschema@.overdue_now(m.kpi),
+           pg_catalog.round(@extschema@.satisfaction_mean(m.kpi), 2),
+           pg_catalog.round(@extschema@.satisfied_share(m.kpi), 4),
+           pg_catalog.round(@extschema@.accept_hours(m.kpi, 0.5)::numeric, 2),
+           pg_catalog.round(@extschema@.accept_hours(m.kpi, 0.9)::numeric, 2),
+           pg_catalog.round(@extschema@.close_hours(m.kpi, 0.5)::numeric, 2),
+           pg_catalog.round(@extschema@.close_hours(m.kpi, 0.9)::numeric, 2)
+      FROM (SELECT l.level, @extschema@.ancestor(p.unit, l.level) AS unit, @extschema@.kpi_merge(p.kpi) AS kpi
+              -- the period's rows merged per unit; districts also make
+              -- their city and province
+              FROM (SELECT d.unit, d.level, @extschema@.kpi_merge(d.kpi) AS kpi
+                      FROM @extschema@.kpi_unit_daily d
+                     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+                     GROUP BY d.unit, d.level) p
+             CROSS JOIN LATERAL pg_catalog.generate_series(CASE WHEN p.level OPERATOR(pg_catalog.=) 3 THEN 1 ELSE p.level END,
+                                                           p.level) AS l(level)
+             GROUP BY l.level, 2) m
+      LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) m.unit
+     ORDER BY m.unit;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.service_point_ranking(month date, as_of timestamptz DEFAULT pg_catalog.now(),
+                                                  min_cases integer DEFAULT 10)
+    RETURNS TABLE (month date, rank bigint, service_point integer, name text, unit text, unit_name text,
+                   level integer, department text, received bigint, closed bigint,
+                   closure_rate numeric, on_time_rate numeric, satisfied_share numeric,
+                   satisfaction_mean numeric, escalation_rate numeric, score numeric)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 100
+BEGIN ATOMIC
+    WITH period AS (
+        SELECT pg_catalog.date_trunc('month', service_point_ranking.month::timestamp) AS first_day
+    ), bounds AS (
+        SELECT p.first_day::date AS month,
+               p.first_day AT TIME ZONE @extschema@.calendar_timezone() AS starts,
+               (p.first_day OPERATOR(pg_catalog.+) interval '1 month') AT TIME ZONE @extschema@.calendar_timezone() AS ends
+          FROM period p
+    ), per_point AS (
+        SELECT k.service_point, k.kpi
+          FROM bounds b
+         CROSS JOIN LATERAL @extschema@.kpi_by_service_point(b.starts, b.ends, as_of) k
+    ), scored AS (
+        SELECT sp.id, sp.name, sp.unit, sp.level, sp.department, pp.kpi,
+               pg_catalog.round(100 OPERATOR(pg_catalog.*) (
+                   (0.30 OPERATOR(pg_catalog.*) COALESCE(@extschema@.closure_rate(pp.kpi), 0))
+                   OPERATOR(pg_catalog.+) (0.30 OPERATOR(pg_catalog.*) COALESCE(@extschema@.on_time_rate(pp.kpi), 0))
+                   OPERATOR(pg_catalog.+) (0.25 OPERATOR(pg_catalog.*) COALESCE(@extschema@.satisfied_share(pp.kpi), 0))
+                   OPERATOR(pg_catalog.+) (0.15 OPERATOR(pg_catalog.*) (1 OPERATOR(pg_catalog.-) COALESCE(@extschema@.escalation_rate(pp.kpi), 1)))),
+                   2) AS score,
+               @extschema@.received(pp.kpi) OPERATOR(pg_catalog.>=) min_cases AS eligible
+          FROM per_point pp
+          JOIN @extschema@.service_point sp ON sp.id OPERATOR(pg_catalog.=) pp.service_point
+    )
+    SELECT b.month,
+           CASE WHEN s.eligible THEN pg_catalog.rank() OVER (PARTITION BY s.eligible, s.level, s.department
+                                                             ORDER BY s.score DESC) END,
+           s.id, s.name, s.unit::text, u.name, s.level, s.department,
+           @extschema@.received(s.kpi), @extschema@.closed(s.kpi),
+           pg_catalog.round(@extschema@.closure_rate(s.kpi), 4), pg_catalog.round(@extschema@.on_time_rate(s.kpi), 4),
+           pg_catalog.round(@extschema@.satisfied_share(s.kpi), 4), pg_catalog.round(@extschema@.satisfaction_mean(s.kpi), 2),
+           pg_catalog.round(@extschema@.escalation_rate(s.kpi), 4), s.score
+      FROM scored s
+     CROSS JOIN bounds b
+      LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) s.unit
+     ORDER BY s.level, s.department NULLS FIRST, s.eligible DESC, s.score DESC, s.id;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_tile(z integer, x integer, y integer, level integer DEFAULT 6,
+                                      as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bytea
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+BEGIN ATOMIC
+    WITH tile AS (
+        SELECT ST_TileEnvelope(z, x, y) AS envelope,
+               ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326
+         WHERE @extschema@.check_tile(z, x, y) AND @extschema@.check_risk_time(as_of)
+           AND @extschema@.check_gridcode_level(risk_tile.level, 'level')
+    ), features AS (
+        SELECT ST_AsMVTGeom(ST_Transform(u.boundary, 3857), t.envelope, 4096, 64, true) AS geom,
+               u.code::text AS code, u.name, u.level, COALESCE(rs.score, 0) AS score,
+               @extschema@.risk_color(COALESCE(rs.score, 0), u.level) AS color, COALESCE(rs.cases, 0) AS cases
+          FROM tile t
+          JOIN @extschema@.unit u
+            ON u.boundary && t.envelope_4326
+           AND u.level OPERATOR(pg_catalog.=) risk_tile.level
+           AND @extschema@.unit_is_current(u.valid_to)
+          LEFT JOIN LATERAL @extschema@.risk_scores(u.code, as_of, u.level) rs ON true
+    )
+    SELECT COALESCE((SELECT ST_AsMVT(f.*, 'risk', 4096, 'geom')
+                       FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea);
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_scores(under @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now(),
+                                        max_level integer DEFAULT 6)
+    RETURNS TABLE (unit @extschema@.gridcode, score float8, cases bigint)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 100 SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    WITH settings AS (
+        -- last_day NULL without a usable rollup: everything from the cases
+        SELECT CASE WHEN r.through IS NOT NULL
+                    THEN LEAST(r.through, @extschema@.risk_day(as_of) OPERATOR(pg_catalog.-) 1) END AS last_day,
+               EXTRACT(epoch FROM @extschema@.risk_half_life())::float8 AS half_life,
+               @extschema@.risk_weights() AS weights
+          FROM (SELECT @extschema@.risk_rollup_through() AS through) r
+    ), levels AS (
+        SELECT l.level FROM pg_catalog.generate_series(@extschema@.level(under), LEAST(max_level, 7)) AS l(level)
+    ), decay AS (
+        -- per day of the rollup, the decay from its end to as_of
+        SELECT g.day::date AS day,
+               @extschema@.risk_decay(EXTRACT(epoch FROM as_of OPERATOR(pg_catalog.-) @extschema@.risk_day_end(g.day::date))::float8,
+                                      s.half_life) AS factor
+          FROM settings s
+         CROSS JOIN LATERAL pg_catalog.generate_series(
+               (SELECT pg_catalog.min(d.day) FROM @extschema@.risk_daily d)::timestamp,
+               s.last_day::timestamp, interval '1 day') AS g(day)
+    ), rolled_units AS (
+        SELECT d.unit,
+               pg_catalog.sum(d.mass OPERATOR(pg_catalog.*) s.weights[d.severity] OPERATOR(pg_catalog.*) f.factor) AS score,
+               pg_catalog.sum(d.cases) AS cases
+          FROM settings s
+          JOIN @extschema@.risk_daily d ON d.day OPERATOR(pg_catalog.<=) s.last_day
+          JOIN decay f ON f.day OPERATOR(pg_catalog.=) d.day
+         WHERE d.unit OPERATOR(@extschema@.<@) under
+         GROUP BY d.unit
+    ), rolled AS (
+        SELECT @extschema@.ancestor(r.unit, lv.level) AS unit, pg_catalog.sum(r.score) AS score,
+               pg_catalog.sum(r.cases)::bigint AS cases
+          FROM rolled_units r
+          JOIN levels lv ON lv.level OPERATOR(pg_catalog.<=) @extschema@.level(r.unit)
+         GROUP BY 1
+    ), recent AS (
+        SELECT @extschema@.ancestor(c.unit, lv.level) AS unit,
+               @extschema@.risk(c, as_of) AS score,
+               @extschema@.risk_cases(c, as_of) AS cases
+          FROM settings s
+          JOIN @extschema@.cases c
+            ON c.reported_at OPERATOR(pg_catalog.>=) COALESCE(@extschema@.risk_day_end(s.last_day), '-infinity')
+           AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+          JOIN levels lv ON lv.level OPERATOR(pg_catalog.<=) @extschema@.level(c.unit)
+         WHERE c.unit OPERATOR(@extschema@.<@) under
+         GROUP BY 1
+    )
+    -- the checks first: a bad as_of or max_level is refused before any work
+    SELECT b.unit, pg_catalog.sum(b.score), pg_catalog.sum(b.cases)::bigint
+      FROM (SELECT * FROM rolled UNION ALL SELECT * FROM recent) b
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcode_level(max_level, 'max_level')
+       AND b.cases OPERATOR(pg_catalog.>) 0
+     GROUP BY b.unit
+     ORDER BY b.unit;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_cells(area @extschema@.gridcell, level integer,
+                                       as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (cell @extschema@.gridcell, score float8, cases bigint)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 100 SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    SELECT @extschema@.parent(c.cell, risk_cells.level),
+           @extschema@.risk(c, as_of), @extschema@.risk_cases(c, as_of)
+      FROM @extschema@.cases c
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcell_level(risk_cells.level, 'level')
+       AND c.cell OPERATOR(@extschema@.<@) area
+       AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+     GROUP BY 1
+    HAVING @extschema@.risk_cases(c, as_of) OPERATOR(pg_catalog.>) 0
+     ORDER BY 1;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_cell_tile(z integer, x integer, y integer, cell_level integer DEFAULT NULL,
+                                           as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bytea
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN (
+        WITH widths AS (
+            SELECT w.level, w.degrees
+              FROM (VALUES (1, 6.0), (2, 0.5), (3, 0.25), (4, 1 / 60.0), (5, 1 / 900.0),
+                           (6, 1 / 1800.0), (7, 1 / 14400.0), (8, 1 / 115200.0),
+                           (9, 1 / 921600.0), (10, 1 / 7372800.0)) AS w(level, degrees)
+        ), tile AS (
+            SELECT ST_TileEnvelope(z, x, y) AS envelope,
+                   ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326,
+                   360.0 OPERATOR(pg_catalog./) (2::numeric OPERATOR(pg_catalog.^) z) AS degrees
+             WHERE @extschema@.check_tile(z, x, y, cell_level) AND @extschema@.check_risk_time(as_of)
+        ), levels AS (
+            SELECT t.*, l.cell_level,
+                   -- the finest level at most cell_level whose cells are at least
+                   -- a quarter of the tile's width: a handful of ranges to read
+                   COALESCE((SELECT pg_catalog.max(w.level) FROM widths w
+                              WHERE w.level OPERATOR(pg_catalog.<=) l.cell_level
+                                AND w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 4)), 1) AS probe_level
+              FROM tile t
+             CROSS JOIN LATERAL (
+                   SELECT COALESCE(cell_level,
+                                   (SELECT pg_catalog.max(w.level) FROM widths w
+                                     WHERE w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 128)), 1)
+                          AS cell_level) l
+        ), cells AS (
+            SELECT @extschema@.parent(c.cell, lv.cell_level) AS cell,
+                   @extschema@.risk(c, as_of) AS score, @extschema@.risk_cases(c, as_of) AS cases
+              FROM levels lv
+             CROSS JOIN LATERAL @extschema@.cover(lv.envelope_4326, lv.probe_level) probe
+              JOIN @extschema@.cases c
+                ON c.cell OPERATOR(@extschema@.<@) probe.cell
+               AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+             GROUP BY 1
+        ), features AS (
+            SELECT ST_AsMVTGeom(ST_Transform(@extschema@.boundary(ce.cell), 3857), lv.envelope, 4096, 64, true) AS geom,
+                   ce.cell::text AS cell, lv.cell_level AS level, ce.score,
+                   @extschema@.risk_color(ce.score, NULL) AS color, ce.cases
+              FROM cells ce, levels lv
+             WHERE ce.cases OPERATOR(pg_catalog.>) 0
+        )
+        SELECT CASE WHEN z IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL AND as_of IS NOT NULL
+                    THEN COALESCE((SELECT ST_AsMVT(f.*, 'risk_cells', 4096, 'geom')
+                                     FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea) END);
+END;
+$$;
+
+CREATE OR REPLACE VIEW @extschema@.risk_map AS
+SELECT u.code::text AS unit,
+       u.name,
+       u.level,
+       @extschema@.level_name(u.code) AS level_name,
+       u.parent::text AS parent,
+       -- breadcrumb(), as an index scan per row
+       (SELECT pg_catalog.string_agg(a.name, ' › ' ORDER BY a.level)
+          FROM @extschema@.unit a
+         WHERE a.code OPERATOR(@extschema@.=) ANY (ARRAY(
+               SELECT @extschema@.ancestor(u.code, l.level)
+                 FROM pg_catalog.generate_series(1, u.level) AS l(level)))
+           AND @extschema@.unit_is_current(a.valid_to)) AS breadcrumb,
+       COALESCE(s.score, 0)::numeric AS score,
+       @extschema@.risk_color(COALESCE(s.score, 0), u.level) AS color,
+       COALESCE(s.cases, 0) AS cases,
+       u.boundary
+  FROM @extschema@.unit u
+  LEFT JOIN (SELECT rs.unit, rs.score, rs.cases
+               FROM @extschema@.unit p
+              CROSS JOIN LATERAL @extschema@.risk_scores(p.code, pg_catalog.now(), 6) rs
+              WHERE p.level OPERATOR(pg_catalog.=) 1 AND @extschema@.unit_is_current(p.valid_to)) s
+         ON s.unit OPERATOR(@extschema@.=) u.code
+ WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u.valid_to);
+ALTER VIEW @extschema@.risk_map SET (security_invoker = true);
+
+-- issue 17: a need's status follows its take, whoever writes it; a need met
+-- ends its take (sql/lists.sql)
+-- A need's status follows its take, whoever writes it: BEFORE INSERT OR
+-- UPDATE on need.  A new need is open (but a restored one, from a member
+-- of gridgov_importer with an opening time of its own); an open need is
+-- taken by a take only (need_take's trigger, at a trigger depth above 1),
+-- a taken one met (meet_need, or an UPDATE), and a met one stays met: a
+-- need is never taken twice.
+CREATE FUNCTION @extschema@.need_status_check() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'INSERT' THEN
+        IF NEW.status OPERATOR(pg_catalog.<>) 'open'
+           AND NOT (NEW.opened_at OPERATOR(pg_catalog.<>) pg_catalog.now()
+                    AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER')) THEN
+            RAISE EXCEPTION 'a new need is open, not %', NEW.status
+                USING ERRCODE = '55000', HINT = 'Report it (report_need); it is taken through an offer (take_need).';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.status OPERATOR(pg_catalog.=) OLD.status
+       OR OLD.status OPERATOR(pg_catalog.=) 'taken' AND NEW.status OPERATOR(pg_catalog.=) 'met'
+       OR OLD.status OPERATOR(pg_catalog.=) 'open' AND NEW.status OPERATOR(pg_catalog.=) 'taken'
+          AND pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.>) 1 THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'need % is %: it cannot be set %', OLD.id, OLD.status, NEW.status
+        USING ERRCODE = '55000',
+              HINT = CASE OLD.status WHEN 'open' THEN 'An open need is taken through an offer: take_need, or an INSERT into gridgov.need_take.'
+                                     WHEN 'taken' THEN 'A taken need is met (meet_need).'
+                                     ELSE 'A met need stays met: report it again as a new need.' END;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.need_status_check() IS
+    'BEFORE INSERT OR UPDATE trigger on need: new needs open (but restored ones), open to taken by a take only, taken to met, met final';
+CREATE TRIGGER gridgov_need_status_check BEFORE INSERT OR UPDATE OF status ON @extschema@.need
+    FOR EACH ROW EXECUTE FUNCTION @extschema@.need_status_check();
+
+-- A need met ends its take, so that its offer has room again: AFTER UPDATE
+-- OF status on need, when a taken need is met.
+CREATE FUNCTION @extschema@.need_after_met() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    UPDATE @extschema@.need_take t SET met_at = pg_catalog.now()
+     WHERE t.need OPERATOR(pg_catalog.=) NEW.id AND t.met_at IS NULL;
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.need_after_met() IS
+    'AFTER UPDATE trigger on need, when a taken need is met: its take''s met_at is now';
+CREATE TRIGGER gridgov_need_after_met AFTER UPDATE OF status ON @extschema@.need
+    FOR EACH ROW WHEN (OLD.status OPERATOR(pg_catalog.=) 'taken' AND NEW.status OPERATOR(pg_catalog.=) 'met')
+    EXECUTE FUNCTION @extschema@.need_after_met();
+CREATE OR REPLACE FUNCTION @extschema@.meet_need(need bigint, note text DEFAULT NULL)
+    RETURNS @extschema@.need
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    met @extschema@.need;
+BEGIN
+    UPDATE @extschema@.need x SET status = 'met'
+     WHERE x.id OPERATOR(pg_catalog.=) meet_need.need AND x.status OPERATOR(pg_catalog.=) 'taken'
+    RETURNING x.* INTO met;
+    IF met.id IS NULL THEN
+        IF EXISTS (SELECT FROM @extschema@.need x WHERE x.id OPERATOR(pg_catalog.=) meet_need.need) THEN
+            RAISE EXCEPTION 'need % is not taken', meet_need.need
+                USING ERRCODE = '55000', HINT = 'A need is met once someone took it (take_need).';
+        END IF;
+        RAISE EXCEPTION 'need % does not exist', COALESCE(meet_need.need::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name a need of gridgov.need, by its id.';
+    END IF;
+    -- its take ended by the need's trigger (need_after_met); the note kept
+    UPDATE @extschema@.need_take t SET note = meet_need.note
+     WHERE t.need OPERATOR(pg_catalog.=) met.id AND meet_need.note IS NOT NULL;
+    RETURN met;
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION @extschema@.need_status_check(), @extschema@.need_after_met() FROM PUBLIC;
+-- end of issue 17 (need status)
+
+-- issue 17: a take's met_at follows its need's status (sql/lists.sql)
+CREATE OR REPLACE FUNCTION @extschema@.need_take_check() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    n record;
+    f record;
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
+        IF NEW.need OPERATOR(pg_catalog.<>) OLD.need OR NEW.offer OPERATOR(pg_catalog.<>) OLD.offer
+           OR NEW.person OPERATOR(pg_catalog.<>) OLD.person OR NEW.taken_at OPERATOR(pg_catalog.<>) OLD.taken_at
+           OR NEW.taken_by OPERATOR(pg_catalog.<>) OLD.taken_by THEN
+            RAISE EXCEPTION 'the take of need % through offer % keeps its need, offer, holder and time', OLD.need, OLD.offer
+                USING ERRCODE = '55000', HINT = 'Record that it was met (meet_need); a need is taken again only as a new need.';
+        END IF;
+        -- met_at follows the need's status (need_after_met, a trigger)
+        IF NEW.met_at IS DISTINCT FROM OLD.met_at AND pg_catalog.pg_trigger_depth() OPERATOR(pg_catalog.<) 2 THEN
+            RAISE EXCEPTION 'the take of need % through offer % is met when its need is', OLD.need, OLD.offer
+                USING ERRCODE = '55000', HINT = 'Record that the need was met: gridgov.meet_need(), or set its status to met.';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NEW.taken_at OPERATOR(pg_catalog.<>) pg_catalog.now()
+       AND pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER') THEN
+        RETURN NEW;
+    END IF;
+    SELECT x.id, x.status, x.skill INTO n FROM @extschema@.need x WHERE x.id OPERATOR(pg_catalog.=) NEW.need FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'need % does not exist', COALESCE(NEW.need::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name a need of gridgov.need, by its id.';
+    END IF;
+    IF n.status OPERATOR(pg_catalog.<>) 'open' THEN
+        RAISE EXCEPTION 'need % is %, not open', n.id, n.status
+            USING ERRCODE = '55000', HINT = 'Only an open need is taken.';
+    END IF;
+    SELECT x.id, x.skill, x.available, x.capacity, p.person INTO f
+      FROM @extschema@.offer x JOIN @extschema@.post p ON p.id OPERATOR(pg_catalog.=) x.post
+     WHERE x.id OPERATOR(pg_catalog.=) NEW.offer;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'offer % does not exist', COALESCE(NEW.offer::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name an offer of gridgov.offer, by its id (match_need proposes them).';
+    END IF;
+    -- a lock of the offer orders its takes, so its capacity holds (an
+    -- advisory one: a handler who takes needs may not update offers, and a
+    -- row lock would need that); the count below is read after it, by a
+    -- statement of its own (a new snapshot in READ COMMITTED)
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('gridgov.offer'),
+                                             (f.id OPERATOR(pg_catalog.%) 2147483647)::integer);
+    IF f.skill OPERATOR(pg_catalog.<>) n.skill OR NOT f.available OPERATOR(pg_catalog.@>) pg_catalog.now() THEN
+        RAISE EXCEPTION 'offer % (%) does not meet need % (%) now', f.id, f.skill, n.id, n.skill
+            USING ERRCODE = '22023', HINT = 'Take it through an available offer of its skill: gridgov.match_need() proposes them.';
+    END IF;
+    IF (SELECT pg_catalog.count(*) FROM @extschema@.need_take t
+         WHERE t.offer OPERATOR(pg_catalog.=) f.id AND t.met_at IS NULL) OPERATOR(pg_catalog.>=) f.capacity THEN
+        RAISE EXCEPTION 'offer % has taken % needs not yet met: it is full', f.id, f.capacity
+            USING ERRCODE = '55000', HINT = 'Meet one of them first (meet_need), or take another offer.';
+    END IF;
+    IF NEW.person IS DISTINCT FROM f.person AND NEW.person IS NOT NULL THEN
+        RAISE EXCEPTION 'need % is taken through offer % by its holder, person %, not person %', n.id, f.id, f.person, NEW.person
+            USING ERRCODE = '22023', HINT = 'Leave person out: the take names the offer''s holder.';
+    END IF;
+    NEW.person := f.person;
+    NEW.taken_at := pg_catalog.now();
+    NEW.taken_by := CURRENT_USER;
+    NEW.met_at := NULL;
+    UPDATE @extschema@.need x SET status = 'taken' WHERE x.id OPERATOR(pg_catalog.=) n.id;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.need_take_check() IS
+    'BEFORE INSERT OR UPDATE trigger on need_take: a take of an open need (locked) through an available offer of its skill with room (under the offer''s lock), by its holder, now, the need then taken; a restored one kept; a take keeps its need, offer, holder and time, and is met with its need';
+-- end of issue 17 (met_at)
+
 -- issue 19, item 3: a gap between the grids is not an error.  A point no
 -- grid covers goes to the lowest unit covering it (community, else
 -- subdistrict, else district), flagged in cases.grid_gap and listed in the

@@ -169,6 +169,34 @@ SELECT s.level, count(*) AS cells,
        sum((SELECT count(*) FROM bench_points p WHERE ST_Within(p.geom, boundary(s.c)))) AS gist_within_points
   FROM sample_cells s GROUP BY s.level ORDER BY s.level DESC;
 
+-- the planner's estimate of the points under a sample cell (the inner scan,
+-- once per cell) against the actual points per cell, at the server's
+-- settings: an estimate far above the truth is what brings JIT on
+CREATE FUNCTION pg_temp.inner_rows(q text)
+    RETURNS TABLE (node text, estimated_rows float8, actual_rows float8, loops float8, total_cost float8, jit_functions int)
+    LANGUAGE plpgsql AS $$
+DECLARE
+    plan jsonb;
+BEGIN
+    EXECUTE 'EXPLAIN (ANALYZE, FORMAT JSON) ' || q INTO plan;
+    RETURN QUERY
+    SELECT concat_ws(' ', n->>'Node Type', n->>'Index Name'), (n->>'Plan Rows')::float8,
+           (n->>'Actual Rows')::float8, (n->>'Actual Loops')::float8,
+           (plan->0->'Plan'->>'Total Cost')::float8, coalesce((plan->0->'JIT'->>'Functions')::int, 0)
+      FROM jsonb_path_query(plan, 'strict $.**') AS n
+     WHERE jsonb_typeof(n) = 'object' AND n->>'Relation Name' = 'bench_points';
+END;
+$$;
+\echo 'estimated and actual points under a sample cell (per loop; server settings):'
+SELECT l AS level, r.node, round(r.estimated_rows::numeric) AS estimated_rows,
+       round(r.actual_rows::numeric, 1) AS actual_rows, r.loops,
+       round((r.estimated_rows / nullif(r.actual_rows, 0))::numeric, 2) AS estimated_over_actual,
+       round(r.total_cost::numeric) AS plan_cost, r.jit_functions
+  FROM (VALUES (4), (3), (2)) AS levels(l),
+       pg_temp.inner_rows(format('SELECT sum(n) FROM sample_cells s CROSS JOIN LATERAL
+            (SELECT count(*) AS n FROM bench_points p WHERE p.cell <@ s.c) k WHERE s.level = %s', l)) r
+ ORDER BY l DESC;
+
 -- the counts under the sample cells through the btree and the GiST index
 -- at setting s
 CREATE FUNCTION pg_temp.time_counting(s text) RETURNS void

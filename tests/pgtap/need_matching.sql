@@ -7,7 +7,7 @@
 -- it handles only.
 BEGIN;
 \i tests/pgtap/lists_fixture.psql
-SELECT plan(40);
+SELECT plan(47);
 
 INSERT INTO person (id) SELECT generate_series(1, 4);
 INSERT INTO post (id, person, role, organization, unit, valid) VALUES
@@ -101,6 +101,20 @@ SELECT throws_ok($$INSERT INTO need_take (need, offer) VALUES ((SELECT max(id) F
 SELECT throws_ok($$UPDATE need_take SET offer = 4 WHERE need = (SELECT max(id) FROM need)$$, '55000', NULL,
                  'a take keeps its offer (55000)');
 SELECT lives_ok($$UPDATE need_take SET note = '周二上午' WHERE need = (SELECT max(id) FROM need)$$, 'its note may change');
+-- a need's status follows its take, whoever writes it
+SELECT throws_ok($$UPDATE need SET status = 'open' WHERE id = (SELECT max(id) FROM need)$$, '55000',
+                 NULL, 'a taken need is not opened again by an UPDATE (55000)');
+SELECT throws_ok($$UPDATE need SET status = 'taken' WHERE status = 'open' AND id = (SELECT min(id) FROM need WHERE status = 'open')$$,
+                 '55000', NULL, 'nor an open one taken without a take (55000)');
+SELECT throws_ok($$INSERT INTO need (unit, skill, title, status) VALUES ('440311006003001', 'tutoring', '辅导', 'taken')$$,
+                 '55000', 'a new need is open, not taken', 'a new need is open (55000)');
+SELECT throws_ok($$UPDATE need_take SET met_at = now() WHERE need = (SELECT max(id) FROM need)$$, '55000', NULL,
+                 'a take is not met apart from its need (55000)');
+SELECT lives_ok($$UPDATE need SET status = 'met' WHERE id = (SELECT max(id) FROM need)$$, 'a taken need met by an UPDATE');
+SELECT is((SELECT met_at FROM need_take WHERE need = (SELECT max(id) FROM need)), now(),
+          'ends its take: the offer has room again');
+SELECT throws_ok($$UPDATE need SET status = 'taken' WHERE id = (SELECT max(id) FROM need)$$, '55000',
+                 NULL, 'a met need stays met (55000)');
 SELECT throws_ok($$SELECT meet_need(2)$$, '55000', 'need 2 is not taken', 'an open need is not met (55000)');
 
 SELECT * FROM finish();

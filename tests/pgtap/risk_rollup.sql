@@ -4,7 +4,7 @@
 -- settings tables kept by pg_dump.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(15);
+SELECT plan(19);
 
 INSERT INTO warning_rule (category, time_window, threshold) VALUES (NULL, '1 minute', 1000);
 
@@ -70,13 +70,47 @@ SELECT is(risk_now('440311', '2026-10-01 12:00+08'),
           'risk_now is risk_scores at the unit');
 SELECT is(risk_now('440311006004', '2000-01-01 00:00+00'), 0::float8, 'nothing before the first case');
 
+-- The planner turns risk(c, as_of) and risk_cases(c, as_of) over the cases
+-- table into their column form (what Citus pushes down to its shards)
+CREATE FUNCTION pg_temp.plan_of(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+    plan text := '';
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || query LOOP
+        plan := plan || line || E'\n';
+    END LOOP;
+    RETURN plan;
+END $$;
+SELECT ok(pg_temp.plan_of($$SELECT risk(c, '2026-10-01 12:00+08'), risk_cases(c, '2026-10-01 12:00+08') FROM cases c$$)
+              LIKE '%risk(status, severity, reported_at, ''2026-10-01 12:00:00+08''::timestamp with time zone), %risk_cases(status, severity, reported_at, ''2026-10-01 12:00:00+08''::timestamp with time zone)%'
+          AND pg_temp.plan_of($$SELECT risk(c, now()) FROM (SELECT * FROM cases OFFSET 0) c$$) LIKE '%risk(ROW(cases.id,%',
+          'risk(c, as_of) and risk_cases(c, as_of) over gridgov.cases are planned over the columns they read, a subquery''s rows keep the row form');
+-- (the sums' order follows the plans: equal to 1e-12)
+SELECT ok((SELECT bool_and(a.n = b.n AND abs(a.s - b.s) <= 1e-12 * b.s) AND count(*) = 3 * (SELECT count(*) FROM instants)
+             FROM (SELECT c.unit AS u, i.as_of AS t, risk(c, i.as_of) AS s, risk_cases(c, i.as_of) AS n
+                     FROM instants i, cases c GROUP BY 1, 2) a
+             JOIN (SELECT c.unit AS u, i.as_of AS t, risk(c, i.as_of) AS s, risk_cases(c, i.as_of) AS n
+                     FROM instants i, (SELECT * FROM cases OFFSET 0) c GROUP BY 1, 2) b USING (u, t)),
+          'the column form scores and counts what the row form does, per unit and instant');
+SELECT is((SELECT array_agg(n ORDER BY code)
+             FROM (SELECT u.code, risk_cases(c, '2026-10-01 12:00+08') AS n
+                     FROM unit u LEFT JOIN cases c ON c.unit = u.code WHERE u.level >= 5 GROUP BY 1) j),
+          (SELECT array_agg((SELECT count(*) FROM cases c
+                              WHERE c.unit = u.code AND c.reported_at <= '2026-10-01 12:00+08'
+                                AND c.status NOT IN ('rejected', 'merged')) ORDER BY code)
+             FROM unit u WHERE u.level >= 5),
+          'the missing rows of an outer join count nothing in the column form');
+SELECT is((SELECT risk_cases(status, severity, NULL, now()) FROM cases), 0::bigint,
+          'called directly, the column form counts nothing without a report time');
+
 -- labels
 SELECT is((SELECT string_agg(p.proname || ':' || p.provolatile::text || p.proparallel::text || p.proisstrict::text, ' ' ORDER BY p.proname)
              FROM pg_proc p
             WHERE p.pronamespace = 'gridgov'::regnamespace
-              AND p.proname IN ('risk_transition', 'risk_combine', 'risk_final', 'risk_now', 'risk_scores',
+              AND p.proname IN ('risk_transition', 'risk_accum', 'risk_combine', 'risk_final', 'risk_now', 'risk_scores',
                                 'risk_color', 'refresh_risk_daily')),
-          'refresh_risk_daily:vufalse risk_color:ssfalse risk_combine:isfalse risk_final:isfalse risk_now:sstrue risk_scores:sstrue risk_transition:ssfalse',
+          'refresh_risk_daily:vufalse risk_accum:ssfalse risk_color:ssfalse risk_combine:isfalse risk_final:isfalse risk_now:sstrue risk_scores:sstrue risk_transition:ssfalse',
           'volatility, parallel safety and strictness');
 SELECT is((SELECT a.aggcombinefn::text || ' ' || a.aggtranstype::regtype::text || ' ' || p.proparallel::text
              FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
