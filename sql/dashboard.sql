@@ -167,7 +167,8 @@ COMMENT ON FUNCTION @extschema@.service_point_ranking(date, timestamptz, integer
 --
 -- One unit's risk map as GeoJSON: a FeatureCollection of its current
 -- children, each with its boundary (null when it has none) and properties
--- code, name, level, score (3 decimals), color and cases.  Like the tile
+-- code, name, level, score (3 decimals), color and cases.  Outer rings
+-- counter-clockwise and holes clockwise, as RFC 7946 (section 3.1.6) asks.  Like the tile
 -- functions, it pins its search_path: PostGIS runs SQL of its own inside
 -- ST_AsGeoJSON and ST_Transform (reading spatial_ref_sys), with operators it
 -- leaves to the search path, where a caller's look-alikes would be found.
@@ -182,7 +183,7 @@ BEGIN ATOMIC
                    pg_catalog.jsonb_build_object(
                        'type', 'Feature',
                        'id', ch.code::text,
-                       'geometry', ST_AsGeoJSON(ch.boundary, 6)::jsonb,
+                       'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(ch.boundary), 6)::jsonb,
                        'properties', pg_catalog.jsonb_build_object(
                            'code', ch.code::text,
                            'name', ch.name,
@@ -322,6 +323,33 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.risk_cell_tile(integer, integer, integer, integer, timestamptz) IS
     'Mapbox vector tile z/x/y (layer "risk_cells") of the Beidou cells at a level (default: picked by zoom) holding cases, with their risk score, colour and counted cases at as_of';
+
+-- The two tile functions with martin's function-source signature: martin
+-- serves a function of exactly (z, x, y) or (z, x, y, json), the URL's query
+-- parameters in the json (all values strings), and leaves out a function
+-- with more arguments, as risk_tile and risk_cell_tile have.  The options
+-- are read from the query: level (or cell_level) and as_of.
+CREATE FUNCTION @extschema@.risk_tile_params(z integer, x integer, y integer, query_params json)
+    RETURNS bytea
+    LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT @extschema@.risk_tile(z, x, y,
+               COALESCE((query_params OPERATOR(pg_catalog.->>) 'level')::integer, 6),
+               COALESCE((query_params OPERATOR(pg_catalog.->>) 'as_of')::timestamptz, pg_catalog.now()));
+END;
+COMMENT ON FUNCTION @extschema@.risk_tile_params(integer, integer, integer, json) IS
+    'risk_tile for martin: the tile z/x/y with level (default 6) and as_of (default now) from the URL''s query parameters in query_params';
+
+CREATE FUNCTION @extschema@.risk_cell_tile_params(z integer, x integer, y integer, query_params json)
+    RETURNS bytea
+    LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT @extschema@.risk_cell_tile(z, x, y,
+               (query_params OPERATOR(pg_catalog.->>) 'cell_level')::integer,
+               COALESCE((query_params OPERATOR(pg_catalog.->>) 'as_of')::timestamptz, pg_catalog.now()));
+END;
+COMMENT ON FUNCTION @extschema@.risk_cell_tile_params(integer, integer, integer, json) IS
+    'risk_cell_tile for martin: the tile z/x/y with cell_level (default by zoom) and as_of (default now) from the URL''s query parameters in query_params';
 
 -- ======================================================================
 -- Views
@@ -517,9 +545,12 @@ COMMENT ON COLUMN @extschema@.service_point_monthly.score IS
 -- The risk map (实时风险预警图).
 --
 -- Every current unit down to the grids, with its risk now: one pass over
--- the rollup and the recent cases per province in the registry.
+-- the rollup and the recent cases per province in the registry.  The first
+-- column, id, is a unique integer: QGIS takes a view's first column as its
+-- key, GDAL takes it with PGSQL_OGR_FID=id.
 CREATE VIEW @extschema@.risk_map AS
-SELECT u.code::text AS unit,
+SELECT u.code::bigint AS id,
+       u.code::text AS unit,
        u.name,
        u.level,
        @extschema@.level_name(u.code) AS level_name,
@@ -544,6 +575,8 @@ SELECT u.code::text AS unit,
  WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u.valid_to);
 COMMENT ON VIEW @extschema@.risk_map IS
     'risk map now: every current unit down to the grids with its risk score, warning colour, counted cases and boundary (MultiPolygon, SRID 4326)';
+COMMENT ON COLUMN @extschema@.risk_map.id IS
+    'the unit''s code as one 19-digit number (gridcode''s bigint): a unique integer key, the first column, which QGIS offers as the view''s key';
 COMMENT ON COLUMN @extschema@.risk_map.unit IS 'the unit''s gridcode as text';
 COMMENT ON COLUMN @extschema@.risk_map.name IS 'the unit''s name';
 COMMENT ON COLUMN @extschema@.risk_map.level IS 'the unit''s level: 1 province ... 6 grid';
@@ -556,4 +589,36 @@ COMMENT ON COLUMN @extschema@.risk_map.score IS
 COMMENT ON COLUMN @extschema@.risk_map.color IS 'blue, yellow, orange or red by the thresholds in force at the unit''s level';
 COMMENT ON COLUMN @extschema@.risk_map.cases IS 'cases counted in the score (reported by now, not rejected or merged)';
 COMMENT ON COLUMN @extschema@.risk_map.boundary IS
+    'the unit''s area, a MultiPolygon in SRID 4326; NULL where the registry has none';
+
+-- The registry as a map layer.  QGIS and GDAL cannot use the table unit's
+-- key, a gridcode (QGIS leaves out a column of a type it does not know, key
+-- included, and gives every feature one id): this view has a unique
+-- integer first, and the codes as text.
+CREATE VIEW @extschema@.unit_map WITH (security_invoker = true) AS
+SELECT u.code::bigint AS id,
+       u.code::text AS unit,
+       u.name,
+       u.level,
+       @extschema@.level_name(u.code) AS level_name,
+       u.parent::text AS parent,
+       u.properties,
+       u.valid_from,
+       u.valid_to,
+       u.boundary
+  FROM @extschema@.unit u;
+COMMENT ON VIEW @extschema@.unit_map IS
+    'the unit registry as a map layer for QGIS and GDAL: a unique integer key first, codes as text, the boundary (MultiPolygon, SRID 4326)';
+COMMENT ON COLUMN @extschema@.unit_map.id IS
+    'the unit''s code as one 19-digit number (gridcode''s bigint): a unique integer key, the first column, which QGIS offers as the view''s key';
+COMMENT ON COLUMN @extschema@.unit_map.unit IS 'the unit''s gridcode as text';
+COMMENT ON COLUMN @extschema@.unit_map.name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.unit_map.level IS 'the unit''s level: 1 province ... 7 building';
+COMMENT ON COLUMN @extschema@.unit_map.level_name IS
+    'the level''s name: province, prefecture, county, township, village, grid or building';
+COMMENT ON COLUMN @extschema@.unit_map.parent IS 'the gridcode of the unit above, as text';
+COMMENT ON COLUMN @extschema@.unit_map.properties IS 'the unit''s free-form attributes';
+COMMENT ON COLUMN @extschema@.unit_map.valid_from IS 'when this version of the unit took effect';
+COMMENT ON COLUMN @extschema@.unit_map.valid_to IS 'NULL while the unit is current';
+COMMENT ON COLUMN @extschema@.unit_map.boundary IS
     'the unit''s area, a MultiPolygon in SRID 4326; NULL where the registry has none';

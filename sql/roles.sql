@@ -82,7 +82,7 @@ GRANT SELECT ON @extschema@.unit, @extschema@.calendar_day, @extschema@.work_per
                 @extschema@.risk_setting, @extschema@.risk_weight, @extschema@.risk_color,
                 @extschema@.risk_daily, @extschema@.risk_rollup,
                 @extschema@.case_clock, @extschema@.grid_gaps, @extschema@.daily_flow, @extschema@.unit_kpi_monthly,
-                @extschema@.service_point_monthly, @extschema@.risk_map,
+                @extschema@.service_point_monthly, @extschema@.risk_map, @extschema@.unit_map,
                 @extschema@.grids_without_party_members, @extschema@.party_members_outside_grids,
                 @extschema@.grids_without_branch, @extschema@.buildings_without_team,
                 @extschema@.teams_breaking_rule, @extschema@.secretaries_without_reserves,

@@ -8465,3 +8465,129 @@ COMMENT ON COLUMN @extschema@.grid_gaps.location IS 'where it happened: the poin
 COMMENT ON COLUMN @extschema@.grid_gaps.gap_open IS
     'true while no current grid covers the point: the gap is still there; false once a grid was drawn over it';
 GRANT SELECT ON @extschema@.grid_gaps TO gridgov_reader;
+
+
+-- issue 18, item 5: what GIS tools trip on.  risk_map gets a unique integer
+-- first column, id (QGIS takes a view's first column as its key), and the
+-- registry a map layer with one, unit_map; risk_geojson's outer rings
+-- counter-clockwise (RFC 7946); risk_tile_params and risk_cell_tile_params,
+-- the tile functions with martin's (z, x, y, json) signature.
+DROP VIEW @extschema@.risk_map;
+CREATE OR REPLACE FUNCTION @extschema@.risk_geojson(unit @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS jsonb
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+BEGIN ATOMIC
+    SELECT pg_catalog.jsonb_build_object(
+               'type', 'FeatureCollection',
+               'features', COALESCE(pg_catalog.jsonb_agg(f.feature ORDER BY f.code), '[]'::jsonb))
+      FROM (SELECT ch.code,
+                   pg_catalog.jsonb_build_object(
+                       'type', 'Feature',
+                       'id', ch.code::text,
+                       'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(ch.boundary), 6)::jsonb,
+                       'properties', pg_catalog.jsonb_build_object(
+                           'code', ch.code::text,
+                           'name', ch.name,
+                           'level', ch.level,
+                           'score', pg_catalog.round(COALESCE(s.score, 0)::numeric, 3),
+                           'color', @extschema@.risk_color(COALESCE(s.score, 0), ch.level),
+                           'cases', COALESCE(s.cases, 0))) AS feature
+              FROM @extschema@.children(unit) ch
+              LEFT JOIN @extschema@.risk_scores(unit, as_of, LEAST(@extschema@.level(unit) OPERATOR(pg_catalog.+) 1, 7)) s
+                     ON s.unit OPERATOR(@extschema@.=) ch.code) f
+     WHERE @extschema@.check_risk_time(as_of);
+END;
+COMMENT ON FUNCTION @extschema@.risk_geojson(@extschema@.gridcode, timestamptz) IS
+    'GeoJSON FeatureCollection of a unit''s current children with their risk score, colour and counted cases at as_of (default now)';
+CREATE FUNCTION @extschema@.risk_tile_params(z integer, x integer, y integer, query_params json)
+    RETURNS bytea
+    LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT @extschema@.risk_tile(z, x, y,
+               COALESCE((query_params OPERATOR(pg_catalog.->>) 'level')::integer, 6),
+               COALESCE((query_params OPERATOR(pg_catalog.->>) 'as_of')::timestamptz, pg_catalog.now()));
+END;
+COMMENT ON FUNCTION @extschema@.risk_tile_params(integer, integer, integer, json) IS
+    'risk_tile for martin: the tile z/x/y with level (default 6) and as_of (default now) from the URL''s query parameters in query_params';
+
+CREATE FUNCTION @extschema@.risk_cell_tile_params(z integer, x integer, y integer, query_params json)
+    RETURNS bytea
+    LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT @extschema@.risk_cell_tile(z, x, y,
+               (query_params OPERATOR(pg_catalog.->>) 'cell_level')::integer,
+               COALESCE((query_params OPERATOR(pg_catalog.->>) 'as_of')::timestamptz, pg_catalog.now()));
+END;
+COMMENT ON FUNCTION @extschema@.risk_cell_tile_params(integer, integer, integer, json) IS
+    'risk_cell_tile for martin: the tile z/x/y with cell_level (default by zoom) and as_of (default now) from the URL''s query parameters in query_params';
+CREATE VIEW @extschema@.risk_map AS
+SELECT u.code::bigint AS id,
+       u.code::text AS unit,
+       u.name,
+       u.level,
+       @extschema@.level_name(u.code) AS level_name,
+       u.parent::text AS parent,
+       -- breadcrumb(), as an index scan per row
+       (SELECT pg_catalog.string_agg(a.name, ' › ' ORDER BY a.level)
+          FROM @extschema@.unit a
+         WHERE a.code OPERATOR(@extschema@.=) ANY (ARRAY(
+               SELECT @extschema@.ancestor(u.code, l.level)
+                 FROM pg_catalog.generate_series(1, u.level) AS l(level)))
+           AND @extschema@.unit_is_current(a.valid_to)) AS breadcrumb,
+       COALESCE(s.score, 0)::numeric AS score,
+       @extschema@.risk_color(COALESCE(s.score, 0), u.level) AS color,
+       COALESCE(s.cases, 0) AS cases,
+       u.boundary
+  FROM @extschema@.unit u
+  LEFT JOIN (SELECT rs.unit, rs.score, rs.cases
+               FROM @extschema@.unit p
+              CROSS JOIN LATERAL @extschema@.risk_scores(p.code, pg_catalog.now(), 6) rs
+              WHERE p.level OPERATOR(pg_catalog.=) 1 AND @extschema@.unit_is_current(p.valid_to)) s
+         ON s.unit OPERATOR(@extschema@.=) u.code
+ WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u.valid_to);
+COMMENT ON VIEW @extschema@.risk_map IS
+    'risk map now: every current unit down to the grids with its risk score, warning colour, counted cases and boundary (MultiPolygon, SRID 4326)';
+COMMENT ON COLUMN @extschema@.risk_map.id IS
+    'the unit''s code as one 19-digit number (gridcode''s bigint): a unique integer key, the first column, which QGIS offers as the view''s key';
+COMMENT ON COLUMN @extschema@.risk_map.unit IS 'the unit''s gridcode as text';
+COMMENT ON COLUMN @extschema@.risk_map.name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.risk_map.level IS 'the unit''s level: 1 province ... 6 grid';
+COMMENT ON COLUMN @extschema@.risk_map.level_name IS 'the level''s name: province, prefecture, county, township, village or grid';
+COMMENT ON COLUMN @extschema@.risk_map.parent IS 'the gridcode of the unit above, as text';
+COMMENT ON COLUMN @extschema@.risk_map.breadcrumb IS
+    'the names from the province down to the unit, such as 广东省 › 深圳市 › 光明区';
+COMMENT ON COLUMN @extschema@.risk_map.score IS
+    'sum over the unit''s subtree of weight(severity) * 2^(-(now - reported_at) / half_life), a numeric (15 significant digits); see risk()';
+COMMENT ON COLUMN @extschema@.risk_map.color IS 'blue, yellow, orange or red by the thresholds in force at the unit''s level';
+COMMENT ON COLUMN @extschema@.risk_map.cases IS 'cases counted in the score (reported by now, not rejected or merged)';
+COMMENT ON COLUMN @extschema@.risk_map.boundary IS
+    'the unit''s area, a MultiPolygon in SRID 4326; NULL where the registry has none';
+ALTER VIEW @extschema@.risk_map SET (security_invoker = true);
+CREATE VIEW @extschema@.unit_map WITH (security_invoker = true) AS
+SELECT u.code::bigint AS id,
+       u.code::text AS unit,
+       u.name,
+       u.level,
+       @extschema@.level_name(u.code) AS level_name,
+       u.parent::text AS parent,
+       u.properties,
+       u.valid_from,
+       u.valid_to,
+       u.boundary
+  FROM @extschema@.unit u;
+COMMENT ON VIEW @extschema@.unit_map IS
+    'the unit registry as a map layer for QGIS and GDAL: a unique integer key first, codes as text, the boundary (MultiPolygon, SRID 4326)';
+COMMENT ON COLUMN @extschema@.unit_map.id IS
+    'the unit''s code as one 19-digit number (gridcode''s bigint): a unique integer key, the first column, which QGIS offers as the view''s key';
+COMMENT ON COLUMN @extschema@.unit_map.unit IS 'the unit''s gridcode as text';
+COMMENT ON COLUMN @extschema@.unit_map.name IS 'the unit''s name';
+COMMENT ON COLUMN @extschema@.unit_map.level IS 'the unit''s level: 1 province ... 7 building';
+COMMENT ON COLUMN @extschema@.unit_map.level_name IS
+    'the level''s name: province, prefecture, county, township, village, grid or building';
+COMMENT ON COLUMN @extschema@.unit_map.parent IS 'the gridcode of the unit above, as text';
+COMMENT ON COLUMN @extschema@.unit_map.properties IS 'the unit''s free-form attributes';
+COMMENT ON COLUMN @extschema@.unit_map.valid_from IS 'when this version of the unit took effect';
+COMMENT ON COLUMN @extschema@.unit_map.valid_to IS 'NULL while the unit is current';
+COMMENT ON COLUMN @extschema@.unit_map.boundary IS
+    'the unit''s area, a MultiPolygon in SRID 4326; NULL where the registry has none';
+GRANT SELECT ON @extschema@.risk_map, @extschema@.unit_map TO gridgov_reader;

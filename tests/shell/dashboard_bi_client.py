@@ -136,6 +136,21 @@ check("risk_geojson: Genzhuyuan scores 25.837, orange, 20 cases",
 check("risk_geojson: geometry is a GeoJSON MultiPolygon",
       hot["geometry"]["type"] == "MultiPolygon" and hot["geometry"]["coordinates"][0][0][0] == [113.93, 22.74])
 
+
+def twice_area(ring):
+    """the shoelace formula: positive for a counter-clockwise ring"""
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:]))
+
+
+rings = []
+for root in ("440311", "440311006", "440311001"):
+    cur.execute("SELECT gridgov.risk_geojson(%s, %s)", (root, AS_OF))
+    rings += [(f["id"], i, twice_area(ring)) for f in cur.fetchone()[0]["features"] if f["geometry"]
+              for polygon in f["geometry"]["coordinates"] for i, ring in enumerate(polygon)]
+check("risk_geojson: every outer ring counter-clockwise, every hole clockwise (RFC 7946), by the shoelace formula",
+      len(rings) >= 5 and all((area > 0) == (i == 0) for _, i, area in rings),
+      repr([r for r in rings if (r[2] > 0) != (r[1] == 0)]))
+
 # 7. the vector tile, for ogrinfo to decode
 cur.execute("SELECT gridgov.risk_tile(10, 836, 445, 6, %s)", (AS_OF,))
 tile = bytes(cur.fetchone()[0])

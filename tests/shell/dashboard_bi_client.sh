@@ -2,7 +2,8 @@
 # BI and GIS tools read gridgov's views without knowing its types: Python's
 # psycopg2 reads every view and map function (tests/shell/dashboard_bi_client.py),
 # ogr2ogr (GDAL) reads the risk map view as a geometry layer into GeoJSON,
-# and GDAL's MVT driver decodes a vector tile of risk_tile(), all logged in
+# GDAL's MVT driver decodes a vector tile of risk_tile(), ogrinfo reads the
+# map views with their integer key as feature ids, all logged in
 # as a role granted only gridgov_reader (docs/dashboards.md, "A login for
 # the tools").  Creates and drops its own database and that login on the
 # cluster the PG* variables name; needs the
@@ -94,5 +95,25 @@ else
 	cat "$work/ogr2ogr.log"
 	check "ogr2ogr reads gridgov.risk_map" yes no
 fi
+
+# the map views' keys: GDAL takes a view's key from PGSQL_OGR_FID (QGIS
+# offers the first column); every feature's id is its unit's code as a number
+for layer in risk_map unit_map; do
+	PGUSER=$reader PGPASSWORD=$secret ogrinfo -ro -al --config PGSQL_OGR_FID id "PG:dbname=$db" "gridgov.$layer" \
+		> "$work/$layer.txt" 2> "$work/$layer.err"
+	expected=$(PGUSER=$reader PGPASSWORD=$secret psql -X -At -d "$db" -c "SELECT count(*) FROM gridgov.$layer")
+	summary=$("$python" - "$work/$layer.txt" "gridgov.$layer" <<-'EOF'
+		import re, sys
+		text, layer = open(sys.argv[1]).read(), sys.argv[2]
+		count = re.search(r"^Feature Count: (\d+)$", text, re.M)
+		ids = [int(i) for i in re.findall(r"^OGRFeature\(" + re.escape(layer) + r"\):(-?\d+)$", text, re.M)]
+		units = re.findall(r"^  unit \(String\) = (\d+)$", text, re.M)
+		right = len(ids) == len(units) and all(i == int(u.ljust(19, "0")) for i, u in zip(ids, units))
+		print(count.group(1) if count else "no count", len(set(ids)), "ids are the codes" if right else "ids are not the codes")
+	EOF
+	)
+	check "ogrinfo with PGSQL_OGR_FID=id: gridgov.$layer's $expected features, each its own id, the unit's code" \
+		"$expected $expected ids are the codes" "$summary"
+done
 
 finish

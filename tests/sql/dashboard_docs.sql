@@ -22,8 +22,11 @@ SELECT rank, name, received, closure_rate, on_time_rate, satisfied_share, escala
   FROM service_point_ranking('2026-10-01', '2026-11-18 00:00+08');
 SELECT unit, name, level, parent, ST_AsText(ST_Centroid(boundary), 4) AS centroid
   FROM risk_map WHERE parent = '440311006' ORDER BY unit;
+SELECT id, unit, name, level_name FROM unit_map WHERE unit::gridcode <@ '440311006003' ORDER BY id;
 SELECT f->>'id' AS id, f->'geometry'->>'type' AS geometry, f->'properties' AS properties
   FROM jsonb_array_elements(risk_geojson('440311006', '2026-11-18 00:00+08')->'features') f;
+SELECT risk_tile_params(10, 836, 445, '{"level": "5", "as_of": "2026-11-18 00:00+08"}')
+       = risk_tile(10, 836, 445, 5, '2026-11-18 00:00+08') AS same_tile;
 SELECT layer, feature, geom_type, properties
   FROM pg_temp.mvt_features(risk_tile(10, 836, 445, 5, '2026-11-18 00:00+08'));
 SELECT layer, feature, properties->>'cell' AS cell, properties->>'cases' AS cases, properties->>'color' AS color
