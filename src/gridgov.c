@@ -11,6 +11,7 @@
 #include "case_engine.h"
 #include "gridcell.h"
 #include "kpi_planner.h"
+#include "open311.h"
 #include "worker.h"
 #include "fmgr.h"
 #include "utils/guc.h"
@@ -31,6 +32,7 @@ _PG_init(void)
 	kpi_planner_init();
 	worker_init();
 	access_init();
+	open311_init();
 
 	/* after every setting exists: a misspelt gridgov.* setting is an error */
 	MarkGUCPrefixReserved("gridgov");
