@@ -24,3 +24,30 @@ ask() {	# ask SQL: the open session's output for SQL, lines joined by spaces
 	done
 	printf 'no answer'
 }
+# scratch_database TEST [MESSAGES]: the test's own database, gridgov_TEST_PID,
+# made PGDATABASE (in the calendar's zone, client messages from MESSAGES,
+# warning by default), a work directory $work, and $pids for the clients
+# started in the background; at exit the clients are stopped and the
+# database and directory removed.  fail_setup MESSAGE ends the test as one
+# failure.
+scratch_database() {
+	test_name=$1
+	db=gridgov_${1}_$$
+	export PGDATABASE=$db PGTZ=Asia/Shanghai PGOPTIONS="--client-min-messages=${2:-warning}"
+	work=$(mktemp -d)
+	pids=()
+	trap scratch_cleanup EXIT
+	createdb "$db" || fail_setup "createdb $db"
+}
+scratch_cleanup() {
+	local pid
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+	wait 2>/dev/null
+	dropdb --if-exists "$db" >/dev/null 2>&1
+	rm -rf "$work"
+}
+fail_setup() {
+	echo "$test_name: setup failed: $*" >&2
+	echo "$test_name: 0 passed, 1 failed"
+	exit 1
+}

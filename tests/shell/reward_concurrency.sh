@@ -23,31 +23,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
-db=gridgov_reward_concurrency_$$
 clients=8
 cases=300
-export PGDATABASE=$db PGTZ=Asia/Shanghai PGOPTIONS='--client-min-messages=warning'
-work=$(mktemp -d)
-pids=()
-
-cleanup() {
-	local pid
-	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
-	wait 2>/dev/null
-	dropdb --if-exists "$db" >/dev/null 2>&1
-	rm -rf "$work"
-}
-trap cleanup EXIT
 
 . tests/shell/check.bash
-
-fail_setup() {
-	echo "reward_concurrency: setup failed: $*" >&2
-	echo "reward_concurrency: 0 passed, 1 failed"
-	exit 1
-}
-
-createdb "$db" || fail_setup "createdb $db"
+scratch_database reward_concurrency
 psql -X -q -v ON_ERROR_STOP=1 -v cases="$cases" >/dev/null 2>"$work/setup.err" <<'EOF' || fail_setup "$(cat "$work/setup.err")"
 CREATE EXTENSION gridgov CASCADE;
 \i tests/pgtap/reward_fixture.psql
