@@ -2,7 +2,7 @@
 # Without gridgov's worker: the one pg_cron recipe of docs/operations.md,
 # run as written in a cluster of its own started with
 # shared_preload_libraries = 'pg_cron' (Debian's postgresql-15-cron, which
-# tools/ensure-deps installs).  The four jobs are scheduled, each command
+# tools/ensure-deps installs).  The six jobs are scheduled, each command
 # runs as written, and pg_cron itself runs the escalation sweep at the next
 # minute: overdue cases escalated.  The last line is
 # "worker_pg_cron: N passed, M failed".
@@ -53,15 +53,18 @@ SQL
 
 # the recipe, exactly as docs/operations.md gives it
 recipe=$(sed -n "/^    SELECT cron.schedule('gridgov-/s/^    //p" docs/operations.md)
-check "the recipe has four jobs" "4" "$(printf '%s\n' "$recipe" | grep -c cron.schedule)"
+check "the recipe has six jobs, one per shipped job" "6" "$(printf '%s\n' "$recipe" | grep -c cron.schedule)"
 printf '%s\n' "$recipe" | psql -X -q -v ON_ERROR_STOP=1 >/dev/null
-check "pg_cron holds the four jobs" "4" "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'gridgov-%'")"
+check "pg_cron holds the six jobs" "6" "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'gridgov-%'")"
+check "the recipe schedules every job the worker would run, and nothing else" \
+	"$(q "SELECT string_agg(function::text, ' ' ORDER BY function::text COLLATE "C") FROM gridgov.job")" \
+	"$(printf '%s\n' "$recipe" | sed -n "s/.*'SELECT \(gridgov\.[a-z_]*\)()');$/\1/p" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
 # each command runs as written (the sweep last, pg_cron runs it below)
 ran=0
 while IFS= read -r command; do
 	psql -X -q -v ON_ERROR_STOP=1 -c "$command" >/dev/null 2>&1 && ran=$((ran + 1))
 done < <(q "SELECT command FROM cron.job WHERE jobname LIKE 'gridgov-%' AND jobname <> 'gridgov-escalation-sweep'")
-check "every other command runs" "3" "$ran"
+check "every other command runs" "5" "$ran"
 
 # pg_cron runs the sweep at the next minute
 escalated=0
