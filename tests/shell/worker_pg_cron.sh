@@ -57,7 +57,7 @@ check "the recipe has six jobs, one per shipped job" "6" "$(printf '%s\n' "$reci
 printf '%s\n' "$recipe" | psql -X -q -v ON_ERROR_STOP=1 >/dev/null
 check "pg_cron holds the six jobs" "6" "$(q "SELECT count(*) FROM cron.job WHERE jobname LIKE 'gridgov-%'")"
 check "the recipe schedules every job the worker would run, and nothing else" \
-	"$(q "SELECT string_agg(function::text, ' ' ORDER BY function::text COLLATE "C") FROM gridgov.job")" \
+	"$(q "SELECT string_agg(function::text, ' ' ORDER BY function::text COLLATE \"C\") FROM gridgov.job")" \
 	"$(printf '%s\n' "$recipe" | sed -n "s/.*'SELECT \(gridgov\.[a-z_]*\)()');$/\1/p" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
 # each command runs as written (the sweep last, pg_cron runs it below)
 ran=0
