@@ -178,7 +178,7 @@ COMMENT ON FUNCTION @extschema@.dispatched(@extschema@.kpi_state) IS
 CREATE FUNCTION @extschema@.due_to_close(@extschema@.kpi_state) RETURNS bigint
     AS 'MODULE_PATHNAME', 'kpi_due_to_close' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.due_to_close(@extschema@.kpi_state) IS
-    '应结案数: closed cases, and accepted open cases overdue at as_of';
+    '应结案数: closed cases, verified cases waiting for closure, and accepted open cases overdue at as_of';
 CREATE FUNCTION @extschema@.closed(@extschema@.kpi_state) RETURNS bigint
     AS 'MODULE_PATHNAME', 'kpi_closed' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.closed(@extschema@.kpi_state) IS
@@ -186,7 +186,7 @@ COMMENT ON FUNCTION @extschema@.closed(@extschema@.kpi_state) IS
 CREATE FUNCTION @extschema@.closure_rate(@extschema@.kpi_state) RETURNS numeric
     AS 'MODULE_PATHNAME', 'kpi_closure_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.closure_rate(@extschema@.kpi_state) IS
-    '结案率: closed / due_to_close';
+    '结案率 (the published formula): closed / due_to_close';
 CREATE FUNCTION @extschema@.closed_on_time(@extschema@.kpi_state) RETURNS bigint
     AS 'MODULE_PATHNAME', 'kpi_closed_on_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.closed_on_time(@extschema@.kpi_state) IS
@@ -194,7 +194,12 @@ COMMENT ON FUNCTION @extschema@.closed_on_time(@extschema@.kpi_state) IS
 CREATE FUNCTION @extschema@.on_time_rate(@extschema@.kpi_state) RETURNS numeric
     AS 'MODULE_PATHNAME', 'kpi_on_time_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.on_time_rate(@extschema@.kpi_state) IS
-    '按期结案率: closed_on_time / closed';
+    '按期结案率 (the published formula): closed_on_time / due_to_close';
+-- The project's own figure, on_time_rate before 0.8.0.
+CREATE FUNCTION @extschema@.on_time_share(@extschema@.kpi_state) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'kpi_on_time_share' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.on_time_share(@extschema@.kpi_state) IS
+    'closed_on_time / closed: the share of the closed cases closed on time (the project''s own figure, not the published 按期结案率)';
 CREATE FUNCTION @extschema@.reworked(@extschema@.kpi_state) RETURNS bigint
     AS 'MODULE_PATHNAME', 'kpi_reworked' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.reworked(@extschema@.kpi_state) IS

@@ -8591,3 +8591,27 @@ COMMENT ON COLUMN @extschema@.unit_map.valid_to IS 'NULL while the unit is curre
 COMMENT ON COLUMN @extschema@.unit_map.boundary IS
     'the unit''s area, a MultiPolygon in SRID 4326; NULL where the registry has none';
 GRANT SELECT ON @extschema@.risk_map, @extschema@.unit_map TO gridgov_reader;
+
+-- issue 18, item 8: the KPIs as published.  In C: 应结案数 (due_to_close)
+-- counts the verified cases too, which wait only for closure, and
+-- 按期结案率 (on_time_rate) is closed_on_time / due_to_close; the figure it
+-- was, closed_on_time / closed, keeps its own name, on_time_share.  States
+-- stored before count no verified case as due: refresh_kpi_daily recounts.
+CREATE FUNCTION @extschema@.on_time_share(@extschema@.kpi_state) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'kpi_on_time_share' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.on_time_share(@extschema@.kpi_state) IS
+    'closed_on_time / closed: the share of the closed cases closed on time (the project''s own figure, not the published 按期结案率)';
+COMMENT ON FUNCTION @extschema@.due_to_close(@extschema@.kpi_state) IS
+    '应结案数: closed cases, verified cases waiting for closure, and accepted open cases overdue at as_of';
+COMMENT ON FUNCTION @extschema@.closure_rate(@extschema@.kpi_state) IS
+    '结案率 (the published formula): closed / due_to_close';
+COMMENT ON FUNCTION @extschema@.on_time_rate(@extschema@.kpi_state) IS
+    '按期结案率 (the published formula): closed_on_time / due_to_close';
+COMMENT ON COLUMN @extschema@.daily_flow.due_to_close IS
+    '应结案数: of them, cases closed, cases verified and waiting for closure, and cases accepted, open and overdue at the refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.due_to_close IS
+    '应结案数: cases closed, cases verified and waiting for closure, and cases accepted, open and overdue at the refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.on_time_rate IS
+    '按期结案率 (the published formula): closed_on_time / due_to_close, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.on_time_rate IS
+    '按期结案率 (the published formula): closed on time / due to close, a share 0 to 1 (4 places)';
