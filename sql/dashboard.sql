@@ -37,6 +37,7 @@ AS $$
 -- with its parameters' values, which a SQL function does not pass)
 #variable_conflict use_column
 BEGIN
+    PERFORM @extschema@.check_days(from_day, to_day);
     RETURN QUERY
     SELECT m.unit::text, u.name, m.level, @extschema@.level_name(m.unit), @extschema@.parent(m.unit)::text,
            -- breadcrumb(), as an index scan per row

@@ -292,6 +292,21 @@ CREATE FUNCTION @extschema@.kpi_json(@extschema@.kpi_state) RETURNS jsonb
 COMMENT ON FUNCTION @extschema@.kpi_json(@extschema@.kpi_state) IS
     'every figure of a kpi_state as one jsonb object: counts, rates, satisfaction, p50/p90/p99 working hours';
 
+-- A period of days, first and last included: refuse them reversed.
+CREATE FUNCTION @extschema@.check_days(from_day date, to_day date) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF from_day OPERATOR(pg_catalog.>) to_day THEN
+        RAISE EXCEPTION 'first day % is after last day %', from_day, to_day
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the days in order; both are included.';
+    END IF;
+    RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_days(date, date) IS
+    'true for a period of days in order (one day included); an error (22023) for a first day after the last';
+
 CREATE FUNCTION @extschema@.refresh_kpi_daily(from_day date, to_day date,
                                               as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS bigint
@@ -306,10 +321,7 @@ BEGIN
         RAISE EXCEPTION 'refresh_kpi_daily needs a first day, a last day and as_of, not NULL'
             USING ERRCODE = '22004';
     END IF;
-    IF from_day OPERATOR(pg_catalog.>) to_day THEN
-        RAISE EXCEPTION 'first day % is after last day %', from_day, to_day
-            USING ERRCODE = '22023', HINT = 'Give the days in order; both are included.';
-    END IF;
+    PERFORM @extschema@.check_days(from_day, to_day);
     -- one refresh at a time; readers are not blocked
     LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily
         IN SHARE ROW EXCLUSIVE MODE;
