@@ -46,6 +46,7 @@
 #include "common/int128.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -57,6 +58,7 @@
 #include "gridcell_cover.h"
 #include "gridcell_geometry.h"
 #include "gridcell_postgis.h"
+#include "gridcode.h"
 #include "gridgov.h"
 #include "spi_plan.h"
 
@@ -195,6 +197,21 @@ static const SpiQuery gap_unit_at_point_query = {
 static SPIPlanPtr grid_at_point_plan = NULL;
 static SPIPlanPtr grid_at_point_before_layers_plan = NULL;
 static SPIPlanPtr grid_layers_plan = NULL;
+
+/*
+ * The lowest current unit (grid, else community, subdistrict or district)
+ * covering the point with its coordinates swapped: for the error that says so.
+ */
+static const SpiQuery unit_at_swapped_point_query = {
+	"SELECT u.code FROM %1$s.unit u"
+	" WHERE u.level OPERATOR(pg_catalog.>=) 3 AND u.level OPERATOR(pg_catalog.<=) 6"
+	" AND %2$s.st_covers(u.boundary, %2$s.st_flipcoordinates($1))"
+	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())"
+	" ORDER BY u.level DESC, u.code LIMIT 1",
+	1, {SPI_PLAN_GEOMETRY}
+};
+
+static SPIPlanPtr unit_at_swapped_point_plan = NULL;
 static SPIPlanPtr grid_boundaries_plan = NULL;
 static SPIPlanPtr grid_boundaries_before_layers_plan = NULL;
 static SPIPlanPtr gap_unit_at_point_plan = NULL;
@@ -650,6 +667,8 @@ layer_grid_at(const LayerIndex *layer, Datum point, const char *funcname)
 
 	gridcell_postgis_read_point(point, &lng, &lat, funcname);
 	/* a NaN or out-of-range point is refused, as gridcell() refuses it */
+	if (!(lng >= -180.0 && lng <= 180.0 && lat >= -90.0 && lat <= 90.0))
+		grid_index_refuse_swapped(point);
 	gridcell_geometry_check_lnglat(lng, lat);
 	/* a primary layer without a row in grid_layer has no grids */
 	if (layer == NULL)
@@ -734,4 +753,33 @@ gridgov_grid_at(PG_FUNCTION_ARGS)
 	if (grid == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(GridcodeGetDatum(grid));
+}
+
+/*
+ * Refuse a point that a unit would cover with its longitude and latitude
+ * swapped (22023), naming the unit; return otherwise.  Asked only when the
+ * point itself is off the globe or in no unit.
+ */
+void
+grid_index_refuse_swapped(Datum point)
+{
+	int64		unit;
+	double		lng;
+	double		lat;
+	Datum		values[1] = {point};
+
+	gridcell_postgis_read_point(point, &lng, &lat, "case routing");
+	/* swapped, the latitude must be one */
+	if (!(lng >= -90.0 && lng <= 90.0 && lat >= -180.0 && lat <= 180.0))
+		return;
+	unit = unit_by_query(&unit_at_swapped_point_plan, &unit_at_swapped_point_query, values);
+	if (unit != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("longitude and latitude look swapped in POINT(%s %s)",
+						float8out_internal(lng), float8out_internal(lat)),
+				 errdetail("No unit covers the point; unit %s covers POINT(%s %s).",
+						   DatumGetCString(DirectFunctionCall1(gridcode_out, GridcodeGetDatum(unit))),
+						   float8out_internal(lat), float8out_internal(lng)),
+				 errhint("Make the point longitude first: ST_Point(longitude, latitude).")));
 }
