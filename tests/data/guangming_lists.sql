@@ -29,6 +29,10 @@ SET client_min_messages = warning;
 
 SELECT open_budgets('440311', 2025), open_budgets('440311', 2026);
 
+-- the stages begun in the last weeks have limits past the calendar's
+-- horizon until the next year's holidays are published; deadline() counts
+-- those on plain weekdays and warns, which the demo's load need not show
+SET client_min_messages = error;
 DO $$
 DECLARE
     c record;
@@ -98,6 +102,7 @@ BEGIN
     END LOOP;
 END;
 $$;
+RESET client_min_messages;
 
 -- offers: one party member in 5 and one 红小二 volunteer in 3, where posted
 INSERT INTO offer (post, skill, capacity, location, note)
