@@ -20,7 +20,8 @@ CREATE TABLE @extschema@.category (
                 CONSTRAINT category_code_form CHECK (code OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
     name        text NOT NULL,
     department  text,
-    description text
+    description text,
+    dispute     boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE @extschema@.category IS 'kinds of cases';
 COMMENT ON COLUMN @extschema@.category.code IS
@@ -29,6 +30,8 @@ COMMENT ON COLUMN @extschema@.category.name IS 'the category''s display name, su
 COMMENT ON COLUMN @extschema@.category.department IS
     'functional department that owns the category: its cases go to that department''s service point, never down to a community';
 COMMENT ON COLUMN @extschema@.category.description IS 'what cases of the category are about, free text';
+COMMENT ON COLUMN @extschema@.category.dispute IS
+    'true for disputes (纠纷) between parties, whose cases may go to mediation (gridgov.mediation)';
 
 CREATE TABLE @extschema@.category_rule (
     category        text NOT NULL REFERENCES @extschema@.category ON DELETE CASCADE,

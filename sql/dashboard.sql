@@ -37,6 +37,7 @@ AS $$
 -- with its parameters' values, which a SQL function does not pass)
 #variable_conflict use_column
 BEGIN
+    PERFORM @extschema@.check_days(from_day, to_day);
     RETURN QUERY
     SELECT m.unit::text, u.name, m.level, @extschema@.level_name(m.unit), @extschema@.parent(m.unit)::text,
            -- breadcrumb(), as an index scan per row
@@ -418,7 +419,7 @@ COMMENT ON COLUMN @extschema@.daily_flow.received IS '受理数: cases reported'
 COMMENT ON COLUMN @extschema@.daily_flow.accepted IS '立案数: of them, cases accepted';
 COMMENT ON COLUMN @extschema@.daily_flow.dispatched IS 'of them, cases dispatched';
 COMMENT ON COLUMN @extschema@.daily_flow.due_to_close IS
-    '应结案数: of them, cases closed, and cases accepted, open and overdue at the refresh';
+    '应结案数: of them, cases closed, cases verified and waiting for closure, and cases accepted, open and overdue at the refresh';
 COMMENT ON COLUMN @extschema@.daily_flow.closed IS '结案数: of them, cases closed';
 COMMENT ON COLUMN @extschema@.daily_flow.closed_on_time IS
     '按期结案数: of them, cases closed without a missed stage deadline';
@@ -463,14 +464,14 @@ COMMENT ON COLUMN @extschema@.unit_kpi_monthly.received IS '受理数: cases rep
 COMMENT ON COLUMN @extschema@.unit_kpi_monthly.accepted IS '立案数: cases accepted';
 COMMENT ON COLUMN @extschema@.unit_kpi_monthly.dispatched IS 'cases dispatched';
 COMMENT ON COLUMN @extschema@.unit_kpi_monthly.due_to_close IS
-    '应结案数: cases closed, and cases accepted, open and overdue at the refresh';
+    '应结案数: cases closed, cases verified and waiting for closure, and cases accepted, open and overdue at the refresh';
 COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closed IS '结案数: cases closed';
 COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closure_rate IS
     '结案率: closed / due_to_close, a share 0 to 1 (4 places); NULL when nothing was due';
 COMMENT ON COLUMN @extschema@.unit_kpi_monthly.closed_on_time IS
     '按期结案数: cases closed without a missed stage deadline';
 COMMENT ON COLUMN @extschema@.unit_kpi_monthly.on_time_rate IS
-    '按期结案率: closed_on_time / closed, a share 0 to 1 (4 places)';
+    '按期结案率 (the published formula): closed_on_time / due_to_close, a share 0 to 1 (4 places)';
 COMMENT ON COLUMN @extschema@.unit_kpi_monthly.reworked IS '返工数: cases reopened at least once';
 COMMENT ON COLUMN @extschema@.unit_kpi_monthly.rework_rate IS
     '返工率: reworked / closed, a fraction (4 places), above 1 only when reopened cases are not closed again';
@@ -532,7 +533,7 @@ COMMENT ON COLUMN @extschema@.service_point_monthly.closed IS '结案数: of the
 COMMENT ON COLUMN @extschema@.service_point_monthly.closure_rate IS
     '结案率: closed / due to close, a share 0 to 1 (4 places)';
 COMMENT ON COLUMN @extschema@.service_point_monthly.on_time_rate IS
-    '按期结案率: closed on time / closed, a share 0 to 1 (4 places)';
+    '按期结案率 (the published formula): closed on time / due to close, a share 0 to 1 (4 places)';
 COMMENT ON COLUMN @extschema@.service_point_monthly.satisfied_share IS
     '满意率: cases rated 4 or 5 / cases rated, a share 0 to 1 (4 places)';
 COMMENT ON COLUMN @extschema@.service_point_monthly.satisfaction_mean IS

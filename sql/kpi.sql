@@ -178,7 +178,7 @@ COMMENT ON FUNCTION @extschema@.dispatched(@extschema@.kpi_state) IS
 CREATE FUNCTION @extschema@.due_to_close(@extschema@.kpi_state) RETURNS bigint
     AS 'MODULE_PATHNAME', 'kpi_due_to_close' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.due_to_close(@extschema@.kpi_state) IS
-    '应结案数: closed cases, and accepted open cases overdue at as_of';
+    '应结案数: closed cases, verified cases waiting for closure, and accepted open cases overdue at as_of';
 CREATE FUNCTION @extschema@.closed(@extschema@.kpi_state) RETURNS bigint
     AS 'MODULE_PATHNAME', 'kpi_closed' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.closed(@extschema@.kpi_state) IS
@@ -186,7 +186,7 @@ COMMENT ON FUNCTION @extschema@.closed(@extschema@.kpi_state) IS
 CREATE FUNCTION @extschema@.closure_rate(@extschema@.kpi_state) RETURNS numeric
     AS 'MODULE_PATHNAME', 'kpi_closure_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.closure_rate(@extschema@.kpi_state) IS
-    '结案率: closed / due_to_close';
+    '结案率 (the published formula): closed / due_to_close';
 CREATE FUNCTION @extschema@.closed_on_time(@extschema@.kpi_state) RETURNS bigint
     AS 'MODULE_PATHNAME', 'kpi_closed_on_time' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.closed_on_time(@extschema@.kpi_state) IS
@@ -194,7 +194,12 @@ COMMENT ON FUNCTION @extschema@.closed_on_time(@extschema@.kpi_state) IS
 CREATE FUNCTION @extschema@.on_time_rate(@extschema@.kpi_state) RETURNS numeric
     AS 'MODULE_PATHNAME', 'kpi_on_time_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.on_time_rate(@extschema@.kpi_state) IS
-    '按期结案率: closed_on_time / closed';
+    '按期结案率 (the published formula): closed_on_time / due_to_close';
+-- The project's own figure, on_time_rate before 0.8.0.
+CREATE FUNCTION @extschema@.on_time_share(@extschema@.kpi_state) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'kpi_on_time_share' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.on_time_share(@extschema@.kpi_state) IS
+    'closed_on_time / closed: the share of the closed cases closed on time (the project''s own figure, not the published 按期结案率)';
 CREATE FUNCTION @extschema@.reworked(@extschema@.kpi_state) RETURNS bigint
     AS 'MODULE_PATHNAME', 'kpi_reworked' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.reworked(@extschema@.kpi_state) IS
@@ -287,6 +292,21 @@ CREATE FUNCTION @extschema@.kpi_json(@extschema@.kpi_state) RETURNS jsonb
 COMMENT ON FUNCTION @extschema@.kpi_json(@extschema@.kpi_state) IS
     'every figure of a kpi_state as one jsonb object: counts, rates, satisfaction, p50/p90/p99 working hours';
 
+-- A period of days, first and last included: refuse them reversed.
+CREATE FUNCTION @extschema@.check_days(from_day date, to_day date) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF from_day OPERATOR(pg_catalog.>) to_day THEN
+        RAISE EXCEPTION 'first day % is after last day %', from_day, to_day
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the days in order; both are included.';
+    END IF;
+    RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_days(date, date) IS
+    'true for a period of days in order (one day included); an error (22023) for a first day after the last';
+
 CREATE FUNCTION @extschema@.refresh_kpi_daily(from_day date, to_day date,
                                               as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS bigint
@@ -301,10 +321,7 @@ BEGIN
         RAISE EXCEPTION 'refresh_kpi_daily needs a first day, a last day and as_of, not NULL'
             USING ERRCODE = '22004';
     END IF;
-    IF from_day OPERATOR(pg_catalog.>) to_day THEN
-        RAISE EXCEPTION 'first day % is after last day %', from_day, to_day
-            USING ERRCODE = '22023', HINT = 'Give the days in order; both are included.';
-    END IF;
+    PERFORM @extschema@.check_days(from_day, to_day);
     -- one refresh at a time; readers are not blocked
     LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily
         IN SHARE ROW EXCLUSIVE MODE;

@@ -112,6 +112,7 @@ INSERT INTO @extschema@.role (code, name, class) VALUES
     ('social_worker',          '社工',             'staff'),
     ('legal_adviser',          '法律顾问',         'staff'),
     ('psychologist',           '心理咨询师',       'staff'),
+    ('mediator',               '人民调解员',       'staff'),
     ('squad_member',           '治理中队队员',     'staff'),
     ('building_head',          '楼栋长',           'volunteer'),
     ('patrol_volunteer',       '平安员',           'volunteer'),

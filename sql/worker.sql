@@ -6,13 +6,19 @@
 -- src/worker.c runs the enabled rows of gridgov.job itself, each at its
 -- period, and keeps what happened in job_run (docs/operations.md).
 
+-- The escalation sweep: the cases' stages and the judicial confirmations
+-- (sql/services.sql, created after this file: hence plpgsql, bound when run).
 CREATE FUNCTION @extschema@.job_escalation_sweep() RETURNS bigint
-    LANGUAGE sql VOLATILE PARALLEL UNSAFE
-BEGIN ATOMIC
-    SELECT pg_catalog.count(*) FROM @extschema@.escalate_overdue(pg_catalog.now());
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    RETURN (SELECT pg_catalog.count(*) FROM @extschema@.escalate_overdue(pg_catalog.now()))
+           OPERATOR(pg_catalog.+)
+           (SELECT pg_catalog.count(*) FROM @extschema@.escalate_overdue_confirmations(pg_catalog.now()));
 END;
+$$;
 COMMENT ON FUNCTION @extschema@.job_escalation_sweep() IS
-    'job: escalate every case past its stage deadline (escalate_overdue at now); returns how many';
+    'job: escalate every case past its stage deadline (escalate_overdue at now) and every judicial confirmation past its deadline (escalate_overdue_confirmations); returns how many';
 
 -- Early warning (预警): the open stages that have used 80% of their limit
 -- and are not overdue yet, told to listeners of gridgov_early_warning (one

@@ -45,6 +45,7 @@
 #include "case_engine.h"
 #include "case_handler.h"
 #include "case_history.h"
+#include "case_inputs.h"
 #include "case_references.h"
 #include "case_restore.h"
 #include "case_rules.h"
@@ -799,6 +800,8 @@ rule_of(CaseRow *row)
 				 errhint("Severities run from 1 (lowest) to 4 (highest).")));
 	rule = case_rules_category_rule(category, severity);
 	if (rule == NULL)
+		case_inputs_check_category(category, DatumGetInt64(ROW_DATUM(row, C_ID)));
+	if (rule == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_CASE_ROUTING_FAILED),
 				 errmsg("no rule for category \"%s\" at severity %d", category, severity),
@@ -957,6 +960,8 @@ place_in_gap(CaseRow *row, int64 case_id)
 	char	   *reason;
 
 	if (unit == 0)
+		grid_index_refuse_swapped(ROW_DATUM(row, C_LOCATION));
+	if (unit == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CASE_ROUTING_FAILED),
 				 errmsg("no unit covers the location of case " INT64_FORMAT, case_id),
@@ -1080,6 +1085,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
 				 errmsg("case " INT64_FORMAT " needs a category and a report time", case_id)));
+	case_inputs_check_channel(row_text(&row, C_CHANNEL), case_id);
 	reported_at = DatumGetTimestampTz(ROW_DATUM(&row, C_REPORTED_AT));
 	check_given_time(reported_at, case_id, "report");
 	actor = move_actor(NULL, &row, case_id, &actor_named);

@@ -37,6 +37,7 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/int128.h"
+#include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -48,6 +49,7 @@
 #include "gridcell_cover.h"
 #include "gridcell_geometry.h"
 #include "gridcell_postgis.h"
+#include "gridcode.h"
 #include "gridgov.h"
 #include "spi_plan.h"
 
@@ -135,6 +137,21 @@ static const SpiQuery gap_unit_at_point_query = {
 };
 
 static SPIPlanPtr grid_at_point_plan = NULL;
+
+/*
+ * The lowest current unit (grid, else community, subdistrict or district)
+ * covering the point with its coordinates swapped: for the error that says so.
+ */
+static const SpiQuery unit_at_swapped_point_query = {
+	"SELECT u.code FROM %1$s.unit u"
+	" WHERE u.level OPERATOR(pg_catalog.>=) 3 AND u.level OPERATOR(pg_catalog.<=) 6"
+	" AND %2$s.st_covers(u.boundary, %2$s.st_flipcoordinates($1))"
+	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())"
+	" ORDER BY u.level DESC, u.code LIMIT 1",
+	1, {SPI_PLAN_GEOMETRY}
+};
+
+static SPIPlanPtr unit_at_swapped_point_plan = NULL;
 static SPIPlanPtr grid_boundaries_plan = NULL;
 static SPIPlanPtr gap_unit_at_point_plan = NULL;
 
@@ -511,6 +528,8 @@ grid_index_grid_at(Datum point)
 
 	gridcell_postgis_read_point(point, &lng, &lat, "case routing");
 	/* a NaN or out-of-range point is refused, as gridcell() refuses it */
+	if (!(lng >= -180.0 && lng <= 180.0 && lat >= -90.0 && lat <= 90.0))
+		grid_index_refuse_swapped(point);
 	gridcell_geometry_check_lnglat(lng, lat);
 	if (index_answer(spi_plan_namespace(), lng, lat, &grid) == GRID_INDEX_SURE)
 		return grid;
@@ -526,4 +545,32 @@ int64
 grid_index_gap_unit_at(Datum point)
 {
 	return unit_by_query(&gap_unit_at_point_plan, &gap_unit_at_point_query, point);
+}
+
+/*
+ * Refuse a point that a unit would cover with its longitude and latitude
+ * swapped (22023), naming the unit; return otherwise.  Asked only when the
+ * point itself is off the globe or in no unit.
+ */
+void
+grid_index_refuse_swapped(Datum point)
+{
+	int64		unit;
+	double		lng;
+	double		lat;
+
+	gridcell_postgis_read_point(point, &lng, &lat, "case routing");
+	/* swapped, the latitude must be one */
+	if (!(lng >= -90.0 && lng <= 90.0 && lat >= -180.0 && lat <= 180.0))
+		return;
+	unit = unit_by_query(&unit_at_swapped_point_plan, &unit_at_swapped_point_query, point);
+	if (unit != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("longitude and latitude look swapped in POINT(%s %s)",
+						float8out_internal(lng), float8out_internal(lat)),
+				 errdetail("No unit covers the point; unit %s covers POINT(%s %s).",
+						   DatumGetCString(DirectFunctionCall1(gridcode_out, GridcodeGetDatum(unit))),
+						   float8out_internal(lat), float8out_internal(lng)),
+				 errhint("Make the point longitude first: ST_Point(longitude, latitude).")));
 }

@@ -11,6 +11,8 @@ extern void grid_index_init(void);
 
 /* The grid (unit at level 6) covering a geometry point, 0 if none. */
 extern int64 grid_index_grid_at(Datum point);
+/* Refuse a point that a unit would cover with its coordinates swapped (22023); return otherwise. */
+extern void grid_index_refuse_swapped(Datum point);
 
 /* The lowest unit of levels 3 to 5 covering a point no grid covers, 0 if none. */
 extern int64 grid_index_gap_unit_at(Datum point);

@@ -254,11 +254,12 @@ field_int(CaseFields *r, CaseField f)
 typedef enum CaseStatusKind
 {
 	STATUS_OPEN,
+	STATUS_VERIFIED,			/* open, its handling verified: due to close */
 	STATUS_CLOSED,
 	STATUS_ENDED				/* rejected or merged */
 } CaseStatusKind;
 
-/* Whether a case is open, closed, or ended otherwise. */
+/* Whether a case is open (verified or not), closed, or ended otherwise. */
 static CaseStatusKind
 status_kind(CaseFields *r)
 {
@@ -275,6 +276,8 @@ status_kind(CaseFields *r)
 	len = VARSIZE_ANY_EXHDR(t);
 	if (len == 6 && memcmp(s, "closed", 6) == 0)
 		return STATUS_CLOSED;
+	if (len == 8 && memcmp(s, "verified", 8) == 0)
+		return STATUS_VERIFIED;
 	if ((len == 8 && memcmp(s, "rejected", 8) == 0) || (len == 6 && memcmp(s, "merged", 6) == 0))
 		return STATUS_ENDED;
 	return STATUS_OPEN;
@@ -314,7 +317,7 @@ count_case(KpiWork *w, CaseFields *r, TimestampTz as_of)
 		counter_add(w, KC_DISPATCHED, 1);
 
 	/* open at as_of: not final and already reported */
-	open = kind == STATUS_OPEN && !FIELD_NULL(r, F_REPORTED_AT) &&
+	open = (kind == STATUS_OPEN || kind == STATUS_VERIFIED) && !FIELD_NULL(r, F_REPORTED_AT) &&
 		DatumGetTimestampTz(FIELD(r, F_REPORTED_AT)) <= as_of;
 	if (open)
 	{
@@ -330,7 +333,8 @@ count_case(KpiWork *w, CaseFields *r, TimestampTz as_of)
 		}
 		if (overdue)
 			counter_add(w, KC_OVERDUE_NOW, 1);
-		if (overdue && accepted)
+		/* 应结案数: the verified ones wait only for closure */
+		if ((overdue && accepted) || kind == STATUS_VERIFIED)
 			counter_add(w, KC_DUE_TO_CLOSE, 1);
 	}
 	else if (kind == STATUS_CLOSED)
@@ -584,7 +588,8 @@ KPI_COUNT(kpi_evaluated, KC_EVALUATED)
 KPI_COUNT(kpi_satisfied, KC_SATISFIED)
 
 KPI_RATE(kpi_closure_rate, KC_CLOSED, KC_DUE_TO_CLOSE)
-KPI_RATE(kpi_on_time_rate, KC_CLOSED_ON_TIME, KC_CLOSED)
+KPI_RATE(kpi_on_time_rate, KC_CLOSED_ON_TIME, KC_DUE_TO_CLOSE)
+KPI_RATE(kpi_on_time_share, KC_CLOSED_ON_TIME, KC_CLOSED)
 KPI_RATE(kpi_rework_rate, KC_REWORKED, KC_CLOSED)
 KPI_RATE(kpi_extension_rate, KC_EXTENDED, KC_DISPATCHED)
 KPI_RATE(kpi_escalation_rate, KC_ESCALATED, KC_ACCEPTED)
@@ -658,7 +663,8 @@ kpi_json(PG_FUNCTION_ARGS)
 		KpiCounter	denominator;
 	}			rates[] = {
 		{"closure_rate", KC_CLOSED, KC_DUE_TO_CLOSE},
-		{"on_time_rate", KC_CLOSED_ON_TIME, KC_CLOSED},
+		{"on_time_rate", KC_CLOSED_ON_TIME, KC_DUE_TO_CLOSE},
+		{"on_time_share", KC_CLOSED_ON_TIME, KC_CLOSED},
 		{"rework_rate", KC_REWORKED, KC_CLOSED},
 		{"extension_rate", KC_EXTENDED, KC_DISPATCHED},
 		{"escalation_rate", KC_ESCALATED, KC_ACCEPTED},

@@ -243,7 +243,8 @@ kpi_state_work_empty(void)
  *
  * count_case counts every case into received and into at most one of
  * open_now and closed; overdue_now among the open ones, due_to_close as the
- * closed ones and the accepted overdue ones; closed_on_time,
+ * closed ones, the accepted overdue ones and the verified ones (open, never
+ * overdue); closed_on_time,
  * settled_in_community and evaluated among the closed ones, satisfied
  * among the evaluated; satisfaction_sum adds one satisfaction from 1 to 5
  * per evaluated case, 4 or 5 for a satisfied one; durations to acceptance
@@ -311,10 +312,10 @@ kpi_view_possible(const KpiView *view, const char **problem)
 	if (!counter_at_most(view, KC_OVERDUE_NOW, KC_OPEN_NOW, problem) ||
 		!counter_at_most(view, KC_CLOSED, KC_DUE_TO_CLOSE, problem))
 		return false;
-	if ((uint64) view->counter[KC_DUE_TO_CLOSE] > counter_sum(view, KC_CLOSED, KC_OVERDUE_NOW))
+	if ((uint64) view->counter[KC_DUE_TO_CLOSE] > counter_sum(view, KC_CLOSED, KC_OPEN_NOW))
 	{
-		*problem = psprintf("\"due_to_close\" (" INT64_FORMAT ") is more than \"closed\" (" INT64_FORMAT ") and \"overdue_now\" (" INT64_FORMAT ") together.",
-							view->counter[KC_DUE_TO_CLOSE], view->counter[KC_CLOSED], view->counter[KC_OVERDUE_NOW]);
+		*problem = psprintf("\"due_to_close\" (" INT64_FORMAT ") is more than \"closed\" (" INT64_FORMAT ") and \"open_now\" (" INT64_FORMAT ") together.",
+							view->counter[KC_DUE_TO_CLOSE], view->counter[KC_CLOSED], view->counter[KC_OPEN_NOW]);
 		return false;
 	}
 	for (i = 0; i < (int) lengthof(among_closed); i++)

@@ -8597,3 +8597,695 @@ COMMENT ON COLUMN @extschema@.unit_map.valid_to IS 'NULL while the unit is curre
 COMMENT ON COLUMN @extschema@.unit_map.boundary IS
     'the unit''s area, a MultiPolygon in SRID 4326; NULL where the registry has none';
 GRANT SELECT ON @extschema@.risk_map, @extschema@.unit_map TO gridgov_reader;
+
+-- issue 18, item 8: the KPIs as published.  In C: 应结案数 (due_to_close)
+-- counts the verified cases too, which wait only for closure, and
+-- 按期结案率 (on_time_rate) is closed_on_time / due_to_close; the figure it
+-- was, closed_on_time / closed, keeps its own name, on_time_share.  States
+-- stored before count no verified case as due: refresh_kpi_daily recounts.
+CREATE FUNCTION @extschema@.on_time_share(@extschema@.kpi_state) RETURNS numeric
+    AS 'MODULE_PATHNAME', 'kpi_on_time_share' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.on_time_share(@extschema@.kpi_state) IS
+    'closed_on_time / closed: the share of the closed cases closed on time (the project''s own figure, not the published 按期结案率)';
+COMMENT ON FUNCTION @extschema@.due_to_close(@extschema@.kpi_state) IS
+    '应结案数: closed cases, verified cases waiting for closure, and accepted open cases overdue at as_of';
+COMMENT ON FUNCTION @extschema@.closure_rate(@extschema@.kpi_state) IS
+    '结案率 (the published formula): closed / due_to_close';
+COMMENT ON FUNCTION @extschema@.on_time_rate(@extschema@.kpi_state) IS
+    '按期结案率 (the published formula): closed_on_time / due_to_close';
+COMMENT ON COLUMN @extschema@.daily_flow.due_to_close IS
+    '应结案数: of them, cases closed, cases verified and waiting for closure, and cases accepted, open and overdue at the refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.due_to_close IS
+    '应结案数: cases closed, cases verified and waiting for closure, and cases accepted, open and overdue at the refresh';
+COMMENT ON COLUMN @extschema@.unit_kpi_monthly.on_time_rate IS
+    '按期结案率 (the published formula): closed_on_time / due_to_close, a share 0 to 1 (4 places)';
+COMMENT ON COLUMN @extschema@.service_point_monthly.on_time_rate IS
+    '按期结案率 (the published formula): closed on time / due to close, a share 0 to 1 (4 places)';
+
+-- issue 18, item 6: days in reverse order are an error in kpi_by_unit
+-- (before, no rows), through the check refresh_kpi_daily made, now one
+-- function for both.
+CREATE FUNCTION @extschema@.check_days(from_day date, to_day date) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF from_day OPERATOR(pg_catalog.>) to_day THEN
+        RAISE EXCEPTION 'first day % is after last day %', from_day, to_day
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Give the days in order; both are included.';
+    END IF;
+    RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_days(date, date) IS
+    'true for a period of days in order (one day included); an error (22023) for a first day after the last';
+CREATE OR REPLACE FUNCTION @extschema@.refresh_kpi_daily(from_day date, to_day date,
+                                              as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone text;
+    written bigint;
+BEGIN
+    zone := @extschema@.calendar_timezone();
+    IF from_day IS NULL OR to_day IS NULL OR as_of IS NULL THEN
+        RAISE EXCEPTION 'refresh_kpi_daily needs a first day, a last day and as_of, not NULL'
+            USING ERRCODE = '22004';
+    END IF;
+    PERFORM @extschema@.check_days(from_day, to_day);
+    -- one refresh at a time; readers are not blocked
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily
+        IN SHARE ROW EXCLUSIVE MODE;
+    DELETE FROM @extschema@.kpi_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    DELETE FROM @extschema@.kpi_unit_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.category, @extschema@.kpi(c, as_of)
+      FROM @extschema@.cases c
+     WHERE c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
+       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
+     GROUP BY 1, 2, 3;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    -- up the tree from the rows just written, not from the cases again
+    INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+    SELECT d.day, @extschema@.ancestor(d.unit, l.level), @extschema@.kpi_merge(d.kpi)
+      FROM @extschema@.kpi_daily d
+     CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(d.unit), 6)) AS l(level)
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+     GROUP BY 1, 2;
+    DELETE FROM @extschema@.kpi_handler_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    INSERT INTO @extschema@.kpi_handler_daily (day, handler, kpi)
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.handler, @extschema@.kpi(c, as_of)
+      FROM @extschema@.cases c
+     WHERE c.handler IS NOT NULL
+       AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
+       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
+     GROUP BY 1, 2;
+    RETURN written;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.kpi_by_unit(from_day date, to_day date)
+    RETURNS TABLE (unit text, name text, level integer, level_name text, parent text, breadcrumb text,
+                   received bigint, accepted bigint, dispatched bigint, due_to_close bigint,
+                   closed bigint, closure_rate numeric, closed_on_time bigint, on_time_rate numeric,
+                   reworked bigint, rework_rate numeric, extended bigint, extension_rate numeric,
+                   returned bigint, escalated bigint, escalation_rate numeric,
+                   settled_in_community bigint, community_share numeric,
+                   open_at_refresh bigint, overdue_at_refresh bigint,
+                   satisfaction_mean numeric, satisfied_share numeric,
+                   accept_hours_p50 numeric, accept_hours_p90 numeric,
+                   close_hours_p50 numeric, close_hours_p90 numeric)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 500 SET search_path FROM CURRENT
+    -- the merges' estimated cost calls for JIT compilation, which costs
+    -- several times what the merges do
+    SET jit = off
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    PERFORM @extschema@.check_days(from_day, to_day);
+    RETURN QUERY
+    SELECT m.unit::text, u.name, m.level, @extschema@.level_name(m.unit), @extschema@.parent(m.unit)::text,
+           -- breadcrumb(), as an index scan per row
+           (SELECT pg_catalog.string_agg(a.name, ' › ' ORDER BY a.level)
+              FROM @extschema@.unit a
+             WHERE a.code OPERATOR(@extschema@.=) ANY (ARRAY(
+                   SELECT @extschema@.ancestor(m.unit, l.level)
+                     FROM pg_catalog.generate_series(1, m.level) AS l(level)))
+               AND @extschema@.unit_is_current(a.valid_to)),
+           @extschema@.received(m.kpi), @extschema@.accepted(m.kpi), @extschema@.dispatched(m.kpi),
+           @extschema@.due_to_close(m.kpi), @extschema@.closed(m.kpi),
+           pg_catalog.round(@extschema@.closure_rate(m.kpi), 4),
+           @extschema@.closed_on_time(m.kpi), pg_catalog.round(@extschema@.on_time_rate(m.kpi), 4),
+           @extschema@.reworked(m.kpi), pg_catalog.round(@extschema@.rework_rate(m.kpi), 4),
+           @extschema@.extended(m.kpi), pg_catalog.round(@extschema@.extension_rate(m.kpi), 4),
+           @extschema@.returned(m.kpi), @extschema@.escalated(m.kpi),
+           pg_catalog.round(@extschema@.escalation_rate(m.kpi), 4),
+           @extschema@.settled_in_community(m.kpi), pg_catalog.round(@extschema@.community_share(m.kpi), 4),
+           @extschema@.open_now(m.kpi), @extschema@.overdue_now(m.kpi),
+           pg_catalog.round(@extschema@.satisfaction_mean(m.kpi), 2),
+           pg_catalog.round(@extschema@.satisfied_share(m.kpi), 4),
+           pg_catalog.round(@extschema@.accept_hours(m.kpi, 0.5)::numeric, 2),
+           pg_catalog.round(@extschema@.accept_hours(m.kpi, 0.9)::numeric, 2),
+           pg_catalog.round(@extschema@.close_hours(m.kpi, 0.5)::numeric, 2),
+           pg_catalog.round(@extschema@.close_hours(m.kpi, 0.9)::numeric, 2)
+      FROM (SELECT l.level, @extschema@.ancestor(p.unit, l.level) AS unit, @extschema@.kpi_merge(p.kpi) AS kpi
+              -- the period's rows merged per unit; districts also make
+              -- their city and province
+              FROM (SELECT d.unit, d.level, @extschema@.kpi_merge(d.kpi) AS kpi
+                      FROM @extschema@.kpi_unit_daily d
+                     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+                     GROUP BY d.unit, d.level) p
+             CROSS JOIN LATERAL pg_catalog.generate_series(CASE WHEN p.level OPERATOR(pg_catalog.=) 3 THEN 1 ELSE p.level END,
+                                                           p.level) AS l(level)
+             GROUP BY l.level, 2) m
+      LEFT JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) m.unit
+     ORDER BY m.unit;
+END;
+$$;
+
+-- Mediation and online judicial confirmation (issue 16, item 5): disputes
+-- marked on their categories, the mediator role, the escalation sweep that
+-- also climbs missed confirmations, and the mediation tables.
+ALTER TABLE @extschema@.category ADD COLUMN dispute boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN @extschema@.category.dispute IS
+    'true for disputes (纠纷) between parties, whose cases may go to mediation (gridgov.mediation)';
+INSERT INTO @extschema@.role (code, name, class) VALUES ('mediator', '人民调解员', 'staff');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.role',
+           'WHERE code OPERATOR(pg_catalog.<>) ALL ('
+           OPERATOR(pg_catalog.||) pg_catalog.quote_literal(pg_catalog.array_agg(code ORDER BY code)::text)
+           OPERATOR(pg_catalog.||) '::pg_catalog.text[])')
+  FROM @extschema@.role;
+-- The escalation sweep: the cases' stages and the judicial confirmations
+-- (sql/services.sql, created after this file: hence plpgsql, bound when run).
+CREATE OR REPLACE FUNCTION @extschema@.job_escalation_sweep() RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    RETURN (SELECT pg_catalog.count(*) FROM @extschema@.escalate_overdue(pg_catalog.now()))
+           OPERATOR(pg_catalog.+)
+           (SELECT pg_catalog.count(*) FROM @extschema@.escalate_overdue_confirmations(pg_catalog.now()));
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.job_escalation_sweep() IS
+    'job: escalate every case past its stage deadline (escalate_overdue at now) and every judicial confirmation past its deadline (escalate_overdue_confirmations); returns how many';
+
+-- A dispute (a case of a category marked dispute) is mediated in its
+-- community by a person holding a mediator post there, with its parties,
+-- in sessions, until an agreement is reached or the mediation fails.  An
+-- agreement can be sent for online judicial confirmation: a stage with a
+-- limit on the clock (30 minutes, elapsed time, not working days) that the
+-- escalation sweep (job_escalation_sweep) climbs one level, with a fresh
+-- limit, when it is missed, as it climbs a case's stages.  Refusals with
+-- no standard SQLSTATE are GG013.  A time other than now() (at) is an
+-- import, from a member of gridgov_importer only.
+CREATE TABLE @extschema@.mediation (
+    id              bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    case_id         bigint NOT NULL,
+    unit            @extschema@.gridcode NOT NULL REFERENCES @extschema@.unit (code),
+    mediator        bigint NOT NULL REFERENCES @extschema@.person (id),
+    parties         bigint[] NOT NULL
+                    CONSTRAINT mediation_two_parties CHECK (pg_catalog.cardinality(parties) OPERATOR(pg_catalog.>=) 2),
+    status          text NOT NULL DEFAULT 'open'
+                    CONSTRAINT mediation_status CHECK (status OPERATOR(pg_catalog.=) ANY (ARRAY['open', 'settled', 'failed'])),
+    opened_at       timestamptz NOT NULL,
+    closed_at       timestamptz,
+    terms           text,
+    broken_at       timestamptz,
+    note            text,
+    CONSTRAINT mediation_once_per_case UNIQUE (case_id),
+    CONSTRAINT mediation_closed CHECK ((status OPERATOR(pg_catalog.=) 'open') OPERATOR(pg_catalog.=) (closed_at IS NULL)),
+    CONSTRAINT mediation_agreement CHECK ((status OPERATOR(pg_catalog.=) 'settled') OPERATOR(pg_catalog.=) (terms IS NOT NULL)),
+    CONSTRAINT mediation_broken CHECK (broken_at IS NULL OR status OPERATOR(pg_catalog.=) 'settled')
+);
+COMMENT ON TABLE @extschema@.mediation IS
+    'mediations (人民调解) of dispute cases: parties, a mediator holding a mediator post over the case''s unit, the outcome and the agreement';
+COMMENT ON COLUMN @extschema@.mediation.id IS 'the mediation''s number';
+COMMENT ON COLUMN @extschema@.mediation.case_id IS 'the dispute case mediated (a case of a category with dispute true), once';
+COMMENT ON COLUMN @extschema@.mediation.unit IS 'the case''s unit, which row-level security and the KPIs go by';
+COMMENT ON COLUMN @extschema@.mediation.mediator IS 'the mediator: a person holding a mediator post over the unit when it opened';
+COMMENT ON COLUMN @extschema@.mediation.parties IS 'the parties (gridgov.person), two at least';
+COMMENT ON COLUMN @extschema@.mediation.status IS 'open, settled (an agreement was reached) or failed';
+COMMENT ON COLUMN @extschema@.mediation.opened_at IS 'when it opened';
+COMMENT ON COLUMN @extschema@.mediation.closed_at IS 'when it was settled or failed; NULL while open';
+COMMENT ON COLUMN @extschema@.mediation.terms IS 'the agreement''s terms (调解协议), once settled';
+COMMENT ON COLUMN @extschema@.mediation.broken_at IS 'when the agreement was found broken (a party did not keep it); NULL while kept';
+COMMENT ON COLUMN @extschema@.mediation.note IS 'why it failed, or why the agreement was broken';
+CREATE INDEX mediation_unit_idx ON @extschema@.mediation (unit);
+
+CREATE TABLE @extschema@.mediation_session (
+    id              bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    mediation       bigint NOT NULL REFERENCES @extschema@.mediation (id),
+    during          tstzrange NOT NULL
+                    CONSTRAINT mediation_session_bounded CHECK (NOT pg_catalog.isempty(during)
+                        AND NOT pg_catalog.lower_inf(during) AND NOT pg_catalog.upper_inf(during)),
+    note            text
+);
+COMMENT ON TABLE @extschema@.mediation_session IS 'the sessions of open mediations';
+COMMENT ON COLUMN @extschema@.mediation_session.id IS 'the session''s number';
+COMMENT ON COLUMN @extschema@.mediation_session.mediation IS 'the mediation, open when the session was recorded';
+COMMENT ON COLUMN @extschema@.mediation_session.during IS 'when it was held';
+COMMENT ON COLUMN @extschema@.mediation_session.note IS 'what happened, free text';
+CREATE INDEX mediation_session_mediation_idx ON @extschema@.mediation_session (mediation);
+
+-- One confirmation per agreement: pending until the court decides; the
+-- sweep climbs a missed one from the community's confirmation room (5) to
+-- the subdistrict's (4) and the district court (3), each with a fresh
+-- limit; a broken agreement withdraws a pending one.
+CREATE TABLE @extschema@.judicial_confirmation (
+    mediation       bigint PRIMARY KEY REFERENCES @extschema@.mediation (id),
+    requested_at    timestamptz NOT NULL,
+    time_limit      interval NOT NULL DEFAULT interval '30 minutes'
+                    CONSTRAINT judicial_confirmation_limit_positive CHECK (time_limit OPERATOR(pg_catalog.>) interval '0'),
+    level           integer NOT NULL DEFAULT 5
+                    CONSTRAINT judicial_confirmation_level CHECK (level BETWEEN 3 AND 5),
+    deadline        timestamptz NOT NULL,
+    escalations     integer NOT NULL DEFAULT 0,
+    status          text NOT NULL DEFAULT 'pending'
+                    CONSTRAINT judicial_confirmation_status CHECK (status OPERATOR(pg_catalog.=) ANY
+                        (ARRAY['pending', 'confirmed', 'rejected', 'withdrawn'])),
+    decided_at      timestamptz,
+    CONSTRAINT judicial_confirmation_decided CHECK ((status OPERATOR(pg_catalog.=) 'pending') OPERATOR(pg_catalog.=) (decided_at IS NULL))
+);
+COMMENT ON TABLE @extschema@.judicial_confirmation IS
+    'online judicial confirmations (在线司法确认) of agreements: a stage with a limit on the clock, escalated by the sweep when missed';
+COMMENT ON COLUMN @extschema@.judicial_confirmation.mediation IS 'the settled mediation whose agreement is confirmed';
+COMMENT ON COLUMN @extschema@.judicial_confirmation.requested_at IS 'when it was sent to the court';
+COMMENT ON COLUMN @extschema@.judicial_confirmation.time_limit IS 'its limit on the clock (elapsed time), 30 minutes by default';
+COMMENT ON COLUMN @extschema@.judicial_confirmation.level IS
+    'where it waits: 5 the community''s confirmation room, 4 the subdistrict''s, 3 the district court';
+COMMENT ON COLUMN @extschema@.judicial_confirmation.deadline IS 'when the current level must decide: requested_at, or the last escalation, plus time_limit';
+COMMENT ON COLUMN @extschema@.judicial_confirmation.escalations IS 'times the sweep climbed it a level for a missed deadline';
+COMMENT ON COLUMN @extschema@.judicial_confirmation.status IS 'pending, confirmed, rejected, or withdrawn (the agreement was broken first)';
+COMMENT ON COLUMN @extschema@.judicial_confirmation.decided_at IS 'when it was decided or withdrawn; NULL while pending';
+CREATE INDEX judicial_confirmation_due ON @extschema@.judicial_confirmation (deadline)
+    WHERE status OPERATOR(pg_catalog.=) 'pending' AND level OPERATOR(pg_catalog.>) 3;
+
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.mediation', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.mediation_session', '');
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.judicial_confirmation', '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.mediation', 'id')::regclass, '');
+SELECT pg_catalog.pg_extension_config_dump(
+    pg_catalog.pg_get_serial_sequence('@extschema@.mediation_session', 'id')::regclass, '');
+
+-- The time of a mediation step: now, or an imported time from a member of
+-- gridgov_importer.
+CREATE FUNCTION @extschema@.mediation_time(at timestamptz)
+    RETURNS timestamptz
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF at IS NULL OR at OPERATOR(pg_catalog.=) pg_catalog.now() THEN
+        RETURN pg_catalog.now();
+    END IF;
+    IF NOT pg_catalog.pg_has_role(CURRENT_USER, 'gridgov_importer', 'MEMBER') THEN
+        RAISE EXCEPTION 'a mediation step at % other than now is an import', at
+            USING ERRCODE = '42501', HINT = 'Leave at out, or import as a member of gridgov_importer.';
+    END IF;
+    RETURN at;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.mediation_time(timestamptz) IS
+    'the time of a mediation step: now() when at is NULL or now, else at for a member of gridgov_importer (42501 otherwise)';
+
+-- The mediation of a case, locked, or GG013 naming the case: what every
+-- step after opening starts from.
+CREATE FUNCTION @extschema@.mediation_locked(mediation_id bigint)
+    RETURNS @extschema@.mediation
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    m @extschema@.mediation;
+BEGIN
+    SELECT * INTO m FROM @extschema@.mediation x WHERE x.id OPERATOR(pg_catalog.=) mediation_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'mediation % does not exist', COALESCE(mediation_id::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Name a mediation of gridgov.mediation, by its id.';
+    END IF;
+    RETURN m;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.mediation_locked(bigint) IS
+    'the mediation with that id, locked FOR UPDATE (so that concurrent steps on it run one after the other); 23503 when there is none';
+
+-- Open the mediation of a dispute case.
+CREATE FUNCTION @extschema@.open_mediation(case_id bigint, mediator bigint, parties bigint[],
+                                           at timestamptz DEFAULT NULL)
+    RETURNS @extschema@.mediation
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    c @extschema@.cases;
+    is_dispute boolean;
+    day date;
+    made @extschema@.mediation;
+    opened constant timestamptz := @extschema@.mediation_time(at);
+BEGIN
+    SELECT * INTO c FROM @extschema@.cases x WHERE x.id OPERATOR(pg_catalog.=) open_mediation.case_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'case % does not exist', COALESCE(case_id::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Mediate a case of gridgov.cases, by its id.';
+    END IF;
+    SELECT k.dispute INTO is_dispute FROM @extschema@.category k WHERE k.code OPERATOR(pg_catalog.=) c.category;
+    IF NOT is_dispute THEN
+        RAISE EXCEPTION 'case % is of category %, not a dispute', c.id, c.category
+            USING ERRCODE = 'GG013', HINT = 'Mediate cases of a category marked dispute in gridgov.category.';
+    END IF;
+    IF c.closed_at IS NOT NULL AND c.closed_at OPERATOR(pg_catalog.<=) opened THEN
+        RAISE EXCEPTION 'case % is %', c.id, c.status
+            USING ERRCODE = 'GG013', HINT = 'Mediate a case that is still open.';
+    END IF;
+    IF parties IS NULL OR pg_catalog.cardinality(parties) OPERATOR(pg_catalog.<) 2
+       OR EXISTS (SELECT FROM pg_catalog.unnest(parties) p(person) WHERE p.person IS NULL)
+       OR (SELECT pg_catalog.count(DISTINCT p.person) FROM pg_catalog.unnest(parties) p(person))
+          OPERATOR(pg_catalog.<>) pg_catalog.cardinality(parties) THEN
+        RAISE EXCEPTION 'a mediation needs two different parties at least, not %', COALESCE(parties::text, 'NULL')
+            USING ERRCODE = '22023', HINT = 'Give the parties as people''s ids, such as ARRAY[2, 3].';
+    END IF;
+    IF mediator OPERATOR(pg_catalog.=) ANY (parties) THEN
+        RAISE EXCEPTION 'person % cannot mediate a dispute they are a party to', mediator
+            USING ERRCODE = '22023', HINT = 'Choose another mediator.';
+    END IF;
+    day := (opened AT TIME ZONE @extschema@.calendar_timezone())::date;
+    IF NOT EXISTS (SELECT FROM @extschema@.post p
+                    WHERE p.person OPERATOR(pg_catalog.=) open_mediation.mediator
+                      AND p.role OPERATOR(pg_catalog.=) 'mediator'
+                      AND p.valid OPERATOR(pg_catalog.@>) day
+                      AND (c.unit OPERATOR(@extschema@.<@) p.unit
+                           OR p.unit IS NULL
+                              AND EXISTS (SELECT FROM @extschema@.organization_unit o
+                                           WHERE o.organization OPERATOR(pg_catalog.=) p.organization
+                                             AND o.valid OPERATOR(pg_catalog.@>) day
+                                             AND c.unit OPERATOR(@extschema@.<@) o.unit))) THEN
+        RAISE EXCEPTION 'person % holds no mediator post over unit % on %', COALESCE(mediator::text, 'NULL'), c.unit, day
+            USING ERRCODE = 'GG013', HINT = 'A mediator holds a post of role mediator on the case''s unit or above it, or in an organization covering it.';
+    END IF;
+    IF EXISTS (SELECT FROM @extschema@.mediation m WHERE m.case_id OPERATOR(pg_catalog.=) c.id) THEN
+        RAISE EXCEPTION 'case % is already mediated', c.id
+            USING ERRCODE = '23505', CONSTRAINT = 'mediation_once_per_case', HINT = 'A case is mediated once: see gridgov.mediation.';
+    END IF;
+    INSERT INTO @extschema@.mediation AS m (case_id, unit, mediator, parties, opened_at)
+    VALUES (c.id, c.unit, open_mediation.mediator, open_mediation.parties, opened)
+    RETURNING m.* INTO made;
+    RETURN made;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.open_mediation(bigint, bigint, bigint[], timestamptz) IS
+    'open the mediation of an open dispute case with its parties (two different people at least) and a mediator holding a mediator post over the case''s unit; once per case';
+
+-- Record a session of an open mediation.
+CREATE FUNCTION @extschema@.hold_session(mediation_id bigint, during tstzrange, note text DEFAULT NULL)
+    RETURNS @extschema@.mediation_session
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    m @extschema@.mediation := @extschema@.mediation_locked(mediation_id);
+    made @extschema@.mediation_session;
+BEGIN
+    IF m.status OPERATOR(pg_catalog.<>) 'open' THEN
+        RAISE EXCEPTION 'mediation % (case %) is closed: %', m.id, m.case_id, m.status
+            USING ERRCODE = 'GG013', HINT = 'Sessions are held while a mediation is open.';
+    END IF;
+    IF during IS NULL OR pg_catalog.isempty(during) OR pg_catalog.lower_inf(during) OR pg_catalog.upper_inf(during)
+       OR pg_catalog.lower(during) OPERATOR(pg_catalog.<) m.opened_at THEN
+        RAISE EXCEPTION 'a session needs a time range with a start and an end, from the mediation''s opening (%), not %',
+                        m.opened_at, COALESCE(during::text, 'NULL')
+            USING ERRCODE = '22023', HINT = 'Give a range such as [2030-06-03 14:00+08, 2030-06-03 16:00+08).';
+    END IF;
+    INSERT INTO @extschema@.mediation_session AS s (mediation, during, note)
+    VALUES (m.id, hold_session.during, hold_session.note)
+    RETURNING s.* INTO made;
+    RETURN made;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.hold_session(bigint, tstzrange, text) IS
+    'record a session of an open mediation (GG013 once it is closed)';
+
+-- Close a mediation: settled with an agreement's terms, or failed (terms
+-- NULL, note the reason).  A session must have been held.
+CREATE FUNCTION @extschema@.close_mediation(mediation_id bigint, terms text, note text DEFAULT NULL,
+                                            at timestamptz DEFAULT NULL)
+    RETURNS @extschema@.mediation
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    m @extschema@.mediation := @extschema@.mediation_locked(mediation_id);
+    closed constant timestamptz := @extschema@.mediation_time(at);
+BEGIN
+    IF m.status OPERATOR(pg_catalog.<>) 'open' THEN
+        RAISE EXCEPTION 'mediation % (case %) is already closed: %', m.id, m.case_id, m.status
+            USING ERRCODE = 'GG013', HINT = 'A mediation closes once.';
+    END IF;
+    IF NOT EXISTS (SELECT FROM @extschema@.mediation_session s WHERE s.mediation OPERATOR(pg_catalog.=) m.id) THEN
+        RAISE EXCEPTION 'mediation % (case %) has held no session', m.id, m.case_id
+            USING ERRCODE = 'GG013', HINT = 'Record its sessions with gridgov.hold_session() first.';
+    END IF;
+    IF terms OPERATOR(pg_catalog.=) '' OR terms IS NULL AND note IS NULL OR closed OPERATOR(pg_catalog.<) m.opened_at THEN
+        RAISE EXCEPTION 'a mediation closes with the agreement''s terms, or failed with a reason, after it opened'
+            USING ERRCODE = '22023', HINT = 'Give terms => ''...'' when settled, or terms => NULL, note => ''why'' when it failed.';
+    END IF;
+    UPDATE @extschema@.mediation x
+       SET status = CASE WHEN close_mediation.terms IS NULL THEN 'failed' ELSE 'settled' END,
+           closed_at = closed, terms = close_mediation.terms, note = close_mediation.note
+     WHERE x.id OPERATOR(pg_catalog.=) m.id
+    RETURNING x.* INTO m;
+    RETURN m;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.close_mediation(bigint, text, text, timestamptz) IS
+    'close an open mediation that held a session: settled with the agreement''s terms, or failed (terms NULL) with a note';
+
+-- Send an agreement for online judicial confirmation.
+CREATE FUNCTION @extschema@.request_confirmation(mediation_id bigint, time_limit interval DEFAULT interval '30 minutes',
+                                                 at timestamptz DEFAULT NULL)
+    RETURNS @extschema@.judicial_confirmation
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    m @extschema@.mediation := @extschema@.mediation_locked(mediation_id);
+    requested constant timestamptz := @extschema@.mediation_time(at);
+    made @extschema@.judicial_confirmation;
+BEGIN
+    IF m.status OPERATOR(pg_catalog.<>) 'settled' THEN
+        RAISE EXCEPTION 'mediation % (case %) has no agreement: it is %', m.id, m.case_id, m.status
+            USING ERRCODE = 'GG013', HINT = 'Send an agreement for confirmation once the mediation is settled.';
+    END IF;
+    IF m.broken_at IS NOT NULL THEN
+        RAISE EXCEPTION 'the agreement of mediation % (case %) was broken at %', m.id, m.case_id, m.broken_at
+            USING ERRCODE = 'GG013', HINT = 'A broken agreement is not confirmed.';
+    END IF;
+    IF EXISTS (SELECT FROM @extschema@.judicial_confirmation j WHERE j.mediation OPERATOR(pg_catalog.=) m.id) THEN
+        RAISE EXCEPTION 'the agreement of mediation % (case %) has already been sent for confirmation', m.id, m.case_id
+            USING ERRCODE = '23505', HINT = 'An agreement is sent once: see gridgov.judicial_confirmation.';
+    END IF;
+    IF time_limit IS NULL OR time_limit OPERATOR(pg_catalog.<=) interval '0' OR requested OPERATOR(pg_catalog.<) m.closed_at THEN
+        RAISE EXCEPTION 'a confirmation needs a positive limit and a time after the agreement (%)', m.closed_at
+            USING ERRCODE = '22023', HINT = 'Leave time_limit at its 30 minutes, or give a positive interval.';
+    END IF;
+    INSERT INTO @extschema@.judicial_confirmation AS j (mediation, requested_at, time_limit, deadline)
+    VALUES (m.id, requested, request_confirmation.time_limit, requested OPERATOR(pg_catalog.+) request_confirmation.time_limit)
+    RETURNING j.* INTO made;
+    RETURN made;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.request_confirmation(bigint, interval, timestamptz) IS
+    'send the agreement of a settled mediation for online judicial confirmation, due within time_limit (30 minutes) on the clock; once';
+
+-- Decide a pending confirmation: confirmed or rejected.  The mediation's
+-- lock orders it against a concurrent decision or breach.
+CREATE FUNCTION @extschema@.confirm_agreement(mediation_id bigint, confirmed boolean DEFAULT true,
+                                              at timestamptz DEFAULT NULL)
+    RETURNS @extschema@.judicial_confirmation
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    m @extschema@.mediation := @extschema@.mediation_locked(mediation_id);
+    decided constant timestamptz := @extschema@.mediation_time(at);
+    j @extschema@.judicial_confirmation;
+BEGIN
+    IF m.status OPERATOR(pg_catalog.<>) 'settled' THEN
+        RAISE EXCEPTION 'mediation % (case %) has no agreement: it is %', m.id, m.case_id, m.status
+            USING ERRCODE = 'GG013', HINT = 'Only an agreement sent for confirmation is confirmed.';
+    END IF;
+    SELECT * INTO j FROM @extschema@.judicial_confirmation x WHERE x.mediation OPERATOR(pg_catalog.=) m.id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'the agreement of mediation % (case %) was not sent for confirmation', m.id, m.case_id
+            USING ERRCODE = 'GG013', HINT = 'Send it with gridgov.request_confirmation() first.';
+    END IF;
+    IF j.status OPERATOR(pg_catalog.<>) 'pending' THEN
+        RAISE EXCEPTION 'the confirmation of mediation % (case %) is already %', m.id, m.case_id, j.status
+            USING ERRCODE = 'GG013', HINT = 'A confirmation is decided once.';
+    END IF;
+    IF confirmed IS NULL OR decided OPERATOR(pg_catalog.<) j.requested_at THEN
+        RAISE EXCEPTION 'a decision is confirmed true or false, after the request (%)', j.requested_at
+            USING ERRCODE = '22023', HINT = 'Give confirmed => true or false.';
+    END IF;
+    UPDATE @extschema@.judicial_confirmation x
+       SET status = CASE WHEN confirm_agreement.confirmed THEN 'confirmed' ELSE 'rejected' END, decided_at = decided
+     WHERE x.mediation OPERATOR(pg_catalog.=) m.id
+    RETURNING x.* INTO j;
+    RETURN j;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.confirm_agreement(bigint, boolean, timestamptz) IS
+    'decide the pending judicial confirmation of a mediation''s agreement: confirmed (or rejected with confirmed => false); once';
+
+-- An agreement found broken: recorded once; a pending confirmation of it
+-- is withdrawn.
+CREATE FUNCTION @extschema@.break_agreement(mediation_id bigint, note text, at timestamptz DEFAULT NULL)
+    RETURNS @extschema@.mediation
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    m @extschema@.mediation := @extschema@.mediation_locked(mediation_id);
+    broken constant timestamptz := @extschema@.mediation_time(at);
+BEGIN
+    IF m.status OPERATOR(pg_catalog.<>) 'settled' THEN
+        RAISE EXCEPTION 'mediation % (case %) has no agreement: it is %', m.id, m.case_id, m.status
+            USING ERRCODE = 'GG013', HINT = 'Only an agreement can be broken.';
+    END IF;
+    IF m.broken_at IS NOT NULL THEN
+        RAISE EXCEPTION 'the agreement of mediation % (case %) was already broken at %', m.id, m.case_id, m.broken_at
+            USING ERRCODE = 'GG013', HINT = 'A breach is recorded once.';
+    END IF;
+    IF note IS NULL OR broken OPERATOR(pg_catalog.<) m.closed_at THEN
+        RAISE EXCEPTION 'a breach needs a note, after the agreement (%)', m.closed_at
+            USING ERRCODE = '22023', HINT = 'Say how the agreement was broken.';
+    END IF;
+    UPDATE @extschema@.judicial_confirmation x SET status = 'withdrawn', decided_at = broken
+     WHERE x.mediation OPERATOR(pg_catalog.=) m.id AND x.status OPERATOR(pg_catalog.=) 'pending';
+    UPDATE @extschema@.mediation x SET broken_at = broken, note = break_agreement.note
+     WHERE x.id OPERATOR(pg_catalog.=) m.id
+    RETURNING x.* INTO m;
+    RETURN m;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.break_agreement(bigint, text, timestamptz) IS
+    'record that a mediation''s agreement was broken (once); its pending judicial confirmation, if any, is withdrawn';
+
+-- The confirmations' sweep: every pending confirmation past its deadline
+-- climbs one level with a fresh limit, as escalate_overdue climbs the
+-- cases; rows being decided are skipped, and the locked row is checked
+-- again, so two sweeps never escalate one miss twice.
+CREATE FUNCTION @extschema@.escalate_overdue_confirmations(as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (mediation bigint, case_id bigint, missed_deadline timestamptz, from_level integer, to_level integer)
+    LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+BEGIN ATOMIC
+    WITH due AS (
+        SELECT j.mediation, j.deadline, j.level
+          FROM @extschema@.judicial_confirmation j
+         WHERE j.status OPERATOR(pg_catalog.=) 'pending' AND j.level OPERATOR(pg_catalog.>) 3
+           AND j.deadline OPERATOR(pg_catalog.<) escalate_overdue_confirmations.as_of
+           FOR UPDATE OF j SKIP LOCKED
+    ), moved AS (
+        UPDATE @extschema@.judicial_confirmation j
+           SET level = due.level OPERATOR(pg_catalog.-) 1,
+               deadline = escalate_overdue_confirmations.as_of OPERATOR(pg_catalog.+) j.time_limit,
+               escalations = j.escalations OPERATOR(pg_catalog.+) 1
+          FROM due
+         WHERE j.mediation OPERATOR(pg_catalog.=) due.mediation
+        RETURNING j.mediation, due.deadline, due.level, j.level AS new_level
+    )
+    SELECT mv.mediation, m.case_id, mv.deadline, mv.level, mv.new_level
+      FROM moved mv JOIN @extschema@.mediation m ON m.id OPERATOR(pg_catalog.=) mv.mediation
+     ORDER BY mv.deadline, mv.mediation;
+END;
+COMMENT ON FUNCTION @extschema@.escalate_overdue_confirmations(timestamptz) IS
+    'escalate every pending judicial confirmation past its deadline one level up (5 community, 4 subdistrict, 3 district court) with a fresh limit; returns what it escalated';
+
+-- The mediation KPIs by month and community, for BI (plain types): the
+-- mediations closed (by closed_at), settled inside the community (an
+-- agreement reached there), the confirmations requested (by requested_at)
+-- and decided within their limit, the agreements (by closed_at) later
+-- broken.  Months in gridgov.calendar_timezone.
+CREATE VIEW @extschema@.mediation_monthly WITH (security_invoker = true) AS
+WITH m AS (
+    SELECT x.*, @extschema@.ancestor(x.unit, LEAST(@extschema@.level(x.unit), 5))::text AS community,
+           pg_catalog.date_trunc('month', x.closed_at AT TIME ZONE @extschema@.calendar_timezone())::date AS closed_month
+      FROM @extschema@.mediation x
+), c AS (
+    SELECT m.community,
+           pg_catalog.date_trunc('month', j.requested_at AT TIME ZONE @extschema@.calendar_timezone())::date AS month,
+           pg_catalog.count(*) AS confirmations,
+           pg_catalog.count(*) FILTER (WHERE j.status OPERATOR(pg_catalog.=) 'confirmed') AS confirmed,
+           pg_catalog.count(*) FILTER (WHERE j.status OPERATOR(pg_catalog.=) 'confirmed'
+                                         AND j.decided_at OPERATOR(pg_catalog.-) j.requested_at OPERATOR(pg_catalog.<=) j.time_limit) AS confirmed_in_time,
+           pg_catalog.count(*) FILTER (WHERE j.escalations OPERATOR(pg_catalog.>) 0) AS escalated
+      FROM @extschema@.judicial_confirmation j JOIN m ON m.id OPERATOR(pg_catalog.=) j.mediation
+     GROUP BY 1, 2
+), s AS (
+    SELECT m.community, m.closed_month AS month,
+           pg_catalog.count(*) AS closed,
+           pg_catalog.count(*) FILTER (WHERE m.status OPERATOR(pg_catalog.=) 'settled') AS settled,
+           pg_catalog.count(*) FILTER (WHERE m.broken_at IS NOT NULL) AS broken
+      FROM m WHERE m.closed_at IS NOT NULL
+     GROUP BY 1, 2
+)
+SELECT COALESCE(s.month, c.month) AS month, COALESCE(s.community, c.community) AS community, u.name,
+       COALESCE(s.closed, 0) AS closed, COALESCE(s.settled, 0) AS settled,
+       pg_catalog.round(s.settled::numeric OPERATOR(pg_catalog./) NULLIF(s.closed, 0), 4) AS settled_share,
+       COALESCE(c.confirmations, 0) AS confirmations, COALESCE(c.confirmed, 0) AS confirmed,
+       COALESCE(c.confirmed_in_time, 0) AS confirmed_in_time,
+       pg_catalog.round(c.confirmed_in_time::numeric OPERATOR(pg_catalog./) NULLIF(c.confirmed, 0), 4) AS in_time_share,
+       COALESCE(c.escalated, 0) AS escalated,
+       COALESCE(s.broken, 0) AS broken,
+       pg_catalog.round(s.broken::numeric OPERATOR(pg_catalog./) NULLIF(s.settled, 0), 4) AS broken_share
+  FROM s FULL JOIN c ON c.community OPERATOR(pg_catalog.=) s.community AND c.month OPERATOR(pg_catalog.=) s.month
+  LEFT JOIN @extschema@.unit u ON u.code::text OPERATOR(pg_catalog.=) COALESCE(s.community, c.community);
+COMMENT ON VIEW @extschema@.mediation_monthly IS
+    'mediation KPIs per month and community, plain types: mediations closed and settled in the community (the district reports 97%), confirmations decided within their 30 minutes, agreements later broken';
+COMMENT ON COLUMN @extschema@.mediation_monthly.month IS 'the month (its first day) the mediations closed and the confirmations were requested';
+COMMENT ON COLUMN @extschema@.mediation_monthly.community IS 'the community (or the unit above the grids) of the disputes, as text';
+COMMENT ON COLUMN @extschema@.mediation_monthly.name IS 'its name';
+COMMENT ON COLUMN @extschema@.mediation_monthly.closed IS 'mediations closed that month, settled or failed';
+COMMENT ON COLUMN @extschema@.mediation_monthly.settled IS 'of them, settled inside the community by an agreement';
+COMMENT ON COLUMN @extschema@.mediation_monthly.settled_share IS 'settled / closed: disputes settled inside the community';
+COMMENT ON COLUMN @extschema@.mediation_monthly.confirmations IS 'agreements sent for judicial confirmation that month';
+COMMENT ON COLUMN @extschema@.mediation_monthly.confirmed IS 'of them, confirmed';
+COMMENT ON COLUMN @extschema@.mediation_monthly.confirmed_in_time IS 'of them, confirmed within their limit (30 minutes) of the request';
+COMMENT ON COLUMN @extschema@.mediation_monthly.in_time_share IS 'confirmed_in_time / confirmed';
+COMMENT ON COLUMN @extschema@.mediation_monthly.escalated IS 'confirmations the sweep escalated for a missed deadline';
+COMMENT ON COLUMN @extschema@.mediation_monthly.broken IS 'agreements of the mediations closed that month found broken later';
+COMMENT ON COLUMN @extschema@.mediation_monthly.broken_share IS 'broken / settled';
+
+-- Readers see mediations; handlers and administrators of the case's unit
+-- mediate and record confirmations (the court's confirmation rooms work
+-- through them); the sweep runs as the jobs do.
+GRANT SELECT ON @extschema@.mediation, @extschema@.mediation_session, @extschema@.judicial_confirmation,
+                @extschema@.mediation_monthly
+    TO gridgov_reader;
+GRANT INSERT, UPDATE ON @extschema@.mediation, @extschema@.mediation_session, @extschema@.judicial_confirmation
+    TO gridgov_handler, gridgov_administrator;
+GRANT USAGE ON SEQUENCE @extschema@.mediation_id_seq, @extschema@.mediation_session_id_seq
+    TO gridgov_handler, gridgov_administrator;
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.mediation_time(timestamptz),
+    @extschema@.mediation_locked(bigint),
+    @extschema@.open_mediation(bigint, bigint, bigint[], timestamptz),
+    @extschema@.hold_session(bigint, tstzrange, text),
+    @extschema@.close_mediation(bigint, text, text, timestamptz),
+    @extschema@.request_confirmation(bigint, interval, timestamptz),
+    @extschema@.confirm_agreement(bigint, boolean, timestamptz),
+    @extschema@.break_agreement(bigint, text, timestamptz),
+    @extschema@.escalate_overdue_confirmations(timestamptz)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    @extschema@.mediation_time(timestamptz),
+    @extschema@.mediation_locked(bigint),
+    @extschema@.open_mediation(bigint, bigint, bigint[], timestamptz),
+    @extschema@.hold_session(bigint, tstzrange, text),
+    @extschema@.close_mediation(bigint, text, text, timestamptz),
+    @extschema@.request_confirmation(bigint, interval, timestamptz),
+    @extschema@.confirm_agreement(bigint, boolean, timestamptz),
+    @extschema@.break_agreement(bigint, text, timestamptz),
+    @extschema@.escalate_overdue_confirmations(timestamptz)
+    TO gridgov_handler, gridgov_administrator;
+ALTER TABLE @extschema@.mediation ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.mediation FOR SELECT
+    USING (@extschema@.jurisdiction_visible(unit));
+CREATE POLICY gridgov_insert ON @extschema@.mediation FOR INSERT
+    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'handler') OR @extschema@.jurisdiction_holds(unit, 'administrator'));
+CREATE POLICY gridgov_update ON @extschema@.mediation FOR UPDATE
+    USING (@extschema@.jurisdiction_holds(unit, 'handler') OR @extschema@.jurisdiction_holds(unit, 'administrator'));
+ALTER TABLE @extschema@.mediation_session ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.mediation_session FOR SELECT
+    USING (mediation IN (SELECT m.id FROM @extschema@.mediation m));
+CREATE POLICY gridgov_insert ON @extschema@.mediation_session FOR INSERT
+    WITH CHECK (mediation IN (SELECT m.id FROM @extschema@.mediation m
+                               WHERE @extschema@.jurisdiction_holds(m.unit, 'handler')
+                                  OR @extschema@.jurisdiction_holds(m.unit, 'administrator')));
+ALTER TABLE @extschema@.judicial_confirmation ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.judicial_confirmation FOR SELECT
+    USING (mediation IN (SELECT m.id FROM @extschema@.mediation m));
+CREATE POLICY gridgov_insert ON @extschema@.judicial_confirmation FOR INSERT
+    WITH CHECK (mediation IN (SELECT m.id FROM @extschema@.mediation m
+                               WHERE @extschema@.jurisdiction_holds(m.unit, 'handler')
+                                  OR @extschema@.jurisdiction_holds(m.unit, 'administrator')));
+CREATE POLICY gridgov_update ON @extschema@.judicial_confirmation FOR UPDATE
+    USING (mediation IN (SELECT m.id FROM @extschema@.mediation m
+                          WHERE @extschema@.jurisdiction_holds(m.unit, 'handler')
+                             OR @extschema@.jurisdiction_holds(m.unit, 'administrator')));

@@ -39,6 +39,7 @@ INSERT INTO category (code, name, department) VALUES
     ('illegal_construction', '违法建设', 'urban_management'),
     ('road_damage', '道路破损', 'transport'),
     ('pollution', '环境污染', 'ecology_environment');
+UPDATE category SET dispute = true WHERE code IN ('neighbour_dispute', 'property_management', 'labour_dispute');
 
 -- Small matters stay in the community; severity 3 goes to the subdistrict,
 -- 4 to the district, on clock hours.

@@ -72,11 +72,11 @@ SELECT is((SELECT kpi(c, '2026-11-27 17:00+08')::text FROM cases c),
 
 -- Rates: numerator over denominator, numeric
 SELECT is((SELECT closure_rate(k) FROM (SELECT kpi(c, '2026-11-27 17:00+08') AS k FROM cases c) s),
-          10 / 13::numeric, 'closure_rate = closed / due_to_close, as numeric');
+          10 / 14::numeric, 'closure_rate = closed / due_to_close, as numeric');
 SELECT is((SELECT satisfaction_mean(k) FROM (SELECT kpi(c, '2026-11-27 17:00+08') AS k FROM cases c) s),
           37 / 9::numeric, 'satisfaction_mean = sum / evaluated');
 SELECT is((SELECT (kpi_json(k) ->> 'closure_rate')::numeric FROM (SELECT kpi(c, '2026-11-27 17:00+08') AS k FROM cases c) s),
-          10 / 13::numeric, 'kpi_json carries the same rate');
+          10 / 14::numeric, 'kpi_json carries the same rate');
 
 -- Direct calls of the functions behind the aggregates
 SELECT is((SELECT received(kpi_accum(kpi_accum(NULL, c1, now()), c2, now()))

@@ -33,7 +33,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$src" -c 'CREATE EXTENSION gridgov CASCADE' \
 	SELECT dispatch(id, at => '2026-11-16 11:00+08') FROM cases WHERE id <= 10;
 	INSERT INTO calendar_day VALUES ('2026-12-24', false, '平安夜（示例）');
 	INSERT INTO organization_kind VALUES ('temporary_committee', '临时党委', 'party', '[3,5]');
-	INSERT INTO role VALUES ('mediator', '调解员', 'staff');
+	INSERT INTO role VALUES ('counsellor', '心理疏导员', 'staff');
 	INSERT INTO organization (kind, name, anchor, valid) VALUES ('community_committee', '根竹园社区党委', '440311006003', '[2024-01-01,)');
 	INSERT INTO organization (kind, name, parent, anchor, valid) VALUES
 	    ('grid_branch', '第一网格党支部', 1, '440311006003', '[2024-01-01,)'),
@@ -43,7 +43,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$src" -c 'CREATE EXTENSION gridgov CASCADE' \
 	INSERT INTO person_contact VALUES (1, '陈书记', '13800000001', NULL), (3, '李调解', NULL, NULL);
 	INSERT INTO post (person, role, organization, unit, valid) VALUES
 	    (1, 'secretary', 1, NULL, '[2024-01-01,)'), (1, 'party_member_community', 2, NULL, '[2024-01-01,)'),
-	    (2, 'grid_worker', 1, '440311006003001', '[2024-01-01,)'), (3, 'mediator', NULL, '440311006004', '[2025-01-01,)');" >/dev/null || exit 1
+	    (2, 'grid_worker', 1, '440311006003001', '[2024-01-01,)'), (3, 'counsellor', NULL, '440311006004', '[2025-01-01,)');" >/dev/null || exit 1
 # a reward: a closed case reported by a patrol volunteer, awarded 200 yuan
 psql -X -q -v ON_ERROR_STOP=1 -d "$src" -c "SET search_path = gridgov, public" -c "
 	INSERT INTO post (person, role, unit, valid) VALUES (2, 'patrol_volunteer', '440311006003001', '[2024-01-01,)');

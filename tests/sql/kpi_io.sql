@@ -96,7 +96,7 @@ SELECT input, pg_temp.try_kpi_state(input) AS result
                ('{"version": 1, "received": 3, "closed": 2, "due_to_close": 2, "open_now": 2}'),
                ('{"version": 1, "received": 3, "open_now": 1, "overdue_now": 2}'),
                ('{"version": 1, "received": 3, "closed": 2, "due_to_close": 1}'),
-               ('{"version": 1, "received": 3, "closed": 1, "due_to_close": 2, "open_now": 2}'),
+               ('{"version": 1, "received": 5, "closed": 1, "due_to_close": 4, "open_now": 2}'),
                ('{"version": 1, "received": 3, "closed": 1, "due_to_close": 1, "closed_on_time": 2}'),
                ('{"version": 1, "received": 3, "closed": 1, "due_to_close": 1, "settled_in_community": 2}'),
                ('{"version": 1, "received": 3, "closed": 1, "due_to_close": 1, "evaluated": 2, "satisfaction_sum": 2}'),

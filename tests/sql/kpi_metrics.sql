@@ -25,8 +25,10 @@ SELECT id, status, handling_level AS level, stage, stage_deadline, suspended_at,
 -- 10:00), 14 (11-25 18:00, accept stage), 19 (11-24 11:00, dispatch stage
 -- after a return); not 10 (suspended 11-23, before its deadline 11-26), nor
 -- 12, 15, 20 (deadlines after as_of), nor 21 (verified: no deadline to
--- close).  Due to close: the 10 closed and the overdue accepted 11 13 19
--- (14 is not accepted).  Late: 4 (accepted the next morning, after its
+-- close).  Due to close (应结案数): the 10 closed, the overdue accepted 11
+-- 13 19 (14 is not accepted) and the verified 21.  On time, the published
+-- 按期结案率: 9 of the 14 due; the project's on_time_share: 9 of the 10
+-- closed.  Late: 4 (accepted the next morning, after its
 -- deadline 11-16 18:00).  Reworked: 5.  Extended: 6.  Returned: 7 19.
 -- Escalated: 8 (referral), 22 (severity 3 at intake).  Closed at community
 -- level: all closed but 8 22 (subdistrict center) and 18 (urban management
@@ -37,13 +39,14 @@ SELECT kpi(c, '2026-11-27 17:00+08') AS k FROM cases c;
 
 SELECT e.figure, e.expected, a.actual, e.expected IS NOT DISTINCT FROM a.actual AS ok
   FROM (VALUES (1, 'received', 22::numeric), (2, 'accepted', 17), (3, 'dispatched', 17),
-               (4, 'due_to_close', 13), (5, 'closed', 10), (6, 'closure_rate', round(10 / 13.0, 4)),
-               (7, 'closed_on_time', 9), (8, 'on_time_rate', 0.9), (9, 'reworked', 1),
+               (4, 'due_to_close', 14), (5, 'closed', 10), (6, 'closure_rate', round(10 / 14.0, 4)),
+               (7, 'closed_on_time', 9), (8, 'on_time_rate', round(9 / 14.0, 4)), (9, 'reworked', 1),
                (10, 'rework_rate', 0.1), (11, 'extended', 1), (12, 'extension_rate', round(1 / 17.0, 4)),
                (13, 'returned', 2), (14, 'escalated', 2), (15, 'escalation_rate', round(2 / 17.0, 4)),
                (16, 'settled_in_community', 7), (17, 'community_share', 0.7),
                (18, 'open_now', 9), (19, 'overdue_now', 4), (20, 'evaluated', 9), (21, 'satisfied', 7),
-               (22, 'satisfaction_mean', round(37 / 9.0, 4)), (23, 'satisfied_share', round(7 / 9.0, 4)))
+               (22, 'satisfaction_mean', round(37 / 9.0, 4)), (23, 'satisfied_share', round(7 / 9.0, 4)),
+               (24, 'on_time_share', 0.9))
        AS e(n, figure, expected)
   JOIN (SELECT figure, actual
           FROM fixture_kpi,
@@ -60,9 +63,36 @@ SELECT e.figure, e.expected, a.actual, e.expected IS NOT DISTINCT FROM a.actual 
                                ('open_now', open_now(k)), ('overdue_now', overdue_now(k)),
                                ('evaluated', evaluated(k)), ('satisfied', satisfied(k)),
                                ('satisfaction_mean', round(satisfaction_mean(k), 4)),
-                               ('satisfied_share', round(satisfied_share(k), 4))) AS v(figure, actual)) a
+                               ('satisfied_share', round(satisfied_share(k), 4)),
+                               ('on_time_share', round(on_time_share(k), 4))) AS v(figure, actual)) a
        USING (figure)
  ORDER BY e.n;
+
+-- The published 按期结案率 a second way, in plain SQL over the cases: the
+-- cases closed with no missed deadline over 应结案数, the cases closed,
+-- verified, or accepted, open and overdue at as_of; per community and in
+-- all, equal to on_time_rate (and closure_rate) of the aggregate.
+SELECT community, due, on_time, published_on_time_rate, on_time_rate,
+       published_on_time_rate = on_time_rate AS same_on_time_rate,
+       published_closure_rate = closure_rate AS same_closure_rate
+  FROM (SELECT coalesce(ancestor(c.unit, 5)::text, 'all') AS community,
+               count(*) FILTER (WHERE d.due) AS due,
+               count(*) FILTER (WHERE c.status = 'closed' AND c.deadlines_missed = 0) AS on_time,
+               round(count(*) FILTER (WHERE c.status = 'closed' AND c.deadlines_missed = 0)::numeric
+                     / nullif(count(*) FILTER (WHERE d.due), 0), 10) AS published_on_time_rate,
+               round(count(*) FILTER (WHERE c.status = 'closed')::numeric
+                     / nullif(count(*) FILTER (WHERE d.due), 0), 10) AS published_closure_rate,
+               round(on_time_rate(kpi(c, '2026-11-27 17:00+08')), 10) AS on_time_rate,
+               round(closure_rate(kpi(c, '2026-11-27 17:00+08')), 10) AS closure_rate
+          FROM cases c,
+               LATERAL (SELECT c.status = 'closed'
+                            OR (c.reported_at <= '2026-11-27 17:00+08' AND c.status NOT IN ('closed', 'rejected', 'merged')
+                                AND (c.status = 'verified'
+                                     OR (c.accepted_at IS NOT NULL
+                                         AND c.stage_deadline < least(coalesce(c.suspended_at, '2026-11-27 17:00+08'),
+                                                                      '2026-11-27 17:00+08')))) AS due) d
+         GROUP BY ROLLUP (ancestor(c.unit, 5))) s
+ ORDER BY community;
 
 -- Working hours to acceptance, 17 accepted cases: 10 minutes (case 20),
 -- 30 minutes x 12, 1 hour x 3 (3 17 18), 8 hours (case 4, accepted the next
