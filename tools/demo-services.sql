@@ -70,11 +70,13 @@ SELECT sp.name, a.score, a.figures, a.formula
   FROM hall_award a JOIN service_point sp ON sp.id = a.service_point
  WHERE a.month = '2026-10-01' AND a.rank = 1;
 
-\echo 'S9. Mediation (人民调解) in October: disputes settled inside the community (the district reports 97%),'
-\echo '    judicial confirmations within 30 minutes (在线司法确认), agreements later broken, by subdistrict.'
+\echo 'S9. Mediation (人民调解) in October: disputes settled inside the community (the district'
+\echo '    reports 97%), judicial confirmations within 30 minutes (在线司法确认), agreements later'
+\echo '    broken, by subdistrict.'
 SELECT u.name AS subdistrict, sum(closed) AS mediated, sum(settled) AS settled,
        round(sum(settled)::numeric / sum(closed), 4) AS settled_share,
-       sum(confirmed) AS confirmed, sum(confirmed_in_time) AS in_30_minutes, sum(escalated) AS escalated,
+       sum(confirmed) AS confirmed, sum(confirmed_in_time) AS in_30_minutes,
+       sum(escalated) AS escalated,
        sum(broken) AS broken
   FROM mediation_monthly k JOIN unit u ON u.code = parent(k.community::gridcode)
  WHERE k.month = '2026-10-01'
