@@ -194,7 +194,8 @@ BEGIN ATOMIC
                            'cases', COALESCE(s.cases, 0))) AS feature
               FROM @extschema@.children(unit) ch
               LEFT JOIN @extschema@.risk_scores(unit, as_of, LEAST(@extschema@.level(unit) OPERATOR(pg_catalog.+) 1, 7)) s
-                     ON s.unit OPERATOR(@extschema@.=) ch.code) f
+                     ON s.unit OPERATOR(@extschema@.=) ch.code
+             WHERE @extschema@.in_routing_layer(ch.level, ch.layer)) f
      WHERE @extschema@.check_risk_time(as_of);
 END;
 COMMENT ON FUNCTION @extschema@.risk_geojson(@extschema@.gridcode, timestamptz) IS
@@ -251,6 +252,7 @@ BEGIN ATOMIC
           JOIN @extschema@.unit u
             ON u.boundary && t.envelope_4326
            AND u.level OPERATOR(pg_catalog.=) risk_tile.level
+           AND @extschema@.in_routing_layer(u.level, u.layer)
            AND @extschema@.unit_is_current(u.valid_to)
           LEFT JOIN LATERAL @extschema@.risk_scores(u.code, as_of, u.level) rs ON true
     )
@@ -573,7 +575,8 @@ SELECT u.code::bigint AS id,
               CROSS JOIN LATERAL @extschema@.risk_scores(p.code, pg_catalog.now(), 6) rs
               WHERE p.level OPERATOR(pg_catalog.=) 1 AND @extschema@.unit_is_current(p.valid_to)) s
          ON s.unit OPERATOR(@extschema@.=) u.code
- WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u.valid_to);
+ WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u.valid_to)
+   AND @extschema@.in_routing_layer(u.level, u.layer);
 COMMENT ON VIEW @extschema@.risk_map IS
     'risk map now: every current unit down to the grids with its risk score, warning colour, counted cases and boundary (MultiPolygon, SRID 4326)';
 COMMENT ON COLUMN @extschema@.risk_map.id IS

@@ -341,6 +341,7 @@ BEGIN ATOMIC
       FROM @extschema@.unit g
      WHERE g.code OPERATOR(@extschema@.<@) grids_without_party_members.root
        AND g.level OPERATOR(pg_catalog.=) 6
+       AND @extschema@.in_routing_layer(g.level, g.layer)
        AND (g.valid_to IS NULL OR g.valid_to OPERATOR(pg_catalog.>) grids_without_party_members.at)
        AND grids_without_party_members.at IS NOT NULL
        AND NOT EXISTS (SELECT FROM placed WHERE placed.grid OPERATOR(@extschema@.=) g.code)
@@ -408,6 +409,7 @@ BEGIN ATOMIC
                 WHERE u.code OPERATOR(@extschema@.<@) c.unit
                   AND u.code OPERATOR(@extschema@.<@) units_not_covered.root
                   AND u.level OPERATOR(pg_catalog.=) units_not_covered.level
+                  AND @extschema@.in_routing_layer(u.level, u.layer)
                OFFSET 0) u
          WHERE (c.unit OPERATOR(@extschema@.<@) units_not_covered.root
                 OR c.unit OPERATOR(@extschema@.=) ANY (@extschema@.lineage(units_not_covered.root)))
@@ -417,6 +419,7 @@ BEGIN ATOMIC
       FROM @extschema@.unit u
      WHERE u.code OPERATOR(@extschema@.<@) units_not_covered.root
        AND u.level OPERATOR(pg_catalog.=) units_not_covered.level
+       AND @extschema@.in_routing_layer(u.level, u.layer)
        AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) units_not_covered.at)
        AND units_not_covered.at IS NOT NULL
        AND NOT EXISTS (SELECT FROM covered WHERE covered.code OPERATOR(@extschema@.=) u.code)

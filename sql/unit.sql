@@ -207,6 +207,16 @@ END;
 COMMENT ON FUNCTION @extschema@.primary_layer() IS
     'the grid layer cases are routed in: the one flagged is_primary in grid_layer, else governance';
 
+-- Outside the layer functions, "the grids" are the routing layer's: the
+-- ones cases land on, whose coverage by branches and party members is
+-- checked and whose risk is drawn (a unit above the grids is in every
+-- layer's tree).
+CREATE FUNCTION @extschema@.in_routing_layer(level integer, layer text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN level OPERATOR(pg_catalog.<>) 6 OR layer OPERATOR(pg_catalog.=) @extschema@.primary_layer();
+COMMENT ON FUNCTION @extschema@.in_routing_layer(integer, text) IS
+    'true for a unit above or below the grids, and for a grid of the primary layer (primary_layer()): the units the dashboards and the people pillar''s coverage checks count';
+
 CREATE FUNCTION @extschema@.check_grid_layer(layer text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'gridgov_check_grid_layer' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.check_grid_layer(text) IS

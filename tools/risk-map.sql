@@ -19,6 +19,7 @@ WITH params AS (
            ST_Transform(u.boundary, 3857) AS shape
       FROM params p
       JOIN unit u ON u.code <@ p.under AND u.level = p.level AND unit_is_current(u)
+                 AND in_routing_layer(u.level, u.layer)
                  AND u.boundary IS NOT NULL
       LEFT JOIN risk_scores(p.under, p.as_of, p.level) s ON s.unit = u.code
 ), frame AS (

@@ -9593,3 +9593,147 @@ COMMENT ON COLUMN @extschema@.case_grids.grid IS
 COMMENT ON COLUMN @extschema@.case_grids.grid_name IS 'that grid''s name';
 GRANT SELECT ON @extschema@.grid_layer, @extschema@.case_grids TO gridgov_reader;
 GRANT INSERT, UPDATE, DELETE ON @extschema@.grid_layer TO gridgov_administrator;
+
+-- Grid layers: the dashboards and the people pillar's coverage checks take
+-- the routing layer's grids (in_routing_layer), not every layer's.
+-- Outside the layer functions, "the grids" are the routing layer's: the
+-- ones cases land on, whose coverage by branches and party members is
+-- checked and whose risk is drawn (a unit above the grids is in every
+-- layer's tree).
+CREATE FUNCTION @extschema@.in_routing_layer(level integer, layer text) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN level OPERATOR(pg_catalog.<>) 6 OR layer OPERATOR(pg_catalog.=) @extschema@.primary_layer();
+COMMENT ON FUNCTION @extschema@.in_routing_layer(integer, text) IS
+    'true for a unit above or below the grids, and for a grid of the primary layer (primary_layer()): the units the dashboards and the people pillar''s coverage checks count';
+
+CREATE OR REPLACE FUNCTION @extschema@.grids_without_party_members(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (grid @extschema@.gridcode, name text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    WITH placed AS MATERIALIZED (
+        SELECT DISTINCT @extschema@.ancestor(pl.unit, 6) AS grid
+          FROM @extschema@.placements(grids_without_party_members.root, grids_without_party_members.at) pl
+          JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) pl.role
+         WHERE r.class OPERATOR(pg_catalog.=) 'party_member'
+           AND @extschema@.level(pl.unit) OPERATOR(pg_catalog.>=) 6)
+    SELECT g.code, g.name
+      FROM @extschema@.unit g
+     WHERE g.code OPERATOR(@extschema@.<@) grids_without_party_members.root
+       AND g.level OPERATOR(pg_catalog.=) 6
+       AND @extschema@.in_routing_layer(g.level, g.layer)
+       AND (g.valid_to IS NULL OR g.valid_to OPERATOR(pg_catalog.>) grids_without_party_members.at)
+       AND grids_without_party_members.at IS NOT NULL
+       AND NOT EXISTS (SELECT FROM placed WHERE placed.grid OPERATOR(@extschema@.=) g.code)
+     ORDER BY g.code;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.units_not_covered(root @extschema@.gridcode, level integer, kinds text[],
+                                              at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (unit @extschema@.gridcode, name text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    WITH covered AS MATERIALIZED (
+        SELECT DISTINCT u.code
+          FROM @extschema@.organization_unit c
+          JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) c.organization
+         CROSS JOIN LATERAL (
+               SELECT u.code FROM @extschema@.unit u
+                WHERE u.code OPERATOR(@extschema@.<@) c.unit
+                  AND u.code OPERATOR(@extschema@.<@) units_not_covered.root
+                  AND u.level OPERATOR(pg_catalog.=) units_not_covered.level
+                  AND @extschema@.in_routing_layer(u.level, u.layer)
+               OFFSET 0) u
+         WHERE (c.unit OPERATOR(@extschema@.<@) units_not_covered.root
+                OR c.unit OPERATOR(@extschema@.=) ANY (@extschema@.lineage(units_not_covered.root)))
+           AND c.valid OPERATOR(pg_catalog.@>) units_not_covered.at
+           AND o.kind OPERATOR(pg_catalog.=) ANY (units_not_covered.kinds))
+    SELECT u.code, u.name
+      FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.<@) units_not_covered.root
+       AND u.level OPERATOR(pg_catalog.=) units_not_covered.level
+       AND @extschema@.in_routing_layer(u.level, u.layer)
+       AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) units_not_covered.at)
+       AND units_not_covered.at IS NOT NULL
+       AND NOT EXISTS (SELECT FROM covered WHERE covered.code OPERATOR(@extschema@.=) u.code)
+     ORDER BY u.code;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_geojson(unit @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS jsonb
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+BEGIN ATOMIC
+    SELECT pg_catalog.jsonb_build_object(
+               'type', 'FeatureCollection',
+               'features', COALESCE(pg_catalog.jsonb_agg(f.feature ORDER BY f.code), '[]'::jsonb))
+      FROM (SELECT ch.code,
+                   pg_catalog.jsonb_build_object(
+                       'type', 'Feature',
+                       'id', ch.code::text,
+                       'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(ch.boundary), 6)::jsonb,
+                       'properties', pg_catalog.jsonb_build_object(
+                           'code', ch.code::text,
+                           'name', ch.name,
+                           'level', ch.level,
+                           'score', pg_catalog.round(COALESCE(s.score, 0)::numeric, 3),
+                           'color', @extschema@.risk_color(COALESCE(s.score, 0), ch.level),
+                           'cases', COALESCE(s.cases, 0))) AS feature
+              FROM @extschema@.children(unit) ch
+              LEFT JOIN @extschema@.risk_scores(unit, as_of, LEAST(@extschema@.level(unit) OPERATOR(pg_catalog.+) 1, 7)) s
+                     ON s.unit OPERATOR(@extschema@.=) ch.code
+             WHERE @extschema@.in_routing_layer(ch.level, ch.layer)) f
+     WHERE @extschema@.check_risk_time(as_of);
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_tile(z integer, x integer, y integer, level integer DEFAULT 6,
+                                      as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bytea
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+BEGIN ATOMIC
+    WITH tile AS (
+        SELECT ST_TileEnvelope(z, x, y) AS envelope,
+               ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326
+         WHERE @extschema@.check_tile(z, x, y) AND @extschema@.check_risk_time(as_of)
+           AND @extschema@.check_gridcode_level(risk_tile.level, 'level')
+    ), features AS (
+        SELECT ST_AsMVTGeom(ST_Transform(u.boundary, 3857), t.envelope, 4096, 64, true) AS geom,
+               u.code::text AS code, u.name, u.level, COALESCE(rs.score, 0) AS score,
+               @extschema@.risk_color(COALESCE(rs.score, 0), u.level) AS color, COALESCE(rs.cases, 0) AS cases
+          FROM tile t
+          JOIN @extschema@.unit u
+            ON u.boundary && t.envelope_4326
+           AND u.level OPERATOR(pg_catalog.=) risk_tile.level
+           AND @extschema@.in_routing_layer(u.level, u.layer)
+           AND @extschema@.unit_is_current(u.valid_to)
+          LEFT JOIN LATERAL @extschema@.risk_scores(u.code, as_of, u.level) rs ON true
+    )
+    SELECT COALESCE((SELECT ST_AsMVT(f.*, 'risk', 4096, 'geom')
+                       FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea);
+END;
+
+-- (a replaced view takes the options it is given: security_invoker again)
+CREATE OR REPLACE VIEW @extschema@.risk_map WITH (security_invoker = true) AS
+SELECT u.code::bigint AS id,
+       u.code::text AS unit,
+       u.name,
+       u.level,
+       @extschema@.level_name(u.code) AS level_name,
+       u.parent::text AS parent,
+       -- breadcrumb(), as an index scan per row
+       (SELECT pg_catalog.string_agg(a.name, ' › ' ORDER BY a.level)
+          FROM @extschema@.unit a
+         WHERE a.code OPERATOR(@extschema@.=) ANY (ARRAY(
+               SELECT @extschema@.ancestor(u.code, l.level)
+                 FROM pg_catalog.generate_series(1, u.level) AS l(level)))
+           AND @extschema@.unit_is_current(a.valid_to)) AS breadcrumb,
+       COALESCE(s.score, 0)::numeric AS score,
+       @extschema@.risk_color(COALESCE(s.score, 0), u.level) AS color,
+       COALESCE(s.cases, 0) AS cases,
+       u.boundary
+  FROM @extschema@.unit u
+  LEFT JOIN (SELECT rs.unit, rs.score, rs.cases
+               FROM @extschema@.unit p
+              CROSS JOIN LATERAL @extschema@.risk_scores(p.code, pg_catalog.now(), 6) rs
+              WHERE p.level OPERATOR(pg_catalog.=) 1 AND @extschema@.unit_is_current(p.valid_to)) s
+         ON s.unit OPERATOR(@extschema@.=) u.code
+ WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u.valid_to)
+   AND @extschema@.in_routing_layer(u.level, u.layer);

@@ -6,7 +6,7 @@
 -- ST_Intersection and plain ST_Covers queries over gridgov.unit.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(9);
+SELECT plan(14);
 
 UPDATE unit SET boundary = ST_Multi(ST_MakeEnvelope(113.925, 22.73, 113.95, 22.77, 4326)) WHERE code = '440311006003';
 UPDATE unit SET boundary = ST_Multi(ST_MakeEnvelope(113.95, 22.73, 113.98, 22.77, 4326)) WHERE code = '440311006004';
@@ -88,5 +88,26 @@ SELECT is((SELECT count(*) FROM probe, grid_layer l
             WHERE grid_at(p, l.name) IS DISTINCT FROM
                   (SELECT min(code) FROM g WHERE g.layer = l.name AND ST_Covers(g.boundary, p))), 0::bigint,
           'grid_at in every layer: the smallest code of the layer''s grids that ST_Covers the point');
+-- outside the layer functions the grids are the routing layer's: the party
+-- coverage checks and the risk map count each governance grid once and no
+-- grid of another layer, and follow the primary layer when it changes
+SELECT is((SELECT array_agg(grid::text ORDER BY grid) FROM grids_without_party_members('440311')),
+          (SELECT array_agg(code::text ORDER BY code) FROM unit
+            WHERE level = 6 AND layer = 'governance' AND (valid_to IS NULL OR valid_to > CURRENT_DATE)),
+          'grids_without_party_members: the governance grids, none of another layer (with those retired today)');
+SELECT is((SELECT array_agg(grid::text ORDER BY grid) FROM grids_without_branch('440311')),
+          (SELECT array_agg(code::text ORDER BY code) FROM unit
+            WHERE level = 6 AND layer = 'governance' AND (valid_to IS NULL OR valid_to > CURRENT_DATE)),
+          'grids_without_branch: the governance grids (with those retired today)');
+SELECT is((SELECT array_agg(unit ORDER BY unit) FROM risk_map WHERE level = 6),
+          (SELECT array_agg(code::text ORDER BY code) FROM g WHERE layer = 'governance'),
+          'risk_map: the governance grids');
+SELECT is((SELECT array_agg(f ->> 'id' ORDER BY f ->> 'id') FROM jsonb_array_elements(risk_geojson('440311006003') -> 'features') f),
+          (SELECT array_agg(code::text ORDER BY code) FROM g WHERE layer = 'governance' AND code <@ '440311006003'),
+          'risk_geojson of a community: its governance grids');
+UPDATE grid_layer SET is_primary = (name = 'epidemic');
+SELECT is((SELECT array_agg(unit ORDER BY unit) FROM risk_map WHERE level = 6),
+          (SELECT array_agg(code::text ORDER BY code) FROM g WHERE layer = 'epidemic'),
+          'with the epidemic layer primary, risk_map draws its grids instead');
 SELECT * FROM finish();
 ROLLBACK;
