@@ -1815,7 +1815,7 @@ case_history_refuse_change(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_CASE_HISTORY_READ_ONLY),
 				 errmsg("the case history is written by the case engine only"),
 				 errdetail("INSERT on \"%s\" was refused.", RelationGetRelationName(trigdata->tg_relation)),
-				 errhint("Report and move cases in gridgov.cases; a dump is restored with COPY, by a superuser or a member of " IMPORTER_ROLE ".")));
+				 errhint("Report and move cases in gridgov.cases; a dump is restored by COPY as a superuser or " IMPORTER_ROLE ".")));
 	}
 	ereport(ERROR,
 			(errcode(ERRCODE_CASE_HISTORY_READ_ONLY),

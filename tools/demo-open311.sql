@@ -15,13 +15,15 @@ SELECT s ->> 'service_code' AS service_code, s ->> 'service_name' AS name, s ->>
        s ->> 'keywords' AS keywords
   FROM json_array_elements(open311_services()) s;
 
-\echo 'R2. A resident posts a request from an app, at a point in a grid; the answer holds the token.'
+\echo 'R2. A resident posts a request from an app, at a point in a grid; the answer holds the'
+\echo '    token.'
 CREATE TEMP TABLE posted AS
 SELECT open311_post_request('noise', lat => ST_Y(p), long => ST_X(p), description => '楼上夜间装修',
                             phone => '139****0000') -> 0 AS answer
   FROM (SELECT ST_PointOnSurface(boundary) AS p FROM unit
          WHERE level = 6 AND code <@ '440311' AND boundary IS NOT NULL ORDER BY code LIMIT 1) g;
-SELECT answer ->> 'service_request_id' AS service_request_id, left(answer ->> 'token', 8) || '…' AS token,
+SELECT answer ->> 'service_request_id' AS service_request_id,
+       left(answer ->> 'token', 8) || '…' AS token,
        answer ->> 'service_notice' AS service_notice
   FROM posted;
 SELECT (answer ->> 'service_request_id')::bigint AS id FROM posted \gset
@@ -40,9 +42,11 @@ SELECT close(:id);
 SELECT s ->> 'seq' AS seq, s ->> 'action' AS action, s ->> 'status' AS status
   FROM json_array_elements(open311_progress((SELECT answer ->> 'token' FROM posted)) -> 'stages') s;
 SELECT s ->> 'action' AS action, s ->> 'text' AS reply
-  FROM json_array_elements(open311_progress((SELECT answer ->> 'token' FROM posted)) -> 'replies') s;
+  FROM json_array_elements(open311_progress((SELECT answer ->> 'token' FROM posted))
+                            -> 'replies') s;
 
-\echo 'R4. The reporter rates it 2 of 5, then complains within 15 days: the case is reworked (返工).'
+\echo 'R4. The reporter rates it 2 of 5, then complains within 15 days: the case is reworked'
+\echo '    (返工).'
 SELECT open311_evaluate((SELECT answer ->> 'token' FROM posted), 2, '晚上还是吵')
        -> 'request' ->> 'status' AS after_evaluation;
 SELECT open311_complain((SELECT answer ->> 'token' FROM posted), '夜间仍在施工')

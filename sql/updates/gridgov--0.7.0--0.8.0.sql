@@ -5905,14 +5905,20 @@ CREATE POLICY gridgov_write ON @extschema@.project_vote FOR ALL
 
 -- Needs and offers: readers read them, the offers' places and the takes;
 -- handlers (grid workers) and administrators report needs, record takes
--- and meet them; administrators record offers and escalate.  A need is
--- seen under a grant of its unit and written where the role handles or
--- administers it; an offer is seen where its post is (the posts' policy)
--- and written where the role administers the post's place; a take is seen
--- where its need is.
+-- and meet them; administrators record offers and escalate.  A handler
+-- writes only what a report and a take change (its households, place and
+-- status), never a need's limit, level, escalations or dates, which the
+-- escalation counts from.  A need is seen under a grant of its unit and
+-- written where the role handles or administers it; an offer is seen where
+-- its post is (the posts' policy) and written where the role administers
+-- the post's place; a take is seen where its need is.
 GRANT SELECT ON @extschema@.need, @extschema@.offer, @extschema@.need_take, @extschema@.offer_places
     TO gridgov_reader;
-GRANT INSERT, UPDATE ON @extschema@.need, @extschema@.need_take TO gridgov_handler, gridgov_administrator;
+GRANT INSERT (unit, location, skill, title, category, case_id, households),
+      UPDATE (households, last_reported_at, location, status)
+    ON @extschema@.need TO gridgov_handler;
+GRANT INSERT, UPDATE ON @extschema@.need TO gridgov_administrator;
+GRANT INSERT, UPDATE ON @extschema@.need_take TO gridgov_handler, gridgov_administrator;
 GRANT USAGE ON SEQUENCE @extschema@.need_id_seq TO gridgov_handler, gridgov_administrator;
 GRANT INSERT, UPDATE, DELETE ON @extschema@.offer TO gridgov_administrator;
 GRANT USAGE ON SEQUENCE @extschema@.offer_id_seq TO gridgov_administrator;

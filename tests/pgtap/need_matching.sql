@@ -4,10 +4,11 @@
 -- unit of its handling level, then in space; an unmatched need past its
 -- limit escalates, which widens the search; taking and meeting record who
 -- did it; bad takes refused with their SQLSTATE; a handler reports where
--- it handles only.
+-- it handles only, and writes what a report changes, never a need's limit,
+-- level, escalations or dates.
 BEGIN;
 \i tests/pgtap/lists_fixture.psql
-SELECT plan(47);
+SELECT plan(55);
 
 INSERT INTO person (id) SELECT generate_series(1, 4);
 INSERT INTO post (id, person, role, organization, unit, valid) VALUES
@@ -116,6 +117,28 @@ SELECT is((SELECT met_at FROM need_take WHERE need = (SELECT max(id) FROM need))
 SELECT throws_ok($$UPDATE need SET status = 'taken' WHERE id = (SELECT max(id) FROM need)$$, '55000',
                  NULL, 'a met need stays met (55000)');
 SELECT throws_ok($$SELECT meet_need(2)$$, '55000', 'need 2 is not taken', 'an open need is not met (55000)');
+
+-- a grid worker: reports in its community, never moves a need's limit
+CREATE ROLE gridgov_test_worker IN ROLE gridgov_handler;
+SELECT grant_jurisdiction('gridgov_test_worker', '440311006003', 'handler') \g /dev/null
+SET LOCAL ROLE gridgov_test_worker;
+SELECT results_eq($$SELECT unit::text, households, status FROM report_need('440311006003001', 'health', '慢病随访', households => 2)$$,
+                  $$VALUES ('440311006003001', 2, 'open')$$, 'a handler reports a need in its community');
+SELECT results_eq($$SELECT households FROM report_need('440311006003001', 'health', '慢病随访')$$,
+                  $$VALUES (3)$$, 'and reports it again: one more household');
+SELECT throws_ok($$SELECT report_need('440311001001001', 'health', '慢病随访')$$, '42501',
+                 'new row violates row-level security policy for table "need"', 'but not in another subdistrict (42501)');
+SELECT throws_ok($$UPDATE need SET due_at = now() + interval '1 year' WHERE skill = 'health'$$, '42501',
+                 'permission denied for table need', 'a handler does not move a need''s due time (42501)');
+SELECT throws_ok($$UPDATE need SET handling_level = 3, escalations = 0 WHERE skill = 'health'$$, '42501',
+                 'permission denied for table need', 'nor its level or escalations (42501)');
+SELECT throws_ok($$UPDATE need SET limit_days = 100 WHERE skill = 'health'$$, '42501',
+                 'permission denied for table need', 'nor its limit (42501)');
+SELECT throws_ok($$INSERT INTO need (unit, skill, title, opened_at) VALUES ('440311006003001', 'tutoring', '辅导', now() - interval '1 year')$$,
+                 '42501', 'permission denied for table need', 'nor dates a new one back (42501)');
+RESET ROLE;
+SELECT results_eq($$SELECT households, due_at = deadline(opened_at, 5, 'working_day') FROM need WHERE skill = 'health'$$,
+                  $$VALUES (3, true)$$, 'the need as reported, due as counted');
 
 SELECT * FROM finish();
 ROLLBACK;
