@@ -187,7 +187,7 @@ COMMENT ON COLUMN @extschema@.cases.id IS 'the case''s number, unique over all d
 COMMENT ON COLUMN @extschema@.cases.district IS
     'the county or district (level 3) above unit, set at intake: the key to distribute cases by';
 COMMENT ON COLUMN @extschema@.cases.unit IS
-    'the unit the case belongs to: the grid (level 6) covering location, in a gap between the grids the lowest unit covering it (grid_gap), unless given at intake';
+    'the unit the case belongs to: the grid (level 6) of the primary layer covering location, in a gap between the grids the lowest unit covering it (grid_gap), unless given at intake';
 COMMENT ON COLUMN @extschema@.cases.category IS 'the kind of case (gridgov.category)';
 COMMENT ON COLUMN @extschema@.cases.severity IS
     'severity 1 (lowest) to 4: as reported, one higher after an early warning; picks the category rule';
@@ -252,7 +252,7 @@ COMMENT ON COLUMN @extschema@.cases.actor_person IS
 COMMENT ON COLUMN @extschema@.cases.reporter_person IS
     'the person who reported the case: by default the person of the reporting role (person_login); another one from an importer or the owner only';
 COMMENT ON COLUMN @extschema@.cases.grid_gap IS
-    'true when no current grid covered location at intake and the case went to the lowest unit covering it (community, else subdistrict, else district): a gap for the grid office (view grid_gaps); set by the engine; NULL for cases reported before 0.8.0';
+    'true when no current grid of the primary layer covered location at intake and the case went to the lowest unit covering it (community, else subdistrict, else district): a gap for the grid office (view grid_gaps); set by the engine; NULL for cases reported before 0.8.0';
 CREATE UNIQUE INDEX cases_id ON @extschema@.cases (id);
 CREATE INDEX cases_unit_category ON @extschema@.cases (unit, category, reported_at);
 -- the sweep's range: what can still climb (below district level)
@@ -1067,11 +1067,14 @@ ALTER TABLE @extschema@.service_point ENABLE ALWAYS TRIGGER gridgov_invalidate_c
 CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.warning_rule
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
 ALTER TABLE @extschema@.warning_rule ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
--- The case engine keeps the grid boundaries in memory, to route a point
--- without a PostGIS query (src/grid_index.c).
+-- The case engine keeps the grid boundaries of every layer in memory, to
+-- route a point without a PostGIS query (src/grid_index.c).
 CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.unit
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
 ALTER TABLE @extschema@.unit ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.grid_layer
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.grid_layer ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 
 -- ======================================================================
 -- Views
@@ -1105,8 +1108,8 @@ CREATE VIEW @extschema@.grid_gaps WITH (security_invoker = true) AS
 SELECT c.id, c.district::text AS district, c.unit::text AS unit, u.name AS unit_name, u.level AS unit_level,
        c.category, c.status, c.reported_at, c.location,
        NOT EXISTS (SELECT FROM @extschema@.unit g
-                    WHERE g.level OPERATOR(pg_catalog.=) 6 AND ST_Covers(g.boundary, c.location)
-                      AND @extschema@.unit_is_current(g)) AS gap_open
+                    WHERE g.level OPERATOR(pg_catalog.=) 6 AND g.layer OPERATOR(pg_catalog.=) @extschema@.primary_layer()
+                      AND ST_Covers(g.boundary, c.location) AND @extschema@.unit_is_current(g)) AS gap_open
   FROM @extschema@.cases c
   JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) c.unit
  WHERE c.grid_gap;
@@ -1123,3 +1126,27 @@ COMMENT ON COLUMN @extschema@.grid_gaps.reported_at IS 'when it was reported';
 COMMENT ON COLUMN @extschema@.grid_gaps.location IS 'where it happened: the point in the gap (SRID 4326)';
 COMMENT ON COLUMN @extschema@.grid_gaps.gap_open IS
     'true while no current grid covers the point: the gap is still there; false once a grid was drawn over it';
+
+-- Each case's grids in every layer (docs/layers.md): computed when read,
+-- from the same in-memory index that routed it, so a layer drawn or redrawn
+-- after the report tags the old cases too and intake pays nothing for the
+-- layers it does not route in.  grid is NULL where the layer has no grid at
+-- the case's point.  cases.unit stays the routing answer at intake.
+CREATE VIEW @extschema@.case_grids WITH (security_invoker = true) AS
+SELECT c.id, l.name AS layer, l.title AS layer_title,
+       l.name OPERATOR(pg_catalog.=) @extschema@.primary_layer() AS is_primary,
+       g.code::text AS grid, g.name AS grid_name
+  FROM @extschema@.cases c
+ CROSS JOIN @extschema@.grid_layer l
+ CROSS JOIN LATERAL (SELECT @extschema@.grid_at(c.location, l.name) AS code) a
+  LEFT JOIN @extschema@.unit g ON g.code OPERATOR(@extschema@.=) a.code
+ WHERE c.location IS NOT NULL;
+COMMENT ON VIEW @extschema@.case_grids IS
+    'every located case in every grid layer: the layer''s current grid covering the case''s point, NULL where none does';
+COMMENT ON COLUMN @extschema@.case_grids.id IS 'the case''s id';
+COMMENT ON COLUMN @extschema@.case_grids.layer IS 'the grid layer''s name (grid_layer.name)';
+COMMENT ON COLUMN @extschema@.case_grids.layer_title IS 'the layer''s Chinese name';
+COMMENT ON COLUMN @extschema@.case_grids.is_primary IS 'true for the layer cases are routed in (primary_layer())';
+COMMENT ON COLUMN @extschema@.case_grids.grid IS
+    'the current grid of the layer covering the case''s point, its gridcode as text; NULL in a gap of the layer';
+COMMENT ON COLUMN @extschema@.case_grids.grid_name IS 'that grid''s name';

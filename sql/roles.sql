@@ -81,6 +81,7 @@ GRANT SELECT ON @extschema@.unit, @extschema@.calendar_day, @extschema@.work_per
                 @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
                 @extschema@.risk_setting, @extschema@.risk_weight, @extschema@.risk_color,
                 @extschema@.risk_daily, @extschema@.risk_rollup,
+                @extschema@.grid_layer, @extschema@.case_grids,
                 @extschema@.case_clock, @extschema@.grid_gaps, @extschema@.daily_flow, @extschema@.unit_kpi_monthly,
                 @extschema@.service_point_monthly, @extschema@.risk_map, @extschema@.unit_map,
                 @extschema@.grids_without_party_members, @extschema@.party_members_outside_grids,
@@ -99,7 +100,7 @@ GRANT USAGE ON SEQUENCE @extschema@.cases_id_seq TO gridgov_handler;
 -- Administrators: the registry (whose edits keep the old version in
 -- unit_history), the engine's configuration, the calendar, the risk
 -- settings, organizations and people, and the rollups they refresh.
-GRANT INSERT, UPDATE, DELETE ON @extschema@.unit, @extschema@.calendar_day, @extschema@.work_period,
+GRANT INSERT, UPDATE, DELETE ON @extschema@.unit, @extschema@.grid_layer, @extschema@.calendar_day, @extschema@.work_period,
                                 @extschema@.organization_kind, @extschema@.organization,
                                 @extschema@.organization_unit, @extschema@.person, @extschema@.role,
                                 @extschema@.post, @extschema@.category, @extschema@.service_point,

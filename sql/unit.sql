@@ -15,6 +15,38 @@
 -- Tables
 -- ======================================================================
 
+-- Grid layers (docs/layers.md): the district draws several grid systems over
+-- the same ground (governance, party-building, epidemic control, enclosed
+-- units, its own).  Every grid (unit at level 6) belongs to one; the units
+-- above and below the grids form the one tree all layers hang under, the
+-- governance layer's.  Cases are routed in the primary layer: the one row
+-- flagged is_primary, else governance.  Only governance is made by CREATE
+-- EXTENSION (unit.layer defaults to it); the district adds the others.
+CREATE TABLE @extschema@.grid_layer (
+    name        text PRIMARY KEY
+                CONSTRAINT grid_layer_name_form CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
+    title       text NOT NULL CONSTRAINT grid_layer_title_not_empty CHECK (title OPERATOR(pg_catalog.<>) ''),
+    is_primary  boolean NOT NULL DEFAULT false,
+    -- at most one flagged, checked at the end of the statement so that one
+    -- UPDATE can move the flag, and safe against two concurrent moves
+    CONSTRAINT grid_layer_one_primary EXCLUDE USING btree (is_primary WITH OPERATOR(pg_catalog.=))
+        WHERE (is_primary) DEFERRABLE INITIALLY IMMEDIATE
+);
+COMMENT ON TABLE @extschema@.grid_layer IS
+    'grid layers: the grid systems drawn over the same ground; every grid (level 6) belongs to one';
+COMMENT ON COLUMN @extschema@.grid_layer.name IS
+    'the layer''s name, as unit.layer gives it, such as epidemic: lower-case letters, digits and _';
+COMMENT ON COLUMN @extschema@.grid_layer.title IS 'the layer''s Chinese name, such as 防疫网格; not empty';
+COMMENT ON COLUMN @extschema@.grid_layer.is_primary IS
+    'true for the layer cases are routed in; at most one layer; when none is flagged, governance is primary';
+
+INSERT INTO @extschema@.grid_layer (name, title) VALUES ('governance', '综合网格');
+
+-- pg_dump keeps the layers the district added (governance is CREATE
+-- EXTENSION's); a flag on governance is lost, and changes nothing.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.grid_layer',
+           'WHERE name OPERATOR(pg_catalog.<>) ''governance''');
+
 CREATE TABLE @extschema@.unit (
     code        @extschema@.gridcode PRIMARY KEY,
     name        text NOT NULL CONSTRAINT unit_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
@@ -25,7 +57,9 @@ CREATE TABLE @extschema@.unit (
     properties  jsonb NOT NULL DEFAULT '{}',
     valid_from  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     valid_to    timestamptz,
-    CONSTRAINT unit_validity CHECK (valid_to IS NULL OR valid_to OPERATOR(pg_catalog.>) valid_from)
+    layer       text NOT NULL DEFAULT 'governance' CONSTRAINT unit_layer_exists REFERENCES @extschema@.grid_layer (name),
+    CONSTRAINT unit_validity CHECK (valid_to IS NULL OR valid_to OPERATOR(pg_catalog.>) valid_from),
+    CONSTRAINT unit_layer_grids_only CHECK (level OPERATOR(pg_catalog.=) 6 OR layer OPERATOR(pg_catalog.=) 'governance')
 );
 COMMENT ON TABLE @extschema@.unit IS 'jurisdiction units: province down to building';
 COMMENT ON COLUMN @extschema@.unit.code IS 'the unit''s jurisdiction code; primary key';
@@ -37,8 +71,10 @@ COMMENT ON COLUMN @extschema@.unit.boundary IS
 COMMENT ON COLUMN @extschema@.unit.properties IS
     'free-form attributes; nbs_name keeps the National Bureau of Statistics name (import_units)';
 COMMENT ON COLUMN @extschema@.unit.valid_from IS
-    'when this version of the unit took effect: an edit of name, boundary or properties starts a new one';
+    'when this version of the unit took effect: an edit of name, boundary, properties or layer starts a new one';
 COMMENT ON COLUMN @extschema@.unit.valid_to IS 'NULL while the unit is current';
+COMMENT ON COLUMN @extschema@.unit.layer IS
+    'the grid layer (grid_layer) a grid belongs to; units at other levels are governance''s, the tree every layer hangs under';
 CREATE INDEX unit_parent_idx ON @extschema@.unit (parent);
 CREATE INDEX unit_boundary_idx ON @extschema@.unit USING gist (boundary);
 
@@ -49,10 +85,11 @@ CREATE TABLE @extschema@.unit_history (
     properties  jsonb NOT NULL,
     valid_from  timestamptz NOT NULL,
     valid_to    timestamptz NOT NULL,
+    layer       text NOT NULL DEFAULT 'governance',
     PRIMARY KEY (code, valid_from)
 );
 COMMENT ON TABLE @extschema@.unit_history IS
-    'earlier versions of units whose name, boundary or properties changed';
+    'earlier versions of units whose name, boundary, properties or layer changed';
 COMMENT ON COLUMN @extschema@.unit_history.code IS 'the unit''s jurisdiction code';
 COMMENT ON COLUMN @extschema@.unit_history.name IS 'the unit''s name in this version';
 COMMENT ON COLUMN @extschema@.unit_history.boundary IS
@@ -60,6 +97,7 @@ COMMENT ON COLUMN @extschema@.unit_history.boundary IS
 COMMENT ON COLUMN @extschema@.unit_history.properties IS 'the unit''s properties in this version';
 COMMENT ON COLUMN @extschema@.unit_history.valid_from IS 'when this version took effect';
 COMMENT ON COLUMN @extschema@.unit_history.valid_to IS 'when this version was replaced: the time of the edit';
+COMMENT ON COLUMN @extschema@.unit_history.layer IS 'the grid layer the unit belonged to in this version';
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit_history', '');
@@ -74,19 +112,19 @@ CREATE FUNCTION @extschema@.unit_keep_history() RETURNS trigger
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 BEGIN
-    IF (OLD.name, OLD.boundary, OLD.properties) IS NOT DISTINCT FROM
-       (NEW.name, NEW.boundary, NEW.properties)
+    IF (OLD.name, OLD.boundary, OLD.properties, OLD.layer) IS NOT DISTINCT FROM
+       (NEW.name, NEW.boundary, NEW.properties, NEW.layer)
        OR OLD.valid_from OPERATOR(pg_catalog.>=) pg_catalog.now() THEN
         RETURN NEW;
     END IF;
-    INSERT INTO @extschema@.unit_history (code, name, boundary, properties, valid_from, valid_to)
-    VALUES (OLD.code, OLD.name, OLD.boundary, OLD.properties, OLD.valid_from, pg_catalog.now());
+    INSERT INTO @extschema@.unit_history (code, name, boundary, properties, valid_from, valid_to, layer)
+    VALUES (OLD.code, OLD.name, OLD.boundary, OLD.properties, OLD.valid_from, pg_catalog.now(), OLD.layer);
     NEW.valid_from := pg_catalog.now();
     RETURN NEW;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.unit_keep_history() IS
-    'BEFORE UPDATE row trigger on unit: an edit of name, boundary or properties keeps the version it replaces in unit_history';
+    'BEFORE UPDATE row trigger on unit: an edit of name, boundary, properties or layer keeps the version it replaces in unit_history';
 
 -- Functions over the registry.  They read current units: valid_to unset or
 -- still ahead.
@@ -157,6 +195,113 @@ END;
 COMMENT ON FUNCTION @extschema@.breadcrumb(@extschema@.gridcode, text) IS
     'names of the registered units from the province down to the code itself';
 
+-- ======================================================================
+-- Grid layers
+-- ======================================================================
+
+CREATE FUNCTION @extschema@.primary_layer() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT COALESCE((SELECT l.name FROM @extschema@.grid_layer l WHERE l.is_primary), 'governance');
+END;
+COMMENT ON FUNCTION @extschema@.primary_layer() IS
+    'the grid layer cases are routed in: the one flagged is_primary in grid_layer, else governance';
+
+CREATE FUNCTION @extschema@.check_grid_layer(layer text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridgov_check_grid_layer' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_grid_layer(text) IS
+    'true for a layer of grid_layer; raises GG011 otherwise: the check of the overlay functions';
+
+CREATE FUNCTION @extschema@.grid_at(point geometry, layer text) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridgov_grid_at' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.grid_at(geometry, text) IS
+    'the current grid of a layer covering a point (SRID 4326), the smallest code among several, NULL if none; from the in-memory index that routes cases';
+
+-- The current grids of a layer whose overlap with the given grid has at
+-- least min_m2 square metres: shared edges and drawing slivers are no
+-- overlap.  Areas on the spheroid (geography), so shares are of true areas.
+CREATE FUNCTION @extschema@.grid_overlay(grid @extschema@.gridcode, layer text, min_m2 double precision DEFAULT 1)
+    RETURNS TABLE (other @extschema@.gridcode, name text, overlap_m2 double precision,
+                   share_of_grid double precision, share_of_other double precision)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT ROWS 10
+AS $$
+DECLARE
+    given @extschema@.unit;
+BEGIN
+    PERFORM @extschema@.check_grid_layer(grid_overlay.layer);
+    SELECT u.* INTO given FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.=) grid_overlay.grid AND u.level OPERATOR(pg_catalog.=) 6
+       AND @extschema@.unit_is_current(u.valid_to);
+    IF given.boundary IS NULL THEN
+        RAISE EXCEPTION 'unit % is not a current grid with a boundary', grid_overlay.grid
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'grid_overlay compares a grid (level 6) in force, whose boundary is registered in gridgov.unit.';
+    END IF;
+    RETURN QUERY
+    SELECT o.code, o.name, a.m2, a.m2 OPERATOR(pg_catalog./) ST_Area(given.boundary::geography),
+           a.m2 OPERATOR(pg_catalog./) ST_Area(o.boundary::geography)
+      FROM @extschema@.unit o
+     CROSS JOIN LATERAL (SELECT ST_Area(ST_Intersection(o.boundary, given.boundary)::geography) AS m2) a
+     WHERE o.level OPERATOR(pg_catalog.=) 6 AND o.layer OPERATOR(pg_catalog.=) grid_overlay.layer
+       AND o.code OPERATOR(@extschema@.<>) given.code AND @extschema@.unit_is_current(o.valid_to)
+       AND ST_Intersects(o.boundary, given.boundary) AND a.m2 OPERATOR(pg_catalog.>=) grid_overlay.min_m2
+     ORDER BY a.m2 DESC, o.code;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.grid_overlay(@extschema@.gridcode, text, double precision) IS
+    'the current grids of a layer overlapping a grid by at least min_m2 m², with the overlap''s area and its shares of both grids';
+
+CREATE FUNCTION @extschema@.layer_overlaps(layer text, min_m2 double precision DEFAULT 1)
+    RETURNS TABLE (grid @extschema@.gridcode, other @extschema@.gridcode, overlap_m2 double precision,
+                   share_of_grid double precision, share_of_other double precision)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT ROWS 10
+AS $$
+BEGIN
+    PERFORM @extschema@.check_grid_layer(layer_overlaps.layer);
+    RETURN QUERY
+    SELECT g.code, o.code, a.m2, a.m2 OPERATOR(pg_catalog./) ST_Area(g.boundary::geography),
+           a.m2 OPERATOR(pg_catalog./) ST_Area(o.boundary::geography)
+      FROM @extschema@.unit g
+      JOIN @extschema@.unit o
+        ON o.level OPERATOR(pg_catalog.=) 6 AND o.layer OPERATOR(pg_catalog.=) g.layer
+       AND o.code OPERATOR(@extschema@.>) g.code AND @extschema@.unit_is_current(o.valid_to)
+       AND ST_Intersects(o.boundary, g.boundary)
+     CROSS JOIN LATERAL (SELECT ST_Area(ST_Intersection(o.boundary, g.boundary)::geography) AS m2) a
+     WHERE g.level OPERATOR(pg_catalog.=) 6 AND g.layer OPERATOR(pg_catalog.=) layer_overlaps.layer
+       AND @extschema@.unit_is_current(g.valid_to) AND a.m2 OPERATOR(pg_catalog.>=) layer_overlaps.min_m2
+     ORDER BY g.code, o.code;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.layer_overlaps(text, double precision) IS
+    'pairs of current grids of one layer overlapping by at least min_m2 m² (each pair once, the smaller code first), with the overlap''s area and its shares of both';
+
+-- A gap of a layer is ground of a community that none of the layer's
+-- grids covers, whatever community the grids are coded under.
+CREATE FUNCTION @extschema@.layer_gaps(layer text, min_m2 double precision DEFAULT 1)
+    RETURNS TABLE (unit @extschema@.gridcode, name text, gap_m2 double precision, share double precision,
+                   gap geometry)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT ROWS 10
+AS $$
+BEGIN
+    PERFORM @extschema@.check_grid_layer(layer_gaps.layer);
+    RETURN QUERY
+    SELECT c.code, c.name, d.m2, d.m2 OPERATOR(pg_catalog./) ST_Area(c.boundary::geography), d.gap
+      FROM @extschema@.unit c
+     CROSS JOIN LATERAL (
+           SELECT ST_Multi(ST_CollectionExtract(ST_Difference(c.boundary, COALESCE(ST_Union(g.boundary),
+                          'SRID=4326;MULTIPOLYGON EMPTY'::geometry)), 3)) AS gap
+             FROM @extschema@.unit g
+            WHERE g.level OPERATOR(pg_catalog.=) 6 AND g.layer OPERATOR(pg_catalog.=) layer_gaps.layer
+              AND @extschema@.unit_is_current(g.valid_to) AND ST_Intersects(g.boundary, c.boundary)) u
+     CROSS JOIN LATERAL (SELECT u.gap, ST_Area(u.gap::geography) AS m2) d
+     WHERE c.level OPERATOR(pg_catalog.=) 5 AND c.boundary IS NOT NULL AND @extschema@.unit_is_current(c.valid_to)
+       AND d.m2 OPERATOR(pg_catalog.>=) layer_gaps.min_m2
+     ORDER BY c.code;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.layer_gaps(text, double precision) IS
+    'the ground of each current community that no current grid of a layer covers, where it has at least min_m2 m²: its area, its share of the community and its shape (MultiPolygon, SRID 4326)';
+
 CREATE FUNCTION @extschema@.unit_at(point geometry, level integer) RETURNS @extschema@.unit
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
 AS $$
@@ -167,8 +312,10 @@ BEGIN
     -- in range (a NaN would be covered by no boundary and go unnoticed)
     PERFORM @extschema@.check_gridcode_level(level, 'level');
     PERFORM @extschema@.check_point(point, 'unit_at()');
+    -- at the grids' level, the primary layer's grid: where a case goes
     SELECT u.* INTO found FROM @extschema@.unit u
      WHERE u.level OPERATOR(pg_catalog.=) unit_at.level
+       AND (u.level OPERATOR(pg_catalog.<>) 6 OR u.layer OPERATOR(pg_catalog.=) @extschema@.primary_layer())
        AND ST_Covers(u.boundary, point) AND @extschema@.unit_is_current(u.valid_to)
      ORDER BY u.code
      LIMIT 1;
@@ -176,7 +323,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.unit_at(geometry, integer) IS
-    'the current unit at a level whose boundary covers a point (SRID 4326, finite coordinates in range)';
+    'the current unit at a level whose boundary covers a point (SRID 4326, finite coordinates in range); at level 6 the primary layer''s grid';
 
 -- Load codes and names from any table with text columns code and name, such
 -- as the National Bureau of Statistics division tables.  Codes are read in

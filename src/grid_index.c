@@ -1,33 +1,40 @@
 /*
  * grid_index.c
- *		The grid that covers a point, from memory: each backend keeps the
- *		boundaries of the current grids (units at level 6) and answers
- *		without PostGIS whenever the answer is certain.
+ *		The grid of a layer that covers a point, from memory: each backend
+ *		keeps the boundaries of the current grids (units at level 6) of
+ *		every grid layer and answers without PostGIS whenever the answer is
+ *		certain.
  *
- * Routing a new case asks which grid covers its point.  Through PostGIS
- * (ST_Covers over the GiST index of gridgov.unit) that costs half of the
- * whole intake; here it is a bucket lookup and a point-in-polygon test over
- * a few hundred edges.  The answer must be the one PostGIS gives, so the
- * index reports "unsure" and the caller asks PostGIS whenever the two could
- * differ:
+ * Routing a new case asks which grid of the primary layer covers its point;
+ * grid_at() asks the same of any layer (the view case_grids, docs/layers.md).
+ * Through PostGIS (ST_Covers over the GiST index of gridgov.unit) that costs
+ * half of the whole intake; here it is a bucket lookup and a point-in-polygon
+ * test over a few hundred edges.  The answer must be the one PostGIS gives,
+ * so the index reports "unsure" and the caller asks PostGIS whenever the two
+ * could differ:
  *	- vertices are rounded to 2^-16 of a level-10 cell (gridcell.h), the point
  *	  too, so a point less than 2.2 such units (under half a micrometre) from
  *	  an edge may lie on the other side of it for PostGIS, or on it (covered);
  *	- a boundary that PostGIS does not call valid may disagree with the
- *	  even-odd rule used here, so one invalid boundary turns the index off;
- *	  so do grids that need more memory than gridgov.grid_index_memory.
+ *	  even-odd rule used here, so one invalid boundary turns its layer's
+ *	  index off; so do grids that need more memory than
+ *	  gridgov.grid_index_memory (the primary layer is read first).
  * Everywhere else the even-odd test is exact (integer orientation tests),
- * and "no grid" is as certain as "this grid".  Among several grids covering
- * the point, the smallest code wins, as in the SQL query below.
+ * and "no grid" is as certain as "this grid".  Among several grids of the
+ * layer covering the point, the smallest code wins, as in the SQL query below.
  *
- * A point no grid covers (a gap in the grids) belongs to the lowest unit
- * above the grids whose boundary covers it, which PostGIS finds
- * (grid_index_gap_unit_at).
+ * Each layer has its own raster of buckets, so the grids of the other layers
+ * cost routing nothing: a bucket lists only its layer's grids.
  *
- * The index is read whole from gridgov.unit on first use and dropped when
- * the table changes (its statement trigger and cache.c).  Units whose
- * valid_to has passed are skipped at lookup, since time moves on while the
- * index lives.
+ * A point no grid of the primary layer covers (a gap in the grids) belongs
+ * to the lowest unit above the grids whose boundary covers it, which PostGIS
+ * finds (grid_index_gap_unit_at).
+ *
+ * The index is read whole from gridgov.unit and gridgov.grid_layer on first
+ * use and dropped when either table changes (their statement triggers and
+ * cache.c): a new layer, a grid moved to another layer or a new primary
+ * layer rebuild it once, never once per case.  Units whose valid_to has
+ * passed are skipped at lookup, since time moves on while the index lives.
  */
 #include "postgres.h"
 
@@ -37,6 +44,8 @@
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "common/int128.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -56,6 +65,9 @@
 /* a point this close to an edge, in fine units, is left to PostGIS */
 #define NEAR_EDGE_FACTOR 3
 
+/* SQLSTATE of a grid layer that does not exist (docs/layers.md) */
+#define ERRCODE_NO_SUCH_GRID_LAYER	MAKE_SQLSTATE('G','G','0','1','1')
+
 typedef enum GridIndexAnswer
 {
 	GRID_INDEX_SURE,			/* *grid is the answer; 0 when no grid covers */
@@ -74,14 +86,17 @@ typedef struct IndexedGrid
 	GridcellEdge *edges;
 } IndexedGrid;
 
-typedef struct GridIndex
+/* The grids of one layer. */
+typedef struct LayerIndex
 {
+	char	   *name;			/* gridgov.grid_layer.name */
 	bool		usable;			/* false: a boundary is not valid, or too big */
+	MemoryContext context;		/* the grids and buckets, dropped when unusable */
 	int			ngrids;
 	int			capacity;
 	IndexedGrid *grids;
 
-	/* a uniform raster of buckets over all grids, each listing its grids */
+	/* a uniform raster of buckets over the layer's grids, each listing its grids */
 	int64		x0,
 				y0,
 				bucket_width,
@@ -90,12 +105,20 @@ typedef struct GridIndex
 				ny;
 	int		   *bucket_start;	/* nx * ny + 1 offsets into bucket_grids */
 	int		   *bucket_grids;
+} LayerIndex;
+
+typedef struct GridIndex
+{
+	int			nlayers;
+	LayerIndex *layers;			/* every row of gridgov.grid_layer, by name */
+	LayerIndex *primary;		/* the layer cases are routed in; NULL if it has no row */
+	bool		before_layers;	/* a schema older than 0.8.0: no grid_layer */
 } GridIndex;
 
 static MemoryContext index_context = NULL;
 static GridIndex *grid_index = NULL;
 static bool index_stale = false;
-static Oid	index_relids[1];
+static Oid	index_relids[2];
 
 /* gridgov.grid_index_memory, in kB: what one backend may spend on it */
 static int	grid_index_memory = 65536;
@@ -103,17 +126,52 @@ static int	grid_index_memory = 65536;
 /* PostGIS's answer, asked when the index is unsure */
 static const SpiQuery grid_at_point_query = {
 	"SELECT u.code FROM %1$s.unit u"
-	" WHERE u.level OPERATOR(pg_catalog.=) 6"
+	" WHERE u.level OPERATOR(pg_catalog.=) 6 AND u.layer OPERATOR(pg_catalog.=) $2"
 	" AND %2$s.st_covers(u.boundary, $1)"
 	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())"
 	" ORDER BY u.code LIMIT 1",
-	1, {SPI_PLAN_GEOMETRY}
+	2, {SPI_PLAN_GEOMETRY, TEXTOID}
 };
 
-/* every current grid, and whether PostGIS calls its boundary valid */
+/*
+ * The same over a schema older than 0.8.0 (the module is updated before
+ * ALTER EXTENSION UPDATE runs): one layer, governance, with every grid.
+ */
+static const SpiQuery grid_at_point_before_layers_query = {
+	"SELECT u.code FROM %1$s.unit u"
+	" WHERE u.level OPERATOR(pg_catalog.=) 6 AND $2 OPERATOR(pg_catalog.=) 'governance'"
+	" AND %2$s.st_covers(u.boundary, $1)"
+	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())"
+	" ORDER BY u.code LIMIT 1",
+	2, {SPI_PLAN_GEOMETRY, TEXTOID}
+};
+
+/* every layer, and whether it is the primary one */
+static const SpiQuery grid_layers_query = {
+	"SELECT l.name, l.name OPERATOR(pg_catalog.=) %1$s.primary_layer()"
+	" FROM %1$s.grid_layer l ORDER BY l.name",
+	0, {0}
+};
+
+/*
+ * every current grid, and whether PostGIS calls its boundary valid: the
+ * primary layer's first, so that it is the one to fit in the memory allowed
+ */
 static const SpiQuery grid_boundaries_query = {
 	/* ST_IsValidDetail, unlike ST_IsValid, does not raise notices */
-	"SELECT u.code, u.valid_to, u.boundary,"
+	"SELECT u.layer, u.code, u.valid_to, u.boundary,"
+	" (%2$s.st_isvaliddetail(u.boundary)).valid"
+	" AND %2$s.st_ymin(u.boundary) OPERATOR(pg_catalog.>) -88"
+	" AND %2$s.st_ymax(u.boundary) OPERATOR(pg_catalog.<) 88"
+	" FROM %1$s.unit u"
+	" WHERE u.level OPERATOR(pg_catalog.=) 6 AND u.boundary IS NOT NULL"
+	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())"
+	" ORDER BY u.layer OPERATOR(pg_catalog.=) %1$s.primary_layer() DESC, u.layer",
+	0, {0}
+};
+
+static const SpiQuery grid_boundaries_before_layers_query = {
+	"SELECT 'governance'::pg_catalog.text, u.code, u.valid_to, u.boundary,"
 	" (%2$s.st_isvaliddetail(u.boundary)).valid"
 	" AND %2$s.st_ymin(u.boundary) OPERATOR(pg_catalog.>) -88"
 	" AND %2$s.st_ymax(u.boundary) OPERATOR(pg_catalog.<) 88"
@@ -137,6 +195,8 @@ static const SpiQuery gap_unit_at_point_query = {
 };
 
 static SPIPlanPtr grid_at_point_plan = NULL;
+static SPIPlanPtr grid_at_point_before_layers_plan = NULL;
+static SPIPlanPtr grid_layers_plan = NULL;
 
 /*
  * The lowest current unit (grid, else community, subdistrict or district)
@@ -153,9 +213,10 @@ static const SpiQuery unit_at_swapped_point_query = {
 
 static SPIPlanPtr unit_at_swapped_point_plan = NULL;
 static SPIPlanPtr grid_boundaries_plan = NULL;
+static SPIPlanPtr grid_boundaries_before_layers_plan = NULL;
 static SPIPlanPtr gap_unit_at_point_plan = NULL;
 
-/* Drop the index at the next use: gridgov.unit changed. */
+/* Drop the index at the next use: gridgov.unit or gridgov.grid_layer changed. */
 static void
 mark_index_stale(void)
 {
@@ -192,35 +253,50 @@ within_memory_limit(void)
 	return MemoryContextMemAllocated(index_context, true) <= (Size) grid_index_memory * 1024;
 }
 
-/* Add one current grid to the index, or find the index unusable. */
+/* Give up on a layer's index: its grids are left to PostGIS. */
 static void
-add_grid(GridIndex *index, int64 code, TimestampTz valid_to, Datum boundary, bool valid)
+drop_layer(LayerIndex *layer)
+{
+	MemoryContextReset(layer->context);
+	layer->usable = false;
+	layer->ngrids = 0;
+	layer->grids = NULL;
+}
+
+/* Add one current grid to its layer's index, or find the layer's index unusable. */
+static void
+add_grid(LayerIndex *layer, int64 code, TimestampTz valid_to, Datum boundary, bool valid)
 {
 	MemoryContext caller;
 	MemoryContext scratch;
 	GridcellPolygon *poly;
 	IndexedGrid *grid;
 
-	if (!index->usable)
+	if (!layer->usable)
 		return;
 	if (!valid)
 	{
-		index->usable = false;
+		drop_layer(layer);
 		return;
 	}
 	scratch = AllocSetContextCreate(CurrentMemoryContext, "gridgov grid boundary",
 									ALLOCSET_DEFAULT_SIZES);
 	caller = MemoryContextSwitchTo(scratch);
 	poly = gridcell_postgis_read_polygon(boundary, "case routing");
-	MemoryContextSwitchTo(index_context);
+	MemoryContextSwitchTo(layer->context);
 	if (poly->npoints > 0)
 	{
-		if (index->ngrids == index->capacity)
+		if (layer->grids == NULL)
 		{
-			index->capacity *= 2;
-			index->grids = repalloc(index->grids, sizeof(IndexedGrid) * index->capacity);
+			layer->capacity = 64;
+			layer->grids = palloc(sizeof(IndexedGrid) * layer->capacity);
 		}
-		grid = &index->grids[index->ngrids++];
+		else if (layer->ngrids == layer->capacity)
+		{
+			layer->capacity *= 2;
+			layer->grids = repalloc(layer->grids, sizeof(IndexedGrid) * layer->capacity);
+		}
+		grid = &layer->grids[layer->ngrids++];
 		grid->code = code;
 		grid->valid_to = valid_to;
 		grid->xmin = poly->xmin;
@@ -232,7 +308,7 @@ add_grid(GridIndex *index, int64 code, TimestampTz valid_to, Datum boundary, boo
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(scratch);
 	if (!within_memory_limit())
-		index->usable = false;
+		drop_layer(layer);
 }
 
 /* column or row of the bucket raster holding fine coordinate v */
@@ -250,29 +326,29 @@ bucket_of(int64 v, int64 origin, int64 size, int count)
  * bucket_grids at the positions fill[] holds.
  */
 static void
-place_grids(GridIndex *index, int *fill)
+place_grids(LayerIndex *layer, int *fill)
 {
 	int			g;
 
-	for (g = 0; g < index->ngrids; g++)
+	for (g = 0; g < layer->ngrids; g++)
 	{
-		const IndexedGrid *grid = &index->grids[g];
-		int			bx0 = bucket_of(grid->xmin - NEAR_EDGE_FACTOR, index->x0, index->bucket_width, index->nx),
-					bx1 = bucket_of(grid->xmax + NEAR_EDGE_FACTOR, index->x0, index->bucket_width, index->nx),
-					by0 = bucket_of(grid->ymin - NEAR_EDGE_FACTOR, index->y0, index->bucket_height, index->ny),
-					by1 = bucket_of(grid->ymax + NEAR_EDGE_FACTOR, index->y0, index->bucket_height, index->ny);
+		const IndexedGrid *grid = &layer->grids[g];
+		int			bx0 = bucket_of(grid->xmin - NEAR_EDGE_FACTOR, layer->x0, layer->bucket_width, layer->nx),
+					bx1 = bucket_of(grid->xmax + NEAR_EDGE_FACTOR, layer->x0, layer->bucket_width, layer->nx),
+					by0 = bucket_of(grid->ymin - NEAR_EDGE_FACTOR, layer->y0, layer->bucket_height, layer->ny),
+					by1 = bucket_of(grid->ymax + NEAR_EDGE_FACTOR, layer->y0, layer->bucket_height, layer->ny);
 		int			bx,
 					by;
 
 		for (by = by0; by <= by1; by++)
 			for (bx = bx0; bx <= bx1; bx++)
 			{
-				int			bucket = by * index->nx + bx;
+				int			bucket = by * layer->nx + bx;
 
 				if (fill == NULL)
-					index->bucket_start[bucket + 1]++;
+					layer->bucket_start[bucket + 1]++;
 				else
-					index->bucket_grids[fill[bucket]++] = g;
+					layer->bucket_grids[fill[bucket]++] = g;
 			}
 	}
 }
@@ -284,68 +360,128 @@ place_grids(GridIndex *index, int *fill)
  * its points.
  */
 static void
-build_buckets(GridIndex *index)
+build_buckets(LayerIndex *layer)
 {
 	int64		xmin = PG_INT64_MAX,
 				xmax = PG_INT64_MIN,
 				ymin = PG_INT64_MAX,
 				ymax = PG_INT64_MIN;
-	int			side = (int) Min(1024, ceil(sqrt(2.0 * index->ngrids)));
+	int			side = (int) Min(1024, ceil(sqrt(2.0 * layer->ngrids)));
 	int			nbuckets;
 	int		   *fill;
 	int			g;
 	int			b;
 
-	for (g = 0; g < index->ngrids; g++)
+	for (g = 0; g < layer->ngrids; g++)
 	{
-		xmin = Min(xmin, index->grids[g].xmin);
-		xmax = Max(xmax, index->grids[g].xmax);
-		ymin = Min(ymin, index->grids[g].ymin);
-		ymax = Max(ymax, index->grids[g].ymax);
+		xmin = Min(xmin, layer->grids[g].xmin);
+		xmax = Max(xmax, layer->grids[g].xmax);
+		ymin = Min(ymin, layer->grids[g].ymin);
+		ymax = Max(ymax, layer->grids[g].ymax);
 	}
-	index->nx = index->ny = Max(side, 1);
-	index->x0 = xmin;
-	index->y0 = ymin;
-	index->bucket_width = (xmax - xmin) / index->nx + 1;
-	index->bucket_height = (ymax - ymin) / index->ny + 1;
-	nbuckets = index->nx * index->ny;
+	layer->nx = layer->ny = Max(side, 1);
+	layer->x0 = xmin;
+	layer->y0 = ymin;
+	layer->bucket_width = (xmax - xmin) / layer->nx + 1;
+	layer->bucket_height = (ymax - ymin) / layer->ny + 1;
+	nbuckets = layer->nx * layer->ny;
 
 	/* count, then place: a compressed list of grids per bucket */
-	index->bucket_start = palloc0(sizeof(int) * (nbuckets + 1));
-	place_grids(index, NULL);
+	layer->bucket_start = palloc0(sizeof(int) * (nbuckets + 1));
+	place_grids(layer, NULL);
 	for (b = 0; b < nbuckets; b++)
-		index->bucket_start[b + 1] += index->bucket_start[b];
-	index->bucket_grids = palloc(sizeof(int) * Max(index->bucket_start[nbuckets], 1));
+		layer->bucket_start[b + 1] += layer->bucket_start[b];
+	layer->bucket_grids = palloc(sizeof(int) * Max(layer->bucket_start[nbuckets], 1));
 	fill = palloc(sizeof(int) * nbuckets);
-	memcpy(fill, index->bucket_start, sizeof(int) * nbuckets);
-	place_grids(index, fill);
+	memcpy(fill, layer->bucket_start, sizeof(int) * nbuckets);
+	place_grids(layer, fill);
 	pfree(fill);
 }
 
-/* Every current grid, from gridgov.unit, into index (add_grid). */
+/* The layer of the index called name, NULL if there is none. */
+static LayerIndex *
+find_layer(GridIndex *index, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < index->nlayers; i++)
+		if (strcmp(index->layers[i].name, name) == 0)
+			return &index->layers[i];
+	return NULL;
+}
+
+/* Every row of gridgov.grid_layer into index, each with its memory context. */
 static void
-read_boundaries(GridIndex *index)
+read_layers(GridIndex *index)
 {
 	uint64		i;
 
-	spi_plan_run(&grid_boundaries_plan, &grid_boundaries_query, NULL, NULL, true, 0);
+	if (index->before_layers)
+	{
+		index->nlayers = 1;
+		index->layers = MemoryContextAllocZero(index_context, sizeof(LayerIndex));
+		index->layers[0].name = MemoryContextStrdup(index_context, "governance");
+		index->layers[0].usable = grid_index_memory > 0;
+		index->layers[0].context = AllocSetContextCreate(index_context, "gridgov grid layer",
+														 ALLOCSET_DEFAULT_SIZES);
+		index->primary = &index->layers[0];
+		return;
+	}
+	spi_plan_run(&grid_layers_plan, &grid_layers_query, NULL, NULL, true, 0);
+	index->nlayers = (int) SPI_processed;
+	index->layers = MemoryContextAllocZero(index_context, sizeof(LayerIndex) * Max(index->nlayers, 1));
+	for (i = 0; i < SPI_processed; i++)
+	{
+		LayerIndex *layer = &index->layers[i];
+		bool		isnull;
+
+		layer->name = MemoryContextStrdup(index_context,
+										  TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i],
+																			SPI_tuptable->tupdesc, 1, &isnull)));
+		layer->usable = grid_index_memory > 0;
+		layer->context = AllocSetContextCreate(index_context, "gridgov grid layer",
+											   ALLOCSET_DEFAULT_SIZES);
+		if (DatumGetBool(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull)))
+			index->primary = layer;
+	}
+	SPI_finish();
+}
+
+/* Every current grid, from gridgov.unit, into its layer (add_grid). */
+static void
+read_boundaries(GridIndex *index)
+{
+	LayerIndex *layer = NULL;
+	uint64		i;
+
+	if (index->before_layers)
+		spi_plan_run(&grid_boundaries_before_layers_plan, &grid_boundaries_before_layers_query,
+					 NULL, NULL, true, 0);
+	else
+		spi_plan_run(&grid_boundaries_plan, &grid_boundaries_query, NULL, NULL, true, 0);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];
 		TupleDesc	desc = SPI_tuptable->tupdesc;
 		bool		isnull;
-		int64		code = DatumGetGridcode(SPI_getbinval(tuple, desc, 1, &isnull));
-		Datum		valid_to = SPI_getbinval(tuple, desc, 2, &isnull);
+		char	   *name = TextDatumGetCString(SPI_getbinval(tuple, desc, 1, &isnull));
+		int64		code = DatumGetGridcode(SPI_getbinval(tuple, desc, 2, &isnull));
+		Datum		valid_to = SPI_getbinval(tuple, desc, 3, &isnull);
 		TimestampTz until = isnull ? DT_NOEND : DatumGetTimestampTz(valid_to);
-		Datum		boundary = SPI_getbinval(tuple, desc, 3, &isnull);
-		Datum		valid = SPI_getbinval(tuple, desc, 4, &isnull);
+		Datum		boundary = SPI_getbinval(tuple, desc, 4, &isnull);
+		Datum		valid = SPI_getbinval(tuple, desc, 5, &isnull);
 
-		add_grid(index, code, until, boundary, !isnull && DatumGetBool(valid));
+		/* the rows come layer by layer; unit.layer references grid_layer */
+		if (layer == NULL || strcmp(layer->name, name) != 0)
+			layer = find_layer(index, name);
+		if (layer != NULL)
+			add_grid(layer, code, until, boundary, !isnull && DatumGetBool(valid));
+		pfree(name);
 	}
 	SPI_finish();
 }
 
-/* The index of the grids of the unit table in schema namespace, read whole. */
+/* The index of the grid layers of schema namespace, read whole. */
 static GridIndex *
 load_index(Oid namespace)
 {
@@ -356,32 +492,31 @@ load_index(Oid namespace)
 											  ALLOCSET_DEFAULT_SIZES);
 	/* before reading, so that a change arriving meanwhile is not missed */
 	index_relids[0] = get_relname_relid("unit", namespace);
+	index_relids[1] = get_relname_relid("grid_layer", namespace);
 	index_stale = false;
 
 	PG_TRY();
 	{
-		index = MemoryContextAllocZero(index_context, sizeof(GridIndex));
-		index->usable = true;
-		index->capacity = 64;
-		index->grids = MemoryContextAlloc(index_context, sizeof(IndexedGrid) * index->capacity);
-		if (grid_index_memory == 0)
-			index->usable = false;
-		else
-			read_boundaries(index);
-		if (index->usable && index->ngrids > 0)
-		{
-			MemoryContext caller = MemoryContextSwitchTo(index_context);
+		int			i;
 
-			build_buckets(index);
-			MemoryContextSwitchTo(caller);
-			if (!within_memory_limit())
-				index->usable = false;
-		}
-		if (!index->usable)
+		index = MemoryContextAllocZero(index_context, sizeof(GridIndex));
+		index->before_layers = !OidIsValid(index_relids[1]);
+		read_layers(index);
+		if (grid_index_memory > 0)
+			read_boundaries(index);
+		for (i = 0; i < index->nlayers; i++)
 		{
-			/* keep only the verdict */
-			MemoryContextReset(index_context);
-			index = MemoryContextAllocZero(index_context, sizeof(GridIndex));
+			LayerIndex *layer = &index->layers[i];
+
+			if (layer->usable && layer->ngrids > 0)
+			{
+				MemoryContext caller = MemoryContextSwitchTo(layer->context);
+
+				build_buckets(layer);
+				MemoryContextSwitchTo(caller);
+				if (!within_memory_limit())
+					drop_layer(layer);
+			}
 		}
 	}
 	PG_CATCH();
@@ -391,6 +526,20 @@ load_index(Oid namespace)
 	}
 	PG_END_TRY();
 	return index;
+}
+
+/* The index, read again if the tables changed since it was read. */
+static GridIndex *
+current_index(Oid namespace)
+{
+	if (index_stale && index_context != NULL)
+	{
+		MemoryContextReset(index_context);
+		grid_index = NULL;
+	}
+	if (grid_index == NULL)
+		grid_index = load_index(namespace);
+	return grid_index;
 }
 
 /*
@@ -440,12 +589,9 @@ grid_contains(const IndexedGrid *grid, int64 px, int64 py, bool *sure)
 	return inside;
 }
 
-/*
- * The grid covering (lng, lat) in *grid, 0 if none, when the index is sure;
- * the grids are gridgov.unit rows at level 6 in schema namespace.
- */
+/* The grid of the layer covering (lng, lat) in *grid, 0 if none, when the index is sure. */
 static GridIndexAnswer
-index_answer(Oid namespace, double lng, double lat, int64 *grid)
+index_answer(const LayerIndex *layer, double lng, double lat, int64 *grid)
 {
 	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	int64		px,
@@ -454,31 +600,24 @@ index_answer(Oid namespace, double lng, double lat, int64 *grid)
 	int			i;
 	int64		best = 0;
 
-	if (index_stale && index_context != NULL)
-	{
-		MemoryContextReset(index_context);
-		grid_index = NULL;
-	}
-	if (grid_index == NULL)
-		grid_index = load_index(namespace);
-	if (!grid_index->usable || isnan(lng) || isnan(lat) || fabs(lng) > 180.0 || fabs(lat) > 90.0)
+	if (!layer->usable || isnan(lng) || isnan(lat) || fabs(lng) > 180.0 || fabs(lat) > 90.0)
 		return GRID_INDEX_UNSURE;
 
 	*grid = 0;
-	if (grid_index->ngrids == 0)
+	if (layer->ngrids == 0)
 		return GRID_INDEX_SURE;
 	px = gridcell_postgis_degrees_to_fine(lng);
 	py = gridcell_postgis_degrees_to_fine(lat);
-	if (px < grid_index->x0 - NEAR_EDGE_FACTOR || py < grid_index->y0 - NEAR_EDGE_FACTOR ||
-		px > grid_index->x0 + grid_index->bucket_width * grid_index->nx + NEAR_EDGE_FACTOR ||
-		py > grid_index->y0 + grid_index->bucket_height * grid_index->ny + NEAR_EDGE_FACTOR)
+	if (px < layer->x0 - NEAR_EDGE_FACTOR || py < layer->y0 - NEAR_EDGE_FACTOR ||
+		px > layer->x0 + layer->bucket_width * layer->nx + NEAR_EDGE_FACTOR ||
+		py > layer->y0 + layer->bucket_height * layer->ny + NEAR_EDGE_FACTOR)
 		return GRID_INDEX_SURE;
 
-	b = bucket_of(py, grid_index->y0, grid_index->bucket_height, grid_index->ny) * grid_index->nx +
-		bucket_of(px, grid_index->x0, grid_index->bucket_width, grid_index->nx);
-	for (i = grid_index->bucket_start[b]; i < grid_index->bucket_start[b + 1]; i++)
+	b = bucket_of(py, layer->y0, layer->bucket_height, layer->ny) * layer->nx +
+		bucket_of(px, layer->x0, layer->bucket_width, layer->nx);
+	for (i = layer->bucket_start[b]; i < layer->bucket_start[b + 1]; i++)
 	{
-		const IndexedGrid *candidate = &grid_index->grids[grid_index->bucket_grids[i]];
+		const IndexedGrid *candidate = &layer->grids[layer->bucket_grids[i]];
 		bool		sure = true;
 
 		if (px < candidate->xmin - NEAR_EDGE_FACTOR || px > candidate->xmax + NEAR_EDGE_FACTOR ||
@@ -495,11 +634,10 @@ index_answer(Oid namespace, double lng, double lat, int64 *grid)
 	return GRID_INDEX_SURE;
 }
 
-/* The unit code a one-row query for the point answers, 0 for none. */
+/* The unit code a one-row query for the point (and more arguments) answers, 0 for none. */
 static int64
-unit_by_query(SPIPlanPtr *plan, const SpiQuery *query, Datum point)
+unit_by_query(SPIPlanPtr *plan, const SpiQuery *query, Datum *values)
 {
-	Datum		values[1] = {point};
 	int64		unit = 0;
 	bool		isnull;
 
@@ -516,24 +654,39 @@ unit_by_query(SPIPlanPtr *plan, const SpiQuery *query, Datum point)
 }
 
 /*
- * The grid covering the point, 0 if none: from the index when it is sure,
- * else from PostGIS.
+ * The grid of the layer covering the point, 0 if none: from the index when
+ * it is sure, else from PostGIS.  funcname names the caller in errors.
  */
-int64
-grid_index_grid_at(Datum point)
+static int64
+layer_grid_at(const LayerIndex *layer, Datum point, const char *funcname)
 {
 	int64		grid = 0;
 	double		lng;
 	double		lat;
+	Datum		values[2];
 
-	gridcell_postgis_read_point(point, &lng, &lat, "case routing");
+	gridcell_postgis_read_point(point, &lng, &lat, funcname);
 	/* a NaN or out-of-range point is refused, as gridcell() refuses it */
 	if (!(lng >= -180.0 && lng <= 180.0 && lat >= -90.0 && lat <= 90.0))
 		grid_index_refuse_swapped(point);
 	gridcell_geometry_check_lnglat(lng, lat);
-	if (index_answer(spi_plan_namespace(), lng, lat, &grid) == GRID_INDEX_SURE)
+	/* a primary layer without a row in grid_layer has no grids */
+	if (layer == NULL)
+		return 0;
+	if (index_answer(layer, lng, lat, &grid) == GRID_INDEX_SURE)
 		return grid;
-	return unit_by_query(&grid_at_point_plan, &grid_at_point_query, point);
+	values[0] = point;
+	values[1] = CStringGetTextDatum(layer->name);
+	if (grid_index->before_layers)
+		return unit_by_query(&grid_at_point_before_layers_plan, &grid_at_point_before_layers_query, values);
+	return unit_by_query(&grid_at_point_plan, &grid_at_point_query, values);
+}
+
+/* The grid of the primary layer covering the point, 0 if none: where a case goes. */
+int64
+grid_index_grid_at(Datum point)
+{
+	return layer_grid_at(current_index(spi_plan_namespace())->primary, point, "case routing");
 }
 
 /*
@@ -544,7 +697,62 @@ grid_index_grid_at(Datum point)
 int64
 grid_index_gap_unit_at(Datum point)
 {
-	return unit_by_query(&gap_unit_at_point_plan, &gap_unit_at_point_query, point);
+	Datum		values[1] = {point};
+
+	return unit_by_query(&gap_unit_at_point_plan, &gap_unit_at_point_query, values);
+}
+
+/*
+ * The layer of the index called name: a GG011 error if there is none.
+ * Called before any case trigger, the queries take the schema of the
+ * calling function fn_oid, and PostGIS's from the type of unit.boundary.
+ */
+static LayerIndex *
+layer_named(const char *name, Oid fn_oid)
+{
+	LayerIndex *layer;
+
+	if (!OidIsValid(spi_plan_namespace()))
+	{
+		Oid			namespace = get_func_namespace(fn_oid);
+		Oid			unit = get_relname_relid("unit", namespace);
+
+		spi_plan_use_schema(namespace, get_atttype(unit, get_attnum(unit, "boundary")));
+	}
+	layer = find_layer(current_index(spi_plan_namespace()), name);
+	if (layer == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_SUCH_GRID_LAYER),
+				 errmsg("grid layer \"%s\" does not exist", name),
+				 errhint("The layers are the rows of gridgov.grid_layer.")));
+	return layer;
+}
+
+/* check_grid_layer(layer): true, or GG011 for a layer that does not exist. */
+PG_FUNCTION_INFO_V1(gridgov_check_grid_layer);
+Datum
+gridgov_check_grid_layer(PG_FUNCTION_ARGS)
+{
+	layer_named(text_to_cstring(PG_GETARG_TEXT_PP(0)), fcinfo->flinfo->fn_oid);
+	PG_RETURN_BOOL(true);
+}
+
+/*
+ * grid_at(point, layer): the current grid of a layer covering a point, NULL
+ * if none; from the same index as routing.
+ */
+PG_FUNCTION_INFO_V1(gridgov_grid_at);
+Datum
+gridgov_grid_at(PG_FUNCTION_ARGS)
+{
+	Datum		point = PG_GETARG_DATUM(0);
+	LayerIndex *layer = layer_named(text_to_cstring(PG_GETARG_TEXT_PP(1)), fcinfo->flinfo->fn_oid);
+	int64		grid;
+
+	grid = layer_grid_at(layer, point, "grid_at()");
+	if (grid == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(GridcodeGetDatum(grid));
 }
 
 /*
@@ -558,12 +766,13 @@ grid_index_refuse_swapped(Datum point)
 	int64		unit;
 	double		lng;
 	double		lat;
+	Datum		values[1] = {point};
 
 	gridcell_postgis_read_point(point, &lng, &lat, "case routing");
 	/* swapped, the latitude must be one */
 	if (!(lng >= -90.0 && lng <= 90.0 && lat >= -180.0 && lat <= 180.0))
 		return;
-	unit = unit_by_query(&unit_at_swapped_point_plan, &unit_at_swapped_point_query, point);
+	unit = unit_by_query(&unit_at_swapped_point_plan, &unit_at_swapped_point_query, values);
 	if (unit != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

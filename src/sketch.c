@@ -29,11 +29,81 @@ get_log_gamma(void)
 	return log_gamma;
 }
 
+/*
+ * Keys without a logarithm, for values from 1 to 2^26 (whole working
+ * seconds up to about nine years: every duration the KPIs count).  The
+ * logarithm and its division were an eighth of kpi's transition.  One
+ * table holds each bucket's top, gamma^k; another the key at the start of
+ * each 1/256 step of a binary mantissa, so that a value's exponent and top
+ * mantissa bits give a key at most two below its own, which the tops
+ * settle.  A value within a billionth (relatively) of a top is left to the
+ * logarithm, as the table's rounding might disagree with it there;
+ * anywhere else the two agree, the logarithm's own error being about 1e-12
+ * of a key (tests/sql/kpi_sketch.sql checks the neighbours of every top).
+ */
+#define FAST_LIMIT_EXPONENT 26
+#define FAST_MANTISSA_BITS	8
+#define FAST_KEYS			1820	/* ceil(26 log 2 / log gamma) is 1803 */
+#define FAST_MARGIN			1e-9
+
+static bool fast_ready = false;
+static double fast_top[FAST_KEYS];	/* gamma^k */
+static double fast_first[1 << FAST_MANTISSA_BITS];	/* log(1 + t / 256) / log(gamma) */
+static double fast_per_octave;	/* log(2) / log(gamma) */
+
+/* Fill the tables of fast_key, once a backend. */
+static void
+fast_fill(void)
+{
+	int			i;
+
+	for (i = 0; i < FAST_KEYS; i++)
+		fast_top[i] = exp((double) i * get_log_gamma());
+	if (!(fast_top[FAST_KEYS - 2] > ldexp(1.0, FAST_LIMIT_EXPONENT)))
+		elog(ERROR, "sketch key table too short");
+	for (i = 0; i < (int) lengthof(fast_first); i++)
+		fast_first[i] = log1p((double) i / lengthof(fast_first)) / get_log_gamma();
+	fast_per_octave = log(2.0) / get_log_gamma();
+	fast_ready = true;
+}
+
+/* A value's key from the tables, or -1 when it is for the logarithm. */
+static inline int32
+fast_key(double value)
+{
+	uint64		bits;
+	int			exponent;
+	int			step;
+	int32		k;
+
+	if (!(value >= 1.0 && value < (double) (INT64CONST(1) << FAST_LIMIT_EXPONENT)))
+		return -1;
+	if (unlikely(!fast_ready))
+		fast_fill();
+	memcpy(&bits, &value, sizeof(bits));
+	exponent = (int) (bits >> 52) - 1023;
+	step = (int) (bits >> (52 - FAST_MANTISSA_BITS)) & (lengthof(fast_first) - 1);
+	k = (int32) (exponent * fast_per_octave + fast_first[step]);
+	while (k > 0 && !(value > fast_top[k - 1]))
+		k--;
+	while (value > fast_top[k])
+		k++;
+	if ((k == 0 || value > fast_top[k - 1] * (1.0 + FAST_MARGIN)) &&
+		value < fast_top[k] * (1.0 - FAST_MARGIN))
+		return k;
+	return -1;
+}
+
 /* the bucket key of a value >= SKETCH_MIN_VALUE, and a bucket's estimate */
 int32
 sketch_key(double value)
 {
-	double		k = ceil(log(value) / get_log_gamma());
+	int32		fast = fast_key(value);
+	double		k;
+
+	if (fast >= 0)
+		return fast;
+	k = ceil(log(value) / get_log_gamma());
 
 	/* beyond 2^63 (+Infinity too): the top bucket, whose estimate prints */
 	if (!(k < SKETCH_KEY_MAX))

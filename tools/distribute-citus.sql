@@ -9,10 +9,10 @@
 -- Existing rows move into the shards.  One transaction: all or nothing.
 --
 -- What it does, and why:
--- * the tables that every case reads (units, categories and their rules,
---   service points, the calendar, people and organizations, grants, risk
---   settings) become reference tables: a copy on every node, so the case
---   engine's triggers read them on the node they run on;
+-- * the tables that every case reads (grid layers, units, categories and
+--   their rules, service points, the calendar, people and organizations,
+--   grants, risk settings) become reference tables: a copy on every node,
+--   so the case engine's triggers read them on the node they run on;
 -- * cases and case_history are distributed by district (hash), colocated,
 --   so that a case's history rows sit beside it;
 -- * citus.enable_unsafe_triggers lets the tables keep their triggers: they
@@ -66,7 +66,7 @@ SET LOCAL session_replication_role = replica;
 -- reference tables, every referenced table before those that refer to it
 SELECT create_reference_table(t)
   FROM unnest(ARRAY[
-        'gridgov.unit', 'gridgov.unit_history',
+        'gridgov.grid_layer', 'gridgov.unit', 'gridgov.unit_history',
         'gridgov.calendar_day', 'gridgov.work_period', 'gridgov.calendar_year',
         'gridgov.category', 'gridgov.category_rule', 'gridgov.warning_rule',
         'gridgov.organization_kind', 'gridgov.role', 'gridgov.organization',

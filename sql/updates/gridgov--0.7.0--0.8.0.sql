@@ -9289,6 +9289,311 @@ CREATE POLICY gridgov_update ON @extschema@.judicial_confirmation FOR UPDATE
     USING (mediation IN (SELECT m.id FROM @extschema@.mediation m
                           WHERE @extschema@.jurisdiction_holds(m.unit, 'handler')
                              OR @extschema@.jurisdiction_holds(m.unit, 'administrator')));
+-- Issue 19, item 1: grid layers.  Every grid belongs to a layer of the new
+-- table grid_layer (governance, the existing grids, is primary); routing
+-- takes the primary layer's grids; grid_at, case_grids and the overlay
+-- functions answer for every layer (docs/layers.md).
+-- Grid layers (docs/layers.md): the district draws several grid systems over
+-- the same ground (governance, party-building, epidemic control, enclosed
+-- units, its own).  Every grid (unit at level 6) belongs to one; the units
+-- above and below the grids form the one tree all layers hang under, the
+-- governance layer's.  Cases are routed in the primary layer: the one row
+-- flagged is_primary, else governance.  Only governance is made by CREATE
+-- EXTENSION (unit.layer defaults to it); the district adds the others.
+CREATE TABLE @extschema@.grid_layer (
+    name        text PRIMARY KEY
+                CONSTRAINT grid_layer_name_form CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
+    title       text NOT NULL CONSTRAINT grid_layer_title_not_empty CHECK (title OPERATOR(pg_catalog.<>) ''),
+    is_primary  boolean NOT NULL DEFAULT false,
+    -- at most one flagged, checked at the end of the statement so that one
+    -- UPDATE can move the flag, and safe against two concurrent moves
+    CONSTRAINT grid_layer_one_primary EXCLUDE USING btree (is_primary WITH OPERATOR(pg_catalog.=))
+        WHERE (is_primary) DEFERRABLE INITIALLY IMMEDIATE
+);
+COMMENT ON TABLE @extschema@.grid_layer IS
+    'grid layers: the grid systems drawn over the same ground; every grid (level 6) belongs to one';
+COMMENT ON COLUMN @extschema@.grid_layer.name IS
+    'the layer''s name, as unit.layer gives it, such as epidemic: lower-case letters, digits and _';
+COMMENT ON COLUMN @extschema@.grid_layer.title IS 'the layer''s Chinese name, such as 防疫网格; not empty';
+COMMENT ON COLUMN @extschema@.grid_layer.is_primary IS
+    'true for the layer cases are routed in; at most one layer; when none is flagged, governance is primary';
+
+INSERT INTO @extschema@.grid_layer (name, title) VALUES ('governance', '综合网格');
+
+-- pg_dump keeps the layers the district added (governance is CREATE
+-- EXTENSION's); a flag on governance is lost, and changes nothing.
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.grid_layer',
+           'WHERE name OPERATOR(pg_catalog.<>) ''governance''');
+
+-- unit_is_current(unit)'s SQL-standard body holds on to unit's row type,
+-- which ALTER TABLE may not change under it: a string body meanwhile
+CREATE OR REPLACE FUNCTION @extschema@.unit_is_current(@extschema@.unit) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+    AS 'SELECT $1.valid_to IS NULL OR $1.valid_to OPERATOR(pg_catalog.>) pg_catalog.now()';
+ALTER TABLE @extschema@.unit ADD COLUMN layer text NOT NULL DEFAULT 'governance'
+    CONSTRAINT unit_layer_exists REFERENCES @extschema@.grid_layer (name);
+ALTER TABLE @extschema@.unit ADD CONSTRAINT unit_layer_grids_only
+    CHECK (level OPERATOR(pg_catalog.=) 6 OR layer OPERATOR(pg_catalog.=) 'governance');
+COMMENT ON COLUMN @extschema@.unit.layer IS
+    'the grid layer (grid_layer) a grid belongs to; units at other levels are governance''s, the tree every layer hangs under';
+COMMENT ON COLUMN @extschema@.unit.valid_from IS
+    'when this version of the unit took effect: an edit of name, boundary, properties or layer starts a new one';
+ALTER TABLE @extschema@.unit_history ADD COLUMN layer text NOT NULL DEFAULT 'governance';
+COMMENT ON TABLE @extschema@.unit_history IS
+    'earlier versions of units whose name, boundary, properties or layer changed';
+COMMENT ON COLUMN @extschema@.unit_history.layer IS 'the grid layer the unit belonged to in this version';
+CREATE OR REPLACE FUNCTION @extschema@.unit_is_current(@extschema@.unit) RETURNS boolean
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT $1.valid_to IS NULL OR $1.valid_to OPERATOR(pg_catalog.>) pg_catalog.now();
+END;
+CREATE OR REPLACE FUNCTION @extschema@.unit_keep_history() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF (OLD.name, OLD.boundary, OLD.properties, OLD.layer) IS NOT DISTINCT FROM
+       (NEW.name, NEW.boundary, NEW.properties, NEW.layer)
+       OR OLD.valid_from OPERATOR(pg_catalog.>=) pg_catalog.now() THEN
+        RETURN NEW;
+    END IF;
+    INSERT INTO @extschema@.unit_history (code, name, boundary, properties, valid_from, valid_to, layer)
+    VALUES (OLD.code, OLD.name, OLD.boundary, OLD.properties, OLD.valid_from, pg_catalog.now(), OLD.layer);
+    NEW.valid_from := pg_catalog.now();
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.unit_keep_history() IS
+    'BEFORE UPDATE row trigger on unit: an edit of name, boundary, properties or layer keeps the version it replaces in unit_history';
+
+-- the unit rows these return have the new column
+CREATE OR REPLACE FUNCTION @extschema@.children(@extschema@.gridcode) RETURNS SETOF @extschema@.unit
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 20
+BEGIN ATOMIC
+    SELECT u.* FROM @extschema@.unit u
+     WHERE u.parent OPERATOR(@extschema@.=) $1 AND @extschema@.unit_is_current(u.valid_to)
+     ORDER BY u.code;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.descendants(@extschema@.gridcode, max_level integer DEFAULT 7)
+    RETURNS SETOF @extschema@.unit
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 1000
+BEGIN ATOMIC
+    SELECT u.* FROM @extschema@.unit u
+     WHERE @extschema@.check_gridcode_level($2, 'max_level')
+       AND u.code OPERATOR(@extschema@.<@) $1 AND u.code OPERATOR(@extschema@.<>) $1
+       AND u.level OPERATOR(pg_catalog.<=) $2 AND @extschema@.unit_is_current(u.valid_to)
+     ORDER BY u.code;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.ancestors(@extschema@.gridcode) RETURNS SETOF @extschema@.unit
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 6
+BEGIN ATOMIC
+    SELECT u.* FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.=) ANY (ARRAY(
+               SELECT @extschema@.ancestor($1, l.level)
+                 FROM pg_catalog.generate_series(1, @extschema@.level($1) OPERATOR(pg_catalog.-) 1) AS l(level)))
+       AND @extschema@.unit_is_current(u.valid_to)
+     ORDER BY u.level;
+END;
+
+-- reads children()'s rows, which have the new column
+CREATE OR REPLACE FUNCTION @extschema@.risk_geojson(unit @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS jsonb
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+BEGIN ATOMIC
+    SELECT pg_catalog.jsonb_build_object(
+               'type', 'FeatureCollection',
+               'features', COALESCE(pg_catalog.jsonb_agg(f.feature ORDER BY f.code), '[]'::jsonb))
+      FROM (SELECT ch.code,
+                   pg_catalog.jsonb_build_object(
+                       'type', 'Feature',
+                       'id', ch.code::text,
+                       'geometry', ST_AsGeoJSON(ST_ForcePolygonCCW(ch.boundary), 6)::jsonb,
+                       'properties', pg_catalog.jsonb_build_object(
+                           'code', ch.code::text,
+                           'name', ch.name,
+                           'level', ch.level,
+                           'score', pg_catalog.round(COALESCE(s.score, 0)::numeric, 3),
+                           'color', @extschema@.risk_color(COALESCE(s.score, 0), ch.level),
+                           'cases', COALESCE(s.cases, 0))) AS feature
+              FROM @extschema@.children(unit) ch
+              LEFT JOIN @extschema@.risk_scores(unit, as_of, LEAST(@extschema@.level(unit) OPERATOR(pg_catalog.+) 1, 7)) s
+                     ON s.unit OPERATOR(@extschema@.=) ch.code) f
+     WHERE @extschema@.check_risk_time(as_of);
+END;
+-- ======================================================================
+-- Grid layers
+-- ======================================================================
+
+CREATE FUNCTION @extschema@.primary_layer() RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT COALESCE((SELECT l.name FROM @extschema@.grid_layer l WHERE l.is_primary), 'governance');
+END;
+COMMENT ON FUNCTION @extschema@.primary_layer() IS
+    'the grid layer cases are routed in: the one flagged is_primary in grid_layer, else governance';
+
+CREATE FUNCTION @extschema@.check_grid_layer(layer text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'gridgov_check_grid_layer' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.check_grid_layer(text) IS
+    'true for a layer of grid_layer; raises GG011 otherwise: the check of the overlay functions';
+
+CREATE FUNCTION @extschema@.grid_at(point geometry, layer text) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridgov_grid_at' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.grid_at(geometry, text) IS
+    'the current grid of a layer covering a point (SRID 4326), the smallest code among several, NULL if none; from the in-memory index that routes cases';
+
+-- The current grids of a layer whose overlap with the given grid has at
+-- least min_m2 square metres: shared edges and drawing slivers are no
+-- overlap.  Areas on the spheroid (geography), so shares are of true areas.
+CREATE FUNCTION @extschema@.grid_overlay(grid @extschema@.gridcode, layer text, min_m2 double precision DEFAULT 1)
+    RETURNS TABLE (other @extschema@.gridcode, name text, overlap_m2 double precision,
+                   share_of_grid double precision, share_of_other double precision)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT ROWS 10
+AS $$
+DECLARE
+    given @extschema@.unit;
+BEGIN
+    PERFORM @extschema@.check_grid_layer(grid_overlay.layer);
+    SELECT u.* INTO given FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.=) grid_overlay.grid AND u.level OPERATOR(pg_catalog.=) 6
+       AND @extschema@.unit_is_current(u.valid_to);
+    IF given.boundary IS NULL THEN
+        RAISE EXCEPTION 'unit % is not a current grid with a boundary', grid_overlay.grid
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'grid_overlay compares a grid (level 6) in force, whose boundary is registered in gridgov.unit.';
+    END IF;
+    RETURN QUERY
+    SELECT o.code, o.name, a.m2, a.m2 OPERATOR(pg_catalog./) ST_Area(given.boundary::geography),
+           a.m2 OPERATOR(pg_catalog./) ST_Area(o.boundary::geography)
+      FROM @extschema@.unit o
+     CROSS JOIN LATERAL (SELECT ST_Area(ST_Intersection(o.boundary, given.boundary)::geography) AS m2) a
+     WHERE o.level OPERATOR(pg_catalog.=) 6 AND o.layer OPERATOR(pg_catalog.=) grid_overlay.layer
+       AND o.code OPERATOR(@extschema@.<>) given.code AND @extschema@.unit_is_current(o.valid_to)
+       AND ST_Intersects(o.boundary, given.boundary) AND a.m2 OPERATOR(pg_catalog.>=) grid_overlay.min_m2
+     ORDER BY a.m2 DESC, o.code;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.grid_overlay(@extschema@.gridcode, text, double precision) IS
+    'the current grids of a layer overlapping a grid by at least min_m2 m², with the overlap''s area and its shares of both grids';
+
+CREATE FUNCTION @extschema@.layer_overlaps(layer text, min_m2 double precision DEFAULT 1)
+    RETURNS TABLE (grid @extschema@.gridcode, other @extschema@.gridcode, overlap_m2 double precision,
+                   share_of_grid double precision, share_of_other double precision)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT ROWS 10
+AS $$
+BEGIN
+    PERFORM @extschema@.check_grid_layer(layer_overlaps.layer);
+    RETURN QUERY
+    SELECT g.code, o.code, a.m2, a.m2 OPERATOR(pg_catalog./) ST_Area(g.boundary::geography),
+           a.m2 OPERATOR(pg_catalog./) ST_Area(o.boundary::geography)
+      FROM @extschema@.unit g
+      JOIN @extschema@.unit o
+        ON o.level OPERATOR(pg_catalog.=) 6 AND o.layer OPERATOR(pg_catalog.=) g.layer
+       AND o.code OPERATOR(@extschema@.>) g.code AND @extschema@.unit_is_current(o.valid_to)
+       AND ST_Intersects(o.boundary, g.boundary)
+     CROSS JOIN LATERAL (SELECT ST_Area(ST_Intersection(o.boundary, g.boundary)::geography) AS m2) a
+     WHERE g.level OPERATOR(pg_catalog.=) 6 AND g.layer OPERATOR(pg_catalog.=) layer_overlaps.layer
+       AND @extschema@.unit_is_current(g.valid_to) AND a.m2 OPERATOR(pg_catalog.>=) layer_overlaps.min_m2
+     ORDER BY g.code, o.code;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.layer_overlaps(text, double precision) IS
+    'pairs of current grids of one layer overlapping by at least min_m2 m² (each pair once, the smaller code first), with the overlap''s area and its shares of both';
+
+-- A gap of a layer is ground of a community that none of the layer's
+-- grids covers, whatever community the grids are coded under.
+CREATE FUNCTION @extschema@.layer_gaps(layer text, min_m2 double precision DEFAULT 1)
+    RETURNS TABLE (unit @extschema@.gridcode, name text, gap_m2 double precision, share double precision,
+                   gap geometry)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT ROWS 10
+AS $$
+BEGIN
+    PERFORM @extschema@.check_grid_layer(layer_gaps.layer);
+    RETURN QUERY
+    SELECT c.code, c.name, d.m2, d.m2 OPERATOR(pg_catalog./) ST_Area(c.boundary::geography), d.gap
+      FROM @extschema@.unit c
+     CROSS JOIN LATERAL (
+           SELECT ST_Multi(ST_CollectionExtract(ST_Difference(c.boundary, COALESCE(ST_Union(g.boundary),
+                          'SRID=4326;MULTIPOLYGON EMPTY'::geometry)), 3)) AS gap
+             FROM @extschema@.unit g
+            WHERE g.level OPERATOR(pg_catalog.=) 6 AND g.layer OPERATOR(pg_catalog.=) layer_gaps.layer
+              AND @extschema@.unit_is_current(g.valid_to) AND ST_Intersects(g.boundary, c.boundary)) u
+     CROSS JOIN LATERAL (SELECT u.gap, ST_Area(u.gap::geography) AS m2) d
+     WHERE c.level OPERATOR(pg_catalog.=) 5 AND c.boundary IS NOT NULL AND @extschema@.unit_is_current(c.valid_to)
+       AND d.m2 OPERATOR(pg_catalog.>=) layer_gaps.min_m2
+     ORDER BY c.code;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.layer_gaps(text, double precision) IS
+    'the ground of each current community that no current grid of a layer covers, where it has at least min_m2 m²: its area, its share of the community and its shape (MultiPolygon, SRID 4326)';
+
+CREATE OR REPLACE FUNCTION @extschema@.unit_at(point geometry, level integer) RETURNS @extschema@.unit
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    found @extschema@.unit;
+BEGIN
+    -- gridcell()'s checks: a non-empty point in SRID 4326 with coordinates
+    -- in range (a NaN would be covered by no boundary and go unnoticed)
+    PERFORM @extschema@.check_gridcode_level(level, 'level');
+    PERFORM @extschema@.check_point(point, 'unit_at()');
+    -- at the grids' level, the primary layer's grid: where a case goes
+    SELECT u.* INTO found FROM @extschema@.unit u
+     WHERE u.level OPERATOR(pg_catalog.=) unit_at.level
+       AND (u.level OPERATOR(pg_catalog.<>) 6 OR u.layer OPERATOR(pg_catalog.=) @extschema@.primary_layer())
+       AND ST_Covers(u.boundary, point) AND @extschema@.unit_is_current(u.valid_to)
+     ORDER BY u.code
+     LIMIT 1;
+    RETURN found;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.unit_at(geometry, integer) IS
+    'the current unit at a level whose boundary covers a point (SRID 4326, finite coordinates in range); at level 6 the primary layer''s grid';
+
+COMMENT ON COLUMN @extschema@.cases.unit IS
+    'the unit the case belongs to: the grid (level 6) of the primary layer covering location, in a gap between the grids the lowest unit covering it (grid_gap), unless given at intake';
+COMMENT ON COLUMN @extschema@.cases.grid_gap IS
+    'true when no current grid of the primary layer covered location at intake and the case went to the lowest unit covering it (community, else subdistrict, else district): a gap for the grid office (view grid_gaps); set by the engine; NULL for cases reported before 0.8.0';
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.grid_layer
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.grid_layer ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE OR REPLACE VIEW @extschema@.grid_gaps WITH (security_invoker = true) AS
+SELECT c.id, c.district::text AS district, c.unit::text AS unit, u.name AS unit_name, u.level AS unit_level,
+       c.category, c.status, c.reported_at, c.location,
+       NOT EXISTS (SELECT FROM @extschema@.unit g
+                    WHERE g.level OPERATOR(pg_catalog.=) 6 AND g.layer OPERATOR(pg_catalog.=) @extschema@.primary_layer()
+                      AND ST_Covers(g.boundary, c.location) AND @extschema@.unit_is_current(g)) AS gap_open
+  FROM @extschema@.cases c
+  JOIN @extschema@.unit u ON u.code OPERATOR(@extschema@.=) c.unit
+ WHERE c.grid_gap;
+
+-- Each case's grids in every layer (docs/layers.md): computed when read,
+-- from the same in-memory index that routed it, so a layer drawn or redrawn
+-- after the report tags the old cases too and intake pays nothing for the
+-- layers it does not route in.  grid is NULL where the layer has no grid at
+-- the case's point.  cases.unit stays the routing answer at intake.
+CREATE VIEW @extschema@.case_grids WITH (security_invoker = true) AS
+SELECT c.id, l.name AS layer, l.title AS layer_title,
+       l.name OPERATOR(pg_catalog.=) @extschema@.primary_layer() AS is_primary,
+       g.code::text AS grid, g.name AS grid_name
+  FROM @extschema@.cases c
+ CROSS JOIN @extschema@.grid_layer l
+ CROSS JOIN LATERAL (SELECT @extschema@.grid_at(c.location, l.name) AS code) a
+  LEFT JOIN @extschema@.unit g ON g.code OPERATOR(@extschema@.=) a.code
+ WHERE c.location IS NOT NULL;
+COMMENT ON VIEW @extschema@.case_grids IS
+    'every located case in every grid layer: the layer''s current grid covering the case''s point, NULL where none does';
+COMMENT ON COLUMN @extschema@.case_grids.id IS 'the case''s id';
+COMMENT ON COLUMN @extschema@.case_grids.layer IS 'the grid layer''s name (grid_layer.name)';
+COMMENT ON COLUMN @extschema@.case_grids.layer_title IS 'the layer''s Chinese name';
+COMMENT ON COLUMN @extschema@.case_grids.is_primary IS 'true for the layer cases are routed in (primary_layer())';
+COMMENT ON COLUMN @extschema@.case_grids.grid IS
+    'the current grid of the layer covering the case''s point, its gridcode as text; NULL in a gap of the layer';
+COMMENT ON COLUMN @extschema@.case_grids.grid_name IS 'that grid''s name';
+GRANT SELECT ON @extschema@.grid_layer, @extschema@.case_grids TO gridgov_reader;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.grid_layer TO gridgov_administrator;
+
 
 -- Issue 15: the policies' subqueries as function calls, for Citus
 -- (sql/access.sql, tools/distribute-citus.sql).

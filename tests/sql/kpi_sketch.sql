@@ -134,3 +134,36 @@ ROLLBACK;
 -- the 40,000 rows rolled back leave dead pages behind, which would change
 -- the plans of later tests on gridgov.cases
 VACUUM gridgov.cases;
+
+-- The keys of whole working seconds, which sketch.c reads from a table of
+-- bucket tops instead of a logarithm up to 2^26, against ceil(ln(x) /
+-- ln(gamma)) computed here: every whole number up to 2,000 (the sparse low
+-- keys) and the four whole numbers around every bucket top gamma^k up to
+-- 2^27, one case each, accepted and closed that many working seconds after
+-- its report (in 1990, so that nothing runs past the calendar's horizon).
+BEGIN;
+SET LOCAL session_replication_role = replica;
+CREATE TEMP TABLE key_sample AS
+SELECT DISTINCT x::bigint AS x
+  FROM (SELECT generate_series(1, 2000)::float8 AS x
+        UNION ALL
+        SELECT floor(c.gamma ^ k) + d
+          FROM (SELECT (1.0::float8 + 0.005) / (1.0::float8 - 0.005) AS gamma) c,
+               generate_series(1, 1900) k, generate_series(-1, 2) d
+         WHERE c.gamma ^ k BETWEEN 2000 AND 2 ^ 27) s;
+INSERT INTO cases (id, district, unit, category, channel, status, handling_level, reported_at,
+                   accepted_at, dispatched_at, closed_at)
+SELECT 800000000 + x, '440311', child('440311006003', 1), 'noise', 'hotline', 'closed', 5, t.reported,
+       add_working_time(t.reported, x), add_working_time(t.reported, x), add_working_time(t.reported, x)
+  FROM key_sample, (SELECT '1990-01-01 09:00+08'::timestamptz AS reported) t;
+SELECT count(*) AS durations, min(x), max(x),
+       count(*) FILTER (WHERE span = x) AS exact_spans,
+       count(*) FILTER (WHERE accept_key = ceil(ln(x::float8) / ln((1.0::float8 + 0.005) / (1.0::float8 - 0.005)))
+                          AND close_key = accept_key) AS keys_as_logarithm
+  FROM (SELECT s.x, working_seconds(c.reported_at, c.accepted_at) AS span,
+               (kpi(c, '2026-12-31')::text::jsonb #>> '{accept_seconds,buckets,0,0}')::integer AS accept_key,
+               (kpi(c, '2026-12-31')::text::jsonb #>> '{close_seconds,buckets,0,0}')::integer AS close_key
+          FROM key_sample s JOIN cases c ON c.id = 800000000 + s.x
+         GROUP BY s.x, c.reported_at, c.accepted_at) k;
+ROLLBACK;
+VACUUM gridgov.cases;
