@@ -85,9 +85,12 @@ SELECT v.case_id, v.seq, v.problem, h.action, to_char(h.at, 'MM-DD HH24:MI') AS 
 \echo 'C7b. Nor can a forged row be slipped in: the history takes rows from the engine only, even'
 \echo '     from the owner.'
 \set ON_ERROR_STOP 0
+-- the error alone: its hint (how a dump is restored) is wider than the page
+\set VERBOSITY terse
 INSERT INTO case_history (district, case_id, seq, at, actor, action, to_status, hash)
 SELECT district, case_id, 99, at, actor, action, to_status, hash
   FROM case_history WHERE case_id = 1 AND seq = 1;
+\set VERBOSITY default
 \set ON_ERROR_STOP 1
 
 \echo 'C8. One case from report to evaluation: missed its deadline, climbed to the subdistrict, was'
