@@ -9604,8 +9604,11 @@ GRANT INSERT, UPDATE, DELETE ON @extschema@.grid_layer TO gridgov_administrator;
 -- so the policies of the tables it reads apply as they do to the
 -- subqueries: the same rows, by a lookup per row instead of one hashed
 -- list per query (which is why the single node keeps the subqueries).
+-- Parallel restricted: on Citus their queries go through Citus, which a
+-- parallel worker cannot do ("cannot use 2PC in transactions involving
+-- multiple servers").
 CREATE FUNCTION @extschema@.case_visible(district @extschema@.gridcode, case_id bigint) RETURNS boolean
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+    LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED SET search_path FROM CURRENT
 AS $$
 BEGIN
     -- a reader of the whole district sees all of its cases: no lookup
@@ -9618,7 +9621,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.case_visible(@extschema@.gridcode, bigint) IS
     'whether the current role sees the case (the cases'' own policy decides): the policy of case_history on Citus';
 CREATE FUNCTION @extschema@.organization_anchor(organization bigint) RETURNS @extschema@.gridcode
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+    LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED SET search_path FROM CURRENT
 AS $$
 BEGIN
     RETURN (SELECT o.anchor FROM @extschema@.organization o
@@ -9628,7 +9631,7 @@ $$;
 COMMENT ON FUNCTION @extschema@.organization_anchor(bigint) IS
     'the anchor of the organization, when the current role may see the organization, else NULL: a post''s place in the policies of post on Citus';
 CREATE FUNCTION @extschema@.person_post_held(person bigint, functions text[] DEFAULT NULL) RETURNS boolean
-    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path FROM CURRENT
 AS $$
 BEGIN
     RETURN EXISTS (SELECT FROM @extschema@.post p
