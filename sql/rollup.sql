@@ -83,6 +83,7 @@ DECLARE
     through date;
     yesterday constant date := @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1;
     pairs bigint;
+    above_level integer;
 BEGIN
     IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
         RAISE EXCEPTION 'refresh_rollups runs in READ COMMITTED transactions only'
@@ -115,32 +116,64 @@ BEGIN
            AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
            AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of);
         SELECT pg_catalog.count(*) INTO pairs FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p;
+        -- a few hundred pairs: with their true count the planner reads each
+        -- pair's cases by index instead of hashing every case
+        ANALYZE gridgov_rollup_pairs;
 
         DELETE FROM @extschema@.kpi_daily d USING gridgov_rollup_pairs p
          WHERE d.day OPERATOR(pg_catalog.=) p.day AND d.unit OPERATOR(@extschema@.=) p.unit;
+        -- each pair's cases by index (unit, category, reported_at): a lateral
+        -- aggregate is run per pair, where a join of a few hundred pairs
+        -- with the cases is planned as a hash of every case
         INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
-        SELECT p.day, c.unit, c.category, @extschema@.kpi(c, as_of)
+        SELECT p.day, p.unit, k.category, k.kpi
           FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p
-          JOIN @extschema@.cases c
-            ON c.unit OPERATOR(@extschema@.=) p.unit
-           AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
-           AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
-         GROUP BY p.day, c.unit, c.category;
+         CROSS JOIN LATERAL (
+                SELECT c.category, @extschema@.kpi(c, as_of) AS kpi
+                  FROM @extschema@.cases c
+                 WHERE c.unit OPERATOR(@extschema@.=) p.unit
+                   AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+                   AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+                 GROUP BY c.district, c.category) k;
 
-        -- the units above each pair, district to grid, merged again from kpi_daily
-        CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_above (day date, unit @extschema@.gridcode) ON COMMIT DROP;
+        -- the units above each pair, grid to district, each merged from the
+        -- level below: a grid from its kpi_daily rows, a community from its
+        -- grids' rows (and its own cases'), and so on up, so that a day's
+        -- district row merges a few subdistricts, not every grid and category
+        CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_above (day date, unit @extschema@.gridcode, level integer) ON COMMIT DROP;
         TRUNCATE gridgov_rollup_above;
         INSERT INTO gridgov_rollup_above
-        SELECT DISTINCT p.day, @extschema@.ancestor(p.unit, l.level)
+        SELECT DISTINCT p.day, @extschema@.ancestor(p.unit, l.level), l.level
           FROM gridgov_rollup_pairs p
          CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(p.unit), 6)) AS l(level);
+        ANALYZE gridgov_rollup_above;
         DELETE FROM @extschema@.kpi_unit_daily d USING gridgov_rollup_above a
          WHERE d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit;
         INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
         SELECT a.day, a.unit, @extschema@.kpi_merge(d.kpi)
           FROM gridgov_rollup_above a
           JOIN @extschema@.kpi_daily d ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.<@) a.unit
+         WHERE a.level OPERATOR(pg_catalog.=) 6
          GROUP BY a.day, a.unit;
+        -- (a union of two joins, not a join of a union or a lateral
+        -- subquery, which Citus cannot plan)
+        FOR above_level IN REVERSE 5..3 LOOP
+            INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+            SELECT m.day, m.unit, @extschema@.kpi_merge(m.kpi)
+              FROM (SELECT a.day, a.unit, u.kpi
+                      FROM gridgov_rollup_above a
+                      JOIN @extschema@.kpi_unit_daily u
+                        ON u.day OPERATOR(pg_catalog.=) a.day AND u.unit OPERATOR(@extschema@.<@) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level
+                       AND @extschema@.level(u.unit) OPERATOR(pg_catalog.=) (above_level OPERATOR(pg_catalog.+) 1)
+                    UNION ALL
+                    SELECT a.day, a.unit, d.kpi
+                      FROM gridgov_rollup_above a
+                      JOIN @extschema@.kpi_daily d
+                        ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level) m
+             GROUP BY m.day, m.unit;
+        END LOOP;
     END IF;
     INSERT INTO @extschema@.rollup_state (as_of, timezone, refreshed_at)
     VALUES (as_of, zone, pg_catalog.now())
@@ -158,16 +191,18 @@ BEGIN
          WHERE r.day OPERATOR(pg_catalog.=) p.day AND r.unit OPERATOR(@extschema@.=) p.unit
            AND p.day OPERATOR(pg_catalog.<=) through;
         INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
-        SELECT p.day, c.unit, c.severity, pg_catalog.count(*),
-               pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(p.day) OPERATOR(pg_catalog.-) c.reported_at)::float8,
-                                                     half_life_seconds))
+        SELECT p.day, p.unit, r.severity, r.cases, r.mass
           FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs WHERE day OPERATOR(pg_catalog.<=) through) p
-          JOIN @extschema@.cases c
-            ON c.unit OPERATOR(@extschema@.=) p.unit
-           AND c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(p.day OPERATOR(pg_catalog.-) 1)
-           AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(p.day)
-           AND c.status NOT IN ('rejected', 'merged')
-         GROUP BY p.day, c.unit, c.severity;
+         CROSS JOIN LATERAL (
+                SELECT c.severity, pg_catalog.count(*) AS cases,
+                       pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(p.day) OPERATOR(pg_catalog.-) c.reported_at)::float8,
+                                                             half_life_seconds)) AS mass
+                  FROM @extschema@.cases c
+                 WHERE c.unit OPERATOR(@extschema@.=) p.unit
+                   AND c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(p.day OPERATOR(pg_catalog.-) 1)
+                   AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(p.day)
+                   AND c.status NOT IN ('rejected', 'merged')
+                 GROUP BY c.district, c.severity) r;
         IF through OPERATOR(pg_catalog.<) yesterday THEN
             PERFORM @extschema@.refresh_risk_daily(through OPERATOR(pg_catalog.+) 1, yesterday);
         END IF;

@@ -1852,8 +1852,10 @@ COMMENT ON COLUMN @extschema@.mediation_monthly.broken_share IS 'broken / settle
 GRANT SELECT ON @extschema@.mediation, @extschema@.mediation_session, @extschema@.judicial_confirmation,
                 @extschema@.mediation_monthly
     TO gridgov_reader;
-GRANT INSERT, UPDATE ON @extschema@.mediation, @extschema@.mediation_session, @extschema@.judicial_confirmation
+GRANT INSERT, UPDATE ON @extschema@.mediation, @extschema@.judicial_confirmation
     TO gridgov_handler, gridgov_administrator;
+-- a session once recorded is not rewritten: the record of what was said
+GRANT INSERT ON @extschema@.mediation_session TO gridgov_handler, gridgov_administrator;
 GRANT USAGE ON SEQUENCE @extschema@.mediation_id_seq, @extschema@.mediation_session_id_seq
     TO gridgov_handler, gridgov_administrator;
 REVOKE EXECUTE ON FUNCTION

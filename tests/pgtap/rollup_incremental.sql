@@ -48,7 +48,13 @@ UPDATE cases SET status = 'rejected', closed_at = reported_at + interval '1 day'
 UPDATE cases SET handling_level = 4, escalations = 1 WHERE id % 89 = 3;
 DELETE FROM cases WHERE id IN (10, 11);
 INSERT INTO cases (id, district, unit, category, channel, status, handling_level, severity, reported_at, stage_deadline)
-VALUES (5001, '440311', '440311006003001', 'noise', 'patrol', 'reported', 5, 2, '2026-10-03 10:00+08', '2026-10-04 10:00+08');
+VALUES (5001, '440311', '440311006003001', 'noise', 'patrol', 'reported', 5, 2, '2026-10-03 10:00+08', '2026-10-04 10:00+08'),
+       -- cases above and below the grids (a community's gap, a subdistrict,
+       -- a building): each level of kpi_unit_daily is merged from the one
+       -- below and the level's own cases
+       (5002, '440311', '440311006004', 'noise', 'patrol', 'reported', 5, 1, '2026-10-03 11:00+08', '2026-10-04 11:00+08'),
+       (5003, '440311', '440311001', 'noise', 'patrol', 'reported', 4, 1, '2026-10-03 12:00+08', '2026-10-04 12:00+08'),
+       (5004, '440311', '4403110060030010007', 'neighbour_dispute', 'patrol', 'reported', 5, 1, '2026-10-03 13:00+08', '2026-10-04 13:00+08');
 SELECT cmp_ok(refresh_rollups('2026-11-02 12:00+08'), '>', 0::bigint,
               'round 2 recomputes the pairs of the late moves and of the deadlines passed');
 SELECT pg_temp.rescan('2026-11-02 12:00+08');

@@ -40,25 +40,14 @@ CREATE TABLE public.ask AS
 SELECT g AS n, 11 + g % 3 AS budget, 2000 + 1000 * (g * 7 % 8) AS yuan FROM generate_series(1, :asks) g;
 EOF
 
-run_clients() {	# run_clients PHASE: each client's script, at once
-	local i pid finished=0
-	for i in $(seq 1 $clients); do
-		psql -X -At -v VERBOSITY=sqlstate -f "$work/$1$i.sql" >"$work/$1$i.out" 2>"$work/$1$i.err" &
-		pids+=($!)
-	done
-	for pid in "${pids[@]}"; do wait "$pid" && finished=$((finished + 1)); done
-	pids=()
-	check "$1: all $clients sessions finished" "$clients" "$finished"
-}
 refusal_codes() { cat "$work/$1"*.err | sed -n 's/^psql:[^ ]* ERROR:  \([0-9A-Z]*\)$/\1/p; s/^ERROR:  \([0-9A-Z]*\)$/\1/p'; }
-q() { psql -X -q -At -c "SET search_path = gridgov, public" -c "$1"; }
 
 # commitments: each session asks every one, in an order of its own
 for i in $(seq 1 $clients); do
 	psql -X -At -c "SELECT format('SELECT id FROM gridgov.commit_budget(%s, %s, %L);', budget, yuan, 'ask ' || n || ' by $i')
 	                  FROM ask ORDER BY md5(n || '-' || $i)" >"$work/commit$i.sql" || fail_setup "client $i's script"
 done
-run_clients commit
+run_clients commit -v VERBOSITY=sqlstate
 told=$(cat "$work"/commit*.out | sort -n)
 told_count=$(printf '%s\n' "$told" | grep -c . || true)
 refused=$(cat "$work"/commit*.err | grep -c 'ERROR:  ' || true)
@@ -78,7 +67,7 @@ for i in $(seq 1 $clients); do
 	                  FROM gridgov.budget_entry WHERE kind = 'commitment' AND budget > 10
 	                 ORDER BY md5(id || '-' || $i)" >"$work/pay$i.sql" || fail_setup "client $i's payments"
 done
-run_clients pay
+run_clients pay -v VERBOSITY=sqlstate
 paid_told=$(cat "$work"/pay*.out | sort -n)
 paid_count=$(printf '%s\n' "$paid_told" | grep -c . || true)
 check "pay: every refusal was 23514" 0 "$(refusal_codes pay | grep -vc '^23514$')"

@@ -51,3 +51,19 @@ fail_setup() {
 	echo "$test_name: 0 passed, 1 failed"
 	exit 1
 }
+# run_clients PHASE [PSQL OPTION ...]: $work/PHASE1.sql to PHASE$clients.sql
+# run by $clients sessions at once, each writing PHASEi.out and PHASEi.err,
+# and a check that every session finished
+run_clients() {
+	local phase=$1 i pid finished=0
+	shift
+	for i in $(seq 1 "$clients"); do
+		psql -X -At "$@" -f "$work/$phase$i.sql" >"$work/$phase$i.out" 2>"$work/$phase$i.err" &
+		pids+=($!)
+	done
+	for pid in "${pids[@]}"; do wait "$pid" && finished=$((finished + 1)); done
+	pids=()
+	check "$phase: all $clients sessions finished" "$clients" "$finished"
+}
+# q SQL: SQL's answer in the test's database, unaligned, gridgov first on the path
+q() { psql -X -q -At -c "SET search_path = gridgov, public" -c "$1"; }

@@ -72,16 +72,6 @@ SELECT p.id, 'elder_care', 1 + p.person % 3, tstzrange(now() - interval '1 day',
   FROM post p ORDER BY p.id;
 EOF
 
-run_clients() {	# run_clients PHASE: each client's script, at once
-	local i pid finished=0
-	for i in $(seq 1 $clients); do
-		psql -X -q -At -v VERBOSITY=sqlstate -f "$work/$1$i.sql" >"$work/$1$i.out" 2>"$work/$1$i.err" &
-		pids+=($!)
-	done
-	for pid in "${pids[@]}"; do wait "$pid" && finished=$((finished + 1)); done
-	pids=()
-	check "$1: all $clients sessions finished" "$clients" "$finished"
-}
 # refusals KIND PHASE: the SQLSTATEs of the statements of a kind (the
 # first word of each line of the scripts' .kind files), one a line
 refusals() {
@@ -93,7 +83,6 @@ refusals() {
 			done
 	done
 }
-q() { psql -X -q -At -c "SET search_path = gridgov, public" -c "$1"; }
 count_of() { grep -c . || true; }
 
 # 1. approvals and direct commitments, mixed, in an order of each session's own
@@ -111,7 +100,7 @@ for i in $(seq 1 $clients); do
 	cut -d'|' -f1 "$work/approve$i.both" >"$work/approve$i.kind"
 	cut -d'|' -f2- "$work/approve$i.both" >"$work/approve$i.sql"
 done
-run_clients approve
+run_clients approve -q -v VERBOSITY=sqlstate
 approved_told=$(cat "$work"/approve*.out | sed -n 's/^approved \([0-9]*\) \([0-9]*\)$/\1 \2/p' | sort -n)
 committed_told=$(cat "$work"/approve*.out | sed -n 's/^committed //p' | sort -n)
 refused=$(cat "$work"/approve*.err | grep -c 'ERROR:  ' || true)
@@ -166,7 +155,7 @@ for i in $(seq 1 $clients); do
 	                 ORDER BY md5(n.id || '-' || o.id || '-' || $i)" >"$work/take$i.sql" || fail_setup "client $i's takes"
 	sed 's/.*/take/' "$work/take$i.sql" >"$work/take$i.kind"
 done
-run_clients take
+run_clients take -q -v VERBOSITY=sqlstate
 taken_told=$(cat "$work"/take*.out | sort -n)
 taken_count=$(printf '%s\n' "$taken_told" | count_of)
 check "take: every attempt was a take or a refusal" "$((clients * 40 * 6))" \
@@ -192,7 +181,7 @@ for i in $(seq 1 $clients); do
 	                  FROM generate_series(1, 10) u, generate_series(1, 20) r
 	                 ORDER BY md5(u || '-' || r || '-' || $i)" >"$work/report$i.sql" || fail_setup "client $i's reports"
 done
-run_clients report
+run_clients report -q -v VERBOSITY=sqlstate
 check "report: every report was taken, none refused" "$((clients * 200)) 0" \
 	"$(cat "$work"/report*.out | count_of) $(cat "$work"/report*.err | grep -c 'ERROR:  ' || true)"
 check "one open need a unit and skill, every household counted once" "10 1600 160 160" \

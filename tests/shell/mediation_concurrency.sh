@@ -45,27 +45,20 @@ for i in $(seq 1 $clients); do
 		fail_setup "client $i's script"
 done
 
-for i in $(seq 1 $clients); do
-	psql -X -At -v VERBOSITY=sqlstate -f "$work/client$i.sql" >"$work/client$i.out" 2>"$work/client$i.err" &
-	pids+=($!)
-done
-finished=0
-for pid in "${pids[@]}"; do wait "$pid" && finished=$((finished + 1)); done
-pids=()
-check "all $clients sessions finished" "$clients" "$finished"
+run_clients client -v VERBOSITY=sqlstate
 
 told=$(cat "$work"/client*.out)
 refused=$(cat "$work"/client*.err | grep -c 'ERROR:  ' || true)
 other=$(cat "$work"/client*.err | grep -v 'ERROR:  GG013$' | grep -c . || true)
-q() { psql -X -q -At -c "SET search_path = gridgov, public" -c "$1"; }
 check "every attempt was told an outcome or refused" "$((clients * disputes))" "$(( $(printf '%s\n' "$told" | grep -c .) + refused ))"
 check "every refusal was GG013" 0 "$other"
 check "no agreement confirmed twice" 0 "$(printf '%s\n' "$told" | grep '^c ' | sort | uniq -d | grep -c . || true)"
 check "every agreement broken exactly once" "$disputes" "$(printf '%s\n' "$told" | grep '^b ' | sort -u | grep -c .)"
 check "no agreement broken twice" 0 "$(printf '%s\n' "$told" | grep '^b ' | sort | uniq -d | grep -c . || true)"
 confirmed_told=$(printf '%s\n' "$told" | sed -n 's/^c //p' | sort -n)
-check "confirmed exactly where a session was told so" "$(printf '%s\n' "$confirmed_told" | md5sum)" \
-	"$(q "SELECT mediation FROM judicial_confirmation WHERE status = 'confirmed' ORDER BY mediation" | md5sum)"
+# (none at all when the breaches ran first, as on a loaded machine)
+check "confirmed exactly where a session was told so" "$(printf '%s\n' "$confirmed_told" | grep . | md5sum)" \
+	"$(q "SELECT mediation FROM judicial_confirmation WHERE status = 'confirmed' ORDER BY mediation" | grep . | md5sum)"
 check "every other confirmation withdrawn by the breach, none pending" \
 	"$(( disputes - $(printf '%s\n' "$confirmed_told" | grep -c .) ))" \
 	"$(q "SELECT count(*) FILTER (WHERE status = 'withdrawn') + 1000 * count(*) FILTER (WHERE status = 'pending') FROM judicial_confirmation")"

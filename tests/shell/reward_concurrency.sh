@@ -49,14 +49,7 @@ for i in $(seq 1 $clients); do
 		fail_setup "client $i's script"
 done
 
-for i in $(seq 1 $clients); do
-	psql -X -At -v VERBOSITY=sqlstate -f "$work/client$i.sql" >"$work/client$i.out" 2>"$work/client$i.err" &
-	pids+=($!)
-done
-finished=0
-for pid in "${pids[@]}"; do wait "$pid" && finished=$((finished + 1)); done
-pids=()
-check "all $clients sessions finished" "$clients" "$finished"
+run_clients client -v VERBOSITY=sqlstate
 
 told=$(cat "$work"/client*.out | sort -n)
 told_count=$(printf '%s\n' "$told" | grep -c . || true)
@@ -65,7 +58,6 @@ other=$(cat "$work"/client*.err | grep -v 'ERROR:  23505$' | grep -v 'ERROR:  23
 attempts=$((clients * cases))
 refused=$(cat "$work"/client*.err | grep -c 'ERROR:  ' || true)
 
-q() { psql -X -q -At -c "SET search_path = gridgov, public" -c "$1"; }
 check "every attempt was an award or a refusal" "$attempts" "$((told_count + refused))"
 check "every refusal was 23505 or 23514" 0 "$other"
 check "0 overspend: paid_fen <= capital_fen" t "$(q "SELECT paid_fen <= capital_fen FROM reward_fund WHERE id = 3")"

@@ -51,14 +51,7 @@ for i in $(seq 1 $clients); do
 		fail_setup "client $i's script"
 done
 
-for i in $(seq 1 $clients); do
-	psql -X -At -F ' ' -v VERBOSITY=verbose -f "$work/client$i.sql" >"$work/client$i.out" 2>"$work/client$i.err" &
-	pids+=($!)
-done
-finished=0
-for pid in "${pids[@]}"; do wait "$pid" && finished=$((finished + 1)); done
-pids=()
-check "all $clients sessions finished" "$clients" "$finished"
+run_clients client -F ' ' -v VERBOSITY=verbose
 
 # psql:FILE:LINE: ERROR:  SQLSTATE: message ... by booking N
 for i in $(seq 1 $clients); do
@@ -70,7 +63,6 @@ done >"$work/refused.tsv"
 psql -X -q -c "\\copy refused FROM '$work/refused.tsv'" || fail_setup "loading the refusals"
 cat "$work"/client*.out | sort -n -k2 >"$work/told"
 
-q() { psql -X -q -At -c "SET search_path = gridgov, public" -c "$1"; }
 told_count=$(grep -c . "$work/told" || true)
 refused=$(q "SELECT count(*) FROM refused")
 check "every attempt was a booking or a refusal" "$((clients * requests))" "$((told_count + refused))"

@@ -31,24 +31,13 @@ INSERT INTO person (id) SELECT generate_series(101, 300);
 SELECT publish_activity(1, '[2030-06-03 14:00+08, 2030-06-03 17:00+08)', '社区运动会', 'culture_sports', 1, capacity => 30);
 SQL
 
-run_clients() {	# run_clients PHASE: each client's script, at once
-	local i pid finished=0
-	for i in $(seq 1 $clients); do
-		psql -X -At -v VERBOSITY=verbose -f "$work/$1$i.sql" >"$work/$1$i.out" 2>"$work/$1$i.err" &
-		pids+=($!)
-	done
-	for pid in "${pids[@]}"; do wait "$pid" && finished=$((finished + 1)); done
-	pids=()
-	check "$1: all $clients sessions finished" "$clients" "$finished"
-}
-q() { psql -X -q -At -c "SET search_path = gridgov, public" -c "$1"; }
 
 for i in $(seq 1 $clients); do
 	psql -X -At -c "SELECT format('SELECT id FROM gridgov.sign_up(1, %s);', p)
 	                  FROM generate_series(101, 300) p ORDER BY md5(p || '-' || $i)" >"$work/signup$i.sql" ||
 		fail_setup "client $i's script"
 done
-run_clients signup
+run_clients signup -v VERBOSITY=verbose
 told=$(cat "$work"/signup*.out | grep -c . || true)
 refused=$(cat "$work"/signup*.err | grep -c 'ERROR:  ' || true)
 check "every attempt was a sign-up or a refusal" $((clients * 200)) $((told + refused))
@@ -66,7 +55,7 @@ for i in $(seq 1 $clients); do
 	                  FROM gridgov.signup s WHERE (s.person - 101) % $clients = $i - 1 AND s.person < 181
 	                 ORDER BY md5(s.id || '-' || $i)" >"$work/cancel$i.sql" || fail_setup "client $i's cancellations"
 done
-run_clients cancel
+run_clients cancel -v VERBOSITY=verbose
 check "every cancellation made" "80 0" \
 	"$(cat "$work"/cancel*.out | grep -c . || true) $(cat "$work"/cancel*.err | grep -c 'ERROR:  ' || true)"
 check "the places went to the waiting list: 30 confirmed, signed_up 30, 90 waiting, 80 cancelled" "30 30 90 80" \

@@ -165,6 +165,10 @@ BEGIN
             (v, 'same catalog as a fresh install', NOT EXISTS (SELECT FROM differences d WHERE d.from_version = v));
         DROP TABLE user_places;
         DROP EXTENSION gridgov;
+        -- each version's locks released before the next: in one transaction
+        -- the object locks of every version's install, update and drop outgrow
+        -- the shared lock table (max_locks_per_transaction)
+        COMMIT;
     END LOOP;
 END $$;
 
