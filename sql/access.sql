@@ -570,6 +570,54 @@ CREATE POLICY gridgov_write ON @extschema@.person_login FOR ALL
     WITH CHECK (person IN (SELECT p.person FROM @extschema@.post p
                              LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization
                             WHERE @extschema@.jurisdiction_holds(COALESCE(p.unit, o.anchor), 'administrator')));
+-- The subqueries of the policies of case_history, post, person_contact and
+-- person_login as function calls, for Citus, which refuses a policy with a
+-- subquery on its tables: tools/distribute-citus.sql puts these in those
+-- policies there (docs/scale-out.md).  Each runs with the reader's rights,
+-- so the policies of the tables it reads apply as they do to the
+-- subqueries: the same rows, by a lookup per row instead of one hashed
+-- list per query (which is why the single node keeps the subqueries).
+-- Parallel restricted: on Citus their queries go through Citus, which a
+-- parallel worker cannot do ("cannot use 2PC in transactions involving
+-- multiple servers").
+CREATE FUNCTION @extschema@.case_visible(district @extschema@.gridcode, case_id bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED SET search_path FROM CURRENT
+AS $$
+BEGIN
+    -- a reader of the whole district sees all of its cases: no lookup
+    RETURN @extschema@.jurisdiction_visible(case_visible.district)
+        OR EXISTS (SELECT FROM @extschema@.cases c
+                    WHERE c.district OPERATOR(@extschema@.=) case_visible.district
+                      AND c.id OPERATOR(pg_catalog.=) case_visible.case_id);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.case_visible(@extschema@.gridcode, bigint) IS
+    'whether the current role sees the case (the cases'' own policy decides): the policy of case_history on Citus';
+CREATE FUNCTION @extschema@.organization_anchor(organization bigint) RETURNS @extschema@.gridcode
+    LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED SET search_path FROM CURRENT
+AS $$
+BEGIN
+    RETURN (SELECT o.anchor FROM @extschema@.organization o
+             WHERE o.id OPERATOR(pg_catalog.=) organization_anchor.organization);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.organization_anchor(bigint) IS
+    'the anchor of the organization, when the current role may see the organization, else NULL: a post''s place in the policies of post on Citus';
+CREATE FUNCTION @extschema@.person_post_held(person bigint, functions text[] DEFAULT NULL) RETURNS boolean
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path FROM CURRENT
+AS $$
+BEGIN
+    RETURN EXISTS (SELECT FROM @extschema@.post p
+                     LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization
+                    WHERE p.person OPERATOR(pg_catalog.=) person_post_held.person
+                      AND (person_post_held.functions IS NULL
+                           OR EXISTS (SELECT FROM pg_catalog.unnest(person_post_held.functions) f (function)
+                                       WHERE @extschema@.jurisdiction_holds(COALESCE(p.unit, o.anchor), f.function))));
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.person_post_held(bigint, text[]) IS
+    'whether the current role sees a post of the person (functions NULL) or holds one of the functions where one is: the policies of person_contact and person_login on Citus';
+
 -- Rewards: an award is seen where its case is (the cases' policy), and made
 -- there (award_report's own checks read the case as the awarding role).  A
 -- fund is seen where its organization is (anchors above the reader's units

@@ -134,7 +134,7 @@ BEGIN
                  WHERE c.unit OPERATOR(@extschema@.=) p.unit
                    AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
                    AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
-                 GROUP BY c.category) k;
+                 GROUP BY c.district, c.category) k;
 
         -- the units above each pair, grid to district, each merged from the
         -- level below: a grid from its kpi_daily rows, a community from its
@@ -155,19 +155,24 @@ BEGIN
           JOIN @extschema@.kpi_daily d ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.<@) a.unit
          WHERE a.level OPERATOR(pg_catalog.=) 6
          GROUP BY a.day, a.unit;
+        -- (a union of two joins, not a join of a union or a lateral
+        -- subquery, which Citus cannot plan)
         FOR above_level IN REVERSE 5..3 LOOP
             INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
-            SELECT a.day, a.unit, @extschema@.kpi_merge(s.kpi)
-              FROM gridgov_rollup_above a
-             CROSS JOIN LATERAL (
-                    SELECT u.kpi FROM @extschema@.kpi_unit_daily u
-                     WHERE u.day OPERATOR(pg_catalog.=) a.day AND u.unit OPERATOR(@extschema@.<@) a.unit
+            SELECT m.day, m.unit, @extschema@.kpi_merge(m.kpi)
+              FROM (SELECT a.day, a.unit, u.kpi
+                      FROM gridgov_rollup_above a
+                      JOIN @extschema@.kpi_unit_daily u
+                        ON u.day OPERATOR(pg_catalog.=) a.day AND u.unit OPERATOR(@extschema@.<@) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level
                        AND @extschema@.level(u.unit) OPERATOR(pg_catalog.=) (above_level OPERATOR(pg_catalog.+) 1)
                     UNION ALL
-                    SELECT d.kpi FROM @extschema@.kpi_daily d
-                     WHERE d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit) s
-             WHERE a.level OPERATOR(pg_catalog.=) above_level
-             GROUP BY a.day, a.unit;
+                    SELECT a.day, a.unit, d.kpi
+                      FROM gridgov_rollup_above a
+                      JOIN @extschema@.kpi_daily d
+                        ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level) m
+             GROUP BY m.day, m.unit;
         END LOOP;
     END IF;
     INSERT INTO @extschema@.rollup_state (as_of, timezone, refreshed_at)
@@ -197,7 +202,7 @@ BEGIN
                    AND c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(p.day OPERATOR(pg_catalog.-) 1)
                    AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(p.day)
                    AND c.status NOT IN ('rejected', 'merged')
-                 GROUP BY c.severity) r;
+                 GROUP BY c.district, c.severity) r;
         IF through OPERATOR(pg_catalog.<) yesterday THEN
             PERFORM @extschema@.refresh_risk_daily(through OPERATOR(pg_catalog.+) 1, yesterday);
         END IF;

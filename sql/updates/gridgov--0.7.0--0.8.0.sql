@@ -1597,7 +1597,7 @@ BEGIN
                  WHERE c.unit OPERATOR(@extschema@.=) p.unit
                    AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
                    AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
-                 GROUP BY c.category) k;
+                 GROUP BY c.district, c.category) k;
 
         -- the units above each pair, grid to district, each merged from the
         -- level below: a grid from its kpi_daily rows, a community from its
@@ -1618,19 +1618,24 @@ BEGIN
           JOIN @extschema@.kpi_daily d ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.<@) a.unit
          WHERE a.level OPERATOR(pg_catalog.=) 6
          GROUP BY a.day, a.unit;
+        -- (a union of two joins, not a join of a union or a lateral
+        -- subquery, which Citus cannot plan)
         FOR above_level IN REVERSE 5..3 LOOP
             INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
-            SELECT a.day, a.unit, @extschema@.kpi_merge(s.kpi)
-              FROM gridgov_rollup_above a
-             CROSS JOIN LATERAL (
-                    SELECT u.kpi FROM @extschema@.kpi_unit_daily u
-                     WHERE u.day OPERATOR(pg_catalog.=) a.day AND u.unit OPERATOR(@extschema@.<@) a.unit
+            SELECT m.day, m.unit, @extschema@.kpi_merge(m.kpi)
+              FROM (SELECT a.day, a.unit, u.kpi
+                      FROM gridgov_rollup_above a
+                      JOIN @extschema@.kpi_unit_daily u
+                        ON u.day OPERATOR(pg_catalog.=) a.day AND u.unit OPERATOR(@extschema@.<@) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level
                        AND @extschema@.level(u.unit) OPERATOR(pg_catalog.=) (above_level OPERATOR(pg_catalog.+) 1)
                     UNION ALL
-                    SELECT d.kpi FROM @extschema@.kpi_daily d
-                     WHERE d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit) s
-             WHERE a.level OPERATOR(pg_catalog.=) above_level
-             GROUP BY a.day, a.unit;
+                    SELECT a.day, a.unit, d.kpi
+                      FROM gridgov_rollup_above a
+                      JOIN @extschema@.kpi_daily d
+                        ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level) m
+             GROUP BY m.day, m.unit;
         END LOOP;
     END IF;
     INSERT INTO @extschema@.rollup_state (as_of, timezone, refreshed_at)
@@ -1660,7 +1665,7 @@ BEGIN
                    AND c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(p.day OPERATOR(pg_catalog.-) 1)
                    AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(p.day)
                    AND c.status NOT IN ('rejected', 'merged')
-                 GROUP BY c.severity) r;
+                 GROUP BY c.district, c.severity) r;
         IF through OPERATOR(pg_catalog.<) yesterday THEN
             PERFORM @extschema@.refresh_risk_daily(through OPERATOR(pg_catalog.+) 1, yesterday);
         END IF;
@@ -9626,6 +9631,56 @@ COMMENT ON COLUMN @extschema@.case_grids.grid_name IS 'that grid''s name';
 GRANT SELECT ON @extschema@.grid_layer, @extschema@.case_grids TO gridgov_reader;
 GRANT INSERT, UPDATE, DELETE ON @extschema@.grid_layer TO gridgov_administrator;
 
+
+-- Issue 15: the policies' subqueries as function calls, for Citus
+-- (sql/access.sql, tools/distribute-citus.sql).
+-- The subqueries of the policies of case_history, post, person_contact and
+-- person_login as function calls, for Citus, which refuses a policy with a
+-- subquery on its tables: tools/distribute-citus.sql puts these in those
+-- policies there (docs/scale-out.md).  Each runs with the reader's rights,
+-- so the policies of the tables it reads apply as they do to the
+-- subqueries: the same rows, by a lookup per row instead of one hashed
+-- list per query (which is why the single node keeps the subqueries).
+-- Parallel restricted: on Citus their queries go through Citus, which a
+-- parallel worker cannot do ("cannot use 2PC in transactions involving
+-- multiple servers").
+CREATE FUNCTION @extschema@.case_visible(district @extschema@.gridcode, case_id bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED SET search_path FROM CURRENT
+AS $$
+BEGIN
+    -- a reader of the whole district sees all of its cases: no lookup
+    RETURN @extschema@.jurisdiction_visible(case_visible.district)
+        OR EXISTS (SELECT FROM @extschema@.cases c
+                    WHERE c.district OPERATOR(@extschema@.=) case_visible.district
+                      AND c.id OPERATOR(pg_catalog.=) case_visible.case_id);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.case_visible(@extschema@.gridcode, bigint) IS
+    'whether the current role sees the case (the cases'' own policy decides): the policy of case_history on Citus';
+CREATE FUNCTION @extschema@.organization_anchor(organization bigint) RETURNS @extschema@.gridcode
+    LANGUAGE plpgsql STABLE STRICT PARALLEL RESTRICTED SET search_path FROM CURRENT
+AS $$
+BEGIN
+    RETURN (SELECT o.anchor FROM @extschema@.organization o
+             WHERE o.id OPERATOR(pg_catalog.=) organization_anchor.organization);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.organization_anchor(bigint) IS
+    'the anchor of the organization, when the current role may see the organization, else NULL: a post''s place in the policies of post on Citus';
+CREATE FUNCTION @extschema@.person_post_held(person bigint, functions text[] DEFAULT NULL) RETURNS boolean
+    LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path FROM CURRENT
+AS $$
+BEGIN
+    RETURN EXISTS (SELECT FROM @extschema@.post p
+                     LEFT JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) p.organization
+                    WHERE p.person OPERATOR(pg_catalog.=) person_post_held.person
+                      AND (person_post_held.functions IS NULL
+                           OR EXISTS (SELECT FROM pg_catalog.unnest(person_post_held.functions) f (function)
+                                       WHERE @extschema@.jurisdiction_holds(COALESCE(p.unit, o.anchor), f.function))));
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.person_post_held(bigint, text[]) IS
+    'whether the current role sees a post of the person (functions NULL) or holds one of the functions where one is: the policies of person_contact and person_login on Citus';
 -- Grid layers: the dashboards and the people pillar's coverage checks take
 -- the routing layer's grids (in_routing_layer), not every layer's.
 -- Outside the layer functions, "the grids" are the routing layer's: the

@@ -81,4 +81,49 @@ check "writes were refused" yes \
 	"$(sed -n 's/.*, \([0-9]*\) refused writes.*/\1/p' <<<"$summary" | awk '{print ($1 > 500) ? "yes" : "no"}')"
 check "most roles see cases, the expired and building ones none" yes \
 	"$(sed -n 's/.*roles seeing cases \([0-9]*\), roles seeing none \([0-9]*\)/\1 \2/p' <<<"$summary" | awk '{print ($1 > 800 && $2 == 15) ? "yes" : "no"}')"
+# The policies that Citus gets instead of the subqueries of case_history,
+# post, person_contact and person_login (tools/citus-policies.sql, run by
+# tools/distribute-citus.sql) let every role read the same rows: every
+# 200th role and the kinds few of those are (grants of the district and of
+# categories, expired, inherited), under each set of policies (the other
+# rolled back).
+policy_rows() {	# policy_rows [FILE]: what those roles read of the four tables, under FILE's policies
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" <<-SQL
+	BEGIN;
+	${1:+\\i $1}
+	CREATE TEMPORARY TABLE read_by (role name, tables text);
+	DO \$body\$
+	DECLARE
+	    r name;
+	    t text;
+	    seen text;
+	    got text[];
+	BEGIN
+	    FOR r IN SELECT format('gg_access_%s_%s', $$, n) FROM generate_series(1, 1000) n
+	               WHERE n % 200 = 1 OR n IN (4, 935, 950, 965, 970, 995) LOOP
+	        got := '{}';
+	        EXECUTE format('SET ROLE %I', r);
+	        FOREACH t IN ARRAY ARRAY['case_history', 'post', 'person_contact', 'person_login'] LOOP
+	            EXECUTE format('SELECT count(*) || '' '' || coalesce(md5(string_agg(x::text, '','' ORDER BY x::text)), ''-'')
+	                            FROM gridgov.%I x', t)
+	               INTO seen;
+	            got := got || (t || ' ' || seen);
+	        END LOOP;
+	        RESET ROLE;
+	        INSERT INTO read_by VALUES (r, array_to_string(got, ' '));
+	    END LOOP;
+	END
+	\$body\$;
+	SELECT count(*) FILTER (WHERE tables !~ '^case_history 0 '), count(*) FILTER (WHERE tables ~ '^case_history 0 '),
+	       md5(string_agg(role || ' ' || tables, E'\n' ORDER BY role))
+	  FROM read_by;
+	ROLLBACK;
+	SQL
+}
+subqueries=$(policy_rows 2>&1)
+functions=$(policy_rows "$root/tools/citus-policies.sql" 2>&1)
+check "Citus's policies (function calls): the rows of the single node's (subqueries), for 11 roles" \
+	"$subqueries" "$functions"
+check "of those roles, some see history and some none" yes \
+	"$(awk -F'|' '{print ($1 > 0 && $2 > 0) ? "yes" : "no"}' <<<"$subqueries")"
 check_summary access_population

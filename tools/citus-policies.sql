@@ -1,0 +1,26 @@
+-- The policies of case_history, post, person_contact and person_login on
+-- Citus (docs/scale-out.md), run by tools/distribute-citus.sql before the
+-- conversion: Citus refuses a policy with a subquery, so their subqueries
+-- become calls of case_visible, organization_anchor and person_post_held
+-- (sql/access.sql), which run the same tests row by row with the reader's
+-- rights.  The single node keeps the subqueries (one hashed list a query);
+-- tests/shell/access_population.sh checks that both give every role the
+-- same rows.
+ALTER POLICY gridgov_read ON gridgov.case_history
+    USING (gridgov.case_visible(district, case_id));
+ALTER POLICY gridgov_read ON gridgov.post
+    USING (gridgov.jurisdiction_visible(COALESCE(unit, gridgov.organization_anchor(organization))));
+ALTER POLICY gridgov_insert ON gridgov.post
+    WITH CHECK (gridgov.jurisdiction_holds(COALESCE(unit, gridgov.organization_anchor(organization)), 'administrator'));
+ALTER POLICY gridgov_update ON gridgov.post
+    USING (gridgov.jurisdiction_visible(COALESCE(unit, gridgov.organization_anchor(organization))))
+    WITH CHECK (gridgov.jurisdiction_holds(COALESCE(unit, gridgov.organization_anchor(organization)), 'administrator'));
+ALTER POLICY gridgov_delete ON gridgov.post
+    USING (gridgov.jurisdiction_holds(COALESCE(unit, gridgov.organization_anchor(organization)), 'administrator'));
+ALTER POLICY gridgov_handle ON gridgov.person_contact
+    USING (gridgov.person_post_held(person, '{handler,administrator}'));
+ALTER POLICY gridgov_read ON gridgov.person_login
+    USING (pg_catalog.pg_has_role(login::pg_catalog.oid, 'USAGE') OR gridgov.person_post_held(person));
+ALTER POLICY gridgov_write ON gridgov.person_login
+    USING (gridgov.person_post_held(person, '{administrator}'))
+    WITH CHECK (gridgov.person_post_held(person, '{administrator}'));
