@@ -9,8 +9,8 @@
  * as the whole row) with "permission denied for table cases", which does
  * not say that the table is readable and which column is not.  So before
  * the executor checks the privileges of a plan, this hook makes the same
- * check for each table of the gridgov schema that the plan reads without
- * SELECT on the whole table, and refuses with the first column (in the
+ * check for each table of the gridgov schema that the plan reads with
+ * SELECT on some of its columns only, and refuses with the first column (in the
  * table's order) the role may not read, with the same SQLSTATE (42501)
  * and the same user the executor checks as (a view's owner for its tables,
  * else the current user).  It refuses nothing the executor would let
@@ -97,7 +97,9 @@ check_columns(PlannedStmt *plan)
 		if (get_rel_namespace(rte->relid) != namespace)
 			continue;
 		userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-		if (pg_class_aclcheck(rte->relid, userid, ACL_SELECT) == ACLCHECK_OK)
+		/* the table whole, or none of it: PostgreSQL's message says it */
+		if (pg_class_aclcheck(rte->relid, userid, ACL_SELECT) == ACLCHECK_OK ||
+			pg_attribute_aclcheck_all(rte->relid, userid, ACL_SELECT, ACLMASK_ANY) != ACLCHECK_OK)
 			continue;
 		refused = refused_column(rte->relid, userid, rte->selectedCols);
 		if (refused != 0)
