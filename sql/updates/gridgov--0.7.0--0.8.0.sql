@@ -9864,7 +9864,7 @@ COMMENT ON COLUMN @extschema@.grid_lineage.redraw IS 'split, merge or reshape: t
 COMMENT ON COLUMN @extschema@.grid_lineage.share_of_old IS
     'the share of the old version''s area that went to the new one (spheroid areas; per old grid of a split or merge the shares sum to 1)';
 COMMENT ON COLUMN @extschema@.grid_lineage.share_of_new IS
-    'the share of the new version''s area that came from the old one (spheroid areas; per new grid of a split or merge the shares sum to 1)';
+    'the share of the new version''s area that came from the old one (spheroid areas; per new grid of a split or merge the shares sum to 1, unless the grids merged overlapped)';
 CREATE INDEX grid_lineage_new_idx ON @extschema@.grid_lineage (new_code, new_valid_from);
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.grid_lineage', '');
 
@@ -10026,11 +10026,16 @@ COMMENT ON FUNCTION @extschema@.redraw_boundary(@extschema@.gridcode, geometry) 
 
 -- A split or a merge: the old grids end at effective and the new ones, in
 -- their community and layer, start then, after checking that they tile the
--- old ground (to 1 m², like the overlays' default min_m2).  Shares are of
--- spheroid areas; a polygon cut at new vertices measures a little apart
--- from the whole (docs/layers.md, "Overlays"), so each share is taken of
--- the sum of the pieces, not of the whole: an old grid's shares, and a new
--- grid's, then sum to 1.
+-- old ground (to 1 m², like the overlays' default min_m2).  The checks
+-- measure in the plane the grids are drawn in (degrees, scaled to m² at the
+-- old grids): on the spheroid, a piece cut at a new vertex on an old edge
+-- leaves a sliver of a few m² between the straight edge and the geodesic.
+-- Shares are of spheroid areas; a polygon cut at new vertices measures a
+-- little apart from the whole (docs/layers.md, "Overlays"), so a share is
+-- taken of the sum of the pieces, not of the whole: an old grid's shares
+-- then sum to 1, and so do a new grid's unless the grids merged into it
+-- overlapped each other (their common ground is counted in each, so then
+-- the share is of the new grid's own area).
 CREATE FUNCTION @extschema@.redraw_grids(redraw text, olds @extschema@.gridcode[], codes @extschema@.gridcode[],
                                          names text[], boundaries geometry[], effective timestamptz)
     RETURNS SETOF @extschema@.grid_lineage
@@ -10042,7 +10047,9 @@ DECLARE
     shapes geometry[] := ARRAY[]::geometry[];
     ground geometry;
     drawn geometry;
+    scale double precision;
     m2 double precision;
+    olds_overlap boolean;
     i integer;
     j integer;
 BEGIN
@@ -10103,16 +10110,20 @@ BEGIN
     END LOOP;
 
     -- the new grids tile the old ground: no overlap, nothing left, nothing more
-    SELECT ST_Union(u.boundary) INTO ground FROM @extschema@.unit u WHERE u.code OPERATOR(@extschema@.=) ANY (olds);
+    SELECT ST_Union(u.boundary), pg_catalog.sum(ST_Area(u.boundary)) OPERATOR(pg_catalog.-) ST_Area(ST_Union(u.boundary))
+      INTO ground, m2
+      FROM @extschema@.unit u WHERE u.code OPERATOR(@extschema@.=) ANY (olds);
+    scale := ST_Area(ground::geography) OPERATOR(pg_catalog./) ST_Area(ground);
+    olds_overlap := m2 OPERATOR(pg_catalog.*) scale OPERATOR(pg_catalog.>=) 1;
     FOR i IN 1 .. pg_catalog.cardinality(shapes) LOOP
         FOR j IN i + 1 .. pg_catalog.cardinality(shapes) LOOP
-            m2 := ST_Area(ST_Intersection(shapes[i], shapes[j])::geography);
+            m2 := ST_Area(ST_Intersection(shapes[i], shapes[j])) OPERATOR(pg_catalog.*) scale;
             IF m2 OPERATOR(pg_catalog.>=) 1 THEN
                 RAISE EXCEPTION 'new grids % and % overlap by % m²', codes[i], codes[j], pg_catalog.round(m2::numeric)
                     USING ERRCODE = 'GG011', HINT = 'The new grids of a split tile the old grid without overlapping.';
             END IF;
         END LOOP;
-        m2 := ST_Area(ST_Difference(shapes[i], ground)::geography);
+        m2 := ST_Area(ST_Difference(shapes[i], ground)) OPERATOR(pg_catalog.*) scale;
         IF m2 OPERATOR(pg_catalog.>=) 1 THEN
             RAISE EXCEPTION 'new grid % reaches % m² outside grid %', codes[i], pg_catalog.round(m2::numeric),
                             pg_catalog.array_to_string(olds, ', ')
@@ -10121,7 +10132,7 @@ BEGIN
         END IF;
     END LOOP;
     drawn := ST_Union(shapes);
-    m2 := ST_Area(ST_Difference(ground, drawn)::geography);
+    m2 := ST_Area(ST_Difference(ground, drawn)) OPERATOR(pg_catalog.*) scale;
     IF m2 OPERATOR(pg_catalog.>=) 1 THEN
         RAISE EXCEPTION 'the new grids leave % m² of grid % uncovered', pg_catalog.round(m2::numeric),
                         pg_catalog.array_to_string(olds, ', ')
@@ -10138,9 +10149,11 @@ BEGIN
            (old_code, old_valid_from, new_code, new_valid_from, redraw, share_of_old, share_of_new)
     SELECT p.old_code, p.old_valid_from, p.new_code, effective, redraw_grids.redraw,
            LEAST(1, p.m2 OPERATOR(pg_catalog./) pg_catalog.sum(p.m2) OVER (PARTITION BY p.old_code)),
-           LEAST(1, p.m2 OPERATOR(pg_catalog./) pg_catalog.sum(p.m2) OVER (PARTITION BY p.new_code))
+           LEAST(1, p.m2 OPERATOR(pg_catalog./) CASE WHEN olds_overlap THEN p.new_m2
+                                                      ELSE pg_catalog.sum(p.m2) OVER (PARTITION BY p.new_code) END)
       FROM (SELECT o.code AS old_code, o.valid_from AS old_valid_from, n.code AS new_code,
-                   ST_Area(ST_Intersection(o.boundary, n.boundary)::geography) AS m2
+                   ST_Area(ST_Intersection(o.boundary, n.boundary)::geography) AS m2,
+                   ST_Area(n.boundary::geography) AS new_m2
               FROM @extschema@.unit o, @extschema@.unit n
              WHERE o.code OPERATOR(@extschema@.=) ANY (olds) AND n.code OPERATOR(@extschema@.=) ANY (codes)
                AND ST_Intersects(o.boundary, n.boundary)) p
@@ -10208,7 +10221,9 @@ BEGIN
     END IF;
     SELECT u.* INTO community FROM @extschema@.unit u
      WHERE u.code OPERATOR(@extschema@.=) given.parent AND @extschema@.unit_is_current(u.valid_to);
-    m2 := ST_Area(ST_Difference(shape, community.boundary)::geography);
+    -- in the plane of the drawing, like redraw_grids's checks
+    m2 := ST_Area(ST_Difference(shape, community.boundary)) OPERATOR(pg_catalog.*)
+          ST_Area(shape::geography) OPERATOR(pg_catalog./) ST_Area(shape);
     IF m2 OPERATOR(pg_catalog.>=) 1 THEN
         RAISE EXCEPTION 'the new boundary of grid % reaches % m² outside its community %', grid,
                         pg_catalog.round(m2::numeric), given.parent
