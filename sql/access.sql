@@ -113,6 +113,10 @@ CREATE FUNCTION @extschema@.jurisdiction_holds(unit @extschema@.gridcode, functi
     AS 'MODULE_PATHNAME', 'jurisdiction_holds' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.jurisdiction_holds(@extschema@.gridcode, text, text) IS
     'whether the current role holds the function on unit or a unit above it, or on the category there, now';
+CREATE FUNCTION @extschema@.jurisdiction_acts(unit @extschema@.gridcode) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_acts' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_acts(@extschema@.gridcode) IS
+    'whether the current role holds handler or administrator on unit or a unit above it, now: who may record bookings, activities, ratings, needs and mediations there';
 CREATE FUNCTION @extschema@.jurisdiction_covers(unit @extschema@.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME', 'jurisdiction_covers' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.jurisdiction_covers(@extschema@.gridcode) IS

@@ -394,7 +394,7 @@ COMMENT ON FUNCTION @extschema@.layer_gaps(text, double precision) IS
 -- ======================================================================
 
 -- A redraw is dated now or in the past (an office records the redraw it
--- made on the lead of the month); never in the future, when the new grids
+-- made on the first of the month); never in the future, when the new grids
 -- would already be current for every function that reads the registry.
 CREATE FUNCTION @extschema@.check_redraw_time(effective timestamptz) RETURNS boolean
     LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE SET search_path FROM CURRENT

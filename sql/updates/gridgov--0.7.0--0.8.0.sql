@@ -9825,6 +9825,52 @@ SELECT u.code::bigint AS id,
  WHERE u.level OPERATOR(pg_catalog.<=) 6 AND @extschema@.unit_is_current(u.valid_to)
    AND @extschema@.in_routing_layer(u.level, u.layer);
 
+-- One test for "handler or administrator here": the policies of the
+-- services, the lists and the mediations call jurisdiction_acts.
+CREATE FUNCTION @extschema@.jurisdiction_acts(unit @extschema@.gridcode) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_acts' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_acts(@extschema@.gridcode) IS
+    'whether the current role holds handler or administrator on unit or a unit above it, now: who may record bookings, activities, ratings, needs and mediations there';
+ALTER POLICY gridgov_insert ON @extschema@.booking
+    WITH CHECK (venue IN (SELECT v.id FROM @extschema@.venue v
+                           WHERE @extschema@.jurisdiction_acts(v.unit)));
+ALTER POLICY gridgov_update ON @extschema@.booking
+    USING (venue IN (SELECT v.id FROM @extschema@.venue v
+                      WHERE @extschema@.jurisdiction_acts(v.unit)));
+ALTER POLICY gridgov_insert ON @extschema@.activity
+    WITH CHECK (@extschema@.jurisdiction_acts(unit));
+ALTER POLICY gridgov_update ON @extschema@.activity
+    USING (@extschema@.jurisdiction_acts(unit));
+ALTER POLICY gridgov_insert ON @extschema@.signup
+    WITH CHECK (activity IN (SELECT a.id FROM @extschema@.activity a
+                              WHERE @extschema@.jurisdiction_acts(a.unit)));
+ALTER POLICY gridgov_update ON @extschema@.signup
+    USING (activity IN (SELECT a.id FROM @extschema@.activity a
+                         WHERE @extschema@.jurisdiction_acts(a.unit)));
+ALTER POLICY gridgov_insert ON @extschema@.rating
+    WITH CHECK (@extschema@.jurisdiction_acts(unit));
+ALTER POLICY gridgov_insert ON @extschema@.mediation
+    WITH CHECK (@extschema@.jurisdiction_acts(unit));
+ALTER POLICY gridgov_update ON @extschema@.mediation
+    USING (@extschema@.jurisdiction_acts(unit));
+ALTER POLICY gridgov_insert ON @extschema@.mediation_session
+    WITH CHECK (mediation IN (SELECT m.id FROM @extschema@.mediation m
+                               WHERE @extschema@.jurisdiction_acts(m.unit)));
+ALTER POLICY gridgov_insert ON @extschema@.judicial_confirmation
+    WITH CHECK (mediation IN (SELECT m.id FROM @extschema@.mediation m
+                               WHERE @extschema@.jurisdiction_acts(m.unit)));
+ALTER POLICY gridgov_update ON @extschema@.judicial_confirmation
+    USING (mediation IN (SELECT m.id FROM @extschema@.mediation m
+                          WHERE @extschema@.jurisdiction_acts(m.unit)));
+ALTER POLICY gridgov_write ON @extschema@.need
+    USING (@extschema@.jurisdiction_acts(unit))
+    WITH CHECK (@extschema@.jurisdiction_acts(unit));
+ALTER POLICY gridgov_write ON @extschema@.need_take
+    USING (need IN (SELECT n.id FROM @extschema@.need n
+                     WHERE @extschema@.jurisdiction_acts(n.unit)))
+    WITH CHECK (need IN (SELECT n.id FROM @extschema@.need n
+                          WHERE @extschema@.jurisdiction_acts(n.unit)));
+
 -- Redraws with validity and lineage (issue 19 item 2, docs/layers.md "Redraws"):
 -- split_grid, merge_grids and reshape_grid, the lineage table grid_lineage,
 -- every version in unit_versions, routing by reported_at (grid_at at a time),
@@ -9933,7 +9979,7 @@ COMMENT ON FUNCTION @extschema@.grid_at(geometry, text, timestamptz) IS
 -- ======================================================================
 
 -- A redraw is dated now or in the past (an office records the redraw it
--- made on the lead of the month); never in the future, when the new grids
+-- made on the first of the month); never in the future, when the new grids
 -- would already be current for every function that reads the registry.
 CREATE FUNCTION @extschema@.check_redraw_time(effective timestamptz) RETURNS boolean
     LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE SET search_path FROM CURRENT
