@@ -325,6 +325,14 @@ CREATE POLICY gridgov_read ON @extschema@.unit_history FOR SELECT
     USING (@extschema@.jurisdiction_covers(code));
 CREATE POLICY gridgov_insert ON @extschema@.unit_history FOR INSERT
     WITH CHECK (@extschema@.jurisdiction_holds(code, 'administrator'));
+-- A lineage row is seen beside either grid, and written by an
+-- administrator of both (the redraw functions, as their caller).
+ALTER TABLE @extschema@.grid_lineage ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.grid_lineage FOR SELECT
+    USING (@extschema@.jurisdiction_covers(old_code) OR @extschema@.jurisdiction_covers(new_code));
+CREATE POLICY gridgov_insert ON @extschema@.grid_lineage FOR INSERT
+    WITH CHECK (@extschema@.jurisdiction_holds(old_code, 'administrator')
+                AND @extschema@.jurisdiction_holds(new_code, 'administrator'));
 
 -- Cases: seen under a grant of their unit or of their category there;
 -- reported and moved by handlers.  Nobody but the owner deletes one (its

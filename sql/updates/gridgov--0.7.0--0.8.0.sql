@@ -9870,3 +9870,861 @@ ALTER POLICY gridgov_write ON @extschema@.need_take
                      WHERE @extschema@.jurisdiction_acts(n.unit)))
     WITH CHECK (need IN (SELECT n.id FROM @extschema@.need n
                           WHERE @extschema@.jurisdiction_acts(n.unit)));
+
+-- Redraws with validity and lineage (issue 19 item 2, docs/layers.md "Redraws"):
+-- split_grid, merge_grids and reshape_grid, the lineage table grid_lineage,
+-- every version in unit_versions, routing by reported_at (grid_at at a time),
+-- edits that set valid_from date the version they start.
+
+CREATE INDEX unit_history_boundary_idx ON @extschema@.unit_history USING gist (boundary);
+
+-- Redraws (docs/layers.md, "Redraws"): split_grid, merge_grids and
+-- reshape_grid end the old grids' versions and start the new ones at the
+-- same instant, and record here which new grid took which part of which old
+-- one.  A version is named by its code and valid_from, in unit (the current
+-- or retired one) or unit_history (an earlier one), so no foreign key.
+CREATE TABLE @extschema@.grid_lineage (
+    old_code        @extschema@.gridcode NOT NULL,
+    old_valid_from  timestamptz NOT NULL,
+    new_code        @extschema@.gridcode NOT NULL,
+    new_valid_from  timestamptz NOT NULL,
+    redraw          text NOT NULL
+                    CONSTRAINT grid_lineage_redraw_kind CHECK (redraw OPERATOR(pg_catalog.=) ANY (ARRAY['split', 'merge', 'reshape'])),
+    share_of_old    double precision NOT NULL
+                    CONSTRAINT grid_lineage_share_of_old_range
+                    CHECK (share_of_old OPERATOR(pg_catalog.>=) 0 AND share_of_old OPERATOR(pg_catalog.<=) 1),
+    share_of_new    double precision NOT NULL
+                    CONSTRAINT grid_lineage_share_of_new_range
+                    CHECK (share_of_new OPERATOR(pg_catalog.>=) 0 AND share_of_new OPERATOR(pg_catalog.<=) 1),
+    PRIMARY KEY (old_code, old_valid_from, new_code, new_valid_from),
+    CONSTRAINT grid_lineage_forward CHECK (new_valid_from OPERATOR(pg_catalog.>) old_valid_from)
+);
+COMMENT ON TABLE @extschema@.grid_lineage IS
+    'which new grid version took which part of which old one, written by split_grid, merge_grids and reshape_grid';
+COMMENT ON COLUMN @extschema@.grid_lineage.old_code IS 'the redrawn grid''s code';
+COMMENT ON COLUMN @extschema@.grid_lineage.old_valid_from IS
+    'when the redrawn version took effect: with old_code, names it in unit or unit_history';
+COMMENT ON COLUMN @extschema@.grid_lineage.new_code IS 'the code of the grid that took part of its ground (the same code for a reshape)';
+COMMENT ON COLUMN @extschema@.grid_lineage.new_valid_from IS 'when the new version took effect: the redraw''s effective time';
+COMMENT ON COLUMN @extschema@.grid_lineage.redraw IS 'split, merge or reshape: the function that wrote the row';
+COMMENT ON COLUMN @extschema@.grid_lineage.share_of_old IS
+    'the share of the old version''s area that went to the new one (spheroid areas; per old grid of a split or merge the shares sum to 1)';
+COMMENT ON COLUMN @extschema@.grid_lineage.share_of_new IS
+    'the share of the new version''s area that came from the old one (spheroid areas; per new grid of a split or merge the shares sum to 1, unless the grids merged overlapped)';
+CREATE INDEX grid_lineage_new_idx ON @extschema@.grid_lineage (new_code, new_valid_from);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.grid_lineage', '');
+
+-- Every version of every unit, current, retired or earlier, with the time
+-- from which it takes cases routed by their reported_at (routes_from): its
+-- valid_from, except for a unit's first version that no redraw made, which
+-- takes the reports dated before the unit was registered (-infinity): the
+-- registry knew nothing better of that ground then.
+CREATE VIEW @extschema@.unit_versions WITH (security_invoker = true) AS
+SELECT v.code, v.name, @extschema@.level(v.code) AS level, v.layer, v.boundary, v.valid_from, v.valid_to,
+       CASE WHEN EXISTS (SELECT FROM @extschema@.unit_history h
+                          WHERE h.code OPERATOR(@extschema@.=) v.code AND h.valid_from OPERATOR(pg_catalog.<) v.valid_from)
+              OR EXISTS (SELECT FROM @extschema@.grid_lineage l
+                          WHERE l.new_code OPERATOR(@extschema@.=) v.code
+                            AND l.new_valid_from OPERATOR(pg_catalog.=) v.valid_from)
+            THEN v.valid_from ELSE '-infinity'::timestamptz END AS routes_from
+  FROM (SELECT u.code, u.name, u.layer, u.boundary, u.valid_from, u.valid_to FROM @extschema@.unit u
+        UNION ALL
+        SELECT h.code, h.name, h.layer, h.boundary, h.valid_from, h.valid_to FROM @extschema@.unit_history h) v;
+COMMENT ON VIEW @extschema@.unit_versions IS
+    'every version of every unit (unit and unit_history), with the time from which it takes cases routed by reported_at';
+COMMENT ON COLUMN @extschema@.unit_versions.code IS 'the unit''s code';
+COMMENT ON COLUMN @extschema@.unit_versions.name IS 'the unit''s name in this version';
+COMMENT ON COLUMN @extschema@.unit_versions.level IS 'the unit''s level, 1 province ... 7 building';
+COMMENT ON COLUMN @extschema@.unit_versions.layer IS 'the grid layer of this version';
+COMMENT ON COLUMN @extschema@.unit_versions.boundary IS 'the unit''s area in this version, a MultiPolygon in SRID 4326';
+COMMENT ON COLUMN @extschema@.unit_versions.valid_from IS 'when this version took effect';
+COMMENT ON COLUMN @extschema@.unit_versions.valid_to IS 'when it ended; NULL while in force';
+COMMENT ON COLUMN @extschema@.unit_versions.routes_from IS
+    'from when a case reported then is routed to it: valid_from, or -infinity for a unit''s first version that no redraw made';
+
+-- Keep the version an update replaces.  Several edits in one transaction make
+-- one version: they all happen at the same now().
+CREATE OR REPLACE FUNCTION @extschema@.unit_keep_history() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    -- an edit that sets valid_from itself dates the new version (a redraw
+    -- dated in the past, reshape_grid); any other edit takes effect now
+    cut timestamptz := CASE WHEN NEW.valid_from IS DISTINCT FROM OLD.valid_from THEN NEW.valid_from
+                            ELSE pg_catalog.now() END;
+BEGIN
+    IF (OLD.name, OLD.boundary, OLD.properties, OLD.layer) IS NOT DISTINCT FROM
+       (NEW.name, NEW.boundary, NEW.properties, NEW.layer)
+       OR OLD.valid_from OPERATOR(pg_catalog.>=) cut THEN
+        RETURN NEW;
+    END IF;
+    INSERT INTO @extschema@.unit_history (code, name, boundary, properties, valid_from, valid_to, layer)
+    VALUES (OLD.code, OLD.name, OLD.boundary, OLD.properties, OLD.valid_from, cut, OLD.layer);
+    NEW.valid_from := cut;
+    RETURN NEW;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.unit_keep_history() IS
+    'BEFORE UPDATE row trigger on unit: an edit of name, boundary, properties or layer keeps the version it replaces in unit_history, ended at the new valid_from if the edit sets one, else now()';
+
+-- The same at another time: the grid a case reported then is routed to
+-- (docs/layers.md, "Redraws").
+CREATE FUNCTION @extschema@.grid_at(point geometry, layer text, at timestamptz) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridgov_grid_at' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.grid_at(geometry, text, timestamptz) IS
+    'the grid of a layer in force at a time (routes_from <= at < valid_to in unit_versions) covering a point, the smallest code among several, NULL if none; from the in-memory index that routes cases';
+
+-- ======================================================================
+-- Redraws (docs/layers.md, "Redraws")
+-- ======================================================================
+
+-- A redraw is dated now or in the past (an office records the redraw it
+-- made on the first of the month); never in the future, when the new grids
+-- would already be current for every function that reads the registry.
+CREATE FUNCTION @extschema@.check_redraw_time(effective timestamptz) RETURNS boolean
+    LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF effective IS NULL THEN
+        RAISE EXCEPTION 'the redraw has no effective time'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give the time the new grids take effect, or leave effective out for now().';
+    END IF;
+    IF effective OPERATOR(pg_catalog.>) pg_catalog.now() THEN
+        RAISE EXCEPTION 'a redraw cannot take effect at %, in the future', effective
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Run the redraw when it takes effect; it may be dated in the past.';
+    END IF;
+    RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_redraw_time(timestamptz) IS
+    'true for a redraw time not NULL and not in the future; raises 22023 otherwise: the check of split_grid, merge_grids and reshape_grid';
+
+-- The grid a redraw replaces, locked: in force (valid_to unset), with a
+-- boundary, and in its current form since before the redraw.
+CREATE FUNCTION @extschema@.redraw_old_grid(grid @extschema@.gridcode, effective timestamptz)
+    RETURNS @extschema@.unit
+    LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    found @extschema@.unit;
+BEGIN
+    SELECT u.* INTO found FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.=) grid AND u.level OPERATOR(pg_catalog.=) 6 AND u.valid_to IS NULL
+       FOR UPDATE;
+    IF found.code IS NULL THEN
+        RAISE EXCEPTION 'unit % is not a grid in force', COALESCE(grid::text, 'NULL')
+            USING ERRCODE = 'GG011',
+                  HINT = 'A redraw replaces grids (level 6) registered in gridgov.unit whose valid_to is unset.';
+    END IF;
+    IF found.boundary IS NULL THEN
+        RAISE EXCEPTION 'grid % has no boundary to redraw', grid
+            USING ERRCODE = 'GG011',
+                  HINT = 'Register the grid''s boundary in gridgov.unit first.';
+    END IF;
+    IF found.valid_from OPERATOR(pg_catalog.>=) effective THEN
+        RAISE EXCEPTION 'grid % took its current form at %, not before the redraw at %', grid, found.valid_from, effective
+            USING ERRCODE = 'GG011',
+                  HINT = 'Date the redraw after the version it replaces took effect.';
+    END IF;
+    RETURN found;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.redraw_old_grid(@extschema@.gridcode, timestamptz) IS
+    'the grid a redraw replaces, locked FOR UPDATE; raises GG011 unless it is a grid in force with a boundary whose version took effect before the redraw';
+
+-- A new grid's boundary as a MultiPolygon, or 22023 naming the grid.
+CREATE FUNCTION @extschema@.redraw_boundary(grid @extschema@.gridcode, boundary geometry) RETURNS geometry
+    LANGUAGE plpgsql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    reason text;
+BEGIN
+    IF boundary IS NULL THEN
+        RAISE EXCEPTION 'new grid % has no boundary', grid
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A redraw draws every new grid: give a Polygon or MultiPolygon in SRID 4326.';
+    END IF;
+    IF ST_SRID(boundary) OPERATOR(pg_catalog.<>) 4326
+       OR GeometryType(boundary) OPERATOR(pg_catalog.<>) ALL (ARRAY['POLYGON', 'MULTIPOLYGON']) THEN
+        RAISE EXCEPTION 'the boundary of new grid % is a % in SRID %, not a polygon in SRID 4326',
+                        grid, GeometryType(boundary), ST_SRID(boundary)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give a Polygon or MultiPolygon of longitudes and latitudes (ST_SetSRID(..., 4326)).';
+    END IF;
+    reason := (ST_IsValidDetail(boundary)).reason;
+    IF reason IS NOT NULL THEN
+        RAISE EXCEPTION 'the boundary of new grid % is not valid: %', grid, reason
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Repair it (ST_MakeValid) or draw it again.';
+    END IF;
+    IF ST_Area(boundary::geography) OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'new grid % has no area', grid
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A grid''s boundary covers at least 1 m².';
+    END IF;
+    RETURN ST_Multi(boundary);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.redraw_boundary(@extschema@.gridcode, geometry) IS
+    'a new grid''s boundary as a MultiPolygon; raises 22023 naming the grid when it is NULL, not a polygon in SRID 4326, not valid or smaller than 1 m²';
+
+-- A split or a merge: the old grids end at effective and the new ones, in
+-- their community and layer, start then, after checking that they tile the
+-- old ground (to 1 m², like the overlays' default min_m2).  The checks
+-- measure in the plane the grids are drawn in (degrees, scaled to m² at the
+-- old grids): on the spheroid, a piece cut at a new vertex on an old edge
+-- leaves a sliver of a few m² between the straight edge and the geodesic.
+-- Shares are of spheroid areas; a polygon cut at new vertices measures a
+-- little apart from the whole (docs/layers.md, "Overlays"), so a share is
+-- taken of the sum of the pieces, not of the whole: an old grid's shares
+-- then sum to 1, and so do a new grid's unless the grids merged into it
+-- overlapped each other (their common ground is counted in each, so then
+-- the share is of the new grid's own area).
+CREATE FUNCTION @extschema@.redraw_grids(redraw text, olds @extschema@.gridcode[], codes @extschema@.gridcode[],
+                                         names text[], boundaries geometry[], effective timestamptz)
+    RETURNS SETOF @extschema@.grid_lineage
+    LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SET search_path FROM CURRENT ROWS 4
+AS $$
+DECLARE
+    given @extschema@.unit;
+    lead @extschema@.unit;
+    shapes geometry[] := ARRAY[]::geometry[];
+    ground geometry;
+    drawn geometry;
+    scale double precision;
+    m2 double precision;
+    olds_overlap boolean;
+    i integer;
+    j integer;
+BEGIN
+    PERFORM @extschema@.check_redraw_time(effective);
+    IF pg_catalog.cardinality(codes) IS DISTINCT FROM pg_catalog.cardinality(names)
+       OR pg_catalog.cardinality(codes) IS DISTINCT FROM pg_catalog.cardinality(boundaries) THEN
+        RAISE EXCEPTION 'the new grids'' codes, names and boundaries differ in number: %, % and %',
+                        COALESCE(pg_catalog.cardinality(codes), 0), COALESCE(pg_catalog.cardinality(names), 0),
+                        COALESCE(pg_catalog.cardinality(boundaries), 0)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give one code, one name and one boundary for each new grid, in the same order.';
+    END IF;
+    FOR i IN 1 .. COALESCE(pg_catalog.cardinality(olds), 0) LOOP
+        IF olds[i] OPERATOR(@extschema@.=) ANY (olds[1:i - 1]) THEN
+            RAISE EXCEPTION 'grid % is given twice', olds[i]
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Name each grid to merge once.';
+        END IF;
+        given := @extschema@.redraw_old_grid(olds[i], effective);
+        IF i OPERATOR(pg_catalog.=) 1 THEN
+            lead := given;
+        ELSIF given.parent OPERATOR(@extschema@.<>) lead.parent THEN
+            RAISE EXCEPTION 'grid % is under %, grid % under %: a merge joins grids of one community',
+                            given.code, given.parent, lead.code, lead.parent
+                USING ERRCODE = 'GG011',
+                      HINT = 'Merge grids with the same parent; a grid moves to another community by retiring it and registering a new one.';
+        ELSIF given.layer OPERATOR(pg_catalog.<>) lead.layer THEN
+            RAISE EXCEPTION 'grid % is in layer %, grid % in layer %: a merge joins grids of one layer',
+                            given.code, given.layer, lead.code, lead.layer
+                USING ERRCODE = 'GG011', HINT = 'Merge grids of the same grid layer.';
+        END IF;
+    END LOOP;
+    FOR i IN 1 .. COALESCE(pg_catalog.cardinality(codes), 0) LOOP
+        IF codes[i] IS NULL OR @extschema@.level(codes[i]) OPERATOR(pg_catalog.<>) 6 THEN
+            RAISE EXCEPTION 'new grid % is not a grid code (level 6)', COALESCE(codes[i]::text, 'NULL')
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'A grid''s code has 15 digits, the last three not 000, such as 440311006003101.';
+        END IF;
+        IF codes[i] OPERATOR(@extschema@.=) ANY (codes[1:i - 1]) THEN
+            RAISE EXCEPTION 'new grid % is given twice', codes[i]
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Give each new grid once.';
+        END IF;
+        IF COALESCE(names[i], '') OPERATOR(pg_catalog.=) '' THEN
+            RAISE EXCEPTION 'new grid % has no name', codes[i]
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Give each new grid its name, such as 根竹园社区第05网格.';
+        END IF;
+        IF @extschema@.parent(codes[i]) OPERATOR(@extschema@.<>) lead.parent THEN
+            RAISE EXCEPTION 'new grid % is under %, not under % like grid %', codes[i], @extschema@.parent(codes[i]),
+                            lead.parent, lead.code
+                USING ERRCODE = 'GG011',
+                      HINT = 'The new grids of a redraw stay in the community of the grids they replace (and in their layer).';
+        END IF;
+        IF EXISTS (SELECT FROM @extschema@.unit u WHERE u.code OPERATOR(@extschema@.=) codes[i]) THEN
+            RAISE EXCEPTION 'unit % is already registered', codes[i]
+                USING ERRCODE = 'GG011',
+                      HINT = 'A split or merge makes grids of new codes; reshape_grid keeps a grid''s code and redraws its boundary.';
+        END IF;
+        shapes := shapes OPERATOR(pg_catalog.||) @extschema@.redraw_boundary(codes[i], boundaries[i]);
+    END LOOP;
+
+    -- the new grids tile the old ground: no overlap, nothing left, nothing more
+    SELECT ST_Union(u.boundary), pg_catalog.sum(ST_Area(u.boundary)) OPERATOR(pg_catalog.-) ST_Area(ST_Union(u.boundary))
+      INTO ground, m2
+      FROM @extschema@.unit u WHERE u.code OPERATOR(@extschema@.=) ANY (olds);
+    scale := ST_Area(ground::geography) OPERATOR(pg_catalog./) ST_Area(ground);
+    olds_overlap := m2 OPERATOR(pg_catalog.*) scale OPERATOR(pg_catalog.>=) 1;
+    FOR i IN 1 .. pg_catalog.cardinality(shapes) LOOP
+        FOR j IN i + 1 .. pg_catalog.cardinality(shapes) LOOP
+            m2 := ST_Area(ST_Intersection(shapes[i], shapes[j])) OPERATOR(pg_catalog.*) scale;
+            IF m2 OPERATOR(pg_catalog.>=) 1 THEN
+                RAISE EXCEPTION 'new grids % and % overlap by % m²', codes[i], codes[j], pg_catalog.round(m2::numeric)
+                    USING ERRCODE = 'GG011', HINT = 'The new grids of a split tile the old grid without overlapping.';
+            END IF;
+        END LOOP;
+        m2 := ST_Area(ST_Difference(shapes[i], ground)) OPERATOR(pg_catalog.*) scale;
+        IF m2 OPERATOR(pg_catalog.>=) 1 THEN
+            RAISE EXCEPTION 'new grid % reaches % m² outside grid %', codes[i], pg_catalog.round(m2::numeric),
+                            pg_catalog.array_to_string(olds, ', ')
+                USING ERRCODE = 'GG011',
+                      HINT = 'A split or merge redraws the same ground; move ground between neighbours with reshape_grid.';
+        END IF;
+    END LOOP;
+    drawn := ST_Union(shapes);
+    m2 := ST_Area(ST_Difference(ground, drawn)) OPERATOR(pg_catalog.*) scale;
+    IF m2 OPERATOR(pg_catalog.>=) 1 THEN
+        RAISE EXCEPTION 'the new grids leave % m² of grid % uncovered', pg_catalog.round(m2::numeric),
+                        pg_catalog.array_to_string(olds, ', ')
+            USING ERRCODE = 'GG011',
+                  HINT = 'The new grids of a split or merge cover all the ground of the grids they replace.';
+    END IF;
+
+    UPDATE @extschema@.unit u SET valid_to = effective WHERE u.code OPERATOR(@extschema@.=) ANY (olds);
+    INSERT INTO @extschema@.unit (code, name, boundary, layer, valid_from)
+    SELECT n.code, n.name, n.shape, lead.layer, effective
+      FROM ROWS FROM (pg_catalog.unnest(codes), pg_catalog.unnest(names), pg_catalog.unnest(shapes)) AS n(code, name, shape);
+    RETURN QUERY
+    INSERT INTO @extschema@.grid_lineage AS l
+           (old_code, old_valid_from, new_code, new_valid_from, redraw, share_of_old, share_of_new)
+    SELECT p.old_code, p.old_valid_from, p.new_code, effective, redraw_grids.redraw,
+           LEAST(1, p.m2 OPERATOR(pg_catalog./) pg_catalog.sum(p.m2) OVER (PARTITION BY p.old_code)),
+           LEAST(1, p.m2 OPERATOR(pg_catalog./) CASE WHEN olds_overlap THEN p.new_m2
+                                                      ELSE pg_catalog.sum(p.m2) OVER (PARTITION BY p.new_code) END)
+      FROM (SELECT o.code AS old_code, o.valid_from AS old_valid_from, n.code AS new_code,
+                   ST_Area(ST_Intersection(o.boundary, n.boundary)::geography) AS m2,
+                   ST_Area(n.boundary::geography) AS new_m2
+              FROM @extschema@.unit o, @extschema@.unit n
+             WHERE o.code OPERATOR(@extschema@.=) ANY (olds) AND n.code OPERATOR(@extschema@.=) ANY (codes)
+               AND ST_Intersects(o.boundary, n.boundary)) p
+     WHERE p.m2 OPERATOR(pg_catalog.>) 0
+    RETURNING l.*;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.redraw_grids(text, @extschema@.gridcode[], @extschema@.gridcode[], text[], geometry[], timestamptz) IS
+    'the work of split_grid and merge_grids: checks the new grids, ends the old ones at effective, starts the new ones and writes their lineage';
+
+CREATE FUNCTION @extschema@.split_grid(grid @extschema@.gridcode, codes @extschema@.gridcode[], names text[],
+                                       boundaries geometry[], effective timestamptz DEFAULT pg_catalog.now())
+    RETURNS SETOF @extschema@.grid_lineage
+    LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SET search_path FROM CURRENT ROWS 4
+AS $$
+BEGIN
+    IF COALESCE(pg_catalog.cardinality(codes), 0) OPERATOR(pg_catalog.<) 2 THEN
+        RAISE EXCEPTION 'a split of grid % needs at least two new grids, not %', COALESCE(grid::text, 'NULL'),
+                        COALESCE(pg_catalog.cardinality(codes), 0)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'To redraw a grid''s boundary under its own code use reshape_grid.';
+    END IF;
+    RETURN QUERY SELECT * FROM @extschema@.redraw_grids('split', ARRAY[grid], codes, names, boundaries, effective);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.split_grid(@extschema@.gridcode, @extschema@.gridcode[], text[], geometry[], timestamptz) IS
+    'split a grid in force into new grids (codes, names, boundaries) tiling its ground, in its community and layer, at effective (default now()); returns their lineage';
+
+CREATE FUNCTION @extschema@.merge_grids(grids @extschema@.gridcode[], code @extschema@.gridcode, name text,
+                                        boundary geometry, effective timestamptz DEFAULT pg_catalog.now())
+    RETURNS SETOF @extschema@.grid_lineage
+    LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SET search_path FROM CURRENT ROWS 4
+AS $$
+BEGIN
+    IF COALESCE(pg_catalog.cardinality(grids), 0) OPERATOR(pg_catalog.<) 2 THEN
+        RAISE EXCEPTION 'a merge needs at least two grids, not %', COALESCE(pg_catalog.cardinality(grids), 0)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'To redraw one grid''s boundary use reshape_grid.';
+    END IF;
+    RETURN QUERY SELECT * FROM @extschema@.redraw_grids('merge', grids, ARRAY[code], ARRAY[name], ARRAY[boundary], effective);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.merge_grids(@extschema@.gridcode[], @extschema@.gridcode, text, geometry, timestamptz) IS
+    'merge grids in force of one community and layer into a new grid (code, name, boundary) covering their ground, at effective (default now()); returns its lineage';
+
+-- The same code, a new boundary: the edit keeps the old version in
+-- unit_history, ended at effective (unit_keep_history).
+CREATE FUNCTION @extschema@.reshape_grid(grid @extschema@.gridcode, boundary geometry,
+                                         effective timestamptz DEFAULT pg_catalog.now())
+    RETURNS SETOF @extschema@.grid_lineage
+    LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SET search_path FROM CURRENT ROWS 1
+AS $$
+DECLARE
+    given @extschema@.unit;
+    shape geometry;
+    community @extschema@.unit;
+    m2 double precision;
+BEGIN
+    PERFORM @extschema@.check_redraw_time(effective);
+    given := @extschema@.redraw_old_grid(grid, effective);
+    shape := @extschema@.redraw_boundary(grid, boundary);
+    IF ST_Equals(shape, given.boundary) THEN
+        RAISE EXCEPTION 'the new boundary of grid % is its current one', grid
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'A reshape draws a different boundary.';
+    END IF;
+    SELECT u.* INTO community FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.=) given.parent AND @extschema@.unit_is_current(u.valid_to);
+    -- in the plane of the drawing, like redraw_grids's checks
+    m2 := ST_Area(ST_Difference(shape, community.boundary)) OPERATOR(pg_catalog.*)
+          ST_Area(shape::geography) OPERATOR(pg_catalog./) ST_Area(shape);
+    IF m2 OPERATOR(pg_catalog.>=) 1 THEN
+        RAISE EXCEPTION 'the new boundary of grid % reaches % m² outside its community %', grid,
+                        pg_catalog.round(m2::numeric), given.parent
+            USING ERRCODE = 'GG011',
+                  HINT = 'A grid stays inside the boundary of the community it is coded under.';
+    END IF;
+    UPDATE @extschema@.unit u SET boundary = shape, valid_from = effective WHERE u.code OPERATOR(@extschema@.=) grid;
+    m2 := ST_Area(ST_Intersection(given.boundary, shape)::geography);
+    RETURN QUERY
+    INSERT INTO @extschema@.grid_lineage AS l
+           (old_code, old_valid_from, new_code, new_valid_from, redraw, share_of_old, share_of_new)
+    VALUES (grid, given.valid_from, grid, effective, 'reshape',
+            LEAST(1, m2 OPERATOR(pg_catalog./) ST_Area(given.boundary::geography)),
+            LEAST(1, m2 OPERATOR(pg_catalog./) ST_Area(shape::geography)))
+    RETURNING l.*;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.reshape_grid(@extschema@.gridcode, geometry, timestamptz) IS
+    'redraw the boundary of a grid in force under its own code, inside its community, at effective (default now()); the old version goes to unit_history; returns the lineage row';
+
+-- Routing by reported_at reads every version (unit_versions): the earlier
+-- ones and the lineage that dates the first version of a redrawn grid.
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.unit_history
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.unit_history ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.grid_lineage
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.grid_lineage ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+
+-- A lineage row is seen beside either grid, and written by an
+-- administrator of both (the redraw functions, as their caller).
+ALTER TABLE @extschema@.grid_lineage ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.grid_lineage FOR SELECT
+    USING (@extschema@.jurisdiction_covers(old_code) OR @extschema@.jurisdiction_covers(new_code));
+CREATE POLICY gridgov_insert ON @extschema@.grid_lineage FOR INSERT
+    WITH CHECK (@extschema@.jurisdiction_holds(old_code, 'administrator')
+                AND @extschema@.jurisdiction_holds(new_code, 'administrator'));
+
+
+-- Readers (and so handlers, who route cases by their reported_at) read the
+-- units' earlier versions and lineage; administrators write the lineage.
+GRANT SELECT ON @extschema@.unit_history, @extschema@.grid_lineage, @extschema@.unit_versions TO gridgov_reader;
+GRANT SELECT, INSERT ON @extschema@.grid_lineage TO gridgov_administrator;
+GRANT SELECT ON @extschema@.grid_lineage, @extschema@.unit_versions TO gridgov_auditor;
+
+-- Reporters' contacts by column privileges (issue 13, item 3), as
+-- sql/roles.sql: readers read every column of cases but reporter and the
+-- history's hashes and digests (which a reader could test guesses of a
+-- reporter against), handlers and auditors the whole case and history;
+-- the functions readers and administrators run over cases read columns by
+-- name (the aggregates' column forms, not the whole row).
+REVOKE SELECT ON @extschema@.cases, @extschema@.case_history FROM gridgov_reader;
+GRANT SELECT (id, district, unit, category, severity, reported_severity, channel, description, location, cell,
+              status, handling_level, service_point, stage, stage_started_at, stage_deadline, stage_limit_unit,
+              stage_paused_seconds, suspended_at, suspended_seconds, reported_at, accepted_at, dispatched_at,
+              resolved_at, verified_at, closed_at, escalations, reopenings, extensions, returns, deadlines_missed,
+              duplicate_of, linked_cases, warning, satisfaction, evaluation, actor, note, moved_at, last_action,
+              escalation_trigger, history_seq, deadline_provisional, handler, actor_person, reporter_person,
+              grid_gap)
+    ON @extschema@.cases TO gridgov_reader;
+GRANT SELECT (district, case_id, seq, at, actor, action, from_status, to_status, handling_level, service_point,
+              escalation_trigger, note, entry, actor_person, handler)
+    ON @extschema@.case_history TO gridgov_reader;
+GRANT SELECT ON @extschema@.cases, @extschema@.case_history TO gridgov_handler;
+
+CREATE OR REPLACE FUNCTION @extschema@.case_clock(as_of timestamptz)
+    RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
+                   stage text, service_point integer, stage_started_at timestamptz,
+                   stage_deadline timestamptz, share_used numeric, light text, deadline_provisional boolean)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT s.id, s.district, s.unit, s.status, s.stage, s.service_point, s.stage_started_at, s.stage_deadline,
+           pg_catalog.round(s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1), 3),
+           CASE WHEN COALESCE(s.suspended_at, as_of) OPERATOR(pg_catalog.>) s.stage_deadline THEN 'red'
+                WHEN s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1) OPERATOR(pg_catalog.>=) 0.8 THEN 'yellow'
+                ELSE 'green' END,
+           s.deadline_provisional
+      FROM (SELECT c.id, c.district, c.unit, c.status, c.stage, c.service_point, c.stage_started_at,
+                   c.stage_deadline, c.suspended_at, c.deadline_provisional,
+                   @extschema@.working_span(c.stage_started_at, c.stage_deadline, c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS budget,
+                   @extschema@.working_span(c.stage_started_at, COALESCE(c.suspended_at, as_of), c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS used
+              FROM @extschema@.cases c
+             WHERE c.stage_deadline IS NOT NULL) s;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.refresh_kpi_daily(from_day date, to_day date,
+                                              as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone text;
+    written bigint;
+BEGIN
+    zone := @extschema@.calendar_timezone();
+    IF from_day IS NULL OR to_day IS NULL OR as_of IS NULL THEN
+        RAISE EXCEPTION 'refresh_kpi_daily needs a first day, a last day and as_of, not NULL'
+            USING ERRCODE = '22004';
+    END IF;
+    PERFORM @extschema@.check_days(from_day, to_day);
+    -- one refresh at a time; readers are not blocked
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily
+        IN SHARE ROW EXCLUSIVE MODE;
+    DELETE FROM @extschema@.kpi_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    DELETE FROM @extschema@.kpi_unit_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+    -- the aggregate's column form: readers may not read the whole case (its reporter)
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.category,
+           @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                           c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                           c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of)
+      FROM @extschema@.cases c
+     WHERE c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
+       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
+     GROUP BY 1, 2, 3;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    -- up the tree from the rows just written, not from the cases again
+    INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+    SELECT d.day, @extschema@.ancestor(d.unit, l.level), @extschema@.kpi_merge(d.kpi)
+      FROM @extschema@.kpi_daily d
+     CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(d.unit), 6)) AS l(level)
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+     GROUP BY 1, 2;
+    DELETE FROM @extschema@.kpi_handler_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    INSERT INTO @extschema@.kpi_handler_daily (day, handler, kpi)
+    -- the aggregate's column form: readers may not read the whole case (its reporter)
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.handler,
+           @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                           c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                           c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of)
+      FROM @extschema@.cases c
+     WHERE c.handler IS NOT NULL
+       AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
+       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
+     GROUP BY 1, 2;
+    RETURN written;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_scores(under @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now(),
+                                        max_level integer DEFAULT 6)
+    RETURNS TABLE (unit @extschema@.gridcode, score float8, cases bigint)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 100 SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    WITH settings AS (
+        -- last_day NULL without a usable rollup: everything from the cases
+        SELECT CASE WHEN r.through IS NOT NULL
+                    THEN LEAST(r.through, @extschema@.risk_day(as_of) OPERATOR(pg_catalog.-) 1) END AS last_day,
+               EXTRACT(epoch FROM @extschema@.risk_half_life())::float8 AS half_life,
+               @extschema@.risk_weights() AS weights
+          FROM (SELECT @extschema@.risk_rollup_through() AS through) r
+    ), levels AS (
+        SELECT l.level FROM pg_catalog.generate_series(@extschema@.level(under), LEAST(max_level, 7)) AS l(level)
+    ), decay AS (
+        -- per day of the rollup, the decay from its end to as_of
+        SELECT g.day::date AS day,
+               @extschema@.risk_decay(EXTRACT(epoch FROM as_of OPERATOR(pg_catalog.-) @extschema@.risk_day_end(g.day::date))::float8,
+                                      s.half_life) AS factor
+          FROM settings s
+         CROSS JOIN LATERAL pg_catalog.generate_series(
+               (SELECT pg_catalog.min(d.day) FROM @extschema@.risk_daily d)::timestamp,
+               s.last_day::timestamp, interval '1 day') AS g(day)
+    ), rolled_units AS (
+        SELECT d.unit,
+               pg_catalog.sum(d.mass OPERATOR(pg_catalog.*) s.weights[d.severity] OPERATOR(pg_catalog.*) f.factor) AS score,
+               pg_catalog.sum(d.cases) AS cases
+          FROM settings s
+          JOIN @extschema@.risk_daily d ON d.day OPERATOR(pg_catalog.<=) s.last_day
+          JOIN decay f ON f.day OPERATOR(pg_catalog.=) d.day
+         WHERE d.unit OPERATOR(@extschema@.<@) under
+         GROUP BY d.unit
+    ), rolled AS (
+        SELECT @extschema@.ancestor(r.unit, lv.level) AS unit, pg_catalog.sum(r.score) AS score,
+               pg_catalog.sum(r.cases)::bigint AS cases
+          FROM rolled_units r
+          JOIN levels lv ON lv.level OPERATOR(pg_catalog.<=) @extschema@.level(r.unit)
+         GROUP BY 1
+    ), recent AS (
+        -- the aggregate's column form: readers may not read the whole case (its reporter)
+        SELECT @extschema@.ancestor(c.unit, lv.level) AS unit,
+               @extschema@.risk(c.status, c.severity, c.reported_at, as_of) AS score,
+               @extschema@.risk_cases(c.status, c.severity, c.reported_at, as_of) AS cases
+          FROM settings s
+          JOIN @extschema@.cases c
+            ON c.reported_at OPERATOR(pg_catalog.>=) COALESCE(@extschema@.risk_day_end(s.last_day), '-infinity')
+           AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+          JOIN levels lv ON lv.level OPERATOR(pg_catalog.<=) @extschema@.level(c.unit)
+         WHERE c.unit OPERATOR(@extschema@.<@) under
+         GROUP BY 1
+    )
+    -- the checks first: a bad as_of or max_level is refused before any work
+    SELECT b.unit, pg_catalog.sum(b.score), pg_catalog.sum(b.cases)::bigint
+      FROM (SELECT * FROM rolled UNION ALL SELECT * FROM recent) b
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcode_level(max_level, 'max_level')
+       AND b.cases OPERATOR(pg_catalog.>) 0
+     GROUP BY b.unit
+     ORDER BY b.unit;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_cells(area @extschema@.gridcell, level integer,
+                                       as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (cell @extschema@.gridcell, score float8, cases bigint)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 100 SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    -- the aggregate's column form: readers may not read the whole case (its reporter)
+    SELECT @extschema@.parent(c.cell, risk_cells.level),
+           @extschema@.risk(c.status, c.severity, c.reported_at, as_of),
+           @extschema@.risk_cases(c.status, c.severity, c.reported_at, as_of)
+      FROM @extschema@.cases c
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcell_level(risk_cells.level, 'level')
+       AND c.cell OPERATOR(@extschema@.<@) area
+       AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+     GROUP BY 1
+    HAVING @extschema@.risk_cases(c.status, c.severity, c.reported_at, as_of) OPERATOR(pg_catalog.>) 0
+     ORDER BY 1;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.refresh_rollups(as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone constant text := @extschema@.calendar_timezone();
+    half_life_seconds constant float8 := EXTRACT(epoch FROM @extschema@.risk_half_life())::float8;
+    state @extschema@.rollup_state;
+    first_day date;
+    last_day date;
+    through date;
+    yesterday constant date := @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1;
+    pairs bigint;
+    above_level integer;
+BEGIN
+    IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'refresh_rollups runs in READ COMMITTED transactions only'
+            USING ERRCODE = '25000',
+                  HINT = 'Under a snapshot of the whole transaction it could consume changes it does not see.';
+    END IF;
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.rollup_state
+        IN SHARE ROW EXCLUSIVE MODE;
+    SELECT * INTO state FROM @extschema@.rollup_state;
+
+    CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_pairs (day date, unit @extschema@.gridcode) ON COMMIT DROP;
+    TRUNCATE gridgov_rollup_pairs;
+    WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit)
+    INSERT INTO gridgov_rollup_pairs SELECT DISTINCT day, unit FROM taken;
+
+    IF state IS NULL OR state.timezone OPERATOR(pg_catalog.<>) zone THEN
+        -- nothing to go on from: every day, once
+        SELECT pg_catalog.timezone(zone, pg_catalog.min(c.reported_at))::date,
+               pg_catalog.timezone(zone, pg_catalog.max(c.reported_at))::date
+          INTO first_day, last_day FROM @extschema@.cases c;
+        PERFORM @extschema@.refresh_kpi_daily(COALESCE(first_day, pg_catalog.timezone(zone, as_of)::date),
+                                              COALESCE(last_day, pg_catalog.timezone(zone, as_of)::date), as_of);
+        SELECT pg_catalog.count(*) INTO pairs FROM @extschema@.kpi_daily;
+    ELSE
+        -- open cases whose deadline passed between the two as_of
+        INSERT INTO gridgov_rollup_pairs
+        SELECT DISTINCT pg_catalog.timezone(zone, c.reported_at)::date, c.unit
+          FROM @extschema@.cases c
+         WHERE c.stage_deadline IS NOT NULL
+           AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
+           AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of);
+        SELECT pg_catalog.count(*) INTO pairs FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p;
+        -- a few hundred pairs: with their true count the planner reads each
+        -- pair's cases by index instead of hashing every case
+        ANALYZE gridgov_rollup_pairs;
+
+        DELETE FROM @extschema@.kpi_daily d USING gridgov_rollup_pairs p
+         WHERE d.day OPERATOR(pg_catalog.=) p.day AND d.unit OPERATOR(@extschema@.=) p.unit;
+        -- each pair's cases by index (unit, category, reported_at): a lateral
+        -- aggregate is run per pair, where a join of a few hundred pairs
+        -- with the cases is planned as a hash of every case
+        INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+        SELECT p.day, p.unit, k.category, k.kpi
+          FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p
+         CROSS JOIN LATERAL (
+                -- the aggregate's column form: readers may not read the whole case (its reporter)
+                SELECT c.category,
+                       @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                                       c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                                       c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of) AS kpi
+                  FROM @extschema@.cases c
+                 WHERE c.unit OPERATOR(@extschema@.=) p.unit
+                   AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+                   AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+                 GROUP BY c.district, c.category) k;
+
+        -- the units above each pair, grid to district, each merged from the
+        -- level below: a grid from its kpi_daily rows, a community from its
+        -- grids' rows (and its own cases'), and so on up, so that a day's
+        -- district row merges a few subdistricts, not every grid and category
+        CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_above (day date, unit @extschema@.gridcode, level integer) ON COMMIT DROP;
+        TRUNCATE gridgov_rollup_above;
+        INSERT INTO gridgov_rollup_above
+        SELECT DISTINCT p.day, @extschema@.ancestor(p.unit, l.level), l.level
+          FROM gridgov_rollup_pairs p
+         CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(p.unit), 6)) AS l(level);
+        ANALYZE gridgov_rollup_above;
+        DELETE FROM @extschema@.kpi_unit_daily d USING gridgov_rollup_above a
+         WHERE d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit;
+        INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+        SELECT a.day, a.unit, @extschema@.kpi_merge(d.kpi)
+          FROM gridgov_rollup_above a
+          JOIN @extschema@.kpi_daily d ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.<@) a.unit
+         WHERE a.level OPERATOR(pg_catalog.=) 6
+         GROUP BY a.day, a.unit;
+        -- (a union of two joins, not a join of a union or a lateral
+        -- subquery, which Citus cannot plan)
+        FOR above_level IN REVERSE 5..3 LOOP
+            INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+            SELECT m.day, m.unit, @extschema@.kpi_merge(m.kpi)
+              FROM (SELECT a.day, a.unit, u.kpi
+                      FROM gridgov_rollup_above a
+                      JOIN @extschema@.kpi_unit_daily u
+                        ON u.day OPERATOR(pg_catalog.=) a.day AND u.unit OPERATOR(@extschema@.<@) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level
+                       AND @extschema@.level(u.unit) OPERATOR(pg_catalog.=) (above_level OPERATOR(pg_catalog.+) 1)
+                    UNION ALL
+                    SELECT a.day, a.unit, d.kpi
+                      FROM gridgov_rollup_above a
+                      JOIN @extschema@.kpi_daily d
+                        ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level) m
+             GROUP BY m.day, m.unit;
+        END LOOP;
+    END IF;
+    INSERT INTO @extschema@.rollup_state (as_of, timezone, refreshed_at)
+    VALUES (as_of, zone, pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT rollup_state_pkey DO UPDATE
+       SET as_of = EXCLUDED.as_of, timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
+
+    -- the risk rollup: the pairs of the days it holds, then the days that
+    -- have ended since
+    through := @extschema@.risk_rollup_through();
+    IF through IS NULL THEN
+        PERFORM @extschema@.refresh_risk_daily(NULL, yesterday);
+    ELSE
+        LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
+        DELETE FROM @extschema@.risk_daily r USING gridgov_rollup_pairs p
+         WHERE r.day OPERATOR(pg_catalog.=) p.day AND r.unit OPERATOR(@extschema@.=) p.unit
+           AND p.day OPERATOR(pg_catalog.<=) through;
+        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
+        SELECT p.day, p.unit, r.severity, r.cases, r.mass
+          FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs WHERE day OPERATOR(pg_catalog.<=) through) p
+         CROSS JOIN LATERAL (
+                SELECT c.severity, pg_catalog.count(*) AS cases,
+                       pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(p.day) OPERATOR(pg_catalog.-) c.reported_at)::float8,
+                                                             half_life_seconds)) AS mass
+                  FROM @extschema@.cases c
+                 WHERE c.unit OPERATOR(@extschema@.=) p.unit
+                   AND c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(p.day OPERATOR(pg_catalog.-) 1)
+                   AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(p.day)
+                   AND c.status NOT IN ('rejected', 'merged')
+                 GROUP BY c.district, c.severity) r;
+        IF through OPERATOR(pg_catalog.<) yesterday THEN
+            PERFORM @extschema@.refresh_risk_daily(through OPERATOR(pg_catalog.+) 1, yesterday);
+        END IF;
+    END IF;
+    RETURN pairs;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.kpi_by_service_point(starts timestamptz, ends timestamptz,
+                                                 as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (service_point integer, kpi @extschema@.kpi_state)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 100 SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    -- the aggregate's column form: readers may not read the whole case (its reporter)
+    SELECT h.service_point,
+           @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                           c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                           c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of)
+      FROM @extschema@.cases c
+      JOIN @extschema@.case_history h
+        ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+       AND h.seq OPERATOR(pg_catalog.=) 1
+     WHERE c.reported_at OPERATOR(pg_catalog.>=) starts AND c.reported_at OPERATOR(pg_catalog.<) ends
+       AND h.service_point IS NOT NULL
+     GROUP BY h.service_point;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_cell_tile(z integer, x integer, y integer, cell_level integer DEFAULT NULL,
+                                           as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bytea
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN (
+        WITH widths AS (
+            SELECT w.level, w.degrees
+              FROM (VALUES (1, 6.0), (2, 0.5), (3, 0.25), (4, 1 / 60.0), (5, 1 / 900.0),
+                           (6, 1 / 1800.0), (7, 1 / 14400.0), (8, 1 / 115200.0),
+                           (9, 1 / 921600.0), (10, 1 / 7372800.0)) AS w(level, degrees)
+        ), tile AS (
+            SELECT ST_TileEnvelope(z, x, y) AS envelope,
+                   ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326,
+                   360.0 OPERATOR(pg_catalog./) (2::numeric OPERATOR(pg_catalog.^) z) AS degrees
+             WHERE @extschema@.check_tile(z, x, y, cell_level) AND @extschema@.check_risk_time(as_of)
+        ), levels AS (
+            SELECT t.*, l.cell_level,
+                   -- the finest level at most cell_level whose cells are at least
+                   -- a quarter of the tile's width: a handful of ranges to read
+                   COALESCE((SELECT pg_catalog.max(w.level) FROM widths w
+                              WHERE w.level OPERATOR(pg_catalog.<=) l.cell_level
+                                AND w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 4)), 1) AS probe_level
+              FROM tile t
+             CROSS JOIN LATERAL (
+                   SELECT COALESCE(cell_level,
+                                   (SELECT pg_catalog.max(w.level) FROM widths w
+                                     WHERE w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 128)), 1)
+                          AS cell_level) l
+        ), cells AS (
+            -- the aggregate's column form: readers may not read the whole case (its reporter)
+            SELECT @extschema@.parent(c.cell, lv.cell_level) AS cell,
+                   @extschema@.risk(c.status, c.severity, c.reported_at, as_of) AS score,
+                   @extschema@.risk_cases(c.status, c.severity, c.reported_at, as_of) AS cases
+              FROM levels lv
+             CROSS JOIN LATERAL @extschema@.cover(lv.envelope_4326, lv.probe_level) probe
+              JOIN @extschema@.cases c
+                ON c.cell OPERATOR(@extschema@.<@) probe.cell
+               AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+             GROUP BY 1
+        ), features AS (
+            SELECT ST_AsMVTGeom(ST_Transform(@extschema@.boundary(ce.cell), 3857), lv.envelope, 4096, 64, true) AS geom,
+                   ce.cell::text AS cell, lv.cell_level AS level, ce.score,
+                   @extschema@.risk_color(ce.score, NULL) AS color, ce.cases
+              FROM cells ce, levels lv
+             WHERE ce.cases OPERATOR(pg_catalog.>) 0
+        )
+        SELECT CASE WHEN z IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL AND as_of IS NOT NULL
+                    THEN COALESCE((SELECT ST_AsMVT(f.*, 'risk_cells', 4096, 'geom')
+                                     FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea) END);
+END;
+$$;
