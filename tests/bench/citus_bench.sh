@@ -94,7 +94,7 @@ for ((b = 0; b * batch < cases; b++)); do
 	       (ARRAY['hotline', 'patrol', 'resident_app'])[1 + n % 3], CASE WHEN n % 37 = 0 THEN 3 ELSE 1 END,
 	       u.code, timestamptz '2025-11-01 00:00+08' + n * interval '$step seconds', 'bench'
 	  FROM generate_series($((b * batch + 1)), $last) n
-	  JOIN bench_community u ON u.i = (n * 7919) % $communities"
+	  JOIN bench_community u ON u.i = (n::bigint * 7919) % $communities"
 	# the order alternates, so that neither always runs on a warmer machine
 	if ((b / 2 % 2)); then
 		c=$(ms $citus "$setting" "$insert"); s=$(ms $single "$setting" "$insert")
