@@ -1081,10 +1081,19 @@ case_before_insert(PG_FUNCTION_ARGS)
 				 errmsg("case " INT64_FORMAT " cannot start as \"%s\"", case_id, status ? status : "NULL"),
 				 errhint("Every case starts as reported; insert it without a status.")));
 
-	if (ROW_NULL(&row, C_CATEGORY) || ROW_NULL(&row, C_REPORTED_AT))
+	if (ROW_NULL(&row, C_CATEGORY))
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("case " INT64_FORMAT " needs a category and a report time", case_id)));
+				 errmsg("case " INT64_FORMAT " needs a category", case_id)));
+
+	/*
+	 * No report time given: now(), the start of the transaction on the node
+	 * that writes the row.  reported_at has no column default, which Citus
+	 * would compute on the coordinator and send as a time given
+	 * (docs/scale-out.md).
+	 */
+	if (ROW_NULL(&row, C_REPORTED_AT))
+		row_set(&row, C_REPORTED_AT, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
 	case_inputs_check_channel(row_text(&row, C_CHANNEL), case_id);
 	reported_at = DatumGetTimestampTz(ROW_DATUM(&row, C_REPORTED_AT));
 	check_given_time(reported_at, case_id, "report");
