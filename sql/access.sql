@@ -113,6 +113,10 @@ CREATE FUNCTION @extschema@.jurisdiction_holds(unit @extschema@.gridcode, functi
     AS 'MODULE_PATHNAME', 'jurisdiction_holds' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.jurisdiction_holds(@extschema@.gridcode, text, text) IS
     'whether the current role holds the function on unit or a unit above it, or on the category there, now';
+CREATE FUNCTION @extschema@.jurisdiction_acts(unit @extschema@.gridcode) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_acts' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_acts(@extschema@.gridcode) IS
+    'whether the current role holds handler or administrator on unit or a unit above it, now: who may record bookings, activities, ratings, needs and mediations there';
 CREATE FUNCTION @extschema@.jurisdiction_covers(unit @extschema@.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME', 'jurisdiction_covers' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.jurisdiction_covers(@extschema@.gridcode) IS
@@ -321,6 +325,14 @@ CREATE POLICY gridgov_read ON @extschema@.unit_history FOR SELECT
     USING (@extschema@.jurisdiction_covers(code));
 CREATE POLICY gridgov_insert ON @extschema@.unit_history FOR INSERT
     WITH CHECK (@extschema@.jurisdiction_holds(code, 'administrator'));
+-- A lineage row is seen beside either grid, and written by an
+-- administrator of both (the redraw functions, as their caller).
+ALTER TABLE @extschema@.grid_lineage ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.grid_lineage FOR SELECT
+    USING (@extschema@.jurisdiction_covers(old_code) OR @extschema@.jurisdiction_covers(new_code));
+CREATE POLICY gridgov_insert ON @extschema@.grid_lineage FOR INSERT
+    WITH CHECK (@extschema@.jurisdiction_holds(old_code, 'administrator')
+                AND @extschema@.jurisdiction_holds(new_code, 'administrator'));
 
 -- Cases: seen under a grant of their unit or of their category there;
 -- reported and moved by handlers.  Nobody but the owner deletes one (its

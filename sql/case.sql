@@ -1080,6 +1080,14 @@ ALTER TABLE @extschema@.unit ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.grid_layer
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
 ALTER TABLE @extschema@.grid_layer ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+-- Routing by reported_at reads every version (unit_versions): the earlier
+-- ones and the lineage that dates the first version of a redrawn grid.
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.unit_history
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.unit_history ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.grid_lineage
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
+ALTER TABLE @extschema@.grid_lineage ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 
 -- ======================================================================
 -- Views

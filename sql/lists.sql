@@ -1875,8 +1875,8 @@ ALTER TABLE @extschema@.need ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.need FOR SELECT
     USING (@extschema@.jurisdiction_visible(unit));
 CREATE POLICY gridgov_write ON @extschema@.need FOR ALL
-    USING (@extschema@.jurisdiction_holds(unit, 'handler') OR @extschema@.jurisdiction_holds(unit, 'administrator'))
-    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'handler') OR @extschema@.jurisdiction_holds(unit, 'administrator'));
+    USING (@extschema@.jurisdiction_acts(unit))
+    WITH CHECK (@extschema@.jurisdiction_acts(unit));
 ALTER TABLE @extschema@.offer ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.offer FOR SELECT
     USING (post IN (SELECT p.id FROM @extschema@.post p));
@@ -1892,11 +1892,9 @@ CREATE POLICY gridgov_read ON @extschema@.need_take FOR SELECT
     USING (need IN (SELECT n.id FROM @extschema@.need n));
 CREATE POLICY gridgov_write ON @extschema@.need_take FOR ALL
     USING (need IN (SELECT n.id FROM @extschema@.need n
-                     WHERE @extschema@.jurisdiction_holds(n.unit, 'handler')
-                        OR @extschema@.jurisdiction_holds(n.unit, 'administrator')))
+                     WHERE @extschema@.jurisdiction_acts(n.unit)))
     WITH CHECK (need IN (SELECT n.id FROM @extschema@.need n
-                          WHERE @extschema@.jurisdiction_holds(n.unit, 'handler')
-                             OR @extschema@.jurisdiction_holds(n.unit, 'administrator')));
+                          WHERE @extschema@.jurisdiction_acts(n.unit)));
 
 -- The BI views: readers read them (with their own rights).
 GRANT SELECT ON @extschema@.bi_budget_lines, @extschema@.bi_projects, @extschema@.bi_needs TO gridgov_reader;

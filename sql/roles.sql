@@ -71,9 +71,12 @@ GRANT USAGE ON SCHEMA @extschema@
     TO gridgov_reader, gridgov_handler, gridgov_administrator, gridgov_auditor, gridgov_importer;
 
 -- Readers: everything the dashboards, the maps, the KPIs, the case clock
--- and the coverage checks read, and the views themselves.  Not
--- person_contact (personal data, docs/people.md) nor unit_history.
-GRANT SELECT ON @extschema@.unit, @extschema@.calendar_day, @extschema@.work_period,
+-- and the coverage checks read, and the views themselves, and the grids'
+-- lineage and versions (routing a case by its reported_at reads them, as
+-- the reporting handler; unit_history below).  Not person_contact
+-- (personal data, docs/people.md).
+GRANT SELECT ON @extschema@.unit, @extschema@.grid_lineage, @extschema@.unit_versions,
+                @extschema@.calendar_day, @extschema@.work_period,
                 @extschema@.organization_kind, @extschema@.organization, @extschema@.organization_unit,
                 @extschema@.person, @extschema@.role, @extschema@.post,
                 @extschema@.category, @extschema@.service_point, @extschema@.category_rule,
@@ -110,7 +113,7 @@ GRANT INSERT, UPDATE, DELETE ON @extschema@.unit, @extschema@.grid_layer, @extsc
                                 @extschema@.risk_daily, @extschema@.risk_rollup
     TO gridgov_administrator;
 GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.person_contact TO gridgov_administrator;
-GRANT SELECT, INSERT ON @extschema@.unit_history TO gridgov_administrator;
+GRANT SELECT, INSERT ON @extschema@.unit_history, @extschema@.grid_lineage TO gridgov_administrator;
 GRANT USAGE ON SEQUENCE @extschema@.service_point_id_seq, @extschema@.organization_id_seq,
                         @extschema@.person_id_seq, @extschema@.post_id_seq
     TO gridgov_administrator;
@@ -133,8 +136,11 @@ GRANT INSERT, UPDATE, DELETE ON @extschema@.job TO gridgov_administrator;
 
 -- Auditors: the cases and both histories, with the names to read them by.
 GRANT SELECT ON @extschema@.cases, @extschema@.case_history, @extschema@.unit, @extschema@.unit_history,
-                @extschema@.category, @extschema@.service_point
+                @extschema@.grid_lineage, @extschema@.unit_versions, @extschema@.category, @extschema@.service_point
     TO gridgov_auditor;
+-- Readers read the units' earlier versions since 0.8.0 (routing by
+-- reported_at): granted after the others, as an update grants it.
+GRANT SELECT ON @extschema@.unit_history TO gridgov_reader;
 
 -- Functions.  Every function is executable by PUBLIC (as PostgreSQL makes
 -- them) but these.  Internal steps of other functions, not an interface:

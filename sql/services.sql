@@ -1299,12 +1299,10 @@ CREATE POLICY gridgov_read ON @extschema@.booking FOR SELECT
     USING (venue IN (SELECT v.id FROM @extschema@.venue v));
 CREATE POLICY gridgov_insert ON @extschema@.booking FOR INSERT
     WITH CHECK (venue IN (SELECT v.id FROM @extschema@.venue v
-                           WHERE @extschema@.jurisdiction_holds(v.unit, 'handler')
-                              OR @extschema@.jurisdiction_holds(v.unit, 'administrator')));
+                           WHERE @extschema@.jurisdiction_acts(v.unit)));
 CREATE POLICY gridgov_update ON @extschema@.booking FOR UPDATE
     USING (venue IN (SELECT v.id FROM @extschema@.venue v
-                      WHERE @extschema@.jurisdiction_holds(v.unit, 'handler')
-                         OR @extschema@.jurisdiction_holds(v.unit, 'administrator')));
+                      WHERE @extschema@.jurisdiction_acts(v.unit)));
 
 -- Activities and sign-ups: readers see them and the 1+8 categories;
 -- handlers and administrators of the venue's unit publish activities and
@@ -1336,20 +1334,18 @@ ALTER TABLE @extschema@.activity ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.activity FOR SELECT
     USING (@extschema@.jurisdiction_visible(unit));
 CREATE POLICY gridgov_insert ON @extschema@.activity FOR INSERT
-    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'handler') OR @extschema@.jurisdiction_holds(unit, 'administrator'));
+    WITH CHECK (@extschema@.jurisdiction_acts(unit));
 CREATE POLICY gridgov_update ON @extschema@.activity FOR UPDATE
-    USING (@extschema@.jurisdiction_holds(unit, 'handler') OR @extschema@.jurisdiction_holds(unit, 'administrator'));
+    USING (@extschema@.jurisdiction_acts(unit));
 ALTER TABLE @extschema@.signup ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.signup FOR SELECT
     USING (activity IN (SELECT a.id FROM @extschema@.activity a));
 CREATE POLICY gridgov_insert ON @extschema@.signup FOR INSERT
     WITH CHECK (activity IN (SELECT a.id FROM @extschema@.activity a
-                              WHERE @extschema@.jurisdiction_holds(a.unit, 'handler')
-                                 OR @extschema@.jurisdiction_holds(a.unit, 'administrator')));
+                              WHERE @extschema@.jurisdiction_acts(a.unit)));
 CREATE POLICY gridgov_update ON @extschema@.signup FOR UPDATE
     USING (activity IN (SELECT a.id FROM @extschema@.activity a
-                         WHERE @extschema@.jurisdiction_holds(a.unit, 'handler')
-                            OR @extschema@.jurisdiction_holds(a.unit, 'administrator')));
+                         WHERE @extschema@.jurisdiction_acts(a.unit)));
 
 -- Ratings and awards: readers see them and the rollup; handlers and
 -- administrators of the target's unit record ratings (the rollup is kept
@@ -1373,7 +1369,7 @@ ALTER TABLE @extschema@.rating ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.rating FOR SELECT
     USING (@extschema@.jurisdiction_visible(unit));
 CREATE POLICY gridgov_insert ON @extschema@.rating FOR INSERT
-    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'handler') OR @extschema@.jurisdiction_holds(unit, 'administrator'));
+    WITH CHECK (@extschema@.jurisdiction_acts(unit));
 ALTER TABLE @extschema@.rating_monthly ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.rating_monthly FOR SELECT
     USING (@extschema@.jurisdiction_visible(unit));
@@ -1884,24 +1880,21 @@ ALTER TABLE @extschema@.mediation ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.mediation FOR SELECT
     USING (@extschema@.jurisdiction_visible(unit));
 CREATE POLICY gridgov_insert ON @extschema@.mediation FOR INSERT
-    WITH CHECK (@extschema@.jurisdiction_holds(unit, 'handler') OR @extschema@.jurisdiction_holds(unit, 'administrator'));
+    WITH CHECK (@extschema@.jurisdiction_acts(unit));
 CREATE POLICY gridgov_update ON @extschema@.mediation FOR UPDATE
-    USING (@extschema@.jurisdiction_holds(unit, 'handler') OR @extschema@.jurisdiction_holds(unit, 'administrator'));
+    USING (@extschema@.jurisdiction_acts(unit));
 ALTER TABLE @extschema@.mediation_session ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.mediation_session FOR SELECT
     USING (mediation IN (SELECT m.id FROM @extschema@.mediation m));
 CREATE POLICY gridgov_insert ON @extschema@.mediation_session FOR INSERT
     WITH CHECK (mediation IN (SELECT m.id FROM @extschema@.mediation m
-                               WHERE @extschema@.jurisdiction_holds(m.unit, 'handler')
-                                  OR @extschema@.jurisdiction_holds(m.unit, 'administrator')));
+                               WHERE @extschema@.jurisdiction_acts(m.unit)));
 ALTER TABLE @extschema@.judicial_confirmation ENABLE ROW LEVEL SECURITY;
 CREATE POLICY gridgov_read ON @extschema@.judicial_confirmation FOR SELECT
     USING (mediation IN (SELECT m.id FROM @extschema@.mediation m));
 CREATE POLICY gridgov_insert ON @extschema@.judicial_confirmation FOR INSERT
     WITH CHECK (mediation IN (SELECT m.id FROM @extschema@.mediation m
-                               WHERE @extschema@.jurisdiction_holds(m.unit, 'handler')
-                                  OR @extschema@.jurisdiction_holds(m.unit, 'administrator')));
+                               WHERE @extschema@.jurisdiction_acts(m.unit)));
 CREATE POLICY gridgov_update ON @extschema@.judicial_confirmation FOR UPDATE
     USING (mediation IN (SELECT m.id FROM @extschema@.mediation m
-                          WHERE @extschema@.jurisdiction_holds(m.unit, 'handler')
-                             OR @extschema@.jurisdiction_holds(m.unit, 'administrator')));
+                          WHERE @extschema@.jurisdiction_acts(m.unit)));

@@ -101,6 +101,71 @@ COMMENT ON COLUMN @extschema@.unit_history.layer IS 'the grid layer the unit bel
 
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit_history', '');
+CREATE INDEX unit_history_boundary_idx ON @extschema@.unit_history USING gist (boundary);
+
+-- Redraws (docs/layers.md, "Redraws"): split_grid, merge_grids and
+-- reshape_grid end the old grids' versions and start the new ones at the
+-- same instant, and record here which new grid took which part of which old
+-- one.  A version is named by its code and valid_from, in unit (the current
+-- or retired one) or unit_history (an earlier one), so no foreign key.
+CREATE TABLE @extschema@.grid_lineage (
+    old_code        @extschema@.gridcode NOT NULL,
+    old_valid_from  timestamptz NOT NULL,
+    new_code        @extschema@.gridcode NOT NULL,
+    new_valid_from  timestamptz NOT NULL,
+    redraw          text NOT NULL
+                    CONSTRAINT grid_lineage_redraw_kind CHECK (redraw OPERATOR(pg_catalog.=) ANY (ARRAY['split', 'merge', 'reshape'])),
+    share_of_old    double precision NOT NULL
+                    CONSTRAINT grid_lineage_share_of_old_range
+                    CHECK (share_of_old OPERATOR(pg_catalog.>=) 0 AND share_of_old OPERATOR(pg_catalog.<=) 1),
+    share_of_new    double precision NOT NULL
+                    CONSTRAINT grid_lineage_share_of_new_range
+                    CHECK (share_of_new OPERATOR(pg_catalog.>=) 0 AND share_of_new OPERATOR(pg_catalog.<=) 1),
+    PRIMARY KEY (old_code, old_valid_from, new_code, new_valid_from),
+    CONSTRAINT grid_lineage_forward CHECK (new_valid_from OPERATOR(pg_catalog.>) old_valid_from)
+);
+COMMENT ON TABLE @extschema@.grid_lineage IS
+    'which new grid version took which part of which old one, written by split_grid, merge_grids and reshape_grid';
+COMMENT ON COLUMN @extschema@.grid_lineage.old_code IS 'the redrawn grid''s code';
+COMMENT ON COLUMN @extschema@.grid_lineage.old_valid_from IS
+    'when the redrawn version took effect: with old_code, names it in unit or unit_history';
+COMMENT ON COLUMN @extschema@.grid_lineage.new_code IS 'the code of the grid that took part of its ground (the same code for a reshape)';
+COMMENT ON COLUMN @extschema@.grid_lineage.new_valid_from IS 'when the new version took effect: the redraw''s effective time';
+COMMENT ON COLUMN @extschema@.grid_lineage.redraw IS 'split, merge or reshape: the function that wrote the row';
+COMMENT ON COLUMN @extschema@.grid_lineage.share_of_old IS
+    'the share of the old version''s area that went to the new one (spheroid areas; per old grid of a split or merge the shares sum to 1)';
+COMMENT ON COLUMN @extschema@.grid_lineage.share_of_new IS
+    'the share of the new version''s area that came from the old one (spheroid areas; per new grid of a split or merge the shares sum to 1, unless the grids merged overlapped)';
+CREATE INDEX grid_lineage_new_idx ON @extschema@.grid_lineage (new_code, new_valid_from);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.grid_lineage', '');
+
+-- Every version of every unit, current, retired or earlier, with the time
+-- from which it takes cases routed by their reported_at (routes_from): its
+-- valid_from, except for a unit's first version that no redraw made, which
+-- takes the reports dated before the unit was registered (-infinity): the
+-- registry knew nothing better of that ground then.
+CREATE VIEW @extschema@.unit_versions WITH (security_invoker = true) AS
+SELECT v.code, v.name, @extschema@.level(v.code) AS level, v.layer, v.boundary, v.valid_from, v.valid_to,
+       CASE WHEN EXISTS (SELECT FROM @extschema@.unit_history h
+                          WHERE h.code OPERATOR(@extschema@.=) v.code AND h.valid_from OPERATOR(pg_catalog.<) v.valid_from)
+              OR EXISTS (SELECT FROM @extschema@.grid_lineage l
+                          WHERE l.new_code OPERATOR(@extschema@.=) v.code
+                            AND l.new_valid_from OPERATOR(pg_catalog.=) v.valid_from)
+            THEN v.valid_from ELSE '-infinity'::timestamptz END AS routes_from
+  FROM (SELECT u.code, u.name, u.layer, u.boundary, u.valid_from, u.valid_to FROM @extschema@.unit u
+        UNION ALL
+        SELECT h.code, h.name, h.layer, h.boundary, h.valid_from, h.valid_to FROM @extschema@.unit_history h) v;
+COMMENT ON VIEW @extschema@.unit_versions IS
+    'every version of every unit (unit and unit_history), with the time from which it takes cases routed by reported_at';
+COMMENT ON COLUMN @extschema@.unit_versions.code IS 'the unit''s code';
+COMMENT ON COLUMN @extschema@.unit_versions.name IS 'the unit''s name in this version';
+COMMENT ON COLUMN @extschema@.unit_versions.level IS 'the unit''s level, 1 province ... 7 building';
+COMMENT ON COLUMN @extschema@.unit_versions.layer IS 'the grid layer of this version';
+COMMENT ON COLUMN @extschema@.unit_versions.boundary IS 'the unit''s area in this version, a MultiPolygon in SRID 4326';
+COMMENT ON COLUMN @extschema@.unit_versions.valid_from IS 'when this version took effect';
+COMMENT ON COLUMN @extschema@.unit_versions.valid_to IS 'when it ended; NULL while in force';
+COMMENT ON COLUMN @extschema@.unit_versions.routes_from IS
+    'from when a case reported then is routed to it: valid_from, or -infinity for a unit''s first version that no redraw made';
 
 -- ======================================================================
 -- Functions
@@ -111,20 +176,25 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.unit_history', '');
 CREATE FUNCTION @extschema@.unit_keep_history() RETURNS trigger
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
+DECLARE
+    -- an edit that sets valid_from itself dates the new version (a redraw
+    -- dated in the past, reshape_grid); any other edit takes effect now
+    cut timestamptz := CASE WHEN NEW.valid_from IS DISTINCT FROM OLD.valid_from THEN NEW.valid_from
+                            ELSE pg_catalog.now() END;
 BEGIN
     IF (OLD.name, OLD.boundary, OLD.properties, OLD.layer) IS NOT DISTINCT FROM
        (NEW.name, NEW.boundary, NEW.properties, NEW.layer)
-       OR OLD.valid_from OPERATOR(pg_catalog.>=) pg_catalog.now() THEN
+       OR OLD.valid_from OPERATOR(pg_catalog.>=) cut THEN
         RETURN NEW;
     END IF;
     INSERT INTO @extschema@.unit_history (code, name, boundary, properties, valid_from, valid_to, layer)
-    VALUES (OLD.code, OLD.name, OLD.boundary, OLD.properties, OLD.valid_from, pg_catalog.now(), OLD.layer);
-    NEW.valid_from := pg_catalog.now();
+    VALUES (OLD.code, OLD.name, OLD.boundary, OLD.properties, OLD.valid_from, cut, OLD.layer);
+    NEW.valid_from := cut;
     RETURN NEW;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.unit_keep_history() IS
-    'BEFORE UPDATE row trigger on unit: an edit of name, boundary, properties or layer keeps the version it replaces in unit_history';
+    'BEFORE UPDATE row trigger on unit: an edit of name, boundary, properties or layer keeps the version it replaces in unit_history, ended at the new valid_from if the edit sets one, else now()';
 
 -- Functions over the registry.  They read current units: valid_to unset or
 -- still ahead.
@@ -227,6 +297,13 @@ CREATE FUNCTION @extschema@.grid_at(point geometry, layer text) RETURNS @extsche
 COMMENT ON FUNCTION @extschema@.grid_at(geometry, text) IS
     'the current grid of a layer covering a point (SRID 4326), the smallest code among several, NULL if none; from the in-memory index that routes cases';
 
+-- The same at another time: the grid a case reported then is routed to
+-- (docs/layers.md, "Redraws").
+CREATE FUNCTION @extschema@.grid_at(point geometry, layer text, at timestamptz) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridgov_grid_at' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.grid_at(geometry, text, timestamptz) IS
+    'the grid of a layer in force at a time (routes_from <= at < valid_to in unit_versions) covering a point, the smallest code among several, NULL if none; from the in-memory index that routes cases';
+
 -- The current grids of a layer whose overlap with the given grid has at
 -- least min_m2 square metres: shared edges and drawing slivers are no
 -- overlap.  Areas on the spheroid (geography), so shares are of true areas.
@@ -311,6 +388,322 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.layer_gaps(text, double precision) IS
     'the ground of each current community that no current grid of a layer covers, where it has at least min_m2 m²: its area, its share of the community and its shape (MultiPolygon, SRID 4326)';
+
+-- ======================================================================
+-- Redraws (docs/layers.md, "Redraws")
+-- ======================================================================
+
+-- A redraw is dated now or in the past (an office records the redraw it
+-- made on the first of the month); never in the future, when the new grids
+-- would already be current for every function that reads the registry.
+CREATE FUNCTION @extschema@.check_redraw_time(effective timestamptz) RETURNS boolean
+    LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF effective IS NULL THEN
+        RAISE EXCEPTION 'the redraw has no effective time'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give the time the new grids take effect, or leave effective out for now().';
+    END IF;
+    IF effective OPERATOR(pg_catalog.>) pg_catalog.now() THEN
+        RAISE EXCEPTION 'a redraw cannot take effect at %, in the future', effective
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Run the redraw when it takes effect; it may be dated in the past.';
+    END IF;
+    RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_redraw_time(timestamptz) IS
+    'true for a redraw time not NULL and not in the future; raises 22023 otherwise: the check of split_grid, merge_grids and reshape_grid';
+
+-- The grid a redraw replaces, locked: in force (valid_to unset), with a
+-- boundary, and in its current form since before the redraw.
+CREATE FUNCTION @extschema@.redraw_old_grid(grid @extschema@.gridcode, effective timestamptz)
+    RETURNS @extschema@.unit
+    LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    found @extschema@.unit;
+BEGIN
+    SELECT u.* INTO found FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.=) grid AND u.level OPERATOR(pg_catalog.=) 6 AND u.valid_to IS NULL
+       FOR UPDATE;
+    IF found.code IS NULL THEN
+        RAISE EXCEPTION 'unit % is not a grid in force', COALESCE(grid::text, 'NULL')
+            USING ERRCODE = 'GG011',
+                  HINT = 'A redraw replaces grids (level 6) registered in gridgov.unit whose valid_to is unset.';
+    END IF;
+    IF found.boundary IS NULL THEN
+        RAISE EXCEPTION 'grid % has no boundary to redraw', grid
+            USING ERRCODE = 'GG011',
+                  HINT = 'Register the grid''s boundary in gridgov.unit first.';
+    END IF;
+    IF found.valid_from OPERATOR(pg_catalog.>=) effective THEN
+        RAISE EXCEPTION 'grid % took its current form at %, not before the redraw at %', grid, found.valid_from, effective
+            USING ERRCODE = 'GG011',
+                  HINT = 'Date the redraw after the version it replaces took effect.';
+    END IF;
+    RETURN found;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.redraw_old_grid(@extschema@.gridcode, timestamptz) IS
+    'the grid a redraw replaces, locked FOR UPDATE; raises GG011 unless it is a grid in force with a boundary whose version took effect before the redraw';
+
+-- A new grid's boundary as a MultiPolygon, or 22023 naming the grid.
+CREATE FUNCTION @extschema@.redraw_boundary(grid @extschema@.gridcode, boundary geometry) RETURNS geometry
+    LANGUAGE plpgsql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    reason text;
+BEGIN
+    IF boundary IS NULL THEN
+        RAISE EXCEPTION 'new grid % has no boundary', grid
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A redraw draws every new grid: give a Polygon or MultiPolygon in SRID 4326.';
+    END IF;
+    IF ST_SRID(boundary) OPERATOR(pg_catalog.<>) 4326
+       OR GeometryType(boundary) OPERATOR(pg_catalog.<>) ALL (ARRAY['POLYGON', 'MULTIPOLYGON']) THEN
+        RAISE EXCEPTION 'the boundary of new grid % is a % in SRID %, not a polygon in SRID 4326',
+                        grid, GeometryType(boundary), ST_SRID(boundary)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give a Polygon or MultiPolygon of longitudes and latitudes (ST_SetSRID(..., 4326)).';
+    END IF;
+    reason := (ST_IsValidDetail(boundary)).reason;
+    IF reason IS NOT NULL THEN
+        RAISE EXCEPTION 'the boundary of new grid % is not valid: %', grid, reason
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Repair it (ST_MakeValid) or draw it again.';
+    END IF;
+    IF ST_Area(boundary::geography) OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'new grid % has no area', grid
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A grid''s boundary covers at least 1 m².';
+    END IF;
+    RETURN ST_Multi(boundary);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.redraw_boundary(@extschema@.gridcode, geometry) IS
+    'a new grid''s boundary as a MultiPolygon; raises 22023 naming the grid when it is NULL, not a polygon in SRID 4326, not valid or smaller than 1 m²';
+
+-- A split or a merge: the old grids end at effective and the new ones, in
+-- their community and layer, start then, after checking that they tile the
+-- old ground (to 1 m², like the overlays' default min_m2).  The checks
+-- measure in the plane the grids are drawn in (degrees, scaled to m² at the
+-- old grids): on the spheroid, a piece cut at a new vertex on an old edge
+-- leaves a sliver of a few m² between the straight edge and the geodesic.
+-- Shares are of spheroid areas; a polygon cut at new vertices measures a
+-- little apart from the whole (docs/layers.md, "Overlays"), so a share is
+-- taken of the sum of the pieces, not of the whole: an old grid's shares
+-- then sum to 1, and so do a new grid's unless the grids merged into it
+-- overlapped each other (their common ground is counted in each, so then
+-- the share is of the new grid's own area).
+CREATE FUNCTION @extschema@.redraw_grids(redraw text, olds @extschema@.gridcode[], codes @extschema@.gridcode[],
+                                         names text[], boundaries geometry[], effective timestamptz)
+    RETURNS SETOF @extschema@.grid_lineage
+    LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SET search_path FROM CURRENT ROWS 4
+AS $$
+DECLARE
+    given @extschema@.unit;
+    lead @extschema@.unit;
+    shapes geometry[] := ARRAY[]::geometry[];
+    ground geometry;
+    drawn geometry;
+    scale double precision;
+    m2 double precision;
+    olds_overlap boolean;
+    i integer;
+    j integer;
+BEGIN
+    PERFORM @extschema@.check_redraw_time(effective);
+    IF pg_catalog.cardinality(codes) IS DISTINCT FROM pg_catalog.cardinality(names)
+       OR pg_catalog.cardinality(codes) IS DISTINCT FROM pg_catalog.cardinality(boundaries) THEN
+        RAISE EXCEPTION 'the new grids'' codes, names and boundaries differ in number: %, % and %',
+                        COALESCE(pg_catalog.cardinality(codes), 0), COALESCE(pg_catalog.cardinality(names), 0),
+                        COALESCE(pg_catalog.cardinality(boundaries), 0)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give one code, one name and one boundary for each new grid, in the same order.';
+    END IF;
+    FOR i IN 1 .. COALESCE(pg_catalog.cardinality(olds), 0) LOOP
+        IF olds[i] OPERATOR(@extschema@.=) ANY (olds[1:i - 1]) THEN
+            RAISE EXCEPTION 'grid % is given twice', olds[i]
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Name each grid to merge once.';
+        END IF;
+        given := @extschema@.redraw_old_grid(olds[i], effective);
+        IF i OPERATOR(pg_catalog.=) 1 THEN
+            lead := given;
+        ELSIF given.parent OPERATOR(@extschema@.<>) lead.parent THEN
+            RAISE EXCEPTION 'grid % is under %, grid % under %: a merge joins grids of one community',
+                            given.code, given.parent, lead.code, lead.parent
+                USING ERRCODE = 'GG011',
+                      HINT = 'Merge grids with the same parent; a grid moves to another community by retiring it and registering a new one.';
+        ELSIF given.layer OPERATOR(pg_catalog.<>) lead.layer THEN
+            RAISE EXCEPTION 'grid % is in layer %, grid % in layer %: a merge joins grids of one layer',
+                            given.code, given.layer, lead.code, lead.layer
+                USING ERRCODE = 'GG011', HINT = 'Merge grids of the same grid layer.';
+        END IF;
+    END LOOP;
+    FOR i IN 1 .. COALESCE(pg_catalog.cardinality(codes), 0) LOOP
+        IF codes[i] IS NULL OR @extschema@.level(codes[i]) OPERATOR(pg_catalog.<>) 6 THEN
+            RAISE EXCEPTION 'new grid % is not a grid code (level 6)', COALESCE(codes[i]::text, 'NULL')
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'A grid''s code has 15 digits, the last three not 000, such as 440311006003101.';
+        END IF;
+        IF codes[i] OPERATOR(@extschema@.=) ANY (codes[1:i - 1]) THEN
+            RAISE EXCEPTION 'new grid % is given twice', codes[i]
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Give each new grid once.';
+        END IF;
+        IF COALESCE(names[i], '') OPERATOR(pg_catalog.=) '' THEN
+            RAISE EXCEPTION 'new grid % has no name', codes[i]
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Give each new grid its name, such as 根竹园社区第05网格.';
+        END IF;
+        IF @extschema@.parent(codes[i]) OPERATOR(@extschema@.<>) lead.parent THEN
+            RAISE EXCEPTION 'new grid % is under %, not under % like grid %', codes[i], @extschema@.parent(codes[i]),
+                            lead.parent, lead.code
+                USING ERRCODE = 'GG011',
+                      HINT = 'The new grids of a redraw stay in the community of the grids they replace (and in their layer).';
+        END IF;
+        IF EXISTS (SELECT FROM @extschema@.unit u WHERE u.code OPERATOR(@extschema@.=) codes[i]) THEN
+            RAISE EXCEPTION 'unit % is already registered', codes[i]
+                USING ERRCODE = 'GG011',
+                      HINT = 'A split or merge makes grids of new codes; reshape_grid keeps a grid''s code and redraws its boundary.';
+        END IF;
+        shapes := shapes OPERATOR(pg_catalog.||) @extschema@.redraw_boundary(codes[i], boundaries[i]);
+    END LOOP;
+
+    -- the new grids tile the old ground: no overlap, nothing left, nothing more
+    SELECT ST_Union(u.boundary), pg_catalog.sum(ST_Area(u.boundary)) OPERATOR(pg_catalog.-) ST_Area(ST_Union(u.boundary))
+      INTO ground, m2
+      FROM @extschema@.unit u WHERE u.code OPERATOR(@extschema@.=) ANY (olds);
+    scale := ST_Area(ground::geography) OPERATOR(pg_catalog./) ST_Area(ground);
+    olds_overlap := m2 OPERATOR(pg_catalog.*) scale OPERATOR(pg_catalog.>=) 1;
+    FOR i IN 1 .. pg_catalog.cardinality(shapes) LOOP
+        FOR j IN i + 1 .. pg_catalog.cardinality(shapes) LOOP
+            m2 := ST_Area(ST_Intersection(shapes[i], shapes[j])) OPERATOR(pg_catalog.*) scale;
+            IF m2 OPERATOR(pg_catalog.>=) 1 THEN
+                RAISE EXCEPTION 'new grids % and % overlap by % m²', codes[i], codes[j], pg_catalog.round(m2::numeric)
+                    USING ERRCODE = 'GG011', HINT = 'The new grids of a split tile the old grid without overlapping.';
+            END IF;
+        END LOOP;
+        m2 := ST_Area(ST_Difference(shapes[i], ground)) OPERATOR(pg_catalog.*) scale;
+        IF m2 OPERATOR(pg_catalog.>=) 1 THEN
+            RAISE EXCEPTION 'new grid % reaches % m² outside grid %', codes[i], pg_catalog.round(m2::numeric),
+                            pg_catalog.array_to_string(olds, ', ')
+                USING ERRCODE = 'GG011',
+                      HINT = 'A split or merge redraws the same ground; move ground between neighbours with reshape_grid.';
+        END IF;
+    END LOOP;
+    drawn := ST_Union(shapes);
+    m2 := ST_Area(ST_Difference(ground, drawn)) OPERATOR(pg_catalog.*) scale;
+    IF m2 OPERATOR(pg_catalog.>=) 1 THEN
+        RAISE EXCEPTION 'the new grids leave % m² of grid % uncovered', pg_catalog.round(m2::numeric),
+                        pg_catalog.array_to_string(olds, ', ')
+            USING ERRCODE = 'GG011',
+                  HINT = 'The new grids of a split or merge cover all the ground of the grids they replace.';
+    END IF;
+
+    UPDATE @extschema@.unit u SET valid_to = effective WHERE u.code OPERATOR(@extschema@.=) ANY (olds);
+    INSERT INTO @extschema@.unit (code, name, boundary, layer, valid_from)
+    SELECT n.code, n.name, n.shape, lead.layer, effective
+      FROM ROWS FROM (pg_catalog.unnest(codes), pg_catalog.unnest(names), pg_catalog.unnest(shapes)) AS n(code, name, shape);
+    RETURN QUERY
+    INSERT INTO @extschema@.grid_lineage AS l
+           (old_code, old_valid_from, new_code, new_valid_from, redraw, share_of_old, share_of_new)
+    SELECT p.old_code, p.old_valid_from, p.new_code, effective, redraw_grids.redraw,
+           LEAST(1, p.m2 OPERATOR(pg_catalog./) pg_catalog.sum(p.m2) OVER (PARTITION BY p.old_code)),
+           LEAST(1, p.m2 OPERATOR(pg_catalog./) CASE WHEN olds_overlap THEN p.new_m2
+                                                      ELSE pg_catalog.sum(p.m2) OVER (PARTITION BY p.new_code) END)
+      FROM (SELECT o.code AS old_code, o.valid_from AS old_valid_from, n.code AS new_code,
+                   ST_Area(ST_Intersection(o.boundary, n.boundary)::geography) AS m2,
+                   ST_Area(n.boundary::geography) AS new_m2
+              FROM @extschema@.unit o, @extschema@.unit n
+             WHERE o.code OPERATOR(@extschema@.=) ANY (olds) AND n.code OPERATOR(@extschema@.=) ANY (codes)
+               AND ST_Intersects(o.boundary, n.boundary)) p
+     WHERE p.m2 OPERATOR(pg_catalog.>) 0
+    RETURNING l.*;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.redraw_grids(text, @extschema@.gridcode[], @extschema@.gridcode[], text[], geometry[], timestamptz) IS
+    'the work of split_grid and merge_grids: checks the new grids, ends the old ones at effective, starts the new ones and writes their lineage';
+
+CREATE FUNCTION @extschema@.split_grid(grid @extschema@.gridcode, codes @extschema@.gridcode[], names text[],
+                                       boundaries geometry[], effective timestamptz DEFAULT pg_catalog.now())
+    RETURNS SETOF @extschema@.grid_lineage
+    LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SET search_path FROM CURRENT ROWS 4
+AS $$
+BEGIN
+    IF COALESCE(pg_catalog.cardinality(codes), 0) OPERATOR(pg_catalog.<) 2 THEN
+        RAISE EXCEPTION 'a split of grid % needs at least two new grids, not %', COALESCE(grid::text, 'NULL'),
+                        COALESCE(pg_catalog.cardinality(codes), 0)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'To redraw a grid''s boundary under its own code use reshape_grid.';
+    END IF;
+    RETURN QUERY SELECT * FROM @extschema@.redraw_grids('split', ARRAY[grid], codes, names, boundaries, effective);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.split_grid(@extschema@.gridcode, @extschema@.gridcode[], text[], geometry[], timestamptz) IS
+    'split a grid in force into new grids (codes, names, boundaries) tiling its ground, in its community and layer, at effective (default now()); returns their lineage';
+
+CREATE FUNCTION @extschema@.merge_grids(grids @extschema@.gridcode[], code @extschema@.gridcode, name text,
+                                        boundary geometry, effective timestamptz DEFAULT pg_catalog.now())
+    RETURNS SETOF @extschema@.grid_lineage
+    LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SET search_path FROM CURRENT ROWS 4
+AS $$
+BEGIN
+    IF COALESCE(pg_catalog.cardinality(grids), 0) OPERATOR(pg_catalog.<) 2 THEN
+        RAISE EXCEPTION 'a merge needs at least two grids, not %', COALESCE(pg_catalog.cardinality(grids), 0)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'To redraw one grid''s boundary use reshape_grid.';
+    END IF;
+    RETURN QUERY SELECT * FROM @extschema@.redraw_grids('merge', grids, ARRAY[code], ARRAY[name], ARRAY[boundary], effective);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.merge_grids(@extschema@.gridcode[], @extschema@.gridcode, text, geometry, timestamptz) IS
+    'merge grids in force of one community and layer into a new grid (code, name, boundary) covering their ground, at effective (default now()); returns its lineage';
+
+-- The same code, a new boundary: the edit keeps the old version in
+-- unit_history, ended at effective (unit_keep_history).
+CREATE FUNCTION @extschema@.reshape_grid(grid @extschema@.gridcode, boundary geometry,
+                                         effective timestamptz DEFAULT pg_catalog.now())
+    RETURNS SETOF @extschema@.grid_lineage
+    LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SET search_path FROM CURRENT ROWS 1
+AS $$
+DECLARE
+    given @extschema@.unit;
+    shape geometry;
+    community @extschema@.unit;
+    m2 double precision;
+BEGIN
+    PERFORM @extschema@.check_redraw_time(effective);
+    given := @extschema@.redraw_old_grid(grid, effective);
+    shape := @extschema@.redraw_boundary(grid, boundary);
+    IF ST_Equals(shape, given.boundary) THEN
+        RAISE EXCEPTION 'the new boundary of grid % is its current one', grid
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'A reshape draws a different boundary.';
+    END IF;
+    SELECT u.* INTO community FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.=) given.parent AND @extschema@.unit_is_current(u.valid_to);
+    -- in the plane of the drawing, like redraw_grids's checks
+    m2 := ST_Area(ST_Difference(shape, community.boundary)) OPERATOR(pg_catalog.*)
+          ST_Area(shape::geography) OPERATOR(pg_catalog./) ST_Area(shape);
+    IF m2 OPERATOR(pg_catalog.>=) 1 THEN
+        RAISE EXCEPTION 'the new boundary of grid % reaches % m² outside its community %', grid,
+                        pg_catalog.round(m2::numeric), given.parent
+            USING ERRCODE = 'GG011',
+                  HINT = 'A grid stays inside the boundary of the community it is coded under.';
+    END IF;
+    UPDATE @extschema@.unit u SET boundary = shape, valid_from = effective WHERE u.code OPERATOR(@extschema@.=) grid;
+    m2 := ST_Area(ST_Intersection(given.boundary, shape)::geography);
+    RETURN QUERY
+    INSERT INTO @extschema@.grid_lineage AS l
+           (old_code, old_valid_from, new_code, new_valid_from, redraw, share_of_old, share_of_new)
+    VALUES (grid, given.valid_from, grid, effective, 'reshape',
+            LEAST(1, m2 OPERATOR(pg_catalog./) ST_Area(given.boundary::geography)),
+            LEAST(1, m2 OPERATOR(pg_catalog./) ST_Area(shape::geography)))
+    RETURNING l.*;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.reshape_grid(@extschema@.gridcode, geometry, timestamptz) IS
+    'redraw the boundary of a grid in force under its own code, inside its community, at effective (default now()); the old version goes to unit_history; returns the lineage row';
 
 CREATE FUNCTION @extschema@.unit_at(point geometry, level integer) RETURNS @extschema@.unit
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT

@@ -431,6 +431,24 @@ jurisdiction_holds(PG_FUNCTION_ARGS)
 }
 
 /*
+ * jurisdiction_acts(unit): whether the current role holds handler or
+ * administrator on unit or a unit above it, the test of every policy that
+ * lets either record something there; one call instead of two keeps those
+ * policies short and reads the holdings once.
+ */
+PG_FUNCTION_INFO_V1(jurisdiction_acts);
+Datum
+jurisdiction_acts(PG_FUNCTION_ARGS)
+{
+	const Holdings *h = current_holdings(fcinfo);
+	int64		code = PG_GETARG_INT64(0);
+
+	PG_RETURN_BOOL(h->everything ||
+				   ranges_contain(&h->by_function[ACCESS_HANDLER], code) ||
+				   ranges_contain(&h->by_function[ACCESS_ADMINISTRATOR], code));
+}
+
+/*
  * jurisdiction_covers(unit): whether unit is visible or lies above a unit
  * granted to the current role (any function, categories included): the
  * units whose names its breadcrumbs show.

@@ -947,14 +947,15 @@ apply_early_warning(Relation cases, CaseRow *row, TimestampTz reported_at)
 
 /*
  * A case whose point no grid covers goes to the lowest unit above the grids
- * that covers it, flagged for the grid office: grid_gap, and a note in its
- * first history row (before the caller's note, if any).  Returns the unit;
- * a point outside every unit of levels 3 to 5 is refused.
+ * that covers it (in force at its report), flagged for the grid office:
+ * grid_gap, and a note in its first history row (before the caller's note,
+ * if any).  Returns the unit; a point outside every unit of levels 3 to 5 is
+ * refused.
  */
 static int64
-place_in_gap(CaseRow *row, int64 case_id)
+place_in_gap(CaseRow *row, int64 case_id, TimestampTz reported_at)
 {
-	int64		unit = grid_index_gap_unit_at(ROW_DATUM(row, C_LOCATION));
+	int64		unit = grid_index_gap_unit_at(ROW_DATUM(row, C_LOCATION), reported_at);
 	char	   *code;
 	char	   *note;
 	char	   *reason;
@@ -978,15 +979,16 @@ place_in_gap(CaseRow *row, int64 case_id)
 }
 
 /*
- * Where a new case is: the grid covering its point, or in a gap between the
- * grids the lowest unit covering it (place_in_gap), unless the caller named
- * a unit; and the district above it.  Sets unit, district and grid_gap,
- * returns unit.  A district given must be that one: a distributed cases
- * table (Citus, docs/scale-out.md) has put the row in the given district's
- * shard already.
+ * Where a new case is: the grid in force at its reported_at covering its
+ * point (a late report goes to the grid of its time, docs/layers.md), or in
+ * a gap between the grids the lowest unit covering it (place_in_gap),
+ * unless the caller named a unit; and the district above it.  Sets unit,
+ * district and grid_gap, returns unit.  A district given must be that one:
+ * a distributed cases table (Citus, docs/scale-out.md) has put the row in
+ * the given district's shard already.
  */
 static int64
-place_case(CaseRow *row, int64 case_id)
+place_case(CaseRow *row, int64 case_id, TimestampTz reported_at)
 {
 	int64		unit;
 	int64		district;
@@ -1000,9 +1002,9 @@ place_case(CaseRow *row, int64 case_id)
 					(errcode(ERRCODE_CASE_ROUTING_FAILED),
 					 errmsg("case " INT64_FORMAT " has neither a location nor a unit", case_id),
 					 errhint("Give the point where it happened, or the unit it belongs to.")));
-		unit = grid_index_grid_at(ROW_DATUM(row, C_LOCATION));
+		unit = grid_index_grid_at(ROW_DATUM(row, C_LOCATION), reported_at);
 		if (unit == 0)
-			unit = place_in_gap(row, case_id);
+			unit = place_in_gap(row, case_id, reported_at);
 		row_set(row, C_UNIT, GridcodeGetDatum(unit));
 	}
 	unit = DatumGetGridcode(ROW_DATUM(row, C_UNIT));
@@ -1100,7 +1102,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 	actor = move_actor(NULL, &row, case_id, &actor_named);
 	record_people(trigdata->tg_relation, NULL, &row, case_id, actor_named);
 
-	unit = place_case(&row, case_id);
+	unit = place_case(&row, case_id, reported_at);
 
 	row_set_int(&row, C_REPORTED_SEVERITY, row_int(&row, C_SEVERITY, 1));
 	apply_early_warning(trigdata->tg_relation, &row, reported_at);

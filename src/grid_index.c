@@ -30,11 +30,19 @@
  * to the lowest unit above the grids whose boundary covers it, which PostGIS
  * finds (grid_index_gap_unit_at).
  *
- * The index is read whole from gridgov.unit and gridgov.grid_layer on first
- * use and dropped when either table changes (their statement triggers and
- * cache.c): a new layer, a grid moved to another layer or a new primary
- * layer rebuild it once, never once per case.  Units whose valid_to has
- * passed are skipped at lookup, since time moves on while the index lives.
+ * Routing is by time: a case goes to the grid in force at its reported_at,
+ * so that a late report of an event before a redraw goes to the grid of
+ * that time (docs/layers.md, "Redraws").  The index therefore holds every
+ * version of every grid (gridgov.unit_versions: current, retired and
+ * earlier ones), each with the span in which it takes cases, and a lookup
+ * skips the versions not in force at the time asked.  A year of redraws
+ * adds versions to the buckets, not a rebuild per case.
+ *
+ * The index is read whole from gridgov.unit_versions and gridgov.grid_layer
+ * on first use and dropped when unit, unit_history, grid_lineage or
+ * grid_layer changes (their statement triggers and cache.c): a redraw, a new
+ * layer, a grid moved to another layer or a new primary layer rebuild it
+ * once, never once per case.
  */
 #include "postgres.h"
 
@@ -77,7 +85,8 @@ typedef enum GridIndexAnswer
 typedef struct IndexedGrid
 {
 	int64		code;
-	TimestampTz valid_to;		/* DT_NOEND while current */
+	TimestampTz routes_from;	/* takes cases reported from then (DT_NOBEGIN: always) */
+	TimestampTz valid_to;		/* until then; DT_NOEND while current */
 	int64		xmin,
 				xmax,
 				ymin,
@@ -118,32 +127,34 @@ typedef struct GridIndex
 static MemoryContext index_context = NULL;
 static GridIndex *grid_index = NULL;
 static bool index_stale = false;
-static Oid	index_relids[2];
+static Oid	index_relids[4];
 
 /* gridgov.grid_index_memory, in kB: what one backend may spend on it */
 static int	grid_index_memory = 65536;
 
-/* PostGIS's answer, asked when the index is unsure */
+/* PostGIS's answer, asked when the index is unsure: the version in force at $3 */
 static const SpiQuery grid_at_point_query = {
-	"SELECT u.code FROM %1$s.unit u"
-	" WHERE u.level OPERATOR(pg_catalog.=) 6 AND u.layer OPERATOR(pg_catalog.=) $2"
-	" AND %2$s.st_covers(u.boundary, $1)"
-	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())"
-	" ORDER BY u.code LIMIT 1",
-	2, {SPI_PLAN_GEOMETRY, TEXTOID}
+	"SELECT v.code FROM %1$s.unit_versions v"
+	" WHERE v.level OPERATOR(pg_catalog.=) 6 AND v.layer OPERATOR(pg_catalog.=) $2"
+	" AND %2$s.st_covers(v.boundary, $1)"
+	" AND v.routes_from OPERATOR(pg_catalog.<=) $3"
+	" AND (v.valid_to IS NULL OR v.valid_to OPERATOR(pg_catalog.>) $3)"
+	" ORDER BY v.code LIMIT 1",
+	3, {SPI_PLAN_GEOMETRY, TEXTOID, TIMESTAMPTZOID}
 };
 
 /*
  * The same over a schema older than 0.8.0 (the module is updated before
- * ALTER EXTENSION UPDATE runs): one layer, governance, with every grid.
+ * ALTER EXTENSION UPDATE runs): one layer, governance, with every grid, and
+ * no versions: the current grids, whatever the time.
  */
 static const SpiQuery grid_at_point_before_layers_query = {
 	"SELECT u.code FROM %1$s.unit u"
 	" WHERE u.level OPERATOR(pg_catalog.=) 6 AND $2 OPERATOR(pg_catalog.=) 'governance'"
-	" AND %2$s.st_covers(u.boundary, $1)"
+	" AND %2$s.st_covers(u.boundary, $1) AND $3 IS NOT NULL"
 	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())"
 	" ORDER BY u.code LIMIT 1",
-	2, {SPI_PLAN_GEOMETRY, TEXTOID}
+	3, {SPI_PLAN_GEOMETRY, TEXTOID, TIMESTAMPTZOID}
 };
 
 /* every layer, and whether it is the primary one */
@@ -154,27 +165,30 @@ static const SpiQuery grid_layers_query = {
 };
 
 /*
- * every current grid, and whether PostGIS calls its boundary valid: the
- * primary layer's first, so that it is the one to fit in the memory allowed
+ * every version of every grid, with the span in which it takes cases, and
+ * whether PostGIS calls its boundary valid: the primary layer's first, so
+ * that it is the one to fit in the memory allowed
  */
 static const SpiQuery grid_boundaries_query = {
 	/* ST_IsValidDetail, unlike ST_IsValid, does not raise notices */
-	"SELECT u.layer, u.code, u.valid_to, u.boundary,"
-	" (%2$s.st_isvaliddetail(u.boundary)).valid"
-	" AND %2$s.st_ymin(u.boundary) OPERATOR(pg_catalog.>) -88"
-	" AND %2$s.st_ymax(u.boundary) OPERATOR(pg_catalog.<) 88"
-	" FROM %1$s.unit u"
-	" WHERE u.level OPERATOR(pg_catalog.=) 6 AND u.boundary IS NOT NULL"
-	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())"
-	" ORDER BY u.layer OPERATOR(pg_catalog.=) %1$s.primary_layer() DESC, u.layer",
+	"SELECT v.layer, v.code, v.valid_to, v.boundary,"
+	" (%2$s.st_isvaliddetail(v.boundary)).valid"
+	" AND %2$s.st_ymin(v.boundary) OPERATOR(pg_catalog.>) -88"
+	" AND %2$s.st_ymax(v.boundary) OPERATOR(pg_catalog.<) 88,"
+	" v.routes_from"
+	" FROM %1$s.unit_versions v"
+	" WHERE v.level OPERATOR(pg_catalog.=) 6 AND v.boundary IS NOT NULL"
+	" ORDER BY v.layer OPERATOR(pg_catalog.=) %1$s.primary_layer() DESC, v.layer",
 	0, {0}
 };
 
+/* the current grids of a schema older than 0.8.0, in force whenever asked */
 static const SpiQuery grid_boundaries_before_layers_query = {
 	"SELECT 'governance'::pg_catalog.text, u.code, u.valid_to, u.boundary,"
 	" (%2$s.st_isvaliddetail(u.boundary)).valid"
 	" AND %2$s.st_ymin(u.boundary) OPERATOR(pg_catalog.>) -88"
-	" AND %2$s.st_ymax(u.boundary) OPERATOR(pg_catalog.<) 88"
+	" AND %2$s.st_ymax(u.boundary) OPERATOR(pg_catalog.<) 88,"
+	" '-infinity'::pg_catalog.timestamptz"
 	" FROM %1$s.unit u"
 	" WHERE u.level OPERATOR(pg_catalog.=) 6 AND u.boundary IS NOT NULL"
 	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())",
@@ -182,16 +196,27 @@ static const SpiQuery grid_boundaries_before_layers_query = {
 };
 
 /*
- * The lowest current unit above the grids (community, else subdistrict,
- * else district) covering a point no grid covers: the gap's owner.
+ * The lowest unit above the grids (community, else subdistrict, else
+ * district) in force at $2 covering a point no grid covers: the gap's owner.
  */
 static const SpiQuery gap_unit_at_point_query = {
+	"SELECT v.code FROM %1$s.unit_versions v"
+	" WHERE v.level OPERATOR(pg_catalog.>=) 3 AND v.level OPERATOR(pg_catalog.<=) 5"
+	" AND %2$s.st_covers(v.boundary, $1)"
+	" AND v.routes_from OPERATOR(pg_catalog.<=) $2"
+	" AND (v.valid_to IS NULL OR v.valid_to OPERATOR(pg_catalog.>) $2)"
+	" ORDER BY v.level DESC, v.code LIMIT 1",
+	2, {SPI_PLAN_GEOMETRY, TIMESTAMPTZOID}
+};
+
+/* the same over a schema older than 0.8.0: the current units */
+static const SpiQuery gap_unit_at_point_before_layers_query = {
 	"SELECT u.code FROM %1$s.unit u"
 	" WHERE u.level OPERATOR(pg_catalog.>=) 3 AND u.level OPERATOR(pg_catalog.<=) 5"
-	" AND %2$s.st_covers(u.boundary, $1)"
+	" AND %2$s.st_covers(u.boundary, $1) AND $2 IS NOT NULL"
 	" AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) pg_catalog.now())"
 	" ORDER BY u.level DESC, u.code LIMIT 1",
-	1, {SPI_PLAN_GEOMETRY}
+	2, {SPI_PLAN_GEOMETRY, TIMESTAMPTZOID}
 };
 
 static SPIPlanPtr grid_at_point_plan = NULL;
@@ -215,6 +240,7 @@ static SPIPlanPtr unit_at_swapped_point_plan = NULL;
 static SPIPlanPtr grid_boundaries_plan = NULL;
 static SPIPlanPtr grid_boundaries_before_layers_plan = NULL;
 static SPIPlanPtr gap_unit_at_point_plan = NULL;
+static SPIPlanPtr gap_unit_at_point_before_layers_plan = NULL;
 
 /* Drop the index at the next use: gridgov.unit or gridgov.grid_layer changed. */
 static void
@@ -263,9 +289,10 @@ drop_layer(LayerIndex *layer)
 	layer->grids = NULL;
 }
 
-/* Add one current grid to its layer's index, or find the layer's index unusable. */
+/* Add one version of a grid to its layer's index, or find the layer's index unusable. */
 static void
-add_grid(LayerIndex *layer, int64 code, TimestampTz valid_to, Datum boundary, bool valid)
+add_grid(LayerIndex *layer, int64 code, TimestampTz routes_from, TimestampTz valid_to,
+		 Datum boundary, bool valid)
 {
 	MemoryContext caller;
 	MemoryContext scratch;
@@ -298,6 +325,7 @@ add_grid(LayerIndex *layer, int64 code, TimestampTz valid_to, Datum boundary, bo
 		}
 		grid = &layer->grids[layer->ngrids++];
 		grid->code = code;
+		grid->routes_from = routes_from;
 		grid->valid_to = valid_to;
 		grid->xmin = poly->xmin;
 		grid->xmax = poly->xmax;
@@ -447,7 +475,7 @@ read_layers(GridIndex *index)
 	SPI_finish();
 }
 
-/* Every current grid, from gridgov.unit, into its layer (add_grid). */
+/* Every version of every grid, from gridgov.unit_versions, into its layer (add_grid). */
 static void
 read_boundaries(GridIndex *index)
 {
@@ -469,13 +497,14 @@ read_boundaries(GridIndex *index)
 		Datum		valid_to = SPI_getbinval(tuple, desc, 3, &isnull);
 		TimestampTz until = isnull ? DT_NOEND : DatumGetTimestampTz(valid_to);
 		Datum		boundary = SPI_getbinval(tuple, desc, 4, &isnull);
-		Datum		valid = SPI_getbinval(tuple, desc, 5, &isnull);
+		bool		valid = DatumGetBool(SPI_getbinval(tuple, desc, 5, &isnull)) && !isnull;
+		TimestampTz from = DatumGetTimestampTz(SPI_getbinval(tuple, desc, 6, &isnull));
 
 		/* the rows come layer by layer; unit.layer references grid_layer */
 		if (layer == NULL || strcmp(layer->name, name) != 0)
 			layer = find_layer(index, name);
 		if (layer != NULL)
-			add_grid(layer, code, until, boundary, !isnull && DatumGetBool(valid));
+			add_grid(layer, code, from, until, boundary, valid);
 		pfree(name);
 	}
 	SPI_finish();
@@ -493,6 +522,8 @@ load_index(Oid namespace)
 	/* before reading, so that a change arriving meanwhile is not missed */
 	index_relids[0] = get_relname_relid("unit", namespace);
 	index_relids[1] = get_relname_relid("grid_layer", namespace);
+	index_relids[2] = get_relname_relid("unit_history", namespace);
+	index_relids[3] = get_relname_relid("grid_lineage", namespace);
 	index_stale = false;
 
 	PG_TRY();
@@ -589,11 +620,13 @@ grid_contains(const IndexedGrid *grid, int64 px, int64 py, bool *sure)
 	return inside;
 }
 
-/* The grid of the layer covering (lng, lat) in *grid, 0 if none, when the index is sure. */
+/*
+ * The grid of the layer in force at time at covering (lng, lat) in *grid, 0
+ * if none, when the index is sure.
+ */
 static GridIndexAnswer
-index_answer(const LayerIndex *layer, double lng, double lat, int64 *grid)
+index_answer(const LayerIndex *layer, double lng, double lat, TimestampTz at, int64 *grid)
 {
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
 	int64		px,
 				py;
 	int			b;
@@ -622,7 +655,7 @@ index_answer(const LayerIndex *layer, double lng, double lat, int64 *grid)
 
 		if (px < candidate->xmin - NEAR_EDGE_FACTOR || px > candidate->xmax + NEAR_EDGE_FACTOR ||
 			py < candidate->ymin - NEAR_EDGE_FACTOR || py > candidate->ymax + NEAR_EDGE_FACTOR ||
-			candidate->valid_to <= now ||
+			candidate->routes_from > at || candidate->valid_to <= at ||
 			(best != 0 && candidate->code >= best))
 			continue;
 		if (grid_contains(candidate, px, py, &sure))
@@ -654,16 +687,17 @@ unit_by_query(SPIPlanPtr *plan, const SpiQuery *query, Datum *values)
 }
 
 /*
- * The grid of the layer covering the point, 0 if none: from the index when
- * it is sure, else from PostGIS.  funcname names the caller in errors.
+ * The grid of the layer in force at time at covering the point, 0 if none:
+ * from the index when it is sure, else from PostGIS.  funcname names the
+ * caller in errors.
  */
 static int64
-layer_grid_at(const LayerIndex *layer, Datum point, const char *funcname)
+layer_grid_at(const LayerIndex *layer, Datum point, TimestampTz at, const char *funcname)
 {
 	int64		grid = 0;
 	double		lng;
 	double		lat;
-	Datum		values[2];
+	Datum		values[3];
 
 	gridcell_postgis_read_point(point, &lng, &lat, funcname);
 	/* a NaN or out-of-range point is refused, as gridcell() refuses it */
@@ -673,32 +707,43 @@ layer_grid_at(const LayerIndex *layer, Datum point, const char *funcname)
 	/* a primary layer without a row in grid_layer has no grids */
 	if (layer == NULL)
 		return 0;
-	if (index_answer(layer, lng, lat, &grid) == GRID_INDEX_SURE)
+	/* a schema without versions knows only the current grids */
+	if (grid_index->before_layers)
+		at = GetCurrentTransactionStartTimestamp();
+	if (index_answer(layer, lng, lat, at, &grid) == GRID_INDEX_SURE)
 		return grid;
 	values[0] = point;
 	values[1] = CStringGetTextDatum(layer->name);
+	values[2] = TimestampTzGetDatum(at);
 	if (grid_index->before_layers)
 		return unit_by_query(&grid_at_point_before_layers_plan, &grid_at_point_before_layers_query, values);
 	return unit_by_query(&grid_at_point_plan, &grid_at_point_query, values);
 }
 
-/* The grid of the primary layer covering the point, 0 if none: where a case goes. */
+/*
+ * The grid of the primary layer in force at time at covering the point, 0
+ * if none: where a case reported then goes.
+ */
 int64
-grid_index_grid_at(Datum point)
+grid_index_grid_at(Datum point, TimestampTz at)
 {
-	return layer_grid_at(current_index(spi_plan_namespace())->primary, point, "case routing");
+	return layer_grid_at(current_index(spi_plan_namespace())->primary, point, at, "case routing");
 }
 
 /*
- * The lowest current unit of levels 3 to 5 covering a point that no grid
- * covers, 0 if none.  Gaps are rare, so PostGIS answers (over the GiST index
- * of gridgov.unit); the grid index is neither rebuilt nor asked.
+ * The lowest unit of levels 3 to 5 in force at time at covering a point
+ * that no grid covers, 0 if none.  Gaps are rare, so PostGIS answers (over
+ * the GiST indexes of gridgov.unit and unit_history); the grid index is
+ * neither rebuilt nor asked.
  */
 int64
-grid_index_gap_unit_at(Datum point)
+grid_index_gap_unit_at(Datum point, TimestampTz at)
 {
-	Datum		values[1] = {point};
+	Datum		values[2] = {point, TimestampTzGetDatum(at)};
 
+	if (current_index(spi_plan_namespace())->before_layers)
+		return unit_by_query(&gap_unit_at_point_before_layers_plan, &gap_unit_at_point_before_layers_query,
+							 values);
 	return unit_by_query(&gap_unit_at_point_plan, &gap_unit_at_point_query, values);
 }
 
@@ -738,8 +783,9 @@ gridgov_check_grid_layer(PG_FUNCTION_ARGS)
 }
 
 /*
- * grid_at(point, layer): the current grid of a layer covering a point, NULL
- * if none; from the same index as routing.
+ * grid_at(point, layer [, at]): the grid of a layer in force at time at
+ * (default now) covering a point, NULL if none; from the same index as
+ * routing.
  */
 PG_FUNCTION_INFO_V1(gridgov_grid_at);
 Datum
@@ -747,9 +793,10 @@ gridgov_grid_at(PG_FUNCTION_ARGS)
 {
 	Datum		point = PG_GETARG_DATUM(0);
 	LayerIndex *layer = layer_named(text_to_cstring(PG_GETARG_TEXT_PP(1)), fcinfo->flinfo->fn_oid);
+	TimestampTz at = PG_NARGS() > 2 ? PG_GETARG_TIMESTAMPTZ(2) : GetCurrentTransactionStartTimestamp();
 	int64		grid;
 
-	grid = layer_grid_at(layer, point, "grid_at()");
+	grid = layer_grid_at(layer, point, at, "grid_at()");
 	if (grid == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(GridcodeGetDatum(grid));

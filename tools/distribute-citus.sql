@@ -66,7 +66,7 @@ SET LOCAL session_replication_role = replica;
 -- reference tables, every referenced table before those that refer to it
 SELECT create_reference_table(t)
   FROM unnest(ARRAY[
-        'gridgov.grid_layer', 'gridgov.unit', 'gridgov.unit_history',
+        'gridgov.grid_layer', 'gridgov.unit', 'gridgov.unit_history', 'gridgov.grid_lineage',
         'gridgov.calendar_day', 'gridgov.work_period', 'gridgov.calendar_year',
         'gridgov.category', 'gridgov.category_rule', 'gridgov.warning_rule',
         'gridgov.organization_kind', 'gridgov.role', 'gridgov.organization',

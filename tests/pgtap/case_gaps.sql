@@ -17,8 +17,10 @@ UPDATE unit SET boundary = ST_Multi(ST_MakeEnvelope(113.925, 22.72, 114.00, 22.7
 UPDATE unit SET boundary = ST_Multi(ST_MakeEnvelope(113.89, 22.74, 113.925, 22.78, 4326)) WHERE code = '440311001001';
 UPDATE unit SET boundary = ST_Multi(ST_MakeEnvelope(113.925, 22.73, 113.95, 22.77, 4326)) WHERE code = '440311006003';
 UPDATE unit SET boundary = ST_Multi(ST_MakeEnvelope(113.95, 22.73, 113.98, 22.77, 4326)) WHERE code = '440311006004';
--- the fixture's grids leave way: Voronoi grids tile two communities
-UPDATE unit SET valid_from = now() - interval '1 day', valid_to = now()
+-- the fixture's grids leave way: Voronoi grids tile two communities (out
+-- of force since 1 November, before the reports of 16 November below, which
+-- are routed to the grids of their time)
+UPDATE unit SET valid_from = '2026-01-01 00:00+08', valid_to = '2026-11-01 00:00+08'
  WHERE code IN ('440311006003001', '440311006004001');
 
 SELECT setseed(0.1903);
@@ -41,7 +43,7 @@ SELECT is((SELECT count(*) FROM unit WHERE level = 6 AND valid_to IS NULL AND pa
 CREATE TEMP TABLE touched AS
 SELECT code, (row_number() OVER (ORDER BY random())) % 5 AS fate
   FROM unit WHERE level = 6 AND valid_to IS NULL AND parent IN ('440311006003', '440311006004');
-UPDATE unit SET valid_from = now() - interval '1 day', valid_to = now()
+UPDATE unit SET valid_from = '2026-01-01 00:00+08', valid_to = '2026-11-01 00:00+08'
  WHERE code IN (SELECT code FROM touched WHERE fate = 0);
 UPDATE unit SET boundary = ST_Multi(ST_Buffer(boundary, -0.0008, 'join=mitre'))
  WHERE code IN (SELECT code FROM touched WHERE fate = 1);

@@ -13,7 +13,8 @@ CREATE TEMP TABLE not_for_bi (view name, why text);
 INSERT INTO not_for_bi VALUES
     ('job_status', 'the background worker''s jobs for the DBA: regproc and interval columns'),
     ('jurisdiction_holders', 'who holds which grant: regrole and tstzrange columns, for administrators'),
-    ('case_reporters', 'reporters'' contacts, masked, for the staff who call them back');
+    ('case_reporters', 'reporters'' contacts, masked, for the staff who call them back'),
+    ('unit_versions', 'every version of every unit, as routing by reported_at reads them: gridcode columns');
 
 CREATE TEMP TABLE bi_view AS
 SELECT c.oid, c.relname

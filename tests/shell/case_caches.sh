@@ -40,8 +40,10 @@ elsewhere() {	# another session changes the tables and commits
 }
 
 point='ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326)'
-intake="INSERT INTO gridgov.cases (category, channel, location, reported_at)
-        VALUES ('noise', 'patrol', $point, '2026-11-16 10:00+08') RETURNING unit, handling_level, service_point;"
+# reported now: a case is routed to the grids in force at its reported_at,
+# and the changes below take effect when they are made
+intake="INSERT INTO gridgov.cases (category, channel, location)
+        VALUES ('noise', 'patrol', $point) RETURNING unit, handling_level, service_point;"
 
 check 'the open session routes a point and loads its caches' \
 	'440311006003001|5|4' "$(ask "$intake")"
@@ -59,8 +61,8 @@ elsewhere "UPDATE gridgov.category_rule SET handling_level = 4 WHERE category = 
 check 'a category rule changed elsewhere routes its next case' \
 	'440311006004001|4|2' "$(ask "$intake")"
 
-desk="INSERT INTO gridgov.cases (category, channel, location, reported_at)
-      VALUES ('illegal_construction', 'patrol', $point, '2026-11-16 10:00+08') RETURNING unit, handling_level, service_point;"
+desk="INSERT INTO gridgov.cases (category, channel, location)
+      VALUES ('illegal_construction', 'patrol', $point) RETURNING unit, handling_level, service_point;"
 check 'a department'"'"'s case goes to its subdistrict desk' \
 	'440311006004001|4|8' "$(ask "$desk")"
 elsewhere "UPDATE gridgov.service_point SET department = 'water_affairs' WHERE id = 8;"

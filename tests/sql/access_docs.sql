@@ -47,6 +47,9 @@ SET ROLE office_matian;
 SELECT jurisdiction_visible('440311006003001'), jurisdiction_holds('440311006003001', 'handler'),
        jurisdiction_covers('440311'), jurisdiction_visible('440311001001001');
 RESET ROLE;
+SET ROLE worker_genzhuyuan;
+SELECT jurisdiction_acts('440311006003001'), jurisdiction_acts('440311006004001');
+RESET ROLE;
 -- refused writes
 SET ROLE office_matian;
 UPDATE cases SET description = '已核实' WHERE id = 201;
@@ -80,6 +83,38 @@ RESET ROLE;
 SELECT grantee, unit, function, lower(valid), upper(valid) = now() AS ended_now
   FROM jurisdiction_grant WHERE grantee = 'office_matian'::regrole;
 SELECT grant_jurisdiction('office_matian', '440311006', 'steward');
+-- (not in the docs) jurisdiction_acts is holds(handler) or
+-- holds(administrator) for every unit and every function granted: each of
+-- four roles granted one function on Matian, plus one with no grant
+CREATE ROLE acts_handler IN ROLE gridgov_docs_readers;
+CREATE ROLE acts_viewer IN ROLE gridgov_docs_readers;
+CREATE ROLE acts_administrator IN ROLE gridgov_docs_readers;
+CREATE ROLE acts_auditor IN ROLE gridgov_docs_readers;
+CREATE ROLE acts_none IN ROLE gridgov_docs_readers;
+SELECT count(*) FROM (SELECT grant_jurisdiction(('acts_' || f)::regrole, '440311006', f)
+                        FROM unnest('{handler,viewer,administrator,auditor}'::text[]) f) g;
+-- every unit, read as the owner, and each one's next sibling
+CREATE TEMP TABLE acts_codes AS
+SELECT code FROM unit UNION SELECT (code::text::bigint + 1)::text::gridcode FROM unit WHERE level > 1;
+GRANT SELECT ON acts_codes TO gridgov_docs_readers;
+CREATE FUNCTION pg_temp.acts_mismatches() RETURNS TABLE (acting bigint, mismatches bigint) LANGUAGE sql AS $$
+    SELECT count(*) FILTER (WHERE gridgov.jurisdiction_acts(a.code)),
+           count(*) FILTER (WHERE gridgov.jurisdiction_acts(a.code) IS DISTINCT FROM
+                                  (gridgov.jurisdiction_holds(a.code, 'handler')
+                                   OR gridgov.jurisdiction_holds(a.code, 'administrator')))
+      FROM acts_codes a $$;
+SET ROLE acts_handler;
+SELECT * FROM pg_temp.acts_mismatches();
+SET ROLE acts_viewer;
+SELECT * FROM pg_temp.acts_mismatches();
+SET ROLE acts_administrator;
+SELECT * FROM pg_temp.acts_mismatches();
+SET ROLE acts_auditor;
+SELECT * FROM pg_temp.acts_mismatches();
+SET ROLE acts_none;
+SELECT * FROM pg_temp.acts_mismatches();
+RESET ROLE;
+SELECT count(*) FILTER (WHERE code <@ '440311006') AS under_matian, count(*) AS codes FROM acts_codes;
 ROLLBACK;
 \set ECHO none
 \o /dev/null
