@@ -951,6 +951,7 @@ CREATE FUNCTION @extschema@.working_span(from_time timestamptz, to_time timestam
 COMMENT ON FUNCTION @extschema@.working_span(timestamptz, timestamptz, text) IS
     'seconds between two instants counted in a limit unit''s way: working time for working_day and working_hour, clock time for clock_hour; another unit is refused';
 
+-- (the case's columns by name, not c.*: readers may not read its reporter)
 CREATE FUNCTION @extschema@.case_clock(as_of timestamptz)
     RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
                    stage text, service_point integer, stage_started_at timestamptz,
@@ -963,7 +964,8 @@ BEGIN ATOMIC
                 WHEN s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1) OPERATOR(pg_catalog.>=) 0.8 THEN 'yellow'
                 ELSE 'green' END,
            s.deadline_provisional
-      FROM (SELECT c.*,
+      FROM (SELECT c.id, c.district, c.unit, c.status, c.stage, c.service_point, c.stage_started_at,
+                   c.stage_deadline, c.suspended_at, c.deadline_provisional,
                    @extschema@.working_span(c.stage_started_at, c.stage_deadline, c.stage_limit_unit)
                        OPERATOR(pg_catalog.-) c.stage_paused_seconds AS budget,
                    @extschema@.working_span(c.stage_started_at, COALESCE(c.suspended_at, as_of), c.stage_limit_unit)
