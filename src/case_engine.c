@@ -1776,8 +1776,16 @@ case_after_intake(PG_FUNCTION_ARGS)
 		slot_getallattrs(slot);
 		row.values = slot->tts_values;
 		row.nulls = slot->tts_isnull;
-		case_references_hold(cases, DatumGetGridcode(ROW_DATUM(&row, C_UNIT)), row_text(&row, C_CATEGORY),
-							 row_int(&row, C_SERVICE_POINT, 0));
+		/*
+		 * A shard's foreign keys are Citus's own, their insert checks
+		 * enabled, against this node's copy of the reference tables; the
+		 * engine's hold would read the reference table through Citus,
+		 * which locks its copies on every node, and so deadlocks the
+		 * shards of one INSERT that meet on a worker.
+		 */
+		if (!row_by_row)
+			case_references_hold(cases, DatumGetGridcode(ROW_DATUM(&row, C_UNIT)), row_text(&row, C_CATEGORY),
+								 row_int(&row, C_SERVICE_POINT, 0));
 		/* a restored case's history and its listeners' news are in the dump */
 		if (case_restore_take(DatumGetInt64(ROW_DATUM(&row, C_ID))))
 			restored++;
