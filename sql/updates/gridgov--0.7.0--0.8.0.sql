@@ -10729,6 +10729,84 @@ BEGIN
 END;
 $$;
 
+-- reported_at without a column default: the case engine dates a report
+-- left without a time itself, with the transaction start of the node that
+-- writes the row (on Citus the coordinator computed the default and the
+-- shard took it for a dated report: docs/scale-out.md)
+ALTER TABLE @extschema@.cases ALTER COLUMN reported_at DROP DEFAULT;
+COMMENT ON COLUMN @extschema@.cases.reported_at IS
+    'when it was reported (上报): left out, the start of the transaction (now()), which the engine sets on the node that writes the row; another time is an importer''s';
+
+-- escalate_overdue() as of now(): escalations without a time of their own,
+-- dated by the engine where the case is (on Citus the worker, which took the
+-- coordinator's now() for a dated move: docs/scale-out.md)
+CREATE OR REPLACE FUNCTION @extschema@.escalate_overdue(as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (case_id bigint, missed_deadline timestamptz, from_level integer, to_level integer,
+                   service_point integer)
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    due_district @extschema@.gridcode;
+    ids bigint[] := '{}';
+    deadlines timestamptz[] := '{}';
+    from_levels integer[] := '{}';
+    to_levels integer[] := '{}';
+    points integer[] := '{}';
+    -- as of now() the escalations are moves without a time of their own,
+    -- dated by the engine where it runs: on Citus the as_of sent to a
+    -- shard is the coordinator's now(), which is no time of the worker's
+    dated constant boolean := as_of OPERATOR(pg_catalog.<>) pg_catalog.now();
+BEGIN
+    -- district by district: on Citus (docs/scale-out.md) each district's
+    -- due cases are locked and moved in their one shard
+    FOR due_district IN
+        SELECT DISTINCT c.district
+          FROM @extschema@.cases c
+         WHERE c.status IN ('accepted', 'dispatched', 'returned', 'in_progress')
+           AND c.suspended_at IS NULL
+           AND c.stage_deadline OPERATOR(pg_catalog.<) as_of
+           AND c.moved_at OPERATOR(pg_catalog.<) as_of
+           AND c.handling_level OPERATOR(pg_catalog.>) 3
+    LOOP
+        WITH due AS (
+            SELECT c.id, c.stage_deadline, c.handling_level,
+                   'deadline ' OPERATOR(pg_catalog.||) c.stage_deadline OPERATOR(pg_catalog.||) ' missed' AS note
+              FROM @extschema@.cases c
+             WHERE c.district OPERATOR(@extschema@.=) due_district
+               AND c.status IN ('accepted', 'dispatched', 'returned', 'in_progress')
+               AND c.suspended_at IS NULL
+               AND c.stage_deadline OPERATOR(pg_catalog.<) as_of
+               AND c.moved_at OPERATOR(pg_catalog.<) as_of
+               AND c.handling_level OPERATOR(pg_catalog.>) 3
+               FOR UPDATE OF c SKIP LOCKED
+        ), moved AS (
+            UPDATE @extschema@.cases c
+               SET handling_level = due.handling_level OPERATOR(pg_catalog.-) 1,
+                   escalation_trigger = 'overdue',
+                   note = due.note,
+                   moved_at = CASE WHEN dated THEN as_of ELSE c.moved_at END
+              FROM due
+             WHERE c.district OPERATOR(@extschema@.=) due_district AND c.id OPERATOR(pg_catalog.=) due.id
+            RETURNING c.id, due.stage_deadline, due.handling_level, c.handling_level AS new_level, c.service_point
+        )
+        SELECT ids OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.id),
+               deadlines OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.stage_deadline),
+               from_levels OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.handling_level),
+               to_levels OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.new_level),
+               points OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.service_point)
+          INTO ids, deadlines, from_levels, to_levels, points
+          FROM moved m;
+    END LOOP;
+    RETURN QUERY
+    SELECT u.id, u.deadline, u.from_level, u.to_level, u.point
+      FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(deadlines), pg_catalog.unnest(from_levels),
+                      pg_catalog.unnest(to_levels), pg_catalog.unnest(points))
+           AS u (id, deadline, from_level, to_level, point)
+     ORDER BY u.deadline, u.id;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.escalate_overdue(timestamptz) IS
+    'escalate every case past its stage deadline at as_of one level up, each escalation dated as_of (by the clock, as any move without a time, when as_of is now()); returns what it escalated';
 -- Open311's post gives the case its district, as Citus needs to route it.
 CREATE OR REPLACE FUNCTION @extschema@.open311_post_request(
     service_code text, lat double precision DEFAULT NULL, long double precision DEFAULT NULL,
