@@ -14,7 +14,11 @@
 --   grants, risk settings) become reference tables: a copy on every node,
 --   so the case engine's triggers read them on the node they run on;
 -- * cases and case_history are distributed by district (hash), colocated,
---   so that a case's history rows sit beside it;
+--   so that a case's history rows sit beside it; so is rollup_change, the
+--   rollups' log of changed pairs, which the cases' statement trigger
+--   appends to on the shard: the note goes into the log's shard on the
+--   same worker, committed with the case, and refresh_rollups() on the
+--   coordinator takes the notes of every shard;
 -- * citus.enable_unsafe_triggers lets the tables keep their triggers: they
 --   run on the shards, shard-locally;
 -- * citus.enable_ddl_propagation is off while the tables are converted:
@@ -88,6 +92,7 @@ CREATE INDEX cases_id_lookup ON gridgov.cases (id);
 DROP INDEX IF EXISTS gridgov.case_history_entry;
 SELECT create_distributed_table('gridgov.cases', 'district');
 SELECT create_distributed_table('gridgov.case_history', 'district', colocate_with => 'gridgov.cases');
+SELECT create_distributed_table('gridgov.rollup_change', 'district', colocate_with => 'gridgov.cases');
 
 -- the KPI rollups, by unit
 SELECT create_distributed_table('gridgov.kpi_daily', 'unit', colocate_with => 'none');
