@@ -100,6 +100,14 @@ rollup_note_change(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("rollup_note_change() must be an AFTER ... FOR EACH STATEMENT trigger with a transition table")));
 
+	/*
+	 * On a shard, rows written as a replica are Citus's copies of rows that
+	 * exist already (the cases distributed, a shard moved), noted where they
+	 * were written: no change.
+	 */
+	if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA && case_table_is_shard(trigdata->tg_relation))
+		return PointerGetDatum(NULL);
+
 	nsp = RelationGetNamespace(trigdata->tg_relation);
 	schema = quote_identifier(get_namespace_name(nsp));
 	log = get_relname_relid("rollup_change", nsp);
