@@ -49,6 +49,9 @@
 --   is a unit's day, and unit is part of both primary keys.  A query per
 --   unit runs whole on the shards, a query per subdistrict or district as
 --   partial kpi_merge states combined on the coordinator.
+-- * each worker numbers the history rows it writes from its own sequence:
+--   tools/citus-history-entries.sql (run here, and after each new worker)
+--   gives each one a range of its own, so that entries never repeat.
 -- Everything else (the handler and risk rollups, jobs, checkpoints,
 -- rewards) stays on the coordinator as local tables.
 \set ON_ERROR_STOP on
@@ -100,6 +103,9 @@ SELECT create_distributed_table('gridgov.kpi_unit_daily', 'unit', colocate_with 
 COMMIT;
 SELECT format('ALTER DATABASE %I SET citus.allow_nested_distributed_execution = on', current_database())
 \gexec
+
+-- each worker's history rows numbered in a range of its own
+\ir citus-history-entries.sql
 
 SELECT logicalrelid AS distributed_table,
        CASE partmethod WHEN 'h' THEN 'hash by ' || column_to_column_name(logicalrelid, partkey)
