@@ -12,6 +12,6 @@
 /* The gridgov.actor setting and the caches of the engine's files. */
 extern void case_engine_init(void);
 /* Whether a trigger on cases fires on a copy under another name: a Citus shard. */
-extern bool case_table_is_shard(Relation cases);
+extern bool case_engine_on_shard(Relation cases);
 
 #endif							/* CASE_ENGINE_H */

@@ -105,7 +105,7 @@ rollup_note_change(PG_FUNCTION_ARGS)
 	 * exist already (the cases distributed, a shard moved), noted where they
 	 * were written: no change.
 	 */
-	if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA && case_table_is_shard(trigdata->tg_relation))
+	if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA && case_engine_on_shard(trigdata->tg_relation))
 		return PointerGetDatum(NULL);
 
 	nsp = RelationGetNamespace(trigdata->tg_relation);
@@ -123,7 +123,7 @@ rollup_note_change(PG_FUNCTION_ARGS)
 	SPI_register_trigger_data(trigdata);
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(spi_plan_table_owner(log), save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-	if (case_table_is_shard(trigdata->tg_relation))
+	if (case_engine_on_shard(trigdata->tg_relation))
 		note_pairs_one_by_one(schema, transition, nsp);
 	else if (SPI_execute(psprintf("INSERT INTO %1$s.rollup_change (day, unit, district) " PAIRS_SELECT, schema, transition),
 						 false, 0) != SPI_OK_INSERT)
