@@ -1732,9 +1732,9 @@ case_after_change(PG_FUNCTION_ARGS)
  * transition table): hold each case's references (case_references.c),
  * tell listeners, and append every first history row in one INSERT.  Row
  * by row, the history and the foreign-key checks cost four queries a case.
- * On a shard (case_engine_on_shard) the rows go in one by one: Citus plans an INSERT
- * into case_history for the whole cluster, where the shard's transition
- * table is not to be seen.
+ * On a shard (case_engine_on_shard) the rows go in one by one: Citus
+ * plans an INSERT into case_history for the whole cluster, where the
+ * shard's transition table is not to be seen.
  */
 PG_FUNCTION_INFO_V1(case_after_intake);
 Datum
