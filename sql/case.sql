@@ -150,7 +150,7 @@ CREATE TABLE @extschema@.cases (
     stage_paused_seconds bigint NOT NULL DEFAULT 0,
     suspended_at    timestamptz,
     suspended_seconds bigint NOT NULL DEFAULT 0,
-    reported_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    reported_at     timestamptz NOT NULL,
     accepted_at     timestamptz,
     dispatched_at   timestamptz,
     resolved_at     timestamptz,
@@ -214,7 +214,8 @@ COMMENT ON COLUMN @extschema@.cases.stage_paused_seconds IS
     'seconds the current stage was suspended, in working time (clock time for clock_hour): how much later its deadline moved';
 COMMENT ON COLUMN @extschema@.cases.suspended_at IS 'when the case was suspended (挂账); NULL unless it is suspended';
 COMMENT ON COLUMN @extschema@.cases.suspended_seconds IS 'seconds of clock time the case spent suspended, all suspensions together';
-COMMENT ON COLUMN @extschema@.cases.reported_at IS 'when it was reported (上报)';
+COMMENT ON COLUMN @extschema@.cases.reported_at IS
+    'when it was reported (上报): left out, the start of the transaction (now()), which the engine sets on the node that writes the row; another time is an importer''s';
 COMMENT ON COLUMN @extschema@.cases.accepted_at IS 'when it was accepted (受理/立案)';
 COMMENT ON COLUMN @extschema@.cases.dispatched_at IS 'when it was last dispatched (派遣) or escalated';
 COMMENT ON COLUMN @extschema@.cases.resolved_at IS 'when it was resolved; NULL again after a reopening';
@@ -577,6 +578,10 @@ DECLARE
     from_levels integer[] := '{}';
     to_levels integer[] := '{}';
     points integer[] := '{}';
+    -- as of now() the escalations are moves without a time of their own,
+    -- dated by the engine where it runs: on Citus the as_of sent to a
+    -- shard is the coordinator's now(), which is no time of the worker's
+    dated constant boolean := as_of OPERATOR(pg_catalog.<>) pg_catalog.now();
 BEGIN
     -- district by district: on Citus (docs/scale-out.md) each district's
     -- due cases are locked and moved in their one shard
@@ -605,7 +610,7 @@ BEGIN
                SET handling_level = due.handling_level OPERATOR(pg_catalog.-) 1,
                    escalation_trigger = 'overdue',
                    note = due.note,
-                   moved_at = as_of
+                   moved_at = CASE WHEN dated THEN as_of ELSE c.moved_at END
               FROM due
              WHERE c.district OPERATOR(@extschema@.=) due_district AND c.id OPERATOR(pg_catalog.=) due.id
             RETURNING c.id, due.stage_deadline, due.handling_level, c.handling_level AS new_level, c.service_point
@@ -627,7 +632,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.escalate_overdue(timestamptz) IS
-    'escalate every case past its stage deadline one level up; returns what it escalated';
+    'escalate every case past its stage deadline at as_of one level up, each escalation dated as_of (by the clock, as any move without a time, when as_of is now()); returns what it escalated';
 
 -- The hash chain, rebuilt in SQL from each history row: the independent
 -- check on what the C trigger wrote.
@@ -946,6 +951,7 @@ CREATE FUNCTION @extschema@.working_span(from_time timestamptz, to_time timestam
 COMMENT ON FUNCTION @extschema@.working_span(timestamptz, timestamptz, text) IS
     'seconds between two instants counted in a limit unit''s way: working time for working_day and working_hour, clock time for clock_hour; another unit is refused';
 
+-- (the case's columns by name, not c.*: readers may not read its reporter)
 CREATE FUNCTION @extschema@.case_clock(as_of timestamptz)
     RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
                    stage text, service_point integer, stage_started_at timestamptz,
@@ -958,7 +964,8 @@ BEGIN ATOMIC
                 WHEN s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1) OPERATOR(pg_catalog.>=) 0.8 THEN 'yellow'
                 ELSE 'green' END,
            s.deadline_provisional
-      FROM (SELECT c.*,
+      FROM (SELECT c.id, c.district, c.unit, c.status, c.stage, c.service_point, c.stage_started_at,
+                   c.stage_deadline, c.suspended_at, c.deadline_provisional,
                    @extschema@.working_span(c.stage_started_at, c.stage_deadline, c.stage_limit_unit)
                        OPERATOR(pg_catalog.-) c.stage_paused_seconds AS budget,
                    @extschema@.working_span(c.stage_started_at, COALESCE(c.suspended_at, as_of), c.stage_limit_unit)

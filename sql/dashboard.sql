@@ -93,7 +93,11 @@ AS $$
 #variable_conflict use_column
 BEGIN
     RETURN QUERY
-    SELECT h.service_point, @extschema@.kpi(c, as_of)
+    -- the aggregate's column form: readers may not read the whole case (its reporter)
+    SELECT h.service_point,
+           @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                           c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                           c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of)
       FROM @extschema@.cases c
       JOIN @extschema@.case_history h
         ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
@@ -304,8 +308,10 @@ BEGIN
                                      WHERE w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 128)), 1)
                           AS cell_level) l
         ), cells AS (
+            -- the aggregate's column form: readers may not read the whole case (its reporter)
             SELECT @extschema@.parent(c.cell, lv.cell_level) AS cell,
-                   @extschema@.risk(c, as_of) AS score, @extschema@.risk_cases(c, as_of) AS cases
+                   @extschema@.risk(c.status, c.severity, c.reported_at, as_of) AS score,
+                   @extschema@.risk_cases(c.status, c.severity, c.reported_at, as_of) AS cases
               FROM levels lv
              CROSS JOIN LATERAL @extschema@.cover(lv.envelope_4326, lv.probe_level) probe
               JOIN @extschema@.cases c

@@ -330,7 +330,11 @@ BEGIN
     DELETE FROM @extschema@.kpi_unit_daily d
      WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
     INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
-    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.category, @extschema@.kpi(c, as_of)
+    -- the aggregate's column form: readers may not read the whole case (its reporter)
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.category,
+           @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                           c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                           c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of)
       FROM @extschema@.cases c
      WHERE c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
        AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
@@ -346,7 +350,11 @@ BEGIN
     DELETE FROM @extschema@.kpi_handler_daily d
      WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
     INSERT INTO @extschema@.kpi_handler_daily (day, handler, kpi)
-    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.handler, @extschema@.kpi(c, as_of)
+    -- the aggregate's column form: readers may not read the whole case (its reporter)
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.handler,
+           @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                           c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                           c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of)
       FROM @extschema@.cases c
      WHERE c.handler IS NOT NULL
        AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)

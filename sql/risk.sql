@@ -418,9 +418,10 @@ BEGIN
           JOIN levels lv ON lv.level OPERATOR(pg_catalog.<=) @extschema@.level(r.unit)
          GROUP BY 1
     ), recent AS (
+        -- the aggregate's column form: readers may not read the whole case (its reporter)
         SELECT @extschema@.ancestor(c.unit, lv.level) AS unit,
-               @extschema@.risk(c, as_of) AS score,
-               @extschema@.risk_cases(c, as_of) AS cases
+               @extschema@.risk(c.status, c.severity, c.reported_at, as_of) AS score,
+               @extschema@.risk_cases(c.status, c.severity, c.reported_at, as_of) AS cases
           FROM settings s
           JOIN @extschema@.cases c
             ON c.reported_at OPERATOR(pg_catalog.>=) COALESCE(@extschema@.risk_day_end(s.last_day), '-infinity')
@@ -481,14 +482,16 @@ AS $$
 #variable_conflict use_column
 BEGIN
     RETURN QUERY
+    -- the aggregate's column form: readers may not read the whole case (its reporter)
     SELECT @extschema@.parent(c.cell, risk_cells.level),
-           @extschema@.risk(c, as_of), @extschema@.risk_cases(c, as_of)
+           @extschema@.risk(c.status, c.severity, c.reported_at, as_of),
+           @extschema@.risk_cases(c.status, c.severity, c.reported_at, as_of)
       FROM @extschema@.cases c
      WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcell_level(risk_cells.level, 'level')
        AND c.cell OPERATOR(@extschema@.<@) area
        AND c.reported_at OPERATOR(pg_catalog.<=) as_of
      GROUP BY 1
-    HAVING @extschema@.risk_cases(c, as_of) OPERATOR(pg_catalog.>) 0
+    HAVING @extschema@.risk_cases(c.status, c.severity, c.reported_at, as_of) OPERATOR(pg_catalog.>) 0
      ORDER BY 1;
 END;
 $$;

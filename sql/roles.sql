@@ -80,7 +80,7 @@ GRANT SELECT ON @extschema@.unit, @extschema@.grid_lineage, @extschema@.unit_ver
                 @extschema@.organization_kind, @extschema@.organization, @extschema@.organization_unit,
                 @extschema@.person, @extschema@.role, @extschema@.post,
                 @extschema@.category, @extschema@.service_point, @extschema@.category_rule,
-                @extschema@.warning_rule, @extschema@.cases, @extschema@.case_history,
+                @extschema@.warning_rule,
                 @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
                 @extschema@.risk_setting, @extschema@.risk_weight, @extschema@.risk_color,
                 @extschema@.risk_daily, @extschema@.risk_rollup,
@@ -92,6 +92,30 @@ GRANT SELECT ON @extschema@.unit, @extschema@.grid_lineage, @extschema@.unit_ver
                 @extschema@.teams_breaking_rule, @extschema@.secretaries_without_reserves,
                 @extschema@.coverage_summary
     TO gridgov_reader;
+
+-- Reporters' contacts (docs/access.md, "Personal data"): readers read every
+-- column of cases but reporter, and every column of the history, but
+-- neither the history's hashes nor the content digests (cases.history_hash
+-- and history_content, case_history.hash and content): the digest hashes
+-- the reporter with fields a reader sees, and so would let a reader test
+-- guesses of a phone number, and row 1's hash is the digest's hash.
+-- Readers read the reporters through case_reporters, masked where they do
+-- not handle.  Handlers read the whole case and history (the rows the
+-- policies show them); so do auditors (as below), whose verify_history
+-- recomputes the digests from the reporter.  A column added to cases or
+-- case_history must be added here when readers may read it.
+GRANT SELECT (id, district, unit, category, severity, reported_severity, channel, description, location, cell,
+              status, handling_level, service_point, stage, stage_started_at, stage_deadline, stage_limit_unit,
+              stage_paused_seconds, suspended_at, suspended_seconds, reported_at, accepted_at, dispatched_at,
+              resolved_at, verified_at, closed_at, escalations, reopenings, extensions, returns, deadlines_missed,
+              duplicate_of, linked_cases, warning, satisfaction, evaluation, actor, note, moved_at, last_action,
+              escalation_trigger, history_seq, deadline_provisional, handler, actor_person, reporter_person,
+              grid_gap)
+    ON @extschema@.cases TO gridgov_reader;
+GRANT SELECT (district, case_id, seq, at, actor, action, from_status, to_status, handling_level, service_point,
+              escalation_trigger, note, entry, actor_person, handler)
+    ON @extschema@.case_history TO gridgov_reader;
+GRANT SELECT ON @extschema@.cases, @extschema@.case_history TO gridgov_handler;
 
 -- Handlers: intake (the engine appends the first history row as the
 -- reporting role) and every move, through the move functions or an UPDATE

@@ -129,7 +129,11 @@ BEGIN
         SELECT p.day, p.unit, k.category, k.kpi
           FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p
          CROSS JOIN LATERAL (
-                SELECT c.category, @extschema@.kpi(c, as_of) AS kpi
+                -- the aggregate's column form: readers may not read the whole case (its reporter)
+                SELECT c.category,
+                       @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                                       c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                                       c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of) AS kpi
                   FROM @extschema@.cases c
                  WHERE c.unit OPERATOR(@extschema@.=) p.unit
                    AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)

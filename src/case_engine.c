@@ -1043,6 +1043,19 @@ admit_restored_case(int64 case_id)
 }
 
 /*
+ * A report without a time (reported_at left out, or NULL) is dated now(),
+ * the start of the transaction on the node that writes the row, as the
+ * column default was: reported_at has none, which Citus would compute on
+ * the coordinator and send as a time given (docs/scale-out.md).
+ */
+static void
+date_unless_given(CaseRow *row)
+{
+	if (ROW_NULL(row, C_REPORTED_AT))
+		row_set(row, C_REPORTED_AT, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+}
+
+/*
  * BEFORE INSERT FOR EACH ROW: check the report, place and route the new
  * case, apply early warning, start its first stage and its history chain.
  */
@@ -1070,10 +1083,11 @@ case_before_insert(PG_FUNCTION_ARGS)
 	case_row_deform(&row, RelationGetDescr(trigdata->tg_relation), trigdata->tg_trigtuple);
 	case_id = DatumGetInt64(ROW_DATUM(&row, C_ID));
 
+	date_unless_given(&row);
 	if (!ROW_NULL(&row, C_HISTORY_HASH) && case_restore_copying())
 	{
 		admit_restored_case(case_id);
-		return PointerGetDatum(trigdata->tg_trigtuple);
+		return PointerGetDatum(heap_form_tuple(row.tupdesc, row.values, row.nulls));
 	}
 
 	status = row_text(&row, C_STATUS);
@@ -1083,10 +1097,10 @@ case_before_insert(PG_FUNCTION_ARGS)
 				 errmsg("case " INT64_FORMAT " cannot start as \"%s\"", case_id, status ? status : "NULL"),
 				 errhint("Every case starts as reported; insert it without a status.")));
 
-	if (ROW_NULL(&row, C_CATEGORY) || ROW_NULL(&row, C_REPORTED_AT))
+	if (ROW_NULL(&row, C_CATEGORY))
 		ereport(ERROR,
 				(errcode(ERRCODE_NOT_NULL_VIOLATION),
-				 errmsg("case " INT64_FORMAT " needs a category and a report time", case_id)));
+				 errmsg("case " INT64_FORMAT " needs a category", case_id)));
 	case_inputs_check_channel(row_text(&row, C_CHANNEL), case_id);
 	reported_at = DatumGetTimestampTz(ROW_DATUM(&row, C_REPORTED_AT));
 	check_given_time(reported_at, case_id, "report");
@@ -1762,8 +1776,16 @@ case_after_intake(PG_FUNCTION_ARGS)
 		slot_getallattrs(slot);
 		row.values = slot->tts_values;
 		row.nulls = slot->tts_isnull;
-		case_references_hold(cases, DatumGetGridcode(ROW_DATUM(&row, C_UNIT)), row_text(&row, C_CATEGORY),
-							 row_int(&row, C_SERVICE_POINT, 0));
+		/*
+		 * A shard's foreign keys are Citus's own, their insert checks
+		 * enabled, against this node's copy of the reference tables; the
+		 * engine's hold would read the reference table through Citus,
+		 * which locks its copies on every node, and so deadlocks the
+		 * shards of one INSERT that meet on a worker.
+		 */
+		if (!row_by_row)
+			case_references_hold(cases, DatumGetGridcode(ROW_DATUM(&row, C_UNIT)), row_text(&row, C_CATEGORY),
+								 row_int(&row, C_SERVICE_POINT, 0));
 		/* a restored case's history and its listeners' news are in the dump */
 		if (case_restore_take(DatumGetInt64(ROW_DATUM(&row, C_ID))))
 			restored++;

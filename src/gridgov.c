@@ -6,6 +6,7 @@
 #include "postgres.h"
 
 #include "access.h"
+#include "access_columns.h"
 #include "calendar.h"
 #include "case_checkpoint.h"
 #include "case_engine.h"
@@ -32,6 +33,7 @@ _PG_init(void)
 	kpi_planner_init();
 	worker_init();
 	access_init();
+	access_columns_init();
 	open311_init();
 
 	/* after every setting exists: a misspelt gridgov.* setting is an error */

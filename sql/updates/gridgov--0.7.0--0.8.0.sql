@@ -10315,6 +10315,499 @@ GRANT SELECT ON @extschema@.unit_history, @extschema@.grid_lineage, @extschema@.
 GRANT SELECT, INSERT ON @extschema@.grid_lineage TO gridgov_administrator;
 GRANT SELECT ON @extschema@.grid_lineage, @extschema@.unit_versions TO gridgov_auditor;
 
+-- Reporters' contacts by column privileges (issue 13, item 3), as
+-- sql/roles.sql: readers read every column of cases but reporter and the
+-- history's hashes and digests (which a reader could test guesses of a
+-- reporter against), handlers and auditors the whole case and history;
+-- the functions readers and administrators run over cases read columns by
+-- name (the aggregates' column forms, not the whole row).
+REVOKE SELECT ON @extschema@.cases, @extschema@.case_history FROM gridgov_reader;
+GRANT SELECT (id, district, unit, category, severity, reported_severity, channel, description, location, cell,
+              status, handling_level, service_point, stage, stage_started_at, stage_deadline, stage_limit_unit,
+              stage_paused_seconds, suspended_at, suspended_seconds, reported_at, accepted_at, dispatched_at,
+              resolved_at, verified_at, closed_at, escalations, reopenings, extensions, returns, deadlines_missed,
+              duplicate_of, linked_cases, warning, satisfaction, evaluation, actor, note, moved_at, last_action,
+              escalation_trigger, history_seq, deadline_provisional, handler, actor_person, reporter_person,
+              grid_gap)
+    ON @extschema@.cases TO gridgov_reader;
+GRANT SELECT (district, case_id, seq, at, actor, action, from_status, to_status, handling_level, service_point,
+              escalation_trigger, note, entry, actor_person, handler)
+    ON @extschema@.case_history TO gridgov_reader;
+GRANT SELECT ON @extschema@.cases, @extschema@.case_history TO gridgov_handler;
+
+CREATE OR REPLACE FUNCTION @extschema@.case_clock(as_of timestamptz)
+    RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, status text,
+                   stage text, service_point integer, stage_started_at timestamptz,
+                   stage_deadline timestamptz, share_used numeric, light text, deadline_provisional boolean)
+    LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT s.id, s.district, s.unit, s.status, s.stage, s.service_point, s.stage_started_at, s.stage_deadline,
+           pg_catalog.round(s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1), 3),
+           CASE WHEN COALESCE(s.suspended_at, as_of) OPERATOR(pg_catalog.>) s.stage_deadline THEN 'red'
+                WHEN s.used::numeric OPERATOR(pg_catalog./) GREATEST(s.budget, 1) OPERATOR(pg_catalog.>=) 0.8 THEN 'yellow'
+                ELSE 'green' END,
+           s.deadline_provisional
+      FROM (SELECT c.id, c.district, c.unit, c.status, c.stage, c.service_point, c.stage_started_at,
+                   c.stage_deadline, c.suspended_at, c.deadline_provisional,
+                   @extschema@.working_span(c.stage_started_at, c.stage_deadline, c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS budget,
+                   @extschema@.working_span(c.stage_started_at, COALESCE(c.suspended_at, as_of), c.stage_limit_unit)
+                       OPERATOR(pg_catalog.-) c.stage_paused_seconds AS used
+              FROM @extschema@.cases c
+             WHERE c.stage_deadline IS NOT NULL) s;
+END;
+
+CREATE OR REPLACE FUNCTION @extschema@.refresh_kpi_daily(from_day date, to_day date,
+                                              as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone text;
+    written bigint;
+BEGIN
+    zone := @extschema@.calendar_timezone();
+    IF from_day IS NULL OR to_day IS NULL OR as_of IS NULL THEN
+        RAISE EXCEPTION 'refresh_kpi_daily needs a first day, a last day and as_of, not NULL'
+            USING ERRCODE = '22004';
+    END IF;
+    PERFORM @extschema@.check_days(from_day, to_day);
+    -- one refresh at a time; readers are not blocked
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily
+        IN SHARE ROW EXCLUSIVE MODE;
+    DELETE FROM @extschema@.kpi_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    DELETE FROM @extschema@.kpi_unit_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+    -- the aggregate's column form: readers may not read the whole case (its reporter)
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.category,
+           @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                           c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                           c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of)
+      FROM @extschema@.cases c
+     WHERE c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
+       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
+     GROUP BY 1, 2, 3;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    -- up the tree from the rows just written, not from the cases again
+    INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+    SELECT d.day, @extschema@.ancestor(d.unit, l.level), @extschema@.kpi_merge(d.kpi)
+      FROM @extschema@.kpi_daily d
+     CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(d.unit), 6)) AS l(level)
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+     GROUP BY 1, 2;
+    DELETE FROM @extschema@.kpi_handler_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    INSERT INTO @extschema@.kpi_handler_daily (day, handler, kpi)
+    -- the aggregate's column form: readers may not read the whole case (its reporter)
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.handler,
+           @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                           c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                           c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of)
+      FROM @extschema@.cases c
+     WHERE c.handler IS NOT NULL
+       AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
+       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
+     GROUP BY 1, 2;
+    RETURN written;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_scores(under @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now(),
+                                        max_level integer DEFAULT 6)
+    RETURNS TABLE (unit @extschema@.gridcode, score float8, cases bigint)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 100 SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    WITH settings AS (
+        -- last_day NULL without a usable rollup: everything from the cases
+        SELECT CASE WHEN r.through IS NOT NULL
+                    THEN LEAST(r.through, @extschema@.risk_day(as_of) OPERATOR(pg_catalog.-) 1) END AS last_day,
+               EXTRACT(epoch FROM @extschema@.risk_half_life())::float8 AS half_life,
+               @extschema@.risk_weights() AS weights
+          FROM (SELECT @extschema@.risk_rollup_through() AS through) r
+    ), levels AS (
+        SELECT l.level FROM pg_catalog.generate_series(@extschema@.level(under), LEAST(max_level, 7)) AS l(level)
+    ), decay AS (
+        -- per day of the rollup, the decay from its end to as_of
+        SELECT g.day::date AS day,
+               @extschema@.risk_decay(EXTRACT(epoch FROM as_of OPERATOR(pg_catalog.-) @extschema@.risk_day_end(g.day::date))::float8,
+                                      s.half_life) AS factor
+          FROM settings s
+         CROSS JOIN LATERAL pg_catalog.generate_series(
+               (SELECT pg_catalog.min(d.day) FROM @extschema@.risk_daily d)::timestamp,
+               s.last_day::timestamp, interval '1 day') AS g(day)
+    ), rolled_units AS (
+        SELECT d.unit,
+               pg_catalog.sum(d.mass OPERATOR(pg_catalog.*) s.weights[d.severity] OPERATOR(pg_catalog.*) f.factor) AS score,
+               pg_catalog.sum(d.cases) AS cases
+          FROM settings s
+          JOIN @extschema@.risk_daily d ON d.day OPERATOR(pg_catalog.<=) s.last_day
+          JOIN decay f ON f.day OPERATOR(pg_catalog.=) d.day
+         WHERE d.unit OPERATOR(@extschema@.<@) under
+         GROUP BY d.unit
+    ), rolled AS (
+        SELECT @extschema@.ancestor(r.unit, lv.level) AS unit, pg_catalog.sum(r.score) AS score,
+               pg_catalog.sum(r.cases)::bigint AS cases
+          FROM rolled_units r
+          JOIN levels lv ON lv.level OPERATOR(pg_catalog.<=) @extschema@.level(r.unit)
+         GROUP BY 1
+    ), recent AS (
+        -- the aggregate's column form: readers may not read the whole case (its reporter)
+        SELECT @extschema@.ancestor(c.unit, lv.level) AS unit,
+               @extschema@.risk(c.status, c.severity, c.reported_at, as_of) AS score,
+               @extschema@.risk_cases(c.status, c.severity, c.reported_at, as_of) AS cases
+          FROM settings s
+          JOIN @extschema@.cases c
+            ON c.reported_at OPERATOR(pg_catalog.>=) COALESCE(@extschema@.risk_day_end(s.last_day), '-infinity')
+           AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+          JOIN levels lv ON lv.level OPERATOR(pg_catalog.<=) @extschema@.level(c.unit)
+         WHERE c.unit OPERATOR(@extschema@.<@) under
+         GROUP BY 1
+    )
+    -- the checks first: a bad as_of or max_level is refused before any work
+    SELECT b.unit, pg_catalog.sum(b.score), pg_catalog.sum(b.cases)::bigint
+      FROM (SELECT * FROM rolled UNION ALL SELECT * FROM recent) b
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcode_level(max_level, 'max_level')
+       AND b.cases OPERATOR(pg_catalog.>) 0
+     GROUP BY b.unit
+     ORDER BY b.unit;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_cells(area @extschema@.gridcell, level integer,
+                                       as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (cell @extschema@.gridcell, score float8, cases bigint)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 100 SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    -- the aggregate's column form: readers may not read the whole case (its reporter)
+    SELECT @extschema@.parent(c.cell, risk_cells.level),
+           @extschema@.risk(c.status, c.severity, c.reported_at, as_of),
+           @extschema@.risk_cases(c.status, c.severity, c.reported_at, as_of)
+      FROM @extschema@.cases c
+     WHERE @extschema@.check_risk_time(as_of) AND @extschema@.check_gridcell_level(risk_cells.level, 'level')
+       AND c.cell OPERATOR(@extschema@.<@) area
+       AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+     GROUP BY 1
+    HAVING @extschema@.risk_cases(c.status, c.severity, c.reported_at, as_of) OPERATOR(pg_catalog.>) 0
+     ORDER BY 1;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.refresh_rollups(as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone constant text := @extschema@.calendar_timezone();
+    half_life_seconds constant float8 := EXTRACT(epoch FROM @extschema@.risk_half_life())::float8;
+    state @extschema@.rollup_state;
+    first_day date;
+    last_day date;
+    through date;
+    yesterday constant date := @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1;
+    pairs bigint;
+    above_level integer;
+BEGIN
+    IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'refresh_rollups runs in READ COMMITTED transactions only'
+            USING ERRCODE = '25000',
+                  HINT = 'Under a snapshot of the whole transaction it could consume changes it does not see.';
+    END IF;
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.rollup_state
+        IN SHARE ROW EXCLUSIVE MODE;
+    SELECT * INTO state FROM @extschema@.rollup_state;
+
+    CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_pairs (day date, unit @extschema@.gridcode) ON COMMIT DROP;
+    TRUNCATE gridgov_rollup_pairs;
+    WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit)
+    INSERT INTO gridgov_rollup_pairs SELECT DISTINCT day, unit FROM taken;
+
+    IF state IS NULL OR state.timezone OPERATOR(pg_catalog.<>) zone THEN
+        -- nothing to go on from: every day, once
+        SELECT pg_catalog.timezone(zone, pg_catalog.min(c.reported_at))::date,
+               pg_catalog.timezone(zone, pg_catalog.max(c.reported_at))::date
+          INTO first_day, last_day FROM @extschema@.cases c;
+        PERFORM @extschema@.refresh_kpi_daily(COALESCE(first_day, pg_catalog.timezone(zone, as_of)::date),
+                                              COALESCE(last_day, pg_catalog.timezone(zone, as_of)::date), as_of);
+        SELECT pg_catalog.count(*) INTO pairs FROM @extschema@.kpi_daily;
+    ELSE
+        -- open cases whose deadline passed between the two as_of
+        INSERT INTO gridgov_rollup_pairs
+        SELECT DISTINCT pg_catalog.timezone(zone, c.reported_at)::date, c.unit
+          FROM @extschema@.cases c
+         WHERE c.stage_deadline IS NOT NULL
+           AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
+           AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of);
+        SELECT pg_catalog.count(*) INTO pairs FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p;
+        -- a few hundred pairs: with their true count the planner reads each
+        -- pair's cases by index instead of hashing every case
+        ANALYZE gridgov_rollup_pairs;
+
+        DELETE FROM @extschema@.kpi_daily d USING gridgov_rollup_pairs p
+         WHERE d.day OPERATOR(pg_catalog.=) p.day AND d.unit OPERATOR(@extschema@.=) p.unit;
+        -- each pair's cases by index (unit, category, reported_at): a lateral
+        -- aggregate is run per pair, where a join of a few hundred pairs
+        -- with the cases is planned as a hash of every case
+        INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+        SELECT p.day, p.unit, k.category, k.kpi
+          FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p
+         CROSS JOIN LATERAL (
+                -- the aggregate's column form: readers may not read the whole case (its reporter)
+                SELECT c.category,
+                       @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                                       c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                                       c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of) AS kpi
+                  FROM @extschema@.cases c
+                 WHERE c.unit OPERATOR(@extschema@.=) p.unit
+                   AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+                   AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+                 GROUP BY c.district, c.category) k;
+
+        -- the units above each pair, grid to district, each merged from the
+        -- level below: a grid from its kpi_daily rows, a community from its
+        -- grids' rows (and its own cases'), and so on up, so that a day's
+        -- district row merges a few subdistricts, not every grid and category
+        CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_above (day date, unit @extschema@.gridcode, level integer) ON COMMIT DROP;
+        TRUNCATE gridgov_rollup_above;
+        INSERT INTO gridgov_rollup_above
+        SELECT DISTINCT p.day, @extschema@.ancestor(p.unit, l.level), l.level
+          FROM gridgov_rollup_pairs p
+         CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(p.unit), 6)) AS l(level);
+        ANALYZE gridgov_rollup_above;
+        DELETE FROM @extschema@.kpi_unit_daily d USING gridgov_rollup_above a
+         WHERE d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit;
+        INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+        SELECT a.day, a.unit, @extschema@.kpi_merge(d.kpi)
+          FROM gridgov_rollup_above a
+          JOIN @extschema@.kpi_daily d ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.<@) a.unit
+         WHERE a.level OPERATOR(pg_catalog.=) 6
+         GROUP BY a.day, a.unit;
+        -- (a union of two joins, not a join of a union or a lateral
+        -- subquery, which Citus cannot plan)
+        FOR above_level IN REVERSE 5..3 LOOP
+            INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+            SELECT m.day, m.unit, @extschema@.kpi_merge(m.kpi)
+              FROM (SELECT a.day, a.unit, u.kpi
+                      FROM gridgov_rollup_above a
+                      JOIN @extschema@.kpi_unit_daily u
+                        ON u.day OPERATOR(pg_catalog.=) a.day AND u.unit OPERATOR(@extschema@.<@) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level
+                       AND @extschema@.level(u.unit) OPERATOR(pg_catalog.=) (above_level OPERATOR(pg_catalog.+) 1)
+                    UNION ALL
+                    SELECT a.day, a.unit, d.kpi
+                      FROM gridgov_rollup_above a
+                      JOIN @extschema@.kpi_daily d
+                        ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level) m
+             GROUP BY m.day, m.unit;
+        END LOOP;
+    END IF;
+    INSERT INTO @extschema@.rollup_state (as_of, timezone, refreshed_at)
+    VALUES (as_of, zone, pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT rollup_state_pkey DO UPDATE
+       SET as_of = EXCLUDED.as_of, timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
+
+    -- the risk rollup: the pairs of the days it holds, then the days that
+    -- have ended since
+    through := @extschema@.risk_rollup_through();
+    IF through IS NULL THEN
+        PERFORM @extschema@.refresh_risk_daily(NULL, yesterday);
+    ELSE
+        LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
+        DELETE FROM @extschema@.risk_daily r USING gridgov_rollup_pairs p
+         WHERE r.day OPERATOR(pg_catalog.=) p.day AND r.unit OPERATOR(@extschema@.=) p.unit
+           AND p.day OPERATOR(pg_catalog.<=) through;
+        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
+        SELECT p.day, p.unit, r.severity, r.cases, r.mass
+          FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs WHERE day OPERATOR(pg_catalog.<=) through) p
+         CROSS JOIN LATERAL (
+                SELECT c.severity, pg_catalog.count(*) AS cases,
+                       pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(p.day) OPERATOR(pg_catalog.-) c.reported_at)::float8,
+                                                             half_life_seconds)) AS mass
+                  FROM @extschema@.cases c
+                 WHERE c.unit OPERATOR(@extschema@.=) p.unit
+                   AND c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(p.day OPERATOR(pg_catalog.-) 1)
+                   AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(p.day)
+                   AND c.status NOT IN ('rejected', 'merged')
+                 GROUP BY c.district, c.severity) r;
+        IF through OPERATOR(pg_catalog.<) yesterday THEN
+            PERFORM @extschema@.refresh_risk_daily(through OPERATOR(pg_catalog.+) 1, yesterday);
+        END IF;
+    END IF;
+    RETURN pairs;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.kpi_by_service_point(starts timestamptz, ends timestamptz,
+                                                 as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (service_point integer, kpi @extschema@.kpi_state)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE ROWS 100 SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    -- the aggregate's column form: readers may not read the whole case (its reporter)
+    SELECT h.service_point,
+           @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                           c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                           c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of)
+      FROM @extschema@.cases c
+      JOIN @extschema@.case_history h
+        ON h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+       AND h.seq OPERATOR(pg_catalog.=) 1
+     WHERE c.reported_at OPERATOR(pg_catalog.>=) starts AND c.reported_at OPERATOR(pg_catalog.<) ends
+       AND h.service_point IS NOT NULL
+     GROUP BY h.service_point;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_cell_tile(z integer, x integer, y integer, cell_level integer DEFAULT NULL,
+                                           as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bytea
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN (
+        WITH widths AS (
+            SELECT w.level, w.degrees
+              FROM (VALUES (1, 6.0), (2, 0.5), (3, 0.25), (4, 1 / 60.0), (5, 1 / 900.0),
+                           (6, 1 / 1800.0), (7, 1 / 14400.0), (8, 1 / 115200.0),
+                           (9, 1 / 921600.0), (10, 1 / 7372800.0)) AS w(level, degrees)
+        ), tile AS (
+            SELECT ST_TileEnvelope(z, x, y) AS envelope,
+                   ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326,
+                   360.0 OPERATOR(pg_catalog./) (2::numeric OPERATOR(pg_catalog.^) z) AS degrees
+             WHERE @extschema@.check_tile(z, x, y, cell_level) AND @extschema@.check_risk_time(as_of)
+        ), levels AS (
+            SELECT t.*, l.cell_level,
+                   -- the finest level at most cell_level whose cells are at least
+                   -- a quarter of the tile's width: a handful of ranges to read
+                   COALESCE((SELECT pg_catalog.max(w.level) FROM widths w
+                              WHERE w.level OPERATOR(pg_catalog.<=) l.cell_level
+                                AND w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 4)), 1) AS probe_level
+              FROM tile t
+             CROSS JOIN LATERAL (
+                   SELECT COALESCE(cell_level,
+                                   (SELECT pg_catalog.max(w.level) FROM widths w
+                                     WHERE w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 128)), 1)
+                          AS cell_level) l
+        ), cells AS (
+            -- the aggregate's column form: readers may not read the whole case (its reporter)
+            SELECT @extschema@.parent(c.cell, lv.cell_level) AS cell,
+                   @extschema@.risk(c.status, c.severity, c.reported_at, as_of) AS score,
+                   @extschema@.risk_cases(c.status, c.severity, c.reported_at, as_of) AS cases
+              FROM levels lv
+             CROSS JOIN LATERAL @extschema@.cover(lv.envelope_4326, lv.probe_level) probe
+              JOIN @extschema@.cases c
+                ON c.cell OPERATOR(@extschema@.<@) probe.cell
+               AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+             GROUP BY 1
+        ), features AS (
+            SELECT ST_AsMVTGeom(ST_Transform(@extschema@.boundary(ce.cell), 3857), lv.envelope, 4096, 64, true) AS geom,
+                   ce.cell::text AS cell, lv.cell_level AS level, ce.score,
+                   @extschema@.risk_color(ce.score, NULL) AS color, ce.cases
+              FROM cells ce, levels lv
+             WHERE ce.cases OPERATOR(pg_catalog.>) 0
+        )
+        SELECT CASE WHEN z IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL AND as_of IS NOT NULL
+                    THEN COALESCE((SELECT ST_AsMVT(f.*, 'risk_cells', 4096, 'geom')
+                                     FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea) END);
+END;
+$$;
+
+-- reported_at without a column default: the case engine dates a report
+-- left without a time itself, with the transaction start of the node that
+-- writes the row (on Citus the coordinator computed the default and the
+-- shard took it for a dated report: docs/scale-out.md)
+ALTER TABLE @extschema@.cases ALTER COLUMN reported_at DROP DEFAULT;
+COMMENT ON COLUMN @extschema@.cases.reported_at IS
+    'when it was reported (上报): left out, the start of the transaction (now()), which the engine sets on the node that writes the row; another time is an importer''s';
+
+-- escalate_overdue() as of now(): escalations without a time of their own,
+-- dated by the engine where the case is (on Citus the worker, which took the
+-- coordinator's now() for a dated move: docs/scale-out.md)
+CREATE OR REPLACE FUNCTION @extschema@.escalate_overdue(as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (case_id bigint, missed_deadline timestamptz, from_level integer, to_level integer,
+                   service_point integer)
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    due_district @extschema@.gridcode;
+    ids bigint[] := '{}';
+    deadlines timestamptz[] := '{}';
+    from_levels integer[] := '{}';
+    to_levels integer[] := '{}';
+    points integer[] := '{}';
+    -- as of now() the escalations are moves without a time of their own,
+    -- dated by the engine where it runs: on Citus the as_of sent to a
+    -- shard is the coordinator's now(), which is no time of the worker's
+    dated constant boolean := as_of OPERATOR(pg_catalog.<>) pg_catalog.now();
+BEGIN
+    -- district by district: on Citus (docs/scale-out.md) each district's
+    -- due cases are locked and moved in their one shard
+    FOR due_district IN
+        SELECT DISTINCT c.district
+          FROM @extschema@.cases c
+         WHERE c.status IN ('accepted', 'dispatched', 'returned', 'in_progress')
+           AND c.suspended_at IS NULL
+           AND c.stage_deadline OPERATOR(pg_catalog.<) as_of
+           AND c.moved_at OPERATOR(pg_catalog.<) as_of
+           AND c.handling_level OPERATOR(pg_catalog.>) 3
+    LOOP
+        WITH due AS (
+            SELECT c.id, c.stage_deadline, c.handling_level,
+                   'deadline ' OPERATOR(pg_catalog.||) c.stage_deadline OPERATOR(pg_catalog.||) ' missed' AS note
+              FROM @extschema@.cases c
+             WHERE c.district OPERATOR(@extschema@.=) due_district
+               AND c.status IN ('accepted', 'dispatched', 'returned', 'in_progress')
+               AND c.suspended_at IS NULL
+               AND c.stage_deadline OPERATOR(pg_catalog.<) as_of
+               AND c.moved_at OPERATOR(pg_catalog.<) as_of
+               AND c.handling_level OPERATOR(pg_catalog.>) 3
+               FOR UPDATE OF c SKIP LOCKED
+        ), moved AS (
+            UPDATE @extschema@.cases c
+               SET handling_level = due.handling_level OPERATOR(pg_catalog.-) 1,
+                   escalation_trigger = 'overdue',
+                   note = due.note,
+                   moved_at = CASE WHEN dated THEN as_of ELSE c.moved_at END
+              FROM due
+             WHERE c.district OPERATOR(@extschema@.=) due_district AND c.id OPERATOR(pg_catalog.=) due.id
+            RETURNING c.id, due.stage_deadline, due.handling_level, c.handling_level AS new_level, c.service_point
+        )
+        SELECT ids OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.id),
+               deadlines OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.stage_deadline),
+               from_levels OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.handling_level),
+               to_levels OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.new_level),
+               points OPERATOR(pg_catalog.||) pg_catalog.array_agg(m.service_point)
+          INTO ids, deadlines, from_levels, to_levels, points
+          FROM moved m;
+    END LOOP;
+    RETURN QUERY
+    SELECT u.id, u.deadline, u.from_level, u.to_level, u.point
+      FROM ROWS FROM (pg_catalog.unnest(ids), pg_catalog.unnest(deadlines), pg_catalog.unnest(from_levels),
+                      pg_catalog.unnest(to_levels), pg_catalog.unnest(points))
+           AS u (id, deadline, from_level, to_level, point)
+     ORDER BY u.deadline, u.id;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.escalate_overdue(timestamptz) IS
+    'escalate every case past its stage deadline at as_of one level up, each escalation dated as_of (by the clock, as any move without a time, when as_of is now()); returns what it escalated';
+
 -- Redraws: KPIs and risk of a grid through the lineage (docs/layers.md,
 -- "KPIs and risk across a redraw").
 -- The cases of a period that belong to a grid as it is now, whatever grids

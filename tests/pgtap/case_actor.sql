@@ -5,7 +5,7 @@
 -- future nor before the case's last move, or name an actor.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(42);
+SELECT plan(45);
 
 SELECT has_role('gridgov_importer', 'the extension creates the role gridgov_importer');
 SELECT is((SELECT rolcanlogin FROM pg_roles WHERE rolname = 'gridgov_importer'), false, 'which cannot log in');
@@ -92,9 +92,16 @@ SELECT lives_ok($$INSERT INTO cases (id, category, channel, unit) VALUES (40, 'n
                 'a handler reports a case at the transaction''s time');
 SELECT results_eq($$SELECT reported_at = now(), actor FROM cases WHERE id = 40$$,
                   $$VALUES (true, 'gridgov_test_handler'::text)$$, 'by the role, at now()');
+SELECT lives_ok($$INSERT INTO cases (id, category, channel, unit, reported_at) VALUES (39, 'noise', 'hotline', '440311006003001', NULL)$$,
+                'a handler reports a case with a NULL time');
+SELECT results_eq($$SELECT c.reported_at = now(), h.at = now() FROM cases c JOIN case_history h ON h.case_id = c.id AND h.seq = 1 WHERE c.id = 39$$,
+                  $$VALUES (true, true)$$, 'dated now() by the engine, the case and its first history row');
+SELECT is((SELECT count(*)::int FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+            WHERE d.adrelid = 'cases'::regclass AND a.attname = 'reported_at'),
+          0, 'reported_at has no column default, which Citus would compute on the coordinator (docs/scale-out.md)');
 SELECT results_eq($$SELECT count(*)::int FROM escalate_overdue()$$, $$VALUES (5)$$, 'a handler sweeps as of now()');
-SELECT results_eq($$SELECT count(*)::int, min(actor), bool_and(at = now()) FROM case_history WHERE case_id BETWEEN 10 AND 14 AND action = 'escalate'$$,
-                  $$VALUES (5, 'gridgov_test_handler'::text, true)$$, 'recorded as by the role, at now()');
+SELECT results_eq($$SELECT count(*)::int, min(actor), bool_and(at > now() AND at <= clock_timestamp()) FROM case_history WHERE case_id BETWEEN 10 AND 14 AND action = 'escalate'$$,
+                  $$VALUES (5, 'gridgov_test_handler'::text, true)$$, 'recorded as by the role, at the clock''s time: moves without a time of their own');
 
 -- a SECURITY DEFINER function of an importer imports on its callers' behalf,
 -- and the actor is still the caller

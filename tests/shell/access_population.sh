@@ -15,7 +15,7 @@ db=gridgov_access_$$ work=$(mktemp -d)
 export PGOPTIONS='--client-min-messages=warning'
 drop_roles() {
 	psql -X -q -At -d postgres -c "SELECT format('DROP ROLE %I;', rolname) FROM pg_roles
-	    WHERE rolname LIKE 'gg\_access\_$$\_%' ORDER BY rolname = 'gg_access_$$_base'" -o "$work/drop.sql" &&
+	    WHERE rolname LIKE 'gg\_access\_$$\_%' ORDER BY rolname IN ('gg_access_$$_base', 'gg_access_$$_readbase')" -o "$work/drop.sql" &&
 		psql -X -q -d postgres -f "$work/drop.sql" >/dev/null 2>&1
 }
 trap 'dropdb --if-exists "$db" >/dev/null 2>&1; drop_roles; rm -rf "$work"' EXIT
@@ -79,6 +79,14 @@ check "every refused write is 42501" "0 not 42501" \
 	"$(sed -n 's/.*, \([0-9]*\) not 42501.*/\1 not 42501/p' <<<"$summary")"
 check "writes were refused" yes \
 	"$(sed -n 's/.*, \([0-9]*\) refused writes.*/\1/p' <<<"$summary" | awk '{print ($1 > 500) ? "yes" : "no"}')"
+columns=$(grep '^columns: ' "$work/out")
+echo "$columns"
+check "readers' reads of the reporter and the hashes refused, 42501 naming the column; handlers' read" yes \
+	"$(sed -n 's/^columns: \([0-9]*\) reads .*, \([0-9]*\) refused .*; \([0-9]*\) by handlers, \([0-9]*\) read;.*/\1 \2 \3 \4/p' <<<"$columns" |
+	   awk '{print ($1 > 1000 && $1 == $2 && $3 > 1000 && $3 == $4) ? "yes" : "no"}')"
+check "reporters' phone numbers searched in every relation read, by handlers found, by the others in 0 rows" yes \
+	"$(sed -n 's/.*searched in \([0-9]*\) relations read by \([0-9]*\) roles, found in \([0-9]*\) rows by handlers, \([0-9]*\) by the others/\1 \2 \3 \4/p' <<<"$columns" |
+	   awk '{print ($1 > 60 && $2 == 100 && $3 > 0 && $4 == 0) ? "yes" : "no"}')"
 check "most roles see cases, the expired and building ones none" yes \
 	"$(sed -n 's/.*roles seeing cases \([0-9]*\), roles seeing none \([0-9]*\)/\1 \2/p' <<<"$summary" | awk '{print ($1 > 800 && $2 == 15) ? "yes" : "no"}')"
 # The policies that Citus gets instead of the subqueries of case_history,
@@ -104,8 +112,11 @@ policy_rows() {	# policy_rows [FILE]: what those roles read of the four tables, 
 	        got := '{}';
 	        EXECUTE format('SET ROLE %I', r);
 	        FOREACH t IN ARRAY ARRAY['case_history', 'post', 'person_contact', 'person_login'] LOOP
-	            EXECUTE format('SELECT count(*) || '' '' || coalesce(md5(string_agg(x::text, '','' ORDER BY x::text)), ''-'')
-	                            FROM gridgov.%I x', t)
+	            -- (the history by the columns a reader may read: not its hashes)
+	            EXECUTE format('SELECT count(*) || '' '' || coalesce(md5(string_agg(%1\$s::text, '','' ORDER BY %1\$s::text)), ''-'')
+	                            FROM gridgov.%2\$I x',
+	                           CASE t WHEN 'case_history' THEN 'ROW(x.district, x.case_id, x.seq, x.at, x.actor, x.action, x.note)'
+	                                  ELSE 'x' END, t)
 	               INTO seen;
 	            got := got || (t || ' ' || seen);
 	        END LOOP;

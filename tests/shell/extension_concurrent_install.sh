@@ -75,8 +75,9 @@ check "with their memberships" "gridgov_administrator gridgov_reader,gridgov_han
 	"$(sql "SELECT string_agg(member::regrole || ' ' || roleid::regrole, ',' ORDER BY member::regrole::text) FROM pg_auth_members
 	         WHERE member::regrole::text IN ($role_list)")"
 for db in "$first" "$second"; do
-	check "and their grants in both databases ($db)" "true true true" \
-		"$(sql "SELECT has_table_privilege('gridgov_reader', 'gridgov.cases', 'SELECT') || ' '
+	check "and their grants in both databases ($db)" "true true true true" \
+		"$(sql "SELECT has_column_privilege('gridgov_reader', 'gridgov.cases', 'unit', 'SELECT') || ' '
+		             || (NOT has_column_privilege('gridgov_reader', 'gridgov.cases', 'reporter', 'SELECT')) || ' '
 		             || has_function_privilege('gridgov_handler', 'gridgov.accept(bigint, text, timestamptz, text, bigint)', 'EXECUTE') || ' '
 		             || has_function_privilege('gridgov_auditor', 'gridgov.verify_history()', 'EXECUTE')" "$db" | tr -d '\n')"
 done

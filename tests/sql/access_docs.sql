@@ -13,17 +13,21 @@ INSERT INTO cases (id, category, channel, location, reporter, reported_at) VALUE
     (201, 'noise', 'hotline', ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326), '{"name": "陈先生", "phone": "13912345678"}', '2026-11-16 09:00+08'),
     (202, 'noise', 'resident_app', ST_SetSRID(ST_MakePoint(113.96, 22.75), 4326), '{"name": "刘女士"}', '2026-11-16 09:10+08'),
     (203, 'illegal_construction', 'patrol', ST_SetSRID(ST_MakePoint(113.91, 22.76), 4326), '{}', '2026-11-16 09:20+08');
-CREATE ROLE gridgov_docs_readers IN ROLE gridgov_handler;
+-- readers read every table but the parts of cases and case_history that
+-- gridgov_reader withholds; handlers read those too
+CREATE ROLE gridgov_docs_readers IN ROLE gridgov_reader;
 GRANT USAGE ON SCHEMA gridgov TO gridgov_docs_readers;
 GRANT SELECT ON ALL TABLES IN SCHEMA gridgov TO gridgov_docs_readers;
+REVOKE SELECT ON cases, case_history FROM gridgov_docs_readers;
 GRANT INSERT, UPDATE ON cases TO gridgov_docs_readers;
 GRANT INSERT, UPDATE, DELETE ON jurisdiction_grant, category_grant TO gridgov_docs_readers;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA gridgov TO gridgov_docs_readers;
+CREATE ROLE gridgov_docs_handlers IN ROLE gridgov_docs_readers, gridgov_handler;
 \set ECHO all
 -- grants
-CREATE ROLE worker_genzhuyuan IN ROLE gridgov_docs_readers;
+CREATE ROLE worker_genzhuyuan IN ROLE gridgov_docs_handlers;
 CREATE ROLE office_matian IN ROLE gridgov_docs_readers;
-CREATE ROLE chengguan_desk IN ROLE gridgov_docs_readers;
+CREATE ROLE chengguan_desk IN ROLE gridgov_docs_handlers;
 SELECT grantee, unit, function, upper_inf(valid) AS open_ended
   FROM grant_jurisdiction('worker_genzhuyuan', '440311006003', 'handler');
 SELECT grantee, unit, function, lower(valid) FROM grant_jurisdiction('office_matian', '440311006', 'viewer', tstzrange('2026-11-01 00:00+08', NULL));
@@ -68,6 +72,19 @@ SET ROLE office_matian;
 SELECT id, reporter, masked FROM case_reporters ORDER BY id;
 RESET ROLE;
 SELECT mask_personal('13912345678'), mask_personal('陈先生'), mask_personal('{"phone": "13912345678", "age": 41}'::jsonb);
+-- which privileges see what
+SET ROLE office_matian;
+SELECT id, reporter FROM cases;
+SELECT count(*) FILTER (WHERE has_column_privilege(attrelid, attnum, 'SELECT')) AS readable,
+       string_agg(attname, ', ' ORDER BY attnum) FILTER (WHERE NOT has_column_privilege(attrelid, attnum, 'SELECT')) AS withheld
+  FROM pg_attribute
+ WHERE attrelid = 'gridgov.cases'::regclass AND attnum > 0 AND NOT attisdropped;
+RESET ROLE;
+SELECT function FROM grant_jurisdiction('worker_genzhuyuan', '440311006', 'viewer');
+SET ROLE worker_genzhuyuan;
+SELECT id, reporter, masked FROM case_reporters ORDER BY id;
+SELECT id, reporter FROM cases ORDER BY id;
+RESET ROLE;
 -- retention
 UPDATE cases SET status = 'rejected', note = '重复来电', moved_at = '2026-11-20 10:00+08' WHERE id = 202;
 SELECT anonymise_personal_data('100 years');

@@ -42,6 +42,20 @@ SELECT o.relname, o.relkind,
  CROSS JOIN roles r
  GROUP BY o.relname, o.relkind, o.public
  ORDER BY o.relkind, o.relname;
+-- The columns each role may not read of the tables it reads only in part
+-- (docs/access.md, "Personal data"): a reader's and an administrator's
+-- cases without the reporter, both without the history's hashes and
+-- content digests; the handler's and the auditor's in full.
+SELECT c.relname, r.role,
+       string_agg(a.attname, ', ' ORDER BY a.attnum) FILTER (WHERE NOT has_column_privilege(r.role, c.oid, a.attnum, 'SELECT'))
+           AS not_readable,
+       count(*) FILTER (WHERE has_column_privilege(r.role, c.oid, a.attnum, 'SELECT')) AS readable
+  FROM pg_class c
+  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ CROSS JOIN (VALUES ('gridgov_reader'), ('gridgov_handler'), ('gridgov_administrator'), ('gridgov_auditor')) r(role)
+ WHERE c.oid IN ('gridgov.cases'::regclass, 'gridgov.case_history'::regclass)
+ GROUP BY c.relname, r.role
+ ORDER BY c.relname, r.role;
 
 -- The functions PUBLIC may not execute, and who may.  Every other
 -- function of the extension is PUBLIC's, as PostgreSQL makes them.
@@ -285,7 +299,7 @@ BEGIN
         ('risk_tile', $q$SELECT md5(gridgov.risk_tile(10, 836, 445, 5, '2026-11-18 00:00+08'))$q$),
         ('risk_cell_tile', $q$SELECT md5(gridgov.risk_cell_tile(14, 13377, 7128, 7, '2026-11-18 00:00+08'))$q$),
         ('case_clock(as_of)', $q$SELECT count(*)::text FROM gridgov.case_clock('2026-11-18 00:00+08')$q$),
-        ('kpi(c)', $q$SELECT gridgov.closed(gridgov.kpi(c, '2026-11-18 00:00+08'))::text FROM gridgov.cases c$q$),
+        ('kpi(columns)', $q$SELECT gridgov.closed(gridgov.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at, c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings, c.extensions, c.returns, c.deadlines_missed, c.satisfaction, '2026-11-18 00:00+08'))::text FROM gridgov.cases c$q$),
         ('risk_now', $q$SELECT round(gridgov.risk_now('440311', '2026-11-18 00:00+08')::numeric, 6)::text$q$),
         ('coverage_summary', 'SELECT count(*)::text FROM gridgov.coverage_summary')
     LOOP
@@ -333,6 +347,21 @@ SELECT count(*) FROM verify_history();
 SELECT count(*) FROM person_contact;
 UPDATE unit SET name = 'x' WHERE code = '440311';
 SELECT refresh_kpi_daily('2026-10-01', '2026-10-02');
+-- It reads the cases by their columns, the reporters masked through
+-- case_reporters; the reporter and the hashes it may not read, by name,
+-- nor the whole row (*, the row, kpi(c)), nor in the history.
+SELECT count(id) > 0 AS cases_read, count(reporter_person) AS reporting_people FROM cases;
+SELECT bool_and(masked) AS all_masked, count(*) > 0 AS reporters_read FROM case_reporters;
+SELECT reporter FROM cases;
+SELECT * FROM cases;
+SELECT c FROM cases c;
+SELECT closed(kpi(c)) FROM cases c;
+SELECT id, history_hash FROM cases;
+SELECT history_content FROM cases;
+SELECT count(*) > 0 AS history_read FROM (SELECT case_id, seq, action, note FROM case_history) h;
+SELECT hash FROM case_history;
+SELECT content FROM case_history;
+COPY (SELECT id, reporter FROM cases) TO STDOUT;
 RESET ROLE;
 
 -- A handler reports and moves cases; it may not edit the registry, date a
@@ -346,6 +375,10 @@ SELECT status FROM accept(currval('cases_id_seq'));
 SELECT status FROM dispatch(currval('cases_id_seq'));
 SELECT count(*) > 0 AS swept FROM escalate_overdue();
 SELECT status FROM accept(currval('cases_id_seq'), at => '2026-11-01');
+-- it reads the whole case, the reporter (unmasked in case_reporters where it handles) and the history
+SELECT count(reporter) > 0 AS reporters_read, count(c) > 0 AS rows_read FROM cases c;
+SELECT bool_or(masked) AS any_masked FROM case_reporters;
+SELECT count(hash) > 0 AS hashes_read FROM case_history;
 UPDATE unit SET name = 'x' WHERE code = '440311';
 DELETE FROM case_history WHERE case_id = currval('cases_id_seq');
 SELECT count(*) FROM verify_history();
@@ -365,6 +398,7 @@ INSERT INTO person (properties) VALUES ('{"skills": ["调解"]}') RETURNING prop
 SELECT refresh_kpi_daily('2026-10-01', '2026-11-20', '2026-11-18 00:00+08') > 0 AS refreshed;
 SELECT id, status FROM accept(1);
 UPDATE cases SET note = 'x' WHERE id = 1;
+SELECT reporter FROM cases;
 RESET ROLE;
 
 -- An auditor reads both histories and verifies them; it changes nothing.
@@ -374,6 +408,7 @@ SET ROLE gridgov_test_auditor;
 SELECT count(*) AS broken FROM verify_history();
 SELECT count(*) > 0 AS history_rows FROM case_history;
 SELECT count(*) AS unit_versions FROM unit_history;
+SELECT count(reporter) > 0 AS reporters_read FROM cases;
 SELECT id, status FROM accept(1);
 UPDATE unit SET name = 'x' WHERE code = '440311';
 SELECT count(*) FROM daily_flow;
