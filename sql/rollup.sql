@@ -11,12 +11,15 @@
 
 CREATE TABLE @extschema@.rollup_change (
     day     date NOT NULL,
-    unit    @extschema@.gridcode NOT NULL
+    unit    @extschema@.gridcode NOT NULL,
+    district @extschema@.gridcode NOT NULL
 );
 COMMENT ON TABLE @extschema@.rollup_change IS
     'the (day, unit) pairs whose cases changed since refresh_rollups() last ran: appended by every statement on cases, consumed by the refresh';
 COMMENT ON COLUMN @extschema@.rollup_change.day IS 'the day the changed cases were reported, in gridgov.calendar_timezone';
 COMMENT ON COLUMN @extschema@.rollup_change.unit IS 'the changed cases'' unit';
+COMMENT ON COLUMN @extschema@.rollup_change.district IS
+    'the changed cases'' district: on Citus the log is distributed by it, colocated with the cases, so that a change is noted in the shard beside its case (docs/scale-out.md)';
 
 CREATE TABLE @extschema@.rollup_state (
     only_row    boolean PRIMARY KEY DEFAULT true CONSTRAINT rollup_state_one_row CHECK (only_row),

@@ -1667,8 +1667,8 @@ notify_move(CaseRow *row, const char *from_status)
  * worker's transaction that notifies cannot take part in Citus's two-phase
  * commit.
  */
-static bool
-on_shard(Relation cases)
+bool
+case_engine_on_shard(Relation cases)
 {
 	return strcmp(RelationGetRelationName(cases), "cases") != 0;
 }
@@ -1722,7 +1722,7 @@ case_after_change(PG_FUNCTION_ARGS)
 	}
 
 	append_history_row(&new, from_status);
-	if (!on_shard(trigdata->tg_relation))
+	if (!case_engine_on_shard(trigdata->tg_relation))
 		notify_move(&new, from_status);
 	return PointerGetDatum(NULL);
 }
@@ -1732,9 +1732,9 @@ case_after_change(PG_FUNCTION_ARGS)
  * transition table): hold each case's references (case_references.c),
  * tell listeners, and append every first history row in one INSERT.  Row
  * by row, the history and the foreign-key checks cost four queries a case.
- * On a shard (on_shard) the rows go in one by one: Citus plans an INSERT
- * into case_history for the whole cluster, where the shard's transition
- * table is not to be seen.
+ * On a shard (case_engine_on_shard) the rows go in one by one: Citus
+ * plans an INSERT into case_history for the whole cluster, where the
+ * shard's transition table is not to be seen.
  */
 PG_FUNCTION_INFO_V1(case_after_intake);
 Datum
@@ -1761,7 +1761,7 @@ case_after_intake(PG_FUNCTION_ARGS)
 
 	cases = trigdata->tg_relation;
 	find_case_columns(cases);
-	row_by_row = on_shard(cases);
+	row_by_row = case_engine_on_shard(cases);
 	inserted = trigdata->tg_newtable;
 	slot = MakeSingleTupleTableSlot(RelationGetDescr(cases), &TTSOpsMinimalTuple);
 	row.tupdesc = RelationGetDescr(cases);

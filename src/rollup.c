@@ -2,7 +2,10 @@
  * rollup.c
  *		The log of what changed for the rollups: a statement trigger on
  *		cases that appends the (day, unit) pairs of the statement's cases to
- *		rollup_change (sql/rollup.sql says how refresh_rollups uses it).
+ *		rollup_change (sql/rollup.sql says how refresh_rollups uses it),
+ *		each with its district: on Citus the log is distributed by district
+ *		beside the cases, and a shard's trigger writes to the colocated
+ *		shard of the log, on its own node (docs/scale-out.md).
  *
  * It runs in the writer's session, so its query names every type and
  * function with its schema.  It writes as the owner of rollup_change, as
@@ -11,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -19,12 +23,63 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
+#include "case_engine.h"
 #include "spi_plan.h"
+
+/* the distinct pairs of a statement's cases (%2$s, its transition table) */
+#define PAIRS_SELECT "SELECT DISTINCT pg_catalog.timezone(%1$s.calendar_timezone(), t.reported_at)::pg_catalog.date," \
+	" t.unit, t.district FROM %2$s t"
+
+/* one noted pair, on a shard */
+static const SpiQuery note_pair_query = {
+	"INSERT INTO %1$s.rollup_change (day, unit, district) VALUES ($1, $2, $3)",
+	3, {DATEOID, SPI_PLAN_GRIDCODE, SPI_PLAN_GRIDCODE}
+};
+static SPIPlanPtr note_pair_plan = NULL;
+
+/*
+ * On a shard, the pairs one by one: Citus plans an INSERT into rollup_change
+ * for the whole cluster, where the shard's transition table is not to be
+ * seen, and routes each pair to the log's shard of its district, the one
+ * beside the case's on this node.
+ */
+static void
+note_pairs_one_by_one(const char *schema, const char *transition, Oid nsp)
+{
+	SPITupleTable *pairs;
+	uint64		npairs;
+	uint64		i;
+
+	if (SPI_execute(psprintf(PAIRS_SELECT, schema, transition), true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the changed cases' pairs");
+	pairs = SPI_tuptable;
+	npairs = SPI_processed;
+	for (i = 0; i < npairs; i++)
+	{
+		Datum		values[3];
+		char		nulls[3] = {' ', ' ', ' '};
+		int			col;
+
+		for (col = 0; col < 3; col++)
+		{
+			bool		isnull;
+
+			values[col] = SPI_getbinval(pairs->vals[i], pairs->tupdesc, col + 1, &isnull);
+			if (isnull)
+				nulls[col] = 'n';
+		}
+		if (SPI_execute_plan(spi_plan_get_in(&note_pair_plan, &note_pair_query, nsp), values, nulls, false, 0)
+			!= SPI_OK_INSERT)
+			elog(ERROR, "could not note the changed cases in %s.rollup_change", schema);
+	}
+	SPI_freetuptable(pairs);
+}
 
 /*
  * AFTER INSERT, UPDATE or DELETE FOR EACH STATEMENT on cases, with the
  * statement's new (old, for a delete) rows as gridgov_new_cases
- * (gridgov_old_cases): one INSERT of their distinct (day, unit) pairs.
+ * (gridgov_old_cases): one INSERT of their distinct (day, unit) pairs, with
+ * their district (one by one on a Citus shard).
  */
 PG_FUNCTION_INFO_V1(rollup_note_change);
 Datum
@@ -33,6 +88,7 @@ rollup_note_change(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	Oid			nsp;
 	const char *schema;
+	const char *transition;
 	Oid			log;
 	Oid			save_userid;
 	int			save_sec_context;
@@ -44,6 +100,14 @@ rollup_note_change(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("rollup_note_change() must be an AFTER ... FOR EACH STATEMENT trigger with a transition table")));
 
+	/*
+	 * On a shard, rows written as a replica are Citus's copies of rows that
+	 * exist already (the cases distributed, a shard moved), noted where they
+	 * were written: no change.
+	 */
+	if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA && case_engine_on_shard(trigdata->tg_relation))
+		return PointerGetDatum(NULL);
+
 	nsp = RelationGetNamespace(trigdata->tg_relation);
 	schema = quote_identifier(get_namespace_name(nsp));
 	log = get_relname_relid("rollup_change", nsp);
@@ -52,17 +116,17 @@ rollup_note_change(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("table %s.rollup_change is missing", schema),
 				 errhint("Update the extension with ALTER EXTENSION gridgov UPDATE.")));
+	transition = TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "gridgov_old_cases" : "gridgov_new_cases";
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	SPI_register_trigger_data(trigdata);
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(spi_plan_table_owner(log), save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-	if (SPI_execute(psprintf("INSERT INTO %1$s.rollup_change (day, unit)"
-							 " SELECT DISTINCT pg_catalog.timezone(%1$s.calendar_timezone(), t.reported_at)::pg_catalog.date, t.unit"
-							 "   FROM %2$s t", schema,
-							 TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "gridgov_old_cases" : "gridgov_new_cases"),
-					false, 0) != SPI_OK_INSERT)
+	if (case_engine_on_shard(trigdata->tg_relation))
+		note_pairs_one_by_one(schema, transition, nsp);
+	else if (SPI_execute(psprintf("INSERT INTO %1$s.rollup_change (day, unit, district) " PAIRS_SELECT, schema, transition),
+						 false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not note the changed cases in %s.rollup_change", schema);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	SPI_finish();

@@ -14,7 +14,11 @@
 --   grants, risk settings) become reference tables: a copy on every node,
 --   so the case engine's triggers read them on the node they run on;
 -- * cases and case_history are distributed by district (hash), colocated,
---   so that a case's history rows sit beside it;
+--   so that a case's history rows sit beside it; so is rollup_change, the
+--   rollups' log of changed pairs, which the cases' statement trigger
+--   appends to on the shard: the note goes into the log's shard on the
+--   same worker, committed with the case, and refresh_rollups() on the
+--   coordinator takes the notes of every shard;
 -- * citus.enable_unsafe_triggers lets the tables keep their triggers: they
 --   run on the shards, shard-locally;
 -- * citus.enable_ddl_propagation is off while the tables are converted:
@@ -45,6 +49,9 @@
 --   is a unit's day, and unit is part of both primary keys.  A query per
 --   unit runs whole on the shards, a query per subdistrict or district as
 --   partial kpi_merge states combined on the coordinator.
+-- * each worker numbers the history rows it writes from its own sequence:
+--   tools/citus-history-entries.sql (run here, and after each new worker)
+--   gives each one a range of its own, so that entries never repeat.
 -- Everything else (the handler and risk rollups, jobs, checkpoints,
 -- rewards) stays on the coordinator as local tables.
 \set ON_ERROR_STOP on
@@ -88,6 +95,7 @@ CREATE INDEX cases_id_lookup ON gridgov.cases (id);
 DROP INDEX IF EXISTS gridgov.case_history_entry;
 SELECT create_distributed_table('gridgov.cases', 'district');
 SELECT create_distributed_table('gridgov.case_history', 'district', colocate_with => 'gridgov.cases');
+SELECT create_distributed_table('gridgov.rollup_change', 'district', colocate_with => 'gridgov.cases');
 
 -- the KPI rollups, by unit
 SELECT create_distributed_table('gridgov.kpi_daily', 'unit', colocate_with => 'none');
@@ -95,6 +103,9 @@ SELECT create_distributed_table('gridgov.kpi_unit_daily', 'unit', colocate_with 
 COMMIT;
 SELECT format('ALTER DATABASE %I SET citus.allow_nested_distributed_execution = on', current_database())
 \gexec
+
+-- each worker's history rows numbered in a range of its own
+\ir citus-history-entries.sql
 
 SELECT logicalrelid AS distributed_table,
        CASE partmethod WHEN 'h' THEN 'hash by ' || column_to_column_name(logicalrelid, partkey)

@@ -10808,6 +10808,15 @@ $$;
 COMMENT ON FUNCTION @extschema@.escalate_overdue(timestamptz) IS
     'escalate every case past its stage deadline at as_of one level up, each escalation dated as_of (by the clock, as any move without a time, when as_of is now()); returns what it escalated';
 
+-- rollup_change notes each pair's district: on Citus the log is
+-- distributed by it, colocated with the cases, so that the shards' triggers
+-- note their changes where refresh_rollups() on the coordinator reads them
+ALTER TABLE @extschema@.rollup_change ADD COLUMN district @extschema@.gridcode;
+UPDATE @extschema@.rollup_change SET district = @extschema@.ancestor(unit, 3);
+ALTER TABLE @extschema@.rollup_change ALTER COLUMN district SET NOT NULL;
+COMMENT ON COLUMN @extschema@.rollup_change.district IS
+    'the changed cases'' district: on Citus the log is distributed by it, colocated with the cases, so that a change is noted in the shard beside its case (docs/scale-out.md)';
+
 -- Redraws: KPIs and risk of a grid through the lineage (docs/layers.md,
 -- "KPIs and risk across a redraw").
 -- The cases of a period that belong to a grid as it is now, whatever grids

@@ -7,7 +7,7 @@
 BEGIN;
 \ir case_fixture.psql
 SET client_min_messages = error;
-SELECT plan(10);
+SELECT plan(11);
 SELECT setseed(0.14);
 
 -- rows written as a restore writes them (the engine's triggers off), so any
@@ -55,6 +55,8 @@ VALUES (5001, '440311', '440311006003001', 'noise', 'patrol', 'reported', 5, 2, 
        (5002, '440311', '440311006004', 'noise', 'patrol', 'reported', 5, 1, '2026-10-03 11:00+08', '2026-10-04 11:00+08'),
        (5003, '440311', '440311001', 'noise', 'patrol', 'reported', 4, 1, '2026-10-03 12:00+08', '2026-10-04 12:00+08'),
        (5004, '440311', '4403110060030010007', 'neighbour_dispute', 'patrol', 'reported', 5, 1, '2026-10-03 13:00+08', '2026-10-04 13:00+08');
+SELECT results_eq($$SELECT count(*) > 0, bool_and(district = ancestor(unit, 3)) FROM rollup_change$$, $$VALUES (true, true)$$,
+                  'each noted pair with the district of its cases, the log''s key on Citus (docs/scale-out.md)');
 SELECT cmp_ok(refresh_rollups('2026-11-02 12:00+08'), '>', 0::bigint,
               'round 2 recomputes the pairs of the late moves and of the deadlines passed');
 SELECT pg_temp.rescan('2026-11-02 12:00+08');
