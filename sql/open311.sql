@@ -354,8 +354,12 @@ BEGIN
     END IF;
     PERFORM @extschema@.open311_check_attributes(service, COALESCE(attribute, '{}'));
 
-    INSERT INTO @extschema@.cases (category, channel, description, location, unit, reporter)
-    VALUES (service.category, 'resident_app', COALESCE(description, ''),
+    -- the district given, as Citus routes a report by it before the intake
+    -- runs (docs/scale-out.md); a point outside every district goes
+    -- without one, for the engine's own refusal
+    INSERT INTO @extschema@.cases (district, category, channel, description, location, unit, reporter)
+    VALUES (COALESCE(@extschema@.ancestor(grid, 3), (@extschema@.unit_at(@extschema@.open311_point(lat, long), 3)).code),
+            service.category, 'resident_app', COALESCE(description, ''),
             @extschema@.open311_point(lat, long), grid,
             pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
                 'email', NULLIF(email, ''), 'first_name', NULLIF(first_name, ''),

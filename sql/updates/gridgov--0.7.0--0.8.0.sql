@@ -10816,6 +10816,73 @@ UPDATE @extschema@.rollup_change SET district = @extschema@.ancestor(unit, 3);
 ALTER TABLE @extschema@.rollup_change ALTER COLUMN district SET NOT NULL;
 COMMENT ON COLUMN @extschema@.rollup_change.district IS
     'the changed cases'' district: on Citus the log is distributed by it, colocated with the cases, so that a change is noted in the shard beside its case (docs/scale-out.md)';
+-- Open311's post gives the case its district, as Citus needs to route it.
+CREATE OR REPLACE FUNCTION @extschema@.open311_post_request(
+    service_code text, lat double precision DEFAULT NULL, long double precision DEFAULT NULL,
+    address_string text DEFAULT NULL, address_id text DEFAULT NULL, email text DEFAULT NULL,
+    device_id text DEFAULT NULL, account_id text DEFAULT NULL, first_name text DEFAULT NULL,
+    last_name text DEFAULT NULL, phone text DEFAULT NULL, description text DEFAULT NULL,
+    media_url text DEFAULT NULL, attribute jsonb DEFAULT NULL, jurisdiction_id text DEFAULT NULL)
+    RETURNS json
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    service @extschema@.open311_service := @extschema@.open311_find_service(service_code);
+    within @extschema@.gridcode := @extschema@.open311_jurisdiction(jurisdiction_id);
+    grid @extschema@.gridcode;
+    reported @extschema@.cases;
+    token text := pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '') OPERATOR(pg_catalog.||)
+                  pg_catalog.replace(pg_catalog.gen_random_uuid()::text, '-', '');
+BEGIN
+    IF (lat IS NULL) OPERATOR(pg_catalog.<>) (long IS NULL) THEN
+        RAISE EXCEPTION 'lat and long go together: % is missing', CASE WHEN lat IS NULL THEN 'lat' ELSE 'long' END
+            USING ERRCODE = '22023';
+    END IF;
+    IF NULLIF(address_id, '') IS NOT NULL THEN
+        SELECT u.code INTO grid FROM @extschema@.unit u
+         WHERE address_id OPERATOR(pg_catalog.~) '^\d{2,19}$'
+           AND u.code OPERATOR(@extschema@.=) address_id::@extschema@.gridcode;
+        IF grid IS NULL THEN
+            RAISE EXCEPTION 'address_id "%" is not the code of a unit', address_id
+                USING ERRCODE = '22023', HINT = 'An address_id is a grid''s code, such as 440311006003001.';
+        END IF;
+    ELSIF lat IS NULL THEN
+        RAISE EXCEPTION 'a request needs lat and long, or address_id'
+            USING ERRCODE = '22023',
+                  HINT = 'An address_string alone cannot be placed in a grid; send the point, or the grid''s code as address_id.';
+    END IF;
+    IF pg_catalog.length(description) OPERATOR(pg_catalog.>) 4000 THEN
+        RAISE EXCEPTION 'description has % characters, more than 4,000', pg_catalog.length(description)
+            USING ERRCODE = '22023';
+    END IF;
+    PERFORM @extschema@.open311_check_attributes(service, COALESCE(attribute, '{}'));
+
+    -- the district given, as Citus routes a report by it before the intake
+    -- runs (docs/scale-out.md); a point outside every district goes
+    -- without one, for the engine's own refusal
+    INSERT INTO @extschema@.cases (district, category, channel, description, location, unit, reporter)
+    VALUES (COALESCE(@extschema@.ancestor(grid, 3), (@extschema@.unit_at(@extschema@.open311_point(lat, long), 3)).code),
+            service.category, 'resident_app', COALESCE(description, ''),
+            @extschema@.open311_point(lat, long), grid,
+            pg_catalog.jsonb_strip_nulls(pg_catalog.jsonb_build_object(
+                'email', NULLIF(email, ''), 'first_name', NULLIF(first_name, ''),
+                'last_name', NULLIF(last_name, ''), 'phone', NULLIF(phone, ''),
+                'device_id', NULLIF(device_id, ''), 'account_id', NULLIF(account_id, ''))))
+    RETURNING * INTO reported;
+    IF within IS NOT NULL AND NOT reported.unit OPERATOR(@extschema@.<@) within THEN
+        RAISE EXCEPTION 'the request''s place, in unit %, is outside jurisdiction %', reported.unit, within
+            USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO @extschema@.open311_request (district, case_id, token_sha256, address_string, media_url, attributes)
+    VALUES (reported.district, reported.id, pg_catalog.sha256(pg_catalog.convert_to(token, 'UTF8')),
+            NULLIF(address_string, ''), NULLIF(media_url, ''), COALESCE(attribute, '{}'));
+    RETURN pg_catalog.json_build_array(pg_catalog.json_build_object(
+               'service_request_id', reported.id,
+               'token', token,
+               'service_notice', service.service_notice,
+               'account_id', NULLIF(account_id, '')));
+END;
+$$;
 
 -- Redraws: KPIs and risk of a grid through the lineage (docs/layers.md,
 -- "KPIs and risk across a redraw").
