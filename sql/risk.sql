@@ -451,6 +451,25 @@ END;
 COMMENT ON FUNCTION @extschema@.risk_now(@extschema@.gridcode, timestamptz) IS
     'risk score of a unit''s subtree at as_of (default now) from the rollup and the cases after it; equals risk() over the subtree''s cases';
 
+-- A grid's risk at as_of through the lineage of redraws: risk is a sum
+-- over cases, so each case of lineage_cases counts with its weight (the
+-- cases without a location from a split or shrunk grid by their share of
+-- area, an estimate).
+CREATE FUNCTION @extschema@.risk_through_lineage(grid @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS double precision
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    PERFORM @extschema@.check_risk_time(as_of);
+    RETURN (SELECT COALESCE(pg_catalog.sum(l.weight OPERATOR(pg_catalog.*) s.score), 0)
+              FROM @extschema@.lineage_cases(grid, '-infinity', as_of OPERATOR(pg_catalog.+) interval '1 microsecond') l
+             CROSS JOIN LATERAL (SELECT @extschema@.risk(c, as_of) AS score FROM @extschema@.cases c
+                                  WHERE c.id OPERATOR(pg_catalog.=) l.id) s);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.risk_through_lineage(@extschema@.gridcode, timestamptz) IS
+    'risk score at as_of (2000 to 2199) of a grid in force with the cases of its earlier versions and predecessors (lineage_cases), each weighted; equals risk() over the grid''s cases where no redraw happened';
+
 -- Risk by Beidou cell, from the cases (the rollup is by unit): for every
 -- cell at a level within an area cell, the score at as_of.
 CREATE FUNCTION @extschema@.risk_cells(area @extschema@.gridcell, level integer,

@@ -35,8 +35,10 @@
  * that time (docs/layers.md, "Redraws").  The index therefore holds every
  * version of every grid (gridgov.unit_versions: current, retired and
  * earlier ones), each with the span in which it takes cases, and a lookup
- * skips the versions not in force at the time asked.  A year of redraws
- * adds versions to the buckets, not a rebuild per case.
+ * skips the versions not in force at the time asked.  A report of today
+ * looks only among the versions without an end (a raster of its own, see
+ * LayerIndex), so a year of redraws costs it nothing; a late report looks
+ * among every version.
  *
  * The index is read whole from gridgov.unit_versions and gridgov.grid_layer
  * on first use and dropped when unit, unit_history, grid_lineage or
@@ -95,7 +97,26 @@ typedef struct IndexedGrid
 	GridcellEdge *edges;
 } IndexedGrid;
 
-/* The grids of one layer. */
+/* A uniform raster of buckets over some of a layer's grid versions, each listing them. */
+typedef struct BucketRaster
+{
+	int64		x0,
+				y0,
+				bucket_width,
+				bucket_height;
+	int			nx,
+				ny;
+	int		   *bucket_start;	/* nx * ny + 1 offsets into bucket_grids; NULL: none */
+	int		   *bucket_grids;
+} BucketRaster;
+
+/*
+ * The grid versions of one layer.  A report of today, the common case, is
+ * routed among the versions without an end only (open): from the last
+ * start or end of any version on (settled), they are the ones in force,
+ * and the versions a year of redraws ended cost it nothing.  An earlier
+ * time looks in every version.
+ */
 typedef struct LayerIndex
 {
 	char	   *name;			/* gridgov.grid_layer.name */
@@ -104,16 +125,9 @@ typedef struct LayerIndex
 	int			ngrids;
 	int			capacity;
 	IndexedGrid *grids;
-
-	/* a uniform raster of buckets over the layer's grids, each listing its grids */
-	int64		x0,
-				y0,
-				bucket_width,
-				bucket_height;
-	int			nx,
-				ny;
-	int		   *bucket_start;	/* nx * ny + 1 offsets into bucket_grids */
-	int		   *bucket_grids;
+	TimestampTz settled;		/* the last routes_from or valid_to of any version */
+	BucketRaster every;			/* every version */
+	BucketRaster open;			/* the versions whose valid_to is unset */
 } LayerIndex;
 
 typedef struct GridIndex
@@ -349,52 +363,59 @@ bucket_of(int64 v, int64 origin, int64 size, int count)
 }
 
 /*
- * List each grid in the buckets its box reaches, widened by the near-edge
- * margin: count them into bucket_start (fill NULL), or place them into
- * bucket_grids at the positions fill[] holds.
+ * List each grid version of the raster (the open ones only, or all) in the
+ * buckets its box reaches, widened by the near-edge margin: count them into
+ * bucket_start (fill NULL), or place them into bucket_grids at the
+ * positions fill[] holds.
  */
 static void
-place_grids(LayerIndex *layer, int *fill)
+place_grids(const LayerIndex *layer, BucketRaster *raster, bool open_only, int *fill)
 {
 	int			g;
 
 	for (g = 0; g < layer->ngrids; g++)
 	{
 		const IndexedGrid *grid = &layer->grids[g];
-		int			bx0 = bucket_of(grid->xmin - NEAR_EDGE_FACTOR, layer->x0, layer->bucket_width, layer->nx),
-					bx1 = bucket_of(grid->xmax + NEAR_EDGE_FACTOR, layer->x0, layer->bucket_width, layer->nx),
-					by0 = bucket_of(grid->ymin - NEAR_EDGE_FACTOR, layer->y0, layer->bucket_height, layer->ny),
-					by1 = bucket_of(grid->ymax + NEAR_EDGE_FACTOR, layer->y0, layer->bucket_height, layer->ny);
-		int			bx,
+		int			bx0,
+					bx1,
+					by0,
+					by1,
+					bx,
 					by;
 
+		if (open_only && grid->valid_to != DT_NOEND)
+			continue;
+		bx0 = bucket_of(grid->xmin - NEAR_EDGE_FACTOR, raster->x0, raster->bucket_width, raster->nx);
+		bx1 = bucket_of(grid->xmax + NEAR_EDGE_FACTOR, raster->x0, raster->bucket_width, raster->nx);
+		by0 = bucket_of(grid->ymin - NEAR_EDGE_FACTOR, raster->y0, raster->bucket_height, raster->ny);
+		by1 = bucket_of(grid->ymax + NEAR_EDGE_FACTOR, raster->y0, raster->bucket_height, raster->ny);
 		for (by = by0; by <= by1; by++)
 			for (bx = bx0; bx <= bx1; bx++)
 			{
-				int			bucket = by * layer->nx + bx;
+				int			bucket = by * raster->nx + bx;
 
 				if (fill == NULL)
-					layer->bucket_start[bucket + 1]++;
+					raster->bucket_start[bucket + 1]++;
 				else
-					layer->bucket_grids[fill[bucket]++] = g;
+					raster->bucket_grids[fill[bucket]++] = g;
 			}
 	}
 }
 
 /*
- * About two buckets per grid, so a bucket lists a handful of grids whatever
- * the shape of the district.  With the near-edge margin in the boxes (see
- * place_grids), a bucket knows every grid whose answer could be unsure for
- * its points.
+ * About two buckets per grid version, so a bucket lists a handful of them
+ * whatever the shape of the district.  With the near-edge margin in the
+ * boxes (see place_grids), a bucket knows every version whose answer could
+ * be unsure for its points.  A raster without versions has no buckets.
  */
 static void
-build_buckets(LayerIndex *layer)
+build_raster(const LayerIndex *layer, BucketRaster *raster, bool open_only)
 {
 	int64		xmin = PG_INT64_MAX,
 				xmax = PG_INT64_MIN,
 				ymin = PG_INT64_MAX,
 				ymax = PG_INT64_MIN;
-	int			side = (int) Min(1024, ceil(sqrt(2.0 * layer->ngrids)));
+	int			n = 0;
 	int			nbuckets;
 	int		   *fill;
 	int			g;
@@ -402,28 +423,54 @@ build_buckets(LayerIndex *layer)
 
 	for (g = 0; g < layer->ngrids; g++)
 	{
+		if (open_only && layer->grids[g].valid_to != DT_NOEND)
+			continue;
+		n++;
 		xmin = Min(xmin, layer->grids[g].xmin);
 		xmax = Max(xmax, layer->grids[g].xmax);
 		ymin = Min(ymin, layer->grids[g].ymin);
 		ymax = Max(ymax, layer->grids[g].ymax);
 	}
-	layer->nx = layer->ny = Max(side, 1);
-	layer->x0 = xmin;
-	layer->y0 = ymin;
-	layer->bucket_width = (xmax - xmin) / layer->nx + 1;
-	layer->bucket_height = (ymax - ymin) / layer->ny + 1;
-	nbuckets = layer->nx * layer->ny;
+	raster->bucket_start = NULL;
+	if (n == 0)
+		return;
+	raster->nx = raster->ny = Max((int) Min(1024, ceil(sqrt(2.0 * n))), 1);
+	raster->x0 = xmin;
+	raster->y0 = ymin;
+	raster->bucket_width = (xmax - xmin) / raster->nx + 1;
+	raster->bucket_height = (ymax - ymin) / raster->ny + 1;
+	nbuckets = raster->nx * raster->ny;
 
-	/* count, then place: a compressed list of grids per bucket */
-	layer->bucket_start = palloc0(sizeof(int) * (nbuckets + 1));
-	place_grids(layer, NULL);
+	/* count, then place: a compressed list of versions per bucket */
+	raster->bucket_start = palloc0(sizeof(int) * (nbuckets + 1));
+	place_grids(layer, raster, open_only, NULL);
 	for (b = 0; b < nbuckets; b++)
-		layer->bucket_start[b + 1] += layer->bucket_start[b];
-	layer->bucket_grids = palloc(sizeof(int) * Max(layer->bucket_start[nbuckets], 1));
+		raster->bucket_start[b + 1] += raster->bucket_start[b];
+	raster->bucket_grids = palloc(sizeof(int) * Max(raster->bucket_start[nbuckets], 1));
 	fill = palloc(sizeof(int) * nbuckets);
-	memcpy(fill, layer->bucket_start, sizeof(int) * nbuckets);
-	place_grids(layer, fill);
+	memcpy(fill, raster->bucket_start, sizeof(int) * nbuckets);
+	place_grids(layer, raster, open_only, fill);
 	pfree(fill);
+}
+
+/* Both rasters of a layer, and the time from which its open versions are the ones in force. */
+static void
+build_buckets(LayerIndex *layer)
+{
+	int			g;
+
+	layer->settled = DT_NOBEGIN;
+	for (g = 0; g < layer->ngrids; g++)
+	{
+		const IndexedGrid *grid = &layer->grids[g];
+
+		if (grid->routes_from != DT_NOBEGIN)
+			layer->settled = Max(layer->settled, grid->routes_from);
+		if (grid->valid_to != DT_NOEND)
+			layer->settled = Max(layer->settled, grid->valid_to);
+	}
+	build_raster(layer, &layer->every, false);
+	build_raster(layer, &layer->open, true);
 }
 
 /* The layer of the index called name, NULL if there is none. */
@@ -627,6 +674,7 @@ grid_contains(const IndexedGrid *grid, int64 px, int64 py, bool *sure)
 static GridIndexAnswer
 index_answer(const LayerIndex *layer, double lng, double lat, TimestampTz at, int64 *grid)
 {
+	const BucketRaster *raster;
 	int64		px,
 				py;
 	int			b;
@@ -639,18 +687,21 @@ index_answer(const LayerIndex *layer, double lng, double lat, TimestampTz at, in
 	*grid = 0;
 	if (layer->ngrids == 0)
 		return GRID_INDEX_SURE;
+	raster = at >= layer->settled ? &layer->open : &layer->every;
+	if (raster->bucket_start == NULL)
+		return GRID_INDEX_SURE;
 	px = gridcell_postgis_degrees_to_fine(lng);
 	py = gridcell_postgis_degrees_to_fine(lat);
-	if (px < layer->x0 - NEAR_EDGE_FACTOR || py < layer->y0 - NEAR_EDGE_FACTOR ||
-		px > layer->x0 + layer->bucket_width * layer->nx + NEAR_EDGE_FACTOR ||
-		py > layer->y0 + layer->bucket_height * layer->ny + NEAR_EDGE_FACTOR)
+	if (px < raster->x0 - NEAR_EDGE_FACTOR || py < raster->y0 - NEAR_EDGE_FACTOR ||
+		px > raster->x0 + raster->bucket_width * raster->nx + NEAR_EDGE_FACTOR ||
+		py > raster->y0 + raster->bucket_height * raster->ny + NEAR_EDGE_FACTOR)
 		return GRID_INDEX_SURE;
 
-	b = bucket_of(py, layer->y0, layer->bucket_height, layer->ny) * layer->nx +
-		bucket_of(px, layer->x0, layer->bucket_width, layer->nx);
-	for (i = layer->bucket_start[b]; i < layer->bucket_start[b + 1]; i++)
+	b = bucket_of(py, raster->y0, raster->bucket_height, raster->ny) * raster->nx +
+		bucket_of(px, raster->x0, raster->bucket_width, raster->nx);
+	for (i = raster->bucket_start[b]; i < raster->bucket_start[b + 1]; i++)
 	{
-		const IndexedGrid *candidate = &layer->grids[layer->bucket_grids[i]];
+		const IndexedGrid *candidate = &layer->grids[raster->bucket_grids[i]];
 		bool		sure = true;
 
 		if (px < candidate->xmin - NEAR_EDGE_FACTOR || px > candidate->xmax + NEAR_EDGE_FACTOR ||

@@ -10883,3 +10883,115 @@ BEGIN
                'account_id', NULLIF(account_id, '')));
 END;
 $$;
+
+-- Redraws: KPIs and risk of a grid through the lineage (docs/layers.md,
+-- "KPIs and risk across a redraw").
+-- The cases of a period that belong to a grid as it is now, whatever grids
+-- they were reported to.  A case with a location is routed again against
+-- today's grids (grid_at): exact, for a split as for a merge or a reshape.
+-- A case without one (its unit given at intake) follows the lineage back
+-- from the grid to the versions it came from, weighted by the share of
+-- each old version's area that went to the grid (summed over the paths):
+-- 1 for the cases of a grid merged whole into it, a share of area, an
+-- estimate, for those of a grid split or shrunk.
+CREATE FUNCTION @extschema@.lineage_cases(grid @extschema@.gridcode, from_ts timestamptz, to_ts timestamptz)
+    RETURNS TABLE (id bigint, unit @extschema@.gridcode, reported_at timestamptz, weight double precision,
+                   mapped text)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT ROWS 100
+AS $$
+#variable_conflict use_column
+DECLARE
+    given @extschema@.unit;
+BEGIN
+    SELECT u.* INTO given FROM @extschema@.unit u
+     WHERE u.code OPERATOR(@extschema@.=) lineage_cases.grid AND u.level OPERATOR(pg_catalog.=) 6
+       AND @extschema@.unit_is_current(u.valid_to);
+    IF given.code IS NULL THEN
+        RAISE EXCEPTION 'unit % is not a grid in force', lineage_cases.grid
+            USING ERRCODE = 'GG011',
+                  HINT = 'The cases are mapped onto a grid (level 6) in force in gridgov.unit.';
+    END IF;
+    IF from_ts OPERATOR(pg_catalog.>=) to_ts THEN
+        RAISE EXCEPTION 'the period from % to % is empty', from_ts, to_ts
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give the start of the period, then its end (not included).';
+    END IF;
+    RETURN QUERY
+    WITH RECURSIVE ancestry (code, valid_from, weight) AS (
+        SELECT given.code, given.valid_from, 1::double precision
+        UNION ALL
+        SELECT l.old_code, l.old_valid_from, a.weight OPERATOR(pg_catalog.*) l.share_of_old
+          FROM ancestry a
+          JOIN @extschema@.grid_lineage l
+            ON l.new_code OPERATOR(@extschema@.=) a.code AND l.new_valid_from OPERATOR(pg_catalog.=) a.valid_from
+    ), versions AS (
+        SELECT a.code, v.routes_from, v.valid_to, pg_catalog.sum(a.weight) AS weight
+          FROM ancestry a
+          JOIN @extschema@.unit_versions v
+            ON v.code OPERATOR(@extschema@.=) a.code AND v.valid_from OPERATOR(pg_catalog.=) a.valid_from
+         GROUP BY a.code, v.routes_from, v.valid_to
+    )
+    SELECT c.id, c.unit, c.reported_at, 1::double precision, 'location'::text
+      FROM @extschema@.cases c
+     WHERE c.unit OPERATOR(@extschema@.<@) given.parent AND c.location IS NOT NULL
+       AND c.reported_at OPERATOR(pg_catalog.>=) from_ts AND c.reported_at OPERATOR(pg_catalog.<) to_ts
+       AND @extschema@.grid_at(c.location, given.layer) OPERATOR(@extschema@.=) given.code
+    UNION ALL
+    SELECT c.id, c.unit, c.reported_at, v.weight, 'lineage'::text
+      FROM versions v
+      JOIN @extschema@.cases c
+        ON c.unit OPERATOR(@extschema@.=) v.code AND c.reported_at OPERATOR(pg_catalog.>=) v.routes_from
+       AND (v.valid_to IS NULL OR c.reported_at OPERATOR(pg_catalog.<) v.valid_to)
+     WHERE c.location IS NULL
+       AND c.reported_at OPERATOR(pg_catalog.>=) from_ts AND c.reported_at OPERATOR(pg_catalog.<) to_ts
+     ORDER BY 3, 1;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.lineage_cases(@extschema@.gridcode, timestamptz, timestamptz) IS
+    'the cases reported from from_ts to to_ts (not included) that belong to a grid in force as it is now: by location routed again (weight 1), or without one through grid_lineage, weighted by the share of area the grid took of the grid they were reported to';
+
+-- A grid's KPIs over a period that spans redraws: the state of the whole
+-- cases lineage_cases gives (weight 1), and, apart, the estimate of the
+-- cases without a location that came with a share of a split or shrunk
+-- grid, which a state cannot hold in part.
+CREATE FUNCTION @extschema@.kpi_through_lineage(grid @extschema@.gridcode, from_ts timestamptz, to_ts timestamptz,
+                                                as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (kpi @extschema@.kpi_state, by_location bigint, by_lineage bigint, apportioned double precision)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT ROWS 1
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    WITH l AS (SELECT * FROM @extschema@.lineage_cases(grid, from_ts, to_ts))
+    SELECT (SELECT @extschema@.kpi(c, as_of) FROM @extschema@.cases c
+             WHERE c.id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT l.id FROM l
+                                                           WHERE l.weight OPERATOR(pg_catalog.>) 0.999999999))),
+           (SELECT pg_catalog.count(*) FROM l WHERE l.mapped OPERATOR(pg_catalog.=) 'location'),
+           (SELECT pg_catalog.count(*) FROM l WHERE l.mapped OPERATOR(pg_catalog.=) 'lineage'
+                                              AND l.weight OPERATOR(pg_catalog.>) 0.999999999),
+           (SELECT COALESCE(pg_catalog.sum(l.weight), 0) FROM l
+             WHERE l.weight OPERATOR(pg_catalog.<=) 0.999999999);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.kpi_through_lineage(@extschema@.gridcode, timestamptz, timestamptz, timestamptz) IS
+    'KPI state at as_of of the whole cases of a grid in force over a period that spans redraws (lineage_cases of weight 1), with how many came by location and by lineage, and the apportioned estimate of cases without a location from split or shrunk grids';
+
+
+-- A grid's risk at as_of through the lineage of redraws: risk is a sum
+-- over cases, so each case of lineage_cases counts with its weight (the
+-- cases without a location from a split or shrunk grid by their share of
+-- area, an estimate).
+CREATE FUNCTION @extschema@.risk_through_lineage(grid @extschema@.gridcode, as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS double precision
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    PERFORM @extschema@.check_risk_time(as_of);
+    RETURN (SELECT COALESCE(pg_catalog.sum(l.weight OPERATOR(pg_catalog.*) s.score), 0)
+              FROM @extschema@.lineage_cases(grid, '-infinity', as_of OPERATOR(pg_catalog.+) interval '1 microsecond') l
+             CROSS JOIN LATERAL (SELECT @extschema@.risk(c, as_of) AS score FROM @extschema@.cases c
+                                  WHERE c.id OPERATOR(pg_catalog.=) l.id) s);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.risk_through_lineage(@extschema@.gridcode, timestamptz) IS
+    'risk score at as_of (2000 to 2199) of a grid in force with the cases of its earlier versions and predecessors (lineage_cases), each weighted; equals risk() over the grid''s cases where no redraw happened';

@@ -7,7 +7,7 @@
 -- the versions in unit and unit_history, and the shares with ST_Area.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(56);
+SELECT plan(69);
 
 UPDATE unit SET boundary = ST_Multi(ST_MakeEnvelope(113.925, 22.73, 113.95, 22.77, 4326)) WHERE code = '440311006003';
 UPDATE unit SET boundary = ST_Multi(ST_MakeEnvelope(113.95, 22.73, 113.98, 22.77, 4326)) WHERE code = '440311006004';
@@ -189,6 +189,47 @@ SELECT results_eq($$SELECT name, valid_from, valid_to FROM unit_versions WHERE c
                   'an edit giving valid_from ends the old version then');
 
 -- ----------------------------------------------------------------------
+-- KPIs and risk through the lineage
+-- ----------------------------------------------------------------------
+-- cases without a location: one of a half of the split (merged, then
+-- reshaped to three quarters), one of the merged grid before the reshape,
+-- one of the grid as it is now
+INSERT INTO cases (id, category, channel, unit, reported_at) VALUES
+    (9001, 'noise', 'patrol', '440311006003011', '2026-07-01 10:00+08'),
+    (9002, 'noise', 'patrol', '440311006003013', '2026-08-20 10:00+08'),
+    (9003, 'noise', 'patrol', '440311006003013', now());
+CREATE TEMP TABLE kept AS
+SELECT share_of_old AS w FROM grid_lineage WHERE redraw = 'reshape' AND new_code = '440311006003013';
+SELECT results_eq($$SELECT id, round(weight::numeric, 6), mapped FROM lineage_cases('440311006003013', '2026-01-01 00:00+08', now() + interval '1 hour')
+                     WHERE mapped = 'lineage'$$,
+                  $$VALUES (9001::bigint, 0.749987, 'lineage'), (9002, 0.749987, 'lineage'), (9003, 1.000000, 'lineage')$$,
+                  'cases without a location follow the lineage, weighted by the share of area the grid kept of theirs');
+-- the second way: the cases whose point today's grid covers, plain ST_Covers
+SELECT set_eq($$SELECT id FROM lineage_cases('440311006003013', '2026-01-01 00:00+08', now() + interval '1 hour') WHERE mapped = 'location'$$,
+              $$SELECT c.id FROM cases c, unit g
+                 WHERE g.code = '440311006003013' AND c.location IS NOT NULL AND ST_Covers(g.boundary, c.location)$$,
+              'cases with a location are those whose point the grid covers today, whatever grid they went to');
+SELECT results_eq($$SELECT by_location, by_lineage, round(apportioned::numeric, 5), received(kpi)
+                      FROM kpi_through_lineage('440311006003013', '2026-01-01 00:00+08', now() + interval '1 hour')$$,
+                  $$VALUES (3::bigint, 1::bigint, 1.49997, 4::bigint)$$,
+                  'kpi_through_lineage: three cases by location, one whole by lineage, 1.5 cases apportioned outside the state');
+SELECT is((SELECT kpi_json(kpi) FROM kpi_through_lineage('440311006003013', '2026-01-01 00:00+08', now() + interval '1 hour', now())),
+          (SELECT kpi_json(kpi(c, now())) FROM cases c, unit g
+            WHERE g.code = '440311006003013' AND (ST_Covers(g.boundary, c.location) OR c.id = 9003)),
+          'its state is kpi() of those whole cases');
+SELECT ok(abs(risk_through_lineage('440311006003013', now())
+              - (SELECT risk(c, now()) FROM cases c, unit g
+                  WHERE g.code = '440311006003013' AND (ST_Covers(g.boundary, c.location) OR c.id = 9003))
+              - (SELECT w FROM kept) * (SELECT risk(c, now()) FROM cases c WHERE c.id IN (9001, 9002))) < 1e-9,
+          'risk_through_lineage: the whole cases'' risk, and the apportioned cases'' by their share');
+SELECT throws_ok($$SELECT * FROM lineage_cases('440311006003001', '2026-01-01', '2026-12-01')$$,
+                 'GG011', 'unit 440311006003001 is not a grid in force', 'cases are mapped onto a grid in force');
+SELECT throws_ok($$SELECT * FROM kpi_through_lineage('440311006003', '2026-01-01', '2026-12-01')$$,
+                 'GG011', 'unit 440311006003 is not a grid in force', 'a grid, not a community');
+SELECT throws_ok($$SELECT * FROM lineage_cases('440311006003013', '2026-12-01', '2026-01-01')$$,
+                 '22023', 'the period from 2026-12-01 00:00:00+08 to 2026-01-01 00:00:00+08 is empty', 'over a period in order');
+
+-- ----------------------------------------------------------------------
 -- Property: a year of random redraws over Voronoi grids
 -- ----------------------------------------------------------------------
 -- The grids above make way: out of force before 2025 ...
@@ -294,17 +335,21 @@ $$;
 SELECT ok((SELECT count(DISTINCT redraw) = 4 AND count(*) = 48 FROM redrawn), '48 redraws of all four kinds');
 SELECT is((SELECT count(*) FROM probe WHERE indexed IS DISTINCT FROM brute), 0::bigint,
           'after each redraw, grid_at at a random time agrees with ST_Covers over the versions in force then');
-SELECT ok((SELECT count(*) FILTER (WHERE indexed IS NULL) > 0 AND count(*) FILTER (WHERE indexed IS NOT NULL) > 20 FROM probe),
-          'the probes land in grids and in gaps');
 
 -- 3,000 points at random times after the year of redraws
 INSERT INTO probe (k, p, t) SELECT 0, pg_temp.random_point(), pg_temp.random_time() FROM generate_series(1, 3000);
 UPDATE probe SET indexed = grid_at(p, 'governance', t), brute = pg_temp.brute(p, t) WHERE k = 0;
 SELECT is((SELECT count(*) FROM probe WHERE k = 0 AND indexed IS DISTINCT FROM brute), 0::bigint,
           'grid_at at random times agrees with ST_Covers over the versions in force (in-memory index)');
+SELECT ok((SELECT count(*) FILTER (WHERE indexed IS NULL) > 50 AND count(*) FILTER (WHERE indexed IS NOT NULL) > 2000 FROM probe),
+          'the probes land in grids and in gaps');
 SELECT ok((SELECT count(DISTINCT indexed) FROM probe WHERE k = 0 AND right(indexed::text, 3)::integer >= 200) > 10
           AND (SELECT count(DISTINCT indexed) FROM probe WHERE k = 0 AND right(indexed::text, 3)::integer < 200) > 10,
           'the probes find the grids of 2025 and the redrawn ones');
+-- and now, where the index looks among the versions without an end only
+SELECT is((SELECT count(*) FROM (SELECT pg_temp.random_point() AS p FROM generate_series(1, 1000)) r
+            WHERE grid_at(r.p, 'governance') IS DISTINCT FROM pg_temp.brute(r.p, now())), 0::bigint,
+          'grid_at now agrees with ST_Covers over the versions in force now');
 SET LOCAL gridgov.grid_index_memory = 0;
 SELECT is((SELECT count(*) FROM probe WHERE k = 0 AND grid_at(p, 'governance', t) IS DISTINCT FROM brute), 0::bigint,
           'and so does PostGIS over unit_versions, the index turned off');
@@ -322,6 +367,33 @@ SELECT is((SELECT count(*) FROM ins JOIN late l ON ins.reported_at = l.t
             WHERE ins.unit IS DISTINCT FROM COALESCE(l.expected, CASE WHEN ST_X(l.p) < 113.95 THEN '440311006003'::gridcode ELSE '440311006004' END)
                OR ins.grid_gap IS DISTINCT FROM (l.expected IS NULL)), 0::bigint,
           'late reports at random times are routed to the grid in force then, or in a gap to the community');
+
+-- cases without a location, each reported to a version at a time it was in force
+INSERT INTO cases (category, channel, unit, reported_at)
+SELECT 'noise', 'patrol', v.code, greatest(v.valid_from, '2025-01-01 00:00+08')
+         + random() * (least(coalesce(v.valid_to, now()), now()) - greatest(v.valid_from, '2025-01-01 00:00+08'))
+  FROM (SELECT code, valid_from, valid_to FROM unit WHERE level = 6 AND layer = 'governance' AND boundary IS NOT NULL
+                                                   AND parent IN ('440311006003', '440311006004') AND coalesce(valid_to, now()) > '2025-01-01'
+        UNION ALL
+        SELECT code, valid_from, valid_to FROM unit_history WHERE layer = 'governance' AND valid_to > '2025-01-01') v
+ ORDER BY random() LIMIT 100;
+CREATE TEMP TABLE mapped AS
+SELECT g.code AS grid, l.* FROM unit g, lineage_cases(g.code, '2025-01-01 00:00+08', now() + interval '1 hour') l
+ WHERE g.level = 6 AND g.layer = 'governance' AND g.valid_to IS NULL AND g.parent IN ('440311006003', '440311006004');
+SELECT is((SELECT count(*) FROM cases c
+            WHERE c.location IS NOT NULL AND c.reported_at >= '2025-01-01 00:00+08'
+              AND pg_temp.brute(c.location, now()) IS DISTINCT FROM
+                  (SELECT m.grid FROM mapped m WHERE m.id = c.id AND m.mapped = 'location')), 0::bigint,
+          'through the lineage, each case with a location goes to the grid covering it today (ST_Covers), if any, and to one only');
+SELECT is((SELECT count(*) FROM (SELECT id FROM mapped WHERE mapped = 'lineage' GROUP BY id HAVING sum(weight) > 1 + 1e-9) s), 0::bigint,
+          'a case without a location is shared out among today''s grids, never more than whole');
+SELECT ok((SELECT count(*) FILTER (WHERE w > 1 - 1e-9) > 10 AND count(*) FILTER (WHERE w < 1 - 1e-9) > 10
+             FROM (SELECT sum(weight) AS w FROM mapped WHERE mapped = 'lineage' GROUP BY id) s),
+          'some wholly, where its ground all went on to today''s grids, some in part');
+SELECT is((SELECT count(*) FROM cases c JOIN unit u ON u.code = c.unit
+            WHERE c.location IS NULL AND u.level = 6 AND u.valid_to IS NULL AND c.reported_at >= u.valid_from
+              AND (SELECT sum(m.weight) FROM mapped m WHERE m.id = c.id AND m.grid = u.code) IS DISTINCT FROM 1), 0::bigint,
+          'a case reported to a grid as it is today stays whole in it');
 
 -- the lineage
 CREATE TEMP TABLE versions AS

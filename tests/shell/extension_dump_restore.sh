@@ -2,7 +2,8 @@
 # pg_dump keeps everything gridgov holds: units, calendar, rules, service
 # points, cases, their hash-chained history, organizations, people, their
 # contacts and posts, the kinds and roles a user added, the reward funds and
-# ledger, the identity counters, and the privileges (the group roles' grants
+# ledger, the grids' earlier versions and their lineage (a split and a
+# reshape), the identity counters, and the privileges (the group roles' grants
 # and a DBA's changes).
 # A plain pg_restore, and a plain pg_dump | psql, restore all of it through
 # the engine's triggers (docs/operations.md): the copy verifies, against its
@@ -54,11 +55,21 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$src" -c "SET search_path = gridgov, public" -
 	       verify(100, at => '2026-11-16 11:00+08'), close(100, 5, at => '2026-11-16 12:00+08');
 	INSERT INTO reward_fund (name, capital_fen) VALUES ('光明区平安员奖励基金', 100000000);
 	SELECT award_report(100, 200, 1);" >/dev/null || exit 1
+# a redraw: the grid split in two, a reshape of one half (its old version in
+# unit_history), and their lineage
+psql -X -q -v ON_ERROR_STOP=1 -d "$src" -c "SET search_path = gridgov, public" -c "
+	SELECT split_grid('440311006003001', '{440311006003011,440311006003012}', '{西,东}',
+	                  ARRAY[ST_MakeEnvelope(113.93, 22.74, 113.94, 22.76, 4326), ST_MakeEnvelope(113.94, 22.74, 113.95, 22.76, 4326)]);" \
+	-c "SELECT gridgov.reshape_grid('440311006003011', ST_MakeEnvelope(113.93, 22.745, 113.94, 22.76, 4326));" >/dev/null || exit 1
 
 snapshot="SELECT (SELECT count(*) FROM unit) || '/' || (SELECT count(*) FROM service_point) || '/'
                  || (SELECT count(*) FROM cases) || '/' || (SELECT count(*) FROM case_history) || '/'
                  || (SELECT count(*) FROM calendar_day) || '/'
-                 || (SELECT md5(string_agg(encode(hash, 'hex'), '' ORDER BY case_id, seq)) FROM case_history)"
+                 || (SELECT md5(string_agg(encode(hash, 'hex'), '' ORDER BY case_id, seq)) FROM case_history) || '/'
+                 || (SELECT string_agg(old_code || '>' || new_code || ':' || redraw || ':' || round(share_of_old::numeric, 6),
+                                       ',' ORDER BY old_code, new_code, new_valid_from) FROM grid_lineage) || '/'
+                 || (SELECT count(*) FROM unit_history) || '/'
+                 || (SELECT count(*) FROM unit_versions WHERE routes_from > '-infinity')"
 people="SELECT (SELECT count(*) FROM organization) || '/' || (SELECT count(*) FROM organization_unit) || '/'
                || (SELECT count(*) FROM person) || '/' || (SELECT count(*) FROM person_contact) || '/'
                || (SELECT count(*) FROM post) || '/' || (SELECT count(*) FROM organization_kind) || '/'

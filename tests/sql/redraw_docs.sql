@@ -36,6 +36,16 @@ INSERT INTO cases (id, category, channel, location, reported_at)
 VALUES (403, 'noise', 'patrol', ST_Point(113.935, 22.742, 4326), '2026-08-20 10:00+08'),
        (404, 'noise', 'patrol', ST_Point(113.935, 22.742, 4326), now())
 RETURNING id, unit, grid_gap;
+INSERT INTO cases (id, category, channel, unit, reported_at)
+VALUES (405, 'noise', 'hotline', '440311006003011', '2026-07-01 10:00+08'),
+       (406, 'noise', 'hotline', '440311006003013', now());
+SELECT id, unit, reported_at::date, round(weight::numeric, 4) AS weight, mapped
+  FROM lineage_cases('440311006003013', '2026-05-01 00:00+08', '2026-12-01 00:00+08');
+SELECT received(kpi), closed(kpi), by_location, by_lineage, round(apportioned::numeric, 4) AS apportioned
+  FROM kpi_through_lineage('440311006003013', '2026-05-01 00:00+08', now() + interval '1 minute');
+SELECT round(risk_through_lineage('440311006003013', '2026-07-02 10:00+08')::numeric, 4) AS score,
+       round((SELECT risk(c, '2026-07-02 10:00+08') FROM cases c WHERE id = 401)::numeric, 4) AS case_401,
+       round((SELECT risk(c, '2026-07-02 10:00+08') FROM cases c WHERE id = 405)::numeric, 4) AS case_405;
 -- errors: a redraw that does not fit is refused whole, naming the piece
 SELECT * FROM split_grid('440311006003013', ARRAY['440311006003021', '440311006003022']::gridcode[],
                          ARRAY['根竹园社区第21网格', '根竹园社区第22网格'],
