@@ -434,6 +434,8 @@ DECLARE
     statuses text[] := pg_catalog.string_to_array(NULLIF(status, ''), ',');
     first_time timestamptz := @extschema@.open311_parse_datetime('start_date', NULLIF(start_date, ''));
     last_time timestamptz := @extschema@.open311_parse_datetime('end_date', NULLIF(end_date, ''));
+    c @extschema@.cases;
+    requests json[] := '{}';
     result json;
 BEGIN
     IF NULLIF(service_request_id, '') IS NOT NULL THEN
@@ -457,20 +459,27 @@ BEGIN
         RAISE EXCEPTION 'start_date and end_date span more than 90 days'
             USING ERRCODE = '22023', HINT = 'GeoReport v2 asks for 90 days at most: query the span in parts.';
     END IF;
-    SELECT COALESCE(pg_catalog.json_agg(q.request ORDER BY q.reported_at, q.id), '[]') INTO result
-      FROM (SELECT @extschema@.open311_request_json(c) AS request, c.reported_at, c.id
-              FROM @extschema@.cases c
-              JOIN @extschema@.open311_service s ON s.category OPERATOR(pg_catalog.=) c.category
-             WHERE (within IS NULL OR c.unit OPERATOR(@extschema@.<@) within)
-               AND CASE WHEN ids IS NOT NULL THEN c.id OPERATOR(pg_catalog.=) ANY (ids)
-                   ELSE (codes IS NULL OR COALESCE(s.service_code, s.category) OPERATOR(pg_catalog.=) ANY (codes))
-                        AND (statuses IS NULL OR
-                             CASE WHEN c.status OPERATOR(pg_catalog.=) ANY (ARRAY['closed', 'rejected', 'merged'])
-                                  THEN 'closed' ELSE 'open' END OPERATOR(pg_catalog.=) ANY (statuses))
-                        AND c.reported_at OPERATOR(pg_catalog.>=) first_time
-                        AND c.reported_at OPERATOR(pg_catalog.<=) last_time END
-             ORDER BY c.reported_at, c.id
-             LIMIT 1000) q;
+    -- the cases' columns come back to this node, which makes their JSON:
+    -- on a Citus shard a case row has the shard's own type (docs/scale-out.md)
+    FOR c IN
+        SELECT k.*
+          FROM @extschema@.cases k
+          JOIN @extschema@.open311_service s ON s.category OPERATOR(pg_catalog.=) k.category
+         WHERE (within IS NULL OR k.unit OPERATOR(@extschema@.<@) within)
+           AND CASE WHEN ids IS NOT NULL THEN k.id OPERATOR(pg_catalog.=) ANY (ids)
+               ELSE (codes IS NULL OR COALESCE(s.service_code, s.category) OPERATOR(pg_catalog.=) ANY (codes))
+                    AND (statuses IS NULL OR
+                         CASE WHEN k.status OPERATOR(pg_catalog.=) ANY (ARRAY['closed', 'rejected', 'merged'])
+                              THEN 'closed' ELSE 'open' END OPERATOR(pg_catalog.=) ANY (statuses))
+                    AND k.reported_at OPERATOR(pg_catalog.>=) first_time
+                    AND k.reported_at OPERATOR(pg_catalog.<=) last_time END
+         ORDER BY k.reported_at, k.id
+         LIMIT 1000
+    LOOP
+        requests := requests OPERATOR(pg_catalog.||) @extschema@.open311_request_json(c);
+    END LOOP;
+    SELECT COALESCE(pg_catalog.json_agg(r.request ORDER BY r.n), '[]') INTO result
+      FROM pg_catalog.unnest(requests) WITH ORDINALITY AS r (request, n);
     RETURN result;
 END;
 $$;
@@ -483,13 +492,18 @@ CREATE FUNCTION @extschema@.open311_request(service_request_id text, jurisdictio
 AS $$
 DECLARE
     within @extschema@.gridcode := @extschema@.open311_jurisdiction(jurisdiction_id);
+    c @extschema@.cases;
     result json;
 BEGIN
-    SELECT @extschema@.open311_request_json(c) INTO result
-      FROM @extschema@.cases c
+    -- the case's columns, made JSON on this node (as open311_requests)
+    SELECT k.* INTO c
+      FROM @extschema@.cases k
      WHERE service_request_id OPERATOR(pg_catalog.~) '^\d{1,18}$'
-       AND c.id OPERATOR(pg_catalog.=) service_request_id::bigint
-       AND (within IS NULL OR c.unit OPERATOR(@extschema@.<@) within);
+       AND k.id OPERATOR(pg_catalog.=) service_request_id::bigint
+       AND (within IS NULL OR k.unit OPERATOR(@extschema@.<@) within);
+    IF FOUND THEN
+        result := @extschema@.open311_request_json(c);
+    END IF;
     IF result IS NULL THEN
         RAISE EXCEPTION 'service_request_id "%" was not found', COALESCE(service_request_id, '')
             USING ERRCODE = 'GG012';

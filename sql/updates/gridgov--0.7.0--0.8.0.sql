@@ -10995,3 +10995,92 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.risk_through_lineage(@extschema@.gridcode, timestamptz) IS
     'risk score at as_of (2000 to 2199) of a grid in force with the cases of its earlier versions and predecessors (lineage_cases), each weighted; equals risk() over the grid''s cases where no redraw happened';
+
+-- Open311's GET makes a request's JSON on the node that asks, from the
+-- case's columns (a Citus shard's row is of the shard's own type).
+CREATE OR REPLACE FUNCTION @extschema@.open311_requests(
+    service_request_id text DEFAULT NULL, service_code text DEFAULT NULL, start_date text DEFAULT NULL,
+    end_date text DEFAULT NULL, status text DEFAULT NULL, jurisdiction_id text DEFAULT NULL)
+    RETURNS json
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    within @extschema@.gridcode := @extschema@.open311_jurisdiction(jurisdiction_id);
+    ids bigint[];
+    codes text[] := pg_catalog.string_to_array(NULLIF(service_code, ''), ',');
+    statuses text[] := pg_catalog.string_to_array(NULLIF(status, ''), ',');
+    first_time timestamptz := @extschema@.open311_parse_datetime('start_date', NULLIF(start_date, ''));
+    last_time timestamptz := @extschema@.open311_parse_datetime('end_date', NULLIF(end_date, ''));
+    c @extschema@.cases;
+    requests json[] := '{}';
+    result json;
+BEGIN
+    IF NULLIF(service_request_id, '') IS NOT NULL THEN
+        IF service_request_id OPERATOR(pg_catalog.!~) '^\d{1,18}(,\d{1,18})*$' THEN
+            RAISE EXCEPTION 'service_request_id "%" is not a comma-separated list of request ids', service_request_id
+                USING ERRCODE = '22P02';
+        END IF;
+        ids := pg_catalog.string_to_array(service_request_id, ',')::bigint[];
+    END IF;
+    IF statuses OPERATOR(pg_catalog.<@) ARRAY['open', 'closed'] IS NOT TRUE AND statuses IS NOT NULL THEN
+        RAISE EXCEPTION 'status "%" is not open, closed or both', status
+            USING ERRCODE = '22023', HINT = 'Give open, closed, or open,closed.';
+    END IF;
+    -- the default span is the 90 days up to now, or up to or from the date given
+    last_time := COALESCE(last_time, first_time OPERATOR(pg_catalog.+) interval '90 days', pg_catalog.now());
+    first_time := COALESCE(first_time, last_time OPERATOR(pg_catalog.-) interval '90 days');
+    IF last_time OPERATOR(pg_catalog.<) first_time THEN
+        RAISE EXCEPTION 'end_date % is before start_date %', end_date, start_date USING ERRCODE = '22023';
+    END IF;
+    IF last_time OPERATOR(pg_catalog.-) first_time OPERATOR(pg_catalog.>) interval '90 days' THEN
+        RAISE EXCEPTION 'start_date and end_date span more than 90 days'
+            USING ERRCODE = '22023', HINT = 'GeoReport v2 asks for 90 days at most: query the span in parts.';
+    END IF;
+    -- the cases' columns come back to this node, which makes their JSON:
+    -- on a Citus shard a case row has the shard's own type (docs/scale-out.md)
+    FOR c IN
+        SELECT k.*
+          FROM @extschema@.cases k
+          JOIN @extschema@.open311_service s ON s.category OPERATOR(pg_catalog.=) k.category
+         WHERE (within IS NULL OR k.unit OPERATOR(@extschema@.<@) within)
+           AND CASE WHEN ids IS NOT NULL THEN k.id OPERATOR(pg_catalog.=) ANY (ids)
+               ELSE (codes IS NULL OR COALESCE(s.service_code, s.category) OPERATOR(pg_catalog.=) ANY (codes))
+                    AND (statuses IS NULL OR
+                         CASE WHEN k.status OPERATOR(pg_catalog.=) ANY (ARRAY['closed', 'rejected', 'merged'])
+                              THEN 'closed' ELSE 'open' END OPERATOR(pg_catalog.=) ANY (statuses))
+                    AND k.reported_at OPERATOR(pg_catalog.>=) first_time
+                    AND k.reported_at OPERATOR(pg_catalog.<=) last_time END
+         ORDER BY k.reported_at, k.id
+         LIMIT 1000
+    LOOP
+        requests := requests OPERATOR(pg_catalog.||) @extschema@.open311_request_json(c);
+    END LOOP;
+    SELECT COALESCE(pg_catalog.json_agg(r.request ORDER BY r.n), '[]') INTO result
+      FROM pg_catalog.unnest(requests) WITH ORDINALITY AS r (request, n);
+    RETURN result;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.open311_request(service_request_id text, jurisdiction_id text DEFAULT NULL) RETURNS json
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    within @extschema@.gridcode := @extschema@.open311_jurisdiction(jurisdiction_id);
+    c @extschema@.cases;
+    result json;
+BEGIN
+    -- the case's columns, made JSON on this node (as open311_requests)
+    SELECT k.* INTO c
+      FROM @extschema@.cases k
+     WHERE service_request_id OPERATOR(pg_catalog.~) '^\d{1,18}$'
+       AND k.id OPERATOR(pg_catalog.=) service_request_id::bigint
+       AND (within IS NULL OR k.unit OPERATOR(@extschema@.<@) within);
+    IF FOUND THEN
+        result := @extschema@.open311_request_json(c);
+    END IF;
+    IF result IS NULL THEN
+        RAISE EXCEPTION 'service_request_id "%" was not found', COALESCE(service_request_id, '')
+            USING ERRCODE = 'GG012';
+    END IF;
+    RETURN pg_catalog.json_build_array(result);
+END;
+$$;
