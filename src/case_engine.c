@@ -1046,13 +1046,16 @@ admit_restored_case(int64 case_id)
  * A report without a time (reported_at left out, or NULL) is dated now(),
  * the start of the transaction on the node that writes the row, as the
  * column default was: reported_at has none, which Citus would compute on
- * the coordinator and send as a time given (docs/scale-out.md).
+ * the coordinator and send as a time given (docs/scale-out.md).  Returns
+ * whether it did.
  */
-static void
+static bool
 date_unless_given(CaseRow *row)
 {
-	if (ROW_NULL(row, C_REPORTED_AT))
-		row_set(row, C_REPORTED_AT, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+	if (!ROW_NULL(row, C_REPORTED_AT))
+		return false;
+	row_set(row, C_REPORTED_AT, TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+	return true;
 }
 
 /*
@@ -1074,6 +1077,7 @@ case_before_insert(PG_FUNCTION_ARGS)
 	char	   *status;
 	const char *actor;
 	bool		actor_named;
+	bool		dated;
 
 	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
 		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) || !TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
@@ -1083,11 +1087,13 @@ case_before_insert(PG_FUNCTION_ARGS)
 	case_row_deform(&row, RelationGetDescr(trigdata->tg_relation), trigdata->tg_trigtuple);
 	case_id = DatumGetInt64(ROW_DATUM(&row, C_ID));
 
-	date_unless_given(&row);
+	dated = date_unless_given(&row);
 	if (!ROW_NULL(&row, C_HISTORY_HASH) && case_restore_copying())
 	{
+		/* a dump gives every time: its row goes in as it came */
 		admit_restored_case(case_id);
-		return PointerGetDatum(heap_form_tuple(row.tupdesc, row.values, row.nulls));
+		return PointerGetDatum(dated ? heap_form_tuple(row.tupdesc, row.values, row.nulls)
+							   : trigdata->tg_trigtuple);
 	}
 
 	status = row_text(&row, C_STATUS);
