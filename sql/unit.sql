@@ -474,6 +474,17 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Repair it (ST_MakeValid) or draw it again.';
     END IF;
+    -- before any measure on the spheroid, which fails on an edge between
+    -- antipodes (PostGIS's XX000) and is meaningless off the globe
+    IF ST_XMin(boundary) OPERATOR(pg_catalog.<) -180 OR ST_XMax(boundary) OPERATOR(pg_catalog.>) 180
+       OR ST_YMin(boundary) OPERATOR(pg_catalog.<) -90 OR ST_YMax(boundary) OPERATOR(pg_catalog.>) 90
+       OR (ST_XMax(boundary) OPERATOR(pg_catalog.-) ST_XMin(boundary)) OPERATOR(pg_catalog.>=) 180
+       OR (ST_YMax(boundary) OPERATOR(pg_catalog.-) ST_YMin(boundary)) OPERATOR(pg_catalog.>=) 180 THEN
+        RAISE EXCEPTION 'the boundary of new grid % spans longitudes % to % and latitudes % to %, not a grid''s ground',
+                        grid, ST_XMin(boundary), ST_XMax(boundary), ST_YMin(boundary), ST_YMax(boundary)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give longitudes (-180 to 180) before latitudes (-90 to 90), over less than half the globe.';
+    END IF;
     IF ST_Area(boundary::geography) OPERATOR(pg_catalog.<) 1 THEN
         RAISE EXCEPTION 'new grid % has no area', grid
             USING ERRCODE = 'invalid_parameter_value',
@@ -483,7 +494,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.redraw_boundary(@extschema@.gridcode, geometry) IS
-    'a new grid''s boundary as a MultiPolygon; raises 22023 naming the grid when it is NULL, not a polygon in SRID 4326, not valid or smaller than 1 m²';
+    'a new grid''s boundary as a MultiPolygon; raises 22023 naming the grid when it is NULL, not a polygon in SRID 4326, not valid, off the globe or over half of it, or smaller than 1 m²';
 
 -- A split or a merge: the old grids end at effective and the new ones, in
 -- their community and layer, start then, after checking that they tile the

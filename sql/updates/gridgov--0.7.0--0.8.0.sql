@@ -11623,3 +11623,52 @@ BEGIN
      ORDER BY j.id;
 END;
 $$;
+
+-- A redraw's boundary off the globe, or over half of it, is refused by
+-- redraw_boundary before it is measured on the spheroid (found by the
+-- fuzzer: PostGIS's XX000 "Antipodal edge detected").
+CREATE OR REPLACE FUNCTION @extschema@.redraw_boundary(grid @extschema@.gridcode, boundary geometry) RETURNS geometry
+    LANGUAGE plpgsql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    reason text;
+BEGIN
+    IF boundary IS NULL THEN
+        RAISE EXCEPTION 'new grid % has no boundary', grid
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A redraw draws every new grid: give a Polygon or MultiPolygon in SRID 4326.';
+    END IF;
+    IF ST_SRID(boundary) OPERATOR(pg_catalog.<>) 4326
+       OR GeometryType(boundary) OPERATOR(pg_catalog.<>) ALL (ARRAY['POLYGON', 'MULTIPOLYGON']) THEN
+        RAISE EXCEPTION 'the boundary of new grid % is a % in SRID %, not a polygon in SRID 4326',
+                        grid, GeometryType(boundary), ST_SRID(boundary)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give a Polygon or MultiPolygon of longitudes and latitudes (ST_SetSRID(..., 4326)).';
+    END IF;
+    reason := (ST_IsValidDetail(boundary)).reason;
+    IF reason IS NOT NULL THEN
+        RAISE EXCEPTION 'the boundary of new grid % is not valid: %', grid, reason
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Repair it (ST_MakeValid) or draw it again.';
+    END IF;
+    -- before any measure on the spheroid, which fails on an edge between
+    -- antipodes (PostGIS's XX000) and is meaningless off the globe
+    IF ST_XMin(boundary) OPERATOR(pg_catalog.<) -180 OR ST_XMax(boundary) OPERATOR(pg_catalog.>) 180
+       OR ST_YMin(boundary) OPERATOR(pg_catalog.<) -90 OR ST_YMax(boundary) OPERATOR(pg_catalog.>) 90
+       OR (ST_XMax(boundary) OPERATOR(pg_catalog.-) ST_XMin(boundary)) OPERATOR(pg_catalog.>=) 180
+       OR (ST_YMax(boundary) OPERATOR(pg_catalog.-) ST_YMin(boundary)) OPERATOR(pg_catalog.>=) 180 THEN
+        RAISE EXCEPTION 'the boundary of new grid % spans longitudes % to % and latitudes % to %, not a grid''s ground',
+                        grid, ST_XMin(boundary), ST_XMax(boundary), ST_YMin(boundary), ST_YMax(boundary)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give longitudes (-180 to 180) before latitudes (-90 to 90), over less than half the globe.';
+    END IF;
+    IF ST_Area(boundary::geography) OPERATOR(pg_catalog.<) 1 THEN
+        RAISE EXCEPTION 'new grid % has no area', grid
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'A grid''s boundary covers at least 1 m².';
+    END IF;
+    RETURN ST_Multi(boundary);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.redraw_boundary(@extschema@.gridcode, geometry) IS
+    'a new grid''s boundary as a MultiPolygon; raises 22023 naming the grid when it is NULL, not a polygon in SRID 4326, not valid, off the globe or over half of it, or smaller than 1 m²';

@@ -7,7 +7,7 @@
 -- the versions in unit and unit_history, and the shares with ST_Area.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(69);
+SELECT plan(71);
 
 UPDATE unit SET boundary = ST_Multi(ST_MakeEnvelope(113.925, 22.73, 113.95, 22.77, 4326)) WHERE code = '440311006003';
 UPDATE unit SET boundary = ST_Multi(ST_MakeEnvelope(113.95, 22.73, 113.98, 22.77, 4326)) WHERE code = '440311006004';
@@ -90,6 +90,15 @@ SELECT throws_ok($$SELECT split_grid('440311006003001', '{440311006003011,440311
                                      ARRAY[pg_temp.box(113.93, 22.74, 113.94, 22.76),
                                            'SRID=4326;POLYGON((113.94 22.74, 113.95 22.76, 113.95 22.74, 113.94 22.76, 113.94 22.74))'::geometry])$$,
                  '22023', 'the boundary of new grid 440311006003012 is not valid: Self-intersection', 'a valid polygon');
+SELECT throws_ok($$SELECT split_grid('440311006003001', '{440311006003011,440311006003012}', '{a,b}',
+                                     ARRAY[pg_temp.box(113.93, 22.74, 113.94, 22.76),
+                                           'SRID=4326;POLYGON((-180 -90, 180 -90, 180 90, -180 90, -180 -90))'::geometry])$$,
+                 '22023', 'the boundary of new grid 440311006003012 spans longitudes -180 to 180 and latitudes -90 to 90, not a grid''s ground',
+                 'the whole globe, which PostGIS cannot measure (an edge between antipodes)');
+SELECT throws_ok($$SELECT split_grid('440311006003001', '{440311006003011,440311006003012}', '{a,b}',
+                                     ARRAY[pg_temp.box(113.93, 22.74, 113.94, 22.76), pg_temp.box(22.74, 113.94, 22.76, 113.95)])$$,
+                 '22023', 'the boundary of new grid 440311006003012 spans longitudes 22.74 to 22.76 and latitudes 113.94 to 113.95, not a grid''s ground',
+                 'latitude before longitude: off the globe');
 SELECT throws_ok($$SELECT split_grid('440311006003001', '{440311006003011,440311006003012}', '{a,b}',
                                      ARRAY[pg_temp.box(113.93, 22.74, 113.94, 22.76), pg_temp.box(113.94, 22.74, 113.94000001, 22.74000001)])$$,
                  '22023', 'new grid 440311006003012 has no area', 'of 1 m² at least');
