@@ -1,12 +1,14 @@
 -- gridgov: rollups that stay current (issue 14)
 --
 -- kpi_daily, kpi_unit_daily and risk_daily hold per day and unit what the
--- cases reported that day add up to.  A case moved today changes the day it
+-- cases reported that day add up to, kpi_handler_daily per day, handler and
+-- district.  A case moved today changes the day it
 -- was reported, so instead of rescanning months, every statement that
 -- writes cases notes the (day, unit) pairs it touched in rollup_change, and
 -- refresh_rollups() recomputes those pairs only, plus the pairs whose open
 -- cases passed their deadline since the last refresh (overdue_now counts
--- at the refresh's as_of).  After a refresh the rollups equal a rescan at
+-- at the refresh's as_of), and the handlers' rows of the pairs' days and
+-- districts.  After a refresh the rollups equal a rescan at
 -- its as_of, state for state (tests/pgtap/rollup_incremental.sql).
 
 CREATE TABLE @extschema@.rollup_change (
@@ -93,14 +95,16 @@ BEGIN
             USING ERRCODE = '25000',
                   HINT = 'Under a snapshot of the whole transaction it could consume changes it does not see.';
     END IF;
-    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.rollup_state
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
+               @extschema@.rollup_state
         IN SHARE ROW EXCLUSIVE MODE;
     SELECT * INTO state FROM @extschema@.rollup_state;
 
-    CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_pairs (day date, unit @extschema@.gridcode) ON COMMIT DROP;
+    CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_pairs (day date, unit @extschema@.gridcode,
+                                                          district @extschema@.gridcode) ON COMMIT DROP;
     TRUNCATE gridgov_rollup_pairs;
-    WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit)
-    INSERT INTO gridgov_rollup_pairs SELECT DISTINCT day, unit FROM taken;
+    WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit, district)
+    INSERT INTO gridgov_rollup_pairs SELECT DISTINCT day, unit, district FROM taken;
 
     IF state IS NULL OR state.timezone OPERATOR(pg_catalog.<>) zone THEN
         -- nothing to go on from: every day, once
@@ -113,7 +117,7 @@ BEGIN
     ELSE
         -- open cases whose deadline passed between the two as_of
         INSERT INTO gridgov_rollup_pairs
-        SELECT DISTINCT pg_catalog.timezone(zone, c.reported_at)::date, c.unit
+        SELECT DISTINCT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.district
           FROM @extschema@.cases c
          WHERE c.stage_deadline IS NOT NULL
            AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
@@ -181,6 +185,26 @@ BEGIN
                      WHERE a.level OPERATOR(pg_catalog.=) above_level) m
              GROUP BY m.day, m.unit;
         END LOOP;
+
+        -- the handlers: a case's handler may have changed (the pair notes
+        -- the new one only), so every handler's row of the pairs' days and
+        -- districts, from the cases of that day and district
+        DELETE FROM @extschema@.kpi_handler_daily h USING gridgov_rollup_pairs p
+         WHERE h.day OPERATOR(pg_catalog.=) p.day AND h.district OPERATOR(@extschema@.=) p.district;
+        INSERT INTO @extschema@.kpi_handler_daily (day, handler, district, kpi)
+        SELECT p.day, k.handler, p.district, k.kpi
+          FROM (SELECT DISTINCT day, district FROM gridgov_rollup_pairs) p
+         CROSS JOIN LATERAL (
+                SELECT c.handler,
+                       @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                                       c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                                       c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of) AS kpi
+                  FROM @extschema@.cases c
+                 WHERE c.district OPERATOR(@extschema@.=) p.district
+                   AND c.handler IS NOT NULL
+                   AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+                   AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+                 GROUP BY c.district, c.handler) k;
     END IF;
     INSERT INTO @extschema@.rollup_state (as_of, timezone, refreshed_at)
     VALUES (as_of, zone, pg_catalog.now())
@@ -197,9 +221,9 @@ BEGIN
         DELETE FROM @extschema@.risk_daily r USING gridgov_rollup_pairs p
          WHERE r.day OPERATOR(pg_catalog.=) p.day AND r.unit OPERATOR(@extschema@.=) p.unit
            AND p.day OPERATOR(pg_catalog.<=) through;
-        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
-        SELECT p.day, p.unit, r.severity, r.cases, r.mass
-          FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs WHERE day OPERATOR(pg_catalog.<=) through) p
+        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass, district)
+        SELECT p.day, p.unit, r.severity, r.cases, r.mass, p.district
+          FROM (SELECT DISTINCT day, unit, district FROM gridgov_rollup_pairs WHERE day OPERATOR(pg_catalog.<=) through) p
          CROSS JOIN LATERAL (
                 SELECT c.severity, pg_catalog.count(*) AS cases,
                        pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(p.day) OPERATOR(pg_catalog.-) c.reported_at)::float8,
@@ -218,4 +242,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_rollups(timestamptz) IS
-    'bring kpi_daily, kpi_unit_daily and risk_daily up to date at as_of, recomputing only the (day, unit) pairs whose cases changed or passed a deadline since the last call (the first call rebuilds); returns the pairs recomputed';
+    'bring kpi_daily, kpi_unit_daily, kpi_handler_daily and risk_daily up to date at as_of, recomputing only the (day, unit) pairs whose cases changed or passed a deadline since the last call, and the handlers of their days and districts (the first call rebuilds); returns the pairs recomputed';
