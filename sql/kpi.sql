@@ -307,14 +307,10 @@ $$;
 COMMENT ON FUNCTION @extschema@.check_days(date, date) IS
     'true for a period of days in order (one day included); an error (22023) for a first day after the last';
 
--- Planned for each call's period (plan_cache_mode), also when
--- refresh_rollups, whose plans are generic, calls it to rebuild: a day and
--- years of days want different plans.
 CREATE FUNCTION @extschema@.refresh_kpi_daily(from_day date, to_day date,
                                               as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS bigint
-    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-    SET search_path FROM CURRENT SET plan_cache_mode = force_custom_plan
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 DECLARE
     zone text;

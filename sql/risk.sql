@@ -251,13 +251,9 @@ END;
 COMMENT ON FUNCTION @extschema@.risk_rollup_through() IS
     'the last day of gridgov.risk_daily usable with the settings in force; NULL when there is none';
 
--- Planned for each call's period (plan_cache_mode), also when
--- refresh_rollups, whose plans are generic, calls it for the days that
--- ended or to rebuild.
 CREATE FUNCTION @extschema@.refresh_risk_daily(from_day date DEFAULT NULL, to_day date DEFAULT NULL)
     RETURNS bigint
-    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-    SET search_path FROM CURRENT SET plan_cache_mode = force_custom_plan
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 DECLARE
     zone constant text := @extschema@.calendar_timezone();

@@ -76,22 +76,16 @@ ALTER TABLE @extschema@.cases ENABLE ALWAYS TRIGGER gridgov_rollup_delete;
 -- held in arrays, not in temporary tables: a temporary table created per
 -- call is a new relation every time, so each statement on it was planned
 -- again at every call, beside the catalog writes and statistics it cost;
--- over arrays PL/pgSQL keeps the statements' plans for the session (the
--- worker's backend, docs/benchmarks.md).  The arrays of a set of pairs are
--- zipped by unnest in a select list: Citus cannot plan ROWS FROM over
--- several functions.
---
--- Its plans are generic from the first call (plan_cache_mode): every
--- statement goes pair by pair through an index, whatever the number of
--- pairs, so a plan for each call's arrays only costs its planning, and,
--- seeing a few hundred pairs, the planner hashed the whole of kpi_daily to
--- delete theirs (twice the CPU of the lookups, docs/benchmarks.md).  The
--- full refreshes it calls plan each call for their period (their own
--- setting).
+-- over arrays the statements stay prepared for the session (the worker's
+-- backend, docs/benchmarks.md) in PL/pgSQL's plan cache, which plans them
+-- with each call's arrays at first and, on a single node, settles on a
+-- generic plan where the planner finds it no dearer (Citus plans its
+-- distributed statements with their values).  The arrays of a set of
+-- pairs are zipped by unnest in a select list: Citus cannot plan ROWS FROM
+-- over several functions.
 CREATE FUNCTION @extschema@.refresh_rollups(as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS bigint
-    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-    SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 DECLARE
     zone constant text := @extschema@.calendar_timezone();

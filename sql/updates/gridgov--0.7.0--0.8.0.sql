@@ -11090,8 +11090,7 @@ $$;
 -- the level below found by the units' parent (docs/benchmarks.md)
 CREATE OR REPLACE FUNCTION @extschema@.refresh_rollups(as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS bigint
-    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-    SET search_path FROM CURRENT SET plan_cache_mode = force_generic_plan
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 DECLARE
     zone constant text := @extschema@.calendar_timezone();
@@ -11262,8 +11261,3 @@ BEGIN
     RETURN pairs;
 END;
 $$;
-
--- the full refreshes planned for each call's period, also under
--- refresh_rollups' generic plans
-ALTER FUNCTION @extschema@.refresh_kpi_daily(date, date, timestamptz) SET plan_cache_mode = force_custom_plan;
-ALTER FUNCTION @extschema@.refresh_risk_daily(date, date) SET plan_cache_mode = force_custom_plan;
