@@ -283,6 +283,9 @@ AS $$
 -- with its parameters' values, which a SQL function does not pass)
 #variable_conflict use_column
 BEGIN
+    -- before the query: its plan may compute the tile's envelope before a
+    -- WHERE on these checks, and PostGIS refuses a bad tile with XX000
+    PERFORM @extschema@.check_tile(z, x, y, cell_level), @extschema@.check_risk_time(as_of);
     RETURN (
         WITH widths AS (
             SELECT w.level, w.degrees
@@ -293,7 +296,6 @@ BEGIN
             SELECT ST_TileEnvelope(z, x, y) AS envelope,
                    ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326,
                    360.0 OPERATOR(pg_catalog./) (2::numeric OPERATOR(pg_catalog.^) z) AS degrees
-             WHERE @extschema@.check_tile(z, x, y, cell_level) AND @extschema@.check_risk_time(as_of)
         ), levels AS (
             SELECT t.*, l.cell_level,
                    -- the finest level at most cell_level whose cells are at least

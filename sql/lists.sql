@@ -291,9 +291,18 @@ CREATE FUNCTION @extschema@.yuan_to_fen(yuan numeric) RETURNS bigint
     LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
 AS $$
 BEGIN
+    IF yuan OPERATOR(pg_catalog.=) 'NaN'::numeric THEN
+        RAISE EXCEPTION 'an amount of NaN yuan is not a number'
+            USING ERRCODE = '22023', HINT = 'Give a positive amount in yuan.';
+    END IF;
     IF yuan OPERATOR(pg_catalog.<=) 0 THEN
         RAISE EXCEPTION 'an amount of % yuan is not positive', yuan
             USING ERRCODE = '22023', HINT = 'Give a positive amount in yuan.';
+    END IF;
+    -- the largest bigint of fen, Infinity included
+    IF yuan OPERATOR(pg_catalog.>) 92233720368547758.07 THEN
+        RAISE EXCEPTION 'an amount of % yuan is out of range', yuan
+            USING ERRCODE = '22003', HINT = 'Amounts run up to 92233720368547758.07 yuan.';
     END IF;
     IF yuan OPERATOR(pg_catalog.<>) pg_catalog.round(yuan, 2) THEN
         RAISE EXCEPTION 'an amount of % yuan is not a whole number of fen', yuan
@@ -303,7 +312,7 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.yuan_to_fen(numeric) IS
-    'a positive amount in yuan, with at most two decimals, as fen (1/100 yuan); anything else is refused (22023)';
+    'a positive amount in yuan, with at most two decimals, as fen (1/100 yuan); anything else is refused (22023, 22003 beyond a bigint of fen)';
 
 -- The line of a community, year and kind, or an error.
 CREATE FUNCTION @extschema@.budget_line(community @extschema@.gridcode, year integer, kind text)

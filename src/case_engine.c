@@ -24,7 +24,6 @@
 #include "commands/async.h"
 #include "commands/trigger.h"
 #include "common/cryptohash.h"
-#include "common/sha2.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
@@ -593,125 +592,28 @@ check_given_time(TimestampTz at, int64 case_id, const char *what)
 }
 
 /*
- * The hash of a history row: SHA-256 over the previous row's hash and the
- * row's fields, each written as its length, a colon and its text (NULL as
- * "-"), so that no two different rows share a canonical form.  The same
- * form is rebuilt in SQL by verify_history(), which is the check on this.
- */
-static void
-append_field(StringInfo buf, const char *value)
-{
-	if (value == NULL)
-		appendStringInfoString(buf, "-|");
-	else
-		appendStringInfo(buf, "%zu:%s|", strlen(value), value);
-}
-
-/*
- * SHA-256 of prefix (if any) followed by data, as a bytea, in ctx: one
- * context serves a move's two digests, as creating one costs more than
- * hashing a row.
- */
-static bytea *
-sha256_of(pg_cryptohash_ctx *ctx, bytea *prefix, const char *data, size_t len)
-{
-	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
-
-	if (pg_cryptohash_init(ctx) < 0 ||
-		(prefix != NULL &&
-		 pg_cryptohash_update(ctx, (uint8 *) VARDATA_ANY(prefix), VARSIZE_ANY_EXHDR(prefix)) < 0) ||
-		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
-		pg_cryptohash_final(ctx, (uint8 *) VARDATA(result), PG_SHA256_DIGEST_LENGTH) < 0)
-		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
-	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
-	return result;
-}
-
-/*
  * The digest of a case's content (content_columns), each column in its text
- * form, in the canonical form of the history.  Only the digest goes into the
- * history: the reporter's personal data stays in the case row.
+ * form.  Only the digest goes into the history: the reporter's personal data
+ * stays in the case row.
  */
 static bytea *
 content_digest(pg_cryptohash_ctx *ctx, CaseRow *row)
 {
-	StringInfoData buf;
-	bytea	   *result;
+	const char *fields[lengthof(content_columns) + 1];
+	char		number[32];
+	int			nfields = 0;
 	size_t		i;
 
-	initStringInfo(&buf);
 	for (i = 0; i < lengthof(content_columns); i++)
-		append_field(&buf, ROW_NULL(row, content_columns[i]) ? NULL :
-					 OutputFunctionCall(&content_output[i], ROW_DATUM(row, content_columns[i])));
+		fields[nfields++] = ROW_NULL(row, content_columns[i]) ? NULL :
+			OutputFunctionCall(&content_output[i], ROW_DATUM(row, content_columns[i]));
 	/* the reporting person only when there is one: older cases digest as before */
 	if (HAS_PEOPLE() && !ROW_NULL(row, C_REPORTER_PERSON))
 	{
-		char		number[32];
-
 		snprintf(number, sizeof(number), INT64_FORMAT, DatumGetInt64(ROW_DATUM(row, C_REPORTER_PERSON)));
-		append_field(&buf, number);
+		fields[nfields++] = number;
 	}
-	result = sha256_of(ctx, NULL, buf.data, buf.len);
-	pfree(buf.data);
-	return result;
-}
-
-/*
- * content is NULL in rows written before 0.7.0, and then not hashed; the
- * people (0 for none) are hashed only when there is one, so that rows
- * without (all rows before 0.8.0) hash as they did.
- */
-static bytea *
-history_hash(pg_cryptohash_ctx *ctx, bytea *previous, int64 case_id, int32 seq, TimestampTz at,
-			 const char *actor, const char *action, const char *from_status,
-			 const char *to_status, int32 level, int32 service_point,
-			 const char *escalation_trigger, const char *note, bytea *content,
-			 int64 actor_person, int64 handler)
-{
-	StringInfoData buf;
-	bytea	   *result;
-	char		number[32];
-
-	initStringInfo(&buf);
-	snprintf(number, sizeof(number), INT64_FORMAT, case_id);
-	append_field(&buf, number);
-	snprintf(number, sizeof(number), "%d", seq);
-	append_field(&buf, number);
-	/* microseconds since the Unix epoch, as SQL's extract(epoch) gives */
-	snprintf(number, sizeof(number), INT64_FORMAT,
-			 (int64) at + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
-	append_field(&buf, number);
-	append_field(&buf, actor);
-	append_field(&buf, action);
-	append_field(&buf, from_status);
-	append_field(&buf, to_status);
-	snprintf(number, sizeof(number), "%d", level);
-	append_field(&buf, level > 0 ? number : NULL);
-	snprintf(number, sizeof(number), "%d", service_point);
-	append_field(&buf, service_point > 0 ? number : NULL);
-	append_field(&buf, escalation_trigger);
-	append_field(&buf, note);
-	if (content != NULL)
-	{
-		/* as SQL's encode(content, 'hex') writes it */
-		char		hex[2 * PG_SHA256_DIGEST_LENGTH + 1];
-
-		Assert(VARSIZE_ANY_EXHDR(content) == PG_SHA256_DIGEST_LENGTH);
-		hex_encode(VARDATA_ANY(content), PG_SHA256_DIGEST_LENGTH, hex);
-		hex[2 * PG_SHA256_DIGEST_LENGTH] = '\0';
-		append_field(&buf, hex);
-	}
-	if (actor_person != 0 || handler != 0)
-	{
-		snprintf(number, sizeof(number), INT64_FORMAT, actor_person);
-		append_field(&buf, actor_person != 0 ? number : NULL);
-		snprintf(number, sizeof(number), INT64_FORMAT, handler);
-		append_field(&buf, handler != 0 ? number : NULL);
-	}
-
-	result = sha256_of(ctx, previous, buf.data, buf.len);
-	pfree(buf.data);
-	return result;
+	return case_history_content_digest(ctx, fields, nfields);
 }
 
 /* Stamp the row with the next history link for this move, made by actor. */
@@ -735,7 +637,7 @@ chain_move(CaseRow *row, CaseAction action, const char *from_status, TimestampTz
 	row_set(row, C_MOVED_AT, TimestampTzGetDatum(at));
 	row_set_int(row, C_HISTORY_SEQ, seq);
 	row_set(row, C_HISTORY_HASH, PointerGetDatum(
-		history_hash(ctx, previous, DatumGetInt64(ROW_DATUM(row, C_ID)), seq, at, actor,
+		case_history_hash(ctx, previous, DatumGetInt64(ROW_DATUM(row, C_ID)), seq, at, actor,
 					 action_names[action], from_status, row_text(row, C_STATUS),
 					 row_int(row, C_HANDLING_LEVEL, 0), row_int(row, C_SERVICE_POINT, 0),
 					 escalation, row_text(row, C_NOTE), content,

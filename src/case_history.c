@@ -6,12 +6,17 @@
  * (case_engine.c); the AFTER triggers append that link here, row by row for
  * a move and in one INSERT for all of a statement's new cases.  The history
  * refuses every INSERT but these (case_history_refuse_change), which is why
- * the engine says when it is writing.
+ * the engine says when it is writing.  The links themselves, SHA-256 over
+ * each row's canonical form and the row before, are computed here too.
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "common/cryptohash.h"
+#include "common/sha2.h"
+#include "datatype/timestamp.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
 
 #include "case_history.h"
@@ -172,4 +177,117 @@ bool
 case_history_being_written(void)
 {
 	return writing_history;
+}
+
+/*
+ * One field of a history row's canonical form: its length, a colon and its
+ * text (NULL as "-"), so that no two different rows share a canonical form.
+ * The same form is rebuilt in SQL by verify_history(), which is the check
+ * on the hashes made here.
+ */
+static void
+append_field(StringInfo buf, const char *value)
+{
+	if (value == NULL)
+		appendStringInfoString(buf, "-|");
+	else
+		appendStringInfo(buf, "%zu:%s|", strlen(value), value);
+}
+
+/*
+ * SHA-256 of prefix (if any) followed by data, as a bytea, in ctx: one
+ * context serves a move's two digests, as creating one costs more than
+ * hashing a row.
+ */
+static bytea *
+sha256_of(pg_cryptohash_ctx *ctx, bytea *prefix, const char *data, size_t len)
+{
+	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+
+	if (pg_cryptohash_init(ctx) < 0 ||
+		(prefix != NULL &&
+		 pg_cryptohash_update(ctx, (uint8 *) VARDATA_ANY(prefix), VARSIZE_ANY_EXHDR(prefix)) < 0) ||
+		pg_cryptohash_update(ctx, (const uint8 *) data, len) < 0 ||
+		pg_cryptohash_final(ctx, (uint8 *) VARDATA(result), PG_SHA256_DIGEST_LENGTH) < 0)
+		elog(ERROR, "could not compute SHA-256: %s", pg_cryptohash_error(ctx));
+	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	return result;
+}
+
+/*
+ * The digest of a case's content, given as its fields' text forms (NULL for
+ * NULL), in the canonical form of the history.
+ */
+bytea *
+case_history_content_digest(pg_cryptohash_ctx *ctx, const char *const *fields, int nfields)
+{
+	StringInfoData buf;
+	bytea	   *result;
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < nfields; i++)
+		append_field(&buf, fields[i]);
+	result = sha256_of(ctx, NULL, buf.data, buf.len);
+	pfree(buf.data);
+	return result;
+}
+
+/*
+ * The hash of a history row: SHA-256 over the previous row's hash and the
+ * row's canonical form.  content is NULL in rows written before 0.7.0, and
+ * then not hashed; the people (0 for none) are hashed only when there is
+ * one, so that rows without (all rows before 0.8.0) hash as they did.
+ */
+bytea *
+case_history_hash(pg_cryptohash_ctx *ctx, bytea *previous, int64 case_id, int32 seq, TimestampTz at,
+				  const char *actor, const char *action, const char *from_status,
+				  const char *to_status, int32 level, int32 service_point,
+				  const char *escalation_trigger, const char *note, bytea *content,
+				  int64 actor_person, int64 handler)
+{
+	StringInfoData buf;
+	bytea	   *result;
+	char		number[32];
+
+	initStringInfo(&buf);
+	snprintf(number, sizeof(number), INT64_FORMAT, case_id);
+	append_field(&buf, number);
+	snprintf(number, sizeof(number), "%d", seq);
+	append_field(&buf, number);
+	/* microseconds since the Unix epoch, as SQL's extract(epoch) gives */
+	snprintf(number, sizeof(number), INT64_FORMAT,
+			 (int64) at + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * USECS_PER_DAY);
+	append_field(&buf, number);
+	append_field(&buf, actor);
+	append_field(&buf, action);
+	append_field(&buf, from_status);
+	append_field(&buf, to_status);
+	snprintf(number, sizeof(number), "%d", level);
+	append_field(&buf, level > 0 ? number : NULL);
+	snprintf(number, sizeof(number), "%d", service_point);
+	append_field(&buf, service_point > 0 ? number : NULL);
+	append_field(&buf, escalation_trigger);
+	append_field(&buf, note);
+	if (content != NULL)
+	{
+		/* as SQL's encode(content, 'hex') writes it */
+		char		hex[2 * PG_SHA256_DIGEST_LENGTH + 1];
+
+		Assert(VARSIZE_ANY_EXHDR(content) == PG_SHA256_DIGEST_LENGTH);
+		hex_encode(VARDATA_ANY(content), PG_SHA256_DIGEST_LENGTH, hex);
+		hex[2 * PG_SHA256_DIGEST_LENGTH] = '\0';
+		append_field(&buf, hex);
+	}
+	if (actor_person != 0 || handler != 0)
+	{
+		snprintf(number, sizeof(number), INT64_FORMAT, actor_person);
+		append_field(&buf, actor_person != 0 ? number : NULL);
+		snprintf(number, sizeof(number), INT64_FORMAT, handler);
+		append_field(&buf, handler != 0 ? number : NULL);
+	}
+
+	result = sha256_of(ctx, previous, buf.data, buf.len);
+	pfree(buf.data);
+	return result;
 }

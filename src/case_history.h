@@ -5,6 +5,9 @@
 #ifndef CASE_HISTORY_H
 #define CASE_HISTORY_H
 
+#include "common/cryptohash.h"
+#include "datatype/timestamp.h"
+
 struct TriggerData;
 
 /* Whether the history has its content (0.7.0) and people (0.8.0) columns. */
@@ -18,6 +21,15 @@ extern void case_history_append(Datum district, Datum case_id, Datum seq, Datum 
 								Datum hash, bytea *content, int64 actor_person, int64 handler);
 /* The first history row of each case of an INSERT statement, at once. */
 extern void case_history_append_intake(struct TriggerData *trigdata);
+/* The digest of a case's content fields (text forms, NULL for NULL). */
+extern bytea *case_history_content_digest(pg_cryptohash_ctx *ctx, const char *const *fields, int nfields);
+/* The hash of a history row, chained to the previous row's (NULL for the first). */
+extern bytea *case_history_hash(pg_cryptohash_ctx *ctx, bytea *previous, int64 case_id, int32 seq,
+								TimestampTz at, const char *actor, const char *action,
+								const char *from_status, const char *to_status, int32 level,
+								int32 service_point, const char *escalation_trigger,
+								const char *note, bytea *content, int64 actor_person,
+								int64 handler);
 /* Whether the engine itself is appending right now. */
 extern bool case_history_being_written(void);
 

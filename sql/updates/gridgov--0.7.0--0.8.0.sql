@@ -11085,6 +11085,99 @@ BEGIN
 END;
 $$;
 
+-- Errors found by fuzzing the functions: an amount that is NaN, infinite or
+-- beyond a bigint of fen is refused by yuan_to_fen with what is wrong (it
+-- was "cannot convert NaN to bigint"); risk_cell_tile checks its tile
+-- before its query, whose plan could compute the envelope first (PostGIS's
+-- XX000 for a tile that does not exist).
+CREATE OR REPLACE FUNCTION @extschema@.yuan_to_fen(yuan numeric) RETURNS bigint
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF yuan OPERATOR(pg_catalog.=) 'NaN'::numeric THEN
+        RAISE EXCEPTION 'an amount of NaN yuan is not a number'
+            USING ERRCODE = '22023', HINT = 'Give a positive amount in yuan.';
+    END IF;
+    IF yuan OPERATOR(pg_catalog.<=) 0 THEN
+        RAISE EXCEPTION 'an amount of % yuan is not positive', yuan
+            USING ERRCODE = '22023', HINT = 'Give a positive amount in yuan.';
+    END IF;
+    -- the largest bigint of fen, Infinity included
+    IF yuan OPERATOR(pg_catalog.>) 92233720368547758.07 THEN
+        RAISE EXCEPTION 'an amount of % yuan is out of range', yuan
+            USING ERRCODE = '22003', HINT = 'Amounts run up to 92233720368547758.07 yuan.';
+    END IF;
+    IF yuan OPERATOR(pg_catalog.<>) pg_catalog.round(yuan, 2) THEN
+        RAISE EXCEPTION 'an amount of % yuan is not a whole number of fen', yuan
+            USING ERRCODE = '22023', HINT = 'Give the amount in yuan with at most two decimals.';
+    END IF;
+    RETURN (yuan OPERATOR(pg_catalog.*) 100)::bigint;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.yuan_to_fen(numeric) IS
+    'a positive amount in yuan, with at most two decimals, as fen (1/100 yuan); anything else is refused (22023, 22003 beyond a bigint of fen)';
+
+CREATE OR REPLACE FUNCTION @extschema@.risk_cell_tile(z integer, x integer, y integer, cell_level integer DEFAULT NULL,
+                                           as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bytea
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    -- before the query: its plan may compute the tile's envelope before a
+    -- WHERE on these checks, and PostGIS refuses a bad tile with XX000
+    PERFORM @extschema@.check_tile(z, x, y, cell_level), @extschema@.check_risk_time(as_of);
+    RETURN (
+        WITH widths AS (
+            SELECT w.level, w.degrees
+              FROM (VALUES (1, 6.0), (2, 0.5), (3, 0.25), (4, 1 / 60.0), (5, 1 / 900.0),
+                           (6, 1 / 1800.0), (7, 1 / 14400.0), (8, 1 / 115200.0),
+                           (9, 1 / 921600.0), (10, 1 / 7372800.0)) AS w(level, degrees)
+        ), tile AS (
+            SELECT ST_TileEnvelope(z, x, y) AS envelope,
+                   ST_Transform(ST_TileEnvelope(z, x, y), 4326) AS envelope_4326,
+                   360.0 OPERATOR(pg_catalog./) (2::numeric OPERATOR(pg_catalog.^) z) AS degrees
+        ), levels AS (
+            SELECT t.*, l.cell_level,
+                   -- the finest level at most cell_level whose cells are at least
+                   -- a quarter of the tile's width: a handful of ranges to read
+                   COALESCE((SELECT pg_catalog.max(w.level) FROM widths w
+                              WHERE w.level OPERATOR(pg_catalog.<=) l.cell_level
+                                AND w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 4)), 1) AS probe_level
+              FROM tile t
+             CROSS JOIN LATERAL (
+                   SELECT COALESCE(cell_level,
+                                   (SELECT pg_catalog.max(w.level) FROM widths w
+                                     WHERE w.degrees OPERATOR(pg_catalog.>=) (t.degrees OPERATOR(pg_catalog./) 128)), 1)
+                          AS cell_level) l
+        ), cells AS (
+            -- the aggregate's column form: readers may not read the whole case (its reporter)
+            SELECT @extschema@.parent(c.cell, lv.cell_level) AS cell,
+                   @extschema@.risk(c.status, c.severity, c.reported_at, as_of) AS score,
+                   @extschema@.risk_cases(c.status, c.severity, c.reported_at, as_of) AS cases
+              FROM levels lv
+             CROSS JOIN LATERAL @extschema@.cover(lv.envelope_4326, lv.probe_level) probe
+              JOIN @extschema@.cases c
+                ON c.cell OPERATOR(@extschema@.<@) probe.cell
+               AND c.reported_at OPERATOR(pg_catalog.<=) as_of
+             GROUP BY 1
+        ), features AS (
+            SELECT ST_AsMVTGeom(ST_Transform(@extschema@.boundary(ce.cell), 3857), lv.envelope, 4096, 64, true) AS geom,
+                   ce.cell::text AS cell, lv.cell_level AS level, ce.score,
+                   @extschema@.risk_color(ce.score, NULL) AS color, ce.cases
+              FROM cells ce, levels lv
+             WHERE ce.cases OPERATOR(pg_catalog.>) 0
+        )
+        SELECT CASE WHEN z IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL AND as_of IS NOT NULL
+                    THEN COALESCE((SELECT ST_AsMVT(f.*, 'risk_cells', 4096, 'geom')
+                                     FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea) END);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.risk_cell_tile(integer, integer, integer, integer, timestamptz) IS
+    'Mapbox vector tile z/x/y (layer "risk_cells") of the Beidou cells at a level (default: picked by zoom) holding cases, with their risk score, colour and counted cases at as_of';
+
 -- refresh_rollups: the pairs in arrays instead of temporary tables (plans kept
 -- for the session), each pair's cases read once for kpi_daily and risk_daily,
 -- the level below found by the units' parent (docs/benchmarks.md)

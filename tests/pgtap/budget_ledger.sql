@@ -5,7 +5,7 @@
 -- who is not the owner enters where a grant lets it, and nowhere else.
 BEGIN;
 \i tests/pgtap/lists_fixture.psql
-SELECT plan(50);
+SELECT plan(55);
 
 CREATE FUNCTION pg_temp.hint_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -40,6 +40,14 @@ SELECT is(pg_temp.hint_of($$SELECT commit_budget(4, 0.01)$$),
 SELECT throws_ok($$SELECT commit_budget(99, 10)$$, '23503', 'budget line 99 does not exist', 'an unknown line (23503)');
 SELECT throws_ok($$SELECT commit_budget(2, 0)$$, '22023', 'an amount of 0 yuan is not positive', 'nothing (22023)');
 SELECT throws_ok($$SELECT commit_budget(2, -5)$$, '22023', 'an amount of -5 yuan is not positive', 'a negative amount (22023)');
+SELECT throws_ok($$SELECT commit_budget(2, 'NaN')$$, '22023', 'an amount of NaN yuan is not a number', 'NaN (22023)');
+SELECT throws_ok($$SELECT commit_budget(2, 'Infinity')$$, '22003', 'an amount of Infinity yuan is out of range',
+                 'an infinite amount (22003)');
+SELECT throws_ok($$SELECT commit_budget(2, 92233720368547758.08)$$, '22003',
+                 'an amount of 92233720368547758.08 yuan is out of range', 'a fen beyond a bigint (22003)');
+SELECT is(yuan_to_fen(92233720368547758.07), 9223372036854775807, 'the largest amount is a bigint''s largest number of fen');
+SELECT throws_ok($$SELECT pay_commitment(1, '-Infinity')$$, '22023', 'an amount of -Infinity yuan is not positive',
+                 'a payment of minus infinity (22023)');
 SELECT throws_ok($$SELECT commit_budget(2, 1.234)$$, '22023', 'an amount of 1.234 yuan is not a whole number of fen',
                  'a part of a fen (22023)');
 SELECT throws_ok($$INSERT INTO budget_entry (budget, kind, amount_fen) VALUES (2, 'refund', 100)$$, '22023',

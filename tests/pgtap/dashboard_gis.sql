@@ -9,7 +9,7 @@ BEGIN;
 \ir dashboard_fixture.psql
 SET search_path = gridgov, public;
 SELECT refresh_risk_daily('2026-10-01', '2026-11-16') > 0 AS risk_refreshed \gset
-SELECT plan(19);
+SELECT plan(22);
 
 -- Keys
 SELECT is((SELECT a.attname || ' ' || format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
@@ -87,5 +87,11 @@ SELECT is(risk_cell_tile_params(14, 13377, 7128, '{"cell_level": "7", "as_of": "
           'martin''s call of the cell map');
 SELECT throws_ok($$SELECT risk_tile_params(2, 4, 0, NULL)$$, '22023', 'tile 2/4/0 does not exist',
                  'a tile that does not exist is refused through martin''s function too');
+SELECT throws_ok($$SELECT risk_cell_tile(100, 6, 7)$$, '22023', 'tile zoom 100 is out of range',
+                 'the cell map refuses a zoom beyond 30 itself, not through PostGIS''s XX000');
+SELECT throws_ok($$SELECT risk_cell_tile(1, -2147483648, 3, 1)$$, '22023', 'tile 1/-2147483648/3 does not exist',
+                 'and a tile that does not exist');
+SELECT throws_ok($$SELECT risk_cell_tile(10, 836, 445, 11)$$, '22023', 'cell level 11 is out of range for gridcell',
+                 'and a cell level that does not exist');
 SELECT * FROM finish();
 ROLLBACK;
