@@ -438,13 +438,16 @@ BEGIN
         RAISE EXCEPTION 'case % cannot %: it is %, not %', case_id, move, current_status, expected_status
             USING ERRCODE = 'GG001';
     END IF;
+    -- by SET LOCAL, not set_config(): on Citus the engine runs on the
+    -- worker that holds the case, and Citus sends a SET LOCAL there
+    -- (citus.propagate_set_commands, docs/scale-out.md), not a function call
     IF actor IS NOT NULL THEN
-        PERFORM pg_catalog.set_config('gridgov.actor', actor, true);
+        EXECUTE pg_catalog.format('SET LOCAL gridgov.actor = %L', actor);
     END IF;
     -- the handler named goes to the engine as gridgov.handler does: naming
     -- the case's own handler again is then still naming it
     IF handler IS NOT NULL THEN
-        PERFORM pg_catalog.set_config('gridgov.handler', handler::text, true);
+        EXECUTE pg_catalog.format('SET LOCAL gridgov.handler = %L', handler);
     END IF;
     UPDATE @extschema@.cases c
        SET status = COALESCE(to_status, c.status),
@@ -463,10 +466,10 @@ BEGIN
      WHERE c.district OPERATOR(@extschema@.=) case_district AND c.id OPERATOR(pg_catalog.=) case_id
     RETURNING c.* INTO moved;
     IF actor IS NOT NULL THEN
-        PERFORM pg_catalog.set_config('gridgov.actor', COALESCE(previous_actor, ''), true);
+        EXECUTE pg_catalog.format('SET LOCAL gridgov.actor = %L', COALESCE(previous_actor, ''));
     END IF;
     IF handler IS NOT NULL THEN
-        PERFORM pg_catalog.set_config('gridgov.handler', COALESCE(previous_handler, ''), true);
+        EXECUTE pg_catalog.format('SET LOCAL gridgov.handler = %L', COALESCE(previous_handler, ''));
     END IF;
     -- a move into the state the case is already in moves nothing: say so
     IF moved.history_seq OPERATOR(pg_catalog.=) current_seq THEN

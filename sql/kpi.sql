@@ -91,19 +91,25 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_unit_daily', '');
 -- The same days per handler (docs/kpi.md, "Handlers and organizations"):
 -- the cases of each person who handles them, all units and categories
 -- together.  A case counts for its handler at the refresh, the last one to
--- take it.  Organizations' figures merge their people's rows.
+-- take it.  Organizations' figures merge their people's rows.  A row per
+-- district too (one for nearly every handler): on Citus the table is
+-- distributed by district, colocated with the cases, so that its refresh
+-- runs on each shard beside the cases it reads (docs/scale-out.md).
 CREATE TABLE @extschema@.kpi_handler_daily (
     day         date NOT NULL,
     handler     bigint NOT NULL,
     kpi         @extschema@.kpi_state NOT NULL,
-    PRIMARY KEY (day, handler)
+    district    @extschema@.gridcode NOT NULL,
+    PRIMARY KEY (day, handler, district)
 );
 CREATE INDEX kpi_handler_daily_handler ON @extschema@.kpi_handler_daily (handler, day);
 COMMENT ON TABLE @extschema@.kpi_handler_daily IS
-    'KPI state of the cases reported on a day (calendar time zone) per handler (cases.handler at the refresh); filled by refresh_kpi_daily';
+    'KPI state of the cases reported on a day (calendar time zone) per handler (cases.handler at the refresh) and district; filled by refresh_kpi_daily, kept current by refresh_rollups';
 COMMENT ON COLUMN @extschema@.kpi_handler_daily.day IS 'the day the cases were reported, a date in gridgov.calendar_timezone';
 COMMENT ON COLUMN @extschema@.kpi_handler_daily.handler IS 'the person handling the cases (gridgov.person)';
 COMMENT ON COLUMN @extschema@.kpi_handler_daily.kpi IS 'kpi(cases, as_of) of those cases, as_of being the refresh''s';
+COMMENT ON COLUMN @extschema@.kpi_handler_daily.district IS
+    'the cases'' district: the handler''s cases of the day in other districts are in rows of their own';
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.kpi_handler_daily', '');
 
 -- Refreshing recent days reads only their cases: cases arrive in the order
@@ -349,9 +355,11 @@ BEGIN
      GROUP BY 1, 2;
     DELETE FROM @extschema@.kpi_handler_daily d
      WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
-    INSERT INTO @extschema@.kpi_handler_daily (day, handler, kpi)
-    -- the aggregate's column form: readers may not read the whole case (its reporter)
-    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.handler,
+    INSERT INTO @extschema@.kpi_handler_daily (day, handler, district, kpi)
+    -- the aggregate's column form: readers may not read the whole case (its
+    -- reporter); by district, which on Citus keeps the whole statement on
+    -- each shard of the cases and of this rollup beside it
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.handler, c.district,
            @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
                            c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
                            c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of)
@@ -359,7 +367,7 @@ BEGIN
      WHERE c.handler IS NOT NULL
        AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
        AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
-     GROUP BY 1, 2;
+     GROUP BY 1, 2, 3;
     RETURN written;
 END;
 $$;
@@ -424,10 +432,15 @@ COMMENT ON AGGREGATE @extschema@.kpi(bigint, text, integer, timestamptz, timesta
 
 -- Per handler and per organization, for the cases reported from from_day
 -- to to_day: kpi_merge over kpi_handler_daily, never the cases again.
+-- PL/pgSQL, not SQL: Citus plans a query over distributed tables only with
+-- its parameters' values, which a SQL function does not pass.
 CREATE FUNCTION @extschema@.kpi_by_handler(from_day date, to_day date)
     RETURNS TABLE (handler bigint, kpi @extschema@.kpi_state, score numeric)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     SELECT m.handler, m.kpi, @extschema@.kpi_score(m.kpi)
       FROM (SELECT d.handler, @extschema@.kpi_merge(d.kpi) AS kpi
               FROM @extschema@.kpi_handler_daily d
@@ -435,6 +448,7 @@ BEGIN ATOMIC
              GROUP BY d.handler) m
      ORDER BY m.handler;
 END;
+$$;
 COMMENT ON FUNCTION @extschema@.kpi_by_handler(date, date) IS
     'KPI state and kpi_score of each handler for the cases reported from from_day to to_day (both included), from kpi_handler_daily';
 
@@ -448,8 +462,13 @@ COMMENT ON FUNCTION @extschema@.kpi_by_handler(date, date) IS
 CREATE FUNCTION @extschema@.kpi_by_organization(from_day date, to_day date)
     RETURNS TABLE (organization bigint, kind text, kpi @extschema@.kpi_state, score numeric,
                    committee_score numeric, assessment numeric)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     WITH own AS (
         SELECT m.organization, @extschema@.kpi_merge(d.kpi) AS kpi
           FROM @extschema@.kpi_handler_daily d
@@ -479,6 +498,7 @@ BEGIN ATOMIC
       FROM judged j
      ORDER BY j.id;
 END;
+$$;
 COMMENT ON FUNCTION @extschema@.kpi_by_organization(date, date) IS
     'KPI state, kpi_score and assessment of each organization whose people handled cases reported from from_day to to_day: a governance squad under a community committee is assessed 50% on its score and 50% on the committee''s, the score of the community''s cases';
 

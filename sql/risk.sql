@@ -80,7 +80,10 @@ CREATE TABLE @extschema@.risk_daily (
     severity    smallint NOT NULL CONSTRAINT risk_daily_severity CHECK (severity BETWEEN 1 AND 4),
     cases       bigint NOT NULL,
     mass        float8 NOT NULL,
-    PRIMARY KEY (unit, day, severity)
+    -- the unit's district, in the key as Citus needs its distribution
+    -- column there (docs/scale-out.md)
+    district    @extschema@.gridcode NOT NULL,
+    PRIMARY KEY (unit, day, severity, district)
 );
 COMMENT ON TABLE @extschema@.risk_daily IS
     'risk rollup: per day (in gridgov.calendar_timezone), unit and severity, the cases and their mass decayed to the day''s end; filled by refresh_risk_daily()';
@@ -91,6 +94,8 @@ COMMENT ON COLUMN @extschema@.risk_daily.severity IS 'the cases'' severity, 1 to
 COMMENT ON COLUMN @extschema@.risk_daily.cases IS 'the cases counted: reported that day, not rejected or merged';
 COMMENT ON COLUMN @extschema@.risk_daily.mass IS
     'sum of 2^(-(day_end - reported_at) / half_life) over the day''s counted cases, unweighted';
+COMMENT ON COLUMN @extschema@.risk_daily.district IS
+    'the cases'' district (level 3 above unit): on Citus the rollup is distributed by it, colocated with the cases';
 
 CREATE TABLE @extschema@.risk_rollup (
     only_row    boolean PRIMARY KEY DEFAULT true CONSTRAINT risk_rollup_one_row CHECK (only_row),
@@ -295,16 +300,19 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
-    INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
+    -- by district too, which on Citus keeps the whole statement on each
+    -- shard of the cases and of the rollup beside it
+    INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass, district)
     SELECT k.day, k.unit, k.severity, pg_catalog.count(*),
            pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8,
-                                                 half_life_seconds))
-      FROM (SELECT @extschema@.risk_day(c.reported_at) AS day, c.unit, c.severity, c.reported_at
+                                                 half_life_seconds)),
+           k.district
+      FROM (SELECT @extschema@.risk_day(c.reported_at) AS day, c.unit, c.severity, c.reported_at, c.district
               FROM @extschema@.cases c
              WHERE c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(from_day OPERATOR(pg_catalog.-) 1)
                AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(to_day)
                AND c.status NOT IN ('rejected', 'merged')) k
-     GROUP BY k.day, k.unit, k.severity;
+     GROUP BY k.district, k.day, k.unit, k.severity;
     GET DIAGNOSTICS written = ROW_COUNT;
 
     INSERT INTO @extschema@.risk_rollup (through, half_life, timezone, refreshed_at)

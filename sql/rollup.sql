@@ -1,12 +1,14 @@
 -- gridgov: rollups that stay current (issue 14)
 --
 -- kpi_daily, kpi_unit_daily and risk_daily hold per day and unit what the
--- cases reported that day add up to.  A case moved today changes the day it
+-- cases reported that day add up to, kpi_handler_daily per day, handler and
+-- district.  A case moved today changes the day it
 -- was reported, so instead of rescanning months, every statement that
 -- writes cases notes the (day, unit) pairs it touched in rollup_change, and
 -- refresh_rollups() recomputes those pairs only, plus the pairs whose open
 -- cases passed their deadline since the last refresh (overdue_now counts
--- at the refresh's as_of).  After a refresh the rollups equal a rescan at
+-- at the refresh's as_of), and the handlers' rows of the pairs' days and
+-- districts.  After a refresh the rollups equal a rescan at
 -- its as_of, state for state (tests/pgtap/rollup_incremental.sql).
 
 CREATE TABLE @extschema@.rollup_change (
@@ -95,14 +97,16 @@ DECLARE
     last_day date;
     through date;
     yesterday constant date := @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1;
-    -- the distinct pairs taken from the log
+    -- the distinct pairs taken from the log, with their cases' district
     changed_days date[];
     changed_units @extschema@.gridcode[];
+    changed_districts @extschema@.gridcode[];
     -- those and the pairs whose open cases passed a deadline, what kpi_daily
     -- recomputes; risks tells those risk_daily recomputes too (changed, on
     -- a day it holds: a deadline passing changes no risk)
     days date[];
     units @extschema@.gridcode[];
+    districts @extschema@.gridcode[];
     risks boolean[];
     -- the units above the pairs, district to grid, on their days: what
     -- kpi_unit_daily recomputes
@@ -117,15 +121,17 @@ BEGIN
             USING ERRCODE = '25000',
                   HINT = 'Under a snapshot of the whole transaction it could consume changes it does not see.';
     END IF;
-    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.rollup_state
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
+               @extschema@.rollup_state
         IN SHARE ROW EXCLUSIVE MODE;
     LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
     SELECT * INTO state FROM @extschema@.rollup_state;
     through := @extschema@.risk_rollup_through();
 
-    WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit)
-    SELECT pg_catalog.array_agg(t.day), pg_catalog.array_agg(t.unit) INTO changed_days, changed_units
-      FROM (SELECT DISTINCT day, unit FROM taken) t;
+    WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit, district)
+    SELECT pg_catalog.array_agg(t.day), pg_catalog.array_agg(t.unit), pg_catalog.array_agg(t.district)
+      INTO changed_days, changed_units, changed_districts
+      FROM (SELECT DISTINCT day, unit, district FROM taken) t;
 
     IF state IS NULL OR state.timezone OPERATOR(pg_catalog.<>) zone THEN
         -- nothing to go on from: every day, once, and the risk rollup from
@@ -140,19 +146,20 @@ BEGIN
     ELSE
         -- the changed pairs and those of the open cases whose deadline
         -- passed between the two as_of (overdue_now counts at as_of)
-        SELECT pg_catalog.array_agg(p.day), pg_catalog.array_agg(p.unit),
+        SELECT pg_catalog.array_agg(p.day), pg_catalog.array_agg(p.unit), pg_catalog.array_agg(p.district),
                pg_catalog.array_agg(p.changed AND (p.day OPERATOR(pg_catalog.<=) through) IS TRUE)
-          INTO days, units, risks
-          FROM (SELECT q.day, q.unit, pg_catalog.bool_or(q.changed) AS changed
-                  FROM (SELECT t.day, t.unit, true AS changed
-                          FROM (SELECT pg_catalog.unnest(changed_days) AS day, pg_catalog.unnest(changed_units) AS unit) t
+          INTO days, units, districts, risks
+          FROM (SELECT q.day, q.unit, q.district, pg_catalog.bool_or(q.changed) AS changed
+                  FROM (SELECT t.day, t.unit, t.district, true AS changed
+                          FROM (SELECT pg_catalog.unnest(changed_days) AS day, pg_catalog.unnest(changed_units) AS unit,
+                                       pg_catalog.unnest(changed_districts) AS district) t
                         UNION ALL
-                        SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, false
+                        SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.district, false
                           FROM @extschema@.cases c
                          WHERE c.stage_deadline IS NOT NULL
                            AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
                            AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of)) q
-                 GROUP BY q.day, q.unit) p;
+                 GROUP BY q.day, q.unit, q.district) p;
         pairs := COALESCE(pg_catalog.cardinality(days), 0);
 
         DELETE FROM @extschema@.kpi_daily d
@@ -190,10 +197,11 @@ BEGIN
               FROM pair_cases k
              GROUP BY k.day, k.unit, k.district, k.category
         )
-        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
+        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass, district)
         SELECT k.day, k.unit, k.severity, pg_catalog.count(*),
                pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8,
-                                                     half_life_seconds))
+                                                     half_life_seconds)),
+               k.district
           FROM pair_cases k
          WHERE k.risk AND k.status NOT IN ('rejected', 'merged')
          GROUP BY k.day, k.unit, k.district, k.severity;
@@ -241,6 +249,29 @@ BEGIN
              GROUP BY m.day, m.unit;
         END LOOP;
 
+        -- the handlers: a case's handler may have changed (the pair notes
+        -- the new one only), so every handler's row of the pairs' days and
+        -- districts, from the cases of that day and district
+        DELETE FROM @extschema@.kpi_handler_daily h
+         USING (SELECT DISTINCT q.day, q.district
+                  FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(districts) AS district) q) p
+         WHERE h.day OPERATOR(pg_catalog.=) p.day AND h.district OPERATOR(@extschema@.=) p.district;
+        INSERT INTO @extschema@.kpi_handler_daily (day, handler, district, kpi)
+        SELECT p.day, k.handler, p.district, k.kpi
+          FROM (SELECT DISTINCT q.day, q.district
+                  FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(districts) AS district) q) p
+         CROSS JOIN LATERAL (
+                SELECT c.handler,
+                       @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                                       c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                                       c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of) AS kpi
+                  FROM @extschema@.cases c
+                 WHERE c.district OPERATOR(@extschema@.=) p.district
+                   AND c.handler IS NOT NULL
+                   AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+                   AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+                 GROUP BY c.district, c.handler) k;
+
         -- the days the risk rollup lacks: those that have ended since, or
         -- all of them
         IF through IS NULL THEN
@@ -257,4 +288,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_rollups(timestamptz) IS
-    'bring kpi_daily, kpi_unit_daily and risk_daily up to date at as_of, recomputing only the (day, unit) pairs whose cases changed or passed a deadline since the last call (the first call rebuilds); returns the pairs recomputed';
+    'bring kpi_daily, kpi_unit_daily, kpi_handler_daily and risk_daily up to date at as_of, recomputing only the (day, unit) pairs whose cases changed or passed a deadline since the last call, and the handlers of their days and districts (the first call rebuilds); returns the pairs recomputed';

@@ -1,5 +1,5 @@
--- The policies of case_history, post, person_contact and person_login on
--- Citus (docs/scale-out.md), run by tools/distribute-citus.sql before the
+-- The policies of case_history, post, person_contact, person_login and
+-- kpi_handler_daily on Citus (docs/scale-out.md), run by tools/distribute-citus.sql before the
 -- conversion: Citus refuses a policy with a subquery, so their subqueries
 -- become calls of case_visible, organization_anchor and person_post_held
 -- (sql/access.sql), which run the same tests row by row with the reader's
@@ -24,3 +24,8 @@ ALTER POLICY gridgov_read ON gridgov.person_login
 ALTER POLICY gridgov_write ON gridgov.person_login
     USING (gridgov.person_post_held(person, '{administrator}'))
     WITH CHECK (gridgov.person_post_held(person, '{administrator}'));
+ALTER POLICY gridgov_read ON gridgov.kpi_handler_daily
+    USING (gridgov.person_post_held(handler));
+ALTER POLICY gridgov_write ON gridgov.kpi_handler_daily
+    USING (gridgov.person_post_held(handler, '{administrator}'))
+    WITH CHECK (gridgov.person_post_held(handler, '{administrator}'));

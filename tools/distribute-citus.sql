@@ -33,8 +33,8 @@
 --   trigger still checks that the case exists) and need's (a need keeps
 --   its case's number, unchecked);
 -- * Citus refuses row-level security policies with subqueries on its
---   tables: the policies of post, person_contact, person_login and
---   case_history that have one get the same tests as function calls
+--   tables: the policies of post, person_contact, person_login,
+--   case_history and kpi_handler_daily that have one get the same tests as function calls
 --   (case_visible, organization_anchor, person_post_held: sql/access.sql),
 --   before the conversion, which copies every table's policies to its
 --   shards.  The single node keeps the subqueries: one hashed list per
@@ -44,6 +44,11 @@
 --   citus.allow_nested_distributed_execution is on, which this sets for
 --   the database (on every node; new sessions).  A reference table is read
 --   from the copy on the node itself, so the answers are the same.
+-- * the move functions name the actor and the handler of a move to the
+--   engine by SET LOCAL gridgov.actor and gridgov.handler: for the
+--   engine on the worker to see them, Citus must send a transaction's
+--   SET LOCAL to the workers, which citus.propagate_set_commands = local
+--   makes it do; this sets it for the database too.
 -- * the KPI rollups kpi_daily and kpi_unit_daily are distributed by unit
 --   (hash), colocated with each other and not with the cases: a rollup row
 --   is a unit's day, and unit is part of both primary keys.  A query per
@@ -52,8 +57,13 @@
 -- * each worker numbers the history rows it writes from its own sequence:
 --   tools/citus-history-entries.sql (run here, and after each new worker)
 --   gives each one a range of its own, so that entries never repeat.
--- Everything else (the handler and risk rollups, jobs, checkpoints,
--- rewards) stays on the coordinator as local tables.
+-- * the risk and handler rollups, risk_daily and kpi_handler_daily, are
+--   distributed by district and colocated with the cases (each row notes
+--   its cases' district): their refresh groups the cases by district too,
+--   so each shard of the cases fills the rollup's shard beside it, and
+--   readers merge partial sums and kpi_merge states of every shard.
+-- Everything else (jobs, checkpoints, rewards, the rollups' states)
+-- stays on the coordinator as local tables.
 \set ON_ERROR_STOP on
 BEGIN;
 SET LOCAL citus.enable_unsafe_triggers = on;
@@ -96,12 +106,18 @@ DROP INDEX IF EXISTS gridgov.case_history_entry;
 SELECT create_distributed_table('gridgov.cases', 'district');
 SELECT create_distributed_table('gridgov.case_history', 'district', colocate_with => 'gridgov.cases');
 SELECT create_distributed_table('gridgov.rollup_change', 'district', colocate_with => 'gridgov.cases');
+-- the rollups by district, whose refresh reads the cases of each shard
+-- and writes the rollup's shard beside it
+SELECT create_distributed_table('gridgov.risk_daily', 'district', colocate_with => 'gridgov.cases');
+SELECT create_distributed_table('gridgov.kpi_handler_daily', 'district', colocate_with => 'gridgov.cases');
 
 -- the KPI rollups, by unit
 SELECT create_distributed_table('gridgov.kpi_daily', 'unit', colocate_with => 'none');
 SELECT create_distributed_table('gridgov.kpi_unit_daily', 'unit', colocate_with => 'gridgov.kpi_daily');
 COMMIT;
 SELECT format('ALTER DATABASE %I SET citus.allow_nested_distributed_execution = on', current_database())
+UNION ALL
+SELECT format('ALTER DATABASE %I SET citus.propagate_set_commands = local', current_database())
 \gexec
 
 -- each worker's history rows numbered in a range of its own

@@ -11178,6 +11178,452 @@ $$;
 COMMENT ON FUNCTION @extschema@.risk_cell_tile(integer, integer, integer, integer, timestamptz) IS
     'Mapbox vector tile z/x/y (layer "risk_cells") of the Beidou cells at a level (default: picked by zoom) holding cases, with their risk score, colour and counted cases at as_of';
 
+-- kpi_handler_daily and risk_daily by district (issue 15): on Citus both
+-- are distributed by district, colocated with the cases, so that their
+-- refresh runs on each shard beside the cases it reads; the district is
+-- in their keys, as Citus needs.  refresh_rollups() keeps the handlers'
+-- rows current too.  (kpi_handler_daily is new in 0.8.0: empty here.)
+ALTER TABLE @extschema@.kpi_handler_daily ADD COLUMN district @extschema@.gridcode NOT NULL;
+ALTER TABLE @extschema@.kpi_handler_daily DROP CONSTRAINT kpi_handler_daily_pkey,
+    ADD PRIMARY KEY (day, handler, district);
+COMMENT ON TABLE @extschema@.kpi_handler_daily IS
+    'KPI state of the cases reported on a day (calendar time zone) per handler (cases.handler at the refresh) and district; filled by refresh_kpi_daily, kept current by refresh_rollups';
+COMMENT ON COLUMN @extschema@.kpi_handler_daily.district IS
+    'the cases'' district: the handler''s cases of the day in other districts are in rows of their own';
+ALTER TABLE @extschema@.risk_daily ADD COLUMN district @extschema@.gridcode;
+UPDATE @extschema@.risk_daily SET district = @extschema@.ancestor(unit, 3);
+ALTER TABLE @extschema@.risk_daily ALTER COLUMN district SET NOT NULL;
+ALTER TABLE @extschema@.risk_daily DROP CONSTRAINT risk_daily_pkey,
+    ADD PRIMARY KEY (unit, day, severity, district);
+COMMENT ON COLUMN @extschema@.risk_daily.district IS
+    'the cases'' district (level 3 above unit): on Citus the rollup is distributed by it, colocated with the cases';
+CREATE OR REPLACE FUNCTION @extschema@.refresh_kpi_daily(from_day date, to_day date,
+                                              as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone text;
+    written bigint;
+BEGIN
+    zone := @extschema@.calendar_timezone();
+    IF from_day IS NULL OR to_day IS NULL OR as_of IS NULL THEN
+        RAISE EXCEPTION 'refresh_kpi_daily needs a first day, a last day and as_of, not NULL'
+            USING ERRCODE = '22004';
+    END IF;
+    PERFORM @extschema@.check_days(from_day, to_day);
+    -- one refresh at a time; readers are not blocked
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily
+        IN SHARE ROW EXCLUSIVE MODE;
+    DELETE FROM @extschema@.kpi_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    DELETE FROM @extschema@.kpi_unit_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+    -- the aggregate's column form: readers may not read the whole case (its reporter)
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.category,
+           @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                           c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                           c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of)
+      FROM @extschema@.cases c
+     WHERE c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
+       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
+     GROUP BY 1, 2, 3;
+    GET DIAGNOSTICS written = ROW_COUNT;
+    -- up the tree from the rows just written, not from the cases again
+    INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+    SELECT d.day, @extschema@.ancestor(d.unit, l.level), @extschema@.kpi_merge(d.kpi)
+      FROM @extschema@.kpi_daily d
+     CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(d.unit), 6)) AS l(level)
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+     GROUP BY 1, 2;
+    DELETE FROM @extschema@.kpi_handler_daily d
+     WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    INSERT INTO @extschema@.kpi_handler_daily (day, handler, district, kpi)
+    -- the aggregate's column form: readers may not read the whole case (its
+    -- reporter); by district, which on Citus keeps the whole statement on
+    -- each shard of the cases and of this rollup beside it
+    SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.handler, c.district,
+           @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                           c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                           c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of)
+      FROM @extschema@.cases c
+     WHERE c.handler IS NOT NULL
+       AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, from_day::timestamp)
+       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (to_day OPERATOR(pg_catalog.+) 1)::timestamp)
+     GROUP BY 1, 2, 3;
+    RETURN written;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.refresh_risk_daily(from_day date DEFAULT NULL, to_day date DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone constant text := @extschema@.calendar_timezone();
+    half_life_seconds constant float8 := EXTRACT(epoch FROM @extschema@.risk_half_life())::float8;
+    usable date;
+    first_day date;
+    written bigint;
+BEGIN
+    -- the rollup holds whole days: one that has not ended would stay short
+    IF to_day OPERATOR(pg_catalog.>=) @extschema@.risk_day(pg_catalog.now()) THEN
+        RAISE EXCEPTION 'to_day % has not ended yet', to_day
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The risk rollup holds the days that have ended in gridgov.calendar_timezone: refresh up to yesterday at most.';
+    END IF;
+    -- one refresh at a time; readers go on reading the previous rollup
+    LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
+    to_day := COALESCE(to_day, @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1);
+    usable := @extschema@.risk_rollup_through();
+    IF usable IS NULL THEN
+        -- nothing usable: rebuild from the first case
+        SELECT @extschema@.risk_day(pg_catalog.min(c.reported_at)) INTO first_day FROM @extschema@.cases c;
+        from_day := LEAST(from_day, first_day, to_day);
+        from_day := COALESCE(from_day, first_day, to_day);
+        DELETE FROM @extschema@.risk_daily;
+    ELSE
+        -- by default the last 7 days again: rejections and merges come late
+        from_day := COALESCE(from_day, LEAST(usable, to_day) OPERATOR(pg_catalog.-) 6);
+        IF from_day OPERATOR(pg_catalog.>) (usable OPERATOR(pg_catalog.+) 1) THEN
+            RAISE EXCEPTION 'refreshing from % would leave a gap after %, the last day of the risk rollup',
+                            from_day, usable
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = pg_catalog.format('Refresh from %s or earlier.', usable OPERATOR(pg_catalog.+) 1);
+        END IF;
+        DELETE FROM @extschema@.risk_daily d
+         WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day;
+    END IF;
+    IF from_day OPERATOR(pg_catalog.>) to_day THEN
+        RAISE EXCEPTION 'from_day % is after to_day %', from_day, to_day
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    -- by district too, which on Citus keeps the whole statement on each
+    -- shard of the cases and of the rollup beside it
+    INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass, district)
+    SELECT k.day, k.unit, k.severity, pg_catalog.count(*),
+           pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8,
+                                                 half_life_seconds)),
+           k.district
+      FROM (SELECT @extschema@.risk_day(c.reported_at) AS day, c.unit, c.severity, c.reported_at, c.district
+              FROM @extschema@.cases c
+             WHERE c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(from_day OPERATOR(pg_catalog.-) 1)
+               AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(to_day)
+               AND c.status NOT IN ('rejected', 'merged')) k
+     GROUP BY k.district, k.day, k.unit, k.severity;
+    GET DIAGNOSTICS written = ROW_COUNT;
+
+    INSERT INTO @extschema@.risk_rollup (through, half_life, timezone, refreshed_at)
+    VALUES (GREATEST(usable, to_day), @extschema@.risk_half_life(), zone, pg_catalog.now())
+    ON CONFLICT (only_row) DO UPDATE
+       SET through = EXCLUDED.through, half_life = EXCLUDED.half_life,
+           timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
+    RETURN written;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.refresh_rollups(as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone constant text := @extschema@.calendar_timezone();
+    half_life_seconds constant float8 := EXTRACT(epoch FROM @extschema@.risk_half_life())::float8;
+    state @extschema@.rollup_state;
+    first_day date;
+    last_day date;
+    through date;
+    yesterday constant date := @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1;
+    pairs bigint;
+    above_level integer;
+BEGIN
+    IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'refresh_rollups runs in READ COMMITTED transactions only'
+            USING ERRCODE = '25000',
+                  HINT = 'Under a snapshot of the whole transaction it could consume changes it does not see.';
+    END IF;
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
+               @extschema@.rollup_state
+        IN SHARE ROW EXCLUSIVE MODE;
+    SELECT * INTO state FROM @extschema@.rollup_state;
+
+    CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_pairs (day date, unit @extschema@.gridcode,
+                                                          district @extschema@.gridcode) ON COMMIT DROP;
+    TRUNCATE gridgov_rollup_pairs;
+    WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit, district)
+    INSERT INTO gridgov_rollup_pairs SELECT DISTINCT day, unit, district FROM taken;
+
+    IF state IS NULL OR state.timezone OPERATOR(pg_catalog.<>) zone THEN
+        -- nothing to go on from: every day, once
+        SELECT pg_catalog.timezone(zone, pg_catalog.min(c.reported_at))::date,
+               pg_catalog.timezone(zone, pg_catalog.max(c.reported_at))::date
+          INTO first_day, last_day FROM @extschema@.cases c;
+        PERFORM @extschema@.refresh_kpi_daily(COALESCE(first_day, pg_catalog.timezone(zone, as_of)::date),
+                                              COALESCE(last_day, pg_catalog.timezone(zone, as_of)::date), as_of);
+        SELECT pg_catalog.count(*) INTO pairs FROM @extschema@.kpi_daily;
+    ELSE
+        -- open cases whose deadline passed between the two as_of
+        INSERT INTO gridgov_rollup_pairs
+        SELECT DISTINCT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.district
+          FROM @extschema@.cases c
+         WHERE c.stage_deadline IS NOT NULL
+           AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
+           AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of);
+        SELECT pg_catalog.count(*) INTO pairs FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p;
+        -- a few hundred pairs: with their true count the planner reads each
+        -- pair's cases by index instead of hashing every case
+        ANALYZE gridgov_rollup_pairs;
+
+        DELETE FROM @extschema@.kpi_daily d USING gridgov_rollup_pairs p
+         WHERE d.day OPERATOR(pg_catalog.=) p.day AND d.unit OPERATOR(@extschema@.=) p.unit;
+        -- each pair's cases by index (unit, category, reported_at): a lateral
+        -- aggregate is run per pair, where a join of a few hundred pairs
+        -- with the cases is planned as a hash of every case
+        INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+        SELECT p.day, p.unit, k.category, k.kpi
+          FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p
+         CROSS JOIN LATERAL (
+                -- the aggregate's column form: readers may not read the whole case (its reporter)
+                SELECT c.category,
+                       @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                                       c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                                       c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of) AS kpi
+                  FROM @extschema@.cases c
+                 WHERE c.unit OPERATOR(@extschema@.=) p.unit
+                   AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+                   AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+                 GROUP BY c.district, c.category) k;
+
+        -- the units above each pair, grid to district, each merged from the
+        -- level below: a grid from its kpi_daily rows, a community from its
+        -- grids' rows (and its own cases'), and so on up, so that a day's
+        -- district row merges a few subdistricts, not every grid and category
+        CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_above (day date, unit @extschema@.gridcode, level integer) ON COMMIT DROP;
+        TRUNCATE gridgov_rollup_above;
+        INSERT INTO gridgov_rollup_above
+        SELECT DISTINCT p.day, @extschema@.ancestor(p.unit, l.level), l.level
+          FROM gridgov_rollup_pairs p
+         CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(p.unit), 6)) AS l(level);
+        ANALYZE gridgov_rollup_above;
+        DELETE FROM @extschema@.kpi_unit_daily d USING gridgov_rollup_above a
+         WHERE d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit;
+        INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+        SELECT a.day, a.unit, @extschema@.kpi_merge(d.kpi)
+          FROM gridgov_rollup_above a
+          JOIN @extschema@.kpi_daily d ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.<@) a.unit
+         WHERE a.level OPERATOR(pg_catalog.=) 6
+         GROUP BY a.day, a.unit;
+        -- (a union of two joins, not a join of a union or a lateral
+        -- subquery, which Citus cannot plan)
+        FOR above_level IN REVERSE 5..3 LOOP
+            INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+            SELECT m.day, m.unit, @extschema@.kpi_merge(m.kpi)
+              FROM (SELECT a.day, a.unit, u.kpi
+                      FROM gridgov_rollup_above a
+                      JOIN @extschema@.kpi_unit_daily u
+                        ON u.day OPERATOR(pg_catalog.=) a.day AND u.unit OPERATOR(@extschema@.<@) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level
+                       AND @extschema@.level(u.unit) OPERATOR(pg_catalog.=) (above_level OPERATOR(pg_catalog.+) 1)
+                    UNION ALL
+                    SELECT a.day, a.unit, d.kpi
+                      FROM gridgov_rollup_above a
+                      JOIN @extschema@.kpi_daily d
+                        ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level) m
+             GROUP BY m.day, m.unit;
+        END LOOP;
+
+        -- the handlers: a case's handler may have changed (the pair notes
+        -- the new one only), so every handler's row of the pairs' days and
+        -- districts, from the cases of that day and district
+        DELETE FROM @extschema@.kpi_handler_daily h USING gridgov_rollup_pairs p
+         WHERE h.day OPERATOR(pg_catalog.=) p.day AND h.district OPERATOR(@extschema@.=) p.district;
+        INSERT INTO @extschema@.kpi_handler_daily (day, handler, district, kpi)
+        SELECT p.day, k.handler, p.district, k.kpi
+          FROM (SELECT DISTINCT day, district FROM gridgov_rollup_pairs) p
+         CROSS JOIN LATERAL (
+                SELECT c.handler,
+                       @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                                       c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                                       c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of) AS kpi
+                  FROM @extschema@.cases c
+                 WHERE c.district OPERATOR(@extschema@.=) p.district
+                   AND c.handler IS NOT NULL
+                   AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+                   AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+                 GROUP BY c.district, c.handler) k;
+    END IF;
+    INSERT INTO @extschema@.rollup_state (as_of, timezone, refreshed_at)
+    VALUES (as_of, zone, pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT rollup_state_pkey DO UPDATE
+       SET as_of = EXCLUDED.as_of, timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
+
+    -- the risk rollup: the pairs of the days it holds, then the days that
+    -- have ended since
+    through := @extschema@.risk_rollup_through();
+    IF through IS NULL THEN
+        PERFORM @extschema@.refresh_risk_daily(NULL, yesterday);
+    ELSE
+        LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
+        DELETE FROM @extschema@.risk_daily r USING gridgov_rollup_pairs p
+         WHERE r.day OPERATOR(pg_catalog.=) p.day AND r.unit OPERATOR(@extschema@.=) p.unit
+           AND p.day OPERATOR(pg_catalog.<=) through;
+        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass, district)
+        SELECT p.day, p.unit, r.severity, r.cases, r.mass, p.district
+          FROM (SELECT DISTINCT day, unit, district FROM gridgov_rollup_pairs WHERE day OPERATOR(pg_catalog.<=) through) p
+         CROSS JOIN LATERAL (
+                SELECT c.severity, pg_catalog.count(*) AS cases,
+                       pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(p.day) OPERATOR(pg_catalog.-) c.reported_at)::float8,
+                                                             half_life_seconds)) AS mass
+                  FROM @extschema@.cases c
+                 WHERE c.unit OPERATOR(@extschema@.=) p.unit
+                   AND c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(p.day OPERATOR(pg_catalog.-) 1)
+                   AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(p.day)
+                   AND c.status NOT IN ('rejected', 'merged')
+                 GROUP BY c.district, c.severity) r;
+        IF through OPERATOR(pg_catalog.<) yesterday THEN
+            PERFORM @extschema@.refresh_risk_daily(through OPERATOR(pg_catalog.+) 1, yesterday);
+        END IF;
+    END IF;
+    RETURN pairs;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_rollups(timestamptz) IS
+    'bring kpi_daily, kpi_unit_daily, kpi_handler_daily and risk_daily up to date at as_of, recomputing only the (day, unit) pairs whose cases changed or passed a deadline since the last call, and the handlers of their days and districts (the first call rebuilds); returns the pairs recomputed';
+
+-- the move functions name the actor and handler by SET LOCAL, which Citus
+-- sends to the worker that holds the case; kpi_by_handler and
+-- kpi_by_organization in PL/pgSQL, which Citus can plan (docs/scale-out.md)
+CREATE OR REPLACE FUNCTION @extschema@.apply_move(
+    case_id bigint, to_status text, note text, at timestamptz, actor text,
+    move text DEFAULT NULL, expected_status text DEFAULT NULL,
+    deadline timestamptz DEFAULT NULL, level integer DEFAULT NULL,
+    escalation_trigger text DEFAULT NULL, duplicate_of bigint DEFAULT NULL,
+    service_point integer DEFAULT NULL, satisfaction integer DEFAULT NULL,
+    evaluation text DEFAULT NULL, handler bigint DEFAULT NULL)
+    RETURNS @extschema@.cases
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    moved @extschema@.cases;
+    case_district @extschema@.gridcode;
+    current_status text;
+    current_seq integer;
+    previous_actor text := pg_catalog.current_setting('gridgov.actor', true);
+    previous_handler text := pg_catalog.current_setting('gridgov.handler', true);
+BEGIN
+    -- the case's district first, then the case by its whole key: on Citus
+    -- (docs/scale-out.md) that locks and moves it in its one shard
+    SELECT c.district INTO case_district FROM @extschema@.cases c WHERE c.id OPERATOR(pg_catalog.=) case_id;
+    SELECT c.status, c.history_seq INTO current_status, current_seq FROM @extschema@.cases c
+     WHERE c.district OPERATOR(@extschema@.=) case_district AND c.id OPERATOR(pg_catalog.=) case_id
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'case % does not exist', case_id USING ERRCODE = 'GG004';
+    END IF;
+    -- resume, reopen and extend all lead to in_progress: say which was meant
+    IF expected_status IS NOT NULL AND current_status OPERATOR(pg_catalog.<>) expected_status THEN
+        RAISE EXCEPTION 'case % cannot %: it is %, not %', case_id, move, current_status, expected_status
+            USING ERRCODE = 'GG001';
+    END IF;
+    -- by SET LOCAL, not set_config(): on Citus the engine runs on the
+    -- worker that holds the case, and Citus sends a SET LOCAL there
+    -- (citus.propagate_set_commands, docs/scale-out.md), not a function call
+    IF actor IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SET LOCAL gridgov.actor = %L', actor);
+    END IF;
+    -- the handler named goes to the engine as gridgov.handler does: naming
+    -- the case's own handler again is then still naming it
+    IF handler IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SET LOCAL gridgov.handler = %L', handler);
+    END IF;
+    UPDATE @extschema@.cases c
+       SET status = COALESCE(to_status, c.status),
+           note = COALESCE(apply_move.note, c.note),
+           moved_at = COALESCE(apply_move.at, c.moved_at),
+           stage_deadline = COALESCE(apply_move.deadline, c.stage_deadline),
+           handling_level = COALESCE(apply_move.level,
+                                     CASE WHEN move OPERATOR(pg_catalog.=) 'escalate'
+                                          THEN c.handling_level OPERATOR(pg_catalog.-) 1
+                                          ELSE c.handling_level END),
+           escalation_trigger = COALESCE(apply_move.escalation_trigger, c.escalation_trigger),
+           duplicate_of = COALESCE(apply_move.duplicate_of, c.duplicate_of),
+           service_point = COALESCE(apply_move.service_point, c.service_point),
+           satisfaction = COALESCE(apply_move.satisfaction, c.satisfaction),
+           evaluation = COALESCE(apply_move.evaluation, c.evaluation)
+     WHERE c.district OPERATOR(@extschema@.=) case_district AND c.id OPERATOR(pg_catalog.=) case_id
+    RETURNING c.* INTO moved;
+    IF actor IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SET LOCAL gridgov.actor = %L', COALESCE(previous_actor, ''));
+    END IF;
+    IF handler IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SET LOCAL gridgov.handler = %L', COALESCE(previous_handler, ''));
+    END IF;
+    -- a move into the state the case is already in moves nothing: say so
+    IF moved.history_seq OPERATOR(pg_catalog.=) current_seq THEN
+        RAISE EXCEPTION 'case % cannot move: it is already %', case_id, current_status
+            USING ERRCODE = 'GG001',
+                  HINT = 'Another session may have made this move first.';
+    END IF;
+    RETURN moved;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.kpi_by_handler(from_day date, to_day date)
+    RETURNS TABLE (handler bigint, kpi @extschema@.kpi_state, score numeric)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    SELECT m.handler, m.kpi, @extschema@.kpi_score(m.kpi)
+      FROM (SELECT d.handler, @extschema@.kpi_merge(d.kpi) AS kpi
+              FROM @extschema@.kpi_handler_daily d
+             WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+             GROUP BY d.handler) m
+     ORDER BY m.handler;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.kpi_by_organization(from_day date, to_day date)
+    RETURNS TABLE (organization bigint, kind text, kpi @extschema@.kpi_state, score numeric,
+                   committee_score numeric, assessment numeric)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+-- (PL/pgSQL, not SQL: Citus plans a query over distributed tables only
+-- with its parameters' values, which a SQL function does not pass)
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    WITH own AS (
+        SELECT m.organization, @extschema@.kpi_merge(d.kpi) AS kpi
+          FROM @extschema@.kpi_handler_daily d
+          CROSS JOIN LATERAL (SELECT DISTINCT p.organization FROM @extschema@.post p
+                               WHERE p.person OPERATOR(pg_catalog.=) d.handler
+                                 AND p.organization IS NOT NULL
+                                 AND p.valid OPERATOR(pg_catalog.@>) d.day) m
+         WHERE d.day OPERATOR(pg_catalog.>=) from_day AND d.day OPERATOR(pg_catalog.<=) to_day
+         GROUP BY m.organization
+    ), judged AS (
+        SELECT o.id, o.kind, own.kpi, @extschema@.kpi_score(own.kpi) AS score,
+               CASE WHEN o.kind OPERATOR(pg_catalog.=) 'governance_squad'
+                     AND c.kind OPERATOR(pg_catalog.=) 'community_committee'
+                    THEN (SELECT @extschema@.kpi_score(@extschema@.kpi_merge(u.kpi))
+                            FROM @extschema@.kpi_unit_daily u
+                           WHERE u.unit OPERATOR(@extschema@.=) c.anchor
+                             AND u.day OPERATOR(pg_catalog.>=) from_day
+                             AND u.day OPERATOR(pg_catalog.<=) to_day) END AS committee_score
+          FROM own
+          JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) own.organization
+          LEFT JOIN @extschema@.organization c ON c.id OPERATOR(pg_catalog.=) o.parent
+    )
+    SELECT j.id, j.kind, j.kpi, j.score, j.committee_score,
+           CASE WHEN j.committee_score IS NULL THEN j.score
+                ELSE pg_catalog.round((0.5 OPERATOR(pg_catalog.*) j.score) OPERATOR(pg_catalog.+)
+                                      (0.5 OPERATOR(pg_catalog.*) j.committee_score), 2) END
+      FROM judged j
+     ORDER BY j.id;
+END;
+$$;
+
 -- refresh_rollups: the pairs in arrays instead of temporary tables (plans kept
 -- for the session), each pair's cases read once for kpi_daily and risk_daily,
 -- the level below found by the units' parent (docs/benchmarks.md)
@@ -11193,14 +11639,16 @@ DECLARE
     last_day date;
     through date;
     yesterday constant date := @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1;
-    -- the distinct pairs taken from the log
+    -- the distinct pairs taken from the log, with their cases' district
     changed_days date[];
     changed_units @extschema@.gridcode[];
+    changed_districts @extschema@.gridcode[];
     -- those and the pairs whose open cases passed a deadline, what kpi_daily
     -- recomputes; risks tells those risk_daily recomputes too (changed, on
     -- a day it holds: a deadline passing changes no risk)
     days date[];
     units @extschema@.gridcode[];
+    districts @extschema@.gridcode[];
     risks boolean[];
     -- the units above the pairs, district to grid, on their days: what
     -- kpi_unit_daily recomputes
@@ -11215,15 +11663,17 @@ BEGIN
             USING ERRCODE = '25000',
                   HINT = 'Under a snapshot of the whole transaction it could consume changes it does not see.';
     END IF;
-    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.rollup_state
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
+               @extschema@.rollup_state
         IN SHARE ROW EXCLUSIVE MODE;
     LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
     SELECT * INTO state FROM @extschema@.rollup_state;
     through := @extschema@.risk_rollup_through();
 
-    WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit)
-    SELECT pg_catalog.array_agg(t.day), pg_catalog.array_agg(t.unit) INTO changed_days, changed_units
-      FROM (SELECT DISTINCT day, unit FROM taken) t;
+    WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit, district)
+    SELECT pg_catalog.array_agg(t.day), pg_catalog.array_agg(t.unit), pg_catalog.array_agg(t.district)
+      INTO changed_days, changed_units, changed_districts
+      FROM (SELECT DISTINCT day, unit, district FROM taken) t;
 
     IF state IS NULL OR state.timezone OPERATOR(pg_catalog.<>) zone THEN
         -- nothing to go on from: every day, once, and the risk rollup from
@@ -11238,19 +11688,20 @@ BEGIN
     ELSE
         -- the changed pairs and those of the open cases whose deadline
         -- passed between the two as_of (overdue_now counts at as_of)
-        SELECT pg_catalog.array_agg(p.day), pg_catalog.array_agg(p.unit),
+        SELECT pg_catalog.array_agg(p.day), pg_catalog.array_agg(p.unit), pg_catalog.array_agg(p.district),
                pg_catalog.array_agg(p.changed AND (p.day OPERATOR(pg_catalog.<=) through) IS TRUE)
-          INTO days, units, risks
-          FROM (SELECT q.day, q.unit, pg_catalog.bool_or(q.changed) AS changed
-                  FROM (SELECT t.day, t.unit, true AS changed
-                          FROM (SELECT pg_catalog.unnest(changed_days) AS day, pg_catalog.unnest(changed_units) AS unit) t
+          INTO days, units, districts, risks
+          FROM (SELECT q.day, q.unit, q.district, pg_catalog.bool_or(q.changed) AS changed
+                  FROM (SELECT t.day, t.unit, t.district, true AS changed
+                          FROM (SELECT pg_catalog.unnest(changed_days) AS day, pg_catalog.unnest(changed_units) AS unit,
+                                       pg_catalog.unnest(changed_districts) AS district) t
                         UNION ALL
-                        SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, false
+                        SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.district, false
                           FROM @extschema@.cases c
                          WHERE c.stage_deadline IS NOT NULL
                            AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
                            AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of)) q
-                 GROUP BY q.day, q.unit) p;
+                 GROUP BY q.day, q.unit, q.district) p;
         pairs := COALESCE(pg_catalog.cardinality(days), 0);
 
         DELETE FROM @extschema@.kpi_daily d
@@ -11288,10 +11739,11 @@ BEGIN
               FROM pair_cases k
              GROUP BY k.day, k.unit, k.district, k.category
         )
-        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass)
+        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass, district)
         SELECT k.day, k.unit, k.severity, pg_catalog.count(*),
                pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8,
-                                                     half_life_seconds))
+                                                     half_life_seconds)),
+               k.district
           FROM pair_cases k
          WHERE k.risk AND k.status NOT IN ('rejected', 'merged')
          GROUP BY k.day, k.unit, k.district, k.severity;
@@ -11338,6 +11790,29 @@ BEGIN
                      WHERE a.level OPERATOR(pg_catalog.=) above_level) m
              GROUP BY m.day, m.unit;
         END LOOP;
+
+        -- the handlers: a case's handler may have changed (the pair notes
+        -- the new one only), so every handler's row of the pairs' days and
+        -- districts, from the cases of that day and district
+        DELETE FROM @extschema@.kpi_handler_daily h
+         USING (SELECT DISTINCT q.day, q.district
+                  FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(districts) AS district) q) p
+         WHERE h.day OPERATOR(pg_catalog.=) p.day AND h.district OPERATOR(@extschema@.=) p.district;
+        INSERT INTO @extschema@.kpi_handler_daily (day, handler, district, kpi)
+        SELECT p.day, k.handler, p.district, k.kpi
+          FROM (SELECT DISTINCT q.day, q.district
+                  FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(districts) AS district) q) p
+         CROSS JOIN LATERAL (
+                SELECT c.handler,
+                       @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                                       c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                                       c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of) AS kpi
+                  FROM @extschema@.cases c
+                 WHERE c.district OPERATOR(@extschema@.=) p.district
+                   AND c.handler IS NOT NULL
+                   AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+                   AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+                 GROUP BY c.district, c.handler) k;
 
         -- the days the risk rollup lacks: those that have ended since, or
         -- all of them

@@ -1,34 +1,36 @@
 -- Rollups that stay current: over a simulated month of cases written with
 -- late moves (closures, rejections, escalations, deletions, cases entered
 -- late on old days) and deadlines passing between refreshes, after each
--- refresh_rollups() kpi_daily, kpi_unit_daily and risk_daily equal a full
--- rescan (refresh_kpi_daily, refresh_risk_daily from scratch), state for
+-- refresh_rollups() kpi_daily, kpi_unit_daily, kpi_handler_daily and
+-- risk_daily equal a full rescan (refresh_kpi_daily, refresh_risk_daily from scratch), state for
 -- state; and a refresh recomputes only the pairs that changed.
 BEGIN;
 \ir case_fixture.psql
 SET client_min_messages = error;
-SELECT plan(14);
+SELECT plan(16);
 SELECT setseed(0.14);
 
 -- rows written as a restore writes them (the engine's triggers off), so any
 -- state can be set; the change log's triggers fire all the same
 SET LOCAL session_replication_role = replica;
 INSERT INTO cases (id, district, unit, category, channel, status, handling_level, severity, stage, reported_at,
-                   accepted_at, stage_deadline, closed_at, deadlines_missed, satisfaction)
+                   accepted_at, stage_deadline, closed_at, deadlines_missed, satisfaction, handler)
 SELECT n, '440311', (ARRAY['440311006003001', '440311006004001', '440311001001001'])[1 + n % 3]::gridcode,
        (ARRAY['noise', 'neighbour_dispute'])[1 + n % 2], 'hotline',
        CASE WHEN n % 4 = 0 THEN 'closed' ELSE 'accepted' END, 5, 1 + n % 3, 'dispatch',
        r, r + interval '1 hour', r + (1 + n % 9) * interval '1 day',
-       CASE WHEN n % 4 = 0 THEN r + interval '2 days' END, n % 2, CASE WHEN n % 4 = 0 THEN 1 + n % 5 END
+       CASE WHEN n % 4 = 0 THEN r + interval '2 days' END, n % 2, CASE WHEN n % 4 = 0 THEN 1 + n % 5 END,
+       NULLIF(n % 7, 0)
   FROM generate_series(1, 3000) n,
        LATERAL (SELECT timestamptz '2026-10-01 00:00+08' + (n % 30) * interval '1 day' + (n % 17) * interval '37 minutes' AS r) t;
 
 -- the rollups as a rescan makes them, at as_of
 CREATE FUNCTION pg_temp.rescan(as_of timestamptz) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    DROP TABLE IF EXISTS inc_kpi, inc_unit, inc_risk;
+    DROP TABLE IF EXISTS inc_kpi, inc_unit, inc_risk, inc_handler;
     CREATE TEMP TABLE inc_kpi AS SELECT day, unit, category, kpi::text AS k FROM gridgov.kpi_daily;
     CREATE TEMP TABLE inc_unit AS SELECT day, unit, kpi::text AS k FROM gridgov.kpi_unit_daily;
+    CREATE TEMP TABLE inc_handler AS SELECT day, handler, district, kpi::text AS k FROM gridgov.kpi_handler_daily;
     CREATE TEMP TABLE inc_risk AS SELECT day, unit, severity, cases, round(mass::numeric, 9) AS mass FROM gridgov.risk_daily;
     PERFORM gridgov.refresh_kpi_daily('2026-09-01', '2026-12-31', as_of);
     DELETE FROM gridgov.risk_rollup;
@@ -46,6 +48,9 @@ UPDATE cases SET status = 'closed', closed_at = reported_at + interval '20 days'
  WHERE id % 97 = 1 AND status = 'accepted';
 UPDATE cases SET status = 'rejected', closed_at = reported_at + interval '1 day' WHERE id % 101 = 2 AND status = 'accepted';
 UPDATE cases SET handling_level = 4, escalations = 1 WHERE id % 89 = 3;
+-- a case taken by another handler, or by none: its old handler's row
+-- loses it although the change notes the case's pair only
+UPDATE cases SET handler = CASE WHEN id % 2 = 0 THEN 9 END WHERE id % 83 = 5 AND handler IS NOT NULL;
 DELETE FROM cases WHERE id IN (10, 11);
 INSERT INTO cases (id, district, unit, category, channel, status, handling_level, severity, reported_at, stage_deadline)
 VALUES (5001, '440311', '440311006003001', 'noise', 'patrol', 'reported', 5, 2, '2026-10-03 10:00+08', '2026-10-04 10:00+08'),
@@ -66,6 +71,11 @@ SELECT set_eq($$SELECT day, unit, kpi::text FROM kpi_unit_daily$$, $$SELECT * FR
               'round 2: kpi_unit_daily equals a rescan');
 SELECT set_eq($$SELECT day, unit, severity, cases, round(mass::numeric, 9) FROM risk_daily$$, $$SELECT * FROM inc_risk$$,
               'round 2: risk_daily equals a rescan');
+SELECT set_eq($$SELECT day, handler, district, kpi::text FROM kpi_handler_daily$$, $$SELECT * FROM inc_handler$$,
+              'round 2: kpi_handler_daily equals a rescan (handlers changed and taken away)');
+SELECT results_eq($$SELECT count(*) > 100, count(*) FILTER (WHERE handler = 9) > 0,
+                           bool_and(district = '440311') FROM kpi_handler_daily$$,
+                  $$VALUES (true, true, true)$$, 'the handlers'' rows: many, the new handler''s among them, by district');
 SELECT is_empty($$SELECT * FROM rollup_change$$, 'the log was consumed');
 
 -- round 3: a refresh with nothing new recomputes only the deadlines passed

@@ -90,12 +90,13 @@ check "reporters' phone numbers searched in every relation read, by handlers fou
 check "most roles see cases, the expired and building ones none" yes \
 	"$(sed -n 's/.*roles seeing cases \([0-9]*\), roles seeing none \([0-9]*\)/\1 \2/p' <<<"$summary" | awk '{print ($1 > 800 && $2 == 15) ? "yes" : "no"}')"
 # The policies that Citus gets instead of the subqueries of case_history,
-# post, person_contact and person_login (tools/citus-policies.sql, run by
+# post, person_contact, person_login and kpi_handler_daily
+# (tools/citus-policies.sql, run by
 # tools/distribute-citus.sql) let every role read the same rows: every
 # 200th role and the kinds few of those are (grants of the district and of
 # categories, expired, inherited), under each set of policies (the other
 # rolled back).
-policy_rows() {	# policy_rows [FILE]: what those roles read of the four tables, under FILE's policies
+policy_rows() {	# policy_rows [FILE]: what those roles read of the five tables, under FILE's policies
 	psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" <<-SQL
 	BEGIN;
 	${1:+\\i $1}
@@ -111,7 +112,7 @@ policy_rows() {	# policy_rows [FILE]: what those roles read of the four tables, 
 	               WHERE n % 200 = 1 OR n IN (4, 935, 950, 965, 970, 995) LOOP
 	        got := '{}';
 	        EXECUTE format('SET ROLE %I', r);
-	        FOREACH t IN ARRAY ARRAY['case_history', 'post', 'person_contact', 'person_login'] LOOP
+	        FOREACH t IN ARRAY ARRAY['case_history', 'post', 'person_contact', 'person_login', 'kpi_handler_daily'] LOOP
 	            -- (the history by the columns a reader may read: not its hashes)
 	            EXECUTE format('SELECT count(*) || '' '' || coalesce(md5(string_agg(%1\$s::text, '','' ORDER BY %1\$s::text)), ''-'')
 	                            FROM gridgov.%2\$I x',
