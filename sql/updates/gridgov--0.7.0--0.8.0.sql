@@ -11623,3 +11623,53 @@ BEGIN
      ORDER BY j.id;
 END;
 $$;
+
+-- the reporter's progress through a Citus coordinator: open311_progress
+-- fetches the case's columns and open311_progress_json, in PL/pgSQL, makes
+-- the JSON on the node that asks (a shard's row has the shard's own type)
+CREATE OR REPLACE FUNCTION @extschema@.open311_progress_json(c @extschema@.cases) RETURNS json
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    RETURN pg_catalog.json_build_object(
+               'request', @extschema@.open311_request_json(c),
+               'stages', (SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                                     'seq', h.seq, 'action', h.action, 'status', h.to_status,
+                                     'datetime', @extschema@.open311_datetime(h.at)) ORDER BY h.seq), '[]')
+                            FROM @extschema@.case_history h
+                           WHERE h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id),
+               'replies', (SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                                      'seq', h.seq, 'action', h.action,
+                                      'datetime', @extschema@.open311_datetime(h.at), 'text', h.note) ORDER BY h.seq), '[]')
+                             FROM @extschema@.case_history h
+                            WHERE h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+                              AND h.note IS NOT NULL
+                              AND h.action OPERATOR(pg_catalog.=) ANY
+                                  (ARRAY['reject', 'merge', 'suspend', 'extend', 'resolve', 'close', 'reopen'])),
+               'satisfaction', c.satisfaction,
+               'evaluation', c.evaluation,
+               'reworked', c.reopenings,
+               'may_evaluate', c.status OPERATOR(pg_catalog.=) 'closed',
+               'complaint_until', CASE WHEN c.status OPERATOR(pg_catalog.=) 'closed'
+                                       THEN @extschema@.open311_datetime(c.closed_at OPERATOR(pg_catalog.+) @extschema@.complaint_window()) END,
+               'may_complain', c.status OPERATOR(pg_catalog.=) 'closed'
+                               AND pg_catalog.now() OPERATOR(pg_catalog.<=) (c.closed_at OPERATOR(pg_catalog.+) @extschema@.complaint_window()));
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.open311_progress(token text) RETURNS json
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    posted @extschema@.open311_request := @extschema@.open311_token_case(token);
+    c @extschema@.cases;
+BEGIN
+    -- the case's columns, made JSON on this node (as open311_request): on
+    -- a Citus shard a case row has the shard's own type (docs/scale-out.md)
+    SELECT k.* INTO c FROM @extschema@.cases k
+     WHERE k.district OPERATOR(@extschema@.=) posted.district AND k.id OPERATOR(pg_catalog.=) posted.case_id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.open311_progress_json(c);
+END;
+$$;
