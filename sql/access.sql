@@ -519,7 +519,8 @@ CREATE POLICY gridgov_handle ON @extschema@.person_contact FOR ALL
 -- than the retention, its reporter is emptied by an edit, a move of the
 -- history like any correction (docs/cases.md, "Edits"), so the chain and
 -- verify_history() hold.  Run with the caller's rights: the owner anonymises
--- everywhere, a handler the cases it handles.
+-- everywhere, a handler the cases it handles (found through case_reporters,
+-- as a handler may not read the column).
 CREATE FUNCTION @extschema@.anonymise_personal_data(older_than interval)
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
@@ -534,7 +535,8 @@ BEGIN
     UPDATE @extschema@.cases c
        SET reporter = '{}', note = 'personal data removed after a retention of ' OPERATOR(pg_catalog.||) older_than
      WHERE c.closed_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) older_than)
-       AND c.reporter OPERATOR(pg_catalog.<>) '{}';
+       AND (c.district, c.id) IN (SELECT r.district, r.id FROM @extschema@.case_reporters r
+                                   WHERE NOT r.masked AND r.reporter OPERATOR(pg_catalog.<>) '{}');
     GET DIAGNOSTICS anonymised = ROW_COUNT;
     RETURN anonymised;
 END;

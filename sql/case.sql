@@ -464,7 +464,18 @@ BEGIN
            satisfaction = COALESCE(apply_move.satisfaction, c.satisfaction),
            evaluation = COALESCE(apply_move.evaluation, c.evaluation)
      WHERE c.district OPERATOR(@extschema@.=) case_district AND c.id OPERATOR(pg_catalog.=) case_id
-    RETURNING c.* INTO moved;
+    -- every column but the reporter and the digests, which handlers may not
+    -- read in the table (c.* would read them): filled in below
+    RETURNING c.id, c.district, c.unit, c.category, c.severity, c.reported_severity, c.channel, c.description,
+              c.location, c.cell, NULL::jsonb, c.status, c.handling_level, c.service_point, c.stage,
+              c.stage_started_at, c.stage_deadline, c.stage_limit_unit, c.stage_paused_seconds,
+              c.suspended_at, c.suspended_seconds, c.reported_at, c.accepted_at, c.dispatched_at,
+              c.resolved_at, c.verified_at, c.closed_at, c.escalations, c.reopenings, c.extensions,
+              c.returns, c.deadlines_missed, c.duplicate_of, c.linked_cases, c.warning, c.satisfaction,
+              c.evaluation, c.actor, c.note, c.moved_at, c.last_action, c.escalation_trigger,
+              c.history_seq, NULL::bytea, NULL::bytea, c.deadline_provisional, c.handler, c.actor_person,
+              c.reporter_person, c.grid_gap
+         INTO moved;
     IF actor IS NOT NULL THEN
         EXECUTE pg_catalog.format('SET LOCAL gridgov.actor = %L', COALESCE(previous_actor, ''));
     END IF;
@@ -476,6 +487,15 @@ BEGIN
         RAISE EXCEPTION 'case % cannot move: it is already %', case_id, current_status
             USING ERRCODE = 'GG001',
                   HINT = 'Another session may have made this move first.';
+    END IF;
+    -- a role that reads the whole table (the owner, an auditor) gets the
+    -- whole row; a handler gets the reporter and the digests NULL, and reads
+    -- the contact through case_reporters (docs/access.md, "Personal data")
+    IF pg_catalog.has_table_privilege('@extschema@.cases'::pg_catalog.regclass, 'SELECT') THEN
+        SELECT c.reporter, c.history_hash, c.history_content
+          INTO moved.reporter, moved.history_hash, moved.history_content
+          FROM @extschema@.cases c
+         WHERE c.district OPERATOR(@extschema@.=) case_district AND c.id OPERATOR(pg_catalog.=) case_id;
     END IF;
     RETURN moved;
 END;

@@ -6,7 +6,8 @@
 --   gridgov_reader         reads the registry, the configuration, the cases,
 --                          the rollups, every view, KPI and map
 --   gridgov_handler        a reader who also reports cases and moves them
---                          through the lifecycle functions
+--                          through the lifecycle functions (the contacts of
+--                          the cases it handles through case_reporters)
 --   gridgov_administrator  a reader who also manages units, categories,
 --                          rules, service points, the calendar, the risk
 --                          settings, organizations and people, and
@@ -100,10 +101,13 @@ GRANT SELECT ON @extschema@.unit, @extschema@.grid_lineage, @extschema@.unit_ver
 -- the reporter with fields a reader sees, and so would let a reader test
 -- guesses of a phone number, and row 1's hash is the digest's hash.
 -- Readers read the reporters through case_reporters, masked where they do
--- not handle.  Handlers read the whole case and history (the rows the
--- policies show them); so do auditors (as below), whose verify_history
--- recomputes the digests from the reporter.  A column added to cases or
--- case_history must be added here when readers may read it.
+-- not handle.  Handlers, readers too, read what readers read: a column
+-- privilege holds in every row the policies show, and a handler of one
+-- unit may view another, so the contact of the cases it handles comes to
+-- it through case_reporters alone.  Auditors read the whole case and
+-- history (as below): verify_history recomputes the digests from the
+-- reporter.  A column added to cases or case_history must be added here
+-- when readers may read it.
 GRANT SELECT (id, district, unit, category, severity, reported_severity, channel, description, location, cell,
               status, handling_level, service_point, stage, stage_started_at, stage_deadline, stage_limit_unit,
               stage_paused_seconds, suspended_at, suspended_seconds, reported_at, accepted_at, dispatched_at,
@@ -115,7 +119,6 @@ GRANT SELECT (id, district, unit, category, severity, reported_severity, channel
 GRANT SELECT (district, case_id, seq, at, actor, action, from_status, to_status, handling_level, service_point,
               escalation_trigger, note, entry, actor_person, handler)
     ON @extschema@.case_history TO gridgov_reader;
-GRANT SELECT ON @extschema@.cases, @extschema@.case_history TO gridgov_handler;
 
 -- Handlers: intake (the engine appends the first history row as the
 -- reporting role) and every move, through the move functions or an UPDATE

@@ -1535,7 +1535,9 @@ DECLARE
     made @extschema@.mediation;
     opened constant timestamptz := @extschema@.mediation_time(at);
 BEGIN
-    SELECT * INTO c FROM @extschema@.cases x WHERE x.id OPERATOR(pg_catalog.=) open_mediation.case_id;
+    -- (by name: handlers and administrators may not read the reporter)
+    SELECT x.id, x.unit, x.category, x.status, x.closed_at INTO c.id, c.unit, c.category, c.status, c.closed_at
+      FROM @extschema@.cases x WHERE x.id OPERATOR(pg_catalog.=) open_mediation.case_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'case % does not exist', COALESCE(case_id::text, 'NULL')
             USING ERRCODE = '23503', HINT = 'Mediate a case of gridgov.cases, by its id.';

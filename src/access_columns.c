@@ -3,8 +3,10 @@
  *		Refusing a read of a column of gridgov's tables that the role may
  *		not read, by the column's name.
  *
- * Readers may read every column of cases but the reporter's contact and
- * the history's hashes (column privileges, sql/roles.sql, docs/access.md).
+ * Readers and handlers may read every column of cases but the reporter's
+ * contact and the history's hashes (column privileges, sql/roles.sql,
+ * docs/access.md): the contact of the cases a role handles comes through
+ * gridgov.case_reporters, which the hint names.
  * PostgreSQL refuses a query that reads such a column (by name, by *, or
  * as the whole row) with "permission denied for table cases", which does
  * not say that the table is readable and which column is not.  So before

@@ -11624,6 +11624,192 @@ BEGIN
 END;
 $$;
 
+-- Reporters' contacts only to the roles that handle the case (issue 13,
+-- item 3): handlers no longer read cases and case_history whole, but as
+-- readers do (a column privilege holds in every row a role sees, viewed
+-- or handled); the moves return the case without the reporter and the
+-- digests to a role that may not read them, open_mediation reads the case
+-- by its columns, and the retention finds a handler's cases through
+-- case_reporters (docs/access.md, "Which privileges see what").
+REVOKE SELECT ON @extschema@.cases, @extschema@.case_history FROM gridgov_handler;
+CREATE OR REPLACE FUNCTION @extschema@.apply_move(
+    case_id bigint, to_status text, note text, at timestamptz, actor text,
+    move text DEFAULT NULL, expected_status text DEFAULT NULL,
+    deadline timestamptz DEFAULT NULL, level integer DEFAULT NULL,
+    escalation_trigger text DEFAULT NULL, duplicate_of bigint DEFAULT NULL,
+    service_point integer DEFAULT NULL, satisfaction integer DEFAULT NULL,
+    evaluation text DEFAULT NULL, handler bigint DEFAULT NULL)
+    RETURNS @extschema@.cases
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    moved @extschema@.cases;
+    case_district @extschema@.gridcode;
+    current_status text;
+    current_seq integer;
+    previous_actor text := pg_catalog.current_setting('gridgov.actor', true);
+    previous_handler text := pg_catalog.current_setting('gridgov.handler', true);
+BEGIN
+    -- the case's district first, then the case by its whole key: on Citus
+    -- (docs/scale-out.md) that locks and moves it in its one shard
+    SELECT c.district INTO case_district FROM @extschema@.cases c WHERE c.id OPERATOR(pg_catalog.=) case_id;
+    SELECT c.status, c.history_seq INTO current_status, current_seq FROM @extschema@.cases c
+     WHERE c.district OPERATOR(@extschema@.=) case_district AND c.id OPERATOR(pg_catalog.=) case_id
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'case % does not exist', case_id USING ERRCODE = 'GG004';
+    END IF;
+    -- resume, reopen and extend all lead to in_progress: say which was meant
+    IF expected_status IS NOT NULL AND current_status OPERATOR(pg_catalog.<>) expected_status THEN
+        RAISE EXCEPTION 'case % cannot %: it is %, not %', case_id, move, current_status, expected_status
+            USING ERRCODE = 'GG001';
+    END IF;
+    -- by SET LOCAL, not set_config(): on Citus the engine runs on the
+    -- worker that holds the case, and Citus sends a SET LOCAL there
+    -- (citus.propagate_set_commands, docs/scale-out.md), not a function call
+    IF actor IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SET LOCAL gridgov.actor = %L', actor);
+    END IF;
+    -- the handler named goes to the engine as gridgov.handler does: naming
+    -- the case's own handler again is then still naming it
+    IF handler IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SET LOCAL gridgov.handler = %L', handler);
+    END IF;
+    UPDATE @extschema@.cases c
+       SET status = COALESCE(to_status, c.status),
+           note = COALESCE(apply_move.note, c.note),
+           moved_at = COALESCE(apply_move.at, c.moved_at),
+           stage_deadline = COALESCE(apply_move.deadline, c.stage_deadline),
+           handling_level = COALESCE(apply_move.level,
+                                     CASE WHEN move OPERATOR(pg_catalog.=) 'escalate'
+                                          THEN c.handling_level OPERATOR(pg_catalog.-) 1
+                                          ELSE c.handling_level END),
+           escalation_trigger = COALESCE(apply_move.escalation_trigger, c.escalation_trigger),
+           duplicate_of = COALESCE(apply_move.duplicate_of, c.duplicate_of),
+           service_point = COALESCE(apply_move.service_point, c.service_point),
+           satisfaction = COALESCE(apply_move.satisfaction, c.satisfaction),
+           evaluation = COALESCE(apply_move.evaluation, c.evaluation)
+     WHERE c.district OPERATOR(@extschema@.=) case_district AND c.id OPERATOR(pg_catalog.=) case_id
+    -- every column but the reporter and the digests, which handlers may not
+    -- read in the table (c.* would read them): filled in below
+    RETURNING c.id, c.district, c.unit, c.category, c.severity, c.reported_severity, c.channel, c.description,
+              c.location, c.cell, NULL::jsonb, c.status, c.handling_level, c.service_point, c.stage,
+              c.stage_started_at, c.stage_deadline, c.stage_limit_unit, c.stage_paused_seconds,
+              c.suspended_at, c.suspended_seconds, c.reported_at, c.accepted_at, c.dispatched_at,
+              c.resolved_at, c.verified_at, c.closed_at, c.escalations, c.reopenings, c.extensions,
+              c.returns, c.deadlines_missed, c.duplicate_of, c.linked_cases, c.warning, c.satisfaction,
+              c.evaluation, c.actor, c.note, c.moved_at, c.last_action, c.escalation_trigger,
+              c.history_seq, NULL::bytea, NULL::bytea, c.deadline_provisional, c.handler, c.actor_person,
+              c.reporter_person, c.grid_gap
+         INTO moved;
+    IF actor IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SET LOCAL gridgov.actor = %L', COALESCE(previous_actor, ''));
+    END IF;
+    IF handler IS NOT NULL THEN
+        EXECUTE pg_catalog.format('SET LOCAL gridgov.handler = %L', COALESCE(previous_handler, ''));
+    END IF;
+    -- a move into the state the case is already in moves nothing: say so
+    IF moved.history_seq OPERATOR(pg_catalog.=) current_seq THEN
+        RAISE EXCEPTION 'case % cannot move: it is already %', case_id, current_status
+            USING ERRCODE = 'GG001',
+                  HINT = 'Another session may have made this move first.';
+    END IF;
+    -- a role that reads the whole table (the owner, an auditor) gets the
+    -- whole row; a handler gets the reporter and the digests NULL, and reads
+    -- the contact through case_reporters (docs/access.md, "Personal data")
+    IF pg_catalog.has_table_privilege('@extschema@.cases'::pg_catalog.regclass, 'SELECT') THEN
+        SELECT c.reporter, c.history_hash, c.history_content
+          INTO moved.reporter, moved.history_hash, moved.history_content
+          FROM @extschema@.cases c
+         WHERE c.district OPERATOR(@extschema@.=) case_district AND c.id OPERATOR(pg_catalog.=) case_id;
+    END IF;
+    RETURN moved;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.open_mediation(case_id bigint, mediator bigint, parties bigint[],
+                                           at timestamptz DEFAULT NULL)
+    RETURNS @extschema@.mediation
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    c @extschema@.cases;
+    is_dispute boolean;
+    day date;
+    made @extschema@.mediation;
+    opened constant timestamptz := @extschema@.mediation_time(at);
+BEGIN
+    -- (by name: handlers and administrators may not read the reporter)
+    SELECT x.id, x.unit, x.category, x.status, x.closed_at INTO c.id, c.unit, c.category, c.status, c.closed_at
+      FROM @extschema@.cases x WHERE x.id OPERATOR(pg_catalog.=) open_mediation.case_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'case % does not exist', COALESCE(case_id::text, 'NULL')
+            USING ERRCODE = '23503', HINT = 'Mediate a case of gridgov.cases, by its id.';
+    END IF;
+    SELECT k.dispute INTO is_dispute FROM @extschema@.category k WHERE k.code OPERATOR(pg_catalog.=) c.category;
+    IF NOT is_dispute THEN
+        RAISE EXCEPTION 'case % is of category %, not a dispute', c.id, c.category
+            USING ERRCODE = 'GG013', HINT = 'Mediate cases of a category marked dispute in gridgov.category.';
+    END IF;
+    IF c.closed_at IS NOT NULL AND c.closed_at OPERATOR(pg_catalog.<=) opened THEN
+        RAISE EXCEPTION 'case % is %', c.id, c.status
+            USING ERRCODE = 'GG013', HINT = 'Mediate a case that is still open.';
+    END IF;
+    IF parties IS NULL OR pg_catalog.cardinality(parties) OPERATOR(pg_catalog.<) 2
+       OR EXISTS (SELECT FROM pg_catalog.unnest(parties) p(person) WHERE p.person IS NULL)
+       OR (SELECT pg_catalog.count(DISTINCT p.person) FROM pg_catalog.unnest(parties) p(person))
+          OPERATOR(pg_catalog.<>) pg_catalog.cardinality(parties) THEN
+        RAISE EXCEPTION 'a mediation needs two different parties at least, not %', COALESCE(parties::text, 'NULL')
+            USING ERRCODE = '22023', HINT = 'Give the parties as people''s ids, such as ARRAY[2, 3].';
+    END IF;
+    IF mediator OPERATOR(pg_catalog.=) ANY (parties) THEN
+        RAISE EXCEPTION 'person % cannot mediate a dispute they are a party to', mediator
+            USING ERRCODE = '22023', HINT = 'Choose another mediator.';
+    END IF;
+    day := (opened AT TIME ZONE @extschema@.calendar_timezone())::date;
+    IF NOT EXISTS (SELECT FROM @extschema@.post p
+                    WHERE p.person OPERATOR(pg_catalog.=) open_mediation.mediator
+                      AND p.role OPERATOR(pg_catalog.=) 'mediator'
+                      AND p.valid OPERATOR(pg_catalog.@>) day
+                      AND (c.unit OPERATOR(@extschema@.<@) p.unit
+                           OR p.unit IS NULL
+                              AND EXISTS (SELECT FROM @extschema@.organization_unit o
+                                           WHERE o.organization OPERATOR(pg_catalog.=) p.organization
+                                             AND o.valid OPERATOR(pg_catalog.@>) day
+                                             AND c.unit OPERATOR(@extschema@.<@) o.unit))) THEN
+        RAISE EXCEPTION 'person % holds no mediator post over unit % on %', COALESCE(mediator::text, 'NULL'), c.unit, day
+            USING ERRCODE = 'GG013', HINT = 'A mediator holds a post of role mediator on the case''s unit or above it, or in an organization covering it.';
+    END IF;
+    IF EXISTS (SELECT FROM @extschema@.mediation m WHERE m.case_id OPERATOR(pg_catalog.=) c.id) THEN
+        RAISE EXCEPTION 'case % is already mediated', c.id
+            USING ERRCODE = '23505', CONSTRAINT = 'mediation_once_per_case', HINT = 'A case is mediated once: see gridgov.mediation.';
+    END IF;
+    INSERT INTO @extschema@.mediation AS m (case_id, unit, mediator, parties, opened_at)
+    VALUES (c.id, c.unit, open_mediation.mediator, open_mediation.parties, opened)
+    RETURNING m.* INTO made;
+    RETURN made;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.anonymise_personal_data(older_than interval)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    anonymised bigint;
+BEGIN
+    IF older_than OPERATOR(pg_catalog.<) interval '0' THEN
+        RAISE EXCEPTION 'retention % is negative', older_than
+            USING ERRCODE = '22023', HINT = 'Give how long after closure reporters'' data is kept, such as ''2 years''.';
+    END IF;
+    UPDATE @extschema@.cases c
+       SET reporter = '{}', note = 'personal data removed after a retention of ' OPERATOR(pg_catalog.||) older_than
+     WHERE c.closed_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) older_than)
+       AND (c.district, c.id) IN (SELECT r.district, r.id FROM @extschema@.case_reporters r
+                                   WHERE NOT r.masked AND r.reporter OPERATOR(pg_catalog.<>) '{}');
+    GET DIAGNOSTICS anonymised = ROW_COUNT;
+    RETURN anonymised;
+END;
+$$;
+
 -- the reporter's progress through a Citus coordinator: open311_progress
 -- fetches the case's columns and open311_progress_json, in PL/pgSQL, makes
 -- the JSON on the node that asks (a shard's row has the shard's own type)

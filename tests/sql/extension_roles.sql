@@ -369,16 +369,25 @@ RESET ROLE;
 CREATE ROLE gridgov_test_handler LOGIN IN ROLE gridgov_handler;
 SELECT function FROM grant_jurisdiction('gridgov_test_handler', '44', 'handler');
 SET ROLE gridgov_test_handler;
-INSERT INTO cases (category, channel, location) VALUES ('noise', 'hotline', 'SRID=4326;POINT(113.941 22.751)')
+INSERT INTO cases (category, channel, location, reporter)
+VALUES ('noise', 'hotline', 'SRID=4326;POINT(113.941 22.751)', '{"phone": "13800138000"}')
 RETURNING status, handling_level;
 SELECT status FROM accept(currval('cases_id_seq'));
 SELECT status FROM dispatch(currval('cases_id_seq'));
 SELECT count(*) > 0 AS swept FROM escalate_overdue();
 SELECT status FROM accept(currval('cases_id_seq'), at => '2026-11-01');
--- it reads the whole case, the reporter (unmasked in case_reporters where it handles) and the history
-SELECT count(reporter) > 0 AS reporters_read, count(c) > 0 AS rows_read FROM cases c;
-SELECT bool_or(masked) AS any_masked FROM case_reporters;
-SELECT count(hash) > 0 AS hashes_read FROM case_history;
+-- it reads what a reader reads: the cases by their columns, the history
+-- but its hashes, the reporters through case_reporters (unmasked where it
+-- handles); the column by name, * or the whole row are refused
+SELECT count(id) > 0 AS cases_read, count(*) FILTER (WHERE status = 'dispatched') AS dispatched FROM cases;
+SELECT bool_or(masked) AS any_masked, count(*) FILTER (WHERE reporter ? 'phone') AS phones FROM case_reporters;
+SELECT reporter FROM cases;
+SELECT * FROM cases;
+SELECT count(c) FROM cases c;
+SELECT count(*) > 0 AS history_read FROM (SELECT case_id, seq, action, note FROM case_history) h;
+SELECT count(hash) FROM case_history;
+-- a move returns the whole case but the columns it may not read (NULL)
+SELECT status, reporter, history_seq, history_hash, history_content FROM start(currval('cases_id_seq'));
 UPDATE unit SET name = 'x' WHERE code = '440311';
 DELETE FROM case_history WHERE case_id = currval('cases_id_seq');
 SELECT count(*) FROM verify_history();
