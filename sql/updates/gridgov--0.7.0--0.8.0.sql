@@ -12015,3 +12015,113 @@ BEGIN
     RETURN anonymised;
 END;
 $$;
+
+-- the reporter's progress through a Citus coordinator: open311_progress
+-- fetches the case's columns and open311_progress_json, in PL/pgSQL, makes
+-- the JSON on the node that asks (a shard's row has the shard's own type)
+CREATE OR REPLACE FUNCTION @extschema@.open311_progress_json(c @extschema@.cases) RETURNS json
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    stages json;
+    replies json;
+BEGIN
+    -- the history by two queries of their own, which Citus sends to the
+    -- case's shard; the request and the rest are made here, where the
+    -- Open311 tables are
+    SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                        'seq', h.seq, 'action', h.action, 'status', h.to_status,
+                        'datetime', @extschema@.open311_datetime(h.at)) ORDER BY h.seq), '[]')
+      INTO stages
+      FROM @extschema@.case_history h
+     WHERE h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id;
+    SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                        'seq', h.seq, 'action', h.action,
+                        'datetime', @extschema@.open311_datetime(h.at), 'text', h.note) ORDER BY h.seq), '[]')
+      INTO replies
+      FROM @extschema@.case_history h
+     WHERE h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+       AND h.note IS NOT NULL
+       AND h.action OPERATOR(pg_catalog.=) ANY (ARRAY['reject', 'merge', 'suspend', 'extend', 'resolve', 'close', 'reopen']);
+    RETURN pg_catalog.json_build_object(
+               'request', @extschema@.open311_request_json(c),
+               'stages', stages,
+               'replies', replies,
+               'satisfaction', c.satisfaction,
+               'evaluation', c.evaluation,
+               'reworked', c.reopenings,
+               'may_evaluate', c.status OPERATOR(pg_catalog.=) 'closed',
+               'complaint_until', CASE WHEN c.status OPERATOR(pg_catalog.=) 'closed'
+                                       THEN @extschema@.open311_datetime(c.closed_at OPERATOR(pg_catalog.+) @extschema@.complaint_window()) END,
+               'may_complain', c.status OPERATOR(pg_catalog.=) 'closed'
+                               AND pg_catalog.now() OPERATOR(pg_catalog.<=) (c.closed_at OPERATOR(pg_catalog.+) @extschema@.complaint_window()));
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.open311_progress(token text) RETURNS json
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    posted @extschema@.open311_request := @extschema@.open311_token_case(token);
+    c @extschema@.cases;
+BEGIN
+    -- the case's columns, made JSON on this node (as open311_request): on
+    -- a Citus shard a case row has the shard's own type (docs/scale-out.md)
+    SELECT k.* INTO c FROM @extschema@.cases k
+     WHERE k.district OPERATOR(@extschema@.=) posted.district AND k.id OPERATOR(pg_catalog.=) posted.case_id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.open311_progress_json(c);
+END;
+$$;
+
+-- notifications on Citus (issue 15): the engine on a shard queues its notices
+-- in case_notice, which relay_case_notices() on the coordinator sends
+CREATE TABLE @extschema@.case_notice (
+    district    @extschema@.gridcode NOT NULL,
+    case_id     bigint NOT NULL,
+    seq         integer NOT NULL,
+    at          timestamptz NOT NULL,
+    payload     text NOT NULL
+);
+COMMENT ON TABLE @extschema@.case_notice IS
+    'the notices of gridgov_case of the reports and moves made on Citus shards, until relay_case_notices() sends them (empty on a single node)';
+COMMENT ON COLUMN @extschema@.case_notice.district IS
+    'the case''s district: on Citus the queue is distributed by it, colocated with the cases';
+COMMENT ON COLUMN @extschema@.case_notice.case_id IS 'the case';
+COMMENT ON COLUMN @extschema@.case_notice.seq IS 'the history row''s sequence number';
+COMMENT ON COLUMN @extschema@.case_notice.at IS 'the report''s or move''s time: notices are relayed in its order';
+COMMENT ON COLUMN @extschema@.case_notice.payload IS 'the notification''s JSON, as the engine notifies it on a single node';
+-- pending notices go with a dump, and are relayed after the restore
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_notice', '');
+
+-- Relay the queued notices: one DELETE takes the committed ones (a move not
+-- yet committed leaves its notice for the next relay), and each is sent on
+-- gridgov_case at this transaction's commit, in the order of the moves'
+-- times.  PL/pgSQL: Citus plans its query over the distributed queue.
+CREATE FUNCTION @extschema@.relay_case_notices() RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    notice record;
+    relayed bigint := 0;
+BEGIN
+    FOR notice IN
+        WITH taken AS (DELETE FROM @extschema@.case_notice RETURNING case_id, seq, at, payload)
+        SELECT t.payload FROM taken t ORDER BY t.at, t.case_id, t.seq
+    LOOP
+        PERFORM pg_catalog.pg_notify('gridgov_case', notice.payload);
+        relayed := relayed OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+    RETURN relayed;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.relay_case_notices() IS
+    'notify gridgov_case of the notices queued on Citus shards (case_notice), in the order of the moves, and remove them; returns how many (0 on a single node); a job for the background worker on Citus';
+GRANT SELECT, DELETE ON @extschema@.case_notice TO gridgov_administrator;
+ALTER TABLE @extschema@.case_notice ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.case_notice FOR SELECT
+    USING (@extschema@.jurisdiction_visible(district));
+CREATE POLICY gridgov_write ON @extschema@.case_notice FOR ALL
+    USING (@extschema@.jurisdiction_holds(district, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(district, 'administrator'));
