@@ -662,6 +662,15 @@ CREATE POLICY gridgov_read ON @extschema@.rollup_change FOR SELECT
 CREATE POLICY gridgov_write ON @extschema@.rollup_change FOR ALL
     USING (@extschema@.jurisdiction_holds(unit, 'administrator'))
     WITH CHECK (@extschema@.jurisdiction_holds(unit, 'administrator'));
+-- The queue of notices made on Citus shards: seen under a grant of the
+-- district, relayed (deleted) where the relaying role administers it; the
+-- engine queues as the owner.
+ALTER TABLE @extschema@.case_notice ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.case_notice FOR SELECT
+    USING (@extschema@.jurisdiction_visible(district));
+CREATE POLICY gridgov_write ON @extschema@.case_notice FOR ALL
+    USING (@extschema@.jurisdiction_holds(district, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(district, 'administrator'));
 
 -- The background worker's jobs hold no jurisdiction data but run for the
 -- whole database: administrators and the owner only (not every reader).

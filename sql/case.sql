@@ -1188,3 +1188,55 @@ COMMENT ON COLUMN @extschema@.case_grids.is_primary IS 'true for the layer cases
 COMMENT ON COLUMN @extschema@.case_grids.grid IS
     'the current grid of the layer covering the case''s point, its gridcode as text; NULL in a gap of the layer';
 COMMENT ON COLUMN @extschema@.case_grids.grid_name IS 'that grid''s name';
+
+-- ======================================================================
+-- Notices of moves made on a Citus shard (docs/scale-out.md, "Notifications")
+-- ======================================================================
+
+-- On a single node the engine notifies gridgov_case itself.  On a Citus
+-- shard it cannot (the listeners are on the coordinator, and a worker's
+-- transaction that notifies cannot be prepared for the two-phase commit):
+-- it queues the notice here, in the same local transaction as the move,
+-- and relay_case_notices() on the coordinator notifies its listeners of
+-- the committed ones.  On a single node the queue stays empty.
+CREATE TABLE @extschema@.case_notice (
+    district    @extschema@.gridcode NOT NULL,
+    case_id     bigint NOT NULL,
+    seq         integer NOT NULL,
+    at          timestamptz NOT NULL,
+    payload     text NOT NULL
+);
+COMMENT ON TABLE @extschema@.case_notice IS
+    'the notices of gridgov_case of the reports and moves made on Citus shards, until relay_case_notices() sends them (empty on a single node)';
+COMMENT ON COLUMN @extschema@.case_notice.district IS
+    'the case''s district: on Citus the queue is distributed by it, colocated with the cases';
+COMMENT ON COLUMN @extschema@.case_notice.case_id IS 'the case';
+COMMENT ON COLUMN @extschema@.case_notice.seq IS 'the history row''s sequence number';
+COMMENT ON COLUMN @extschema@.case_notice.at IS 'the report''s or move''s time: notices are relayed in its order';
+COMMENT ON COLUMN @extschema@.case_notice.payload IS 'the notification''s JSON, as the engine notifies it on a single node';
+-- pending notices go with a dump, and are relayed after the restore
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_notice', '');
+
+-- Relay the queued notices: one DELETE takes the committed ones (a move not
+-- yet committed leaves its notice for the next relay), and each is sent on
+-- gridgov_case at this transaction's commit, in the order of the moves'
+-- times.  PL/pgSQL: Citus plans its query over the distributed queue.
+CREATE FUNCTION @extschema@.relay_case_notices() RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    notice record;
+    relayed bigint := 0;
+BEGIN
+    FOR notice IN
+        WITH taken AS (DELETE FROM @extschema@.case_notice RETURNING case_id, seq, at, payload)
+        SELECT t.payload FROM taken t ORDER BY t.at, t.case_id, t.seq
+    LOOP
+        PERFORM pg_catalog.pg_notify('gridgov_case', notice.payload);
+        relayed := relayed OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+    RETURN relayed;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.relay_case_notices() IS
+    'notify gridgov_case of the notices queued on Citus shards (case_notice), in the order of the moves, and remove them; returns how many (0 on a single node); a job for the background worker on Citus';

@@ -559,24 +559,38 @@ COMMENT ON FUNCTION @extschema@.complaint_window() IS
 -- What the reporter of a posted request sees of it: the v2 request, every
 -- stage it went through, the replies (the notes of the moves that answer
 -- the reporter), the evaluation, and whether a complaint may still reopen it.
+-- PL/pgSQL, not SQL: on Citus it runs on the coordinator over the case's
+-- columns (open311_progress), Citus plans its reads of the history only
+-- with their parameters' values, which a SQL function does not pass, and
+-- the request must be made where the Open311 tables are, not on the shard.
 CREATE FUNCTION @extschema@.open311_progress_json(c @extschema@.cases) RETURNS json
-    LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
-BEGIN ATOMIC
-    SELECT pg_catalog.json_build_object(
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    stages json;
+    replies json;
+BEGIN
+    -- the history by two queries of their own, which Citus sends to the
+    -- case's shard; the request and the rest are made here, where the
+    -- Open311 tables are
+    SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                        'seq', h.seq, 'action', h.action, 'status', h.to_status,
+                        'datetime', @extschema@.open311_datetime(h.at)) ORDER BY h.seq), '[]')
+      INTO stages
+      FROM @extschema@.case_history h
+     WHERE h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id;
+    SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                        'seq', h.seq, 'action', h.action,
+                        'datetime', @extschema@.open311_datetime(h.at), 'text', h.note) ORDER BY h.seq), '[]')
+      INTO replies
+      FROM @extschema@.case_history h
+     WHERE h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+       AND h.note IS NOT NULL
+       AND h.action OPERATOR(pg_catalog.=) ANY (ARRAY['reject', 'merge', 'suspend', 'extend', 'resolve', 'close', 'reopen']);
+    RETURN pg_catalog.json_build_object(
                'request', @extschema@.open311_request_json(c),
-               'stages', (SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
-                                     'seq', h.seq, 'action', h.action, 'status', h.to_status,
-                                     'datetime', @extschema@.open311_datetime(h.at)) ORDER BY h.seq), '[]')
-                            FROM @extschema@.case_history h
-                           WHERE h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id),
-               'replies', (SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
-                                      'seq', h.seq, 'action', h.action,
-                                      'datetime', @extschema@.open311_datetime(h.at), 'text', h.note) ORDER BY h.seq), '[]')
-                             FROM @extschema@.case_history h
-                            WHERE h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
-                              AND h.note IS NOT NULL
-                              AND h.action OPERATOR(pg_catalog.=) ANY
-                                  (ARRAY['reject', 'merge', 'suspend', 'extend', 'resolve', 'close', 'reopen'])),
+               'stages', stages,
+               'replies', replies,
                'satisfaction', c.satisfaction,
                'evaluation', c.evaluation,
                'reworked', c.reopenings,
@@ -586,6 +600,8 @@ BEGIN ATOMIC
                'may_complain', c.status OPERATOR(pg_catalog.=) 'closed'
                                AND pg_catalog.now() OPERATOR(pg_catalog.<=) (c.closed_at OPERATOR(pg_catalog.+) @extschema@.complaint_window()));
 END;
+$$;
+
 COMMENT ON FUNCTION @extschema@.open311_progress_json(@extschema@.cases) IS
     'a request''s progress for its reporter: the v2 request, its stages (seq, action, status, datetime), the replies (notes of reject, merge, suspend, extend, resolve, close and reopen), the evaluation, times reworked, and whether it may be evaluated or complained about (until when)';
 
@@ -595,9 +611,16 @@ CREATE FUNCTION @extschema@.open311_progress(token text) RETURNS json
 AS $$
 DECLARE
     posted @extschema@.open311_request := @extschema@.open311_token_case(token);
+    c @extschema@.cases;
 BEGIN
-    RETURN (SELECT @extschema@.open311_progress_json(c) FROM @extschema@.cases c
-             WHERE c.district OPERATOR(@extschema@.=) posted.district AND c.id OPERATOR(pg_catalog.=) posted.case_id);
+    -- the case's columns, made JSON on this node (as open311_request): on
+    -- a Citus shard a case row has the shard's own type (docs/scale-out.md)
+    SELECT k.* INTO c FROM @extschema@.cases k
+     WHERE k.district OPERATOR(@extschema@.=) posted.district AND k.id OPERATOR(pg_catalog.=) posted.case_id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.open311_progress_json(c);
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.open311_progress(text) IS

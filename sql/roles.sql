@@ -153,6 +153,9 @@ GRANT INSERT, UPDATE, DELETE ON @extschema@.calendar_year TO gridgov_administrat
 -- Rollups that stay current (issue 14): administrators refresh (the
 -- trigger appends to rollup_change as its owner).
 GRANT SELECT, INSERT, DELETE ON @extschema@.rollup_change TO gridgov_administrator;
+-- The queue of notices made on Citus shards: relayed by administrators (the
+-- engine queues them as the owner of the case tables).
+GRANT SELECT, DELETE ON @extschema@.case_notice TO gridgov_administrator;
 REVOKE EXECUTE ON FUNCTION @extschema@.rollup_note_change() FROM PUBLIC;
 GRANT SELECT ON @extschema@.rollup_state TO gridgov_reader;
 GRANT INSERT, UPDATE ON @extschema@.rollup_state TO gridgov_administrator;

@@ -74,7 +74,17 @@ ALTER TABLE @extschema@.cases ENABLE ALWAYS TRIGGER gridgov_rollup_delete;
 -- cases read by later statements: a writer whose pair the DELETE did not see
 -- (not yet committed) leaves it for the next refresh, one it did see has
 -- committed, so the reads see its cases (READ COMMITTED: each statement
--- takes a new snapshot; other isolation levels are refused).
+-- takes a new snapshot; other isolation levels are refused).  The pairs are
+-- held in arrays, not in temporary tables: a temporary table created per
+-- call is a new relation every time, so each statement on it was planned
+-- again at every call, beside the catalog writes and statistics it cost;
+-- over arrays the statements stay prepared for the session (the worker's
+-- backend, docs/benchmarks.md) in PL/pgSQL's plan cache, which plans them
+-- with each call's arrays at first and, on a single node, settles on a
+-- generic plan where the planner finds it no dearer (Citus plans its
+-- distributed statements with their values).  The arrays of a set of
+-- pairs are zipped by unnest in a select list: Citus cannot plan ROWS FROM
+-- over several functions.
 CREATE FUNCTION @extschema@.refresh_rollups(as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
@@ -87,6 +97,22 @@ DECLARE
     last_day date;
     through date;
     yesterday constant date := @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1;
+    -- the distinct pairs taken from the log, with their cases' district
+    changed_days date[];
+    changed_units @extschema@.gridcode[];
+    changed_districts @extschema@.gridcode[];
+    -- those and the pairs whose open cases passed a deadline, what kpi_daily
+    -- recomputes; risks tells those risk_daily recomputes too (changed, on
+    -- a day it holds: a deadline passing changes no risk)
+    days date[];
+    units @extschema@.gridcode[];
+    districts @extschema@.gridcode[];
+    risks boolean[];
+    -- the units above the pairs, district to grid, on their days: what
+    -- kpi_unit_daily recomputes
+    above_days date[];
+    above_units @extschema@.gridcode[];
+    above_levels integer[];
     pairs bigint;
     above_level integer;
 BEGIN
@@ -98,88 +124,125 @@ BEGIN
     LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
                @extschema@.rollup_state
         IN SHARE ROW EXCLUSIVE MODE;
+    LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
     SELECT * INTO state FROM @extschema@.rollup_state;
+    through := @extschema@.risk_rollup_through();
 
-    CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_pairs (day date, unit @extschema@.gridcode,
-                                                          district @extschema@.gridcode) ON COMMIT DROP;
-    TRUNCATE gridgov_rollup_pairs;
     WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit, district)
-    INSERT INTO gridgov_rollup_pairs SELECT DISTINCT day, unit, district FROM taken;
+    SELECT pg_catalog.array_agg(t.day), pg_catalog.array_agg(t.unit), pg_catalog.array_agg(t.district)
+      INTO changed_days, changed_units, changed_districts
+      FROM (SELECT DISTINCT day, unit, district FROM taken) t;
 
     IF state IS NULL OR state.timezone OPERATOR(pg_catalog.<>) zone THEN
-        -- nothing to go on from: every day, once
+        -- nothing to go on from: every day, once, and the risk rollup from
+        -- the first case too (or from where it ends, if that is earlier)
         SELECT pg_catalog.timezone(zone, pg_catalog.min(c.reported_at))::date,
                pg_catalog.timezone(zone, pg_catalog.max(c.reported_at))::date
           INTO first_day, last_day FROM @extschema@.cases c;
         PERFORM @extschema@.refresh_kpi_daily(COALESCE(first_day, pg_catalog.timezone(zone, as_of)::date),
                                               COALESCE(last_day, pg_catalog.timezone(zone, as_of)::date), as_of);
         SELECT pg_catalog.count(*) INTO pairs FROM @extschema@.kpi_daily;
+        PERFORM @extschema@.refresh_risk_daily(LEAST(first_day, through), yesterday);
     ELSE
-        -- open cases whose deadline passed between the two as_of
-        INSERT INTO gridgov_rollup_pairs
-        SELECT DISTINCT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.district
-          FROM @extschema@.cases c
-         WHERE c.stage_deadline IS NOT NULL
-           AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
-           AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of);
-        SELECT pg_catalog.count(*) INTO pairs FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p;
-        -- a few hundred pairs: with their true count the planner reads each
-        -- pair's cases by index instead of hashing every case
-        ANALYZE gridgov_rollup_pairs;
+        -- the changed pairs and those of the open cases whose deadline
+        -- passed between the two as_of (overdue_now counts at as_of)
+        SELECT pg_catalog.array_agg(p.day), pg_catalog.array_agg(p.unit), pg_catalog.array_agg(p.district),
+               pg_catalog.array_agg(p.changed AND (p.day OPERATOR(pg_catalog.<=) through) IS TRUE)
+          INTO days, units, districts, risks
+          FROM (SELECT q.day, q.unit, q.district, pg_catalog.bool_or(q.changed) AS changed
+                  FROM (SELECT t.day, t.unit, t.district, true AS changed
+                          FROM (SELECT pg_catalog.unnest(changed_days) AS day, pg_catalog.unnest(changed_units) AS unit,
+                                       pg_catalog.unnest(changed_districts) AS district) t
+                        UNION ALL
+                        SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.district, false
+                          FROM @extschema@.cases c
+                         WHERE c.stage_deadline IS NOT NULL
+                           AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
+                           AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of)) q
+                 GROUP BY q.day, q.unit, q.district) p;
+        pairs := COALESCE(pg_catalog.cardinality(days), 0);
 
-        DELETE FROM @extschema@.kpi_daily d USING gridgov_rollup_pairs p
+        DELETE FROM @extschema@.kpi_daily d
+         USING (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit) p
          WHERE d.day OPERATOR(pg_catalog.=) p.day AND d.unit OPERATOR(@extschema@.=) p.unit;
-        -- each pair's cases by index (unit, category, reported_at): a lateral
-        -- aggregate is run per pair, where a join of a few hundred pairs
-        -- with the cases is planned as a hash of every case
-        INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
-        SELECT p.day, p.unit, k.category, k.kpi
-          FROM (SELECT DISTINCT day, unit FROM gridgov_rollup_pairs) p
-         CROSS JOIN LATERAL (
-                -- the aggregate's column form: readers may not read the whole case (its reporter)
-                SELECT c.category,
-                       @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
-                                       c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
-                                       c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of) AS kpi
-                  FROM @extschema@.cases c
-                 WHERE c.unit OPERATOR(@extschema@.=) p.unit
-                   AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
-                   AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
-                 GROUP BY c.district, c.category) k;
+        DELETE FROM @extschema@.risk_daily r
+         USING (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit,
+                       pg_catalog.unnest(risks) AS risk) p
+         WHERE r.day OPERATOR(pg_catalog.=) p.day AND r.unit OPERATOR(@extschema@.=) p.unit AND p.risk;
+        -- each pair's cases read once for both rollups, by index (unit,
+        -- category, reported_at): the lateral subquery is run per pair
+        -- (grouped by the case's key, which keeps it from being flattened
+        -- into a join of the pairs with the cases, planned as a hash of every
+        -- case; on Citus the key holds the distribution column)
+        WITH pair_cases AS MATERIALIZED (
+            SELECT p.day, p.unit, p.risk, c.*
+              FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit,
+                           pg_catalog.unnest(risks) AS risk) p
+             CROSS JOIN LATERAL (
+                    -- the columns by name: readers may not read the whole case (its reporter)
+                    SELECT c.district, c.category, c.severity, c.id, c.status, c.handling_level, c.stage_deadline,
+                           c.suspended_at, c.reported_at, c.accepted_at, c.dispatched_at, c.closed_at, c.escalations,
+                           c.reopenings, c.extensions, c.returns, c.deadlines_missed, c.satisfaction
+                      FROM @extschema@.cases c
+                     WHERE c.unit OPERATOR(@extschema@.=) p.unit
+                       AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+                       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+                     GROUP BY c.district, c.id) c
+        ), kpi_written AS (
+            INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+            SELECT k.day, k.unit, k.category,
+                   @extschema@.kpi(k.id, k.status, k.handling_level, k.stage_deadline, k.suspended_at, k.reported_at,
+                                   k.accepted_at, k.dispatched_at, k.closed_at, k.escalations, k.reopenings,
+                                   k.extensions, k.returns, k.deadlines_missed, k.satisfaction, as_of)
+              FROM pair_cases k
+             GROUP BY k.day, k.unit, k.district, k.category
+        )
+        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass, district)
+        SELECT k.day, k.unit, k.severity, pg_catalog.count(*),
+               pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8,
+                                                     half_life_seconds)),
+               k.district
+          FROM pair_cases k
+         WHERE k.risk AND k.status NOT IN ('rejected', 'merged')
+         GROUP BY k.day, k.unit, k.district, k.severity;
 
         -- the units above each pair, grid to district, each merged from the
         -- level below: a grid from its kpi_daily rows, a community from its
         -- grids' rows (and its own cases'), and so on up, so that a day's
         -- district row merges a few subdistricts, not every grid and category
-        CREATE TEMP TABLE IF NOT EXISTS gridgov_rollup_above (day date, unit @extschema@.gridcode, level integer) ON COMMIT DROP;
-        TRUNCATE gridgov_rollup_above;
-        INSERT INTO gridgov_rollup_above
-        SELECT DISTINCT p.day, @extschema@.ancestor(p.unit, l.level), l.level
-          FROM gridgov_rollup_pairs p
-         CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(p.unit), 6)) AS l(level);
-        ANALYZE gridgov_rollup_above;
-        DELETE FROM @extschema@.kpi_unit_daily d USING gridgov_rollup_above a
+        SELECT pg_catalog.array_agg(a.day), pg_catalog.array_agg(a.unit), pg_catalog.array_agg(a.level)
+          INTO above_days, above_units, above_levels
+          FROM (SELECT DISTINCT p.day, @extschema@.ancestor(p.unit, l.level) AS unit, l.level
+                  FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit) p
+                 CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(p.unit), 6)) AS l(level)) a;
+        DELETE FROM @extschema@.kpi_unit_daily d
+         USING (SELECT pg_catalog.unnest(above_days) AS day, pg_catalog.unnest(above_units) AS unit) a
          WHERE d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit;
         INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
         SELECT a.day, a.unit, @extschema@.kpi_merge(d.kpi)
-          FROM gridgov_rollup_above a
+          FROM (SELECT pg_catalog.unnest(above_days) AS day, pg_catalog.unnest(above_units) AS unit,
+                       pg_catalog.unnest(above_levels) AS level) a
           JOIN @extschema@.kpi_daily d ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.<@) a.unit
          WHERE a.level OPERATOR(pg_catalog.=) 6
          GROUP BY a.day, a.unit;
-        -- (a union of two joins, not a join of a union or a lateral
-        -- subquery, which Citus cannot plan)
+        -- (the rows of the level below found by the units' parent, one
+        -- index lookup each, where a range of the unit's subtree reads
+        -- every level under it; a union of two joins, not a join of a union
+        -- or a lateral subquery, which Citus cannot plan)
         FOR above_level IN REVERSE 5..3 LOOP
             INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
             SELECT m.day, m.unit, @extschema@.kpi_merge(m.kpi)
               FROM (SELECT a.day, a.unit, u.kpi
-                      FROM gridgov_rollup_above a
+                      FROM (SELECT pg_catalog.unnest(above_days) AS day, pg_catalog.unnest(above_units) AS unit,
+                                   pg_catalog.unnest(above_levels) AS level) a
+                      JOIN @extschema@.unit below ON below.parent OPERATOR(@extschema@.=) a.unit
                       JOIN @extschema@.kpi_unit_daily u
-                        ON u.day OPERATOR(pg_catalog.=) a.day AND u.unit OPERATOR(@extschema@.<@) a.unit
+                        ON u.day OPERATOR(pg_catalog.=) a.day AND u.unit OPERATOR(@extschema@.=) below.code
                      WHERE a.level OPERATOR(pg_catalog.=) above_level
-                       AND @extschema@.level(u.unit) OPERATOR(pg_catalog.=) (above_level OPERATOR(pg_catalog.+) 1)
                     UNION ALL
                     SELECT a.day, a.unit, d.kpi
-                      FROM gridgov_rollup_above a
+                      FROM (SELECT pg_catalog.unnest(above_days) AS day, pg_catalog.unnest(above_units) AS unit,
+                                   pg_catalog.unnest(above_levels) AS level) a
                       JOIN @extschema@.kpi_daily d
                         ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit
                      WHERE a.level OPERATOR(pg_catalog.=) above_level) m
@@ -189,11 +252,14 @@ BEGIN
         -- the handlers: a case's handler may have changed (the pair notes
         -- the new one only), so every handler's row of the pairs' days and
         -- districts, from the cases of that day and district
-        DELETE FROM @extschema@.kpi_handler_daily h USING gridgov_rollup_pairs p
+        DELETE FROM @extschema@.kpi_handler_daily h
+         USING (SELECT DISTINCT q.day, q.district
+                  FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(districts) AS district) q) p
          WHERE h.day OPERATOR(pg_catalog.=) p.day AND h.district OPERATOR(@extschema@.=) p.district;
         INSERT INTO @extschema@.kpi_handler_daily (day, handler, district, kpi)
         SELECT p.day, k.handler, p.district, k.kpi
-          FROM (SELECT DISTINCT day, district FROM gridgov_rollup_pairs) p
+          FROM (SELECT DISTINCT q.day, q.district
+                  FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(districts) AS district) q) p
          CROSS JOIN LATERAL (
                 SELECT c.handler,
                        @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
@@ -205,39 +271,19 @@ BEGIN
                    AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
                    AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
                  GROUP BY c.district, c.handler) k;
+
+        -- the days the risk rollup lacks: those that have ended since, or
+        -- all of them
+        IF through IS NULL THEN
+            PERFORM @extschema@.refresh_risk_daily(NULL, yesterday);
+        ELSIF through OPERATOR(pg_catalog.<) yesterday THEN
+            PERFORM @extschema@.refresh_risk_daily(through OPERATOR(pg_catalog.+) 1, yesterday);
+        END IF;
     END IF;
     INSERT INTO @extschema@.rollup_state (as_of, timezone, refreshed_at)
     VALUES (as_of, zone, pg_catalog.now())
     ON CONFLICT ON CONSTRAINT rollup_state_pkey DO UPDATE
        SET as_of = EXCLUDED.as_of, timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
-
-    -- the risk rollup: the pairs of the days it holds, then the days that
-    -- have ended since
-    through := @extschema@.risk_rollup_through();
-    IF through IS NULL THEN
-        PERFORM @extschema@.refresh_risk_daily(NULL, yesterday);
-    ELSE
-        LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
-        DELETE FROM @extschema@.risk_daily r USING gridgov_rollup_pairs p
-         WHERE r.day OPERATOR(pg_catalog.=) p.day AND r.unit OPERATOR(@extschema@.=) p.unit
-           AND p.day OPERATOR(pg_catalog.<=) through;
-        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass, district)
-        SELECT p.day, p.unit, r.severity, r.cases, r.mass, p.district
-          FROM (SELECT DISTINCT day, unit, district FROM gridgov_rollup_pairs WHERE day OPERATOR(pg_catalog.<=) through) p
-         CROSS JOIN LATERAL (
-                SELECT c.severity, pg_catalog.count(*) AS cases,
-                       pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(p.day) OPERATOR(pg_catalog.-) c.reported_at)::float8,
-                                                             half_life_seconds)) AS mass
-                  FROM @extschema@.cases c
-                 WHERE c.unit OPERATOR(@extschema@.=) p.unit
-                   AND c.reported_at OPERATOR(pg_catalog.>=) @extschema@.risk_day_end(p.day OPERATOR(pg_catalog.-) 1)
-                   AND c.reported_at OPERATOR(pg_catalog.<) @extschema@.risk_day_end(p.day)
-                   AND c.status NOT IN ('rejected', 'merged')
-                 GROUP BY c.district, c.severity) r;
-        IF through OPERATOR(pg_catalog.<) yesterday THEN
-            PERFORM @extschema@.refresh_risk_daily(through OPERATOR(pg_catalog.+) 1, yesterday);
-        END IF;
-    END IF;
     RETURN pairs;
 END;
 $$;

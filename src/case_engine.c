@@ -45,6 +45,7 @@
 #include "case_handler.h"
 #include "case_history.h"
 #include "case_inputs.h"
+#include "case_notice.h"
 #include "case_references.h"
 #include "case_restore.h"
 #include "case_rules.h"
@@ -1548,10 +1549,11 @@ case_before_update(PG_FUNCTION_ARGS)
  * else (an Open311 client tells the reporter by the case's number).  Any
  * role that can connect may LISTEN (channels have no privileges), so the
  * payload names no place, unit, service point or person: a listener reads
- * those from the case, as far as its rights on cases allow.
+ * those from the case, as far as its rights on cases allow.  On a Citus
+ * shard the notice is queued for the coordinator to relay (case_notice.c).
  */
 static void
-notify_move(CaseRow *row, const char *from_status)
+notify_move(Relation cases, CaseRow *row, const char *from_status)
 {
 	StringInfoData payload;
 
@@ -1564,16 +1566,21 @@ notify_move(CaseRow *row, const char *from_status)
 					 from_status ? "\"" : "", from_status ? from_status : "null", from_status ? "\"" : "",
 					 row_text(row, C_STATUS),
 					 JsonEncodeDateTime(NULL, ROW_DATUM(row, C_MOVED_AT), TIMESTAMPTZOID, NULL));
-	Async_Notify(NOTIFY_CHANNEL, payload.data);
+	if (case_engine_on_shard(cases))
+		case_notice_queue(ROW_DATUM(row, C_DISTRICT), DatumGetInt64(ROW_DATUM(row, C_ID)),
+						  row_int(row, C_HISTORY_SEQ, 0), DatumGetTimestampTz(ROW_DATUM(row, C_MOVED_AT)),
+						  payload.data);
+	else
+		Async_Notify(NOTIFY_CHANNEL, payload.data);
 	pfree(payload.data);
 }
 
 /*
  * Whether a trigger fires on a copy of cases under another name: a Citus
  * shard (docs/scale-out.md).  There the first history rows go in row by
- * row, and listeners are not told: they listen on the coordinator, and a
- * worker's transaction that notifies cannot take part in Citus's two-phase
- * commit.
+ * row, and the notices are queued for the coordinator: its listeners are
+ * there, and a worker's transaction that notifies cannot take part in
+ * Citus's two-phase commit.
  */
 bool
 case_engine_on_shard(Relation cases)
@@ -1630,8 +1637,7 @@ case_after_change(PG_FUNCTION_ARGS)
 	}
 
 	append_history_row(&new, from_status);
-	if (!case_engine_on_shard(trigdata->tg_relation))
-		notify_move(&new, from_status);
+	notify_move(trigdata->tg_relation, &new, from_status);
 	return PointerGetDatum(NULL);
 }
 
@@ -1702,8 +1708,7 @@ case_after_intake(PG_FUNCTION_ARGS)
 			reported++;
 			if (row_by_row)
 				append_history_row(&row, NULL);
-			else
-				notify_move(&row, NULL);
+			notify_move(cases, &row, NULL);
 		}
 		MemoryContextSwitchTo(caller);
 		MemoryContextReset(per_row);

@@ -57,6 +57,9 @@
 -- * each worker numbers the history rows it writes from its own sequence:
 --   tools/citus-history-entries.sql (run here, and after each new worker)
 --   gives each one a range of its own, so that entries never repeat.
+-- * case_notice, the queue of the notices of gridgov_case that the engine
+--   cannot send from a shard, is distributed by district beside the cases
+--   too: relay_case_notices() on the coordinator sends them;
 -- * the risk and handler rollups, risk_daily and kpi_handler_daily, are
 --   distributed by district and colocated with the cases (each row notes
 --   its cases' district): their refresh groups the cases by district too,
@@ -106,6 +109,7 @@ DROP INDEX IF EXISTS gridgov.case_history_entry;
 SELECT create_distributed_table('gridgov.cases', 'district');
 SELECT create_distributed_table('gridgov.case_history', 'district', colocate_with => 'gridgov.cases');
 SELECT create_distributed_table('gridgov.rollup_change', 'district', colocate_with => 'gridgov.cases');
+SELECT create_distributed_table('gridgov.case_notice', 'district', colocate_with => 'gridgov.cases');
 -- the rollups by district, whose refresh reads the cases of each shard
 -- and writes the rollup's shard beside it
 SELECT create_distributed_table('gridgov.risk_daily', 'district', colocate_with => 'gridgov.cases');

@@ -11624,6 +11624,212 @@ BEGIN
 END;
 $$;
 
+-- refresh_rollups: the pairs in arrays instead of temporary tables (plans kept
+-- for the session), each pair's cases read once for kpi_daily and risk_daily,
+-- the level below found by the units' parent (docs/benchmarks.md)
+CREATE OR REPLACE FUNCTION @extschema@.refresh_rollups(as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone constant text := @extschema@.calendar_timezone();
+    half_life_seconds constant float8 := EXTRACT(epoch FROM @extschema@.risk_half_life())::float8;
+    state @extschema@.rollup_state;
+    first_day date;
+    last_day date;
+    through date;
+    yesterday constant date := @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1;
+    -- the distinct pairs taken from the log, with their cases' district
+    changed_days date[];
+    changed_units @extschema@.gridcode[];
+    changed_districts @extschema@.gridcode[];
+    -- those and the pairs whose open cases passed a deadline, what kpi_daily
+    -- recomputes; risks tells those risk_daily recomputes too (changed, on
+    -- a day it holds: a deadline passing changes no risk)
+    days date[];
+    units @extschema@.gridcode[];
+    districts @extschema@.gridcode[];
+    risks boolean[];
+    -- the units above the pairs, district to grid, on their days: what
+    -- kpi_unit_daily recomputes
+    above_days date[];
+    above_units @extschema@.gridcode[];
+    above_levels integer[];
+    pairs bigint;
+    above_level integer;
+BEGIN
+    IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'refresh_rollups runs in READ COMMITTED transactions only'
+            USING ERRCODE = '25000',
+                  HINT = 'Under a snapshot of the whole transaction it could consume changes it does not see.';
+    END IF;
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
+               @extschema@.rollup_state
+        IN SHARE ROW EXCLUSIVE MODE;
+    LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
+    SELECT * INTO state FROM @extschema@.rollup_state;
+    through := @extschema@.risk_rollup_through();
+
+    WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit, district)
+    SELECT pg_catalog.array_agg(t.day), pg_catalog.array_agg(t.unit), pg_catalog.array_agg(t.district)
+      INTO changed_days, changed_units, changed_districts
+      FROM (SELECT DISTINCT day, unit, district FROM taken) t;
+
+    IF state IS NULL OR state.timezone OPERATOR(pg_catalog.<>) zone THEN
+        -- nothing to go on from: every day, once, and the risk rollup from
+        -- the first case too (or from where it ends, if that is earlier)
+        SELECT pg_catalog.timezone(zone, pg_catalog.min(c.reported_at))::date,
+               pg_catalog.timezone(zone, pg_catalog.max(c.reported_at))::date
+          INTO first_day, last_day FROM @extschema@.cases c;
+        PERFORM @extschema@.refresh_kpi_daily(COALESCE(first_day, pg_catalog.timezone(zone, as_of)::date),
+                                              COALESCE(last_day, pg_catalog.timezone(zone, as_of)::date), as_of);
+        SELECT pg_catalog.count(*) INTO pairs FROM @extschema@.kpi_daily;
+        PERFORM @extschema@.refresh_risk_daily(LEAST(first_day, through), yesterday);
+    ELSE
+        -- the changed pairs and those of the open cases whose deadline
+        -- passed between the two as_of (overdue_now counts at as_of)
+        SELECT pg_catalog.array_agg(p.day), pg_catalog.array_agg(p.unit), pg_catalog.array_agg(p.district),
+               pg_catalog.array_agg(p.changed AND (p.day OPERATOR(pg_catalog.<=) through) IS TRUE)
+          INTO days, units, districts, risks
+          FROM (SELECT q.day, q.unit, q.district, pg_catalog.bool_or(q.changed) AS changed
+                  FROM (SELECT t.day, t.unit, t.district, true AS changed
+                          FROM (SELECT pg_catalog.unnest(changed_days) AS day, pg_catalog.unnest(changed_units) AS unit,
+                                       pg_catalog.unnest(changed_districts) AS district) t
+                        UNION ALL
+                        SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.district, false
+                          FROM @extschema@.cases c
+                         WHERE c.stage_deadline IS NOT NULL
+                           AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
+                           AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of)) q
+                 GROUP BY q.day, q.unit, q.district) p;
+        pairs := COALESCE(pg_catalog.cardinality(days), 0);
+
+        DELETE FROM @extschema@.kpi_daily d
+         USING (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit) p
+         WHERE d.day OPERATOR(pg_catalog.=) p.day AND d.unit OPERATOR(@extschema@.=) p.unit;
+        DELETE FROM @extschema@.risk_daily r
+         USING (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit,
+                       pg_catalog.unnest(risks) AS risk) p
+         WHERE r.day OPERATOR(pg_catalog.=) p.day AND r.unit OPERATOR(@extschema@.=) p.unit AND p.risk;
+        -- each pair's cases read once for both rollups, by index (unit,
+        -- category, reported_at): the lateral subquery is run per pair
+        -- (grouped by the case's key, which keeps it from being flattened
+        -- into a join of the pairs with the cases, planned as a hash of every
+        -- case; on Citus the key holds the distribution column)
+        WITH pair_cases AS MATERIALIZED (
+            SELECT p.day, p.unit, p.risk, c.*
+              FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit,
+                           pg_catalog.unnest(risks) AS risk) p
+             CROSS JOIN LATERAL (
+                    -- the columns by name: readers may not read the whole case (its reporter)
+                    SELECT c.district, c.category, c.severity, c.id, c.status, c.handling_level, c.stage_deadline,
+                           c.suspended_at, c.reported_at, c.accepted_at, c.dispatched_at, c.closed_at, c.escalations,
+                           c.reopenings, c.extensions, c.returns, c.deadlines_missed, c.satisfaction
+                      FROM @extschema@.cases c
+                     WHERE c.unit OPERATOR(@extschema@.=) p.unit
+                       AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+                       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+                     GROUP BY c.district, c.id) c
+        ), kpi_written AS (
+            INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+            SELECT k.day, k.unit, k.category,
+                   @extschema@.kpi(k.id, k.status, k.handling_level, k.stage_deadline, k.suspended_at, k.reported_at,
+                                   k.accepted_at, k.dispatched_at, k.closed_at, k.escalations, k.reopenings,
+                                   k.extensions, k.returns, k.deadlines_missed, k.satisfaction, as_of)
+              FROM pair_cases k
+             GROUP BY k.day, k.unit, k.district, k.category
+        )
+        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass, district)
+        SELECT k.day, k.unit, k.severity, pg_catalog.count(*),
+               pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8,
+                                                     half_life_seconds)),
+               k.district
+          FROM pair_cases k
+         WHERE k.risk AND k.status NOT IN ('rejected', 'merged')
+         GROUP BY k.day, k.unit, k.district, k.severity;
+
+        -- the units above each pair, grid to district, each merged from the
+        -- level below: a grid from its kpi_daily rows, a community from its
+        -- grids' rows (and its own cases'), and so on up, so that a day's
+        -- district row merges a few subdistricts, not every grid and category
+        SELECT pg_catalog.array_agg(a.day), pg_catalog.array_agg(a.unit), pg_catalog.array_agg(a.level)
+          INTO above_days, above_units, above_levels
+          FROM (SELECT DISTINCT p.day, @extschema@.ancestor(p.unit, l.level) AS unit, l.level
+                  FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit) p
+                 CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(p.unit), 6)) AS l(level)) a;
+        DELETE FROM @extschema@.kpi_unit_daily d
+         USING (SELECT pg_catalog.unnest(above_days) AS day, pg_catalog.unnest(above_units) AS unit) a
+         WHERE d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit;
+        INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+        SELECT a.day, a.unit, @extschema@.kpi_merge(d.kpi)
+          FROM (SELECT pg_catalog.unnest(above_days) AS day, pg_catalog.unnest(above_units) AS unit,
+                       pg_catalog.unnest(above_levels) AS level) a
+          JOIN @extschema@.kpi_daily d ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.<@) a.unit
+         WHERE a.level OPERATOR(pg_catalog.=) 6
+         GROUP BY a.day, a.unit;
+        -- (the rows of the level below found by the units' parent, one
+        -- index lookup each, where a range of the unit's subtree reads
+        -- every level under it; a union of two joins, not a join of a union
+        -- or a lateral subquery, which Citus cannot plan)
+        FOR above_level IN REVERSE 5..3 LOOP
+            INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+            SELECT m.day, m.unit, @extschema@.kpi_merge(m.kpi)
+              FROM (SELECT a.day, a.unit, u.kpi
+                      FROM (SELECT pg_catalog.unnest(above_days) AS day, pg_catalog.unnest(above_units) AS unit,
+                                   pg_catalog.unnest(above_levels) AS level) a
+                      JOIN @extschema@.unit below ON below.parent OPERATOR(@extschema@.=) a.unit
+                      JOIN @extschema@.kpi_unit_daily u
+                        ON u.day OPERATOR(pg_catalog.=) a.day AND u.unit OPERATOR(@extschema@.=) below.code
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level
+                    UNION ALL
+                    SELECT a.day, a.unit, d.kpi
+                      FROM (SELECT pg_catalog.unnest(above_days) AS day, pg_catalog.unnest(above_units) AS unit,
+                                   pg_catalog.unnest(above_levels) AS level) a
+                      JOIN @extschema@.kpi_daily d
+                        ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level) m
+             GROUP BY m.day, m.unit;
+        END LOOP;
+
+        -- the handlers: a case's handler may have changed (the pair notes
+        -- the new one only), so every handler's row of the pairs' days and
+        -- districts, from the cases of that day and district
+        DELETE FROM @extschema@.kpi_handler_daily h
+         USING (SELECT DISTINCT q.day, q.district
+                  FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(districts) AS district) q) p
+         WHERE h.day OPERATOR(pg_catalog.=) p.day AND h.district OPERATOR(@extschema@.=) p.district;
+        INSERT INTO @extschema@.kpi_handler_daily (day, handler, district, kpi)
+        SELECT p.day, k.handler, p.district, k.kpi
+          FROM (SELECT DISTINCT q.day, q.district
+                  FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(districts) AS district) q) p
+         CROSS JOIN LATERAL (
+                SELECT c.handler,
+                       @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                                       c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                                       c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of) AS kpi
+                  FROM @extschema@.cases c
+                 WHERE c.district OPERATOR(@extschema@.=) p.district
+                   AND c.handler IS NOT NULL
+                   AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+                   AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+                 GROUP BY c.district, c.handler) k;
+
+        -- the days the risk rollup lacks: those that have ended since, or
+        -- all of them
+        IF through IS NULL THEN
+            PERFORM @extschema@.refresh_risk_daily(NULL, yesterday);
+        ELSIF through OPERATOR(pg_catalog.<) yesterday THEN
+            PERFORM @extschema@.refresh_risk_daily(through OPERATOR(pg_catalog.+) 1, yesterday);
+        END IF;
+    END IF;
+    INSERT INTO @extschema@.rollup_state (as_of, timezone, refreshed_at)
+    VALUES (as_of, zone, pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT rollup_state_pkey DO UPDATE
+       SET as_of = EXCLUDED.as_of, timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
+    RETURN pairs;
+END;
+$$;
+
 -- Reporters' contacts only to the roles that handle the case (issue 13,
 -- item 3): handlers no longer read cases and case_history whole, but as
 -- readers do (a column privilege holds in every row a role sees, viewed
@@ -11809,6 +12015,116 @@ BEGIN
     RETURN anonymised;
 END;
 $$;
+
+-- the reporter's progress through a Citus coordinator: open311_progress
+-- fetches the case's columns and open311_progress_json, in PL/pgSQL, makes
+-- the JSON on the node that asks (a shard's row has the shard's own type)
+CREATE OR REPLACE FUNCTION @extschema@.open311_progress_json(c @extschema@.cases) RETURNS json
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    stages json;
+    replies json;
+BEGIN
+    -- the history by two queries of their own, which Citus sends to the
+    -- case's shard; the request and the rest are made here, where the
+    -- Open311 tables are
+    SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                        'seq', h.seq, 'action', h.action, 'status', h.to_status,
+                        'datetime', @extschema@.open311_datetime(h.at)) ORDER BY h.seq), '[]')
+      INTO stages
+      FROM @extschema@.case_history h
+     WHERE h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id;
+    SELECT COALESCE(pg_catalog.json_agg(pg_catalog.json_build_object(
+                        'seq', h.seq, 'action', h.action,
+                        'datetime', @extschema@.open311_datetime(h.at), 'text', h.note) ORDER BY h.seq), '[]')
+      INTO replies
+      FROM @extschema@.case_history h
+     WHERE h.district OPERATOR(@extschema@.=) c.district AND h.case_id OPERATOR(pg_catalog.=) c.id
+       AND h.note IS NOT NULL
+       AND h.action OPERATOR(pg_catalog.=) ANY (ARRAY['reject', 'merge', 'suspend', 'extend', 'resolve', 'close', 'reopen']);
+    RETURN pg_catalog.json_build_object(
+               'request', @extschema@.open311_request_json(c),
+               'stages', stages,
+               'replies', replies,
+               'satisfaction', c.satisfaction,
+               'evaluation', c.evaluation,
+               'reworked', c.reopenings,
+               'may_evaluate', c.status OPERATOR(pg_catalog.=) 'closed',
+               'complaint_until', CASE WHEN c.status OPERATOR(pg_catalog.=) 'closed'
+                                       THEN @extschema@.open311_datetime(c.closed_at OPERATOR(pg_catalog.+) @extschema@.complaint_window()) END,
+               'may_complain', c.status OPERATOR(pg_catalog.=) 'closed'
+                               AND pg_catalog.now() OPERATOR(pg_catalog.<=) (c.closed_at OPERATOR(pg_catalog.+) @extschema@.complaint_window()));
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.open311_progress(token text) RETURNS json
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    posted @extschema@.open311_request := @extschema@.open311_token_case(token);
+    c @extschema@.cases;
+BEGIN
+    -- the case's columns, made JSON on this node (as open311_request): on
+    -- a Citus shard a case row has the shard's own type (docs/scale-out.md)
+    SELECT k.* INTO c FROM @extschema@.cases k
+     WHERE k.district OPERATOR(@extschema@.=) posted.district AND k.id OPERATOR(pg_catalog.=) posted.case_id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    RETURN @extschema@.open311_progress_json(c);
+END;
+$$;
+
+-- notifications on Citus (issue 15): the engine on a shard queues its notices
+-- in case_notice, which relay_case_notices() on the coordinator sends
+CREATE TABLE @extschema@.case_notice (
+    district    @extschema@.gridcode NOT NULL,
+    case_id     bigint NOT NULL,
+    seq         integer NOT NULL,
+    at          timestamptz NOT NULL,
+    payload     text NOT NULL
+);
+COMMENT ON TABLE @extschema@.case_notice IS
+    'the notices of gridgov_case of the reports and moves made on Citus shards, until relay_case_notices() sends them (empty on a single node)';
+COMMENT ON COLUMN @extschema@.case_notice.district IS
+    'the case''s district: on Citus the queue is distributed by it, colocated with the cases';
+COMMENT ON COLUMN @extschema@.case_notice.case_id IS 'the case';
+COMMENT ON COLUMN @extschema@.case_notice.seq IS 'the history row''s sequence number';
+COMMENT ON COLUMN @extschema@.case_notice.at IS 'the report''s or move''s time: notices are relayed in its order';
+COMMENT ON COLUMN @extschema@.case_notice.payload IS 'the notification''s JSON, as the engine notifies it on a single node';
+-- pending notices go with a dump, and are relayed after the restore
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.case_notice', '');
+
+-- Relay the queued notices: one DELETE takes the committed ones (a move not
+-- yet committed leaves its notice for the next relay), and each is sent on
+-- gridgov_case at this transaction's commit, in the order of the moves'
+-- times.  PL/pgSQL: Citus plans its query over the distributed queue.
+CREATE FUNCTION @extschema@.relay_case_notices() RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    notice record;
+    relayed bigint := 0;
+BEGIN
+    FOR notice IN
+        WITH taken AS (DELETE FROM @extschema@.case_notice RETURNING case_id, seq, at, payload)
+        SELECT t.payload FROM taken t ORDER BY t.at, t.case_id, t.seq
+    LOOP
+        PERFORM pg_catalog.pg_notify('gridgov_case', notice.payload);
+        relayed := relayed OPERATOR(pg_catalog.+) 1;
+    END LOOP;
+    RETURN relayed;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.relay_case_notices() IS
+    'notify gridgov_case of the notices queued on Citus shards (case_notice), in the order of the moves, and remove them; returns how many (0 on a single node); a job for the background worker on Citus';
+GRANT SELECT, DELETE ON @extschema@.case_notice TO gridgov_administrator;
+ALTER TABLE @extschema@.case_notice ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.case_notice FOR SELECT
+    USING (@extschema@.jurisdiction_visible(district));
+CREATE POLICY gridgov_write ON @extschema@.case_notice FOR ALL
+    USING (@extschema@.jurisdiction_holds(district, 'administrator'))
+    WITH CHECK (@extschema@.jurisdiction_holds(district, 'administrator'));
 
 -- A redraw's boundary off the globe, or over half of it, is refused by
 -- redraw_boundary before it is measured on the spheroid (found by the

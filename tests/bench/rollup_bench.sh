@@ -34,8 +34,13 @@ bench_database rollup_bench
 (cd "$top" && psql -X -q -v ON_ERROR_STOP=1 -f tests/data/guangming.sql -f tests/data/guangming_cases.sql)
 psql -X -q -v ON_ERROR_STOP=1 -v total="$total" -v days=31 -v start='2026-10-01 00:00+08' \
 	-v as_of='2026-11-01 00:00+08' -v first=1 -v last="$total" -f "$here/kpi_bench_data.sql"
+# The rollups built, then the database as autovacuum leaves it once it has
+# caught up with the load (statistics, hint bits, visibility map): timed
+# while autovacuum was still at work, the first setting's incremental
+# refreshes cost up to twice what they do after it, the full ones hardly
+# more.
 psql -X -q -v ON_ERROR_STOP=1 -c 'VACUUM ANALYZE gridgov.cases' \
-	-c "SELECT gridgov.refresh_rollups('2026-11-01 00:00+08')" >/dev/null
+	-c "SELECT gridgov.refresh_rollups('2026-11-01 00:00+08')" -c 'VACUUM ANALYZE' >/dev/null
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
@@ -44,11 +49,16 @@ median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 # third of the last day's cases and some 16 older ones changed, the same
 # number in every run and setting; the deadlines passed in the hour since
 # the last run), the incremental refresh an hour later, then the full one
-# at the same as_of.
+# at the same as_of.  Beside the elapsed times, the CPU time the backend
+# spent in each call (/proc/PID/schedstat, when the server runs on this
+# machine), which other work on a shared machine disturbs less.
+cpu='\! echo cpu $(cut -d" " -f1 /proc/$GRIDGOV_BENCH_PID/schedstat 2>/dev/null)'
 hour=0
 for setting in "" "-c jit=off"; do
 	export PGOPTIONS="$setting"
-	script=
+	script="SELECT pg_backend_pid() AS pid \\gset
+\\setenv GRIDGOV_BENCH_PID :pid
+"
 	for r in $(seq 1 "$runs"); do
 		hour=$((hour + 1))
 		as_of="'2026-11-01 00:00+08'::timestamptz + interval '$hour hours'"
@@ -58,10 +68,13 @@ UPDATE gridgov.cases SET reopenings = reopenings + 1
 UPDATE gridgov.cases SET reopenings = reopenings + 1 WHERE id % 6007 = $hour;
 RESET session_replication_role;
 \\timing on
+$cpu
 \\echo incremental
 SELECT gridgov.refresh_rollups($as_of);
+$cpu
 \\echo full
 SELECT gridgov.refresh_kpi_daily('2026-10-01', '2026-10-31', $as_of), gridgov.refresh_risk_daily('2026-10-01', '2026-10-31');
+$cpu
 \\timing off
 "
 	done
@@ -71,6 +84,13 @@ SELECT gridgov.refresh_kpi_daily('2026-10-01', '2026-10-31', $as_of), gridgov.re
 	i=$(times incremental | median)
 	pairs=$(printf '%s\n' "$out" | awk '/^incremental$/ { getline; print }' | median)
 	echo "settings: ${setting:-defaults}: full refresh of the month ${f} ms, incremental after a day's changes ${i} ms ($pairs of the month's 12,958 grid-days recomputed), ratio $(awk -v i="$i" -v f="$f" 'BEGIN { printf "%.3f", i / f }')"
+	# the backend's CPU (ns) between the marks before and after each call
+	cpus() { printf '%s\n' "$out" | awk -v what="$1" '/^cpu/ { if (cur == what && $2 != "" && last != "") printf "%.3f\n", ($2 - last) / 1e6; last = $2; cur = "" } /^(incremental|full)$/ { cur = $0 }'; }
+	fc=$(cpus full | median)
+	ic=$(cpus incremental | median)
+	if [ -n "$fc" ] && [ -n "$ic" ]; then
+		echo "settings: ${setting:-defaults}: the backend's CPU: full ${fc} ms, incremental ${ic} ms, ratio $(awk -v i="$ic" -v f="$fc" 'BEGIN { printf "%.3f", i / f }')"
+	fi
 done
 unset PGOPTIONS
 # one more day's changes, refreshed incrementally, against a full refresh at

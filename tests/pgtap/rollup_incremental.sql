@@ -7,7 +7,7 @@
 BEGIN;
 \ir case_fixture.psql
 SET client_min_messages = error;
-SELECT plan(13);
+SELECT plan(16);
 SELECT setseed(0.14);
 
 -- rows written as a restore writes them (the engine's triggers off), so any
@@ -85,6 +85,17 @@ SELECT is(refresh_rollups('2026-11-02 12:00+08'), 1::bigint, 'one case changed: 
 SELECT pg_temp.rescan('2026-11-02 12:00+08');
 SELECT set_eq($$SELECT day, unit, category, kpi::text FROM kpi_daily$$, $$SELECT * FROM inc_kpi$$,
               'round 3: equal again');
+
+-- round 4: with nothing to go on from (no state) but a risk rollup, a
+-- refresh rebuilds both; a case's severity changed meanwhile is in them
+DELETE FROM rollup_state;
+UPDATE cases SET severity = 3 WHERE id = 6;
+SELECT cmp_ok(refresh_rollups('2026-11-03 12:00+08'), '>', 1::bigint, 'no state: every pair rebuilt');
+SELECT pg_temp.rescan('2026-11-03 12:00+08');
+SELECT set_eq($$SELECT day, unit, kpi::text FROM kpi_unit_daily$$, $$SELECT * FROM inc_unit$$,
+              'round 4: kpi_unit_daily equals a rescan');
+SELECT set_eq($$SELECT day, unit, severity, cases, round(mass::numeric, 9) FROM risk_daily$$, $$SELECT * FROM inc_risk$$,
+              'round 4: risk_daily equals a rescan, the changed severity in it');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -121,6 +121,10 @@ check 'no place, unit, district or service point in any' \
 	'0' \
 	"$(answer "SELECT count(*) FROM notified n, cases c
 	            WHERE (n.payload - 'at')::text ~ ('(113\\.9|22\\.7|' || c.unit::text || '|' || c.district::text || '|4403|point|level)');")"
+# (on Citus a shard queues its notices for relay_case_notices(): tests/citus/run)
+check 'on a single node the engine notified itself: no notice queued, none to relay' \
+	'0|0' \
+	"$(answer "SELECT (SELECT count(*) FROM case_notice) || '|' || relay_case_notices();")"
 
 echo '\q' >&"${SESSION[1]}"
 wait "$session_pid" 2>/dev/null
