@@ -2,7 +2,7 @@
 -- worked out by hand, and the illegal ones refused.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(67);
+SELECT plan(68);
 
 -- routing: the point finds its grid, the rule its level, the level its hall
 INSERT INTO cases (id, category, channel, location, reported_at)
@@ -146,6 +146,16 @@ VALUES (9, 'noise', 'hotline', public.ST_SetSRID(public.ST_MakePoint(113.94, 22.
 SET LOCAL search_path = gridgov, public;
 SELECT is((SELECT unit FROM cases WHERE id = 9), '440311006003001'::gridcode,
           'routing does not depend on the caller''s search_path');
+
+-- apply_move names the case's columns (handlers may not read the reporter):
+-- to the owner a move returns the row as the table holds it, each column in
+-- its place
+INSERT INTO cases (id, category, channel, location, reported_at, reporter)
+VALUES (9001, 'noise', 'resident_app', (SELECT point FROM spot WHERE name = 'genzhuyuan'), '2026-11-16 10:00+08',
+        '{"name": "李", "phone": "13800000000"}');
+CREATE TEMP TABLE moved AS SELECT to_jsonb(m) AS row FROM accept(9001, at => '2026-11-16 11:00+08') m;
+SELECT is((SELECT row FROM moved), (SELECT to_jsonb(c) FROM cases c WHERE c.id = 9001),
+          'a move returns the case whole to the owner, every column in its place');
 
 SELECT * FROM finish();
 ROLLBACK;
