@@ -32,7 +32,9 @@ PILLARS  = sql/gridcode.sql sql/unit.sql sql/gridcell.sql sql/calendar.sql sql/p
 PILLARS += sql/open311.sql
 PILLARS += sql/lists.sql
 PILLARS += sql/services.sql
-DATA       = $(wildcard sql/updates/$(EXTENSION)--*.sql)
+# gridgov--0.1.0.control keeps the versions before 0.8.0, installed from
+# gridgov--0.1.0.sql, in the layout they had (see that file).
+DATA       = $(wildcard sql/updates/$(EXTENSION)--*.sql) $(EXTENSION)--0.1.0.control
 DATA_built = build/$(EXTENSION)--$(EXTVERSION).sql
 
 # pg_regress reads tests/sql/NAME.sql and expected/NAME.out (it looks in the
