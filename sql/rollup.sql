@@ -4,24 +4,28 @@
 -- cases reported that day add up to, kpi_handler_daily per day, handler and
 -- district.  A case moved today changes the day it
 -- was reported, so instead of rescanning months, every statement that
--- writes cases notes the (day, unit) pairs it touched in rollup_change, and
--- refresh_rollups() recomputes those pairs only, plus the pairs whose open
--- cases passed their deadline since the last refresh (overdue_now counts
--- at the refresh's as_of), and the handlers' rows of the pairs' days and
--- districts.  After a refresh the rollups equal a rescan at
--- its as_of, state for state (tests/pgtap/rollup_incremental.sql).
+-- writes cases notes the (day, unit) pairs it touched in rollup_change, with
+-- the cases' handlers before and after it, and refresh_rollups() recomputes
+-- those pairs only, plus the pairs whose open cases passed their deadline
+-- since the last refresh (overdue_now counts at the refresh's as_of), and
+-- the rows of those (day, district, handler) in kpi_handler_daily.  After a
+-- refresh the rollups equal a rescan at its as_of, state for state
+-- (tests/pgtap/rollup_incremental.sql).
 
 CREATE TABLE gridgov.rollup_change (
     day     date NOT NULL,
     unit    gridgov.gridcode NOT NULL,
-    district gridgov.gridcode NOT NULL
+    district gridgov.gridcode NOT NULL,
+    handler bigint
 );
 COMMENT ON TABLE gridgov.rollup_change IS
-    'the (day, unit) pairs whose cases changed since refresh_rollups() last ran: appended by every statement on cases, consumed by the refresh';
+    'the (day, unit) pairs whose cases changed since refresh_rollups() last ran, with the cases'' handlers before and after: appended by every statement on cases, consumed by the refresh';
 COMMENT ON COLUMN gridgov.rollup_change.day IS 'the day the changed cases were reported, in gridgov.calendar_timezone';
 COMMENT ON COLUMN gridgov.rollup_change.unit IS 'the changed cases'' unit';
 COMMENT ON COLUMN gridgov.rollup_change.district IS
     'the changed cases'' district: on Citus the log is distributed by it, colocated with the cases, so that a change is noted in the shard beside its case (docs/scale-out.md)';
+COMMENT ON COLUMN gridgov.rollup_change.handler IS
+    'a changed case''s handler, before or after the change (NULL: none): both handlers'' rows of the day in kpi_handler_daily change when a case is taken from one by another';
 
 CREATE TABLE gridgov.rollup_state (
     only_row    boolean PRIMARY KEY DEFAULT true CONSTRAINT rollup_state_one_row CHECK (only_row),
@@ -44,6 +48,9 @@ SELECT pg_catalog.pg_extension_config_dump('gridgov.rollup_state', '');
 -- "Which open cases passed their deadline between two refreshes" is a
 -- range of this index.
 CREATE INDEX cases_stage_deadline ON gridgov.cases (stage_deadline) WHERE stage_deadline IS NOT NULL;
+-- "A handler's cases of a day" is a range of this one (the rows of
+-- kpi_handler_daily that a refresh recomputes, one range each).
+CREATE INDEX cases_handler_reported ON gridgov.cases (handler, reported_at) WHERE handler IS NOT NULL;
 
 -- A statement trigger, over the statement's transition table: one INSERT
 -- of the distinct pairs per statement, however many rows it wrote, as the
@@ -53,7 +60,7 @@ CREATE INDEX cases_stage_deadline ON gridgov.cases (stage_deadline) WHERE stage_
 CREATE FUNCTION gridgov.rollup_note_change() RETURNS trigger
     AS 'MODULE_PATHNAME', 'rollup_note_change' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION gridgov.rollup_note_change() IS
-    'AFTER ... FOR EACH STATEMENT trigger on cases: notes the (day, unit) pairs of the statement''s cases in rollup_change';
+    'AFTER ... FOR EACH STATEMENT trigger on cases: notes the (day, unit) pairs of the statement''s cases, with their handlers before and after it, in rollup_change';
 
 -- ENABLE ALWAYS: rows that logical replication or a restore applies change
 -- the rollups too.
@@ -62,7 +69,7 @@ CREATE TRIGGER gridgov_rollup_insert AFTER INSERT ON gridgov.cases
     FOR EACH STATEMENT EXECUTE FUNCTION gridgov.rollup_note_change();
 ALTER TABLE gridgov.cases ENABLE ALWAYS TRIGGER gridgov_rollup_insert;
 CREATE TRIGGER gridgov_rollup_update AFTER UPDATE ON gridgov.cases
-    REFERENCING NEW TABLE AS gridgov_new_cases
+    REFERENCING OLD TABLE AS gridgov_old_cases NEW TABLE AS gridgov_new_cases
     FOR EACH STATEMENT EXECUTE FUNCTION gridgov.rollup_note_change();
 ALTER TABLE gridgov.cases ENABLE ALWAYS TRIGGER gridgov_rollup_update;
 CREATE TRIGGER gridgov_rollup_delete AFTER DELETE ON gridgov.cases
@@ -97,17 +104,30 @@ DECLARE
     last_day date;
     through date;
     yesterday constant date := gridgov.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1;
-    -- the distinct pairs taken from the log, with their cases' district
+    -- the distinct changes taken from the log: pairs with their cases'
+    -- district and handlers
     changed_days date[];
     changed_units gridgov.gridcode[];
     changed_districts gridgov.gridcode[];
-    -- those and the pairs whose open cases passed a deadline, what kpi_daily
-    -- recomputes; risks tells those risk_daily recomputes too (changed, on
-    -- a day it holds: a deadline passing changes no risk)
+    changed_handlers bigint[];
+    -- those and the pairs whose open cases passed a deadline, with the
+    -- cases' handlers (changed: noted in the log)
+    all_days date[];
+    all_units gridgov.gridcode[];
+    all_districts gridgov.gridcode[];
+    all_handlers bigint[];
+    all_changed boolean[];
+    -- the pairs of those, what kpi_daily recomputes; risks tells those
+    -- risk_daily recomputes too (changed, on a day it holds: a deadline
+    -- passing changes no risk)
     days date[];
     units gridgov.gridcode[];
     districts gridgov.gridcode[];
     risks boolean[];
+    -- the (day, district, handler) of those, what kpi_handler_daily recomputes
+    handler_days date[];
+    handler_districts gridgov.gridcode[];
+    handlers bigint[];
     -- the units above the pairs, district to grid, on their days: what
     -- kpi_unit_daily recomputes
     above_days date[];
@@ -128,10 +148,11 @@ BEGIN
     SELECT * INTO state FROM gridgov.rollup_state;
     through := gridgov.risk_rollup_through();
 
-    WITH taken AS (DELETE FROM gridgov.rollup_change RETURNING day, unit, district)
-    SELECT pg_catalog.array_agg(t.day), pg_catalog.array_agg(t.unit), pg_catalog.array_agg(t.district)
-      INTO changed_days, changed_units, changed_districts
-      FROM (SELECT DISTINCT day, unit, district FROM taken) t;
+    WITH taken AS (DELETE FROM gridgov.rollup_change RETURNING day, unit, district, handler)
+    SELECT pg_catalog.array_agg(t.day), pg_catalog.array_agg(t.unit), pg_catalog.array_agg(t.district),
+           pg_catalog.array_agg(t.handler)
+      INTO changed_days, changed_units, changed_districts, changed_handlers
+      FROM (SELECT DISTINCT day, unit, district, handler FROM taken) t;
 
     IF state IS NULL OR state.timezone OPERATOR(pg_catalog.<>) zone THEN
         -- nothing to go on from: every day, once, and the risk rollup from
@@ -144,23 +165,40 @@ BEGIN
         SELECT pg_catalog.count(*) INTO pairs FROM gridgov.kpi_daily;
         PERFORM gridgov.refresh_risk_daily(LEAST(first_day, through), yesterday);
     ELSE
-        -- the changed pairs and those of the open cases whose deadline
-        -- passed between the two as_of (overdue_now counts at as_of)
+        -- the changes and those of the open cases whose deadline passed
+        -- between the two as_of (overdue_now counts at as_of)
         SELECT pg_catalog.array_agg(p.day), pg_catalog.array_agg(p.unit), pg_catalog.array_agg(p.district),
-               pg_catalog.array_agg(p.changed AND (p.day OPERATOR(pg_catalog.<=) through) IS TRUE)
-          INTO days, units, districts, risks
-          FROM (SELECT q.day, q.unit, q.district, pg_catalog.bool_or(q.changed) AS changed
-                  FROM (SELECT t.day, t.unit, t.district, true AS changed
+               pg_catalog.array_agg(p.handler), pg_catalog.array_agg(p.changed)
+          INTO all_days, all_units, all_districts, all_handlers, all_changed
+          FROM (SELECT q.day, q.unit, q.district, q.handler, pg_catalog.bool_or(q.changed) AS changed
+                  FROM (SELECT t.day, t.unit, t.district, t.handler, true AS changed
                           FROM (SELECT pg_catalog.unnest(changed_days) AS day, pg_catalog.unnest(changed_units) AS unit,
-                                       pg_catalog.unnest(changed_districts) AS district) t
+                                       pg_catalog.unnest(changed_districts) AS district,
+                                       pg_catalog.unnest(changed_handlers) AS handler) t
                         UNION ALL
-                        SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.district, false
+                        SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.district, c.handler, false
                           FROM gridgov.cases c
                          WHERE c.stage_deadline IS NOT NULL
                            AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
                            AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of)) q
+                 GROUP BY q.day, q.unit, q.district, q.handler) p;
+        -- their pairs, and their handlers' rows (a handler's row changes
+        -- when one of its cases does or when a case leaves it: the log
+        -- notes the handler before a change as well as after it)
+        SELECT pg_catalog.array_agg(p.day), pg_catalog.array_agg(p.unit), pg_catalog.array_agg(p.district),
+               pg_catalog.array_agg(p.changed AND (p.day OPERATOR(pg_catalog.<=) through) IS TRUE)
+          INTO days, units, districts, risks
+          FROM (SELECT q.day, q.unit, q.district, pg_catalog.bool_or(q.changed) AS changed
+                  FROM (SELECT pg_catalog.unnest(all_days) AS day, pg_catalog.unnest(all_units) AS unit,
+                               pg_catalog.unnest(all_districts) AS district, pg_catalog.unnest(all_changed) AS changed) q
                  GROUP BY q.day, q.unit, q.district) p;
         pairs := COALESCE(pg_catalog.cardinality(days), 0);
+        SELECT pg_catalog.array_agg(h.day), pg_catalog.array_agg(h.district), pg_catalog.array_agg(h.handler)
+          INTO handler_days, handler_districts, handlers
+          FROM (SELECT DISTINCT q.day, q.district, q.handler
+                  FROM (SELECT pg_catalog.unnest(all_days) AS day, pg_catalog.unnest(all_districts) AS district,
+                               pg_catalog.unnest(all_handlers) AS handler) q
+                 WHERE q.handler IS NOT NULL) h;
 
         DELETE FROM gridgov.kpi_daily d
          USING (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit) p
@@ -249,25 +287,25 @@ BEGIN
              GROUP BY m.day, m.unit;
         END LOOP;
 
-        -- the handlers: a case's handler may have changed (the pair notes
-        -- the new one only), so every handler's row of the pairs' days and
-        -- districts, from the cases of that day and district
+        -- the handlers' rows of the changes, each from the handler's cases
+        -- of its day and district, a range of cases_handler_reported (the
+        -- lateral subquery grouped by the key, as above)
         DELETE FROM gridgov.kpi_handler_daily h
-         USING (SELECT DISTINCT q.day, q.district
-                  FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(districts) AS district) q) p
-         WHERE h.day OPERATOR(pg_catalog.=) p.day AND h.district OPERATOR(gridgov.=) p.district;
+         USING (SELECT pg_catalog.unnest(handler_days) AS day, pg_catalog.unnest(handler_districts) AS district,
+                       pg_catalog.unnest(handlers) AS handler) p
+         WHERE h.day OPERATOR(pg_catalog.=) p.day AND h.handler OPERATOR(pg_catalog.=) p.handler
+           AND h.district OPERATOR(gridgov.=) p.district;
         INSERT INTO gridgov.kpi_handler_daily (day, handler, district, kpi)
-        SELECT p.day, k.handler, p.district, k.kpi
-          FROM (SELECT DISTINCT q.day, q.district
-                  FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(districts) AS district) q) p
+        SELECT p.day, p.handler, p.district, k.kpi
+          FROM (SELECT pg_catalog.unnest(handler_days) AS day, pg_catalog.unnest(handler_districts) AS district,
+                       pg_catalog.unnest(handlers) AS handler) p
          CROSS JOIN LATERAL (
-                SELECT c.handler,
-                       gridgov.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                SELECT gridgov.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
                                        c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
                                        c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of) AS kpi
                   FROM gridgov.cases c
-                 WHERE c.district OPERATOR(gridgov.=) p.district
-                   AND c.handler IS NOT NULL
+                 WHERE c.handler OPERATOR(pg_catalog.=) p.handler
+                   AND c.district OPERATOR(gridgov.=) p.district
                    AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
                    AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
                  GROUP BY c.district, c.handler) k;
@@ -288,4 +326,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION gridgov.refresh_rollups(timestamptz) IS
-    'bring kpi_daily, kpi_unit_daily, kpi_handler_daily and risk_daily up to date at as_of, recomputing only the (day, unit) pairs whose cases changed or passed a deadline since the last call, and the handlers of their days and districts (the first call rebuilds); returns the pairs recomputed';
+    'bring kpi_daily, kpi_unit_daily, kpi_handler_daily and risk_daily up to date at as_of, recomputing only the (day, unit) pairs whose cases changed or passed a deadline since the last call, and the rows of those cases'' handlers before and after the change (the first call rebuilds); returns the pairs recomputed';
