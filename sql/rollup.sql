@@ -5,9 +5,8 @@
 -- district.  A case moved today changes the day it
 -- was reported, so instead of rescanning months, every statement that
 -- writes cases notes the (day, unit) pairs it touched in rollup_change, with
--- the cases' categories and handlers before and after it, and
--- refresh_rollups() recomputes those pairs only (in kpi_daily, their
--- categories only), plus the pairs whose open cases passed their deadline
+-- the cases' handlers before and after it, and refresh_rollups() recomputes
+-- those pairs only, plus the pairs whose open cases passed their deadline
 -- since the last refresh (overdue_now counts at the refresh's as_of), and
 -- the rows of those (day, district, handler) in kpi_handler_daily.  After a
 -- refresh the rollups equal a rescan at its as_of, state for state
@@ -17,19 +16,16 @@ CREATE TABLE gridgov.rollup_change (
     day     date NOT NULL,
     unit    gridgov.gridcode NOT NULL,
     district gridgov.gridcode NOT NULL,
-    handler bigint,
-    category text NOT NULL
+    handler bigint
 );
 COMMENT ON TABLE gridgov.rollup_change IS
-    'the (day, unit) pairs whose cases changed since refresh_rollups() last ran, with the cases'' categories and handlers before and after: appended by every statement on cases, consumed by the refresh';
+    'the (day, unit) pairs whose cases changed since refresh_rollups() last ran, with the cases'' handlers before and after: appended by every statement on cases, consumed by the refresh';
 COMMENT ON COLUMN gridgov.rollup_change.day IS 'the day the changed cases were reported, in gridgov.calendar_timezone';
 COMMENT ON COLUMN gridgov.rollup_change.unit IS 'the changed cases'' unit';
 COMMENT ON COLUMN gridgov.rollup_change.district IS
     'the changed cases'' district: on Citus the log is distributed by it, colocated with the cases, so that a change is noted in the shard beside its case (docs/scale-out.md)';
 COMMENT ON COLUMN gridgov.rollup_change.handler IS
     'a changed case''s handler, before or after the change (NULL: none): both handlers'' rows of the day in kpi_handler_daily change when a case is taken from one by another';
-COMMENT ON COLUMN gridgov.rollup_change.category IS
-    'a changed case''s category, before or after the change: the rows of kpi_daily that the refresh recomputes';
 
 CREATE TABLE gridgov.rollup_state (
     only_row    boolean PRIMARY KEY DEFAULT true CONSTRAINT rollup_state_one_row CHECK (only_row),
@@ -64,7 +60,7 @@ CREATE INDEX cases_handler_reported ON gridgov.cases (handler, reported_at) WHER
 CREATE FUNCTION gridgov.rollup_note_change() RETURNS trigger
     AS 'MODULE_PATHNAME', 'rollup_note_change' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION gridgov.rollup_note_change() IS
-    'AFTER ... FOR EACH STATEMENT trigger on cases: notes the (day, unit) pairs of the statement''s cases, with their categories and handlers before and after it, in rollup_change';
+    'AFTER ... FOR EACH STATEMENT trigger on cases: notes the (day, unit) pairs of the statement''s cases, with their handlers before and after it, in rollup_change';
 
 -- ENABLE ALWAYS: rows that logical replication or a restore applies change
 -- the rollups too.
@@ -109,19 +105,17 @@ DECLARE
     through date;
     yesterday constant date := gridgov.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1;
     -- the distinct changes taken from the log: pairs with their cases'
-    -- district, handlers and categories
+    -- district and handlers
     changed_days date[];
     changed_units gridgov.gridcode[];
     changed_districts gridgov.gridcode[];
     changed_handlers bigint[];
-    changed_categories text[];
     -- those and the pairs whose open cases passed a deadline, with the
-    -- cases' handlers and categories (changed: noted in the log)
+    -- cases' handlers (changed: noted in the log)
     all_days date[];
     all_units gridgov.gridcode[];
     all_districts gridgov.gridcode[];
     all_handlers bigint[];
-    all_categories text[];
     all_changed boolean[];
     -- the pairs of those, what kpi_daily recomputes; risks tells those
     -- risk_daily recomputes too (changed, on a day it holds: a deadline
@@ -130,10 +124,6 @@ DECLARE
     units gridgov.gridcode[];
     districts gridgov.gridcode[];
     risks boolean[];
-    -- the (day, unit, category) of those, the rows kpi_daily recomputes
-    kpi_days date[];
-    kpi_units gridgov.gridcode[];
-    kpi_categories text[];
     -- the (day, district, handler) of those, what kpi_handler_daily recomputes
     handler_days date[];
     handler_districts gridgov.gridcode[];
@@ -158,11 +148,11 @@ BEGIN
     SELECT * INTO state FROM gridgov.rollup_state;
     through := gridgov.risk_rollup_through();
 
-    WITH taken AS (DELETE FROM gridgov.rollup_change RETURNING day, unit, district, handler, category)
+    WITH taken AS (DELETE FROM gridgov.rollup_change RETURNING day, unit, district, handler)
     SELECT pg_catalog.array_agg(t.day), pg_catalog.array_agg(t.unit), pg_catalog.array_agg(t.district),
-           pg_catalog.array_agg(t.handler), pg_catalog.array_agg(t.category)
-      INTO changed_days, changed_units, changed_districts, changed_handlers, changed_categories
-      FROM (SELECT DISTINCT day, unit, district, handler, category FROM taken) t;
+           pg_catalog.array_agg(t.handler)
+      INTO changed_days, changed_units, changed_districts, changed_handlers
+      FROM (SELECT DISTINCT day, unit, district, handler FROM taken) t;
 
     IF state IS NULL OR state.timezone OPERATOR(pg_catalog.<>) zone THEN
         -- nothing to go on from: every day, once, and the risk rollup from
@@ -178,23 +168,21 @@ BEGIN
         -- the changes and those of the open cases whose deadline passed
         -- between the two as_of (overdue_now counts at as_of)
         SELECT pg_catalog.array_agg(p.day), pg_catalog.array_agg(p.unit), pg_catalog.array_agg(p.district),
-               pg_catalog.array_agg(p.handler), pg_catalog.array_agg(p.category), pg_catalog.array_agg(p.changed)
-          INTO all_days, all_units, all_districts, all_handlers, all_categories, all_changed
-          FROM (SELECT q.day, q.unit, q.district, q.handler, q.category, pg_catalog.bool_or(q.changed) AS changed
-                  FROM (SELECT t.day, t.unit, t.district, t.handler, t.category, true AS changed
+               pg_catalog.array_agg(p.handler), pg_catalog.array_agg(p.changed)
+          INTO all_days, all_units, all_districts, all_handlers, all_changed
+          FROM (SELECT q.day, q.unit, q.district, q.handler, pg_catalog.bool_or(q.changed) AS changed
+                  FROM (SELECT t.day, t.unit, t.district, t.handler, true AS changed
                           FROM (SELECT pg_catalog.unnest(changed_days) AS day, pg_catalog.unnest(changed_units) AS unit,
                                        pg_catalog.unnest(changed_districts) AS district,
-                                       pg_catalog.unnest(changed_handlers) AS handler,
-                                       pg_catalog.unnest(changed_categories) AS category) t
+                                       pg_catalog.unnest(changed_handlers) AS handler) t
                         UNION ALL
-                        SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.district, c.handler, c.category, false
+                        SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.district, c.handler, false
                           FROM gridgov.cases c
                          WHERE c.stage_deadline IS NOT NULL
                            AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
                            AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of)) q
-                 GROUP BY q.day, q.unit, q.district, q.handler, q.category) p;
-        -- their pairs, their rows of kpi_daily (a case's category), and
-        -- their handlers' rows (a handler's row changes
+                 GROUP BY q.day, q.unit, q.district, q.handler) p;
+        -- their pairs, and their handlers' rows (a handler's row changes
         -- when one of its cases does or when a case leaves it: the log
         -- notes the handler before a change as well as after it)
         SELECT pg_catalog.array_agg(p.day), pg_catalog.array_agg(p.unit), pg_catalog.array_agg(p.district),
@@ -205,11 +193,6 @@ BEGIN
                                pg_catalog.unnest(all_districts) AS district, pg_catalog.unnest(all_changed) AS changed) q
                  GROUP BY q.day, q.unit, q.district) p;
         pairs := COALESCE(pg_catalog.cardinality(days), 0);
-        SELECT pg_catalog.array_agg(k.day), pg_catalog.array_agg(k.unit), pg_catalog.array_agg(k.category)
-          INTO kpi_days, kpi_units, kpi_categories
-          FROM (SELECT DISTINCT q.day, q.unit, q.category
-                  FROM (SELECT pg_catalog.unnest(all_days) AS day, pg_catalog.unnest(all_units) AS unit,
-                               pg_catalog.unnest(all_categories) AS category) q) k;
         SELECT pg_catalog.array_agg(h.day), pg_catalog.array_agg(h.district), pg_catalog.array_agg(h.handler)
           INTO handler_days, handler_districts, handlers
           FROM (SELECT DISTINCT q.day, q.district, q.handler
@@ -218,17 +201,14 @@ BEGIN
                  WHERE q.handler IS NOT NULL) h;
 
         DELETE FROM gridgov.kpi_daily d
-         USING (SELECT pg_catalog.unnest(kpi_days) AS day, pg_catalog.unnest(kpi_units) AS unit,
-                       pg_catalog.unnest(kpi_categories) AS category) p
-         WHERE d.day OPERATOR(pg_catalog.=) p.day AND d.unit OPERATOR(gridgov.=) p.unit
-           AND d.category OPERATOR(pg_catalog.=) p.category;
+         USING (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit) p
+         WHERE d.day OPERATOR(pg_catalog.=) p.day AND d.unit OPERATOR(gridgov.=) p.unit;
         DELETE FROM gridgov.risk_daily r
          USING (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit,
                        pg_catalog.unnest(risks) AS risk) p
          WHERE r.day OPERATOR(pg_catalog.=) p.day AND r.unit OPERATOR(gridgov.=) p.unit AND p.risk;
         -- each pair's cases read once for both rollups, by index (unit,
-        -- category, reported_at), kpi_daily taking those of its changed
-        -- categories: the lateral subquery is run per pair
+        -- category, reported_at): the lateral subquery is run per pair
         -- (grouped by the case's key, which keeps it from being flattened
         -- into a join of the pairs with the cases, planned as a hash of every
         -- case; on Citus the key holds the distribution column)
@@ -253,10 +233,6 @@ BEGIN
                                    k.accepted_at, k.dispatched_at, k.closed_at, k.escalations, k.reopenings,
                                    k.extensions, k.returns, k.deadlines_missed, k.satisfaction, as_of)
               FROM pair_cases k
-              JOIN (SELECT pg_catalog.unnest(kpi_days) AS day, pg_catalog.unnest(kpi_units) AS unit,
-                           pg_catalog.unnest(kpi_categories) AS category) t
-                ON t.day OPERATOR(pg_catalog.=) k.day AND t.unit OPERATOR(gridgov.=) k.unit
-               AND t.category OPERATOR(pg_catalog.=) k.category
              GROUP BY k.day, k.unit, k.district, k.category
         )
         INSERT INTO gridgov.risk_daily (day, unit, severity, cases, mass, district)
@@ -350,4 +326,4 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION gridgov.refresh_rollups(timestamptz) IS
-    'bring kpi_daily, kpi_unit_daily, kpi_handler_daily and risk_daily up to date at as_of, recomputing only the (day, unit) pairs whose cases changed or passed a deadline since the last call (in kpi_daily those cases'' categories), and the rows of those cases'' handlers before and after the change (the first call rebuilds); returns the pairs recomputed';
+    'bring kpi_daily, kpi_unit_daily, kpi_handler_daily and risk_daily up to date at as_of, recomputing only the (day, unit) pairs whose cases changed or passed a deadline since the last call, and the rows of those cases'' handlers before and after the change (the first call rebuilds); returns the pairs recomputed';

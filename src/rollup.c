@@ -1,8 +1,8 @@
 /*
  * rollup.c
  *		The log of what changed for the rollups: a statement trigger on
- *		cases that appends the (day, unit, category, handler) of the
- *		statement's cases to rollup_change (sql/rollup.sql says how refresh_rollups uses it),
+ *		cases that appends the (day, unit, handler) of the statement's cases
+ *		to rollup_change (sql/rollup.sql says how refresh_rollups uses it),
  *		those of the rows before an update as well as after it: a case taken
  *		from a handler changes its former handler's row too.  Each with its
  *		district: on Citus the log is distributed by district beside the
@@ -30,13 +30,13 @@
 
 /* the distinct changes of a statement's cases (%2$s, the rows of its transition tables) */
 #define PAIRS_SELECT "SELECT DISTINCT pg_catalog.timezone(%1$s.calendar_timezone(), t.reported_at)::pg_catalog.date," \
-	" t.unit, t.district, t.handler, t.category FROM (%2$s) t"
-#define PAIRS_COLUMNS 5
+	" t.unit, t.district, t.handler FROM (%2$s) t"
+#define PAIRS_COLUMNS 4
 
 /* one noted change, on a shard */
 static const SpiQuery note_pair_query = {
-	"INSERT INTO %1$s.rollup_change (day, unit, district, handler, category) VALUES ($1, $2, $3, $4, $5)",
-	PAIRS_COLUMNS, {DATEOID, SPI_PLAN_GRIDCODE, SPI_PLAN_GRIDCODE, INT8OID, TEXTOID}
+	"INSERT INTO %1$s.rollup_change (day, unit, district, handler) VALUES ($1, $2, $3, $4)",
+	PAIRS_COLUMNS, {DATEOID, SPI_PLAN_GRIDCODE, SPI_PLAN_GRIDCODE, INT8OID}
 };
 static SPIPlanPtr note_pair_plan = NULL;
 
@@ -81,8 +81,7 @@ note_pairs_one_by_one(const char *schema, const char *rows, Oid nsp)
  * AFTER INSERT, UPDATE or DELETE FOR EACH STATEMENT on cases, with the
  * statement's new rows as gridgov_new_cases and its old ones (of an update
  * or a delete) as gridgov_old_cases: one INSERT of their distinct (day,
- * unit, district, handler, category), old and new (one by one on a Citus
- * shard).
+ * unit, district, handler), old and new (one by one on a Citus shard).
  */
 PG_FUNCTION_INFO_V1(rollup_note_change);
 Datum
@@ -121,15 +120,15 @@ rollup_note_change(PG_FUNCTION_ARGS)
 				 errhint("Update the extension with ALTER EXTENSION gridgov UPDATE.")));
 	/*
 	 * An update's rows before it too: a case taken from its handler (or moved
-	 * to another unit or category) leaves the row it was counted in.
+	 * to another unit) leaves the row it was counted in.
 	 */
 	if (trigdata->tg_newtable != NULL && trigdata->tg_oldtable != NULL)
-		rows = "SELECT reported_at, unit, district, handler, category FROM gridgov_new_cases"
-			" UNION ALL SELECT reported_at, unit, district, handler, category FROM gridgov_old_cases";
+		rows = "SELECT reported_at, unit, district, handler FROM gridgov_new_cases"
+			" UNION ALL SELECT reported_at, unit, district, handler FROM gridgov_old_cases";
 	else if (trigdata->tg_newtable != NULL)
-		rows = "SELECT reported_at, unit, district, handler, category FROM gridgov_new_cases";
+		rows = "SELECT reported_at, unit, district, handler FROM gridgov_new_cases";
 	else
-		rows = "SELECT reported_at, unit, district, handler, category FROM gridgov_old_cases";
+		rows = "SELECT reported_at, unit, district, handler FROM gridgov_old_cases";
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -138,7 +137,7 @@ rollup_note_change(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(spi_plan_table_owner(log), save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 	if (case_engine_on_shard(trigdata->tg_relation))
 		note_pairs_one_by_one(schema, rows, nsp);
-	else if (SPI_execute(psprintf("INSERT INTO %1$s.rollup_change (day, unit, district, handler, category) " PAIRS_SELECT, schema, rows),
+	else if (SPI_execute(psprintf("INSERT INTO %1$s.rollup_change (day, unit, district, handler) " PAIRS_SELECT, schema, rows),
 						 false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not note the changed cases in %s.rollup_change", schema);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
