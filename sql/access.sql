@@ -122,6 +122,21 @@ CREATE FUNCTION @extschema@.jurisdiction_covers(unit @extschema@.gridcode) RETUR
 COMMENT ON FUNCTION @extschema@.jurisdiction_covers(@extschema@.gridcode) IS
     'whether unit is visible to the current role or lies above a unit it was granted (categories included): the units of its breadcrumbs';
 
+-- The same two tests as a role named would answer them, for
+-- case_reporters_rows() below, which reads the cases as their owner and asks
+-- these, on the nodes that hold the cases, what its caller holds.  The
+-- owner's alone: no role learns what another holds.
+CREATE FUNCTION @extschema@.jurisdiction_visible_for(role name, unit @extschema@.gridcode, category text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_visible_for' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_visible_for(name, @extschema@.gridcode, text) IS
+    'jurisdiction_visible(unit, category) as the role named would answer it; the owner''s, for case_reporters_rows()';
+CREATE FUNCTION @extschema@.jurisdiction_holds_for(role name, unit @extschema@.gridcode, function text, category text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_holds_for' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_holds_for(name, @extschema@.gridcode, text, text) IS
+    'jurisdiction_holds(unit, function, category) as the role named would answer it; the owner''s, for case_reporters_rows()';
+REVOKE EXECUTE ON FUNCTION @extschema@.jurisdiction_visible_for(name, @extschema@.gridcode, text),
+                           @extschema@.jurisdiction_holds_for(name, @extschema@.gridcode, text, text) FROM PUBLIC;
+
 -- Granting and revoking.  They run with the caller's rights: the owner
 -- grants anywhere, an administrator under its own units (the policies,
 -- which refuse any other grant with 42501 before the foreign key refuses
@@ -479,6 +494,23 @@ COMMENT ON COLUMN @extschema@.case_reporters.category IS 'the case''s category';
 COMMENT ON COLUMN @extschema@.case_reporters.reporter IS 'who reported it: cases.reporter, or mask_personal of it';
 COMMENT ON COLUMN @extschema@.case_reporters.masked IS 'true when reporter is masked: the reader does not handle the case';
 
+-- The same rows by a function that reads the cases as their owner
+-- (src/case_reporters.c) and decides each row by its caller's grants, on
+-- the node that holds it: what case_reporters reads on Citus, which checks
+-- a view's tables on the shards as the role that queries it
+-- (tools/citus-policies.sql).  The single node keeps the view, whose
+-- conditions reach the index on cases (a case by its number).  Its search
+-- path pinned, though its query qualifies every name; readers and auditors
+-- only, as the view.
+CREATE FUNCTION @extschema@.case_reporters_rows()
+    RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, category text,
+                   reporter jsonb, masked boolean)
+    AS 'MODULE_PATHNAME', 'case_reporters_rows' LANGUAGE C STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.case_reporters_rows() IS
+    'the rows of case_reporters for the calling role, read as the owner of cases and decided by the caller''s grants on the node of each case: what case_reporters reads on Citus';
+REVOKE EXECUTE ON FUNCTION @extschema@.case_reporters_rows() FROM PUBLIC;
+
 -- The place of each post (its unit, else its organization's anchor) and
 -- whether the reader handles or administers there, per person.
 CREATE VIEW @extschema@.person_contacts WITH (security_barrier = true) AS
@@ -551,6 +583,7 @@ COMMENT ON FUNCTION @extschema@.anonymise_personal_data(interval) IS
 GRANT SELECT ON @extschema@.jurisdiction_grant, @extschema@.category_grant, @extschema@.jurisdiction_holders,
                 @extschema@.case_reporters, @extschema@.person_contacts
     TO gridgov_reader, gridgov_auditor;
+GRANT EXECUTE ON FUNCTION @extschema@.case_reporters_rows() TO gridgov_reader, gridgov_auditor;
 GRANT INSERT, UPDATE, DELETE ON @extschema@.jurisdiction_grant, @extschema@.category_grant TO gridgov_administrator;
 GRANT USAGE ON SEQUENCE @extschema@.jurisdiction_grant_id_seq, @extschema@.category_grant_id_seq TO gridgov_administrator;
 GRANT SELECT ON @extschema@.person_contact TO gridgov_handler;

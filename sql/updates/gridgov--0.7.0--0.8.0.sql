@@ -12174,3 +12174,41 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.redraw_boundary(@extschema@.gridcode, geometry) IS
     'a new grid''s boundary as a MultiPolygon; raises 22023 naming the grid when it is NULL, not a polygon in SRID 4326, not valid, off the globe or over half of it, or smaller than 1 m²';
+
+-- case_reporters on Citus (issue 15): case_reporters_rows() reads the
+-- cases as their owner and decides each row by the caller's grants, by
+-- jurisdiction_visible_for and jurisdiction_holds_for (the owner's alone);
+-- tools/citus-policies.sql points the view at it
+-- The same two tests as a role named would answer them, for
+-- case_reporters_rows() below, which reads the cases as their owner and asks
+-- these, on the nodes that hold the cases, what its caller holds.  The
+-- owner's alone: no role learns what another holds.
+CREATE FUNCTION @extschema@.jurisdiction_visible_for(role name, unit @extschema@.gridcode, category text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_visible_for' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_visible_for(name, @extschema@.gridcode, text) IS
+    'jurisdiction_visible(unit, category) as the role named would answer it; the owner''s, for case_reporters_rows()';
+CREATE FUNCTION @extschema@.jurisdiction_holds_for(role name, unit @extschema@.gridcode, function text, category text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_holds_for' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_holds_for(name, @extschema@.gridcode, text, text) IS
+    'jurisdiction_holds(unit, function, category) as the role named would answer it; the owner''s, for case_reporters_rows()';
+REVOKE EXECUTE ON FUNCTION @extschema@.jurisdiction_visible_for(name, @extschema@.gridcode, text),
+                           @extschema@.jurisdiction_holds_for(name, @extschema@.gridcode, text, text) FROM PUBLIC;
+
+-- The same rows by a function that reads the cases as their owner
+-- (src/case_reporters.c) and decides each row by its caller's grants, on
+-- the node that holds it: what case_reporters reads on Citus, which checks
+-- a view's tables on the shards as the role that queries it
+-- (tools/citus-policies.sql).  The single node keeps the view, whose
+-- conditions reach the index on cases (a case by its number).  Its search
+-- path pinned, though its query qualifies every name; readers and auditors
+-- only, as the view.
+CREATE FUNCTION @extschema@.case_reporters_rows()
+    RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, category text,
+                   reporter jsonb, masked boolean)
+    AS 'MODULE_PATHNAME', 'case_reporters_rows' LANGUAGE C STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.case_reporters_rows() IS
+    'the rows of case_reporters for the calling role, read as the owner of cases and decided by the caller''s grants on the node of each case: what case_reporters reads on Citus';
+REVOKE EXECUTE ON FUNCTION @extschema@.case_reporters_rows() FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION @extschema@.case_reporters_rows() TO gridgov_reader, gridgov_auditor;
