@@ -12212,3 +12212,77 @@ COMMENT ON FUNCTION @extschema@.case_reporters_rows() IS
 REVOKE EXECUTE ON FUNCTION @extschema@.case_reporters_rows() FROM PUBLIC;
 
 GRANT EXECUTE ON FUNCTION @extschema@.case_reporters_rows() TO gridgov_reader, gridgov_auditor;
+
+-- revoke_jurisdiction and revoke_category find the grants by the grantee's
+-- name, then end or drop them by their numbers: on Citus an OID went to the
+-- workers as a number (another role there, or none), and the grant ended
+-- on the coordinator's copy alone (issue 15)
+CREATE OR REPLACE FUNCTION @extschema@.revoke_jurisdiction(grantee regrole, unit @extschema@.gridcode, function text DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    grants bigint[];
+    ended bigint;
+    dropped bigint;
+BEGIN
+    IF function IS NOT NULL THEN
+        PERFORM @extschema@.check_jurisdiction_function(function);
+    END IF;
+    -- the role's grants there, by their numbers, the same in every copy of
+    -- the table on Citus, where a role has another OID on each node: the
+    -- grantee compared by name (an OID would go to the workers as a
+    -- number, and the grant end on the coordinator's copy alone).  Then a
+    -- grant in force ends now, and stays on record; one yet to start goes
+    SELECT pg_catalog.array_agg(g.id) INTO grants FROM @extschema@.jurisdiction_grant g
+     WHERE g.grantee::pg_catalog.text OPERATOR(pg_catalog.=) revoke_jurisdiction.grantee::pg_catalog.text
+       AND g.unit OPERATOR(@extschema@.=) revoke_jurisdiction.unit
+       AND (revoke_jurisdiction.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_jurisdiction.function);
+    UPDATE @extschema@.jurisdiction_grant g
+       SET valid = pg_catalog.tstzrange(pg_catalog.lower(g.valid), pg_catalog.now())
+     WHERE g.id OPERATOR(pg_catalog.=) ANY (grants)
+       AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now()
+       AND pg_catalog.lower(g.valid) OPERATOR(pg_catalog.<) pg_catalog.now();
+    GET DIAGNOSTICS ended = ROW_COUNT;
+    DELETE FROM @extschema@.jurisdiction_grant g
+     WHERE g.id OPERATOR(pg_catalog.=) ANY (grants)
+       AND (pg_catalog.lower(g.valid) OPERATOR(pg_catalog.>=) pg_catalog.now()
+            OR pg_catalog.lower_inf(g.valid) AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now());
+    GET DIAGNOSTICS dropped = ROW_COUNT;
+    RETURN ended OPERATOR(pg_catalog.+) dropped;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.revoke_category(grantee regrole, category text, unit @extschema@.gridcode,
+                                            function text DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    grants bigint[];
+    ended bigint;
+    dropped bigint;
+BEGIN
+    IF function IS NOT NULL THEN
+        PERFORM @extschema@.check_jurisdiction_function(function);
+    END IF;
+    -- the role's grants by their numbers, the grantee by name, as in
+    -- revoke_jurisdiction
+    SELECT pg_catalog.array_agg(g.id) INTO grants FROM @extschema@.category_grant g
+     WHERE g.grantee::pg_catalog.text OPERATOR(pg_catalog.=) revoke_category.grantee::pg_catalog.text
+       AND g.category OPERATOR(pg_catalog.=) revoke_category.category
+       AND g.unit OPERATOR(@extschema@.=) revoke_category.unit
+       AND (revoke_category.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_category.function);
+    UPDATE @extschema@.category_grant g
+       SET valid = pg_catalog.tstzrange(pg_catalog.lower(g.valid), pg_catalog.now())
+     WHERE g.id OPERATOR(pg_catalog.=) ANY (grants)
+       AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now()
+       AND pg_catalog.lower(g.valid) OPERATOR(pg_catalog.<) pg_catalog.now();
+    GET DIAGNOSTICS ended = ROW_COUNT;
+    DELETE FROM @extschema@.category_grant g
+     WHERE g.id OPERATOR(pg_catalog.=) ANY (grants)
+       AND (pg_catalog.lower(g.valid) OPERATOR(pg_catalog.>=) pg_catalog.now()
+            OR pg_catalog.lower_inf(g.valid) AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now());
+    GET DIAGNOSTICS dropped = ROW_COUNT;
+    RETURN ended OPERATOR(pg_catalog.+) dropped;
+END;
+$$;
