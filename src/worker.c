@@ -269,8 +269,8 @@ finish_statement(void)
 
 /*
  * Whether this worker may run its database's jobs: the extension is there
- * (its schema, gridgov, goes to *schema; not extnamespace, which is
- * pg_catalog) and no other worker holds the database (the advisory lock is
+ * (its schema, gridgov, goes to *schema; not extnamespace, the creation
+ * schema it is registered in) and no other worker holds the database (the advisory lock is
  * taken only where the extension is).
  */
 static bool
