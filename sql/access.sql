@@ -122,6 +122,21 @@ CREATE FUNCTION gridgov.jurisdiction_covers(unit gridgov.gridcode) RETURNS boole
 COMMENT ON FUNCTION gridgov.jurisdiction_covers(gridgov.gridcode) IS
     'whether unit is visible to the current role or lies above a unit it was granted (categories included): the units of its breadcrumbs';
 
+-- The same two tests as a role named would answer them, for
+-- case_reporters_rows() below, which reads the cases as their owner and asks
+-- these, on the nodes that hold the cases, what its caller holds.  The
+-- owner's alone: no role learns what another holds.
+CREATE FUNCTION gridgov.jurisdiction_visible_for(role name, unit gridgov.gridcode, category text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_visible_for' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION gridgov.jurisdiction_visible_for(name, gridgov.gridcode, text) IS
+    'jurisdiction_visible(unit, category) as the role named would answer it; the owner''s, for case_reporters_rows()';
+CREATE FUNCTION gridgov.jurisdiction_holds_for(role name, unit gridgov.gridcode, function text, category text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_holds_for' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION gridgov.jurisdiction_holds_for(name, gridgov.gridcode, text, text) IS
+    'jurisdiction_holds(unit, function, category) as the role named would answer it; the owner''s, for case_reporters_rows()';
+REVOKE EXECUTE ON FUNCTION gridgov.jurisdiction_visible_for(name, gridgov.gridcode, text),
+                           gridgov.jurisdiction_holds_for(name, gridgov.gridcode, text, text) FROM PUBLIC;
+
 -- Granting and revoking.  They run with the caller's rights: the owner
 -- grants anywhere, an administrator under its own units (the policies,
 -- which refuse any other grant with 42501 before the foreign key refuses
@@ -168,25 +183,30 @@ CREATE FUNCTION gridgov.revoke_jurisdiction(grantee regrole, unit gridgov.gridco
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 DECLARE
+    grants bigint[];
     ended bigint;
     dropped bigint;
 BEGIN
     IF function IS NOT NULL THEN
         PERFORM gridgov.check_jurisdiction_function(function);
     END IF;
-    -- a grant in force ends now, and stays on record; one yet to start goes
+    -- the role's grants there, by their numbers, the same in every copy of
+    -- the table on Citus, where a role has another OID on each node: the
+    -- grantee compared by name (an OID would go to the workers as a
+    -- number, and the grant end on the coordinator's copy alone).  Then a
+    -- grant in force ends now, and stays on record; one yet to start goes
+    SELECT pg_catalog.array_agg(g.id) INTO grants FROM gridgov.jurisdiction_grant g
+     WHERE g.grantee::pg_catalog.text OPERATOR(pg_catalog.=) revoke_jurisdiction.grantee::pg_catalog.text
+       AND g.unit OPERATOR(gridgov.=) revoke_jurisdiction.unit
+       AND (revoke_jurisdiction.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_jurisdiction.function);
     UPDATE gridgov.jurisdiction_grant g
        SET valid = pg_catalog.tstzrange(pg_catalog.lower(g.valid), pg_catalog.now())
-     WHERE g.grantee OPERATOR(pg_catalog.=) revoke_jurisdiction.grantee
-       AND g.unit OPERATOR(gridgov.=) revoke_jurisdiction.unit
-       AND (revoke_jurisdiction.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_jurisdiction.function)
+     WHERE g.id OPERATOR(pg_catalog.=) ANY (grants)
        AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now()
        AND pg_catalog.lower(g.valid) OPERATOR(pg_catalog.<) pg_catalog.now();
     GET DIAGNOSTICS ended = ROW_COUNT;
     DELETE FROM gridgov.jurisdiction_grant g
-     WHERE g.grantee OPERATOR(pg_catalog.=) revoke_jurisdiction.grantee
-       AND g.unit OPERATOR(gridgov.=) revoke_jurisdiction.unit
-       AND (revoke_jurisdiction.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_jurisdiction.function)
+     WHERE g.id OPERATOR(pg_catalog.=) ANY (grants)
        AND (pg_catalog.lower(g.valid) OPERATOR(pg_catalog.>=) pg_catalog.now()
             OR pg_catalog.lower_inf(g.valid) AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now());
     GET DIAGNOSTICS dropped = ROW_COUNT;
@@ -229,26 +249,28 @@ CREATE FUNCTION gridgov.revoke_category(grantee regrole, category text, unit gri
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 DECLARE
+    grants bigint[];
     ended bigint;
     dropped bigint;
 BEGIN
     IF function IS NOT NULL THEN
         PERFORM gridgov.check_jurisdiction_function(function);
     END IF;
-    UPDATE gridgov.category_grant g
-       SET valid = pg_catalog.tstzrange(pg_catalog.lower(g.valid), pg_catalog.now())
-     WHERE g.grantee OPERATOR(pg_catalog.=) revoke_category.grantee
+    -- the role's grants by their numbers, the grantee by name, as in
+    -- revoke_jurisdiction
+    SELECT pg_catalog.array_agg(g.id) INTO grants FROM gridgov.category_grant g
+     WHERE g.grantee::pg_catalog.text OPERATOR(pg_catalog.=) revoke_category.grantee::pg_catalog.text
        AND g.category OPERATOR(pg_catalog.=) revoke_category.category
        AND g.unit OPERATOR(gridgov.=) revoke_category.unit
-       AND (revoke_category.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_category.function)
+       AND (revoke_category.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_category.function);
+    UPDATE gridgov.category_grant g
+       SET valid = pg_catalog.tstzrange(pg_catalog.lower(g.valid), pg_catalog.now())
+     WHERE g.id OPERATOR(pg_catalog.=) ANY (grants)
        AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now()
        AND pg_catalog.lower(g.valid) OPERATOR(pg_catalog.<) pg_catalog.now();
     GET DIAGNOSTICS ended = ROW_COUNT;
     DELETE FROM gridgov.category_grant g
-     WHERE g.grantee OPERATOR(pg_catalog.=) revoke_category.grantee
-       AND g.category OPERATOR(pg_catalog.=) revoke_category.category
-       AND g.unit OPERATOR(gridgov.=) revoke_category.unit
-       AND (revoke_category.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_category.function)
+     WHERE g.id OPERATOR(pg_catalog.=) ANY (grants)
        AND (pg_catalog.lower(g.valid) OPERATOR(pg_catalog.>=) pg_catalog.now()
             OR pg_catalog.lower_inf(g.valid) AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now());
     GET DIAGNOSTICS dropped = ROW_COUNT;
@@ -479,6 +501,23 @@ COMMENT ON COLUMN gridgov.case_reporters.category IS 'the case''s category';
 COMMENT ON COLUMN gridgov.case_reporters.reporter IS 'who reported it: cases.reporter, or mask_personal of it';
 COMMENT ON COLUMN gridgov.case_reporters.masked IS 'true when reporter is masked: the reader does not handle the case';
 
+-- The same rows by a function that reads the cases as their owner
+-- (src/case_reporters.c) and decides each row by its caller's grants, on
+-- the node that holds it: what case_reporters reads on Citus, which checks
+-- a view's tables on the shards as the role that queries it
+-- (tools/citus-policies.sql).  The single node keeps the view, whose
+-- conditions reach the index on cases (a case by its number).  Its search
+-- path pinned, though its query qualifies every name; readers and auditors
+-- only, as the view.
+CREATE FUNCTION gridgov.case_reporters_rows()
+    RETURNS TABLE (id bigint, district gridgov.gridcode, unit gridgov.gridcode, category text,
+                   reporter jsonb, masked boolean)
+    AS 'MODULE_PATHNAME', 'case_reporters_rows' LANGUAGE C STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION gridgov.case_reporters_rows() IS
+    'the rows of case_reporters for the calling role, read as the owner of cases and decided by the caller''s grants on the node of each case: what case_reporters reads on Citus';
+REVOKE EXECUTE ON FUNCTION gridgov.case_reporters_rows() FROM PUBLIC;
+
 -- The place of each post (its unit, else its organization's anchor) and
 -- whether the reader handles or administers there, per person.
 CREATE VIEW gridgov.person_contacts WITH (security_barrier = true) AS
@@ -551,6 +590,7 @@ COMMENT ON FUNCTION gridgov.anonymise_personal_data(interval) IS
 GRANT SELECT ON gridgov.jurisdiction_grant, gridgov.category_grant, gridgov.jurisdiction_holders,
                 gridgov.case_reporters, gridgov.person_contacts
     TO gridgov_reader, gridgov_auditor;
+GRANT EXECUTE ON FUNCTION gridgov.case_reporters_rows() TO gridgov_reader, gridgov_auditor;
 GRANT INSERT, UPDATE, DELETE ON gridgov.jurisdiction_grant, gridgov.category_grant TO gridgov_administrator;
 GRANT USAGE ON SEQUENCE gridgov.jurisdiction_grant_id_seq, gridgov.category_grant_id_seq TO gridgov_administrator;
 GRANT SELECT ON gridgov.person_contact TO gridgov_handler;

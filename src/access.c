@@ -13,7 +13,11 @@
  * policy's test is a binary search: no query per row.
  *
  * The key is GetUserId(), an identity a user cannot set without the
- * privileges of the role it becomes, never a setting.  The memory is
+ * privileges of the role it becomes, never a setting.  The two functions
+ * "for" a role named in their first argument serve case_reporters_rows()
+ * (case_reporters.c), which reads the cases as their owner and asks them,
+ * on each node that holds cases, what its caller holds; only the owner may
+ * call them (sql/access.sql), so no role learns another's grants.  The memory is
  * dropped at the end of every transaction (grants have periods, counted at
  * now(), the transaction's start), when the grant tables change (their
  * invalidate_cache trigger), and when role memberships or role attributes
@@ -290,15 +294,20 @@ load_holdings(Oid user, Oid namespace)
 	holdings.valid = true;
 }
 
-/* What the current role holds, read if this transaction has not yet. */
+/* What user holds, read if this transaction has not yet. */
 static const Holdings *
-current_holdings(FunctionCallInfo fcinfo)
+holdings_of(Oid user, FunctionCallInfo fcinfo)
 {
-	Oid			user = GetUserId();
-
 	if (!holdings.valid || holdings.user != user)
 		load_holdings(user, get_func_namespace(fcinfo->flinfo->fn_oid));
 	return &holdings;
+}
+
+/* What the current role holds. */
+static const Holdings *
+current_holdings(FunctionCallInfo fcinfo)
+{
+	return holdings_of(GetUserId(), fcinfo);
 }
 
 /* Whether a range of set contains code: a binary search. */
@@ -384,6 +393,21 @@ function_of_argument(text *name)
 	return ACCESS_VIEWER;		/* keep the compiler quiet */
 }
 
+/* Whether h holds a grant of any function on code, or of category there. */
+static bool
+sees(const Holdings *h, int64 code, text *category)
+{
+	return h->everything || ranges_contain(&h->any, code) || categories_allow(h, code, category, ~0, false);
+}
+
+/* Whether h holds function on code, or on category there (NULL: no category). */
+static bool
+holds(const Holdings *h, int64 code, AccessFunction function, text *category)
+{
+	return h->everything || ranges_contain(&h->by_function[function], code) ||
+		(category != NULL && categories_allow(h, code, category, 1 << function, false));
+}
+
 /*
  * jurisdiction_visible(unit): whether the current role holds a grant, of any
  * function, of unit or a unit above it.
@@ -405,11 +429,7 @@ PG_FUNCTION_INFO_V1(jurisdiction_visible_category);
 Datum
 jurisdiction_visible_category(PG_FUNCTION_ARGS)
 {
-	const Holdings *h = current_holdings(fcinfo);
-	int64		code = PG_GETARG_INT64(0);
-
-	PG_RETURN_BOOL(h->everything || ranges_contain(&h->any, code) ||
-				   categories_allow(h, code, PG_GETARG_TEXT_PP(1), ~0, false));
+	PG_RETURN_BOOL(sees(current_holdings(fcinfo), PG_GETARG_INT64(0), PG_GETARG_TEXT_PP(1)));
 }
 
 /*
@@ -421,13 +441,8 @@ PG_FUNCTION_INFO_V1(jurisdiction_holds);
 Datum
 jurisdiction_holds(PG_FUNCTION_ARGS)
 {
-	const Holdings *h = current_holdings(fcinfo);
-	int64		code = PG_GETARG_INT64(0);
-	AccessFunction function = function_of_argument(PG_GETARG_TEXT_PP(1));
-
-	if (h->everything || ranges_contain(&h->by_function[function], code))
-		PG_RETURN_BOOL(true);
-	PG_RETURN_BOOL(PG_NARGS() > 2 && categories_allow(h, code, PG_GETARG_TEXT_PP(2), 1 << function, false));
+	PG_RETURN_BOOL(holds(current_holdings(fcinfo), PG_GETARG_INT64(0), function_of_argument(PG_GETARG_TEXT_PP(1)),
+						 PG_NARGS() > 2 ? PG_GETARG_TEXT_PP(2) : NULL));
 }
 
 /*
@@ -462,4 +477,30 @@ jurisdiction_covers(PG_FUNCTION_ARGS)
 
 	PG_RETURN_BOOL(h->everything || ranges_meet(&h->any, code, gridcode_last_of(code)) ||
 				   categories_allow(h, code, NULL, ~0, true));
+}
+
+/*
+ * jurisdiction_visible_for(role, unit, category): jurisdiction_visible(unit,
+ * category) as the role named would answer it; by name, as role OIDs differ
+ * from node to node on Citus.
+ */
+PG_FUNCTION_INFO_V1(jurisdiction_visible_for);
+Datum
+jurisdiction_visible_for(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(sees(holdings_of(get_role_oid(NameStr(*PG_GETARG_NAME(0)), false), fcinfo),
+						PG_GETARG_INT64(1), PG_GETARG_TEXT_PP(2)));
+}
+
+/*
+ * jurisdiction_holds_for(role, unit, function, category):
+ * jurisdiction_holds(unit, function, category) as the role named would
+ * answer it.
+ */
+PG_FUNCTION_INFO_V1(jurisdiction_holds_for);
+Datum
+jurisdiction_holds_for(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(holds(holdings_of(get_role_oid(NameStr(*PG_GETARG_NAME(0)), false), fcinfo),
+						 PG_GETARG_INT64(1), function_of_argument(PG_GETARG_TEXT_PP(2)), PG_GETARG_TEXT_PP(3)));
 }

@@ -38,7 +38,10 @@
 --   (case_visible, organization_anchor, person_post_held: sql/access.sql),
 --   before the conversion, which copies every table's policies to its
 --   shards.  The single node keeps the subqueries: one hashed list per
---   query, where the functions look up row by row.
+--   query, where the functions look up row by row.  case_reporters, a view
+--   that reads cases.reporter with its owner's rights (which Citus checks
+--   on the shards as the reader), reads case_reporters_rows() here: the
+--   owner's read, each row decided by the caller's grants.
 -- * the case engine's C code reads the reference tables (calendar, units,
 --   rules) from inside queries on the shards: Citus refuses that unless
 --   citus.allow_nested_distributed_execution is on, which this sets for
@@ -80,7 +83,7 @@ SET LOCAL citus.propagate_set_commands = 'local';
 SET LOCAL session_replication_role = replica;
 
 -- the policies whose subqueries Citus refuses, as the same tests by
--- function calls
+-- function calls; case_reporters over case_reporters_rows()
 \ir citus-policies.sql
 
 -- reference tables, every referenced table before those that refer to it

@@ -12430,3 +12430,114 @@ END;
 $$;
 COMMENT ON FUNCTION @extschema@.refresh_rollups(timestamptz) IS
     'bring kpi_daily, kpi_unit_daily, kpi_handler_daily and risk_daily up to date at as_of, recomputing only the (day, unit) pairs whose cases changed or passed a deadline since the last call, and the rows of those cases'' handlers before and after the change (the first call rebuilds); returns the pairs recomputed';
+-- case_reporters on Citus (issue 15): case_reporters_rows() reads the
+-- cases as their owner and decides each row by the caller's grants, by
+-- jurisdiction_visible_for and jurisdiction_holds_for (the owner's alone);
+-- tools/citus-policies.sql points the view at it
+-- The same two tests as a role named would answer them, for
+-- case_reporters_rows() below, which reads the cases as their owner and asks
+-- these, on the nodes that hold the cases, what its caller holds.  The
+-- owner's alone: no role learns what another holds.
+CREATE FUNCTION @extschema@.jurisdiction_visible_for(role name, unit @extschema@.gridcode, category text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_visible_for' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_visible_for(name, @extschema@.gridcode, text) IS
+    'jurisdiction_visible(unit, category) as the role named would answer it; the owner''s, for case_reporters_rows()';
+CREATE FUNCTION @extschema@.jurisdiction_holds_for(role name, unit @extschema@.gridcode, function text, category text) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'jurisdiction_holds_for' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.jurisdiction_holds_for(name, @extschema@.gridcode, text, text) IS
+    'jurisdiction_holds(unit, function, category) as the role named would answer it; the owner''s, for case_reporters_rows()';
+REVOKE EXECUTE ON FUNCTION @extschema@.jurisdiction_visible_for(name, @extschema@.gridcode, text),
+                           @extschema@.jurisdiction_holds_for(name, @extschema@.gridcode, text, text) FROM PUBLIC;
+
+-- The same rows by a function that reads the cases as their owner
+-- (src/case_reporters.c) and decides each row by its caller's grants, on
+-- the node that holds it: what case_reporters reads on Citus, which checks
+-- a view's tables on the shards as the role that queries it
+-- (tools/citus-policies.sql).  The single node keeps the view, whose
+-- conditions reach the index on cases (a case by its number).  Its search
+-- path pinned, though its query qualifies every name; readers and auditors
+-- only, as the view.
+CREATE FUNCTION @extschema@.case_reporters_rows()
+    RETURNS TABLE (id bigint, district @extschema@.gridcode, unit @extschema@.gridcode, category text,
+                   reporter jsonb, masked boolean)
+    AS 'MODULE_PATHNAME', 'case_reporters_rows' LANGUAGE C STABLE PARALLEL RESTRICTED
+    SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.case_reporters_rows() IS
+    'the rows of case_reporters for the calling role, read as the owner of cases and decided by the caller''s grants on the node of each case: what case_reporters reads on Citus';
+REVOKE EXECUTE ON FUNCTION @extschema@.case_reporters_rows() FROM PUBLIC;
+
+GRANT EXECUTE ON FUNCTION @extschema@.case_reporters_rows() TO gridgov_reader, gridgov_auditor;
+
+-- revoke_jurisdiction and revoke_category find the grants by the grantee's
+-- name, then end or drop them by their numbers: on Citus an OID went to the
+-- workers as a number (another role there, or none), and the grant ended
+-- on the coordinator's copy alone (issue 15)
+CREATE OR REPLACE FUNCTION @extschema@.revoke_jurisdiction(grantee regrole, unit @extschema@.gridcode, function text DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    grants bigint[];
+    ended bigint;
+    dropped bigint;
+BEGIN
+    IF function IS NOT NULL THEN
+        PERFORM @extschema@.check_jurisdiction_function(function);
+    END IF;
+    -- the role's grants there, by their numbers, the same in every copy of
+    -- the table on Citus, where a role has another OID on each node: the
+    -- grantee compared by name (an OID would go to the workers as a
+    -- number, and the grant end on the coordinator's copy alone).  Then a
+    -- grant in force ends now, and stays on record; one yet to start goes
+    SELECT pg_catalog.array_agg(g.id) INTO grants FROM @extschema@.jurisdiction_grant g
+     WHERE g.grantee::pg_catalog.text OPERATOR(pg_catalog.=) revoke_jurisdiction.grantee::pg_catalog.text
+       AND g.unit OPERATOR(@extschema@.=) revoke_jurisdiction.unit
+       AND (revoke_jurisdiction.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_jurisdiction.function);
+    UPDATE @extschema@.jurisdiction_grant g
+       SET valid = pg_catalog.tstzrange(pg_catalog.lower(g.valid), pg_catalog.now())
+     WHERE g.id OPERATOR(pg_catalog.=) ANY (grants)
+       AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now()
+       AND pg_catalog.lower(g.valid) OPERATOR(pg_catalog.<) pg_catalog.now();
+    GET DIAGNOSTICS ended = ROW_COUNT;
+    DELETE FROM @extschema@.jurisdiction_grant g
+     WHERE g.id OPERATOR(pg_catalog.=) ANY (grants)
+       AND (pg_catalog.lower(g.valid) OPERATOR(pg_catalog.>=) pg_catalog.now()
+            OR pg_catalog.lower_inf(g.valid) AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now());
+    GET DIAGNOSTICS dropped = ROW_COUNT;
+    RETURN ended OPERATOR(pg_catalog.+) dropped;
+END;
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.revoke_category(grantee regrole, category text, unit @extschema@.gridcode,
+                                            function text DEFAULT NULL)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    grants bigint[];
+    ended bigint;
+    dropped bigint;
+BEGIN
+    IF function IS NOT NULL THEN
+        PERFORM @extschema@.check_jurisdiction_function(function);
+    END IF;
+    -- the role's grants by their numbers, the grantee by name, as in
+    -- revoke_jurisdiction
+    SELECT pg_catalog.array_agg(g.id) INTO grants FROM @extschema@.category_grant g
+     WHERE g.grantee::pg_catalog.text OPERATOR(pg_catalog.=) revoke_category.grantee::pg_catalog.text
+       AND g.category OPERATOR(pg_catalog.=) revoke_category.category
+       AND g.unit OPERATOR(@extschema@.=) revoke_category.unit
+       AND (revoke_category.function IS NULL OR g.function OPERATOR(pg_catalog.=) revoke_category.function);
+    UPDATE @extschema@.category_grant g
+       SET valid = pg_catalog.tstzrange(pg_catalog.lower(g.valid), pg_catalog.now())
+     WHERE g.id OPERATOR(pg_catalog.=) ANY (grants)
+       AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now()
+       AND pg_catalog.lower(g.valid) OPERATOR(pg_catalog.<) pg_catalog.now();
+    GET DIAGNOSTICS ended = ROW_COUNT;
+    DELETE FROM @extschema@.category_grant g
+     WHERE g.id OPERATOR(pg_catalog.=) ANY (grants)
+       AND (pg_catalog.lower(g.valid) OPERATOR(pg_catalog.>=) pg_catalog.now()
+            OR pg_catalog.lower_inf(g.valid) AND g.valid OPERATOR(pg_catalog.@>) pg_catalog.now());
+    GET DIAGNOSTICS dropped = ROW_COUNT;
+    RETURN ended OPERATOR(pg_catalog.+) dropped;
+END;
+$$;

@@ -94,13 +94,13 @@ check "roles handling one unit and viewing (or administering, auditing) another 
 check "most roles see cases, the expired and building ones none" yes \
 	"$(sed -n 's/.*roles seeing cases \([0-9]*\), roles seeing none \([0-9]*\)/\1 \2/p' <<<"$summary" | awk '{print ($1 > 800 && $2 == 15) ? "yes" : "no"}')"
 # The policies that Citus gets instead of the subqueries of case_history,
-# post, person_contact, person_login and kpi_handler_daily
-# (tools/citus-policies.sql, run by
-# tools/distribute-citus.sql) let every role read the same rows: every
+# post, person_contact, person_login and kpi_handler_daily, and the
+# case_reporters that reads case_reporters_rows() (tools/citus-policies.sql,
+# run by tools/distribute-citus.sql) let every role read the same rows: every
 # 200th role and the kinds few of those are (grants of the district and of
 # categories, expired, inherited), under each set of policies (the other
 # rolled back).
-policy_rows() {	# policy_rows [FILE]: what those roles read of the five tables, under FILE's policies
+policy_rows() {	# policy_rows [FILE]: what those roles read of the five tables and case_reporters, under FILE's policies
 	psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" <<-SQL
 	BEGIN;
 	${1:+\\i $1}
@@ -125,12 +125,19 @@ policy_rows() {	# policy_rows [FILE]: what those roles read of the five tables, 
 	               INTO seen;
 	            got := got || (t || ' ' || seen);
 	        END LOOP;
+	        -- the reporters, and how many as reported (the role handles the case)
+	        SELECT count(*) || ' ' || count(*) FILTER (WHERE NOT x.masked) || ' '
+	               || coalesce(md5(string_agg(x::text, ',' ORDER BY x::text)), '-')
+	          INTO seen FROM gridgov.case_reporters x;
+	        got := got || ('case_reporters ' || seen);
 	        RESET ROLE;
 	        INSERT INTO read_by VALUES (r, array_to_string(got, ' '));
 	    END LOOP;
 	END
 	\$body\$;
 	SELECT count(*) FILTER (WHERE tables !~ '^case_history 0 '), count(*) FILTER (WHERE tables ~ '^case_history 0 '),
+	       count(*) FILTER (WHERE tables ~ ' case_reporters [0-9]+ [1-9]'),
+	       count(*) FILTER (WHERE substring(tables FROM ' case_reporters ([0-9]+) ') <> substring(tables FROM ' case_reporters [0-9]+ ([0-9]+) ')),
 	       md5(string_agg(role || ' ' || tables, E'\n' ORDER BY role))
 	  FROM read_by;
 	ROLLBACK;
@@ -138,8 +145,8 @@ policy_rows() {	# policy_rows [FILE]: what those roles read of the five tables, 
 }
 subqueries=$(policy_rows 2>&1)
 functions=$(policy_rows "$root/tools/citus-policies.sql" 2>&1)
-check "Citus's policies (function calls): the rows of the single node's (subqueries), for 11 roles" \
+check "Citus's policies (function calls) and case_reporters (case_reporters_rows()): the rows of the single node's (subqueries, the view), for 11 roles" \
 	"$subqueries" "$functions"
-check "of those roles, some see history and some none" yes \
-	"$(awk -F'|' '{print ($1 > 0 && $2 > 0) ? "yes" : "no"}' <<<"$subqueries")"
+check "of those roles, some see history and some none, some read reporters as reported and some masked" yes \
+	"$(awk -F'|' '{print ($1 > 0 && $2 > 0 && $3 > 0 && $4 > 0) ? "yes" : "no"}' <<<"$subqueries")"
 check_summary access_population
