@@ -15,24 +15,24 @@
 -- Tables
 -- ======================================================================
 
-CREATE TABLE @extschema@.calendar_day (
+CREATE TABLE gridgov.calendar_day (
     day         date PRIMARY KEY CONSTRAINT calendar_day_finite CHECK (pg_catalog.isfinite(day)),
     is_workday  boolean NOT NULL,
     note        text
 );
-COMMENT ON TABLE @extschema@.calendar_day IS
+COMMENT ON TABLE gridgov.calendar_day IS
     'exceptions to the weekday rule (Monday-Friday work): public holidays and make-up workdays (调休)';
-COMMENT ON COLUMN @extschema@.calendar_day.day IS 'the date the exception is for; primary key';
-COMMENT ON COLUMN @extschema@.calendar_day.is_workday IS
+COMMENT ON COLUMN gridgov.calendar_day.day IS 'the date the exception is for; primary key';
+COMMENT ON COLUMN gridgov.calendar_day.is_workday IS
     'false for a holiday, true for a make-up workday; a row that agrees with the weekday rule changes nothing';
-COMMENT ON COLUMN @extschema@.calendar_day.note IS
+COMMENT ON COLUMN gridgov.calendar_day.note IS
     'the holiday, such as 春节, or 春节调休 for a make-up workday';
 
 -- The official schedule (国务院办公厅关于2025年/2026年部分节假日安排的通知).
 -- Every day of each holiday period is listed, weekend days included, so the
 -- table reads like the notice and tells which holiday any rest day belongs
 -- to; the weekend rows agree with the weekday rule and change no count.
-INSERT INTO @extschema@.calendar_day (day, is_workday, note) VALUES
+INSERT INTO gridgov.calendar_day (day, is_workday, note) VALUES
     ('2025-01-01', false, '元旦'),
     ('2025-01-26', true,  '春节调休'),
     ('2025-01-28', false, '春节'), ('2025-01-29', false, '春节'), ('2025-01-30', false, '春节'),
@@ -79,14 +79,14 @@ INSERT INTO @extschema@.calendar_day (day, is_workday, note) VALUES
 -- created just above, so it holds nothing else.  A later upgrade script that
 -- preloads another year must write the list out instead: by then the table
 -- also holds the user's rows, which would stop being dumped.)
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.calendar_day',
+SELECT pg_catalog.pg_extension_config_dump('gridgov.calendar_day',
            'WHERE day OPERATOR(pg_catalog.<>) ALL ('
            OPERATOR(pg_catalog.||) pg_catalog.quote_literal(
                pg_catalog.array_agg(pg_catalog.to_char(day, 'YYYY-MM-DD') ORDER BY day)::text)
            OPERATOR(pg_catalog.||) '::pg_catalog.date[])')
-  FROM @extschema@.calendar_day;
+  FROM gridgov.calendar_day;
 
-CREATE TABLE @extschema@.work_period (
+CREATE TABLE gridgov.work_period (
     starts  time PRIMARY KEY,
     ends    time NOT NULL,
     CONSTRAINT work_period_ends_after_starts CHECK (ends OPERATOR(pg_catalog.>) starts),
@@ -95,20 +95,20 @@ CREATE TABLE @extschema@.work_period (
         pg_catalog.tsrange(DATE '2000-01-01' OPERATOR(pg_catalog.+) starts,
                            DATE '2000-01-01' OPERATOR(pg_catalog.+) ends) WITH OPERATOR(pg_catalog.&&))
 );
-COMMENT ON TABLE @extschema@.work_period IS
+COMMENT ON TABLE gridgov.work_period IS
     'working hours of every workday, [starts, ends) in gridgov.calendar_timezone; their sum is one working day';
-COMMENT ON COLUMN @extschema@.work_period.starts IS
+COMMENT ON COLUMN gridgov.work_period.starts IS
     'wall-clock time the period starts (included), in gridgov.calendar_timezone; primary key';
-COMMENT ON COLUMN @extschema@.work_period.ends IS
+COMMENT ON COLUMN gridgov.work_period.ends IS
     'wall-clock time the period ends (excluded), after starts; periods may not overlap';
 
-INSERT INTO @extschema@.work_period (starts, ends) VALUES ('09:00', '12:00'), ('14:00', '18:00');
+INSERT INTO gridgov.work_period (starts, ends) VALUES ('09:00', '12:00'), ('14:00', '18:00');
 
 -- As for calendar_day: pg_dump keeps periods other than the two above.  One
 -- that overlaps them (changed hours such as 08:30-12:00) makes the restore
 -- of this table fail loudly on work_period_no_overlap rather than silently
 -- mix old and new hours; set such hours again after a restore.
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.work_period',
+SELECT pg_catalog.pg_extension_config_dump('gridgov.work_period',
            'WHERE (starts, ends) NOT IN ((''09:00''::pg_catalog.time, ''12:00''::pg_catalog.time),'
            ' (''14:00''::pg_catalog.time, ''18:00''::pg_catalog.time))');
 
@@ -116,68 +116,68 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.work_period',
 -- them (the horizon) the calendar knows only the weekday rule: a time limit
 -- that runs past it is counted on plain weekdays and marked provisional on
 -- the case until the year is loaded with load_calendar_year().
-CREATE TABLE @extschema@.calendar_year (
+CREATE TABLE gridgov.calendar_year (
     year        integer PRIMARY KEY CONSTRAINT calendar_year_range CHECK (year BETWEEN 1949 AND 9999),
     source      text NOT NULL CONSTRAINT calendar_year_source_not_empty CHECK (source OPERATOR(pg_catalog.<>) ''),
     loaded_at   timestamptz DEFAULT pg_catalog.now()
 );
-COMMENT ON TABLE @extschema@.calendar_year IS
+COMMENT ON TABLE gridgov.calendar_year IS
     'the years whose holidays and make-up workdays calendar_day holds; the horizon is the end of the last year of the run from the first';
-COMMENT ON COLUMN @extschema@.calendar_year.year IS 'a year whose official schedule is loaded; primary key';
-COMMENT ON COLUMN @extschema@.calendar_year.source IS 'where the schedule comes from, such as the State Council notice''s title';
-COMMENT ON COLUMN @extschema@.calendar_year.loaded_at IS 'when the year was loaded; NULL for the years gridgov ships';
+COMMENT ON COLUMN gridgov.calendar_year.year IS 'a year whose official schedule is loaded; primary key';
+COMMENT ON COLUMN gridgov.calendar_year.source IS 'where the schedule comes from, such as the State Council notice''s title';
+COMMENT ON COLUMN gridgov.calendar_year.loaded_at IS 'when the year was loaded; NULL for the years gridgov ships';
 
-INSERT INTO @extschema@.calendar_year (year, source, loaded_at) VALUES
+INSERT INTO gridgov.calendar_year (year, source, loaded_at) VALUES
     (2025, '国务院办公厅关于2025年部分节假日安排的通知', NULL),
     (2026, '国务院办公厅关于2026年部分节假日安排的通知', NULL);
 
 -- As for calendar_day: pg_dump keeps the years a user loaded.
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.calendar_year', 'WHERE year NOT IN (2025, 2026)');
+SELECT pg_catalog.pg_extension_config_dump('gridgov.calendar_year', 'WHERE year NOT IN (2025, 2026)');
 
 -- ======================================================================
 -- Functions
 -- ======================================================================
 
-CREATE FUNCTION @extschema@.invalidate_cache() RETURNS trigger
+CREATE FUNCTION gridgov.invalidate_cache() RETURNS trigger
     AS 'MODULE_PATHNAME', 'gridgov_invalidate_cache' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.invalidate_cache() IS
+COMMENT ON FUNCTION gridgov.invalidate_cache() IS
     'AFTER ... FOR EACH STATEMENT trigger: makes every backend reload its cache of the table';
 
 -- The functions read the tables and the setting gridgov.calendar_timezone,
 -- so they are STABLE.
-CREATE FUNCTION @extschema@.is_workday(day date) RETURNS boolean
+CREATE FUNCTION gridgov.is_workday(day date) RETURNS boolean
     AS 'MODULE_PATHNAME', 'gridgov_is_workday' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.is_workday(date) IS
+COMMENT ON FUNCTION gridgov.is_workday(date) IS
     'true on Monday-Friday, false on Saturday-Sunday, unless gridgov.calendar_day says otherwise';
 
-CREATE FUNCTION @extschema@.working_day_seconds() RETURNS bigint
+CREATE FUNCTION gridgov.working_day_seconds() RETURNS bigint
     AS 'MODULE_PATHNAME', 'gridgov_working_day_seconds' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.working_day_seconds() IS
+COMMENT ON FUNCTION gridgov.working_day_seconds() IS
     'seconds of working time in a standard workday: the sum of gridgov.work_period';
 
-CREATE FUNCTION @extschema@.working_seconds(from_time timestamptz, to_time timestamptz) RETURNS bigint
+CREATE FUNCTION gridgov.working_seconds(from_time timestamptz, to_time timestamptz) RETURNS bigint
     AS 'MODULE_PATHNAME', 'gridgov_working_seconds' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.working_seconds(timestamptz, timestamptz) IS
+COMMENT ON FUNCTION gridgov.working_seconds(timestamptz, timestamptz) IS
     'whole seconds of working time in [from_time, to_time); negative when to_time is earlier';
 
-CREATE FUNCTION @extschema@.add_working_time(from_time timestamptz, seconds bigint) RETURNS timestamptz
+CREATE FUNCTION gridgov.add_working_time(from_time timestamptz, seconds bigint) RETURNS timestamptz
     AS 'MODULE_PATHNAME', 'gridgov_add_working_time' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.add_working_time(timestamptz, bigint) IS
+COMMENT ON FUNCTION gridgov.add_working_time(timestamptz, bigint) IS
     'the instant at which the given seconds of working time have elapsed after from_time';
 
-CREATE FUNCTION @extschema@.deadline(start timestamptz, amount numeric, unit text) RETURNS timestamptz
+CREATE FUNCTION gridgov.deadline(start timestamptz, amount numeric, unit text) RETURNS timestamptz
     AS 'MODULE_PATHNAME', 'gridgov_deadline' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.deadline(timestamptz, numeric, text) IS
+COMMENT ON FUNCTION gridgov.deadline(timestamptz, numeric, text) IS
     'start plus amount working_day, working_hour or clock_hour units';
 
-CREATE FUNCTION @extschema@.calendar_timezone() RETURNS text
+CREATE FUNCTION gridgov.calendar_timezone() RETURNS text
     AS 'MODULE_PATHNAME', 'gridgov_calendar_timezone' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.calendar_timezone() IS
+COMMENT ON FUNCTION gridgov.calendar_timezone() IS
     'the zone of the working calendar: the setting gridgov.calendar_timezone, known even before the module has loaded';
 
-CREATE FUNCTION @extschema@.calendar_horizon() RETURNS date
+CREATE FUNCTION gridgov.calendar_horizon() RETURNS date
     AS 'MODULE_PATHNAME', 'gridgov_calendar_horizon' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.calendar_horizon() IS
+COMMENT ON FUNCTION gridgov.calendar_horizon() IS
     'the last day the calendar holds: 31 December of the last year in gridgov.calendar_year without a gap from the first; NULL when none is loaded';
 
 -- One year in the shape of the State Council's notice: for each holiday,
@@ -186,7 +186,7 @@ COMMENT ON FUNCTION @extschema@.calendar_horizon() IS
 -- were counted on plain weekdays past the horizon are then counted again
 -- (an UPDATE of deadline_provisional, which the case engine answers by
 -- recounting the stage's deadline: src/case_engine.c).
-CREATE FUNCTION @extschema@.load_calendar_year(year integer, holidays jsonb, source text)
+CREATE FUNCTION gridgov.load_calendar_year(year integer, holidays jsonb, source text)
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
@@ -292,10 +292,10 @@ BEGIN
     END IF;
 
     -- the year replaces what calendar_day held for it
-    DELETE FROM @extschema@.calendar_day d
+    DELETE FROM gridgov.calendar_day d
      WHERE d.day OPERATOR(pg_catalog.>=) pg_catalog.make_date(year, 1, 1)
        AND d.day OPERATOR(pg_catalog.<=) pg_catalog.make_date(year, 12, 31);
-    INSERT INTO @extschema@.calendar_day (day, is_workday, note)
+    INSERT INTO gridgov.calendar_day (day, is_workday, note)
     SELECT g.day::date, false, s.n
       FROM ROWS FROM (pg_catalog.unnest(spans), pg_catalog.unnest(names)) AS s(r, n),
            pg_catalog.generate_series(pg_catalog.lower(s.r)::timestamp,
@@ -303,17 +303,17 @@ BEGIN
     UNION ALL
     SELECT w.d, true, w.n OPERATOR(pg_catalog.||) '调休'
       FROM ROWS FROM (pg_catalog.unnest(workdays), pg_catalog.unnest(workday_names)) AS w(d, n);
-    INSERT INTO @extschema@.calendar_year AS y (year, source, loaded_at)
+    INSERT INTO gridgov.calendar_year AS y (year, source, loaded_at)
     VALUES (load_calendar_year.year, load_calendar_year.source, pg_catalog.now())
     ON CONFLICT ON CONSTRAINT calendar_year_pkey DO UPDATE SET source = EXCLUDED.source, loaded_at = EXCLUDED.loaded_at;
 
     -- from this statement on the calendar holds the year: count again
-    UPDATE @extschema@.cases c SET deadline_provisional = false WHERE c.deadline_provisional;
+    UPDATE gridgov.cases c SET deadline_provisional = false WHERE c.deadline_provisional;
     GET DIAGNOSTICS recounted = ROW_COUNT;
     RETURN recounted;
 END;
 $$;
-COMMENT ON FUNCTION @extschema@.load_calendar_year(integer, jsonb, text) IS
+COMMENT ON FUNCTION gridgov.load_calendar_year(integer, jsonb, text) IS
     'load a year''s official schedule, as the State Council notice gives it (holiday periods and make-up workdays), in place of what calendar_day held for it; recounts the provisional deadlines and returns how many';
 
 -- ======================================================================
@@ -324,44 +324,44 @@ COMMENT ON FUNCTION @extschema@.load_calendar_year(integer, jsonb, text) IS
 -- applies them with session_replication_role = replica) must reach the
 -- caches too.
 CREATE TRIGGER calendar_day_invalidate_cache
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.calendar_day
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.calendar_day ENABLE ALWAYS TRIGGER calendar_day_invalidate_cache;
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON gridgov.calendar_day
+    FOR EACH STATEMENT EXECUTE FUNCTION gridgov.invalidate_cache();
+ALTER TABLE gridgov.calendar_day ENABLE ALWAYS TRIGGER calendar_day_invalidate_cache;
 CREATE TRIGGER work_period_invalidate_cache
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.work_period
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.work_period ENABLE ALWAYS TRIGGER work_period_invalidate_cache;
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON gridgov.work_period
+    FOR EACH STATEMENT EXECUTE FUNCTION gridgov.invalidate_cache();
+ALTER TABLE gridgov.work_period ENABLE ALWAYS TRIGGER work_period_invalidate_cache;
 CREATE TRIGGER calendar_year_invalidate_cache
-    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.calendar_year
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.calendar_year ENABLE ALWAYS TRIGGER calendar_year_invalidate_cache;
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON gridgov.calendar_year
+    FOR EACH STATEMENT EXECUTE FUNCTION gridgov.invalidate_cache();
+ALTER TABLE gridgov.calendar_year ENABLE ALWAYS TRIGGER calendar_year_invalidate_cache;
 
 -- ======================================================================
 -- Views
 -- ======================================================================
 
-CREATE VIEW @extschema@.calendar_years WITH (security_invoker = true) AS
+CREATE VIEW gridgov.calendar_years WITH (security_invoker = true) AS
 SELECT y.year, y.source, y.loaded_at,
-       (SELECT pg_catalog.count(*) FROM @extschema@.calendar_day d
+       (SELECT pg_catalog.count(*) FROM gridgov.calendar_day d
          WHERE d.day OPERATOR(pg_catalog.>=) pg_catalog.make_date(y.year, 1, 1)
            AND d.day OPERATOR(pg_catalog.<=) pg_catalog.make_date(y.year, 12, 31)
            AND NOT d.is_workday) AS rest_days,
-       (SELECT pg_catalog.count(*) FROM @extschema@.calendar_day d
+       (SELECT pg_catalog.count(*) FROM gridgov.calendar_day d
          WHERE d.day OPERATOR(pg_catalog.>=) pg_catalog.make_date(y.year, 1, 1)
            AND d.day OPERATOR(pg_catalog.<=) pg_catalog.make_date(y.year, 12, 31)
            AND d.is_workday) AS makeup_workdays,
-       (SELECT pg_catalog.count(*) FILTER (WHERE @extschema@.is_workday(g.day::date))
+       (SELECT pg_catalog.count(*) FILTER (WHERE gridgov.is_workday(g.day::date))
           FROM pg_catalog.generate_series(pg_catalog.make_date(y.year, 1, 1)::timestamp,
                                           pg_catalog.make_date(y.year, 12, 31)::timestamp, '1 day') AS g(day)) AS workdays,
-       y.year OPERATOR(pg_catalog.<=) EXTRACT(year FROM @extschema@.calendar_horizon()) AS within_horizon
-  FROM @extschema@.calendar_year y;
-COMMENT ON VIEW @extschema@.calendar_years IS
+       y.year OPERATOR(pg_catalog.<=) EXTRACT(year FROM gridgov.calendar_horizon()) AS within_horizon
+  FROM gridgov.calendar_year y;
+COMMENT ON VIEW gridgov.calendar_years IS
     'the years the calendar holds, with their rest and make-up days and workdays; within_horizon false after a gap';
-COMMENT ON COLUMN @extschema@.calendar_years.year IS 'a year whose official schedule is loaded';
-COMMENT ON COLUMN @extschema@.calendar_years.source IS 'where its schedule comes from';
-COMMENT ON COLUMN @extschema@.calendar_years.loaded_at IS 'when it was loaded; NULL for the years gridgov ships';
-COMMENT ON COLUMN @extschema@.calendar_years.rest_days IS 'its rows of calendar_day that are rest days: every day of every holiday period';
-COMMENT ON COLUMN @extschema@.calendar_years.makeup_workdays IS 'its make-up workdays (调休)';
-COMMENT ON COLUMN @extschema@.calendar_years.workdays IS 'its workdays, as is_workday counts them';
-COMMENT ON COLUMN @extschema@.calendar_years.within_horizon IS
+COMMENT ON COLUMN gridgov.calendar_years.year IS 'a year whose official schedule is loaded';
+COMMENT ON COLUMN gridgov.calendar_years.source IS 'where its schedule comes from';
+COMMENT ON COLUMN gridgov.calendar_years.loaded_at IS 'when it was loaded; NULL for the years gridgov ships';
+COMMENT ON COLUMN gridgov.calendar_years.rest_days IS 'its rows of calendar_day that are rest days: every day of every holiday period';
+COMMENT ON COLUMN gridgov.calendar_years.makeup_workdays IS 'its make-up workdays (调休)';
+COMMENT ON COLUMN gridgov.calendar_years.workdays IS 'its workdays, as is_workday counts them';
+COMMENT ON COLUMN gridgov.calendar_years.within_horizon IS
     'true up to calendar_horizon(); a year loaded after a gap is held but lies past the horizon until the gap is loaded';

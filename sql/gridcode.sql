@@ -1,37 +1,53 @@
 -- gridgov pillar 1: jurisdiction codes (gridcode)
 --
--- Every reference below is qualified with @extschema@ or pg_catalog, so no
+-- Every reference below is qualified with gridgov or pg_catalog, so no
 -- object planted in another schema can be picked up while this runs.
+
+-- The schema is the script's own (gridgov.control says schema = pg_catalog,
+-- as pg_cron's does): so it is a member of the extension, and DROP
+-- EXTENSION drops it with everything in it.  A schema gridgov already there
+-- makes this fail, and CREATE EXTENSION with it: gridgov does not take over
+-- a schema it did not make.
+CREATE SCHEMA gridgov;
+
+-- CREATE EXTENSION runs this with search_path "pg_catalog, <the required
+-- extensions' schemas>, pg_temp": gridgov goes first instead of pg_catalog,
+-- as when it was the extension's schema, so that the functions that SET
+-- search_path FROM CURRENT keep "gridgov, <PostGIS's schema>, ...", and
+-- nothing unqualified can land in pg_catalog.  CREATE EXTENSION restores the
+-- setting at the script's end.
+SELECT pg_catalog.set_config('search_path',
+           pg_catalog.regexp_replace(pg_catalog.current_setting('search_path'), '^pg_catalog,', 'gridgov,'), true);
 
 -- ======================================================================
 -- Types
 -- ======================================================================
 
-CREATE TYPE @extschema@.gridcode;
+CREATE TYPE gridgov.gridcode;
 
-CREATE FUNCTION @extschema@.gridcode_in(cstring) RETURNS @extschema@.gridcode
+CREATE FUNCTION gridgov.gridcode_in(cstring) RETURNS gridgov.gridcode
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gridcode_in(cstring) IS
+COMMENT ON FUNCTION gridgov.gridcode_in(cstring) IS
     'input function of gridcode: 2, 4, 6, 9, 12, 15 or 19 digits, such as 440311006003';
-CREATE FUNCTION @extschema@.gridcode_out(@extschema@.gridcode) RETURNS cstring
+CREATE FUNCTION gridgov.gridcode_out(gridgov.gridcode) RETURNS cstring
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gridcode_out(@extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.gridcode_out(gridgov.gridcode) IS
     'output function of gridcode: the code''s shortest canonical form';
-CREATE FUNCTION @extschema@.gridcode_recv(internal) RETURNS @extschema@.gridcode
+CREATE FUNCTION gridgov.gridcode_recv(internal) RETURNS gridgov.gridcode
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gridcode_recv(internal) IS
+COMMENT ON FUNCTION gridgov.gridcode_recv(internal) IS
     'binary input function of gridcode: the int8 value, checked';
 -- the wire format is an int8's
-CREATE FUNCTION @extschema@.gridcode_send(@extschema@.gridcode) RETURNS bytea
+CREATE FUNCTION gridgov.gridcode_send(gridgov.gridcode) RETURNS bytea
     AS 'MODULE_PATHNAME', 'gridgov_int8send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gridcode_send(@extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.gridcode_send(gridgov.gridcode) IS
     'binary output function of gridcode: the int8 value';
 
-CREATE TYPE @extschema@.gridcode (
-    INPUT = @extschema@.gridcode_in,
-    OUTPUT = @extschema@.gridcode_out,
-    RECEIVE = @extschema@.gridcode_recv,
-    SEND = @extschema@.gridcode_send,
+CREATE TYPE gridgov.gridcode (
+    INPUT = gridgov.gridcode_in,
+    OUTPUT = gridgov.gridcode_out,
+    RECEIVE = gridgov.gridcode_recv,
+    SEND = gridgov.gridcode_send,
     INTERNALLENGTH = 8,
     PASSEDBYVALUE,
     ALIGNMENT = double,
@@ -41,19 +57,19 @@ CREATE TYPE @extschema@.gridcode (
     -- ancestor('440311006003', 4) or level('4403'), is read as a gridcode
     PREFERRED = true
 );
-COMMENT ON TYPE @extschema@.gridcode IS
+COMMENT ON TYPE gridgov.gridcode IS
     'jurisdiction code: province 2, prefecture 2, county 2, township 3, village 3, grid 3, building 4 digits';
 
 -- Casts.  The stored value is the code as a 19-digit number, so gridcode to
 -- bigint needs no function; the other way checks the number.
-CREATE FUNCTION @extschema@.gridcode(bigint) RETURNS @extschema@.gridcode
+CREATE FUNCTION gridgov.gridcode(bigint) RETURNS gridgov.gridcode
     AS 'MODULE_PATHNAME', 'gridcode_from_int8' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gridcode(bigint) IS
+COMMENT ON FUNCTION gridgov.gridcode(bigint) IS
     'the gridcode whose stored value (the code as a 19-digit number) is this number; fails for numbers that are no code';
-CREATE CAST (bigint AS @extschema@.gridcode) WITH FUNCTION @extschema@.gridcode(bigint);
-CREATE CAST (@extschema@.gridcode AS bigint) WITHOUT FUNCTION;
-CREATE CAST (@extschema@.gridcode AS text) WITH INOUT AS ASSIGNMENT;
-CREATE CAST (text AS @extschema@.gridcode) WITH INOUT;
+CREATE CAST (bigint AS gridgov.gridcode) WITH FUNCTION gridgov.gridcode(bigint);
+CREATE CAST (gridgov.gridcode AS bigint) WITHOUT FUNCTION;
+CREATE CAST (gridgov.gridcode AS text) WITH INOUT AS ASSIGNMENT;
+CREATE CAST (text AS gridgov.gridcode) WITH INOUT;
 
 -- ======================================================================
 -- Functions
@@ -67,275 +83,275 @@ CREATE CAST (text AS @extschema@.gridcode) WITH INOUT;
 -- channel of theirs tells a row the policies hide (docs/access.md).  Those
 -- that check a level or a number argument (ancestor, segment, child) can
 -- fail, and are not.
-CREATE FUNCTION @extschema@.level(@extschema@.gridcode) RETURNS integer
+CREATE FUNCTION gridgov.level(gridgov.gridcode) RETURNS integer
     AS 'MODULE_PATHNAME', 'gridcode_level' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-COMMENT ON FUNCTION @extschema@.level(@extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.level(gridgov.gridcode) IS
     'level of the code: 1 province, 2 prefecture, 3 county, 4 township, 5 village, 6 grid, 7 building';
 
-CREATE FUNCTION @extschema@.level_name(@extschema@.gridcode) RETURNS text
+CREATE FUNCTION gridgov.level_name(gridgov.gridcode) RETURNS text
     AS 'MODULE_PATHNAME', 'gridcode_level_name' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-COMMENT ON FUNCTION @extschema@.level_name(@extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.level_name(gridgov.gridcode) IS
     'name of the code''s level: province, prefecture, county, township, village, grid or building';
 
-CREATE FUNCTION @extschema@.gridcode_level(text) RETURNS integer
+CREATE FUNCTION gridgov.gridcode_level(text) RETURNS integer
     AS 'MODULE_PATHNAME', 'gridcode_level_number' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gridcode_level(text) IS
+COMMENT ON FUNCTION gridgov.gridcode_level(text) IS
     'number of a gridcode level given its name, such as ''township''';
 
-CREATE FUNCTION @extschema@.parent(@extschema@.gridcode) RETURNS @extschema@.gridcode
+CREATE FUNCTION gridgov.parent(gridgov.gridcode) RETURNS gridgov.gridcode
     AS 'MODULE_PATHNAME', 'gridcode_parent' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-COMMENT ON FUNCTION @extschema@.parent(@extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.parent(gridgov.gridcode) IS
     'the code with its last non-zero segment zeroed; NULL for a province';
 
-CREATE FUNCTION @extschema@.ancestor(@extschema@.gridcode, level integer) RETURNS @extschema@.gridcode
+CREATE FUNCTION gridgov.ancestor(gridgov.gridcode, level integer) RETURNS gridgov.gridcode
     AS 'MODULE_PATHNAME', 'gridcode_ancestor' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.ancestor(@extschema@.gridcode, integer) IS
+COMMENT ON FUNCTION gridgov.ancestor(gridgov.gridcode, integer) IS
     'the ancestor-or-self at a level; NULL when the code has no unit at that level';
 
 -- A check for SQL functions that take a level: true, or the error (22023)
 -- ancestor() gives, naming the parameter.
-CREATE FUNCTION @extschema@.check_gridcode_level(level integer, parameter text) RETURNS boolean
+CREATE FUNCTION gridgov.check_gridcode_level(level integer, parameter text) RETURNS boolean
     AS 'MODULE_PATHNAME', 'gridcode_check_level_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.check_gridcode_level(integer, text) IS
+COMMENT ON FUNCTION gridgov.check_gridcode_level(integer, text) IS
     'true for a gridcode level (1 province to 7 building); an error (22023) naming the parameter otherwise';
 
-CREATE FUNCTION @extschema@.lineage(@extschema@.gridcode) RETURNS @extschema@.gridcode[]
+CREATE FUNCTION gridgov.lineage(gridgov.gridcode) RETURNS gridgov.gridcode[]
     AS 'MODULE_PATHNAME', 'gridcode_lineage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-COMMENT ON FUNCTION @extschema@.lineage(@extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.lineage(gridgov.gridcode) IS
     'the code''s ancestors and the code itself, from the province down: "c = ANY (lineage(x))" is "c @> x" for an index on c';
 
-CREATE FUNCTION @extschema@.segment(@extschema@.gridcode, level integer) RETURNS integer
+CREATE FUNCTION gridgov.segment(gridgov.gridcode, level integer) RETURNS integer
     AS 'MODULE_PATHNAME', 'gridcode_segment' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.segment(@extschema@.gridcode, integer) IS
+COMMENT ON FUNCTION gridgov.segment(gridgov.gridcode, integer) IS
     'the number in the code''s segment at a level, 0 when absent';
 
-CREATE FUNCTION @extschema@.child(@extschema@.gridcode, number integer) RETURNS @extschema@.gridcode
+CREATE FUNCTION gridgov.child(gridgov.gridcode, number integer) RETURNS gridgov.gridcode
     AS 'MODULE_PATHNAME', 'gridcode_child' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.child(@extschema@.gridcode, integer) IS
+COMMENT ON FUNCTION gridgov.child(gridgov.gridcode, integer) IS
     'the child with the given number at the next level';
 
-CREATE FUNCTION @extschema@.child(@extschema@.gridcode, number integer, level integer) RETURNS @extschema@.gridcode
+CREATE FUNCTION gridgov.child(gridgov.gridcode, number integer, level integer) RETURNS gridgov.gridcode
     AS 'MODULE_PATHNAME', 'gridcode_child_at' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.child(@extschema@.gridcode, integer, integer) IS
+COMMENT ON FUNCTION gridgov.child(gridgov.gridcode, integer, integer) IS
     'the descendant with the given number at a lower level, the levels between left absent';
 
-CREATE FUNCTION @extschema@.is_ancestor(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+CREATE FUNCTION gridgov.is_ancestor(gridgov.gridcode, gridgov.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME', 'gridcode_is_ancestor' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-COMMENT ON FUNCTION @extschema@.is_ancestor(@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.is_ancestor(gridgov.gridcode, gridgov.gridcode) IS
     'true when the first code is a proper ancestor of the second';
 
-CREATE FUNCTION @extschema@.lca(@extschema@.gridcode, @extschema@.gridcode) RETURNS @extschema@.gridcode
+CREATE FUNCTION gridgov.lca(gridgov.gridcode, gridgov.gridcode) RETURNS gridgov.gridcode
     AS 'MODULE_PATHNAME', 'gridcode_lca' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-COMMENT ON FUNCTION @extschema@.lca(@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.lca(gridgov.gridcode, gridgov.gridcode) IS
     'lowest common ancestor-or-self of two codes; NULL when they are in different provinces';
 
-CREATE FUNCTION @extschema@.depth_between(@extschema@.gridcode, @extschema@.gridcode) RETURNS integer
+CREATE FUNCTION gridgov.depth_between(gridgov.gridcode, gridgov.gridcode) RETURNS integer
     AS 'MODULE_PATHNAME', 'gridcode_depth_between' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-COMMENT ON FUNCTION @extschema@.depth_between(@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.depth_between(gridgov.gridcode, gridgov.gridcode) IS
     'levels from the first code down to the second; NULL unless the first is an ancestor-or-self of the second';
 
-CREATE FUNCTION @extschema@.subtree_first(@extschema@.gridcode) RETURNS @extschema@.gridcode
+CREATE FUNCTION gridgov.subtree_first(gridgov.gridcode) RETURNS gridgov.gridcode
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF
     RETURN $1;
-COMMENT ON FUNCTION @extschema@.subtree_first(@extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.subtree_first(gridgov.gridcode) IS
     'first code of the descendant range: the code itself';
 
-CREATE FUNCTION @extschema@.subtree_last(@extschema@.gridcode) RETURNS @extschema@.gridcode
+CREATE FUNCTION gridgov.subtree_last(gridgov.gridcode) RETURNS gridgov.gridcode
     AS 'MODULE_PATHNAME', 'gridcode_subtree_last' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-COMMENT ON FUNCTION @extschema@.subtree_last(@extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.subtree_last(gridgov.gridcode) IS
     'last code of the descendant range: every lower segment at its maximum';
 
 -- Planner support shared by the hierarchy operators of gridgov's code types
 -- (src/subtree_support.c).
-CREATE FUNCTION @extschema@.subtree_contained_support(internal) RETURNS internal
+CREATE FUNCTION gridgov.subtree_contained_support(internal) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.subtree_contained_support(internal) IS
+COMMENT ON FUNCTION gridgov.subtree_contained_support(internal) IS
     'planner support function of the <@ operators of gridcode and gridcell: x <@ X becomes the btree range x >= X AND x <= subtree_last(X)';
-CREATE FUNCTION @extschema@.subtree_contains_support(internal) RETURNS internal
+CREATE FUNCTION gridgov.subtree_contains_support(internal) RETURNS internal
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.subtree_contains_support(internal) IS
+COMMENT ON FUNCTION gridgov.subtree_contains_support(internal) IS
     'planner support function of the @> operators of gridcode and gridcell: X @> x becomes the btree range x >= X AND x <= subtree_last(X)';
-CREATE FUNCTION @extschema@.subtree_contained_sel(internal, oid, internal, integer) RETURNS float8
+CREATE FUNCTION gridgov.subtree_contained_sel(internal, oid, internal, integer) RETURNS float8
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.subtree_contained_sel(internal, oid, internal, integer) IS
+COMMENT ON FUNCTION gridgov.subtree_contained_sel(internal, oid, internal, integer) IS
     'restriction selectivity of the <@ operators of gridcode and gridcell: x <@ X estimated as the range from X to subtree_last(X)';
-CREATE FUNCTION @extschema@.subtree_contains_sel(internal, oid, internal, integer) RETURNS float8
+CREATE FUNCTION gridgov.subtree_contains_sel(internal, oid, internal, integer) RETURNS float8
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.subtree_contains_sel(internal, oid, internal, integer) IS
+COMMENT ON FUNCTION gridgov.subtree_contains_sel(internal, oid, internal, integer) IS
     'restriction selectivity of the @> operators of gridcode and gridcell: X @> x estimated as the range from X to subtree_last(X)';
-CREATE FUNCTION @extschema@.subtree_contained_joinsel(internal, oid, internal, smallint, internal) RETURNS float8
+CREATE FUNCTION gridgov.subtree_contained_joinsel(internal, oid, internal, smallint, internal) RETURNS float8
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.subtree_contained_joinsel(internal, oid, internal, smallint, internal) IS
+COMMENT ON FUNCTION gridgov.subtree_contained_joinsel(internal, oid, internal, smallint, internal) IS
     'join selectivity of the <@ operators of gridcode and gridcell: the share of the left column under a value of the right one, averaged over the right column''s statistics';
-CREATE FUNCTION @extschema@.subtree_contains_joinsel(internal, oid, internal, smallint, internal) RETURNS float8
+CREATE FUNCTION gridgov.subtree_contains_joinsel(internal, oid, internal, smallint, internal) RETURNS float8
     AS 'MODULE_PATHNAME' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.subtree_contains_joinsel(internal, oid, internal, smallint, internal) IS
+COMMENT ON FUNCTION gridgov.subtree_contains_joinsel(internal, oid, internal, smallint, internal) IS
     'join selectivity of the @> operators of gridcode and gridcell: the share of the right column under a value of the left one, averaged over the left column''s statistics';
 
-CREATE FUNCTION @extschema@.gridcode_contains(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+CREATE FUNCTION gridgov.gridcode_contains(gridgov.gridcode, gridgov.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF
-    SUPPORT @extschema@.subtree_contains_support;
-COMMENT ON FUNCTION @extschema@.gridcode_contains(@extschema@.gridcode, @extschema@.gridcode) IS
+    SUPPORT gridgov.subtree_contains_support;
+COMMENT ON FUNCTION gridgov.gridcode_contains(gridgov.gridcode, gridgov.gridcode) IS
     'implementation of the @> operator for gridcode';
-CREATE FUNCTION @extschema@.gridcode_contained(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+CREATE FUNCTION gridgov.gridcode_contained(gridgov.gridcode, gridgov.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF
-    SUPPORT @extschema@.subtree_contained_support;
-COMMENT ON FUNCTION @extschema@.gridcode_contained(@extschema@.gridcode, @extschema@.gridcode) IS
+    SUPPORT gridgov.subtree_contained_support;
+COMMENT ON FUNCTION gridgov.gridcode_contained(gridgov.gridcode, gridgov.gridcode) IS
     'implementation of the <@ operator for gridcode';
 
 -- Comparison: the order of the 19-digit numbers, which puts every code's
 -- descendants right after it.  PostgreSQL's own int8 functions do the work.
-CREATE FUNCTION @extschema@.gridcode_eq(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+CREATE FUNCTION gridgov.gridcode_eq(gridgov.gridcode, gridgov.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME', 'gridgov_int8eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.gridcode_ne(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+CREATE FUNCTION gridgov.gridcode_ne(gridgov.gridcode, gridgov.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME', 'gridgov_int8ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.gridcode_lt(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+CREATE FUNCTION gridgov.gridcode_lt(gridgov.gridcode, gridgov.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME', 'gridgov_int8lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.gridcode_le(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+CREATE FUNCTION gridgov.gridcode_le(gridgov.gridcode, gridgov.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME', 'gridgov_int8le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.gridcode_gt(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+CREATE FUNCTION gridgov.gridcode_gt(gridgov.gridcode, gridgov.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME', 'gridgov_int8gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.gridcode_ge(@extschema@.gridcode, @extschema@.gridcode) RETURNS boolean
+CREATE FUNCTION gridgov.gridcode_ge(gridgov.gridcode, gridgov.gridcode) RETURNS boolean
     AS 'MODULE_PATHNAME', 'gridgov_int8ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.gridcode_cmp(@extschema@.gridcode, @extschema@.gridcode) RETURNS integer
+CREATE FUNCTION gridgov.gridcode_cmp(gridgov.gridcode, gridgov.gridcode) RETURNS integer
     AS 'MODULE_PATHNAME', 'gridgov_btint8cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.gridcode_sortsupport(internal) RETURNS void
+CREATE FUNCTION gridgov.gridcode_sortsupport(internal) RETURNS void
     AS 'MODULE_PATHNAME', 'gridgov_btint8sortsupport' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.gridcode_hash(@extschema@.gridcode) RETURNS integer
+CREATE FUNCTION gridgov.gridcode_hash(gridgov.gridcode) RETURNS integer
     AS 'MODULE_PATHNAME', 'gridgov_hashint8' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-CREATE FUNCTION @extschema@.gridcode_hash_extended(@extschema@.gridcode, bigint) RETURNS bigint
+CREATE FUNCTION gridgov.gridcode_hash_extended(gridgov.gridcode, bigint) RETURNS bigint
     AS 'MODULE_PATHNAME', 'gridgov_hashint8extended' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
-COMMENT ON FUNCTION @extschema@.gridcode_eq(@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.gridcode_eq(gridgov.gridcode, gridgov.gridcode) IS
     'implementation of the = operator for gridcode';
-COMMENT ON FUNCTION @extschema@.gridcode_ne(@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.gridcode_ne(gridgov.gridcode, gridgov.gridcode) IS
     'implementation of the <> operator for gridcode';
-COMMENT ON FUNCTION @extschema@.gridcode_lt(@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.gridcode_lt(gridgov.gridcode, gridgov.gridcode) IS
     'implementation of the < operator for gridcode';
-COMMENT ON FUNCTION @extschema@.gridcode_le(@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.gridcode_le(gridgov.gridcode, gridgov.gridcode) IS
     'implementation of the <= operator for gridcode';
-COMMENT ON FUNCTION @extschema@.gridcode_gt(@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.gridcode_gt(gridgov.gridcode, gridgov.gridcode) IS
     'implementation of the > operator for gridcode';
-COMMENT ON FUNCTION @extschema@.gridcode_ge(@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.gridcode_ge(gridgov.gridcode, gridgov.gridcode) IS
     'implementation of the >= operator for gridcode';
-COMMENT ON FUNCTION @extschema@.gridcode_cmp(@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.gridcode_cmp(gridgov.gridcode, gridgov.gridcode) IS
     'btree comparison function of gridcode';
-COMMENT ON FUNCTION @extschema@.gridcode_sortsupport(internal) IS
+COMMENT ON FUNCTION gridgov.gridcode_sortsupport(internal) IS
     'btree sort support function of gridcode';
-COMMENT ON FUNCTION @extschema@.gridcode_hash(@extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.gridcode_hash(gridgov.gridcode) IS
     'hash function of gridcode';
-COMMENT ON FUNCTION @extschema@.gridcode_hash_extended(@extschema@.gridcode, bigint) IS
+COMMENT ON FUNCTION gridgov.gridcode_hash_extended(gridgov.gridcode, bigint) IS
     'extended (seeded 64-bit) hash function of gridcode';
 
-CREATE FUNCTION @extschema@.gridcode_smaller(@extschema@.gridcode, @extschema@.gridcode) RETURNS @extschema@.gridcode
+CREATE FUNCTION gridgov.gridcode_smaller(gridgov.gridcode, gridgov.gridcode) RETURNS gridgov.gridcode
     AS 'MODULE_PATHNAME', 'gridgov_int8smaller' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gridcode_smaller(@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.gridcode_smaller(gridgov.gridcode, gridgov.gridcode) IS
     'the code first in code order; transition function of min(gridcode)';
-CREATE FUNCTION @extschema@.gridcode_larger(@extschema@.gridcode, @extschema@.gridcode) RETURNS @extschema@.gridcode
+CREATE FUNCTION gridgov.gridcode_larger(gridgov.gridcode, gridgov.gridcode) RETURNS gridgov.gridcode
     AS 'MODULE_PATHNAME', 'gridgov_int8larger' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.gridcode_larger(@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON FUNCTION gridgov.gridcode_larger(gridgov.gridcode, gridgov.gridcode) IS
     'the code last in code order; transition function of max(gridcode)';
 
 -- ======================================================================
 -- Operators
 -- ======================================================================
 
-CREATE OPERATOR @extschema@.= (
-    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
-    FUNCTION = @extschema@.gridcode_eq,
-    COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>),
+CREATE OPERATOR gridgov.= (
+    LEFTARG = gridgov.gridcode, RIGHTARG = gridgov.gridcode,
+    FUNCTION = gridgov.gridcode_eq,
+    COMMUTATOR = OPERATOR(gridgov.=), NEGATOR = OPERATOR(gridgov.<>),
     RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES, MERGES
 );
-COMMENT ON OPERATOR @extschema@.= (@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON OPERATOR gridgov.= (gridgov.gridcode, gridgov.gridcode) IS
     'equal';
-CREATE OPERATOR @extschema@.<> (
-    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
-    FUNCTION = @extschema@.gridcode_ne,
-    COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=),
+CREATE OPERATOR gridgov.<> (
+    LEFTARG = gridgov.gridcode, RIGHTARG = gridgov.gridcode,
+    FUNCTION = gridgov.gridcode_ne,
+    COMMUTATOR = OPERATOR(gridgov.<>), NEGATOR = OPERATOR(gridgov.=),
     RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
 );
-COMMENT ON OPERATOR @extschema@.<> (@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON OPERATOR gridgov.<> (gridgov.gridcode, gridgov.gridcode) IS
     'not equal';
-CREATE OPERATOR @extschema@.< (
-    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
-    FUNCTION = @extschema@.gridcode_lt,
-    COMMUTATOR = OPERATOR(@extschema@.>), NEGATOR = OPERATOR(@extschema@.>=),
+CREATE OPERATOR gridgov.< (
+    LEFTARG = gridgov.gridcode, RIGHTARG = gridgov.gridcode,
+    FUNCTION = gridgov.gridcode_lt,
+    COMMUTATOR = OPERATOR(gridgov.>), NEGATOR = OPERATOR(gridgov.>=),
     RESTRICT = pg_catalog.scalarltsel, JOIN = pg_catalog.scalarltjoinsel
 );
-COMMENT ON OPERATOR @extschema@.< (@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON OPERATOR gridgov.< (gridgov.gridcode, gridgov.gridcode) IS
     'less than, in code order (every code''s descendants follow it directly)';
-CREATE OPERATOR @extschema@.<= (
-    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
-    FUNCTION = @extschema@.gridcode_le,
-    COMMUTATOR = OPERATOR(@extschema@.>=), NEGATOR = OPERATOR(@extschema@.>),
+CREATE OPERATOR gridgov.<= (
+    LEFTARG = gridgov.gridcode, RIGHTARG = gridgov.gridcode,
+    FUNCTION = gridgov.gridcode_le,
+    COMMUTATOR = OPERATOR(gridgov.>=), NEGATOR = OPERATOR(gridgov.>),
     RESTRICT = pg_catalog.scalarlesel, JOIN = pg_catalog.scalarlejoinsel
 );
-COMMENT ON OPERATOR @extschema@.<= (@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON OPERATOR gridgov.<= (gridgov.gridcode, gridgov.gridcode) IS
     'less than or equal, in code order';
-CREATE OPERATOR @extschema@.> (
-    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
-    FUNCTION = @extschema@.gridcode_gt,
-    COMMUTATOR = OPERATOR(@extschema@.<), NEGATOR = OPERATOR(@extschema@.<=),
+CREATE OPERATOR gridgov.> (
+    LEFTARG = gridgov.gridcode, RIGHTARG = gridgov.gridcode,
+    FUNCTION = gridgov.gridcode_gt,
+    COMMUTATOR = OPERATOR(gridgov.<), NEGATOR = OPERATOR(gridgov.<=),
     RESTRICT = pg_catalog.scalargtsel, JOIN = pg_catalog.scalargtjoinsel
 );
-COMMENT ON OPERATOR @extschema@.> (@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON OPERATOR gridgov.> (gridgov.gridcode, gridgov.gridcode) IS
     'greater than, in code order';
-CREATE OPERATOR @extschema@.>= (
-    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
-    FUNCTION = @extschema@.gridcode_ge,
-    COMMUTATOR = OPERATOR(@extschema@.<=), NEGATOR = OPERATOR(@extschema@.<),
+CREATE OPERATOR gridgov.>= (
+    LEFTARG = gridgov.gridcode, RIGHTARG = gridgov.gridcode,
+    FUNCTION = gridgov.gridcode_ge,
+    COMMUTATOR = OPERATOR(gridgov.<=), NEGATOR = OPERATOR(gridgov.<),
     RESTRICT = pg_catalog.scalargesel, JOIN = pg_catalog.scalargejoinsel
 );
-COMMENT ON OPERATOR @extschema@.>= (@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON OPERATOR gridgov.>= (gridgov.gridcode, gridgov.gridcode) IS
     'greater than or equal, in code order';
-CREATE OPERATOR @extschema@.@> (
-    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
-    FUNCTION = @extschema@.gridcode_contains,
-    COMMUTATOR = OPERATOR(@extschema@.<@),
-    RESTRICT = @extschema@.subtree_contains_sel, JOIN = @extschema@.subtree_contains_joinsel
+CREATE OPERATOR gridgov.@> (
+    LEFTARG = gridgov.gridcode, RIGHTARG = gridgov.gridcode,
+    FUNCTION = gridgov.gridcode_contains,
+    COMMUTATOR = OPERATOR(gridgov.<@),
+    RESTRICT = gridgov.subtree_contains_sel, JOIN = gridgov.subtree_contains_joinsel
 );
-COMMENT ON OPERATOR @extschema@.@> (@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON OPERATOR gridgov.@> (gridgov.gridcode, gridgov.gridcode) IS
     'is ancestor of or equal to';
-CREATE OPERATOR @extschema@.<@ (
-    LEFTARG = @extschema@.gridcode, RIGHTARG = @extschema@.gridcode,
-    FUNCTION = @extschema@.gridcode_contained,
-    COMMUTATOR = OPERATOR(@extschema@.@>),
-    RESTRICT = @extschema@.subtree_contained_sel, JOIN = @extschema@.subtree_contained_joinsel
+CREATE OPERATOR gridgov.<@ (
+    LEFTARG = gridgov.gridcode, RIGHTARG = gridgov.gridcode,
+    FUNCTION = gridgov.gridcode_contained,
+    COMMUTATOR = OPERATOR(gridgov.@>),
+    RESTRICT = gridgov.subtree_contained_sel, JOIN = gridgov.subtree_contained_joinsel
 );
-COMMENT ON OPERATOR @extschema@.<@ (@extschema@.gridcode, @extschema@.gridcode) IS
+COMMENT ON OPERATOR gridgov.<@ (gridgov.gridcode, gridgov.gridcode) IS
     'is descendant of or equal to';
 
 -- ======================================================================
 -- Aggregates
 -- ======================================================================
 
-CREATE AGGREGATE @extschema@.min(@extschema@.gridcode) (
-    SFUNC = @extschema@.gridcode_smaller, STYPE = @extschema@.gridcode,
-    COMBINEFUNC = @extschema@.gridcode_smaller, SORTOP = OPERATOR(@extschema@.<), PARALLEL = SAFE
+CREATE AGGREGATE gridgov.min(gridgov.gridcode) (
+    SFUNC = gridgov.gridcode_smaller, STYPE = gridgov.gridcode,
+    COMBINEFUNC = gridgov.gridcode_smaller, SORTOP = OPERATOR(gridgov.<), PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.min(@extschema@.gridcode) IS 'the code first in code order';
-CREATE AGGREGATE @extschema@.max(@extschema@.gridcode) (
-    SFUNC = @extschema@.gridcode_larger, STYPE = @extschema@.gridcode,
-    COMBINEFUNC = @extschema@.gridcode_larger, SORTOP = OPERATOR(@extschema@.>), PARALLEL = SAFE
+COMMENT ON AGGREGATE gridgov.min(gridgov.gridcode) IS 'the code first in code order';
+CREATE AGGREGATE gridgov.max(gridgov.gridcode) (
+    SFUNC = gridgov.gridcode_larger, STYPE = gridgov.gridcode,
+    COMBINEFUNC = gridgov.gridcode_larger, SORTOP = OPERATOR(gridgov.>), PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.max(@extschema@.gridcode) IS 'the code last in code order';
+COMMENT ON AGGREGATE gridgov.max(gridgov.gridcode) IS 'the code last in code order';
 
 -- ======================================================================
 -- Operator classes
 -- ======================================================================
 
-CREATE OPERATOR CLASS @extschema@.gridcode_ops
-    DEFAULT FOR TYPE @extschema@.gridcode USING btree AS
-        OPERATOR 1 @extschema@.<,
-        OPERATOR 2 @extschema@.<=,
-        OPERATOR 3 @extschema@.=,
-        OPERATOR 4 @extschema@.>=,
-        OPERATOR 5 @extschema@.>,
-        FUNCTION 1 @extschema@.gridcode_cmp(@extschema@.gridcode, @extschema@.gridcode),
-        FUNCTION 2 @extschema@.gridcode_sortsupport(internal),
+CREATE OPERATOR CLASS gridgov.gridcode_ops
+    DEFAULT FOR TYPE gridgov.gridcode USING btree AS
+        OPERATOR 1 gridgov.<,
+        OPERATOR 2 gridgov.<=,
+        OPERATOR 3 gridgov.=,
+        OPERATOR 4 gridgov.>=,
+        OPERATOR 5 gridgov.>,
+        FUNCTION 1 gridgov.gridcode_cmp(gridgov.gridcode, gridgov.gridcode),
+        FUNCTION 2 gridgov.gridcode_sortsupport(internal),
         FUNCTION 4 pg_catalog.btequalimage(oid);
 
-CREATE OPERATOR CLASS @extschema@.gridcode_hash_ops
-    DEFAULT FOR TYPE @extschema@.gridcode USING hash AS
-        OPERATOR 1 @extschema@.=,
-        FUNCTION 1 @extschema@.gridcode_hash(@extschema@.gridcode),
-        FUNCTION 2 @extschema@.gridcode_hash_extended(@extschema@.gridcode, bigint);
+CREATE OPERATOR CLASS gridgov.gridcode_hash_ops
+    DEFAULT FOR TYPE gridgov.gridcode USING hash AS
+        OPERATOR 1 gridgov.=,
+        FUNCTION 1 gridgov.gridcode_hash(gridgov.gridcode),
+        FUNCTION 2 gridgov.gridcode_hash_extended(gridgov.gridcode, bigint);

@@ -30,7 +30,7 @@
 -- Tables
 -- ======================================================================
 
-CREATE TABLE @extschema@.organization_kind (
+CREATE TABLE gridgov.organization_kind (
     code            text PRIMARY KEY
                     CONSTRAINT organization_kind_code_form CHECK (code OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
     name            text NOT NULL
@@ -42,16 +42,16 @@ CREATE TABLE @extschema@.organization_kind (
                     CONSTRAINT organization_kind_anchor_levels CHECK (NOT pg_catalog.isempty(anchor_levels)
                         AND anchor_levels OPERATOR(pg_catalog.<@) pg_catalog.int4range(1, 7, '[]'))
 );
-COMMENT ON TABLE @extschema@.organization_kind IS
+COMMENT ON TABLE gridgov.organization_kind IS
     'kinds of organizations (Popolo classification): party organizations at every tier, committees, companies, squads, teams';
-COMMENT ON COLUMN @extschema@.organization_kind.code IS 'the kind, as organization.kind names it, such as grid_branch';
-COMMENT ON COLUMN @extschema@.organization_kind.name IS 'the kind''s Chinese name, such as 网格党支部';
-COMMENT ON COLUMN @extschema@.organization_kind.classification IS
+COMMENT ON COLUMN gridgov.organization_kind.code IS 'the kind, as organization.kind names it, such as grid_branch';
+COMMENT ON COLUMN gridgov.organization_kind.name IS 'the kind''s Chinese name, such as 网格党支部';
+COMMENT ON COLUMN gridgov.organization_kind.classification IS
     'party, self_governance, economic, social, government or service';
-COMMENT ON COLUMN @extschema@.organization_kind.anchor_levels IS
+COMMENT ON COLUMN gridgov.organization_kind.anchor_levels IS
     'the gridcode levels an organization of this kind may be anchored at, such as [5,6] for village or grid';
 
-INSERT INTO @extschema@.organization_kind (code, name, classification, anchor_levels) VALUES
+INSERT INTO gridgov.organization_kind (code, name, classification, anchor_levels) VALUES
     ('district_committee',    '区委',               'party',           '[3,3]'),
     ('subdistrict_committee', '街道党工委',         'party',           '[4,4]'),
     ('community_committee',   '社区党委',           'party',           '[5,5]'),
@@ -73,13 +73,13 @@ INSERT INTO @extschema@.organization_kind (code, name, classification, anchor_le
 -- pg_dump keeps the kinds a user added, not the ones above, which CREATE
 -- EXTENSION puts back (as for calendar_day; the table holds nothing else
 -- yet, so the filter is the list above).
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization_kind',
+SELECT pg_catalog.pg_extension_config_dump('gridgov.organization_kind',
            'WHERE code OPERATOR(pg_catalog.<>) ALL ('
            OPERATOR(pg_catalog.||) pg_catalog.quote_literal(pg_catalog.array_agg(code ORDER BY code)::text)
            OPERATOR(pg_catalog.||) '::pg_catalog.text[])')
-  FROM @extschema@.organization_kind;
+  FROM gridgov.organization_kind;
 
-CREATE TABLE @extschema@.role (
+CREATE TABLE gridgov.role (
     code        text PRIMARY KEY
                 CONSTRAINT role_code_form CHECK (code OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
     name        text NOT NULL CONSTRAINT role_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
@@ -87,13 +87,13 @@ CREATE TABLE @extschema@.role (
                 CONSTRAINT role_class CHECK (class OPERATOR(pg_catalog.=) ANY
                     (ARRAY['party_member', 'officer', 'reserve', 'staff', 'volunteer', 'member']))
 );
-COMMENT ON TABLE @extschema@.role IS 'roles a post can have: the five kinds of party member, officers, staff, volunteers';
-COMMENT ON COLUMN @extschema@.role.code IS 'the role, as post.role names it, such as grid_worker';
-COMMENT ON COLUMN @extschema@.role.name IS 'the role''s Chinese name, such as 专职网格员';
-COMMENT ON COLUMN @extschema@.role.class IS
+COMMENT ON TABLE gridgov.role IS 'roles a post can have: the five kinds of party member, officers, staff, volunteers';
+COMMENT ON COLUMN gridgov.role.code IS 'the role, as post.role names it, such as grid_worker';
+COMMENT ON COLUMN gridgov.role.name IS 'the role''s Chinese name, such as 专职网格员';
+COMMENT ON COLUMN gridgov.role.class IS
     'party_member (the coverage checks count these as party members), officer, reserve, staff, volunteer or member';
 
-INSERT INTO @extschema@.role (code, name, class) VALUES
+INSERT INTO gridgov.role (code, name, class) VALUES
     ('party_member_community', '社区党员',         'party_member'),
     ('party_member_organ',     '街道机关党员',     'party_member'),
     ('party_member_two_new',   '两新组织党员',     'party_member'),
@@ -120,44 +120,44 @@ INSERT INTO @extschema@.role (code, name, class) VALUES
     ('volunteer',              '志愿者',           'volunteer'),
     ('member',                 '成员',             'member');
 
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.role',
+SELECT pg_catalog.pg_extension_config_dump('gridgov.role',
            'WHERE code OPERATOR(pg_catalog.<>) ALL ('
            OPERATOR(pg_catalog.||) pg_catalog.quote_literal(pg_catalog.array_agg(code ORDER BY code)::text)
            OPERATOR(pg_catalog.||) '::pg_catalog.text[])')
-  FROM @extschema@.role;
+  FROM gridgov.role;
 
-CREATE TABLE @extschema@.organization (
+CREATE TABLE gridgov.organization (
     id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY
                 CONSTRAINT organization_id_positive CHECK (id OPERATOR(pg_catalog.>) 0),
-    kind        text NOT NULL REFERENCES @extschema@.organization_kind (code),
+    kind        text NOT NULL REFERENCES gridgov.organization_kind (code),
     name        text NOT NULL CONSTRAINT organization_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
-    parent      bigint REFERENCES @extschema@.organization (id),
-    anchor      @extschema@.gridcode NOT NULL REFERENCES @extschema@.unit (code),
+    parent      bigint REFERENCES gridgov.organization (id),
+    anchor      gridgov.gridcode NOT NULL REFERENCES gridgov.unit (code),
     valid       daterange NOT NULL DEFAULT pg_catalog.daterange(CURRENT_DATE, NULL)
                 CONSTRAINT organization_valid_not_empty CHECK (NOT pg_catalog.isempty(valid)),
     properties  jsonb NOT NULL DEFAULT '{}'
 );
-COMMENT ON TABLE @extschema@.organization IS
+COMMENT ON TABLE gridgov.organization IS
     'organizations (Popolo Organization): their own tree through parent, each anchored on a unit';
-COMMENT ON COLUMN @extschema@.organization.id IS 'the organization''s number, positive (0 stands for none in a post''s exclusion key)';
-COMMENT ON COLUMN @extschema@.organization.kind IS 'its kind (Popolo classification), a code of organization_kind';
-COMMENT ON COLUMN @extschema@.organization.name IS 'its name, such as 根竹园社区党委';
-COMMENT ON COLUMN @extschema@.organization.parent IS
+COMMENT ON COLUMN gridgov.organization.id IS 'the organization''s number, positive (0 stands for none in a post''s exclusion key)';
+COMMENT ON COLUMN gridgov.organization.kind IS 'its kind (Popolo classification), a code of organization_kind';
+COMMENT ON COLUMN gridgov.organization.name IS 'its name, such as 根竹园社区党委';
+COMMENT ON COLUMN gridgov.organization.parent IS
     'the organization above it, in the organizations'' own tree (no cycle); NULL at the top';
-COMMENT ON COLUMN @extschema@.organization.anchor IS
+COMMENT ON COLUMN gridgov.organization.anchor IS
     'the unit it belongs to, at a level its kind allows; the units it covers lie under it';
-COMMENT ON COLUMN @extschema@.organization.valid IS
+COMMENT ON COLUMN gridgov.organization.valid IS
     'from its founding to the day after its dissolution; its coverage and posts lie within';
-COMMENT ON COLUMN @extschema@.organization.properties IS 'anything else about it, such as its service point or brand';
-CREATE INDEX organization_parent_idx ON @extschema@.organization (parent);
-CREATE INDEX organization_anchor_idx ON @extschema@.organization (anchor);
-CREATE INDEX organization_kind_anchor_idx ON @extschema@.organization (kind, anchor);
+COMMENT ON COLUMN gridgov.organization.properties IS 'anything else about it, such as its service point or brand';
+CREATE INDEX organization_parent_idx ON gridgov.organization (parent);
+CREATE INDEX organization_anchor_idx ON gridgov.organization (anchor);
+CREATE INDEX organization_kind_anchor_idx ON gridgov.organization (kind, anchor);
 
 -- The units an organization covers, each for a period: an area general
 -- branch covers several grids of its community, a 红小二 team a building.
-CREATE TABLE @extschema@.organization_unit (
-    organization    bigint NOT NULL REFERENCES @extschema@.organization (id) ON DELETE CASCADE,
-    unit            @extschema@.gridcode NOT NULL REFERENCES @extschema@.unit (code),
+CREATE TABLE gridgov.organization_unit (
+    organization    bigint NOT NULL REFERENCES gridgov.organization (id) ON DELETE CASCADE,
+    unit            gridgov.gridcode NOT NULL REFERENCES gridgov.unit (code),
     valid           daterange NOT NULL DEFAULT pg_catalog.daterange(CURRENT_DATE, NULL)
                     CONSTRAINT organization_unit_valid_not_empty CHECK (NOT pg_catalog.isempty(valid)),
     CONSTRAINT organization_unit_no_overlap EXCLUDE USING gist (
@@ -165,49 +165,49 @@ CREATE TABLE @extschema@.organization_unit (
         (unit::pg_catalog.int8) WITH OPERATOR(pg_catalog.=),
         valid WITH OPERATOR(pg_catalog.&&))
 );
-COMMENT ON TABLE @extschema@.organization_unit IS
+COMMENT ON TABLE gridgov.organization_unit IS
     'the units each organization covers, each for a period; one organization covers one unit at most once at a time';
-COMMENT ON COLUMN @extschema@.organization_unit.organization IS 'the organization';
-COMMENT ON COLUMN @extschema@.organization_unit.unit IS
+COMMENT ON COLUMN gridgov.organization_unit.organization IS 'the organization';
+COMMENT ON COLUMN gridgov.organization_unit.unit IS
     'a unit it covers (with everything under it), under the organization''s anchor';
-COMMENT ON COLUMN @extschema@.organization_unit.valid IS 'when it covers the unit, within the organization''s own period';
-CREATE INDEX organization_unit_unit_idx ON @extschema@.organization_unit (unit);
-CREATE INDEX organization_unit_organization_idx ON @extschema@.organization_unit (organization);
+COMMENT ON COLUMN gridgov.organization_unit.valid IS 'when it covers the unit, within the organization''s own period';
+CREATE INDEX organization_unit_unit_idx ON gridgov.organization_unit (unit);
+CREATE INDEX organization_unit_organization_idx ON gridgov.organization_unit (organization);
 
-CREATE TABLE @extschema@.person (
+CREATE TABLE gridgov.person (
     id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
     properties  jsonb NOT NULL DEFAULT '{}'
 );
-COMMENT ON TABLE @extschema@.person IS
+COMMENT ON TABLE gridgov.person IS
     'people (Popolo Person), by number only: their names, phones and ID numbers are in person_contact';
-COMMENT ON COLUMN @extschema@.person.id IS 'the person''s number, which posts (and later cases) refer to';
-COMMENT ON COLUMN @extschema@.person.properties IS
+COMMENT ON COLUMN gridgov.person.id IS 'the person''s number, which posts (and later cases) refer to';
+COMMENT ON COLUMN gridgov.person.properties IS
     'what is not personal data, such as skills and the services offered (服务意向)';
 
 -- Personal data, in one table apart, so that access control can mask it
 -- whole.  gridgov computes nothing from it.
-CREATE TABLE @extschema@.person_contact (
-    person      bigint PRIMARY KEY REFERENCES @extschema@.person (id) ON DELETE CASCADE,
+CREATE TABLE gridgov.person_contact (
+    person      bigint PRIMARY KEY REFERENCES gridgov.person (id) ON DELETE CASCADE,
     name        text NOT NULL CONSTRAINT person_contact_name_not_empty CHECK (name OPERATOR(pg_catalog.<>) ''),
     phone       text,
     id_number   text
 );
-COMMENT ON TABLE @extschema@.person_contact IS
+COMMENT ON TABLE gridgov.person_contact IS
     'personal data of people, apart from everything else so that access control can mask it; gridgov never reads it';
-COMMENT ON COLUMN @extschema@.person_contact.person IS 'the person';
-COMMENT ON COLUMN @extschema@.person_contact.name IS 'the person''s name (personal data)';
-COMMENT ON COLUMN @extschema@.person_contact.phone IS 'the person''s phone number (personal data)';
-COMMENT ON COLUMN @extschema@.person_contact.id_number IS 'the person''s ID card number, 居民身份证号码 (personal data)';
+COMMENT ON COLUMN gridgov.person_contact.person IS 'the person';
+COMMENT ON COLUMN gridgov.person_contact.name IS 'the person''s name (personal data)';
+COMMENT ON COLUMN gridgov.person_contact.phone IS 'the person''s phone number (personal data)';
+COMMENT ON COLUMN gridgov.person_contact.id_number IS 'the person''s ID card number, 居民身份证号码 (personal data)';
 
 -- A post: a person in an organization, on a unit, or both, with a role,
 -- for a period (Popolo Membership).  A person may hold several posts at
 -- once (一肩挑), but not the same one twice at the same time.
-CREATE TABLE @extschema@.post (
+CREATE TABLE gridgov.post (
     id              bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    person          bigint NOT NULL REFERENCES @extschema@.person (id),
-    role            text NOT NULL REFERENCES @extschema@.role (code),
-    organization    bigint REFERENCES @extschema@.organization (id),
-    unit            @extschema@.gridcode REFERENCES @extschema@.unit (code),
+    person          bigint NOT NULL REFERENCES gridgov.person (id),
+    role            text NOT NULL REFERENCES gridgov.role (code),
+    organization    bigint REFERENCES gridgov.organization (id),
+    unit            gridgov.gridcode REFERENCES gridgov.unit (code),
     valid           daterange NOT NULL DEFAULT pg_catalog.daterange(CURRENT_DATE, NULL)
                     CONSTRAINT post_valid_not_empty CHECK (NOT pg_catalog.isempty(valid)),
     CONSTRAINT post_has_a_place CHECK (organization IS NOT NULL OR unit IS NOT NULL),
@@ -218,49 +218,49 @@ CREATE TABLE @extschema@.post (
         (COALESCE(unit::pg_catalog.int8, 0)) WITH OPERATOR(pg_catalog.=),
         valid WITH OPERATOR(pg_catalog.&&))
 );
-COMMENT ON TABLE @extschema@.post IS
+COMMENT ON TABLE gridgov.post IS
     'posts (Popolo Membership): a person in an organization and/or on a unit, with a role, for a period';
-COMMENT ON COLUMN @extschema@.post.id IS 'the post''s number';
-COMMENT ON COLUMN @extschema@.post.person IS 'who holds it';
-COMMENT ON COLUMN @extschema@.post.role IS 'the role, a code of gridgov.role';
-COMMENT ON COLUMN @extschema@.post.organization IS 'the organization it is held in, if any';
-COMMENT ON COLUMN @extschema@.post.unit IS
+COMMENT ON COLUMN gridgov.post.id IS 'the post''s number';
+COMMENT ON COLUMN gridgov.post.person IS 'who holds it';
+COMMENT ON COLUMN gridgov.post.role IS 'the role, a code of gridgov.role';
+COMMENT ON COLUMN gridgov.post.organization IS 'the organization it is held in, if any';
+COMMENT ON COLUMN gridgov.post.unit IS
     'the unit it is held on, if any; with an organization, a unit that organization covers for the whole period';
-COMMENT ON COLUMN @extschema@.post.valid IS 'when it is held, within the organization''s own period';
-CREATE INDEX post_person_idx ON @extschema@.post (person);
-CREATE INDEX post_unit_idx ON @extschema@.post (unit);
-CREATE INDEX post_organization_idx ON @extschema@.post (organization);
+COMMENT ON COLUMN gridgov.post.valid IS 'when it is held, within the organization''s own period';
+CREATE INDEX post_person_idx ON gridgov.post (person);
+CREATE INDEX post_unit_idx ON gridgov.post (unit);
+CREATE INDEX post_organization_idx ON gridgov.post (organization);
 
 -- Which person a login role is: the case engine records the person behind
 -- the role that reports or moves a case (cases.reporter_person,
 -- actor_person, and the handler by default).  One person per role; a
 -- person may have several roles.  Only the owner writes it (no grant).
-CREATE TABLE @extschema@.person_login (
+CREATE TABLE gridgov.person_login (
     login       regrole PRIMARY KEY,
-    person      bigint NOT NULL REFERENCES @extschema@.person (id) ON DELETE CASCADE
+    person      bigint NOT NULL REFERENCES gridgov.person (id) ON DELETE CASCADE
 );
-COMMENT ON TABLE @extschema@.person_login IS
+COMMENT ON TABLE gridgov.person_login IS
     'the person each login role is, for the case engine: one person per role, written by the owner only';
-COMMENT ON COLUMN @extschema@.person_login.login IS 'a role that logs in and reports or moves cases';
-COMMENT ON COLUMN @extschema@.person_login.person IS 'the person it is';
-CREATE INDEX person_login_person_idx ON @extschema@.person_login (person);
+COMMENT ON COLUMN gridgov.person_login.login IS 'a role that logs in and reports or moves cases';
+COMMENT ON COLUMN gridgov.person_login.person IS 'the person it is';
+CREATE INDEX person_login_person_idx ON gridgov.person_login (person);
 -- the case engine keeps each backend's answer until the table changes
-CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON @extschema@.person_login
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.invalidate_cache();
-ALTER TABLE @extschema@.person_login ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
+CREATE TRIGGER gridgov_invalidate_cache AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON gridgov.person_login
+    FOR EACH STATEMENT EXECUTE FUNCTION gridgov.invalidate_cache();
+ALTER TABLE gridgov.person_login ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.organization_unit', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.person', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.person_contact', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.post', '');
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.person_login', '');
+SELECT pg_catalog.pg_extension_config_dump('gridgov.organization', '');
+SELECT pg_catalog.pg_extension_config_dump('gridgov.organization_unit', '');
+SELECT pg_catalog.pg_extension_config_dump('gridgov.person', '');
+SELECT pg_catalog.pg_extension_config_dump('gridgov.person_contact', '');
+SELECT pg_catalog.pg_extension_config_dump('gridgov.post', '');
+SELECT pg_catalog.pg_extension_config_dump('gridgov.person_login', '');
 SELECT pg_catalog.pg_extension_config_dump(
-    pg_catalog.pg_get_serial_sequence('@extschema@.organization', 'id')::regclass, '');
+    pg_catalog.pg_get_serial_sequence('gridgov.organization', 'id')::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump(
-    pg_catalog.pg_get_serial_sequence('@extschema@.person', 'id')::regclass, '');
+    pg_catalog.pg_get_serial_sequence('gridgov.person', 'id')::regclass, '');
 SELECT pg_catalog.pg_extension_config_dump(
-    pg_catalog.pg_get_serial_sequence('@extschema@.post', 'id')::regclass, '');
+    pg_catalog.pg_get_serial_sequence('gridgov.post', 'id')::regclass, '');
 
 -- ======================================================================
 -- Functions
@@ -271,21 +271,21 @@ SELECT pg_catalog.pg_extension_config_dump(
 -- as it will be written; the AFTER trigger sees a statement's coverage
 -- changes whole, so that moving a coverage from one period to the next in
 -- one statement is not refused halfway.
-CREATE FUNCTION @extschema@.organization_check() RETURNS trigger
+CREATE FUNCTION gridgov.organization_check() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.organization_check() IS
+COMMENT ON FUNCTION gridgov.organization_check() IS
     'BEFORE INSERT OR UPDATE trigger on organization: kind, parent, anchor and its level, no cycle of parents, coverage and posts within its period';
-CREATE FUNCTION @extschema@.organization_unit_check() RETURNS trigger
+CREATE FUNCTION gridgov.organization_unit_check() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.organization_unit_check() IS
+COMMENT ON FUNCTION gridgov.organization_unit_check() IS
     'BEFORE INSERT OR UPDATE trigger on organization_unit: the organization and unit exist, the unit under its anchor, the period within its own, no overlap';
-CREATE FUNCTION @extschema@.organization_unit_release() RETURNS trigger
+CREATE FUNCTION gridgov.organization_unit_release() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.organization_unit_release() IS
+COMMENT ON FUNCTION gridgov.organization_unit_release() IS
     'AFTER UPDATE OR DELETE trigger on organization_unit: no post of the organization is left on a unit it no longer covers';
-CREATE FUNCTION @extschema@.post_check() RETURNS trigger
+CREATE FUNCTION gridgov.post_check() RETURNS trigger
     AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION @extschema@.post_check() IS
+COMMENT ON FUNCTION gridgov.post_check() IS
     'BEFORE INSERT OR UPDATE trigger on post: person, role, organization and unit exist, the unit covered by the organization for the whole period, no overlap';
 
 -- Where people are, and the coverage checks.  The functions below take the
@@ -297,24 +297,24 @@ COMMENT ON FUNCTION @extschema@.post_check() IS
 -- Where the posts of a day place people under a root: a post on a unit
 -- places its holder there; a post in an organization alone places its
 -- holder on every unit the organization covers that day.
-CREATE FUNCTION @extschema@.placements(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (post bigint, person bigint, role text, organization bigint, unit @extschema@.gridcode)
+CREATE FUNCTION gridgov.placements(root gridgov.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (post bigint, person bigint, role text, organization bigint, unit gridgov.gridcode)
     LANGUAGE sql STABLE PARALLEL SAFE ROWS 1000
 BEGIN ATOMIC
     SELECT p.id, p.person, p.role, p.organization, p.unit
-      FROM @extschema@.post p
-     WHERE p.unit OPERATOR(@extschema@.<@) placements.root
+      FROM gridgov.post p
+     WHERE p.unit OPERATOR(gridgov.<@) placements.root
        AND p.valid OPERATOR(pg_catalog.@>) placements.at
     UNION ALL
     SELECT p.id, p.person, p.role, p.organization, c.unit
-      FROM @extschema@.organization_unit c
-      JOIN @extschema@.post p ON p.organization OPERATOR(pg_catalog.=) c.organization
-     WHERE c.unit OPERATOR(@extschema@.<@) placements.root
+      FROM gridgov.organization_unit c
+      JOIN gridgov.post p ON p.organization OPERATOR(pg_catalog.=) c.organization
+     WHERE c.unit OPERATOR(gridgov.<@) placements.root
        AND c.valid OPERATOR(pg_catalog.@>) placements.at
        AND p.unit IS NULL
        AND p.valid OPERATOR(pg_catalog.@>) placements.at;
 END;
-COMMENT ON FUNCTION @extschema@.placements(@extschema@.gridcode, date) IS
+COMMENT ON FUNCTION gridgov.placements(gridgov.gridcode, date) IS
     'each post held on a day and each unit under root where it places its holder: its own unit, or every unit its organization covers';
 
 -- Grids (level 6, not retired by that day) under root where no party
@@ -327,27 +327,27 @@ COMMENT ON FUNCTION @extschema@.placements(@extschema@.gridcode, date) IS
 -- (a hash join).  Materialized, the first set is never computed twice,
 -- even where the planner misjudges the size of a subtree, as it must when
 -- root comes from another table (the views below).
-CREATE FUNCTION @extschema@.grids_without_party_members(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (grid @extschema@.gridcode, name text)
+CREATE FUNCTION gridgov.grids_without_party_members(root gridgov.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (grid gridgov.gridcode, name text)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     WITH placed AS MATERIALIZED (
-        SELECT DISTINCT @extschema@.ancestor(pl.unit, 6) AS grid
-          FROM @extschema@.placements(grids_without_party_members.root, grids_without_party_members.at) pl
-          JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) pl.role
+        SELECT DISTINCT gridgov.ancestor(pl.unit, 6) AS grid
+          FROM gridgov.placements(grids_without_party_members.root, grids_without_party_members.at) pl
+          JOIN gridgov.role r ON r.code OPERATOR(pg_catalog.=) pl.role
          WHERE r.class OPERATOR(pg_catalog.=) 'party_member'
-           AND @extschema@.level(pl.unit) OPERATOR(pg_catalog.>=) 6)
+           AND gridgov.level(pl.unit) OPERATOR(pg_catalog.>=) 6)
     SELECT g.code, g.name
-      FROM @extschema@.unit g
-     WHERE g.code OPERATOR(@extschema@.<@) grids_without_party_members.root
+      FROM gridgov.unit g
+     WHERE g.code OPERATOR(gridgov.<@) grids_without_party_members.root
        AND g.level OPERATOR(pg_catalog.=) 6
-       AND @extschema@.in_routing_layer(g.level, g.layer)
+       AND gridgov.in_routing_layer(g.level, g.layer)
        AND (g.valid_to IS NULL OR g.valid_to OPERATOR(pg_catalog.>) grids_without_party_members.at)
        AND grids_without_party_members.at IS NOT NULL
-       AND NOT EXISTS (SELECT FROM placed WHERE placed.grid OPERATOR(@extschema@.=) g.code)
+       AND NOT EXISTS (SELECT FROM placed WHERE placed.grid OPERATOR(gridgov.=) g.code)
      ORDER BY g.code;
 END;
-COMMENT ON FUNCTION @extschema@.grids_without_party_members(@extschema@.gridcode, date) IS
+COMMENT ON FUNCTION gridgov.grids_without_party_members(gridgov.gridcode, date) IS
     'grids under root where no party member is placed on a day (所有网格有党员)';
 
 -- Party members whose party posts lie under root (on a unit under it, or
@@ -355,39 +355,39 @@ COMMENT ON FUNCTION @extschema@.grids_without_party_members(@extschema@.gridcode
 -- none of their party posts that day is on a grid or a building, or in an
 -- organization covering one.  One row per person, with one of those posts.
 -- 所有党员进网格.
-CREATE FUNCTION @extschema@.party_members_outside_grids(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (person bigint, post bigint, role text, organization bigint, unit @extschema@.gridcode)
+CREATE FUNCTION gridgov.party_members_outside_grids(root gridgov.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (person bigint, post bigint, role text, organization bigint, unit gridgov.gridcode)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     SELECT DISTINCT ON (m.person) m.person, m.id, m.role, m.organization, m.home
       FROM (SELECT p.id, p.person, p.role, p.organization, p.unit AS home
-              FROM @extschema@.post p
-             WHERE p.unit OPERATOR(@extschema@.<@) party_members_outside_grids.root
+              FROM gridgov.post p
+             WHERE p.unit OPERATOR(gridgov.<@) party_members_outside_grids.root
                AND p.valid OPERATOR(pg_catalog.@>) party_members_outside_grids.at
             UNION ALL
             SELECT p.id, p.person, p.role, p.organization, o.anchor
-              FROM @extschema@.organization o
-              JOIN @extschema@.post p ON p.organization OPERATOR(pg_catalog.=) o.id
-             WHERE o.anchor OPERATOR(@extschema@.<@) party_members_outside_grids.root
+              FROM gridgov.organization o
+              JOIN gridgov.post p ON p.organization OPERATOR(pg_catalog.=) o.id
+             WHERE o.anchor OPERATOR(gridgov.<@) party_members_outside_grids.root
                AND p.unit IS NULL
                AND p.valid OPERATOR(pg_catalog.@>) party_members_outside_grids.at) m
-      JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) m.role
+      JOIN gridgov.role r ON r.code OPERATOR(pg_catalog.=) m.role
      WHERE r.class OPERATOR(pg_catalog.=) 'party_member'
        AND NOT EXISTS (
-           SELECT FROM @extschema@.post q
-             JOIN @extschema@.role rq ON rq.code OPERATOR(pg_catalog.=) q.role
+           SELECT FROM gridgov.post q
+             JOIN gridgov.role rq ON rq.code OPERATOR(pg_catalog.=) q.role
             WHERE q.person OPERATOR(pg_catalog.=) m.person
               AND rq.class OPERATOR(pg_catalog.=) 'party_member'
               AND q.valid OPERATOR(pg_catalog.@>) party_members_outside_grids.at
-              AND (@extschema@.level(q.unit) OPERATOR(pg_catalog.>=) 6
+              AND (gridgov.level(q.unit) OPERATOR(pg_catalog.>=) 6
                    OR (q.unit IS NULL AND EXISTS (
-                       SELECT FROM @extschema@.organization_unit c
+                       SELECT FROM gridgov.organization_unit c
                         WHERE c.organization OPERATOR(pg_catalog.=) q.organization
                           AND c.valid OPERATOR(pg_catalog.@>) party_members_outside_grids.at
-                          AND @extschema@.level(c.unit) OPERATOR(pg_catalog.>=) 6))))
+                          AND gridgov.level(c.unit) OPERATOR(pg_catalog.>=) 6))))
      ORDER BY m.person, m.id;
 END;
-COMMENT ON FUNCTION @extschema@.party_members_outside_grids(@extschema@.gridcode, date) IS
+COMMENT ON FUNCTION gridgov.party_members_outside_grids(gridgov.gridcode, date) IS
     'party members with a party post under root who are placed in no grid on a day (所有党员进网格)';
 
 -- Units of a level under root that no organization of the given kinds
@@ -395,151 +395,151 @@ COMMENT ON FUNCTION @extschema@.party_members_outside_grids(@extschema@.gridcode
 -- organizations cover are a range join: each of their coverage rows under
 -- root (or above it), then the units in its subtree, a btree range each
 -- (OFFSET 0 keeps that order of the join, the only one a range can serve).
-CREATE FUNCTION @extschema@.units_not_covered(root @extschema@.gridcode, level integer, kinds text[],
+CREATE FUNCTION gridgov.units_not_covered(root gridgov.gridcode, level integer, kinds text[],
                                               at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (unit @extschema@.gridcode, name text)
+    RETURNS TABLE (unit gridgov.gridcode, name text)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     WITH covered AS MATERIALIZED (
         SELECT DISTINCT u.code
-          FROM @extschema@.organization_unit c
-          JOIN @extschema@.organization o ON o.id OPERATOR(pg_catalog.=) c.organization
+          FROM gridgov.organization_unit c
+          JOIN gridgov.organization o ON o.id OPERATOR(pg_catalog.=) c.organization
          CROSS JOIN LATERAL (
-               SELECT u.code FROM @extschema@.unit u
-                WHERE u.code OPERATOR(@extschema@.<@) c.unit
-                  AND u.code OPERATOR(@extschema@.<@) units_not_covered.root
+               SELECT u.code FROM gridgov.unit u
+                WHERE u.code OPERATOR(gridgov.<@) c.unit
+                  AND u.code OPERATOR(gridgov.<@) units_not_covered.root
                   AND u.level OPERATOR(pg_catalog.=) units_not_covered.level
-                  AND @extschema@.in_routing_layer(u.level, u.layer)
+                  AND gridgov.in_routing_layer(u.level, u.layer)
                OFFSET 0) u
-         WHERE (c.unit OPERATOR(@extschema@.<@) units_not_covered.root
-                OR c.unit OPERATOR(@extschema@.=) ANY (@extschema@.lineage(units_not_covered.root)))
+         WHERE (c.unit OPERATOR(gridgov.<@) units_not_covered.root
+                OR c.unit OPERATOR(gridgov.=) ANY (gridgov.lineage(units_not_covered.root)))
            AND c.valid OPERATOR(pg_catalog.@>) units_not_covered.at
            AND o.kind OPERATOR(pg_catalog.=) ANY (units_not_covered.kinds))
     SELECT u.code, u.name
-      FROM @extschema@.unit u
-     WHERE u.code OPERATOR(@extschema@.<@) units_not_covered.root
+      FROM gridgov.unit u
+     WHERE u.code OPERATOR(gridgov.<@) units_not_covered.root
        AND u.level OPERATOR(pg_catalog.=) units_not_covered.level
-       AND @extschema@.in_routing_layer(u.level, u.layer)
+       AND gridgov.in_routing_layer(u.level, u.layer)
        AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) units_not_covered.at)
        AND units_not_covered.at IS NOT NULL
-       AND NOT EXISTS (SELECT FROM covered WHERE covered.code OPERATOR(@extschema@.=) u.code)
+       AND NOT EXISTS (SELECT FROM covered WHERE covered.code OPERATOR(gridgov.=) u.code)
      ORDER BY u.code;
 END;
-COMMENT ON FUNCTION @extschema@.units_not_covered(@extschema@.gridcode, integer, text[], date) IS
+COMMENT ON FUNCTION gridgov.units_not_covered(gridgov.gridcode, integer, text[], date) IS
     'units of a level under root that no organization of the given kinds covers on a day, itself or through a unit above it';
 
 -- Grids under root that no grid branch or area general branch covers on a
 -- day.  支部建在网格上.
-CREATE FUNCTION @extschema@.grids_without_branch(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (grid @extschema@.gridcode, name text)
+CREATE FUNCTION gridgov.grids_without_branch(root gridgov.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (grid gridgov.gridcode, name text)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     SELECT u.unit, u.name
-      FROM @extschema@.units_not_covered(grids_without_branch.root, 6, ARRAY['grid_branch', 'area_branch'],
+      FROM gridgov.units_not_covered(grids_without_branch.root, 6, ARRAY['grid_branch', 'area_branch'],
                                          grids_without_branch.at) u;
 END;
-COMMENT ON FUNCTION @extschema@.grids_without_branch(@extschema@.gridcode, date) IS
+COMMENT ON FUNCTION gridgov.grids_without_branch(gridgov.gridcode, date) IS
     'grids under root that no grid branch or area general branch covers on a day (支部建在网格上)';
 
 -- Buildings (level 7) under root that no 红小二 team covers on a day.
 -- 一个楼栋一支服务队.
-CREATE FUNCTION @extschema@.buildings_without_team(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (building @extschema@.gridcode, name text)
+CREATE FUNCTION gridgov.buildings_without_team(root gridgov.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (building gridgov.gridcode, name text)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     SELECT u.unit, u.name
-      FROM @extschema@.units_not_covered(buildings_without_team.root, 7, ARRAY['hongxiaoer_team'],
+      FROM gridgov.units_not_covered(buildings_without_team.root, 7, ARRAY['hongxiaoer_team'],
                                          buildings_without_team.at) u;
 END;
-COMMENT ON FUNCTION @extschema@.buildings_without_team(@extschema@.gridcode, date) IS
+COMMENT ON FUNCTION gridgov.buildings_without_team(gridgov.gridcode, date) IS
     'buildings under root that no 红小二 team covers on a day (一个楼栋一支服务队)';
 
 -- 红小二 teams anchored under root that break the rule on a day: 3 to 5
 -- people, at least one of them a full-time grid party member (a party
 -- member who is also a full-time grid worker, in any organization).
-CREATE FUNCTION @extschema@.teams_breaking_rule(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (team bigint, name text, anchor @extschema@.gridcode, members integer,
+CREATE FUNCTION gridgov.teams_breaking_rule(root gridgov.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (team bigint, name text, anchor gridgov.gridcode, members integer,
                    full_time_party_members integer)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     SELECT o.id, o.name, o.anchor, m.members, m.full_time_party_members
-      FROM @extschema@.organization o
+      FROM gridgov.organization o
      CROSS JOIN LATERAL (
            SELECT pg_catalog.count(*)::integer AS members,
                   pg_catalog.count(*) FILTER (WHERE t.party_member AND t.grid_worker)::integer AS full_time_party_members
              FROM (SELECT DISTINCT p.person,
-                          EXISTS (SELECT FROM @extschema@.post q
-                                    JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) q.role
+                          EXISTS (SELECT FROM gridgov.post q
+                                    JOIN gridgov.role r ON r.code OPERATOR(pg_catalog.=) q.role
                                    WHERE q.person OPERATOR(pg_catalog.=) p.person
                                      AND r.class OPERATOR(pg_catalog.=) 'party_member'
                                      AND q.valid OPERATOR(pg_catalog.@>) teams_breaking_rule.at) AS party_member,
-                          EXISTS (SELECT FROM @extschema@.post q
+                          EXISTS (SELECT FROM gridgov.post q
                                    WHERE q.person OPERATOR(pg_catalog.=) p.person
                                      AND q.role OPERATOR(pg_catalog.=) 'grid_worker'
                                      AND q.valid OPERATOR(pg_catalog.@>) teams_breaking_rule.at) AS grid_worker
-                     FROM @extschema@.post p
+                     FROM gridgov.post p
                     WHERE p.organization OPERATOR(pg_catalog.=) o.id
                       AND p.valid OPERATOR(pg_catalog.@>) teams_breaking_rule.at) t) m
      WHERE o.kind OPERATOR(pg_catalog.=) 'hongxiaoer_team'
-       AND o.anchor OPERATOR(@extschema@.<@) teams_breaking_rule.root
+       AND o.anchor OPERATOR(gridgov.<@) teams_breaking_rule.root
        AND o.valid OPERATOR(pg_catalog.@>) teams_breaking_rule.at
        AND NOT (m.members OPERATOR(pg_catalog.>=) 3 AND m.members OPERATOR(pg_catalog.<=) 5
                 AND m.full_time_party_members OPERATOR(pg_catalog.>=) 1)
      ORDER BY o.anchor, o.id;
 END;
-COMMENT ON FUNCTION @extschema@.teams_breaking_rule(@extschema@.gridcode, date) IS
+COMMENT ON FUNCTION gridgov.teams_breaking_rule(gridgov.gridcode, date) IS
     '红小二 teams anchored under root that do not have 3 to 5 people with at least one full-time grid party member on a day';
 
 -- Secretaries of community party committees anchored under root with
 -- fewer than two reserve cadres (后备, 1:2) in their committee on a day.
-CREATE FUNCTION @extschema@.secretaries_without_reserves(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (organization bigint, community @extschema@.gridcode, secretary bigint, reserve_cadres integer)
+CREATE FUNCTION gridgov.secretaries_without_reserves(root gridgov.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (organization bigint, community gridgov.gridcode, secretary bigint, reserve_cadres integer)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     SELECT o.id, o.anchor, s.person, r.reserve_cadres
-      FROM @extschema@.organization o
-      JOIN @extschema@.post s ON s.organization OPERATOR(pg_catalog.=) o.id
+      FROM gridgov.organization o
+      JOIN gridgov.post s ON s.organization OPERATOR(pg_catalog.=) o.id
      CROSS JOIN LATERAL (
            SELECT pg_catalog.count(DISTINCT q.person)::integer AS reserve_cadres
-             FROM @extschema@.post q
+             FROM gridgov.post q
             WHERE q.organization OPERATOR(pg_catalog.=) o.id
               AND q.role OPERATOR(pg_catalog.=) 'reserve_cadre'
               AND q.valid OPERATOR(pg_catalog.@>) secretaries_without_reserves.at) r
      WHERE o.kind OPERATOR(pg_catalog.=) 'community_committee'
-       AND o.anchor OPERATOR(@extschema@.<@) secretaries_without_reserves.root
+       AND o.anchor OPERATOR(gridgov.<@) secretaries_without_reserves.root
        AND o.valid OPERATOR(pg_catalog.@>) secretaries_without_reserves.at
        AND s.role OPERATOR(pg_catalog.=) 'secretary'
        AND s.valid OPERATOR(pg_catalog.@>) secretaries_without_reserves.at
        AND r.reserve_cadres OPERATOR(pg_catalog.<) 2
      ORDER BY o.anchor, o.id, s.person;
 END;
-COMMENT ON FUNCTION @extschema@.secretaries_without_reserves(@extschema@.gridcode, date) IS
+COMMENT ON FUNCTION gridgov.secretaries_without_reserves(gridgov.gridcode, date) IS
     'community party secretaries under root with fewer than two reserve cadres in their committee on a day (后备 1:2)';
 
 -- The six checks' counts: the morning report of a district office.
-CREATE FUNCTION @extschema@.coverage_summary(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
+CREATE FUNCTION gridgov.coverage_summary(root gridgov.gridcode, at date DEFAULT CURRENT_DATE)
     RETURNS TABLE (check_name text, gaps bigint)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     SELECT 'grids_without_party_members', pg_catalog.count(*)
-      FROM @extschema@.grids_without_party_members(coverage_summary.root, coverage_summary.at)
+      FROM gridgov.grids_without_party_members(coverage_summary.root, coverage_summary.at)
     UNION ALL
     SELECT 'party_members_outside_grids', pg_catalog.count(*)
-      FROM @extschema@.party_members_outside_grids(coverage_summary.root, coverage_summary.at)
+      FROM gridgov.party_members_outside_grids(coverage_summary.root, coverage_summary.at)
     UNION ALL
     SELECT 'grids_without_branch', pg_catalog.count(*)
-      FROM @extschema@.grids_without_branch(coverage_summary.root, coverage_summary.at)
+      FROM gridgov.grids_without_branch(coverage_summary.root, coverage_summary.at)
     UNION ALL
     SELECT 'buildings_without_team', pg_catalog.count(*)
-      FROM @extschema@.buildings_without_team(coverage_summary.root, coverage_summary.at)
+      FROM gridgov.buildings_without_team(coverage_summary.root, coverage_summary.at)
     UNION ALL
     SELECT 'teams_breaking_rule', pg_catalog.count(*)
-      FROM @extschema@.teams_breaking_rule(coverage_summary.root, coverage_summary.at)
+      FROM gridgov.teams_breaking_rule(coverage_summary.root, coverage_summary.at)
     UNION ALL
     SELECT 'secretaries_without_reserves', pg_catalog.count(*)
-      FROM @extschema@.secretaries_without_reserves(coverage_summary.root, coverage_summary.at);
+      FROM gridgov.secretaries_without_reserves(coverage_summary.root, coverage_summary.at);
 END;
-COMMENT ON FUNCTION @extschema@.coverage_summary(@extschema@.gridcode, date) IS
+COMMENT ON FUNCTION gridgov.coverage_summary(gridgov.gridcode, date) IS
     'how many rows each coverage check finds under root on a day';
 
 -- How many people the posts of a day place under each unit of a level
@@ -548,44 +548,44 @@ COMMENT ON FUNCTION @extschema@.coverage_summary(@extschema@.gridcode, date) IS
 -- counted once per person there, materialized; then the units of the level
 -- under root, another range scan, joined to the counts (0 where no one is
 -- placed).
-CREATE FUNCTION @extschema@.people_by_unit(root @extschema@.gridcode, level integer, at date DEFAULT CURRENT_DATE)
-    RETURNS TABLE (unit @extschema@.gridcode, name text, people bigint, party_members bigint)
+CREATE FUNCTION gridgov.people_by_unit(root gridgov.gridcode, level integer, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (unit gridgov.gridcode, name text, people bigint, party_members bigint)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     WITH counted AS MATERIALIZED (
-        SELECT @extschema@.ancestor(pl.unit, people_by_unit.level) AS unit,
+        SELECT gridgov.ancestor(pl.unit, people_by_unit.level) AS unit,
                pg_catalog.count(DISTINCT pl.person) AS people,
                pg_catalog.count(DISTINCT pl.person)
                    FILTER (WHERE r.class OPERATOR(pg_catalog.=) 'party_member') AS party_members
-          FROM @extschema@.placements(people_by_unit.root, people_by_unit.at) pl
-          JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) pl.role
+          FROM gridgov.placements(people_by_unit.root, people_by_unit.at) pl
+          JOIN gridgov.role r ON r.code OPERATOR(pg_catalog.=) pl.role
          GROUP BY 1)
     SELECT u.code, u.name, COALESCE(n.people, 0), COALESCE(n.party_members, 0)
-      FROM @extschema@.unit u
-      LEFT JOIN counted n ON n.unit OPERATOR(@extschema@.=) u.code
-     WHERE u.code OPERATOR(@extschema@.<@) people_by_unit.root
+      FROM gridgov.unit u
+      LEFT JOIN counted n ON n.unit OPERATOR(gridgov.=) u.code
+     WHERE u.code OPERATOR(gridgov.<@) people_by_unit.root
        AND u.level OPERATOR(pg_catalog.=) people_by_unit.level
        AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) people_by_unit.at)
        AND people_by_unit.at IS NOT NULL
        -- evaluated once: a level outside 1..7 is refused (22023)
-       AND @extschema@.check_gridcode_level(people_by_unit.level, 'level')
+       AND gridgov.check_gridcode_level(people_by_unit.level, 'level')
      ORDER BY u.code;
 END;
-COMMENT ON FUNCTION @extschema@.people_by_unit(@extschema@.gridcode, integer, date) IS
+COMMENT ON FUNCTION gridgov.people_by_unit(gridgov.gridcode, integer, date) IS
     'per unit of a level under root: the people placed under it on a day, and how many are party members';
 
 -- ======================================================================
 -- Triggers
 -- ======================================================================
 
-CREATE TRIGGER gridgov_organization_check BEFORE INSERT OR UPDATE ON @extschema@.organization
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_check();
-CREATE TRIGGER gridgov_organization_unit_check BEFORE INSERT OR UPDATE ON @extschema@.organization_unit
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_unit_check();
-CREATE TRIGGER gridgov_organization_unit_release AFTER UPDATE OR DELETE ON @extschema@.organization_unit
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.organization_unit_release();
-CREATE TRIGGER gridgov_post_check BEFORE INSERT OR UPDATE ON @extschema@.post
-    FOR EACH ROW EXECUTE FUNCTION @extschema@.post_check();
+CREATE TRIGGER gridgov_organization_check BEFORE INSERT OR UPDATE ON gridgov.organization
+    FOR EACH ROW EXECUTE FUNCTION gridgov.organization_check();
+CREATE TRIGGER gridgov_organization_unit_check BEFORE INSERT OR UPDATE ON gridgov.organization_unit
+    FOR EACH ROW EXECUTE FUNCTION gridgov.organization_unit_check();
+CREATE TRIGGER gridgov_organization_unit_release AFTER UPDATE OR DELETE ON gridgov.organization_unit
+    FOR EACH ROW EXECUTE FUNCTION gridgov.organization_unit_release();
+CREATE TRIGGER gridgov_post_check BEFORE INSERT OR UPDATE ON gridgov.post
+    FOR EACH ROW EXECUTE FUNCTION gridgov.post_check();
 
 -- ======================================================================
 -- Views
@@ -595,77 +595,77 @@ CREATE TRIGGER gridgov_post_check BEFORE INSERT OR UPDATE ON @extschema@.post
 -- range.  security_invoker: what the caller may not read stays unread.
 -- Plain types for BI tools: the codes as text (the functions above keep
 -- them gridcode for SQL).
-CREATE VIEW @extschema@.grids_without_party_members WITH (security_invoker = true) AS
+CREATE VIEW gridgov.grids_without_party_members WITH (security_invoker = true) AS
 SELECT c.grid::text AS grid, c.name
-  FROM @extschema@.unit p,
-       LATERAL @extschema@.grids_without_party_members(p.code, CURRENT_DATE) c
+  FROM gridgov.unit p,
+       LATERAL gridgov.grids_without_party_members(p.code, CURRENT_DATE) c
  WHERE p.level OPERATOR(pg_catalog.=) 1;
-COMMENT ON VIEW @extschema@.grids_without_party_members IS 'grids where no party member is placed today';
-COMMENT ON COLUMN @extschema@.grids_without_party_members.grid IS 'the grid, its gridcode as text';
-COMMENT ON COLUMN @extschema@.grids_without_party_members.name IS 'its name';
+COMMENT ON VIEW gridgov.grids_without_party_members IS 'grids where no party member is placed today';
+COMMENT ON COLUMN gridgov.grids_without_party_members.grid IS 'the grid, its gridcode as text';
+COMMENT ON COLUMN gridgov.grids_without_party_members.name IS 'its name';
 
-CREATE VIEW @extschema@.party_members_outside_grids WITH (security_invoker = true) AS
+CREATE VIEW gridgov.party_members_outside_grids WITH (security_invoker = true) AS
 SELECT c.person, c.post, c.role, c.organization, c.unit::text AS unit
-  FROM @extschema@.unit p,
-       LATERAL @extschema@.party_members_outside_grids(p.code, CURRENT_DATE) c
+  FROM gridgov.unit p,
+       LATERAL gridgov.party_members_outside_grids(p.code, CURRENT_DATE) c
  WHERE p.level OPERATOR(pg_catalog.=) 1;
-COMMENT ON VIEW @extschema@.party_members_outside_grids IS 'party members placed in no grid today';
-COMMENT ON COLUMN @extschema@.party_members_outside_grids.person IS 'the party member';
-COMMENT ON COLUMN @extschema@.party_members_outside_grids.post IS 'one of their party posts';
-COMMENT ON COLUMN @extschema@.party_members_outside_grids.role IS 'its role: which of the five kinds of party member';
-COMMENT ON COLUMN @extschema@.party_members_outside_grids.organization IS 'its organization, if any';
-COMMENT ON COLUMN @extschema@.party_members_outside_grids.unit IS 'its unit, else its organization''s anchor, its gridcode as text';
+COMMENT ON VIEW gridgov.party_members_outside_grids IS 'party members placed in no grid today';
+COMMENT ON COLUMN gridgov.party_members_outside_grids.person IS 'the party member';
+COMMENT ON COLUMN gridgov.party_members_outside_grids.post IS 'one of their party posts';
+COMMENT ON COLUMN gridgov.party_members_outside_grids.role IS 'its role: which of the five kinds of party member';
+COMMENT ON COLUMN gridgov.party_members_outside_grids.organization IS 'its organization, if any';
+COMMENT ON COLUMN gridgov.party_members_outside_grids.unit IS 'its unit, else its organization''s anchor, its gridcode as text';
 
-CREATE VIEW @extschema@.grids_without_branch WITH (security_invoker = true) AS
+CREATE VIEW gridgov.grids_without_branch WITH (security_invoker = true) AS
 SELECT c.grid::text AS grid, c.name
-  FROM @extschema@.unit p,
-       LATERAL @extschema@.grids_without_branch(p.code, CURRENT_DATE) c
+  FROM gridgov.unit p,
+       LATERAL gridgov.grids_without_branch(p.code, CURRENT_DATE) c
  WHERE p.level OPERATOR(pg_catalog.=) 1;
-COMMENT ON VIEW @extschema@.grids_without_branch IS 'grids that no grid branch or area general branch covers today';
-COMMENT ON COLUMN @extschema@.grids_without_branch.grid IS 'the grid, its gridcode as text';
-COMMENT ON COLUMN @extschema@.grids_without_branch.name IS 'its name';
+COMMENT ON VIEW gridgov.grids_without_branch IS 'grids that no grid branch or area general branch covers today';
+COMMENT ON COLUMN gridgov.grids_without_branch.grid IS 'the grid, its gridcode as text';
+COMMENT ON COLUMN gridgov.grids_without_branch.name IS 'its name';
 
-CREATE VIEW @extschema@.buildings_without_team WITH (security_invoker = true) AS
+CREATE VIEW gridgov.buildings_without_team WITH (security_invoker = true) AS
 SELECT c.building::text AS building, c.name
-  FROM @extschema@.unit p,
-       LATERAL @extschema@.buildings_without_team(p.code, CURRENT_DATE) c
+  FROM gridgov.unit p,
+       LATERAL gridgov.buildings_without_team(p.code, CURRENT_DATE) c
  WHERE p.level OPERATOR(pg_catalog.=) 1;
-COMMENT ON VIEW @extschema@.buildings_without_team IS 'buildings that no 红小二 team covers today';
-COMMENT ON COLUMN @extschema@.buildings_without_team.building IS 'the building, its gridcode as text';
-COMMENT ON COLUMN @extschema@.buildings_without_team.name IS 'its name';
+COMMENT ON VIEW gridgov.buildings_without_team IS 'buildings that no 红小二 team covers today';
+COMMENT ON COLUMN gridgov.buildings_without_team.building IS 'the building, its gridcode as text';
+COMMENT ON COLUMN gridgov.buildings_without_team.name IS 'its name';
 
-CREATE VIEW @extschema@.teams_breaking_rule WITH (security_invoker = true) AS
+CREATE VIEW gridgov.teams_breaking_rule WITH (security_invoker = true) AS
 SELECT c.team, c.name, c.anchor::text AS anchor, c.members, c.full_time_party_members
-  FROM @extschema@.unit p,
-       LATERAL @extschema@.teams_breaking_rule(p.code, CURRENT_DATE) c
+  FROM gridgov.unit p,
+       LATERAL gridgov.teams_breaking_rule(p.code, CURRENT_DATE) c
  WHERE p.level OPERATOR(pg_catalog.=) 1;
-COMMENT ON VIEW @extschema@.teams_breaking_rule IS
+COMMENT ON VIEW gridgov.teams_breaking_rule IS
     '红小二 teams without 3 to 5 people and at least one full-time grid party member today';
-COMMENT ON COLUMN @extschema@.teams_breaking_rule.team IS 'the team (an organization)';
-COMMENT ON COLUMN @extschema@.teams_breaking_rule.name IS 'its name';
-COMMENT ON COLUMN @extschema@.teams_breaking_rule.anchor IS 'the unit it is anchored on, its gridcode as text';
-COMMENT ON COLUMN @extschema@.teams_breaking_rule.members IS 'the people holding a post in it';
-COMMENT ON COLUMN @extschema@.teams_breaking_rule.full_time_party_members IS
+COMMENT ON COLUMN gridgov.teams_breaking_rule.team IS 'the team (an organization)';
+COMMENT ON COLUMN gridgov.teams_breaking_rule.name IS 'its name';
+COMMENT ON COLUMN gridgov.teams_breaking_rule.anchor IS 'the unit it is anchored on, its gridcode as text';
+COMMENT ON COLUMN gridgov.teams_breaking_rule.members IS 'the people holding a post in it';
+COMMENT ON COLUMN gridgov.teams_breaking_rule.full_time_party_members IS
     'those of them who are party members and full-time grid workers';
 
-CREATE VIEW @extschema@.secretaries_without_reserves WITH (security_invoker = true) AS
+CREATE VIEW gridgov.secretaries_without_reserves WITH (security_invoker = true) AS
 SELECT c.organization, c.community::text AS community, c.secretary, c.reserve_cadres
-  FROM @extschema@.unit p,
-       LATERAL @extschema@.secretaries_without_reserves(p.code, CURRENT_DATE) c
+  FROM gridgov.unit p,
+       LATERAL gridgov.secretaries_without_reserves(p.code, CURRENT_DATE) c
  WHERE p.level OPERATOR(pg_catalog.=) 1;
-COMMENT ON VIEW @extschema@.secretaries_without_reserves IS
+COMMENT ON VIEW gridgov.secretaries_without_reserves IS
     'community party secretaries with fewer than two reserve cadres today';
-COMMENT ON COLUMN @extschema@.secretaries_without_reserves.organization IS 'the community party committee';
-COMMENT ON COLUMN @extschema@.secretaries_without_reserves.community IS 'its anchor, the community, its gridcode as text';
-COMMENT ON COLUMN @extschema@.secretaries_without_reserves.secretary IS 'the secretary';
-COMMENT ON COLUMN @extschema@.secretaries_without_reserves.reserve_cadres IS 'the reserve cadres in the committee';
+COMMENT ON COLUMN gridgov.secretaries_without_reserves.organization IS 'the community party committee';
+COMMENT ON COLUMN gridgov.secretaries_without_reserves.community IS 'its anchor, the community, its gridcode as text';
+COMMENT ON COLUMN gridgov.secretaries_without_reserves.secretary IS 'the secretary';
+COMMENT ON COLUMN gridgov.secretaries_without_reserves.reserve_cadres IS 'the reserve cadres in the committee';
 
-CREATE VIEW @extschema@.coverage_summary WITH (security_invoker = true) AS
+CREATE VIEW gridgov.coverage_summary WITH (security_invoker = true) AS
 SELECT c.check_name, pg_catalog.sum(c.gaps)::bigint AS gaps
-  FROM @extschema@.unit p,
-       LATERAL @extschema@.coverage_summary(p.code, CURRENT_DATE) c
+  FROM gridgov.unit p,
+       LATERAL gridgov.coverage_summary(p.code, CURRENT_DATE) c
  WHERE p.level OPERATOR(pg_catalog.=) 1
  GROUP BY c.check_name;
-COMMENT ON VIEW @extschema@.coverage_summary IS 'how many rows each coverage check finds today';
-COMMENT ON COLUMN @extschema@.coverage_summary.check_name IS 'the check, named as its function';
-COMMENT ON COLUMN @extschema@.coverage_summary.gaps IS 'the rows it finds';
+COMMENT ON VIEW gridgov.coverage_summary IS 'how many rows each coverage check finds today';
+COMMENT ON COLUMN gridgov.coverage_summary.check_name IS 'the check, named as its function';
+COMMENT ON COLUMN gridgov.coverage_summary.gaps IS 'the rows it finds';

@@ -68,7 +68,7 @@ $$;
 -- Privileges
 -- ======================================================================
 
-GRANT USAGE ON SCHEMA @extschema@
+GRANT USAGE ON SCHEMA gridgov
     TO gridgov_reader, gridgov_handler, gridgov_administrator, gridgov_auditor, gridgov_importer;
 
 -- Readers: everything the dashboards, the maps, the KPIs, the case clock
@@ -76,22 +76,22 @@ GRANT USAGE ON SCHEMA @extschema@
 -- lineage and versions (routing a case by its reported_at reads them, as
 -- the reporting handler; unit_history below).  Not person_contact
 -- (personal data, docs/people.md).
-GRANT SELECT ON @extschema@.unit, @extschema@.grid_lineage, @extschema@.unit_versions,
-                @extschema@.calendar_day, @extschema@.work_period,
-                @extschema@.organization_kind, @extschema@.organization, @extschema@.organization_unit,
-                @extschema@.person, @extschema@.role, @extschema@.post,
-                @extschema@.category, @extschema@.service_point, @extschema@.category_rule,
-                @extschema@.warning_rule,
-                @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
-                @extschema@.risk_setting, @extschema@.risk_weight, @extschema@.risk_color,
-                @extschema@.risk_daily, @extschema@.risk_rollup,
-                @extschema@.grid_layer, @extschema@.case_grids,
-                @extschema@.case_clock, @extschema@.grid_gaps, @extschema@.daily_flow, @extschema@.unit_kpi_monthly,
-                @extschema@.service_point_monthly, @extschema@.risk_map, @extschema@.unit_map,
-                @extschema@.grids_without_party_members, @extschema@.party_members_outside_grids,
-                @extschema@.grids_without_branch, @extschema@.buildings_without_team,
-                @extschema@.teams_breaking_rule, @extschema@.secretaries_without_reserves,
-                @extschema@.coverage_summary
+GRANT SELECT ON gridgov.unit, gridgov.grid_lineage, gridgov.unit_versions,
+                gridgov.calendar_day, gridgov.work_period,
+                gridgov.organization_kind, gridgov.organization, gridgov.organization_unit,
+                gridgov.person, gridgov.role, gridgov.post,
+                gridgov.category, gridgov.service_point, gridgov.category_rule,
+                gridgov.warning_rule,
+                gridgov.kpi_daily, gridgov.kpi_unit_daily, gridgov.kpi_handler_daily,
+                gridgov.risk_setting, gridgov.risk_weight, gridgov.risk_color,
+                gridgov.risk_daily, gridgov.risk_rollup,
+                gridgov.grid_layer, gridgov.case_grids,
+                gridgov.case_clock, gridgov.grid_gaps, gridgov.daily_flow, gridgov.unit_kpi_monthly,
+                gridgov.service_point_monthly, gridgov.risk_map, gridgov.unit_map,
+                gridgov.grids_without_party_members, gridgov.party_members_outside_grids,
+                gridgov.grids_without_branch, gridgov.buildings_without_team,
+                gridgov.teams_breaking_rule, gridgov.secretaries_without_reserves,
+                gridgov.coverage_summary
     TO gridgov_reader;
 
 -- Reporters' contacts (docs/access.md, "Personal data"): readers read every
@@ -115,62 +115,62 @@ GRANT SELECT (id, district, unit, category, severity, reported_severity, channel
               duplicate_of, linked_cases, warning, satisfaction, evaluation, actor, note, moved_at, last_action,
               escalation_trigger, history_seq, deadline_provisional, handler, actor_person, reporter_person,
               grid_gap)
-    ON @extschema@.cases TO gridgov_reader;
+    ON gridgov.cases TO gridgov_reader;
 GRANT SELECT (district, case_id, seq, at, actor, action, from_status, to_status, handling_level, service_point,
               escalation_trigger, note, entry, actor_person, handler)
-    ON @extschema@.case_history TO gridgov_reader;
+    ON gridgov.case_history TO gridgov_reader;
 
 -- Handlers: intake (the engine appends the first history row as the
 -- reporting role) and every move, through the move functions or an UPDATE
 -- the triggers check.  The history only ever grows through the engine.
-GRANT INSERT, UPDATE ON @extschema@.cases TO gridgov_handler;
-GRANT INSERT ON @extschema@.case_history TO gridgov_handler;
-GRANT USAGE ON SEQUENCE @extschema@.cases_id_seq TO gridgov_handler;
+GRANT INSERT, UPDATE ON gridgov.cases TO gridgov_handler;
+GRANT INSERT ON gridgov.case_history TO gridgov_handler;
+GRANT USAGE ON SEQUENCE gridgov.cases_id_seq TO gridgov_handler;
 
 -- Administrators: the registry (whose edits keep the old version in
 -- unit_history), the engine's configuration, the calendar, the risk
 -- settings, organizations and people, and the rollups they refresh.
-GRANT INSERT, UPDATE, DELETE ON @extschema@.unit, @extschema@.grid_layer, @extschema@.calendar_day, @extschema@.work_period,
-                                @extschema@.organization_kind, @extschema@.organization,
-                                @extschema@.organization_unit, @extschema@.person, @extschema@.role,
-                                @extschema@.post, @extschema@.category, @extschema@.service_point,
-                                @extschema@.category_rule, @extschema@.warning_rule,
-                                @extschema@.risk_setting, @extschema@.risk_weight, @extschema@.risk_color,
-                                @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
-                                @extschema@.risk_daily, @extschema@.risk_rollup
+GRANT INSERT, UPDATE, DELETE ON gridgov.unit, gridgov.grid_layer, gridgov.calendar_day, gridgov.work_period,
+                                gridgov.organization_kind, gridgov.organization,
+                                gridgov.organization_unit, gridgov.person, gridgov.role,
+                                gridgov.post, gridgov.category, gridgov.service_point,
+                                gridgov.category_rule, gridgov.warning_rule,
+                                gridgov.risk_setting, gridgov.risk_weight, gridgov.risk_color,
+                                gridgov.kpi_daily, gridgov.kpi_unit_daily, gridgov.kpi_handler_daily,
+                                gridgov.risk_daily, gridgov.risk_rollup
     TO gridgov_administrator;
-GRANT SELECT, INSERT, UPDATE, DELETE ON @extschema@.person_contact TO gridgov_administrator;
-GRANT SELECT, INSERT ON @extschema@.unit_history, @extschema@.grid_lineage TO gridgov_administrator;
-GRANT USAGE ON SEQUENCE @extschema@.service_point_id_seq, @extschema@.organization_id_seq,
-                        @extschema@.person_id_seq, @extschema@.post_id_seq
+GRANT SELECT, INSERT, UPDATE, DELETE ON gridgov.person_contact TO gridgov_administrator;
+GRANT SELECT, INSERT ON gridgov.unit_history, gridgov.grid_lineage TO gridgov_administrator;
+GRANT USAGE ON SEQUENCE gridgov.service_point_id_seq, gridgov.organization_id_seq,
+                        gridgov.person_id_seq, gridgov.post_id_seq
     TO gridgov_administrator;
 
 -- The calendar's years (issue 14): read by readers, loaded by
 -- administrators (load_calendar_year also needs UPDATE on cases, to have
 -- the engine recount provisional deadlines: a handler's grant).
-GRANT SELECT ON @extschema@.calendar_year, @extschema@.calendar_years TO gridgov_reader;
-GRANT INSERT, UPDATE, DELETE ON @extschema@.calendar_year TO gridgov_administrator;
+GRANT SELECT ON gridgov.calendar_year, gridgov.calendar_years TO gridgov_reader;
+GRANT INSERT, UPDATE, DELETE ON gridgov.calendar_year TO gridgov_administrator;
 -- Rollups that stay current (issue 14): administrators refresh (the
 -- trigger appends to rollup_change as its owner).
-GRANT SELECT, INSERT, DELETE ON @extschema@.rollup_change TO gridgov_administrator;
+GRANT SELECT, INSERT, DELETE ON gridgov.rollup_change TO gridgov_administrator;
 -- The queue of notices made on Citus shards: relayed by administrators (the
 -- engine queues them as the owner of the case tables).
-GRANT SELECT, DELETE ON @extschema@.case_notice TO gridgov_administrator;
-REVOKE EXECUTE ON FUNCTION @extschema@.rollup_note_change() FROM PUBLIC;
-GRANT SELECT ON @extschema@.rollup_state TO gridgov_reader;
-GRANT INSERT, UPDATE ON @extschema@.rollup_state TO gridgov_administrator;
+GRANT SELECT, DELETE ON gridgov.case_notice TO gridgov_administrator;
+REVOKE EXECUTE ON FUNCTION gridgov.rollup_note_change() FROM PUBLIC;
+GRANT SELECT ON gridgov.rollup_state TO gridgov_reader;
+GRANT INSERT, UPDATE ON gridgov.rollup_state TO gridgov_administrator;
 -- The background worker's jobs (issue 14): read by readers, set by
 -- administrators; job_run is the worker's (it runs as the bootstrap superuser).
-GRANT SELECT ON @extschema@.job, @extschema@.job_run, @extschema@.job_status TO gridgov_reader;
-GRANT INSERT, UPDATE, DELETE ON @extschema@.job TO gridgov_administrator;
+GRANT SELECT ON gridgov.job, gridgov.job_run, gridgov.job_status TO gridgov_reader;
+GRANT INSERT, UPDATE, DELETE ON gridgov.job TO gridgov_administrator;
 
 -- Auditors: the cases and both histories, with the names to read them by.
-GRANT SELECT ON @extschema@.cases, @extschema@.case_history, @extschema@.unit, @extschema@.unit_history,
-                @extschema@.grid_lineage, @extschema@.unit_versions, @extschema@.category, @extschema@.service_point
+GRANT SELECT ON gridgov.cases, gridgov.case_history, gridgov.unit, gridgov.unit_history,
+                gridgov.grid_lineage, gridgov.unit_versions, gridgov.category, gridgov.service_point
     TO gridgov_auditor;
 -- Readers read the units' earlier versions since 0.8.0 (routing by
 -- reported_at): granted after the others, as an update grants it.
-GRANT SELECT ON @extschema@.unit_history TO gridgov_reader;
+GRANT SELECT ON gridgov.unit_history TO gridgov_reader;
 
 -- Functions.  Every function is executable by PUBLIC (as PostgreSQL makes
 -- them) but these.  Internal steps of other functions, not an interface:
@@ -182,81 +182,81 @@ GRANT SELECT ON @extschema@.unit_history TO gridgov_reader;
 -- verify_history, so that a role without the group role hears so by the
 -- function's name.  Each goes to the group roles whose work calls it.
 REVOKE EXECUTE ON FUNCTION
-    @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text, bigint),
-    @extschema@.accept(bigint, text, timestamptz, text, bigint),
-    @extschema@.reject(bigint, text, timestamptz, text),
-    @extschema@.merge(bigint, bigint, timestamptz, text),
-    @extschema@.dispatch(bigint, integer, timestamptz, text, bigint),
-    @extschema@.start(bigint, timestamptz, text, bigint),
-    @extschema@.return_case(bigint, text, timestamptz, text),
-    @extschema@.extend(bigint, timestamptz, text, timestamptz, text),
-    @extschema@.suspend(bigint, text, timestamptz, text),
-    @extschema@.resume(bigint, timestamptz, text),
-    @extschema@.resolve(bigint, text, timestamptz, text),
-    @extschema@.verify(bigint, text, timestamptz, text),
-    @extschema@.reopen(bigint, text, timestamptz, text),
-    @extschema@.close(bigint, integer, text, timestamptz, text),
-    @extschema@.escalate(bigint, text, integer, timestamptz, text),
-    @extschema@.escalate_overdue(timestamptz),
-    @extschema@.history_field(text),
-    @extschema@.content_digest(@extschema@.cases),
-    @extschema@.history_hash(bytea, @extschema@.case_history),
-    @extschema@.verify_history(),
-    @extschema@.working_span(timestamptz, timestamptz, text),
-    @extschema@.unit_keep_history(),
-    @extschema@.invalidate_cache(),
-    @extschema@.organization_check(),
-    @extschema@.organization_unit_check(),
-    @extschema@.organization_unit_release(),
-    @extschema@.post_check(),
-    @extschema@.service_point_check(),
-    @extschema@.case_before_insert(),
-    @extschema@.case_after_intake(),
-    @extschema@.case_before_update(),
-    @extschema@.case_after_change(),
-    @extschema@.case_history_refuse_change()
+    gridgov.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text, bigint),
+    gridgov.accept(bigint, text, timestamptz, text, bigint),
+    gridgov.reject(bigint, text, timestamptz, text),
+    gridgov.merge(bigint, bigint, timestamptz, text),
+    gridgov.dispatch(bigint, integer, timestamptz, text, bigint),
+    gridgov.start(bigint, timestamptz, text, bigint),
+    gridgov.return_case(bigint, text, timestamptz, text),
+    gridgov.extend(bigint, timestamptz, text, timestamptz, text),
+    gridgov.suspend(bigint, text, timestamptz, text),
+    gridgov.resume(bigint, timestamptz, text),
+    gridgov.resolve(bigint, text, timestamptz, text),
+    gridgov.verify(bigint, text, timestamptz, text),
+    gridgov.reopen(bigint, text, timestamptz, text),
+    gridgov.close(bigint, integer, text, timestamptz, text),
+    gridgov.escalate(bigint, text, integer, timestamptz, text),
+    gridgov.escalate_overdue(timestamptz),
+    gridgov.history_field(text),
+    gridgov.content_digest(gridgov.cases),
+    gridgov.history_hash(bytea, gridgov.case_history),
+    gridgov.verify_history(),
+    gridgov.working_span(timestamptz, timestamptz, text),
+    gridgov.unit_keep_history(),
+    gridgov.invalidate_cache(),
+    gridgov.organization_check(),
+    gridgov.organization_unit_check(),
+    gridgov.organization_unit_release(),
+    gridgov.post_check(),
+    gridgov.service_point_check(),
+    gridgov.case_before_insert(),
+    gridgov.case_after_intake(),
+    gridgov.case_before_update(),
+    gridgov.case_after_change(),
+    gridgov.case_history_refuse_change()
     FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.working_span(timestamptz, timestamptz, text) TO gridgov_reader;
+GRANT EXECUTE ON FUNCTION gridgov.working_span(timestamptz, timestamptz, text) TO gridgov_reader;
 GRANT EXECUTE ON FUNCTION
-    @extschema@.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text, bigint),
-    @extschema@.accept(bigint, text, timestamptz, text, bigint),
-    @extschema@.reject(bigint, text, timestamptz, text),
-    @extschema@.merge(bigint, bigint, timestamptz, text),
-    @extschema@.dispatch(bigint, integer, timestamptz, text, bigint),
-    @extschema@.start(bigint, timestamptz, text, bigint),
-    @extschema@.return_case(bigint, text, timestamptz, text),
-    @extschema@.extend(bigint, timestamptz, text, timestamptz, text),
-    @extschema@.suspend(bigint, text, timestamptz, text),
-    @extschema@.resume(bigint, timestamptz, text),
-    @extschema@.resolve(bigint, text, timestamptz, text),
-    @extschema@.verify(bigint, text, timestamptz, text),
-    @extschema@.reopen(bigint, text, timestamptz, text),
-    @extschema@.close(bigint, integer, text, timestamptz, text),
-    @extschema@.escalate(bigint, text, integer, timestamptz, text),
-    @extschema@.escalate_overdue(timestamptz)
+    gridgov.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text, bigint),
+    gridgov.accept(bigint, text, timestamptz, text, bigint),
+    gridgov.reject(bigint, text, timestamptz, text),
+    gridgov.merge(bigint, bigint, timestamptz, text),
+    gridgov.dispatch(bigint, integer, timestamptz, text, bigint),
+    gridgov.start(bigint, timestamptz, text, bigint),
+    gridgov.return_case(bigint, text, timestamptz, text),
+    gridgov.extend(bigint, timestamptz, text, timestamptz, text),
+    gridgov.suspend(bigint, text, timestamptz, text),
+    gridgov.resume(bigint, timestamptz, text),
+    gridgov.resolve(bigint, text, timestamptz, text),
+    gridgov.verify(bigint, text, timestamptz, text),
+    gridgov.reopen(bigint, text, timestamptz, text),
+    gridgov.close(bigint, integer, text, timestamptz, text),
+    gridgov.escalate(bigint, text, integer, timestamptz, text),
+    gridgov.escalate_overdue(timestamptz)
     TO gridgov_handler;
 GRANT EXECUTE ON FUNCTION
-    @extschema@.history_field(text),
-    @extschema@.content_digest(@extschema@.cases),
-    @extschema@.history_hash(bytea, @extschema@.case_history),
-    @extschema@.verify_history()
+    gridgov.history_field(text),
+    gridgov.content_digest(gridgov.cases),
+    gridgov.history_hash(bytea, gridgov.case_history),
+    gridgov.verify_history()
     TO gridgov_auditor;
 
 -- Checkpoints of the case history (docs/cases.md, "Checkpoints"): auditors
 -- verify them, with the witness's tables; history_changes and
 -- history_root are verify_history(checkpoint)'s steps.  Taking one locks
 -- the history against every writer, which is for its owner only.
-GRANT SELECT ON @extschema@.case_history_witness, @extschema@.case_history_witness_leaf TO gridgov_auditor;
+GRANT SELECT ON gridgov.case_history_witness, gridgov.case_history_witness_leaf TO gridgov_auditor;
 REVOKE EXECUTE ON FUNCTION
-    @extschema@.history_checkpoint(),
-    @extschema@.history_changes(bigint, bytea),
-    @extschema@.history_root(bigint),
-    @extschema@.verify_history(text)
+    gridgov.history_checkpoint(),
+    gridgov.history_changes(bigint, bytea),
+    gridgov.history_root(bigint),
+    gridgov.verify_history(text)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
-    @extschema@.history_changes(bigint, bytea),
-    @extschema@.history_root(bigint),
-    @extschema@.verify_history(text)
+    gridgov.history_changes(bigint, bytea),
+    gridgov.history_root(bigint),
+    gridgov.verify_history(text)
     TO gridgov_auditor;
 
 -- Rewards (sql/reward.sql): readers see the funds, the ledger and the
@@ -265,16 +265,16 @@ GRANT EXECUTE ON FUNCTION
 -- trigger debits the fund as the awarding role (hence UPDATE on the fund;
 -- paid_fen follows the ledger whoever asks).  The trigger functions, like
 -- the others, are executed by their triggers only.
-GRANT SELECT ON @extschema@.reward_fund, @extschema@.reward, @extschema@.reward_funds,
-                @extschema@.volunteer_figures
+GRANT SELECT ON gridgov.reward_fund, gridgov.reward, gridgov.reward_funds,
+                gridgov.volunteer_figures
     TO gridgov_reader;
-GRANT INSERT, UPDATE ON @extschema@.reward_fund TO gridgov_administrator;
-GRANT INSERT ON @extschema@.reward TO gridgov_administrator;
-GRANT USAGE ON SEQUENCE @extschema@.reward_fund_id_seq, @extschema@.reward_id_seq TO gridgov_administrator;
+GRANT INSERT, UPDATE ON gridgov.reward_fund TO gridgov_administrator;
+GRANT INSERT ON gridgov.reward TO gridgov_administrator;
+GRANT USAGE ON SEQUENCE gridgov.reward_fund_id_seq, gridgov.reward_id_seq TO gridgov_administrator;
 REVOKE EXECUTE ON FUNCTION
-    @extschema@.award_report(bigint, numeric, bigint, text),
-    @extschema@.reward_before_insert(),
-    @extschema@.reward_refuse_change(),
-    @extschema@.reward_fund_check()
+    gridgov.award_report(bigint, numeric, bigint, text),
+    gridgov.reward_before_insert(),
+    gridgov.reward_refuse_change(),
+    gridgov.reward_fund_check()
     FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.award_report(bigint, numeric, bigint, text) TO gridgov_administrator;
+GRANT EXECUTE ON FUNCTION gridgov.award_report(bigint, numeric, bigint, text) TO gridgov_administrator;

@@ -51,15 +51,20 @@ calendar_xact_callback(XactEvent event, void *arg)
 		calendar_reset();
 }
 
-/* The schema gridgov is installed in. */
+/*
+ * The schema gridgov: the install script's own, whatever schema the
+ * extension is registered in (pg_catalog, or gridgov in an install updated
+ * from a version before 0.8.0).
+ */
 static Oid
 calendar_namespace(void)
 {
 	bool		isnull;
 	Datum		nsp;
 
-	if (SPI_execute("SELECT extnamespace FROM pg_catalog.pg_extension"
-					" WHERE extname OPERATOR(pg_catalog.=) 'gridgov'", true, 1) != SPI_OK_SELECT)
+	if (SPI_execute("SELECT n.oid FROM pg_catalog.pg_extension e"
+					"  JOIN pg_catalog.pg_namespace n ON n.nspname OPERATOR(pg_catalog.=) 'gridgov'"
+					" WHERE e.extname OPERATOR(pg_catalog.=) 'gridgov'", true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the gridgov extension");
 	if (SPI_processed != 1)
 		ereport(ERROR,

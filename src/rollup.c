@@ -1,11 +1,13 @@
 /*
  * rollup.c
  *		The log of what changed for the rollups: a statement trigger on
- *		cases that appends the (day, unit) pairs of the statement's cases to
- *		rollup_change (sql/rollup.sql says how refresh_rollups uses it),
- *		each with its district: on Citus the log is distributed by district
- *		beside the cases, and a shard's trigger writes to the colocated
- *		shard of the log, on its own node (docs/scale-out.md).
+ *		cases that appends the (day, unit, handler) of the statement's cases
+ *		to rollup_change (sql/rollup.sql says how refresh_rollups uses it),
+ *		those of the rows before an update as well as after it: a case taken
+ *		from a handler changes its former handler's row too.  Each with its
+ *		district: on Citus the log is distributed by district beside the
+ *		cases, and a shard's trigger writes to the colocated shard of the
+ *		log, on its own node (docs/scale-out.md).
  *
  * It runs in the writer's session, so its query names every type and
  * function with its schema.  It writes as the owner of rollup_change, as
@@ -26,14 +28,15 @@
 #include "case_engine.h"
 #include "spi_plan.h"
 
-/* the distinct pairs of a statement's cases (%2$s, its transition table) */
+/* the distinct changes of a statement's cases (%2$s, the rows of its transition tables) */
 #define PAIRS_SELECT "SELECT DISTINCT pg_catalog.timezone(%1$s.calendar_timezone(), t.reported_at)::pg_catalog.date," \
-	" t.unit, t.district FROM %2$s t"
+	" t.unit, t.district, t.handler FROM (%2$s) t"
+#define PAIRS_COLUMNS 4
 
-/* one noted pair, on a shard */
+/* one noted change, on a shard */
 static const SpiQuery note_pair_query = {
-	"INSERT INTO %1$s.rollup_change (day, unit, district) VALUES ($1, $2, $3)",
-	3, {DATEOID, SPI_PLAN_GRIDCODE, SPI_PLAN_GRIDCODE}
+	"INSERT INTO %1$s.rollup_change (day, unit, district, handler) VALUES ($1, $2, $3, $4)",
+	PAIRS_COLUMNS, {DATEOID, SPI_PLAN_GRIDCODE, SPI_PLAN_GRIDCODE, INT8OID}
 };
 static SPIPlanPtr note_pair_plan = NULL;
 
@@ -44,29 +47,28 @@ static SPIPlanPtr note_pair_plan = NULL;
  * beside the case's on this node.
  */
 static void
-note_pairs_one_by_one(const char *schema, const char *transition, Oid nsp)
+note_pairs_one_by_one(const char *schema, const char *rows, Oid nsp)
 {
 	SPITupleTable *pairs;
 	uint64		npairs;
 	uint64		i;
 
-	if (SPI_execute(psprintf(PAIRS_SELECT, schema, transition), true, 0) != SPI_OK_SELECT)
+	if (SPI_execute(psprintf(PAIRS_SELECT, schema, rows), true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the changed cases' pairs");
 	pairs = SPI_tuptable;
 	npairs = SPI_processed;
 	for (i = 0; i < npairs; i++)
 	{
-		Datum		values[3];
-		char		nulls[3] = {' ', ' ', ' '};
+		Datum		values[PAIRS_COLUMNS];
+		char		nulls[PAIRS_COLUMNS];
 		int			col;
 
-		for (col = 0; col < 3; col++)
+		for (col = 0; col < PAIRS_COLUMNS; col++)
 		{
 			bool		isnull;
 
 			values[col] = SPI_getbinval(pairs->vals[i], pairs->tupdesc, col + 1, &isnull);
-			if (isnull)
-				nulls[col] = 'n';
+			nulls[col] = isnull ? 'n' : ' ';
 		}
 		if (SPI_execute_plan(spi_plan_get_in(&note_pair_plan, &note_pair_query, nsp), values, nulls, false, 0)
 			!= SPI_OK_INSERT)
@@ -77,9 +79,9 @@ note_pairs_one_by_one(const char *schema, const char *transition, Oid nsp)
 
 /*
  * AFTER INSERT, UPDATE or DELETE FOR EACH STATEMENT on cases, with the
- * statement's new (old, for a delete) rows as gridgov_new_cases
- * (gridgov_old_cases): one INSERT of their distinct (day, unit) pairs, with
- * their district (one by one on a Citus shard).
+ * statement's new rows as gridgov_new_cases and its old ones (of an update
+ * or a delete) as gridgov_old_cases: one INSERT of their distinct (day,
+ * unit, district, handler), old and new (one by one on a Citus shard).
  */
 PG_FUNCTION_INFO_V1(rollup_note_change);
 Datum
@@ -88,7 +90,7 @@ rollup_note_change(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	Oid			nsp;
 	const char *schema;
-	const char *transition;
+	const char *rows;
 	Oid			log;
 	Oid			save_userid;
 	int			save_sec_context;
@@ -116,7 +118,17 @@ rollup_note_change(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("table %s.rollup_change is missing", schema),
 				 errhint("Update the extension with ALTER EXTENSION gridgov UPDATE.")));
-	transition = TRIGGER_FIRED_BY_DELETE(trigdata->tg_event) ? "gridgov_old_cases" : "gridgov_new_cases";
+	/*
+	 * An update's rows before it too: a case taken from its handler (or moved
+	 * to another unit) leaves the row it was counted in.
+	 */
+	if (trigdata->tg_newtable != NULL && trigdata->tg_oldtable != NULL)
+		rows = "SELECT reported_at, unit, district, handler FROM gridgov_new_cases"
+			" UNION ALL SELECT reported_at, unit, district, handler FROM gridgov_old_cases";
+	else if (trigdata->tg_newtable != NULL)
+		rows = "SELECT reported_at, unit, district, handler FROM gridgov_new_cases";
+	else
+		rows = "SELECT reported_at, unit, district, handler FROM gridgov_old_cases";
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -124,8 +136,8 @@ rollup_note_change(PG_FUNCTION_ARGS)
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(spi_plan_table_owner(log), save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 	if (case_engine_on_shard(trigdata->tg_relation))
-		note_pairs_one_by_one(schema, transition, nsp);
-	else if (SPI_execute(psprintf("INSERT INTO %1$s.rollup_change (day, unit, district) " PAIRS_SELECT, schema, transition),
+		note_pairs_one_by_one(schema, rows, nsp);
+	else if (SPI_execute(psprintf("INSERT INTO %1$s.rollup_change (day, unit, district, handler) " PAIRS_SELECT, schema, rows),
 						 false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not note the changed cases in %s.rollup_change", schema);
 	SetUserIdAndSecContext(save_userid, save_sec_context);

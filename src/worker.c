@@ -269,8 +269,9 @@ finish_statement(void)
 
 /*
  * Whether this worker may run its database's jobs: the extension is there
- * (its schema goes to *schema) and no other worker holds the database (the
- * advisory lock is taken only where the extension is).
+ * (its schema, gridgov, goes to *schema; not extnamespace, which is
+ * pg_catalog) and no other worker holds the database (the advisory lock is
+ * taken only where the extension is).
  */
 static bool
 claim_database(char **schema)
@@ -279,7 +280,7 @@ claim_database(char **schema)
 	bool		isnull;
 
 	run_statement(psprintf("SELECT n.nspname, pg_catalog.pg_try_advisory_lock(%d, %d)"
-						   "  FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace"
+						   "  FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.nspname = 'gridgov'"
 						   " WHERE e.extname = 'gridgov'", WORKER_LOCK_CLASS, WORKER_LOCK_OBJECT),
 				  0, NULL, NULL, NULL);
 	if (SPI_processed == 1)

@@ -12175,6 +12175,261 @@ $$;
 COMMENT ON FUNCTION @extschema@.redraw_boundary(@extschema@.gridcode, geometry) IS
     'a new grid''s boundary as a MultiPolygon; raises 22023 naming the grid when it is NULL, not a polygon in SRID 4326, not valid, off the globe or over half of it, or smaller than 1 m²';
 
+-- refresh_rollups() recomputes the handlers' rows that changed, not every
+-- handler's row of each day and district a change touches (issue 14, the
+-- benchmark's goal): the log notes each case's handler before and after a
+-- change (the update trigger reads the rows before it too), and a
+-- handler's cases of a day are a range of a new index.
+ALTER TABLE @extschema@.rollup_change ADD COLUMN handler bigint;
+COMMENT ON TABLE @extschema@.rollup_change IS
+    'the (day, unit) pairs whose cases changed since refresh_rollups() last ran, with the cases'' handlers before and after: appended by every statement on cases, consumed by the refresh';
+COMMENT ON COLUMN @extschema@.rollup_change.handler IS
+    'a changed case''s handler, before or after the change (NULL: none): both handlers'' rows of the day in kpi_handler_daily change when a case is taken from one by another';
+-- "A handler's cases of a day" is a range of this one (the rows of
+-- kpi_handler_daily that a refresh recomputes, one range each).
+CREATE INDEX cases_handler_reported ON @extschema@.cases (handler, reported_at) WHERE handler IS NOT NULL;
+COMMENT ON FUNCTION @extschema@.rollup_note_change() IS
+    'AFTER ... FOR EACH STATEMENT trigger on cases: notes the (day, unit) pairs of the statement''s cases, with their handlers before and after it, in rollup_change';
+DROP TRIGGER gridgov_rollup_update ON @extschema@.cases;
+CREATE TRIGGER gridgov_rollup_update AFTER UPDATE ON @extschema@.cases
+    REFERENCING OLD TABLE AS gridgov_old_cases NEW TABLE AS gridgov_new_cases
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.rollup_note_change();
+ALTER TABLE @extschema@.cases ENABLE ALWAYS TRIGGER gridgov_rollup_update;
+CREATE OR REPLACE FUNCTION @extschema@.refresh_rollups(as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    zone constant text := @extschema@.calendar_timezone();
+    half_life_seconds constant float8 := EXTRACT(epoch FROM @extschema@.risk_half_life())::float8;
+    state @extschema@.rollup_state;
+    first_day date;
+    last_day date;
+    through date;
+    yesterday constant date := @extschema@.risk_day(pg_catalog.now()) OPERATOR(pg_catalog.-) 1;
+    -- the distinct changes taken from the log: pairs with their cases'
+    -- district and handlers
+    changed_days date[];
+    changed_units @extschema@.gridcode[];
+    changed_districts @extschema@.gridcode[];
+    changed_handlers bigint[];
+    -- those and the pairs whose open cases passed a deadline, with the
+    -- cases' handlers (changed: noted in the log)
+    all_days date[];
+    all_units @extschema@.gridcode[];
+    all_districts @extschema@.gridcode[];
+    all_handlers bigint[];
+    all_changed boolean[];
+    -- the pairs of those, what kpi_daily recomputes; risks tells those
+    -- risk_daily recomputes too (changed, on a day it holds: a deadline
+    -- passing changes no risk)
+    days date[];
+    units @extschema@.gridcode[];
+    districts @extschema@.gridcode[];
+    risks boolean[];
+    -- the (day, district, handler) of those, what kpi_handler_daily recomputes
+    handler_days date[];
+    handler_districts @extschema@.gridcode[];
+    handlers bigint[];
+    -- the units above the pairs, district to grid, on their days: what
+    -- kpi_unit_daily recomputes
+    above_days date[];
+    above_units @extschema@.gridcode[];
+    above_levels integer[];
+    pairs bigint;
+    above_level integer;
+BEGIN
+    IF pg_catalog.current_setting('transaction_isolation') OPERATOR(pg_catalog.<>) 'read committed' THEN
+        RAISE EXCEPTION 'refresh_rollups runs in READ COMMITTED transactions only'
+            USING ERRCODE = '25000',
+                  HINT = 'Under a snapshot of the whole transaction it could consume changes it does not see.';
+    END IF;
+    LOCK TABLE @extschema@.kpi_daily, @extschema@.kpi_unit_daily, @extschema@.kpi_handler_daily,
+               @extschema@.rollup_state
+        IN SHARE ROW EXCLUSIVE MODE;
+    LOCK TABLE @extschema@.risk_daily, @extschema@.risk_rollup IN EXCLUSIVE MODE;
+    SELECT * INTO state FROM @extschema@.rollup_state;
+    through := @extschema@.risk_rollup_through();
+
+    WITH taken AS (DELETE FROM @extschema@.rollup_change RETURNING day, unit, district, handler)
+    SELECT pg_catalog.array_agg(t.day), pg_catalog.array_agg(t.unit), pg_catalog.array_agg(t.district),
+           pg_catalog.array_agg(t.handler)
+      INTO changed_days, changed_units, changed_districts, changed_handlers
+      FROM (SELECT DISTINCT day, unit, district, handler FROM taken) t;
+
+    IF state IS NULL OR state.timezone OPERATOR(pg_catalog.<>) zone THEN
+        -- nothing to go on from: every day, once, and the risk rollup from
+        -- the first case too (or from where it ends, if that is earlier)
+        SELECT pg_catalog.timezone(zone, pg_catalog.min(c.reported_at))::date,
+               pg_catalog.timezone(zone, pg_catalog.max(c.reported_at))::date
+          INTO first_day, last_day FROM @extschema@.cases c;
+        PERFORM @extschema@.refresh_kpi_daily(COALESCE(first_day, pg_catalog.timezone(zone, as_of)::date),
+                                              COALESCE(last_day, pg_catalog.timezone(zone, as_of)::date), as_of);
+        SELECT pg_catalog.count(*) INTO pairs FROM @extschema@.kpi_daily;
+        PERFORM @extschema@.refresh_risk_daily(LEAST(first_day, through), yesterday);
+    ELSE
+        -- the changes and those of the open cases whose deadline passed
+        -- between the two as_of (overdue_now counts at as_of)
+        SELECT pg_catalog.array_agg(p.day), pg_catalog.array_agg(p.unit), pg_catalog.array_agg(p.district),
+               pg_catalog.array_agg(p.handler), pg_catalog.array_agg(p.changed)
+          INTO all_days, all_units, all_districts, all_handlers, all_changed
+          FROM (SELECT q.day, q.unit, q.district, q.handler, pg_catalog.bool_or(q.changed) AS changed
+                  FROM (SELECT t.day, t.unit, t.district, t.handler, true AS changed
+                          FROM (SELECT pg_catalog.unnest(changed_days) AS day, pg_catalog.unnest(changed_units) AS unit,
+                                       pg_catalog.unnest(changed_districts) AS district,
+                                       pg_catalog.unnest(changed_handlers) AS handler) t
+                        UNION ALL
+                        SELECT pg_catalog.timezone(zone, c.reported_at)::date, c.unit, c.district, c.handler, false
+                          FROM @extschema@.cases c
+                         WHERE c.stage_deadline IS NOT NULL
+                           AND c.stage_deadline OPERATOR(pg_catalog.>=) LEAST(state.as_of, as_of)
+                           AND c.stage_deadline OPERATOR(pg_catalog.<) GREATEST(state.as_of, as_of)) q
+                 GROUP BY q.day, q.unit, q.district, q.handler) p;
+        -- their pairs, and their handlers' rows (a handler's row changes
+        -- when one of its cases does or when a case leaves it: the log
+        -- notes the handler before a change as well as after it)
+        SELECT pg_catalog.array_agg(p.day), pg_catalog.array_agg(p.unit), pg_catalog.array_agg(p.district),
+               pg_catalog.array_agg(p.changed AND (p.day OPERATOR(pg_catalog.<=) through) IS TRUE)
+          INTO days, units, districts, risks
+          FROM (SELECT q.day, q.unit, q.district, pg_catalog.bool_or(q.changed) AS changed
+                  FROM (SELECT pg_catalog.unnest(all_days) AS day, pg_catalog.unnest(all_units) AS unit,
+                               pg_catalog.unnest(all_districts) AS district, pg_catalog.unnest(all_changed) AS changed) q
+                 GROUP BY q.day, q.unit, q.district) p;
+        pairs := COALESCE(pg_catalog.cardinality(days), 0);
+        SELECT pg_catalog.array_agg(h.day), pg_catalog.array_agg(h.district), pg_catalog.array_agg(h.handler)
+          INTO handler_days, handler_districts, handlers
+          FROM (SELECT DISTINCT q.day, q.district, q.handler
+                  FROM (SELECT pg_catalog.unnest(all_days) AS day, pg_catalog.unnest(all_districts) AS district,
+                               pg_catalog.unnest(all_handlers) AS handler) q
+                 WHERE q.handler IS NOT NULL) h;
+
+        DELETE FROM @extschema@.kpi_daily d
+         USING (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit) p
+         WHERE d.day OPERATOR(pg_catalog.=) p.day AND d.unit OPERATOR(@extschema@.=) p.unit;
+        DELETE FROM @extschema@.risk_daily r
+         USING (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit,
+                       pg_catalog.unnest(risks) AS risk) p
+         WHERE r.day OPERATOR(pg_catalog.=) p.day AND r.unit OPERATOR(@extschema@.=) p.unit AND p.risk;
+        -- each pair's cases read once for both rollups, by index (unit,
+        -- category, reported_at): the lateral subquery is run per pair
+        -- (grouped by the case's key, which keeps it from being flattened
+        -- into a join of the pairs with the cases, planned as a hash of every
+        -- case; on Citus the key holds the distribution column)
+        WITH pair_cases AS MATERIALIZED (
+            SELECT p.day, p.unit, p.risk, c.*
+              FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit,
+                           pg_catalog.unnest(risks) AS risk) p
+             CROSS JOIN LATERAL (
+                    -- the columns by name: readers may not read the whole case (its reporter)
+                    SELECT c.district, c.category, c.severity, c.id, c.status, c.handling_level, c.stage_deadline,
+                           c.suspended_at, c.reported_at, c.accepted_at, c.dispatched_at, c.closed_at, c.escalations,
+                           c.reopenings, c.extensions, c.returns, c.deadlines_missed, c.satisfaction
+                      FROM @extschema@.cases c
+                     WHERE c.unit OPERATOR(@extschema@.=) p.unit
+                       AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+                       AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+                     GROUP BY c.district, c.id) c
+        ), kpi_written AS (
+            INSERT INTO @extschema@.kpi_daily (day, unit, category, kpi)
+            SELECT k.day, k.unit, k.category,
+                   @extschema@.kpi(k.id, k.status, k.handling_level, k.stage_deadline, k.suspended_at, k.reported_at,
+                                   k.accepted_at, k.dispatched_at, k.closed_at, k.escalations, k.reopenings,
+                                   k.extensions, k.returns, k.deadlines_missed, k.satisfaction, as_of)
+              FROM pair_cases k
+             GROUP BY k.day, k.unit, k.district, k.category
+        )
+        INSERT INTO @extschema@.risk_daily (day, unit, severity, cases, mass, district)
+        SELECT k.day, k.unit, k.severity, pg_catalog.count(*),
+               pg_catalog.sum(@extschema@.risk_decay(EXTRACT(epoch FROM @extschema@.risk_day_end(k.day) OPERATOR(pg_catalog.-) k.reported_at)::float8,
+                                                     half_life_seconds)),
+               k.district
+          FROM pair_cases k
+         WHERE k.risk AND k.status NOT IN ('rejected', 'merged')
+         GROUP BY k.day, k.unit, k.district, k.severity;
+
+        -- the units above each pair, grid to district, each merged from the
+        -- level below: a grid from its kpi_daily rows, a community from its
+        -- grids' rows (and its own cases'), and so on up, so that a day's
+        -- district row merges a few subdistricts, not every grid and category
+        SELECT pg_catalog.array_agg(a.day), pg_catalog.array_agg(a.unit), pg_catalog.array_agg(a.level)
+          INTO above_days, above_units, above_levels
+          FROM (SELECT DISTINCT p.day, @extschema@.ancestor(p.unit, l.level) AS unit, l.level
+                  FROM (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit) p
+                 CROSS JOIN LATERAL pg_catalog.generate_series(3, LEAST(@extschema@.level(p.unit), 6)) AS l(level)) a;
+        DELETE FROM @extschema@.kpi_unit_daily d
+         USING (SELECT pg_catalog.unnest(above_days) AS day, pg_catalog.unnest(above_units) AS unit) a
+         WHERE d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit;
+        INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+        SELECT a.day, a.unit, @extschema@.kpi_merge(d.kpi)
+          FROM (SELECT pg_catalog.unnest(above_days) AS day, pg_catalog.unnest(above_units) AS unit,
+                       pg_catalog.unnest(above_levels) AS level) a
+          JOIN @extschema@.kpi_daily d ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.<@) a.unit
+         WHERE a.level OPERATOR(pg_catalog.=) 6
+         GROUP BY a.day, a.unit;
+        -- (the rows of the level below found by the units' parent, one
+        -- index lookup each, where a range of the unit's subtree reads
+        -- every level under it; a union of two joins, not a join of a union
+        -- or a lateral subquery, which Citus cannot plan)
+        FOR above_level IN REVERSE 5..3 LOOP
+            INSERT INTO @extschema@.kpi_unit_daily (day, unit, kpi)
+            SELECT m.day, m.unit, @extschema@.kpi_merge(m.kpi)
+              FROM (SELECT a.day, a.unit, u.kpi
+                      FROM (SELECT pg_catalog.unnest(above_days) AS day, pg_catalog.unnest(above_units) AS unit,
+                                   pg_catalog.unnest(above_levels) AS level) a
+                      JOIN @extschema@.unit below ON below.parent OPERATOR(@extschema@.=) a.unit
+                      JOIN @extschema@.kpi_unit_daily u
+                        ON u.day OPERATOR(pg_catalog.=) a.day AND u.unit OPERATOR(@extschema@.=) below.code
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level
+                    UNION ALL
+                    SELECT a.day, a.unit, d.kpi
+                      FROM (SELECT pg_catalog.unnest(above_days) AS day, pg_catalog.unnest(above_units) AS unit,
+                                   pg_catalog.unnest(above_levels) AS level) a
+                      JOIN @extschema@.kpi_daily d
+                        ON d.day OPERATOR(pg_catalog.=) a.day AND d.unit OPERATOR(@extschema@.=) a.unit
+                     WHERE a.level OPERATOR(pg_catalog.=) above_level) m
+             GROUP BY m.day, m.unit;
+        END LOOP;
+
+        -- the handlers' rows of the changes, each from the handler's cases
+        -- of its day and district, a range of cases_handler_reported (the
+        -- lateral subquery grouped by the key, as above)
+        DELETE FROM @extschema@.kpi_handler_daily h
+         USING (SELECT pg_catalog.unnest(handler_days) AS day, pg_catalog.unnest(handler_districts) AS district,
+                       pg_catalog.unnest(handlers) AS handler) p
+         WHERE h.day OPERATOR(pg_catalog.=) p.day AND h.handler OPERATOR(pg_catalog.=) p.handler
+           AND h.district OPERATOR(@extschema@.=) p.district;
+        INSERT INTO @extschema@.kpi_handler_daily (day, handler, district, kpi)
+        SELECT p.day, p.handler, p.district, k.kpi
+          FROM (SELECT pg_catalog.unnest(handler_days) AS day, pg_catalog.unnest(handler_districts) AS district,
+                       pg_catalog.unnest(handlers) AS handler) p
+         CROSS JOIN LATERAL (
+                SELECT @extschema@.kpi(c.id, c.status, c.handling_level, c.stage_deadline, c.suspended_at, c.reported_at,
+                                       c.accepted_at, c.dispatched_at, c.closed_at, c.escalations, c.reopenings,
+                                       c.extensions, c.returns, c.deadlines_missed, c.satisfaction, as_of) AS kpi
+                  FROM @extschema@.cases c
+                 WHERE c.handler OPERATOR(pg_catalog.=) p.handler
+                   AND c.district OPERATOR(@extschema@.=) p.district
+                   AND c.reported_at OPERATOR(pg_catalog.>=) pg_catalog.timezone(zone, p.day::timestamp)
+                   AND c.reported_at OPERATOR(pg_catalog.<) pg_catalog.timezone(zone, (p.day OPERATOR(pg_catalog.+) 1)::timestamp)
+                 GROUP BY c.district, c.handler) k;
+
+        -- the days the risk rollup lacks: those that have ended since, or
+        -- all of them
+        IF through IS NULL THEN
+            PERFORM @extschema@.refresh_risk_daily(NULL, yesterday);
+        ELSIF through OPERATOR(pg_catalog.<) yesterday THEN
+            PERFORM @extschema@.refresh_risk_daily(through OPERATOR(pg_catalog.+) 1, yesterday);
+        END IF;
+    END IF;
+    INSERT INTO @extschema@.rollup_state (as_of, timezone, refreshed_at)
+    VALUES (as_of, zone, pg_catalog.now())
+    ON CONFLICT ON CONSTRAINT rollup_state_pkey DO UPDATE
+       SET as_of = EXCLUDED.as_of, timezone = EXCLUDED.timezone, refreshed_at = EXCLUDED.refreshed_at;
+    RETURN pairs;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_rollups(timestamptz) IS
+    'bring kpi_daily, kpi_unit_daily, kpi_handler_daily and risk_daily up to date at as_of, recomputing only the (day, unit) pairs whose cases changed or passed a deadline since the last call, and the rows of those cases'' handlers before and after the change (the first call rebuilds); returns the pairs recomputed';
 -- case_reporters on Citus (issue 15): case_reporters_rows() reads the
 -- cases as their owner and decides each row by the caller's grants, by
 -- jurisdiction_visible_for and jurisdiction_holds_for (the owner's alone);

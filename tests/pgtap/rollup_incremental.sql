@@ -7,7 +7,7 @@
 BEGIN;
 \ir case_fixture.psql
 SET client_min_messages = error;
-SELECT plan(16);
+SELECT plan(24);
 SELECT setseed(0.14);
 
 -- rows written as a restore writes them (the engine's triggers off), so any
@@ -85,6 +85,39 @@ SELECT is(refresh_rollups('2026-11-02 12:00+08'), 1::bigint, 'one case changed: 
 SELECT pg_temp.rescan('2026-11-02 12:00+08');
 SELECT set_eq($$SELECT day, unit, category, kpi::text FROM kpi_daily$$, $$SELECT * FROM inc_kpi$$,
               'round 3: equal again');
+
+-- round 3, again: a case on an old day taken from handler 1 by handler 2.
+-- Both handlers' rows of that day change, and only theirs: the other
+-- handlers' rows of the day stay where they are (their ctid), not deleted
+-- and written again.
+CREATE TEMP TABLE handler_rows AS SELECT day, handler, district, kpi::text AS k, ctid AS at FROM kpi_handler_daily;
+UPDATE cases SET handler = 2
+ WHERE id = (SELECT min(id) FROM cases
+              WHERE handler = 1 AND reported_at >= '2026-10-05 00:00+08' AND reported_at < '2026-10-06 00:00+08');
+SELECT results_eq($$SELECT day, handler FROM rollup_change ORDER BY handler$$,
+                  $$VALUES (date '2026-10-05', 1::bigint), ('2026-10-05', 2)$$,
+                  'the move is noted with the handler before it and the one after');
+SELECT is(refresh_rollups('2026-11-02 12:00+08'), 1::bigint, 'one case moved: one pair');
+SELECT results_eq($$SELECT b.day, b.handler FROM handler_rows b
+                     LEFT JOIN kpi_handler_daily h USING (day, handler, district)
+                    WHERE h.ctid IS DISTINCT FROM b.at ORDER BY b.handler$$,
+                  $$VALUES (date '2026-10-05', 1::bigint), ('2026-10-05', 2)$$,
+                  'only the two handlers'' rows of that day were written again');
+SELECT is((SELECT count(*) FROM kpi_handler_daily WHERE day = '2026-10-05'),
+          (SELECT count(*) FROM handler_rows WHERE day = '2026-10-05'), 'and no row came or went');
+SELECT pg_temp.rescan('2026-11-02 12:00+08');
+SELECT set_eq($$SELECT day, handler, district, kpi::text FROM kpi_handler_daily WHERE day = '2026-10-05' AND handler IN (1, 2)$$,
+              $$SELECT day, handler, district, k FROM inc_handler WHERE day = '2026-10-05' AND handler IN (1, 2)$$,
+              'the former handler''s row of that day and the new one''s, as a rescan makes them');
+SELECT is_empty($$SELECT day, handler, district, kpi::text FROM kpi_handler_daily WHERE day = '2026-10-05' AND handler IN (1, 2)
+                  INTERSECT SELECT day, handler, district, k FROM handler_rows$$,
+                'both rows differ from before the move');
+-- a case moved to another unit leaves its former pair
+UPDATE cases SET unit = '440311001001001' WHERE id = 30;
+SELECT is(refresh_rollups('2026-11-02 12:00+08'), 2::bigint, 'a case moved to another unit: its pairs before and after');
+SELECT pg_temp.rescan('2026-11-02 12:00+08');
+SELECT set_eq($$SELECT day, unit, kpi::text FROM kpi_unit_daily$$, $$SELECT * FROM inc_unit$$,
+              'a case moved to another unit: kpi_unit_daily equals a rescan, its former unit''s rows too');
 
 -- round 4: with nothing to go on from (no state) but a risk rollup, a
 -- refresh rebuilds both; a case's severity changed meanwhile is in them

@@ -68,6 +68,9 @@ CREATE FUNCTION gridgov_catalog() RETURNS TABLE (object text, detail text) LANGU
            LATERAL pg_identify_object(d.classid, d.objid, d.objsubid) o
      WHERE e.extname = 'gridgov' AND d.deptype = 'e'
     UNION ALL
+    -- the schema the extension is registered in (not a member of it)
+    SELECT 'extension registered in', extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'gridgov'
+    UNION ALL
     -- the tables pg_dump keeps, with their filters
     SELECT 'dumped configuration', (SELECT string_agg(c::regclass::text || ' ' || coalesce(w, '-'), ', ' ORDER BY c::regclass::text)
                                       FROM pg_extension e2, unnest(e2.extconfig, e2.extcondition) AS x(c, w)
@@ -161,6 +164,22 @@ BEGIN
         UNION ALL
         SELECT v, 'updated only', * FROM (SELECT * FROM gridgov_catalog()
                                           EXCEPT SELECT object, detail FROM catalogs WHERE install = 'fresh') u;
+        -- The one difference allowed, the layout of before 0.8.0, which no
+        -- update can change (docs/operations.md): PostgreSQL made the schema
+        -- gridgov, outside the extension, and registered the extension in it.
+        -- A fresh install makes the schema itself, a member, and is
+        -- registered in pg_catalog.
+        INSERT INTO checks VALUES
+            (v, 'layout of before 0.8.0 kept, and only that differs',
+             (SELECT array_agg(concat_ws(' ', side, object, detail) ORDER BY side, object)
+                FROM differences d WHERE d.from_version = v
+                 AND (object, detail) IN (('schema gridgov', 'comment -'), ('extension registered in', 'pg_catalog'),
+                                          ('extension registered in', 'gridgov')))
+             = ARRAY['fresh only extension registered in pg_catalog', 'fresh only schema gridgov comment -',
+                     'updated only extension registered in gridgov']);
+        DELETE FROM differences d WHERE d.from_version = v
+           AND (object, detail) IN (('schema gridgov', 'comment -'), ('extension registered in', 'pg_catalog'),
+                                    ('extension registered in', 'gridgov'));
         INSERT INTO checks VALUES
             (v, 'same catalog as a fresh install', NOT EXISTS (SELECT FROM differences d WHERE d.from_version = v));
         DROP TABLE user_places;
