@@ -26,9 +26,10 @@ PG_CONFIG  ?= pg_config
 # object goes into its pillar file and into the next upgrade script; the
 # upgrade-path test proves the two give the same catalog.  Scripts name the
 # schema gridgov, never @extschema@: from 0.8.0 the install script makes
-# the schema itself and the extension is registered in pg_catalog, so
-# @extschema@ means pg_catalog there (docs/operations.md, "The schema's
-# layout").
+# the schema itself and the control file names no schema, so the extension
+# is registered in the creation schema (public) and @extschema@ means that
+# there, while an install from before 0.8.0, and its restored dump, are
+# registered in gridgov (docs/operations.md, "The schema's layout").
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'$$/\1/p" $(EXTENSION).control)
 PILLARS  = sql/gridcode.sql sql/unit.sql sql/gridcell.sql sql/calendar.sql sql/people.sql \
            sql/case.sql sql/reward.sql sql/kpi.sql sql/risk.sql sql/rollup.sql sql/dashboard.sql sql/worker.sql sql/roles.sql \

@@ -3,21 +3,41 @@
 -- Every reference below is qualified with gridgov or pg_catalog, so no
 -- object planted in another schema can be picked up while this runs.
 
--- The schema is the script's own (gridgov.control says schema = pg_catalog,
--- as pg_cron's does): so it is a member of the extension, and DROP
+-- The schema gridgov is the script's own when it makes it: gridgov.control
+-- names no schema, CREATE EXTENSION registers the extension in the creation
+-- schema (public, normally) and a schema made here is a member, so DROP
 -- EXTENSION drops it with everything in it.  A schema gridgov already there
--- makes this fail, and CREATE EXTENSION with it: gridgov does not take over
--- a schema it did not make.
-CREATE SCHEMA gridgov;
+-- is used as it is: that is how a dump of an install from before 0.8.0
+-- restores (its CREATE SCHEMA gridgov, then CREATE EXTENSION gridgov WITH
+-- SCHEMA gridgov, the layout of those versions), and a schema a DBA made
+-- beforehand.  Its owner can drop or replace anything in it, so it must be a
+-- superuser's, as the schema of a restored dump is.
+DO $$
+DECLARE
+    owner pg_catalog.name;
+BEGIN
+    SELECT r.rolname INTO owner FROM pg_catalog.pg_namespace n
+      JOIN pg_catalog.pg_roles r ON r.oid OPERATOR(pg_catalog.=) n.nspowner
+     WHERE n.nspname OPERATOR(pg_catalog.=) 'gridgov';
+    IF NOT FOUND THEN
+        CREATE SCHEMA gridgov;
+    ELSIF NOT (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) owner) THEN
+        RAISE EXCEPTION 'schema "gridgov" is owned by "%", who is not a superuser', owner
+            USING ERRCODE = '42501',
+                  HINT = 'Its owner could replace gridgov''s functions: ALTER SCHEMA gridgov OWNER TO a superuser, or drop it, then CREATE EXTENSION gridgov.';
+    END IF;
+END
+$$;
 
--- CREATE EXTENSION runs this with search_path "pg_catalog, <the required
--- extensions' schemas>, pg_temp": gridgov goes first instead of pg_catalog,
--- as when it was the extension's schema, so that the functions that SET
--- search_path FROM CURRENT keep "gridgov, <PostGIS's schema>, ...", and
--- nothing unqualified can land in pg_catalog.  CREATE EXTENSION restores the
+-- CREATE EXTENSION runs this with search_path "<the extension's schema>,
+-- <the required extensions' schemas>, pg_temp": gridgov goes first in place
+-- of the extension's schema (public, or gridgov in the layout of before
+-- 0.8.0), so that the functions that SET search_path FROM CURRENT keep
+-- "gridgov, <PostGIS's schema>, ..." in every layout, and nothing
+-- unqualified can land in another schema.  CREATE EXTENSION restores the
 -- setting at the script's end.
 SELECT pg_catalog.set_config('search_path',
-           pg_catalog.regexp_replace(pg_catalog.current_setting('search_path'), '^pg_catalog,', 'gridgov,'), true);
+           pg_catalog.regexp_replace(pg_catalog.current_setting('search_path'), '^("([^"]|"")*"|[^",]*),', 'gridgov,'), true);
 
 -- ======================================================================
 -- Types

@@ -52,9 +52,9 @@ calendar_xact_callback(XactEvent event, void *arg)
 }
 
 /*
- * The schema gridgov: the install script's own, whatever schema the
- * extension is registered in (pg_catalog, or gridgov in an install updated
- * from a version before 0.8.0).
+ * The schema gridgov, whatever schema the extension is registered in (the
+ * creation schema, public normally, or gridgov in an install updated from a
+ * version before 0.8.0 and in its restored dumps).
  */
 static Oid
 calendar_namespace(void)

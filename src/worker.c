@@ -269,9 +269,9 @@ finish_statement(void)
 
 /*
  * Whether this worker may run its database's jobs: the extension is there
- * (its schema, gridgov, goes to *schema; not extnamespace, which is
- * pg_catalog) and no other worker holds the database (the advisory lock is
- * taken only where the extension is).
+ * (its schema, gridgov, goes to *schema; not extnamespace, the schema it is
+ * registered in, public in a fresh install) and no other worker holds the
+ * database (the advisory lock is taken only where the extension is).
  */
 static bool
 claim_database(char **schema)

@@ -5,7 +5,8 @@
 # ledger, the grids' earlier versions and their lineage (a split and a
 # reshape), the identity counters, and the privileges (the group roles' grants
 # and a DBA's changes).
-# A plain pg_restore, and a plain pg_dump | psql, restore all of it through
+# A plain pg_restore --exit-on-error, and a plain pg_dump | psql -v
+# ON_ERROR_STOP=1, restore all of it, in the layout of 0.8.0, through
 # the engine's triggers (docs/operations.md): the copy verifies, against its
 # chains and against a checkpoint taken before the dump, and new cases
 # continue where the old ones stopped.  Then the same with the Guangming
@@ -96,8 +97,15 @@ before=$(q "$src" "$snapshot")
 people_before=$(q "$src" "$people")
 
 pg_dump -Fc -d "$src" -f "$dump" 2>/dev/null || exit 1
-pg_restore -d "$dst" "$dump"
-check "a plain pg_restore succeeds" "0" "$?"
+pg_restore --exit-on-error -d "$dst" "$dump"
+check "a plain pg_restore --exit-on-error succeeds" "0" "$?"
+# the layout of 0.8.0 comes back: the dump's CREATE EXTENSION gridgov WITH
+# SCHEMA public makes the schema gridgov again, a member
+layout="SELECT e.extnamespace::regnamespace || ' '
+               || (SELECT count(*) FROM pg_depend d WHERE d.classid = 'pg_namespace'::regclass
+                      AND d.objid = 'gridgov'::regnamespace AND d.refobjid = e.oid AND d.deptype = 'e')
+          FROM pg_extension e WHERE e.extname = 'gridgov'"
+check "the copy has the layout of 0.8.0: registered in public, the schema gridgov a member" "public 1" "$(q "$dst" "$layout")"
 # pg_dump orders the data by the foreign keys between the tables (offer's
 # on post among them) and by name: the posts come before the coverage they
 # lie on, and are taken as the dump holds them (docs/people.md, "Backups")
@@ -221,12 +229,13 @@ check "the demo has at least 300 cases, in several states, and their history" "t
 check "the demo's chains verify before the dump" "0" "$(q "$demo" "SELECT count(*) FROM verify_history()")"
 
 pg_dump -Fc -d "$demo" -f "$dump" 2>/dev/null || exit 1
-pg_restore -d "$demo_restored" "$dump"
-check "pg_restore of the demo succeeds" "0" "$?"
+pg_restore --exit-on-error -d "$demo_restored" "$dump"
+check "pg_restore --exit-on-error of the demo succeeds" "0" "$?"
 pg_dump -d "$demo" 2>/dev/null | psql -X -q -v ON_ERROR_STOP=1 -d "$demo_piped" >/dev/null
 check "pg_dump | psql of the demo succeeds" "0" "$?"
 for copy in "$demo_restored" "$demo_piped"; do
 	how=$([ "$copy" = "$demo_restored" ] && echo "pg_restore" || echo "pg_dump | psql")
+	check "$how: the layout of 0.8.0" "public 1" "$(q "$copy" "$layout")"
 	check "$how: every case and history row, entries and hashes survive" "$demo_before" "$(q "$copy" "$demo_snapshot")"
 	check "$how: every chain verifies" "0" "$(q "$copy" "SELECT count(*) FROM verify_history()")"
 	check "$how: the checkpoint from before the dump verifies" "0" \
