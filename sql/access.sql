@@ -559,7 +559,9 @@ CREATE POLICY gridgov_handle ON gridgov.person_contact FOR ALL
 -- history like any correction (docs/cases.md, "Edits"), so the chain and
 -- verify_history() hold.  Run with the caller's rights: the owner anonymises
 -- everywhere, a handler the cases it handles (found through case_reporters,
--- as a handler may not read the column).
+-- as a handler may not read the column).  The cases by their numbers alone,
+-- which are unique: Citus plans a pair (district, id) IN a subquery over a
+-- function into an operator that does not exist ("bigint gridgov.= bigint").
 CREATE FUNCTION gridgov.anonymise_personal_data(older_than interval)
     RETURNS bigint
     LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
@@ -574,8 +576,8 @@ BEGIN
     UPDATE gridgov.cases c
        SET reporter = '{}', note = 'personal data removed after a retention of ' OPERATOR(pg_catalog.||) older_than
      WHERE c.closed_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) older_than)
-       AND (c.district, c.id) IN (SELECT r.district, r.id FROM gridgov.case_reporters r
-                                   WHERE NOT r.masked AND r.reporter OPERATOR(pg_catalog.<>) '{}');
+       AND c.id IN (SELECT r.id FROM gridgov.case_reporters r
+                     WHERE NOT r.masked AND r.reporter OPERATOR(pg_catalog.<>) '{}');
     GET DIAGNOSTICS anonymised = ROW_COUNT;
     RETURN anonymised;
 END;

@@ -12541,3 +12541,25 @@ BEGIN
     RETURN ended OPERATOR(pg_catalog.+) dropped;
 END;
 $$;
+
+-- anonymise_personal_data on Citus: the cases by their numbers alone
+CREATE OR REPLACE FUNCTION @extschema@.anonymise_personal_data(older_than interval)
+    RETURNS bigint
+    LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    anonymised bigint;
+BEGIN
+    IF older_than OPERATOR(pg_catalog.<) interval '0' THEN
+        RAISE EXCEPTION 'retention % is negative', older_than
+            USING ERRCODE = '22023', HINT = 'Give how long after closure reporters'' data is kept, such as ''2 years''.';
+    END IF;
+    UPDATE @extschema@.cases c
+       SET reporter = '{}', note = 'personal data removed after a retention of ' OPERATOR(pg_catalog.||) older_than
+     WHERE c.closed_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) older_than)
+       AND c.id IN (SELECT r.id FROM @extschema@.case_reporters r
+                     WHERE NOT r.masked AND r.reporter OPERATOR(pg_catalog.<>) '{}');
+    GET DIAGNOSTICS anonymised = ROW_COUNT;
+    RETURN anonymised;
+END;
+$$;
