@@ -62,7 +62,9 @@
 --   gives each one a range of its own, so that entries never repeat.
 -- * case_notice, the queue of the notices of gridgov_case that the engine
 --   cannot send from a shard, is distributed by district beside the cases
---   too: relay_case_notices() on the coordinator sends them;
+--   too: relay_case_notices() on the coordinator sends them, every second
+--   as the job case_notices of the background worker, which this adds
+--   (a single node has no such job: its engine notifies itself);
 -- * the risk and handler rollups, risk_daily and kpi_handler_daily, are
 --   distributed by district and colocated with the cases (each row notes
 --   its cases' district): their refresh groups the cases by district too,
@@ -121,6 +123,14 @@ SELECT create_distributed_table('gridgov.kpi_handler_daily', 'district', colocat
 -- the KPI rollups, by unit
 SELECT create_distributed_table('gridgov.kpi_daily', 'unit', colocate_with => 'none');
 SELECT create_distributed_table('gridgov.kpi_unit_daily', 'unit', colocate_with => 'gridgov.kpi_daily');
+
+-- the background worker (gridgov.worker_databases on the coordinator)
+-- relays the notices queued on the shards every second; a job of the
+-- coordinator's own, changed or disabled there like the others (kept when
+-- this runs again, as after a restore)
+INSERT INTO gridgov.job (name, function, period)
+VALUES ('case_notices', 'gridgov.relay_case_notices', '1 second')
+ON CONFLICT (name) DO NOTHING;
 COMMIT;
 SELECT format('ALTER DATABASE %I SET citus.allow_nested_distributed_execution = on', current_database())
 UNION ALL
