@@ -1113,11 +1113,19 @@ CREATE TABLE @extschema@.case_history_witness (
     checkpoint  text NOT NULL,
     taken_at    timestamptz NOT NULL,
     taken_by    text NOT NULL,
-    PRIMARY KEY (tree_size, taken_at)
+    ranges      integer[] NOT NULL,
+    range_sizes bigint[] NOT NULL,
+    PRIMARY KEY (tree_size, taken_at),
+    CONSTRAINT case_history_witness_ranges
+        CHECK (pg_catalog.cardinality(ranges) OPERATOR(pg_catalog.=) pg_catalog.cardinality(range_sizes))
 );
 COMMENT ON TABLE @extschema@.case_history_witness IS
     'every checkpoint history_checkpoint() took; the proof is the copy kept outside the database';
-COMMENT ON COLUMN @extschema@.case_history_witness.tree_size IS 'how many history rows it covers: the first ones by entry';
+COMMENT ON COLUMN @extschema@.case_history_witness.tree_size IS 'how many history rows it covers: the first ones by entry of each of its ranges';
+COMMENT ON COLUMN @extschema@.case_history_witness.ranges IS
+    'the ranges of entries it covers (entry >> 48: a Citus worker''s group; {0} on a single node), in increasing order';
+COMMENT ON COLUMN @extschema@.case_history_witness.range_sizes IS
+    'how many rows it covers in each of its ranges, the first ones by entry, in the order of ranges';
 COMMENT ON COLUMN @extschema@.case_history_witness.root IS 'the Merkle root over those rows'' leaves (merkle_root of history_leaf)';
 COMMENT ON COLUMN @extschema@.case_history_witness.checkpoint IS 'the checkpoint as returned, to export';
 COMMENT ON COLUMN @extschema@.case_history_witness.taken_at IS 'when it was taken';
@@ -1153,32 +1161,161 @@ END;
 COMMENT ON FUNCTION @extschema@.history_root(bigint) IS
     'the Merkle root of the first tree_size history rows by entry (all of them if fewer): a checkpoint of that size has it while they are unchanged';
 
+-- What a checkpoint covers, in its messages: "first 26 rows" for range 0
+-- alone (a single node's), else "first 10 rows of range 1 and 5 rows of
+-- range 2".
+CREATE FUNCTION @extschema@.history_ranges_text(ranges integer[], sizes bigint[]) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT CASE WHEN pg_catalog.cardinality(ranges) OPERATOR(pg_catalog.=) 0 THEN 'first 0 rows'
+                WHEN ranges OPERATOR(pg_catalog.=) '{0}'::integer[] THEN pg_catalog.format('first %s rows', sizes[1])
+                ELSE 'first ' OPERATOR(pg_catalog.||)
+                     pg_catalog.string_agg(pg_catalog.format('%s rows of range %s', x.n, x.r), ' and ' ORDER BY x.r) END
+      FROM ROWS FROM (pg_catalog.unnest(ranges), pg_catalog.unnest(sizes)) x(r, n);
+END;
+COMMENT ON FUNCTION @extschema@.history_ranges_text(integer[], bigint[]) IS
+    'what a checkpoint of these ranges of entries and sizes covers, in words: first 26 rows, or first 10 rows of range 1 and 5 rows of range 2';
+
+-- The leaves of the history rows whose entry lies in one of the intervals
+-- from lows[i] to highs[i] (disjoint, as the checkpoints' ranges are):
+-- what the checkpoints read of the history, an index range scan each on a
+-- single node, each shard's own rows on Citus.  PL/pgSQL, so that Citus
+-- plans its query with the bounds given.
+CREATE FUNCTION @extschema@.history_leaves(lows bigint[], highs bigint[])
+    RETURNS TABLE (entry bigint, district @extschema@.gridcode, case_id bigint, seq integer, leaf bytea)
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT h.entry, h.district, h.case_id, h.seq, @extschema@.history_leaf(h)
+      FROM ROWS FROM (pg_catalog.unnest(lows), pg_catalog.unnest(highs)) b(low, high)
+      JOIN @extschema@.case_history h
+        ON h.entry OPERATOR(pg_catalog.>=) b.low AND h.entry OPERATOR(pg_catalog.<=) b.high;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.history_leaves(bigint[], bigint[]) IS
+    'entry, district, case, seq and history_leaf of every history row whose entry lies between lows[i] and highs[i] for some i';
+
+-- The ranges of entries of a checkpoint and the rows it covers in each, as
+-- history_root and history_changes take them: a range is entry >> 48 (a
+-- Citus worker's group, 0 on a single node), so 0 to 32767; each once, in
+-- increasing order, with a size each.
+CREATE FUNCTION @extschema@.history_ranges_check(ranges integer[], sizes bigint[]) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    bad record;
+BEGIN
+    IF pg_catalog.cardinality(ranges) OPERATOR(pg_catalog.<>) pg_catalog.cardinality(sizes) THEN
+        RAISE EXCEPTION '% ranges of entries, but % sizes', pg_catalog.cardinality(ranges), pg_catalog.cardinality(sizes)
+            USING ERRCODE = '22023', HINT = 'Give each range the number of its rows that the checkpoint covers.';
+    END IF;
+    SELECT x.i, x.r, x.n, x.before INTO bad
+      FROM (SELECT i, r, n, pg_catalog.lag(r) OVER (ORDER BY i) AS before
+              FROM ROWS FROM (pg_catalog.unnest(ranges), pg_catalog.unnest(sizes)) WITH ORDINALITY u(r, n, i)) x
+     WHERE x.r IS NULL OR x.n IS NULL OR x.r OPERATOR(pg_catalog.<) 0 OR x.r OPERATOR(pg_catalog.>) 32767
+        OR x.n OPERATOR(pg_catalog.<) 0 OR x.r OPERATOR(pg_catalog.<=) x.before
+     ORDER BY x.i LIMIT 1;
+    IF NOT FOUND THEN
+        RETURN;
+    ELSIF bad.r IS NULL OR bad.r OPERATOR(pg_catalog.<) 0 OR bad.r OPERATOR(pg_catalog.>) 32767 THEN
+        RAISE EXCEPTION 'range of entries % is not one: ranges go from 0 to 32767', COALESCE(bad.r::text, 'NULL')
+            USING ERRCODE = '22023', HINT = 'A range of entries is entry >> 48: 0 on a single node, a Citus worker''s group.';
+    ELSIF bad.r OPERATOR(pg_catalog.<=) bad.before THEN
+        RAISE EXCEPTION 'range of entries % follows range %', bad.r, bad.before
+            USING ERRCODE = '22023', HINT = 'Give the ranges in increasing order, each once.';
+    ELSE
+        RAISE EXCEPTION 'range of entries % has size %', bad.r, COALESCE(bad.n::text, 'NULL')
+            USING ERRCODE = '22023', HINT = 'A size is the number of the range''s rows covered, 0 or more.';
+    END IF;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.history_ranges_check(integer[], bigint[]) IS
+    'refuses (22023) ranges of entries and sizes that are not a checkpoint''s: as many sizes as ranges, ranges from 0 to 32767 in increasing order, sizes 0 or more';
+
+-- The root of the first rows of each range of entries (entry >> 48: a
+-- Citus worker's group; a single node has range 0 alone): what a
+-- checkpoint of those ranges and sizes says, if nothing changed.  The last
+-- entry covered in each range is found first, then the leaves up to it are
+-- read in one pass.
+CREATE FUNCTION @extschema@.history_root(ranges integer[], sizes bigint[]) RETURNS bytea
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    -- the last entry of a range, past its first one
+    span constant bigint := (1::bigint OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.-) 1;
+    lows bigint[] := '{}';
+    highs bigint[] := '{}';
+    low bigint;
+    i integer;
+BEGIN
+    PERFORM @extschema@.history_ranges_check(ranges, sizes);
+    FOR i IN 1 .. pg_catalog.cardinality(ranges) LOOP
+        CONTINUE WHEN sizes[i] OPERATOR(pg_catalog.=) 0;
+        low := ranges[i]::bigint OPERATOR(pg_catalog.<<) 48;
+        lows := lows OPERATOR(pg_catalog.||) low;
+        -- all of the range's rows if it has fewer
+        highs := highs OPERATOR(pg_catalog.||) COALESCE(
+            (SELECT h.entry FROM @extschema@.case_history h
+              WHERE h.entry OPERATOR(pg_catalog.>=) low AND h.entry OPERATOR(pg_catalog.<=) (low OPERATOR(pg_catalog.+) span)
+              ORDER BY h.entry OFFSET sizes[i] OPERATOR(pg_catalog.-) 1 LIMIT 1),
+            low OPERATOR(pg_catalog.+) span);
+    END LOOP;
+    RETURN (SELECT @extschema@.merkle_root(l.leaf ORDER BY l.entry) FROM @extschema@.history_leaves(lows, highs) l);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.history_root(integer[], bigint[]) IS
+    'the Merkle root of the first sizes[i] history rows by entry of each range of entries ranges[i] (entry >> 48), in entry order (all of a range''s rows if fewer): a checkpoint of those ranges has it while they are unchanged';
+
 -- The rows that differ from a checkpoint's, named from the witness's
 -- leaves once these give the checkpoint's root (a changed or inserted row
 -- by its current content, a deleted one by the witness); one row per case,
--- its first bad entry.
-CREATE FUNCTION @extschema@.history_changes(tree_size bigint, root bytea)
+-- its first bad entry.  In each range of entries, the rows up to the last
+-- one the checkpoint covers there are compared.
+CREATE FUNCTION @extschema@.history_changes(ranges integer[], sizes bigint[], root bytea)
     RETURNS TABLE (entry bigint, district @extschema@.gridcode, case_id bigint, seq integer, problem text)
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
 AS $$
 #variable_conflict use_column
+DECLARE
+    -- the last entry of a range, past its first one
+    span constant bigint := (1::bigint OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.-) 1;
+    lows bigint[] := '{}';
+    highs bigint[] := '{}';
+    low bigint;
+    i integer;
 BEGIN
-    IF (SELECT pg_catalog.count(*) OPERATOR(pg_catalog.<>) tree_size
+    PERFORM @extschema@.history_ranges_check(ranges, sizes);
+    -- the witness's leaves of the rows covered: in each range, up to the
+    -- entry of the last one
+    FOR i IN 1 .. pg_catalog.cardinality(ranges) LOOP
+        CONTINUE WHEN sizes[i] OPERATOR(pg_catalog.=) 0;
+        low := ranges[i]::bigint OPERATOR(pg_catalog.<<) 48;
+        lows := lows OPERATOR(pg_catalog.||) low;
+        highs := highs OPERATOR(pg_catalog.||) COALESCE(
+            (SELECT w.entry FROM @extschema@.case_history_witness_leaf w
+              WHERE w.entry OPERATOR(pg_catalog.>=) low AND w.entry OPERATOR(pg_catalog.<=) (low OPERATOR(pg_catalog.+) span)
+              ORDER BY w.entry OFFSET sizes[i] OPERATOR(pg_catalog.-) 1 LIMIT 1),
+            low OPERATOR(pg_catalog.+) span);
+    END LOOP;
+    IF (SELECT pg_catalog.count(*) OPERATOR(pg_catalog.<>) (SELECT pg_catalog.sum(n) FROM pg_catalog.unnest(sizes) n)
                OR @extschema@.merkle_root(w.leaf ORDER BY w.entry) OPERATOR(pg_catalog.<>) root
-          FROM (SELECT w.entry, w.leaf FROM @extschema@.case_history_witness_leaf w
-                 ORDER BY w.entry LIMIT tree_size) w) THEN
+          FROM ROWS FROM (pg_catalog.unnest(lows), pg_catalog.unnest(highs)) b(low, high)
+          JOIN @extschema@.case_history_witness_leaf w
+            ON w.entry OPERATOR(pg_catalog.>=) b.low AND w.entry OPERATOR(pg_catalog.<=) b.high) THEN
         RETURN QUERY SELECT NULL::bigint, NULL::@extschema@.gridcode, NULL::bigint, NULL::integer,
-            pg_catalog.format('the first %s rows do not give the checkpoint''s root, nor do the leaves in case_history_witness_leaf: the rows that changed cannot be named', tree_size);
+            pg_catalog.format('the %s do not give the checkpoint''s root, nor do the leaves in case_history_witness_leaf: the rows that changed cannot be named',
+                              @extschema@.history_ranges_text(ranges, sizes));
         RETURN;
     END IF;
 
     RETURN QUERY
     WITH past AS (
-        SELECT w.* FROM @extschema@.case_history_witness_leaf w ORDER BY w.entry LIMIT tree_size
+        SELECT w.* FROM ROWS FROM (pg_catalog.unnest(lows), pg_catalog.unnest(highs)) b(low, high)
+          JOIN @extschema@.case_history_witness_leaf w
+            ON w.entry OPERATOR(pg_catalog.>=) b.low AND w.entry OPERATOR(pg_catalog.<=) b.high
     ), present AS (
-        SELECT h.entry, h.district, h.case_id, h.seq, @extschema@.history_leaf(h) AS leaf
-          FROM @extschema@.case_history h
-         WHERE h.entry OPERATOR(pg_catalog.<=) (SELECT pg_catalog.max(p.entry) FROM past p)
+        SELECT * FROM @extschema@.history_leaves(lows, highs)
     ), changes AS (
         SELECT DISTINCT ON (1, 2) COALESCE(n.district, o.district), COALESCE(n.case_id, o.case_id),
                COALESCE(n.entry, o.entry) AS entry, COALESCE(n.seq, o.seq),
@@ -1194,11 +1331,12 @@ BEGIN
      ORDER BY c.entry;
 END;
 $$;
-COMMENT ON FUNCTION @extschema@.history_changes(bigint, bytea) IS
-    'the first changed, deleted or inserted row of every case among the first tree_size rows, against the witness''s leaves, once these give root';
+COMMENT ON FUNCTION @extschema@.history_changes(integer[], bigint[], bytea) IS
+    'the first changed, deleted or inserted row of every case among the rows a checkpoint covers (in each range of entries, the first sizes rows), against the witness''s leaves, once these give root';
 
 -- A checkpoint proves the rows' hashes, and the chains prove the rows from
--- their hashes: the two together prove the rows.
+-- their hashes: the two together prove the rows.  Its lines after the
+-- root, if any, are its ranges of entries (C2SP extension lines).
 CREATE FUNCTION @extschema@.verify_history(checkpoint text)
     RETURNS TABLE (entry bigint, district @extschema@.gridcode, case_id bigint, seq integer, problem text)
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
@@ -1208,12 +1346,16 @@ DECLARE
     lines text[] := pg_catalog.string_to_array(checkpoint, E'\n');
     size bigint;
     root bytea;
+    ranges integer[] := '{}';
+    sizes bigint[] := '{}';
+    fields text[];
+    i integer;
 BEGIN
     -- a checkpoint's lines each end with a newline (C2SP tlog-checkpoint)
     IF lines[pg_catalog.cardinality(lines)] OPERATOR(pg_catalog.=) '' THEN
         lines := lines[1:pg_catalog.cardinality(lines) OPERATOR(pg_catalog.-) 1];
     END IF;
-    IF pg_catalog.cardinality(lines) OPERATOR(pg_catalog.<>) 3 THEN
+    IF pg_catalog.cardinality(lines) OPERATOR(pg_catalog.<) 3 THEN
         RAISE EXCEPTION 'invalid checkpoint: 3 lines expected, % found', pg_catalog.cardinality(lines)
             USING ERRCODE = '22P02',
                   HINT = 'A checkpoint is three lines, as history_checkpoint() returns it: gridgov/ and its origin, the number of rows, the root in base64.';
@@ -1229,6 +1371,29 @@ BEGIN
     END IF;
     size := lines[2]::bigint;
     root := pg_catalog.decode(lines[3], 'base64');
+    -- the ranges of entries, one line each: "range 1 52345"; without
+    -- them, range 0 alone, all the rows of a single node
+    FOR i IN 4 .. pg_catalog.cardinality(lines) LOOP
+        fields := pg_catalog.regexp_match(lines[i], '^range (0|[1-9][0-9]{0,4}) ([1-9][0-9]{0,17})$');
+        IF fields IS NULL OR fields[1]::integer OPERATOR(pg_catalog.>) 32767 THEN
+            RAISE EXCEPTION 'invalid checkpoint: line %, "%", is not a range of entries', i, pg_catalog.left(lines[i], 60)
+                USING ERRCODE = '22P02',
+                      HINT = 'Each line after the root is "range", a range of entries (entry >> 48, 0 to 32767) and how many of its rows the checkpoint covers (1 or more), as history_checkpoint() writes it: range 1 52345.';
+        ELSIF fields[1]::integer OPERATOR(pg_catalog.<=) ranges[pg_catalog.cardinality(ranges)] THEN
+            RAISE EXCEPTION 'invalid checkpoint: line %, "%", does not follow range %', i, lines[i], ranges[pg_catalog.cardinality(ranges)]
+                USING ERRCODE = '22P02', HINT = 'The ranges of a checkpoint come in increasing order, each once.';
+        END IF;
+        ranges := ranges OPERATOR(pg_catalog.||) fields[1]::integer;
+        sizes := sizes OPERATOR(pg_catalog.||) fields[2]::bigint;
+    END LOOP;
+    IF pg_catalog.cardinality(ranges) OPERATOR(pg_catalog.=) 0 THEN
+        ranges := '{0}';
+        sizes := ARRAY[size];
+    ELSIF (SELECT pg_catalog.sum(n) FROM pg_catalog.unnest(sizes) n) OPERATOR(pg_catalog.<>) size THEN
+        RAISE EXCEPTION 'invalid checkpoint: its ranges cover % rows, line 2 says %',
+                        (SELECT pg_catalog.sum(n) FROM pg_catalog.unnest(sizes) n), size
+            USING ERRCODE = '22P02', HINT = 'The second line is the number of rows of all its ranges together.';
+    END IF;
     IF pg_catalog.row_security_active('@extschema@.case_history') THEN
         RAISE EXCEPTION 'verify_history(checkpoint) must read every history row'
             USING ERRCODE = '42501',
@@ -1236,8 +1401,8 @@ BEGIN
                   HINT = 'Verify as the table''s owner or as a role that bypasses row-level security.';
     END IF;
 
-    IF @extschema@.history_root(size) OPERATOR(pg_catalog.<>) root THEN
-        RETURN QUERY SELECT * FROM @extschema@.history_changes(size, root);
+    IF @extschema@.history_root(ranges, sizes) OPERATOR(pg_catalog.<>) root THEN
+        RETURN QUERY SELECT * FROM @extschema@.history_changes(ranges, sizes, root);
     END IF;
     RETURN QUERY
     SELECT h.entry, v.district, v.case_id, v.seq, v.problem
@@ -1249,18 +1414,29 @@ BEGIN
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.verify_history(text) IS
-    'no rows when the first rows of the history still give the checkpoint''s root and every chain holds; otherwise every case with a row changed, deleted or inserted among them, at its first such entry, and the problems of verify_history()';
+    'no rows when the rows a checkpoint covers (the first ones by entry, in each of its ranges of entries) still give its root and every chain holds; otherwise every case with a row changed, deleted or inserted among them, at its first such entry, and the problems of verify_history()';
 
 -- A checkpoint of the whole history.  The SHARE lock waits for every
 -- writer of the history to end and keeps new ones out, so no row is
 -- committed later below the rows it covers; under REPEATABLE READ the
--- snapshot could predate the lock and miss such rows, so it refuses.
+-- snapshot could predate the lock and miss such rows, so it refuses.  On
+-- Citus, where each worker numbers the rows it writes in its group's
+-- range of entries, it covers the rows of each range, and the lock, sent
+-- by Citus to every node, holds the workers' writers (docs/scale-out.md).
 CREATE FUNCTION @extschema@.history_checkpoint() RETURNS text
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SET search_path FROM CURRENT
 AS $$
 DECLARE
     isolation text := pg_catalog.current_setting('transaction_isolation');
+    -- the last entry of a range, past its first one
+    span constant bigint := (1::bigint OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.-) 1;
     previous record;
+    ranges integer[];
+    sizes bigint[];
+    lows bigint[] := '{}';
+    highs bigint[] := '{}';
+    low bigint;
+    i integer;
     size bigint;
     root bytea;
     result text;
@@ -1279,31 +1455,54 @@ BEGIN
     END IF;
     LOCK TABLE @extschema@.case_history IN SHARE MODE;
 
-    -- a checkpoint extends the last one: it never covers a changed row unseen
-    SELECT w.tree_size, w.root INTO previous FROM @extschema@.case_history_witness w
+    -- a checkpoint extends the last one, range by range: it never covers a
+    -- changed row unseen
+    SELECT w.ranges, w.range_sizes, w.root INTO previous FROM @extschema@.case_history_witness w
      ORDER BY w.tree_size DESC, w.taken_at DESC LIMIT 1;
-    IF FOUND AND @extschema@.history_root(previous.tree_size) OPERATOR(pg_catalog.<>) previous.root THEN
+    IF FOUND AND @extschema@.history_root(previous.ranges, previous.range_sizes) OPERATOR(pg_catalog.<>) previous.root THEN
         RAISE EXCEPTION 'the case history changed below its last checkpoint'
             USING ERRCODE = 'GG006',
-                  DETAIL = pg_catalog.format('The first %s rows no longer give the root of the last checkpoint in case_history_witness.',
-                                             previous.tree_size),
+                  DETAIL = pg_catalog.format('The %s no longer give the root of the last checkpoint in case_history_witness.',
+                                             @extschema@.history_ranges_text(previous.ranges, previous.range_sizes)),
                   HINT = 'SELECT * FROM gridgov.verify_history(checkpoint), given that checkpoint, names the rows.';
     END IF;
-    INSERT INTO @extschema@.case_history_witness_leaf (entry, district, case_id, seq, leaf)
-    SELECT h.entry, h.district, h.case_id, h.seq, @extschema@.history_leaf(h)
-      FROM @extschema@.case_history h
-     WHERE h.entry OPERATOR(pg_catalog.>) COALESCE((SELECT pg_catalog.max(w.entry) FROM @extschema@.case_history_witness_leaf w), 0);
 
-    size := (SELECT pg_catalog.count(*) FROM @extschema@.case_history);
-    root := @extschema@.history_root(size);
+    -- the rows of each range of entries (entry >> 48: a Citus worker's
+    -- group; 0 alone on a single node)
+    SELECT pg_catalog.array_agg(c.r ORDER BY c.r), pg_catalog.array_agg(c.n ORDER BY c.r) INTO ranges, sizes
+      FROM (SELECT (h.entry OPERATOR(pg_catalog.>>) 48)::integer AS r, pg_catalog.count(*) AS n
+              FROM @extschema@.case_history h GROUP BY 1) c;
+    IF ranges IS NULL THEN
+        ranges := '{0}';
+        sizes := '{0}';
+    END IF;
+    -- the leaves of the rows above each range's last witnessed one
+    FOR i IN 1 .. pg_catalog.cardinality(ranges) LOOP
+        low := ranges[i]::bigint OPERATOR(pg_catalog.<<) 48;
+        lows := lows OPERATOR(pg_catalog.||) COALESCE(
+            (SELECT pg_catalog.max(w.entry) OPERATOR(pg_catalog.+) 1 FROM @extschema@.case_history_witness_leaf w
+              WHERE w.entry OPERATOR(pg_catalog.>=) low AND w.entry OPERATOR(pg_catalog.<=) (low OPERATOR(pg_catalog.+) span)),
+            low);
+        highs := highs OPERATOR(pg_catalog.||) (low OPERATOR(pg_catalog.+) span);
+    END LOOP;
+    INSERT INTO @extschema@.case_history_witness_leaf (entry, district, case_id, seq, leaf)
+    SELECT l.entry, l.district, l.case_id, l.seq, l.leaf FROM @extschema@.history_leaves(lows, highs) l;
+
+    size := (SELECT pg_catalog.sum(n) FROM pg_catalog.unnest(sizes) n);
+    root := @extschema@.history_root(ranges, sizes);
     result := pg_catalog.format(E'gridgov/%s\n%s\n%s\n', @extschema@.checkpoint_origin(), size, pg_catalog.encode(root, 'base64'));
-    INSERT INTO @extschema@.case_history_witness (tree_size, root, checkpoint, taken_at, taken_by)
-    VALUES (size, root, result, pg_catalog.clock_timestamp(), CURRENT_USER);
+    IF ranges OPERATOR(pg_catalog.<>) '{0}' THEN
+        result := result OPERATOR(pg_catalog.||)
+            (SELECT pg_catalog.string_agg(pg_catalog.format(E'range %s %s\n', r, n), '' ORDER BY r)
+               FROM ROWS FROM (pg_catalog.unnest(ranges), pg_catalog.unnest(sizes)) x(r, n));
+    END IF;
+    INSERT INTO @extschema@.case_history_witness (tree_size, root, checkpoint, taken_at, taken_by, ranges, range_sizes)
+    VALUES (size, root, result, pg_catalog.clock_timestamp(), CURRENT_USER, ranges, sizes);
     RETURN result;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.history_checkpoint() IS
-    'a checkpoint of the whole case history to keep outside the database: gridgov/ and the origin, the number of rows, their Merkle root in base64, three lines; recorded in case_history_witness';
+    'a checkpoint of the whole case history to keep outside the database: gridgov/ and the origin, the number of rows, their Merkle root in base64, three lines, then on Citus one line per range of entries (range, rows); recorded in case_history_witness';
 -- Group roles and who may execute what (issue 13): gridgov_reader,
 -- gridgov_handler, gridgov_administrator and gridgov_auditor join
 -- gridgov_importer, created if missing; their grants; EXECUTE revoked from
@@ -1805,13 +2004,21 @@ GRANT INSERT, UPDATE, DELETE ON @extschema@.job TO gridgov_administrator;
 GRANT SELECT ON @extschema@.case_history_witness, @extschema@.case_history_witness_leaf TO gridgov_auditor;
 REVOKE EXECUTE ON FUNCTION
     @extschema@.history_checkpoint(),
-    @extschema@.history_changes(bigint, bytea),
+    @extschema@.history_changes(integer[], bigint[], bytea),
+    @extschema@.history_leaves(bigint[], bigint[]),
+    @extschema@.history_ranges_check(integer[], bigint[]),
+    @extschema@.history_ranges_text(integer[], bigint[]),
     @extschema@.history_root(bigint),
+    @extschema@.history_root(integer[], bigint[]),
     @extschema@.verify_history(text)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION
-    @extschema@.history_changes(bigint, bytea),
+    @extschema@.history_changes(integer[], bigint[], bytea),
+    @extschema@.history_leaves(bigint[], bigint[]),
+    @extschema@.history_ranges_check(integer[], bigint[]),
+    @extschema@.history_ranges_text(integer[], bigint[]),
     @extschema@.history_root(bigint),
+    @extschema@.history_root(integer[], bigint[]),
     @extschema@.verify_history(text)
     TO gridgov_auditor;
 
