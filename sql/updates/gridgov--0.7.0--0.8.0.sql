@@ -1180,14 +1180,19 @@ COMMENT ON FUNCTION @extschema@.history_ranges_text(integer[], bigint[]) IS
 -- from lows[i] to highs[i] (disjoint, as the checkpoints' ranges are):
 -- what the checkpoints read of the history, an index range scan each on a
 -- single node, each shard's own rows on Citus.  PL/pgSQL, so that Citus
--- plans its query with the bounds given.
+-- plans its query with the bounds given; the rows go to history_leaf as
+-- ROW(...) of their columns, as in verify_history(), since a shard's rows
+-- have the shard's own type.
 CREATE FUNCTION @extschema@.history_leaves(lows bigint[], highs bigint[])
     RETURNS TABLE (entry bigint, district @extschema@.gridcode, case_id bigint, seq integer, leaf bytea)
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
 AS $$
 BEGIN
     RETURN QUERY
-    SELECT h.entry, h.district, h.case_id, h.seq, @extschema@.history_leaf(h)
+    SELECT h.entry, h.district, h.case_id, h.seq,
+           @extschema@.history_leaf(ROW(h.district, h.case_id, h.seq, h.at, h.actor, h.action, h.from_status,
+               h.to_status, h.handling_level, h.service_point, h.escalation_trigger, h.note, h.hash,
+               h.content, h.entry, h.actor_person, h.handler)::@extschema@.case_history)
       FROM ROWS FROM (pg_catalog.unnest(lows), pg_catalog.unnest(highs)) b(low, high)
       JOIN @extschema@.case_history h
         ON h.entry OPERATOR(pg_catalog.>=) b.low AND h.entry OPERATOR(pg_catalog.<=) b.high;
