@@ -5739,6 +5739,24 @@ COMMENT ON COLUMN @extschema@.offer_places.location IS 'where its holder is usua
 COMMENT ON COLUMN @extschema@.offer_places.place IS 'its place on the jurisdiction tree, a code';
 COMMENT ON COLUMN @extschema@.offer_places.open_takes IS 'needs taken through it and not yet met';
 
+-- A check for SQL functions that take how many rows to return: true for
+-- zero or more (and for NULL, no limit), else the error naming the
+-- parameter, where LIMIT's own would not name it.
+CREATE FUNCTION @extschema@.check_row_count(count integer, parameter text) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF count OPERATOR(pg_catalog.<) 0 THEN
+        RAISE EXCEPTION '% must not be negative: %', parameter, count
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = pg_catalog.format('Give %s as 0 or more, or NULL for no limit.', parameter);
+    END IF;
+    RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_row_count(integer, text) IS
+    'true for a number of rows to return of zero or more, or NULL; an error (22023) naming the parameter for a negative one';
+
 -- The offers proposed for a need, at a time (now by default): of its skill,
 -- available then, with room left, placed under the unit of the need's
 -- handling level; nearest on the tree first (steps up from the need to the
@@ -5764,6 +5782,7 @@ BEGIN ATOMIC
        AND (SELECT pg_catalog.count(*) FROM @extschema@.need_take t
              WHERE t.offer OPERATOR(pg_catalog.=) f.offer AND t.met_at IS NULL) OPERATOR(pg_catalog.<) f.capacity
      WHERE n.id OPERATOR(pg_catalog.=) match_need.need
+       AND @extschema@.check_row_count(match_need.proposals, 'proposals')
        AND NOT EXISTS (SELECT FROM @extschema@.need_take t
                         WHERE t.need OPERATOR(pg_catalog.=) n.id AND t.offer OPERATOR(pg_catalog.=) f.offer)
      ORDER BY 4, 5 NULLS LAST, f.offer
@@ -5784,6 +5803,7 @@ BEGIN ATOMIC
       FROM @extschema@.need n
       CROSS JOIN LATERAL @extschema@.match_need(n.id, need_proposals.proposals, need_proposals.at) m
      WHERE n.unit OPERATOR(@extschema@.<@) need_proposals.root AND n.status OPERATOR(pg_catalog.=) 'open'
+       AND @extschema@.check_row_count(need_proposals.proposals, 'proposals')
      ORDER BY n.id, 6;
 END;
 COMMENT ON FUNCTION @extschema@.need_proposals(@extschema@.gridcode, integer, timestamptz) IS

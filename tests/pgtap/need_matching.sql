@@ -8,7 +8,7 @@
 -- level, escalations or dates.
 BEGIN;
 \i tests/pgtap/lists_fixture.psql
-SELECT plan(55);
+SELECT plan(59);
 
 INSERT INTO person (id) SELECT generate_series(1, 4);
 INSERT INTO post (id, person, role, organization, unit, valid) VALUES
@@ -56,6 +56,13 @@ SELECT is((SELECT count(*) FROM match_need(1, 1)), 1::bigint, 'as many as asked'
 SELECT results_eq($$SELECT need, rank, offer FROM need_proposals('440311') WHERE need = 1$$,
                   $$VALUES (1::bigint, 1::bigint, 2::bigint), (1, 2, 1)$$, 'need_proposals: for each open need');
 SELECT is_empty($$SELECT * FROM match_need((SELECT id FROM need WHERE skill = 'mediation'))$$, 'nobody offers mediation');
+SELECT is((SELECT count(*) FROM match_need(1, NULL)), 2::bigint, 'NULL proposals: no limit');
+SELECT throws_ok($$SELECT * FROM match_need(1, -1)$$, '22023', 'proposals must not be negative: -1',
+                 'a negative number of proposals is refused, naming the parameter');
+SELECT throws_ok($$SELECT * FROM need_proposals('440311', -2)$$, '22023', 'proposals must not be negative: -2',
+                 'need_proposals too');
+SELECT throws_ok($$SELECT * FROM need_proposals('440311001', -2)$$, '22023', 'proposals must not be negative: -2',
+                 'even under a root with no open need');
 
 -- escalation
 SELECT is(escalate_needs(), 0::bigint, 'nothing is due yet');
