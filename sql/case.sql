@@ -1195,7 +1195,8 @@ CREATE FUNCTION gridgov.history_root(tree_size bigint) RETURNS bytea
 BEGIN ATOMIC
     SELECT gridgov.merkle_root(l.leaf ORDER BY l.entry)
       FROM (SELECT h.entry, gridgov.history_leaf(h) AS leaf
-              FROM gridgov.case_history h ORDER BY h.entry LIMIT tree_size) l;
+              FROM gridgov.case_history h ORDER BY h.entry
+             LIMIT CASE WHEN gridgov.check_row_count(tree_size, 'tree_size') THEN tree_size END) l;
 END;
 COMMENT ON FUNCTION gridgov.history_root(bigint) IS
     'the Merkle root of the first tree_size history rows by entry (all of them if fewer): a checkpoint of that size has it while they are unchanged';

@@ -135,6 +135,27 @@ CREATE FUNCTION gridgov.check_gridcode_level(level integer, parameter text) RETU
 COMMENT ON FUNCTION gridgov.check_gridcode_level(integer, text) IS
     'true for a gridcode level (1 province to 7 building); an error (22023) naming the parameter otherwise';
 
+-- A check for SQL functions that take how many rows to return: true for
+-- zero or more (and for NULL, no limit), else the error naming the
+-- parameter, where LIMIT's own would not name it.  Put in the LIMIT
+-- itself (CASE WHEN check_row_count(n, 'n') THEN n END), it runs before
+-- the LIMIT's own check for every argument, a column's as well as a
+-- constant.
+CREATE FUNCTION gridgov.check_row_count(count bigint, parameter text) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF count OPERATOR(pg_catalog.<) 0 THEN
+        RAISE EXCEPTION '% must not be negative: %', parameter, count
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = pg_catalog.format('Give %s as 0 or more.', parameter);
+    END IF;
+    RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION gridgov.check_row_count(bigint, text) IS
+    'true for a number of rows to return of zero or more, or NULL; an error (22023) naming the parameter for a negative one';
+
 CREATE FUNCTION gridgov.lineage(gridgov.gridcode) RETURNS gridgov.gridcode[]
     AS 'MODULE_PATHNAME', 'gridcode_lineage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
 COMMENT ON FUNCTION gridgov.lineage(gridgov.gridcode) IS

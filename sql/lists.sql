@@ -1340,24 +1340,6 @@ COMMENT ON COLUMN gridgov.offer_places.location IS 'where its holder is usually 
 COMMENT ON COLUMN gridgov.offer_places.place IS 'its place on the jurisdiction tree, a code';
 COMMENT ON COLUMN gridgov.offer_places.open_takes IS 'needs taken through it and not yet met';
 
--- A check for SQL functions that take how many rows to return: true for
--- zero or more (and for NULL, no limit), else the error naming the
--- parameter, where LIMIT's own would not name it.
-CREATE FUNCTION gridgov.check_row_count(count integer, parameter text) RETURNS boolean
-    LANGUAGE plpgsql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE SET search_path FROM CURRENT
-AS $$
-BEGIN
-    IF count OPERATOR(pg_catalog.<) 0 THEN
-        RAISE EXCEPTION '% must not be negative: %', parameter, count
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = pg_catalog.format('Give %s as 0 or more, or NULL for no limit.', parameter);
-    END IF;
-    RETURN true;
-END;
-$$;
-COMMENT ON FUNCTION gridgov.check_row_count(integer, text) IS
-    'true for a number of rows to return of zero or more, or NULL; an error (22023) naming the parameter for a negative one';
-
 -- The offers proposed for a need, at a time (now by default): of its skill,
 -- available then, with room left, placed under the unit of the need's
 -- handling level; nearest on the tree first (steps up from the need to the
@@ -1383,11 +1365,10 @@ BEGIN ATOMIC
        AND (SELECT pg_catalog.count(*) FROM gridgov.need_take t
              WHERE t.offer OPERATOR(pg_catalog.=) f.offer AND t.met_at IS NULL) OPERATOR(pg_catalog.<) f.capacity
      WHERE n.id OPERATOR(pg_catalog.=) match_need.need
-       AND gridgov.check_row_count(match_need.proposals, 'proposals')
        AND NOT EXISTS (SELECT FROM gridgov.need_take t
                         WHERE t.need OPERATOR(pg_catalog.=) n.id AND t.offer OPERATOR(pg_catalog.=) f.offer)
      ORDER BY 4, 5 NULLS LAST, f.offer
-     LIMIT match_need.proposals;
+     LIMIT CASE WHEN gridgov.check_row_count(match_need.proposals, 'proposals') THEN match_need.proposals END;
 END;
 COMMENT ON FUNCTION gridgov.match_need(bigint, integer, timestamptz) IS
     'the offers proposed for a need: of its skill, available at (now by default), with room, under the unit of its handling level; nearest on the tree, then in space';

@@ -9,6 +9,27 @@ CREATE FUNCTION @extschema@.lineage(@extschema@.gridcode) RETURNS @extschema@.gr
 COMMENT ON FUNCTION @extschema@.lineage(@extschema@.gridcode) IS
     'the code''s ancestors and the code itself, from the province down: "c = ANY (lineage(x))" is "c @> x" for an index on c';
 
+-- A check for SQL functions that take how many rows to return: true for
+-- zero or more (and for NULL, no limit), else the error naming the
+-- parameter, where LIMIT's own would not name it.  Put in the LIMIT
+-- itself (CASE WHEN check_row_count(n, 'n') THEN n END), it runs before
+-- the LIMIT's own check for every argument, a column's as well as a
+-- constant.
+CREATE FUNCTION @extschema@.check_row_count(count bigint, parameter text) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+BEGIN
+    IF count OPERATOR(pg_catalog.<) 0 THEN
+        RAISE EXCEPTION '% must not be negative: %', parameter, count
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = pg_catalog.format('Give %s as 0 or more.', parameter);
+    END IF;
+    RETURN true;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.check_row_count(bigint, text) IS
+    'true for a number of rows to return of zero or more, or NULL; an error (22023) naming the parameter for a negative one';
+
 CREATE TABLE @extschema@.organization_kind (
     code            text PRIMARY KEY
                     CONSTRAINT organization_kind_code_form CHECK (code OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
@@ -1156,7 +1177,8 @@ CREATE FUNCTION @extschema@.history_root(tree_size bigint) RETURNS bytea
 BEGIN ATOMIC
     SELECT @extschema@.merkle_root(l.leaf ORDER BY l.entry)
       FROM (SELECT h.entry, @extschema@.history_leaf(h) AS leaf
-              FROM @extschema@.case_history h ORDER BY h.entry LIMIT tree_size) l;
+              FROM @extschema@.case_history h ORDER BY h.entry
+             LIMIT CASE WHEN @extschema@.check_row_count(tree_size, 'tree_size') THEN tree_size END) l;
 END;
 COMMENT ON FUNCTION @extschema@.history_root(bigint) IS
     'the Merkle root of the first tree_size history rows by entry (all of them if fewer): a checkpoint of that size has it while they are unchanged';
@@ -5739,24 +5761,6 @@ COMMENT ON COLUMN @extschema@.offer_places.location IS 'where its holder is usua
 COMMENT ON COLUMN @extschema@.offer_places.place IS 'its place on the jurisdiction tree, a code';
 COMMENT ON COLUMN @extschema@.offer_places.open_takes IS 'needs taken through it and not yet met';
 
--- A check for SQL functions that take how many rows to return: true for
--- zero or more (and for NULL, no limit), else the error naming the
--- parameter, where LIMIT's own would not name it.
-CREATE FUNCTION @extschema@.check_row_count(count integer, parameter text) RETURNS boolean
-    LANGUAGE plpgsql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE SET search_path FROM CURRENT
-AS $$
-BEGIN
-    IF count OPERATOR(pg_catalog.<) 0 THEN
-        RAISE EXCEPTION '% must not be negative: %', parameter, count
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = pg_catalog.format('Give %s as 0 or more, or NULL for no limit.', parameter);
-    END IF;
-    RETURN true;
-END;
-$$;
-COMMENT ON FUNCTION @extschema@.check_row_count(integer, text) IS
-    'true for a number of rows to return of zero or more, or NULL; an error (22023) naming the parameter for a negative one';
-
 -- The offers proposed for a need, at a time (now by default): of its skill,
 -- available then, with room left, placed under the unit of the need's
 -- handling level; nearest on the tree first (steps up from the need to the
@@ -5782,11 +5786,10 @@ BEGIN ATOMIC
        AND (SELECT pg_catalog.count(*) FROM @extschema@.need_take t
              WHERE t.offer OPERATOR(pg_catalog.=) f.offer AND t.met_at IS NULL) OPERATOR(pg_catalog.<) f.capacity
      WHERE n.id OPERATOR(pg_catalog.=) match_need.need
-       AND @extschema@.check_row_count(match_need.proposals, 'proposals')
        AND NOT EXISTS (SELECT FROM @extschema@.need_take t
                         WHERE t.need OPERATOR(pg_catalog.=) n.id AND t.offer OPERATOR(pg_catalog.=) f.offer)
      ORDER BY 4, 5 NULLS LAST, f.offer
-     LIMIT match_need.proposals;
+     LIMIT CASE WHEN @extschema@.check_row_count(match_need.proposals, 'proposals') THEN match_need.proposals END;
 END;
 COMMENT ON FUNCTION @extschema@.match_need(bigint, integer, timestamptz) IS
     'the offers proposed for a need: of its skill, available at (now by default), with room, under the unit of its handling level; nearest on the tree, then in space';

@@ -8,7 +8,7 @@
 -- level, escalations or dates.
 BEGIN;
 \i tests/pgtap/lists_fixture.psql
-SELECT plan(59);
+SELECT plan(60);
 
 INSERT INTO person (id) SELECT generate_series(1, 4);
 INSERT INTO post (id, person, role, organization, unit, valid) VALUES
@@ -59,6 +59,8 @@ SELECT is_empty($$SELECT * FROM match_need((SELECT id FROM need WHERE skill = 'm
 SELECT is((SELECT count(*) FROM match_need(1, NULL)), 2::bigint, 'NULL proposals: no limit');
 SELECT throws_ok($$SELECT * FROM match_need(1, -1)$$, '22023', 'proposals must not be negative: -1',
                  'a negative number of proposals is refused, naming the parameter');
+SELECT throws_ok($$SELECT x.* FROM (VALUES (2), (-1)) v(n), match_need(1, v.n) x$$, '22023',
+                 'proposals must not be negative: -1', 'also when read from a row, before LIMIT''s own check');
 SELECT throws_ok($$SELECT * FROM need_proposals('440311', -2)$$, '22023', 'proposals must not be negative: -2',
                  'need_proposals too');
 SELECT throws_ok($$SELECT * FROM need_proposals('440311001', -2)$$, '22023', 'proposals must not be negative: -2',

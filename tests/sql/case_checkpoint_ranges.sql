@@ -204,6 +204,9 @@ SELECT pg_temp.refused(s)
                ($$SELECT history_root('{0,32768}', '{8,6}')$$),
                ($$SELECT history_root('{1,0}', '{6,8}')$$),
                ($$SELECT history_root('{0,1}', '{8,-6}')$$),
-               ($$SELECT * FROM history_changes('{0,0}', '{8,6}', sha256(''))$$)) x(s);
+               ($$SELECT * FROM history_changes('{0,0}', '{8,6}', sha256(''))$$),
+               -- a negative size, named (not LIMIT's own 2201W), given or read from a row
+               ($$SELECT history_root(-1)$$),
+               ($$SELECT history_root(n) FROM (VALUES (14), (-2)) v(n)$$)) x(s);
 ROLLBACK;
 SELECT setval('gridgov.case_history_entry_seq', :entry_last, :'entry_called') IS NOT NULL AS entries_restored;
