@@ -899,6 +899,47 @@ $$;
 COMMENT ON FUNCTION gridgov.history_ranges_check(integer[], bigint[]) IS
     'refuses (22023) ranges of entries and sizes that are not a checkpoint''s: as many sizes as ranges, ranges from 0 to 32767 in increasing order, sizes 0 or more';
 
+-- The entries between which a checkpoint's rows lie, once its ranges and
+-- sizes are checked: for each range with rows covered, its first entry
+-- and the entry of the last row covered there, in the history as it is
+-- (history_root) or in the witness's leaves (history_changes); the
+-- range's last entry when it has fewer rows.
+CREATE FUNCTION gridgov.history_range_bounds(ranges integer[], sizes bigint[], witness boolean,
+                                             OUT lows bigint[], OUT highs bigint[])
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
+AS $$
+DECLARE
+    -- the last entry of a range, past its first one
+    span constant bigint := (1::bigint OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.-) 1;
+    low bigint;
+    high bigint;
+    i integer;
+BEGIN
+    PERFORM gridgov.history_ranges_check(ranges, sizes);
+    lows := '{}';
+    highs := '{}';
+    FOR i IN 1 .. pg_catalog.cardinality(ranges) LOOP
+        CONTINUE WHEN sizes[i] OPERATOR(pg_catalog.=) 0;
+        low := ranges[i]::bigint OPERATOR(pg_catalog.<<) 48;
+        -- two statements, not one over either table: on Citus the history
+        -- is distributed and the witness a table of the coordinator's
+        IF witness THEN
+            high := (SELECT w.entry FROM gridgov.case_history_witness_leaf w
+                      WHERE w.entry OPERATOR(pg_catalog.>=) low AND w.entry OPERATOR(pg_catalog.<=) (low OPERATOR(pg_catalog.+) span)
+                      ORDER BY w.entry OFFSET sizes[i] OPERATOR(pg_catalog.-) 1 LIMIT 1);
+        ELSE
+            high := (SELECT h.entry FROM gridgov.case_history h
+                      WHERE h.entry OPERATOR(pg_catalog.>=) low AND h.entry OPERATOR(pg_catalog.<=) (low OPERATOR(pg_catalog.+) span)
+                      ORDER BY h.entry OFFSET sizes[i] OPERATOR(pg_catalog.-) 1 LIMIT 1);
+        END IF;
+        lows := lows OPERATOR(pg_catalog.||) low;
+        highs := highs OPERATOR(pg_catalog.||) COALESCE(high, low OPERATOR(pg_catalog.+) span);
+    END LOOP;
+END;
+$$;
+COMMENT ON FUNCTION gridgov.history_range_bounds(integer[], bigint[], boolean) IS
+    'for each range of entries with rows covered, its first entry (lows) and the entry of its sizes[i]-th row (highs), in the witness''s leaves or in the history; refuses (22023) what is no checkpoint''s ranges';
+
 -- The rows that differ from a checkpoint's, named from the witness's
 -- leaves once these give the checkpoint's root (a changed or inserted row
 -- by its current content, a deleted one by the witness); one row per case,
@@ -910,26 +951,12 @@ CREATE FUNCTION gridgov.history_changes(ranges integer[], sizes bigint[], root b
 AS $$
 #variable_conflict use_column
 DECLARE
-    -- the last entry of a range, past its first one
-    span constant bigint := (1::bigint OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.-) 1;
-    lows bigint[] := '{}';
-    highs bigint[] := '{}';
-    low bigint;
-    i integer;
+    lows bigint[];
+    highs bigint[];
 BEGIN
-    PERFORM gridgov.history_ranges_check(ranges, sizes);
     -- the witness's leaves of the rows covered: in each range, up to the
     -- entry of the last one
-    FOR i IN 1 .. pg_catalog.cardinality(ranges) LOOP
-        CONTINUE WHEN sizes[i] OPERATOR(pg_catalog.=) 0;
-        low := ranges[i]::bigint OPERATOR(pg_catalog.<<) 48;
-        lows := lows OPERATOR(pg_catalog.||) low;
-        highs := highs OPERATOR(pg_catalog.||) COALESCE(
-            (SELECT w.entry FROM gridgov.case_history_witness_leaf w
-              WHERE w.entry OPERATOR(pg_catalog.>=) low AND w.entry OPERATOR(pg_catalog.<=) (low OPERATOR(pg_catalog.+) span)
-              ORDER BY w.entry OFFSET sizes[i] OPERATOR(pg_catalog.-) 1 LIMIT 1),
-            low OPERATOR(pg_catalog.+) span);
-    END LOOP;
+    SELECT b.lows, b.highs INTO lows, highs FROM gridgov.history_range_bounds(ranges, sizes, true) b;
     IF (SELECT pg_catalog.count(*) OPERATOR(pg_catalog.<>) (SELECT pg_catalog.sum(n) FROM pg_catalog.unnest(sizes) n)
                OR gridgov.merkle_root(w.leaf ORDER BY w.entry) OPERATOR(pg_catalog.<>) root
           FROM ROWS FROM (pg_catalog.unnest(lows), pg_catalog.unnest(highs)) b(low, high)
@@ -1210,25 +1237,10 @@ CREATE FUNCTION gridgov.history_root(ranges integer[], sizes bigint[]) RETURNS b
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path FROM CURRENT
 AS $$
 DECLARE
-    -- the last entry of a range, past its first one
-    span constant bigint := (1::bigint OPERATOR(pg_catalog.<<) 48) OPERATOR(pg_catalog.-) 1;
-    lows bigint[] := '{}';
-    highs bigint[] := '{}';
-    low bigint;
-    i integer;
+    lows bigint[];
+    highs bigint[];
 BEGIN
-    PERFORM gridgov.history_ranges_check(ranges, sizes);
-    FOR i IN 1 .. pg_catalog.cardinality(ranges) LOOP
-        CONTINUE WHEN sizes[i] OPERATOR(pg_catalog.=) 0;
-        low := ranges[i]::bigint OPERATOR(pg_catalog.<<) 48;
-        lows := lows OPERATOR(pg_catalog.||) low;
-        -- all of the range's rows if it has fewer
-        highs := highs OPERATOR(pg_catalog.||) COALESCE(
-            (SELECT h.entry FROM gridgov.case_history h
-              WHERE h.entry OPERATOR(pg_catalog.>=) low AND h.entry OPERATOR(pg_catalog.<=) (low OPERATOR(pg_catalog.+) span)
-              ORDER BY h.entry OFFSET sizes[i] OPERATOR(pg_catalog.-) 1 LIMIT 1),
-            low OPERATOR(pg_catalog.+) span);
-    END LOOP;
+    SELECT b.lows, b.highs INTO lows, highs FROM gridgov.history_range_bounds(ranges, sizes, false) b;
     RETURN (SELECT gridgov.merkle_root(l.leaf ORDER BY l.entry) FROM gridgov.history_leaves(lows, highs) l);
 END;
 $$;

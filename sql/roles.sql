@@ -244,14 +244,15 @@ GRANT EXECUTE ON FUNCTION
 
 -- Checkpoints of the case history (docs/cases.md, "Checkpoints"): auditors
 -- verify them, with the witness's tables; history_changes, the two
--- history_root, history_leaves, history_ranges_check and
--- history_ranges_text are verify_history(checkpoint)'s steps.  Taking one
+-- history_root, history_leaves, history_range_bounds, history_ranges_check
+-- and history_ranges_text are verify_history(checkpoint)'s steps.  Taking one
 -- locks the history against every writer, which is for its owner only.
 GRANT SELECT ON gridgov.case_history_witness, gridgov.case_history_witness_leaf TO gridgov_auditor;
 REVOKE EXECUTE ON FUNCTION
     gridgov.history_checkpoint(),
     gridgov.history_changes(integer[], bigint[], bytea),
     gridgov.history_leaves(bigint[], bigint[]),
+    gridgov.history_range_bounds(integer[], bigint[], boolean),
     gridgov.history_ranges_check(integer[], bigint[]),
     gridgov.history_ranges_text(integer[], bigint[]),
     gridgov.history_root(bigint),
@@ -261,6 +262,7 @@ REVOKE EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION
     gridgov.history_changes(integer[], bigint[], bytea),
     gridgov.history_leaves(bigint[], bigint[]),
+    gridgov.history_range_bounds(integer[], bigint[], boolean),
     gridgov.history_ranges_check(integer[], bigint[]),
     gridgov.history_ranges_text(integer[], bigint[]),
     gridgov.history_root(bigint),
