@@ -49,22 +49,7 @@ END;
 $$;
 
 -- RFC 6962's definition, recursively, for the check
-CREATE FUNCTION pg_temp.tree_hash(leaves bytea[]) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-    n integer := cardinality(leaves);
-    k integer := 1;
-BEGIN
-    IF n = 0 THEN
-        RETURN sha256(''::bytea);
-    ELSIF n = 1 THEN
-        RETURN leaves[1];
-    END IF;
-    WHILE k * 2 < n LOOP
-        k := k * 2;
-    END LOOP;
-    RETURN sha256('\x01'::bytea || pg_temp.tree_hash(leaves[1:k]) || pg_temp.tree_hash(leaves[k + 1:n]));
-END;
-$$;
+\ir ../sql/merkle_tree_hash.psql
 
 SELECT count(*) AS history_rows, count(DISTINCT case_id) AS cases FROM case_history;
 SELECT history_root(1000) = pg_temp.tree_hash(ARRAY(SELECT history_leaf(h) FROM case_history h ORDER BY entry LIMIT 1000))

@@ -34,24 +34,9 @@ SELECT n AS leaves, encode(merkle_root(sha256('\x00'::bytea || d) ORDER BY i), '
  GROUP BY n ORDER BY n;
 SELECT encode(merkle_root(x), 'hex') AS empty_tree FROM (SELECT NULL::bytea AS x WHERE false) s;
 
--- a second computation, recursive, by RFC 6962's definition: split at the
--- largest power of two below n; for 0 to 70 leaves
-CREATE FUNCTION pg_temp.tree_hash(leaves bytea[]) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-    n integer := cardinality(leaves);
-    k integer := 1;
-BEGIN
-    IF n = 0 THEN
-        RETURN sha256(''::bytea);
-    ELSIF n = 1 THEN
-        RETURN leaves[1];
-    END IF;
-    WHILE k * 2 < n LOOP
-        k := k * 2;
-    END LOOP;
-    RETURN sha256('\x01'::bytea || pg_temp.tree_hash(leaves[1:k]) || pg_temp.tree_hash(leaves[k + 1:n]));
-END;
-$$;
+-- a second computation, recursive, by RFC 6962's definition; for 0 to 70
+-- leaves
+\i tests/sql/merkle_tree_hash.psql
 WITH leaves AS (SELECT i, sha256('\x00'::bytea || int4send(i * 7919)) AS leaf FROM generate_series(1, 70) i)
 SELECT count(*) AS sizes,
        count(*) FILTER (WHERE (SELECT merkle_root(l.leaf ORDER BY l.i) FROM leaves l WHERE l.i <= n)

@@ -37,24 +37,9 @@ CREATE FUNCTION pg_temp.write_in_range(r integer) RETURNS bigint LANGUAGE sql AS
                   false)
            - (r::bigint << 48);
 $$;
--- RFC 6962's tree hash by its recursive definition (as in
--- case_checkpoint.sql), over leaves SHA-256(0x00 || hash)
-CREATE FUNCTION pg_temp.tree_hash(leaves bytea[]) RETURNS bytea LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE
-    n integer := cardinality(leaves);
-    k integer := 1;
-BEGIN
-    IF n = 0 THEN
-        RETURN sha256(''::bytea);
-    ELSIF n = 1 THEN
-        RETURN leaves[1];
-    END IF;
-    WHILE k * 2 < n LOOP
-        k := k * 2;
-    END LOOP;
-    RETURN sha256('\x01'::bytea || pg_temp.tree_hash(leaves[1:k]) || pg_temp.tree_hash(leaves[k + 1:n]));
-END;
-$$;
+-- RFC 6962's tree hash by its recursive definition, over leaves
+-- SHA-256(0x00 || hash)
+\i tests/sql/merkle_tree_hash.psql
 -- a checkpoint built by hand: of the first n0 rows of range 0 and the
 -- first n1 of range 1 (three lines for range 0 alone, else a line for
 -- each range of 1 row or more)
