@@ -49,7 +49,7 @@ END;
 $$;
 
 -- RFC 6962's definition, recursively, for the check
-\ir ../sql/merkle_tree_hash.psql
+\ir ../sql/checkpoint_helpers.psql
 
 SELECT count(*) AS history_rows, count(DISTINCT case_id) AS cases FROM case_history;
 SELECT history_root(1000) = pg_temp.tree_hash(ARRAY(SELECT history_leaf(h) FROM case_history h ORDER BY entry LIMIT 1000))

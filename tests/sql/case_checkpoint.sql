@@ -14,15 +14,8 @@ BEGIN;
 \set ECHO all
 SET gridgov.actor = '网格员李';
 SET gridgov.checkpoint_origin = 'shenzhen-guangming';
--- the SQLSTATE and message of a statement that fails
-CREATE FUNCTION pg_temp.refused(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'not refused';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END;
-$$;
+-- refused(statement) and tree_hash(leaves), RFC 6962's by its recursion
+\i tests/sql/checkpoint_helpers.psql
 
 -- RFC 6962's tree hash of the leaves of the Certificate Transparency test
 -- vectors (the roots published with them, for 1 to 8 leaves)
@@ -34,9 +27,7 @@ SELECT n AS leaves, encode(merkle_root(sha256('\x00'::bytea || d) ORDER BY i), '
  GROUP BY n ORDER BY n;
 SELECT encode(merkle_root(x), 'hex') AS empty_tree FROM (SELECT NULL::bytea AS x WHERE false) s;
 
--- a second computation, recursive, by RFC 6962's definition; for 0 to 70
--- leaves
-\i tests/sql/merkle_tree_hash.psql
+-- a second computation, tree_hash, for 0 to 70 leaves
 WITH leaves AS (SELECT i, sha256('\x00'::bytea || int4send(i * 7919)) AS leaf FROM generate_series(1, 70) i)
 SELECT count(*) AS sizes,
        count(*) FILTER (WHERE (SELECT merkle_root(l.leaf ORDER BY l.i) FROM leaves l WHERE l.i <= n)

@@ -21,15 +21,8 @@ BEGIN;
 \set ECHO all
 SET gridgov.actor = '网格员李';
 SET gridgov.checkpoint_origin = 'shenzhen-guangming';
--- the SQLSTATE and message of a statement that fails
-CREATE FUNCTION pg_temp.refused(statement text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE statement;
-    RETURN 'not refused';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END;
-$$;
+-- refused(statement) and tree_hash(leaves), RFC 6962's by its recursion
+\i tests/sql/checkpoint_helpers.psql
 -- the next rows written get entries in range r, after its last row
 CREATE FUNCTION pg_temp.write_in_range(r integer) RETURNS bigint LANGUAGE sql AS $$
     SELECT setval(pg_get_serial_sequence('gridgov.case_history', 'entry'),
@@ -37,9 +30,6 @@ CREATE FUNCTION pg_temp.write_in_range(r integer) RETURNS bigint LANGUAGE sql AS
                   false)
            - (r::bigint << 48);
 $$;
--- RFC 6962's tree hash by its recursive definition, over leaves
--- SHA-256(0x00 || hash)
-\i tests/sql/merkle_tree_hash.psql
 -- a checkpoint built by hand: of the first n0 rows of range 0 and the
 -- first n1 of range 1 (three lines for range 0 alone, else a line for
 -- each range of 1 row or more)
