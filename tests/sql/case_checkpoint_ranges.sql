@@ -125,6 +125,15 @@ SELECT (dispatch(5, at => '2026-11-16 11:00+08')).status;
 -- the first 14 rows by entry are no longer checkpoint_1's rows
 SELECT history_root(14) = decode(split_part(:'checkpoint_1', E'\n', 3), 'base64') AS first_14_by_entry_give_its_root,
        history_root('{0,1}', '{8,6}') = decode(split_part(:'checkpoint_1', E'\n', 3), 'base64') AS its_ranges_give_it;
+-- the entries between which checkpoint_1's rows lie: in each range, its
+-- first entry and its 8th and 6th row's, the same in the history and in
+-- the witness's leaves though a row has come in since in each range; a
+-- range with no rows covered has none
+SELECT lows, highs, (highs[2] - lows[2]) AS range_1_high
+  FROM history_range_bounds('{0,1}', '{8,6}', false);
+SELECT h.lows = w.lows AND h.highs = w.highs AS witness_agrees
+  FROM history_range_bounds('{0,1}', '{8,6}', false) h, history_range_bounds('{0,1}', '{8,6}', true) w;
+SELECT lows, highs FROM history_range_bounds('{0,1}', '{8,0}', false);
 -- the next checkpoint extends checkpoint_1 range by range, and all verify
 SELECT history_checkpoint() AS checkpoint_2 \gset
 \echo :checkpoint_2
@@ -181,6 +190,7 @@ SELECT pg_temp.refused(s)
                ($$SELECT history_root('{0,1}', '{8,-6}')$$),
                ($$SELECT * FROM history_changes('{0,0}', '{8,6}', sha256(''))$$),
                -- a negative size, named (not LIMIT's own 2201W), given or read from a row
+               ($$SELECT * FROM history_range_bounds('{1,0}', '{6,8}', false)$$),
                ($$SELECT history_root(-1)$$),
                ($$SELECT history_root(n) FROM (VALUES (14), (-2)) v(n)$$)) x(s);
 ROLLBACK;
