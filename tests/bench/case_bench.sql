@@ -458,17 +458,21 @@ SELECT s.step, s.label, s.target, s.stmt, s.setup
         ARRAY['ALTER TABLE gridgov.cases DISABLE TRIGGER USER']),
     (2, '+ BEFORE trigger: rule, route, deadline, hash (unit given, no earlier cases)', 'gridgov.cases',
         bench.intake('gridgov.cases', p.scale, p.scale + p.breakdown_rows, true),
-        ARRAY['ALTER TABLE gridgov.cases DISABLE TRIGGER gridgov_case_intake_history'] || bench.no_warning()),
+        ARRAY['ALTER TABLE gridgov.cases DISABLE TRIGGER gridgov_case_intake_history',
+              'ALTER TABLE gridgov.cases DISABLE TRIGGER gridgov_rollup_insert'] || bench.no_warning()),
     (3, format('+ AFTER trigger: history rows, NOTIFY, the %s foreign keys held',
                (SELECT count(*) FROM pg_constraint WHERE conrelid = 'gridgov.cases'::regclass AND contype = 'f')), 'gridgov.cases',
+        bench.intake('gridgov.cases', p.scale, p.scale + p.breakdown_rows, true),
+        ARRAY['ALTER TABLE gridgov.cases DISABLE TRIGGER gridgov_rollup_insert'] || bench.no_warning()),
+    (4, '+ the rollups'' change log: the statement''s (day, unit) pairs noted', 'gridgov.cases',
         bench.intake('gridgov.cases', p.scale, p.scale + p.breakdown_rows, true), bench.no_warning()),
-    (4, '+ early warning: the demo''s rule, its earlier cases fetched and linked', 'gridgov.cases',
+    (5, '+ early warning: the demo''s rule, its earlier cases fetched and linked', 'gridgov.cases',
         bench.intake('gridgov.cases', p.scale, p.scale + p.breakdown_rows, true), '{}'::text[]),
-    (5, '+ point lookup: location instead of unit = the full engine', 'gridgov.cases',
+    (6, '+ point lookup: location instead of unit = the full engine', 'gridgov.cases',
         bench.intake('gridgov.cases', p.scale, p.scale + p.breakdown_rows), '{}'::text[]),
-    (6, 'PL/pgSQL, unit given (no point lookup)', 'plpg.cases',
+    (7, 'PL/pgSQL, unit given (no point lookup)', 'plpg.cases',
         bench.intake('plpg.cases', p.scale, p.scale + p.breakdown_rows, true), '{}'::text[]),
-    (7, 'PL/pgSQL, as in the main run', 'plpg.cases',
+    (8, 'PL/pgSQL, as in the main run', 'plpg.cases',
         bench.intake('plpg.cases', p.scale, p.scale + p.breakdown_rows), '{}'::text[])) s(step, label, target, stmt, setup);
 SELECT 'VACUUM ' || CASE l.target WHEN 'bare.cases' THEN 'bare.cases' WHEN 'plpg.cases' THEN 'plpg.cases, plpg.case_history'
                          ELSE 'gridgov.cases, gridgov.case_history' END,
@@ -486,12 +490,12 @@ SELECT l.step, l.label, max(b.rows) AS rows,
 SELECT format('   %s %s µs (%s)  %s  %s', rpad(s.label, 76), lpad(to_char(1e6 * s.cpu, 'FM9,990.0'), 7),
               lpad(to_char(1e6 * s.wall, 'FM9,990.0'), 7),
               lpad(bench.x(s.cost::numeric, z.cost::numeric), 7) || ' bare',
-              CASE WHEN s.step BETWEEN 1 AND 5
+              CASE WHEN s.step BETWEEN 1 AND 6
                    THEN format('adds %s µs = %s%% of the engine', lpad(to_char(1e6 * (s.cost - prev.cost), 'FM990.0'), 6),
                                lpad(to_char(100 * (s.cost - prev.cost) / e.cost, 'FM990'), 3)) ELSE '' END)
   FROM bench.step s
   JOIN bench.step z ON z.step = 0
-  JOIN bench.step e ON e.step = 5
+  JOIN bench.step e ON e.step = 6
   LEFT JOIN bench.step prev ON prev.step = s.step - 1
  ORDER BY s.step;
 SELECT format('   engine / PL/pgSQL throughput on these rows: %s with the point lookup, %s with the unit given;',
@@ -499,7 +503,7 @@ SELECT format('   engine / PL/pgSQL throughput on these rows: %s with the point 
        || E'\n' || format('   the point lookup costs the engine %s µs a row and PL/pgSQL %s µs',
                           to_char(1e6 * (e5.cost - e4.cost), 'FM990.0'), to_char(1e6 * (p7.cost - p6.cost), 'FM990.0'))
   FROM bench.step e4, bench.step e5, bench.step p6, bench.step p7
- WHERE e4.step = 4 AND e5.step = 5 AND p6.step = 6 AND p7.step = 7;
+ WHERE e4.step = 5 AND e5.step = 6 AND p6.step = 7 AND p7.step = 8;
 
 -- ---------------------------------------------------------------------
 -- Part B: the escalation sweep
@@ -722,7 +726,7 @@ SELECT format(E'intake of %s cases, rows/s (wall): engine %s, PL/pgSQL %s%s, pla
 SELECT format(E'  for reference, breakdown rows: engine / its own table with the triggers off: %s;\n'
               '  engine / a bare table (the same columns, a primary key, nothing else): %s',
               bench.x(e.cost::numeric, t.cost::numeric), bench.x(e.cost::numeric, z.cost::numeric))
-  FROM bench.step e, bench.step t, bench.step z WHERE e.step = 5 AND t.step = 1 AND z.step = 0;
+  FROM bench.step e, bench.step t, bench.step z WHERE e.step = 6 AND t.step = 1 AND z.step = 0;
 WITH s AS (SELECT * FROM bench.sweep_result),
      e AS (SELECT * FROM s WHERE method LIKE 'engine%')
 SELECT format(E'sweep of %s due cases among %s open, time of the set-based statement / time of the engine (median):\n'
