@@ -12437,6 +12437,11 @@ COMMENT ON COLUMN @extschema@.rollup_change.handler IS
 -- "A handler's cases of a day" is a range of this one (the rows of
 -- kpi_handler_daily that a refresh recomputes, one range each).
 CREATE INDEX cases_handler_reported ON @extschema@.cases (handler, reported_at) WHERE handler IS NOT NULL;
+-- "A unit's cases of a day", a pair's, is a range of this one: the
+-- (unit, category, reported_at) index that early warning reads holds them
+-- category by category, so a pair's lookup there reads the unit's whole
+-- month (docs/benchmarks.md, "Rollups kept current").
+CREATE INDEX cases_unit_reported ON @extschema@.cases (unit, reported_at);
 COMMENT ON FUNCTION @extschema@.rollup_note_change() IS
     'AFTER ... FOR EACH STATEMENT trigger on cases: notes the (day, unit) pairs of the statement''s cases, with their handlers before and after it, in rollup_change';
 DROP TRIGGER gridgov_rollup_update ON @extschema@.cases;
@@ -12559,8 +12564,8 @@ BEGIN
          USING (SELECT pg_catalog.unnest(days) AS day, pg_catalog.unnest(units) AS unit,
                        pg_catalog.unnest(risks) AS risk) p
          WHERE r.day OPERATOR(pg_catalog.=) p.day AND r.unit OPERATOR(@extschema@.=) p.unit AND p.risk;
-        -- each pair's cases read once for both rollups, by index (unit,
-        -- category, reported_at): the lateral subquery is run per pair
+        -- each pair's cases read once for both rollups, a range of
+        -- cases_unit_reported: the lateral subquery is run per pair
         -- (grouped by the case's key, which keeps it from being flattened
         -- into a join of the pairs with the cases, planned as a hash of every
         -- case; on Citus the key holds the distribution column)
