@@ -28,10 +28,46 @@
 #include "case_engine.h"
 #include "spi_plan.h"
 
-/* the distinct changes of a statement's cases (%2$s, the rows of its transition tables) */
-#define PAIRS_SELECT "SELECT DISTINCT pg_catalog.timezone(%1$s.calendar_timezone(), t.reported_at)::pg_catalog.date," \
-	" t.unit, t.district, t.handler FROM (%2$s) t"
+/* the rows of a statement's transition tables that the log reads */
+#define NEW_ROWS "SELECT reported_at, unit, district, handler FROM gridgov_new_cases"
+#define OLD_ROWS "SELECT reported_at, unit, district, handler FROM gridgov_old_cases"
+/* the distinct changes of a statement's cases, the rows of its transition tables */
+#define PAIRS_SELECT(rows) "SELECT DISTINCT pg_catalog.timezone(%1$s.calendar_timezone(), t.reported_at)::pg_catalog.date," \
+	" t.unit, t.district, t.handler FROM (" rows ") t"
+#define NOTE_PAIRS(rows) "INSERT INTO %1$s.rollup_change (day, unit, district, handler) " PAIRS_SELECT(rows)
 #define PAIRS_COLUMNS 4
+
+/*
+ * Which transition tables a statement has: an insert's new rows, a
+ * delete's old ones, an update's both (a case taken from its handler, or
+ * moved to another unit, leaves the row it was counted in).
+ */
+typedef enum StatementRows
+{
+	STATEMENT_NEW_ROWS,
+	STATEMENT_NEW_AND_OLD_ROWS,
+	STATEMENT_OLD_ROWS
+} StatementRows;
+
+/*
+ * The queries over them, kept planned for the session as PL/pgSQL keeps a
+ * trigger's: planned at every statement, they cost a one-row INSERT of a
+ * report about as much as the rest of the engine (docs/benchmarks.md,
+ * "The rollups' log at one report a statement").  The transition tables are
+ * looked up by name when a plan runs, so one plan serves every statement.
+ */
+static const SpiQuery note_queries[] = {
+	[STATEMENT_NEW_ROWS] = {NOTE_PAIRS(NEW_ROWS), 0, {0}},
+	[STATEMENT_NEW_AND_OLD_ROWS] = {NOTE_PAIRS(NEW_ROWS " UNION ALL " OLD_ROWS), 0, {0}},
+	[STATEMENT_OLD_ROWS] = {NOTE_PAIRS(OLD_ROWS), 0, {0}}
+};
+static SPIPlanPtr note_plans[lengthof(note_queries)];
+static const SpiQuery pairs_queries[] = {
+	[STATEMENT_NEW_ROWS] = {PAIRS_SELECT(NEW_ROWS), 0, {0}},
+	[STATEMENT_NEW_AND_OLD_ROWS] = {PAIRS_SELECT(NEW_ROWS " UNION ALL " OLD_ROWS), 0, {0}},
+	[STATEMENT_OLD_ROWS] = {PAIRS_SELECT(OLD_ROWS), 0, {0}}
+};
+static SPIPlanPtr pairs_plans[lengthof(pairs_queries)];
 
 /* one noted change, on a shard */
 static const SpiQuery note_pair_query = {
@@ -47,13 +83,14 @@ static SPIPlanPtr note_pair_plan = NULL;
  * beside the case's on this node.
  */
 static void
-note_pairs_one_by_one(const char *schema, const char *rows, Oid nsp)
+note_pairs_one_by_one(const char *schema, StatementRows rows, Oid nsp)
 {
 	SPITupleTable *pairs;
 	uint64		npairs;
 	uint64		i;
 
-	if (SPI_execute(psprintf(PAIRS_SELECT, schema, rows), true, 0) != SPI_OK_SELECT)
+	if (SPI_execute_plan(spi_plan_get_in(&pairs_plans[rows], &pairs_queries[rows], nsp), NULL, NULL, true, 0)
+		!= SPI_OK_SELECT)
 		elog(ERROR, "could not read the changed cases' pairs");
 	pairs = SPI_tuptable;
 	npairs = SPI_processed;
@@ -90,7 +127,7 @@ rollup_note_change(PG_FUNCTION_ARGS)
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	Oid			nsp;
 	const char *schema;
-	const char *rows;
+	StatementRows rows;
 	Oid			log;
 	Oid			save_userid;
 	int			save_sec_context;
@@ -118,17 +155,12 @@ rollup_note_change(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("table %s.rollup_change is missing", schema),
 				 errhint("Update the extension with ALTER EXTENSION gridgov UPDATE.")));
-	/*
-	 * An update's rows before it too: a case taken from its handler (or moved
-	 * to another unit) leaves the row it was counted in.
-	 */
 	if (trigdata->tg_newtable != NULL && trigdata->tg_oldtable != NULL)
-		rows = "SELECT reported_at, unit, district, handler FROM gridgov_new_cases"
-			" UNION ALL SELECT reported_at, unit, district, handler FROM gridgov_old_cases";
+		rows = STATEMENT_NEW_AND_OLD_ROWS;
 	else if (trigdata->tg_newtable != NULL)
-		rows = "SELECT reported_at, unit, district, handler FROM gridgov_new_cases";
+		rows = STATEMENT_NEW_ROWS;
 	else
-		rows = "SELECT reported_at, unit, district, handler FROM gridgov_old_cases";
+		rows = STATEMENT_OLD_ROWS;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -137,8 +169,8 @@ rollup_note_change(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(spi_plan_table_owner(log), save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 	if (case_engine_on_shard(trigdata->tg_relation))
 		note_pairs_one_by_one(schema, rows, nsp);
-	else if (SPI_execute(psprintf("INSERT INTO %1$s.rollup_change (day, unit, district, handler) " PAIRS_SELECT, schema, rows),
-						 false, 0) != SPI_OK_INSERT)
+	else if (SPI_execute_plan(spi_plan_get_in(&note_plans[rows], &note_queries[rows], nsp), NULL, NULL, false, 0)
+			 != SPI_OK_INSERT)
 		elog(ERROR, "could not note the changed cases in %s.rollup_change", schema);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 	SPI_finish();
