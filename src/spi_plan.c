@@ -26,6 +26,15 @@
 
 static Oid	plan_namespace = InvalidOid;
 static Oid	plan_geometry = InvalidOid;
+static Oid	plan_gridcode = InvalidOid;
+
+/*
+ * The plans spi_plan_get kept: they name the schema's tables and types, so
+ * they are forgotten when the extension is created again in the session.
+ */
+#define MAX_KEPT_PLANS 64
+static SPIPlanPtr *kept_plans[MAX_KEPT_PLANS];
+static int	kept_plan_count = 0;
 
 /* The OID of the type called name in schema namespace. */
 static Oid
@@ -53,12 +62,36 @@ type_namespace(Oid typid)
 	return namespace;
 }
 
-/* Remember the schema and geometry type that the case triggers found. */
+/* List a kept plan's variable once, however often it is prepared again. */
+static void
+remember_kept_plan(SPIPlanPtr *plan)
+{
+	for (int i = 0; i < kept_plan_count; i++)
+		if (kept_plans[i] == plan)
+			return;
+	if (kept_plan_count == MAX_KEPT_PLANS)
+		elog(ERROR, "more than %d kept gridgov plans", MAX_KEPT_PLANS);
+	kept_plans[kept_plan_count++] = plan;
+}
+
+/*
+ * Remember the schema and geometry type that the case triggers found; when
+ * they, or the schema's gridcode type, are not those the kept plans were
+ * prepared for (the extension dropped and created again), forget the plans.
+ */
 void
 spi_plan_use_schema(Oid namespace, Oid geometry_type)
 {
+	Oid			gridcode = type_in("gridcode", namespace);
+
+	if (namespace == plan_namespace && geometry_type == plan_geometry && gridcode == plan_gridcode)
+		return;
+	for (int i = 0; i < kept_plan_count; i++)
+		spi_plan_forget(kept_plans[i]);
+	kept_plan_count = 0;
 	plan_namespace = namespace;
 	plan_geometry = geometry_type;
+	plan_gridcode = gridcode;
 }
 
 /* The schema of the case tables, as last seen by a trigger. */
@@ -110,7 +143,9 @@ spi_plan_get(SPIPlanPtr *plan, const SpiQuery *query)
 		return *plan;
 	if (!OidIsValid(plan_namespace))
 		elog(ERROR, "the case engine's schema is not known yet");
-	return prepare(plan, query, plan_namespace, plan_geometry);
+	prepare(plan, query, plan_namespace, plan_geometry);
+	remember_kept_plan(plan);
+	return *plan;
 }
 
 /*
