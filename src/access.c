@@ -117,7 +117,6 @@ static const SpiQuery grants_query = {
 	1, {OIDOID}
 };
 static SPIPlanPtr grants_plan = NULL;
-static Oid	grants_namespace = InvalidOid;
 
 /* Called from invalidation and transaction callbacks: only mark. */
 static void
@@ -274,12 +273,6 @@ load_holdings(Oid user, Oid namespace)
 	{
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		if (namespace != grants_namespace)
-		{
-			/* the extension was created again: its tables are new ones */
-			spi_plan_forget(&grants_plan);
-			grants_namespace = namespace;
-		}
 		GetUserIdAndSecContext(&save_userid, &save_sec_context);
 		SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 		if (SPI_execute_plan(spi_plan_get_in(&grants_plan, &grants_query, namespace), values, NULL, true, 0)

@@ -79,8 +79,8 @@ static SPIPlanPtr handler_plan = NULL;
 
 /* person_login, whose changes reset the cache below */
 static Oid	login_relid[1] = {InvalidOid};
-/* the schema the kept plans were made for */
-static Oid	plans_namespace = InvalidOid;
+/* the schema of the extension's tables, where person_login is found */
+static Oid	tables_namespace = InvalidOid;
 
 /* the role last asked about and its person (0: none); valid until reset */
 static bool session_known = false;
@@ -101,18 +101,18 @@ case_handler_init(void)
 	cache_register(forget_session_person, login_relid, lengthof(login_relid));
 }
 
-/* Forget the kept plans when the extension was created again. */
+/*
+ * The extension's schema, from its cases table: in another one (the
+ * extension created again) the session's person is looked up again; the
+ * kept plans spi_plan.c forgets by itself.
+ */
 static void
 use_namespace(Relation cases)
 {
-	if (RelationGetNamespace(cases) == plans_namespace)
+	if (RelationGetNamespace(cases) == tables_namespace)
 		return;
-	spi_plan_forget(&login_plan);
-	spi_plan_forget(&person_plan);
-	spi_plan_forget(&organization_plan);
-	spi_plan_forget(&handler_plan);
 	session_known = false;
-	plans_namespace = RelationGetNamespace(cases);
+	tables_namespace = RelationGetNamespace(cases);
 }
 
 /*
@@ -133,7 +133,7 @@ case_handler_session_person(Relation cases)
 	if (session_known && session_role == role)
 		return session_person;
 	/* filled before reading, so that a change during the read is not missed */
-	login_relid[0] = get_relname_relid("person_login", plans_namespace);
+	login_relid[0] = get_relname_relid("person_login", tables_namespace);
 	row = spi_plan_first_row_as_owner(cases, &login_plan, &login_query, &value, NULL, &desc);
 	session_person = 0;
 	if (row != NULL)

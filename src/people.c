@@ -168,9 +168,6 @@ static const SpiQuery people_queries[NUM_PEOPLE_QUERIES] = {
 
 static SPIPlanPtr plans[NUM_PEOPLE_QUERIES];
 
-/* the organization table of the extension the kept plans were made for */
-static Oid	plans_organization = InvalidOid;
-
 /* A chain of parents longer than this is taken for a cycle made elsewhere. */
 #define MAX_ORGANIZATION_DEPTH	1000
 
@@ -181,18 +178,6 @@ static Oid	plans_organization = InvalidOid;
 static HeapTuple
 people_query(Relation rel, PeopleQuery query, Datum *values, const char *nulls, TupleDesc *tupdesc)
 {
-	Oid			organization = get_relname_relid("organization", RelationGetNamespace(rel));
-
-	if (organization != plans_organization)
-	{
-		/*
-		 * The extension was created again, its tables and types new ones,
-		 * whether in a new schema or in one kept from before.
-		 */
-		for (int i = 0; i < NUM_PEOPLE_QUERIES; i++)
-			spi_plan_forget(&plans[i]);
-		plans_organization = organization;
-	}
 	return spi_plan_first_row_as_owner(rel, &plans[query], &people_queries[query], values, nulls, tupdesc);
 }
 

@@ -75,22 +75,6 @@ static const SpiQuery note_pair_query = {
 	PAIRS_COLUMNS, {DATEOID, SPI_PLAN_GRIDCODE, SPI_PLAN_GRIDCODE, INT8OID}
 };
 static SPIPlanPtr note_pair_plan = NULL;
-/* the log the kept plans write to */
-static Oid	plans_log = InvalidOid;
-
-/* Forget the kept plans when the log is another table: the extension was created again. */
-static void
-use_plans_of(Oid log)
-{
-	if (log == plans_log)
-		return;
-	for (size_t i = 0; i < lengthof(note_plans); i++)
-		spi_plan_forget(&note_plans[i]);
-	for (size_t i = 0; i < lengthof(pairs_plans); i++)
-		spi_plan_forget(&pairs_plans[i]);
-	spi_plan_forget(&note_pair_plan);
-	plans_log = log;
-}
 
 /*
  * On a shard, the pairs one by one: Citus plans an INSERT into rollup_change
@@ -180,7 +164,6 @@ rollup_note_change(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	use_plans_of(log);
 	SPI_register_trigger_data(trigdata);
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
 	SetUserIdAndSecContext(spi_plan_table_owner(log), save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);

@@ -26,15 +26,16 @@
 
 static Oid	plan_namespace = InvalidOid;
 static Oid	plan_geometry = InvalidOid;
-static Oid	plan_gridcode = InvalidOid;
 
 /*
- * The plans spi_plan_get kept: they name the schema's tables and types, so
- * they are forgotten when the extension is created again in the session.
+ * The kept plans, and the gridcode type of the extension they were prepared
+ * for: they name its tables and types, so they are forgotten when the
+ * extension is dropped and created again in the session.
  */
 #define MAX_KEPT_PLANS 64
 static SPIPlanPtr *kept_plans[MAX_KEPT_PLANS];
 static int	kept_plan_count = 0;
+static Oid	kept_plans_gridcode = InvalidOid;
 
 /* The OID of the type called name in schema namespace. */
 static Oid
@@ -75,23 +76,31 @@ remember_kept_plan(SPIPlanPtr *plan)
 }
 
 /*
- * Remember the schema and geometry type that the case triggers found; when
- * they, or the schema's gridcode type, are not those the kept plans were
- * prepared for (the extension dropped and created again), forget the plans.
+ * Forget every kept plan when the schema's gridcode type is not the one
+ * they were prepared for: the extension was created again, in a new schema
+ * or in one kept from before (a new schema or a new PostGIS means a new
+ * gridgov, so its type tells them all).
  */
-void
-spi_plan_use_schema(Oid namespace, Oid geometry_type)
+static void
+forget_plans_of_another_extension(Oid namespace)
 {
 	Oid			gridcode = type_in("gridcode", namespace);
 
-	if (namespace == plan_namespace && geometry_type == plan_geometry && gridcode == plan_gridcode)
+	if (gridcode == kept_plans_gridcode)
 		return;
 	for (int i = 0; i < kept_plan_count; i++)
 		spi_plan_forget(kept_plans[i]);
 	kept_plan_count = 0;
+	kept_plans_gridcode = gridcode;
+}
+
+/* Remember the schema and geometry type that the case triggers found. */
+void
+spi_plan_use_schema(Oid namespace, Oid geometry_type)
+{
+	forget_plans_of_another_extension(namespace);
 	plan_namespace = namespace;
 	plan_geometry = geometry_type;
-	plan_gridcode = gridcode;
 }
 
 /* The schema of the case tables, as last seen by a trigger. */
@@ -155,9 +164,12 @@ spi_plan_get(SPIPlanPtr *plan, const SpiQuery *query)
 SPIPlanPtr
 spi_plan_get_in(SPIPlanPtr *plan, const SpiQuery *query, Oid namespace)
 {
+	forget_plans_of_another_extension(namespace);
 	if (*plan != NULL)
 		return *plan;
-	return prepare(plan, query, namespace, InvalidOid);
+	prepare(plan, query, namespace, InvalidOid);
+	remember_kept_plan(plan);
+	return *plan;
 }
 
 /* Free a kept plan: its query's text changed. */
