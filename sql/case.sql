@@ -409,6 +409,16 @@ CREATE FUNCTION gridgov.case_after_intake() RETURNS trigger
 COMMENT ON FUNCTION gridgov.case_after_intake() IS
     'AFTER INSERT statement trigger on cases: holds the new cases'' references, appends their first rows to case_history in one INSERT and notifies gridgov_case';
 
+-- The district a report goes to, before it is written: the one the intake
+-- trigger gives it.  On Citus, which routes a new case by its district, an
+-- INSERT into cases that leaves the district out gets it from here, on the
+-- coordinator (src/case_district.c, docs/scale-out.md).
+CREATE FUNCTION gridgov.case_district(unit gridgov.gridcode, location geometry,
+                                      reported_at timestamptz DEFAULT NULL) RETURNS gridgov.gridcode
+    AS 'MODULE_PATHNAME', 'gridgov_case_district' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION gridgov.case_district(gridgov.gridcode, geometry, timestamptz) IS
+    'the district (level 3) a report belongs to, as intake places it: above its unit if given, else above the grid (in a gap, the lowest unit) covering its point at reported_at (default now); GG003 where intake would refuse the report; on Citus, an INSERT into cases without its district gets it from here';
+
 -- Moves.  Each is one UPDATE; the triggers do the rest.  note is the
 -- reason where a move needs one; at is the time of the move (default: now);
 -- actor defaults to the setting gridgov.actor, else the current role;

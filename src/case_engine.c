@@ -848,74 +848,107 @@ apply_early_warning(Relation cases, CaseRow *row, TimestampTz reported_at)
 	row_set(row, C_LINKED_CASES, PointerGetDatum(earlier));
 }
 
-/*
- * A case whose point no grid covers goes to the lowest unit above the grids
- * that covers it (in force at its report), flagged for the grid office:
- * grid_gap, and a note in its first history row (before the caller's note,
- * if any).  Returns the unit; a point outside every unit of levels 3 to 5 is
- * refused.
- */
-static int64
-place_in_gap(CaseRow *row, int64 case_id, TimestampTz reported_at)
+/* How the messages name a case: by its id, or "the new case" before it has one. */
+static char *
+case_subject(int64 case_id)
 {
-	int64		unit = grid_index_gap_unit_at(ROW_DATUM(row, C_LOCATION), reported_at);
-	char	   *code;
-	char	   *note;
-	char	   *reason;
-
-	if (unit == 0)
-		grid_index_refuse_swapped(ROW_DATUM(row, C_LOCATION));
-	if (unit == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_CASE_ROUTING_FAILED),
-				 errmsg("no unit covers the location of case " INT64_FORMAT, case_id),
-				 errdetail("The point is outside every grid, community, subdistrict and district with a boundary in gridgov.unit."),
-				 errhint("Give the unit explicitly, or register the boundary of the unit it belongs to in gridgov.unit.")));
-	code = DatumGetCString(DirectFunctionCall1(gridcode_out, GridcodeGetDatum(unit)));
-	note = row_text(row, C_NOTE);
-	reason = psprintf("no grid covers the location: routed to unit %s (level %d)",
-					  code, gridcode_level_of(unit));
-	row_set_text(row, C_NOTE, note != NULL ? psprintf("%s; %s", reason, note) : reason);
-	if (HAS_COLUMN(C_GRID_GAP))
-		row_set(row, C_GRID_GAP, BoolGetDatum(true));
-	return unit;
+	return case_id != 0 ? psprintf("case " INT64_FORMAT, case_id) : pstrdup("the new case");
 }
 
 /*
- * Where a new case is: the grid in force at its reported_at covering its
- * point (a late report goes to the grid of its time, docs/layers.md), or in
- * a gap between the grids the lowest unit covering it (place_in_gap),
- * unless the caller named a unit; and the district above it.  Sets unit,
- * district and grid_gap, returns unit.  A district given must be that one:
- * a distributed cases table (Citus, docs/scale-out.md) has put the row in
- * the given district's shard already.
+ * The unit a report at a point belongs to: the grid in force at its time
+ * covering the point (a late report goes to the grid of its time,
+ * docs/layers.md), or, in a gap between the grids, the lowest unit of
+ * levels 3 to 5 covering it (*in_gap then).  A report without a point, or
+ * with one that no unit covers, is refused; case_id names it (0: a new case
+ * without an id yet).
+ */
+int64
+case_engine_unit_at(Datum location, bool has_location, TimestampTz reported_at, int64 case_id, bool *in_gap)
+{
+	int64		unit;
+
+	if (!has_location)
+		ereport(ERROR,
+				(errcode(ERRCODE_CASE_ROUTING_FAILED),
+				 errmsg("%s has neither a location nor a unit", case_subject(case_id)),
+				 errhint("Give the point where it happened, or the unit it belongs to.")));
+	*in_gap = false;
+	unit = grid_index_grid_at(location, reported_at);
+	if (unit != 0)
+		return unit;
+	*in_gap = true;
+	unit = grid_index_gap_unit_at(location, reported_at);
+	if (unit != 0)
+		return unit;
+	grid_index_refuse_swapped(location);
+	ereport(ERROR,
+			(errcode(ERRCODE_CASE_ROUTING_FAILED),
+			 errmsg("no unit covers the location of %s", case_subject(case_id)),
+			 errdetail("The point is outside every grid, community, subdistrict and district with a boundary in gridgov.unit."),
+			 errhint("Give the unit explicitly, or register the boundary of the unit it belongs to in gridgov.unit.")));
+	pg_unreachable();
+}
+
+/*
+ * The district (level 3) above a case's unit, the cases' distribution key
+ * on Citus; a unit above the districts is refused.
+ */
+int64
+case_engine_district_above(int64 unit, int64 case_id)
+{
+	int64		district = gridcode_ancestor_at(unit, 3);
+
+	if (district == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_CASE_ROUTING_FAILED),
+				 errmsg("%s must belong to a unit at or below a county or district", case_subject(case_id))));
+	return district;
+}
+
+/*
+ * A case in a gap between the grids is flagged for the grid office:
+ * grid_gap, and a note in its first history row (before the caller's note,
+ * if any).
+ */
+static void
+note_grid_gap(CaseRow *row, int64 unit)
+{
+	char	   *code = DatumGetCString(DirectFunctionCall1(gridcode_out, GridcodeGetDatum(unit)));
+	char	   *note = row_text(row, C_NOTE);
+	char	   *reason = psprintf("no grid covers the location: routed to unit %s (level %d)",
+								  code, gridcode_level_of(unit));
+
+	row_set_text(row, C_NOTE, note != NULL ? psprintf("%s; %s", reason, note) : reason);
+	if (HAS_COLUMN(C_GRID_GAP))
+		row_set(row, C_GRID_GAP, BoolGetDatum(true));
+}
+
+/*
+ * Where a new case is (case_engine_unit_at), unless the caller named a unit, and
+ * the district above it.  Sets unit, district and grid_gap, returns unit.
+ * A district given must be that one: a distributed cases table (Citus,
+ * docs/scale-out.md) has put the row in the given district's shard already.
  */
 static int64
 place_case(CaseRow *row, int64 case_id, TimestampTz reported_at)
 {
 	int64		unit;
 	int64		district;
+	bool		in_gap;
 
 	if (HAS_COLUMN(C_GRID_GAP))
 		row_set(row, C_GRID_GAP, BoolGetDatum(false));
 	if (ROW_NULL(row, C_UNIT))
 	{
-		if (ROW_NULL(row, C_LOCATION))
-			ereport(ERROR,
-					(errcode(ERRCODE_CASE_ROUTING_FAILED),
-					 errmsg("case " INT64_FORMAT " has neither a location nor a unit", case_id),
-					 errhint("Give the point where it happened, or the unit it belongs to.")));
-		unit = grid_index_grid_at(ROW_DATUM(row, C_LOCATION), reported_at);
-		if (unit == 0)
-			unit = place_in_gap(row, case_id, reported_at);
+		unit = case_engine_unit_at(ROW_DATUM(row, C_LOCATION), !ROW_NULL(row, C_LOCATION), reported_at,
+							case_id, &in_gap);
+		if (in_gap)
+			note_grid_gap(row, unit);
 		row_set(row, C_UNIT, GridcodeGetDatum(unit));
 	}
 	unit = DatumGetGridcode(ROW_DATUM(row, C_UNIT));
-	if (gridcode_ancestor_at(unit, 3) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_CASE_ROUTING_FAILED),
-				 errmsg("case " INT64_FORMAT " must belong to a unit at or below a county or district", case_id)));
-	district = gridcode_ancestor_at(unit, 3);
+	district = case_engine_district_above(unit, case_id);
 	if (!ROW_NULL(row, C_DISTRICT) && DatumGetGridcode(ROW_DATUM(row, C_DISTRICT)) != district)
 		ereport(ERROR,
 				(errcode(ERRCODE_CASE_ROUTING_FAILED),

@@ -799,6 +799,24 @@ grid_index_gap_unit_at(Datum point, TimestampTz at)
 }
 
 /*
+ * Before any case trigger has run in the session, read the tables of the
+ * schema of the calling function fn_oid, and PostGIS's geometry from the
+ * type of unit.boundary.
+ */
+void
+grid_index_use_schema_of(Oid fn_oid)
+{
+	Oid			namespace;
+	Oid			unit;
+
+	if (OidIsValid(spi_plan_namespace()))
+		return;
+	namespace = get_func_namespace(fn_oid);
+	unit = get_relname_relid("unit", namespace);
+	spi_plan_use_schema(namespace, get_atttype(unit, get_attnum(unit, "boundary")));
+}
+
+/*
  * The layer of the index called name: a GG011 error if there is none.
  * Called before any case trigger, the queries take the schema of the
  * calling function fn_oid, and PostGIS's from the type of unit.boundary.
@@ -808,13 +826,7 @@ layer_named(const char *name, Oid fn_oid)
 {
 	LayerIndex *layer;
 
-	if (!OidIsValid(spi_plan_namespace()))
-	{
-		Oid			namespace = get_func_namespace(fn_oid);
-		Oid			unit = get_relname_relid("unit", namespace);
-
-		spi_plan_use_schema(namespace, get_atttype(unit, get_attnum(unit, "boundary")));
-	}
+	grid_index_use_schema_of(fn_oid);
 	layer = find_layer(current_index(spi_plan_namespace()), name);
 	if (layer == NULL)
 		ereport(ERROR,

@@ -19,4 +19,7 @@ extern void grid_index_refuse_swapped(Datum point);
 /* The lowest unit of levels 3 to 5 in force at a time covering a point no grid covers, 0 if none. */
 extern int64 grid_index_gap_unit_at(Datum point, TimestampTz at);
 
+/* Outside the case triggers: the schema of the calling function fn_oid, unless one is known. */
+extern void grid_index_use_schema_of(Oid fn_oid);
+
 #endif							/* GRID_INDEX_H */

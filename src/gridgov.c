@@ -9,6 +9,7 @@
 #include "access_columns.h"
 #include "calendar.h"
 #include "case_checkpoint.h"
+#include "case_district.h"
 #include "case_engine.h"
 #include "gridcell.h"
 #include "kpi_planner.h"
@@ -30,6 +31,7 @@ _PG_init(void)
 	calendar_init();
 	case_engine_init();
 	case_checkpoint_init();
+	case_district_init();
 	kpi_planner_init();
 	worker_init();
 	access_init();

@@ -12817,3 +12817,13 @@ BEGIN
     RETURN anonymised;
 END;
 $$;
+
+-- The district a report goes to, before it is written: the one the intake
+-- trigger gives it.  On Citus, which routes a new case by its district, an
+-- INSERT into cases that leaves the district out gets it from here, on the
+-- coordinator (src/case_district.c, docs/scale-out.md).
+CREATE FUNCTION @extschema@.case_district(unit @extschema@.gridcode, location geometry,
+                                      reported_at timestamptz DEFAULT NULL) RETURNS @extschema@.gridcode
+    AS 'MODULE_PATHNAME', 'gridgov_case_district' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.case_district(@extschema@.gridcode, geometry, timestamptz) IS
+    'the district (level 3) a report belongs to, as intake places it: above its unit if given, else above the grid (in a gap, the lowest unit) covering its point at reported_at (default now); GG003 where intake would refuse the report; on Citus, an INSERT into cases without its district gets it from here';

@@ -7,7 +7,7 @@
 -- compares every routed point with a plain ST_Covers query over gridgov.unit.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(24);
+SELECT plan(28);
 
 -- the district, its two subdistricts (a strip of the district left
 -- between them and its northern edge) and three communities, side by side
@@ -111,6 +111,26 @@ SELECT ok((SELECT count(*) FROM answer WHERE kind IN ('vertex', 'near') AND leve
 SELECT results_eq($$SELECT kind, unit::text FROM answer WHERE kind IN ('district edge', 'outside') ORDER BY kind, unit$$,
                   $$VALUES ('district edge', '440311'), ('district edge', '440311'), ('outside', NULL), ('outside', NULL)$$,
                   'the district''s edge is in it (ST_Covers); a hair outside, and far outside, are refused');
+
+-- case_district(), by which Citus routes a report before its row exists
+-- (src/case_district.c), answers as intake does: for every probe point the
+-- district above the unit intake chose, GG003 where intake refused it.
+CREATE FUNCTION pg_temp.district_of(point geometry) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN case_district(NULL, point, '2026-11-16 10:00+08')::text;
+EXCEPTION WHEN SQLSTATE 'GG003' THEN
+    RETURN 'GG003';
+END $$;
+SELECT is((SELECT count(*) FROM answer
+            WHERE pg_temp.district_of(p) IS DISTINCT FROM COALESCE(ancestor(unit, 3)::text, 'GG003')),
+          0::bigint, 'case_district() of every probe point: the district of intake''s unit, or GG003 where intake refused');
+SELECT is((SELECT count(*) FROM cases WHERE case_district(unit, NULL) <> district), 0::bigint,
+          'case_district() of every case''s unit: the case''s district');
+SELECT throws_ok($$SELECT case_district(NULL, NULL)$$, 'GG003', 'the new case has neither a location nor a unit',
+                 'case_district() of nothing: GG003');
+SELECT throws_ok($$SELECT case_district('44', NULL)$$, 'GG003',
+                 'the new case must belong to a unit at or below a county or district',
+                 'case_district() of a province: GG003');
 
 -- the hole of 光明社区's grid: inside it the community, on its edge the grid
 SELECT results_eq($$SELECT (pg_temp.routed(ST_SetSRID(ST_MakePoint(x, y), 4326))).unit::text FROM (VALUES

@@ -9,6 +9,8 @@ SET gridgov.actor = '网格员李';
 INSERT INTO cases (id, category, channel, location, reported_at)
 VALUES (101, 'noise', 'resident_app', ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326), '2026-11-16 10:00+08')
 RETURNING id, unit, handling_level, service_point, status, stage, stage_deadline;
+SELECT case_district(NULL, ST_SetSRID(ST_MakePoint(113.94, 22.75), 4326), '2026-11-16 10:00+08') AS by_point,
+       case_district('440311006003001', NULL) AS by_unit;
 SELECT id, status, stage_deadline FROM accept(101, at => '2026-11-16 11:00+08', actor => '值班员王');
 SELECT id, status, service_point, stage_deadline FROM dispatch(101, at => '2026-11-17 09:30+08');
 UPDATE cases SET status = 'in_progress', moved_at = '2026-11-17 10:00+08' WHERE id = 101;
