@@ -7,7 +7,7 @@
 -- compares every routed point with a plain ST_Covers query over gridgov.unit.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(28);
+SELECT plan(29);
 
 -- the district, its two subdistricts (a strip of the district left
 -- between them and its northern edge) and three communities, side by side
@@ -192,10 +192,14 @@ SELECT results_eq($$SELECT unit, received, closed FROM kpi_by_unit('2026-11-13',
 -- who sees the gaps: a viewer of one community sees its own only
 CREATE ROLE gap_viewer IN ROLE gridgov_reader;
 SELECT grant_jurisdiction('gap_viewer', '440311006004', 'viewer');
+GRANT SELECT ON answer TO gap_viewer;
 SET ROLE gap_viewer;
 SELECT ok((SELECT count(*) FROM grid_gaps) > 0 AND (SELECT bool_and(unit LIKE '440311006004%') FROM grid_gaps),
           'a viewer of one community sees that community''s gaps and no others');
 SELECT throws_ok($$UPDATE cases SET grid_gap = false$$, '42501', NULL, 'and cannot clear a flag');
+SELECT is((SELECT count(*) FROM answer
+            WHERE pg_temp.district_of(p) IS DISTINCT FROM COALESCE(ancestor(unit, 3)::text, 'GG003')),
+          0::bigint, 'case_district() answers it as intake placed every probe point, in any community''s gaps');
 RESET ROLE;
 SELECT throws_ok($$UPDATE cases SET grid_gap = false WHERE id = 990001$$, 'GG001',
                  'column "grid_gap" of case 990001 is kept by the case engine', 'not even the owner: the engine keeps the flag');
