@@ -7,17 +7,18 @@
  * On Citus the cases are distributed by district, and Citus routes an
  * INSERT by the district in the row, before the intake trigger could set it
  * on the shard from the unit (docs/scale-out.md); without one it refuses
- * the row.  So where Citus is loaded, parse analysis of an INSERT into
- * gridgov.cases without the district adds it: case_district() over the
- * same unit, location and reported_at, a stable function that Citus
- * evaluates on the coordinator to route the row.  The trigger on the shard
- * places the case again and refuses a district that does not agree, so a
- * volatile expression in a VALUES row, evaluated for both, cannot put a
- * case in the wrong shard.  A multi-row VALUES gets the district in each of
- * its rows, which Citus routes one by one; an INSERT ... SELECT reads its
- * SELECT through a query that adds the district, so that the SELECT's
- * expressions are evaluated once.  COPY is not parsed and still needs the
- * district; without Citus, the trigger alone sets it.
+ * the row.  So where Citus is loaded and created in the database, parse
+ * analysis of an INSERT into gridgov.cases without the district adds it:
+ * case_district() over the same unit, location and reported_at, a stable
+ * function that Citus evaluates on the coordinator to route the row.  The
+ * trigger on the shard places the case again and refuses a district that
+ * does not agree, so a volatile expression in a VALUES row, evaluated for
+ * both, cannot put a case in the wrong shard.  A multi-row VALUES gets the
+ * district in each of its rows, which Citus routes one by one; an INSERT
+ * ... SELECT reads its SELECT through a query that adds the district, so
+ * that the SELECT's expressions are evaluated once.  COPY is not parsed
+ * and still needs the district; in a database without Citus, the trigger
+ * alone sets it.
  */
 #include "postgres.h"
 
@@ -25,6 +26,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/analyze.h"
@@ -110,6 +112,9 @@ lacks_district(Query *query, DistrictInsert *insert)
 		return false;
 	cases = rt_fetch(query->resultRelation, query->rtable)->relid;
 	if (cases != get_relname_relid("cases", namespace))
+		return false;
+	/* a database of the server without Citus in it keeps its INSERTs as written */
+	if (!OidIsValid(get_extension_oid("citus", true)))
 		return false;
 	insert->query = query;
 	insert->district_attnum = get_attnum(cases, "district");
@@ -325,7 +330,7 @@ add_district_where_lacking(Query *query)
 	}
 }
 
-/* post_parse_analyze_hook: with Citus loaded, INSERTs into cases get their district. */
+/* post_parse_analyze_hook: with Citus loaded, INSERTs into cases get their district (lacks_district). */
 static void
 case_district_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
 {
