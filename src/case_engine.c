@@ -326,8 +326,23 @@ case_row_deform(CaseRow *row, TupleDesc tupdesc, HeapTuple tuple)
 	heap_deform_tuple(tuple, tupdesc, row->values, row->nulls);
 }
 
-#define ROW_NULL(row, col)	((row)->nulls[case_attnum[col] - 1])
-#define ROW_DATUM(row, col)	((row)->values[case_attnum[col] - 1])
+/*
+ * Where a column is in a deformed row.  A column the table lacks (one newer
+ * than the extension's tables, HAS_COLUMN) must be checked for before it is
+ * read or written: reaching one is a bug, reported, not a read outside the
+ * row.
+ */
+static inline int
+column_index(CaseColumn col)
+{
+	if (unlikely(case_attnum[col] <= 0))
+		elog(ERROR, "the case engine used column \"%s\", which this version's cases table lacks",
+			 case_column_names[col]);
+	return case_attnum[col] - 1;
+}
+
+#define ROW_NULL(row, col)	((row)->nulls[column_index(col)])
+#define ROW_DATUM(row, col)	((row)->values[column_index(col)])
 
 /* Set a column of the row. */
 static inline void
@@ -369,7 +384,7 @@ row_int(CaseRow *row, CaseColumn col, int32 if_null)
 	if (ROW_NULL(row, col))
 		return if_null;
 	/* smallint and integer columns */
-	return TupleDescAttr(row->tupdesc, case_attnum[col] - 1)->atttypid == INT2OID ?
+	return TupleDescAttr(row->tupdesc, column_index(col))->atttypid == INT2OID ?
 		DatumGetInt16(ROW_DATUM(row, col)) : DatumGetInt32(ROW_DATUM(row, col));
 }
 
@@ -386,7 +401,7 @@ row_person(CaseRow *row, CaseColumn col)
 static inline void
 row_set_int(CaseRow *row, CaseColumn col, int32 value)
 {
-	row_set(row, col, TupleDescAttr(row->tupdesc, case_attnum[col] - 1)->atttypid == INT2OID ?
+	row_set(row, col, TupleDescAttr(row->tupdesc, column_index(col))->atttypid == INT2OID ?
 			Int16GetDatum((int16) value) : Int32GetDatum(value));
 }
 
@@ -394,7 +409,7 @@ row_set_int(CaseRow *row, CaseColumn col, int32 value)
 static inline bool
 row_equal(CaseRow *a, CaseRow *b, CaseColumn col)
 {
-	Form_pg_attribute att = TupleDescAttr(a->tupdesc, case_attnum[col] - 1);
+	Form_pg_attribute att = TupleDescAttr(a->tupdesc, column_index(col));
 
 	if (ROW_NULL(a, col) || ROW_NULL(b, col))
 		return ROW_NULL(a, col) == ROW_NULL(b, col);
@@ -497,11 +512,11 @@ may_name_people(Relation cases)
 	return case_restore_may_import() || has_privs_of_role(GetUserId(), cases->rd_rel->relowner);
 }
 
-/* The person a report or move names in col, 0 when it names none. */
+/* The person a report or move names in col, 0 when it names none or the table lacks col. */
 static int64
 given_person(CaseRow *old, CaseRow *new, CaseColumn col)
 {
-	if (ROW_NULL(new, col) || (old != NULL && row_equal(old, new, col)))
+	if (!HAS_COLUMN(col) || ROW_NULL(new, col) || (old != NULL && row_equal(old, new, col)))
 		return 0;
 	return DatumGetInt64(ROW_DATUM(new, col));
 }
@@ -1413,12 +1428,14 @@ setting_person(const char *value)
 static void
 assign_handler(CaseUpdate *u)
 {
-	int64		handler = given_person(&u->old, &u->new, C_HANDLER);
+	int64		handler;
 	int64		previous;
 	bool		moved_away;
 
+	/* a table from before 0.8.0 has no handler to read */
 	if (!HAS_PEOPLE())
 		return;
+	handler = given_person(&u->old, &u->new, C_HANDLER);
 	if (handler == 0 && handler_setting != NULL && handler_setting[0] != '\0')
 		handler = setting_person(handler_setting);
 	previous = row_person(&u->old, C_HANDLER);
@@ -1446,8 +1463,7 @@ is_recount(CaseUpdate *u)
 		DatumGetBool(ROW_DATUM(&u->new, C_DEADLINE_PROVISIONAL)))
 		return false;
 	for (col = 0; col < NUM_CASE_COLUMNS; col++)
-		if (col != C_DEADLINE_PROVISIONAL && !(col == C_HISTORY_CONTENT && !HAS_CONTENT()) &&
-			!row_equal(&u->old, &u->new, col))
+		if (col != C_DEADLINE_PROVISIONAL && HAS_COLUMN(col) && !row_equal(&u->old, &u->new, col))
 			return false;
 	return true;
 }
