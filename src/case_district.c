@@ -24,7 +24,6 @@
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "nodes/makefuncs.h"
@@ -36,7 +35,6 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
-#include "utils/syscache.h"
 
 #include "case_district.h"
 #include "case_engine.h"
@@ -139,10 +137,7 @@ lacks_district(Query *query, DistrictInsert *insert)
 				insert->source[i] = entry;
 		}
 	}
-	/* straight from the catalog cache: a name lookup would check the schema's rights */
-	insert->function = GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum("case_district"),
-									   PointerGetDatum(buildoidvector(insert->arg_type, DISTRICT_NARGS)),
-									   ObjectIdGetDatum(namespace));
+	insert->function = gridgov_function(namespace, "case_district", insert->arg_type, DISTRICT_NARGS);
 	return OidIsValid(insert->function);
 }
 

@@ -1,7 +1,8 @@
 /*
  * gridgov.c
- *		The module: its magic block, and the one place later pillars hook
- *		their start-up work (settings, caches) into.
+ *		The module: its magic block, the one place later pillars hook
+ *		their start-up work (settings, caches) into, and the hooks' lookup
+ *		of gridgov's functions.
  */
 #include "postgres.h"
 
@@ -15,8 +16,11 @@
 #include "kpi_planner.h"
 #include "open311.h"
 #include "worker.h"
+#include "catalog/pg_proc.h"
 #include "fmgr.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/syscache.h"
 
 PG_MODULE_MAGIC;
 
@@ -40,4 +44,17 @@ _PG_init(void)
 
 	/* after every setting exists: a misspelt gridgov.* setting is an error */
 	MarkGUCPrefixReserved("gridgov");
+}
+
+/*
+ * gridgov.name(argtypes) in namespace, InvalidOid if none; straight from the
+ * catalog cache: the hooks run for every user, and a name lookup would check
+ * their right to the schema.
+ */
+Oid
+gridgov_function(Oid namespace, const char *name, const Oid *argtypes, int nargs)
+{
+	return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum(name),
+						   PointerGetDatum(buildoidvector(argtypes, nargs)),
+						   ObjectIdGetDatum(namespace));
 }

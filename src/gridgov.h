@@ -31,4 +31,7 @@
 #define PG_GETARG_GRIDCODE(n)	DatumGetGridcode(PG_GETARG_DATUM(n))
 #define PG_RETURN_GRIDCODE(x)	return GridcodeGetDatum(x)
 
+/* The function gridgov.name(argtypes) in namespace, from the catalog cache; InvalidOid if none. */
+extern Oid	gridgov_function(Oid namespace, const char *name, const Oid *argtypes, int nargs);
+
 #endif							/* GRIDGOV_H */

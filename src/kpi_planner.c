@@ -29,7 +29,6 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_aggregate.h"
-#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -42,6 +41,7 @@
 #include "utils/syscache.h"
 
 #include "cache.h"
+#include "gridgov.h"
 #include "kpi.h"
 #include "kpi_planner.h"
 
@@ -109,18 +109,6 @@ find_column(int i, const char *name, Oid type)
 	get_atttypetypmodcoll(catalog.cases_relid, catalog.attnum[i],
 						  &catalog.type[i], &catalog.typmod[i], &catalog.collation[i]);
 	return catalog.type[i] == type;
-}
-
-/*
- * gridgov.name(argtypes), straight from the catalog cache: the planner runs
- * for every user, and a name lookup would check their right to the schema.
- */
-static Oid
-gridgov_function(Oid namespace, const char *name, const Oid *argtypes, int nargs)
-{
-	return GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum(name),
-						   PointerGetDatum(buildoidvector(argtypes, nargs)),
-						   ObjectIdGetDatum(namespace));
 }
 
 /* gridgov.kpi(argtypes) */
