@@ -16,6 +16,13 @@ SELECT coalesce(s.name, '光明区 (all)') AS subdistrict,
  GROUP BY ROLLUP ((s.code, s.name))
  ORDER BY s.code NULLS LAST;
 
+\echo 'C1b. Where a report goes, known before it is written: case_district(), by which a Citus'
+\echo '     coordinator sends a report to its district''s shard (docs/scale-out.md).  It agrees'
+\echo '     with intake on every case.'
+SELECT count(*) AS reports_with_a_point,
+       count(*) FILTER (WHERE case_district(NULL, location, reported_at) = district) AS same_district
+  FROM cases WHERE location IS NOT NULL;
+
 \echo 'C2. Small matters stay in the community (小事不出村): closed cases by category, and where'
 \echo '    they were settled.'
 SELECT k.name AS category, coalesce(k.department, '') AS owned_by,

@@ -7,7 +7,7 @@
 -- compares every routed point with a plain ST_Covers query over gridgov.unit.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(29);
+SELECT plan(30);
 
 -- the district, its two subdistricts (a strip of the district left
 -- between them and its northern edge) and three communities, side by side
@@ -193,6 +193,13 @@ SELECT results_eq($$SELECT unit, received, closed FROM kpi_by_unit('2026-11-13',
 CREATE ROLE gap_viewer IN ROLE gridgov_reader;
 SELECT grant_jurisdiction('gap_viewer', '440311006004', 'viewer');
 GRANT SELECT ON answer TO gap_viewer;
+-- a hostile schema ahead of gridgov's on the path, shadowing what a
+-- placement query would call by name
+CREATE SCHEMA hostile;
+CREATE FUNCTION hostile.st_covers(geometry, geometry) RETURNS boolean LANGUAGE sql RETURN false;
+CREATE FUNCTION hostile.st_intersects(geometry, geometry) RETURNS boolean LANGUAGE sql RETURN false;
+CREATE FUNCTION hostile.ancestor(gridcode, integer) RETURNS gridcode LANGUAGE sql RETURN NULL::gridcode;
+GRANT USAGE ON SCHEMA hostile TO gap_viewer;
 SET ROLE gap_viewer;
 SELECT ok((SELECT count(*) FROM grid_gaps) > 0 AND (SELECT bool_and(unit LIKE '440311006004%') FROM grid_gaps),
           'a viewer of one community sees that community''s gaps and no others');
@@ -200,6 +207,11 @@ SELECT throws_ok($$UPDATE cases SET grid_gap = false$$, '42501', NULL, 'and cann
 SELECT is((SELECT count(*) FROM answer
             WHERE pg_temp.district_of(p) IS DISTINCT FROM COALESCE(ancestor(unit, 3)::text, 'GG003')),
           0::bigint, 'case_district() answers it as intake placed every probe point, in any community''s gaps');
+SET LOCAL search_path = hostile, gridgov, public;
+SELECT is((SELECT count(*) FROM answer
+            WHERE pg_temp.district_of(p) IS DISTINCT FROM COALESCE(gridgov.ancestor(unit, 3)::text, 'GG003')),
+          0::bigint, 'and the same with a hostile schema first on its search_path');
+SET LOCAL search_path = gridgov, public;
 RESET ROLE;
 SELECT throws_ok($$UPDATE cases SET grid_gap = false WHERE id = 990001$$, 'GG001',
                  'column "grid_gap" of case 990001 is kept by the case engine', 'not even the owner: the engine keeps the flag');
