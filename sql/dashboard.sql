@@ -237,7 +237,8 @@ COMMENT ON FUNCTION gridgov.check_tile(integer, integer, integer, integer) IS
     'true for an existing web-mercator tile z/x/y (and a gridcell level 1 to 10 when given); an error (22023) otherwise';
 
 -- The units at a level whose boundary meets the tile, layer "risk", with
--- attributes code, name, level, score, color and cases.
+-- attributes code, name, level, score, color and cases, in the order of
+-- their codes: the same data makes the same tile, byte for byte.
 CREATE FUNCTION gridgov.risk_tile(z integer, x integer, y integer, level integer DEFAULT 6,
                                       as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS bytea
@@ -260,7 +261,7 @@ BEGIN ATOMIC
            AND gridgov.unit_is_current(u.valid_to)
           LEFT JOIN LATERAL gridgov.risk_scores(u.code, as_of, u.level) rs ON true
     )
-    SELECT COALESCE((SELECT ST_AsMVT(f.*, 'risk', 4096, 'geom')
+    SELECT COALESCE((SELECT ST_AsMVT(f.*, 'risk', 4096, 'geom' ORDER BY f.code)
                        FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea);
 END;
 COMMENT ON FUNCTION gridgov.risk_tile(integer, integer, integer, integer, timestamptz) IS
@@ -328,7 +329,7 @@ BEGIN
              WHERE ce.cases OPERATOR(pg_catalog.>) 0
         )
         SELECT CASE WHEN z IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL AND as_of IS NOT NULL
-                    THEN COALESCE((SELECT ST_AsMVT(f.*, 'risk_cells', 4096, 'geom')
+                    THEN COALESCE((SELECT ST_AsMVT(f.*, 'risk_cells', 4096, 'geom' ORDER BY f.cell)
                                      FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea) END);
 END;
 $$;

@@ -10042,7 +10042,7 @@ BEGIN ATOMIC
            AND @extschema@.unit_is_current(u.valid_to)
           LEFT JOIN LATERAL @extschema@.risk_scores(u.code, as_of, u.level) rs ON true
     )
-    SELECT COALESCE((SELECT ST_AsMVT(f.*, 'risk', 4096, 'geom')
+    SELECT COALESCE((SELECT ST_AsMVT(f.*, 'risk', 4096, 'geom' ORDER BY f.code)
                        FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea);
 END;
 
@@ -11420,7 +11420,7 @@ BEGIN
              WHERE ce.cases OPERATOR(pg_catalog.>) 0
         )
         SELECT CASE WHEN z IS NOT NULL AND x IS NOT NULL AND y IS NOT NULL AND as_of IS NOT NULL
-                    THEN COALESCE((SELECT ST_AsMVT(f.*, 'risk_cells', 4096, 'geom')
+                    THEN COALESCE((SELECT ST_AsMVT(f.*, 'risk_cells', 4096, 'geom' ORDER BY f.cell)
                                      FROM features f WHERE f.geom IS NOT NULL), '\x'::bytea) END);
 END;
 $$;
