@@ -20,7 +20,8 @@ SELECT coalesce(s.name, '光明区 (all)') AS subdistrict,
 \echo '     coordinator sends a report to its district''s shard (docs/scale-out.md).  It agrees'
 \echo '     with intake on every case.'
 SELECT count(*) AS reports_with_a_point,
-       count(*) FILTER (WHERE case_district(NULL, location, reported_at) = district) AS same_district
+       count(*) FILTER (WHERE case_district(NULL, location, reported_at) = district)
+           AS same_district
   FROM cases WHERE location IS NOT NULL;
 
 \echo 'C2. Small matters stay in the community (小事不出村): closed cases by category, and where'
