@@ -421,6 +421,14 @@ CREATE POLICY gridgov_update ON gridgov.organization_unit FOR UPDATE
     WITH CHECK (gridgov.jurisdiction_holds(unit, 'administrator'));
 CREATE POLICY gridgov_delete ON gridgov.organization_unit FOR DELETE
     USING (gridgov.jurisdiction_holds(unit, 'administrator'));
+-- The kept coverage: seen where its grid or community is; written by
+-- its triggers alone (as their owner).
+ALTER TABLE gridgov.grid_party_days ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON gridgov.grid_party_days FOR SELECT
+    USING (gridgov.jurisdiction_visible(grid));
+ALTER TABLE gridgov.community_headcount ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON gridgov.community_headcount FOR SELECT
+    USING (gridgov.jurisdiction_visible(community));
 -- A post's place is its unit, else its organization's anchor: the posts
 -- without a unit are tested against one hashed list of the organizations
 -- anchored where the role may see (or administer), built once per query.

@@ -80,6 +80,7 @@ GRANT SELECT ON gridgov.unit, gridgov.grid_lineage, gridgov.unit_versions,
                 gridgov.calendar_day, gridgov.work_period,
                 gridgov.organization_kind, gridgov.organization, gridgov.organization_unit,
                 gridgov.person, gridgov.role, gridgov.post,
+                gridgov.grid_party_days, gridgov.community_headcount,
                 gridgov.category, gridgov.service_point, gridgov.category_rule,
                 gridgov.warning_rule,
                 gridgov.kpi_daily, gridgov.kpi_unit_daily, gridgov.kpi_handler_daily,
@@ -209,6 +210,12 @@ REVOKE EXECUTE ON FUNCTION
     gridgov.organization_unit_check(),
     gridgov.organization_unit_release(),
     gridgov.post_check(),
+    gridgov.coverage_recount(gridgov.gridcode[], gridgov.gridcode[]),
+    gridgov.coverage_recount_units(gridgov.gridcode[]),
+    gridgov.coverage_post_changed(),
+    gridgov.coverage_unit_changed(),
+    gridgov.coverage_role_changed(),
+    gridgov.rebuild_coverage(),
     gridgov.service_point_check(),
     gridgov.case_before_insert(),
     gridgov.case_after_intake(),
@@ -217,6 +224,7 @@ REVOKE EXECUTE ON FUNCTION
     gridgov.case_history_refuse_change()
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION gridgov.working_span(timestamptz, timestamptz, text) TO gridgov_reader;
+GRANT EXECUTE ON FUNCTION gridgov.rebuild_coverage() TO gridgov_administrator;
 GRANT EXECUTE ON FUNCTION
     gridgov.apply_move(bigint, text, text, timestamptz, text, text, text, timestamptz, integer, text, bigint, integer, integer, text, bigint),
     gridgov.accept(bigint, text, timestamptz, text, bigint),

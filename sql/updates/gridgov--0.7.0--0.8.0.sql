@@ -12827,3 +12827,369 @@ CREATE FUNCTION @extschema@.case_district(unit @extschema@.gridcode, location ge
     AS 'MODULE_PATHNAME', 'gridgov_case_district' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.case_district(@extschema@.gridcode, geometry, timestamptz) IS
     'the district (level 3) a report belongs to, as intake places it: above its unit if given, else above the grid (in a gap, the lowest unit) covering its point at reported_at (default now); GG003 where intake would refuse the report; on Citus, an INSERT into cases without its district gets it from here';
+
+-- The morning checks read kept coverage instead of the posts (issue 12):
+-- per grid the days a party member is placed in it, per community its
+-- headcount over time, kept by statement triggers (docs/people.md).
+-- What the morning checks read instead of the posts (所有网格有党员 and the
+-- people under each community), kept current by the statement triggers
+-- below from the posts and the coverage: per grid, the days on which a
+-- party member is placed in it; per community, how many people (and party
+-- members) are placed under it from each day on.  Derived data, so not
+-- dumped: a restore's rows rebuild them through the same triggers (ENABLE
+-- ALWAYS), and rebuild_coverage() builds them whole.  One row per grid or
+-- community, kept when it empties, so that two transactions that change
+-- the same one always touch the same row (REPEATABLE READ then refuses
+-- the second with 40001 instead of losing the first's change).
+CREATE TABLE @extschema@.grid_party_days (
+    grid    @extschema@.gridcode PRIMARY KEY,
+    days    pg_catalog.datemultirange NOT NULL
+);
+COMMENT ON TABLE @extschema@.grid_party_days IS
+    'per grid, the days on which at least one party member is placed in it (kept by the triggers on post and organization_unit)';
+COMMENT ON COLUMN @extschema@.grid_party_days.grid IS 'the grid (level 6)';
+COMMENT ON COLUMN @extschema@.grid_party_days.days IS
+    'the days on which a post of a party member places its holder on the grid or a building in it; empty if none';
+CREATE TABLE @extschema@.community_headcount (
+    community       @extschema@.gridcode PRIMARY KEY,
+    since           date[] NOT NULL,
+    people          integer[] NOT NULL,
+    party_members   integer[] NOT NULL,
+    CONSTRAINT community_headcount_steps CHECK (
+        pg_catalog.cardinality(people) OPERATOR(pg_catalog.=) pg_catalog.cardinality(since)
+        AND pg_catalog.cardinality(party_members) OPERATOR(pg_catalog.=) pg_catalog.cardinality(since))
+);
+COMMENT ON TABLE @extschema@.community_headcount IS
+    'per community, the people and party members placed under it, as steps over time (kept by the triggers on post and organization_unit)';
+COMMENT ON COLUMN @extschema@.community_headcount.community IS 'the community (level 5)';
+COMMENT ON COLUMN @extschema@.community_headcount.since IS
+    'the days on which the counts change, ascending (-infinity for posts with no first day); before the first, no one';
+COMMENT ON COLUMN @extschema@.community_headcount.people IS
+    'from since[i] until since[i + 1], how many people are placed under the community (width_bucket(day, since) finds i)';
+COMMENT ON COLUMN @extschema@.community_headcount.party_members IS 'from since[i] until since[i + 1], how many of them are party members';
+
+-- The kept coverage (grid_party_days, community_headcount).  A change
+-- recounts each grid and community it touches from scratch, from the
+-- posts and the coverage as they are once the rows are locked: the rows
+-- are made if missing and locked in the order of their codes, and the
+-- recount is a later statement, so under READ COMMITTED it reads what a
+-- transaction that held a lock committed (REPEATABLE READ refuses with
+-- 40001 instead).  Row locks, not advisory ones: a transaction may touch
+-- every grid of a province without filling the lock table.  SECURITY
+-- DEFINER: a count covers every post, including those the writer's
+-- policies hide from it.
+CREATE FUNCTION @extschema@.coverage_recount(grids @extschema@.gridcode[], communities @extschema@.gridcode[])
+    RETURNS void
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER SET search_path = gridgov, pg_catalog, pg_temp
+AS $$
+BEGIN
+    grids := ARRAY(SELECT DISTINCT g FROM pg_catalog.unnest(grids) g WHERE g IS NOT NULL ORDER BY g);
+    communities := ARRAY(SELECT DISTINCT c FROM pg_catalog.unnest(communities) c WHERE c IS NOT NULL ORDER BY c);
+    INSERT INTO @extschema@.grid_party_days (grid, days)
+    SELECT g, '{}' FROM pg_catalog.unnest(grids) g
+        ON CONFLICT DO NOTHING;
+    INSERT INTO @extschema@.community_headcount (community, since, people, party_members)
+    SELECT c, '{}', '{}', '{}' FROM pg_catalog.unnest(communities) c
+        ON CONFLICT DO NOTHING;
+    PERFORM FROM @extschema@.grid_party_days d
+      WHERE d.grid OPERATOR(@extschema@.=) ANY (grids)
+      ORDER BY d.grid FOR UPDATE;
+    PERFORM FROM @extschema@.community_headcount h
+      WHERE h.community OPERATOR(@extschema@.=) ANY (communities)
+      ORDER BY h.community FOR UPDATE;
+    -- the days of the party members placed under each grid
+    UPDATE @extschema@.grid_party_days d
+       SET days = COALESCE((
+           SELECT pg_catalog.range_agg(x.days)
+             FROM (SELECT p.valid AS days
+                     FROM @extschema@.post p
+                     JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) p.role
+                    WHERE p.unit OPERATOR(@extschema@.<@) d.grid
+                      AND r.class OPERATOR(pg_catalog.=) 'party_member'
+                   UNION ALL
+                   SELECT p.valid OPERATOR(pg_catalog.*) c.valid
+                     FROM @extschema@.organization_unit c
+                     JOIN @extschema@.post p ON p.organization OPERATOR(pg_catalog.=) c.organization
+                     JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) p.role
+                    WHERE c.unit OPERATOR(@extschema@.<@) d.grid
+                      AND p.unit IS NULL
+                      AND p.valid OPERATOR(pg_catalog.&&) c.valid
+                      AND r.class OPERATOR(pg_catalog.=) 'party_member') x), '{}')
+     WHERE d.grid OPERATOR(@extschema@.=) ANY (grids);
+    -- per community: each person's days there, then the running count of
+    -- the days people (and party members) start and stop being placed
+    UPDATE @extschema@.community_headcount h
+       SET (since, people, party_members) = (
+           WITH placed AS (
+               SELECT p.person, p.valid AS days, r.class OPERATOR(pg_catalog.=) 'party_member' AS party
+                 FROM @extschema@.post p
+                 JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) p.role
+                WHERE p.unit OPERATOR(@extschema@.<@) h.community
+               UNION ALL
+               SELECT p.person, p.valid OPERATOR(pg_catalog.*) c.valid,
+                      r.class OPERATOR(pg_catalog.=) 'party_member'
+                 FROM @extschema@.organization_unit c
+                 JOIN @extschema@.post p ON p.organization OPERATOR(pg_catalog.=) c.organization
+                 JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) p.role
+                WHERE c.unit OPERATOR(@extschema@.<@) h.community
+                  AND p.unit IS NULL
+                  AND p.valid OPERATOR(pg_catalog.&&) c.valid),
+           per_person AS (
+               SELECT pg_catalog.range_agg(days) AS days,
+                      pg_catalog.range_agg(days) FILTER (WHERE party) AS party_days
+                 FROM placed GROUP BY person),
+           change AS (
+               SELECT COALESCE(pg_catalog.lower(r), '-infinity') AS day, 1 AS people, 0 AS party
+                 FROM per_person, pg_catalog.unnest(days) r
+               UNION ALL
+               SELECT pg_catalog.upper(r), -1, 0
+                 FROM per_person, pg_catalog.unnest(days) r WHERE NOT pg_catalog.upper_inf(r)
+               UNION ALL
+               SELECT COALESCE(pg_catalog.lower(r), '-infinity'), 0, 1
+                 FROM per_person, pg_catalog.unnest(party_days) r
+               UNION ALL
+               SELECT pg_catalog.upper(r), 0, -1
+                 FROM per_person, pg_catalog.unnest(party_days) r WHERE NOT pg_catalog.upper_inf(r)),
+           step AS (
+               SELECT day,
+                      pg_catalog.sum(pg_catalog.sum(people)) OVER (ORDER BY day) AS people,
+                      pg_catalog.sum(pg_catalog.sum(party)) OVER (ORDER BY day) AS party
+                 FROM change GROUP BY day)
+           SELECT COALESCE(pg_catalog.array_agg(day ORDER BY day), '{}'),
+                  COALESCE(pg_catalog.array_agg(people::integer ORDER BY day), '{}'),
+                  COALESCE(pg_catalog.array_agg(party::integer ORDER BY day), '{}')
+             FROM step)
+     WHERE h.community OPERATOR(@extschema@.=) ANY (communities);
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.coverage_recount(@extschema@.gridcode[], @extschema@.gridcode[]) IS
+    'recounts grid_party_days for grids and community_headcount for communities from the posts and the coverage, under row locks (the triggers'' work)';
+
+-- The grids (level 6 ancestors) and communities (level 5) whose counts a
+-- set of units can change: a unit below a grid changes its grid, one at
+-- or below a community its community.
+CREATE FUNCTION @extschema@.coverage_recount_units(units @extschema@.gridcode[]) RETURNS void
+    LANGUAGE sql VOLATILE PARALLEL UNSAFE
+BEGIN ATOMIC
+    SELECT @extschema@.coverage_recount(
+        ARRAY(SELECT DISTINCT @extschema@.ancestor(u, 6) FROM pg_catalog.unnest(coverage_recount_units.units) u
+               WHERE @extschema@.level(u) OPERATOR(pg_catalog.>=) 6),
+        ARRAY(SELECT DISTINCT @extschema@.ancestor(u, 5) FROM pg_catalog.unnest(coverage_recount_units.units) u
+               WHERE @extschema@.level(u) OPERATOR(pg_catalog.>=) 5));
+END;
+COMMENT ON FUNCTION @extschema@.coverage_recount_units(@extschema@.gridcode[]) IS
+    'recounts the kept coverage of the grids and communities above units';
+
+-- AFTER ... FOR EACH STATEMENT on post: the units a statement's posts
+-- place people on, before and after (a post without a unit places its
+-- holder on every unit its organization ever covers).
+CREATE FUNCTION @extschema@.coverage_post_changed() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER SET search_path = gridgov, pg_catalog, pg_temp
+AS $$
+DECLARE
+    units @extschema@.gridcode[] := '{}';
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'TRUNCATE' THEN
+        PERFORM @extschema@.rebuild_coverage();
+        RETURN NULL;
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.<>) 'DELETE' THEN
+        units := units OPERATOR(pg_catalog.||) ARRAY(
+            SELECT n.unit FROM gridgov_new_posts n WHERE n.unit IS NOT NULL
+            UNION
+            SELECT c.unit FROM gridgov_new_posts n
+              JOIN @extschema@.organization_unit c ON c.organization OPERATOR(pg_catalog.=) n.organization
+             WHERE n.unit IS NULL);
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.<>) 'INSERT' THEN
+        units := units OPERATOR(pg_catalog.||) ARRAY(
+            SELECT o.unit FROM gridgov_old_posts o WHERE o.unit IS NOT NULL
+            UNION
+            SELECT c.unit FROM gridgov_old_posts o
+              JOIN @extschema@.organization_unit c ON c.organization OPERATOR(pg_catalog.=) o.organization
+             WHERE o.unit IS NULL);
+    END IF;
+    PERFORM @extschema@.coverage_recount_units(units);
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.coverage_post_changed() IS
+    'AFTER ... FOR EACH STATEMENT trigger on post: recounts the kept coverage above the units the statement''s posts place people on';
+
+-- AFTER ... FOR EACH STATEMENT on organization_unit: the units covered
+-- before and after.
+CREATE FUNCTION @extschema@.coverage_unit_changed() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER SET search_path = gridgov, pg_catalog, pg_temp
+AS $$
+DECLARE
+    units @extschema@.gridcode[] := '{}';
+BEGIN
+    IF TG_OP OPERATOR(pg_catalog.=) 'TRUNCATE' THEN
+        PERFORM @extschema@.rebuild_coverage();
+        RETURN NULL;
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.<>) 'DELETE' THEN
+        units := units OPERATOR(pg_catalog.||) ARRAY(SELECT DISTINCT n.unit FROM gridgov_new_coverage n);
+    END IF;
+    IF TG_OP OPERATOR(pg_catalog.<>) 'INSERT' THEN
+        units := units OPERATOR(pg_catalog.||) ARRAY(SELECT DISTINCT o.unit FROM gridgov_old_coverage o);
+    END IF;
+    PERFORM @extschema@.coverage_recount_units(units);
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.coverage_unit_changed() IS
+    'AFTER ... FOR EACH STATEMENT trigger on organization_unit: recounts the kept coverage above the units covered before and after';
+
+-- Builds the kept coverage whole, from every post and coverage: after a
+-- load with the triggers disabled (pg_restore --disable-triggers), and
+-- when a role's class changes.  The table lock waits for the writers
+-- under way and holds off new ones until it commits.
+CREATE FUNCTION @extschema@.rebuild_coverage() RETURNS void
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER SET search_path = gridgov, pg_catalog, pg_temp
+AS $$
+BEGIN
+    LOCK TABLE @extschema@.grid_party_days, @extschema@.community_headcount IN SHARE ROW EXCLUSIVE MODE;
+    PERFORM @extschema@.coverage_recount(
+        ARRAY(SELECT d.grid FROM @extschema@.grid_party_days d
+              UNION
+              SELECT @extschema@.ancestor(x.unit, 6)
+                FROM (SELECT p.unit FROM @extschema@.post p UNION SELECT c.unit FROM @extschema@.organization_unit c) x
+               WHERE @extschema@.level(x.unit) OPERATOR(pg_catalog.>=) 6),
+        ARRAY(SELECT h.community FROM @extschema@.community_headcount h
+              UNION
+              SELECT @extschema@.ancestor(x.unit, 5)
+                FROM (SELECT p.unit FROM @extschema@.post p UNION SELECT c.unit FROM @extschema@.organization_unit c) x
+               WHERE @extschema@.level(x.unit) OPERATOR(pg_catalog.>=) 5));
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.rebuild_coverage() IS
+    'recounts all of grid_party_days and community_headcount from the posts and the coverage (after a load with the triggers disabled)';
+
+-- AFTER ... FOR EACH STATEMENT on role: a role's class decides who is a
+-- party member, everywhere.
+CREATE FUNCTION @extschema@.coverage_role_changed() RETURNS trigger
+    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER SET search_path = gridgov, pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM @extschema@.rebuild_coverage();
+    RETURN NULL;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.coverage_role_changed() IS
+    'AFTER UPDATE OR DELETE ... FOR EACH STATEMENT trigger on role: rebuilds the kept coverage, since a role''s class decides who is a party member';
+
+-- Grids (level 6, not retired by that day) under root where no party
+-- member is placed: no post of a party member on the grid or a building in
+-- it, nor in an organization covering one of them.  所有网格有党员.  Read
+-- from the kept coverage: the grids under root, one range scan, each
+-- looked up in grid_party_days; no post is read.
+CREATE OR REPLACE FUNCTION @extschema@.grids_without_party_members(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (grid @extschema@.gridcode, name text)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT g.code, g.name
+      FROM @extschema@.unit g
+     WHERE g.code OPERATOR(@extschema@.<@) grids_without_party_members.root
+       AND g.level OPERATOR(pg_catalog.=) 6
+       AND @extschema@.in_routing_layer(g.level, g.layer)
+       AND (g.valid_to IS NULL OR g.valid_to OPERATOR(pg_catalog.>) grids_without_party_members.at)
+       AND grids_without_party_members.at IS NOT NULL
+       AND NOT EXISTS (SELECT FROM @extschema@.grid_party_days d
+                        WHERE d.grid OPERATOR(@extschema@.=) g.code
+                          AND d.days OPERATOR(pg_catalog.@>) grids_without_party_members.at)
+     ORDER BY g.code;
+END;
+-- How many people the posts of a day place under each unit of a level
+-- below root, and how many of them are party members.  For communities
+-- (level 5), the step of community_headcount in force that day.  For the
+-- other levels, one range scan of the placements under root, each taken to
+-- its ancestor at the level and counted once per person there,
+-- materialized (for level 5 the planner drops it: the level is a
+-- constant); then the units of the level under root, another range scan,
+-- joined to the counts (0 where no one is placed).
+CREATE OR REPLACE FUNCTION @extschema@.people_by_unit(root @extschema@.gridcode, level integer, at date DEFAULT CURRENT_DATE)
+    RETURNS TABLE (unit @extschema@.gridcode, name text, people bigint, party_members bigint)
+    LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    WITH counted AS MATERIALIZED (
+        SELECT @extschema@.ancestor(pl.unit, people_by_unit.level) AS unit,
+               pg_catalog.count(DISTINCT pl.person) AS people,
+               pg_catalog.count(DISTINCT pl.person)
+                   FILTER (WHERE r.class OPERATOR(pg_catalog.=) 'party_member') AS party_members
+          FROM @extschema@.placements(people_by_unit.root, people_by_unit.at) pl
+          JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) pl.role
+         WHERE people_by_unit.level OPERATOR(pg_catalog.<>) 5
+         GROUP BY 1)
+    SELECT u.code, u.name,
+           COALESCE(h.people[pg_catalog.width_bucket(people_by_unit.at, h.since)], n.people, 0),
+           COALESCE(h.party_members[pg_catalog.width_bucket(people_by_unit.at, h.since)], n.party_members, 0)
+      FROM @extschema@.unit u
+      LEFT JOIN counted n ON n.unit OPERATOR(@extschema@.=) u.code
+      LEFT JOIN @extschema@.community_headcount h
+             ON h.community OPERATOR(@extschema@.=) u.code AND people_by_unit.level OPERATOR(pg_catalog.=) 5
+     WHERE u.code OPERATOR(@extschema@.<@) people_by_unit.root
+       AND u.level OPERATOR(pg_catalog.=) people_by_unit.level
+       AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) people_by_unit.at)
+       AND people_by_unit.at IS NOT NULL
+       -- evaluated once: a level outside 1..7 is refused (22023)
+       AND @extschema@.check_gridcode_level(people_by_unit.level, 'level')
+     ORDER BY u.code;
+END;
+-- The kept coverage, recounted per statement over its transition tables.
+-- ENABLE ALWAYS: rows that logical replication or a restore applies
+-- (session_replication_role = replica) count too.
+CREATE TRIGGER gridgov_coverage_insert AFTER INSERT ON @extschema@.post
+    REFERENCING NEW TABLE AS gridgov_new_posts
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_post_changed();
+CREATE TRIGGER gridgov_coverage_update AFTER UPDATE ON @extschema@.post
+    REFERENCING OLD TABLE AS gridgov_old_posts NEW TABLE AS gridgov_new_posts
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_post_changed();
+CREATE TRIGGER gridgov_coverage_delete AFTER DELETE ON @extschema@.post
+    REFERENCING OLD TABLE AS gridgov_old_posts
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_post_changed();
+CREATE TRIGGER gridgov_coverage_truncate AFTER TRUNCATE ON @extschema@.post
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_post_changed();
+CREATE TRIGGER gridgov_coverage_insert AFTER INSERT ON @extschema@.organization_unit
+    REFERENCING NEW TABLE AS gridgov_new_coverage
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_unit_changed();
+CREATE TRIGGER gridgov_coverage_update AFTER UPDATE ON @extschema@.organization_unit
+    REFERENCING OLD TABLE AS gridgov_old_coverage NEW TABLE AS gridgov_new_coverage
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_unit_changed();
+CREATE TRIGGER gridgov_coverage_delete AFTER DELETE ON @extschema@.organization_unit
+    REFERENCING OLD TABLE AS gridgov_old_coverage
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_unit_changed();
+CREATE TRIGGER gridgov_coverage_truncate AFTER TRUNCATE ON @extschema@.organization_unit
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_unit_changed();
+CREATE TRIGGER gridgov_coverage_class AFTER UPDATE OF class ON @extschema@.role
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_role_changed();
+ALTER TABLE @extschema@.post ENABLE ALWAYS TRIGGER gridgov_coverage_insert;
+ALTER TABLE @extschema@.post ENABLE ALWAYS TRIGGER gridgov_coverage_update;
+ALTER TABLE @extschema@.post ENABLE ALWAYS TRIGGER gridgov_coverage_delete;
+ALTER TABLE @extschema@.post ENABLE ALWAYS TRIGGER gridgov_coverage_truncate;
+ALTER TABLE @extschema@.organization_unit ENABLE ALWAYS TRIGGER gridgov_coverage_insert;
+ALTER TABLE @extschema@.organization_unit ENABLE ALWAYS TRIGGER gridgov_coverage_update;
+ALTER TABLE @extschema@.organization_unit ENABLE ALWAYS TRIGGER gridgov_coverage_delete;
+ALTER TABLE @extschema@.organization_unit ENABLE ALWAYS TRIGGER gridgov_coverage_truncate;
+ALTER TABLE @extschema@.role ENABLE ALWAYS TRIGGER gridgov_coverage_class;
+
+-- The kept coverage: seen where its grid or community is; written by
+-- its triggers alone (as their owner).
+ALTER TABLE @extschema@.grid_party_days ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.grid_party_days FOR SELECT
+    USING (@extschema@.jurisdiction_visible(grid));
+ALTER TABLE @extschema@.community_headcount ENABLE ROW LEVEL SECURITY;
+CREATE POLICY gridgov_read ON @extschema@.community_headcount FOR SELECT
+    USING (@extschema@.jurisdiction_visible(community));
+GRANT SELECT ON @extschema@.grid_party_days, @extschema@.community_headcount TO gridgov_reader;
+REVOKE EXECUTE ON FUNCTION
+    @extschema@.coverage_recount(@extschema@.gridcode[], @extschema@.gridcode[]),
+    @extschema@.coverage_recount_units(@extschema@.gridcode[]),
+    @extschema@.coverage_post_changed(),
+    @extschema@.coverage_unit_changed(),
+    @extschema@.coverage_role_changed(),
+    @extschema@.rebuild_coverage()
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.rebuild_coverage() TO gridgov_administrator;
+-- built once from the posts and coverage that 0.8.0's people pillar holds
+SELECT @extschema@.rebuild_coverage();

@@ -188,7 +188,8 @@ SELECT throws_ok($$SELECT * FROM people_by_unit('440311', 9, '2025-06-15')$$,
 CREATE ROLE gridgov_test_clerk;
 GRANT USAGE ON SCHEMA gridgov TO gridgov_test_clerk;
 GRANT SELECT, INSERT, UPDATE ON post TO gridgov_test_clerk;
-GRANT SELECT ON unit, grid_layer, organization, organization_unit, role TO gridgov_test_clerk;
+GRANT SELECT ON unit, grid_layer, organization, organization_unit, role, grid_party_days, community_headcount
+    TO gridgov_test_clerk;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA gridgov TO gridgov_test_clerk;
 -- the clerk administers the district's people (docs/access.md)
 INSERT INTO jurisdiction_grant (grantee, unit, function) VALUES ('gridgov_test_clerk', '440311', 'administrator');

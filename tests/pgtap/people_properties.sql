@@ -175,7 +175,10 @@ SELECT unnest(ARRAY['44', '4403', '440311', '440312', '440311001', '440311001002
 CREATE TEMP TABLE days AS
 SELECT unnest(ARRAY['2024-06-01', '2025-02-01', '2025-08-01', '2026-03-01']::date[]) AS day;
 
-SELECT plan(4 + (SELECT count(*)::int FROM checks, roots, days));
+CREATE TEMP TABLE kept_checks AS
+SELECT * FROM checks WHERE name IN ('grids_without_party_members', 'people_by_unit at level 5');
+
+SELECT plan(4 + (SELECT count(*)::int FROM checks, roots, days) + 5 + 2 * (SELECT count(*)::int FROM kept_checks, roots, days) + 2);
 
 -- the population is not trivial
 SELECT cmp_ok((SELECT count(*)::int FROM post), '>=', 250, 'the triggers kept at least 250 of the random posts');
@@ -189,6 +192,77 @@ SELECT bag_eq(format(c.gridgov_sql, r.root, d.day), format(c.brute_sql, r.root, 
               format('%s under %s on %s equals the brute force', c.name, r.root, d.day))
   FROM checks c, roots r, days d
  ORDER BY c.name, r.root, d.day;
+
+-- The two checks that read the kept coverage (grid_party_days,
+-- community_headcount), again after changes of every kind, each its own
+-- statement or many rows in one: posts ended early, moved to another
+-- organization or unit, deleted; coverage shortened and deleted (the
+-- triggers refuse what would strand a post); then a role made a party
+-- member's.
+CREATE TEMP TABLE changes (what text, n integer DEFAULT 0);
+INSERT INTO changes (what) VALUES ('ended'), ('moved'), ('deleted'), ('coverage shortened'), ('coverage deleted');
+DO $$
+DECLARE
+    orgs bigint[] := ARRAY(SELECT id FROM organization ORDER BY id);
+    units gridcode[] := ARRAY(SELECT code FROM unit WHERE level >= 5 ORDER BY code);
+    victim bigint;
+    kind text;
+    done integer;
+BEGIN
+    FOR i IN 1 .. 300 LOOP
+        victim := (SELECT id FROM post ORDER BY random() LIMIT 1);
+        kind := (ARRAY['ended', 'moved', 'deleted', 'coverage shortened', 'coverage deleted'])[1 + floor(random() * 5)::int];
+        BEGIN
+            IF kind = 'ended' THEN
+                UPDATE post SET valid = daterange(lower(valid), lower(valid) + 1 + floor(random() * 500)::int)
+                 WHERE id = victim AND NOT lower_inf(valid);
+            ELSIF kind = 'moved' THEN
+                UPDATE post
+                   SET organization = CASE WHEN random() < 0.75 THEN orgs[1 + floor(random() * array_length(orgs, 1))::int] END,
+                       unit = CASE WHEN random() < 0.5 THEN units[1 + floor(random() * array_length(units, 1))::int] END
+                 WHERE id = victim;
+            ELSIF kind = 'deleted' THEN
+                DELETE FROM post WHERE id = victim;
+            ELSIF kind = 'coverage shortened' THEN
+                UPDATE organization_unit c SET valid = daterange(lower(c.valid), '2025-04-01')
+                 WHERE ctid = (SELECT ctid FROM organization_unit WHERE lower(valid) < '2025-04-01' ORDER BY random() LIMIT 1);
+            ELSE
+                DELETE FROM organization_unit
+                 WHERE ctid = (SELECT ctid FROM organization_unit ORDER BY random() LIMIT 1);
+            END IF;
+            GET DIAGNOSTICS done = ROW_COUNT;
+            UPDATE changes SET n = n + done WHERE what = kind;
+        EXCEPTION WHEN foreign_key_violation OR check_violation OR exclusion_violation OR not_null_violation THEN
+            NULL;
+        END;
+    END LOOP;
+END $$;
+-- and many rows in one statement: every post of the second district
+-- ends in October 2025
+UPDATE post p SET valid = daterange(lower(p.valid), '2025-10-01')
+ WHERE p.unit <@ '440312' AND lower(p.valid) < '2025-10-01' AND (upper_inf(p.valid) OR upper(p.valid) > '2025-10-01');
+SELECT cmp_ok(n, '>', 0, format('some posts or coverage were %s', what)) FROM changes ORDER BY what;
+
+SELECT bag_eq(format(c.gridgov_sql, r.root, d.day), format(c.brute_sql, r.root, d.day),
+              format('after the changes, %s under %s on %s equals the brute force', c.name, r.root, d.day))
+  FROM kept_checks c, roots r, days d
+ ORDER BY c.name, r.root, d.day;
+
+UPDATE role SET class = 'party_member' WHERE code = 'grid_worker';
+SELECT bag_eq(format(c.gridgov_sql, r.root, d.day), format(c.brute_sql, r.root, d.day),
+              format('with grid workers party members, %s under %s on %s equals the brute force', c.name, r.root, d.day))
+  FROM kept_checks c, roots r, days d
+ ORDER BY c.name, r.root, d.day;
+
+-- what the triggers kept, change by change, is what a rebuild makes
+CREATE TEMP TABLE kept_grids AS SELECT * FROM grid_party_days;
+CREATE TEMP TABLE kept_heads AS SELECT * FROM community_headcount;
+SELECT rebuild_coverage();
+SELECT bag_eq('SELECT grid::text, days::text FROM kept_grids', 'SELECT grid::text, days::text FROM grid_party_days',
+              'grid_party_days as kept equals its rebuild');
+SELECT bag_eq('SELECT community::text, since, people, party_members FROM kept_heads',
+              'SELECT community::text, since, people, party_members FROM community_headcount',
+              'community_headcount as kept equals its rebuild');
 
 SELECT * FROM finish();
 ROLLBACK;
