@@ -342,18 +342,21 @@ AS $$
 BEGIN
     grids := ARRAY(SELECT DISTINCT g FROM pg_catalog.unnest(grids) g WHERE g IS NOT NULL ORDER BY g);
     communities := ARRAY(SELECT DISTINCT c FROM pg_catalog.unnest(communities) c WHERE c IS NOT NULL ORDER BY c);
-    INSERT INTO gridgov.grid_party_days (grid, days)
-    SELECT g, '{}' FROM pg_catalog.unnest(grids) g
-        ON CONFLICT DO NOTHING;
+    -- communities first: a change to a grid also changes its community,
+    -- so the community's lock orders every writer of its grids, and two
+    -- transactions can deadlock only over two communities
     INSERT INTO gridgov.community_headcount (community, since, people, party_members)
     SELECT c, '{}', '{}', '{}' FROM pg_catalog.unnest(communities) c
+        ON CONFLICT DO NOTHING;
+    PERFORM FROM gridgov.community_headcount h
+      WHERE h.community OPERATOR(gridgov.=) ANY (communities)
+      ORDER BY h.community FOR UPDATE;
+    INSERT INTO gridgov.grid_party_days (grid, days)
+    SELECT g, '{}' FROM pg_catalog.unnest(grids) g
         ON CONFLICT DO NOTHING;
     PERFORM FROM gridgov.grid_party_days d
       WHERE d.grid OPERATOR(gridgov.=) ANY (grids)
       ORDER BY d.grid FOR UPDATE;
-    PERFORM FROM gridgov.community_headcount h
-      WHERE h.community OPERATOR(gridgov.=) ANY (communities)
-      ORDER BY h.community FOR UPDATE;
     -- the days of the party members placed under each grid
     UPDATE gridgov.grid_party_days d
        SET days = COALESCE((
