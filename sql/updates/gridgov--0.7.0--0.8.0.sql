@@ -12900,69 +12900,86 @@ BEGIN
     PERFORM FROM @extschema@.grid_party_days d
       WHERE d.grid OPERATOR(@extschema@.=) ANY (grids)
       ORDER BY d.grid FOR UPDATE;
-    -- the days of the party members placed under each grid
+    -- the days of the party members placed under each grid.  Each grid
+    -- drives range scans of its own posts and coverage (LATERAL ... OFFSET
+    -- 0: never a join whose other side is every post without a unit),
+    -- then everything is grouped once, whether one grid or a province's.
     UPDATE @extschema@.grid_party_days d
-       SET days = COALESCE((
-           SELECT pg_catalog.range_agg(x.days)
-             FROM (SELECT p.valid AS days
-                     FROM @extschema@.post p
-                     JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) p.role
-                    WHERE p.unit OPERATOR(@extschema@.<@) d.grid
-                      AND r.class OPERATOR(pg_catalog.=) 'party_member'
-                   UNION ALL
-                   SELECT p.valid OPERATOR(pg_catalog.*) c.valid
-                     FROM @extschema@.organization_unit c
-                     JOIN @extschema@.post p ON p.organization OPERATOR(pg_catalog.=) c.organization
-                     JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) p.role
-                    WHERE c.unit OPERATOR(@extschema@.<@) d.grid
-                      AND p.unit IS NULL
-                      AND p.valid OPERATOR(pg_catalog.&&) c.valid
-                      AND r.class OPERATOR(pg_catalog.=) 'party_member') x), '{}')
-     WHERE d.grid OPERATOR(@extschema@.=) ANY (grids);
-    -- per community: each person's days there, then the running count of
-    -- the days people (and party members) start and stop being placed
+       SET days = x.days
+      FROM (SELECT k.grid, COALESCE(pg_catalog.range_agg(pl.days), '{}') AS days
+              FROM pg_catalog.unnest(grids) k (grid)
+              LEFT JOIN (SELECT g.grid, p.valid AS days
+                           FROM pg_catalog.unnest(grids) g (grid)
+                          CROSS JOIN LATERAL (SELECT p.valid, p.role FROM @extschema@.post p
+                                               WHERE p.unit OPERATOR(@extschema@.<@) g.grid OFFSET 0) p
+                           JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) p.role
+                          WHERE r.class OPERATOR(pg_catalog.=) 'party_member'
+                         UNION ALL
+                         SELECT g.grid, p.valid OPERATOR(pg_catalog.*) c.valid
+                           FROM pg_catalog.unnest(grids) g (grid)
+                          CROSS JOIN LATERAL (SELECT c.organization, c.valid FROM @extschema@.organization_unit c
+                                               WHERE c.unit OPERATOR(@extschema@.<@) g.grid OFFSET 0) c
+                           JOIN @extschema@.post p ON p.organization OPERATOR(pg_catalog.=) c.organization
+                           JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) p.role
+                          WHERE p.unit IS NULL
+                            AND p.valid OPERATOR(pg_catalog.&&) c.valid
+                            AND r.class OPERATOR(pg_catalog.=) 'party_member') pl
+                ON pl.grid OPERATOR(@extschema@.=) k.grid
+             GROUP BY k.grid) x
+     WHERE d.grid OPERATOR(@extschema@.=) x.grid;
+    -- per community (driving its range scans in the same way): each
+    -- person's days there, then the running count of the days people (and
+    -- party members) start and stop being placed
     UPDATE @extschema@.community_headcount h
-       SET (since, people, party_members) = (
-           WITH placed AS (
-               SELECT p.person, p.valid AS days, r.class OPERATOR(pg_catalog.=) 'party_member' AS party
-                 FROM @extschema@.post p
-                 JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) p.role
-                WHERE p.unit OPERATOR(@extschema@.<@) h.community
-               UNION ALL
-               SELECT p.person, p.valid OPERATOR(pg_catalog.*) c.valid,
-                      r.class OPERATOR(pg_catalog.=) 'party_member'
-                 FROM @extschema@.organization_unit c
-                 JOIN @extschema@.post p ON p.organization OPERATOR(pg_catalog.=) c.organization
-                 JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) p.role
-                WHERE c.unit OPERATOR(@extschema@.<@) h.community
-                  AND p.unit IS NULL
-                  AND p.valid OPERATOR(pg_catalog.&&) c.valid),
-           per_person AS (
-               SELECT pg_catalog.range_agg(days) AS days,
-                      pg_catalog.range_agg(days) FILTER (WHERE party) AS party_days
-                 FROM placed GROUP BY person),
-           change AS (
-               SELECT COALESCE(pg_catalog.lower(r), '-infinity') AS day, 1 AS people, 0 AS party
-                 FROM per_person, pg_catalog.unnest(days) r
-               UNION ALL
-               SELECT pg_catalog.upper(r), -1, 0
-                 FROM per_person, pg_catalog.unnest(days) r WHERE NOT pg_catalog.upper_inf(r)
-               UNION ALL
-               SELECT COALESCE(pg_catalog.lower(r), '-infinity'), 0, 1
-                 FROM per_person, pg_catalog.unnest(party_days) r
-               UNION ALL
-               SELECT pg_catalog.upper(r), 0, -1
-                 FROM per_person, pg_catalog.unnest(party_days) r WHERE NOT pg_catalog.upper_inf(r)),
-           step AS (
-               SELECT day,
-                      pg_catalog.sum(pg_catalog.sum(people)) OVER (ORDER BY day) AS people,
-                      pg_catalog.sum(pg_catalog.sum(party)) OVER (ORDER BY day) AS party
-                 FROM change GROUP BY day)
-           SELECT COALESCE(pg_catalog.array_agg(day ORDER BY day), '{}'),
-                  COALESCE(pg_catalog.array_agg(people::integer ORDER BY day), '{}'),
-                  COALESCE(pg_catalog.array_agg(party::integer ORDER BY day), '{}')
-             FROM step)
-     WHERE h.community OPERATOR(@extschema@.=) ANY (communities);
+       SET (since, people, party_members) = (x.since, x.people, x.party_members)
+      FROM (WITH placed AS (
+                SELECT k.community, p.person, p.valid AS days,
+                       r.class OPERATOR(pg_catalog.=) 'party_member' AS party
+                  FROM pg_catalog.unnest(communities) k (community)
+                 CROSS JOIN LATERAL (SELECT p.person, p.valid, p.role FROM @extschema@.post p
+                                      WHERE p.unit OPERATOR(@extschema@.<@) k.community OFFSET 0) p
+                  JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) p.role
+                UNION ALL
+                SELECT k.community, p.person, p.valid OPERATOR(pg_catalog.*) c.valid,
+                       r.class OPERATOR(pg_catalog.=) 'party_member'
+                  FROM pg_catalog.unnest(communities) k (community)
+                 CROSS JOIN LATERAL (SELECT c.organization, c.valid FROM @extschema@.organization_unit c
+                                      WHERE c.unit OPERATOR(@extschema@.<@) k.community OFFSET 0) c
+                  JOIN @extschema@.post p ON p.organization OPERATOR(pg_catalog.=) c.organization
+                  JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) p.role
+                 WHERE p.unit IS NULL
+                   AND p.valid OPERATOR(pg_catalog.&&) c.valid),
+            per_person AS (
+                SELECT community, pg_catalog.range_agg(days) AS days,
+                       pg_catalog.range_agg(days) FILTER (WHERE party) AS party_days
+                  FROM placed GROUP BY community, person),
+            change AS (
+                SELECT community, COALESCE(pg_catalog.lower(r), '-infinity') AS day, 1 AS people, 0 AS party
+                  FROM per_person, pg_catalog.unnest(days) r
+                UNION ALL
+                SELECT community, pg_catalog.upper(r), -1, 0
+                  FROM per_person, pg_catalog.unnest(days) r WHERE NOT pg_catalog.upper_inf(r)
+                UNION ALL
+                SELECT community, COALESCE(pg_catalog.lower(r), '-infinity'), 0, 1
+                  FROM per_person, pg_catalog.unnest(party_days) r
+                UNION ALL
+                SELECT community, pg_catalog.upper(r), 0, -1
+                  FROM per_person, pg_catalog.unnest(party_days) r WHERE NOT pg_catalog.upper_inf(r)),
+            step AS (
+                SELECT community, day,
+                       pg_catalog.sum(pg_catalog.sum(people)) OVER (PARTITION BY community ORDER BY day) AS people,
+                       pg_catalog.sum(pg_catalog.sum(party)) OVER (PARTITION BY community ORDER BY day) AS party
+                  FROM change GROUP BY community, day)
+            SELECT k.community,
+                   COALESCE(pg_catalog.array_agg(s.day ORDER BY s.day) FILTER (WHERE s.day IS NOT NULL), '{}') AS since,
+                   COALESCE(pg_catalog.array_agg(s.people::integer ORDER BY s.day) FILTER (WHERE s.day IS NOT NULL), '{}')
+                       AS people,
+                   COALESCE(pg_catalog.array_agg(s.party::integer ORDER BY s.day) FILTER (WHERE s.day IS NOT NULL), '{}')
+                       AS party_members
+              FROM pg_catalog.unnest(communities) k (community)
+              LEFT JOIN step s ON s.community OPERATOR(@extschema@.=) k.community
+             GROUP BY k.community) x
+     WHERE h.community OPERATOR(@extschema@.=) x.community;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.coverage_recount(@extschema@.gridcode[], @extschema@.gridcode[]) IS
@@ -13140,8 +13157,10 @@ BEGIN ATOMIC
      ORDER BY u.code;
 END;
 -- The kept coverage, recounted per statement over its transition tables.
--- ENABLE ALWAYS: rows that logical replication or a restore applies
--- (session_replication_role = replica) count too.
+-- Not ENABLE ALWAYS: a load with session_replication_role = replica (a
+-- bulk load, tools/distribute-citus.sql moving rows into the shards, a
+-- logical replication subscriber) skips them, and rebuild_coverage()
+-- counts such rows afterwards.
 CREATE TRIGGER gridgov_coverage_insert AFTER INSERT ON @extschema@.post
     REFERENCING NEW TABLE AS gridgov_new_posts
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_post_changed();
@@ -13166,15 +13185,6 @@ CREATE TRIGGER gridgov_coverage_truncate AFTER TRUNCATE ON @extschema@.organizat
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_unit_changed();
 CREATE TRIGGER gridgov_coverage_class AFTER UPDATE OF class ON @extschema@.role
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_role_changed();
-ALTER TABLE @extschema@.post ENABLE ALWAYS TRIGGER gridgov_coverage_insert;
-ALTER TABLE @extschema@.post ENABLE ALWAYS TRIGGER gridgov_coverage_update;
-ALTER TABLE @extschema@.post ENABLE ALWAYS TRIGGER gridgov_coverage_delete;
-ALTER TABLE @extschema@.post ENABLE ALWAYS TRIGGER gridgov_coverage_truncate;
-ALTER TABLE @extschema@.organization_unit ENABLE ALWAYS TRIGGER gridgov_coverage_insert;
-ALTER TABLE @extschema@.organization_unit ENABLE ALWAYS TRIGGER gridgov_coverage_update;
-ALTER TABLE @extschema@.organization_unit ENABLE ALWAYS TRIGGER gridgov_coverage_delete;
-ALTER TABLE @extschema@.organization_unit ENABLE ALWAYS TRIGGER gridgov_coverage_truncate;
-ALTER TABLE @extschema@.role ENABLE ALWAYS TRIGGER gridgov_coverage_class;
 
 -- The kept coverage: seen where its grid or community is; written by
 -- its triggers alone (as their owner).
@@ -13194,5 +13204,5 @@ REVOKE EXECUTE ON FUNCTION
     @extschema@.rebuild_coverage()
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.rebuild_coverage() TO gridgov_administrator;
--- built once from the posts and coverage that 0.8.0's people pillar holds
+-- counted once from the posts and coverage that 0.8.0's people pillar holds
 SELECT @extschema@.rebuild_coverage();

@@ -28,6 +28,8 @@ SELECT * FROM teams_breaking_rule('440311', '2026-03-01');
 SELECT * FROM secretaries_without_reserves('440311', '2026-03-01');
 SELECT * FROM people_by_unit('440311', 5, '2026-03-01');
 SELECT * FROM people_by_unit('440311006003', 6, '2026-03-01');
+SELECT grid, days FROM grid_party_days WHERE grid <@ '440311006003' ORDER BY grid;
+SELECT * FROM community_headcount ORDER BY community;
 INSERT INTO organization (kind, name, parent, anchor, valid)
 VALUES ('grid_branch', '第三、四网格党支部', 2, '440311006003', '[2026-03-01,)')
 RETURNING id;
