@@ -230,6 +230,10 @@ COMMENT ON COLUMN gridgov.post.valid IS 'when it is held, within the organizatio
 CREATE INDEX post_person_idx ON gridgov.post (person);
 CREATE INDEX post_unit_idx ON gridgov.post (unit);
 CREATE INDEX post_organization_idx ON gridgov.post (organization);
+-- the posts held in an organization alone, which place their holders on
+-- everything it covers: read per coverage row by placements() and the
+-- kept coverage's recount
+CREATE INDEX post_organization_alone_idx ON gridgov.post (organization) WHERE unit IS NULL;
 
 -- Which person a login role is: the case engine records the person behind
 -- the role that reports or moves a case (cases.reporter_person,
@@ -260,8 +264,11 @@ ALTER TABLE gridgov.person_login ENABLE ALWAYS TRIGGER gridgov_invalidate_cache;
 -- the same one always touch the same row (REPEATABLE READ then refuses
 -- the second with 40001 instead of losing the first's change).
 CREATE TABLE gridgov.grid_party_days (
-    grid    gridgov.gridcode PRIMARY KEY,
-    days    pg_catalog.datemultirange NOT NULL
+    grid    gridgov.gridcode NOT NULL,
+    days    pg_catalog.datemultirange NOT NULL,
+    -- a grid's days read from the index alone: a probe per grid under a
+    -- district costs less than hashing every grid of the province
+    CONSTRAINT grid_party_days_pkey PRIMARY KEY (grid) INCLUDE (days)
 );
 COMMENT ON TABLE gridgov.grid_party_days IS
     'per grid, the days on which at least one party member is placed in it (kept by the triggers on post and organization_unit)';
@@ -338,6 +345,10 @@ COMMENT ON FUNCTION gridgov.post_check() IS
 CREATE FUNCTION gridgov.coverage_recount(grids gridgov.gridcode[], communities gridgov.gridcode[])
     RETURNS void
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER SET search_path = gridgov, pg_catalog, pg_temp
+    -- every scan below is meant to be a key's index range: a recount often
+    -- runs right after a bulk load that no ANALYZE has seen yet, where a
+    -- plan from the statistics could scan every post once per grid
+    SET enable_seqscan = off
 AS $$
 BEGIN
     grids := ARRAY(SELECT DISTINCT g FROM pg_catalog.unnest(grids) g WHERE g IS NOT NULL ORDER BY g);

@@ -70,6 +70,11 @@
 --   its cases' district): their refresh groups the cases by district too,
 --   so each shard of the cases fills the rollup's shard beside it, and
 --   readers merge partial sums and kpi_merge states of every shard.
+-- * the coverage that the people checks read (grid_party_days,
+--   community_headcount: docs/people.md) stays a local table on each node,
+--   counted by the statement triggers of post and organization_unit where
+--   a write runs them; the rows moving into the shards here are not new
+--   (replica), so the coordinator keeps the counts it had.
 -- Everything else (jobs, checkpoints, rewards, the rollups' states)
 -- stays on the coordinator as local tables.
 \set ON_ERROR_STOP on

@@ -12831,6 +12831,11 @@ COMMENT ON FUNCTION @extschema@.case_district(@extschema@.gridcode, geometry, ti
 -- The morning checks read kept coverage instead of the posts (issue 12):
 -- per grid the days a party member is placed in it, per community its
 -- headcount over time, kept by statement triggers (docs/people.md).
+-- the posts held in an organization alone, which place their holders on
+-- everything it covers: read per coverage row by placements() and the
+-- kept coverage's recount
+CREATE INDEX post_organization_alone_idx ON @extschema@.post (organization) WHERE unit IS NULL;
+
 -- What the morning checks read instead of the posts (所有网格有党员 and the
 -- people under each community), kept current by the statement triggers
 -- below from the posts and the coverage: per grid, the days on which a
@@ -12842,8 +12847,11 @@ COMMENT ON FUNCTION @extschema@.case_district(@extschema@.gridcode, geometry, ti
 -- the same one always touch the same row (REPEATABLE READ then refuses
 -- the second with 40001 instead of losing the first's change).
 CREATE TABLE @extschema@.grid_party_days (
-    grid    @extschema@.gridcode PRIMARY KEY,
-    days    pg_catalog.datemultirange NOT NULL
+    grid    @extschema@.gridcode NOT NULL,
+    days    pg_catalog.datemultirange NOT NULL,
+    -- a grid's days read from the index alone: a probe per grid under a
+    -- district costs less than hashing every grid of the province
+    CONSTRAINT grid_party_days_pkey PRIMARY KEY (grid) INCLUDE (days)
 );
 COMMENT ON TABLE @extschema@.grid_party_days IS
     'per grid, the days on which at least one party member is placed in it (kept by the triggers on post and organization_unit)';
@@ -12881,6 +12889,10 @@ COMMENT ON COLUMN @extschema@.community_headcount.party_members IS 'from since[i
 CREATE FUNCTION @extschema@.coverage_recount(grids @extschema@.gridcode[], communities @extschema@.gridcode[])
     RETURNS void
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER SET search_path = gridgov, pg_catalog, pg_temp
+    -- every scan below is meant to be a key's index range: a recount often
+    -- runs right after a bulk load that no ANALYZE has seen yet, where a
+    -- plan from the statistics could scan every post once per grid
+    SET enable_seqscan = off
 AS $$
 BEGIN
     grids := ARRAY(SELECT DISTINCT g FROM pg_catalog.unnest(grids) g WHERE g IS NOT NULL ORDER BY g);

@@ -120,7 +120,8 @@ INSERT INTO post (person, role, organization, valid)
 SELECT person, 'party_member_community', village_no * 1000 + 10 + branch_no, valid
   FROM bench_person WHERE h >= 150 AND h < 250 AND h % 6 = 0;
 RESET session_replication_role;
--- the coverage that the checks read, which a load as replica leaves uncounted
-SELECT rebuild_coverage();
 DROP TABLE bench_person, bench_grid, bench_village;
 VACUUM ANALYZE unit, organization, organization_unit, person, post;
+-- the coverage that the checks read, which a load as replica leaves uncounted
+SELECT rebuild_coverage();
+VACUUM ANALYZE grid_party_days, community_headcount;
