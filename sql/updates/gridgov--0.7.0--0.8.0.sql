@@ -13132,27 +13132,43 @@ BEGIN ATOMIC
                           AND d.days OPERATOR(pg_catalog.@>) grids_without_party_members.at)
      ORDER BY g.code;
 END;
+-- people_by_unit's count at a level other than the communities', from the
+-- placements: one range scan of the placements under root, each taken to
+-- its ancestor at the level and counted once per person there.  PL/pgSQL,
+-- so never inlined: a query for the communities, which reads the kept
+-- headcount, does not plan it.
+CREATE OR REPLACE FUNCTION @extschema@.people_by_unit_placed(root @extschema@.gridcode, level integer, at date)
+    RETURNS TABLE (unit @extschema@.gridcode, people bigint, party_members bigint)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT @extschema@.ancestor(pl.unit, people_by_unit_placed.level),
+           pg_catalog.count(DISTINCT pl.person),
+           pg_catalog.count(DISTINCT pl.person) FILTER (WHERE r.class OPERATOR(pg_catalog.=) 'party_member')
+      FROM @extschema@.placements(people_by_unit_placed.root, people_by_unit_placed.at) pl
+      JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) pl.role
+     GROUP BY 1;
+END;
+$$;
+COMMENT ON FUNCTION @extschema@.people_by_unit_placed(@extschema@.gridcode, integer, date) IS
+    'per ancestor at a level of the placements under root on a day: the people placed, and how many are party members (people_by_unit''s count below and above the communities)';
+
 -- How many people the posts of a day place under each unit of a level
--- below root, and how many of them are party members.  For communities
--- (level 5), the step of community_headcount in force that day.  For the
--- other levels, one range scan of the placements under root, each taken to
--- its ancestor at the level and counted once per person there,
--- materialized (for level 5 the planner drops it: the level is a
--- constant); then the units of the level under root, another range scan,
--- joined to the counts (0 where no one is placed).
+-- below root, and how many of them are party members: the units of the
+-- level under root, one range scan, each with its count, 0 where no one is
+-- placed.  For communities (level 5) the count is the step of
+-- community_headcount in force that day; for the other levels,
+-- people_by_unit_placed(), materialized once (for level 5 the planner
+-- drops it: the level is a constant).
 CREATE OR REPLACE FUNCTION @extschema@.people_by_unit(root @extschema@.gridcode, level integer, at date DEFAULT CURRENT_DATE)
     RETURNS TABLE (unit @extschema@.gridcode, name text, people bigint, party_members bigint)
     LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
     WITH counted AS MATERIALIZED (
-        SELECT @extschema@.ancestor(pl.unit, people_by_unit.level) AS unit,
-               pg_catalog.count(DISTINCT pl.person) AS people,
-               pg_catalog.count(DISTINCT pl.person)
-                   FILTER (WHERE r.class OPERATOR(pg_catalog.=) 'party_member') AS party_members
-          FROM @extschema@.placements(people_by_unit.root, people_by_unit.at) pl
-          JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) pl.role
-         WHERE people_by_unit.level OPERATOR(pg_catalog.<>) 5
-         GROUP BY 1)
+        SELECT c.unit, c.people, c.party_members
+          FROM @extschema@.people_by_unit_placed(people_by_unit.root, people_by_unit.level, people_by_unit.at) c
+         WHERE people_by_unit.level OPERATOR(pg_catalog.<>) 5)
     SELECT u.code, u.name,
            COALESCE(h.people[pg_catalog.width_bucket(people_by_unit.at, h.since)], n.people, 0),
            COALESCE(h.party_members[pg_catalog.width_bucket(people_by_unit.at, h.since)], n.party_members, 0)
