@@ -12894,6 +12894,9 @@ CREATE FUNCTION @extschema@.coverage_recount(grids @extschema@.gridcode[], commu
     -- plan from the statistics could scan every post once per grid
     SET enable_seqscan = off
 AS $$
+DECLARE
+    grid_rows @extschema@.grid_party_days[];
+    community_rows @extschema@.community_headcount[];
 BEGIN
     grids := ARRAY(SELECT DISTINCT g FROM pg_catalog.unnest(grids) g WHERE g IS NOT NULL ORDER BY g);
     communities := ARRAY(SELECT DISTINCT c FROM pg_catalog.unnest(communities) c WHERE c IS NOT NULL ORDER BY c);
@@ -12916,9 +12919,11 @@ BEGIN
     -- drives range scans of its own posts and coverage (LATERAL ... OFFSET
     -- 0: never a join whose other side is every post without a unit),
     -- then everything is grouped once, whether one grid or a province's.
-    UPDATE @extschema@.grid_party_days d
-       SET days = x.days
-      FROM (SELECT k.grid, COALESCE(pg_catalog.range_agg(pl.days), '{}') AS days
+    -- Counted by a query that reads the posts and coverage alone, and
+    -- written by another that reads the count alone: on Citus the ones are
+    -- reference tables and the others each node's own.
+    grid_rows := ARRAY(
+        SELECT ROW(k.grid, COALESCE(pg_catalog.range_agg(pl.days), '{}'))::@extschema@.grid_party_days
               FROM pg_catalog.unnest(grids) k (grid)
               LEFT JOIN (SELECT g.grid, p.valid AS days
                            FROM pg_catalog.unnest(grids) g (grid)
@@ -12937,14 +12942,16 @@ BEGIN
                             AND p.valid OPERATOR(pg_catalog.&&) c.valid
                             AND r.class OPERATOR(pg_catalog.=) 'party_member') pl
                 ON pl.grid OPERATOR(@extschema@.=) k.grid
-             GROUP BY k.grid) x
+             GROUP BY k.grid);
+    UPDATE @extschema@.grid_party_days d
+       SET days = x.days
+      FROM pg_catalog.unnest(grid_rows) x
      WHERE d.grid OPERATOR(@extschema@.=) x.grid;
     -- per community (driving its range scans in the same way): each
     -- person's days there, then the running count of the days people (and
     -- party members) start and stop being placed
-    UPDATE @extschema@.community_headcount h
-       SET (since, people, party_members) = (x.since, x.people, x.party_members)
-      FROM (WITH placed AS (
+    community_rows := ARRAY(
+            WITH placed AS (
                 SELECT k.community, p.person, p.valid AS days,
                        r.class OPERATOR(pg_catalog.=) 'party_member' AS party
                   FROM pg_catalog.unnest(communities) k (community)
@@ -12982,15 +12989,18 @@ BEGIN
                        pg_catalog.sum(pg_catalog.sum(people)) OVER (PARTITION BY community ORDER BY day) AS people,
                        pg_catalog.sum(pg_catalog.sum(party)) OVER (PARTITION BY community ORDER BY day) AS party
                   FROM change GROUP BY community, day)
-            SELECT k.community,
-                   COALESCE(pg_catalog.array_agg(s.day ORDER BY s.day) FILTER (WHERE s.day IS NOT NULL), '{}') AS since,
-                   COALESCE(pg_catalog.array_agg(s.people::integer ORDER BY s.day) FILTER (WHERE s.day IS NOT NULL), '{}')
-                       AS people,
-                   COALESCE(pg_catalog.array_agg(s.party::integer ORDER BY s.day) FILTER (WHERE s.day IS NOT NULL), '{}')
-                       AS party_members
+            SELECT ROW(k.community,
+                       COALESCE(pg_catalog.array_agg(s.day ORDER BY s.day) FILTER (WHERE s.day IS NOT NULL), '{}'),
+                       COALESCE(pg_catalog.array_agg(s.people::integer ORDER BY s.day)
+                                    FILTER (WHERE s.day IS NOT NULL), '{}'),
+                       COALESCE(pg_catalog.array_agg(s.party::integer ORDER BY s.day)
+                                    FILTER (WHERE s.day IS NOT NULL), '{}'))::@extschema@.community_headcount
               FROM pg_catalog.unnest(communities) k (community)
               LEFT JOIN step s ON s.community OPERATOR(@extschema@.=) k.community
-             GROUP BY k.community) x
+             GROUP BY k.community);
+    UPDATE @extschema@.community_headcount h
+       SET (since, people, party_members) = (x.since, x.people, x.party_members)
+      FROM pg_catalog.unnest(community_rows) x
      WHERE h.community OPERATOR(@extschema@.=) x.community;
 END;
 $$;
@@ -13020,27 +13030,27 @@ CREATE FUNCTION @extschema@.coverage_post_changed() RETURNS trigger
 AS $$
 DECLARE
     units @extschema@.gridcode[] := '{}';
+    organizations bigint[] := '{}';
 BEGIN
     IF TG_OP OPERATOR(pg_catalog.=) 'TRUNCATE' THEN
         PERFORM @extschema@.rebuild_coverage();
         RETURN NULL;
     END IF;
+    -- the transition tables read alone (Citus plans no query that joins
+    -- one with its tables), then the organizations' coverage
     IF TG_OP OPERATOR(pg_catalog.<>) 'DELETE' THEN
-        units := units OPERATOR(pg_catalog.||) ARRAY(
-            SELECT n.unit FROM gridgov_new_posts n WHERE n.unit IS NOT NULL
-            UNION
-            SELECT c.unit FROM gridgov_new_posts n
-              JOIN @extschema@.organization_unit c ON c.organization OPERATOR(pg_catalog.=) n.organization
-             WHERE n.unit IS NULL);
+        units := units OPERATOR(pg_catalog.||) ARRAY(SELECT n.unit FROM gridgov_new_posts n WHERE n.unit IS NOT NULL);
+        organizations := organizations OPERATOR(pg_catalog.||)
+            ARRAY(SELECT n.organization FROM gridgov_new_posts n WHERE n.unit IS NULL);
     END IF;
     IF TG_OP OPERATOR(pg_catalog.<>) 'INSERT' THEN
-        units := units OPERATOR(pg_catalog.||) ARRAY(
-            SELECT o.unit FROM gridgov_old_posts o WHERE o.unit IS NOT NULL
-            UNION
-            SELECT c.unit FROM gridgov_old_posts o
-              JOIN @extschema@.organization_unit c ON c.organization OPERATOR(pg_catalog.=) o.organization
-             WHERE o.unit IS NULL);
+        units := units OPERATOR(pg_catalog.||) ARRAY(SELECT o.unit FROM gridgov_old_posts o WHERE o.unit IS NOT NULL);
+        organizations := organizations OPERATOR(pg_catalog.||)
+            ARRAY(SELECT o.organization FROM gridgov_old_posts o WHERE o.unit IS NULL);
     END IF;
+    units := units OPERATOR(pg_catalog.||) ARRAY(
+        SELECT c.unit FROM @extschema@.organization_unit c
+         WHERE c.organization OPERATOR(pg_catalog.=) ANY (organizations));
     PERFORM @extschema@.coverage_recount_units(units);
     RETURN NULL;
 END;
@@ -13082,17 +13092,16 @@ CREATE FUNCTION @extschema@.rebuild_coverage() RETURNS void
 AS $$
 BEGIN
     LOCK TABLE @extschema@.grid_party_days, @extschema@.community_headcount IN SHARE ROW EXCLUSIVE MODE;
-    PERFORM @extschema@.coverage_recount(
+    -- the rows kept so far (emptied if nothing places anyone there any
+    -- more) and every unit a post or a coverage names
+    PERFORM @extschema@.coverage_recount_units(
         ARRAY(SELECT d.grid FROM @extschema@.grid_party_days d
               UNION
-              SELECT @extschema@.ancestor(x.unit, 6)
-                FROM (SELECT p.unit FROM @extschema@.post p UNION SELECT c.unit FROM @extschema@.organization_unit c) x
-               WHERE @extschema@.level(x.unit) OPERATOR(pg_catalog.>=) 6),
-        ARRAY(SELECT h.community FROM @extschema@.community_headcount h
+              SELECT h.community FROM @extschema@.community_headcount h)
+        OPERATOR(pg_catalog.||)
+        ARRAY(SELECT p.unit FROM @extschema@.post p WHERE p.unit IS NOT NULL
               UNION
-              SELECT @extschema@.ancestor(x.unit, 5)
-                FROM (SELECT p.unit FROM @extschema@.post p UNION SELECT c.unit FROM @extschema@.organization_unit c) x
-               WHERE @extschema@.level(x.unit) OPERATOR(pg_catalog.>=) 5));
+              SELECT c.unit FROM @extschema@.organization_unit c));
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.rebuild_coverage() IS
@@ -13142,7 +13151,7 @@ END;
 -- headcount, does not plan it.
 CREATE OR REPLACE FUNCTION @extschema@.people_by_unit_placed(root @extschema@.gridcode, level integer, at date)
     RETURNS TABLE (unit @extschema@.gridcode, people bigint, party_members bigint)
-    LANGUAGE plpgsql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
 AS $$
 BEGIN
     RETURN QUERY
