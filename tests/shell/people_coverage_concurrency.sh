@@ -19,8 +19,13 @@
 #   - a burst of 8 sessions posting on one grid at once, each for a day of
 #     its own and holding its transaction open after its recount, leaves
 #     all 8 days counted;
+#   - a crowd of 8 sessions let go at once, 5 times, each posting a party
+#     member on a community of 20,000 posts, leaves every post counted
+#     (the check that fails without the recount's row locks: elsewhere the
+#     grid's UPDATE already queues the writers of a grid before they count
+#     their community);
 #   - grids_without_party_members and people_by_unit at level 5 equal a brute
-#     force over the posts (text prefixes, no kept table) at 9 days;
+#     force over the posts (text prefixes, no kept table) at 17 days;
 #   - what the triggers kept equals a rebuild.
 # The last line is "people_coverage_concurrency: N passed, M failed".
 set -uo pipefail
@@ -102,10 +107,44 @@ for i in $(seq 1 $clients); do
 done
 run_clients burst -v VERBOSITY=sqlstate
 
-errors=$(cat "$work"/client*.err "$work"/repeatable*.err | sed -n 's/^psql:[^ ]* ERROR:  \([0-9A-Z]*\)$/\1/p' | sort | uniq -c)
+# a crowd: community 004 holds 20,000 posts, so that counting it takes a
+# while, and in each of 5 rounds 8 sessions, let go at once by a lock the
+# test holds, each post a person on its grid; every session's count of the
+# community runs while the others' posts are not committed, so without the
+# row locks the last to write its count drops the posts of the others
+psql -X -q -v ON_ERROR_STOP=1 >/dev/null 2>>"$work/setup.err" <<'EOF_SQL' || fail_setup "the crowd's community"
+SET session_replication_role = replica;
+INSERT INTO gridgov.person (id) SELECT generate_series(10000, 29999);
+INSERT INTO gridgov.post (person, role, unit, valid)
+SELECT n, 'patrol_volunteer', '4403110060040010002', '[2025-01-01,)' FROM generate_series(10000, 29999) n;
+RESET session_replication_role;
+SELECT gridgov.rebuild_coverage();
+EOF_SQL
+rounds=5
+{
+	echo "SELECT pg_advisory_lock(900 + r) FROM generate_series(1, $rounds) r;"
+	for r in $(seq 1 $rounds); do echo "SELECT pg_sleep(1.5); SELECT pg_advisory_unlock($((900 + r)));"; done
+} >"$work/crowd-gate.sql"
+psql -X -q -At -f "$work/crowd-gate.sql" >/dev/null 2>&1 &
+gate=$!
+sleep 0.5
+for i in $(seq 1 $clients); do
+	for r in $(seq 1 $rounds); do
+		echo "SELECT pg_advisory_lock_shared($((900 + r))); SELECT pg_advisory_unlock_shared($((900 + r)));
+		      INSERT INTO gridgov.post (person, role, unit, valid)
+		      VALUES ($((3000 + 10 * r + i)), 'party_member_community', '440311006004', '[2027-06-01,)');"
+	done >"$work/crowd$i.sql"
+done
+q "INSERT INTO person (id) SELECT 3000 + 10 * r + i FROM generate_series(1, $rounds) r, generate_series(1, $clients) i" >/dev/null
+run_clients crowd -v VERBOSITY=sqlstate
+wait "$gate"
+check "the crowd's $((rounds * clients)) posts were made" $((rounds * clients)) \
+	"$(q "SELECT count(*) FROM post WHERE person BETWEEN 3000 AND 3099")"
+
+errors=$(cat "$work"/client*.err "$work"/repeatable*.err "$work"/crowd*.err | sed -n 's/^psql:[^ ]* ERROR:  \([0-9A-Z]*\)$/\1/p' | sort | uniq -c)
 echo "refusals: $(printf '%s' "$errors" | tr '\n' ' ')"
 check "every refusal was 23P01, 40P01, 40001 or 25P02" 0 \
-	"$(cat "$work"/client*.err "$work"/repeatable*.err | grep 'ERROR:' | grep -cvE 'ERROR:  (23P01|40P01|40001|25P02)$' || true)"
+	"$(cat "$work"/client*.err "$work"/repeatable*.err "$work"/crowd*.err | grep 'ERROR:' | grep -cvE 'ERROR:  (23P01|40P01|40001|25P02)$' || true)"
 check "the REPEATABLE READ sessions collided (40001)" t \
 	"$(grep -qh 'ERROR:  40001$' "$work"/repeatable*.err && echo t || echo f)"
 check "the sessions changed posts" t "$(q "SELECT count(*) > 200 FROM post WHERE person >= 1000")"
@@ -130,6 +169,11 @@ SELECT p.person, p.role, c.unit::text, p.valid * c.valid FROM gridgov.post p
   JOIN gridgov.organization_unit c ON c.organization = p.organization
  WHERE p.unit IS NULL;
 EOF_SQL
+check "community 004's headcount on the crowd's day equals the brute force" \
+	"$(q "SELECT count(DISTINCT b.person), count(DISTINCT b.person) FILTER (WHERE r.class = 'party_member')
+	        FROM public.brute_placement b JOIN role r ON r.code = b.role
+	       WHERE starts_with(b.unit, '440311006004') AND b.valid @> date '2027-06-01'")" \
+	"$(q "SELECT people, party_members FROM people_by_unit('440311006004', 5, '2027-06-01')")"
 check "grids_without_party_members equals the brute force on 17 days" 0 "$(q "
 	SELECT count(*) FROM (
 	    (SELECT d.day, g.grid::text FROM public.day d, grids_without_party_members('440311', d.day) g
