@@ -13022,10 +13022,12 @@ END;
 COMMENT ON FUNCTION @extschema@.coverage_recount_units(@extschema@.gridcode[]) IS
     'recounts the kept coverage of the grids and communities above units';
 
--- AFTER ... FOR EACH STATEMENT on post: the units a statement's posts
--- place people on, before and after (a post without a unit places its
--- holder on every unit its organization ever covers).
-CREATE FUNCTION @extschema@.coverage_post_changed() RETURNS trigger
+-- AFTER ... FOR EACH STATEMENT on post and on organization_unit (their
+-- transition tables named alike): the units a statement's rows place
+-- people on or cover, before and after.  A row without a unit (a post in
+-- an organization alone) stands for every unit its organization ever
+-- covers; a coverage row always has its unit.
+CREATE FUNCTION @extschema@.coverage_changed() RETURNS trigger
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER SET search_path = gridgov, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -13039,49 +13041,26 @@ BEGIN
     -- the transition tables read alone (Citus plans no query that joins
     -- one with its tables), then the organizations' coverage
     IF TG_OP OPERATOR(pg_catalog.<>) 'DELETE' THEN
-        units := units OPERATOR(pg_catalog.||) ARRAY(SELECT n.unit FROM gridgov_new_posts n WHERE n.unit IS NOT NULL);
+        units := units OPERATOR(pg_catalog.||) ARRAY(SELECT n.unit FROM gridgov_new_rows n WHERE n.unit IS NOT NULL);
         organizations := organizations OPERATOR(pg_catalog.||)
-            ARRAY(SELECT n.organization FROM gridgov_new_posts n WHERE n.unit IS NULL);
+            ARRAY(SELECT n.organization FROM gridgov_new_rows n WHERE n.unit IS NULL);
     END IF;
     IF TG_OP OPERATOR(pg_catalog.<>) 'INSERT' THEN
-        units := units OPERATOR(pg_catalog.||) ARRAY(SELECT o.unit FROM gridgov_old_posts o WHERE o.unit IS NOT NULL);
+        units := units OPERATOR(pg_catalog.||) ARRAY(SELECT o.unit FROM gridgov_old_rows o WHERE o.unit IS NOT NULL);
         organizations := organizations OPERATOR(pg_catalog.||)
-            ARRAY(SELECT o.organization FROM gridgov_old_posts o WHERE o.unit IS NULL);
+            ARRAY(SELECT o.organization FROM gridgov_old_rows o WHERE o.unit IS NULL);
     END IF;
-    units := units OPERATOR(pg_catalog.||) ARRAY(
-        SELECT c.unit FROM @extschema@.organization_unit c
-         WHERE c.organization OPERATOR(pg_catalog.=) ANY (organizations));
-    PERFORM @extschema@.coverage_recount_units(units);
-    RETURN NULL;
-END;
-$$;
-COMMENT ON FUNCTION @extschema@.coverage_post_changed() IS
-    'AFTER ... FOR EACH STATEMENT trigger on post: recounts the kept coverage above the units the statement''s posts place people on';
-
--- AFTER ... FOR EACH STATEMENT on organization_unit: the units covered
--- before and after.
-CREATE FUNCTION @extschema@.coverage_unit_changed() RETURNS trigger
-    LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER SET search_path = gridgov, pg_catalog, pg_temp
-AS $$
-DECLARE
-    units @extschema@.gridcode[] := '{}';
-BEGIN
-    IF TG_OP OPERATOR(pg_catalog.=) 'TRUNCATE' THEN
-        PERFORM @extschema@.rebuild_coverage();
-        RETURN NULL;
-    END IF;
-    IF TG_OP OPERATOR(pg_catalog.<>) 'DELETE' THEN
-        units := units OPERATOR(pg_catalog.||) ARRAY(SELECT DISTINCT n.unit FROM gridgov_new_coverage n);
-    END IF;
-    IF TG_OP OPERATOR(pg_catalog.<>) 'INSERT' THEN
-        units := units OPERATOR(pg_catalog.||) ARRAY(SELECT DISTINCT o.unit FROM gridgov_old_coverage o);
+    IF organizations OPERATOR(pg_catalog.<>) '{}' THEN
+        units := units OPERATOR(pg_catalog.||) ARRAY(
+            SELECT c.unit FROM @extschema@.organization_unit c
+             WHERE c.organization OPERATOR(pg_catalog.=) ANY (organizations));
     END IF;
     PERFORM @extschema@.coverage_recount_units(units);
     RETURN NULL;
 END;
 $$;
-COMMENT ON FUNCTION @extschema@.coverage_unit_changed() IS
-    'AFTER ... FOR EACH STATEMENT trigger on organization_unit: recounts the kept coverage above the units covered before and after';
+COMMENT ON FUNCTION @extschema@.coverage_changed() IS
+    'AFTER ... FOR EACH STATEMENT trigger on post and organization_unit: recounts the kept coverage above the units the statement''s rows place people on or cover';
 
 -- Builds the kept coverage whole, from every post and coverage: after a
 -- load with the triggers disabled (pg_restore --disable-triggers), and
@@ -13145,26 +13124,29 @@ BEGIN ATOMIC
      ORDER BY g.code;
 END;
 -- people_by_unit's count at a level other than the communities', from the
--- placements: one range scan of the placements under root, each taken to
--- its ancestor at the level and counted once per person there.  PL/pgSQL,
--- so never inlined: a query for the communities, which reads the kept
--- headcount, does not plan it.
+-- placements: one range scan of the placements under root, each at or
+-- below the level taken to its ancestor there and counted once per person.
+-- PL/pgSQL, so never inlined: a query for the communities, which reads the
+-- kept headcount, does not plan it.
 CREATE OR REPLACE FUNCTION @extschema@.people_by_unit_placed(root @extschema@.gridcode, level integer, at date)
     RETURNS TABLE (unit @extschema@.gridcode, people bigint, party_members bigint)
     LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
 AS $$
 BEGIN
+    -- refused (22023) even under a root where no one is placed
+    PERFORM @extschema@.check_gridcode_level(people_by_unit_placed.level, 'level');
     RETURN QUERY
     SELECT @extschema@.ancestor(pl.unit, people_by_unit_placed.level),
            pg_catalog.count(DISTINCT pl.person),
            pg_catalog.count(DISTINCT pl.person) FILTER (WHERE r.class OPERATOR(pg_catalog.=) 'party_member')
       FROM @extschema@.placements(people_by_unit_placed.root, people_by_unit_placed.at) pl
       JOIN @extschema@.role r ON r.code OPERATOR(pg_catalog.=) pl.role
+     WHERE @extschema@.level(pl.unit) OPERATOR(pg_catalog.>=) people_by_unit_placed.level
      GROUP BY 1;
 END;
 $$;
 COMMENT ON FUNCTION @extschema@.people_by_unit_placed(@extschema@.gridcode, integer, date) IS
-    'per ancestor at a level of the placements under root on a day: the people placed, and how many are party members (people_by_unit''s count below and above the communities)';
+    'per unit of a level under root that someone is placed at or below on a day: the people placed, and how many are party members (people_by_unit''s count below and above the communities)';
 
 -- How many people the posts of a day place under each unit of a level
 -- below root, and how many of them are party members: the units of the
@@ -13202,27 +13184,27 @@ END;
 -- logical replication subscriber) skips them, and rebuild_coverage()
 -- counts such rows afterwards.
 CREATE TRIGGER gridgov_coverage_insert AFTER INSERT ON @extschema@.post
-    REFERENCING NEW TABLE AS gridgov_new_posts
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_post_changed();
+    REFERENCING NEW TABLE AS gridgov_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_changed();
 CREATE TRIGGER gridgov_coverage_update AFTER UPDATE ON @extschema@.post
-    REFERENCING OLD TABLE AS gridgov_old_posts NEW TABLE AS gridgov_new_posts
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_post_changed();
+    REFERENCING OLD TABLE AS gridgov_old_rows NEW TABLE AS gridgov_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_changed();
 CREATE TRIGGER gridgov_coverage_delete AFTER DELETE ON @extschema@.post
-    REFERENCING OLD TABLE AS gridgov_old_posts
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_post_changed();
+    REFERENCING OLD TABLE AS gridgov_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_changed();
 CREATE TRIGGER gridgov_coverage_truncate AFTER TRUNCATE ON @extschema@.post
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_post_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_changed();
 CREATE TRIGGER gridgov_coverage_insert AFTER INSERT ON @extschema@.organization_unit
-    REFERENCING NEW TABLE AS gridgov_new_coverage
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_unit_changed();
+    REFERENCING NEW TABLE AS gridgov_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_changed();
 CREATE TRIGGER gridgov_coverage_update AFTER UPDATE ON @extschema@.organization_unit
-    REFERENCING OLD TABLE AS gridgov_old_coverage NEW TABLE AS gridgov_new_coverage
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_unit_changed();
+    REFERENCING OLD TABLE AS gridgov_old_rows NEW TABLE AS gridgov_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_changed();
 CREATE TRIGGER gridgov_coverage_delete AFTER DELETE ON @extschema@.organization_unit
-    REFERENCING OLD TABLE AS gridgov_old_coverage
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_unit_changed();
+    REFERENCING OLD TABLE AS gridgov_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_changed();
 CREATE TRIGGER gridgov_coverage_truncate AFTER TRUNCATE ON @extschema@.organization_unit
-    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_unit_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_changed();
 CREATE TRIGGER gridgov_coverage_class AFTER UPDATE OF class ON @extschema@.role
     FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.coverage_role_changed();
 
@@ -13238,8 +13220,7 @@ GRANT SELECT ON @extschema@.grid_party_days, @extschema@.community_headcount TO 
 REVOKE EXECUTE ON FUNCTION
     @extschema@.coverage_recount(@extschema@.gridcode[], @extschema@.gridcode[]),
     @extschema@.coverage_recount_units(@extschema@.gridcode[]),
-    @extschema@.coverage_post_changed(),
-    @extschema@.coverage_unit_changed(),
+    @extschema@.coverage_changed(),
     @extschema@.coverage_role_changed(),
     @extschema@.rebuild_coverage()
     FROM PUBLIC;

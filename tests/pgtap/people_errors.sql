@@ -5,7 +5,7 @@
 -- personal data.
 BEGIN;
 \i tests/pgtap/people_fixture.psql
-SELECT plan(64);
+SELECT plan(66);
 
 -- an error's hint, for the checks below
 CREATE FUNCTION pg_temp.hint_of(sql text) RETURNS text LANGUAGE plpgsql AS $$
@@ -182,6 +182,11 @@ SELECT throws_ok($$INSERT INTO fake_post (id, person, role, unit, valid) VALUES 
 -- bad parameters of the checks
 SELECT throws_ok($$SELECT * FROM people_by_unit('440311', 9, '2025-06-15')$$,
                  '22023', 'level 9 is out of range for gridcode', 'people_by_unit refuses a level outside 1..7');
+-- under a root where no one is placed too: the level is checked before any row
+SELECT throws_ok($$SELECT * FROM people_by_unit_placed('45', 0, '2025-06-15')$$,
+                 '22023', 'level 0 is out of range for gridcode', 'people_by_unit_placed refuses a level outside 1..7');
+SELECT is_empty($$SELECT * FROM people_by_unit_placed('440311', NULL, '2025-06-15')$$,
+                'people_by_unit_placed with no level counts nothing');
 
 -- a role that is not the owner: the same refusals, as the triggers check
 -- as the tables' owner; and the checks run without reading personal data

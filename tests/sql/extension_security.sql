@@ -184,7 +184,24 @@ BEGIN ATOMIC
     UNION ALL
     SELECT 'unit_at', (gridgov.unit_at('SRID=4326;POINT(113.96 22.75)', 6)).code::text
     UNION ALL
-    SELECT 'deadline', (gridgov.deadline(as_of, 1.5, 'working_day') - as_of)::text;
+    SELECT 'deadline', (gridgov.deadline(as_of, 1.5, 'working_day') - as_of)::text
+    UNION ALL
+    SELECT 'people_by_unit', md5(string_agg(p::text, ',' ORDER BY p.unit)) FROM gridgov.people_by_unit('44', 5, '2025-06-01') p
+    UNION ALL
+    SELECT 'people_by_unit at grids', md5(string_agg(p::text, ',' ORDER BY p.unit))
+      FROM gridgov.people_by_unit('44', 6, '2025-06-01') p
+    UNION ALL
+    SELECT 'people_by_unit_placed', md5(string_agg(p::text, ',' ORDER BY p.unit))
+      FROM gridgov.people_by_unit_placed('44', 4, '2025-06-01') p
+    UNION ALL
+    SELECT 'coverage_summary', md5(string_agg(s::text, ',' ORDER BY s::text)) FROM gridgov.coverage_summary('44', '2025-06-01') s
+    UNION ALL
+    SELECT 'grids_without_party_members', string_agg(g.grid::text, ',' ORDER BY g.grid)
+      FROM gridgov.grids_without_party_members('44', '2026-03-01') g
+    UNION ALL
+    SELECT 'grid_party_days', md5(string_agg(d::text, ',' ORDER BY d.grid)) FROM gridgov.grid_party_days d
+    UNION ALL
+    SELECT 'community_headcount', md5(string_agg(h::text, ',' ORDER BY h.community)) FROM gridgov.community_headcount h;
 END;
 
 -- The look-alikes: every operator of pg_catalog, PostGIS and gridgov on
@@ -204,6 +221,7 @@ DECLARE
                                     WHERE e.extname = 'postgis' AND d.deptype = 'e');
     types regtype[] := ARRAY['text', 'name', 'smallint', 'integer', 'bigint', 'numeric', 'real', 'double precision',
                              'boolean', 'date', 'timestamp', 'timestamptz', 'interval', 'bytea', 'jsonb',
+                             'daterange', 'datemultirange',
                              'public.geometry', 'public.box2d', 'public.box3d',
                              'gridgov.gridcode', 'gridgov.gridcell']::regtype[];
     o record;
@@ -369,10 +387,30 @@ SELECT id, status, handling_level FROM gridgov.escalate(6, '涉及多个社区')
 SELECT id, status FROM gridgov.accept(5);
 SELECT pg_catalog.pg_sleep(1.2);
 SELECT case_id, from_level, to_level, service_point FROM gridgov.escalate_overdue();
+-- the people pillar: organizations and their coverage, posts written,
+-- shortened and deleted (the row checks and the kept coverage's recount);
+-- the readings take the kept coverage as these triggers left it, and the
+-- rebuild after them must leave it as it was
+INSERT INTO gridgov.organization (id, kind, name, parent, anchor, valid) VALUES
+    (1, 'community_committee', '根竹园社区党委', NULL, '440311006003', '[2024-01-01,)'),
+    (2, 'grid_branch', '根竹园第01网格党支部', 1, '440311006003001', '[2024-01-01,)'),
+    (3, 'community_committee', '马山头社区党委', NULL, '440311006004', '[2024-01-01,)');
+INSERT INTO gridgov.organization_unit (organization, unit, valid) VALUES
+    (1, '440311006003', '[2024-01-01,)'), (2, '440311006003001', '[2024-01-01,)'), (3, '440311006004', '[2024-01-01,)');
+INSERT INTO gridgov.person (id) VALUES (1), (2), (3), (4), (5);
+INSERT INTO gridgov.post (id, person, role, organization, unit, valid) VALUES
+    (1, 1, 'secretary', 1, NULL, '[2024-01-01,)'),
+    (2, 2, 'party_member_community', 2, NULL, '[2024-01-01,)'),
+    (3, 3, 'party_member_retired', NULL, '440311006004001', '[2024-01-01,)'),
+    (4, 4, 'grid_worker', 1, '440311006003001', '[2024-01-01,)'),
+    (5, 5, 'patrol_volunteer', 3, '440311006004001', '[2025-01-01,)');
+UPDATE gridgov.post SET valid = '[2024-01-01,2026-01-01)' WHERE id OPERATOR(pg_catalog.=) 3;
+DELETE FROM gridgov.post WHERE id OPERATOR(pg_catalog.=) 5;
 INSERT INTO public.reading
 SELECT 'hostile', r.what, r.value FROM public.clock k, public.refresh(k.as_of, k.from_day, k.to_day) r;
 INSERT INTO public.reading
 SELECT 'hostile', r.what, r.value FROM public.clock k, public.readings(k.as_of, k.from_day, k.to_day, k.month) r;
+SELECT gridgov.rebuild_coverage();
 -- what the look-alikes saw: nothing
 RESET search_path;
 SELECT what, count(*) AS hijacks FROM evil.hijacks GROUP BY what ORDER BY what;
@@ -400,6 +438,8 @@ SELECT c.id, c.status, c.handling_level, c.service_point, c.escalations, c.deadl
        (SELECT count(*) FROM gridgov.case_history h WHERE h.case_id = c.id) AS history_rows
   FROM gridgov.cases c ORDER BY c.id;
 SELECT h.case_id, string_agg(h.action, ' ' ORDER BY h.seq) AS moves FROM gridgov.case_history h GROUP BY 1 ORDER BY 1;
+SELECT * FROM gridgov.people_by_unit('440311006', 5, '2025-06-01');
+SELECT * FROM gridgov.grid_party_days ORDER BY grid;
 
 -- the look-alikes are live: code that leaves an operator to the
 -- search_path walks into them

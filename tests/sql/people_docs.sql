@@ -28,6 +28,8 @@ SELECT * FROM teams_breaking_rule('440311', '2026-03-01');
 SELECT * FROM secretaries_without_reserves('440311', '2026-03-01');
 SELECT * FROM people_by_unit('440311', 5, '2026-03-01');
 SELECT * FROM people_by_unit('440311006003', 6, '2026-03-01');
+SELECT * FROM people_by_unit_placed('440311006003', 6, '2026-03-01') ORDER BY unit;
+SELECT * FROM people_by_unit('440311', 8, '2026-03-01');
 SELECT grid, days FROM grid_party_days WHERE grid <@ '440311006003' ORDER BY grid;
 SELECT * FROM community_headcount ORDER BY community;
 INSERT INTO organization (kind, name, parent, anchor, valid)
@@ -53,4 +55,11 @@ VALUES (9, '440311006004001', '[2026-03-01,)');
 DELETE FROM organization_unit WHERE organization = 9 AND unit = '440311006003004';
 INSERT INTO post (person, role, unit) VALUES (15, 'patrol_volunteer', '440311006003001');
 INSERT INTO post (person, role, organization) VALUES (13, 'warden', 8);
+SET session_replication_role = replica;
+INSERT INTO post (person, role, unit, valid)
+VALUES (12, 'party_member_community', '440311006004001', '[2026-03-01,)');
+RESET session_replication_role;
+SELECT * FROM community_headcount WHERE community = '440311006004';
+SELECT rebuild_coverage();
+SELECT * FROM community_headcount WHERE community = '440311006004';
 ROLLBACK;
