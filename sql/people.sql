@@ -559,7 +559,11 @@ COMMENT ON FUNCTION gridgov.coverage_role_changed() IS
 -- root of a subtree and a day (today unless given).  They are not STRICT
 -- and read no setting, so the planner inlines them into the query that
 -- calls them, where a constant root becomes the bounds of a btree range
--- scan (a NULL root or day gives no rows).
+-- scan (a NULL root or day gives no rows).  The two that read the kept
+-- coverage instead are PL/pgSQL with one cached generic plan, made once
+-- per session: a probe per unit of the level under root, by the index on
+-- (level, code), whatever the root.  Planning their query took most of a
+-- community's check, and no root has a better plan by much.
 
 -- Where the posts of a day place people under a root: a post on a unit
 -- places its holder there; a post in an organization alone places its
@@ -591,23 +595,28 @@ COMMENT ON FUNCTION gridgov.placements(gridgov.gridcode, date) IS
 -- looked up in grid_party_days; no post is read.
 CREATE FUNCTION gridgov.grids_without_party_members(root gridgov.gridcode, at date DEFAULT CURRENT_DATE)
     RETURNS TABLE (grid gridgov.gridcode, name text)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+    SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+    RETURN QUERY
     SELECT g.code, g.name
       FROM gridgov.unit g
      WHERE g.code OPERATOR(gridgov.<@) grids_without_party_members.root
        AND g.level OPERATOR(pg_catalog.=) 6
-       AND gridgov.in_routing_layer(g.level, g.layer)
+       -- primary_layer()'s query, once per call: the SQL function's own
+       -- call costs as much as the rest of a community's check
+       AND g.layer OPERATOR(pg_catalog.=) COALESCE((SELECT l.name FROM gridgov.grid_layer l WHERE l.is_primary),
+                                                   'governance')
        AND (g.valid_to IS NULL OR g.valid_to OPERATOR(pg_catalog.>) grids_without_party_members.at)
        AND grids_without_party_members.at IS NOT NULL
-       -- a probe per grid, read from the key's index alone: a scalar
-       -- subquery, so that no misjudged size of the subtree makes the
-       -- planner hash the province's grids for a district's few hundred
+       -- a probe per grid, read from the key's index alone
        AND NOT COALESCE((SELECT d.days OPERATOR(pg_catalog.@>) grids_without_party_members.at
                            FROM gridgov.grid_party_days d
                           WHERE d.grid OPERATOR(gridgov.=) g.code), false)
      ORDER BY g.code;
 END;
+$$;
 COMMENT ON FUNCTION gridgov.grids_without_party_members(gridgov.gridcode, date) IS
     'grids under root where no party member is placed on a day (所有网格有党员)';
 
@@ -806,8 +815,7 @@ COMMENT ON FUNCTION gridgov.coverage_summary(gridgov.gridcode, date) IS
 -- people_by_unit's count at a level other than the communities', from the
 -- placements: one range scan of the placements under root, each at or
 -- below the level taken to its ancestor there and counted once per person.
--- PL/pgSQL, so never inlined: a query for the communities, which reads the
--- kept headcount, does not plan it.
+-- PL/pgSQL, so that a bad level is refused before any row is read.
 CREATE FUNCTION gridgov.people_by_unit_placed(root gridgov.gridcode, level integer, at date)
     RETURNS TABLE (unit gridgov.gridcode, people bigint, party_members bigint)
     LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
@@ -832,32 +840,42 @@ COMMENT ON FUNCTION gridgov.people_by_unit_placed(gridgov.gridcode, integer, dat
 -- below root, and how many of them are party members: the units of the
 -- level under root, one range scan, each with its count, 0 where no one is
 -- placed.  For communities (level 5) the count is the step of
--- community_headcount in force that day; for the other levels,
--- people_by_unit_placed(), materialized once (for level 5 the planner
--- drops it: the level is a constant).
+-- community_headcount in force that day, probed per community; for the
+-- other levels, people_by_unit_placed().
 CREATE FUNCTION gridgov.people_by_unit(root gridgov.gridcode, level integer, at date DEFAULT CURRENT_DATE)
     RETURNS TABLE (unit gridgov.gridcode, name text, people bigint, party_members bigint)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-    WITH counted AS MATERIALIZED (
-        SELECT c.unit, c.people, c.party_members
-          FROM gridgov.people_by_unit_placed(people_by_unit.root, people_by_unit.level, people_by_unit.at) c
-         WHERE people_by_unit.level OPERATOR(pg_catalog.<>) 5)
-    SELECT u.code, u.name,
-           COALESCE(h.people[pg_catalog.width_bucket(people_by_unit.at, h.since)], n.people, 0),
-           COALESCE(h.party_members[pg_catalog.width_bucket(people_by_unit.at, h.since)], n.party_members, 0)
-      FROM gridgov.unit u
-      LEFT JOIN counted n ON n.unit OPERATOR(gridgov.=) u.code
-      LEFT JOIN gridgov.community_headcount h
-             ON h.community OPERATOR(gridgov.=) u.code AND people_by_unit.level OPERATOR(pg_catalog.=) 5
-     WHERE u.code OPERATOR(gridgov.<@) people_by_unit.root
-       AND u.level OPERATOR(pg_catalog.=) people_by_unit.level
-       AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) people_by_unit.at)
-       AND people_by_unit.at IS NOT NULL
-       -- evaluated once: a level outside 1..7 is refused (22023)
-       AND gridgov.check_gridcode_level(people_by_unit.level, 'level')
-     ORDER BY u.code;
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+    SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+    -- refused (22023) even under a root with no unit of the level
+    PERFORM gridgov.check_gridcode_level(people_by_unit.level, 'level');
+    IF people_by_unit.level OPERATOR(pg_catalog.=) 5 THEN
+        RETURN QUERY
+        SELECT u.code, u.name,
+               COALESCE(h.people[pg_catalog.width_bucket(people_by_unit.at, h.since)], 0)::bigint,
+               COALESCE(h.party_members[pg_catalog.width_bucket(people_by_unit.at, h.since)], 0)::bigint
+          FROM gridgov.unit u
+          LEFT JOIN gridgov.community_headcount h ON h.community OPERATOR(gridgov.=) u.code
+         WHERE u.code OPERATOR(gridgov.<@) people_by_unit.root
+           AND u.level OPERATOR(pg_catalog.=) 5
+           AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) people_by_unit.at)
+           AND people_by_unit.at IS NOT NULL
+         ORDER BY u.code;
+    ELSE
+        RETURN QUERY
+        SELECT u.code, u.name, COALESCE(n.people, 0), COALESCE(n.party_members, 0)
+          FROM gridgov.unit u
+          LEFT JOIN gridgov.people_by_unit_placed(people_by_unit.root, people_by_unit.level, people_by_unit.at) n
+                 ON n.unit OPERATOR(gridgov.=) u.code
+         WHERE u.code OPERATOR(gridgov.<@) people_by_unit.root
+           AND u.level OPERATOR(pg_catalog.=) people_by_unit.level
+           AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) people_by_unit.at)
+           AND people_by_unit.at IS NOT NULL
+         ORDER BY u.code;
+    END IF;
 END;
+$$;
 COMMENT ON FUNCTION gridgov.people_by_unit(gridgov.gridcode, integer, date) IS
     'per unit of a level under root: the people placed under it on a day, and how many are party members';
 

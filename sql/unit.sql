@@ -76,6 +76,10 @@ COMMENT ON COLUMN gridgov.unit.valid_to IS 'NULL while the unit is current';
 COMMENT ON COLUMN gridgov.unit.layer IS
     'the grid layer (grid_layer) a grid belongs to; units at other levels are governance''s, the tree every layer hangs under';
 CREATE INDEX unit_parent_idx ON gridgov.unit (parent);
+-- the units of one level under a root, one range of this index: the
+-- people checks' grids and communities, without reading the buildings
+-- between them in the primary key's order
+CREATE INDEX unit_level_code_idx ON gridgov.unit (level, code);
 CREATE INDEX unit_boundary_idx ON gridgov.unit USING gist (boundary);
 
 CREATE TABLE gridgov.unit_history (

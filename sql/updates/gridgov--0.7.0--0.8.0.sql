@@ -12835,6 +12835,10 @@ COMMENT ON FUNCTION @extschema@.case_district(@extschema@.gridcode, geometry, ti
 -- everything it covers: read per coverage row by placements() and the
 -- kept coverage's recount
 CREATE INDEX post_organization_alone_idx ON @extschema@.post (organization) WHERE unit IS NULL;
+-- the units of one level under a root, one range of this index: the
+-- people checks' grids and communities, without reading the buildings
+-- between them in the primary key's order
+CREATE INDEX unit_level_code_idx ON @extschema@.unit (level, code);
 
 -- What the morning checks read instead of the posts (所有网格有党员 and the
 -- people under each community), kept current by the statement triggers
@@ -13106,28 +13110,34 @@ COMMENT ON FUNCTION @extschema@.coverage_role_changed() IS
 -- looked up in grid_party_days; no post is read.
 CREATE OR REPLACE FUNCTION @extschema@.grids_without_party_members(root @extschema@.gridcode, at date DEFAULT CURRENT_DATE)
     RETURNS TABLE (grid @extschema@.gridcode, name text)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+    SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+    RETURN QUERY
     SELECT g.code, g.name
       FROM @extschema@.unit g
      WHERE g.code OPERATOR(@extschema@.<@) grids_without_party_members.root
        AND g.level OPERATOR(pg_catalog.=) 6
-       AND @extschema@.in_routing_layer(g.level, g.layer)
+       -- primary_layer()'s query, once per call: the SQL function's own
+       -- call costs as much as the rest of a community's check
+       AND g.layer OPERATOR(pg_catalog.=) COALESCE((SELECT l.name FROM @extschema@.grid_layer l WHERE l.is_primary),
+                                                   'governance')
        AND (g.valid_to IS NULL OR g.valid_to OPERATOR(pg_catalog.>) grids_without_party_members.at)
        AND grids_without_party_members.at IS NOT NULL
-       -- a probe per grid, read from the key's index alone: a scalar
-       -- subquery, so that no misjudged size of the subtree makes the
-       -- planner hash the province's grids for a district's few hundred
+       -- a probe per grid, read from the key's index alone
        AND NOT COALESCE((SELECT d.days OPERATOR(pg_catalog.@>) grids_without_party_members.at
                            FROM @extschema@.grid_party_days d
                           WHERE d.grid OPERATOR(@extschema@.=) g.code), false)
      ORDER BY g.code;
 END;
+$$;
+COMMENT ON FUNCTION @extschema@.grids_without_party_members(@extschema@.gridcode, date) IS
+    'grids under root where no party member is placed on a day (所有网格有党员)';
 -- people_by_unit's count at a level other than the communities', from the
 -- placements: one range scan of the placements under root, each at or
 -- below the level taken to its ancestor there and counted once per person.
--- PL/pgSQL, so never inlined: a query for the communities, which reads the
--- kept headcount, does not plan it.
+-- PL/pgSQL, so that a bad level is refused before any row is read.
 CREATE OR REPLACE FUNCTION @extschema@.people_by_unit_placed(root @extschema@.gridcode, level integer, at date)
     RETURNS TABLE (unit @extschema@.gridcode, people bigint, party_members bigint)
     LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
@@ -13152,32 +13162,44 @@ COMMENT ON FUNCTION @extschema@.people_by_unit_placed(@extschema@.gridcode, inte
 -- below root, and how many of them are party members: the units of the
 -- level under root, one range scan, each with its count, 0 where no one is
 -- placed.  For communities (level 5) the count is the step of
--- community_headcount in force that day; for the other levels,
--- people_by_unit_placed(), materialized once (for level 5 the planner
--- drops it: the level is a constant).
+-- community_headcount in force that day, probed per community; for the
+-- other levels, people_by_unit_placed().
 CREATE OR REPLACE FUNCTION @extschema@.people_by_unit(root @extschema@.gridcode, level integer, at date DEFAULT CURRENT_DATE)
     RETURNS TABLE (unit @extschema@.gridcode, name text, people bigint, party_members bigint)
-    LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-    WITH counted AS MATERIALIZED (
-        SELECT c.unit, c.people, c.party_members
-          FROM @extschema@.people_by_unit_placed(people_by_unit.root, people_by_unit.level, people_by_unit.at) c
-         WHERE people_by_unit.level OPERATOR(pg_catalog.<>) 5)
-    SELECT u.code, u.name,
-           COALESCE(h.people[pg_catalog.width_bucket(people_by_unit.at, h.since)], n.people, 0),
-           COALESCE(h.party_members[pg_catalog.width_bucket(people_by_unit.at, h.since)], n.party_members, 0)
-      FROM @extschema@.unit u
-      LEFT JOIN counted n ON n.unit OPERATOR(@extschema@.=) u.code
-      LEFT JOIN @extschema@.community_headcount h
-             ON h.community OPERATOR(@extschema@.=) u.code AND people_by_unit.level OPERATOR(pg_catalog.=) 5
-     WHERE u.code OPERATOR(@extschema@.<@) people_by_unit.root
-       AND u.level OPERATOR(pg_catalog.=) people_by_unit.level
-       AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) people_by_unit.at)
-       AND people_by_unit.at IS NOT NULL
-       -- evaluated once: a level outside 1..7 is refused (22023)
-       AND @extschema@.check_gridcode_level(people_by_unit.level, 'level')
-     ORDER BY u.code;
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path FROM CURRENT
+    SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+    -- refused (22023) even under a root with no unit of the level
+    PERFORM @extschema@.check_gridcode_level(people_by_unit.level, 'level');
+    IF people_by_unit.level OPERATOR(pg_catalog.=) 5 THEN
+        RETURN QUERY
+        SELECT u.code, u.name,
+               COALESCE(h.people[pg_catalog.width_bucket(people_by_unit.at, h.since)], 0)::bigint,
+               COALESCE(h.party_members[pg_catalog.width_bucket(people_by_unit.at, h.since)], 0)::bigint
+          FROM @extschema@.unit u
+          LEFT JOIN @extschema@.community_headcount h ON h.community OPERATOR(@extschema@.=) u.code
+         WHERE u.code OPERATOR(@extschema@.<@) people_by_unit.root
+           AND u.level OPERATOR(pg_catalog.=) 5
+           AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) people_by_unit.at)
+           AND people_by_unit.at IS NOT NULL
+         ORDER BY u.code;
+    ELSE
+        RETURN QUERY
+        SELECT u.code, u.name, COALESCE(n.people, 0), COALESCE(n.party_members, 0)
+          FROM @extschema@.unit u
+          LEFT JOIN @extschema@.people_by_unit_placed(people_by_unit.root, people_by_unit.level, people_by_unit.at) n
+                 ON n.unit OPERATOR(@extschema@.=) u.code
+         WHERE u.code OPERATOR(@extschema@.<@) people_by_unit.root
+           AND u.level OPERATOR(pg_catalog.=) people_by_unit.level
+           AND (u.valid_to IS NULL OR u.valid_to OPERATOR(pg_catalog.>) people_by_unit.at)
+           AND people_by_unit.at IS NOT NULL
+         ORDER BY u.code;
+    END IF;
 END;
+$$;
+COMMENT ON FUNCTION @extschema@.people_by_unit(@extschema@.gridcode, integer, date) IS
+    'per unit of a level under root: the people placed under it on a day, and how many are party members';
 -- The kept coverage, recounted per statement over its transition tables.
 -- Not ENABLE ALWAYS: a load with session_replication_role = replica (a
 -- bulk load, tools/distribute-citus.sql moving rows into the shards, a

@@ -3,7 +3,7 @@
 -- views that read as the caller, and btree_gist as a requirement.
 BEGIN;
 SET search_path = gridgov, public;
-SELECT plan(13);
+SELECT plan(14);
 
 SELECT ok((SELECT extconfig FROM pg_extension WHERE extname = 'gridgov')
           @> ARRAY['gridgov.organization_kind'::regclass, 'gridgov.role'::regclass, 'gridgov.organization'::regclass,
@@ -40,13 +40,20 @@ SELECT ok(EXISTS (SELECT FROM pg_depend d JOIN pg_extension e ON e.oid = d.refob
 -- STABLE, no settings, PARALLEL SAFE
 SELECT is_empty($$SELECT p.oid::regprocedure FROM pg_proc p
                    WHERE p.pronamespace = 'gridgov'::regnamespace
-                     AND p.proname IN ('placements', 'grids_without_party_members', 'party_members_outside_grids',
+                     AND p.proname IN ('placements', 'party_members_outside_grids',
                                        'grids_without_branch', 'buildings_without_team', 'teams_breaking_rule',
-                                       'secretaries_without_reserves', 'coverage_summary', 'people_by_unit',
-                                       'units_not_covered')
+                                       'secretaries_without_reserves', 'coverage_summary', 'units_not_covered')
                      AND NOT (p.prosqlbody IS NOT NULL AND NOT p.proisstrict AND p.provolatile = 's'
                               AND p.proconfig IS NULL AND p.proparallel = 's' AND p.proretset)$$,
                 'the coverage functions can be inlined');
+-- the two that read the kept coverage keep one generic plan per session
+SELECT set_eq($$SELECT p.proname::text FROM pg_proc p
+                 WHERE p.pronamespace = 'gridgov'::regnamespace
+                   AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')
+                   AND p.proconfig @> '{plan_cache_mode=force_generic_plan}'
+                   AND NOT p.proisstrict AND p.provolatile = 's' AND p.proparallel = 's' AND p.proretset$$,
+              ARRAY['grids_without_party_members', 'people_by_unit'],
+              'grids_without_party_members and people_by_unit are PL/pgSQL with a generic plan');
 SELECT ok(NOT EXISTS (SELECT FROM pg_proc WHERE proname = 'placements' AND pronamespace = 'gridgov'::regnamespace
                          AND pg_get_functiondef(oid) LIKE '%person_contact%')
           AND NOT EXISTS (SELECT FROM pg_proc p WHERE p.pronamespace = 'gridgov'::regnamespace
