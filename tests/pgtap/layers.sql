@@ -6,7 +6,7 @@
 -- ST_Intersection and plain ST_Covers queries over gridgov.unit.
 BEGIN;
 \ir case_fixture.psql
-SELECT plan(14);
+SELECT plan(15);
 
 UPDATE unit SET boundary = ST_Multi(ST_MakeEnvelope(113.925, 22.73, 113.95, 22.77, 4326)) WHERE code = '440311006003';
 UPDATE unit SET boundary = ST_Multi(ST_MakeEnvelope(113.95, 22.73, 113.98, 22.77, 4326)) WHERE code = '440311006004';
@@ -109,5 +109,10 @@ UPDATE grid_layer SET is_primary = (name = 'epidemic');
 SELECT is((SELECT array_agg(unit ORDER BY unit) FROM risk_map WHERE level = 6),
           (SELECT array_agg(code::text ORDER BY code) FROM g WHERE layer = 'epidemic'),
           'with the epidemic layer primary, risk_map draws its grids instead');
+-- the same session's kept plan reads the primary layer at each call
+SELECT is((SELECT array_agg(grid::text ORDER BY grid) FROM grids_without_party_members('440311')),
+          (SELECT array_agg(code::text ORDER BY code) FROM unit
+            WHERE level = 6 AND layer = 'epidemic' AND (valid_to IS NULL OR valid_to > CURRENT_DATE)),
+          'with the epidemic layer primary, grids_without_party_members checks its grids instead');
 SELECT * FROM finish();
 ROLLBACK;
