@@ -35,7 +35,10 @@
 -- jit = off, and prints the ratios against the targets: cte and like at
 -- least 5 times gridgov's time, gridgov at most 1.5 times int8's.  Times
 -- are taken in the server (clock_timestamp() around EXECUTE, planning
--- included, result consumed by an aggregate in the same statement).
+-- included, result consumed by an aggregate in the same statement).  The
+-- warm-up run also makes gridgov's two functions keep their generic plan
+-- (docs/people.md, "How they run"), so the timed runs plan only the call;
+-- the plain queries are planned at every run, as a client sends them.
 --
 -- psql variables: runs (timed runs per query, default 3; the median is
 -- reported).
