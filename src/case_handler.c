@@ -128,14 +128,13 @@ case_handler_session_person(Relation cases)
 	TupleDesc	desc;
 	HeapTuple	row;
 	bool		isnull;
-	bool		transient;
 
 	use_namespace(cases);
 	if (session_known && session_role == role)
 		return session_person;
 	/* filled before reading, so that a change during the read is not missed */
 	login_relid[0] = get_relname_relid("person_login", tables_namespace);
-	row = spi_plan_first_row_as_owner(cases, &login_plan, &login_query, &value, NULL, &desc, &transient);
+	row = spi_plan_first_row_as_owner(cases, &login_plan, &login_query, &value, NULL, &desc);
 	session_person = 0;
 	if (row != NULL)
 	{
@@ -144,8 +143,7 @@ case_handler_session_person(Relation cases)
 		session_person = isnull ? 0 : DatumGetInt64(person);
 	}
 	session_role = role;
-	/* the engine's triggers never run in parallel mode; a reader that did reads again */
-	session_known = !transient;
+	session_known = true;
 	return session_person;
 }
 
@@ -160,7 +158,7 @@ case_handler_check_person(Relation cases, int64 person, int64 case_id, const cha
 	TupleDesc	desc;
 
 	use_namespace(cases);
-	if (spi_plan_first_row_as_owner(cases, &person_plan, &person_query, &value, NULL, &desc, NULL) == NULL)
+	if (spi_plan_first_row_as_owner(cases, &person_plan, &person_query, &value, NULL, &desc) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 				 errmsg("person " INT64_FORMAT " named as %s of case " INT64_FORMAT " does not exist",
@@ -201,7 +199,7 @@ service_point_check(PG_FUNCTION_ARGS)
 
 	use_namespace(trigdata->tg_relation);
 	row = spi_plan_first_row_as_owner(trigdata->tg_relation, &organization_plan, &organization_query,
-									  args, NULL, &desc, NULL);
+									  args, NULL, &desc);
 	name = SPI_getvalue(tuple, tupdesc, SPI_fnumber(tupdesc, "name"));
 	if (!DatumGetBool(heap_getattr(row, 1, desc, &isnull)))
 		ereport(ERROR,
@@ -239,7 +237,7 @@ case_handler_check(Relation cases, int64 case_id, int64 person, int32 service_po
 	args[1] = Int32GetDatum(service_point);
 	args[2] = DirectFunctionCall1(timestamptz_date, TimestampTzGetDatum(at));
 	use_namespace(cases);
-	row = spi_plan_first_row_as_owner(cases, &handler_plan, &handler_query, args, NULL, &desc, NULL);
+	row = spi_plan_first_row_as_owner(cases, &handler_plan, &handler_query, args, NULL, &desc);
 	if (!DatumGetBool(heap_getattr(row, 1, desc, &isnull)))
 		ereport(ERROR,
 				(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),

@@ -178,7 +178,7 @@ static SPIPlanPtr plans[NUM_PEOPLE_QUERIES];
 static HeapTuple
 people_query(Relation rel, PeopleQuery query, Datum *values, const char *nulls, TupleDesc *tupdesc)
 {
-	return spi_plan_first_row_as_owner(rel, &plans[query], &people_queries[query], values, nulls, tupdesc, NULL);
+	return spi_plan_first_row_as_owner(rel, &plans[query], &people_queries[query], values, nulls, tupdesc);
 }
 
 /* Whether column n (1-based) of a query's row is NULL. */

@@ -286,7 +286,7 @@ spi_plan_run_for_cache(SPIPlanPtr *plan, const SpiQuery *query, bool *transient)
  */
 HeapTuple
 spi_plan_first_row_as_owner(Relation rel, SPIPlanPtr *plan, const SpiQuery *query,
-							Datum *values, const char *nulls, TupleDesc *tupdesc, bool *cache_transient)
+							Datum *values, const char *nulls, TupleDesc *tupdesc)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	Oid			save_userid;
@@ -299,13 +299,8 @@ spi_plan_first_row_as_owner(Relation rel, SPIPlanPtr *plan, const SpiQuery *quer
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (cache_transient == NULL)
-		result = SPI_execute_plan(spi_plan_get_in(plan, query, RelationGetNamespace(rel)),
-								  values, nulls, false, 1);
-	else
-		result = SPI_execute_snapshot(spi_plan_get_in(plan, query, RelationGetNamespace(rel)),
-									  values, nulls, spi_plan_cache_snapshot(cache_transient), InvalidSnapshot,
-									  true, false, 1);
+	result = SPI_execute_plan(spi_plan_get_in(plan, query, RelationGetNamespace(rel)),
+							  values, nulls, false, 1);
 	if (result < 0)
 		elog(ERROR, "gridgov query failed: %s", SPI_result_code_string(result));
 	if (SPI_processed > 0)

@@ -55,13 +55,8 @@ extern int	spi_plan_run(SPIPlanPtr *plan, const SpiQuery *query, Datum *values, 
 extern Snapshot spi_plan_cache_snapshot(bool *transient);
 /* Run a query's kept plan for such a cache, as spi_plan_run, with that snapshot. */
 extern int	spi_plan_run_for_cache(SPIPlanPtr *plan, const SpiQuery *query, bool *transient);
-/*
- * Run a query over rel's schema as rel's owner; its first row, or NULL.
- * With cache_transient, for a cache: read with spi_plan_cache_snapshot,
- * which sets *cache_transient.
- */
+/* Run a query over rel's schema as rel's owner; its first row, or NULL. */
 extern HeapTuple spi_plan_first_row_as_owner(Relation rel, SPIPlanPtr *plan, const SpiQuery *query,
-											 Datum *values, const char *nulls, TupleDesc *tupdesc,
-											 bool *cache_transient);
+											 Datum *values, const char *nulls, TupleDesc *tupdesc);
 
 #endif							/* SPI_PLAN_H */
