@@ -18,11 +18,11 @@
 #include "cache.h"
 #include "calendar_cache.h"
 #include "executor/spi.h"
-#include "spi_plan.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/date.h"
 #include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
 static CalendarCache *calendar_cache = NULL;
@@ -91,16 +91,20 @@ calendar_table(Oid nsp, const char *relname)
 }
 
 /*
- * Run a query on the calendar's tables and return its rows, read with
- * spi_plan_cache_snapshot (in parallel mode the cache is transient: see
- * calendar_load).
+ * Run a query on the calendar's tables and return its rows.  In a normal
+ * backend it reads the latest committed state, like a catalog lookup: the
+ * cache outlives the statement, and a change committed after this snapshot
+ * is bound to send its invalidation later, whereas one read through an
+ * older (say REPEATABLE READ) snapshot could stay unseen until the table
+ * next changed.  Parallel workers may not take snapshots, so in parallel
+ * mode the query snapshot is used and the cache is dropped with the
+ * transaction.
  */
 static SPITupleTable *
 calendar_query(const char *query)
 {
 	SPIPlanPtr	plan = SPI_prepare(query, 0, NULL);
-	bool		transient;
-	Snapshot	snapshot = spi_plan_cache_snapshot(&transient);
+	Snapshot	snapshot = IsInParallelMode() ? GetActiveSnapshot() : GetLatestSnapshot();
 
 	if (plan == NULL)
 		elog(ERROR, "SPI_prepare failed for \"%s\": %s", query, SPI_result_code_string(SPI_result));

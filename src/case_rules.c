@@ -23,7 +23,6 @@
 #include "cache.h"
 #include "case_rules.h"
 #include "gridgov.h"
-#include "spi_plan.h"
 
 /* category codes are checked to be shorter than this by the table */
 #define KEY_LENGTH 64
@@ -109,25 +108,15 @@ column_double(HeapTuple tuple, TupleDesc tupdesc, int column)
  * Run one of the queries below.  They run under the caller's search_path,
  * and their result is kept for the rest of the session: every operator,
  * function and type in them is qualified (coalesce and extract are syntax,
- * which the grammar itself resolves in pg_catalog).  They read the latest
- * committed rules (spi_plan_cache_snapshot), not the transaction's.
+ * which the grammar itself resolves in pg_catalog).
  */
 static void
 run_query(const char *query_format)
 {
 	const char *schema = quote_identifier(get_namespace_name(rules_namespace));
-	const char *query = psprintf(query_format, schema, schema);
-	SPIPlanPtr	plan = SPI_prepare(query, 0, NULL);
-	bool		transient;
 
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", query, SPI_result_code_string(SPI_result));
-	if (SPI_execute_snapshot(plan, NULL, NULL, spi_plan_cache_snapshot(&transient), InvalidSnapshot,
-							 true, false, 0) != SPI_OK_SELECT)
+	if (SPI_execute(psprintf(query_format, schema, schema), true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the case engine's configuration");
-	/* only the triggers read the rules, and DML never runs in parallel mode */
-	if (transient)
-		rules_stale = true;
 }
 
 /* Every category's rules by severity, a missing severity from the one below. */

@@ -141,8 +141,6 @@ typedef struct GridIndex
 static MemoryContext index_context = NULL;
 static GridIndex *grid_index = NULL;
 static bool index_stale = false;
-/* read in parallel mode, through the query's snapshot: dropped with the transaction */
-static bool index_transient = false;
 static Oid	index_relids[4];
 
 /* gridgov.grid_index_memory, in kB: what one backend may spend on it */
@@ -265,14 +263,6 @@ mark_index_stale(void)
 	index_stale = true;
 }
 
-/* Drop an index read in parallel mode at the next use: its transaction ended. */
-static void
-forget_transient_index(void)
-{
-	if (index_transient)
-		index_stale = true;
-}
-
 /* Drop the index at the next use: the memory it may take changed. */
 static void
 assign_grid_index_memory(int newval, void *extra)
@@ -294,7 +284,6 @@ grid_index_init(void)
 							GUC_UNIT_KB,
 							NULL, assign_grid_index_memory, NULL);
 	cache_register(mark_index_stale, index_relids, lengthof(index_relids));
-	cache_register_transaction_memory(forget_transient_index);
 }
 
 /* Whether the index takes no more memory than the setting allows. */
@@ -513,7 +502,7 @@ read_layers(GridIndex *index)
 		index->primary = &index->layers[0];
 		return;
 	}
-	spi_plan_run_for_cache(&grid_layers_plan, &grid_layers_query, &index_transient);
+	spi_plan_run(&grid_layers_plan, &grid_layers_query, NULL, NULL, true, 0);
 	index->nlayers = (int) SPI_processed;
 	index->layers = MemoryContextAllocZero(index_context, sizeof(LayerIndex) * Max(index->nlayers, 1));
 	for (i = 0; i < SPI_processed; i++)
@@ -541,10 +530,10 @@ read_boundaries(GridIndex *index)
 	uint64		i;
 
 	if (index->before_layers)
-		spi_plan_run_for_cache(&grid_boundaries_before_layers_plan, &grid_boundaries_before_layers_query,
-							   &index_transient);
+		spi_plan_run(&grid_boundaries_before_layers_plan, &grid_boundaries_before_layers_query,
+					 NULL, NULL, true, 0);
 	else
-		spi_plan_run_for_cache(&grid_boundaries_plan, &grid_boundaries_query, &index_transient);
+		spi_plan_run(&grid_boundaries_plan, &grid_boundaries_query, NULL, NULL, true, 0);
 	for (i = 0; i < SPI_processed; i++)
 	{
 		HeapTuple	tuple = SPI_tuptable->vals[i];

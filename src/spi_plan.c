@@ -13,7 +13,6 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
-#include "access/xact.h"
 #include "catalog/pg_class.h"
 #include "miscadmin.h"
 #include "catalog/pg_type.h"
@@ -21,7 +20,6 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
-#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 #include "spi_plan.h"
@@ -197,26 +195,6 @@ spi_plan_table_owner(Oid relid)
 	return owner;
 }
 
-/* Execute a kept plan as the owner of gridgov.cases, with snapshot unless it is InvalidSnapshot. */
-static int
-execute_as_owner(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, long limit,
-				 Snapshot snapshot)
-{
-	Oid			owner = spi_plan_table_owner(get_relname_relid("cases", plan_namespace));
-	Oid			save_userid;
-	int			save_sec_context;
-	int			result;
-
-	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-	if (snapshot == InvalidSnapshot)
-		result = SPI_execute_plan(plan, values, nulls, read_only, limit);
-	else
-		result = SPI_execute_snapshot(plan, values, nulls, snapshot, InvalidSnapshot, read_only, false, limit);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
-	return result;
-}
-
 /*
  * Execute a kept plan of the case engine as the owner of gridgov.cases,
  * whose queries row-level security does not filter: what the engine reads
@@ -226,7 +204,16 @@ execute_as_owner(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_on
 int
 spi_plan_execute(SPIPlanPtr plan, Datum *values, const char *nulls, bool read_only, long limit)
 {
-	return execute_as_owner(plan, values, nulls, read_only, limit, InvalidSnapshot);
+	Oid			owner = spi_plan_table_owner(get_relname_relid("cases", plan_namespace));
+	Oid			save_userid;
+	int			save_sec_context;
+	int			result;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(owner, save_sec_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	result = SPI_execute_plan(plan, values, nulls, read_only, limit);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return result;
 }
 
 /* Run a query's kept plan, inside its own SPI connection, as spi_plan_execute. */
@@ -239,39 +226,6 @@ spi_plan_run(SPIPlanPtr *plan, const SpiQuery *query, Datum *values, const char 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	result = spi_plan_execute(spi_plan_get(plan, query), values, nulls, read_only, limit);
-	if (result < 0)
-		elog(ERROR, "case engine query failed: %s", SPI_result_code_string(result));
-	return result;
-}
-
-/*
- * The latest committed state, as a catalog lookup reads it.  A cache that
- * outlives the transaction must not be read through the transaction's
- * snapshot: a change committed before its invalidation arrived, but after
- * that snapshot was taken (always so in a REPEATABLE READ transaction that
- * began before it), would stay unseen until the table next changed, where
- * a change committed after the latest snapshot sends its invalidation
- * later.  Parallel mode may take no snapshot: the active one is read, and
- * *transient tells the caller to drop the cache with the transaction.
- */
-Snapshot
-spi_plan_cache_snapshot(bool *transient)
-{
-	*transient = IsInParallelMode();
-	return *transient ? GetActiveSnapshot() : GetLatestSnapshot();
-}
-
-/* Run a query's kept plan for a cache (spi_plan_cache_snapshot), as spi_plan_run does; read only. */
-int
-spi_plan_run_for_cache(SPIPlanPtr *plan, const SpiQuery *query, bool *transient)
-{
-	Snapshot	snapshot;
-	int			result;
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	snapshot = spi_plan_cache_snapshot(transient);
-	result = execute_as_owner(spi_plan_get(plan, query), NULL, NULL, true, 0, snapshot);
 	if (result < 0)
 		elog(ERROR, "case engine query failed: %s", SPI_result_code_string(result));
 	return result;

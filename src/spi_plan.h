@@ -47,14 +47,6 @@ extern int	spi_plan_execute(SPIPlanPtr plan, Datum *values, const char *nulls, b
 /* Run a query's kept plan in an SPI connection of its own, which the caller finishes; as spi_plan_execute. */
 extern int	spi_plan_run(SPIPlanPtr *plan, const SpiQuery *query, Datum *values, const char *nulls,
 						 bool read_only, long limit);
-/*
- * The snapshot to read a cache that outlives the transaction with; in
- * parallel mode *transient is set, and the caller drops what it read when
- * the transaction ends.
- */
-extern Snapshot spi_plan_cache_snapshot(bool *transient);
-/* Run a query's kept plan for such a cache, as spi_plan_run, with that snapshot. */
-extern int	spi_plan_run_for_cache(SPIPlanPtr *plan, const SpiQuery *query, bool *transient);
 /* Run a query over rel's schema as rel's owner; its first row, or NULL. */
 extern HeapTuple spi_plan_first_row_as_owner(Relation rel, SPIPlanPtr *plan, const SpiQuery *query,
 											 Datum *values, const char *nulls, TupleDesc *tupdesc);
